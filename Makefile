@@ -1,0 +1,142 @@
+# regit - schema registry and compatibility checker for Avro events.
+#
+#   make            build build/regit (and build/libregit.a)
+#   make run        install deps if missing, build, serve on ./data/registry.git
+#   make test       install deps if missing, build, run every test
+#   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-san/)
+#   make fuzz       libFuzzer targets with clang (build-fuzz/)
+#   make bench      benchmarks
+#   make valgrind   the unit tests under valgrind
+#   make lint       banned-function check
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# User CFLAGS/LDFLAGS are honoured; project flags are added around them.
+# Sources are found by folder: util/ compat/ registry/ codegen/ make the
+# library, cli/ the binary, tests/<dir>/test_*.c one cmocka binary each.
+# A folder may add rules in its own module.mk.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+SANITIZE ?=
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD ?= build
+SAN_FLAGS =
+endif
+
+DEPS_PC = libmicrohttpd avro-c libgit2 jansson libcrypto libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) cmocka 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+STD = -std=c11 -D_GNU_SOURCE
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-missing-field-initializers
+OPT ?= -O2 -g
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(SAN_FLAGS) -I. $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lcrypt -lpthread -lm
+
+LIB_SRCS := $(sort $(wildcard util/*.c compat/*.c registry/*.c codegen/*.c))
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
+TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
+FUZZ_SRCS := $(sort $(wildcard fuzz/*_fuzzer.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+# Fuzz targets replayed over their corpora by a plain driver, so gcc builds
+# (and sanitizer builds) exercise them in `make test`.
+FUZZ_REPLAY_BINS := $(FUZZ_SRCS:fuzz/%_fuzzer.c=$(BUILD)/fuzz/%_replay)
+
+LIBREGIT := $(BUILD)/libregit.a
+REGIT := $(BUILD)/regit
+
+.SECONDARY:
+.PHONY: all deps test-deps run test fuzz bench valgrind lint install clean check-build
+all: $(REGIT)
+
+deps:
+	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --test
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBREGIT): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(REGIT): $(CLI_OBJS) $(LIBREGIT)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIBREGIT) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_OBJS) $(LIBREGIT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJS) $(LIBREGIT) $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/fuzz/%_replay: $(BUILD)/obj/fuzz/%_fuzzer.o $(BUILD)/obj/fuzz/standalone_driver.o $(LIBREGIT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/fuzz/standalone_driver.o $(LIBREGIT) $(LIBS)
+
+check-build: $(REGIT) $(TEST_BINS) $(FUZZ_REPLAY_BINS)
+
+# Install first (a separate make so the pkg-config lookups above see the
+# freshly installed libraries), then build and run everything.
+test: test-deps
+	@$(MAKE) --no-print-directory check-build
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
+
+run: deps
+	@$(MAKE) --no-print-directory $(REGIT)
+	@mkdir -p data
+	$(REGIT) serve --store data/registry.git $(ARGS)
+
+valgrind: test-deps
+	@$(MAKE) --no-print-directory check-build
+	@BUILD=$(BUILD) VALGRIND=1 tests/run
+
+# libFuzzer builds need clang; one binary per fuzz/*_fuzzer.c.
+FUZZ_BUILD = build-fuzz
+FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	@scripts/install-deps --fuzz
+	@mkdir -p $(FUZZ_BUILD)
+	@set -e; for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f _fuzzer.c); \
+		echo "clang $$n"; \
+		clang $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRCS) $(LIBS); \
+	done
+	@echo "run e.g.: $(FUZZ_BUILD)/schema fuzz/corpora/schema -max_total_time=600"
+
+bench: test-deps
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory check-build
+	@BUILD=$(BUILD) bench/run
+
+lint:
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\s*\(' \
+		$(LIB_SRCS) $(CLI_SRCS) || { echo "lint: banned function"; exit 1; }
+	@echo "lint: ok"
+
+install: $(REGIT)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(REGIT) $(DESTDIR)$(PREFIX)/bin/regit
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(wildcard */module.mk tests/*/module.mk)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

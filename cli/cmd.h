@@ -1,0 +1,33 @@
+/*
+ * cmd.h - the regit subcommands and their exit codes.
+ *
+ * Each subcommand lives in cli/cmd_<name>.c and has a main-like entry that
+ * receives argv with argv[0] = the subcommand name. Exit codes are fixed so
+ * CI scripts can rely on them.
+ */
+#ifndef REGIT_CLI_CMD_H
+#define REGIT_CLI_CMD_H
+
+enum {
+	REGIT_EXIT_OK = 0,          /* success; for `check`: compatible */
+	REGIT_EXIT_FAIL = 1,        /* the answer is no (`check`: incompatible) */
+	REGIT_EXIT_USAGE = 2,       /* bad usage, invalid input, I/O error */
+	REGIT_EXIT_INTERNAL = 3     /* out of memory or a bug */
+};
+
+typedef struct regit_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;        /* one line for `regit --help` */
+} regit_cmd;
+
+int regit_cmd_fmt(int argc, char **argv);
+int regit_cmd_validate(int argc, char **argv);
+int regit_cmd_check(int argc, char **argv);
+int regit_cmd_serve(int argc, char **argv);
+int regit_cmd_gen(int argc, char **argv);
+
+/** True when argv holds -h or --help (before any "--"). */
+int regit_cli_wants_help(int argc, char **argv);
+
+#endif

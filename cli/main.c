@@ -1,0 +1,69 @@
+/*
+ * main.c - the regit binary: dispatch to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "util/alloc.h"
+
+static const regit_cmd commands[] = {
+	{ "serve", regit_cmd_serve, "run the schema registry (Confluent REST API, git store)" },
+	{ "check", regit_cmd_check, "check schema changes for compatibility (for CI)" },
+	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
+	{ "validate", regit_cmd_validate, "validate Avro schema files" },
+	{ "fmt", regit_cmd_fmt, "print a schema pretty, canonical, or its fingerprint" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int regit_cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: regit <command> [options]\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nrun 'regit <command> --help' for a command's options\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	regit_alloc_install_json();
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return REGIT_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		main_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("regit 0.1.0\n");
+		return REGIT_EXIT_OK;
+	}
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "regit: unknown command '%s'\n", argv[1]);
+	main_usage(stderr);
+	return REGIT_EXIT_USAGE;
+}

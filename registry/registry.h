@@ -1,0 +1,274 @@
+/*
+ * registry.h - the schema registry's core: subjects, versions, ids, config
+ * and mode with Confluent Schema Registry semantics (see
+ * docs/confluent-api.md for the rules), persisted in a git store.
+ *
+ * This layer knows nothing of HTTP: registry/http.c parses requests, calls
+ * these functions and renders their results as Confluent JSON. Errors come
+ * back as Confluent error codes (40401, 42201, 40901, ...) so the HTTP layer
+ * only maps code -> status (a 5-digit code's first three digits; a 3-digit
+ * code is the status itself).
+ *
+ * Threading: any number of threads may call any function. Reads are served
+ * from memory under a read lock; writes are serialised, committed to the
+ * git store (durably) before they return, and then published to readers.
+ */
+#ifndef REGIT_REGISTRY_H
+#define REGIT_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat/compat.h"
+
+typedef struct regit_registry regit_registry;
+
+/* Confluent error codes (confluent-api §1). */
+enum {
+	REGIT_SR_NOT_FOUND = 404,
+	REGIT_SR_SUBJECT_NOT_FOUND = 40401,
+	REGIT_SR_VERSION_NOT_FOUND = 40402,
+	REGIT_SR_SCHEMA_NOT_FOUND = 40403,
+	REGIT_SR_SUBJECT_SOFT_DELETED = 40404,
+	REGIT_SR_SUBJECT_NOT_SOFT_DELETED = 40405,
+	REGIT_SR_VERSION_SOFT_DELETED = 40406,
+	REGIT_SR_VERSION_NOT_SOFT_DELETED = 40407,
+	REGIT_SR_SUBJECT_CONFIG_NOT_FOUND = 40408,
+	REGIT_SR_SUBJECT_MODE_NOT_FOUND = 40409,
+	REGIT_SR_INCOMPATIBLE = 40901,
+	REGIT_SR_INVALID_SCHEMA = 42201,
+	REGIT_SR_INVALID_VERSION = 42202,
+	REGIT_SR_INVALID_COMPATIBILITY = 42203,
+	REGIT_SR_INVALID_MODE = 42204,
+	REGIT_SR_OPERATION_NOT_PERMITTED = 42205,
+	REGIT_SR_REFERENCE_EXISTS = 42206,
+	REGIT_SR_INVALID_SUBJECT = 42208,
+	REGIT_SR_SCHEMA_TOO_LARGE = 42209,
+	REGIT_SR_STORE_ERROR = 50001
+};
+
+/* What went wrong, ready for {"error_code", "message"}. */
+typedef struct regit_registry_error {
+	int code;             /* Confluent error_code; 0 when there is none */
+	char message[4096];   /* one line; long finding lists are truncated */
+} regit_registry_error;
+
+/* Version selector: a number >= 1, or REGIT_VERSION_LATEST ("latest", -1). */
+#define REGIT_VERSION_LATEST (-1)
+
+typedef struct regit_reference {
+	const char *name;     /* full name of the referenced type */
+	const char *subject;
+	int version;
+} regit_reference;
+
+/*
+ * One subject-version. Returned borrowed from the registry's memory: valid
+ * until regit_registry_read_end() of the read section it came from.
+ */
+typedef struct regit_version {
+	const char *subject;
+	int version;
+	int id;
+	const char *schema;            /* canonical schema string (compact JSON) */
+	size_t schema_len;
+	const regit_reference *refs;
+	size_t nrefs;
+	int deleted;                   /* soft-deleted */
+	int64_t ts;                    /* registration time, ms since epoch */
+} regit_version;
+
+/* A schema by id (schema text and references; identity of an id). */
+typedef struct regit_schema_entry {
+	int id;
+	const char *schema;
+	size_t schema_len;
+	const regit_reference *refs;
+	size_t nrefs;
+} regit_schema_entry;
+
+typedef enum regit_mode {
+	REGIT_MODE_READWRITE = 0,
+	REGIT_MODE_READONLY,
+	REGIT_MODE_READONLY_OVERRIDE,
+	REGIT_MODE_IMPORT,
+	REGIT_MODE_FORWARD
+} regit_mode;
+
+/* A config as stored; unset members keep the "absent" markers. */
+typedef struct regit_config {
+	int has_level;        regit_compat_level level;
+	int has_normalize;    int normalize;
+	/* regit extension: strict evolution rules (no removed fields, no new
+	 * required fields). Confluent clients ignore the extra key. */
+	int has_strict;       int strict;
+} regit_config;
+
+typedef struct regit_registry_options {
+	const char *store_path;          /* bare git repo; created when missing */
+	regit_compat_level default_level; /* server default; FULL_TRANSITIVE */
+	int default_strict;              /* 1: strict rules by default */
+	size_t max_schema_size;          /* bytes; default 1 MiB (42209 beyond) */
+} regit_registry_options;
+
+#define REGIT_REGISTRY_OPTIONS_INIT \
+	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20 }
+
+/** Open (creating if needed) the store and build the index from its HEAD tree. */
+int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
+	regit_registry_error *err);
+void regit_registry_free(regit_registry *reg);
+
+/*
+ * Read sections. Every getter below that returns borrowed pointers must be
+ * called between read_begin and read_end on the same thread; the pointers
+ * die at read_end. Sections do not nest and must not contain writes.
+ */
+void regit_registry_read_begin(regit_registry *reg);
+void regit_registry_read_end(regit_registry *reg);
+
+/* ---- writes (each is one git commit; author may be NULL) ---------------- */
+
+typedef struct regit_register_request {
+	const char *subject;
+	const char *schema;              /* schema text as sent */
+	size_t schema_len;
+	const char *schema_type;         /* NULL or "AVRO"; others are 42201 */
+	const regit_reference *refs;
+	size_t nrefs;
+	int normalize;                   /* ?normalize=true */
+	int force;                       /* ?force=true: skip compat checks */
+	int id;                          /* explicit id (IMPORT mode), 0 = none */
+	int version;                     /* explicit version, 0 = none */
+	const char *author;              /* commit author, NULL = "regit" */
+} regit_register_request;
+
+typedef struct regit_register_result {
+	int id;
+	int version;
+	int existed;                     /* idempotent re-registration: no commit */
+} regit_register_result;
+
+int regit_registry_register(regit_registry *reg, const regit_register_request *req,
+	regit_register_result *out, regit_registry_error *err);
+
+/** Soft or permanent delete of one version; *out = the deleted version number. */
+int regit_registry_delete_version(regit_registry *reg, const char *subject,
+	int version, int permanent, const char *author, int *out,
+	regit_registry_error *err);
+
+/**
+ * Delete a subject. *out receives an owned array of deleted versions
+ * (free with regit_free), *nout its length.
+ */
+int regit_registry_delete_subject(regit_registry *reg, const char *subject,
+	int permanent, const char *author, int **out, size_t *nout,
+	regit_registry_error *err);
+
+/** Config: subject NULL = global. PUT merges absent members (§4.7). */
+int regit_registry_set_config(regit_registry *reg, const char *subject,
+	const regit_config *cfg, const char *author, regit_config *out,
+	regit_registry_error *err);
+/** DELETE config; *out = the config that was removed. */
+int regit_registry_delete_config(regit_registry *reg, const char *subject,
+	const char *author, regit_config *out, regit_registry_error *err);
+/** GET config; default_to_global: fall back to the effective config. */
+int regit_registry_get_config(regit_registry *reg, const char *subject,
+	int default_to_global, regit_config *out, regit_registry_error *err);
+
+int regit_registry_set_mode(regit_registry *reg, const char *subject,
+	regit_mode mode, int force, const char *author, regit_registry_error *err);
+int regit_registry_delete_mode(regit_registry *reg, const char *subject,
+	const char *author, regit_mode *out, regit_registry_error *err);
+int regit_registry_get_mode(regit_registry *reg, const char *subject,
+	int default_to_global, regit_mode *out, regit_registry_error *err);
+
+/* ---- reads (inside a read section; results borrowed) -------------------- */
+
+/** Lookup: the version of `subject` whose schema equals req->schema. */
+int regit_registry_lookup(regit_registry *reg, const regit_register_request *req,
+	int deleted, const regit_version **out, regit_registry_error *err);
+
+/** GET /subjects/{s}/versions/{v}. */
+int regit_registry_get_version(regit_registry *reg, const char *subject,
+	int version, int deleted, const regit_version **out,
+	regit_registry_error *err);
+
+/** GET /schemas/ids/{id}; soft-deleted schemas still resolve. */
+int regit_registry_get_schema(regit_registry *reg, int id,
+	const regit_schema_entry **out, regit_registry_error *err);
+
+/* Listing filters shared by the list calls. */
+typedef struct regit_list_filter {
+	const char *prefix;   /* subjectPrefix, NULL = all */
+	int deleted;          /* include soft-deleted */
+	int deleted_only;     /* only soft-deleted */
+	int latest_only;      /* /schemas?latestOnly=true */
+} regit_list_filter;
+
+/**
+ * Listing callbacks: called once per item, in the API's order (subjects by
+ * name; versions ascending). Return nonzero to stop early. Paging (offset,
+ * limit) is the caller's business.
+ */
+typedef int (*regit_subject_cb)(const char *subject, void *payload);
+typedef int (*regit_version_cb)(const regit_version *v, void *payload);
+
+int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f,
+	regit_subject_cb cb, void *payload);
+/** 40401 when the subject has nothing to list. */
+int regit_registry_list_versions(regit_registry *reg, const char *subject,
+	const regit_list_filter *f, regit_version_cb cb, void *payload,
+	regit_registry_error *err);
+/** GET /schemas: every version matching f, by subject then version. */
+int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
+	regit_version_cb cb, void *payload);
+/** Subject-versions that use schema id (GET /schemas/ids/{id}/versions). */
+int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
+	regit_version_cb cb, void *payload, regit_registry_error *err);
+/** Ids of schemas referencing subject/version, ascending. */
+int regit_registry_referenced_by(regit_registry *reg, const char *subject,
+	int version, int deleted, regit_version_cb cb, void *payload,
+	regit_registry_error *err);
+
+/* ---- compatibility test endpoints --------------------------------------- */
+
+/**
+ * POST /compatibility/subjects/{s}/versions[/{v}]. version 0 = every live
+ * version per the level (predicts registration); otherwise that one version.
+ * *compatible receives the verdict; with verbose, *messages receives an
+ * owned, NULL-terminated array of one-line findings (free each and the array
+ * with regit_free). An unparsable schema is 42201 unless verbose, which
+ * turns it into incompatible + message (§3 Compatibility).
+ */
+int regit_registry_test_compat(regit_registry *reg, const regit_register_request *req,
+	int version, int verbose, int *compatible, char ***messages,
+	regit_registry_error *err);
+
+/* ---- health and metrics -------------------------------------------------- */
+
+typedef struct regit_registry_stats {
+	size_t subjects;
+	size_t schemas;            /* distinct ids */
+	size_t versions;           /* live + soft-deleted */
+	uint64_t commits;          /* commits written by this process */
+	uint64_t compat_rejections;
+	int store_ok;              /* 0 when the last reload found the store invalid */
+	char head[41];             /* commit the index was built from */
+	char store_message[256];   /* why the store is not ok */
+} regit_registry_stats;
+
+void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
+
+/**
+ * Reload if the store's ref moved outside this process (a direct push).
+ * A push that does not validate is reported in stats and never half-served:
+ * the old index stays. Called periodically by the server.
+ */
+int regit_registry_refresh(regit_registry *reg, regit_registry_error *err);
+
+/* Names <-> enums ("READWRITE"); parse is case-insensitive. */
+const char *regit_mode_name(regit_mode mode);
+int regit_mode_parse(const char *name, regit_mode *out);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * buf.c - bounded growable buffer.
+ */
+#include "buf.h"
+#include "alloc.h"
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static size_t buf_max(const regit_buf *buf)
+{
+	return buf->max ? buf->max : REGIT_BUF_DEFAULT_MAX;
+}
+
+void regit_buf_init(regit_buf *buf, size_t max)
+{
+	buf->ptr = NULL;
+	buf->size = 0;
+	buf->asize = 0;
+	buf->max = max;
+}
+
+void regit_buf_dispose(regit_buf *buf)
+{
+	size_t max = buf->max;
+
+	regit_free(buf->ptr);
+	regit_buf_init(buf, max);
+}
+
+void regit_buf_clear(regit_buf *buf)
+{
+	buf->size = 0;
+	if (buf->ptr)
+		buf->ptr[0] = '\0';
+}
+
+int regit_buf_grow(regit_buf *buf, size_t extra)
+{
+	size_t need, nsize;
+	char *p;
+
+	if (extra > buf_max(buf) - buf->size) {
+		regit_error_set(REGIT_ERROR_INTERNAL,
+			"content exceeds the limit of %zu bytes", buf_max(buf));
+		return REGIT_ELIMIT;
+	}
+	need = buf->size + extra + 1;
+	if (need <= buf->asize)
+		return 0;
+
+	/* Grow by half again so repeated appends stay amortised O(1). */
+	nsize = buf->asize < 64 ? 64 : buf->asize + buf->asize / 2;
+	if (nsize < need)
+		nsize = need;
+	if (nsize > buf_max(buf) + 1)
+		nsize = buf_max(buf) + 1;
+
+	p = regit_realloc(buf->ptr, nsize);
+	if (!p)
+		return REGIT_ENOMEM;
+	if (!buf->ptr)
+		p[0] = '\0';
+	buf->ptr = p;
+	buf->asize = nsize;
+	return 0;
+}
+
+int regit_buf_put(regit_buf *buf, const void *data, size_t len)
+{
+	int error = regit_buf_grow(buf, len);
+
+	if (error < 0)
+		return error;
+	if (len)
+		memcpy(buf->ptr + buf->size, data, len);
+	buf->size += len;
+	buf->ptr[buf->size] = '\0';
+	return 0;
+}
+
+int regit_buf_puts(regit_buf *buf, const char *str)
+{
+	return regit_buf_put(buf, str, strlen(str));
+}
+
+int regit_buf_putc(regit_buf *buf, char c)
+{
+	return regit_buf_put(buf, &c, 1);
+}
+
+int regit_buf_vprintf(regit_buf *buf, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n, error;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0) {
+		regit_error_set(REGIT_ERROR_INTERNAL, "invalid format string");
+		return REGIT_ERROR;
+	}
+	error = regit_buf_grow(buf, (size_t)n);
+	if (error < 0)
+		return error;
+	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	buf->size += (size_t)n;
+	return 0;
+}
+
+int regit_buf_printf(regit_buf *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = regit_buf_vprintf(buf, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+int regit_buf_put_json_string(regit_buf *buf, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = buf->size, i, run = 0;
+	int error = regit_buf_putc(buf, '"');
+
+	for (i = 0; error == 0 && i < len; i++) {
+		unsigned char c = (unsigned char)str[i];
+		char esc[7] = { '\\', 0, 0, 0, 0, 0, 0 };
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			run++;
+			continue;
+		}
+		error = regit_buf_put(buf, str + i - run, run);
+		run = 0;
+		if (error < 0)
+			break;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		error = regit_buf_put(buf, esc, elen);
+	}
+	if (error == 0)
+		error = regit_buf_put(buf, str + len - run, run);
+	if (error == 0)
+		error = regit_buf_putc(buf, '"');
+	if (error < 0) {
+		buf->size = start;
+		if (buf->ptr)
+			buf->ptr[start] = '\0';
+	}
+	return error;
+}
+
+const char *regit_buf_cstr(const regit_buf *buf)
+{
+	return buf->ptr ? buf->ptr : "";
+}
+
+char *regit_buf_detach(regit_buf *buf)
+{
+	char *p = buf->ptr;
+
+	if (!p)
+		p = regit_strdup("");
+	regit_buf_init(buf, buf->max);
+	return p;
+}
+
+int regit_buf_read_file(regit_buf *buf, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[16384];
+	size_t n;
+	int error = 0;
+
+	if (!f) {
+		regit_error_set(REGIT_ERROR_OS, "cannot open %s: %s", path, strerror(errno));
+		return REGIT_EIO;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		error = regit_buf_put(buf, chunk, n);
+		if (error == REGIT_ELIMIT)
+			regit_error_set(REGIT_ERROR_OS, "%s is larger than %zu bytes",
+				path, buf_max(buf));
+		if (error < 0)
+			break;
+	}
+	if (error == 0 && ferror(f)) {
+		regit_error_set(REGIT_ERROR_OS, "cannot read %s: %s", path, strerror(errno));
+		error = REGIT_EIO;
+	}
+	fclose(f);
+	return error;
+}
