@@ -261,6 +261,13 @@ typedef struct regit_registry_stats {
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
 
 /**
+ * A counter that changes whenever published state changes (any write or
+ * reload). Lets the HTTP layer cache rendered responses: a cached body is
+ * valid while the generation it was rendered at is current.
+ */
+uint64_t regit_registry_generation(regit_registry *reg);
+
+/**
  * Reload if the store's ref moved outside this process (a direct push).
  * A push that does not validate is reported in stats and never half-served:
  * the old index stays. Called periodically by the server.
