@@ -181,6 +181,18 @@ int regit_schema_fingerprint_sha256(const regit_schema *schema, unsigned char ou
 /** The Rabin fingerprint of arbitrary bytes (Avro's CRC-64-AVRO). */
 uint64_t regit_rabin_fingerprint(const void *data, size_t len);
 
+/*
+ * The same for any node of a schema (e.g. one union branch or field type):
+ * the canonical form of `type` as if it were the top-level schema. Named
+ * types are spelled out at their first occurrence within `type`.
+ * regit_schema_fingerprint_rabin() has no error channel and returns 0 when
+ * allocation fails; these report it.
+ * @return 0, REGIT_ENOMEM, REGIT_ELIMIT (out's bound, or nesting > 1024)
+ */
+int regit_type_canonical(const regit_type *type, regit_buf *out);
+int regit_type_fingerprint_rabin(uint64_t *out, const regit_type *type);
+int regit_type_fingerprint_sha256(unsigned char out[32], const regit_type *type);
+
 typedef enum regit_print_style {
 	/* Indented, stable key order, one field per line: for people and git. */
 	REGIT_PRINT_PRETTY = 0,
