@@ -1,0 +1,128 @@
+/*
+ * store.h - the registry's persistence: a bare git repository used as a
+ * versioned file tree.
+ *
+ * The store knows nothing of schemas. It offers three things:
+ *  - a listing of the tree at the branch HEAD points to (path -> blob id),
+ *    with blob contents read on demand, so a reload can skip every file whose
+ *    blob id it has seen before;
+ *  - one atomic write: a change set (put / remove paths) committed on top of
+ *    an expected head, published with a compare-and-swap of the branch ref.
+ *    If the ref moved (another thread, another process, a direct push) the
+ *    commit is not published and REGIT_ECONFLICT is returned;
+ *  - a cheap "where is the ref now" query to notice direct pushes.
+ * Writes are durable when they return: libgit2's fsync of the git directory
+ * is switched on for the whole process.
+ *
+ * registry/store_git.c implements this and is the only file that includes
+ * <git2.h>. A store handle may be used from several threads; calls on one
+ * handle are serialised by an internal mutex. Two handles (or two processes)
+ * on one repository coordinate only through the ref compare-and-swap.
+ */
+#ifndef REGIT_STORE_H
+#define REGIT_STORE_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+typedef struct regit_store regit_store;
+
+/* Hex object id plus NUL; "" means "no commit yet" (an empty store). */
+#define REGIT_STORE_OID_HEX 41
+
+/* A blob's identity: equal ids mean equal content. */
+typedef struct regit_store_oid {
+	unsigned char id[20];
+} regit_store_oid;
+
+typedef struct regit_store_file {
+	char *path;              /* owned by the listing: "subjects/a/v1.avsc" */
+	regit_store_oid oid;
+} regit_store_file;
+
+/* The files of one commit, sorted by path (byte order). */
+typedef struct regit_store_listing {
+	char head[REGIT_STORE_OID_HEX];  /* the commit listed; "" when empty */
+	regit_store_file *files;         /* owned */
+	size_t nfiles;
+} regit_store_listing;
+
+typedef struct regit_store_change {
+	const char *path;        /* slash-separated, relative, no "." or ".." parts */
+	const void *data;        /* new content; ignored when remove is set */
+	size_t len;
+	int remove;              /* 1: delete the path (missing paths are ignored) */
+} regit_store_change;
+
+typedef struct regit_store_options {
+	size_t max_files;        /* listing bound; default 10,000,000 */
+	size_t max_path;         /* bytes per path; default 4096 */
+	size_t max_depth;        /* directory depth; default 16 */
+} regit_store_options;
+
+#define REGIT_STORE_OPTIONS_INIT { 10000000u, 4096u, 16u }
+
+/**
+ * Open the bare repository at path, creating it (and its parent
+ * directories) when missing. A new repository's HEAD names refs/heads/main.
+ *
+ * @param out   receives the store (owned; free with regit_store_free)
+ * @param opts  bounds; NULL for defaults
+ * @return 0, REGIT_EIO (not a repository, cannot create), REGIT_ENOMEM
+ */
+int regit_store_open(regit_store **out, const char *path,
+	const regit_store_options *opts);
+
+void regit_store_free(regit_store *store);
+
+/**
+ * The commit the branch currently points to ("" when the branch does not
+ * exist yet). Reads the ref from disk every time: this is how a registry
+ * notices that another process or a push moved it.
+ * @return 0, REGIT_EIO
+ */
+int regit_store_head(regit_store *store, char out[REGIT_STORE_OID_HEX]);
+
+/**
+ * List every file of a commit's tree.
+ *
+ * @param out     receives the listing (owned; free with
+ *                regit_store_listing_free); NULL on failure
+ * @param commit  hex commit id, or NULL for the current head
+ * @return 0, REGIT_ENOTFOUND (no such commit), REGIT_ELIMIT (a bound was
+ *         hit), REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_list(regit_store_listing **out, regit_store *store,
+	const char *commit);
+
+void regit_store_listing_free(regit_store_listing *listing);
+
+/**
+ * Append a blob's content to out (bounded by out->max).
+ * @return 0, REGIT_ENOTFOUND, REGIT_ELIMIT, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_read(regit_buf *out, regit_store *store,
+	const regit_store_oid *oid);
+
+/**
+ * Commit a change set on top of expected_head and move the branch to it,
+ * only if the branch still points at expected_head.
+ *
+ * @param out            receives the new commit's hex id
+ * @param expected_head  hex id the branch must point to; "" or NULL when the
+ *                       branch must not exist yet
+ * @param message        commit message (one line is best)
+ * @param author         author name; NULL or "" for "regit". Characters git
+ *                       refuses in names (<, >, newlines) are replaced.
+ * @return 0; REGIT_ECONFLICT when the branch moved (nothing is published);
+ *         REGIT_EINVALID for a bad path; REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *expected_head, const regit_store_change *changes,
+	size_t nchanges, const char *message, const char *author);
+
+/** Hex form of a blob id (41 bytes with NUL). */
+void regit_store_oid_fmt(char out[REGIT_STORE_OID_HEX], const regit_store_oid *oid);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * test_store.c - registry/store_git: a real bare repository in a temporary
+ * directory. Covers creation, commit and listing, directory pruning, the
+ * compare-and-swap (between threads and between two handles, which is what
+ * two processes look like), reopening, and that plain git reads the result.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/store.h"
+#include "tests/support/tmpdir.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+typedef struct fixture {
+	char *dir;
+	char path[512];
+	regit_store *store;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = test_tmpdir_new("store");
+	assert_non_null(f->dir);
+	snprintf(f->path, sizeof(f->path), "%s/nested/registry.git", f->dir);
+	assert_int_equal(regit_store_open(&f->store, f->path, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	regit_store_free(f->store);
+	test_tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+static regit_store_change put(const char *path, const char *data)
+{
+	regit_store_change c = { path, data, strlen(data), 0 };
+	return c;
+}
+
+static regit_store_change rm(const char *path)
+{
+	regit_store_change c = { path, NULL, 0, 1 };
+	return c;
+}
+
+static const regit_store_file *find(const regit_store_listing *l, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfiles; i++)
+		if (strcmp(l->files[i].path, path) == 0)
+			return &l->files[i];
+	return NULL;
+}
+
+static void expect_content(regit_store *s, const regit_store_listing *l,
+	const char *path, const char *content)
+{
+	const regit_store_file *file = find(l, path);
+	regit_buf b = REGIT_BUF_INIT;
+
+	assert_non_null(file);
+	assert_int_equal(regit_store_read(&b, s, &file->oid), 0);
+	assert_string_equal(regit_buf_cstr(&b), content);
+	regit_buf_dispose(&b);
+}
+
+/* Run a shell command, return its first output line (static buffer). */
+static const char *sh(const char *fmt, ...)
+{
+	static char out[4096];
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(out, sizeof(out), p))
+		out[0] = '\0';
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+static void test_store__new_store_is_empty(void **state)
+{
+	fixture *f = *state;
+	regit_store_listing *l = NULL;
+	char head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_string_equal(head, "");
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 0);
+	assert_string_equal(l->head, "");
+	regit_store_listing_free(l);
+	/* git itself sees a bare repository whose HEAD names main. */
+	assert_string_equal(sh("git --git-dir='%s' rev-parse --is-bare-repository", f->path), "true");
+	assert_string_equal(sh("git --git-dir='%s' symbolic-ref HEAD", f->path), "refs/heads/main");
+}
+
+static void test_store__commit_list_read(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c1[] = {
+		put("regit.json", "{\"format\":1}\n"),
+		put("subjects/a/v1.avsc", "\"int\"\n"),
+		put("subjects/a/v1.json", "{\"id\":1}\n"),
+		put("subjects/b%2Fc/v1.avsc", "\"long\"\n"),
+	};
+	regit_store_listing *l = NULL;
+	char h1[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h1, f->store, "", c1, 4, "first", NULL), 0);
+	assert_int_equal(strlen(h1), 40);
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_string_equal(head, h1);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_string_equal(l->head, h1);
+	assert_int_equal(l->nfiles, 4);
+	/* Sorted by path, byte order. */
+	assert_string_equal(l->files[0].path, "regit.json");
+	assert_string_equal(l->files[1].path, "subjects/a/v1.avsc");
+	assert_string_equal(l->files[2].path, "subjects/a/v1.json");
+	assert_string_equal(l->files[3].path, "subjects/b%2Fc/v1.avsc");
+	expect_content(f->store, l, "subjects/a/v1.avsc", "\"int\"\n");
+	expect_content(f->store, l, "subjects/b%2Fc/v1.avsc", "\"long\"\n");
+	regit_store_listing_free(l);
+
+	/* The git CLI agrees, and the commit carries message and author. */
+	assert_string_equal(sh("git --git-dir='%s' show main:subjects/a/v1.json", f->path), "{\"id\":1}");
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%s/%%an", f->path), "first/regit");
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+}
+
+static void test_store__remove_prunes_empty_directories(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c1[] = {
+		put("subjects/a/v1.avsc", "1"), put("subjects/a/v2.avsc", "2"),
+		put("subjects/b/v1.avsc", "3"), put("top", "t"),
+	};
+	regit_store_change c2[] = {
+		rm("subjects/a/v1.avsc"), rm("subjects/a/v2.avsc"), rm("subjects/zz/none"),
+		rm("missing"), put("subjects/b/v2.avsc", "4"),
+	};
+	regit_store_change c3[] = { rm("subjects/b/v1.avsc"), rm("subjects/b/v2.avsc") };
+	regit_store_listing *l = NULL;
+	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], h3[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h1, f->store, NULL, c1, 4, "one", "alice"), 0);
+	assert_int_equal(regit_store_commit(h2, f->store, h1, c2, 5, "two", "alice"), 0);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 3);
+	assert_string_equal(l->files[0].path, "subjects/b/v1.avsc");
+	assert_string_equal(l->files[1].path, "subjects/b/v2.avsc");
+	assert_string_equal(l->files[2].path, "top");
+	regit_store_listing_free(l);
+	assert_string_equal(sh("git --git-dir='%s' ls-tree main subjects/ | wc -l", f->path), "1");
+
+	assert_int_equal(regit_store_commit(h3, f->store, h2, c3, 2, "three", NULL), 0);
+	assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main", f->path), "top");
+	/* Listing an older commit still works. */
+	assert_int_equal(regit_store_list(&l, f->store, h1), 0);
+	assert_int_equal(l->nfiles, 4);
+	assert_string_equal(l->head, h1);
+	regit_store_listing_free(l);
+	assert_int_equal(regit_store_list(&l, f->store, "0123456789012345678901234567890123456789"),
+		REGIT_ENOTFOUND);
+	assert_null(l);
+}
+
+static void test_store__duplicate_paths_last_wins(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c[] = { put("x", "first"), rm("x"), put("x", "last") };
+	regit_store_listing *l = NULL;
+	char h[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h, f->store, NULL, c, 3, "dup", NULL), 0);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 1);
+	expect_content(f->store, l, "x", "last");
+	regit_store_listing_free(l);
+}
+
+static void test_store__cas_refuses_stale_head(void **state)
+{
+	fixture *f = *state;
+	regit_store_change a = put("a", "1"), b = put("b", "2"), c = put("c", "3");
+	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], h3[REGIT_STORE_OID_HEX];
+	char head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h1, f->store, "", &a, 1, "a", NULL), 0);
+	/* Creating the branch again is a lost race. */
+	assert_int_equal(regit_store_commit(h2, f->store, "", &b, 1, "b", NULL), REGIT_ECONFLICT);
+	assert_string_equal(h2, "");
+	assert_int_equal(regit_store_commit(h2, f->store, h1, &b, 1, "b", NULL), 0);
+	/* h1 is stale now. */
+	assert_int_equal(regit_store_commit(h3, f->store, h1, &c, 1, "c", NULL), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_string_equal(head, h2);
+	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->path), "2");
+}
+
+static void test_store__two_handles_like_two_processes(void **state)
+{
+	fixture *f = *state;
+	regit_store *other = NULL;
+	regit_store_change a = put("a", "1"), b = put("b", "2"), c = put("c", "3");
+	regit_store_listing *l = NULL;
+	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], h3[REGIT_STORE_OID_HEX];
+	char seen[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
+	assert_int_equal(regit_store_commit(h1, f->store, "", &a, 1, "a", NULL), 0);
+	assert_int_equal(regit_store_head(other, seen), 0);
+	assert_string_equal(seen, h1);
+	assert_int_equal(regit_store_commit(h2, other, h1, &b, 1, "b", NULL), 0);
+	/* The first handle still believes in h1 and loses. */
+	assert_int_equal(regit_store_commit(h3, f->store, h1, &c, 1, "c", NULL), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->store, seen), 0);
+	assert_string_equal(seen, h2);
+	assert_int_equal(regit_store_commit(h3, f->store, h2, &c, 1, "c", NULL), 0);
+	assert_int_equal(regit_store_list(&l, other, NULL), 0);
+	assert_int_equal(l->nfiles, 3);
+	regit_store_listing_free(l);
+	regit_store_free(other);
+}
+
+typedef struct race_arg {
+	regit_store *store;
+	int thread;
+	int wins;
+	int conflicts;
+} race_arg;
+
+static void *race_thread(void *p)
+{
+	race_arg *a = p;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		char path[64], head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+		regit_store_change c;
+		int rc;
+
+		snprintf(path, sizeof(path), "t%d/f%d", a->thread, i);
+		c = put(path, path);
+		for (;;) {
+			if (regit_store_head(a->store, head) < 0)
+				return NULL;
+			rc = regit_store_commit(out, a->store, head, &c, 1, path, NULL);
+			if (rc == 0)
+				break;
+			if (rc != REGIT_ECONFLICT)
+				return NULL;
+			a->conflicts++;
+		}
+		a->wins++;
+	}
+	return NULL;
+}
+
+static void test_store__racing_writers_never_lose_a_commit(void **state)
+{
+	fixture *f = *state;
+	regit_store *handles[4];
+	pthread_t th[8];
+	race_arg args[8];
+	regit_store_listing *l = NULL;
+	int i, wins = 0;
+
+	/* 8 threads over 4 handles: in-process and cross-handle races. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(regit_store_open(&handles[i], f->path, NULL), 0);
+	for (i = 0; i < 8; i++) {
+		args[i].store = handles[i % 4];
+		args[i].thread = i;
+		args[i].wins = args[i].conflicts = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, race_thread, &args[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		wins += args[i].wins;
+	}
+	assert_int_equal(wins, 80);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 80);
+	regit_store_listing_free(l);
+	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->path), "80");
+	for (i = 0; i < 4; i++)
+		regit_store_free(handles[i]);
+}
+
+static void test_store__reopen_sees_everything(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c = put("subjects/x/v1.avsc", "{\"type\":\"string\"}");
+	regit_store_listing *l = NULL;
+	char h[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h, f->store, NULL, &c, 1, "x", NULL), 0);
+	regit_store_free(f->store);
+	f->store = NULL;
+	assert_int_equal(regit_store_open(&f->store, f->path, NULL), 0);
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_string_equal(head, h);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 1);
+	expect_content(f->store, l, "subjects/x/v1.avsc", "{\"type\":\"string\"}");
+	regit_store_listing_free(l);
+}
+
+static void test_store__bad_paths_and_authors(void **state)
+{
+	fixture *f = *state;
+	static const char *const bad[] = {
+		"", "/a", "a/", "a//b", "../a", "a/../b", "./a", ".git/config", "a/.GIT",
+	};
+	regit_store_change c;
+	char h[REGIT_STORE_OID_HEX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		c = put(bad[i], "x");
+		assert_int_equal(regit_store_commit(h, f->store, NULL, &c, 1, "bad", NULL),
+			REGIT_EINVALID);
+	}
+	c = put("ok", "x");
+	assert_int_equal(regit_store_commit(h, f->store, NULL, &c, 1, "ok",
+		"Mallory <evil@x>\nInjected: yes"), 0);
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%an", f->path),
+		"Mallory _evil@x__Injected: yes");
+}
+
+static void test_store__read_is_bounded(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c = put("big", "0123456789");
+	regit_store_listing *l = NULL;
+	regit_buf b;
+	char h[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h, f->store, NULL, &c, 1, "big", NULL), 0);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	regit_buf_init(&b, 5);
+	assert_int_equal(regit_store_read(&b, f->store, &l->files[0].oid), REGIT_ELIMIT);
+	regit_buf_dispose(&b);
+	regit_store_listing_free(l);
+}
+
+static void test_store__open_refuses_non_repository(void **state)
+{
+	fixture *f = *state;
+	regit_store *s = NULL;
+	char path[600];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/plainfile", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("x", fp);
+	fclose(fp);
+	assert_int_equal(regit_store_open(&s, path, NULL), REGIT_EIO);
+	assert_null(s);
+	/* An empty directory becomes a store. */
+	snprintf(path, sizeof(path), "%s/emptydir", f->dir);
+	assert_int_equal(system(sh("mkdir -p '%s' && echo true", path)), 0);
+	assert_int_equal(regit_store_open(&s, path, NULL), 0);
+	regit_store_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store__new_store_is_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__commit_list_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__remove_prunes_empty_directories, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__duplicate_paths_last_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__cas_refuses_stale_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__two_handles_like_two_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__racing_writers_never_lose_a_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__reopen_sees_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_authors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__read_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_refuses_non_repository, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
