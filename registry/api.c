@@ -1,0 +1,1817 @@
+/*
+ * api.c - the Confluent Schema Registry REST API as a socket-free handler.
+ *
+ * One request goes through: content negotiation (Accept) -> route match on
+ * the raw path (404 unknown route, 405 wrong method) -> Content-Type check
+ * (415) -> percent-decoding of path parameters and query -> the route's
+ * handler, which calls registry.h and renders Confluent JSON. Every error
+ * leaves as {"error_code": N, "message": "..."} with the status derived from
+ * the code (a 5-digit code's first three digits).
+ *
+ * GET /schemas/ids/{id} is the hot path of every consumer: its rendered body
+ * is cached per id in a reference-counted entry tagged with the registry
+ * generation it was rendered at, and served without copying while that
+ * generation is current.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "registry/api.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+#define API_CT_V1 "application/vnd.schemaregistry.v1+json"
+#define API_CT_SR "application/vnd.schemaregistry+json"
+#define API_CT_JSON "application/json"
+#define API_CT_PROM "text/plain; version=0.0.4; charset=utf-8"
+
+#define API_MAX_SEGMENTS 8
+#define API_MAX_QUERY 32
+#define API_SCHEMAS_MAX_LIMIT 1000
+
+/* ---- routes -------------------------------------------------------------- */
+
+enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
+
+enum api_route_id {
+	R_ROOT, R_SUBJECTS, R_SUBJECT, R_SUBJECT_VERSIONS, R_SUBJECT_VERSION,
+	R_SUBJECT_VERSION_SCHEMA, R_SUBJECT_VERSION_REFBY, R_SUBJECT_METADATA,
+	R_SCHEMAS, R_SCHEMA_TYPES, R_SCHEMA_ID, R_SCHEMA_ID_SCHEMA,
+	R_SCHEMA_ID_SUBJECTS, R_SCHEMA_ID_VERSIONS, R_SCHEMA_GUID, R_SCHEMA_GUID_IDS,
+	R_COMPAT_VERSION, R_COMPAT_VERSIONS, R_CONFIG, R_CONFIG_SUBJECT, R_MODE,
+	R_MODE_SUBJECT, R_CONTEXTS, R_CONTEXT, R_V1_METADATA, R_METRICS, R_HEALTH,
+	R_UNKNOWN, R_COUNT
+};
+
+typedef struct api_ctx api_ctx;
+
+typedef struct api_route {
+	const char *name;                       /* metrics label */
+	const char *seg[API_MAX_SEGMENTS];      /* "*" = parameter; NULL ends */
+	unsigned methods;
+	void (*fn)(api_ctx *c);
+} api_route;
+
+/* ---- metrics -------------------------------------------------------------- */
+
+static const int api_status_slots[] = { 200, 204, 400, 404, 405, 409, 413, 415, 422, 500, 503 };
+#define API_NSTATUS (sizeof(api_status_slots) / sizeof(api_status_slots[0]) + 1)
+/* Latency bucket upper bounds in microseconds (Prometheus "le" in seconds). */
+static const unsigned api_buckets_us[] = { 100, 250, 500, 1000, 2500, 5000, 10000,
+	25000, 50000, 100000, 250000, 500000, 1000000, 2500000 };
+#define API_NBUCKETS (sizeof(api_buckets_us) / sizeof(api_buckets_us[0]))
+
+/* ---- cache ----------------------------------------------------------------- */
+
+typedef struct api_cached {
+	atomic_uint refs;       /* one for the cache slot, one per response in flight */
+	uint64_t gen;           /* registry generation it was rendered at */
+	size_t len;
+	char body[];
+} api_cached;
+
+/* Ids are dense small integers; beyond this they are served uncached. */
+#define API_CACHE_SLOTS (1u << 18)
+#define API_CACHE_LOCKS 64u
+
+struct regit_api {
+	regit_registry *reg;
+	api_cached **cache;                          /* API_CACHE_SLOTS */
+	pthread_mutex_t cache_lock[API_CACHE_LOCKS];
+	atomic_ullong requests[R_COUNT][API_NSTATUS];
+	atomic_ullong hist[R_COUNT][API_NBUCKETS + 1];
+	atomic_ullong sum_us[R_COUNT];
+	atomic_ullong cache_hits;
+	atomic_ullong cache_misses;
+};
+
+/* ---- per-request context -------------------------------------------------- */
+
+typedef struct api_param {
+	const char *key;
+	const char *value;
+} api_param;
+
+struct api_ctx {
+	regit_api *api;
+	const regit_http_request *req;
+	regit_http_response *resp;
+	unsigned method;
+	const char *ctype;                /* negotiated response type */
+	const char *path[API_MAX_SEGMENTS]; /* raw segments (into arena) */
+	size_t path_len[API_MAX_SEGMENTS];
+	size_t nsegs;
+	const char *params[4];            /* decoded path parameters */
+	size_t nparams;
+	api_param query[API_MAX_QUERY];
+	size_t nquery;
+	char *arena;                      /* decoded strings; stack or heap */
+	size_t arena_used, arena_size;
+	int fail;                         /* an output append failed */
+	char stack[2048];
+};
+
+/* ---- small parsers ---------------------------------------------------------- */
+
+static int api_hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+long regit_api_percent_decode(char *out, const char *in, size_t len, int plus_space)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char ch = in[i];
+
+		if (ch == '%') {
+			int hi, lo;
+
+			if (len - i < 3)
+				return -1;
+			hi = api_hexval((unsigned char)in[i + 1]);
+			lo = api_hexval((unsigned char)in[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (ch == '+' && plus_space) {
+			out[o++] = ' ';
+		} else {
+			out[o++] = ch;
+		}
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+int regit_api_parse_int(const char *s, int *out)
+{
+	long long v = 0;
+	int neg = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -1;
+	if (*p == '+' || *p == '-') {
+		neg = *p == '-';
+		p++;
+	}
+	if (!*p)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+		if (v > 2147483648LL)
+			return -1;
+	}
+	if (neg)
+		v = -v;
+	if (v > 2147483647LL || v < -2147483648LL)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int regit_api_parse_version(const char *s, int *out)
+{
+	char tmp[64];
+	size_t len;
+	int v;
+
+	if (!s)
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (strcasecmp(tmp, "latest") == 0) {
+		*out = REGIT_VERSION_LATEST;
+		return 0;
+	}
+	if (regit_api_parse_int(tmp, &v) < 0)
+		return -1;
+	if (v == -1) {
+		*out = REGIT_VERSION_LATEST;
+		return 0;
+	}
+	if (v < 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int regit_api_parse_bool(const char *s)
+{
+	return s && strcasecmp(s, "true") == 0;
+}
+
+/* Media type of a header value: the part before ';', trimmed. */
+static size_t api_media(const char *s, const char **start)
+{
+	const char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s;
+	while (*e && *e != ';' && *e != ',')
+		e++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*start = s;
+	return (size_t)(e - s);
+}
+
+static int api_media_is(const char *s, size_t len, const char *type)
+{
+	return strlen(type) == len && strncasecmp(s, type, len) == 0;
+}
+
+int regit_api_content_type_ok(const char *ct)
+{
+	const char *m;
+	size_t len;
+
+	if (!ct)
+		return 1;
+	len = api_media(ct, &m);
+	if (len == 0)
+		return 1;
+	return api_media_is(m, len, API_CT_V1) || api_media_is(m, len, API_CT_SR) ||
+		api_media_is(m, len, API_CT_JSON) ||
+		api_media_is(m, len, "application/octet-stream");
+}
+
+/*
+ * JAX-RS 2.0 §3.8 selection among our three types: for each candidate the
+ * best matching Accept range decides, ordered by specificity (type/sub >
+ * type/x > x/x), then the client's q, then our qs (1, 0.9, 0.5).
+ */
+const char *regit_api_negotiate(const char *accept)
+{
+	static const char *const cands[] = { API_CT_V1, API_CT_SR, API_CT_JSON };
+	int best = 0, best_spec = -1, best_q = -1;
+	size_t i;
+
+	if (!accept || !*accept)
+		return API_CT_V1;
+	for (i = 0; i < 3; i++) {
+		const char *p = accept;
+		int spec = -1, q = -1;
+
+		while (*p) {
+			const char *m, *e;
+			size_t len;
+			int s = -1, qv = 1000;
+
+			len = api_media(p, &m);
+			/* parameters: look for q= */
+			e = m + len;
+			while (*e && *e != ',') {
+				if (*e == ';') {
+					const char *k = e + 1;
+
+					while (*k == ' ')
+						k++;
+					if ((k[0] == 'q' || k[0] == 'Q') && k[1] == '=') {
+						double d = strtod(k + 2, NULL);
+
+						qv = (int)(d * 1000 + 0.5);
+						if (qv < 0)
+							qv = 0;
+						if (qv > 1000)
+							qv = 1000;
+					}
+				}
+				e++;
+			}
+			if (api_media_is(m, len, cands[i]))
+				s = 2;
+			else if (api_media_is(m, len, "application/*"))
+				s = 1;
+			else if (api_media_is(m, len, "*/*") || api_media_is(m, len, "*"))
+				s = 0;
+			if (s >= 0 && qv > 0 && (s > spec || (s == spec && qv > q))) {
+				spec = s;
+				q = qv;
+			}
+			p = *e ? e + 1 : e;
+		}
+		/* Candidates are in qs order, so strict '>' keeps the higher qs. */
+		if (spec > best_spec || (spec == best_spec && q > best_q)) {
+			best = (int)i;
+			best_spec = spec;
+			best_q = q;
+		}
+	}
+	/* Nothing acceptable: answer JSON anyway rather than 406. */
+	return best_spec < 0 ? API_CT_V1 : cands[best];
+}
+
+/* ---- output helpers ------------------------------------------------------------ */
+
+static void out_puts(api_ctx *c, const char *s)
+{
+	if (regit_buf_puts(&c->resp->buf, s) < 0)
+		c->fail = 1;
+}
+
+static void out_put(api_ctx *c, const char *s, size_t len)
+{
+	if (regit_buf_put(&c->resp->buf, s, len) < 0)
+		c->fail = 1;
+}
+
+static void out_printf(api_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out_printf(api_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (regit_buf_vprintf(&c->resp->buf, fmt, ap) < 0)
+		c->fail = 1;
+	va_end(ap);
+}
+
+static void out_str(api_ctx *c, const char *s, size_t len)
+{
+	if (regit_buf_put_json_string(&c->resp->buf, s, len) < 0)
+		c->fail = 1;
+}
+
+static void out_cstr(api_ctx *c, const char *s)
+{
+	out_str(c, s, strlen(s));
+}
+
+static void api_ok(api_ctx *c)
+{
+	c->resp->status = 200;
+	c->resp->content_type = c->ctype;
+}
+
+static void api_error(api_ctx *c, int status, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void api_error(api_ctx *c, int status, int code, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	regit_buf_clear(&c->resp->buf);
+	c->fail = 0;
+	c->resp->status = status;
+	c->resp->content_type = c->ctype;
+	out_printf(c, "{\"error_code\":%d,\"message\":", code);
+	out_cstr(c, msg);
+	out_puts(c, "}");
+}
+
+static int api_code_status(int code)
+{
+	if (code >= 10000 && code <= 59999)
+		return code / 100;
+	if (code >= 400 && code <= 599)
+		return code;
+	return 500;
+}
+
+static const char *api_code_default_message(int code)
+{
+	switch (code) {
+	case REGIT_SR_SUBJECT_NOT_FOUND: return "Subject not found.";
+	case REGIT_SR_VERSION_NOT_FOUND: return "Version not found.";
+	case REGIT_SR_SCHEMA_NOT_FOUND: return "Schema not found";
+	case REGIT_SR_SUBJECT_SOFT_DELETED: return "Subject was soft deleted.";
+	case REGIT_SR_SUBJECT_NOT_SOFT_DELETED: return "Subject was not deleted first before being permanently deleted";
+	case REGIT_SR_VERSION_SOFT_DELETED: return "Version was soft deleted.";
+	case REGIT_SR_VERSION_NOT_SOFT_DELETED: return "Version was not deleted first before being permanently deleted";
+	case REGIT_SR_SUBJECT_CONFIG_NOT_FOUND: return "Subject does not have subject-level compatibility configured";
+	case REGIT_SR_SUBJECT_MODE_NOT_FOUND: return "Subject does not have subject-level mode configured";
+	case REGIT_SR_INCOMPATIBLE: return "Schema being registered is incompatible with an earlier schema";
+	case REGIT_SR_INVALID_SCHEMA: return "Invalid schema";
+	case REGIT_SR_INVALID_VERSION: return "Invalid version";
+	case REGIT_SR_INVALID_COMPATIBILITY: return "Invalid compatibility level";
+	case REGIT_SR_INVALID_MODE: return "Invalid mode";
+	case REGIT_SR_OPERATION_NOT_PERMITTED: return "Operation not permitted";
+	case REGIT_SR_REFERENCE_EXISTS: return "One or more references exist to the schema";
+	case REGIT_SR_INVALID_SUBJECT: return "Invalid subject";
+	case REGIT_SR_SCHEMA_TOO_LARGE: return "Schema too large";
+	case REGIT_SR_STORE_ERROR: return "Error in the backend data store";
+	default: return "Internal server error";
+	}
+}
+
+/* A registry call failed: render its Confluent error. */
+static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
+{
+	int code = err->code;
+	const char *msg = err->message[0] ? err->message : NULL;
+
+	if (code == 0) {
+		code = rc == REGIT_EIO ? REGIT_SR_STORE_ERROR : 500;
+		if (!msg)
+			msg = regit_error_message();
+	}
+	if (!msg)
+		msg = api_code_default_message(code);
+	api_error(c, api_code_status(code), code, "%s", msg);
+}
+
+static void api_err_init(regit_registry_error *err)
+{
+	err->code = 0;
+	err->message[0] = '\0';
+}
+
+/* ---- request parsing helpers ----------------------------------------------- */
+
+static char *api_arena_alloc(api_ctx *c, size_t n)
+{
+	char *p;
+
+	if (c->arena_size - c->arena_used < n)
+		return NULL;
+	p = c->arena + c->arena_used;
+	c->arena_used += n;
+	return p;
+}
+
+static const char *api_q(const api_ctx *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nquery; i++) {
+		if (strcmp(c->query[i].key, key) == 0)
+			return c->query[i].value;
+	}
+	return NULL;
+}
+
+static int api_qbool(const api_ctx *c, const char *key)
+{
+	return regit_api_parse_bool(api_q(c, key));
+}
+
+/* offset/limit: absent = dflt; not an int = JAX-RS conversion failure (404). */
+static int api_qint(api_ctx *c, const char *key, int dflt, int *out)
+{
+	const char *v = api_q(c, key);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (regit_api_parse_int(v, out) < 0) {
+		api_error(c, 404, 404, "HTTP 404 Not Found");
+		return -1;
+	}
+	return 0;
+}
+
+/* Split and decode the query; unknown keys are kept and ignored later. */
+static int api_parse_query(api_ctx *c, const char *q, size_t qlen)
+{
+	size_t i = 0;
+
+	while (i < qlen && c->nquery < API_MAX_QUERY) {
+		size_t s = i, eq = (size_t)-1, e;
+		char *k, *v;
+		long kl, vl;
+
+		while (i < qlen && q[i] != '&') {
+			if (q[i] == '=' && eq == (size_t)-1)
+				eq = i;
+			i++;
+		}
+		e = i;
+		i++;
+		if (e == s)
+			continue;
+		if (eq == (size_t)-1)
+			eq = e;
+		k = api_arena_alloc(c, eq - s + 1);
+		v = api_arena_alloc(c, (eq < e ? e - eq - 1 : 0) + 1);
+		if (!k || !v)
+			return -1;
+		kl = regit_api_percent_decode(k, q + s, eq - s, 1);
+		vl = eq < e ? regit_api_percent_decode(v, q + eq + 1, e - eq - 1, 1) : 0;
+		if (kl < 0 || vl < 0)
+			continue;   /* a malformed pair is ignored like an unknown one */
+		if (eq == e)
+			v[0] = '\0';
+		c->query[c->nquery].key = k;
+		c->query[c->nquery].value = v;
+		c->nquery++;
+	}
+	return 0;
+}
+
+/* ---- rendering ----------------------------------------------------------------- */
+
+static void out_refs(api_ctx *c, const regit_reference *refs, size_t n)
+{
+	size_t i;
+
+	out_puts(c, ",\"references\":[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			out_puts(c, ",");
+		out_puts(c, "{\"name\":");
+		out_cstr(c, refs[i].name ? refs[i].name : "");
+		out_puts(c, ",\"subject\":");
+		out_cstr(c, refs[i].subject ? refs[i].subject : "");
+		out_printf(c, ",\"version\":%d}", refs[i].version);
+	}
+	out_puts(c, "]");
+}
+
+/* ent/Schema: subject, version, id, schemaType, references, schema, ts, deleted. */
+static void out_version(api_ctx *c, const regit_version *v)
+{
+	out_puts(c, "{\"subject\":");
+	out_cstr(c, v->subject);
+	out_printf(c, ",\"version\":%d,\"id\":%d,\"schemaType\":\"AVRO\"", v->version, v->id);
+	if (v->nrefs)
+		out_refs(c, v->refs, v->nrefs);
+	out_puts(c, ",\"schema\":");
+	out_str(c, v->schema, v->schema_len);
+	if (v->ts > 0)
+		out_printf(c, ",\"ts\":%lld", (long long)v->ts);
+	if (v->deleted)
+		out_puts(c, ",\"deleted\":true");
+	out_puts(c, "}");
+}
+
+static void out_config(api_ctx *c, const regit_config *cfg, const char *level_key)
+{
+	int first = 1;
+
+	out_puts(c, "{");
+	if (cfg->has_level) {
+		out_printf(c, "\"%s\":\"%s\"", level_key, regit_compat_level_name(cfg->level));
+		first = 0;
+	}
+	if (cfg->has_normalize) {
+		out_printf(c, "%s\"normalize\":%s", first ? "" : ",",
+			cfg->normalize ? "true" : "false");
+		first = 0;
+	}
+	if (cfg->has_strict) {
+		out_printf(c, "%s\"" REGIT_API_RULES_KEY "\":\"%s\"", first ? "" : ",",
+			cfg->strict ? "strict" : "avro");
+	}
+	out_puts(c, "}");
+}
+
+/* ---- paging ---------------------------------------------------------------------- */
+
+typedef struct api_page {
+	api_ctx *c;
+	int offset;
+	int limit;        /* <= 0: unbounded */
+	int seen;
+	int emitted;
+} api_page;
+
+static int api_page_take(api_page *pg)
+{
+	if (pg->seen++ < pg->offset)
+		return 0;
+	if (pg->limit > 0 && pg->emitted >= pg->limit)
+		return -1;
+	pg->emitted++;
+	return 1;
+}
+
+static int api_page_init(api_page *pg, api_ctx *c, int dflt_limit, int max_limit)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->c = c;
+	if (api_qint(c, "offset", 0, &pg->offset) < 0)
+		return -1;
+	if (api_qint(c, "limit", dflt_limit, &pg->limit) < 0)
+		return -1;
+	if (pg->offset < 0)
+		pg->offset = 0;
+	if (max_limit > 0 && (pg->limit <= 0 || pg->limit > max_limit))
+		pg->limit = dflt_limit;
+	return 0;
+}
+
+static int cb_subject_name(const char *subject, void *payload)
+{
+	api_page *pg = payload;
+	int t = api_page_take(pg);
+
+	if (t < 0)
+		return 1;
+	if (t > 0) {
+		if (pg->emitted > 1)
+			out_puts(pg->c, ",");
+		out_cstr(pg->c, subject);
+	}
+	return 0;
+}
+
+static int cb_version_number(const regit_version *v, void *payload)
+{
+	api_page *pg = payload;
+	int t = api_page_take(pg);
+
+	if (t < 0)
+		return 1;
+	if (t > 0)
+		out_printf(pg->c, "%s%d", pg->emitted > 1 ? "," : "", v->version);
+	return 0;
+}
+
+static int cb_version_full(const regit_version *v, void *payload)
+{
+	api_page *pg = payload;
+	int t = api_page_take(pg);
+
+	if (t < 0)
+		return 1;
+	if (t > 0) {
+		if (pg->emitted > 1)
+			out_puts(pg->c, ",");
+		out_version(pg->c, v);
+	}
+	return 0;
+}
+
+static int cb_version_id(const regit_version *v, void *payload)
+{
+	api_page *pg = payload;
+	int t = api_page_take(pg);
+
+	if (t < 0)
+		return 1;
+	if (t > 0)
+		out_printf(pg->c, "%s%d", pg->emitted > 1 ? "," : "", v->id);
+	return 0;
+}
+
+static int cb_subject_version(const regit_version *v, void *payload)
+{
+	api_page *pg = payload;
+	int t = api_page_take(pg);
+
+	if (t < 0)
+		return 1;
+	if (t > 0) {
+		out_puts(pg->c, pg->emitted > 1 ? ",{\"subject\":" : "{\"subject\":");
+		out_cstr(pg->c, v->subject);
+		out_printf(pg->c, ",\"version\":%d}", v->version);
+	}
+	return 0;
+}
+
+/* Subjects of an id: versions arrive grouped by subject, so comparing with
+ * the previous subject removes duplicates. */
+typedef struct api_subject_dedupe {
+	api_page pg;
+	regit_buf last;
+	int have_last;
+} api_subject_dedupe;
+
+static int cb_id_subject(const regit_version *v, void *payload)
+{
+	api_subject_dedupe *d = payload;
+	int t;
+
+	if (d->have_last && strcmp(regit_buf_cstr(&d->last), v->subject) == 0)
+		return 0;
+	regit_buf_clear(&d->last);
+	if (regit_buf_puts(&d->last, v->subject) < 0)
+		d->pg.c->fail = 1;
+	d->have_last = 1;
+	t = api_page_take(&d->pg);
+	if (t < 0)
+		return 1;
+	if (t > 0) {
+		if (d->pg.emitted > 1)
+			out_puts(d->pg.c, ",");
+		out_cstr(d->pg.c, v->subject);
+	}
+	return 0;
+}
+
+/* ---- request bodies ---------------------------------------------------------------- */
+
+static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
+	regit_register_request *rr, const char *subject)
+{
+	regit_registry_error err;
+
+	api_err_init(&err);
+	if (regit_api_decode_schema_body(body, c->req->body, c->req->body_len, &err) < 0) {
+		api_reg_error(c, REGIT_EINVALID, &err);
+		return -1;
+	}
+	memset(rr, 0, sizeof(*rr));
+	rr->subject = subject;
+	rr->schema = body->schema;
+	rr->schema_len = body->schema_len;
+	rr->schema_type = body->schema_type;
+	rr->refs = body->refs;
+	rr->nrefs = body->nrefs;
+	rr->normalize = api_qbool(c, "normalize");
+	rr->force = api_qbool(c, "force");
+	rr->id = body->id;
+	rr->version = body->version;
+	rr->author = NULL;
+	if (body->schema_type && strcasecmp(body->schema_type, "AVRO") != 0) {
+		api_error(c, 422, REGIT_SR_INVALID_SCHEMA,
+			"Invalid schema type %s: this registry supports only AVRO",
+			body->schema_type);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- handlers ------------------------------------------------------------------- */
+
+/* GET|POST / -> {} (liveness). */
+static void h_root(api_ctx *c)
+{
+	api_ok(c);
+	out_puts(c, "{}");
+}
+
+/* GET /subjects?subjectPrefix=&deleted=&deletedOnly=&offset=&limit= -> ["a","b"] */
+static void h_subjects(api_ctx *c)
+{
+	regit_list_filter f;
+	api_page pg;
+
+	if (api_page_init(&pg, c, 0, 0) < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.prefix = api_q(c, "subjectPrefix");
+	f.deleted = api_qbool(c, "deleted");
+	f.deleted_only = api_qbool(c, "deletedOnly");
+	api_ok(c);
+	out_puts(c, "[");
+	regit_registry_read_begin(c->api->reg);
+	regit_registry_list_subjects(c->api->reg, &f, cb_subject_name, &pg);
+	regit_registry_read_end(c->api->reg);
+	out_puts(c, "]");
+}
+
+/*
+ * POST /subjects/{s}?normalize=&deleted= body RegisterSchemaRequest -> Schema (lookup)
+ * DELETE /subjects/{s}?permanent= -> [versions]
+ */
+static void h_subject(api_ctx *c)
+{
+	const char *subject = c->params[0];
+	regit_registry_error err;
+	int rc;
+
+	api_err_init(&err);
+	if (c->method == M_POST) {
+		regit_api_schema_body body;
+		regit_register_request rr;
+		const regit_version *v = NULL;
+
+		if (api_schema_request(c, &body, &rr, subject) < 0)
+			return;
+		if (!body.schema) {
+			regit_api_schema_body_dispose(&body);
+			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+			return;
+		}
+		regit_registry_read_begin(c->api->reg);
+		rc = regit_registry_lookup(c->api->reg, &rr, api_qbool(c, "deleted"), &v, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+		} else {
+			api_ok(c);
+			out_version(c, v);
+		}
+		regit_registry_read_end(c->api->reg);
+		regit_api_schema_body_dispose(&body);
+	} else {
+		int *versions = NULL;
+		size_t n = 0, i;
+
+		rc = regit_registry_delete_subject(c->api->reg, subject,
+			api_qbool(c, "permanent"), NULL, &versions, &n, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+		} else {
+			api_ok(c);
+			out_puts(c, "[");
+			for (i = 0; i < n; i++)
+				out_printf(c, "%s%d", i ? "," : "", versions[i]);
+			out_puts(c, "]");
+		}
+		regit_free(versions);
+	}
+}
+
+/*
+ * GET /subjects/{s}/versions?deleted=&deletedOnly=&offset=&limit= -> [1,2]
+ * POST /subjects/{s}/versions?normalize=&force= body RegisterSchemaRequest
+ *   -> {"id","version","schemaType","schema"}
+ */
+static void h_subject_versions(api_ctx *c)
+{
+	const char *subject = c->params[0];
+	regit_registry_error err;
+	int rc;
+
+	api_err_init(&err);
+	if (c->method == M_GET) {
+		regit_list_filter f;
+		api_page pg;
+
+		if (api_page_init(&pg, c, 0, 0) < 0)
+			return;
+		memset(&f, 0, sizeof(f));
+		f.deleted = api_qbool(c, "deleted");
+		f.deleted_only = api_qbool(c, "deletedOnly");
+		api_ok(c);
+		out_puts(c, "[");
+		regit_registry_read_begin(c->api->reg);
+		rc = regit_registry_list_versions(c->api->reg, subject, &f,
+			cb_version_number, &pg, &err);
+		regit_registry_read_end(c->api->reg);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		out_puts(c, "]");
+	} else {
+		regit_api_schema_body body;
+		regit_register_request rr;
+		regit_register_result res;
+		const regit_version *v = NULL;
+
+		if (api_schema_request(c, &body, &rr, subject) < 0)
+			return;
+		if (!body.schema) {
+			regit_api_schema_body_dispose(&body);
+			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+			return;
+		}
+		memset(&res, 0, sizeof(res));
+		rc = regit_registry_register(c->api->reg, &rr, &res, &err);
+		regit_api_schema_body_dispose(&body);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_printf(c, "{\"id\":%d,\"version\":%d,\"schemaType\":\"AVRO\"", res.id,
+			res.version);
+		regit_registry_read_begin(c->api->reg);
+		api_err_init(&err);
+		if (regit_registry_get_version(c->api->reg, subject, res.version, 1, &v,
+		    &err) == 0 && v && v->id == res.id) {
+			if (v->nrefs)
+				out_refs(c, v->refs, v->nrefs);
+			out_puts(c, ",\"schema\":");
+			out_str(c, v->schema, v->schema_len);
+		}
+		regit_registry_read_end(c->api->reg);
+		out_puts(c, "}");
+	}
+}
+
+static int api_version_param(api_ctx *c, const char *s, int *out)
+{
+	if (regit_api_parse_version(s, out) < 0) {
+		api_error(c, 422, REGIT_SR_INVALID_VERSION,
+			"The specified version '%s' is not a valid version id. Allowed values "
+			"are between [1, 2^31-1] and the string \"latest\"", s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * GET /subjects/{s}/versions/{v}?deleted= -> Schema
+ * DELETE /subjects/{s}/versions/{v}?permanent= -> v
+ */
+static void h_subject_version(api_ctx *c)
+{
+	const char *subject = c->params[0];
+	regit_registry_error err;
+	int version, rc;
+
+	if (api_version_param(c, c->params[1], &version) < 0)
+		return;
+	api_err_init(&err);
+	if (c->method == M_GET) {
+		const regit_version *v = NULL;
+
+		regit_registry_read_begin(c->api->reg);
+		rc = regit_registry_get_version(c->api->reg, subject, version,
+			api_qbool(c, "deleted"), &v, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+		} else {
+			api_ok(c);
+			out_version(c, v);
+		}
+		regit_registry_read_end(c->api->reg);
+	} else {
+		int deleted = 0;
+
+		rc = regit_registry_delete_version(c->api->reg, subject, version,
+			api_qbool(c, "permanent"), NULL, &deleted, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_printf(c, "%d", deleted);
+	}
+}
+
+/* GET /subjects/{s}/versions/{v}/schema?deleted= -> the schema itself */
+static void h_subject_version_schema(api_ctx *c)
+{
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	int version, rc;
+
+	if (api_version_param(c, c->params[1], &version) < 0)
+		return;
+	api_err_init(&err);
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_get_version(c->api->reg, c->params[0], version,
+		api_qbool(c, "deleted"), &v, &err);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else {
+		api_ok(c);
+		out_put(c, v->schema, v->schema_len);
+	}
+	regit_registry_read_end(c->api->reg);
+}
+
+/* GET /subjects/{s}/versions/{v}/referencedby?deleted=&offset=&limit= -> [ids] */
+static void h_subject_version_refby(api_ctx *c)
+{
+	regit_registry_error err;
+	api_page pg;
+	int version, rc;
+
+	if (api_version_param(c, c->params[1], &version) < 0)
+		return;
+	if (api_page_init(&pg, c, 0, 0) < 0)
+		return;
+	api_err_init(&err);
+	api_ok(c);
+	out_puts(c, "[");
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_referenced_by(c->api->reg, c->params[0], version,
+		api_qbool(c, "deleted"), cb_version_id, &pg, &err);
+	regit_registry_read_end(c->api->reg);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+		return;
+	}
+	out_puts(c, "]");
+}
+
+/*
+ * GET /subjects/{s}/metadata?key=&value=&deleted= -> Schema. regit stores
+ * no metadata: without filters it is the latest version, with them nothing
+ * matches (40403).
+ */
+static void h_subject_metadata(api_ctx *c)
+{
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	int rc;
+
+	api_err_init(&err);
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_get_version(c->api->reg, c->params[0], REGIT_VERSION_LATEST,
+		api_qbool(c, "deleted"), &v, &err);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else if (api_q(c, "key") || api_q(c, "value")) {
+		api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+	} else {
+		api_ok(c);
+		out_version(c, v);
+	}
+	regit_registry_read_end(c->api->reg);
+}
+
+/* GET /schemas?subjectPrefix=&deleted=&latestOnly=&offset=&limit= -> [Schema] */
+static void h_schemas(api_ctx *c)
+{
+	regit_list_filter f;
+	api_page pg;
+
+	if (api_page_init(&pg, c, API_SCHEMAS_MAX_LIMIT, API_SCHEMAS_MAX_LIMIT) < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.prefix = api_q(c, "subjectPrefix");
+	f.deleted = api_qbool(c, "deleted");
+	f.latest_only = api_qbool(c, "latestOnly");
+	api_ok(c);
+	out_puts(c, "[");
+	regit_registry_read_begin(c->api->reg);
+	regit_registry_list_schemas(c->api->reg, &f, cb_version_full, &pg);
+	regit_registry_read_end(c->api->reg);
+	out_puts(c, "]");
+}
+
+/* GET /schemas/types -> ["AVRO"] */
+static void h_schema_types(api_ctx *c)
+{
+	api_ok(c);
+	out_puts(c, "[\"AVRO\"]");
+}
+
+static int api_id_param(api_ctx *c, int *id)
+{
+	if (regit_api_parse_int(c->params[0], id) < 0) {
+		api_error(c, 404, 404, "HTTP 404 Not Found");
+		return -1;
+	}
+	return 0;
+}
+
+static void api_cache_release(void *arg)
+{
+	api_cached *e = arg;
+
+	if (atomic_fetch_sub(&e->refs, 1) == 1)
+		regit_free(e);
+}
+
+/* A current cached body for id with a reference for the caller, or NULL. */
+static api_cached *api_cache_get(regit_api *api, int id, uint64_t gen)
+{
+	api_cached *e = NULL;
+	pthread_mutex_t *lock;
+
+	if (id <= 0 || (unsigned)id >= API_CACHE_SLOTS)
+		return NULL;
+	lock = &api->cache_lock[(unsigned)id % API_CACHE_LOCKS];
+	pthread_mutex_lock(lock);
+	e = api->cache[id];
+	if (e && e->gen == gen)
+		atomic_fetch_add(&e->refs, 1);
+	else
+		e = NULL;
+	pthread_mutex_unlock(lock);
+	return e;
+}
+
+static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body,
+	size_t len)
+{
+	api_cached *e, *old;
+	pthread_mutex_t *lock;
+
+	if (id <= 0 || (unsigned)id >= API_CACHE_SLOTS)
+		return;
+	e = regit_malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return;   /* caching is an optimisation; the response is already built */
+	atomic_init(&e->refs, 1);
+	e->gen = gen;
+	e->len = len;
+	memcpy(e->body, body, len);
+	e->body[len] = '\0';
+	lock = &api->cache_lock[(unsigned)id % API_CACHE_LOCKS];
+	pthread_mutex_lock(lock);
+	old = api->cache[id];
+	api->cache[id] = e;
+	pthread_mutex_unlock(lock);
+	if (old)
+		api_cache_release(old);
+}
+
+/*
+ * GET /schemas/ids/{id}?subject=&format=&fetchMaxId= -> SchemaString
+ * {"schemaType":"AVRO","schema":"...","references":[...]}. `subject` only
+ * selects the context in Confluent, so it does not filter here (§6.4).
+ */
+static void h_schema_id(api_ctx *c)
+{
+	regit_registry_error err;
+	const regit_schema_entry *e = NULL;
+	api_cached *hit;
+	uint64_t gen;
+	int id, rc;
+
+	if (api_id_param(c, &id) < 0)
+		return;
+	gen = regit_registry_generation(c->api->reg);
+	hit = api_cache_get(c->api, id, gen);
+	if (hit) {
+		atomic_fetch_add_explicit(&c->api->cache_hits, 1, memory_order_relaxed);
+		api_ok(c);
+		c->resp->body = hit->body;
+		c->resp->body_len = hit->len;
+		c->resp->release = api_cache_release;
+		c->resp->release_arg = hit;
+		return;
+	}
+	atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
+	api_err_init(&err);
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else {
+		api_ok(c);
+		out_puts(c, "{\"schemaType\":\"AVRO\",\"schema\":");
+		out_str(c, e->schema, e->schema_len);
+		if (e->nrefs)
+			out_refs(c, e->refs, e->nrefs);
+		out_puts(c, "}");
+	}
+	regit_registry_read_end(c->api->reg);
+	if (rc == 0 && !c->fail)
+		api_cache_put(c->api, id, gen, c->resp->buf.ptr, c->resp->buf.size);
+}
+
+/* GET /schemas/ids/{id}/schema -> the schema itself (40403, not Confluent's 500) */
+static void h_schema_id_schema(api_ctx *c)
+{
+	regit_registry_error err;
+	const regit_schema_entry *e = NULL;
+	int id, rc;
+
+	if (api_id_param(c, &id) < 0)
+		return;
+	api_err_init(&err);
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else {
+		api_ok(c);
+		out_put(c, e->schema, e->schema_len);
+	}
+	regit_registry_read_end(c->api->reg);
+}
+
+/* GET /schemas/ids/{id}/subjects?deleted=&offset=&limit= -> ["s"] */
+static void h_schema_id_subjects(api_ctx *c)
+{
+	regit_registry_error err;
+	api_subject_dedupe d;
+	int id, rc;
+
+	if (api_id_param(c, &id) < 0)
+		return;
+	memset(&d, 0, sizeof(d));
+	if (api_page_init(&d.pg, c, 0, 0) < 0)
+		return;
+	regit_buf_init(&d.last, 1u << 20);
+	api_err_init(&err);
+	api_ok(c);
+	out_puts(c, "[");
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_id_versions(c->api->reg, id, api_qbool(c, "deleted"),
+		cb_id_subject, &d, &err);
+	regit_registry_read_end(c->api->reg);
+	regit_buf_dispose(&d.last);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+		return;
+	}
+	out_puts(c, "]");
+}
+
+/* GET /schemas/ids/{id}/versions?deleted=&offset=&limit= -> [{"subject","version"}] */
+static void h_schema_id_versions(api_ctx *c)
+{
+	regit_registry_error err;
+	api_page pg;
+	int id, rc;
+
+	if (api_id_param(c, &id) < 0)
+		return;
+	if (api_page_init(&pg, c, 0, 0) < 0)
+		return;
+	api_err_init(&err);
+	api_ok(c);
+	out_puts(c, "[");
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_id_versions(c->api->reg, id, api_qbool(c, "deleted"),
+		cb_subject_version, &pg, &err);
+	regit_registry_read_end(c->api->reg);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+		return;
+	}
+	out_puts(c, "]");
+}
+
+/* GET /schemas/guids/{guid}[/ids]: regit assigns no GUIDs -> 40403. */
+static void h_schema_guid(api_ctx *c)
+{
+	api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+}
+
+/*
+ * POST /compatibility/subjects/{s}/versions[/{v}]?verbose=&normalize=
+ * body RegisterSchemaRequest -> {"is_compatible": b[, "messages": [...]]}
+ */
+static void h_compat(api_ctx *c)
+{
+	regit_api_schema_body body;
+	regit_register_request rr;
+	regit_registry_error err;
+	char **messages = NULL;
+	int version = 0, verbose, compatible = 0, rc;
+	size_t i;
+
+	if (c->nparams > 1 && api_version_param(c, c->params[1], &version) < 0)
+		return;
+	verbose = api_qbool(c, "verbose");
+	if (api_schema_request(c, &body, &rr, c->params[0]) < 0)
+		return;
+	if (!body.schema) {
+		regit_api_schema_body_dispose(&body);
+		if (verbose) {
+			api_ok(c);
+			out_puts(c, "{\"is_compatible\":false,\"messages\":[\"Empty schema\"]}");
+		} else {
+			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+		}
+		return;
+	}
+	api_err_init(&err);
+	rc = regit_registry_test_compat(c->api->reg, &rr, version, verbose, &compatible,
+		verbose ? &messages : NULL, &err);
+	regit_api_schema_body_dispose(&body);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else {
+		api_ok(c);
+		out_printf(c, "{\"is_compatible\":%s", compatible ? "true" : "false");
+		if (verbose) {
+			out_puts(c, ",\"messages\":[");
+			for (i = 0; messages && messages[i]; i++) {
+				if (i)
+					out_puts(c, ",");
+				out_cstr(c, messages[i]);
+			}
+			out_puts(c, "]");
+		}
+		out_puts(c, "}");
+	}
+	for (i = 0; messages && messages[i]; i++)
+		regit_free(messages[i]);
+	regit_free(messages);
+}
+
+/*
+ * GET /config[/{s}]?defaultToGlobal= -> {"compatibilityLevel": L, ...}
+ * PUT /config[/{s}] body {"compatibility": L, "normalize"?, "regit.rules"?} -> echo
+ * DELETE /config[/{s}] -> the removed config, {"compatibility": L, ...}
+ */
+static void h_config(api_ctx *c)
+{
+	const char *subject = c->nparams > 0 ? c->params[0] : NULL;
+	regit_registry_error err;
+	regit_config cfg, out;
+	int rc;
+
+	api_err_init(&err);
+	memset(&out, 0, sizeof(out));
+	if (c->method == M_GET) {
+		rc = regit_registry_get_config(c->api->reg, subject,
+			api_qbool(c, "defaultToGlobal"), &out, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_config(c, &out, "compatibilityLevel");
+	} else if (c->method == M_PUT) {
+		if (regit_api_decode_config_body(&cfg, &err, c->req->body, c->req->body_len) < 0) {
+			api_reg_error(c, REGIT_EINVALID, &err);
+			return;
+		}
+		rc = regit_registry_set_config(c->api->reg, subject, &cfg, NULL, &out, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_config(c, &cfg, "compatibility");
+	} else {
+		rc = regit_registry_delete_config(c->api->reg, subject, NULL, &out, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_config(c, &out, "compatibility");
+	}
+}
+
+/*
+ * GET /mode[/{s}]?defaultToGlobal= -> {"mode": M}
+ * PUT /mode[/{s}]?force= body {"mode": M} -> echo
+ * DELETE /mode[/{s}] -> {"mode": old}
+ */
+static void h_mode(api_ctx *c)
+{
+	const char *subject = c->nparams > 0 ? c->params[0] : NULL;
+	regit_registry_error err;
+	regit_mode mode = REGIT_MODE_READWRITE;
+	char sent[64];
+	int rc;
+
+	api_err_init(&err);
+	if (c->method == M_GET) {
+		rc = regit_registry_get_mode(c->api->reg, subject,
+			api_qbool(c, "defaultToGlobal"), &mode, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_printf(c, "{\"mode\":\"%s\"}", regit_mode_name(mode));
+	} else if (c->method == M_PUT) {
+		if (regit_api_decode_mode_body(sent, sizeof(sent), &err, c->req->body,
+		    c->req->body_len) < 0) {
+			api_reg_error(c, REGIT_EINVALID, &err);
+			return;
+		}
+		if (regit_mode_parse(sent, &mode) < 0 ||
+		    (subject && mode == REGIT_MODE_FORWARD)) {
+			api_error(c, 422, REGIT_SR_INVALID_MODE, "Invalid mode. Valid values "
+				"are READWRITE, READONLY, READONLY_OVERRIDE, IMPORT%s",
+				subject ? "" : " and FORWARD");
+			return;
+		}
+		rc = regit_registry_set_mode(c->api->reg, subject, mode,
+			api_qbool(c, "force"), NULL, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_puts(c, "{\"mode\":");
+		out_cstr(c, sent);
+		out_puts(c, "}");
+	} else {
+		rc = regit_registry_delete_mode(c->api->reg, subject, NULL, &mode, &err);
+		if (rc < 0) {
+			api_reg_error(c, rc, &err);
+			return;
+		}
+		api_ok(c);
+		out_printf(c, "{\"mode\":\"%s\"}", regit_mode_name(mode));
+	}
+}
+
+/* GET /contexts -> ["."]; DELETE /contexts/{ctx} -> 204 (42211 for a non-empty "."). */
+static void h_contexts(api_ctx *c)
+{
+	api_ok(c);
+	out_puts(c, "[\".\"]");
+}
+
+static void h_context(api_ctx *c)
+{
+	regit_registry_stats st;
+
+	if (strcmp(c->params[0], ".") == 0) {
+		regit_registry_stats_get(c->api->reg, &st);
+		if (st.versions > 0) {
+			api_error(c, 422, 42211, "Context '.' is not empty");
+			return;
+		}
+	}
+	c->resp->status = 204;
+	c->resp->content_type = NULL;
+}
+
+/* GET /v1/metadata/{id|version|deployment} */
+static void h_v1_metadata(api_ctx *c)
+{
+	const char *what = c->params[0];
+
+	api_ok(c);
+	if (strcmp(what, "id") == 0)
+		out_puts(c, "{\"scope\":{\"path\":[],\"clusters\":{\"kafka-cluster\":\"regit\","
+			"\"schema-registry-cluster\":\"regit\"}}}");
+	else if (strcmp(what, "version") == 0)
+		out_puts(c, "{\"version\":\"0.1.0\",\"commitId\":\"regit\"}");
+	else if (strcmp(what, "deployment") == 0)
+		out_puts(c, "{\"attributes\":[\"regit\"]}");
+	else
+		api_error(c, 404, 404, "HTTP 404 Not Found");
+}
+
+static void api_metrics_render(api_ctx *c);
+
+/* GET /metrics -> Prometheus text exposition. */
+static void h_metrics(api_ctx *c)
+{
+	api_metrics_render(c);
+}
+
+/* GET /health -> 200 {"status":"ok",...} or 503 when the store is invalid. */
+static void h_health(api_ctx *c)
+{
+	regit_registry_stats st;
+
+	memset(&st, 0, sizeof(st));
+	regit_registry_stats_get(c->api->reg, &st);
+	c->resp->status = st.store_ok ? 200 : 503;
+	c->resp->content_type = API_CT_JSON;
+	out_printf(c, "{\"status\":\"%s\",\"head\":", st.store_ok ? "ok" : "invalid");
+	out_str(c, st.head, strnlen(st.head, sizeof(st.head)));
+	out_printf(c, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu",
+		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits);
+	if (!st.store_ok) {
+		out_puts(c, ",\"message\":");
+		out_str(c, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
+	}
+	out_puts(c, "}");
+}
+
+static const api_route api_routes[R_COUNT] = {
+	[R_ROOT] = { "/", { NULL }, M_GET | M_POST, h_root },
+	[R_SUBJECTS] = { "/subjects", { "subjects", NULL }, M_GET, h_subjects },
+	[R_SUBJECT] = { "/subjects/{s}", { "subjects", "*", NULL }, M_POST | M_DELETE, h_subject },
+	[R_SUBJECT_VERSIONS] = { "/subjects/{s}/versions", { "subjects", "*", "versions", NULL },
+		M_GET | M_POST, h_subject_versions },
+	[R_SUBJECT_VERSION] = { "/subjects/{s}/versions/{v}",
+		{ "subjects", "*", "versions", "*", NULL }, M_GET | M_DELETE, h_subject_version },
+	[R_SUBJECT_VERSION_SCHEMA] = { "/subjects/{s}/versions/{v}/schema",
+		{ "subjects", "*", "versions", "*", "schema", NULL }, M_GET, h_subject_version_schema },
+	[R_SUBJECT_VERSION_REFBY] = { "/subjects/{s}/versions/{v}/referencedby",
+		{ "subjects", "*", "versions", "*", "referencedby", NULL }, M_GET,
+		h_subject_version_refby },
+	[R_SUBJECT_METADATA] = { "/subjects/{s}/metadata", { "subjects", "*", "metadata", NULL },
+		M_GET, h_subject_metadata },
+	[R_SCHEMAS] = { "/schemas", { "schemas", NULL }, M_GET, h_schemas },
+	[R_SCHEMA_TYPES] = { "/schemas/types", { "schemas", "types", NULL }, M_GET, h_schema_types },
+	[R_SCHEMA_ID] = { "/schemas/ids/{id}", { "schemas", "ids", "*", NULL }, M_GET, h_schema_id },
+	[R_SCHEMA_ID_SCHEMA] = { "/schemas/ids/{id}/schema", { "schemas", "ids", "*", "schema", NULL },
+		M_GET, h_schema_id_schema },
+	[R_SCHEMA_ID_SUBJECTS] = { "/schemas/ids/{id}/subjects",
+		{ "schemas", "ids", "*", "subjects", NULL }, M_GET, h_schema_id_subjects },
+	[R_SCHEMA_ID_VERSIONS] = { "/schemas/ids/{id}/versions",
+		{ "schemas", "ids", "*", "versions", NULL }, M_GET, h_schema_id_versions },
+	[R_SCHEMA_GUID] = { "/schemas/guids/{guid}", { "schemas", "guids", "*", NULL }, M_GET,
+		h_schema_guid },
+	[R_SCHEMA_GUID_IDS] = { "/schemas/guids/{guid}/ids", { "schemas", "guids", "*", "ids", NULL },
+		M_GET, h_schema_guid },
+	[R_COMPAT_VERSION] = { "/compatibility/subjects/{s}/versions/{v}",
+		{ "compatibility", "subjects", "*", "versions", "*", NULL }, M_POST, h_compat },
+	[R_COMPAT_VERSIONS] = { "/compatibility/subjects/{s}/versions",
+		{ "compatibility", "subjects", "*", "versions", NULL }, M_POST, h_compat },
+	[R_CONFIG] = { "/config", { "config", NULL }, M_GET | M_PUT | M_DELETE, h_config },
+	[R_CONFIG_SUBJECT] = { "/config/{s}", { "config", "*", NULL }, M_GET | M_PUT | M_DELETE,
+		h_config },
+	[R_MODE] = { "/mode", { "mode", NULL }, M_GET | M_PUT | M_DELETE, h_mode },
+	[R_MODE_SUBJECT] = { "/mode/{s}", { "mode", "*", NULL }, M_GET | M_PUT | M_DELETE, h_mode },
+	[R_CONTEXTS] = { "/contexts", { "contexts", NULL }, M_GET, h_contexts },
+	[R_CONTEXT] = { "/contexts/{ctx}", { "contexts", "*", NULL }, M_DELETE, h_context },
+	[R_V1_METADATA] = { "/v1/metadata/{x}", { "v1", "metadata", "*", NULL }, M_GET,
+		h_v1_metadata },
+	[R_METRICS] = { "/metrics", { "metrics", NULL }, M_GET, h_metrics },
+	[R_HEALTH] = { "/health", { "health", NULL }, M_GET, h_health },
+	[R_UNKNOWN] = { "unknown", { NULL }, 0, NULL },
+};
+
+/* ---- metrics rendering -------------------------------------------------------- */
+
+static void api_metrics_render(api_ctx *c)
+{
+	regit_api *api = c->api;
+	regit_registry_stats st;
+	size_t r, s, b;
+
+	memset(&st, 0, sizeof(st));
+	regit_registry_stats_get(api->reg, &st);
+	c->resp->status = 200;
+	c->resp->content_type = API_CT_PROM;
+
+	out_puts(c, "# HELP regit_http_requests_total HTTP requests by route and status.\n"
+		"# TYPE regit_http_requests_total counter\n");
+	for (r = 0; r < R_COUNT; r++) {
+		for (s = 0; s < API_NSTATUS; s++) {
+			unsigned long long n = atomic_load_explicit(&api->requests[r][s],
+				memory_order_relaxed);
+			char status[16];
+
+			if (n == 0)
+				continue;
+			if (s < API_NSTATUS - 1)
+				snprintf(status, sizeof(status), "%d", api_status_slots[s]);
+			else
+				snprintf(status, sizeof(status), "other");
+			out_printf(c, "regit_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+				api_routes[r].name, status, n);
+		}
+	}
+	out_puts(c, "# HELP regit_http_request_duration_seconds Time from request arrival "
+		"to response queued.\n# TYPE regit_http_request_duration_seconds histogram\n");
+	for (r = 0; r < R_COUNT; r++) {
+		unsigned long long cum = 0, total = 0;
+
+		for (b = 0; b <= API_NBUCKETS; b++)
+			total += atomic_load_explicit(&api->hist[r][b], memory_order_relaxed);
+		if (total == 0)
+			continue;
+		for (b = 0; b <= API_NBUCKETS; b++) {
+			cum += atomic_load_explicit(&api->hist[r][b], memory_order_relaxed);
+			if (b < API_NBUCKETS)
+				out_printf(c, "regit_http_request_duration_seconds_bucket{route=\"%s\","
+					"le=\"%g\"} %llu\n", api_routes[r].name,
+					api_buckets_us[b] / 1e6, cum);
+			else
+				out_printf(c, "regit_http_request_duration_seconds_bucket{route=\"%s\","
+					"le=\"+Inf\"} %llu\n", api_routes[r].name, cum);
+		}
+		out_printf(c, "regit_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+			api_routes[r].name,
+			atomic_load_explicit(&api->sum_us[r], memory_order_relaxed) / 1e6);
+		out_printf(c, "regit_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+			api_routes[r].name, cum);
+	}
+	out_printf(c,
+		"# HELP regit_subjects Subjects in the registry.\n# TYPE regit_subjects gauge\n"
+		"regit_subjects %zu\n"
+		"# HELP regit_schemas Distinct schema ids.\n# TYPE regit_schemas gauge\n"
+		"regit_schemas %zu\n"
+		"# HELP regit_schema_versions Subject versions, live and soft-deleted.\n"
+		"# TYPE regit_schema_versions gauge\nregit_schema_versions %zu\n"
+		"# HELP regit_store_commits_total Commits written by this process.\n"
+		"# TYPE regit_store_commits_total counter\nregit_store_commits_total %llu\n"
+		"# HELP regit_compat_rejections_total Registrations refused as incompatible.\n"
+		"# TYPE regit_compat_rejections_total counter\nregit_compat_rejections_total %llu\n"
+		"# HELP regit_store_ok 1 when the store's HEAD loaded and validated.\n"
+		"# TYPE regit_store_ok gauge\nregit_store_ok %d\n"
+		"# HELP regit_registry_generation Changes whenever published state changes.\n"
+		"# TYPE regit_registry_generation gauge\nregit_registry_generation %llu\n"
+		"# HELP regit_schema_cache_hits_total GET /schemas/ids/{id} served from cache.\n"
+		"# TYPE regit_schema_cache_hits_total counter\nregit_schema_cache_hits_total %llu\n"
+		"# HELP regit_schema_cache_misses_total GET /schemas/ids/{id} rendered.\n"
+		"# TYPE regit_schema_cache_misses_total counter\nregit_schema_cache_misses_total %llu\n",
+		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits,
+		(unsigned long long)st.compat_rejections, st.store_ok ? 1 : 0,
+		(unsigned long long)regit_registry_generation(api->reg),
+		atomic_load_explicit(&api->cache_hits, memory_order_relaxed),
+		atomic_load_explicit(&api->cache_misses, memory_order_relaxed));
+}
+
+void regit_api_observe(const regit_http_request *req, const regit_http_response *resp,
+	uint64_t elapsed_ns, void *payload)
+{
+	regit_api *api = payload;
+	size_t r, s, b;
+	uint64_t us = elapsed_ns / 1000;
+
+	(void)req;
+	r = resp->route_id >= 0 && resp->route_id < R_COUNT ? (size_t)resp->route_id : R_UNKNOWN;
+	for (s = 0; s < API_NSTATUS - 1; s++) {
+		if (api_status_slots[s] == resp->status)
+			break;
+	}
+	for (b = 0; b < API_NBUCKETS; b++) {
+		if (us <= api_buckets_us[b])
+			break;
+	}
+	atomic_fetch_add_explicit(&api->requests[r][s], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&api->hist[r][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&api->sum_us[r], us, memory_order_relaxed);
+}
+
+/* ---- dispatch ---------------------------------------------------------------------- */
+
+static unsigned api_method(const char *m)
+{
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return M_GET;
+	if (strcmp(m, "POST") == 0)
+		return M_POST;
+	if (strcmp(m, "PUT") == 0)
+		return M_PUT;
+	if (strcmp(m, "DELETE") == 0)
+		return M_DELETE;
+	return 0;
+}
+
+static int api_seg_is(const api_ctx *c, size_t i, const char *lit)
+{
+	return strlen(lit) == c->path_len[i] && memcmp(c->path[i], lit, c->path_len[i]) == 0;
+}
+
+static int api_match(const api_ctx *c, const api_route *r)
+{
+	size_t i;
+
+	for (i = 0; i < API_MAX_SEGMENTS && r->seg[i]; i++) {
+		if (i >= c->nsegs)
+			return 0;
+		if (strcmp(r->seg[i], "*") != 0 && !api_seg_is(c, i, r->seg[i]))
+			return 0;
+	}
+	return i == c->nsegs;
+}
+
+static void api_dispatch(api_ctx *c)
+{
+	const regit_http_request *req = c->req;
+	const char *target = req->target ? req->target : "/";
+	const char *q = strchr(target, '?');
+	size_t plen = q ? (size_t)(q - target) : strlen(target);
+	size_t i, need, nroute;
+	const api_route *route = NULL;
+	int path_ok = 1;
+
+	c->ctype = regit_api_negotiate(req->accept);
+	c->resp->route = api_routes[R_UNKNOWN].name;
+	c->resp->route_id = R_UNKNOWN;
+
+	/* One arena for every decoded string: never more than the target. */
+	need = strlen(target) + 2 * (API_MAX_SEGMENTS + API_MAX_QUERY) + 16;
+	if (need <= sizeof(c->stack)) {
+		c->arena = c->stack;
+		c->arena_size = sizeof(c->stack);
+	} else {
+		c->arena = regit_malloc(need);
+		if (!c->arena) {
+			api_error(c, 500, 500, "out of memory");
+			return;
+		}
+		c->arena_size = need;
+	}
+
+	/* Raw segments; a trailing slash is ignored like JAX-RS does. */
+	if (plen == 0 || target[0] != '/') {
+		path_ok = 0;
+	} else {
+		size_t s = 1;
+
+		if (plen > 1 && target[plen - 1] == '/')
+			plen--;
+		while (s < plen) {
+			size_t e = s;
+
+			while (e < plen && target[e] != '/')
+				e++;
+			if (c->nsegs == API_MAX_SEGMENTS) {
+				path_ok = 0;
+				break;
+			}
+			c->path[c->nsegs] = target + s;
+			c->path_len[c->nsegs] = e - s;
+			c->nsegs++;
+			s = e + 1;
+		}
+	}
+	if (path_ok) {
+		for (nroute = 0; nroute < R_UNKNOWN; nroute++) {
+			if (api_match(c, &api_routes[nroute])) {
+				route = &api_routes[nroute];
+				break;
+			}
+		}
+	}
+	if (!route) {
+		api_error(c, 404, 404, "HTTP 404 Not Found");
+		return;
+	}
+	c->resp->route = route->name;
+	c->resp->route_id = (int)(route - api_routes);
+	c->method = api_method(req->method ? req->method : "");
+	if (!(c->method & route->methods)) {
+		api_error(c, 405, 405, "HTTP 405 Method Not Allowed");
+		return;
+	}
+	if (!regit_api_content_type_ok(req->content_type)) {
+		api_error(c, 415, 415, "HTTP 415 Unsupported Media Type");
+		return;
+	}
+
+	/* Decode the parameters ("*" segments) in order. */
+	for (i = 0; i < c->nsegs && route->seg[i]; i++) {
+		char *p;
+		long n;
+
+		if (strcmp(route->seg[i], "*") != 0)
+			continue;
+		p = api_arena_alloc(c, c->path_len[i] + 1);
+		if (!p) {
+			api_error(c, 500, 500, "out of memory");
+			return;
+		}
+		n = regit_api_percent_decode(p, c->path[i], c->path_len[i], 0);
+		if (n < 0) {
+			api_error(c, 400, 400, "Malformed percent-encoding in the request path");
+			return;
+		}
+		if ((size_t)n != strlen(p)) {
+			/* A NUL cannot be part of a subject (control character). */
+			api_error(c, 422, REGIT_SR_INVALID_SUBJECT,
+				"Invalid subject: it contains a NUL character");
+			return;
+		}
+		c->params[c->nparams++] = p;
+	}
+	if (q && api_parse_query(c, q + 1, strlen(q + 1)) < 0) {
+		api_error(c, 500, 500, "out of memory");
+		return;
+	}
+	route->fn(c);
+}
+
+void regit_api_handle(const regit_http_request *req, regit_http_response *resp,
+	void *payload)
+{
+	api_ctx *c;
+
+	/* The context is large (inline arena) but lives on the handler's stack. */
+	api_ctx ctx;
+
+	c = &ctx;
+	memset(c, 0, offsetof(api_ctx, stack));
+	c->api = payload;
+	c->req = req;
+	c->resp = resp;
+	resp->status = 500;
+	resp->content_type = API_CT_V1;
+	api_dispatch(c);
+	if (c->fail)
+		api_error(c, 500, 500, "Response too large or out of memory");
+	if (c->arena && c->arena != c->stack)
+		regit_free(c->arena);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+int regit_api_new(regit_api **out, regit_registry *reg)
+{
+	regit_api *api;
+	size_t i;
+
+	*out = NULL;
+	api = regit_calloc(1, sizeof(*api));
+	if (!api)
+		return REGIT_ENOMEM;
+	api->cache = regit_calloc(API_CACHE_SLOTS, sizeof(*api->cache));
+	if (!api->cache) {
+		regit_free(api);
+		return REGIT_ENOMEM;
+	}
+	for (i = 0; i < API_CACHE_LOCKS; i++)
+		pthread_mutex_init(&api->cache_lock[i], NULL);
+	api->reg = reg;
+	*out = api;
+	return 0;
+}
+
+void regit_api_free(regit_api *api)
+{
+	size_t i;
+
+	if (!api)
+		return;
+	for (i = 0; i < API_CACHE_SLOTS; i++) {
+		if (api->cache[i])
+			api_cache_release(api->cache[i]);
+	}
+	for (i = 0; i < API_CACHE_LOCKS; i++)
+		pthread_mutex_destroy(&api->cache_lock[i]);
+	regit_free(api->cache);
+	regit_free(api);
+}

@@ -1,0 +1,109 @@
+/*
+ * api.h - the Confluent Schema Registry REST API over a regit_registry,
+ * as a socket-free request handler.
+ *
+ * regit_api_handle() takes one complete request (method, raw target,
+ * headers, body) and produces status, content type and body: routing,
+ * percent-decoding, query parsing, content negotiation, error bodies and
+ * rendering all happen here, without sockets, so unit tests and fuzzers
+ * drive it directly. registry/http.c adapts it to libmicrohttpd.
+ *
+ * The rules implemented are those of docs/confluent-api.md (§1 HTTP
+ * conventions, §3 endpoints) for the default context, plus three regit
+ * routes: GET /metrics (Prometheus text), GET /health (store state) and the
+ * "regit.rules" key in config bodies (strict|avro evolution rules).
+ */
+#ifndef REGIT_API_H
+#define REGIT_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/http.h"
+#include "registry/registry.h"
+
+typedef struct regit_api regit_api;
+
+/* Extra config key carrying regit's rule set; Confluent clients ignore it. */
+#define REGIT_API_RULES_KEY "regit.rules"
+
+/**
+ * Create the API over a registry.
+ * @param reg  borrowed; must outlive the api
+ * @return 0, REGIT_ENOMEM
+ */
+int regit_api_new(regit_api **out, regit_registry *reg);
+void regit_api_free(regit_api *api);
+
+/**
+ * Handle one request. Thread-safe. Matches regit_http_handler; payload is
+ * the regit_api. The response is always complete (status, JSON error body
+ * on failure); dispose it with regit_http_response_dispose.
+ */
+void regit_api_handle(const regit_http_request *req, regit_http_response *resp,
+	void *payload);
+
+/**
+ * Record a finished request in the metrics (matches regit_http_observer).
+ * regit_api_handle does not count requests itself so that the latency
+ * covers the whole exchange when served over HTTP.
+ */
+void regit_api_observe(const regit_http_request *req, const regit_http_response *resp,
+	uint64_t elapsed_ns, void *payload);
+
+/* ---- internals shared with tests and fuzzers ------------------------- */
+
+/* A decoded register / lookup / compatibility body. Strings are owned. */
+typedef struct regit_api_schema_body {
+	char *schema;             /* NULL when absent */
+	size_t schema_len;
+	char *schema_type;        /* NULL when absent */
+	regit_reference *refs;    /* owned, with owned name/subject strings */
+	size_t nrefs;
+	int id;                   /* 0 when absent */
+	int version;              /* 0 when absent */
+} regit_api_schema_body;
+
+/**
+ * Decode a RegisterSchemaRequest body.
+ * @return 0 or REGIT_EINVALID with err->code 400 (not JSON, wrong member
+ *         type) or 42201 (bad reference); out is empty on failure
+ */
+int regit_api_decode_schema_body(regit_api_schema_body *out, const char *body,
+	size_t len, regit_registry_error *err);
+void regit_api_schema_body_dispose(regit_api_schema_body *b);
+
+/** Decode a ConfigUpdateRequest (400, 42203 on failure). */
+int regit_api_decode_config_body(regit_config *out, regit_registry_error *err,
+	const char *body, size_t len);
+
+/** Decode a mode body; out receives the mode string as sent (400, 42204). */
+int regit_api_decode_mode_body(char *out, size_t outsize, regit_registry_error *err,
+	const char *body, size_t len);
+
+/**
+ * Percent-decode `in` (len bytes) into out (at least len + 1 bytes);
+ * plus_space turns '+' into ' ' (query strings). @return the decoded
+ * length, or -1 for a malformed escape.
+ */
+long regit_api_percent_decode(char *out, const char *in, size_t len, int plus_space);
+
+/** Version path segment: REGIT_VERSION_LATEST or >= 1; -1 on 42202 errors. */
+int regit_api_parse_version(const char *s, int *out);
+
+/** Java Integer.parseInt: optional sign, digits, int32 range. @return 0 / -1 */
+int regit_api_parse_int(const char *s, int *out);
+
+/** JAX-RS boolean: "true" in any case is true, anything else false. */
+int regit_api_parse_bool(const char *s);
+
+/**
+ * Pick the response content type for an Accept header (NULL = absent):
+ * one of the three schema-registry JSON types.
+ */
+const char *regit_api_negotiate(const char *accept);
+
+/** True when a request Content-Type (NULL = absent) is acceptable. */
+int regit_api_content_type_ok(const char *content_type);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * http.c - libmicrohttpd glue: the only file that includes <microhttpd.h>.
+ *
+ * Lifecycle of one request (libmicrohttpd doc/examples/largepost.c):
+ *  - the URI log callback sees the raw request target first and allocates
+ *    the per-request state (it becomes *req_cls); routing works on the raw
+ *    target so "%2F" inside a subject stays one path segment;
+ *  - the first access callback only checks the declared length; body
+ *    chunks are appended to a bounded buffer and consumed;
+ *  - the final callback (no more upload data) runs the handler and queues
+ *    the response. Queueing before the body is fully read makes MHD close
+ *    the connection, which would defeat keep-alive, so we only do that for
+ *    bodies we refuse to read at all (declared larger than the cap);
+ *  - the completion callback frees the state on every outcome.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "registry/http.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+struct regit_http_server {
+	struct MHD_Daemon *daemon;
+	regit_http_options opts;
+	regit_http_handler handler;
+	regit_http_observer observer;
+	void *payload;
+	unsigned port;
+};
+
+/* Per-request state, owned by MHD's *req_cls from URI log to completion. */
+typedef struct http_req {
+	char *target;        /* raw request target */
+	regit_buf body;      /* bounded by opts.max_body */
+	uint64_t start_ns;
+	int started;         /* first access callback seen */
+	int too_large;       /* body exceeded the cap; discard the rest */
+} http_req;
+
+static const char http_json_type[] = "application/json";
+
+uint64_t regit_http_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void regit_http_response_init(regit_http_response *resp, size_t max)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 500;
+	resp->content_type = http_json_type;
+	regit_buf_init(&resp->buf, max);
+}
+
+void regit_http_response_dispose(regit_http_response *resp)
+{
+	if (!resp)
+		return;
+	regit_buf_dispose(&resp->buf);
+	if (resp->release)
+		resp->release(resp->release_arg);
+	resp->release = NULL;
+	resp->release_arg = NULL;
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
+const char *regit_http_response_body(const regit_http_response *resp, size_t *len)
+{
+	if (resp->buf.size > 0) {
+		*len = resp->buf.size;
+		return resp->buf.ptr;
+	}
+	*len = resp->body ? resp->body_len : 0;
+	return resp->body ? resp->body : "";
+}
+
+static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	regit_http_server *srv = cls;
+	http_req *req;
+
+	(void)con;
+	req = regit_calloc(1, sizeof(*req));
+	if (!req)
+		return NULL;
+	req->target = regit_strdup(uri ? uri : "/");
+	if (!req->target) {
+		regit_free(req);
+		return NULL;
+	}
+	regit_buf_init(&req->body, srv->opts.max_body);
+	req->start_ns = regit_http_now_ns();
+	return req;
+}
+
+static void http_completed(void *cls, struct MHD_Connection *con, void **req_cls,
+	enum MHD_RequestTerminationCode toe)
+{
+	http_req *req = *req_cls;
+
+	(void)cls;
+	(void)con;
+	(void)toe;
+	if (!req)
+		return;
+	regit_buf_dispose(&req->body);
+	regit_free(req->target);
+	regit_free(req);
+	*req_cls = NULL;
+}
+
+static void http_free_owned(void *ptr)
+{
+	regit_free(ptr);
+}
+
+/* One JSON line per request on stderr, written with a single write(2) so
+ * lines from different threads never interleave. */
+static void http_access_log(struct MHD_Connection *con, const char *method,
+	const http_req *req, const regit_http_response *resp, size_t len,
+	uint64_t elapsed_ns)
+{
+	char addr[INET6_ADDRSTRLEN] = "-";
+	const union MHD_ConnectionInfo *ci;
+	regit_buf line;
+	struct timespec now;
+	struct tm tm;
+	char ts[32];
+
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				addr, sizeof(addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				addr, sizeof(addr));
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	regit_buf_init(&line, 16384);
+	regit_buf_printf(&line, "{\"ts\":\"%s.%03ldZ\",\"remote\":\"%s\",\"method\":",
+		ts, now.tv_nsec / 1000000, addr);
+	regit_buf_put_json_string(&line, method, strlen(method));
+	regit_buf_puts(&line, ",\"target\":");
+	regit_buf_put_json_string(&line, req->target, strnlen(req->target, 2048));
+	regit_buf_printf(&line, ",\"route\":\"%s\",\"status\":%d,\"req_bytes\":%zu,"
+		"\"resp_bytes\":%zu,\"us\":%llu}\n",
+		resp->route ? resp->route : "-", resp->status, req->body.size, len,
+		(unsigned long long)(elapsed_ns / 1000));
+	if (line.size > 0) {
+		ssize_t n = write(STDERR_FILENO, line.ptr, line.size);
+		(void)n;
+	}
+	regit_buf_dispose(&line);
+}
+
+static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, http_req *req, regit_http_response *resp)
+{
+	struct MHD_Response *mr = NULL;
+	regit_http_request hreq;
+	enum MHD_Result ret;
+	const char *body;
+	size_t len;
+	uint64_t elapsed;
+
+	body = regit_http_response_body(resp, &len);
+	if (resp->buf.size > 0) {
+		char *owned = regit_buf_detach(&resp->buf);
+
+		if (owned)
+			mr = MHD_create_response_from_buffer_with_free_callback_cls(len,
+				owned, http_free_owned, owned);
+		if (!mr)
+			regit_free(owned);
+	} else if (resp->release) {
+		mr = MHD_create_response_from_buffer_with_free_callback_cls(len,
+			(void *)body, resp->release, resp->release_arg);
+		if (mr) {
+			/* MHD owns the reference now. */
+			resp->release = NULL;
+			resp->release_arg = NULL;
+		}
+	} else {
+		mr = MHD_create_response_from_buffer(len, (void *)body,
+			MHD_RESPMEM_PERSISTENT);
+	}
+	if (!mr) {
+		regit_http_response_dispose(resp);
+		return MHD_NO;
+	}
+	if (resp->content_type)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
+	MHD_destroy_response(mr);
+
+	elapsed = regit_http_now_ns() - req->start_ns;
+	if (srv->observer) {
+		memset(&hreq, 0, sizeof(hreq));
+		hreq.method = method;
+		hreq.target = req->target;
+		hreq.start_ns = req->start_ns;
+		srv->observer(&hreq, resp, elapsed, srv->payload);
+	}
+	if (srv->opts.access_log)
+		http_access_log(con, method, req, resp, len, elapsed);
+	regit_http_response_dispose(resp);
+	return ret;
+}
+
+static void http_error_body(regit_http_response *resp, int status, const char *msg)
+{
+	resp->status = status;
+	resp->content_type = http_json_type;
+	regit_buf_clear(&resp->buf);
+	regit_buf_printf(&resp->buf, "{\"error_code\":%d,\"message\":", status);
+	regit_buf_put_json_string(&resp->buf, msg, strlen(msg));
+	regit_buf_putc(&resp->buf, '}');
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
+	const char *url, const char *method, const char *version,
+	const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	regit_http_server *srv = cls;
+	http_req *req = *req_cls;
+	regit_http_response resp;
+	regit_http_request hreq;
+	char msg[128];
+
+	(void)url;
+	(void)version;
+	if (!req)
+		return MHD_NO;   /* allocation failed in the URI log: drop */
+
+	if (!req->started) {
+		const char *cl;
+
+		req->started = 1;
+		cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl) {
+			char *end = NULL;
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(cl, &end, 10);
+			if (errno == 0 && end != cl && n > srv->opts.max_body) {
+				/* Refuse without reading it; MHD closes afterwards. */
+				req->too_large = 1;
+				regit_http_response_init(&resp, 4096);
+				snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
+					srv->opts.max_body);
+				http_error_body(&resp, 413, msg);
+				resp.route = "-";
+				return http_queue(srv, con, method, req, &resp);
+			}
+		}
+		return MHD_YES;
+	}
+
+	if (*upload_data_size > 0) {
+		if (!req->too_large &&
+		    regit_buf_put(&req->body, upload_data, *upload_data_size) < 0) {
+			req->too_large = 1;
+			regit_buf_dispose(&req->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	regit_http_response_init(&resp, (size_t)64 << 20);
+	if (req->too_large) {
+		snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
+			srv->opts.max_body);
+		http_error_body(&resp, 413, msg);
+		resp.route = "-";
+		return http_queue(srv, con, method, req, &resp);
+	}
+
+	memset(&hreq, 0, sizeof(hreq));
+	hreq.method = method;
+	hreq.target = req->target;
+	hreq.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_TYPE);
+	hreq.accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_ACCEPT);
+	hreq.body = regit_buf_cstr(&req->body);
+	hreq.body_len = req->body.size;
+	hreq.start_ns = req->start_ns;
+	srv->handler(&hreq, &resp, srv->payload);
+	return http_queue(srv, con, method, req, &resp);
+}
+
+/* Split "host:port", "[v6]:port" or ":port" into a socket address. */
+static int http_resolve(struct sockaddr_storage *out, socklen_t *outlen,
+	const char *listen)
+{
+	char host[256];
+	const char *colon, *hs, *he;
+	struct addrinfo hints, *ai = NULL;
+	int rc, error = 0;
+
+	if (!listen || !*listen) {
+		regit_error_set(REGIT_ERROR_HTTP, "empty listen address");
+		return REGIT_EINVALID;
+	}
+	colon = strrchr(listen, ':');
+	if (!colon || colon[1] == '\0') {
+		regit_error_set(REGIT_ERROR_HTTP, "listen address '%s' is not HOST:PORT", listen);
+		return REGIT_EINVALID;
+	}
+	hs = listen;
+	he = colon;
+	if (*hs == '[') {
+		if (he == hs || he[-1] != ']') {
+			regit_error_set(REGIT_ERROR_HTTP, "bad IPv6 listen address '%s'", listen);
+			return REGIT_EINVALID;
+		}
+		hs++;
+		he--;
+	}
+	if ((size_t)(he - hs) >= sizeof(host)) {
+		regit_error_set(REGIT_ERROR_HTTP, "listen host too long");
+		return REGIT_EINVALID;
+	}
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+	if (rc != 0 || !ai) {
+		regit_error_set(REGIT_ERROR_HTTP, "cannot resolve listen address '%s': %s",
+			listen, gai_strerror(rc));
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	memcpy(out, ai->ai_addr, ai->ai_addrlen);
+	*outlen = ai->ai_addrlen;
+done:
+	if (ai)
+		freeaddrinfo(ai);
+	return error;
+}
+
+int regit_http_server_start(regit_http_server **out, const regit_http_options *opts,
+	regit_http_handler handler, regit_http_observer observer, void *payload)
+{
+	regit_http_server *srv = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	unsigned threads;
+	const union MHD_DaemonInfo *di;
+	int error = 0;
+
+	*out = NULL;
+	srv = regit_calloc(1, sizeof(*srv));
+	if (!srv)
+		return REGIT_ENOMEM;
+	srv->opts = *opts;
+	srv->handler = handler;
+	srv->observer = observer;
+	srv->payload = payload;
+	if (srv->opts.max_body == 0)
+		srv->opts.max_body = (size_t)16 << 20;
+	if (srv->opts.max_header < 8192)
+		srv->opts.max_header = 8192;
+
+	error = http_resolve(&ss, &sslen, opts->listen);
+	if (error < 0)
+		goto done;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+
+	threads = opts->threads;
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->opts.max_header,
+		MHD_OPTION_CONNECTION_TIMEOUT, srv->opts.timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s", opts->listen);
+		error = REGIT_EIO;
+		goto done;
+	}
+	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : 0;
+	*out = srv;
+	srv = NULL;
+done:
+	regit_http_server_free(srv);
+	return error;
+}
+
+unsigned regit_http_server_port(const regit_http_server *srv)
+{
+	return srv ? srv->port : 0;
+}
+
+void regit_http_server_free(regit_http_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	regit_free(srv);
+}

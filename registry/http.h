@@ -1,0 +1,96 @@
+/*
+ * http.h - the HTTP server under `regit serve`, and the socket-free request
+ * and response types the API layer works with.
+ *
+ * registry/http.c is the only file that touches libmicrohttpd. It accepts
+ * connections (an epoll thread pool, keep-alive, bounded headers and
+ * bodies, timeouts, a connection limit), collects each request completely
+ * and hands it to a handler as a plain regit_http_request. The handler
+ * fills a regit_http_response; http.c sends it. Because the handler sees no
+ * sockets, tests and fuzzers call it directly (registry/api.h).
+ */
+#ifndef REGIT_HTTP_H
+#define REGIT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+/* One complete request. All pointers are borrowed for the handler call. */
+typedef struct regit_http_request {
+	const char *method;        /* "GET", "POST", ... as sent */
+	const char *target;        /* raw request target "path[?query]", not decoded */
+	const char *content_type;  /* Content-Type header, NULL when absent */
+	const char *accept;        /* Accept header, NULL when absent */
+	const char *body;          /* request body ("" when none); NUL-terminated */
+	size_t body_len;
+	uint64_t start_ns;         /* CLOCK_MONOTONIC when the request arrived; 0 = now */
+} regit_http_request;
+
+/*
+ * The handler's answer. The body is either built in `buf` (owned by the
+ * response; http.c takes it over) or borrowed from `body` with `release`
+ * called once when the server no longer needs it (a cached body with a
+ * reference count). Static bodies set `body` and leave `release` NULL.
+ */
+typedef struct regit_http_response {
+	int status;
+	const char *content_type;  /* static string */
+	const char *body;          /* borrowed; used when buf is empty */
+	size_t body_len;
+	void (*release)(void *arg);/* called with release_arg when done with body */
+	void *release_arg;
+	regit_buf buf;             /* owned body storage */
+	const char *route;         /* static route name for logs/metrics ("/schemas/ids/{id}") */
+	int route_id;              /* handler-defined route index for metrics */
+} regit_http_response;
+
+/** Prepare an empty response (status 500, no body, buffer capped at max). */
+void regit_http_response_init(regit_http_response *resp, size_t max);
+/** Free what the response owns and call its release hook. */
+void regit_http_response_dispose(regit_http_response *resp);
+/** The body to send: buf's content when non-empty, else `body`. */
+const char *regit_http_response_body(const regit_http_response *resp, size_t *len);
+
+typedef void (*regit_http_handler)(const regit_http_request *req,
+	regit_http_response *resp, void *payload);
+
+/* Called after each response is queued (for metrics); may be NULL. */
+typedef void (*regit_http_observer)(const regit_http_request *req,
+	const regit_http_response *resp, uint64_t elapsed_ns, void *payload);
+
+typedef struct regit_http_options {
+	const char *listen;         /* "host:port" or "[v6]:port"; port 0 = any */
+	unsigned threads;           /* 0 = number of online CPUs */
+	size_t max_body;            /* bytes; larger requests get 413 */
+	size_t max_header;          /* per-connection header memory (MHD memory limit) */
+	unsigned timeout_s;         /* idle connection timeout */
+	unsigned max_connections;
+	int access_log;             /* one line per request on stderr */
+} regit_http_options;
+
+#define REGIT_HTTP_OPTIONS_INIT \
+	{ "127.0.0.1:8081", 0, (size_t)16 << 20, 64u << 10, 60, 4096, 0 }
+
+typedef struct regit_http_server regit_http_server;
+
+/**
+ * Bind and start serving on background threads.
+ * @param out       receives the server (free with regit_http_server_free)
+ * @param handler   called once per complete request, on a server thread
+ * @return 0, REGIT_EINVALID (bad listen address), REGIT_EIO (bind failed)
+ */
+int regit_http_server_start(regit_http_server **out, const regit_http_options *opts,
+	regit_http_handler handler, regit_http_observer observer, void *payload);
+
+/** The bound TCP port (useful with port 0). */
+unsigned regit_http_server_port(const regit_http_server *srv);
+
+/** Stop accepting, finish, and free. NULL is fine. */
+void regit_http_server_free(regit_http_server *srv);
+
+/** CLOCK_MONOTONIC in nanoseconds. */
+uint64_t regit_http_now_ns(void);
+
+#endif
