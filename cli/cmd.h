@@ -26,6 +26,13 @@ int regit_cmd_validate(int argc, char **argv);
 int regit_cmd_check(int argc, char **argv);
 int regit_cmd_serve(int argc, char **argv);
 int regit_cmd_gen(int argc, char **argv);
+int regit_cmd_register(int argc, char **argv);
+int regit_cmd_get(int argc, char **argv);
+int regit_cmd_subjects(int argc, char **argv);
+int regit_cmd_versions(int argc, char **argv);
+int regit_cmd_test(int argc, char **argv);
+int regit_cmd_config(int argc, char **argv);
+int regit_cmd_delete(int argc, char **argv);
 
 /** True when argv holds -h or --help (before any "--"). */
 int regit_cli_wants_help(int argc, char **argv);

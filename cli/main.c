@@ -13,6 +13,13 @@ static const regit_cmd commands[] = {
 	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
 	{ "validate", regit_cmd_validate, "validate Avro schema files" },
 	{ "fmt", regit_cmd_fmt, "print a schema pretty, canonical, or its fingerprint" },
+	{ "register", regit_cmd_register, "register a schema file under a subject (registry client)" },
+	{ "get", regit_cmd_get, "print a registered schema by subject and version, or by id" },
+	{ "subjects", regit_cmd_subjects, "list the registry's subjects" },
+	{ "versions", regit_cmd_versions, "list a subject's versions" },
+	{ "test", regit_cmd_test, "test a schema file against a subject's registered versions" },
+	{ "config", regit_cmd_config, "show or set a compatibility level (global or per subject)" },
+	{ "delete", regit_cmd_delete, "delete a subject or a version (soft, or --permanent)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

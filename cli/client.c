@@ -1,0 +1,576 @@
+/*
+ * client.c - HTTP/JSON client for a Confluent-compatible schema registry.
+ *
+ * One libcurl easy handle per client, reused so consecutive requests share a
+ * keep-alive connection. Every request is bounded in time (connect and total
+ * timeouts) and in size (the response is collected into a capped regit_buf;
+ * the transfer is aborted when it would grow past the cap). Error responses
+ * are turned into regit codes and one-line messages here, so commands only
+ * decide what an error means for their exit status.
+ */
+#include "cli/client.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+#define CLIENT_DEFAULT_TIMEOUT_MS 30000L
+#define CLIENT_DEFAULT_CONNECT_MS 5000L
+#define CLIENT_DEFAULT_MAX_RESPONSE ((size_t)32 * 1024 * 1024)
+/* Request URLs: base + encoded path; subjects are long at worst, not huge. */
+#define CLIENT_MAX_REQUEST_URL ((size_t)256 * 1024)
+/* How much of a non-JSON error body is quoted in a message. */
+#define CLIENT_QUOTE_MAX 160
+
+struct regit_client {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *url;                 /* base, no trailing slash */
+	char *userpass;            /* NULL: no authentication */
+	long timeout_ms;
+	long connect_timeout_ms;
+	regit_buf response;        /* capped at max_response */
+	int too_large;             /* the write callback refused more data */
+	int status;
+	int error_code;
+	char *error_text;          /* full message of the last error body */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static int client_is_unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+int regit_client_put_escaped(regit_buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, start = out->size;
+	int error = 0;
+
+	for (i = 0; i < len && error == 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (client_is_unreserved(c)) {
+			error = regit_buf_putc(out, (char)c);
+		} else {
+			char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			error = regit_buf_put(out, enc, 3);
+		}
+	}
+	if (error < 0) {
+		/* Leave the buffer as it was, like every regit_buf append. */
+		out->size = start;
+		if (out->ptr)
+			out->ptr[start] = '\0';
+	}
+	return error;
+}
+
+int regit_client_put_segment(regit_buf *out, const char *segment)
+{
+	size_t start = out->size;
+	int error;
+
+	error = regit_buf_putc(out, '/');
+	if (error < 0)
+		return error;
+	/*
+	 * "." and ".." are unreserved, so a plain encoder leaves them alone; as
+	 * whole segments they would be removed by URL normalisation (RFC 3986
+	 * 5.2.4) in clients, proxies or servers, addressing another resource.
+	 */
+	if (strcmp(segment, ".") == 0)
+		error = regit_buf_puts(out, "%2E");
+	else if (strcmp(segment, "..") == 0)
+		error = regit_buf_puts(out, "%2E%2E");
+	else
+		error = regit_client_put_escaped(out, segment, strlen(segment));
+	if (error < 0) {
+		out->size = start;
+		out->ptr[start] = '\0';
+	}
+	return error;
+}
+
+int regit_client_put_query(regit_buf *out, const char *key, const char *value)
+{
+	size_t start = out->size;
+	int error;
+
+	error = regit_buf_putc(out, strchr(regit_buf_cstr(out), '?') ? '&' : '?');
+	if (error == 0)
+		error = regit_client_put_escaped(out, key, strlen(key));
+	if (error == 0)
+		error = regit_buf_putc(out, '=');
+	if (error == 0)
+		error = regit_client_put_escaped(out, value, strlen(value));
+	if (error < 0 && out->ptr) {
+		out->size = start;
+		out->ptr[start] = '\0';
+	}
+	return error;
+}
+
+/* Quote at most CLIENT_QUOTE_MAX bytes of text on one line. */
+static void client_quote(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 4 < dstlen && i < CLIENT_QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	}
+	if (i < len && n + 4 < dstlen) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
+	dst[n] = '\0';
+}
+
+/* Error messages are one line: server text may contain newlines. */
+static char *client_one_line(const char *s)
+{
+	char *copy = regit_strdup(s);
+	char *p;
+
+	if (!copy)
+		return NULL;
+	for (p = copy; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return copy;
+}
+
+static int client_code_for(int status, int error_code)
+{
+	if (status == 404)
+		return REGIT_ENOTFOUND;
+	if (status == 409)
+		return REGIT_EINCOMPATIBLE;
+	if (status == 401 || status == 403)
+		return REGIT_EPERM;
+	if (status == 422)
+		return error_code == 42205 ? REGIT_EPERM : REGIT_EINVALID;
+	if (status == 400 || status == 415)
+		return REGIT_EINVALID;
+	return REGIT_EIO;
+}
+
+/*
+ * Parse a Confluent error body. On success *message is owned by the caller.
+ * @return 1 when the body is {"error_code": int, ...}, 0 otherwise
+ */
+static int client_parse_error_body(int *error_code, char **message,
+	const char *body, size_t len)
+{
+	json_t *root = NULL, *code, *msg;
+	int found = 0;
+
+	*error_code = 0;
+	*message = NULL;
+	if (!body || len == 0)
+		return 0;
+	root = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(root))
+		goto done;
+	code = json_object_get(root, "error_code");
+	msg = json_object_get(root, "message");
+	if (!json_is_integer(code))
+		goto done;
+	if (json_integer_value(code) > INT32_MAX || json_integer_value(code) < INT32_MIN)
+		goto done;
+	*error_code = (int)json_integer_value(code);
+	*message = regit_strdup(json_is_string(msg) ? json_string_value(msg) : "");
+	found = *message != NULL;
+done:
+	json_decref(root);
+	return found;
+}
+
+int regit_client_classify(int *error_code, int status, const char *body, size_t len)
+{
+	char *message = NULL, *line = NULL;
+	char quoted[CLIENT_QUOTE_MAX + 8];
+	int code = 0, error;
+
+	if (error_code)
+		*error_code = 0;
+	if (status >= 200 && status < 300)
+		return 0;
+	if (client_parse_error_body(&code, &message, body, len)) {
+		line = client_one_line(message);
+		if (!line) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		if (*line)
+			regit_error_set(REGIT_ERROR_HTTP, "%d %s", code, line);
+		else
+			regit_error_set(REGIT_ERROR_HTTP, "%d (HTTP %d)", code, status);
+	} else if (body && len > 0) {
+		client_quote(quoted, sizeof(quoted), body, len);
+		regit_error_set(REGIT_ERROR_HTTP, "HTTP %d from registry: %s", status, quoted);
+	} else {
+		regit_error_set(REGIT_ERROR_HTTP, "HTTP %d from registry", status);
+	}
+	if (error_code)
+		*error_code = code;
+	error = client_code_for(status, code);
+done:
+	regit_free(message);
+	regit_free(line);
+	return error;
+}
+
+static size_t client_write(char *data, size_t size, size_t nmemb, void *payload)
+{
+	regit_client *client = payload;
+	size_t len = size * nmemb;
+
+	if (regit_buf_put(&client->response, data, len) < 0) {
+		/* Returning less than len makes libcurl abort the transfer. */
+		client->too_large = 1;
+		return 0;
+	}
+	return len;
+}
+
+/* The base URL must be absolute http(s) with a host and nothing after the path. */
+static int client_check_url(const char *url)
+{
+	size_t i, len = strlen(url);
+	CURLU *u = NULL;
+	char *host = NULL;
+	int error = 0;
+
+	if (len == 0 || len > REGIT_CLIENT_MAX_URL) {
+		regit_error_set(REGIT_ERROR_CLI, "registry URL must be 1 to %d bytes",
+			REGIT_CLIENT_MAX_URL);
+		return REGIT_EINVALID;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#') {
+			regit_error_set(REGIT_ERROR_CLI,
+				"invalid registry URL '%.200s': no spaces, control characters, query or fragment allowed",
+				url);
+			return REGIT_EINVALID;
+		}
+	}
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+		regit_error_set(REGIT_ERROR_CLI,
+			"invalid registry URL '%.200s': must start with http:// or https://", url);
+		return REGIT_EINVALID;
+	}
+	u = curl_url();
+	if (!u) {
+		regit_error_set_oom();
+		return REGIT_ENOMEM;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host) {
+		regit_error_set(REGIT_ERROR_CLI, "invalid registry URL '%.200s'", url);
+		error = REGIT_EINVALID;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return error;
+}
+
+int regit_client_new(regit_client **out, const regit_client_options *opts)
+{
+	regit_client_options defaults = REGIT_CLIENT_OPTIONS_INIT;
+	regit_client *client = NULL;
+	const char *url, *userpass;
+	size_t len;
+	int error = 0;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	/* An empty variable counts as unset; an empty explicit URL is an error. */
+	url = opts->url;
+	if (!url)
+		url = getenv(REGIT_CLIENT_ENV_URL);
+	if (!url || (!opts->url && !*url))
+		url = REGIT_CLIENT_DEFAULT_URL;
+	userpass = opts->userpass;
+	if (!userpass)
+		userpass = getenv(REGIT_CLIENT_ENV_AUTH);
+
+	error = client_check_url(url);
+	if (error < 0)
+		goto done;
+	if (userpass && *userpass && !strchr(userpass, ':')) {
+		regit_error_set(REGIT_ERROR_CLI, "credentials must be USER:PASSWORD");
+		error = REGIT_EINVALID;
+		goto done;
+	}
+
+	client = regit_calloc(1, sizeof(*client));
+	if (!client) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	regit_buf_init(&client->response,
+		opts->max_response ? opts->max_response : CLIENT_DEFAULT_MAX_RESPONSE);
+	client->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : CLIENT_DEFAULT_TIMEOUT_MS;
+	client->connect_timeout_ms = opts->connect_timeout_ms > 0 ?
+		opts->connect_timeout_ms : CLIENT_DEFAULT_CONNECT_MS;
+
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	client->url = regit_strndup(url, len);
+	if (!client->url) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	if (userpass && *userpass) {
+		client->userpass = regit_strdup(userpass);
+		if (!client->userpass) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+	}
+
+	client->curl = curl_easy_init();
+	if (!client->curl) {
+		regit_error_set(REGIT_ERROR_HTTP, "cannot initialise libcurl");
+		error = REGIT_ERROR;
+		goto done;
+	}
+	/*
+	 * Confluent clients send the registry media type on every request and
+	 * accept it back; plain JSON is the fallback. "Expect:" stops libcurl
+	 * from waiting for a 100 Continue on larger bodies.
+	 */
+	{
+		static const char *const hdrs[] = {
+			"Accept: application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; q=0.9, application/json; q=0.5",
+			"Content-Type: application/vnd.schemaregistry.v1+json",
+			"Expect:",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+			struct curl_slist *next = curl_slist_append(client->headers, hdrs[i]);
+
+			if (!next) {
+				regit_error_set_oom();
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+			client->headers = next;
+		}
+	}
+	/* Requests the registry sends back are answered, not redirected. */
+	curl_easy_setopt(client->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(client->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(client->curl, CURLOPT_NOSIGNAL, 1L);
+	/* Our segments are already encoded; never let libcurl rewrite the path. */
+	curl_easy_setopt(client->curl, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(client->curl, CURLOPT_TIMEOUT_MS, client->timeout_ms);
+	curl_easy_setopt(client->curl, CURLOPT_CONNECTTIMEOUT_MS, client->connect_timeout_ms);
+	curl_easy_setopt(client->curl, CURLOPT_HTTPHEADER, client->headers);
+	curl_easy_setopt(client->curl, CURLOPT_USERAGENT, "regit/0.1.0");
+	curl_easy_setopt(client->curl, CURLOPT_WRITEFUNCTION, client_write);
+	curl_easy_setopt(client->curl, CURLOPT_WRITEDATA, client);
+	curl_easy_setopt(client->curl, CURLOPT_ERRORBUFFER, client->errbuf);
+	if (client->userpass) {
+		curl_easy_setopt(client->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(client->curl, CURLOPT_USERPWD, client->userpass);
+	}
+
+	*out = client;
+	client = NULL;
+done:
+	regit_client_free(client);
+	return error;
+}
+
+void regit_client_free(regit_client *client)
+{
+	if (!client)
+		return;
+	if (client->curl)
+		curl_easy_cleanup(client->curl);
+	curl_slist_free_all(client->headers);
+	regit_buf_dispose(&client->response);
+	regit_free(client->url);
+	if (client->userpass) {
+		/* Do not leave the password in freed memory. */
+		volatile char *p = client->userpass;
+
+		while (*p)
+			*p++ = '\0';
+	}
+	regit_free(client->userpass);
+	regit_free(client->error_text);
+	regit_free(client);
+}
+
+const char *regit_client_url(const regit_client *client)
+{
+	return client->url;
+}
+
+int regit_client_status(const regit_client *client)
+{
+	return client->status;
+}
+
+int regit_client_error_code(const regit_client *client)
+{
+	return client->error_code;
+}
+
+const char *regit_client_error_text(const regit_client *client)
+{
+	return client->error_text ? client->error_text : "";
+}
+
+static int client_transport_error(const regit_client *client, CURLcode rc)
+{
+	const char *detail = client->errbuf[0] ? client->errbuf : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_OUT_OF_MEMORY:
+		regit_error_set_oom();
+		return REGIT_ENOMEM;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		regit_error_set(REGIT_ERROR_HTTP, "cannot reach registry at %s: %s",
+			client->url, detail);
+		return REGIT_EIO;
+	case CURLE_OPERATION_TIMEDOUT:
+		regit_error_set(REGIT_ERROR_HTTP, "registry at %s did not answer in time: %s",
+			client->url, detail);
+		return REGIT_EIO;
+	default:
+		regit_error_set(REGIT_ERROR_HTTP, "request to registry at %s failed: %s",
+			client->url, detail);
+		return REGIT_EIO;
+	}
+}
+
+int regit_client_request(json_t **out, regit_client *client, const char *method,
+	const char *path, const char *body)
+{
+	regit_buf url = REGIT_BUF_INIT;
+	json_t *json = NULL;
+	json_error_t jerr;
+	CURLcode rc;
+	long status = 0;
+	char *message = NULL;
+	int code = 0, error = 0;
+
+	if (out)
+		*out = NULL;
+	client->status = 0;
+	client->error_code = 0;
+	client->too_large = 0;
+	client->errbuf[0] = '\0';
+	regit_free(client->error_text);
+	client->error_text = NULL;
+	regit_buf_clear(&client->response);
+
+	if (!path || path[0] != '/') {
+		regit_error_set(REGIT_ERROR_INTERNAL, "request path must start with '/'");
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	regit_buf_init(&url, CLIENT_MAX_REQUEST_URL);
+	error = regit_buf_puts(&url, client->url);
+	if (error == 0)
+		error = regit_buf_puts(&url, path);
+	if (error < 0) {
+		if (error == REGIT_ELIMIT)
+			regit_error_set(REGIT_ERROR_CLI, "request URL longer than %zu bytes",
+				(size_t)CLIENT_MAX_REQUEST_URL);
+		goto done;
+	}
+
+	curl_easy_setopt(client->curl, CURLOPT_URL, regit_buf_cstr(&url));
+	/* The handle is reused: reset whatever the previous request set. */
+	curl_easy_setopt(client->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(client->curl, CURLOPT_NOBODY, 0L);
+	if (strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0) {
+		curl_easy_setopt(client->curl, CURLOPT_HTTPGET, 1L);
+		if (method[0] == 'D')
+			curl_easy_setopt(client->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		curl_easy_setopt(client->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(client->curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(client->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			(curl_off_t)(body ? strlen(body) : 0));
+		if (method[1] == 'U')
+			curl_easy_setopt(client->curl, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else {
+		regit_error_set(REGIT_ERROR_INTERNAL, "unsupported HTTP method '%s'", method);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+
+	rc = curl_easy_perform(client->curl);
+	if (rc != CURLE_OK) {
+		if (client->too_large) {
+			regit_error_set(REGIT_ERROR_HTTP,
+				"response from registry at %s is larger than %zu bytes",
+				client->url, client->response.max);
+			error = REGIT_ELIMIT;
+		} else {
+			error = client_transport_error(client, rc);
+		}
+		goto done;
+	}
+	curl_easy_getinfo(client->curl, CURLINFO_RESPONSE_CODE, &status);
+	client->status = (int)status;
+
+	if (status < 200 || status >= 300) {
+		error = regit_client_classify(&code, client->status,
+			client->response.ptr, client->response.size);
+		client->error_code = code;
+		if (client_parse_error_body(&code, &message, client->response.ptr,
+			client->response.size)) {
+			client->error_text = message;
+			message = NULL;
+		}
+		goto done;
+	}
+
+	if (client->response.size == 0)
+		goto done;
+	json = json_loadb(client->response.ptr, client->response.size,
+		JSON_DECODE_ANY, &jerr);
+	if (!json) {
+		char quoted[CLIENT_QUOTE_MAX + 8];
+
+		client_quote(quoted, sizeof(quoted), client->response.ptr, client->response.size);
+		regit_error_set(REGIT_ERROR_HTTP,
+			"registry at %s sent a response that is not JSON (%s): %s",
+			client->url, jerr.text, quoted);
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (out) {
+		*out = json;
+		json = NULL;
+	}
+done:
+	json_decref(json);
+	regit_free(message);
+	regit_buf_dispose(&url);
+	return error;
+}

@@ -1,0 +1,153 @@
+/*
+ * client.h - a small HTTP client for a Confluent-compatible schema registry.
+ *
+ * The registry client commands (`regit register`, `regit get`, ...) and any
+ * other command that talks to a running registry (e.g. `regit gen
+ * --registry`) go through this module; it is the only file that includes
+ * <curl/curl.h>. It sends JSON, receives JSON, bounds every response and
+ * every wait, and turns Confluent error bodies ({"error_code", "message"})
+ * into regit return codes plus a one-line message such as
+ * "40401 Subject 'x' not found.".
+ *
+ * Paths are built by the caller with regit_client_put_segment() and
+ * regit_client_put_query(), which percent-encode every byte outside the RFC
+ * 3986 unreserved set: subjects are arbitrary strings and may contain '/',
+ * '?', '%', spaces, UTF-8 or control characters.
+ *
+ * A regit_client is not thread-safe; use one per thread.
+ */
+#ifndef REGIT_CLI_CLIENT_H
+#define REGIT_CLI_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+#define REGIT_CLIENT_DEFAULT_URL "http://127.0.0.1:8081"
+/* Environment variables consulted when an option is not given. */
+#define REGIT_CLIENT_ENV_URL "REGIT_REGISTRY_URL"
+#define REGIT_CLIENT_ENV_AUTH "REGIT_REGISTRY_AUTH"
+
+/* Longest base URL accepted; longer is surely a mistake. */
+#define REGIT_CLIENT_MAX_URL 2048
+
+typedef struct regit_client regit_client;
+
+typedef struct regit_client_options {
+	/*
+	 * Base URL, e.g. "http://127.0.0.1:8081" or "https://host/registry".
+	 * NULL: $REGIT_REGISTRY_URL (unless empty), else REGIT_CLIENT_DEFAULT_URL. Trailing
+	 * slashes are dropped. Only http and https are accepted.
+	 */
+	const char *url;
+	/*
+	 * "user:password" for HTTP Basic authentication. NULL:
+	 * $REGIT_REGISTRY_AUTH, else no authentication. An empty string means
+	 * "no authentication" even when the variable is set.
+	 */
+	const char *userpass;
+	long timeout_ms;          /* whole request; 0: 30 s */
+	long connect_timeout_ms;  /* TCP (+TLS) connect; 0: 5 s */
+	size_t max_response;      /* response body bytes; 0: 32 MiB */
+} regit_client_options;
+
+#define REGIT_CLIENT_OPTIONS_INIT { NULL, NULL, 0, 0, 0 }
+
+/**
+ * Create a client. Nothing is sent until the first request.
+ *
+ * @param out   receives the client (owned; free with regit_client_free);
+ *              NULL on failure
+ * @param opts  NULL for all defaults; strings are copied
+ * @return 0, REGIT_EINVALID (bad URL), REGIT_ENOMEM, REGIT_ERROR (libcurl
+ *         could not be initialised)
+ */
+int regit_client_new(regit_client **out, const regit_client_options *opts);
+
+/** Free the client; NULL is fine. */
+void regit_client_free(regit_client *client);
+
+/** The base URL in use, without trailing slash. @return borrowed, lives as long as client */
+const char *regit_client_url(const regit_client *client);
+
+/**
+ * Send one request and parse the JSON response.
+ *
+ * @param out     receives the response JSON (new reference; any JSON value,
+ *                e.g. a bare number for DELETE of a version); may be NULL
+ *                when the caller does not need it. Set to NULL on failure.
+ * @param client  the client
+ * @param method  "GET", "POST", "PUT" or "DELETE"
+ * @param path    starts with '/'; already percent-encoded (see below);
+ *                may carry a query string
+ * @param body    JSON text to send (POST/PUT), or NULL for no body
+ * @return 0 on a 2xx response with a JSON body (or an empty body, then *out
+ *         is NULL);
+ *         REGIT_ENOTFOUND for HTTP 404 (subject, version, schema, config,
+ *         route not found);
+ *         REGIT_EINCOMPATIBLE for HTTP 409 (schema rejected as incompatible);
+ *         REGIT_EPERM for 401/403 and for 42205 (operation not permitted);
+ *         REGIT_EINVALID for 400, 415 and the other 422 codes (invalid schema,
+ *         version, level, subject);
+ *         REGIT_EIO for network failures, timeouts, 5xx and other statuses,
+ *         and responses that are not JSON;
+ *         REGIT_ELIMIT when the response exceeds max_response;
+ *         REGIT_ENOMEM.
+ *         On error regit_error_message() says what happened, e.g.
+ *         "40401 Subject 'x' not found." or "cannot reach registry at
+ *         http://127.0.0.1:8081: Couldn't connect to server".
+ */
+int regit_client_request(json_t **out, regit_client *client, const char *method,
+	const char *path, const char *body);
+
+/** HTTP status of the last response, 0 when none was received. */
+int regit_client_status(const regit_client *client);
+
+/**
+ * Confluent error_code of the last response (e.g. 40401, 40901, 42201);
+ * 0 when the last response was not an error or had no error body.
+ */
+int regit_client_error_code(const regit_client *client);
+
+/**
+ * The full server message of the last error response (may be long, e.g.
+ * the list of compatibility findings of a 409; regit_error_message() keeps
+ * only the first 1 KiB). "" when there is none.
+ * @return borrowed, valid until the next request on this client
+ */
+const char *regit_client_error_text(const regit_client *client);
+
+/**
+ * Classify a response the way regit_client_request() does: 0 for 2xx,
+ * otherwise the REGIT_E* code listed there, with the error message set from
+ * the Confluent error body when there is one ("<error_code> <message>"),
+ * else from the status and the start of the body.
+ *
+ * @param error_code  receives the body's error_code, 0 when none (may be NULL)
+ * @param status      HTTP status
+ * @param body        response body (need not be NUL-terminated; may be NULL)
+ * @param len         its length
+ */
+int regit_client_classify(int *error_code, int status, const char *body, size_t len);
+
+/**
+ * Append "/" and `segment` percent-encoded: every byte outside ALPHA, DIGIT,
+ * '-', '.', '_', '~' becomes %XX (upper-case hex). A segment that is "." or
+ * ".." is written as %2E / %2E%2E so no path normalisation can treat it as
+ * a directory step.
+ * @return 0, REGIT_ELIMIT, REGIT_ENOMEM
+ */
+int regit_client_put_segment(regit_buf *out, const char *segment);
+
+/**
+ * Append a query parameter: '?' if out has no '?' yet, else '&', then
+ * key=value with both percent-encoded as above.
+ * @return 0, REGIT_ELIMIT, REGIT_ENOMEM
+ */
+int regit_client_put_query(regit_buf *out, const char *key, const char *value);
+
+/** Append `len` bytes of `s` percent-encoded. @return 0, REGIT_ELIMIT, REGIT_ENOMEM */
+int regit_client_put_escaped(regit_buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * cmd_register.c - `regit register`: register a schema file under a subject.
+ *
+ * POST /subjects/{subject}/versions with {"schema": "<file text>"}. The
+ * registry decides validity and compatibility; a rejection as incompatible
+ * is exit 1 (like `regit check`) and prints the registry's full list of
+ * findings, everything else that goes wrong is exit 2.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/remote.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+static void register_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: regit register --subject SUBJECT [options] FILE.avsc\n"
+		"\n"
+		"Register the Avro schema in FILE under SUBJECT and print the version and\n"
+		"id the registry gave it. Registering a schema that is already a live\n"
+		"version of SUBJECT changes nothing and prints that version and id.\n"
+		"\n"
+		"  --subject SUBJECT    the subject (any string, e.g. orders-value)\n"
+		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_OPTIONS_HELP
+		"  (exit 1: the registry rejected the schema as incompatible)\n"
+		"\n"
+		"text output: registered SUBJECT version V (id N)\n"
+		"json output: {\"subject\": S, \"version\": V, \"id\": N}\n");
+}
+
+int regit_cmd_register(int argc, char **argv)
+{
+	regit_remote remote = REGIT_REMOTE_INIT("register");
+	regit_client *client = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	const char *subject = NULL, *file = NULL;
+	char *schema = NULL, *body = NULL;
+	json_t *resp = NULL, *id, *version, *out = NULL;
+	int normalize = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+
+	if (regit_cli_wants_help(argc, argv)) {
+		register_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		m = regit_remote_common(&remote, argc, argv, &i);
+		if (m == 0)
+			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
+		if (m < 0)
+			return REGIT_EXIT_USAGE;
+		if (m > 0)
+			continue;
+		if (strcmp(argv[i], "--normalize") == 0) {
+			normalize = 1;
+		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
+			file = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return regit_remote_usage_error(&remote, "one schema file at a time");
+		}
+	}
+	if (regit_remote_check_subject(&remote, subject) != 0)
+		return REGIT_EXIT_USAGE;
+	if (!file)
+		return regit_remote_usage_error(&remote, "missing the schema file");
+
+	error = regit_remote_read_schema(&schema, file);
+	if (error < 0)
+		goto done;
+	body = regit_remote_schema_body(schema);
+	if (!body) {
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	error = regit_buf_puts(&path, "/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, subject);
+	if (error == 0)
+		error = regit_buf_puts(&path, "/versions");
+	if (error == 0 && normalize)
+		error = regit_client_put_query(&path, "normalize", "true");
+	if (error < 0)
+		goto done;
+	error = regit_remote_connect(&client, &remote);
+	if (error < 0)
+		goto done;
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	if (error == REGIT_EINCOMPATIBLE) {
+		/* The full findings; the error message keeps only the first 1 KiB. */
+		fprintf(stderr, "regit register: %s: incompatible: %d %s\n", file,
+			regit_client_error_code(client), regit_client_error_text(client));
+		rc = REGIT_EXIT_FAIL;
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+
+	id = json_object_get(resp, "id");
+	version = json_object_get(resp, "version");
+	if (!json_is_integer(id)) {
+		regit_error_set(REGIT_ERROR_HTTP, "registry response has no integer \"id\"");
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (!json_is_integer(version))
+		version = NULL;    /* registries before Confluent 7.5 send only the id */
+	if (remote.json) {
+		out = json_pack("{s:s, s:O}", "subject", subject, "id", id);
+		if (!out || (version && json_object_set(out, "version", version) < 0)) {
+			regit_error_set_oom();
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		error = regit_remote_print_json(out);
+		if (error < 0)
+			goto done;
+	} else if (version) {
+		printf("registered %s version %" JSON_INTEGER_FORMAT " (id %" JSON_INTEGER_FORMAT ")\n",
+			subject, json_integer_value(version), json_integer_value(id));
+	} else {
+		printf("registered %s (id %" JSON_INTEGER_FORMAT ")\n", subject,
+			json_integer_value(id));
+	}
+done:
+	if (error < 0 && rc == REGIT_EXIT_OK)
+		rc = regit_remote_fail(&remote, error, 0);
+	json_decref(out);
+	json_decref(resp);
+	regit_free(body);
+	regit_free(schema);
+	regit_buf_dispose(&path);
+	regit_client_free(client);
+	return rc;
+}

@@ -1,0 +1,159 @@
+/*
+ * cmd_test.c - `regit test`: would the registry accept this schema?
+ *
+ * POST /compatibility/subjects/{subject}/versions?verbose=true (every
+ * version the subject's level compares with: exactly what registration
+ * would check) or .../versions/{v} (that one version). Exit 0 compatible,
+ * 1 incompatible, like `regit check`; the registry's messages explain why.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/remote.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+static void test_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: regit test --subject SUBJECT [--version V] [options] FILE.avsc\n"
+		"\n"
+		"Ask the registry whether the schema in FILE is compatible with SUBJECT,\n"
+		"under the subject's compatibility level, without registering it.\n"
+		"Without --version the schema is tested against every version the\n"
+		"level compares with, exactly as registration would; with --version\n"
+		"against that one version only.\n"
+		"\n"
+		"  --subject SUBJECT    the subject\n"
+		"  --version V          test against this version (a number or latest)\n"
+		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_OPTIONS_HELP
+		"  (exit 1: incompatible)\n"
+		"\n"
+		"text output: FILE: compatible|incompatible with SUBJECT, then one\n"
+		"line per registry message\n"
+		"json output: {\"compatible\": bool, \"messages\": [...]}\n");
+}
+
+int regit_cmd_test(int argc, char **argv)
+{
+	regit_remote remote = REGIT_REMOTE_INIT("test");
+	regit_client *client = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	const char *subject = NULL, *version = NULL, *file = NULL;
+	char *schema = NULL, *body = NULL;
+	json_t *resp = NULL, *verdict, *messages, *item, *out = NULL;
+	size_t k;
+	int normalize = 0, compatible, i, m, error = 0, rc = REGIT_EXIT_OK;
+
+	if (regit_cli_wants_help(argc, argv)) {
+		test_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		m = regit_remote_common(&remote, argc, argv, &i);
+		if (m == 0)
+			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
+		if (m == 0)
+			m = regit_remote_opt(&version, &remote, argc, argv, &i, "--version");
+		if (m < 0)
+			return REGIT_EXIT_USAGE;
+		if (m > 0)
+			continue;
+		if (strcmp(argv[i], "--normalize") == 0) {
+			normalize = 1;
+		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
+			file = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return regit_remote_usage_error(&remote, "one schema file at a time");
+		}
+	}
+	if (regit_remote_check_subject(&remote, subject) != 0)
+		return REGIT_EXIT_USAGE;
+	if (!file)
+		return regit_remote_usage_error(&remote, "missing the schema file");
+	if (version && !regit_remote_valid_version(version))
+		return regit_remote_usage_error(&remote,
+			"--version wants a number from 1 or 'latest', not '%s'", version);
+
+	error = regit_remote_read_schema(&schema, file);
+	if (error < 0)
+		goto done;
+	body = regit_remote_schema_body(schema);
+	if (!body) {
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	error = regit_buf_puts(&path, "/compatibility/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, subject);
+	if (error == 0)
+		error = regit_buf_puts(&path, "/versions");
+	if (error == 0 && version)
+		error = regit_client_put_segment(&path, version);
+	if (error == 0)
+		error = regit_client_put_query(&path, "verbose", "true");
+	if (error == 0 && normalize)
+		error = regit_client_put_query(&path, "normalize", "true");
+	if (error < 0)
+		goto done;
+	error = regit_remote_connect(&client, &remote);
+	if (error < 0)
+		goto done;
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	if (error < 0)
+		goto done;
+
+	verdict = json_object_get(resp, "is_compatible");
+	if (!json_is_boolean(verdict)) {
+		regit_error_set(REGIT_ERROR_HTTP, "registry response has no boolean \"is_compatible\"");
+		error = REGIT_EIO;
+		goto done;
+	}
+	compatible = json_is_true(verdict);
+	messages = json_object_get(resp, "messages");
+	if (!json_is_array(messages))
+		messages = NULL;
+	rc = compatible ? REGIT_EXIT_OK : REGIT_EXIT_FAIL;
+	if (remote.json) {
+		if (messages)
+			out = json_pack("{s:b, s:O}", "compatible", compatible,
+				"messages", messages);
+		else
+			out = json_pack("{s:b, s:[]}", "compatible", compatible, "messages");
+		if (!out) {
+			regit_error_set_oom();
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		error = regit_remote_print_json(out);
+		goto done;
+	}
+	printf("%s: %s with %s\n", file, compatible ? "compatible" : "incompatible", subject);
+	json_array_foreach(messages, k, item) {
+		if (json_is_string(item)) {
+			printf("  %s\n", json_string_value(item));
+		} else {
+			char *text = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			printf("  %s\n", text ? text : "?");
+			regit_free(text);
+		}
+	}
+done:
+	if (error < 0)
+		rc = regit_remote_fail(&remote, error, 0);
+	json_decref(out);
+	json_decref(resp);
+	regit_free(body);
+	regit_free(schema);
+	regit_buf_dispose(&path);
+	regit_client_free(client);
+	return rc;
+}

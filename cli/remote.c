@@ -1,0 +1,228 @@
+/*
+ * remote.c - option parsing, error reporting and schema-file reading shared
+ * by the registry client commands.
+ */
+#include "cli/remote.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cmd.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* The registry's own schema limit is 4 MiB of text (schema.h). */
+#define REMOTE_MAX_SCHEMA_FILE ((size_t)4 * 1024 * 1024)
+
+int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "regit %s: ", remote->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nrun 'regit %s --help' for usage\n", remote->cmd);
+	return REGIT_EXIT_USAGE;
+}
+
+int regit_remote_opt(const char **value, const regit_remote *remote,
+	int argc, char **argv, int *i, const char *name)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) != 0)
+		return 0;
+	if (arg[n] == '=') {
+		*value = arg + n + 1;
+		return 1;
+	}
+	if (arg[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		regit_remote_usage_error(remote, "option %s needs a value", name);
+		return -1;
+	}
+	*i += 1;
+	*value = argv[*i];
+	return 1;
+}
+
+int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
+{
+	const char *v = NULL;
+	int m;
+
+	m = regit_remote_opt(&v, remote, argc, argv, i, "--registry");
+	if (m != 0) {
+		if (m > 0)
+			remote->client.url = v;
+		return m;
+	}
+	m = regit_remote_opt(&v, remote, argc, argv, i, "--user");
+	if (m != 0) {
+		if (m > 0)
+			remote->client.userpass = v;
+		return m;
+	}
+	m = regit_remote_opt(&v, remote, argc, argv, i, "--timeout");
+	if (m != 0) {
+		char *end = NULL;
+		double secs;
+
+		if (m < 0)
+			return m;
+		errno = 0;
+		secs = strtod(v, &end);
+		if (errno || end == v || *end || !(secs > 0) || secs > 86400) {
+			regit_remote_usage_error(remote,
+				"--timeout wants seconds between 0 and 86400, not '%s'", v);
+			return -1;
+		}
+		remote->client.timeout_ms = (long)(secs * 1000);
+		if (remote->client.timeout_ms < 1)
+			remote->client.timeout_ms = 1;
+		if (remote->client.timeout_ms < 5000)
+			remote->client.connect_timeout_ms = remote->client.timeout_ms;
+		return 1;
+	}
+	m = regit_remote_opt(&v, remote, argc, argv, i, "--format");
+	if (m != 0) {
+		if (m < 0)
+			return m;
+		if (strcmp(v, "json") == 0) {
+			remote->json = 1;
+		} else if (strcmp(v, "text") == 0) {
+			remote->json = 0;
+		} else {
+			regit_remote_usage_error(remote, "--format is text or json, not '%s'", v);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int regit_remote_connect(regit_client **out, const regit_remote *remote)
+{
+	return regit_client_new(out, &remote->client);
+}
+
+int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no)
+{
+	fprintf(stderr, "regit %s: %s\n", remote->cmd, regit_error_message());
+	if (error == REGIT_ENOMEM)
+		return REGIT_EXIT_INTERNAL;
+	if (answer_is_no)
+		return REGIT_EXIT_FAIL;
+	return REGIT_EXIT_USAGE;
+}
+
+int regit_remote_read_schema(char **out, const char *path)
+{
+	regit_buf buf;
+	json_error_t jerr;
+	json_t *json = NULL;
+	int error;
+
+	*out = NULL;
+	regit_buf_init(&buf, REMOTE_MAX_SCHEMA_FILE);
+	error = regit_buf_read_file(&buf, path);
+	if (error < 0)
+		goto done;
+	if (strlen(regit_buf_cstr(&buf)) != buf.size) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: contains a NUL byte", path);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	/* "string" alone is a valid schema, hence JSON_DECODE_ANY. */
+	json = json_loadb(regit_buf_cstr(&buf), buf.size, JSON_DECODE_ANY, &jerr);
+	if (!json) {
+		regit_error_set(REGIT_ERROR_SCHEMA, "%s:%d:%d: invalid JSON: %s",
+			path, jerr.line, jerr.column, jerr.text);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	*out = regit_buf_detach(&buf);
+	if (!*out)
+		error = REGIT_ENOMEM;
+done:
+	json_decref(json);
+	regit_buf_dispose(&buf);
+	return error;
+}
+
+char *regit_remote_schema_body(const char *schema_text)
+{
+	json_t *body = NULL, *str;
+	char *dumped = NULL, *out = NULL;
+
+	str = json_string(schema_text);
+	if (!str) {
+		regit_error_set(REGIT_ERROR_CLI, "schema text is not valid UTF-8");
+		return NULL;
+	}
+	body = json_object();
+	if (!body || json_object_set_new(body, "schema", str) < 0) {
+		if (!body)
+			json_decref(str);
+		regit_error_set_oom();
+		goto done;
+	}
+	dumped = json_dumps(body, JSON_COMPACT);
+	if (!dumped) {
+		regit_error_set_oom();
+		goto done;
+	}
+	/* json_dumps allocates through regit_malloc (regit_alloc_install_json). */
+	out = dumped;
+done:
+	json_decref(body);
+	return out;
+}
+
+int regit_remote_print_json(const json_t *value)
+{
+	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (!text) {
+		regit_error_set_oom();
+		return REGIT_ENOMEM;
+	}
+	printf("%s\n", text);
+	regit_free(text);
+	return 0;
+}
+
+int regit_remote_valid_version(const char *version)
+{
+	char *end = NULL;
+	long v;
+
+	if (strcasecmp(version, "latest") == 0 || strcmp(version, "-1") == 0)
+		return 1;
+	if (version[0] < '1' || version[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtol(version, &end, 10);
+	return errno == 0 && *end == '\0' && v >= 1 && v <= 2147483647L;
+}
+
+int regit_remote_check_subject(const regit_remote *remote, const char *subject)
+{
+	json_t *probe;
+
+	if (!subject || !*subject)
+		return regit_remote_usage_error(remote, "--subject SUBJECT is required");
+	/* jansson refuses invalid UTF-8 when making a string: use it as the check. */
+	probe = json_string(subject);
+	if (!probe)
+		return regit_remote_usage_error(remote, "the subject is not valid UTF-8");
+	json_decref(probe);
+	return 0;
+}

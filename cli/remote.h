@@ -1,0 +1,97 @@
+/*
+ * remote.h - shared plumbing of the registry client commands.
+ *
+ * `regit register`, `get`, `subjects`, `versions`, `test`, `config` and
+ * `delete` accept the same connection and output options, map errors to
+ * exit codes the same way, and read schema files the same way. This keeps
+ * each cmd_<name>.c down to its own flags, its request and its output.
+ */
+#ifndef REGIT_CLI_REMOTE_H
+#define REGIT_CLI_REMOTE_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cli/client.h"
+
+typedef struct regit_remote {
+	const char *cmd;               /* "register": prefix of error messages */
+	regit_client_options client;   /* strings borrowed from argv */
+	int json;                      /* --format json */
+} regit_remote;
+
+#define REGIT_REMOTE_INIT(name) { (name), REGIT_CLIENT_OPTIONS_INIT, 0 }
+
+/* The help text for the options every client command takes. */
+#define REGIT_REMOTE_OPTIONS_HELP \
+	"  --registry URL       registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n" \
+	"                       else " REGIT_CLIENT_DEFAULT_URL ")\n" \
+	"  --user USER:PASS     HTTP Basic credentials (default $" REGIT_CLIENT_ENV_AUTH ";\n" \
+	"                       prefer the variable: arguments are visible to other users)\n" \
+	"  --timeout SECONDS    give up on a request after this long (default 30)\n" \
+	"  --format text|json   output for people (default) or for scripts\n" \
+	"  -h, --help           this help\n" \
+	"\nexit status: 0 ok, 1 the answer is no (see above), 2 usage, invalid input,\n" \
+	"server or network error, 3 out of memory\n"
+
+/**
+ * Match option `name` at argv[*i], as "--name VALUE" or "--name=VALUE".
+ * @param value  receives the value (borrowed from argv)
+ * @param i      advanced past the value when it was a separate argument
+ * @return 1 matched, 0 not this option, -1 matched but the value is missing
+ *         (a message was printed)
+ */
+int regit_remote_opt(const char **value, const regit_remote *remote,
+	int argc, char **argv, int *i, const char *name);
+
+/**
+ * Consume one of the common options at argv[*i] (--registry, --user,
+ * --timeout, --format).
+ * @return 1 consumed, 0 not a common option, -1 usage error (printed)
+ */
+int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i);
+
+/** Print "regit <cmd>: <message>" for a usage error and return REGIT_EXIT_USAGE. */
+int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** Create the client from the options. @return as regit_client_new */
+int regit_remote_connect(regit_client **out, const regit_remote *remote);
+
+/**
+ * Print the last error as "regit <cmd>: <message>" and return the exit
+ * code for `error`: REGIT_EXIT_FAIL when `no_codes` is true for it (the
+ * command decides which codes mean "the answer is no"), REGIT_EXIT_INTERNAL
+ * for REGIT_ENOMEM, else REGIT_EXIT_USAGE.
+ */
+int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no);
+
+/**
+ * Read a schema file and check that it is JSON, reporting "file:line:col:
+ * message" on a syntax error. Does not judge Avro validity: the registry
+ * does, with its own parser and limits.
+ * @param out  receives the file's text (owned; regit_free)
+ * @return 0, REGIT_EIO, REGIT_ELIMIT, REGIT_EINVALID, REGIT_ENOMEM
+ */
+int regit_remote_read_schema(char **out, const char *path);
+
+/** The body {"schema": text} as JSON text. @return owned (regit_free) or NULL (error set) */
+char *regit_remote_schema_body(const char *schema_text);
+
+/** Print a JSON value compactly on one line to stdout. @return 0 or REGIT_ENOMEM */
+int regit_remote_print_json(const json_t *value);
+
+/**
+ * Check a --subject argument: present, non-empty, valid UTF-8 (the
+ * registry's subjects are Unicode strings). Prints a usage error otherwise.
+ * @return 0 or REGIT_EXIT_USAGE
+ */
+int regit_remote_check_subject(const regit_remote *remote, const char *subject);
+
+/**
+ * A version argument: "latest" (any case), "-1", or an integer 1..2^31-1.
+ * @return 1 valid, 0 not
+ */
+int regit_remote_valid_version(const char *version);
+
+#endif
