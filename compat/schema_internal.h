@@ -1,0 +1,74 @@
+/*
+ * schema_internal.h - the body of regit_schema, shared by the files that
+ * implement compat/schema.h (schema.c: lifetime and lookup; schema_parse.c:
+ * JSON -> model and validation; schema_print.c: model -> JSON).
+ *
+ * Every node, string and array of a schema lives in one arena that is freed
+ * as a whole, so the parser never has to unwind half-built graphs: on any
+ * failure it frees the schema and everything goes at once.
+ */
+#ifndef REGIT_SCHEMA_INTERNAL_H
+#define REGIT_SCHEMA_INTERNAL_H
+
+#include "compat/schema.h"
+
+/* A bump allocator: a list of chunks, all freed by regit_schema__arena_dispose. */
+typedef struct regit_arena_chunk regit_arena_chunk;
+typedef struct regit_arena {
+	regit_arena_chunk *head;
+	char *cur;       /* next free byte in head */
+	size_t left;     /* bytes left in head */
+} regit_arena;
+
+void *regit_schema__arena_alloc(regit_arena *arena, size_t size);
+char *regit_schema__arena_strndup(regit_arena *arena, const char *s, size_t n);
+void regit_schema__arena_dispose(regit_arena *arena);
+
+/*
+ * A string-keyed open-addressing hash table. Keys are borrowed and must
+ * outlive the table; values are opaque. Used for the named-type table and
+ * for duplicate checks (field names, symbols, union branches), which must
+ * stay linear on hostile inputs with 100k entries.
+ */
+typedef struct regit_strmap {
+	const char **keys;
+	void **values;
+	size_t cap;      /* power of two, or 0 */
+	size_t count;
+} regit_strmap;
+
+void regit_strmap__init(regit_strmap *map);
+void regit_strmap__dispose(regit_strmap *map);
+/** @return the value or NULL */
+void *regit_strmap__get(const regit_strmap *map, const char *key);
+/** Insert (key must be absent). @return 0 or REGIT_ENOMEM */
+int regit_strmap__put(regit_strmap *map, const char *key, void *value);
+
+/*
+ * A type node as allocated by the parser: the public struct plus what only
+ * the implementation needs. Public pointers to regit_type point at `pub`,
+ * the first member, so a cast recovers the node.
+ */
+typedef struct regit_type_node {
+	regit_type pub;
+	/* Enum: symbols sorted with strcmp, for O(log n) default checks. */
+	const char **sorted_symbols;
+} regit_type_node;
+
+struct regit_schema {
+	regit_arena arena;
+	json_t *doc;                /* the decoded input (owned); defaults point into it */
+	json_t *owned;              /* JSON array of values we built, e.g. props (owned) */
+	const regit_type *root;
+	regit_type **named;         /* definition order (arena) */
+	size_t nnamed;
+	regit_strmap names;         /* fullname -> regit_type * */
+	const regit_schema *const *imports;  /* borrowed, from the options */
+	size_t nimports;
+};
+
+/** Named type by full name in this schema or (when `imports`) its imports. */
+const regit_type *regit_schema__lookup(const regit_schema *schema,
+	const char *fullname, int imports);
+
+#endif

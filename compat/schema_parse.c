@@ -1,0 +1,1387 @@
+/*
+ * schema_parse.c - Avro schema JSON -> regit_schema, with validation.
+ *
+ * The text is decoded with jansson (duplicate object keys are rejected:
+ * Avro Java silently keeps the last one, which hides mistakes), then walked
+ * once to build the type graph in the schema's arena. Named types are
+ * registered before their children are parsed, so a record can refer to
+ * itself. Field defaults are checked in a second pass, once every type is
+ * complete. Each error carries the JSON pointer of the offending value and,
+ * through util/jsonpos, its line and column.
+ *
+ * Choices where Avro 1.11 leaves room (and where we follow Avro Java):
+ * - Properties that are not reserved for the kind (including logicalType,
+ *   precision and scale) are kept in input order in `props`.
+ * - An unknown logicalType, or a known one on the wrong underlying type, is
+ *   kept as REGIT_LOGICAL_UNKNOWN and otherwise ignored. A decimal on bytes
+ *   or fixed with bad precision/scale is an error (stricter than Java).
+ * - An unqualified reference is looked up in the enclosing namespace, then
+ *   in the null namespace (Avro Java does this too); it is an error when
+ *   both would match, because printing could not keep the meaning.
+ * - Namespaces must be dot-separated valid names.
+ * - doc on array, map, union or primitive types is dropped (Java does too).
+ */
+#include "compat/schema_internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/jsonpos.h"
+
+/* JSON pointers stay far below this: jansson stops at depth 2048. */
+#define PATH_MAX_LEN 32768
+
+typedef struct pending_default {
+	const regit_field *field;
+	const char *record;         /* full name of the record, for messages */
+} pending_default;
+
+typedef struct fallback_ref {
+	const char *shadow;         /* "space.name" that must stay undefined */
+	const char *path;
+} fallback_ref;
+
+typedef struct parser {
+	regit_schema *s;
+	const regit_schema_options *opts;
+	regit_schema_error *err;
+	size_t names;               /* named types + fields + symbols */
+	size_t named_cap;
+	pending_default *defaults;
+	size_t ndefaults, defaults_cap;
+	fallback_ref *fallbacks;
+	size_t nfallbacks, fallbacks_cap;
+	size_t plen;
+	char path[PATH_MAX_LEN];
+} parser;
+
+static const char *const primitive_names[] = {
+	"null", "boolean", "int", "long", "float", "double", "bytes", "string"
+};
+
+/* Keys Avro Java does not keep as properties (Schema.SCHEMA_RESERVED). */
+static const char *const schema_reserved[] = {
+	"doc", "fields", "items", "name", "namespace", "size", "symbols",
+	"values", "type", "aliases", NULL
+};
+/* Field.FIELD_RESERVED. */
+static const char *const field_reserved[] = {
+	"default", "doc", "name", "order", "type", "aliases", NULL
+};
+
+/* ---- errors and paths ------------------------------------------------- */
+
+static int parser_fail(parser *p, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int parser_fail(parser *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+	va_end(ap);
+	snprintf(p->err->path, sizeof(p->err->path), "%s", p->path);
+	p->err->line = 0;
+	p->err->column = 0;
+	return code;
+}
+
+static size_t path_push(parser *p, const char *seg)
+{
+	size_t saved = p->plen, n = strlen(seg);
+
+	/* Unreachable given the depth bound; truncating beats overflowing. */
+	if (p->plen + 1 + n < sizeof(p->path)) {
+		p->path[p->plen++] = '/';
+		memcpy(p->path + p->plen, seg, n);
+		p->plen += n;
+		p->path[p->plen] = '\0';
+	}
+	return saved;
+}
+
+static size_t path_push_index(parser *p, size_t i)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", i);
+	return path_push(p, num);
+}
+
+static void path_pop(parser *p, size_t saved)
+{
+	p->plen = saved;
+	p->path[saved] = '\0';
+}
+
+static const char *path_dup(parser *p)
+{
+	return regit_schema__arena_strndup(&p->s->arena, p->path, p->plen);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int is_name_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* [A-Za-z_][A-Za-z0-9_]* */
+static int valid_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !is_name_start(s[0]))
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!is_name_char(s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Dot-separated valid names. */
+static int valid_fullname(const char *s, size_t n)
+{
+	size_t start = 0, i;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (!valid_name(s + start, i - start))
+				return 0;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+static int is_primitive_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(primitive_names) / sizeof(primitive_names[0]); i++) {
+		if (strcmp(s, primitive_names[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int is_reserved(const char *const *set, const char *key)
+{
+	for (; *set; set++) {
+		if (strcmp(*set, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A string member as a NUL-free C string (borrowed from the document).
+ * @return 0 (absent: *out NULL), REGIT_EINVALID
+ */
+static int get_string(parser *p, const json_t *obj, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(obj, key);
+	size_t saved;
+	int error = 0;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	saved = path_push(p, key);
+	if (!json_is_string(v))
+		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must be a string", key);
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must not contain NUL characters", key);
+	else
+		*out = json_string_value(v);
+	path_pop(p, saved);
+	return error;
+}
+
+static char *arena_strdup(parser *p, const char *s)
+{
+	return regit_schema__arena_strndup(&p->s->arena, s, strlen(s));
+}
+
+/* "space.name", or "name" for the null namespace; arena-owned. */
+static char *make_fullname(parser *p, const char *space, const char *name)
+{
+	size_t sn, nn = strlen(name);
+	char *full;
+
+	if (!space)
+		return arena_strdup(p, name);
+	sn = strlen(space);
+	full = regit_schema__arena_alloc(&p->s->arena, sn + nn + 2);
+	if (!full)
+		return NULL;
+	memcpy(full, space, sn);
+	full[sn] = '.';
+	memcpy(full + sn + 1, name, nn + 1);
+	return full;
+}
+
+static int count_names(parser *p, size_t n)
+{
+	if (n > p->opts->max_names || p->names > p->opts->max_names - n)
+		return parser_fail(p, REGIT_ELIMIT,
+			"schema defines more than %zu names (types, fields and symbols)",
+			p->opts->max_names);
+	p->names += n;
+	return 0;
+}
+
+static regit_type_node *new_node(parser *p, regit_type_kind kind)
+{
+	regit_type_node *n = regit_schema__arena_alloc(&p->s->arena, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->pub.kind = kind;
+	n->pub.path = path_dup(p);
+	if (!n->pub.path)
+		return NULL;
+	return n;
+}
+
+/*
+ * Collect the members of `obj` that are not in `reserved` into a new object
+ * kept alive by the schema. @return 0 or REGIT_ENOMEM; *out NULL when none
+ */
+static int collect_props(parser *p, const json_t *obj, const char *const *reserved,
+	const json_t **out)
+{
+	const char *key;
+	json_t *value, *props = NULL;
+
+	*out = NULL;
+	json_object_foreach((json_t *)obj, key, value) {
+		if (is_reserved(reserved, key))
+			continue;
+		if (!props) {
+			props = json_object();
+			if (!props || json_array_append_new(p->s->owned, props) < 0)
+				return REGIT_ENOMEM;
+		}
+		if (json_object_set(props, key, value) < 0)
+			return REGIT_ENOMEM;
+	}
+	*out = props;
+	return 0;
+}
+
+static int kind_of_primitive(const char *s, regit_type_kind *kind)
+{
+	static const regit_type_kind kinds[] = {
+		REGIT_TYPE_NULL, REGIT_TYPE_BOOLEAN, REGIT_TYPE_INT, REGIT_TYPE_LONG,
+		REGIT_TYPE_FLOAT, REGIT_TYPE_DOUBLE, REGIT_TYPE_BYTES, REGIT_TYPE_STRING
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(s, primitive_names[i]) == 0) {
+			*kind = kinds[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- logical types ---------------------------------------------------- */
+
+/* Largest decimal precision a fixed of `size` bytes holds (as Avro Java computes it). */
+static long long decimal_max_precision(size_t size)
+{
+	if (size == 0)
+		return 0;
+	return (long long)floor(log10(2.0) * (8.0 * (double)size - 1.0));
+}
+
+static int parse_decimal(parser *p, regit_type *t, const json_t *obj)
+{
+	const json_t *prec = json_object_get(obj, "precision");
+	const json_t *scale = json_object_get(obj, "scale");
+	json_int_t pv, sv = 0;
+	size_t saved;
+	int error = 0;
+
+	if (!prec)
+		return parser_fail(p, REGIT_EINVALID, "decimal logical type requires \"precision\"");
+	saved = path_push(p, "precision");
+	pv = json_is_integer(prec) ? json_integer_value(prec) : 0;
+	if (!json_is_integer(prec) || pv <= 0 || pv > INT_MAX)
+		error = parser_fail(p, REGIT_EINVALID,
+			"decimal precision must be a positive integer");
+	else if (t->kind == REGIT_TYPE_FIXED && pv > decimal_max_precision(t->size))
+		error = parser_fail(p, REGIT_EINVALID,
+			"decimal precision %lld does not fit in fixed of size %zu (at most %lld digits)",
+			(long long)pv, t->size, decimal_max_precision(t->size));
+	path_pop(p, saved);
+	if (error < 0)
+		return error;
+	if (scale) {
+		saved = path_push(p, "scale");
+		sv = json_is_integer(scale) ? json_integer_value(scale) : -1;
+		if (!json_is_integer(scale) || sv < 0 || sv > pv)
+			error = parser_fail(p, REGIT_EINVALID,
+				"decimal scale must be an integer from 0 to the precision (%lld)",
+				(long long)pv);
+		path_pop(p, saved);
+		if (error < 0)
+			return error;
+	}
+	t->logical = REGIT_LOGICAL_DECIMAL;
+	t->precision = (int)pv;
+	t->scale = (int)sv;
+	return 0;
+}
+
+/* Read "logicalType" of a type object; call once kind (and fixed size) are set. */
+static int parse_logical(parser *p, regit_type *t, const json_t *obj)
+{
+	static const struct {
+		const char *name;
+		regit_logical logical;
+		regit_type_kind kind;
+	} table[] = {
+		{ "uuid", REGIT_LOGICAL_UUID, REGIT_TYPE_STRING },
+		{ "date", REGIT_LOGICAL_DATE, REGIT_TYPE_INT },
+		{ "time-millis", REGIT_LOGICAL_TIME_MILLIS, REGIT_TYPE_INT },
+		{ "time-micros", REGIT_LOGICAL_TIME_MICROS, REGIT_TYPE_LONG },
+		{ "timestamp-millis", REGIT_LOGICAL_TIMESTAMP_MILLIS, REGIT_TYPE_LONG },
+		{ "timestamp-micros", REGIT_LOGICAL_TIMESTAMP_MICROS, REGIT_TYPE_LONG },
+		{ "local-timestamp-millis", REGIT_LOGICAL_LOCAL_TIMESTAMP_MILLIS, REGIT_TYPE_LONG },
+		{ "local-timestamp-micros", REGIT_LOGICAL_LOCAL_TIMESTAMP_MICROS, REGIT_TYPE_LONG },
+		{ "duration", REGIT_LOGICAL_DURATION, REGIT_TYPE_FIXED },
+	};
+	const json_t *v = json_object_get(obj, "logicalType");
+	const char *name;
+	size_t i;
+
+	/* A non-string logicalType is not a logical type; it stays a property. */
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return 0;
+	name = json_string_value(v);
+	t->logical_name = arena_strdup(p, name);
+	if (!t->logical_name)
+		return REGIT_ENOMEM;
+	t->logical = REGIT_LOGICAL_UNKNOWN;
+	if (strcmp(name, "decimal") == 0) {
+		if (t->kind == REGIT_TYPE_BYTES || t->kind == REGIT_TYPE_FIXED)
+			return parse_decimal(p, t, obj);
+		return 0;
+	}
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(name, table[i].name) != 0)
+			continue;
+		if (t->kind == table[i].kind &&
+		    (table[i].logical != REGIT_LOGICAL_DURATION || t->size == 12))
+			t->logical = table[i].logical;
+		break;
+	}
+	return 0;
+}
+
+/* ---- types ------------------------------------------------------------ */
+
+static int parse_type(parser *p, const regit_type **out, const json_t *j, const char *space);
+
+/*
+ * Resolve a type name (primitive or named reference) written at the
+ * current path inside namespace `space`.
+ */
+static int resolve_name(parser *p, const regit_type **out, const char *name, const char *space)
+{
+	regit_type_kind kind;
+	regit_type_node *n;
+	const regit_type *t = NULL;
+	char *full = NULL;
+
+	if (kind_of_primitive(name, &kind)) {
+		n = new_node(p, kind);
+		if (!n)
+			return REGIT_ENOMEM;
+		*out = &n->pub;
+		return 0;
+	}
+	if (strchr(name, '.') || !space) {
+		t = regit_schema__lookup(p->s, name, 1);
+	} else {
+		full = make_fullname(p, space, name);
+		if (!full)
+			return REGIT_ENOMEM;
+		t = regit_schema__lookup(p->s, full, 1);
+		if (!t) {
+			t = regit_schema__lookup(p->s, name, 1);
+			if (t) {
+				/* Found only in the null namespace: remember to check that
+				 * space.name stays undefined (see the file comment). */
+				if (p->nfallbacks == p->fallbacks_cap) {
+					size_t ncap = p->fallbacks_cap ? p->fallbacks_cap * 2 : 8;
+					fallback_ref *nf = regit_reallocarray(p->fallbacks, ncap, sizeof(*nf));
+
+					if (!nf)
+						return REGIT_ENOMEM;
+					p->fallbacks = nf;
+					p->fallbacks_cap = ncap;
+				}
+				p->fallbacks[p->nfallbacks].shadow = full;
+				p->fallbacks[p->nfallbacks].path = path_dup(p);
+				if (!p->fallbacks[p->nfallbacks].path)
+					return REGIT_ENOMEM;
+				p->nfallbacks++;
+			}
+		}
+	}
+	if (!t)
+		return parser_fail(p, REGIT_EINVALID, "unknown type \"%s\"%s%s", name,
+			full ? " in namespace " : "", full ? space : "");
+	*out = t;
+	return 0;
+}
+
+static int parse_aliases(parser *p, const json_t *obj, const char *space,
+	int qualified, const char *const **out, size_t *count)
+{
+	const json_t *arr = json_object_get(obj, "aliases");
+	const char **aliases;
+	size_t saved, i, n;
+	int error = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!arr)
+		return 0;
+	saved = path_push(p, "aliases");
+	if (!json_is_array(arr)) {
+		error = parser_fail(p, REGIT_EINVALID, "\"aliases\" must be an array of names");
+		goto done;
+	}
+	n = json_array_size(arr);
+	aliases = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*aliases));
+	if (!aliases) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *a = json_array_get(arr, i);
+		const char *s = json_string_value(a);
+		size_t isaved = path_push_index(p, i);
+
+		if (!json_is_string(a) ||
+		    !(qualified ? valid_fullname(s, json_string_length(a))
+				: valid_name(s, json_string_length(a)))) {
+			error = parser_fail(p, REGIT_EINVALID, "alias must be a valid %sname",
+				qualified ? "(full) " : "");
+			goto done;
+		}
+		path_pop(p, isaved);
+		if (qualified && !strchr(s, '.'))
+			aliases[i] = make_fullname(p, space, s);
+		else
+			aliases[i] = arena_strdup(p, s);
+		if (!aliases[i]) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+	}
+	*out = aliases;
+	*count = n;
+done:
+	if (error == 0)
+		path_pop(p, saved);
+	return error;
+}
+
+static int add_pending_default(parser *p, const regit_field *f, const char *record)
+{
+	if (p->ndefaults == p->defaults_cap) {
+		size_t ncap = p->defaults_cap ? p->defaults_cap * 2 : 16;
+		pending_default *nd = regit_reallocarray(p->defaults, ncap, sizeof(*nd));
+
+		if (!nd)
+			return REGIT_ENOMEM;
+		p->defaults = nd;
+		p->defaults_cap = ncap;
+	}
+	p->defaults[p->ndefaults].field = f;
+	p->defaults[p->ndefaults].record = record;
+	p->ndefaults++;
+	return 0;
+}
+
+static int parse_field(parser *p, regit_field *f, const json_t *obj, const char *space,
+	regit_strmap *seen, const char *record)
+{
+	const char *name, *order = NULL;
+	size_t saved;
+	int error = 0;
+
+	if (!json_is_object(obj))
+		return parser_fail(p, REGIT_EINVALID, "a field must be a JSON object");
+	f->path = path_dup(p);
+	if (!f->path)
+		return REGIT_ENOMEM;
+
+	error = get_string(p, obj, "name", &name);
+	if (error < 0)
+		return error;
+	if (!name)
+		return parser_fail(p, REGIT_EINVALID, "field has no \"name\"");
+	saved = path_push(p, "name");
+	if (!valid_name(name, strlen(name)))
+		return parser_fail(p, REGIT_EINVALID, "invalid field name \"%s\"", name);
+	if (regit_strmap__get(seen, name))
+		return parser_fail(p, REGIT_EINVALID, "duplicate field name \"%s\"", name);
+	path_pop(p, saved);
+	f->name = arena_strdup(p, name);
+	if (!f->name)
+		return REGIT_ENOMEM;
+	error = regit_strmap__put(seen, f->name, (void *)f);
+	if (error < 0)
+		return error;
+	error = count_names(p, 1);
+	if (error < 0)
+		return error;
+
+	error = get_string(p, obj, "doc", &f->doc);
+	if (error < 0)
+		return error;
+	if (f->doc) {
+		f->doc = arena_strdup(p, f->doc);
+		if (!f->doc)
+			return REGIT_ENOMEM;
+	}
+	error = get_string(p, obj, "order", &order);
+	if (error < 0)
+		return error;
+	if (order) {
+		if (strcmp(order, "ascending") == 0) {
+			f->order = REGIT_ORDER_ASCENDING;
+		} else if (strcmp(order, "descending") == 0) {
+			f->order = REGIT_ORDER_DESCENDING;
+		} else if (strcmp(order, "ignore") == 0) {
+			f->order = REGIT_ORDER_IGNORE;
+		} else {
+			saved = path_push(p, "order");
+			return parser_fail(p, REGIT_EINVALID,
+				"field order must be \"ascending\", \"descending\" or \"ignore\"");
+		}
+	}
+	error = parse_aliases(p, obj, NULL, 0, &f->aliases, &f->naliases);
+	if (error < 0)
+		return error;
+
+	if (!json_object_get(obj, "type"))
+		return parser_fail(p, REGIT_EINVALID, "field \"%s\" has no \"type\"", name);
+	saved = path_push(p, "type");
+	error = parse_type(p, &f->type, json_object_get(obj, "type"), space);
+	if (error < 0)
+		return error;
+	path_pop(p, saved);
+
+	error = collect_props(p, obj, field_reserved, &f->props);
+	if (error < 0)
+		return error;
+	f->default_value = json_object_get(obj, "default");
+	if (f->default_value)
+		error = add_pending_default(p, f, record);
+	return error;
+}
+
+static int parse_fields(parser *p, regit_type *t, const json_t *obj)
+{
+	const json_t *arr = json_object_get(obj, "fields");
+	regit_strmap seen;
+	regit_field *fields;
+	size_t saved, i, n;
+	int error = 0;
+
+	regit_strmap__init(&seen);
+	if (!arr)
+		return parser_fail(p, REGIT_EINVALID, "record \"%s\" has no \"fields\"", t->fullname);
+	saved = path_push(p, "fields");
+	if (!json_is_array(arr)) {
+		error = parser_fail(p, REGIT_EINVALID, "\"fields\" must be an array");
+		goto done;
+	}
+	n = json_array_size(arr);
+	fields = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*fields));
+	if (!fields) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		size_t isaved = path_push_index(p, i);
+
+		error = parse_field(p, &fields[i], json_array_get(arr, i), t->space, &seen,
+			t->fullname);
+		if (error < 0)
+			goto done;
+		path_pop(p, isaved);
+	}
+	t->fields = fields;
+	t->nfields = n;
+	path_pop(p, saved);
+done:
+	regit_strmap__dispose(&seen);
+	return error;
+}
+
+static int symbol_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int parse_symbols(parser *p, regit_type_node *node, const json_t *obj)
+{
+	regit_type *t = &node->pub;
+	const json_t *arr = json_object_get(obj, "symbols");
+	const char *def = NULL;
+	const char **symbols, **sorted;
+	regit_strmap seen;
+	size_t saved, i, n;
+	int error = 0;
+
+	regit_strmap__init(&seen);
+	if (!arr)
+		return parser_fail(p, REGIT_EINVALID, "enum \"%s\" has no \"symbols\"", t->fullname);
+	saved = path_push(p, "symbols");
+	if (!json_is_array(arr)) {
+		error = parser_fail(p, REGIT_EINVALID, "\"symbols\" must be an array of names");
+		goto done;
+	}
+	n = json_array_size(arr);
+	error = count_names(p, n);
+	if (error < 0)
+		goto done;
+	symbols = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*symbols));
+	sorted = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*sorted));
+	if (!symbols || !sorted) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_array_get(arr, i);
+		const char *s = json_string_value(v);
+		size_t isaved = path_push_index(p, i);
+
+		if (!json_is_string(v) || !valid_name(s, json_string_length(v))) {
+			error = parser_fail(p, REGIT_EINVALID, "enum symbol must be a valid name");
+			goto done;
+		}
+		if (regit_strmap__get(&seen, s)) {
+			error = parser_fail(p, REGIT_EINVALID, "duplicate enum symbol \"%s\"", s);
+			goto done;
+		}
+		path_pop(p, isaved);
+		symbols[i] = arena_strdup(p, s);
+		if (!symbols[i]) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		sorted[i] = symbols[i];
+		error = regit_strmap__put(&seen, symbols[i], (void *)symbols[i]);
+		if (error < 0)
+			goto done;
+	}
+	path_pop(p, saved);
+	qsort(sorted, n, sizeof(*sorted), symbol_cmp);
+	t->symbols = symbols;
+	t->nsymbols = n;
+	node->sorted_symbols = sorted;
+
+	error = get_string(p, obj, "default", &def);
+	if (error < 0)
+		goto done;
+	if (def) {
+		if (!regit_strmap__get(&seen, def)) {
+			saved = path_push(p, "default");
+			error = parser_fail(p, REGIT_EINVALID,
+				"enum default \"%s\" is not one of its symbols", def);
+			goto done;
+		}
+		t->enum_default = regit_strmap__get(&seen, def);
+	}
+done:
+	regit_strmap__dispose(&seen);
+	return error;
+}
+
+static int parse_size(parser *p, regit_type *t, const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "size");
+	size_t saved;
+
+	if (!v)
+		return parser_fail(p, REGIT_EINVALID, "fixed \"%s\" has no \"size\"", t->fullname);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > INT_MAX) {
+		saved = path_push(p, "size");
+		(void)saved;
+		return parser_fail(p, REGIT_EINVALID,
+			"fixed size must be an integer from 0 to %d", INT_MAX);
+	}
+	t->size = (size_t)json_integer_value(v);
+	return 0;
+}
+
+static int parse_named(parser *p, const regit_type **out, const json_t *obj,
+	regit_type_kind kind, const char *enclosing)
+{
+	const char *name, *ns = NULL, *dot;
+	const char *const *reserved = schema_reserved;
+	static const char *const enum_reserved[] = {
+		"doc", "fields", "items", "name", "namespace", "size", "symbols",
+		"values", "type", "aliases", "default", NULL
+	};
+	regit_type_node *node;
+	regit_type *t;
+	char *space = NULL;
+	size_t saved;
+	int error;
+
+	error = get_string(p, obj, "name", &name);
+	if (error < 0)
+		return error;
+	if (!name)
+		return parser_fail(p, REGIT_EINVALID, "%s has no \"name\"", regit_type_kind_name(kind));
+	error = get_string(p, obj, "namespace", &ns);
+	if (error < 0)
+		return error;
+
+	node = new_node(p, kind);
+	if (!node)
+		return REGIT_ENOMEM;
+	t = &node->pub;
+
+	dot = strrchr(name, '.');
+	saved = path_push(p, "name");
+	if (dot) {
+		if (!valid_fullname(name, strlen(name)))
+			return parser_fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
+		space = regit_schema__arena_strndup(&p->s->arena, name, (size_t)(dot - name));
+		t->name = arena_strdup(p, dot + 1);
+		if (!space || !t->name)
+			return REGIT_ENOMEM;
+	} else {
+		if (!valid_name(name, strlen(name)))
+			return parser_fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
+		t->name = arena_strdup(p, name);
+		if (!t->name)
+			return REGIT_ENOMEM;
+		if (ns) {
+			if (ns[0] && !valid_fullname(ns, strlen(ns))) {
+				path_pop(p, saved);
+				path_push(p, "namespace");
+				return parser_fail(p, REGIT_EINVALID, "invalid namespace \"%s\"", ns);
+			}
+			if (ns[0]) {
+				space = arena_strdup(p, ns);
+				if (!space)
+					return REGIT_ENOMEM;
+			}
+		} else if (enclosing) {
+			space = (char *)enclosing;
+		}
+	}
+	t->space = space;
+	t->fullname = make_fullname(p, space, t->name);
+	if (!t->fullname)
+		return REGIT_ENOMEM;
+	if (is_primitive_name(t->fullname))
+		return parser_fail(p, REGIT_EINVALID,
+			"\"%s\" is a primitive type name and cannot be redefined", t->fullname);
+	if (regit_schema__lookup(p->s, t->fullname, 1))
+		return parser_fail(p, REGIT_EINVALID, "type \"%s\" is defined twice", t->fullname);
+	path_pop(p, saved);
+	error = count_names(p, 1);
+	if (error < 0)
+		return error;
+
+	/* Register before the children, so recursive references resolve. */
+	error = regit_strmap__put(&p->s->names, t->fullname, t);
+	if (error < 0)
+		return error;
+	if (p->s->nnamed == p->named_cap) {
+		size_t ncap = p->named_cap ? p->named_cap * 2 : 16;
+		regit_type **nn = regit_reallocarray(p->s->named, ncap, sizeof(*nn));
+
+		if (!nn)
+			return REGIT_ENOMEM;
+		p->s->named = nn;
+		p->named_cap = ncap;
+	}
+	p->s->named[p->s->nnamed++] = t;
+
+	error = get_string(p, obj, "doc", &t->doc);
+	if (error < 0)
+		return error;
+	if (t->doc) {
+		t->doc = arena_strdup(p, t->doc);
+		if (!t->doc)
+			return REGIT_ENOMEM;
+	}
+	error = parse_aliases(p, obj, space, 1, &t->aliases, &t->naliases);
+	if (error < 0)
+		return error;
+
+	switch (kind) {
+	case REGIT_TYPE_RECORD:
+		error = parse_fields(p, t, obj);
+		break;
+	case REGIT_TYPE_ENUM:
+		reserved = enum_reserved;
+		error = parse_symbols(p, node, obj);
+		break;
+	default:
+		error = parse_size(p, t, obj);
+		break;
+	}
+	if (error < 0)
+		return error;
+	error = collect_props(p, obj, reserved, &t->props);
+	if (error < 0)
+		return error;
+	error = parse_logical(p, t, obj);
+	if (error < 0)
+		return error;
+	*out = t;
+	return 0;
+}
+
+static int parse_union(parser *p, const regit_type **out, const json_t *arr, const char *space)
+{
+	regit_type_node *node = new_node(p, REGIT_TYPE_UNION);
+	const regit_type **branches;
+	regit_strmap named;
+	unsigned seen_kinds = 0;
+	size_t i, n = json_array_size(arr);
+	int error = 0;
+
+	regit_strmap__init(&named);
+	if (!node)
+		return REGIT_ENOMEM;
+	branches = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*branches));
+	if (!branches)
+		return REGIT_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const json_t *b = json_array_get(arr, i);
+		size_t saved = path_push_index(p, i);
+
+		if (json_is_array(b)) {
+			error = parser_fail(p, REGIT_EINVALID, "a union may not directly contain a union");
+			goto done;
+		}
+		error = parse_type(p, &branches[i], b, space);
+		if (error < 0)
+			goto done;
+		if (regit_type_is_named(branches[i])) {
+			if (regit_strmap__get(&named, branches[i]->fullname)) {
+				error = parser_fail(p, REGIT_EINVALID,
+					"union contains \"%s\" more than once", branches[i]->fullname);
+				goto done;
+			}
+			error = regit_strmap__put(&named, branches[i]->fullname, (void *)branches[i]);
+			if (error < 0)
+				goto done;
+		} else {
+			unsigned bit = 1u << branches[i]->kind;
+
+			if (seen_kinds & bit) {
+				error = parser_fail(p, REGIT_EINVALID,
+					"union contains more than one %s",
+					regit_type_kind_name(branches[i]->kind));
+				goto done;
+			}
+			seen_kinds |= bit;
+		}
+		path_pop(p, saved);
+	}
+	node->pub.branches = branches;
+	node->pub.nbranches = n;
+	*out = &node->pub;
+done:
+	regit_strmap__dispose(&named);
+	return error;
+}
+
+static int parse_container(parser *p, const regit_type **out, const json_t *obj,
+	regit_type_kind kind, const char *space)
+{
+	const char *key = kind == REGIT_TYPE_ARRAY ? "items" : "values";
+	const json_t *sub = json_object_get(obj, key);
+	regit_type_node *node = new_node(p, kind);
+	size_t saved;
+	int error;
+
+	if (!node)
+		return REGIT_ENOMEM;
+	if (!sub)
+		return parser_fail(p, REGIT_EINVALID, "%s has no \"%s\"",
+			regit_type_kind_name(kind), key);
+	saved = path_push(p, key);
+	error = parse_type(p, &node->pub.items, sub, space);
+	if (error < 0)
+		return error;
+	path_pop(p, saved);
+	error = collect_props(p, obj, schema_reserved, &node->pub.props);
+	if (error < 0)
+		return error;
+	error = parse_logical(p, &node->pub, obj);
+	if (error < 0)
+		return error;
+	*out = &node->pub;
+	return 0;
+}
+
+static int parse_object(parser *p, const regit_type **out, const json_t *obj, const char *space)
+{
+	const json_t *tv = json_object_get(obj, "type");
+	const char *type;
+	regit_type_kind kind;
+	regit_type_node *node;
+	size_t saved;
+	int error;
+
+	if (!tv)
+		return parser_fail(p, REGIT_EINVALID, "type object has no \"type\"");
+	if (!json_is_string(tv) || strlen(json_string_value(tv)) != json_string_length(tv)) {
+		saved = path_push(p, "type");
+		(void)saved;
+		return parser_fail(p, REGIT_EINVALID,
+			"\"type\" of a type object must be a type name (nest schemas in fields, items or values)");
+	}
+	type = json_string_value(tv);
+
+	if (kind_of_primitive(type, &kind)) {
+		node = new_node(p, kind);
+		if (!node)
+			return REGIT_ENOMEM;
+		error = collect_props(p, obj, schema_reserved, &node->pub.props);
+		if (error < 0)
+			return error;
+		error = parse_logical(p, &node->pub, obj);
+		if (error < 0)
+			return error;
+		*out = &node->pub;
+		return 0;
+	}
+	if (strcmp(type, "record") == 0)
+		return parse_named(p, out, obj, REGIT_TYPE_RECORD, space);
+	if (strcmp(type, "enum") == 0)
+		return parse_named(p, out, obj, REGIT_TYPE_ENUM, space);
+	if (strcmp(type, "fixed") == 0)
+		return parse_named(p, out, obj, REGIT_TYPE_FIXED, space);
+	if (strcmp(type, "array") == 0)
+		return parse_container(p, out, obj, REGIT_TYPE_ARRAY, space);
+	if (strcmp(type, "map") == 0)
+		return parse_container(p, out, obj, REGIT_TYPE_MAP, space);
+	if (strcmp(type, "error") == 0) {
+		saved = path_push(p, "type");
+		(void)saved;
+		return parser_fail(p, REGIT_EINVALID,
+			"\"error\" types are only allowed in protocols");
+	}
+	/* {"type": "some.Name"}: a reference, as Avro Java accepts it. */
+	saved = path_push(p, "type");
+	error = resolve_name(p, out, type, space);
+	if (error < 0)
+		return error;
+	path_pop(p, saved);
+	return 0;
+}
+
+static int parse_type(parser *p, const regit_type **out, const json_t *j, const char *space)
+{
+	if (json_is_string(j)) {
+		if (strlen(json_string_value(j)) != json_string_length(j))
+			return parser_fail(p, REGIT_EINVALID, "type name must not contain NUL characters");
+		return resolve_name(p, out, json_string_value(j), space);
+	}
+	if (json_is_object(j))
+		return parse_object(p, out, j, space);
+	if (json_is_array(j))
+		return parse_union(p, out, j, space);
+	return parser_fail(p, REGIT_EINVALID,
+		"a schema must be a type name, a type object or a union array");
+}
+
+/* ---- defaults --------------------------------------------------------- */
+
+/*
+ * Decode one UTF-8 sequence (input validated by jansson). @return bytes used
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	if (len > n) {
+		*cp = 0x110000;
+		return n;
+	}
+	*cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++)
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	return len;
+}
+
+/* A bytes/fixed default: a string of code points 0..255. @return count or -1 */
+static long long latin1_length(const json_t *v)
+{
+	const unsigned char *s = (const unsigned char *)json_string_value(v);
+	size_t n = json_string_length(v), i = 0;
+	long long count = 0;
+
+	while (i < n) {
+		unsigned long cp;
+
+		i += utf8_decode(s + i, n - i, &cp);
+		if (cp > 0xff)
+			return -1;
+		count++;
+	}
+	return count;
+}
+
+static int enum_has_symbol(const regit_type *t, const char *s)
+{
+	const regit_type_node *node = (const regit_type_node *)t;
+	const char *key = s;
+
+	if (!node->sorted_symbols || t->nsymbols == 0)
+		return 0;
+	return bsearch(&key, node->sorted_symbols, t->nsymbols, sizeof(*node->sorted_symbols),
+		symbol_cmp) != NULL;
+}
+
+/*
+ * Does `v` match `t` (Avro 1.11 default rules)? Recursion follows the JSON
+ * value, whose depth the pre-scan bounded. A record field missing from the
+ * value must have its own default, which is checked on its own.
+ */
+static int default_matches(const regit_type *t, const json_t *v)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case REGIT_TYPE_NULL:
+		return json_is_null(v);
+	case REGIT_TYPE_BOOLEAN:
+		return json_is_boolean(v);
+	case REGIT_TYPE_INT:
+		return json_is_integer(v) && json_integer_value(v) >= INT32_MIN &&
+			json_integer_value(v) <= INT32_MAX;
+	case REGIT_TYPE_LONG:
+		return json_is_integer(v);
+	case REGIT_TYPE_FLOAT:
+	case REGIT_TYPE_DOUBLE:
+		return json_is_number(v);
+	case REGIT_TYPE_STRING:
+		return json_is_string(v);
+	case REGIT_TYPE_BYTES:
+		return json_is_string(v) && latin1_length(v) >= 0;
+	case REGIT_TYPE_FIXED:
+		return json_is_string(v) && latin1_length(v) == (long long)t->size;
+	case REGIT_TYPE_ENUM:
+		return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v) &&
+			enum_has_symbol(t, json_string_value(v));
+	case REGIT_TYPE_ARRAY:
+		if (!json_is_array(v))
+			return 0;
+		for (i = 0; i < json_array_size(v); i++) {
+			if (!default_matches(t->items, json_array_get(v, i)))
+				return 0;
+		}
+		return 1;
+	case REGIT_TYPE_MAP: {
+		const char *key;
+		json_t *value;
+
+		if (!json_is_object(v))
+			return 0;
+		json_object_foreach((json_t *)v, key, value) {
+			if (!default_matches(t->items, value))
+				return 0;
+		}
+		return 1;
+	}
+	case REGIT_TYPE_UNION:
+		return t->nbranches > 0 && default_matches(t->branches[0], v);
+	case REGIT_TYPE_RECORD:
+		if (!json_is_object(v))
+			return 0;
+		for (i = 0; i < t->nfields; i++) {
+			const json_t *fv = json_object_get(v, t->fields[i].name);
+
+			if (fv ? !default_matches(t->fields[i].type, fv)
+			       : !t->fields[i].default_value)
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static const char *type_label(const regit_type *t)
+{
+	if (regit_type_is_named(t))
+		return t->fullname;
+	return regit_type_kind_name(t->kind);
+}
+
+static int check_defaults(parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndefaults; i++) {
+		const regit_field *f = p->defaults[i].field;
+		const regit_type *t = f->type;
+
+		if (default_matches(t, f->default_value))
+			continue;
+		path_pop(p, 0);
+		snprintf(p->path, sizeof(p->path), "%s/default", f->path);
+		p->plen = strlen(p->path);
+		if (t->kind == REGIT_TYPE_UNION && t->nbranches > 0)
+			return parser_fail(p, REGIT_EINVALID,
+				"default of field \"%s\" in \"%s\" does not match the union's first branch (%s)",
+				f->name, p->defaults[i].record, type_label(t->branches[0]));
+		return parser_fail(p, REGIT_EINVALID,
+			"default of field \"%s\" in \"%s\" is not a valid %s",
+			f->name, p->defaults[i].record, type_label(t));
+	}
+	return 0;
+}
+
+static int check_fallbacks(parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfallbacks; i++) {
+		const char *shadow = p->fallbacks[i].shadow;
+
+		if (!regit_schema__lookup(p->s, shadow, 1))
+			continue;
+		snprintf(p->path, sizeof(p->path), "%s", p->fallbacks[i].path);
+		p->plen = strlen(p->path);
+		return parser_fail(p, REGIT_EINVALID,
+			"reference \"%s\" is ambiguous: it was resolved in the null namespace before \"%s\" was defined",
+			strrchr(shadow, '.') + 1, shadow);
+	}
+	return 0;
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+/*
+ * Nesting depth of the JSON text, found without recursion so that a
+ * hostile 100,000-deep document cannot overflow the stack in jansson.
+ * Sets *line/*column at the first bracket beyond max_depth.
+ */
+static int prescan_depth(const char *text, size_t len, size_t max_depth,
+	int *line, int *column)
+{
+	size_t depth = 0, i;
+	int in_string = 0, escape = 0, ln = 1, col = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			ln++;
+			col = 0;
+		} else {
+			col++;
+		}
+		if (in_string) {
+			if (escape)
+				escape = 0;
+			else if (c == '\\')
+				escape = 1;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth) {
+				*line = ln;
+				*column = col;
+				return REGIT_ELIMIT;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+static void error_locate(regit_schema_error *err, const char *text, size_t len)
+{
+	int line = 0, column = 0;
+
+	if (err->line > 0)
+		return;
+	if (regit_jsonpos_find_nearest(text, len, err->path, &line, &column) == 0) {
+		err->line = line;
+		err->column = column;
+	}
+}
+
+int regit_schema_parse(regit_schema **out, const char *text, size_t len,
+	const regit_schema_options *opts, regit_schema_error *err)
+{
+	regit_schema_options defaults = REGIT_SCHEMA_OPTIONS_INIT;
+	regit_schema_error local_err;
+	regit_schema *s = NULL;
+	parser *p = NULL;
+	json_error_t jerr;
+	int error = 0, line = 0, column = 0;
+
+	if (!err)
+		err = &local_err;
+	memset(err, 0, sizeof(*err));
+	if (out)
+		*out = NULL;
+	if (!out || (!text && len)) {
+		snprintf(err->message, sizeof(err->message), "invalid arguments");
+		regit_error_set(REGIT_ERROR_INTERNAL, "regit_schema_parse: invalid arguments");
+		return REGIT_ERROR;
+	}
+	if (!text)
+		text = "";
+	if (!opts)
+		opts = &defaults;
+
+	if (len > opts->max_size) {
+		snprintf(err->message, sizeof(err->message),
+			"schema is %zu bytes, more than the limit of %zu", len, opts->max_size);
+		error = REGIT_ELIMIT;
+		goto done;
+	}
+	if (prescan_depth(text, len, opts->max_depth, &line, &column) < 0) {
+		snprintf(err->message, sizeof(err->message),
+			"schema nests deeper than %zu levels", opts->max_depth);
+		err->line = line;
+		err->column = column;
+		error = REGIT_ELIMIT;
+		goto done;
+	}
+
+	s = regit_calloc(1, sizeof(*s));
+	p = regit_calloc(1, sizeof(*p));
+	if (!s || !p) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	regit_strmap__init(&s->names);
+	s->imports = opts->imports;
+	s->nimports = opts->nimports;
+	p->s = s;
+	p->opts = opts;
+	p->err = err;
+
+	s->doc = json_loadb(text, len,
+		JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!s->doc) {
+		switch (json_error_code(&jerr)) {
+		case json_error_out_of_memory:
+			error = REGIT_ENOMEM;
+			goto done;
+		case json_error_stack_overflow:
+			error = REGIT_ELIMIT;
+			break;
+		default:
+			error = REGIT_EINVALID;
+			break;
+		}
+		snprintf(err->message, sizeof(err->message), "invalid JSON: %s", jerr.text);
+		err->line = jerr.line > 0 ? jerr.line : 0;
+		err->column = jerr.column > 0 ? jerr.column : 0;
+		goto done;
+	}
+	s->owned = json_array();
+	if (!s->owned) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+
+	error = parse_type(p, &s->root, s->doc, NULL);
+	if (error == 0)
+		error = check_defaults(p);
+	if (error == 0)
+		error = check_fallbacks(p);
+	if (error < 0 && error != REGIT_ENOMEM)
+		error_locate(err, text, len);
+
+done:
+	if (error == REGIT_ENOMEM) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->message, sizeof(err->message), "out of memory");
+		regit_error_set_oom();
+	} else if (error < 0) {
+		if (err->path[0])
+			regit_error_set(REGIT_ERROR_SCHEMA, "%s (at %s)", err->message, err->path);
+		else
+			regit_error_set(REGIT_ERROR_SCHEMA, "%s", err->message);
+	}
+	if (p) {
+		regit_free(p->defaults);
+		regit_free(p->fallbacks);
+		regit_free(p);
+	}
+	if (error < 0) {
+		regit_schema_free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+int regit_schema_parse_file(regit_schema **out, const char *path,
+	const regit_schema_options *opts, regit_schema_error *err)
+{
+	regit_schema_options defaults = REGIT_SCHEMA_OPTIONS_INIT;
+	regit_schema_error local_err;
+	regit_buf buf;
+	int error;
+
+	if (!err)
+		err = &local_err;
+	if (out)
+		*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	regit_buf_init(&buf, opts->max_size);
+	error = regit_buf_read_file(&buf, path);
+	if (error < 0) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
+		goto done;
+	}
+	error = regit_schema_parse(out, regit_buf_cstr(&buf), buf.size, opts, err);
+done:
+	regit_buf_dispose(&buf);
+	return error;
+}
