@@ -78,6 +78,17 @@ static const char *const field_reserved[] = {
 
 /* ---- errors and paths ------------------------------------------------- */
 
+/* Paths longer than the error struct holds are cut (they stay a valid prefix). */
+static void copy_truncated(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int parser_fail(parser *p, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -88,7 +99,7 @@ static int parser_fail(parser *p, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
 	va_end(ap);
-	snprintf(p->err->path, sizeof(p->err->path), "%s", p->path);
+	copy_truncated(p->err->path, sizeof(p->err->path), p->path);
 	p->err->line = 0;
 	p->err->column = 0;
 	return code;
@@ -1196,7 +1207,7 @@ static int check_fallbacks(parser *p)
 /*
  * Nesting depth of the JSON text, found without recursion so that a
  * hostile 100,000-deep document cannot overflow the stack in jansson.
- * Sets *line/*column at the first bracket beyond max_depth.
+ * Reports the line and column of the first bracket beyond max_depth.
  */
 static int prescan_depth(const char *text, size_t len, size_t max_depth,
 	int *line, int *column)
@@ -1302,9 +1313,18 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 	p->opts = opts;
 	p->err = err;
 
+	/*
+	 * jansson reports a failed allocation as whatever syntax error it ran
+	 * into next; our allocator (see regit_alloc_install_json) records it.
+	 */
+	regit_error_clear();
 	s->doc = json_loadb(text, len,
 		JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!s->doc) {
+		if (regit_error_last()->klass == REGIT_ERROR_NOMEMORY) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
 		switch (json_error_code(&jerr)) {
 		case json_error_out_of_memory:
 			error = REGIT_ENOMEM;

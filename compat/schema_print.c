@@ -488,7 +488,8 @@ static int put_pretty(regit_buf *out, const json_t *v, int level, size_t col, in
 			return error;
 		/* Did not fit: drop the attempt and lay it out over several lines. */
 		out->size = start;
-		out->ptr[start] = '\0';
+		if (out->ptr)
+			out->ptr[start] = '\0';
 		error = 0;
 	}
 	if (json_is_object(v)) {
