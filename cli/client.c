@@ -223,6 +223,14 @@ int regit_client_classify(int *error_code, int status, const char *body, size_t 
 	} else {
 		regit_error_set(REGIT_ERROR_HTTP, "HTTP %d from registry", status);
 	}
+	if (status == 401) {
+		/* Say how to authenticate: the registry's message rarely does. */
+		char first[900];
+
+		snprintf(first, sizeof(first), "%s", regit_error_message());
+		regit_error_set(REGIT_ERROR_HTTP,
+			"%s (give credentials with --user USER:PASS or " REGIT_CLIENT_ENV_AUTH ")", first);
+	}
 	if (error_code)
 		*error_code = code;
 	error = client_code_for(status, code);
@@ -573,4 +581,144 @@ done:
 	regit_free(message);
 	regit_buf_dispose(&url);
 	return error;
+}
+
+/* ---- typed views of the answers ---- */
+
+static int client_bad_answer(const char *what)
+{
+	regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: %s", what);
+	return REGIT_EIO;
+}
+
+/* An integer member in [min, INT32_MAX]; 1 found, 0 absent, -1 wrong type or range. */
+static int client_int_member(int *out, const json_t *obj, const char *key, json_int_t min)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > INT32_MAX)
+		return -1;
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
+void regit_client_schema_dispose(regit_client_schema *schema)
+{
+	regit_free(schema->subject);
+	regit_free(schema->schema);
+	schema->subject = NULL;
+	schema->schema = NULL;
+	schema->version = 0;
+	schema->id = -1;
+}
+
+int regit_client_parse_schema(regit_client_schema *out, const json_t *resp)
+{
+	regit_client_schema s = REGIT_CLIENT_SCHEMA_INIT;
+	const json_t *text, *subject;
+	int error = 0;
+
+	*out = s;
+	if (!json_is_object(resp))
+		return client_bad_answer("a schema answer is not a JSON object");
+	text = json_object_get(resp, "schema");
+	if (!json_is_string(text))
+		return client_bad_answer("no \"schema\" string");
+	subject = json_object_get(resp, "subject");
+	if (subject && !json_is_string(subject))
+		return client_bad_answer("\"subject\" is not a string");
+	if (client_int_member(&s.version, resp, "version", 1) < 0)
+		return client_bad_answer("\"version\" is not a version number");
+	if (client_int_member(&s.id, resp, "id", 0) < 0)
+		return client_bad_answer("\"id\" is not a schema id");
+	s.schema = regit_strndup(json_string_value(text), json_string_length(text));
+	if (s.schema && subject)
+		s.subject = regit_strdup(json_string_value(subject));
+	if (!s.schema || (subject && !s.subject)) {
+		error = REGIT_ENOMEM;
+		regit_client_schema_dispose(&s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+int regit_client_parse_registered(int *id, int *version, const json_t *resp)
+{
+	*id = -1;
+	*version = 0;
+	if (!json_is_object(resp))
+		return client_bad_answer("a registration answer is not a JSON object");
+	if (client_int_member(id, resp, "id", 0) <= 0) {
+		*id = -1;
+		return client_bad_answer("no schema \"id\" in the registration answer");
+	}
+	if (client_int_member(version, resp, "version", 1) < 0) {
+		*version = 0;
+		return client_bad_answer("\"version\" is not a version number");
+	}
+	return 0;
+}
+
+int regit_client_parse_versions(int **out, size_t *count, const json_t *resp)
+{
+	const json_t *item;
+	int *versions = NULL;
+	size_t i, n;
+
+	*out = NULL;
+	*count = 0;
+	if (!json_is_array(resp))
+		return client_bad_answer("a version list is not a JSON array");
+	n = json_array_size(resp);
+	if (n == 0)
+		return 0;
+	versions = regit_calloc(n, sizeof(*versions));
+	if (!versions)
+		return REGIT_ENOMEM;
+	json_array_foreach(resp, i, item) {
+		if (!json_is_integer(item) || json_integer_value(item) < 1 ||
+		    json_integer_value(item) > INT32_MAX) {
+			regit_free(versions);
+			return client_bad_answer("a version list holds something other than version numbers");
+		}
+		versions[i] = (int)json_integer_value(item);
+	}
+	*out = versions;
+	*count = n;
+	return 0;
+}
+
+int regit_client_parse_compat(int *compatible, const json_t **messages, const json_t *resp)
+{
+	const json_t *verdict = json_object_get(resp, "is_compatible");
+	const json_t *msgs = json_object_get(resp, "messages");
+
+	*compatible = 0;
+	if (messages)
+		*messages = NULL;
+	if (!json_is_boolean(verdict))
+		return client_bad_answer("no boolean \"is_compatible\"");
+	if (msgs && !json_is_array(msgs) && !json_is_null(msgs))
+		return client_bad_answer("\"messages\" is not an array");
+	*compatible = json_is_true(verdict);
+	if (messages)
+		*messages = json_is_array(msgs) ? msgs : NULL;
+	return 0;
+}
+
+int regit_client_parse_level(const char **out, const json_t *resp)
+{
+	const json_t *level = json_object_get(resp, "compatibilityLevel");
+
+	*out = NULL;
+	if (!level)
+		level = json_object_get(resp, "compatibility");
+	if (!json_is_string(level))
+		return client_bad_answer("no compatibility level");
+	*out = json_string_value(level);
+	return 0;
 }

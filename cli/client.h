@@ -150,4 +150,65 @@ int regit_client_put_query(regit_buf *out, const char *key, const char *value);
 /** Append `len` bytes of `s` percent-encoded. @return 0, REGIT_ELIMIT, REGIT_ENOMEM */
 int regit_client_put_escaped(regit_buf *out, const char *s, size_t len);
 
+/* ---- typed views of the registry's answers ----
+ *
+ * Each checks the JSON types and ranges (ids 0..2^31-1, versions
+ * 1..2^31-1, as Java ints in Confluent) and fails with REGIT_EIO and a
+ * message naming what is wrong, so a registry that answers nonsense is
+ * reported instead of printed.
+ */
+
+/** A schema as GET /subjects/{s}/versions/{v} or GET /schemas/ids/{id} returns it. */
+typedef struct regit_client_schema {
+	char *subject;   /* owned; NULL when the answer has none (by-id lookups) */
+	int version;     /* 0 when the answer has none */
+	int id;          /* -1 when the answer has none */
+	char *schema;    /* owned; the schema JSON text as stored by the registry */
+} regit_client_schema;
+
+#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL }
+
+/** Free the strings; the struct is REGIT_CLIENT_SCHEMA_INIT afterwards. */
+void regit_client_schema_dispose(regit_client_schema *schema);
+
+/**
+ * @param out   filled (owned strings) on success; left empty on failure
+ * @return 0, REGIT_EIO (no "schema" string, or a field of the wrong type),
+ *         REGIT_ENOMEM
+ */
+int regit_client_parse_schema(regit_client_schema *out, const json_t *resp);
+
+/**
+ * The answer to a registration: {"id": N[, "version": V, ...]}.
+ * @param version  receives V, or 0 when absent (registries before
+ *                 Confluent 7.5 answer only the id)
+ * @return 0, REGIT_EIO
+ */
+int regit_client_parse_registered(int *id, int *version, const json_t *resp);
+
+/**
+ * A list of version numbers, e.g. [1, 2, 3].
+ * @param out    receives the numbers (owned; regit_free), NULL when empty
+ * @param count  receives how many
+ * @return 0, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_client_parse_versions(int **out, size_t *count, const json_t *resp);
+
+/**
+ * A compatibility answer: {"is_compatible": bool[, "messages": [...]]}.
+ * @param compatible  receives 1 or 0
+ * @param messages    receives the messages array (borrowed from resp) or
+ *                    NULL when absent; may be NULL
+ * @return 0, REGIT_EIO
+ */
+int regit_client_parse_compat(int *compatible, const json_t **messages, const json_t *resp);
+
+/**
+ * A level from a config answer: GET answers {"compatibilityLevel": L}, PUT
+ * and DELETE echo {"compatibility": L}; either key is accepted.
+ * @param out  receives L (borrowed from resp)
+ * @return 0, REGIT_EIO
+ */
+int regit_client_parse_level(const char **out, const json_t *resp);
+
 #endif

@@ -53,18 +53,14 @@ static int config_path(regit_buf *path, const char *subject)
 /* Print a level from a GET or PUT answer ({"compatibilityLevel"} or {"compatibility"}). */
 static int config_print(const regit_remote *remote, json_t *resp, int inherited)
 {
-	json_t *level = json_object_get(resp, "compatibilityLevel");
+	const char *level = NULL;
+	int error = regit_client_parse_level(&level, resp);
 
-	if (!json_is_string(level))
-		level = json_object_get(resp, "compatibility");
-	if (!json_is_string(level)) {
-		regit_error_set(REGIT_ERROR_HTTP, "registry response has no compatibility level");
-		return REGIT_EIO;
-	}
+	if (error < 0)
+		return error;
 	if (remote->json) {
-		json_t *out = json_pack("{s:O, s:b}", "compatibilityLevel", level,
+		json_t *out = json_pack("{s:s, s:b}", "compatibilityLevel", level,
 			"inherited", inherited);
-		int error;
 
 		if (!out) {
 			regit_error_set_oom();
@@ -74,7 +70,7 @@ static int config_print(const regit_remote *remote, json_t *resp, int inherited)
 		json_decref(out);
 		return error;
 	}
-	printf("%s%s\n", json_string_value(level), inherited ? " (global)" : "");
+	printf("%s%s\n", level, inherited ? " (global)" : "");
 	return 0;
 }
 
@@ -147,16 +143,17 @@ int regit_cmd_config(int argc, char **argv)
 		if (remote.json) {
 			error = regit_remote_print_json(resp);
 		} else {
-			json_t *old = json_object_get(resp, "compatibilityLevel");
+			const char *old = NULL;
 
-			if (!json_is_string(old))
-				old = json_object_get(resp, "compatibility");
+			/* The old level is a courtesy: print it when the answer has it. */
+			if (regit_client_parse_level(&old, resp) < 0)
+				old = NULL;
 			if (subject)
 				printf("removed the level of %s", subject);
 			else
 				printf("reset the global level to the server default");
-			if (json_is_string(old))
-				printf(" (was %s)", json_string_value(old));
+			if (old)
+				printf(" (was %s)", old);
 			printf("\n");
 		}
 	} else {

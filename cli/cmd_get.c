@@ -81,7 +81,8 @@ int regit_cmd_get(int argc, char **argv)
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL, *version = NULL, *id = NULL;
-	json_t *resp = NULL, *schema;
+	regit_client_schema schema = REGIT_CLIENT_SCHEMA_INIT;
+	json_t *resp = NULL;
 	int deleted = 0, raw = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
 
 	if (regit_cli_wants_help(argc, argv)) {
@@ -152,19 +153,17 @@ int regit_cmd_get(int argc, char **argv)
 		error = regit_remote_print_json(resp);
 		goto done;
 	}
-	schema = json_object_get(resp, "schema");
-	if (!json_is_string(schema)) {
-		regit_error_set(REGIT_ERROR_HTTP, "registry response has no \"schema\" string");
-		error = REGIT_EIO;
+	error = regit_client_parse_schema(&schema, resp);
+	if (error < 0)
 		goto done;
-	}
 	if (raw)
-		printf("%s\n", json_string_value(schema));
+		printf("%s\n", schema.schema);
 	else
-		error = get_print_pretty(json_string_value(schema));
+		error = get_print_pretty(schema.schema);
 done:
 	if (error < 0)
 		rc = regit_remote_fail(&remote, error, 0);
+	regit_client_schema_dispose(&schema);
 	json_decref(resp);
 	regit_buf_dispose(&path);
 	regit_client_free(client);

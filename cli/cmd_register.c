@@ -40,8 +40,8 @@ int regit_cmd_register(int argc, char **argv)
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL, *file = NULL;
 	char *schema = NULL, *body = NULL;
-	json_t *resp = NULL, *id, *version, *out = NULL;
-	int normalize = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	json_t *resp = NULL, *out = NULL;
+	int normalize = 0, id, version, i, m, error = 0, rc = REGIT_EXIT_OK;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		register_usage(stdout);
@@ -103,31 +103,24 @@ int regit_cmd_register(int argc, char **argv)
 	if (error < 0)
 		goto done;
 
-	id = json_object_get(resp, "id");
-	version = json_object_get(resp, "version");
-	if (!json_is_integer(id)) {
-		regit_error_set(REGIT_ERROR_HTTP, "registry response has no integer \"id\"");
-		error = REGIT_EIO;
+	/* version is 0 from registries before Confluent 7.5: they send only the id. */
+	error = regit_client_parse_registered(&id, &version, resp);
+	if (error < 0)
 		goto done;
-	}
-	if (!json_is_integer(version))
-		version = NULL;    /* registries before Confluent 7.5 send only the id */
 	if (remote.json) {
-		out = json_pack("{s:s, s:O}", "subject", subject, "id", id);
-		if (!out || (version && json_object_set(out, "version", version) < 0)) {
+		out = version ?
+			json_pack("{s:s, s:i, s:i}", "subject", subject, "id", id, "version", version) :
+			json_pack("{s:s, s:i}", "subject", subject, "id", id);
+		if (!out) {
 			regit_error_set_oom();
 			error = REGIT_ENOMEM;
 			goto done;
 		}
 		error = regit_remote_print_json(out);
-		if (error < 0)
-			goto done;
 	} else if (version) {
-		printf("registered %s version %" JSON_INTEGER_FORMAT " (id %" JSON_INTEGER_FORMAT ")\n",
-			subject, json_integer_value(version), json_integer_value(id));
+		printf("registered %s version %d (id %d)\n", subject, version, id);
 	} else {
-		printf("registered %s (id %" JSON_INTEGER_FORMAT ")\n", subject,
-			json_integer_value(id));
+		printf("registered %s (id %d)\n", subject, id);
 	}
 done:
 	if (error < 0 && rc == REGIT_EXIT_OK)

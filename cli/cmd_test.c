@@ -44,7 +44,8 @@ int regit_cmd_test(int argc, char **argv)
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL, *version = NULL, *file = NULL;
 	char *schema = NULL, *body = NULL;
-	json_t *resp = NULL, *verdict, *messages, *item, *out = NULL;
+	const json_t *messages = NULL, *item;
+	json_t *resp = NULL, *out = NULL;
 	size_t k;
 	int normalize = 0, compatible, i, m, error = 0, rc = REGIT_EXIT_OK;
 
@@ -110,21 +111,14 @@ int regit_cmd_test(int argc, char **argv)
 	if (error < 0)
 		goto done;
 
-	verdict = json_object_get(resp, "is_compatible");
-	if (!json_is_boolean(verdict)) {
-		regit_error_set(REGIT_ERROR_HTTP, "registry response has no boolean \"is_compatible\"");
-		error = REGIT_EIO;
+	error = regit_client_parse_compat(&compatible, &messages, resp);
+	if (error < 0)
 		goto done;
-	}
-	compatible = json_is_true(verdict);
-	messages = json_object_get(resp, "messages");
-	if (!json_is_array(messages))
-		messages = NULL;
 	rc = compatible ? REGIT_EXIT_OK : REGIT_EXIT_FAIL;
 	if (remote.json) {
 		if (messages)
 			out = json_pack("{s:b, s:O}", "compatible", compatible,
-				"messages", messages);
+				"messages", (json_t *)messages);
 		else
 			out = json_pack("{s:b, s:[]}", "compatible", compatible, "messages");
 		if (!out) {

@@ -9,6 +9,7 @@
 
 #include "cli/cmd.h"
 #include "cli/remote.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -33,8 +34,9 @@ int regit_cmd_versions(int argc, char **argv)
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL;
-	json_t *resp = NULL, *item;
-	size_t k;
+	json_t *resp = NULL;
+	int *versions = NULL;
+	size_t k, count = 0;
 	int deleted = 0, i, m, error = 0;
 
 	if (regit_cli_wants_help(argc, argv)) {
@@ -74,20 +76,17 @@ int regit_cmd_versions(int argc, char **argv)
 	error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
 	if (error < 0)
 		goto done;
-	if (!json_is_array(resp)) {
-		regit_error_set(REGIT_ERROR_HTTP, "registry answered with something other than an array of versions");
-		error = REGIT_EIO;
+	error = regit_client_parse_versions(&versions, &count, resp);
+	if (error < 0)
 		goto done;
-	}
 	if (remote.json) {
 		error = regit_remote_print_json(resp);
 		goto done;
 	}
-	json_array_foreach(resp, k, item) {
-		if (json_is_integer(item))
-			printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(item));
-	}
+	for (k = 0; k < count; k++)
+		printf("%d\n", versions[k]);
 done:
+	regit_free(versions);
 	json_decref(resp);
 	regit_buf_dispose(&path);
 	regit_client_free(client);

@@ -203,7 +203,7 @@ static void test_client__classify_confluent_errors(void **state)
 		{ 422, "{\"error_code\":42205,\"message\":\"Subject x is in read-only mode\"}",
 		  REGIT_EPERM, 42205, "42205 Subject x is in read-only mode" },
 		{ 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}",
-		  REGIT_EPERM, 401, "401 Unauthorized" },
+		  REGIT_EPERM, 401, "401 Unauthorized (give credentials with --user USER:PASS or REGIT_REGISTRY_AUTH)" },
 		{ 403, "", REGIT_EPERM, 0, "HTTP 403 from registry" },
 		{ 400, "{\"error_code\":400,\"message\":\"Unrecognized field\"}",
 		  REGIT_EINVALID, 400, "400 Unrecognized field" },
@@ -245,6 +245,189 @@ static void test_client__classify_quotes_long_bodies_briefly(void **state)
 	assert_true(strlen(msg) < 300);
 	assert_non_null(strstr(msg, "..."));
 	assert_null(strchr(msg, '\n'));
+}
+
+
+/* ---- typed views of answers ---- */
+
+static json_t *parse(const char *text)
+{
+	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void test_client__parse_schema(void **state)
+{
+	static const char *const bad[] = {
+		"[]", "\"x\"", "{}", "{\"schema\": 5}", "{\"schema\": \"x\", \"subject\": 1}",
+		"{\"schema\": \"x\", \"version\": 0}", "{\"schema\": \"x\", \"version\": \"1\"}",
+		"{\"schema\": \"x\", \"id\": -1}", "{\"schema\": \"x\", \"id\": 2147483648}",
+		"{\"schema\": \"x\", \"version\": 1.5}",
+	};
+	regit_client_schema s = REGIT_CLIENT_SCHEMA_INIT;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	j = parse("{\"subject\":\"a/b\",\"version\":3,\"id\":17,\"schemaType\":\"AVRO\","
+		"\"schema\":\"{\\\"type\\\":\\\"string\\\"}\",\"references\":[]}");
+	assert_int_equal(regit_client_parse_schema(&s, j), 0);
+	assert_string_equal(s.subject, "a/b");
+	assert_int_equal(s.version, 3);
+	assert_int_equal(s.id, 17);
+	assert_string_equal(s.schema, "{\"type\":\"string\"}");
+	regit_client_schema_dispose(&s);
+	assert_null(s.schema);
+	json_decref(j);
+
+	/* GET /schemas/ids/{id}: no subject, version or id in the answer. */
+	j = parse("{\"schema\":\"\\\"int\\\"\",\"schemaType\":\"AVRO\"}");
+	assert_int_equal(regit_client_parse_schema(&s, j), 0);
+	assert_null(s.subject);
+	assert_int_equal(s.version, 0);
+	assert_int_equal(s.id, -1);
+	assert_string_equal(s.schema, "\"int\"");
+	regit_client_schema_dispose(&s);
+	json_decref(j);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = parse(bad[i]);
+		assert_int_equal(regit_client_parse_schema(&s, j), REGIT_EIO);
+		assert_null(s.schema);
+		assert_null(s.subject);
+		assert_non_null(strstr(regit_error_message(), "unexpected registry response"));
+		json_decref(j);
+	}
+}
+
+static void test_client__parse_registered(void **state)
+{
+	static const char *const bad[] = {
+		"{}", "[1]", "{\"id\": \"1\"}", "{\"id\": -5}", "{\"id\": 1, \"version\": 0}",
+		"{\"id\": 4294967297}",
+	};
+	int id, version;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	j = parse("{\"id\":17,\"version\":3,\"schemaType\":\"AVRO\",\"schema\":\"x\"}");
+	assert_int_equal(regit_client_parse_registered(&id, &version, j), 0);
+	assert_int_equal(id, 17);
+	assert_int_equal(version, 3);
+	json_decref(j);
+	/* Registries before Confluent 7.5 answer only the id. */
+	j = parse("{\"id\":2147483647}");
+	assert_int_equal(regit_client_parse_registered(&id, &version, j), 0);
+	assert_int_equal(id, 2147483647);
+	assert_int_equal(version, 0);
+	json_decref(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = parse(bad[i]);
+		assert_int_equal(regit_client_parse_registered(&id, &version, j), REGIT_EIO);
+		json_decref(j);
+	}
+}
+
+static void test_client__parse_versions(void **state)
+{
+	static const char *const bad[] = {
+		"{}", "3", "[1, \"2\"]", "[0]", "[-1]", "[1, 2.0]", "[2147483648]", "[null]",
+	};
+	int *v = NULL;
+	size_t n = 99, i;
+	json_t *j;
+
+	(void)state;
+	j = parse("[1, 2, 7]");
+	assert_int_equal(regit_client_parse_versions(&v, &n, j), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[1], 2);
+	assert_int_equal(v[2], 7);
+	regit_free(v);
+	json_decref(j);
+	j = parse("[]");
+	assert_int_equal(regit_client_parse_versions(&v, &n, j), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	json_decref(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = parse(bad[i]);
+		v = (int *)1;
+		assert_int_equal(regit_client_parse_versions(&v, &n, j), REGIT_EIO);
+		assert_null(v);
+		assert_int_equal(n, 0);
+		json_decref(j);
+	}
+}
+
+static void test_client__parse_compat_and_level(void **state)
+{
+	const json_t *messages = (const json_t *)1;
+	const char *level = NULL;
+	int compatible = -1;
+	json_t *j;
+
+	(void)state;
+	j = parse("{\"is_compatible\":false,\"messages\":[\"a\",\"b\"]}");
+	assert_int_equal(regit_client_parse_compat(&compatible, &messages, j), 0);
+	assert_int_equal(compatible, 0);
+	assert_int_equal(json_array_size(messages), 2);
+	json_decref(j);
+	j = parse("{\"is_compatible\":true}");
+	assert_int_equal(regit_client_parse_compat(&compatible, &messages, j), 0);
+	assert_int_equal(compatible, 1);
+	assert_null(messages);
+	json_decref(j);
+	j = parse("{\"is_compatible\":\"true\"}");
+	assert_int_equal(regit_client_parse_compat(&compatible, NULL, j), REGIT_EIO);
+	json_decref(j);
+	j = parse("{\"is_compatible\":true,\"messages\":\"x\"}");
+	assert_int_equal(regit_client_parse_compat(&compatible, NULL, j), REGIT_EIO);
+	json_decref(j);
+
+	j = parse("{\"compatibilityLevel\":\"FULL\"}");
+	assert_int_equal(regit_client_parse_level(&level, j), 0);
+	assert_string_equal(level, "FULL");
+	json_decref(j);
+	j = parse("{\"compatibility\":\"NONE\",\"normalize\":true}");
+	assert_int_equal(regit_client_parse_level(&level, j), 0);
+	assert_string_equal(level, "NONE");
+	json_decref(j);
+	j = parse("{\"level\":\"NONE\"}");
+	assert_int_equal(regit_client_parse_level(&level, j), REGIT_EIO);
+	assert_null(level);
+	json_decref(j);
+}
+
+static void test_client__parse_schema_survives_oom(void **state)
+{
+	regit_client_schema s = REGIT_CLIENT_SCHEMA_INIT;
+	json_t *j;
+	long n;
+
+	(void)state;
+	j = parse("{\"subject\":\"s\",\"version\":1,\"id\":1,\"schema\":\"\\\"int\\\"\"}");
+	for (n = 0; n < 10; n++) {
+		int error;
+
+		regit_alloc_fail_after(n);
+		error = regit_client_parse_schema(&s, j);
+		regit_alloc_fail_after(-1);
+		if (error == 0) {
+			assert_string_equal(s.subject, "s");
+			regit_client_schema_dispose(&s);
+			json_decref(j);
+			return;
+		}
+		assert_int_equal(error, REGIT_ENOMEM);
+		assert_null(s.schema);
+		assert_null(s.subject);
+	}
+	fail_msg("never succeeded");
 }
 
 /* ---- construction ---- */
@@ -493,6 +676,39 @@ static void test_client__request_wire_format(void **state)
 	regit_buf_dispose(&path);
 }
 
+
+static void test_client__auth_from_environment(void **state)
+{
+	fake_server s;
+	regit_client_options opts = REGIT_CLIENT_OPTIONS_INIT;
+	regit_client *c = NULL;
+	char url[64];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.responses[0] = OK_JSON(2) "{}";
+	s.responses[1] = OK_JSON(2) "{}";
+	s.nresponses = 2;
+	fake_start(&s);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
+	opts.url = url;
+
+	setenv(REGIT_CLIENT_ENV_AUTH, "bob:pw", 1);
+	assert_int_equal(regit_client_new(&c, &opts), 0);
+	assert_int_equal(regit_client_request(NULL, c, "GET", "/config", NULL), 0);
+	regit_client_free(c);
+	/* An explicit empty string turns authentication off. */
+	opts.userpass = "";
+	assert_int_equal(regit_client_new(&c, &opts), 0);
+	assert_int_equal(regit_client_request(NULL, c, "GET", "/config", NULL), 0);
+	regit_client_free(c);
+	unsetenv(REGIT_CLIENT_ENV_AUTH);
+	fake_stop(&s);
+
+	assert_non_null(strstr(s.requests[0], "Authorization: Basic Ym9iOnB3\r\n"));
+	assert_null(strstr(s.requests[1], "Authorization:"));
+}
+
 static void test_client__request_errors(void **state)
 {
 	static const char notfound[] =
@@ -606,10 +822,16 @@ int main(void)
 		cmocka_unit_test(test_client__encoding_survives_oom),
 		cmocka_unit_test(test_client__classify_confluent_errors),
 		cmocka_unit_test(test_client__classify_quotes_long_bodies_briefly),
+		cmocka_unit_test(test_client__parse_schema),
+		cmocka_unit_test(test_client__parse_registered),
+		cmocka_unit_test(test_client__parse_versions),
+		cmocka_unit_test(test_client__parse_compat_and_level),
+		cmocka_unit_test(test_client__parse_schema_survives_oom),
 		cmocka_unit_test(test_client__url_checks),
 		cmocka_unit_test(test_client__url_from_environment),
 		cmocka_unit_test(test_client__new_survives_oom),
 		cmocka_unit_test(test_client__request_wire_format),
+		cmocka_unit_test(test_client__auth_from_environment),
 		cmocka_unit_test(test_client__request_errors),
 		cmocka_unit_test(test_client__timeout_and_refusal),
 		cmocka_unit_test(test_client__request_rejects_bad_arguments),
