@@ -13,6 +13,7 @@
 
 #include "cli/cmd.h"
 #include "cli/remote.h"
+#include "compat/schema.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -51,12 +52,33 @@ static int get_valid_id(const char *s)
 	return errno == 0 && *end == '\0' && v >= 0 && v <= 2147483647L;
 }
 
-/* Indented, key order kept: readable, and diffable against the file. */
+/*
+ * The schema printer's PRETTY style (what `regit fmt` and the store's .avsc
+ * files use), so the output diffs cleanly against files in a repository.
+ * A schema that does not parse on its own (e.g. it names types from
+ * Confluent references) is indented as plain JSON instead.
+ */
 static int get_print_pretty(const char *schema)
 {
+	regit_schema *parsed = NULL;
+	regit_buf buf = REGIT_BUF_INIT;
 	json_error_t jerr;
 	json_t *json;
 	char *text;
+	int error;
+
+	error = regit_schema_parse(&parsed, schema, strlen(schema), NULL, NULL);
+	if (error == 0)
+		error = regit_schema_print(parsed, REGIT_PRINT_PRETTY, &buf);
+	regit_schema_free(parsed);
+	if (error == 0) {
+		fputs(regit_buf_cstr(&buf), stdout);
+		if (buf.size == 0 || buf.ptr[buf.size - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	regit_buf_dispose(&buf);
+	if (error == 0 || error == REGIT_ENOMEM)
+		return error;
 
 	json = json_loads(schema, JSON_DECODE_ANY, &jerr);
 	if (!json) {

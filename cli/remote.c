@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cli/cmd.h"
+#include "compat/schema.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -126,8 +127,8 @@ int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no)
 int regit_remote_read_schema(char **out, const char *path)
 {
 	regit_buf buf;
-	json_error_t jerr;
-	json_t *json = NULL;
+	regit_schema *schema = NULL;
+	regit_schema_error err;
 	int error;
 
 	*out = NULL;
@@ -140,19 +141,28 @@ int regit_remote_read_schema(char **out, const char *path)
 		error = REGIT_EINVALID;
 		goto done;
 	}
-	/* "string" alone is a valid schema, hence JSON_DECODE_ANY. */
-	json = json_loadb(regit_buf_cstr(&buf), buf.size, JSON_DECODE_ANY, &jerr);
-	if (!json) {
-		regit_error_set(REGIT_ERROR_SCHEMA, "%s:%d:%d: invalid JSON: %s",
-			path, jerr.line, jerr.column, jerr.text);
-		error = REGIT_EINVALID;
-		goto done;
+	/*
+	 * Validate with the same parser the registry uses, so mistakes are
+	 * reported with a position in the file rather than as a 42201.
+	 */
+	error = regit_schema_parse(&schema, regit_buf_cstr(&buf), buf.size, NULL, &err);
+	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
+		if (err.line > 0)
+			regit_error_set(REGIT_ERROR_SCHEMA, "%s:%d:%d: error: %s%s%s%s", path,
+				err.line, err.column, err.message, err.path[0] ? " (at " : "",
+				err.path, err.path[0] ? ")" : "");
+		else
+			regit_error_set(REGIT_ERROR_SCHEMA, "%s: error: %s%s%s%s", path,
+				err.message, err.path[0] ? " (at " : "", err.path,
+				err.path[0] ? ")" : "");
 	}
+	if (error < 0)
+		goto done;
 	*out = regit_buf_detach(&buf);
 	if (!*out)
 		error = REGIT_ENOMEM;
 done:
-	json_decref(json);
+	regit_schema_free(schema);
 	regit_buf_dispose(&buf);
 	return error;
 }

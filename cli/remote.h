@@ -67,9 +67,10 @@ int regit_remote_connect(regit_client **out, const regit_remote *remote);
 int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no);
 
 /**
- * Read a schema file and check that it is JSON, reporting "file:line:col:
- * message" on a syntax error. Does not judge Avro validity: the registry
- * does, with its own parser and limits.
+ * Read a schema file and check that it is a valid Avro schema (the
+ * registry's own parser), reporting "file:line:col: error: message (at
+ * /pointer)" otherwise. The text is returned as written: the registry
+ * canonicalises it.
  * @param out  receives the file's text (owned; regit_free)
  * @return 0, REGIT_EIO, REGIT_ELIMIT, REGIT_EINVALID, REGIT_ENOMEM
  */
