@@ -4,6 +4,8 @@
  *   regit config [--subject S]           GET /config[/S]
  *   regit config [--subject S] LEVEL     PUT /config[/S] {"compatibility": LEVEL}
  *   regit config [--subject S] --unset   DELETE /config[/S]
+ *   regit config [--subject S] --rules strict|avro [LEVEL]
+ *                                        PUT with regit's extension key
  *
  * A subject without its own level follows the global one: Confluent answers
  * 40408 for it, and this command then shows the global level marked as
@@ -14,6 +16,7 @@
 
 #include "cli/cmd.h"
 #include "cli/remote.h"
+#include "registry/api.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -33,12 +36,16 @@ static void config_usage(FILE *f)
 		"  --subject SUBJECT    the subject (default: the global level)\n"
 		"  --unset              remove the subject's level (global: back to the\n"
 		"                       server default)\n"
+		"  --rules strict|avro  regit registries: strict evolution rules (no\n"
+		"                       removed fields, no new fields without default) or\n"
+		"                       plain Avro resolution; kept when only LEVEL changes\n"
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: --unset found no level to remove)\n"
 		"\n"
-		"text output: the level (\"BACKWARD (global)\" when inherited)\n"
-		"json output: {\"compatibilityLevel\": L, \"inherited\": bool}, or the\n"
-		"registry's answer when setting or unsetting\n");
+		"text output: the level (\"BACKWARD (global)\" when inherited), then\n"
+		"\"; rules strict|avro\" when the registry reports them\n"
+		"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R]},\n"
+		"or the registry's answer when setting or unsetting\n");
 }
 
 static int config_path(regit_buf *path, const char *subject)
@@ -54,13 +61,21 @@ static int config_path(regit_buf *path, const char *subject)
 static int config_print(const regit_remote *remote, json_t *resp, int inherited)
 {
 	const char *level = NULL;
+	const json_t *rules = json_object_get(resp, REGIT_API_RULES_KEY);
 	int error = regit_client_parse_level(&level, resp);
 
 	if (error < 0)
 		return error;
+	if (!json_is_string(rules))
+		rules = NULL;
 	if (remote->json) {
 		json_t *out = json_pack("{s:s, s:b}", "compatibilityLevel", level,
 			"inherited", inherited);
+
+		if (out && rules && json_object_set(out, "rules", (json_t *)rules) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
 
 		if (!out) {
 			regit_error_set_oom();
@@ -70,7 +85,10 @@ static int config_print(const regit_remote *remote, json_t *resp, int inherited)
 		json_decref(out);
 		return error;
 	}
-	printf("%s%s\n", level, inherited ? " (global)" : "");
+	printf("%s%s", level, inherited ? " (global)" : "");
+	if (rules)
+		printf("; rules %s", json_string_value(rules));
+	printf("\n");
 	return 0;
 }
 
@@ -79,7 +97,7 @@ int regit_cmd_config(int argc, char **argv)
 	regit_remote remote = REGIT_REMOTE_INIT("config");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
-	const char *subject = NULL, *level = NULL;
+	const char *subject = NULL, *level = NULL, *rules = NULL;
 	json_t *resp = NULL, *body = NULL;
 	char *text = NULL;
 	int unset = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
@@ -92,6 +110,8 @@ int regit_cmd_config(int argc, char **argv)
 		m = regit_remote_common(&remote, argc, argv, &i);
 		if (m == 0)
 			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
+		if (m == 0)
+			m = regit_remote_opt(&rules, &remote, argc, argv, &i, "--rules");
 		if (m < 0)
 			return REGIT_EXIT_USAGE;
 		if (m > 0)
@@ -107,8 +127,10 @@ int regit_cmd_config(int argc, char **argv)
 	}
 	if (subject && regit_remote_check_subject(&remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
-	if (unset && level)
-		return regit_remote_usage_error(&remote, "give LEVEL or --unset, not both");
+	if (unset && (level || rules))
+		return regit_remote_usage_error(&remote, "give LEVEL/--rules or --unset, not both");
+	if (rules && strcmp(rules, "strict") != 0 && strcmp(rules, "avro") != 0)
+		return regit_remote_usage_error(&remote, "--rules is strict or avro, not '%s'", rules);
 	if (level && (!*level || strlen(level) > 64))
 		return regit_remote_usage_error(&remote, "'%s' is not a compatibility level", level);
 
@@ -119,16 +141,31 @@ int regit_cmd_config(int argc, char **argv)
 	if (error < 0)
 		goto done;
 
-	if (level) {
-		/* The registry validates the level (42203) and upper-cases it. */
-		body = json_pack("{s:s}", "compatibility", level);
-		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-		if (!text) {
+	if (level || rules) {
+		/*
+		 * The registry validates the level (42203) and upper-cases it; PUT
+		 * merges, so an absent key keeps its old value.
+		 */
+		body = json_object();
+		if (body && level && json_object_set_new(body, "compatibility", json_string(level)) < 0) {
 			regit_error_set(REGIT_ERROR_CLI, "'%s' is not a compatibility level", level);
 			error = REGIT_EINVALID;
 			goto done;
 		}
+		if (body && rules)
+			json_object_set_new(body, REGIT_API_RULES_KEY, json_string(rules));
+		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		if (!text) {
+			regit_error_set_oom();
+			error = REGIT_ENOMEM;
+			goto done;
+		}
 		error = regit_client_request(&resp, client, "PUT", regit_buf_cstr(&path), text);
+		/* The echo holds only what was sent: show the merged result instead. */
+		if (error == 0) {
+			json_decref(resp);
+			error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+		}
 		if (error == 0)
 			error = config_print(&remote, resp, 0);
 	} else if (unset) {
