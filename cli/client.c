@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -721,4 +722,94 @@ int regit_client_parse_level(const char **out, const json_t *resp)
 		return client_bad_answer("no compatibility level");
 	*out = json_string_value(level);
 	return 0;
+}
+
+void regit_client_schemas_free(regit_client_schema *schemas, size_t count)
+{
+	size_t i;
+
+	if (!schemas)
+		return;
+	for (i = 0; i < count; i++)
+		regit_client_schema_dispose(&schemas[i]);
+	regit_free(schemas);
+}
+
+int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
+	regit_client *client, const char *subject)
+{
+	regit_client_schema *schemas = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *resp = NULL;
+	int *versions = NULL;
+	size_t i, n = 0;
+	int error;
+
+	*out = NULL;
+	*count = 0;
+	error = regit_buf_puts(&path, "/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, subject);
+	if (error == 0)
+		error = regit_buf_puts(&path, "/versions");
+	if (error == 0)
+		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0)
+		error = regit_client_parse_versions(&versions, &n, resp);
+	if (error < 0)
+		goto done;
+	if (n == 0) {
+		regit_error_set(REGIT_ERROR_HTTP, "subject '%s' has no versions", subject);
+		error = REGIT_ENOTFOUND;
+		goto done;
+	}
+	if (n > REGIT_CLIENT_MAX_VERSIONS) {
+		regit_error_set(REGIT_ERROR_HTTP, "subject '%s' has more than %d versions",
+			subject, REGIT_CLIENT_MAX_VERSIONS);
+		error = REGIT_ELIMIT;
+		goto done;
+	}
+	schemas = regit_calloc(n, sizeof(*schemas));
+	if (!schemas) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		char number[16];
+
+		json_decref(resp);
+		resp = NULL;
+		snprintf(number, sizeof(number), "%d", versions[i]);
+		regit_buf_clear(&path);
+		error = regit_buf_puts(&path, "/subjects");
+		if (error == 0)
+			error = regit_client_put_segment(&path, subject);
+		if (error == 0)
+			error = regit_buf_puts(&path, "/versions");
+		if (error == 0)
+			error = regit_client_put_segment(&path, number);
+		if (error == 0)
+			error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+		if (error == 0)
+			error = regit_client_parse_schema(&schemas[i], resp);
+		if (error < 0)
+			goto done;
+		/* A version answer without its id is useless to every caller. */
+		if (schemas[i].id < 0 || schemas[i].version != versions[i]) {
+			regit_error_set(REGIT_ERROR_HTTP,
+				"unexpected registry response: version %d of '%s' lacks its id or number",
+				versions[i], subject);
+			error = REGIT_EIO;
+			goto done;
+		}
+	}
+	*out = schemas;
+	*count = n;
+	schemas = NULL;
+done:
+	regit_client_schemas_free(schemas, n);
+	regit_free(versions);
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
 }

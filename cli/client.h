@@ -211,4 +211,28 @@ int regit_client_parse_compat(int *compatible, const json_t **messages, const js
  */
 int regit_client_parse_level(const char **out, const json_t *resp);
 
+/* ---- whole operations ---- */
+
+/* More versions than any sane subject has; bounds the requests made. */
+#define REGIT_CLIENT_MAX_VERSIONS 100000
+
+/**
+ * Fetch every live version of a subject with its id and schema, oldest
+ * first (GET /subjects/{s}/versions, then each version) — e.g. for
+ * `regit gen --registry URL --subject S` to compile decoders for every
+ * writer schema.
+ *
+ * @param out    receives the array (owned; free with
+ *               regit_client_schemas_free(out, count)); NULL on failure
+ * @param count  receives its length
+ * @return 0; REGIT_ENOTFOUND when the subject has no live versions;
+ *         REGIT_ELIMIT beyond REGIT_CLIENT_MAX_VERSIONS; otherwise as
+ *         regit_client_request and the parse functions
+ */
+int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
+	regit_client *client, const char *subject);
+
+/** Free an array from regit_client_fetch_subject; NULL is fine. */
+void regit_client_schemas_free(regit_client_schema *schemas, size_t count);
+
 #endif

@@ -709,6 +709,55 @@ static void test_client__auth_from_environment(void **state)
 	assert_null(strstr(s.requests[1], "Authorization:"));
 }
 
+static void test_client__fetch_subject(void **state)
+{
+	fake_server s;
+	regit_client *c;
+	regit_client_schema *all = NULL;
+	size_t n = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.responses[0] = OK_JSON(5) "[1,3]";
+	s.responses[1] = OK_JSON(56)
+		"{\"subject\":\"a b\",\"version\":1,\"id\":7,\"schema\":\"\\\"int\\\"\"} ";
+	s.responses[2] = OK_JSON(56)
+		"{\"subject\":\"a b\",\"version\":3,\"id\":9,\"schema\":\"\\\"long\\\"\"}";
+	s.nresponses = 3;
+	fake_start(&s);
+	c = fake_client(&s, NULL, 0);
+	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a b"), 0);
+	regit_client_free(c);
+	fake_stop(&s);
+
+	assert_int_equal(n, 2);
+	assert_int_equal(all[0].version, 1);
+	assert_int_equal(all[0].id, 7);
+	assert_string_equal(all[0].schema, "\"int\"");
+	assert_int_equal(all[1].version, 3);
+	assert_int_equal(all[1].id, 9);
+	assert_string_equal(all[1].schema, "\"long\"");
+	regit_client_schemas_free(all, n);
+	assert_non_null(strstr(s.requests[0], "GET /subjects/a%20b/versions HTTP/1.1\r\n"));
+	assert_non_null(strstr(s.requests[1], "GET /subjects/a%20b/versions/1 HTTP/1.1\r\n"));
+	assert_non_null(strstr(s.requests[2], "GET /subjects/a%20b/versions/3 HTTP/1.1\r\n"));
+
+	/* An answer that is not the version asked for is an error, not data. */
+	memset(&s, 0, sizeof(s));
+	s.responses[0] = OK_JSON(3) "[2]";
+	s.responses[1] = OK_JSON(56)
+		"{\"subject\":\"a\",\"version\":1,\"id\":7,\"schema\":\"\\\"int\\\"\"}   ";
+	s.nresponses = 2;
+	fake_start(&s);
+	c = fake_client(&s, NULL, 0);
+	all = (regit_client_schema *)1;
+	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a"), REGIT_EIO);
+	assert_null(all);
+	assert_int_equal(n, 0);
+	regit_client_free(c);
+	fake_stop(&s);
+}
+
 static void test_client__request_errors(void **state)
 {
 	static const char notfound[] =
@@ -832,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_client__new_survives_oom),
 		cmocka_unit_test(test_client__request_wire_format),
 		cmocka_unit_test(test_client__auth_from_environment),
+		cmocka_unit_test(test_client__fetch_subject),
 		cmocka_unit_test(test_client__request_errors),
 		cmocka_unit_test(test_client__timeout_and_refusal),
 		cmocka_unit_test(test_client__request_rejects_bad_arguments),
