@@ -50,7 +50,8 @@ typedef enum regit_logical {
 	REGIT_LOGICAL_LOCAL_TIMESTAMP_MILLIS, /* long */
 	REGIT_LOGICAL_LOCAL_TIMESTAMP_MICROS, /* long */
 	REGIT_LOGICAL_DURATION,               /* fixed(12) */
-	REGIT_LOGICAL_UNKNOWN                 /* any other logicalType string: kept, ignored */
+	REGIT_LOGICAL_UNKNOWN                 /* any other logicalType string, or a known one on
+	                                         the wrong underlying type: kept, ignored */
 } regit_logical;
 
 typedef enum regit_field_order {
@@ -66,7 +67,11 @@ struct regit_field {
 	const char *name;
 	const regit_type *type;
 	const char *doc;               /* NULL when absent */
-	const json_t *default_value;   /* NULL when the field has no default */
+	const json_t *default_value;   /* NULL when the field has no default. Validated against
+	                                  the type (union: first branch). A float/double field
+	                                  may hold "NaN", "Infinity" or "-Infinity" (strings,
+	                                  as Avro Java accepts); numeric strings are stored as
+	                                  JSON reals. */
 	regit_field_order order;
 	const char *const *aliases;    /* field aliases as written */
 	size_t naliases;
@@ -109,7 +114,11 @@ struct regit_type {
 	const regit_type *const *branches;
 	size_t nbranches;
 
-	/* Custom (non-reserved) properties, JSON object in input order, or NULL. */
+	/*
+	 * Custom (non-reserved) properties, JSON object in input order, or NULL.
+	 * As in Avro Java, logicalType, precision and scale are properties too
+	 * (kept as written, also when invalid), so printing can keep their order.
+	 */
 	const json_t *props;
 
 	/* JSON pointer where this node is defined, e.g. "/fields/3/type". */
@@ -163,7 +172,7 @@ void regit_schema_free(regit_schema *schema);
 /** The top-level type. @return borrowed, lives as long as schema */
 const regit_type *regit_schema_root(const regit_schema *schema);
 
-/** The named type with this full name, or NULL. @return borrowed */
+/** The named type with this full name defined in this schema (not its imports), or NULL. @return borrowed */
 const regit_type *regit_schema_find(const regit_schema *schema, const char *fullname);
 
 /** Named types in definition order (for code generation). @return borrowed */

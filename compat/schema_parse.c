@@ -201,6 +201,7 @@ static int is_reserved(const char *const *set, const char *key)
 
 /*
  * A string member as a NUL-free C string (borrowed from the document).
+ * JSON null counts as absent, as in Avro Java (getOptionalText).
  * @return 0 (absent: *out NULL), REGIT_EINVALID
  */
 static int get_string(parser *p, const json_t *obj, const char *key, const char **out)
@@ -210,7 +211,7 @@ static int get_string(parser *p, const json_t *obj, const char *key, const char 
 	int error = 0;
 
 	*out = NULL;
-	if (!v)
+	if (!v || json_is_null(v))
 		return 0;
 	saved = path_push(p, key);
 	if (!json_is_string(v))
@@ -535,6 +536,37 @@ static int add_pending_default(parser *p, const regit_field *f, const char *reco
 	return 0;
 }
 
+/*
+ * Avro Java reads a string default of a float or double field with
+ * Double.valueOf and stores the number. We accept the same for decimal
+ * numerals (stored as a JSON real, so printing writes a number as Java
+ * does) and for "NaN", "Infinity" and "-Infinity" (kept as strings, which
+ * is also how Jackson writes those).
+ */
+static int float_default(parser *p, regit_field *f, const char *record)
+{
+	const char *s = json_string_value(f->default_value);
+	size_t n = json_string_length(f->default_value), i;
+	json_t *real;
+	char *end;
+	double d;
+
+	if (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 || strcmp(s, "-Infinity") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!strchr("0123456789+-.eE", s[i]) || s[i] == '\0')
+			break;
+	}
+	d = n > 0 && i == n ? strtod(s, &end) : 0;
+	if (n == 0 || i < n || end != s + n || !isfinite(d))
+		return add_pending_default(p, f, record);  /* reported as a mismatch */
+	real = json_real(d);
+	if (!real || json_array_append_new(p->s->owned, real) < 0)
+		return REGIT_ENOMEM;
+	f->default_value = real;
+	return 0;
+}
+
 static int parse_field(parser *p, regit_field *f, const json_t *obj, const char *space,
 	regit_strmap *seen, const char *record)
 {
@@ -609,6 +641,9 @@ static int parse_field(parser *p, regit_field *f, const json_t *obj, const char 
 	if (error < 0)
 		return error;
 	f->default_value = json_object_get(obj, "default");
+	if (f->default_value && json_is_string(f->default_value) &&
+	    (f->type->kind == REGIT_TYPE_FLOAT || f->type->kind == REGIT_TYPE_DOUBLE))
+		return float_default(p, f, record);
 	if (f->default_value)
 		error = add_pending_default(p, f, record);
 	return error;

@@ -488,6 +488,30 @@ static void test_schema__compact_matches_avro_java(void **state)
 		"{\"name\":\"h\",\"type\":\"string\",\"default\":\"\\u0001\\t\\\"\xc3\xa9/\"}]}");
 }
 
+static void test_schema__java_leniency(void **state)
+{
+	(void)state;
+	/* JSON null for namespace, doc, order and an enum default means "absent". */
+	expect_compact(
+		"{\"type\":\"record\",\"name\":\"R\",\"namespace\":null,\"doc\":null,\"fields\":["
+		"{\"name\":\"a\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"],\"default\":null},\"order\":null,\"doc\":null}]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"a\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\"]}}]}");
+	/* String defaults of float/double fields go through Double.valueOf in
+	 * Java: numerals become numbers, NaN and infinities stay strings. */
+	expect_compact(
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"a\",\"type\":\"double\",\"default\":\"1.5\"},"
+		"{\"name\":\"b\",\"type\":\"float\",\"default\":\"2\"},"
+		"{\"name\":\"c\",\"type\":\"float\",\"default\":\"NaN\"},"
+		"{\"name\":\"d\",\"type\":\"double\",\"default\":\"-Infinity\"}]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"a\",\"type\":\"double\",\"default\":1.5},"
+		"{\"name\":\"b\",\"type\":\"float\",\"default\":2.0},"
+		"{\"name\":\"c\",\"type\":\"float\",\"default\":\"NaN\"},"
+		"{\"name\":\"d\",\"type\":\"double\",\"default\":\"-Infinity\"}]}");
+}
+
 static void test_schema__pretty_layout(void **state)
 {
 	regit_schema *s = parse_ok(
@@ -808,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_schema__logical_types),
 		cmocka_unit_test(test_schema__props_in_input_order),
 		cmocka_unit_test(test_schema__compact_matches_avro_java),
+		cmocka_unit_test(test_schema__java_leniency),
 		cmocka_unit_test(test_schema__pretty_layout),
 		cmocka_unit_test(test_schema__print_appends_and_respects_limit),
 		cmocka_unit_test(test_schema__imports),
