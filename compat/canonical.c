@@ -37,13 +37,21 @@
 /* CRC-64-AVRO: the spec's "fingerprint64", with this polynomial as seed. */
 #define RABIN_EMPTY 0xc15d213aa4d7a795ULL
 
-/* Where canonical bytes go: a buffer, a running CRC, or a digest. */
+/*
+ * Where canonical bytes go: a buffer, a running CRC, or a digest. The
+ * writer emits many tiny pieces (quotes, commas, names), so they are staged
+ * and handed to `put` in chunks: one call per few KiB instead of per token.
+ */
+#define CANON_STAGE 4096
+
 typedef struct canon_sink canon_sink;
 struct canon_sink {
 	int (*put)(canon_sink *sink, const void *data, size_t len);
 	regit_buf *buf;
 	uint64_t crc;
 	EVP_MD_CTX *md;
+	size_t staged;
+	char stage[CANON_STAGE];
 };
 
 /* Named types already written, by node address: open addressing. */
@@ -118,9 +126,33 @@ static const char *canon_kind_name(regit_type_kind kind)
 	return names[kind];
 }
 
+static int canon_flush(canon_sink *sink)
+{
+	size_t n = sink->staged;
+
+	sink->staged = 0;
+	return n ? sink->put(sink, sink->stage, n) : 0;
+}
+
+static int canon_emit(canon_sink *sink, const void *data, size_t len)
+{
+	int error = 0;
+
+	if (len > CANON_STAGE - sink->staged) {
+		error = canon_flush(sink);
+		if (error < 0)
+			return error;
+		if (len > CANON_STAGE)
+			return sink->put(sink, data, len);
+	}
+	memcpy(sink->stage + sink->staged, data, len);
+	sink->staged += len;
+	return 0;
+}
+
 static int canon_puts(canon_sink *sink, const char *s)
 {
-	return sink->put(sink, s, strlen(s));
+	return canon_emit(sink, s, strlen(s));
 }
 
 /*
@@ -133,7 +165,7 @@ static int canon_put_string(canon_sink *sink, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0, len = strlen(s);
-	int error = sink->put(sink, "\"", 1);
+	int error = canon_emit(sink, "\"", 1);
 
 	for (i = 0; error == 0 && i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -144,7 +176,7 @@ static int canon_put_string(canon_sink *sink, const char *s)
 			run++;
 			continue;
 		}
-		error = sink->put(sink, s + i - run, run);
+		error = canon_emit(sink, s + i - run, run);
 		run = 0;
 		if (error < 0)
 			break;
@@ -161,12 +193,12 @@ static int canon_put_string(canon_sink *sink, const char *s)
 			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
 			elen = 6;
 		}
-		error = sink->put(sink, esc, elen);
+		error = canon_emit(sink, esc, elen);
 	}
 	if (error == 0)
-		error = sink->put(sink, s + len - run, run);
+		error = canon_emit(sink, s + len - run, run);
 	if (error == 0)
-		error = sink->put(sink, "\"", 1);
+		error = canon_emit(sink, "\"", 1);
 	return error;
 }
 
@@ -306,7 +338,7 @@ static int canon_fixed(canon_sink *sink, const regit_type *t)
 	/* Integers are written without sign, leading zeros or exponent. */
 	n = snprintf(num, sizeof(num), ",\"size\":%zu}", t->size);
 	if (error == 0)
-		error = sink->put(sink, num, (size_t)n);
+		error = canon_emit(sink, num, (size_t)n);
 	return error;
 }
 
@@ -387,7 +419,10 @@ static int canon_run(canon_sink *sink, const regit_type *root)
 	int error;
 
 	canon_seen_init(&seen);
+	sink->staged = 0;
 	error = canon_write(sink, &seen, root, 0);
+	if (error == 0)
+		error = canon_flush(sink);
 	canon_seen_dispose(&seen);
 	return error;
 }
