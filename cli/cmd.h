@@ -33,6 +33,7 @@ int regit_cmd_versions(int argc, char **argv);
 int regit_cmd_test(int argc, char **argv);
 int regit_cmd_config(int argc, char **argv);
 int regit_cmd_delete(int argc, char **argv);
+int regit_cmd_passwd(int argc, char **argv);
 
 /** True when argv holds -h or --help (before any "--"). */
 int regit_cli_wants_help(int argc, char **argv);

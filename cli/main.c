@@ -20,6 +20,7 @@ static const regit_cmd commands[] = {
 	{ "test", regit_cmd_test, "test a schema file against a subject's registered versions" },
 	{ "config", regit_cmd_config, "show or set a compatibility level (global or per subject)" },
 	{ "delete", regit_cmd_delete, "delete a subject or a version (soft, or --permanent)" },
+	{ "passwd", regit_cmd_passwd, "add or update a user in a `serve --auth` credentials file" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

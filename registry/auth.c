@@ -1,0 +1,654 @@
+/*
+ * auth.c - credentials file, HTTP Basic parsing, password hashing and the
+ * route -> role table for `regit serve --auth` (contract in auth.h).
+ *
+ * Entries are immutable after parsing, so concurrent checks only share the
+ * small verification cache, which has its own mutex. Secrets are wiped
+ * from stack buffers as soon as a check is done. libcrypt (crypt_rn,
+ * crypt_gensalt_rn) does the hashing; OpenSSL's HMAC keys the cache.
+ */
+#include "registry/auth.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Successful checks remembered; small because it is only a fast path. */
+#define AUTH_CACHE_SLOTS 64
+#define AUTH_MAC_LEN 32
+
+typedef struct auth_entry {
+	char user[REGIT_AUTH_USER_MAX + 1];
+	regit_role role;
+	char *hash;                       /* owned */
+} auth_entry;
+
+typedef struct auth_cache_slot {
+	int used;
+	size_t entry;
+	unsigned char mac[AUTH_MAC_LEN];
+} auth_cache_slot;
+
+struct regit_auth {
+	auth_entry *entries;              /* owned, nentries long */
+	size_t nentries;
+	unsigned char key[32];            /* HMAC key for the cache, random */
+	pthread_mutex_t lock;             /* guards cache and next_slot */
+	auth_cache_slot cache[AUTH_CACHE_SLOTS];
+	size_t next_slot;
+};
+
+/* Hash methods we accept in a credentials file; everything else is weak
+ * (DES, MD5, NT) or a disabled account marker. */
+static const char *const auth_hash_prefixes[] = {
+	"$y$", "$gy$", "$7$", "$6$", "$2b$", "$2y$"
+};
+
+static void auth_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+const char *regit_role_name(regit_role role)
+{
+	switch (role) {
+	case REGIT_ROLE_READ: return "read";
+	case REGIT_ROLE_WRITE: return "write";
+	case REGIT_ROLE_ADMIN: return "admin";
+	default: return "none";
+	}
+}
+
+int regit_role_parse(const char *name, size_t len, regit_role *out)
+{
+	if (len == 4 && memcmp(name, "read", 4) == 0)
+		*out = REGIT_ROLE_READ;
+	else if (len == 5 && memcmp(name, "write", 5) == 0)
+		*out = REGIT_ROLE_WRITE;
+	else if (len == 5 && memcmp(name, "admin", 5) == 0)
+		*out = REGIT_ROLE_ADMIN;
+	else
+		return REGIT_EINVALID;
+	return 0;
+}
+
+int regit_auth_valid_user(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > REGIT_AUTH_USER_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '@' || c == '+' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int auth_hash_acceptable(const char *hash, size_t len)
+{
+	size_t i;
+	int prefix_ok = 0;
+
+	if (len == 0 || len >= REGIT_AUTH_HASH_MAX)
+		return 0;
+	for (i = 0; i < sizeof(auth_hash_prefixes) / sizeof(auth_hash_prefixes[0]); i++) {
+		size_t plen = strlen(auth_hash_prefixes[i]);
+
+		if (len > plen && memcmp(hash, auth_hash_prefixes[i], plen) == 0)
+			prefix_ok = 1;
+	}
+	if (!prefix_ok)
+		return 0;
+	/* crypt(3) output alphabet plus the '=' and ',' of "rounds=N". */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)hash[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '/' ||
+		      c == '$' || c == '=' || c == ','))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- credentials file ---------------------------------------------------- */
+
+static int auth_parse_line(auth_entry *e, const char *line, size_t len,
+	size_t lineno)
+{
+	const char *c1, *c2;
+	size_t ulen, rlen, hlen;
+	char hash[REGIT_AUTH_HASH_MAX];
+	int rc;
+
+	c1 = memchr(line, ':', len);
+	c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+	if (!c2) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"credentials line %zu: expected user:role:hash", lineno);
+		return REGIT_EINVALID;
+	}
+	ulen = (size_t)(c1 - line);
+	rlen = (size_t)(c2 - c1 - 1);
+	hlen = len - (size_t)(c2 + 1 - line);
+	if (!regit_auth_valid_user(line, ulen)) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"credentials line %zu: invalid user name (1-%d of A-Z a-z 0-9 . _ @ + -)",
+			lineno, REGIT_AUTH_USER_MAX);
+		return REGIT_EINVALID;
+	}
+	if (regit_role_parse(c1 + 1, rlen, &e->role) < 0) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"credentials line %zu: role must be read, write or admin", lineno);
+		return REGIT_EINVALID;
+	}
+	if (!auth_hash_acceptable(c2 + 1, hlen)) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"credentials line %zu: unsupported password hash (use regit passwd)",
+			lineno);
+		return REGIT_EINVALID;
+	}
+	memcpy(hash, c2 + 1, hlen);
+	hash[hlen] = '\0';
+	rc = crypt_checksalt(hash);
+	if (rc != CRYPT_SALT_OK && rc != CRYPT_SALT_TOO_CHEAP) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"credentials line %zu: malformed or disabled password hash", lineno);
+		return REGIT_EINVALID;
+	}
+	memcpy(e->user, line, ulen);
+	e->user[ulen] = '\0';
+	e->hash = regit_strndup(hash, hlen);
+	if (!e->hash)
+		return REGIT_ENOMEM;
+	return 0;
+}
+
+static void auth_free_entries(auth_entry *entries, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		regit_free(entries[i].hash);
+	regit_free(entries);
+}
+
+int regit_auth_parse(regit_auth **out, const char *text, size_t len)
+{
+	regit_auth *auth = NULL;
+	size_t pos = 0, lineno = 0, cap = 0, i;
+	int error = 0;
+
+	*out = NULL;
+	if (len > REGIT_AUTH_FILE_MAX) {
+		regit_error_set(REGIT_ERROR_HTTP, "credentials file larger than %u bytes",
+			REGIT_AUTH_FILE_MAX);
+		return REGIT_ELIMIT;
+	}
+	if (memchr(text, '\0', len)) {
+		regit_error_set(REGIT_ERROR_HTTP, "credentials file contains a NUL byte");
+		return REGIT_EINVALID;
+	}
+	auth = regit_calloc(1, sizeof(*auth));
+	if (!auth)
+		return REGIT_ENOMEM;
+	if (pthread_mutex_init(&auth->lock, NULL) != 0) {
+		regit_free(auth);
+		regit_error_set(REGIT_ERROR_OS, "cannot initialise a mutex");
+		return REGIT_ERROR;
+	}
+	if (getrandom(auth->key, sizeof(auth->key), 0) != (ssize_t)sizeof(auth->key)) {
+		regit_error_set(REGIT_ERROR_OS, "getrandom: %s", strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+
+		pos += llen + (nl ? 1 : 0);
+		lineno++;
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		if (llen == 0 || line[0] == '#')
+			continue;
+		if (auth->nentries == REGIT_AUTH_ENTRIES_MAX) {
+			regit_error_set(REGIT_ERROR_HTTP,
+				"credentials file has more than %d entries", REGIT_AUTH_ENTRIES_MAX);
+			error = REGIT_ELIMIT;
+			goto done;
+		}
+		if (auth->nentries == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			auth_entry *n = regit_reallocarray(auth->entries, ncap, sizeof(*n));
+
+			if (!n) {
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+			auth->entries = n;
+			cap = ncap;
+		}
+		memset(&auth->entries[auth->nentries], 0, sizeof(auth_entry));
+		error = auth_parse_line(&auth->entries[auth->nentries], line, llen, lineno);
+		if (error < 0)
+			goto done;
+		auth->nentries++;
+		/* Duplicates would make which password counts depend on order. */
+		for (i = 0; i + 1 < auth->nentries; i++) {
+			if (strcmp(auth->entries[i].user,
+				   auth->entries[auth->nentries - 1].user) == 0) {
+				regit_error_set(REGIT_ERROR_HTTP,
+					"credentials line %zu: duplicate user '%s'", lineno,
+					auth->entries[i].user);
+				error = REGIT_EINVALID;
+				goto done;
+			}
+		}
+	}
+
+done:
+	if (error < 0) {
+		regit_auth_free(auth);
+		return error;
+	}
+	*out = auth;
+	return 0;
+}
+
+int regit_auth_load(regit_auth **out, const char *path)
+{
+	regit_buf buf;
+	int error;
+
+	*out = NULL;
+	regit_buf_init(&buf, REGIT_AUTH_FILE_MAX);
+	error = regit_buf_read_file(&buf, path);
+	if (error < 0)
+		goto done;
+	error = regit_auth_parse(out, regit_buf_cstr(&buf), buf.size);
+
+done:
+	if (buf.ptr)
+		auth_wipe(buf.ptr, buf.size);
+	regit_buf_dispose(&buf);
+	return error;
+}
+
+void regit_auth_free(regit_auth *auth)
+{
+	if (!auth)
+		return;
+	auth_free_entries(auth->entries, auth->nentries);
+	pthread_mutex_destroy(&auth->lock);
+	auth_wipe(auth, sizeof(*auth));
+	regit_free(auth);
+}
+
+size_t regit_auth_count(const regit_auth *auth)
+{
+	return auth ? auth->nentries : 0;
+}
+
+/* ---- HTTP Basic ---------------------------------------------------------- */
+
+static int auth_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Strict base64: standard alphabet, optional but correct padding, zero
+ * trailing bits (so every credential has exactly one encoding).
+ */
+static int auth_b64_decode(unsigned char *out, size_t outsize, size_t *outlen,
+	const char *in, size_t inlen)
+{
+	size_t i, n = 0, pad = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	while (pad < 2 && inlen > 0 && in[inlen - 1] == '=') {
+		inlen--;
+		pad++;
+	}
+	if (pad && (inlen + pad) % 4 != 0)
+		return REGIT_EINVALID;
+	if (inlen % 4 == 1)
+		return REGIT_EINVALID;
+	for (i = 0; i < inlen; i++) {
+		int v = auth_b64_value((unsigned char)in[i]);
+
+		if (v < 0)
+			return REGIT_EINVALID;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == outsize)
+				return REGIT_ELIMIT;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (acc != 0)
+		return REGIT_EINVALID;
+	*outlen = n;
+	return 0;
+}
+
+int regit_auth_parse_basic(const char *header, char *user, char *pass)
+{
+	/* user ':' password, at their bounds */
+	unsigned char dec[REGIT_AUTH_USER_MAX + 1 + REGIT_AUTH_PASSWORD_MAX];
+	size_t hlen, dlen = 0, ulen, plen;
+	const char *tok, *end;
+	unsigned char *colon;
+	int error = 0;
+
+	user[0] = '\0';
+	pass[0] = '\0';
+	if (!header)
+		return REGIT_EINVALID;
+	hlen = strnlen(header, REGIT_AUTH_HEADER_MAX + 1);
+	if (hlen > REGIT_AUTH_HEADER_MAX)
+		return REGIT_ELIMIT;
+	if (hlen < 6 || strncasecmp(header, "Basic", 5) != 0 ||
+	    (header[5] != ' ' && header[5] != '\t'))
+		return REGIT_EINVALID;
+	tok = header + 6;
+	while (*tok == ' ' || *tok == '\t')
+		tok++;
+	end = header + hlen;
+	while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	error = auth_b64_decode(dec, sizeof(dec), &dlen, tok, (size_t)(end - tok));
+	if (error < 0)
+		goto done;
+	if (memchr(dec, '\0', dlen)) {
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	colon = memchr(dec, ':', dlen);
+	if (!colon) {
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	ulen = (size_t)(colon - dec);
+	plen = dlen - ulen - 1;
+	if (!regit_auth_valid_user((const char *)dec, ulen) || plen == 0 ||
+	    plen > REGIT_AUTH_PASSWORD_MAX) {
+		error = plen > REGIT_AUTH_PASSWORD_MAX ? REGIT_ELIMIT : REGIT_EINVALID;
+		goto done;
+	}
+	memcpy(user, dec, ulen);
+	user[ulen] = '\0';
+	memcpy(pass, colon + 1, plen);
+	pass[plen] = '\0';
+
+done:
+	auth_wipe(dec, sizeof(dec));
+	return error;
+}
+
+/* ---- hashing -------------------------------------------------------------- */
+
+int regit_auth_hash_password(char *out, const char *password, size_t len)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	unsigned char rnd[32];
+	struct crypt_data *cd = NULL;
+	const char *h;
+	int error = 0;
+
+	out[0] = '\0';
+	if (len == 0 || len > REGIT_AUTH_PASSWORD_MAX || memchr(password, '\0', len)) {
+		regit_error_set(REGIT_ERROR_CLI, "password must be 1-%d bytes without NUL",
+			REGIT_AUTH_PASSWORD_MAX);
+		return REGIT_EINVALID;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		regit_error_set(REGIT_ERROR_OS, "getrandom: %s", strerror(errno));
+		return REGIT_EIO;
+	}
+	/* yescrypt when this libcrypt has it, SHA-512 otherwise. */
+	if (!crypt_gensalt_rn("$y$", 0, (const char *)rnd, sizeof(rnd), setting,
+			      sizeof(setting)) &&
+	    !crypt_gensalt_rn("$6$", 0, (const char *)rnd, sizeof(rnd), setting,
+			      sizeof(setting))) {
+		regit_error_set(REGIT_ERROR_OS, "crypt_gensalt: %s", strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+	cd = regit_calloc(1, sizeof(*cd));
+	if (!cd) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	/* crypt_rn wants a C string; password has no NUL (checked above). */
+	{
+		char pw[REGIT_AUTH_PASSWORD_MAX + 1];
+
+		memcpy(pw, password, len);
+		pw[len] = '\0';
+		h = crypt_rn(pw, setting, cd, (int)sizeof(*cd));
+		auth_wipe(pw, sizeof(pw));
+	}
+	if (!h || h[0] == '*' || strlen(h) >= REGIT_AUTH_HASH_MAX) {
+		regit_error_set(REGIT_ERROR_OS, "crypt: %s", strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+	memcpy(out, h, strlen(h) + 1);
+
+done:
+	auth_wipe(rnd, sizeof(rnd));
+	if (cd) {
+		auth_wipe(cd, sizeof(*cd));
+		regit_free(cd);
+	}
+	return error;
+}
+
+/* Compare two NUL-terminated strings of at most REGIT_AUTH_HASH_MAX - 1
+ * bytes; time depends only on that bound. */
+static int auth_consttime_equal(const char *a, const char *b)
+{
+	unsigned char diff = 0;
+	size_t la = strnlen(a, REGIT_AUTH_HASH_MAX), lb = strnlen(b, REGIT_AUTH_HASH_MAX);
+	size_t i;
+
+	for (i = 0; i < REGIT_AUTH_HASH_MAX; i++) {
+		unsigned char ca = i < la ? (unsigned char)a[i] : 0;
+		unsigned char cb = i < lb ? (unsigned char)b[i] : 0;
+
+		diff |= (unsigned char)(ca ^ cb);
+	}
+	return diff == 0 && la == lb && la < REGIT_AUTH_HASH_MAX;
+}
+
+int regit_auth_verify_password(const char *hash, const char *password)
+{
+	struct crypt_data *cd;
+	const char *h;
+	int ok = 0;
+
+	if (!hash || !password || !hash[0])
+		return 0;
+	cd = regit_calloc(1, sizeof(*cd));
+	if (!cd)
+		return 0;
+	h = crypt_rn(password, hash, cd, (int)sizeof(*cd));
+	if (h && h[0] != '*')
+		ok = auth_consttime_equal(h, hash);
+	auth_wipe(cd, sizeof(*cd));
+	regit_free(cd);
+	return ok;
+}
+
+/* ---- checking requests ---------------------------------------------------- */
+
+static int auth_mac(const regit_auth *auth, const char *user, const char *pass,
+	unsigned char mac[AUTH_MAC_LEN])
+{
+	unsigned char msg[REGIT_AUTH_USER_MAX + 1 + REGIT_AUTH_PASSWORD_MAX];
+	size_t ulen = strlen(user), plen = strlen(pass);
+	unsigned int maclen = 0;
+	int ok;
+
+	memcpy(msg, user, ulen);
+	msg[ulen] = ':';
+	memcpy(msg + ulen + 1, pass, plen);
+	ok = HMAC(EVP_sha256(), auth->key, (int)sizeof(auth->key), msg,
+		  ulen + 1 + plen, mac, &maclen) != NULL && maclen == AUTH_MAC_LEN;
+	auth_wipe(msg, sizeof(msg));
+	return ok ? 0 : REGIT_ERROR;
+}
+
+static int auth_cache_find(regit_auth *auth, const unsigned char mac[AUTH_MAC_LEN],
+	size_t *entry)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&auth->lock);
+	for (i = 0; i < AUTH_CACHE_SLOTS; i++) {
+		if (auth->cache[i].used &&
+		    CRYPTO_memcmp(auth->cache[i].mac, mac, AUTH_MAC_LEN) == 0) {
+			*entry = auth->cache[i].entry;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&auth->lock);
+	return found;
+}
+
+static void auth_cache_add(regit_auth *auth, const unsigned char mac[AUTH_MAC_LEN],
+	size_t entry)
+{
+	auth_cache_slot *s;
+
+	pthread_mutex_lock(&auth->lock);
+	s = &auth->cache[auth->next_slot];
+	auth->next_slot = (auth->next_slot + 1) % AUTH_CACHE_SLOTS;
+	s->used = 1;
+	s->entry = entry;
+	memcpy(s->mac, mac, AUTH_MAC_LEN);
+	pthread_mutex_unlock(&auth->lock);
+}
+
+regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
+	regit_role required, char *user_out)
+{
+	char user[REGIT_AUTH_USER_MAX + 1];
+	char pass[REGIT_AUTH_PASSWORD_MAX + 1];
+	unsigned char mac[AUTH_MAC_LEN];
+	regit_auth_result result = REGIT_AUTH_UNAUTHENTICATED;
+	size_t idx = 0, i;
+	int found = 0, have_mac;
+
+	if (user_out)
+		user_out[0] = '\0';
+	if (!auth || regit_auth_parse_basic(header, user, pass) < 0)
+		goto done;
+
+	have_mac = auth_mac(auth, user, pass, mac) == 0;
+	if (have_mac && auth_cache_find(auth, mac, &idx)) {
+		found = 1;
+	} else {
+		for (i = 0; i < auth->nentries; i++) {
+			if (strcmp(auth->entries[i].user, user) == 0) {
+				idx = i;
+				found = 1;
+				break;
+			}
+		}
+		if (!found) {
+			/* Spend the same time as for a real user, so timing does
+			 * not tell which names exist. The result is ignored. */
+			if (auth->nentries > 0)
+				(void)regit_auth_verify_password(auth->entries[0].hash, pass);
+			goto done;
+		}
+		if (!regit_auth_verify_password(auth->entries[idx].hash, pass))
+			goto done;
+		if (have_mac)
+			auth_cache_add(auth, mac, idx);
+	}
+
+	if (user_out)
+		memcpy(user_out, auth->entries[idx].user, strlen(auth->entries[idx].user) + 1);
+	result = auth->entries[idx].role >= required ? REGIT_AUTH_OK : REGIT_AUTH_FORBIDDEN;
+
+done:
+	auth_wipe(pass, sizeof(pass));
+	auth_wipe(mac, sizeof(mac));
+	return result;
+}
+
+/* ---- route table ------------------------------------------------------------ */
+
+/* path equals prefix or continues with '/' after it */
+static int auth_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+regit_role regit_auth_route_role(const char *method, const char *path,
+	unsigned flags)
+{
+	if (!method || !path)
+		return REGIT_ROLE_ADMIN;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	    strcmp(method, "OPTIONS") == 0)
+		return REGIT_ROLE_READ;
+	if (strcmp(method, "POST") == 0) {
+		if (strcmp(path, "/") == 0 || path[0] == '\0')
+			return REGIT_ROLE_READ;               /* liveness */
+		if (auth_path_under(path, "/compatibility"))
+			return REGIT_ROLE_READ;               /* compatibility tests */
+		if (strncmp(path, "/subjects/", 10) == 0 && path[10] != '\0') {
+			/* Lookup unless it could be a registration (see auth.h). */
+			if (!strstr(path + 10, "/versions"))
+				return REGIT_ROLE_READ;
+			return (flags & REGIT_AUTH_FORCE) ? REGIT_ROLE_ADMIN : REGIT_ROLE_WRITE;
+		}
+		return REGIT_ROLE_ADMIN;
+	}
+	if (strcmp(method, "DELETE") == 0) {
+		if (strncmp(path, "/subjects/", 10) == 0 && path[10] != '\0')
+			return (flags & REGIT_AUTH_PERMANENT) ? REGIT_ROLE_ADMIN : REGIT_ROLE_WRITE;
+		return REGIT_ROLE_ADMIN;
+	}
+	return REGIT_ROLE_ADMIN;                          /* PUT and the rest */
+}

@@ -1,0 +1,152 @@
+/*
+ * auth.h - HTTP Basic authentication and roles for `regit serve --auth FILE`.
+ *
+ * The credentials file holds one entry per line:
+ *
+ *     user:role:hash
+ *
+ * `role` is read, write or admin (each includes the ones before it) and
+ * `hash` is a crypt(3) string. `regit passwd` writes yescrypt ("$y$", the
+ * Debian default for /etc/shadow) when libcrypt offers it and SHA-512
+ * ("$6$") otherwise; verification also accepts "$gy$", "$7$" and bcrypt
+ * ("$2b$", "$2y$") hashes made by other tools (e.g. mkpasswd). Weak, legacy
+ * (per libcrypt's crypt_checksalt: DES, MD5, SHA-256) or disabled ("*",
+ * "!") hashes are rejected at load time, so a mistyped file stops the
+ * server instead of locking everybody out or letting anybody in. Blank
+ * lines and lines starting with '#' are ignored. User names are 1-64 bytes
+ * of [A-Za-z0-9._@+-] so they are safe as git commit authors and in logs.
+ *
+ * A request's Authorization header is checked against the entry of its
+ * user by hashing the password with the stored hash as setting (crypt_rn,
+ * thread-safe) and comparing the full result in constant time. An unknown
+ * user is hashed against a dummy entry so response time does not reveal
+ * which names exist. Because a memory-hard hash costs ~25 ms, successful
+ * checks are remembered as HMAC-SHA256(process-random key, "user:password")
+ * so keep-alive clients pay it once; the cache never holds a password.
+ *
+ * Route -> role table (regit_auth_route_role), fail-closed: anything not
+ * listed needs admin.
+ *
+ *   read   GET/HEAD anything (subjects, versions, schemas, config, mode,
+ *          metrics, health), POST / (liveness), POST /subjects/{s}
+ *          (lookup), POST /compatibility/... (compatibility tests)
+ *   write  POST /subjects/{s}/versions (register), DELETE /subjects/{s}
+ *          and DELETE /subjects/{s}/versions/{v} (soft delete)
+ *   admin  PUT/DELETE /config[/{s}], PUT/DELETE /mode[/{s}], any DELETE
+ *          with permanent=true, register with force=true (it skips the
+ *          compatibility checks), everything else
+ *
+ * Because MHD hands the server a percent-decoded path, a subject may itself
+ * contain "/versions"; a POST under /subjects/ whose path contains
+ * "/versions" is therefore always treated as a registration (write), never
+ * as a lookup, so a reader can never reach the register handler.
+ */
+#ifndef REGIT_AUTH_H
+#define REGIT_AUTH_H
+
+#include <stddef.h>
+
+typedef struct regit_auth regit_auth;
+
+/* Roles, ordered: a role may do everything the lower ones may. */
+typedef enum regit_role {
+	REGIT_ROLE_NONE = 0,
+	REGIT_ROLE_READ = 1,
+	REGIT_ROLE_WRITE = 2,
+	REGIT_ROLE_ADMIN = 3
+} regit_role;
+
+/* The outcome of checking one request. */
+typedef enum regit_auth_result {
+	REGIT_AUTH_OK = 0,
+	REGIT_AUTH_UNAUTHENTICATED = 1,   /* 401: no, malformed or wrong credentials */
+	REGIT_AUTH_FORBIDDEN = 2          /* 403: valid user, role too low */
+} regit_auth_result;
+
+/* Bounds on untrusted input. */
+#define REGIT_AUTH_USER_MAX 64          /* bytes in a user name */
+#define REGIT_AUTH_PASSWORD_MAX 1024    /* bytes in a password */
+#define REGIT_AUTH_HEADER_MAX 2048      /* bytes in an Authorization header */
+#define REGIT_AUTH_FILE_MAX (1u << 20)  /* bytes in a credentials file */
+#define REGIT_AUTH_ENTRIES_MAX 10000    /* entries in a credentials file */
+#define REGIT_AUTH_HASH_MAX 512         /* bytes in one stored hash */
+
+/* Flags for regit_auth_route_role: query parameters that raise the role. */
+#define REGIT_AUTH_PERMANENT 0x1u      /* ?permanent=true */
+#define REGIT_AUTH_FORCE 0x2u          /* ?force=true */
+
+/**
+ * Parse credentials from memory (the format above).
+ * @param out receives an owned handle (free with regit_auth_free); NULL on failure
+ * @return 0; REGIT_EINVALID with "line N: ..." for a bad line, duplicate
+ *         user or unsupported hash; REGIT_ELIMIT past the bounds; REGIT_ENOMEM
+ */
+int regit_auth_parse(regit_auth **out, const char *text, size_t len);
+
+/** Read and parse a credentials file. @return as regit_auth_parse, or REGIT_EIO */
+int regit_auth_load(regit_auth **out, const char *path);
+
+/** Free a handle; NULL is fine. */
+void regit_auth_free(regit_auth *auth);
+
+/** Number of entries loaded. */
+size_t regit_auth_count(const regit_auth *auth);
+
+/**
+ * Authenticate a request and authorise it for `required`.
+ * Thread-safe: any number of threads may check concurrently.
+ * @param auth   borrowed
+ * @param header the Authorization header value, NULL when absent
+ * @param required the role the route needs (regit_auth_route_role)
+ * @param user_out receives the authenticated user name (NUL-terminated,
+ *        also on REGIT_AUTH_FORBIDDEN) when not NULL; needs
+ *        REGIT_AUTH_USER_MAX + 1 bytes
+ * @return a regit_auth_result (a decision, not an error code)
+ */
+regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
+	regit_role required, char *user_out);
+
+/**
+ * Decode an HTTP Basic Authorization header value ("Basic base64(u:p)").
+ * The scheme is case-insensitive; base64 is strict (standard alphabet,
+ * padding optional but never wrong). The password may contain ':'.
+ * @param user, pass caller buffers of REGIT_AUTH_USER_MAX + 1 and
+ *        REGIT_AUTH_PASSWORD_MAX + 1 bytes; NUL-terminated on success
+ * @return 0; REGIT_EINVALID for anything malformed (including NUL bytes,
+ *         an invalid user name, or an empty password); REGIT_ELIMIT when over a bound
+ */
+int regit_auth_parse_basic(const char *header, char *user, char *pass);
+
+/**
+ * Hash a password for a credentials file with a fresh random salt
+ * (getrandom). Uses yescrypt when available, SHA-512 otherwise.
+ * @param out buffer of REGIT_AUTH_HASH_MAX bytes
+ * @return 0; REGIT_EINVALID (empty, too long or NUL-containing password); REGIT_EIO
+ */
+int regit_auth_hash_password(char *out, const char *password, size_t len);
+
+/**
+ * Verify a password against one crypt(3) hash, comparing the full hash in
+ * constant time. @return 1 when it matches, 0 otherwise (also on errors)
+ */
+int regit_auth_verify_password(const char *hash, const char *password);
+
+/** True when name is a valid user name (see the top of this file). */
+int regit_auth_valid_user(const char *name, size_t len);
+
+/**
+ * The role a request needs (the table at the top of this file).
+ * @param method HTTP method, e.g. "POST"
+ * @param path   the percent-decoded path without query string, e.g. "/subjects/x/versions"
+ * @param flags  REGIT_AUTH_PERMANENT / REGIT_AUTH_FORCE when those query
+ *               parameters are true
+ */
+regit_role regit_auth_route_role(const char *method, const char *path,
+	unsigned flags);
+
+/** "read", "write", "admin" ("none" for REGIT_ROLE_NONE). */
+const char *regit_role_name(regit_role role);
+/** Parse a role name (case-sensitive, as written in the file). @return 0 or REGIT_EINVALID */
+int regit_role_parse(const char *name, size_t len, regit_role *out);
+
+#endif
