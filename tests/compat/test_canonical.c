@@ -237,6 +237,55 @@ static void test_canonical__many_named_types_and_oom(void **state)
 	regit_buf_dispose(&buf);
 }
 
+/*
+ * A type imported from another schema (a Confluent schema reference) is
+ * spelled out in full at its first use, as if it had been defined there:
+ * the canonical form must not depend on how the schema was split.
+ */
+static void test_canonical__imported_types_are_expanded(void **state)
+{
+	static const char addr[] =
+		"{\"type\": \"record\", \"name\": \"Addr\", \"namespace\": \"com.x\","
+		" \"fields\": [{\"name\": \"city\", \"type\": \"string\"}]}";
+	static const char user[] =
+		"{\"type\": \"record\", \"name\": \"User\", \"namespace\": \"com.x\","
+		" \"fields\": [{\"name\": \"home\", \"type\": \"Addr\"},"
+		" {\"name\": \"work\", \"type\": [\"null\", \"com.x.Addr\"]}]}";
+	static const char inline_user[] =
+		"{\"type\": \"record\", \"name\": \"User\", \"namespace\": \"com.x\","
+		" \"fields\": [{\"name\": \"home\", \"type\": {\"type\": \"record\","
+		" \"name\": \"Addr\", \"fields\": [{\"name\": \"city\", \"type\": \"string\"}]}},"
+		" {\"name\": \"work\", \"type\": [\"null\", \"Addr\"]}]}";
+	static const char want[] =
+		"{\"name\":\"com.x.User\",\"type\":\"record\",\"fields\":["
+		"{\"name\":\"home\",\"type\":{\"name\":\"com.x.Addr\",\"type\":\"record\","
+		"\"fields\":[{\"name\":\"city\",\"type\":\"string\"}]}},"
+		"{\"name\":\"work\",\"type\":[\"null\",\"com.x.Addr\"]}]}";
+	regit_schema *a = NULL, *u = NULL, *v = NULL;
+	const regit_schema *imports[1];
+	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
+	regit_schema_error err;
+	regit_buf buf = REGIT_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(regit_schema_parse(&a, addr, strlen(addr), NULL, &err), 0);
+	imports[0] = a;
+	opts.imports = imports;
+	opts.nimports = 1;
+	assert_int_equal(regit_schema_parse(&u, user, strlen(user), &opts, &err), 0);
+	assert_int_equal(regit_schema_canonical(u, &buf), 0);
+	assert_string_equal(regit_buf_cstr(&buf), want);
+
+	assert_int_equal(regit_schema_parse(&v, inline_user, strlen(inline_user), NULL, &err), 0);
+	assert_true(regit_schema_fingerprint_rabin(u) == regit_schema_fingerprint_rabin(v));
+	assert_true(regit_schema_fingerprint_rabin(u) == regit_rabin_fingerprint(want, strlen(want)));
+
+	regit_buf_dispose(&buf);
+	regit_schema_free(v);
+	regit_schema_free(u);
+	regit_schema_free(a);
+}
+
 /* --- The Apache Avro corpus ------------------------------------------- */
 
 static void test_canonical__avro_corpus(void **state)
@@ -322,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_canonical__strings_are_json_escaped),
 		cmocka_unit_test(test_canonical__limit_leaves_buffer_unchanged),
 		cmocka_unit_test(test_canonical__many_named_types_and_oom),
+		cmocka_unit_test(test_canonical__imported_types_are_expanded),
 		cmocka_unit_test(test_canonical__avro_corpus),
 	};
 
