@@ -42,10 +42,10 @@ static void config_usage(FILE *f)
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: --unset found no level to remove)\n"
 		"\n"
-		"text output: the level (\"BACKWARD (global)\" when inherited), then\n"
-		"\"; rules strict|avro\" when the registry reports them\n"
-		"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R]},\n"
-		"or the registry's answer when setting or unsetting\n");
+		"text output: the level, then \"; rules strict|avro\" when the registry\n"
+		"reports rules; \"(global)\" marks what the subject inherits\n"
+		"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R,\n"
+		"\"rulesInherited\": bool]}; --unset prints the registry's answer\n");
 }
 
 static int config_path(regit_buf *path, const char *subject)
@@ -57,39 +57,88 @@ static int config_path(regit_buf *path, const char *subject)
 	return error;
 }
 
-/* Print a level from a GET or PUT answer ({"compatibilityLevel"} or {"compatibility"}). */
-static int config_print(const regit_remote *remote, json_t *resp, int inherited)
+/* The rules string of a config answer, or NULL. @return borrowed */
+static const char *config_rules(const json_t *resp)
 {
-	const char *level = NULL;
 	const json_t *rules = json_object_get(resp, REGIT_API_RULES_KEY);
-	int error = regit_client_parse_level(&level, resp);
 
+	return json_is_string(rules) ? json_string_value(rules) : NULL;
+}
+
+/*
+ * Show the config that applies to `subject` (or the global one): the
+ * subject's own level and rules where it has them, the global ones marked
+ * "(global)" where it does not. A subject config may hold only some keys
+ * (e.g. only regit.rules), so each is resolved on its own.
+ */
+static int config_show(const regit_remote *remote, regit_client *client, const char *subject)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *own = NULL, *global = NULL, *out = NULL;
+	const char *level = NULL, *rules = NULL;
+	int level_inherited = 0, rules_inherited = 0, error;
+
+	error = config_path(&path, subject);
+	if (error == 0)
+		error = regit_client_request(&own, client, "GET", regit_buf_cstr(&path), NULL);
+	/* 40408: the subject has no config of its own. */
+	if (error == REGIT_ENOTFOUND && subject)
+		error = 0;
 	if (error < 0)
-		return error;
-	if (!json_is_string(rules))
-		rules = NULL;
+		goto done;
+	if (own && regit_client_parse_level(&level, own) < 0)
+		level = NULL;
+	rules = own ? config_rules(own) : NULL;
+	if (subject && (!level || !rules)) {
+		regit_buf_clear(&path);
+		error = config_path(&path, NULL);
+		if (error == 0)
+			error = regit_client_request(&global, client, "GET",
+				regit_buf_cstr(&path), NULL);
+		if (error < 0)
+			goto done;
+		if (!level) {
+			level_inherited = 1;
+			error = regit_client_parse_level(&level, global);
+			if (error < 0)
+				goto done;
+		}
+		if (!rules) {
+			rules = config_rules(global);
+			rules_inherited = 1;
+		}
+	}
+	if (!level) {
+		error = regit_client_parse_level(&level, own);
+		if (error < 0)
+			goto done;
+	}
 	if (remote->json) {
-		json_t *out = json_pack("{s:s, s:b}", "compatibilityLevel", level,
-			"inherited", inherited);
-
-		if (out && rules && json_object_set(out, "rules", (json_t *)rules) < 0) {
+		out = json_pack("{s:s, s:b}", "compatibilityLevel", level,
+			"inherited", level_inherited);
+		if (out && rules && (json_object_set_new(out, "rules", json_string(rules)) < 0 ||
+		    json_object_set_new(out, "rulesInherited", json_boolean(rules_inherited)) < 0)) {
 			json_decref(out);
 			out = NULL;
 		}
-
 		if (!out) {
 			regit_error_set_oom();
-			return REGIT_ENOMEM;
+			error = REGIT_ENOMEM;
+			goto done;
 		}
 		error = regit_remote_print_json(out);
-		json_decref(out);
-		return error;
+		goto done;
 	}
-	printf("%s%s", level, inherited ? " (global)" : "");
+	printf("%s%s", level, level_inherited ? " (global)" : "");
 	if (rules)
-		printf("; rules %s", json_string_value(rules));
+		printf("; rules %s%s", rules, rules_inherited ? " (global)" : "");
 	printf("\n");
-	return 0;
+done:
+	json_decref(out);
+	json_decref(own);
+	json_decref(global);
+	regit_buf_dispose(&path);
+	return error;
 }
 
 int regit_cmd_config(int argc, char **argv)
@@ -162,12 +211,8 @@ int regit_cmd_config(int argc, char **argv)
 		}
 		error = regit_client_request(&resp, client, "PUT", regit_buf_cstr(&path), text);
 		/* The echo holds only what was sent: show the merged result instead. */
-		if (error == 0) {
-			json_decref(resp);
-			error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
-		}
 		if (error == 0)
-			error = config_print(&remote, resp, 0);
+			error = config_show(&remote, client, subject);
 	} else if (unset) {
 		error = regit_client_request(&resp, client, "DELETE", regit_buf_cstr(&path), NULL);
 		if (error == REGIT_ENOTFOUND) {
@@ -186,27 +231,15 @@ int regit_cmd_config(int argc, char **argv)
 			if (regit_client_parse_level(&old, resp) < 0)
 				old = NULL;
 			if (subject)
-				printf("removed the level of %s", subject);
+				printf("removed the config of %s", subject);
 			else
-				printf("reset the global level to the server default");
+				printf("reset the global config to the server default");
 			if (old)
 				printf(" (was %s)", old);
 			printf("\n");
 		}
 	} else {
-		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
-		if (error == REGIT_ENOTFOUND && subject) {
-			/* No level of its own: show the global one it follows. */
-			regit_buf_clear(&path);
-			error = config_path(&path, NULL);
-			if (error == 0)
-				error = regit_client_request(&resp, client, "GET",
-					regit_buf_cstr(&path), NULL);
-			if (error == 0)
-				error = config_print(&remote, resp, 1);
-		} else if (error == 0) {
-			error = config_print(&remote, resp, 0);
-		}
+		error = config_show(&remote, client, subject);
 	}
 done:
 	if (error < 0)
