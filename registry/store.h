@@ -122,6 +122,9 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_change *changes,
 	size_t nchanges, const char *message, const char *author);
 
+/** The id a blob with this content has (or will have) in any store. */
+int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len);
+
 /** Hex form of a blob id (41 bytes with NUL). */
 void regit_store_oid_fmt(char out[REGIT_STORE_OID_HEX], const regit_store_oid *oid);
 

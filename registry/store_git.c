@@ -201,6 +201,17 @@ void regit_store_free(regit_store *store)
 	git_libgit2_shutdown();
 }
 
+int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len)
+{
+	git_oid oid;
+	int rc = git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
+
+	if (rc < 0)
+		return store_git_error(rc, "hash blob");
+	memcpy(out->id, oid.id, 20);
+	return 0;
+}
+
 void regit_store_oid_fmt(char out[REGIT_STORE_OID_HEX], const regit_store_oid *oid)
 {
 	static const char hex[] = "0123456789abcdef";

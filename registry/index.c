@@ -1,0 +1,1314 @@
+/*
+ * index.c - the registry's in-memory index: building it from the store's
+ * HEAD tree, and the small mutations writes apply to it.
+ *
+ * The index is derived from the tree alone (no history is read), so
+ * startup cost follows the number of live files. A rebuild after another
+ * writer or a push moved the branch reuses every version whose two blobs
+ * (.avsc and .json) kept their ids, so only changed files are read and
+ * parsed. Building validates the whole tree first and publishes nothing
+ * when any part is wrong: the caller keeps serving the old index.
+ *
+ * Metadata files are JSON read with jansson (the schema text itself goes
+ * through the schema parser).
+ */
+#include "registry/registry_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat/schema.h"
+#include "registry/layout.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* ---- shared text, references, identity ---------------------------------- */
+
+reg_text *reg_text_new(const char *s, size_t len)
+{
+	reg_text *t = regit_malloc(sizeof(*t) + len + 1);
+
+	if (!t)
+		return NULL;
+	t->refs = 1;
+	t->len = len;
+	memcpy(t->s, s, len);
+	t->s[len] = '\0';
+	return t;
+}
+
+reg_text *reg_text_ref(reg_text *t)
+{
+	if (t)
+		t->refs++;
+	return t;
+}
+
+void reg_text_unref(reg_text *t)
+{
+	if (t && --t->refs == 0)
+		regit_free(t);
+}
+
+void reg_refs_free(regit_reference *refs, size_t n)
+{
+	size_t i;
+
+	if (!refs)
+		return;
+	for (i = 0; i < n; i++) {
+		regit_free((char *)refs[i].name);
+		regit_free((char *)refs[i].subject);
+	}
+	regit_free(refs);
+}
+
+int reg_refs_copy(regit_reference **out, const regit_reference *refs, size_t n)
+{
+	regit_reference *copy;
+	size_t i;
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	copy = regit_calloc(n, sizeof(*copy));
+	if (!copy)
+		return REGIT_ENOMEM;
+	for (i = 0; i < n; i++) {
+		copy[i].name = regit_strdup(refs[i].name ? refs[i].name : "");
+		copy[i].subject = regit_strdup(refs[i].subject ? refs[i].subject : "");
+		copy[i].version = refs[i].version;
+		if (!copy[i].name || !copy[i].subject) {
+			reg_refs_free(copy, i + 1);
+			return REGIT_ENOMEM;
+		}
+	}
+	*out = copy;
+	return 0;
+}
+
+int reg_identity_key(regit_buf *out, const char *text, size_t len,
+	const regit_reference *refs, size_t nrefs)
+{
+	size_t i;
+	int error = regit_buf_put(out, text, len);
+
+	/* NUL separators: schema text and names never contain NUL. */
+	for (i = 0; i < nrefs && error == 0; i++)
+		error = regit_buf_printf(out, "%c%s%c%s%c%d", 0, refs[i].name, 0,
+			refs[i].subject, 0, refs[i].version);
+	return error;
+}
+
+uint64_t reg_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	/* Final mix: the low bits pick the slot. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t id_hash(int id)
+{
+	uint64_t x = (uint64_t)(uint32_t)id + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* ---- hash map ----------------------------------------------------------- */
+
+static int map_grow(reg_map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64, i;
+	reg_map_slot *slots = regit_calloc(ncap, sizeof(*slots));
+
+	if (!slots)
+		return REGIT_ENOMEM;
+	for (i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->slots[i].val)
+			continue;
+		j = m->slots[i].hash & (ncap - 1);
+		while (slots[j].val)
+			j = (j + 1) & (ncap - 1);
+		slots[j] = m->slots[i];
+	}
+	regit_free(m->slots);
+	m->slots = slots;
+	m->cap = ncap;
+	return 0;
+}
+
+/* Make room for one more entry (load factor <= 1/2). */
+static int map_reserve(reg_map *m)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		return map_grow(m);
+	return 0;
+}
+
+/* Insert; map_reserve must have succeeded first. */
+static void map_put(reg_map *m, uint64_t hash, void *val)
+{
+	size_t j = hash & (m->cap - 1);
+
+	while (m->slots[j].val)
+		j = (j + 1) & (m->cap - 1);
+	m->slots[j].hash = hash;
+	m->slots[j].val = val;
+	m->n++;
+}
+
+typedef int (*map_eq)(const void *val, const void *key);
+
+static void *map_get(const reg_map *m, uint64_t hash, map_eq eq, const void *key)
+{
+	size_t j;
+
+	if (!m->cap)
+		return NULL;
+	j = hash & (m->cap - 1);
+	while (m->slots[j].val) {
+		if (m->slots[j].hash == hash && eq(m->slots[j].val, key))
+			return m->slots[j].val;
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+/* Remove the slot holding exactly val (backward-shift deletion). */
+static void map_remove(reg_map *m, uint64_t hash, const void *val)
+{
+	size_t j, k;
+
+	if (!m->cap)
+		return;
+	j = hash & (m->cap - 1);
+	while (m->slots[j].val && m->slots[j].val != val)
+		j = (j + 1) & (m->cap - 1);
+	if (!m->slots[j].val)
+		return;
+	m->slots[j].val = NULL;
+	m->n--;
+	k = j;
+	for (;;) {
+		size_t home;
+
+		k = (k + 1) & (m->cap - 1);
+		if (!m->slots[k].val)
+			break;
+		home = m->slots[k].hash & (m->cap - 1);
+		/* Move k back to j unless its home lies cyclically in (j, k]. */
+		if ((j < k) ? (home <= j || home > k) : (home <= j && home > k)) {
+			m->slots[j] = m->slots[k];
+			m->slots[k].val = NULL;
+			j = k;
+		}
+	}
+}
+
+static int schema_id_eq(const void *val, const void *key)
+{
+	return ((const reg_schema *)val)->pub.id == *(const int *)key;
+}
+
+typedef struct key_ref {
+	const char *key;
+	size_t len;
+} key_ref;
+
+static int schema_key_eq(const void *val, const void *key)
+{
+	const reg_schema *s = val;
+	const key_ref *k = key;
+
+	return s->key_len == k->len && memcmp(s->key, k->key, k->len) == 0;
+}
+
+/* ---- index --------------------------------------------------------------- */
+
+reg_index *reg_index_new(void)
+{
+	reg_index *idx = regit_calloc(1, sizeof(*idx));
+
+	if (idx)
+		idx->next_id = 1;
+	return idx;
+}
+
+static void version_free(reg_version *v)
+{
+	if (!v)
+		return;
+	reg_text_unref(v->text);
+	reg_refs_free(v->refs, v->nrefs);
+	regit_free(v);
+}
+
+static void schema_free(reg_schema *s)
+{
+	if (!s)
+		return;
+	reg_text_unref(s->text);
+	reg_refs_free(s->refs, s->nrefs);
+	regit_free(s->key);
+	regit_free(s);
+}
+
+static void subject_free(reg_subject *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nversions; i++)
+		version_free(s->versions[i]);
+	regit_free(s->versions);
+	regit_free(s->name);
+	regit_free(s);
+}
+
+void reg_index_free(reg_index *idx)
+{
+	size_t i;
+
+	if (!idx)
+		return;
+	for (i = 0; i < idx->nsubjects; i++)
+		subject_free(idx->subjects[i]);
+	regit_free(idx->subjects);
+	for (i = 0; i < idx->ids.cap; i++)
+		schema_free(idx->ids.slots[i].val);
+	regit_free(idx->ids.slots);
+	regit_free(idx->identities.slots);
+	regit_free(idx);
+}
+
+static int subject_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* Position of name in subjects[], or where it would be inserted. */
+static size_t subject_pos(const reg_index *idx, const char *name, size_t len, int *found)
+{
+	size_t lo = 0, hi = idx->nsubjects;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const reg_subject *s = idx->subjects[mid];
+		int c = subject_cmp(s->name, s->name_len, name, len);
+
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t len)
+{
+	int found;
+	size_t pos = subject_pos(idx, name, len, &found);
+
+	return found ? idx->subjects[pos] : NULL;
+}
+
+int reg_index_subject_add(reg_subject **out, reg_index *idx, const char *name, size_t len)
+{
+	int found;
+	size_t pos = subject_pos(idx, name, len, &found);
+	reg_subject *s;
+
+	if (found) {
+		*out = idx->subjects[pos];
+		return 0;
+	}
+	*out = NULL;
+	if (idx->nsubjects == idx->cap) {
+		size_t ncap = idx->cap ? idx->cap * 2 : 64;
+		reg_subject **grown = regit_reallocarray(idx->subjects, ncap, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		idx->subjects = grown;
+		idx->cap = ncap;
+	}
+	s = regit_calloc(1, sizeof(*s));
+	if (!s)
+		return REGIT_ENOMEM;
+	s->name = regit_strndup(name, len);
+	if (!s->name) {
+		regit_free(s);
+		return REGIT_ENOMEM;
+	}
+	s->name_len = len;
+	memmove(idx->subjects + pos + 1, idx->subjects + pos,
+		(idx->nsubjects - pos) * sizeof(*idx->subjects));
+	idx->subjects[pos] = s;
+	idx->nsubjects++;
+	*out = s;
+	return 0;
+}
+
+void reg_index_subject_prune(reg_index *idx, reg_subject *s)
+{
+	int found;
+	size_t pos;
+
+	if (s->nversions || s->has_config || s->has_mode)
+		return;
+	pos = subject_pos(idx, s->name, s->name_len, &found);
+	if (!found || idx->subjects[pos] != s)
+		return;
+	memmove(idx->subjects + pos, idx->subjects + pos + 1,
+		(idx->nsubjects - pos - 1) * sizeof(*idx->subjects));
+	idx->nsubjects--;
+	subject_free(s);
+}
+
+static size_t version_pos(const reg_subject *s, int version, int *found)
+{
+	size_t lo = 0, hi = s->nversions;
+
+	*found = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int v = s->versions[mid]->pub.version;
+
+		if (v == version) {
+			*found = 1;
+			return mid;
+		}
+		if (v < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+reg_version *reg_subject_version(const reg_subject *s, int version)
+{
+	int found;
+	size_t pos;
+
+	if (!s)
+		return NULL;
+	pos = version_pos(s, version, &found);
+	return found ? s->versions[pos] : NULL;
+}
+
+reg_version *reg_subject_latest(const reg_subject *s, int include_deleted)
+{
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = s->nversions; i > 0; i--)
+		if (include_deleted || !s->versions[i - 1]->pub.deleted)
+			return s->versions[i - 1];
+	return NULL;
+}
+
+int reg_subject_max_version(const reg_subject *s)
+{
+	return s && s->nversions ? s->versions[s->nversions - 1]->pub.version : 0;
+}
+
+reg_schema *reg_index_schema(const reg_index *idx, int id)
+{
+	return map_get(&idx->ids, id_hash(id), schema_id_eq, &id);
+}
+
+reg_schema *reg_index_identity(const reg_index *idx, const char *key, size_t len, uint64_t hash)
+{
+	key_ref k = { key, len };
+
+	return map_get(&idx->identities, hash, schema_key_eq, &k);
+}
+
+int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
+	int version, int id, reg_text *text, const regit_reference *refs, size_t nrefs,
+	int deleted, int64_t ts)
+{
+	regit_buf key = REGIT_BUF_INIT;
+	reg_schema *schema = NULL, *fresh = NULL, *same = NULL;
+	reg_version *v = NULL;
+	uint64_t hash;
+	size_t pos;
+	int found;
+	int error = 0;
+
+	if (out)
+		*out = NULL;
+	if (version < 1 || id < 1) {
+		regit_error_set(REGIT_ERROR_STORE, "version and id must be positive");
+		return REGIT_EINVALID;
+	}
+	pos = version_pos(s, version, &found);
+	if (found) {
+		regit_error_set(REGIT_ERROR_STORE, "subject '%.200s' has version %d twice",
+			s->name, version);
+		return REGIT_EINVALID;
+	}
+	error = reg_identity_key(&key, text->s, text->len, refs, nrefs);
+	if (error < 0)
+		goto done;
+	hash = reg_hash(key.ptr, key.size);
+	schema = reg_index_schema(idx, id);
+	if (schema) {
+		if (schema->key_len != key.size || memcmp(schema->key, key.ptr, key.size) != 0) {
+			regit_error_set(REGIT_ERROR_STORE,
+				"id %d is used by two different schemas (subject '%.200s' version %d)",
+				id, s->name, version);
+			error = REGIT_EINVALID;
+			goto done;
+		}
+	} else {
+		fresh = regit_calloc(1, sizeof(*fresh));
+		if (!fresh) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		fresh->text = reg_text_ref(text);
+		fresh->key_len = key.size;
+		fresh->key_hash = hash;
+		fresh->key = regit_buf_detach(&key);
+		if (!fresh->key) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		error = reg_refs_copy(&fresh->refs, refs, nrefs);
+		if (error < 0)
+			goto done;
+		fresh->nrefs = nrefs;
+		fresh->pub.id = id;
+		fresh->pub.schema = text->s;
+		fresh->pub.schema_len = text->len;
+		fresh->pub.refs = fresh->refs;
+		fresh->pub.nrefs = nrefs;
+		error = map_reserve(&idx->ids);
+		if (error == 0)
+			error = map_reserve(&idx->identities);
+		if (error < 0)
+			goto done;
+		schema = fresh;
+	}
+
+	v = regit_calloc(1, sizeof(*v));
+	if (!v) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	error = reg_refs_copy(&v->refs, refs, nrefs);
+	if (error < 0)
+		goto done;
+	if (s->nversions == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 4;
+		reg_version **grown = regit_reallocarray(s->versions, ncap, sizeof(*grown));
+
+		if (!grown) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		s->versions = grown;
+		s->cap = ncap;
+	}
+
+	/* Nothing can fail from here on. */
+	if (fresh) {
+		map_put(&idx->ids, id_hash(id), fresh);
+		same = reg_index_identity(idx, fresh->key, fresh->key_len, fresh->key_hash);
+		if (!same) {
+			map_put(&idx->identities, fresh->key_hash, fresh);
+		} else {
+			idx->identity_dups++;
+			if (id < same->pub.id) {
+				map_remove(&idx->identities, same->key_hash, same);
+				map_put(&idx->identities, fresh->key_hash, fresh);
+			}
+		}
+		fresh = NULL;
+	}
+	v->subject = s;
+	v->schema = schema;
+	v->text = reg_text_ref(text);
+	v->nrefs = nrefs;
+	v->pub.subject = s->name;
+	v->pub.version = version;
+	v->pub.id = id;
+	v->pub.schema = text->s;
+	v->pub.schema_len = text->len;
+	v->pub.refs = v->refs;
+	v->pub.nrefs = nrefs;
+	v->pub.deleted = deleted ? 1 : 0;
+	v->pub.ts = ts;
+	memmove(s->versions + pos + 1, s->versions + pos, (s->nversions - pos) * sizeof(*s->versions));
+	s->versions[pos] = v;
+	s->nversions++;
+	if (!deleted)
+		s->nlive++;
+	schema->nversions++;
+	idx->nversions++;
+	if (id >= idx->next_id && id < 0x7fffffff)
+		idx->next_id = id + 1;
+	if (out)
+		*out = v;
+	v = NULL;
+done:
+	version_free(v);
+	schema_free(fresh);
+	regit_buf_dispose(&key);
+	return error;
+}
+
+void reg_index_remove_version(reg_index *idx, reg_version *v)
+{
+	reg_subject *s = v->subject;
+	reg_schema *schema = v->schema;
+	int found;
+	size_t pos = version_pos(s, v->pub.version, &found);
+
+	if (!found || s->versions[pos] != v)
+		return;
+	memmove(s->versions + pos, s->versions + pos + 1,
+		(s->nversions - pos - 1) * sizeof(*s->versions));
+	s->nversions--;
+	if (!v->pub.deleted)
+		s->nlive--;
+	idx->nversions--;
+	version_free(v);
+	if (--schema->nversions > 0)
+		return;
+
+	map_remove(&idx->ids, id_hash(schema->pub.id), schema);
+	if (reg_index_identity(idx, schema->key, schema->key_len, schema->key_hash) == schema) {
+		map_remove(&idx->identities, schema->key_hash, schema);
+		if (idx->identity_dups > 0) {
+			/* Another id with the same schema takes over (lowest id). */
+			reg_schema *best = NULL;
+			size_t i;
+
+			for (i = 0; i < idx->ids.cap; i++) {
+				reg_schema *o = idx->ids.slots[i].val;
+
+				if (o && o->key_len == schema->key_len &&
+						memcmp(o->key, schema->key, o->key_len) == 0 &&
+						(!best || o->pub.id < best->pub.id))
+					best = o;
+			}
+			if (best) {
+				idx->identity_dups--;
+				/* The map just lost an entry, so there is room. */
+				map_put(&idx->identities, best->key_hash, best);
+			}
+		}
+	} else if (idx->identity_dups > 0) {
+		idx->identity_dups--;
+	}
+	schema_free(schema);
+}
+
+void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted)
+{
+	(void)idx;
+	deleted = deleted ? 1 : 0;
+	if (v->pub.deleted == deleted)
+		return;
+	v->pub.deleted = deleted;
+	if (deleted)
+		v->subject->nlive--;
+	else
+		v->subject->nlive++;
+}
+
+/* ---- resolver ------------------------------------------------------------ */
+
+static int index_lookup(const char **text, size_t *len, const regit_reference **refs,
+	size_t *nrefs, const char *subject, int version, void *payload)
+{
+	const reg_index *idx = payload;
+	const reg_version *v = reg_subject_version(
+		reg_index_subject(idx, subject, strlen(subject)), version);
+
+	if (!v)
+		return REGIT_ENOTFOUND;
+	*text = v->text->s;
+	*len = v->text->len;
+	*refs = v->refs;
+	*nrefs = v->nrefs;
+	return 0;
+}
+
+void reg_index_resolver(reg_resolver *out, const reg_index *idx)
+{
+	out->lookup = index_lookup;
+	out->payload = (void *)idx;
+}
+
+/* ---- metadata files ------------------------------------------------------ */
+
+int reg_meta_version_write(regit_buf *out, const reg_version *v)
+{
+	size_t i;
+	int error = 0;
+
+	error = regit_buf_puts(out, "{\n  \"subject\": ");
+	if (error == 0)
+		error = regit_buf_put_json_string(out, v->subject->name, v->subject->name_len);
+	if (error == 0)
+		error = regit_buf_printf(out, ",\n  \"version\": %d,\n  \"id\": %d,\n"
+			"  \"deleted\": %s,\n  \"ts\": %lld", v->pub.version, v->pub.id,
+			v->pub.deleted ? "true" : "false", (long long)v->pub.ts);
+	if (error == 0 && v->nrefs)
+		error = regit_buf_puts(out, ",\n  \"references\": [");
+	for (i = 0; i < v->nrefs && error == 0; i++) {
+		error = regit_buf_puts(out, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		if (error == 0)
+			error = regit_buf_put_json_string(out, v->refs[i].name, strlen(v->refs[i].name));
+		if (error == 0)
+			error = regit_buf_puts(out, ", \"subject\": ");
+		if (error == 0)
+			error = regit_buf_put_json_string(out, v->refs[i].subject,
+				strlen(v->refs[i].subject));
+		if (error == 0)
+			error = regit_buf_printf(out, ", \"version\": %d}", v->refs[i].version);
+	}
+	if (error == 0 && v->nrefs)
+		error = regit_buf_puts(out, "\n  ]");
+	if (error == 0)
+		error = regit_buf_puts(out, "\n}\n");
+	return error;
+}
+
+int reg_meta_config_write(regit_buf *out, const regit_config *cfg)
+{
+	const char *sep = "\n";
+	int error = regit_buf_puts(out, "{");
+
+	if (error == 0 && cfg->has_level) {
+		error = regit_buf_printf(out, "%s  \"compatibilityLevel\": \"%s\"", sep,
+			regit_compat_level_name(cfg->level));
+		sep = ",\n";
+	}
+	if (error == 0 && cfg->has_normalize) {
+		error = regit_buf_printf(out, "%s  \"normalize\": %s", sep,
+			cfg->normalize ? "true" : "false");
+		sep = ",\n";
+	}
+	if (error == 0 && cfg->has_strict) {
+		error = regit_buf_printf(out, "%s  \"strict\": %s", sep, cfg->strict ? "true" : "false");
+		sep = ",\n";
+	}
+	if (error == 0)
+		error = regit_buf_puts(out, "\n}\n");
+	return error;
+}
+
+int reg_meta_mode_write(regit_buf *out, regit_mode mode)
+{
+	return regit_buf_printf(out, "{\n  \"mode\": \"%s\"\n}\n", regit_mode_name(mode));
+}
+
+int reg_meta_root_write(regit_buf *out, int next_id)
+{
+	return regit_buf_printf(out, "{\n  \"format\": 1,\n  \"next_id\": %d\n}\n", next_id);
+}
+
+/* ---- building from a tree ------------------------------------------------ */
+
+/* One version found in the tree, before it joins the index. */
+typedef struct pending {
+	reg_subject *subject;
+	int version;
+	const regit_store_file *avsc;
+	const regit_store_file *meta;
+	int id, deleted;
+	int64_t ts;
+	regit_reference *refs;       /* owned */
+	size_t nrefs;
+	reg_text *text;              /* compact text once known (owned ref) */
+	char *raw;                   /* .avsc content when it must be parsed */
+	size_t raw_len;
+	int busy;                    /* being parsed (cycle guard) */
+} pending;
+
+typedef struct build_ctx {
+	regit_store *store;
+	const reg_index *prev;
+	reg_index *idx;
+	pending *p;
+	size_t np, cap;
+	pending **sorted;            /* by subject name, version */
+	size_t max_schema_size;
+	regit_registry_error *err;
+} build_ctx;
+
+static int build_fail(build_ctx *b, const char *path, const char *why)
+{
+	b->err->code = REGIT_SR_STORE_ERROR;
+	snprintf(b->err->message, sizeof(b->err->message), "store tree is invalid: %.300s: %.600s",
+		path, why);
+	regit_error_set(REGIT_ERROR_STORE, "%s", b->err->message);
+	return REGIT_EINVALID;
+}
+
+static int build_read(regit_buf *out, build_ctx *b, const regit_store_file *f, size_t max)
+{
+	int error;
+
+	regit_buf_init(out, max);
+	error = regit_store_read(out, b->store, &f->oid);
+	if (error == REGIT_ELIMIT)
+		return build_fail(b, f->path, "file too large");
+	if (error < 0) {
+		b->err->code = REGIT_SR_STORE_ERROR;
+		snprintf(b->err->message, sizeof(b->err->message), "%s", regit_error_message());
+	}
+	return error;
+}
+
+/* Parse a small JSON metadata file into a new reference. */
+static int build_json(json_t **out, build_ctx *b, const regit_store_file *f)
+{
+	regit_buf buf;
+	json_error_t jerr;
+	int error;
+
+	*out = NULL;
+	error = build_read(&buf, b, f, REG_MAX_META_SIZE);
+	if (error < 0)
+		goto done;
+	*out = json_loadb(buf.ptr ? buf.ptr : "", buf.size, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		error = build_fail(b, f->path, "not a JSON object");
+	}
+done:
+	regit_buf_dispose(&buf);
+	return error;
+}
+
+static int json_int(const json_t *obj, const char *key, int *out, int min)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+			json_integer_value(v) > 0x7fffffff)
+		return 0;
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
+int regit_registry__config_from_json(regit_config *out, const json_t *obj)
+{
+	json_t *v;
+
+	memset(out, 0, sizeof(*out));
+	v = json_object_get(obj, "compatibilityLevel");
+	if (!v)
+		v = json_object_get(obj, "compatibility");
+	if (v) {
+		if (!json_is_string(v) || regit_compat_level_parse(json_string_value(v), &out->level) < 0)
+			return REGIT_EINVALID;
+		out->has_level = 1;
+	}
+	v = json_object_get(obj, "normalize");
+	if (v) {
+		if (!json_is_boolean(v))
+			return REGIT_EINVALID;
+		out->has_normalize = 1;
+		out->normalize = json_is_true(v);
+	}
+	v = json_object_get(obj, "strict");
+	if (v) {
+		if (!json_is_boolean(v))
+			return REGIT_EINVALID;
+		out->has_strict = 1;
+		out->strict = json_is_true(v);
+	}
+	return 0;
+}
+
+static int build_config(build_ctx *b, const regit_store_file *f, regit_config *out)
+{
+	json_t *obj = NULL;
+	int error = build_json(&obj, b, f);
+
+	if (error == 0 && regit_registry__config_from_json(out, obj) < 0)
+		error = build_fail(b, f->path, "bad config");
+	json_decref(obj);
+	return error;
+}
+
+static int build_mode(build_ctx *b, const regit_store_file *f, regit_mode *out)
+{
+	json_t *obj = NULL;
+	json_t *v;
+	int error = build_json(&obj, b, f);
+
+	if (error == 0) {
+		v = json_object_get(obj, "mode");
+		if (!json_is_string(v) || regit_mode_parse(json_string_value(v), out) < 0)
+			error = build_fail(b, f->path, "bad mode");
+	}
+	json_decref(obj);
+	return error;
+}
+
+static int build_root(build_ctx *b, const regit_store_file *f)
+{
+	json_t *obj = NULL;
+	int next = 1;
+	int error = build_json(&obj, b, f);
+
+	if (error == 0) {
+		if (!json_int(obj, "next_id", &next, 1))
+			error = build_fail(b, f->path, "bad next_id");
+		else if (next > b->idx->next_id)
+			b->idx->next_id = next;
+	}
+	json_decref(obj);
+	return error;
+}
+
+static int build_meta(build_ctx *b, pending *p)
+{
+	json_t *obj = NULL, *v, *refs;
+	size_t i;
+	int n = 0;
+	int error = build_json(&obj, b, p->meta);
+
+	if (error < 0)
+		goto done;
+	if (!json_int(obj, "id", &p->id, 1)) {
+		error = build_fail(b, p->meta->path, "missing or bad id");
+		goto done;
+	}
+	if (json_object_get(obj, "version") &&
+			(!json_int(obj, "version", &n, 1) || n != p->version)) {
+		error = build_fail(b, p->meta->path, "version does not match the file name");
+		goto done;
+	}
+	v = json_object_get(obj, "subject");
+	if (v && (!json_is_string(v) || json_string_length(v) != p->subject->name_len ||
+			memcmp(json_string_value(v), p->subject->name, p->subject->name_len) != 0)) {
+		error = build_fail(b, p->meta->path, "subject does not match the directory");
+		goto done;
+	}
+	v = json_object_get(obj, "deleted");
+	if (v && !json_is_boolean(v)) {
+		error = build_fail(b, p->meta->path, "bad deleted flag");
+		goto done;
+	}
+	p->deleted = json_is_true(v);
+	v = json_object_get(obj, "ts");
+	p->ts = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+	refs = json_object_get(obj, "references");
+	if (refs && (!json_is_array(refs) || json_array_size(refs) > REG_MAX_REFS)) {
+		error = build_fail(b, p->meta->path, "bad references");
+		goto done;
+	}
+	if (refs && json_array_size(refs)) {
+		p->refs = regit_calloc(json_array_size(refs), sizeof(*p->refs));
+		if (!p->refs) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		for (i = 0; i < json_array_size(refs); i++) {
+			json_t *r = json_array_get(refs, i);
+			json_t *name = json_object_get(r, "name");
+			json_t *subj = json_object_get(r, "subject");
+			int ver = 0;
+
+			if (!json_is_string(name) || !json_is_string(subj) ||
+					!json_int(r, "version", &ver, 1)) {
+				error = build_fail(b, p->meta->path, "bad reference");
+				goto done;
+			}
+			p->refs[i].name = regit_strdup(json_string_value(name));
+			p->refs[i].subject = regit_strdup(json_string_value(subj));
+			p->refs[i].version = ver;
+			p->nrefs = i + 1;
+			if (!p->refs[i].name || !p->refs[i].subject) {
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+		}
+	}
+done:
+	json_decref(obj);
+	return error;
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const pending *x = *(pending *const *)a, *y = *(pending *const *)b;
+	int c = subject_cmp(x->subject->name, x->subject->name_len,
+		y->subject->name, y->subject->name_len);
+
+	if (c)
+		return c;
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+static pending *build_find(build_ctx *b, const char *subject, int version)
+{
+	size_t lo = 0, hi = b->np, len = strlen(subject);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		pending *p = b->sorted[mid];
+		int c = subject_cmp(p->subject->name, p->subject->name_len, subject, len);
+
+		if (c == 0)
+			c = p->version < version ? -1 : p->version > version;
+		if (c == 0)
+			return p;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int build_lookup(const char **text, size_t *len, const regit_reference **refs,
+	size_t *nrefs, const char *subject, int version, void *payload)
+{
+	build_ctx *b = payload;
+	pending *p = build_find(b, subject, version);
+
+	if (!p)
+		return REGIT_ENOTFOUND;
+	if (p->text) {
+		*text = p->text->s;
+		*len = p->text->len;
+	} else {
+		*text = p->raw;
+		*len = p->raw_len;
+	}
+	*refs = p->refs;
+	*nrefs = p->nrefs;
+	return 0;
+}
+
+/* The compact text of one pending version (parsing its .avsc). */
+static int build_text(build_ctx *b, pending *p)
+{
+	regit_schema_error serr;
+	reg_parsed *parsed = NULL;
+	reg_resolver r = { build_lookup, b };
+	regit_buf out;
+	int error;
+
+	if (p->text)
+		return 0;
+	regit_buf_init(&out, b->max_schema_size * 2 + 4096);
+	error = reg_parse(&parsed, p->raw, p->raw_len, p->refs, p->nrefs, &r,
+		b->max_schema_size * 4 + 65536, &serr);
+	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
+		error = build_fail(b, p->avsc->path, serr.message);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	error = reg_canonical(&out, parsed, 0);
+	if (error < 0)
+		goto done;
+	p->text = reg_text_new(out.ptr ? out.ptr : "", out.size);
+	if (!p->text)
+		error = REGIT_ENOMEM;
+done:
+	reg_parsed_free(parsed);
+	regit_buf_dispose(&out);
+	return error;
+}
+
+/* "v12.avsc" -> 12 and kind 'a'; "v12.json" -> 12 and 'j'. */
+static int parse_version_file(const char *name, int *version, char *kind)
+{
+	const char *p = name + 1;
+	long n = 0;
+
+	if (name[0] != 'v' || *p < '1' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9') {
+		n = n * 10 + (*p - '0');
+		if (n > REG_MAX_VERSION)
+			return 0;
+		p++;
+	}
+	if (strcmp(p, ".avsc") == 0)
+		*kind = 'a';
+	else if (strcmp(p, ".json") == 0)
+		*kind = 'j';
+	else
+		return 0;
+	*version = (int)n;
+	return 1;
+}
+
+static int build_pending_for(pending **out, build_ctx *b, reg_subject *s, int version,
+	size_t subject_start)
+{
+	size_t i;
+
+	for (i = b->np; i > subject_start; i--) {
+		if (b->p[i - 1].version == version) {
+			*out = &b->p[i - 1];
+			return 0;
+		}
+	}
+	if (b->np == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 256;
+		pending *grown = regit_reallocarray(b->p, ncap, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		b->p = grown;
+		b->cap = ncap;
+	}
+	*out = &b->p[b->np++];
+	memset(*out, 0, sizeof(**out));
+	(*out)->subject = s;
+	(*out)->version = version;
+	return 0;
+}
+
+static int build_files(build_ctx *b, const regit_store_listing *listing)
+{
+	regit_buf name = REGIT_BUF_INIT;
+	reg_subject *s = NULL;
+	const char *cur_enc = NULL;
+	size_t cur_len = 0, subject_start = 0, i;
+	int error = 0;
+
+	for (i = 0; i < listing->nfiles && error == 0; i++) {
+		const regit_store_file *f = &listing->files[i];
+		const char *path = f->path;
+		const char *enc, *slash, *file;
+		const char *why = NULL;
+		pending *p = NULL;
+		int version;
+		char kind;
+
+		if (strncmp(path, "subjects/", 9) != 0) {
+			if (strcmp(path, "regit.json") == 0) {
+				error = build_root(b, f);
+				b->idx->has_root = 1;
+			} else if (strcmp(path, "config.json") == 0) {
+				error = build_config(b, f, &b->idx->config);
+				b->idx->has_config = 1;
+			} else if (strcmp(path, "mode.json") == 0) {
+				error = build_mode(b, f, &b->idx->mode);
+				b->idx->has_mode = 1;
+			}
+			/* Anything else outside subjects/ (a README) is not ours. */
+			continue;
+		}
+		enc = path + 9;
+		slash = strchr(enc, '/');
+		if (!slash || strchr(slash + 1, '/')) {
+			error = build_fail(b, path, "expected subjects/<subject>/<file>");
+			break;
+		}
+		file = slash + 1;
+		if (!cur_enc || cur_len != (size_t)(slash - enc) || memcmp(cur_enc, enc, cur_len) != 0) {
+			cur_enc = enc;
+			cur_len = (size_t)(slash - enc);
+			regit_buf_clear(&name);
+			error = regit_layout_subject_decode(&name, enc, cur_len);
+			if (error == REGIT_EINVALID) {
+				error = build_fail(b, path, "directory name is not an encoded subject");
+				break;
+			}
+			if (error < 0)
+				break;
+			if (!regit_layout_subject_valid(name.ptr, name.size, &why)) {
+				error = build_fail(b, path, why);
+				break;
+			}
+			error = reg_index_subject_add(&s, b->idx, name.ptr, name.size);
+			if (error < 0)
+				break;
+			subject_start = b->np;
+		}
+		if (strcmp(file, "config.json") == 0) {
+			error = build_config(b, f, &s->config);
+			s->has_config = 1;
+		} else if (strcmp(file, "mode.json") == 0) {
+			error = build_mode(b, f, &s->mode);
+			s->has_mode = 1;
+		} else if (parse_version_file(file, &version, &kind)) {
+			error = build_pending_for(&p, b, s, version, subject_start);
+			if (error == 0) {
+				if (kind == 'a')
+					p->avsc = f;
+				else
+					p->meta = f;
+			}
+		} else {
+			error = build_fail(b, path, "unexpected file in a subject directory");
+		}
+	}
+	regit_buf_dispose(&name);
+	return error;
+}
+
+static void pending_dispose(pending *p)
+{
+	reg_refs_free(p->refs, p->nrefs);
+	reg_text_unref(p->text);
+	regit_free(p->raw);
+}
+
+int reg_index_build(reg_index **out, regit_store *store,
+	const regit_store_listing *listing, const reg_index *prev,
+	size_t max_schema_size, regit_registry_error *err)
+{
+	build_ctx b;
+	regit_buf raw;
+	size_t i, j;
+	int error = 0;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.store = store;
+	b.prev = prev;
+	b.err = err;
+	b.max_schema_size = max_schema_size;
+	b.idx = reg_index_new();
+	if (!b.idx)
+		return REGIT_ENOMEM;
+	memcpy(b.idx->head, listing->head, sizeof(b.idx->head));
+
+	error = build_files(&b, listing);
+	if (error < 0)
+		goto done;
+
+	/* Metadata, and schema text reused or read. */
+	for (i = 0; i < b.np; i++) {
+		pending *p = &b.p[i];
+		const reg_version *old = NULL;
+
+		if (!p->avsc || !p->meta) {
+			error = build_fail(&b, (p->avsc ? p->avsc : p->meta)->path,
+				"a version needs both its .avsc and its .json file");
+			goto done;
+		}
+		if (prev) {
+			old = reg_subject_version(reg_index_subject(prev, p->subject->name,
+				p->subject->name_len), p->version);
+			if (old && (!old->has_oids ||
+					memcmp(&old->avsc_oid, &p->avsc->oid, sizeof(old->avsc_oid)) != 0 ||
+					memcmp(&old->meta_oid, &p->meta->oid, sizeof(old->meta_oid)) != 0))
+				old = NULL;
+		}
+		if (old) {
+			p->id = old->pub.id;
+			p->deleted = old->pub.deleted;
+			p->ts = old->pub.ts;
+			error = reg_refs_copy(&p->refs, old->refs, old->nrefs);
+			if (error < 0)
+				goto done;
+			p->nrefs = old->nrefs;
+			p->text = reg_text_ref(old->text);
+			continue;
+		}
+		error = build_meta(&b, p);
+		if (error < 0)
+			goto done;
+		error = build_read(&raw, &b, p->avsc, max_schema_size * 4 + 65536);
+		if (error < 0) {
+			regit_buf_dispose(&raw);
+			goto done;
+		}
+		p->raw_len = raw.size;
+		p->raw = regit_buf_detach(&raw);
+		if (!p->raw) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+	}
+
+	/* Parse what changed; references resolve against the new tree. */
+	b.sorted = regit_calloc(b.np ? b.np : 1, sizeof(*b.sorted));
+	if (!b.sorted) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < b.np; i++)
+		b.sorted[i] = &b.p[i];
+	qsort(b.sorted, b.np, sizeof(*b.sorted), pending_cmp);
+	for (i = 0; i < b.np; i++) {
+		error = build_text(&b, &b.p[i]);
+		if (error < 0)
+			goto done;
+	}
+
+	/* Join the index; ids must agree across subjects. */
+	for (i = 0; i < b.np; i++) {
+		pending *p = &b.p[i];
+		reg_version *v = NULL;
+
+		error = reg_index_add_version(&v, b.idx, p->subject, p->version, p->id, p->text,
+			p->refs, p->nrefs, p->deleted, p->ts);
+		if (error == REGIT_EINVALID) {
+			error = build_fail(&b, p->meta->path, regit_error_message());
+			goto done;
+		}
+		if (error < 0)
+			goto done;
+		v->avsc_oid = p->avsc->oid;
+		v->meta_oid = p->meta->oid;
+		v->has_oids = 1;
+	}
+	/* Every reference must point at a version of this tree. */
+	for (i = 0; i < b.np; i++) {
+		pending *p = &b.p[i];
+
+		for (j = 0; j < p->nrefs; j++) {
+			if (!build_find(&b, p->refs[j].subject, p->refs[j].version)) {
+				error = build_fail(&b, p->meta->path, "reference to a missing version");
+				goto done;
+			}
+		}
+	}
+	*out = b.idx;
+	b.idx = NULL;
+done:
+	for (i = 0; i < b.np; i++)
+		pending_dispose(&b.p[i]);
+	regit_free(b.p);
+	regit_free(b.sorted);
+	reg_index_free(b.idx);
+	return error;
+}

@@ -1,0 +1,2419 @@
+/*
+ * registry.c - the schema registry core: Confluent Schema Registry
+ * semantics (docs: confluent-api §4) over the git store.
+ *
+ * Concurrency. Readers take the read side of a writer-preferring rwlock
+ * (read_begin/read_end, or implicitly per call) and see one consistent
+ * index. Writers are serialised by a mutex: a write plans its change set
+ * against the current index without blocking readers, commits it to the
+ * store (the slow, durable part, still without blocking readers), and only
+ * then takes the write lock briefly to apply the same change to the index.
+ * Ids and version numbers are chosen while planning, i.e. inside the
+ * commit that records them. If the commit loses the compare-and-swap
+ * (another process, another registry instance, a push), the registry
+ * reloads from the new head and plans again from scratch - including the
+ * compatibility check against what is now the latest version.
+ */
+#include "registry/registry.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "registry/layout.h"
+#include "registry/registry_internal.h"
+#include "registry/store.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* Lost compare-and-swap races tolerated per write before giving up. */
+#define REG_MAX_ATTEMPTS 32
+
+struct regit_registry {
+	regit_registry_options opts;
+	char *store_path;
+	regit_store *store;
+	pthread_rwlock_t rw;
+	pthread_mutex_t wlock;
+	reg_index *idx;                 /* published; swapped under rw write */
+	atomic_uint_fast64_t generation;
+	atomic_uint_fast64_t commits;
+	atomic_uint_fast64_t rejections;
+	int store_ok;                   /* guarded by rw */
+	char store_message[256];
+	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
+	int stale;                      /* index missed a committed write */
+};
+
+/* The registry this thread holds a read section on (sections don't nest). */
+static _Thread_local const regit_registry *reg_reader;
+
+static const char STORE_README[] =
+	"# regit schema registry store\n"
+	"\n"
+	"Written by `regit serve`; every change is one commit.\n"
+	"\n"
+	"- `subjects/<subject>/v<N>.avsc` - version N of a subject, pretty-printed\n"
+	"- `subjects/<subject>/v<N>.json` - its id, soft-delete flag, timestamp, references\n"
+	"- `subjects/<subject>/config.json`, `mode.json` - subject config and mode\n"
+	"- `config.json`, `mode.json` - global config and mode\n"
+	"- `regit.json` - the next schema id\n"
+	"\n"
+	"Subject names are percent-encoded: bytes outside `[A-Za-z0-9_.-]` (and a\n"
+	"leading `.`) become `%XX`.\n";
+
+/* ---- errors --------------------------------------------------------------- */
+
+static int sr_code_rc(int code)
+{
+	switch (code) {
+	case REGIT_SR_INCOMPATIBLE: return REGIT_EINCOMPATIBLE;
+	case REGIT_SR_OPERATION_NOT_PERMITTED: return REGIT_EPERM;
+	case REGIT_SR_SCHEMA_TOO_LARGE: return REGIT_ELIMIT;
+	case REGIT_SR_STORE_ERROR: return REGIT_EIO;
+	default:
+		if (code >= 40400 && code < 40500)
+			return REGIT_ENOTFOUND;
+		if (code >= 42200 && code < 42300)
+			return REGIT_EINVALID;
+		return REGIT_ERROR;
+	}
+}
+
+static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	err->code = code;
+	regit_error_set(REGIT_ERROR_STORE, "%s", err->message);
+	return sr_code_rc(code);
+}
+
+/* A failure that is not the client's: out of memory, git I/O. */
+static int sr_internal(regit_registry_error *err, int rc)
+{
+	err->code = REGIT_SR_STORE_ERROR;
+	snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
+	return rc < 0 ? rc : REGIT_ERROR;
+}
+
+static void err_init(regit_registry_error *err)
+{
+	err->code = 0;
+	err->message[0] = '\0';
+}
+
+/* ---- modes, names ----------------------------------------------------------- */
+
+static const char *const mode_names[] = {
+	"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"
+};
+
+const char *regit_mode_name(regit_mode mode)
+{
+	if ((unsigned)mode < sizeof(mode_names) / sizeof(*mode_names))
+		return mode_names[mode];
+	return "READWRITE";
+}
+
+int regit_mode_parse(const char *name, regit_mode *out)
+{
+	size_t i, len;
+
+	if (!name)
+		return REGIT_EINVALID;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	len = strlen(name);
+	while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		len--;
+	for (i = 0; i < sizeof(mode_names) / sizeof(*mode_names); i++) {
+		if (strlen(mode_names[i]) == len && strncasecmp(name, mode_names[i], len) == 0) {
+			*out = (regit_mode)i;
+			return 0;
+		}
+	}
+	regit_error_set(REGIT_ERROR_STORE, "invalid mode '%.64s'", name);
+	return REGIT_EINVALID;
+}
+
+/* ---- locking ---------------------------------------------------------------- */
+
+void regit_registry_read_begin(regit_registry *reg)
+{
+	pthread_rwlock_rdlock(&reg->rw);
+	reg_reader = reg;
+}
+
+void regit_registry_read_end(regit_registry *reg)
+{
+	reg_reader = NULL;
+	pthread_rwlock_unlock(&reg->rw);
+}
+
+/* Take the read lock unless this thread already holds a section. */
+static int read_enter(regit_registry *reg)
+{
+	if (reg_reader == reg)
+		return 0;
+	pthread_rwlock_rdlock(&reg->rw);
+	return 1;
+}
+
+static void read_leave(regit_registry *reg, int taken)
+{
+	if (taken)
+		pthread_rwlock_unlock(&reg->rw);
+}
+
+static int write_enter(regit_registry *reg, regit_registry_error *err)
+{
+	if (reg_reader == reg)
+		return sr_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+	pthread_mutex_lock(&reg->wlock);
+	return 0;
+}
+
+static void write_leave(regit_registry *reg)
+{
+	pthread_mutex_unlock(&reg->wlock);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- effective settings ------------------------------------------------------ */
+
+static const reg_subject *find_subject(const reg_index *idx, const char *subject)
+{
+	return subject ? reg_index_subject(idx, subject, strlen(subject)) : NULL;
+}
+
+static regit_mode effective_mode(const reg_index *idx, const reg_subject *s)
+{
+	if (s && s->has_mode)
+		return s->mode;
+	return idx->has_mode ? idx->mode : REGIT_MODE_READWRITE;
+}
+
+static int mode_readonly(regit_mode m)
+{
+	return m == REGIT_MODE_READONLY || m == REGIT_MODE_READONLY_OVERRIDE;
+}
+
+typedef struct effective {
+	regit_compat_level level;
+	int strict;
+	int normalize;
+} effective;
+
+static void effective_config(effective *out, const regit_registry *reg,
+	const reg_index *idx, const reg_subject *s)
+{
+	out->level = reg->opts.default_level;
+	out->strict = reg->opts.default_strict ? 1 : 0;
+	out->normalize = 0;
+	if (idx->has_config) {
+		if (idx->config.has_level)
+			out->level = idx->config.level;
+		if (idx->config.has_strict)
+			out->strict = idx->config.strict;
+		if (idx->config.has_normalize)
+			out->normalize = idx->config.normalize;
+	}
+	if (s && s->has_config) {
+		if (s->config.has_level)
+			out->level = s->config.level;
+		if (s->config.has_strict)
+			out->strict = s->config.strict;
+		if (s->config.has_normalize)
+			out->normalize = s->config.normalize;
+	}
+}
+
+static regit_compat_level non_transitive(regit_compat_level level)
+{
+	switch (level) {
+	case REGIT_LEVEL_BACKWARD_TRANSITIVE: return REGIT_LEVEL_BACKWARD;
+	case REGIT_LEVEL_FORWARD_TRANSITIVE: return REGIT_LEVEL_FORWARD;
+	case REGIT_LEVEL_FULL_TRANSITIVE: return REGIT_LEVEL_FULL;
+	default: return level;
+	}
+}
+
+static int level_transitive(regit_compat_level level)
+{
+	return non_transitive(level) != level;
+}
+
+/* ---- open / free / reload ---------------------------------------------------- */
+
+static int load_index(reg_index **out, regit_registry *reg, const reg_index *prev,
+	regit_registry_error *err)
+{
+	regit_store_listing *listing = NULL;
+	int error;
+
+	*out = NULL;
+	error = regit_store_list(&listing, reg->store, NULL);
+	if (error < 0)
+		return sr_internal(err, error);
+	error = reg_index_build(out, reg->store, listing, prev, reg->opts.max_schema_size, err);
+	if (error < 0 && err->code == 0)
+		sr_internal(err, error);
+	if (error == REGIT_EINVALID)
+		memcpy(reg->bad_head, listing->head, sizeof(reg->bad_head));
+	regit_store_listing_free(listing);
+	return error;
+}
+
+/* Publish a new index (caller holds wlock). */
+static void publish(regit_registry *reg, reg_index *idx)
+{
+	reg_index *old;
+
+	pthread_rwlock_wrlock(&reg->rw);
+	old = reg->idx;
+	reg->idx = idx;
+	reg->store_ok = 1;
+	reg->store_message[0] = '\0';
+	reg->bad_head[0] = '\0';
+	reg->stale = 0;
+	atomic_fetch_add(&reg->generation, 1);
+	pthread_rwlock_unlock(&reg->rw);
+	reg_index_free(old);
+}
+
+static void report_bad_store(regit_registry *reg, const regit_registry_error *err)
+{
+	pthread_rwlock_wrlock(&reg->rw);
+	reg->store_ok = 0;
+	snprintf(reg->store_message, sizeof(reg->store_message), "%.250s", err->message);
+	atomic_fetch_add(&reg->generation, 1);
+	pthread_rwlock_unlock(&reg->rw);
+	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
+}
+
+/* Reload from the store's head if it moved (caller holds wlock). */
+static int reload_locked(regit_registry *reg, int force, regit_registry_error *err)
+{
+	char head[REGIT_STORE_OID_HEX];
+	reg_index *idx = NULL;
+	int error;
+
+	error = regit_store_head(reg->store, head);
+	if (error < 0)
+		return sr_internal(err, error);
+	if (!force && !reg->stale && strcmp(head, reg->idx->head) == 0)
+		return 0;
+	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
+		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
+	error = load_index(&idx, reg, reg->idx, err);
+	if (error < 0) {
+		if (error == REGIT_EINVALID) {
+			report_bad_store(reg, err);
+			error = REGIT_EIO;
+		}
+		return error;
+	}
+	publish(reg, idx);
+	return 0;
+}
+
+int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
+	regit_registry_error *err)
+{
+	regit_registry_options defaults = REGIT_REGISTRY_OPTIONS_INIT;
+	regit_registry_error dummy;
+	regit_registry *reg = NULL;
+	pthread_rwlockattr_t attr;
+	int locks = 0;
+	int error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = NULL;
+	reg = regit_calloc(1, sizeof(*reg));
+	if (!reg)
+		return sr_internal(err, REGIT_ENOMEM);
+	reg->opts = opts ? *opts : defaults;
+	if (!reg->opts.store_path)
+		reg->opts.store_path = defaults.store_path;
+	if (!reg->opts.max_schema_size)
+		reg->opts.max_schema_size = defaults.max_schema_size;
+	reg->store_path = regit_strdup(reg->opts.store_path);
+	if (!reg->store_path) {
+		error = sr_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	reg->opts.store_path = reg->store_path;
+
+	pthread_rwlockattr_init(&attr);
+	/* Writers must not starve behind a steady stream of readers. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&reg->rw, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&reg->wlock, NULL);
+	locks = 1;
+
+	error = regit_store_open(&reg->store, reg->store_path, NULL);
+	if (error < 0) {
+		error = sr_internal(err, error);
+		goto done;
+	}
+	error = load_index(&reg->idx, reg, NULL, err);
+	if (error < 0)
+		goto done;
+	reg->store_ok = 1;
+	*out = reg;
+	reg = NULL;
+done:
+	if (reg) {
+		regit_store_free(reg->store);
+		if (locks) {
+			pthread_rwlock_destroy(&reg->rw);
+			pthread_mutex_destroy(&reg->wlock);
+		}
+		regit_free(reg->store_path);
+		regit_free(reg);
+	}
+	return error;
+}
+
+void regit_registry_free(regit_registry *reg)
+{
+	if (!reg)
+		return;
+	reg_index_free(reg->idx);
+	regit_store_free(reg->store);
+	pthread_rwlock_destroy(&reg->rw);
+	pthread_mutex_destroy(&reg->wlock);
+	regit_free(reg->store_path);
+	regit_free(reg);
+}
+
+int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	error = write_enter(reg, err);
+	if (error < 0)
+		return error;
+	error = reload_locked(reg, 0, err);
+	write_leave(reg);
+	return error;
+}
+
+uint64_t regit_registry_generation(regit_registry *reg)
+{
+	return atomic_load(&reg->generation);
+}
+
+void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
+{
+	const reg_index *idx;
+	size_t i;
+	int taken = read_enter(reg);
+
+	memset(out, 0, sizeof(*out));
+	idx = reg->idx;
+	for (i = 0; i < idx->nsubjects; i++)
+		if (idx->subjects[i]->nversions)
+			out->subjects++;
+	out->schemas = idx->ids.n;
+	out->versions = idx->nversions;
+	out->commits = atomic_load(&reg->commits);
+	out->compat_rejections = atomic_load(&reg->rejections);
+	out->store_ok = reg->store_ok;
+	memcpy(out->head, idx->head, sizeof(out->head));
+	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
+	read_leave(reg, taken);
+}
+
+/* ---- the write loop -------------------------------------------------------- */
+
+/* A planned write: the files to change and how to update the index after. */
+typedef struct plan {
+	regit_store_change changes[16];
+	size_t nchanges;
+	regit_buf bufs[8];              /* contents the changes point into */
+	size_t nbufs;
+	char paths[16][REGIT_LAYOUT_MAX_COMPONENT + 32];
+	char message[512];
+	int noop;                       /* nothing to commit (idempotent) */
+	/* Dynamic change list for subject-wide operations. */
+	regit_store_change *many;
+	size_t nmany;
+	char **many_paths;
+	size_t nmany_paths;
+} plan;
+
+static void plan_dispose(plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nbufs; i++)
+		regit_buf_dispose(&p->bufs[i]);
+	for (i = 0; i < p->nmany_paths; i++)
+		regit_free(p->many_paths[i]);
+	regit_free(p->many_paths);
+	regit_free(p->many);
+	memset(p, 0, sizeof(*p));
+}
+
+static regit_buf *plan_buf(plan *p)
+{
+	regit_buf *b = &p->bufs[p->nbufs++];
+
+	regit_buf_init(b, REGIT_BUF_DEFAULT_MAX);
+	return b;
+}
+
+/* "subjects/<enc>/<file>" into out. */
+static int subject_path(char *out, size_t outlen, const char *subject, const char *file)
+{
+	regit_buf enc = REGIT_BUF_INIT;
+	int error = regit_layout_subject_encode(&enc, subject, strlen(subject));
+
+	if (error == 0 && (size_t)snprintf(out, outlen, "subjects/%s/%s", enc.ptr, file) >= outlen)
+		error = REGIT_ELIMIT;
+	regit_buf_dispose(&enc);
+	return error;
+}
+
+static int plan_put(plan *p, const char *path, const regit_buf *content)
+{
+	regit_store_change *c;
+
+	if (p->nchanges >= sizeof(p->changes) / sizeof(*p->changes))
+		return REGIT_ELIMIT;
+	c = &p->changes[p->nchanges];
+	snprintf(p->paths[p->nchanges], sizeof(p->paths[0]), "%s", path);
+	c->path = p->paths[p->nchanges];
+	c->data = content ? content->ptr : NULL;
+	c->len = content ? content->size : 0;
+	c->remove = content ? 0 : 1;
+	p->nchanges++;
+	return 0;
+}
+
+static int plan_put_subject(plan *p, const char *subject, const char *file,
+	const regit_buf *content)
+{
+	char path[REGIT_LAYOUT_MAX_COMPONENT + 32];
+	int error = subject_path(path, sizeof(path), subject, file);
+
+	if (error == 0)
+		error = plan_put(p, path, content);
+	return error;
+}
+
+/* Commit the planned change set on top of idx->head. */
+static int plan_commit(regit_registry *reg, plan *p, const char *author,
+	char head[REGIT_STORE_OID_HEX])
+{
+	regit_store_change *all = p->changes;
+	size_t n = p->nchanges;
+	int error;
+
+	if (p->nmany) {
+		all = regit_calloc(p->nmany + p->nchanges, sizeof(*all));
+		if (!all)
+			return REGIT_ENOMEM;
+		memcpy(all, p->many, p->nmany * sizeof(*all));
+		memcpy(all + p->nmany, p->changes, p->nchanges * sizeof(*all));
+		n = p->nmany + p->nchanges;
+	}
+	error = regit_store_commit(head, reg->store, reg->idx->head, all, n, p->message, author);
+	if (all != p->changes)
+		regit_free(all);
+	if (error == 0)
+		atomic_fetch_add(&reg->commits, 1);
+	return error;
+}
+
+/* After a lost race: wait a little (the winner may still hold the ref
+ * lock), then reload from whatever the head is now. */
+static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
+{
+	struct timespec ts = { 0, (long)(1 + (rand() % (2 + attempt * 2))) * 1000000L };
+
+	if (attempt > 0)
+		nanosleep(&ts, NULL);
+	return reload_locked(reg, 0, err);
+}
+
+/* Root files every write keeps current: the README and regit.json. */
+static int plan_root(plan *p, const reg_index *idx, int next_id)
+{
+	regit_buf *b;
+	int error = 0;
+
+	if (!idx->has_root) {
+		b = plan_buf(p);
+		error = regit_buf_puts(b, STORE_README);
+		if (error == 0)
+			error = plan_put(p, "README.md", b);
+	}
+	if (error == 0 && (!idx->has_root || next_id != idx->next_id)) {
+		b = plan_buf(p);
+		error = reg_meta_root_write(b, next_id);
+		if (error == 0)
+			error = plan_put(p, "regit.json", b);
+	}
+	return error;
+}
+
+/* ---- schema parsing helpers ------------------------------------------------ */
+
+/* Text and references a register/lookup request resolves to. */
+typedef struct req_schema {
+	reg_parsed *parsed;
+	regit_buf text;                 /* stored compact text */
+	regit_buf pretty;               /* the .avsc file */
+	regit_reference *refs;          /* owned (sorted when normalized) */
+	size_t nrefs;
+	regit_buf key;                  /* identity */
+	uint64_t hash;
+} req_schema;
+
+static void req_schema_dispose(req_schema *r)
+{
+	reg_parsed_free(r->parsed);
+	regit_buf_dispose(&r->text);
+	regit_buf_dispose(&r->pretty);
+	regit_buf_dispose(&r->key);
+	reg_refs_free(r->refs, r->nrefs);
+	memset(r, 0, sizeof(*r));
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const regit_reference *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c == 0)
+		c = strcmp(x->subject, y->subject);
+	if (c == 0)
+		c = x->version < y->version ? -1 : x->version > y->version;
+	return c;
+}
+
+/*
+ * Parse a request's schema with its references and compute the compact
+ * text that identifies it. With `stored`, also the pretty form for the
+ * .avsc file, and the compact text is taken from re-reading that file, so
+ * that what a later reload computes is exactly what is stored now.
+ */
+static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index *idx,
+	const regit_register_request *req, int normalize, int stored,
+	regit_registry_error *err)
+{
+	regit_schema_error serr;
+	reg_resolver r;
+	reg_parsed *again = NULL;
+	size_t i, max = reg->opts.max_schema_size;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	regit_buf_init(&out->text, max * 2 + 4096);
+	regit_buf_init(&out->pretty, max * 4 + 65536);
+	regit_buf_init(&out->key, REGIT_BUF_DEFAULT_MAX);
+	if (req->schema_type && strcasecmp(req->schema_type, "AVRO") != 0)
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema type %.64s: only AVRO is supported",
+			req->schema_type);
+	if (!req->schema)
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+	if (req->schema_len > max)
+		return sr_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, limit %zu",
+			req->schema_len, max);
+	if (req->nrefs > REG_MAX_REFS)
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Too many references (limit %d)", REG_MAX_REFS);
+	for (i = 0; i < req->nrefs; i++) {
+		if (!req->refs[i].name || !req->refs[i].subject || !*req->refs[i].subject ||
+				(req->refs[i].version < 1 && req->refs[i].version != REGIT_VERSION_LATEST))
+			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid reference %zu", i);
+	}
+	error = reg_refs_copy(&out->refs, req->refs, req->nrefs);
+	if (error < 0)
+		return sr_internal(err, error);
+	out->nrefs = req->nrefs;
+	/* "latest" (-1) in a reference means the newest version at this time. */
+	for (i = 0; i < out->nrefs; i++) {
+		if (out->refs[i].version == REGIT_VERSION_LATEST) {
+			const reg_version *v = reg_subject_latest(find_subject(idx, out->refs[i].subject), 0);
+
+			if (!v)
+				return sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+					"Invalid schema: reference to subject '%.200s' version latest not found",
+					out->refs[i].subject);
+			out->refs[i].version = v->pub.version;
+		}
+	}
+	if (normalize && out->nrefs > 1)
+		qsort(out->refs, out->nrefs, sizeof(*out->refs), ref_cmp);
+
+	reg_index_resolver(&r, idx);
+	error = reg_parse(&out->parsed, req->schema, req->schema_len, out->refs, out->nrefs, &r,
+		max, &serr);
+	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
+		if (serr.path[0])
+			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s (at %s)",
+				serr.message, serr.path);
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+	}
+	if (error < 0)
+		return sr_internal(err, error);
+	error = reg_canonical(&out->text, out->parsed, normalize);
+	if (error < 0)
+		goto internal;
+	if (stored) {
+		/* The .avsc is printed from the canonical text's own parse. */
+		error = reg_parse(&again, out->text.ptr, out->text.size, out->refs, out->nrefs, &r,
+			max * 2 + 4096, &serr);
+		if (error == 0)
+			error = regit_schema_print(again->schema, REGIT_PRINT_PRETTY, &out->pretty);
+		reg_parsed_free(again);
+		again = NULL;
+		if (error == 0)
+			error = reg_parse(&again, out->pretty.ptr, out->pretty.size, out->refs, out->nrefs,
+				&r, max * 4 + 65536, &serr);
+		if (error == 0) {
+			regit_buf_clear(&out->text);
+			error = reg_canonical(&out->text, again, 0);
+		}
+		reg_parsed_free(again);
+		if (error < 0)
+			goto internal;
+	}
+	error = reg_identity_key(&out->key, out->text.ptr, out->text.size, out->refs, out->nrefs);
+	if (error < 0)
+		goto internal;
+	out->hash = reg_hash(out->key.ptr, out->key.size);
+	return 0;
+internal:
+	if (error == REGIT_EINVALID)
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+	if (error == REGIT_ELIMIT)
+		return sr_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
+	return sr_internal(err, error);
+}
+
+static int version_key_eq(const reg_version *v, const req_schema *r)
+{
+	return v->schema->key_len == r->key.size &&
+		memcmp(v->schema->key, r->key.ptr, r->key.size) == 0;
+}
+
+/* ---- compatibility ---------------------------------------------------------- */
+
+typedef struct compat_run {
+	regit_compat_result result;
+	const reg_version **olds;       /* newest first */
+	size_t nold;
+	reg_parsed **parsed;
+	regit_compat_level level;
+	int strict;
+} compat_run;
+
+static void compat_run_dispose(compat_run *c)
+{
+	size_t i;
+
+	regit_compat_result_dispose(&c->result);
+	for (i = 0; i < c->nold; i++)
+		reg_parsed_free(c->parsed ? c->parsed[i] : NULL);
+	regit_free(c->parsed);
+	regit_free(c->olds);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Check `next` against the given versions (newest first). The checker
+ * itself applies the level: transitive levels use all, others the first.
+ */
+static int compat_check(compat_run *c, const reg_index *idx, const regit_registry *reg,
+	const regit_schema *next, regit_registry_error *err)
+{
+	const regit_schema **olds = NULL;
+	reg_resolver r;
+	regit_schema_error serr;
+	size_t i, n = c->nold;
+	int error = 0;
+
+	c->result.compatible = 1;
+	if (c->level == REGIT_LEVEL_NONE || n == 0)
+		return 0;
+	if (!level_transitive(c->level))
+		n = 1;
+	c->parsed = regit_calloc(c->nold, sizeof(*c->parsed));
+	olds = regit_calloc(n, sizeof(*olds));
+	if (!c->parsed || !olds) {
+		error = sr_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	reg_index_resolver(&r, idx);
+	for (i = 0; i < n; i++) {
+		const reg_version *v = c->olds[i];
+
+		error = reg_parse(&c->parsed[i], v->text->s, v->text->len, v->refs, v->nrefs, &r,
+			reg->opts.max_schema_size * 2 + 4096, &serr);
+		if (error < 0) {
+			error = sr_fail(err, REGIT_SR_STORE_ERROR,
+				"Stored schema of subject '%.200s' version %d does not parse: %s",
+				v->subject->name, v->pub.version, serr.message);
+			goto done;
+		}
+		olds[i] = c->parsed[i]->schema;
+	}
+	error = regit_compat_check(next, olds, n, c->level,
+		c->strict ? REGIT_RULES_STRICT : REGIT_RULES_AVRO, &c->result);
+	if (error < 0)
+		error = sr_internal(err, error);
+done:
+	regit_free(olds);
+	return error;
+}
+
+/* One finding as the one-line text both 40901 and verbose messages use. */
+static int finding_text(regit_buf *out, const compat_run *c, const regit_finding *f)
+{
+	int version = f->old_index < c->nold ? c->olds[f->old_index]->pub.version : 0;
+
+	return regit_buf_printf(out,
+		"{errorType:'%s', description:'%s', path:'%s', oldSchemaVersion:%d}",
+		f->rule, f->message ? f->message : "", f->path ? f->path : "", version);
+}
+
+static int compat_summary(regit_buf *out, const compat_run *c)
+{
+	return regit_buf_printf(out, "{compatibility:'%s', rules:'%s'}",
+		regit_compat_level_name(c->level), c->strict ? "strict" : "avro");
+}
+
+static int compat_reject(regit_registry_error *err, const compat_run *c, const char *subject)
+{
+	regit_buf msg;
+	size_t i;
+	int error;
+
+	regit_buf_init(&msg, 64 * 1024);
+	error = regit_buf_printf(&msg, "Schema being registered is incompatible with an earlier "
+		"schema for subject \"%.200s\", details: [", subject);
+	for (i = 0; i < c->result.nfindings && error == 0; i++) {
+		error = finding_text(&msg, c, &c->result.findings[i]);
+		if (error == 0)
+			error = regit_buf_puts(&msg, ", ");
+	}
+	if (error == 0)
+		error = compat_summary(&msg, c);
+	if (error == 0)
+		error = regit_buf_puts(&msg, "]");
+	/* Long lists are cut to the message size, visibly. */
+	if (msg.size >= sizeof(err->message)) {
+		memcpy(msg.ptr + sizeof(err->message) - 5, "...]", 5);
+	}
+	error = sr_fail(err, REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
+	regit_buf_dispose(&msg);
+	return error;
+}
+
+/* Live versions of s, newest first. */
+static int live_versions_desc(compat_run *c, const reg_subject *s)
+{
+	size_t i;
+
+	c->nold = 0;
+	if (!s || !s->nlive)
+		return 0;
+	c->olds = regit_calloc(s->nlive, sizeof(*c->olds));
+	if (!c->olds)
+		return REGIT_ENOMEM;
+	for (i = s->nversions; i > 0; i--)
+		if (!s->versions[i - 1]->pub.deleted)
+			c->olds[c->nold++] = s->versions[i - 1];
+	return 0;
+}
+
+/* ---- register ------------------------------------------------------------------ */
+
+static int check_subject(const char *subject, regit_registry_error *err)
+{
+	const char *why = NULL;
+
+	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
+		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+			why ? why : "missing");
+	return 0;
+}
+
+/* Is subject/version referenced by a version (live only unless any)? */
+static const reg_version *referrer(const reg_index *idx, const char *subject, int version,
+	int any)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < idx->nsubjects; i++) {
+		const reg_subject *s = idx->subjects[i];
+
+		for (j = 0; j < s->nversions; j++) {
+			const reg_version *v = s->versions[j];
+
+			if (!any && v->pub.deleted)
+				continue;
+			for (k = 0; k < v->nrefs; k++)
+				if (v->refs[k].version == version && strcmp(v->refs[k].subject, subject) == 0)
+					return v;
+		}
+	}
+	return NULL;
+}
+
+typedef struct register_plan {
+	int id, version, new_id, next_id;
+	int existed;
+	int64_t ts;
+	reg_version *tombstones[64];
+	size_t ntomb;
+	regit_store_oid avsc_oid, meta_oid;
+} register_plan;
+
+static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_schema *rs,
+	regit_registry *reg, const reg_index *idx, const regit_register_request *req,
+	regit_registry_error *err)
+{
+	const reg_subject *s = find_subject(idx, req->subject);
+	const reg_schema *same;
+	effective eff;
+	regit_mode mode;
+	size_t i;
+	int error;
+	regit_buf *avsc, *meta;
+
+	memset(rp, 0, sizeof(*rp));
+	error = check_subject(req->subject, err);
+	if (error < 0)
+		return error;
+	mode = effective_mode(idx, s);
+	if (mode_readonly(mode))
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is in read-only mode", req->subject);
+	if (req->id > 0 && mode != REGIT_MODE_IMPORT)
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is not in import mode", req->subject);
+	if (req->id <= 0 && mode != REGIT_MODE_READWRITE)
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is not in read-write mode", req->subject);
+	if (req->id < 0 || req->version < 0)
+		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
+
+	effective_config(&eff, reg, idx, s);
+	error = req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
+	if (error < 0)
+		return error;
+
+	/* Already a live version of this subject: idempotent. */
+	for (i = 0; s && i < s->nversions; i++) {
+		const reg_version *v = s->versions[i];
+
+		if (v->pub.deleted || !version_key_eq(v, rs))
+			continue;
+		if (mode == REGIT_MODE_IMPORT && req->version && req->version != v->pub.version)
+			continue;
+		if (req->id > 0 && req->id != v->pub.id)
+			continue;
+		rp->existed = 1;
+		rp->id = v->pub.id;
+		rp->version = v->pub.version;
+		p->noop = 1;
+		return 0;
+	}
+
+	/* The id: imported, reused (same schema anywhere), or new. */
+	same = reg_index_identity(idx, rs->key.ptr, rs->key.size, rs->hash);
+	rp->next_id = idx->next_id;
+	if (req->id > 0) {
+		const reg_schema *taken = reg_index_schema(idx, req->id);
+
+		if (taken && (taken->key_len != rs->key.size ||
+				memcmp(taken->key, rs->key.ptr, rs->key.size) != 0))
+			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+				"Overwrite new schema with id %d is not permitted", req->id);
+		rp->id = req->id;
+		if (req->id >= rp->next_id) {
+			if (req->id == 0x7fffffff)
+				return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Id out of range");
+			rp->next_id = req->id + 1;
+		}
+	} else if (same) {
+		rp->id = same->pub.id;
+	} else {
+		if (idx->next_id >= 0x7fffffff)
+			return sr_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
+		rp->id = idx->next_id;
+		rp->next_id = idx->next_id + 1;
+		rp->new_id = 1;
+	}
+
+	/* Compatibility with the live versions, unless forced or importing. */
+	if (!req->force && mode != REGIT_MODE_IMPORT) {
+		c->level = eff.level;
+		c->strict = eff.strict;
+		error = live_versions_desc(c, s);
+		if (error < 0)
+			return sr_internal(err, error);
+		error = compat_check(c, idx, reg, rs->parsed->schema, err);
+		if (error < 0)
+			return error;
+		if (!c->result.compatible) {
+			atomic_fetch_add(&reg->rejections, 1);
+			return compat_reject(err, c, req->subject);
+		}
+	}
+
+	/* The version number. */
+	if (mode == REGIT_MODE_IMPORT && req->version > 0) {
+		if (reg_subject_version(s, req->version))
+			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+				"Version %d of subject %.200s already exists", req->version, req->subject);
+		rp->version = req->version;
+	} else {
+		int max = reg_subject_max_version(s);
+
+		if (max >= REG_MAX_VERSION)
+			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
+		if (req->version > 0 && req->version != max + 1)
+			return sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+				"Version %d is not one more than the previous version %d", req->version, max);
+		rp->version = max + 1;
+	}
+
+	/* Soft-deleted versions of the same id in this subject are tombstoned. */
+	for (i = 0; s && i < s->nversions; i++) {
+		reg_version *v = s->versions[i];
+
+		if (!v->pub.deleted || v->pub.id != rp->id)
+			continue;
+		if (referrer(idx, s->name, v->pub.version, 1))
+			continue;
+		if (rp->ntomb < sizeof(rp->tombstones) / sizeof(*rp->tombstones))
+			rp->tombstones[rp->ntomb++] = v;
+	}
+
+	/* The files. */
+	rp->ts = now_ms();
+	avsc = plan_buf(p);
+	error = regit_buf_put(avsc, rs->pretty.ptr, rs->pretty.size);
+	if (error == 0) {
+		reg_subject fake_s;
+		reg_version fake_v;
+
+		memset(&fake_s, 0, sizeof(fake_s));
+		memset(&fake_v, 0, sizeof(fake_v));
+		fake_s.name = (char *)req->subject;
+		fake_s.name_len = strlen(req->subject);
+		fake_v.subject = &fake_s;
+		fake_v.pub.version = rp->version;
+		fake_v.pub.id = rp->id;
+		fake_v.pub.ts = rp->ts;
+		fake_v.refs = rs->refs;
+		fake_v.nrefs = rs->nrefs;
+		meta = plan_buf(p);
+		error = reg_meta_version_write(meta, &fake_v);
+		if (error == 0)
+			error = regit_store_blob_oid(&rp->avsc_oid, avsc->ptr, avsc->size);
+		if (error == 0)
+			error = regit_store_blob_oid(&rp->meta_oid, meta->ptr, meta->size);
+		if (error == 0) {
+			char file[32];
+
+			snprintf(file, sizeof(file), "v%d.avsc", rp->version);
+			error = plan_put_subject(p, req->subject, file, avsc);
+			snprintf(file, sizeof(file), "v%d.json", rp->version);
+			if (error == 0)
+				error = plan_put_subject(p, req->subject, file, meta);
+		}
+	}
+	for (i = 0; i < rp->ntomb && error == 0; i++) {
+		char file[32];
+
+		snprintf(file, sizeof(file), "v%d.avsc", rp->tombstones[i]->pub.version);
+		error = plan_put_subject(p, req->subject, file, NULL);
+		snprintf(file, sizeof(file), "v%d.json", rp->tombstones[i]->pub.version);
+		if (error == 0)
+			error = plan_put_subject(p, req->subject, file, NULL);
+	}
+	if (error == 0)
+		error = plan_root(p, idx, rp->next_id);
+	if (error < 0)
+		return sr_internal(err, error);
+	snprintf(p->message, sizeof(p->message), "register %.300s v%d (id %d)",
+		req->subject, rp->version, rp->id);
+	return 0;
+}
+
+/* Apply a committed registration to the index (under the write lock). */
+static int register_apply(reg_index *idx, const register_plan *rp, const req_schema *rs,
+	const char *subject)
+{
+	reg_subject *s = NULL;
+	reg_version *v = NULL;
+	reg_schema *existing = reg_index_schema(idx, rp->id);
+	reg_text *text;
+	size_t i;
+	int error;
+
+	text = existing ? reg_text_ref(existing->text) : reg_text_new(rs->text.ptr, rs->text.size);
+	if (!text)
+		return REGIT_ENOMEM;
+	error = reg_index_subject_add(&s, idx, subject, strlen(subject));
+	if (error == 0)
+		error = reg_index_add_version(&v, idx, s, rp->version, rp->id, text, rs->refs,
+			rs->nrefs, 0, rp->ts);
+	reg_text_unref(text);
+	if (error < 0) {
+		if (s)
+			reg_index_subject_prune(idx, s);
+		return error;
+	}
+	v->avsc_oid = rp->avsc_oid;
+	v->meta_oid = rp->meta_oid;
+	v->has_oids = 1;
+	for (i = 0; i < rp->ntomb; i++)
+		reg_index_remove_version(idx, rp->tombstones[i]);
+	if (rp->next_id > idx->next_id)
+		idx->next_id = rp->next_id;
+	idx->has_root = 1;
+	return 0;
+}
+
+/*
+ * Finish a committed write (caller holds wlock, not rw): point the index at
+ * the new head. When applying failed (out of memory) the index no longer
+ * matches the store, so it is rebuilt from the store instead; the write
+ * itself succeeded either way.
+ */
+typedef int (*apply_fn)(reg_index *idx, void *payload);
+
+static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void *payload)
+{
+	regit_registry_error ignored;
+	int error;
+
+	pthread_rwlock_wrlock(&reg->rw);
+	error = fn(reg->idx, payload);
+	if (error == 0) {
+		memcpy(reg->idx->head, head, REGIT_STORE_OID_HEX);
+		atomic_fetch_add(&reg->generation, 1);
+	}
+	pthread_rwlock_unlock(&reg->rw);
+	if (error < 0) {
+		reg->stale = 1;
+		(void)reload_locked(reg, 1, &ignored);
+	}
+}
+
+typedef struct register_apply_args {
+	const register_plan *rp;
+	const req_schema *rs;
+	const char *subject;
+} register_apply_args;
+
+static int register_apply_fn(reg_index *idx, void *payload)
+{
+	register_apply_args *a = payload;
+
+	return register_apply(idx, a->rp, a->rs, a->subject);
+}
+
+int regit_registry_register(regit_registry *reg, const regit_register_request *req,
+	regit_register_result *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	char head[REGIT_STORE_OID_HEX];
+	int attempt, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	memset(out, 0, sizeof(*out));
+	error = write_enter(reg, err);
+	if (error < 0)
+		return error;
+	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
+		plan p;
+		register_plan rp;
+		compat_run c;
+		req_schema rs;
+
+		memset(&p, 0, sizeof(p));
+		memset(&c, 0, sizeof(c));
+		memset(&rs, 0, sizeof(rs));
+		error = register_plan_make(&p, &rp, &c, &rs, reg, reg->idx, req, err);
+		if (error == 0 && p.noop) {
+			out->id = rp.id;
+			out->version = rp.version;
+			out->existed = 1;
+		} else if (error == 0) {
+			error = plan_commit(reg, &p, req->author, head);
+			if (error == 0) {
+				register_apply_args a = { &rp, &rs, req->subject };
+
+				apply_write(reg, head, register_apply_fn, &a);
+				out->id = rp.id;
+				out->version = rp.version;
+			} else if (error != REGIT_ECONFLICT) {
+				error = sr_internal(err, error);
+			}
+		}
+		compat_run_dispose(&c);
+		req_schema_dispose(&rs);
+		plan_dispose(&p);
+		if (error != REGIT_ECONFLICT)
+			break;
+		error = after_conflict(reg, attempt, err);
+		if (error < 0)
+			break;
+		error = REGIT_ECONFLICT;
+	}
+	if (error == REGIT_ECONFLICT)
+		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Too much write contention on the store");
+	write_leave(reg);
+	return error;
+}
+
+/* ---- generic write loop ------------------------------------------------------ */
+
+typedef int (*make_fn)(plan *p, void *state, regit_registry *reg, const reg_index *idx,
+	regit_registry_error *err);
+
+/*
+ * Plan, commit, apply; on a lost race reload and plan again. make() must
+ * compute everything from idx afresh on each call.
+ */
+static int write_loop(regit_registry *reg, const char *author, make_fn make,
+	apply_fn apply, void *state, regit_registry_error *err)
+{
+	char head[REGIT_STORE_OID_HEX];
+	int attempt, error = 0;
+
+	error = write_enter(reg, err);
+	if (error < 0)
+		return error;
+	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
+		plan p;
+
+		memset(&p, 0, sizeof(p));
+		error = make(&p, state, reg, reg->idx, err);
+		if (error == 0 && !p.noop) {
+			error = plan_commit(reg, &p, author, head);
+			if (error == 0)
+				apply_write(reg, head, apply, state);
+			else if (error != REGIT_ECONFLICT)
+				error = sr_internal(err, error);
+		}
+		plan_dispose(&p);
+		if (error != REGIT_ECONFLICT)
+			break;
+		error = after_conflict(reg, attempt, err);
+		if (error < 0)
+			break;
+		error = REGIT_ECONFLICT;
+	}
+	if (error == REGIT_ECONFLICT)
+		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Too much write contention on the store");
+	write_leave(reg);
+	return error;
+}
+
+/* Rewrite a version's metadata with a new deleted flag. */
+static int plan_meta(plan *p, regit_buf *buf, const reg_version *v, int deleted,
+	regit_store_oid *oid, char *path, size_t pathlen)
+{
+	reg_version copy = *v;
+	int error;
+
+	copy.pub.deleted = deleted;
+	error = reg_meta_version_write(buf, &copy);
+	if (error == 0)
+		error = regit_store_blob_oid(oid, buf->ptr, buf->size);
+	if (error == 0) {
+		char file[32];
+
+		snprintf(file, sizeof(file), "v%d.json", v->pub.version);
+		error = subject_path(path, pathlen, v->subject->name, file);
+	}
+	(void)p;
+	return error;
+}
+
+/* Grow the plan's dynamic change list by n entries (paths owned by the plan). */
+static int plan_many_reserve(plan *p, size_t n)
+{
+	regit_store_change *c = regit_reallocarray(p->many, p->nmany + n, sizeof(*c));
+	char **paths;
+
+	if (!c)
+		return REGIT_ENOMEM;
+	p->many = c;
+	paths = regit_reallocarray(p->many_paths, p->nmany_paths + n, sizeof(*paths));
+	if (!paths)
+		return REGIT_ENOMEM;
+	p->many_paths = paths;
+	return 0;
+}
+
+static int plan_many_add(plan *p, char *path_taken, const void *data, size_t len, int remove)
+{
+	regit_store_change *c = &p->many[p->nmany++];
+
+	p->many_paths[p->nmany_paths++] = path_taken;
+	c->path = path_taken;
+	c->data = data;
+	c->len = len;
+	c->remove = remove;
+	return 0;
+}
+
+/* ---- delete version ----------------------------------------------------------- */
+
+typedef struct delete_state {
+	const char *subject;
+	int version;
+	int permanent;
+	/* planned */
+	int resolved;                   /* the version number deleted */
+	reg_version *target;
+	reg_version **targets;          /* subject delete */
+	size_t ntargets;
+	int drop_settings;
+	regit_store_oid *oids;          /* new metadata blob ids (soft) */
+	regit_buf *bufs;
+	size_t nbufs;
+} delete_state;
+
+static void delete_state_reset(delete_state *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nbufs; i++)
+		regit_buf_dispose(&d->bufs[i]);
+	regit_free(d->bufs);
+	regit_free(d->oids);
+	regit_free(d->targets);
+	d->bufs = NULL;
+	d->nbufs = 0;
+	d->oids = NULL;
+	d->targets = NULL;
+	d->ntargets = 0;
+	d->target = NULL;
+	d->drop_settings = 0;
+}
+
+/* Plan the removal (hard) or the deleted flag (soft) of d->targets. */
+static int plan_delete_targets(plan *p, delete_state *d)
+{
+	size_t i, per = d->permanent ? 2 : 1;
+	int error;
+
+	d->oids = regit_calloc(d->ntargets ? d->ntargets : 1, sizeof(*d->oids));
+	d->bufs = regit_calloc(d->ntargets ? d->ntargets : 1, sizeof(*d->bufs));
+	if (!d->oids || !d->bufs)
+		return REGIT_ENOMEM;
+	error = plan_many_reserve(p, d->ntargets * per);
+	for (i = 0; i < d->ntargets && error == 0; i++) {
+		const reg_version *v = d->targets[i];
+		char *path = regit_malloc(REGIT_LAYOUT_MAX_COMPONENT + 32);
+		char file[32];
+
+		if (!path)
+			return REGIT_ENOMEM;
+		if (!d->permanent) {
+			regit_buf_init(&d->bufs[i], REG_MAX_META_SIZE);
+			d->nbufs = i + 1;
+			error = plan_meta(p, &d->bufs[i], v, 1, &d->oids[i], path,
+				REGIT_LAYOUT_MAX_COMPONENT + 32);
+			if (error < 0) {
+				regit_free(path);
+				return error;
+			}
+			plan_many_add(p, path, d->bufs[i].ptr, d->bufs[i].size, 0);
+			continue;
+		}
+		snprintf(file, sizeof(file), "v%d.avsc", v->pub.version);
+		error = subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
+		if (error < 0) {
+			regit_free(path);
+			return error;
+		}
+		plan_many_add(p, path, NULL, 0, 1);
+		path = regit_malloc(REGIT_LAYOUT_MAX_COMPONENT + 32);
+		if (!path)
+			return REGIT_ENOMEM;
+		snprintf(file, sizeof(file), "v%d.json", v->pub.version);
+		error = subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
+		if (error < 0) {
+			regit_free(path);
+			return error;
+		}
+		plan_many_add(p, path, NULL, 0, 1);
+	}
+	if (error == 0 && d->drop_settings) {
+		error = plan_put_subject(p, d->subject, "config.json", NULL);
+		if (error == 0)
+			error = plan_put_subject(p, d->subject, "mode.json", NULL);
+	}
+	return error;
+}
+
+static int delete_version_make(plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, regit_registry_error *err)
+{
+	delete_state *d = state;
+	const reg_subject *s = find_subject(idx, d->subject);
+	reg_version *v;
+	int error;
+
+	(void)reg;
+	delete_state_reset(d);
+	if (!s || s->nversions == 0)
+		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+	if (d->version == REGIT_VERSION_LATEST)
+		v = reg_subject_latest(s, 0);
+	else
+		v = reg_subject_version(s, d->version);
+	if (!v)
+		return sr_fail(err, REGIT_SR_VERSION_NOT_FOUND,
+			"Version %d not found.", d->version);
+	if (mode_readonly(effective_mode(idx, s)))
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is in read-only mode", d->subject);
+	if (!d->permanent && v->pub.deleted)
+		return sr_fail(err, REGIT_SR_VERSION_SOFT_DELETED,
+			"Subject '%.200s' Version %d was soft deleted. Set permanent=true to delete permanently",
+			d->subject, v->pub.version);
+	if (d->permanent && !v->pub.deleted)
+		return sr_fail(err, REGIT_SR_VERSION_NOT_SOFT_DELETED,
+			"Subject '%.200s' Version %d was not deleted first before being permanently deleted",
+			d->subject, v->pub.version);
+	if (referrer(idx, s->name, v->pub.version, d->permanent))
+		return sr_fail(err, REGIT_SR_REFERENCE_EXISTS,
+			"One or more references exist to the schema {subject=%.200s, version=%d}",
+			d->subject, v->pub.version);
+	d->target = v;
+	d->resolved = v->pub.version;
+	d->targets = regit_calloc(1, sizeof(*d->targets));
+	if (!d->targets)
+		return sr_internal(err, REGIT_ENOMEM);
+	d->targets[0] = v;
+	d->ntargets = 1;
+	d->drop_settings = d->permanent && s->nversions == 1;
+	error = plan_delete_targets(p, d);
+	if (error < 0)
+		return sr_internal(err, error);
+	snprintf(p->message, sizeof(p->message), "%s %.300s v%d",
+		d->permanent ? "hard-delete" : "soft-delete", d->subject, v->pub.version);
+	return 0;
+}
+
+static int delete_apply_fn(reg_index *idx, void *payload)
+{
+	delete_state *d = payload;
+	reg_subject *s = NULL;
+	size_t i;
+
+	for (i = 0; i < d->ntargets; i++) {
+		reg_version *v = d->targets[i];
+
+		s = v->subject;
+		if (d->permanent) {
+			reg_index_remove_version(idx, v);
+		} else {
+			reg_index_set_deleted(idx, v, 1);
+			v->meta_oid = d->oids[i];
+		}
+	}
+	if (s && d->drop_settings) {
+		s->has_config = 0;
+		s->has_mode = 0;
+	}
+	if (s)
+		reg_index_subject_prune(idx, s);
+	return 0;
+}
+
+int regit_registry_delete_version(regit_registry *reg, const char *subject,
+	int version, int permanent, const char *author, int *out,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	delete_state d;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = 0;
+	if (!subject)
+		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+	memset(&d, 0, sizeof(d));
+	d.subject = subject;
+	d.version = version;
+	d.permanent = permanent ? 1 : 0;
+	error = write_loop(reg, author, delete_version_make, delete_apply_fn, &d, err);
+	if (error == 0)
+		*out = d.resolved;
+	delete_state_reset(&d);
+	return error;
+}
+
+/* ---- delete subject ------------------------------------------------------------- */
+
+typedef struct delete_subject_state {
+	delete_state d;
+	int *versions;
+	size_t nversions;
+} delete_subject_state;
+
+static int delete_subject_make(plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, regit_registry_error *err)
+{
+	delete_subject_state *ds = state;
+	delete_state *d = &ds->d;
+	const reg_subject *s = find_subject(idx, d->subject);
+	size_t i, j;
+	int error;
+
+	(void)reg;
+	delete_state_reset(d);
+	regit_free(ds->versions);
+	ds->versions = NULL;
+	ds->nversions = 0;
+	if (!s || s->nversions == 0)
+		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+	if (mode_readonly(effective_mode(idx, s)))
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is in read-only mode", d->subject);
+	if (!d->permanent && s->nlive == 0)
+		return sr_fail(err, REGIT_SR_SUBJECT_SOFT_DELETED,
+			"Subject '%.200s' was soft deleted. Set permanent=true to delete permanently",
+			d->subject);
+	if (d->permanent && s->nlive > 0)
+		return sr_fail(err, REGIT_SR_SUBJECT_NOT_SOFT_DELETED,
+			"Subject '%.200s' was not deleted first before being permanently deleted",
+			d->subject);
+	d->targets = regit_calloc(s->nversions, sizeof(*d->targets));
+	ds->versions = regit_calloc(s->nversions, sizeof(*ds->versions));
+	if (!d->targets || !ds->versions)
+		return sr_internal(err, REGIT_ENOMEM);
+	for (i = 0; i < s->nversions; i++) {
+		reg_version *v = s->versions[i];
+		const reg_version *ref;
+
+		if (!d->permanent && v->pub.deleted)
+			continue;
+		/* Referrers from other subjects block the delete. */
+		ref = NULL;
+		for (j = 0; j < idx->nsubjects && !ref; j++) {
+			const reg_subject *o = idx->subjects[j];
+			size_t k, m;
+
+			if (o == s)
+				continue;
+			for (k = 0; k < o->nversions && !ref; k++) {
+				const reg_version *w = o->versions[k];
+
+				if (!d->permanent && w->pub.deleted)
+					continue;
+				for (m = 0; m < w->nrefs; m++)
+					if (w->refs[m].version == v->pub.version &&
+							strcmp(w->refs[m].subject, s->name) == 0)
+						ref = w;
+			}
+		}
+		if (ref)
+			return sr_fail(err, REGIT_SR_REFERENCE_EXISTS,
+				"One or more references exist to the schema {subject=%.200s, version=%d}",
+				d->subject, v->pub.version);
+		d->targets[d->ntargets++] = v;
+		ds->versions[ds->nversions++] = v->pub.version;
+	}
+	d->drop_settings = d->permanent;
+	error = plan_delete_targets(p, d);
+	if (error < 0)
+		return sr_internal(err, error);
+	snprintf(p->message, sizeof(p->message), "%s subject %.300s",
+		d->permanent ? "hard-delete" : "soft-delete", d->subject);
+	return 0;
+}
+
+static int delete_subject_apply_fn(reg_index *idx, void *payload)
+{
+	delete_subject_state *ds = payload;
+
+	return delete_apply_fn(idx, &ds->d);
+}
+
+int regit_registry_delete_subject(regit_registry *reg, const char *subject,
+	int permanent, const char *author, int **out, size_t *nout,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	delete_subject_state ds;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = NULL;
+	*nout = 0;
+	if (!subject)
+		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+	memset(&ds, 0, sizeof(ds));
+	ds.d.subject = subject;
+	ds.d.permanent = permanent ? 1 : 0;
+	error = write_loop(reg, author, delete_subject_make, delete_subject_apply_fn, &ds, err);
+	delete_state_reset(&ds.d);
+	if (error == 0) {
+		*out = ds.versions;
+		*nout = ds.nversions;
+		ds.versions = NULL;
+	}
+	regit_free(ds.versions);
+	return error;
+}
+
+/* ---- config ------------------------------------------------------------------ */
+
+typedef struct config_state {
+	const char *subject;            /* NULL = global */
+	regit_config cfg;               /* request (set) */
+	int remove;
+	regit_config result;            /* merged (set) or removed (delete) */
+} config_state;
+
+static void config_merge(regit_config *dst, const regit_config *src)
+{
+	if (src->has_level) {
+		dst->has_level = 1;
+		dst->level = src->level;
+	}
+	if (src->has_normalize) {
+		dst->has_normalize = 1;
+		dst->normalize = src->normalize;
+	}
+	if (src->has_strict) {
+		dst->has_strict = 1;
+		dst->strict = src->strict;
+	}
+}
+
+static int config_equal(const regit_config *a, const regit_config *b)
+{
+	return a->has_level == b->has_level && (!a->has_level || a->level == b->level) &&
+		a->has_normalize == b->has_normalize && (!a->has_normalize || a->normalize == b->normalize) &&
+		a->has_strict == b->has_strict && (!a->has_strict || a->strict == b->strict);
+}
+
+/* The server default as a config: what "global" means when nothing is set. */
+static void config_default(regit_config *out, const regit_registry *reg)
+{
+	memset(out, 0, sizeof(*out));
+	out->has_level = 1;
+	out->level = reg->opts.default_level;
+}
+
+static int config_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
+	regit_registry_error *err)
+{
+	config_state *c = state;
+	const reg_subject *s = find_subject(idx, c->subject);
+	const regit_config *old = NULL;
+	regit_buf *b;
+	int error;
+
+	if (c->subject) {
+		error = check_subject(c->subject, err);
+		if (error < 0)
+			return error;
+		if (s && s->has_config)
+			old = &s->config;
+	} else if (idx->has_config) {
+		old = &idx->config;
+	}
+	if (mode_readonly(effective_mode(idx, s)))
+		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is in read-only mode", c->subject ? c->subject : "(global)");
+	if (c->remove) {
+		if (!old) {
+			if (c->subject)
+				return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
+					"Subject '%.200s' not found.", c->subject);
+			config_default(&c->result, reg);
+			p->noop = 1;
+			return 0;
+		}
+		c->result = *old;
+		error = c->subject ? plan_put_subject(p, c->subject, "config.json", NULL) :
+			plan_put(p, "config.json", NULL);
+		if (error < 0)
+			return sr_internal(err, error);
+		snprintf(p->message, sizeof(p->message), "config %.300s: deleted",
+			c->subject ? c->subject : "(global)");
+		return 0;
+	}
+	memset(&c->result, 0, sizeof(c->result));
+	if (old)
+		c->result = *old;
+	config_merge(&c->result, &c->cfg);
+	if (old && config_equal(old, &c->result)) {
+		p->noop = 1;
+		return 0;
+	}
+	b = plan_buf(p);
+	error = reg_meta_config_write(b, &c->result);
+	if (error == 0)
+		error = c->subject ? plan_put_subject(p, c->subject, "config.json", b) :
+			plan_put(p, "config.json", b);
+	if (error < 0)
+		return sr_internal(err, error);
+	snprintf(p->message, sizeof(p->message), "config %.300s: %s%s%s",
+		c->subject ? c->subject : "(global)",
+		c->result.has_level ? regit_compat_level_name(c->result.level) : "-",
+		c->result.has_normalize ? (c->result.normalize ? ", normalize" : ", no normalize") : "",
+		c->result.has_strict ? (c->result.strict ? ", strict" : ", avro rules") : "");
+	return 0;
+}
+
+static int config_apply_fn(reg_index *idx, void *payload)
+{
+	config_state *c = payload;
+	reg_subject *s = NULL;
+	int error;
+
+	if (!c->subject) {
+		idx->has_config = !c->remove;
+		if (!c->remove)
+			idx->config = c->result;
+		return 0;
+	}
+	if (c->remove) {
+		s = reg_index_subject(idx, c->subject, strlen(c->subject));
+		if (s) {
+			s->has_config = 0;
+			reg_index_subject_prune(idx, s);
+		}
+		return 0;
+	}
+	error = reg_index_subject_add(&s, idx, c->subject, strlen(c->subject));
+	if (error < 0)
+		return error;
+	s->has_config = 1;
+	s->config = c->result;
+	return 0;
+}
+
+int regit_registry_set_config(regit_registry *reg, const char *subject,
+	const regit_config *cfg, const char *author, regit_config *out,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	config_state c;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	memset(&c, 0, sizeof(c));
+	c.subject = subject;
+	c.cfg = *cfg;
+	error = write_loop(reg, author, config_make, config_apply_fn, &c, err);
+	if (error == 0 && out)
+		*out = c.result;
+	return error;
+}
+
+int regit_registry_delete_config(regit_registry *reg, const char *subject,
+	const char *author, regit_config *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	config_state c;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	memset(&c, 0, sizeof(c));
+	c.subject = subject;
+	c.remove = 1;
+	error = write_loop(reg, author, config_make, config_apply_fn, &c, err);
+	if (error == 0 && out)
+		*out = c.result;
+	return error;
+}
+
+int regit_registry_get_config(regit_registry *reg, const char *subject,
+	int default_to_global, regit_config *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, subject);
+	if (subject && s && s->has_config && !default_to_global) {
+		*out = s->config;
+	} else if (subject && !default_to_global) {
+		error = sr_fail(err, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND,
+			"Subject '%.200s' does not have subject-level compatibility configured", subject);
+	} else {
+		/* Effective: server default, global, subject, merged in that order. */
+		config_default(out, reg);
+		if (reg->idx->has_config)
+			config_merge(out, &reg->idx->config);
+		if (s && s->has_config)
+			config_merge(out, &s->config);
+	}
+	read_leave(reg, taken);
+	return error;
+}
+
+/* ---- mode -------------------------------------------------------------------- */
+
+typedef struct mode_state {
+	const char *subject;
+	regit_mode mode;
+	int force;
+	int remove;
+	regit_mode result;
+} mode_state;
+
+static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
+	regit_registry_error *err)
+{
+	mode_state *m = state;
+	const reg_subject *s = find_subject(idx, m->subject);
+	int has = m->subject ? (s && s->has_mode) : idx->has_mode;
+	regit_mode old = m->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : idx->mode;
+	regit_buf *b;
+	size_t i;
+	int error;
+
+	(void)reg;
+	if (m->remove) {
+		if (!has)
+			return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+				m->subject ? m->subject : "(global)");
+		m->result = old;
+		error = m->subject ? plan_put_subject(p, m->subject, "mode.json", NULL) :
+			plan_put(p, "mode.json", NULL);
+		if (error < 0)
+			return sr_internal(err, error);
+		snprintf(p->message, sizeof(p->message), "mode %.300s: deleted",
+			m->subject ? m->subject : "(global)");
+		return 0;
+	}
+	if (m->subject) {
+		error = check_subject(m->subject, err);
+		if (error < 0)
+			return error;
+		if (m->mode == REGIT_MODE_FORWARD)
+			return sr_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
+	}
+	if ((unsigned)m->mode > REGIT_MODE_FORWARD)
+		return sr_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode");
+	if (m->mode == REGIT_MODE_IMPORT && effective_mode(idx, s) != REGIT_MODE_IMPORT && !m->force) {
+		int live = 0;
+
+		if (m->subject)
+			live = s && s->nlive > 0;
+		for (i = 0; !m->subject && i < idx->nsubjects && !live; i++)
+			live = idx->subjects[i]->nlive > 0;
+		if (live)
+			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+				"Cannot import since found existing subjects");
+	}
+	m->result = m->mode;
+	if (has && old == m->mode) {
+		p->noop = 1;
+		return 0;
+	}
+	b = plan_buf(p);
+	error = reg_meta_mode_write(b, m->mode);
+	if (error == 0)
+		error = m->subject ? plan_put_subject(p, m->subject, "mode.json", b) :
+			plan_put(p, "mode.json", b);
+	if (error < 0)
+		return sr_internal(err, error);
+	snprintf(p->message, sizeof(p->message), "mode %.300s: %s",
+		m->subject ? m->subject : "(global)", regit_mode_name(m->mode));
+	return 0;
+}
+
+static int mode_apply_fn(reg_index *idx, void *payload)
+{
+	mode_state *m = payload;
+	reg_subject *s = NULL;
+	int error;
+
+	if (!m->subject) {
+		idx->has_mode = !m->remove;
+		idx->mode = m->remove ? REGIT_MODE_READWRITE : m->mode;
+		return 0;
+	}
+	if (m->remove) {
+		s = reg_index_subject(idx, m->subject, strlen(m->subject));
+		if (s) {
+			s->has_mode = 0;
+			reg_index_subject_prune(idx, s);
+		}
+		return 0;
+	}
+	error = reg_index_subject_add(&s, idx, m->subject, strlen(m->subject));
+	if (error < 0)
+		return error;
+	s->has_mode = 1;
+	s->mode = m->mode;
+	return 0;
+}
+
+int regit_registry_set_mode(regit_registry *reg, const char *subject,
+	regit_mode mode, int force, const char *author, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	mode_state m;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	memset(&m, 0, sizeof(m));
+	m.subject = subject;
+	m.mode = mode;
+	m.force = force;
+	return write_loop(reg, author, mode_make, mode_apply_fn, &m, err);
+}
+
+int regit_registry_delete_mode(regit_registry *reg, const char *subject,
+	const char *author, regit_mode *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	mode_state m;
+	int error;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	memset(&m, 0, sizeof(m));
+	m.subject = subject;
+	m.remove = 1;
+	error = write_loop(reg, author, mode_make, mode_apply_fn, &m, err);
+	if (error == 0 && out)
+		*out = m.result;
+	return error;
+}
+
+int regit_registry_get_mode(regit_registry *reg, const char *subject,
+	int default_to_global, regit_mode *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, subject);
+	if (subject && s && s->has_mode)
+		*out = s->mode;
+	else if (subject && !default_to_global)
+		error = sr_fail(err, REGIT_SR_SUBJECT_MODE_NOT_FOUND,
+			"Subject '%.200s' does not have subject-level mode configured", subject);
+	else
+		*out = reg->idx->has_mode ? reg->idx->mode : REGIT_MODE_READWRITE;
+	read_leave(reg, taken);
+	return error;
+}
+
+/* ---- reads --------------------------------------------------------------------- */
+
+static int version_passes(const reg_version *v, const regit_list_filter *f)
+{
+	if (f && f->deleted_only)
+		return v->pub.deleted;
+	if (f && f->deleted)
+		return 1;
+	return !v->pub.deleted;
+}
+
+static int prefix_match(const reg_subject *s, const regit_list_filter *f)
+{
+	size_t n;
+
+	if (!f || !f->prefix)
+		return 1;
+	n = strlen(f->prefix);
+	return s->name_len >= n && memcmp(s->name, f->prefix, n) == 0;
+}
+
+int regit_registry_lookup(regit_registry *reg, const regit_register_request *req,
+	int deleted, const regit_version **out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	req_schema rs;
+	effective eff;
+	size_t i;
+	int pass, taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = NULL;
+	memset(&rs, 0, sizeof(rs));
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, req->subject);
+	effective_config(&eff, reg, reg->idx, s);
+	/*
+	 * First the plain canonical text; if nothing matches, the text as the
+	 * registry stores it (re-read from its pretty form), which differs
+	 * only if printing is not a fixed point for this schema.
+	 */
+	for (pass = 0; pass < 2 && !*out; pass++) {
+		req_schema_dispose(&rs);
+		error = req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, pass,
+			err);
+		if (error < 0)
+			goto done;
+		for (i = s ? s->nversions : 0; i > 0; i--) {
+			const reg_version *v = s->versions[i - 1];
+
+			if ((deleted || !v->pub.deleted) && version_key_eq(v, &rs)) {
+				*out = &v->pub;
+				break;
+			}
+		}
+	}
+	if (!*out) {
+		int any = 0;
+
+		for (i = 0; s && i < s->nversions; i++)
+			any |= deleted || !s->versions[i]->pub.deleted;
+		if (any)
+			error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+		else
+			error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+				req->subject ? req->subject : "");
+	}
+done:
+	req_schema_dispose(&rs);
+	read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_get_version(regit_registry *reg, const char *subject,
+	int version, int deleted, const regit_version **out,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	const reg_version *v = NULL;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = NULL;
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, subject);
+	if (!s || s->nversions == 0 || (!deleted && s->nlive == 0)) {
+		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			subject ? subject : "");
+		goto done;
+	}
+	if (version == REGIT_VERSION_LATEST)
+		v = reg_subject_latest(s, deleted);
+	else
+		v = reg_subject_version(s, version);
+	if (!v || (v->pub.deleted && !deleted)) {
+		error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		goto done;
+	}
+	*out = &v->pub;
+done:
+	read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_get_schema(regit_registry *reg, int id,
+	const regit_schema_entry **out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_schema *s;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	s = reg_index_schema(reg->idx, id);
+	if (s)
+		*out = &s->pub;
+	else
+		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+	read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f,
+	regit_subject_cb cb, void *payload)
+{
+	const reg_index *idx;
+	size_t i, j;
+	int taken = read_enter(reg);
+
+	idx = reg->idx;
+	for (i = 0; i < idx->nsubjects; i++) {
+		const reg_subject *s = idx->subjects[i];
+		int pass = 0;
+
+		if (!prefix_match(s, f))
+			continue;
+		for (j = 0; j < s->nversions && !pass; j++)
+			pass = version_passes(s->versions[j], f);
+		if (pass && cb(s->name, payload))
+			break;
+	}
+	read_leave(reg, taken);
+	return 0;
+}
+
+int regit_registry_list_versions(regit_registry *reg, const char *subject,
+	const regit_list_filter *f, regit_version_cb cb, void *payload,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	size_t i, n = 0;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, subject);
+	for (i = 0; s && i < s->nversions; i++)
+		n += version_passes(s->versions[i], f);
+	if (n == 0) {
+		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			subject ? subject : "");
+		goto done;
+	}
+	for (i = 0; i < s->nversions; i++)
+		if (version_passes(s->versions[i], f) && cb(&s->versions[i]->pub, payload))
+			break;
+done:
+	read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
+	regit_version_cb cb, void *payload)
+{
+	const reg_index *idx;
+	size_t i, j;
+	int stop = 0;
+	int taken = read_enter(reg);
+
+	idx = reg->idx;
+	for (i = 0; i < idx->nsubjects && !stop; i++) {
+		const reg_subject *s = idx->subjects[i];
+
+		if (!prefix_match(s, f))
+			continue;
+		if (f && f->latest_only) {
+			for (j = s->nversions; j > 0; j--) {
+				if (version_passes(s->versions[j - 1], f)) {
+					stop = cb(&s->versions[j - 1]->pub, payload);
+					break;
+				}
+			}
+			continue;
+		}
+		for (j = 0; j < s->nversions && !stop; j++)
+			if (version_passes(s->versions[j], f))
+				stop = cb(&s->versions[j]->pub, payload);
+	}
+	read_leave(reg, taken);
+	return 0;
+}
+
+int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
+	regit_version_cb cb, void *payload, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_index *idx;
+	size_t i, j;
+	int stop = 0, taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	idx = reg->idx;
+	if (!reg_index_schema(idx, id)) {
+		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		goto done;
+	}
+	for (i = 0; i < idx->nsubjects && !stop; i++) {
+		const reg_subject *s = idx->subjects[i];
+
+		for (j = 0; j < s->nversions && !stop; j++) {
+			const reg_version *v = s->versions[j];
+
+			if (v->pub.id == id && (deleted || !v->pub.deleted))
+				stop = cb(&v->pub, payload);
+		}
+	}
+done:
+	read_leave(reg, taken);
+	return error;
+}
+
+static int version_by_id_cmp(const void *a, const void *b)
+{
+	const reg_version *x = *(const reg_version *const *)a;
+	const reg_version *y = *(const reg_version *const *)b;
+
+	return x->pub.id < y->pub.id ? -1 : x->pub.id > y->pub.id;
+}
+
+int regit_registry_referenced_by(regit_registry *reg, const char *subject,
+	int version, int deleted, regit_version_cb cb, void *payload,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_index *idx;
+	const reg_subject *s;
+	const reg_version *target;
+	const reg_version **found = NULL;
+	size_t i, j, k, n = 0, cap = 0;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	idx = reg->idx;
+	s = find_subject(idx, subject);
+	if (!s || s->nversions == 0) {
+		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			subject ? subject : "");
+		goto done;
+	}
+	target = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
+		reg_subject_version(s, version);
+	if (!target) {
+		error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		goto done;
+	}
+	for (i = 0; i < idx->nsubjects; i++) {
+		const reg_subject *o = idx->subjects[i];
+
+		for (j = 0; j < o->nversions; j++) {
+			const reg_version *v = o->versions[j];
+
+			if (!deleted && v->pub.deleted)
+				continue;
+			for (k = 0; k < v->nrefs; k++) {
+				if (v->refs[k].version != target->pub.version ||
+						strcmp(v->refs[k].subject, s->name) != 0)
+					continue;
+				if (n == cap) {
+					size_t ncap = cap ? cap * 2 : 16;
+					const reg_version **grown = regit_reallocarray(found, ncap, sizeof(*grown));
+
+					if (!grown) {
+						error = sr_internal(err, REGIT_ENOMEM);
+						goto done;
+					}
+					found = grown;
+					cap = ncap;
+				}
+				found[n++] = v;
+				break;
+			}
+		}
+	}
+	if (n > 1)
+		qsort(found, n, sizeof(*found), version_by_id_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && found[i]->pub.id == found[i - 1]->pub.id)
+			continue;
+		if (cb(&found[i]->pub, payload))
+			break;
+	}
+done:
+	regit_free(found);
+	read_leave(reg, taken);
+	return error;
+}
+
+/* ---- compatibility test -------------------------------------------------------- */
+
+static int messages_add(char ***msgs, size_t *n, regit_buf *text)
+{
+	char **grown = regit_reallocarray(*msgs, *n + 2, sizeof(**msgs));
+	char *s;
+
+	if (!grown)
+		return REGIT_ENOMEM;
+	*msgs = grown;
+	s = regit_buf_detach(text);
+	if (!s)
+		return REGIT_ENOMEM;
+	grown[(*n)++] = s;
+	grown[*n] = NULL;
+	return 0;
+}
+
+static void messages_free(char **msgs)
+{
+	size_t i;
+
+	for (i = 0; msgs && msgs[i]; i++)
+		regit_free(msgs[i]);
+	regit_free(msgs);
+}
+
+int regit_registry_test_compat(regit_registry *reg, const regit_register_request *req,
+	int version, int verbose, int *compatible, char ***messages,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	compat_run c;
+	req_schema rs;
+	effective eff;
+	regit_buf text = REGIT_BUF_INIT;
+	char **msgs = NULL;
+	size_t nmsgs = 0, i;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*compatible = 1;
+	if (messages)
+		*messages = NULL;
+	memset(&c, 0, sizeof(c));
+	memset(&rs, 0, sizeof(rs));
+	taken = read_enter(reg);
+	s = find_subject(reg->idx, req->subject);
+	effective_config(&eff, reg, reg->idx, s);
+	c.level = eff.level;
+	c.strict = eff.strict;
+
+	/* Which versions to compare with. */
+	if (version == 0) {
+		error = live_versions_desc(&c, s);
+		if (error < 0) {
+			error = sr_internal(err, error);
+			goto done;
+		}
+	} else {
+		const reg_version *v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 0) :
+			reg_subject_version(s, version);
+
+		if (version != REGIT_VERSION_LATEST && (!v || v->pub.deleted)) {
+			error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			goto done;
+		}
+		c.level = non_transitive(c.level);
+		if (v) {
+			c.olds = regit_calloc(1, sizeof(*c.olds));
+			if (!c.olds) {
+				error = sr_internal(err, REGIT_ENOMEM);
+				goto done;
+			}
+			c.olds[0] = v;
+			c.nold = 1;
+		}
+	}
+
+	error = req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	if (error < 0) {
+		if (!verbose || err->code != REGIT_SR_INVALID_SCHEMA)
+			goto done;
+		/* verbose turns an unparsable schema into a verdict with a reason. */
+		*compatible = 0;
+		error = regit_buf_puts(&text, err->message);
+		if (error == 0 && messages)
+			error = messages_add(&msgs, &nmsgs, &text);
+		if (error < 0)
+			error = sr_internal(err, error);
+		else
+			err_init(err);
+		goto done;
+	}
+	error = compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	if (error < 0)
+		goto done;
+	*compatible = c.result.compatible;
+	if (verbose && messages) {
+		for (i = 0; i < c.result.nfindings && error == 0; i++) {
+			error = finding_text(&text, &c, &c.result.findings[i]);
+			if (error == 0)
+				error = messages_add(&msgs, &nmsgs, &text);
+		}
+		if (error == 0 && !c.result.compatible) {
+			error = compat_summary(&text, &c);
+			if (error == 0)
+				error = messages_add(&msgs, &nmsgs, &text);
+		}
+		if (error < 0)
+			error = sr_internal(err, error);
+	}
+done:
+	if (error == 0 && messages && verbose && !msgs) {
+		/* verbose always answers with a (possibly empty) list. */
+		msgs = regit_calloc(1, sizeof(*msgs));
+		if (!msgs)
+			error = sr_internal(err, REGIT_ENOMEM);
+	}
+	if (error == 0 && messages) {
+		*messages = msgs;
+		msgs = NULL;
+	}
+	messages_free(msgs);
+	regit_buf_dispose(&text);
+	compat_run_dispose(&c);
+	req_schema_dispose(&rs);
+	read_leave(reg, taken);
+	return error;
+}

@@ -1,0 +1,218 @@
+/*
+ * registry_internal.h - the registry's in-memory index, shared by
+ * registry/index.c (building it from a store tree, mutating it) and
+ * registry/registry.c (the public API, locking, writes).
+ *
+ * Invariants of a reg_index:
+ *  - subjects[] is sorted by name (byte order) and holds every subject that
+ *    has at least one version or a config or a mode;
+ *  - a subject's versions[] is sorted ascending by number;
+ *  - ids maps every id used by some version (live or soft-deleted) to its
+ *    reg_schema; a reg_schema's nversions counts those versions, and it is
+ *    removed when that reaches 0;
+ *  - identities maps an identity key (compact schema text + references) to
+ *    the reg_schema with the lowest id that has it (IMPORT mode can give
+ *    one schema several ids);
+ *  - next_id is greater than every id in use.
+ * An index is mutated only by the thread holding the registry's writer
+ * mutex, and only under the write side of the rwlock once published.
+ */
+#ifndef REGIT_REGISTRY_INTERNAL_H
+#define REGIT_REGISTRY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/registry.h"
+#include "registry/store.h"
+#include "util/buf.h"
+
+/* Bounds on what a store tree or a request may contain. */
+#define REG_MAX_REFS 100            /* references per schema */
+#define REG_MAX_REF_DEPTH 16        /* reference chains */
+#define REG_MAX_META_SIZE (64u << 10)  /* a metadata file */
+#define REG_MAX_VERSION 0x7fffffff
+
+/* Shared, immutable schema text; refcounted by the indexes that use it. */
+typedef struct reg_text {
+	size_t refs;
+	size_t len;
+	char s[];
+} reg_text;
+
+typedef struct reg_schema reg_schema;
+typedef struct reg_subject reg_subject;
+
+typedef struct reg_version {
+	regit_version pub;           /* what readers get; points into the fields below */
+	reg_subject *subject;
+	reg_schema *schema;          /* the id's entry */
+	reg_text *text;              /* compact schema text (pub.schema) */
+	regit_reference *refs;       /* owned, strings owned (pub.refs) */
+	size_t nrefs;
+	regit_store_oid avsc_oid;    /* blob ids it was loaded from / written as */
+	regit_store_oid meta_oid;
+	int has_oids;
+} reg_version;
+
+struct reg_subject {
+	char *name;                  /* owned, NUL-terminated */
+	size_t name_len;
+	reg_version **versions;      /* owned, ascending */
+	size_t nversions, cap;
+	size_t nlive;
+	int has_config;
+	regit_config config;
+	int has_mode;
+	regit_mode mode;
+};
+
+struct reg_schema {
+	regit_schema_entry pub;
+	reg_text *text;
+	regit_reference *refs;       /* owned copy */
+	size_t nrefs;
+	char *key;                   /* identity key, owned */
+	size_t key_len;
+	uint64_t key_hash;
+	size_t nversions;
+};
+
+/* Open-addressing hash table of pointers with cached hashes. */
+typedef struct reg_map_slot {
+	uint64_t hash;
+	void *val;                   /* NULL = empty */
+} reg_map_slot;
+
+typedef struct reg_map {
+	reg_map_slot *slots;
+	size_t cap;                  /* power of two or 0 */
+	size_t n;
+} reg_map;
+
+typedef struct reg_index {
+	char head[REGIT_STORE_OID_HEX];
+	reg_subject **subjects;      /* owned, sorted by name */
+	size_t nsubjects, cap;
+	reg_map ids;                 /* int id -> reg_schema */
+	reg_map identities;          /* key -> reg_schema */
+	size_t identity_dups;        /* schemas sharing a key with another id */
+	int has_config;
+	regit_config config;
+	int has_mode;
+	regit_mode mode;
+	int next_id;
+	size_t nversions;
+	int has_root;                /* regit.json exists in the tree */
+} reg_index;
+
+/* ---- text, refs ------------------------------------------------------- */
+
+reg_text *reg_text_new(const char *s, size_t len);
+reg_text *reg_text_ref(reg_text *t);
+void reg_text_unref(reg_text *t);
+
+int reg_refs_copy(regit_reference **out, const regit_reference *refs, size_t n);
+void reg_refs_free(regit_reference *refs, size_t n);
+/* The identity key of a schema text with references (owned, in *out). */
+int reg_identity_key(regit_buf *out, const char *text, size_t len,
+	const regit_reference *refs, size_t nrefs);
+uint64_t reg_hash(const void *data, size_t len);
+
+/* ---- index ------------------------------------------------------------- */
+
+reg_index *reg_index_new(void);
+void reg_index_free(reg_index *idx);
+
+reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t len);
+/* Find or create (empty) a subject. */
+int reg_index_subject_add(reg_subject **out, reg_index *idx, const char *name, size_t len);
+/* Drop a subject that has no versions, config or mode left. */
+void reg_index_subject_prune(reg_index *idx, reg_subject *s);
+
+reg_version *reg_subject_version(const reg_subject *s, int version);
+reg_version *reg_subject_latest(const reg_subject *s, int include_deleted);
+int reg_subject_max_version(const reg_subject *s);
+
+reg_schema *reg_index_schema(const reg_index *idx, int id);
+reg_schema *reg_index_identity(const reg_index *idx, const char *key, size_t len, uint64_t hash);
+
+/*
+ * Add a version. Takes a reference on text; copies refs. Fails with
+ * REGIT_EINVALID when the id is already used by a different schema or the
+ * version number is taken.
+ */
+int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
+	int version, int id, reg_text *text, const regit_reference *refs, size_t nrefs,
+	int deleted, int64_t ts);
+void reg_index_remove_version(reg_index *idx, reg_version *v);
+void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted);
+
+/*
+ * Build an index from a store listing. prev (may be NULL) is an index
+ * built earlier: versions whose blobs did not change are reused without
+ * reading or parsing. On failure err->message says what is wrong with the
+ * tree.
+ */
+int reg_index_build(reg_index **out, regit_store *store,
+	const regit_store_listing *listing, const reg_index *prev,
+	size_t max_schema_size, regit_registry_error *err);
+
+/* ---- parsing with references ------------------------------------------- */
+
+/*
+ * A parsed schema and what it borrows from: imports is the array handed to
+ * the parser (every schema reachable through references, flattened); the
+ * top-level result also owns all parsed references in deps (in completion
+ * order, so freeing backwards frees dependents first).
+ */
+typedef struct reg_parsed {
+	regit_schema *schema;
+	const regit_schema **imports;   /* owned array, borrowed elements */
+	size_t nimports;
+	struct reg_parsed **deps;       /* owned (top level only) */
+	size_t ndeps;
+} reg_parsed;
+
+void reg_parsed_free(reg_parsed *p);
+
+/* Where reference targets come from during parsing. */
+typedef struct reg_resolver {
+	/* text of subject/version, or NULL (borrowed for the call) */
+	int (*lookup)(const char **text, size_t *len, const regit_reference **refs,
+		size_t *nrefs, const char *subject, int version, void *payload);
+	void *payload;
+} reg_resolver;
+
+/**
+ * Parse text whose references are resolved through r (recursively, depth
+ * bounded). On a bad schema or reference, REGIT_EINVALID with a message in
+ * serr->message.
+ */
+int reg_parse(reg_parsed **out, const char *text, size_t len,
+	const regit_reference *refs, size_t nrefs, const reg_resolver *r,
+	size_t max_size, regit_schema_error *serr);
+
+/** The index as a resolver (versions in any state). */
+void reg_index_resolver(reg_resolver *out, const reg_index *idx);
+
+/**
+ * The compact text the registry stores for a parsed schema: COMPACT print,
+ * then normalized (custom properties and aliases sorted) when asked.
+ */
+int reg_canonical(regit_buf *out, const reg_parsed *p, int normalize);
+
+/** Normalize compact schema JSON text: sort custom properties and aliases. */
+int reg_normalize(regit_buf *out, const char *json, size_t len);
+
+/* ---- metadata files ---------------------------------------------------- */
+
+/* Read a config object ({"compatibilityLevel", "normalize", "strict"}). */
+int regit_registry__config_from_json(regit_config *out, const json_t *obj);
+
+int reg_meta_version_write(regit_buf *out, const reg_version *v);
+int reg_meta_config_write(regit_buf *out, const regit_config *cfg);
+int reg_meta_mode_write(regit_buf *out, regit_mode mode);
+int reg_meta_root_write(regit_buf *out, int next_id);
+
+#endif
