@@ -565,8 +565,8 @@ static void auth_cache_add(regit_auth *auth, const unsigned char mac[AUTH_MAC_LE
 	pthread_mutex_unlock(&auth->lock);
 }
 
-regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
-	regit_role required, char *user_out)
+regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
+	char *user_out, regit_role *role_out)
 {
 	char user[REGIT_AUTH_USER_MAX + 1];
 	char pass[REGIT_AUTH_PASSWORD_MAX + 1];
@@ -577,6 +577,7 @@ regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
 
 	if (user_out)
 		user_out[0] = '\0';
+	*role_out = REGIT_ROLE_NONE;
 	if (!auth || regit_auth_parse_basic(header, user, pass) < 0)
 		goto done;
 
@@ -606,12 +607,23 @@ regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
 
 	if (user_out)
 		memcpy(user_out, auth->entries[idx].user, strlen(auth->entries[idx].user) + 1);
-	result = auth->entries[idx].role >= required ? REGIT_AUTH_OK : REGIT_AUTH_FORBIDDEN;
+	*role_out = auth->entries[idx].role;
+	result = REGIT_AUTH_OK;
 
 done:
 	auth_wipe(pass, sizeof(pass));
 	auth_wipe(mac, sizeof(mac));
 	return result;
+}
+
+regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
+	regit_role required, char *user_out)
+{
+	regit_role role;
+
+	if (regit_auth_authenticate(auth, header, user_out, &role) != REGIT_AUTH_OK)
+		return REGIT_AUTH_UNAUTHENTICATED;
+	return role >= required ? REGIT_AUTH_OK : REGIT_AUTH_FORBIDDEN;
 }
 
 /* ---- route table ------------------------------------------------------------ */

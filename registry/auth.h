@@ -107,6 +107,16 @@ regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
 	regit_role required, char *user_out);
 
 /**
+ * Authenticate only: who is this and what may they do. The same checks as
+ * regit_auth_check without a required role, for servers that answer 401
+ * before routing and 403 after it.
+ * @param role_out receives the user's role (REGIT_ROLE_NONE unless OK)
+ * @return REGIT_AUTH_OK or REGIT_AUTH_UNAUTHENTICATED
+ */
+regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
+	char *user_out, regit_role *role_out);
+
+/**
  * Decode an HTTP Basic Authorization header value ("Basic base64(u:p)").
  * The scheme is case-insensitive; base64 is strict (standard alphabet,
  * padding optional but never wrong). The password may contain ':'.
@@ -137,7 +147,8 @@ int regit_auth_valid_user(const char *name, size_t len);
 /**
  * The role a request needs (the table at the top of this file).
  * @param method HTTP method, e.g. "POST"
- * @param path   the percent-decoded path without query string, e.g. "/subjects/x/versions"
+ * @param path   the path without query string, e.g. "/subjects/x/versions",
+ *               or the router's template for it ("/subjects/{s}/versions")
  * @param flags  REGIT_AUTH_PERMANENT / REGIT_AUTH_FORCE when those query
  *               parameters are true
  */

@@ -310,6 +310,18 @@ static void test_auth__check(void **state)
 		REGIT_AUTH_UNAUTHENTICATED);
 	assert_int_equal(regit_auth_check(NULL, "Basic " B64_ALICE_SECRET, REGIT_ROLE_READ, NULL),
 		REGIT_AUTH_UNAUTHENTICATED);
+	{
+		regit_role role = REGIT_ROLE_ADMIN;
+
+		assert_int_equal(regit_auth_authenticate(auth, "Basic " B64_BOB_COLON, user, &role),
+			REGIT_AUTH_OK);
+		assert_int_equal(role, REGIT_ROLE_READ);
+		assert_string_equal(user, "bob");
+		assert_int_equal(regit_auth_authenticate(auth, "Basic " B64_ALICE_WRONG, user, &role),
+			REGIT_AUTH_UNAUTHENTICATED);
+		assert_int_equal(role, REGIT_ROLE_NONE);
+		assert_string_equal(user, "");
+	}
 	regit_auth_free(auth);
 }
 
@@ -401,6 +413,16 @@ static void test_auth__route_roles(void **state)
 		{ "PATCH", "/subjects/x", 0, REGIT_ROLE_ADMIN },
 		{ "get", "/subjects", 0, REGIT_ROLE_ADMIN },
 		{ NULL, "/", 0, REGIT_ROLE_ADMIN },
+		/* the API router's route templates */
+		{ "POST", "/subjects/{s}", 0, REGIT_ROLE_READ },
+		{ "POST", "/subjects/{s}/versions", 0, REGIT_ROLE_WRITE },
+		{ "DELETE", "/subjects/{s}", 0, REGIT_ROLE_WRITE },
+		{ "DELETE", "/subjects/{s}/versions/{v}", REGIT_AUTH_PERMANENT, REGIT_ROLE_ADMIN },
+		{ "POST", "/compatibility/subjects/{s}/versions/{v}", 0, REGIT_ROLE_READ },
+		{ "PUT", "/config/{s}", 0, REGIT_ROLE_ADMIN },
+		{ "DELETE", "/mode/{s}", 0, REGIT_ROLE_ADMIN },
+		{ "DELETE", "/contexts/{ctx}", 0, REGIT_ROLE_ADMIN },
+		{ "GET", "/metrics", 0, REGIT_ROLE_READ },
 	};
 	size_t i;
 
