@@ -20,11 +20,15 @@
 #include "registry/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
@@ -661,6 +665,67 @@ static char *store_author_name(const char *author)
 	return name;
 }
 
+/*
+ * Crash safety of the ref update. A writer killed (kill -9, power loss)
+ * between creating the branch's lock file and renaming it into place leaves
+ * "refs/heads/main.lock" behind, and libgit2, like git, then refuses every
+ * later update of the ref with GIT_ELOCKED: the store would stay read-only
+ * for good. So every regit writer holds an flock on "<gitdir>/regit-write.lock"
+ * while it moves the ref; the kernel releases it when the process dies.
+ * Holding it, a ref lock file can only belong to a dead regit writer or to
+ * an external git command (which holds it for milliseconds), so one that
+ * stays unchanged for STORE_STALE_LOCK_MS is removed and the update retried.
+ */
+#define STORE_STALE_LOCK_MS 300
+
+static int store_writer_lock(regit_store *store)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	int fd = -1;
+
+	if (regit_buf_printf(&path, "%sregit-write.lock", git_repository_path(store->repo)) < 0)
+		return -1;
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+			;
+	}
+	regit_buf_dispose(&path);
+	return fd;    /* -1: carry on without it (read-only dir); CAS still holds */
+}
+
+/* GIT_ELOCKED with the writer lock held: wait for a live holder to finish,
+ * remove a stale lock file. @return 1 to retry the update, 0 to give up. */
+static int store_clear_stale_ref_lock(regit_store *store, const char *branch)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	struct stat first, now;
+	int waited = 0, retry = 0;
+
+	if (regit_buf_printf(&path, "%s%s.lock", git_repository_path(store->repo), branch) < 0)
+		return 0;
+	if (stat(path.ptr, &first) != 0) {
+		retry = errno == ENOENT;   /* released meanwhile */
+		goto done;
+	}
+	while (waited < STORE_STALE_LOCK_MS) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		waited += 10;
+		if (stat(path.ptr, &now) != 0 || now.st_ino != first.st_ino ||
+		    now.st_size != first.st_size || now.st_mtim.tv_sec != first.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != first.st_mtim.tv_nsec) {
+			retry = 1;          /* someone is alive and moved on */
+			goto done;
+		}
+	}
+	retry = unlink(path.ptr) == 0 || errno == ENOENT;
+done:
+	regit_buf_dispose(&path);
+	return retry;
+}
+
 int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_change *changes,
 	size_t nchanges, const char *message, const char *author)
@@ -679,6 +744,7 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	int exists = 0;
 	int empty = 0;
 	int error = 0;
+	int wlock = -1, attempt;
 	size_t i, mlen;
 	int rc;
 
@@ -782,12 +848,20 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	 * if it still holds that id. A concurrent writer holding the ref lock
 	 * (GIT_ELOCKED) is a lost race too.
 	 */
-	if (has_expected)
-		rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid, 1,
-			&expected, msg);
-	else
-		rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid, 0,
-			NULL, msg);
+	wlock = store_writer_lock(store);
+	for (attempt = 0;; attempt++) {
+		if (has_expected)
+			rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid,
+				1, &expected, msg);
+		else
+			rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid,
+				0, NULL, msg);
+		if (rc != GIT_ELOCKED || wlock < 0 || attempt == 3 ||
+		    !store_clear_stale_ref_lock(store, branch))
+			break;
+	}
+	if (wlock >= 0)
+		close(wlock);   /* releases the flock */
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
 		regit_error_set(REGIT_ERROR_STORE, "store head moved");
 		error = REGIT_ECONFLICT;
