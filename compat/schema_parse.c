@@ -1428,6 +1428,12 @@ int regit_schema_parse_file(regit_schema **out, const char *path,
 		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if (!out || !path) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->message, sizeof(err->message), "invalid arguments");
+		regit_error_set(REGIT_ERROR_INTERNAL, "regit_schema_parse_file: invalid arguments");
+		return REGIT_ERROR;
+	}
 	regit_buf_init(&buf, opts->max_size);
 	error = regit_buf_read_file(&buf, path);
 	if (error < 0) {

@@ -2,9 +2,10 @@
  * schema_fuzzer.c - libFuzzer target for the schema parser and printer.
  *
  * Parses the input with default bounds; when it is a valid schema, prints
- * it PRETTY and COMPACT and parses both outputs again, which must succeed
- * and print identically (the printer may never produce something the
- * parser rejects or reads differently). Any violation aborts.
+ * it PRETTY and COMPACT and parses both outputs again, which must succeed,
+ * print identically and have the same Parsing Canonical Form as the input
+ * (the printer may never produce something the parser rejects or reads
+ * differently). Any violation aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void fuzz_reprint(const regit_schema *schema, regit_print_style style)
 {
 	regit_buf first = REGIT_BUF_INIT, second = REGIT_BUF_INIT;
+	regit_buf canon1 = REGIT_BUF_INIT, canon2 = REGIT_BUF_INIT;
 	regit_schema *again = NULL;
 	regit_schema_error err;
 
@@ -45,6 +47,15 @@ static void fuzz_reprint(const regit_schema *schema, regit_print_style style)
 		fprintf(stderr, "printing is not stable:\n%s\n%s\n", first.ptr, second.ptr);
 		abort();
 	}
+	if (regit_schema_canonical(schema, &canon1) == 0 &&
+	    (regit_schema_canonical(again, &canon2) < 0 ||
+	     strcmp(regit_buf_cstr(&canon1), regit_buf_cstr(&canon2)) != 0)) {
+		fprintf(stderr, "printing changed the meaning:\n%s\n%s\n",
+			regit_buf_cstr(&canon1), regit_buf_cstr(&canon2));
+		abort();
+	}
+	regit_buf_dispose(&canon1);
+	regit_buf_dispose(&canon2);
 	regit_schema_free(again);
 	regit_buf_dispose(&first);
 	regit_buf_dispose(&second);
