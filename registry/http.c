@@ -211,6 +211,9 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 	}
 	if (resp->content_type)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (resp->www_authenticate)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			resp->www_authenticate);
 	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 
@@ -305,6 +308,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 		MHD_HTTP_HEADER_CONTENT_TYPE);
 	hreq.accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_ACCEPT);
+	hreq.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_AUTHORIZATION);
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;
@@ -373,6 +378,11 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	struct MHD_OptionItem tls[3] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	unsigned threads;
 	const union MHD_DaemonInfo *di;
 	int error = 0;
@@ -402,6 +412,16 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 
 		threads = n > 0 ? (unsigned)n : 1;
 	}
+	/* HTTPS: GnuTLS inside libmicrohttpd, certificate and key as PEM text. */
+	if (opts->tls_cert_pem && opts->tls_key_pem) {
+		flags |= MHD_USE_TLS;
+		tls[0].value = 0;
+		tls[0].ptr_value = (void *)opts->tls_cert_pem;
+		tls[1].value = 0;
+		tls[1].ptr_value = (void *)opts->tls_key_pem;
+	} else {
+		tls[0].option = MHD_OPTION_END;
+	}
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -411,9 +431,11 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
-		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s", opts->listen);
+		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s%s", opts->listen,
+			(flags & MHD_USE_TLS) ? " (or the TLS certificate or key was refused)" : "");
 		error = REGIT_EIO;
 		goto done;
 	}
@@ -424,6 +446,11 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 done:
 	regit_http_server_free(srv);
 	return error;
+}
+
+int regit_http_tls_supported(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
 }
 
 unsigned regit_http_server_port(const regit_http_server *srv)

@@ -23,6 +23,7 @@ typedef struct regit_http_request {
 	const char *target;        /* raw request target "path[?query]", not decoded */
 	const char *content_type;  /* Content-Type header, NULL when absent */
 	const char *accept;        /* Accept header, NULL when absent */
+	const char *authorization; /* Authorization header, NULL when absent */
 	const char *body;          /* request body ("" when none); NUL-terminated */
 	size_t body_len;
 	uint64_t start_ns;         /* CLOCK_MONOTONIC when the request arrived; 0 = now */
@@ -43,6 +44,7 @@ typedef struct regit_http_response {
 	void *release_arg;
 	regit_buf buf;             /* owned body storage */
 	const char *route;         /* static route name for logs/metrics ("/schemas/ids/{id}") */
+	const char *www_authenticate; /* static; sent as WWW-Authenticate when set (401) */
 	int route_id;              /* handler-defined route index for metrics */
 } regit_http_response;
 
@@ -68,6 +70,8 @@ typedef struct regit_http_options {
 	unsigned timeout_s;         /* idle connection timeout */
 	unsigned max_connections;
 	int access_log;             /* one line per request on stderr */
+	const char *tls_cert_pem;   /* PEM text; with tls_key_pem: HTTPS (borrowed) */
+	const char *tls_key_pem;
 } regit_http_options;
 
 #define REGIT_HTTP_OPTIONS_INIT \
@@ -83,6 +87,9 @@ typedef struct regit_http_server regit_http_server;
  */
 int regit_http_server_start(regit_http_server **out, const regit_http_options *opts,
 	regit_http_handler handler, regit_http_observer observer, void *payload);
+
+/** True when libmicrohttpd was built with TLS (HTTPS) support. */
+int regit_http_tls_supported(void);
 
 /** The bound TCP port (useful with port 0). */
 unsigned regit_http_server_port(const regit_http_server *srv);

@@ -1,0 +1,185 @@
+/*
+ * serve_security.c - see serve_security.h.
+ */
+#include "cli/serve_security.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define SERVE_PEM_MAX (1u << 20)
+
+const char regit_serve_security_usage[] =
+	"  --auth FILE         require HTTP Basic auth; FILE has user:role:hash lines\n"
+	"                      written by `regit passwd` (roles read < write < admin)\n"
+	"  --insecure-no-auth  allow a non-loopback --listen without --auth\n"
+	"  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
+	"  --tls-key FILE      PEM private key for --tls-cert\n";
+
+static int sec_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(argv[*i], name) == 0) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "regit serve: %s needs a value\n", name);
+			return -1;
+		}
+		*out = argv[++*i];
+		return 1;
+	}
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, int *i)
+{
+	int rc;
+
+	if (strcmp(argv[*i], "--insecure-no-auth") == 0) {
+		sec->insecure_no_auth = 1;
+		return 1;
+	}
+	rc = sec_value(argc, argv, i, "--auth", &sec->auth_path);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--tls-cert", &sec->tls_cert_path);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--tls-key", &sec->tls_key_path);
+	return rc;
+}
+
+int regit_serve_is_loopback(const char *listen)
+{
+	char host[256];
+	const char *colon, *hs, *he;
+	struct addrinfo hints, *ai = NULL, *p;
+	int loop = 0;
+
+	if (!listen)
+		return 0;
+	colon = strrchr(listen, ':');
+	if (!colon)
+		return 0;
+	hs = listen;
+	he = colon;
+	if (*hs == '[' && he > hs && he[-1] == ']') {
+		hs++;
+		he--;
+	}
+	if (he <= hs || (size_t)(he - hs) >= sizeof(host))
+		return 0;   /* ":8081" is every interface */
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+		return 0;
+	loop = 1;
+	for (p = ai; p; p = p->ai_next) {
+		if (p->ai_family == AF_INET) {
+			const struct sockaddr_in *in = (const void *)p->ai_addr;
+
+			if ((ntohl(in->sin_addr.s_addr) >> 24) != 127)
+				loop = 0;
+		} else if (p->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const void *)p->ai_addr;
+			const unsigned char *b = in6->sin6_addr.s6_addr;
+
+			if (!IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) &&
+			    !(IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && b[12] == 127))
+				loop = 0;
+		} else {
+			loop = 0;
+		}
+	}
+	freeaddrinfo(ai);
+	return loop;
+}
+
+static int sec_read_pem(char **out, const char *path, const char *what)
+{
+	regit_buf buf;
+	int error;
+
+	regit_buf_init(&buf, SERVE_PEM_MAX);
+	error = regit_buf_read_file(&buf, path);
+	if (error == 0 && !strstr(regit_buf_cstr(&buf), "-----BEGIN ")) {
+		regit_error_set(REGIT_ERROR_CLI, "not a PEM file");
+		error = REGIT_EINVALID;
+	}
+	if (error < 0) {
+		fprintf(stderr, "regit serve: %s %s: %s\n", what, path, regit_error_message());
+		regit_buf_dispose(&buf);
+		return -1;
+	}
+	*out = regit_buf_detach(&buf);
+	return *out ? 0 : -1;
+}
+
+int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts)
+{
+	struct stat st;
+
+	if (!sec->auth_path && !sec->insecure_no_auth && !regit_serve_is_loopback(hopts->listen)) {
+		fprintf(stderr,
+			"regit serve: refusing to serve %s without authentication; use --auth FILE"
+			" (see regit passwd), or --insecure-no-auth if you really mean it\n",
+			hopts->listen);
+		return -1;
+	}
+	if (sec->auth_path) {
+		if (regit_auth_load(&sec->auth, sec->auth_path) < 0) {
+			fprintf(stderr, "regit serve: --auth %s: %s\n", sec->auth_path,
+				regit_error_message());
+			return -1;
+		}
+		if (regit_auth_count(sec->auth) == 0)
+			fprintf(stderr, "regit serve: warning: %s has no users; every request"
+				" will be refused\n", sec->auth_path);
+		if (stat(sec->auth_path, &st) == 0 && (st.st_mode & 077))
+			fprintf(stderr, "regit serve: warning: %s is readable by others"
+				" (chmod 600 it)\n", sec->auth_path);
+	}
+	if (!sec->tls_cert_path != !sec->tls_key_path) {
+		fprintf(stderr, "regit serve: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
+	if (sec->tls_cert_path) {
+		if (!regit_http_tls_supported()) {
+			fprintf(stderr, "regit serve: this libmicrohttpd was built without TLS"
+				" support; --tls-cert/--tls-key cannot be used (serve plain HTTP"
+				" behind a TLS proxy instead)\n");
+			return -1;
+		}
+		if (sec_read_pem(&sec->tls_cert, sec->tls_cert_path, "--tls-cert") < 0 ||
+		    sec_read_pem(&sec->tls_key, sec->tls_key_path, "--tls-key") < 0)
+			return -1;
+		hopts->tls_cert_pem = sec->tls_cert;
+		hopts->tls_key_pem = sec->tls_key;
+	}
+	return 0;
+}
+
+void regit_serve_security_dispose(regit_serve_security *sec)
+{
+	regit_auth_free(sec->auth);
+	sec->auth = NULL;
+	if (sec->tls_key) {
+		explicit_bzero(sec->tls_key, strlen(sec->tls_key));
+		regit_free(sec->tls_key);
+	}
+	regit_free(sec->tls_cert);
+	sec->tls_cert = sec->tls_key = NULL;
+}

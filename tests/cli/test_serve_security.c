@@ -1,0 +1,133 @@
+/*
+ * test_serve_security.c - cli/serve_security: the bind policy (loopback
+ * only without --auth), option parsing, credentials and TLS file checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/serve_security.h"
+#include "tests/support/tmpdir.h"
+
+static void test_serve_security__loopback(void **state)
+{
+	(void)state;
+	assert_true(regit_serve_is_loopback("127.0.0.1:8081"));
+	assert_true(regit_serve_is_loopback("127.1.2.3:0"));
+	assert_true(regit_serve_is_loopback("[::1]:8081"));
+	assert_true(regit_serve_is_loopback("localhost:8081"));
+	assert_false(regit_serve_is_loopback("0.0.0.0:8081"));
+	assert_false(regit_serve_is_loopback("[::]:8081"));
+	assert_false(regit_serve_is_loopback(":8081"));
+	assert_false(regit_serve_is_loopback("10.0.0.1:8081"));
+	assert_false(regit_serve_is_loopback("[::ffff:10.0.0.1]:8081"));
+	assert_true(regit_serve_is_loopback("[::ffff:127.0.0.1]:8081"));
+	assert_false(regit_serve_is_loopback("8081"));
+	assert_false(regit_serve_is_loopback(NULL));
+	assert_false(regit_serve_is_loopback("no-such-host.invalid:1"));
+}
+
+static void test_serve_security__args(void **state)
+{
+	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
+	char *argv[] = { "serve", "--auth", "f", "--tls-cert=c", "--tls-key", "k",
+		"--insecure-no-auth", "--store", "x", "--auth" };
+	int argc = 10, i;
+
+	(void)state;
+	i = 1;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_int_equal(i, 2);
+	assert_string_equal(sec.auth_path, "f");
+	i = 3;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_string_equal(sec.tls_cert_path, "c");
+	i = 4;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_int_equal(i, 5);
+	assert_string_equal(sec.tls_key_path, "k");
+	i = 6;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_true(sec.insecure_no_auth);
+	i = 7;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 0);
+	i = 9;   /* --auth without a value */
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), -1);
+}
+
+static void write_file(const char *path, const char *text, int mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, (mode_t)mode);
+}
+
+static void test_serve_security__prepare(void **state)
+{
+	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
+	regit_http_options h = REGIT_HTTP_OPTIONS_INIT;
+	char *dir = test_tmpdir_new("servesec");
+	char good[512], bad[512], pem[512];
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(good, sizeof(good), "%s/creds", dir);
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	snprintf(pem, sizeof(pem), "%s/x.pem", dir);
+	/* openssl passwd -6 -salt saltsalt secret */
+	write_file(good, "alice:admin:$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1\n", 0600);
+	write_file(bad, "alice:root:x\n", 0600);
+	write_file(pem, "not pem\n", 0600);
+
+	/* loopback without auth: fine */
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	assert_null(sec.auth);
+	/* anything else needs --auth or --insecure-no-auth */
+	h.listen = "0.0.0.0:8081";
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	sec.insecure_no_auth = 1;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	sec.insecure_no_auth = 0;
+	sec.auth_path = good;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	assert_non_null(sec.auth);
+	assert_int_equal(regit_auth_count(sec.auth), 1);
+	regit_serve_security_dispose(&sec);
+	sec.auth_path = bad;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	regit_serve_security_dispose(&sec);
+	sec.auth_path = "/nonexistent/creds";
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	regit_serve_security_dispose(&sec);
+
+	/* TLS: both or neither; PEM required */
+	sec.auth_path = NULL;
+	h.listen = "127.0.0.1:0";
+	sec.tls_cert_path = pem;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	sec.tls_key_path = pem;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	assert_null(h.tls_cert_pem);
+	regit_serve_security_dispose(&sec);
+	test_tmpdir_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_serve_security__loopback),
+		cmocka_unit_test(test_serve_security__args),
+		cmocka_unit_test(test_serve_security__prepare),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

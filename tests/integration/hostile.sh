@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# hostile.sh - hostile input (issue 6) against the real server: every
+# attack is a clean 4xx, never a crash, hang or 5xx.
+# The checks live in hostile.py; this wrapper is what tests/run finds.
+set -u
+cd "$(dirname "$0")/../.."
+if ! command -v python3 >/dev/null || ! command -v git >/dev/null; then
+	echo "ok 1 # skip python3 or git not installed"
+	exit 0
+fi
+if ! "${REGIT_BIN:-build/regit}" serve --help >/dev/null 2>&1 ||
+   [ ! -f tests/integration/serverlib.py ]; then
+	echo "ok 1 # skip regit serve not available in this build"
+	exit 0
+fi
+exec python3 tests/integration/hostile.py
