@@ -34,6 +34,8 @@
 
 /* Lost compare-and-swap races tolerated per write before giving up. */
 #define REG_MAX_ATTEMPTS 32
+/* Registrations group-committed together at most. */
+#define REG_MAX_BATCH 64
 
 struct regit_registry {
 	regit_registry_options opts;
@@ -49,6 +51,11 @@ struct regit_registry {
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
 	int stale;                      /* index missed a committed write */
+	/* registration queue (group commit) */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct reg_job *qhead, **qtail;
+	int leader;
 };
 
 /* The registry this thread holds a read section on (sections don't nest). */
@@ -372,6 +379,9 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	pthread_rwlock_init(&reg->rw, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&reg->wlock, NULL);
+	pthread_mutex_init(&reg->qlock, NULL);
+	pthread_cond_init(&reg->qcond, NULL);
+	reg->qtail = &reg->qhead;
 	locks = 1;
 
 	error = regit_store_open(&reg->store, reg->store_path, NULL);
@@ -391,6 +401,8 @@ done:
 		if (locks) {
 			pthread_rwlock_destroy(&reg->rw);
 			pthread_mutex_destroy(&reg->wlock);
+			pthread_mutex_destroy(&reg->qlock);
+			pthread_cond_destroy(&reg->qcond);
 		}
 		regit_free(reg->store_path);
 		regit_free(reg);
@@ -406,6 +418,8 @@ void regit_registry_free(regit_registry *reg)
 	regit_store_free(reg->store);
 	pthread_rwlock_destroy(&reg->rw);
 	pthread_mutex_destroy(&reg->wlock);
+	pthread_mutex_destroy(&reg->qlock);
+	pthread_cond_destroy(&reg->qcond);
 	regit_free(reg->store_path);
 	regit_free(reg);
 }
@@ -566,18 +580,18 @@ static int after_conflict(regit_registry *reg, int attempt, regit_registry_error
 }
 
 /* Root files every write keeps current: the README and regit.json. */
-static int plan_root(plan *p, const reg_index *idx, int next_id)
+static int plan_root(plan *p, int has_root, int cur_next_id, int next_id)
 {
 	regit_buf *b;
 	int error = 0;
 
-	if (!idx->has_root) {
+	if (!has_root) {
 		b = plan_buf(p);
 		error = regit_buf_puts(b, STORE_README);
 		if (error == 0)
 			error = plan_put(p, "README.md", b);
 	}
-	if (error == 0 && (!idx->has_root || next_id != idx->next_id)) {
+	if (error == 0 && (!has_root || next_id != cur_next_id)) {
 		b = plan_buf(p);
 		error = reg_meta_root_write(b, next_id);
 		if (error == 0)
@@ -729,9 +743,19 @@ static int version_key_eq(const reg_version *v, const req_schema *r)
 
 /* ---- compatibility ---------------------------------------------------------- */
 
+/* One older version to compare with: from the index or planned in a batch. */
+typedef struct compat_old {
+	int version;
+	const char *text;
+	size_t len;
+	const regit_reference *refs;
+	size_t nrefs;
+	const regit_schema *parsed;     /* already parsed (batch), or NULL */
+} compat_old;
+
 typedef struct compat_run {
 	regit_compat_result result;
-	const reg_version **olds;       /* newest first */
+	compat_old *olds;               /* newest first */
 	size_t nold;
 	reg_parsed **parsed;
 	regit_compat_level level;
@@ -750,9 +774,26 @@ static void compat_run_dispose(compat_run *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int compat_add_old(compat_run *c, size_t cap, const reg_version *v)
+{
+	compat_old *o;
+
+	if (c->nold >= cap)
+		return 0;
+	o = &c->olds[c->nold++];
+	o->version = v->pub.version;
+	o->text = v->text->s;
+	o->len = v->text->len;
+	o->refs = v->refs;
+	o->nrefs = v->nrefs;
+	o->parsed = NULL;
+	return 0;
+}
+
 /*
- * Check `next` against the given versions (newest first). The checker
- * itself applies the level: transitive levels use all, others the first.
+ * Check `next` against c->olds (newest first). The checker applies the
+ * level: transitive levels use all, the others only the newest, so only
+ * that one is parsed then.
  */
 static int compat_check(compat_run *c, const reg_index *idx, const regit_registry *reg,
 	const regit_schema *next, regit_registry_error *err)
@@ -776,14 +817,17 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	}
 	reg_index_resolver(&r, idx);
 	for (i = 0; i < n; i++) {
-		const reg_version *v = c->olds[i];
+		const compat_old *o = &c->olds[i];
 
-		error = reg_parse(&c->parsed[i], v->text->s, v->text->len, v->refs, v->nrefs, &r,
+		if (o->parsed) {
+			olds[i] = o->parsed;
+			continue;
+		}
+		error = reg_parse(&c->parsed[i], o->text, o->len, o->refs, o->nrefs, &r,
 			reg->opts.max_schema_size * 2 + 4096, &serr);
 		if (error < 0) {
 			error = sr_fail(err, REGIT_SR_STORE_ERROR,
-				"Stored schema of subject '%.200s' version %d does not parse: %s",
-				v->subject->name, v->pub.version, serr.message);
+				"Stored schema version %d does not parse: %s", o->version, serr.message);
 			goto done;
 		}
 		olds[i] = c->parsed[i]->schema;
@@ -800,7 +844,7 @@ done:
 /* One finding as the one-line text both 40901 and verbose messages use. */
 static int finding_text(regit_buf *out, const compat_run *c, const regit_finding *f)
 {
-	int version = f->old_index < c->nold ? c->olds[f->old_index]->pub.version : 0;
+	int version = f->old_index < c->nold ? c->olds[f->old_index].version : 0;
 
 	return regit_buf_printf(out,
 		"{errorType:'%s', description:'%s', path:'%s', oldSchemaVersion:%d}",
@@ -832,28 +876,68 @@ static int compat_reject(regit_registry_error *err, const compat_run *c, const c
 	if (error == 0)
 		error = regit_buf_puts(&msg, "]");
 	/* Long lists are cut to the message size, visibly. */
-	if (msg.size >= sizeof(err->message)) {
+	if (msg.size >= sizeof(err->message))
 		memcpy(msg.ptr + sizeof(err->message) - 5, "...]", 5);
-	}
 	error = sr_fail(err, REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
 	regit_buf_dispose(&msg);
 	return error;
 }
 
-/* Live versions of s, newest first. */
-static int live_versions_desc(compat_run *c, const reg_subject *s)
+/* ---- batches: registrations planned together, committed as a chain ---------- */
+
+/* A registration planned earlier in the same batch (not yet in the index). */
+typedef struct batch_add {
+	const char *subject;
+	int version;
+	int id;
+	const struct req_schema *rs;
+} batch_add;
+
+typedef struct batch_overlay {
+	batch_add adds[REG_MAX_BATCH];
+	size_t n;
+	int next_id;
+	int has_root;
+} batch_overlay;
+
+static void overlay_init(batch_overlay *o, const reg_index *idx)
 {
-	size_t i;
+	o->n = 0;
+	o->next_id = idx->next_id;
+	o->has_root = idx->has_root;
+}
+
+/* Live versions of subject, newest first: batch additions, then the index. */
+static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_overlay *o,
+	const char *subject)
+{
+	size_t i, cap = s ? s->nlive : 0;
 
 	c->nold = 0;
-	if (!s || !s->nlive)
+	for (i = 0; o && i < o->n; i++)
+		cap += strcmp(o->adds[i].subject, subject) == 0;
+	if (cap == 0)
 		return 0;
-	c->olds = regit_calloc(s->nlive, sizeof(*c->olds));
+	c->olds = regit_calloc(cap, sizeof(*c->olds));
 	if (!c->olds)
 		return REGIT_ENOMEM;
-	for (i = s->nversions; i > 0; i--)
+	for (i = o ? o->n : 0; i > 0; i--) {
+		const batch_add *a = &o->adds[i - 1];
+		compat_old *old;
+
+		if (strcmp(a->subject, subject) != 0)
+			continue;
+		old = &c->olds[c->nold++];
+		old->version = a->version;
+		old->text = a->rs->text.ptr;
+		old->len = a->rs->text.size;
+		old->refs = a->rs->refs;
+		old->nrefs = a->rs->nrefs;
+		old->parsed = a->rs->parsed->schema;
+	}
+	for (i = s ? s->nversions : 0; i > 0; i--)
 		if (!s->versions[i - 1]->pub.deleted)
-			c->olds[c->nold++] = s->versions[i - 1];
+			compat_add_old(c, cap, s->versions[i - 1]);
 	return 0;
 }
 
@@ -902,14 +986,14 @@ typedef struct register_plan {
 
 static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_schema *rs,
 	regit_registry *reg, const reg_index *idx, const regit_register_request *req,
-	regit_registry_error *err)
+	batch_overlay *o, regit_registry_error *err)
 {
 	const reg_subject *s = find_subject(idx, req->subject);
 	const reg_schema *same;
 	effective eff;
 	regit_mode mode;
 	size_t i;
-	int error;
+	int error, max;
 	regit_buf *avsc, *meta;
 
 	memset(rp, 0, sizeof(*rp));
@@ -934,7 +1018,19 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 	if (error < 0)
 		return error;
 
-	/* Already a live version of this subject: idempotent. */
+	/* Already a live version of this subject (or planned in this batch): idempotent. */
+	for (i = 0; i < o->n; i++) {
+		const batch_add *a = &o->adds[i];
+
+		if (strcmp(a->subject, req->subject) != 0 || a->rs->key.size != rs->key.size ||
+				memcmp(a->rs->key.ptr, rs->key.ptr, rs->key.size) != 0)
+			continue;
+		rp->existed = 1;
+		rp->id = a->id;
+		rp->version = a->version;
+		p->noop = 1;
+		return 0;
+	}
 	for (i = 0; s && i < s->nversions; i++) {
 		const reg_version *v = s->versions[i];
 
@@ -953,7 +1049,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 
 	/* The id: imported, reused (same schema anywhere), or new. */
 	same = reg_index_identity(idx, rs->key.ptr, rs->key.size, rs->hash);
-	rp->next_id = idx->next_id;
+	rp->next_id = o->next_id;
 	if (req->id > 0) {
 		const reg_schema *taken = reg_index_schema(idx, req->id);
 
@@ -961,6 +1057,11 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 				memcmp(taken->key, rs->key.ptr, rs->key.size) != 0))
 			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Overwrite new schema with id %d is not permitted", req->id);
+		for (i = 0; i < o->n; i++)
+			if (o->adds[i].id == req->id && (o->adds[i].rs->key.size != rs->key.size ||
+					memcmp(o->adds[i].rs->key.ptr, rs->key.ptr, rs->key.size) != 0))
+				return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+					"Overwrite new schema with id %d is not permitted", req->id);
 		rp->id = req->id;
 		if (req->id >= rp->next_id) {
 			if (req->id == 0x7fffffff)
@@ -970,18 +1071,24 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 	} else if (same) {
 		rp->id = same->pub.id;
 	} else {
-		if (idx->next_id >= 0x7fffffff)
-			return sr_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
-		rp->id = idx->next_id;
-		rp->next_id = idx->next_id + 1;
-		rp->new_id = 1;
+		for (i = 0; i < o->n && !rp->id; i++)
+			if (o->adds[i].rs->key.size == rs->key.size &&
+					memcmp(o->adds[i].rs->key.ptr, rs->key.ptr, rs->key.size) == 0)
+				rp->id = o->adds[i].id;
+		if (!rp->id) {
+			if (o->next_id >= 0x7fffffff)
+				return sr_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
+			rp->id = o->next_id;
+			rp->next_id = o->next_id + 1;
+			rp->new_id = 1;
+		}
 	}
 
 	/* Compatibility with the live versions, unless forced or importing. */
 	if (!req->force && mode != REGIT_MODE_IMPORT) {
 		c->level = eff.level;
 		c->strict = eff.strict;
-		error = live_versions_desc(c, s);
+		error = live_versions_desc(c, s, o, req->subject);
 		if (error < 0)
 			return sr_internal(err, error);
 		error = compat_check(c, idx, reg, rs->parsed->schema, err);
@@ -994,14 +1101,21 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 	}
 
 	/* The version number. */
+	max = reg_subject_max_version(s);
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->adds[i].subject, req->subject) == 0 && o->adds[i].version > max)
+			max = o->adds[i].version;
 	if (mode == REGIT_MODE_IMPORT && req->version > 0) {
-		if (reg_subject_version(s, req->version))
+		int taken = reg_subject_version(s, req->version) != NULL;
+
+		for (i = 0; i < o->n; i++)
+			taken |= strcmp(o->adds[i].subject, req->subject) == 0 &&
+				o->adds[i].version == req->version;
+		if (taken)
 			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Version %d of subject %.200s already exists", req->version, req->subject);
 		rp->version = req->version;
 	} else {
-		int max = reg_subject_max_version(s);
-
 		if (max >= REG_MAX_VERSION)
 			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
 		if (req->version > 0 && req->version != max + 1)
@@ -1066,11 +1180,21 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 			error = plan_put_subject(p, req->subject, file, NULL);
 	}
 	if (error == 0)
-		error = plan_root(p, idx, rp->next_id);
+		error = plan_root(p, o->has_root, o->next_id, rp->next_id);
 	if (error < 0)
 		return sr_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "register %.300s v%d (id %d)",
 		req->subject, rp->version, rp->id);
+
+	/* Later registrations of this batch see this one. */
+	o->adds[o->n].subject = req->subject;
+	o->adds[o->n].version = rp->version;
+	o->adds[o->n].id = rp->id;
+	o->adds[o->n].rs = rs;
+	o->n++;
+	o->has_root = 1;
+	if (rp->next_id > o->next_id)
+		o->next_id = rp->next_id;
 	return 0;
 }
 
@@ -1110,10 +1234,10 @@ static int register_apply(reg_index *idx, const register_plan *rp, const req_sch
 }
 
 /*
- * Finish a committed write (caller holds wlock, not rw): point the index at
- * the new head. When applying failed (out of memory) the index no longer
- * matches the store, so it is rebuilt from the store instead; the write
- * itself succeeded either way.
+ * Finish a committed write (caller holds wlock, not rw): apply it to the
+ * index and point the index at the new head. When applying fails (out of
+ * memory) the index no longer matches the store, so it is rebuilt from the
+ * store instead; the write itself succeeded either way.
  */
 typedef int (*apply_fn)(reg_index *idx, void *payload);
 
@@ -1135,73 +1259,187 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
 	}
 }
 
-typedef struct register_apply_args {
-	const register_plan *rp;
-	const req_schema *rs;
-	const char *subject;
-} register_apply_args;
+/* A registration waiting for (or being processed in) a batch. */
+typedef struct reg_job {
+	const regit_register_request *req;
+	regit_register_result *out;
+	regit_registry_error *err;
+	int rc;
+	int done;
+	struct reg_job *next;
+	/* per attempt */
+	plan p;
+	register_plan rp;
+	compat_run c;
+	req_schema rs;
+	int planned;                    /* has a commit in the chain */
+} reg_job;
 
-static int register_apply_fn(reg_index *idx, void *payload)
+static void job_reset(reg_job *j)
 {
-	register_apply_args *a = payload;
-
-	return register_apply(idx, a->rp, a->rs, a->subject);
+	compat_run_dispose(&j->c);
+	req_schema_dispose(&j->rs);
+	plan_dispose(&j->p);
+	memset(&j->rp, 0, sizeof(j->rp));
+	j->planned = 0;
+	j->rc = 0;
+	err_init(j->err);
 }
 
+typedef struct batch_apply_args {
+	reg_job **jobs;
+	size_t n;
+} batch_apply_args;
+
+static int batch_apply_fn(reg_index *idx, void *payload)
+{
+	batch_apply_args *a = payload;
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < a->n && error == 0; i++)
+		if (a->jobs[i]->planned)
+			error = register_apply(idx, &a->jobs[i]->rp, &a->jobs[i]->rs,
+				a->jobs[i]->req->subject);
+	return error;
+}
+
+/*
+ * Plan every job of the batch against the index and the registrations
+ * planned before it, commit one commit per planned job as a chain with a
+ * single compare-and-swap, then apply them all. A lost race re-plans the
+ * whole batch on the new head. Caller holds wlock.
+ */
+static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
+{
+	regit_store_commit_spec specs[REG_MAX_BATCH];
+	batch_overlay *o = NULL;
+	char head[REGIT_STORE_OID_HEX];
+	size_t i, nspecs;
+	int attempt, error = 0;
+
+	o = regit_calloc(1, sizeof(*o));
+	if (!o) {
+		for (i = 0; i < n; i++)
+			jobs[i]->rc = sr_internal(jobs[i]->err, REGIT_ENOMEM);
+		return;
+	}
+	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
+		overlay_init(o, reg->idx);
+		nspecs = 0;
+		for (i = 0; i < n; i++) {
+			reg_job *j = jobs[i];
+
+			job_reset(j);
+			j->rc = register_plan_make(&j->p, &j->rp, &j->c, &j->rs, reg, reg->idx, j->req,
+				o, j->err);
+			if (j->rc == 0 && !j->p.noop) {
+				j->planned = 1;
+				specs[nspecs].changes = j->p.changes;
+				specs[nspecs].nchanges = j->p.nchanges;
+				specs[nspecs].message = j->p.message;
+				specs[nspecs].author = j->req->author;
+				nspecs++;
+			}
+		}
+		if (nspecs == 0)
+			break;
+		error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, nspecs);
+		if (error == 0) {
+			batch_apply_args a = { jobs, n };
+
+			atomic_fetch_add(&reg->commits, nspecs);
+			apply_write(reg, head, batch_apply_fn, &a);
+			break;
+		}
+		if (error != REGIT_ECONFLICT)
+			break;
+		error = after_conflict(reg, attempt, jobs[0]->err);
+		if (error < 0)
+			break;
+		error = REGIT_ECONFLICT;
+	}
+	for (i = 0; i < n; i++) {
+		reg_job *j = jobs[i];
+
+		/* A failed commit fails everything that waited for it. */
+		if (error < 0 && j->rc == 0) {
+			if (error == REGIT_ECONFLICT)
+				j->rc = sr_fail(j->err, REGIT_SR_STORE_ERROR,
+					"Too much write contention on the store");
+			else if (j != jobs[0] || j->err->code == 0)
+				j->rc = sr_internal(j->err, error);
+			else
+				j->rc = error;
+		}
+		if (j->rc == 0) {
+			j->out->id = j->rp.id;
+			j->out->version = j->rp.version;
+			j->out->existed = j->rp.existed;
+		}
+		compat_run_dispose(&j->c);
+		req_schema_dispose(&j->rs);
+		plan_dispose(&j->p);
+	}
+	regit_free(o);
+}
+
+/*
+ * Registrations are group-committed. A caller queues its job; whoever
+ * finds no batch running becomes the leader, takes everything queued (up
+ * to REG_MAX_BATCH), runs it, and wakes the others. Each registration is
+ * still its own commit; the batch shares the fsyncs and the ref update, so
+ * concurrent registrations cost about one commit's latency together.
+ */
 int regit_registry_register(regit_registry *reg, const regit_register_request *req,
 	regit_register_result *out, regit_registry_error *err)
 {
 	regit_registry_error dummy;
-	char head[REGIT_STORE_OID_HEX];
-	int attempt, error = 0;
+	reg_job job;
 
 	if (!err)
 		err = &dummy;
 	err_init(err);
 	memset(out, 0, sizeof(*out));
-	error = write_enter(reg, err);
-	if (error < 0)
-		return error;
-	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
-		plan p;
-		register_plan rp;
-		compat_run c;
-		req_schema rs;
+	if (reg_reader == reg)
+		return sr_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+	memset(&job, 0, sizeof(job));
+	job.req = req;
+	job.out = out;
+	job.err = err;
 
-		memset(&p, 0, sizeof(p));
-		memset(&c, 0, sizeof(c));
-		memset(&rs, 0, sizeof(rs));
-		error = register_plan_make(&p, &rp, &c, &rs, reg, reg->idx, req, err);
-		if (error == 0 && p.noop) {
-			out->id = rp.id;
-			out->version = rp.version;
-			out->existed = 1;
-		} else if (error == 0) {
-			error = plan_commit(reg, &p, req->author, head);
-			if (error == 0) {
-				register_apply_args a = { &rp, &rs, req->subject };
+	pthread_mutex_lock(&reg->qlock);
+	*reg->qtail = &job;
+	reg->qtail = &job.next;
+	while (!job.done) {
+		reg_job *batch[REG_MAX_BATCH];
+		size_t n = 0, i;
 
-				apply_write(reg, head, register_apply_fn, &a);
-				out->id = rp.id;
-				out->version = rp.version;
-			} else if (error != REGIT_ECONFLICT) {
-				error = sr_internal(err, error);
-			}
+		if (reg->leader) {
+			pthread_cond_wait(&reg->qcond, &reg->qlock);
+			continue;
 		}
-		compat_run_dispose(&c);
-		req_schema_dispose(&rs);
-		plan_dispose(&p);
-		if (error != REGIT_ECONFLICT)
-			break;
-		error = after_conflict(reg, attempt, err);
-		if (error < 0)
-			break;
-		error = REGIT_ECONFLICT;
+		reg->leader = 1;
+		while (reg->qhead && n < REG_MAX_BATCH) {
+			batch[n++] = reg->qhead;
+			reg->qhead = reg->qhead->next;
+		}
+		if (!reg->qhead)
+			reg->qtail = &reg->qhead;
+		pthread_mutex_unlock(&reg->qlock);
+
+		pthread_mutex_lock(&reg->wlock);
+		batch_run(reg, batch, n);
+		pthread_mutex_unlock(&reg->wlock);
+
+		pthread_mutex_lock(&reg->qlock);
+		for (i = 0; i < n; i++)
+			batch[i]->done = 1;
+		reg->leader = 0;
+		pthread_cond_broadcast(&reg->qcond);
 	}
-	if (error == REGIT_ECONFLICT)
-		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Too much write contention on the store");
-	write_leave(reg);
-	return error;
+	pthread_mutex_unlock(&reg->qlock);
+	return job.rc;
 }
 
 /* ---- generic write loop ------------------------------------------------------ */
@@ -2341,7 +2579,7 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 
 	/* Which versions to compare with. */
 	if (version == 0) {
-		error = live_versions_desc(&c, s);
+		error = live_versions_desc(&c, s, NULL, req->subject);
 		if (error < 0) {
 			error = sr_internal(err, error);
 			goto done;
@@ -2361,8 +2599,7 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 				error = sr_internal(err, REGIT_ENOMEM);
 				goto done;
 			}
-			c.olds[0] = v;
-			c.nold = 1;
+			compat_add_old(&c, 1, v);
 		}
 	}
 

@@ -122,6 +122,24 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_change *changes,
 	size_t nchanges, const char *message, const char *author);
 
+/* One commit of a chain. */
+typedef struct regit_store_commit_spec {
+	const regit_store_change *changes;
+	size_t nchanges;
+	const char *message;
+	const char *author;      /* NULL or "" for "regit" */
+} regit_store_commit_spec;
+
+/**
+ * Commit several change sets as consecutive commits (each its own message
+ * and author, each on top of the previous) and publish the last one with a
+ * single compare-and-swap. This is group commit: the fsync and ref-update
+ * cost is paid once for the whole chain, while history still shows one
+ * commit per change. Same codes as regit_store_commit.
+ */
+int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs);
+
 /** The id a blob with this content has (or will have) in any store. */
 int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len);
 

@@ -13,22 +13,36 @@
  * writers, in this process or another: a loser gets REGIT_ECONFLICT and its
  * objects stay unreferenced (harmless; `git gc` prunes them).
  *
- * Durability: GIT_OPT_ENABLE_FSYNC_GITDIR makes libgit2 fsync every object
- * and ref file it writes (and their directories), so once
- * regit_store_commit returns 0 the commit survives a power loss.
+ * Durability: GIT_OPT_ENABLE_FSYNC_GITDIR makes libgit2 fsync every file
+ * it writes (and their directories), so once regit_store_commit returns 0
+ * the commit survives a power loss.
+ *
+ * Cost of that: an fsync is ~10 ms on the target machine and a loose object
+ * costs two, so a commit of seven loose objects would be ~150 ms. Instead new
+ * objects go to an in-memory backend (mempack) and are written as one pack
+ * (pack, index, directory: three fsyncs) before the ref moves. Packs from
+ * many commits are merged geometrically (a pack is merged with all smaller
+ * ones once it is not at least twice their total), so their number stays
+ * logarithmic and readers never scan hundreds of pack indexes. Another
+ * process may delete packs this handle had open; a read that fails is
+ * retried once on a freshly opened repository.
  */
 #include "registry/store.h"
 
 #include <errno.h>
+#include <time.h>
+#include <sys/file.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
@@ -36,6 +50,7 @@
 struct regit_store {
 	git_repository *repo;
 	git_odb *odb;
+	git_odb_backend *mempack;  /* owned by odb: new objects collect here */
 	pthread_mutex_t lock;      /* libgit2 handles are not shared across threads */
 	regit_store_options opts;
 	char *path;
@@ -82,6 +97,42 @@ static int store_lib_init(void)
 		return store_git_error(rc, "enable fsync");
 	}
 	return 0;
+}
+
+/* The object database of a freshly opened repository, with the mempack. */
+static int store_attach(regit_store *store)
+{
+	int rc = git_repository_odb(&store->odb, store->repo);
+
+	if (rc == 0)
+		rc = git_mempack_new(&store->mempack);
+	if (rc == 0) {
+		/* Highest priority: every write lands in memory first. */
+		rc = git_odb_add_backend(store->odb, store->mempack, 1000);
+		if (rc < 0) {
+			store->mempack->free(store->mempack);
+			store->mempack = NULL;
+		}
+	}
+	if (rc < 0)
+		return store_git_error(rc, "open object database");
+	return 0;
+}
+
+/* Drop and reopen the repository (after packs were replaced). */
+static int store_reopen(regit_store *store)
+{
+	git_repository *repo = NULL;
+	int rc = git_repository_open_bare(&repo, store->path);
+
+	if (rc < 0)
+		return store_git_error(rc, "reopen store");
+	git_odb_free(store->odb);
+	git_repository_free(store->repo);
+	store->odb = NULL;
+	store->mempack = NULL;
+	store->repo = repo;
+	return store_attach(store);
 }
 
 /* mkdir -p of the parent directories of path. */
@@ -168,11 +219,9 @@ create:
 		goto done;
 	}
 opened:
-	rc = git_repository_odb(&store->odb, store->repo);
-	if (rc < 0) {
-		error = store_git_error(rc, "open object database");
+	error = store_attach(store);
+	if (error < 0)
 		goto done;
-	}
 	if (pthread_mutex_init(&store->lock, NULL) != 0) {
 		regit_error_set(REGIT_ERROR_OS, "mutex init");
 		error = REGIT_ERROR;
@@ -390,7 +439,7 @@ void regit_store_listing_free(regit_store_listing *listing)
 	regit_free(listing);
 }
 
-int regit_store_list(regit_store_listing **out, regit_store *store, const char *commit)
+static int store_list_once(regit_store_listing **out, regit_store *store, const char *commit)
 {
 	store_list_state *st = NULL;
 	regit_store_listing *listing = NULL;
@@ -403,7 +452,6 @@ int regit_store_list(regit_store_listing **out, regit_store *store, const char *
 	int rc;
 
 	*out = NULL;
-	pthread_mutex_lock(&store->lock);
 	listing = regit_calloc(1, sizeof(*listing));
 	st = regit_calloc(1, sizeof(*st));
 	if (!listing || !st) {
@@ -448,7 +496,6 @@ publish:
 	*out = listing;
 	listing = NULL;
 done:
-	pthread_mutex_unlock(&store->lock);
 	git_tree_free(tree);
 	git_commit_free(c);
 	regit_free(branch);
@@ -457,7 +504,7 @@ done:
 	return error;
 }
 
-int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *oid)
+static int store_read_once(regit_buf *out, regit_store *store, const regit_store_oid *oid)
 {
 	git_odb_object *obj = NULL;
 	git_oid id;
@@ -465,7 +512,6 @@ int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *
 	int rc;
 
 	memcpy(id.id, oid->id, 20);
-	pthread_mutex_lock(&store->lock);
 	rc = git_odb_read(&obj, store->odb, &id);
 	if (rc < 0) {
 		error = store_git_error(rc, "read blob");
@@ -480,8 +526,236 @@ int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *
 	if (error == REGIT_ELIMIT)
 		regit_error_set(REGIT_ERROR_STORE, "stored file larger than %zu bytes", out->max);
 done:
-	pthread_mutex_unlock(&store->lock);
 	git_odb_object_free(obj);
+	return error;
+}
+
+/* Worth one retry on a reopened repository (packs replaced underneath). */
+static int store_retryable(int error)
+{
+	return error == REGIT_EIO || error == REGIT_ENOTFOUND;
+}
+
+int regit_store_list(regit_store_listing **out, regit_store *store, const char *commit)
+{
+	int error;
+
+	pthread_mutex_lock(&store->lock);
+	error = store_list_once(out, store, commit);
+	if (store_retryable(error) && store_reopen(store) == 0)
+		error = store_list_once(out, store, commit);
+	pthread_mutex_unlock(&store->lock);
+	return error;
+}
+
+int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *oid)
+{
+	size_t before = out->size;
+	int error;
+
+	pthread_mutex_lock(&store->lock);
+	error = store_read_once(out, store, oid);
+	if (store_retryable(error) && store_reopen(store) == 0) {
+		out->size = before;
+		error = store_read_once(out, store, oid);
+	}
+	pthread_mutex_unlock(&store->lock);
+	return error;
+}
+
+/* ---- packs ---------------------------------------------------------------- */
+
+/*
+ * Write everything the mempack collected as one pack (fsynced by libgit2's
+ * indexer) and empty the mempack.
+ */
+static int store_flush_mempack(regit_store *store)
+{
+	git_buf pack = { NULL, 0, 0 };
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	int error = 0;
+	int rc;
+
+	memset(&stats, 0, sizeof(stats));
+	rc = git_mempack_dump(&pack, store->repo, store->mempack);
+	if (rc == 0)
+		rc = git_odb_write_pack(&wp, store->odb, NULL, NULL);
+	if (rc == 0)
+		rc = wp->append(wp, pack.ptr, pack.size, &stats);
+	if (rc == 0)
+		rc = wp->commit(wp, &stats);
+	if (rc < 0)
+		error = store_git_error(rc, "write pack");
+	if (wp)
+		wp->free(wp);
+	git_buf_dispose(&pack);
+	git_mempack_reset(store->mempack);
+	return error;
+}
+
+typedef struct store_pack {
+	char name[128];          /* "pack-<hash>" */
+	uint32_t count;
+} store_pack;
+
+static uint32_t store_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Object count of a version-2 pack index (0 when unreadable). */
+static uint32_t store_idx_count(const char *path)
+{
+	unsigned char head[8 + 256 * 4];
+	FILE *f = fopen(path, "rb");
+	uint32_t n = 0;
+
+	if (!f)
+		return 0;
+	if (fread(head, 1, sizeof(head), f) == sizeof(head) &&
+			memcmp(head, "\377tOc", 4) == 0 && store_be32(head + 4) == 2)
+		n = store_be32(head + 8 + 255 * 4);
+	fclose(f);
+	return n;
+}
+
+/* Add every object id of a pack index to the pack builder. */
+static int store_idx_insert(git_packbuilder *pb, const char *path, uint32_t count)
+{
+	unsigned char id[20];
+	FILE *f = fopen(path, "rb");
+	uint32_t i;
+	int error = 0;
+
+	if (!f) {
+		regit_error_set(REGIT_ERROR_OS, "open %s: %s", path, strerror(errno));
+		return REGIT_EIO;
+	}
+	if (fseek(f, 8 + 256 * 4, SEEK_SET) != 0)
+		error = REGIT_EIO;
+	for (i = 0; i < count && error == 0; i++) {
+		git_oid oid;
+		int rc;
+
+		if (fread(id, 1, 20, f) != 20) {
+			error = REGIT_EIO;
+			break;
+		}
+		memcpy(oid.id, id, 20);
+		rc = git_packbuilder_insert(pb, &oid, NULL);
+		if (rc < 0)
+			error = store_git_error(rc, "repack");
+	}
+	if (error == REGIT_EIO)
+		regit_error_set(REGIT_ERROR_STORE, "short pack index %s", path);
+	fclose(f);
+	return error;
+}
+
+static int store_pack_cmp(const void *a, const void *b)
+{
+	const store_pack *x = a, *y = b;
+
+	return x->count < y->count ? -1 : x->count > y->count;
+}
+
+/*
+ * Geometric repack: when there are more than STORE_MAX_PACKS packs, merge
+ * the smallest ones - every pack that is less than twice the total of the
+ * packs smaller than it - into one. Each object is rewritten O(log n)
+ * times over the store's life. Failures leave the packs as they were.
+ */
+#define STORE_MAX_PACKS 8
+
+static int store_consolidate(regit_store *store)
+{
+	store_pack *packs = NULL;
+	git_packbuilder *pb = NULL;
+	char dir[4096], path[4352];
+	size_t n = 0, cap = 0, k = 0, i;
+	uint64_t total = 0;
+	struct dirent *de;
+	DIR *d;
+	int error = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/objects/pack", git_repository_path(store->repo));
+	/* Other handles and processes add packs too: see them before merging. */
+	git_odb_refresh(store->odb);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 5 || len >= sizeof(packs->name) + 4 ||
+				strcmp(de->d_name + len - 4, ".idx") != 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			store_pack *grown = regit_reallocarray(packs, ncap, sizeof(*grown));
+
+			if (!grown) {
+				error = REGIT_ENOMEM;
+				break;
+			}
+			packs = grown;
+			cap = ncap;
+		}
+		memcpy(packs[n].name, de->d_name, len - 4);
+		packs[n].name[len - 4] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		packs[n].count = store_idx_count(path);
+		n++;
+	}
+	closedir(d);
+	if (error < 0 || n <= STORE_MAX_PACKS)
+		goto done;
+	qsort(packs, n, sizeof(*packs), store_pack_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && packs[i].count >= 2 * total)
+			break;
+		total += packs[i].count;
+		k = i + 1;
+	}
+	if (k < 2)
+		goto done;
+	rc = git_packbuilder_new(&pb, store->repo);
+	if (rc < 0) {
+		error = store_git_error(rc, "repack");
+		goto done;
+	}
+	git_packbuilder_set_threads(pb, 1);
+	for (i = 0; i < k && error == 0; i++) {
+		snprintf(path, sizeof(path), "%s/%s.idx", dir, packs[i].name);
+		error = store_idx_insert(pb, path, packs[i].count);
+	}
+	if (error < 0)
+		goto done;
+	rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
+	if (rc < 0) {
+		error = store_git_error(rc, "repack");
+		goto done;
+	}
+	/* The merged pack is durable (fsynced); the small ones can go. */
+	for (i = 0; i < k; i++) {
+		char newname[128];
+
+		snprintf(newname, sizeof(newname), "pack-%s", git_packbuilder_name(pb));
+		if (strcmp(newname, packs[i].name) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.idx", dir, packs[i].name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s.pack", dir, packs[i].name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s.rev", dir, packs[i].name);
+		unlink(path);
+	}
+	error = store_reopen(store);
+done:
+	git_packbuilder_free(pb);
+	regit_free(packs);
 	return error;
 }
 
@@ -726,34 +1000,120 @@ done:
 	return retry;
 }
 
-int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
-	const char *expected_head, const regit_store_change *changes,
-	size_t nchanges, const char *message, const char *author)
+/*
+ * Build one commit of a chain: the tree of `base` with spec's changes, a
+ * commit with `parent` (NULL for the first commit of the store).
+ */
+static int store_commit_one(git_oid *out, git_tree **tree_out, regit_store *store,
+	const git_tree *base, const git_oid *parent_oid, const regit_store_commit_spec *spec)
 {
 	store_change_ref *sorted = NULL;
-	char *branch = NULL;
-	char *name = NULL;
-	char *msg = NULL;
 	git_signature *sig = NULL;
 	git_commit *parent = NULL;
-	git_tree *base = NULL;
 	git_tree *tree = NULL;
-	git_reference *ref = NULL;
-	git_oid cur, expected, tree_oid, commit_oid;
-	int has_expected = expected_head && *expected_head;
-	int exists = 0;
+	git_oid tree_oid;
+	char *name = NULL;
+	char *msg = NULL;
+	size_t i, w, n = spec->nchanges, mlen;
 	int empty = 0;
 	int error = 0;
+	int rc;
+
+	*tree_out = NULL;
+	sorted = regit_calloc(n ? n : 1, sizeof(*sorted));
+	if (!sorted) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		sorted[i].change = &spec->changes[i];
+		sorted[i].index = i;
+	}
+	qsort(sorted, n, sizeof(*sorted), store_change_cmp);
+	/* Duplicates: keep only the last change of each path. */
+	for (i = 0, w = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(sorted[i].change->path, sorted[i + 1].change->path) == 0)
+			continue;
+		sorted[w++] = sorted[i];
+	}
+	error = store_build_tree(&tree_oid, &empty, store, base, sorted, w, 0);
+	if (error < 0)
+		goto done;
+	rc = git_tree_lookup(&tree, store->repo, &tree_oid);
+	if (rc == 0 && parent_oid)
+		rc = git_commit_lookup(&parent, store->repo, parent_oid);
+	if (rc < 0) {
+		error = store_git_error(rc, "read new tree");
+		goto done;
+	}
+	name = store_author_name(spec->author);
+	mlen = spec->message ? strlen(spec->message) : 0;
+	msg = regit_malloc(mlen + 2);
+	if (!name || !msg) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	memcpy(msg, spec->message ? spec->message : "", mlen);
+	msg[mlen] = '\n';
+	msg[mlen + 1] = '\0';
+	if (mlen && spec->message[mlen - 1] == '\n')
+		msg[mlen] = '\0';
+	rc = git_signature_now(&sig, name, STORE_EMAIL);
+	if (rc < 0) {
+		error = store_git_error(rc, "commit signature");
+		goto done;
+	}
+	{
+		const git_commit *parents[1] = { parent };
+
+		rc = git_commit_create(out, store->repo, NULL, sig, sig, NULL, msg, tree,
+			parent ? 1 : 0, parents);
+	}
+	if (rc < 0) {
+		error = store_git_error(rc, "write commit");
+		goto done;
+	}
+	*tree_out = tree;
+	tree = NULL;
+done:
+	git_signature_free(sig);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	regit_free(sorted);
+	regit_free(name);
+	regit_free(msg);
+	return error;
+}
+
+int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs)
+{
+	char *branch = NULL;
+	git_commit *head_commit = NULL;
+	git_tree *base = NULL;
+	git_reference *ref = NULL;
+	git_oid cur, expected, last;
+	int has_expected = expected_head && *expected_head;
+	int exists = 0;
+	int error = 0;
 	int wlock = -1, attempt;
-	size_t i, mlen;
+	size_t i, j;
 	int rc;
 
 	out[0] = '\0';
-	for (i = 0; i < nchanges; i++) {
-		if (!changes[i].path || !store_path_valid(changes[i].path, store->opts.max_path)) {
-			regit_error_set(REGIT_ERROR_STORE, "invalid store path '%.200s'",
-				changes[i].path ? changes[i].path : "(null)");
-			return REGIT_EINVALID;
+	if (nspecs == 0) {
+		regit_error_set(REGIT_ERROR_STORE, "nothing to commit");
+		return REGIT_EINVALID;
+	}
+	for (j = 0; j < nspecs; j++) {
+		for (i = 0; i < specs[j].nchanges; i++) {
+			const char *path = specs[j].changes[i].path;
+
+			if (!path || !store_path_valid(path, store->opts.max_path)) {
+				regit_error_set(REGIT_ERROR_STORE, "invalid store path '%.200s'",
+					path ? path : "(null)");
+				return REGIT_EINVALID;
+			}
 		}
 	}
 	if (has_expected && git_oid_fromstr(&expected, expected_head) < 0) {
@@ -775,72 +1135,32 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 		goto done;
 	}
 	if (has_expected) {
-		rc = git_commit_lookup(&parent, store->repo, &expected);
+		rc = git_commit_lookup(&head_commit, store->repo, &expected);
 		if (rc == 0)
-			rc = git_commit_tree(&base, parent);
+			rc = git_commit_tree(&base, head_commit);
 		if (rc < 0) {
 			error = store_git_error(rc, "read head commit");
 			goto done;
 		}
+		git_oid_cpy(&last, &expected);
 	}
+	/* Each spec is its own commit, on top of the previous one. */
+	for (j = 0; j < nspecs; j++) {
+		git_tree *next = NULL;
+		git_oid commit_oid;
 
-	sorted = regit_calloc(nchanges ? nchanges : 1, sizeof(*sorted));
-	if (!sorted) {
-		error = REGIT_ENOMEM;
-		goto done;
+		error = store_commit_one(&commit_oid, &next, store, base,
+			(has_expected || j > 0) ? &last : NULL, &specs[j]);
+		if (error < 0)
+			goto done;
+		git_tree_free(base);
+		base = next;
+		git_oid_cpy(&last, &commit_oid);
 	}
-	for (i = 0; i < nchanges; i++) {
-		sorted[i].change = &changes[i];
-		sorted[i].index = i;
-	}
-	qsort(sorted, nchanges, sizeof(*sorted), store_change_cmp);
-	/* Duplicates: keep only the last change of each path. */
-	{
-		size_t w = 0;
-
-		for (i = 0; i < nchanges; i++) {
-			if (i + 1 < nchanges && strcmp(sorted[i].change->path, sorted[i + 1].change->path) == 0)
-				continue;
-			sorted[w++] = sorted[i];
-		}
-		nchanges = w;
-	}
-	error = store_build_tree(&tree_oid, &empty, store, base, sorted, nchanges, 0);
+	/* All new objects as one durable pack, before the ref points at them. */
+	error = store_flush_mempack(store);
 	if (error < 0)
 		goto done;
-	rc = git_tree_lookup(&tree, store->repo, &tree_oid);
-	if (rc < 0) {
-		error = store_git_error(rc, "read new tree");
-		goto done;
-	}
-
-	name = store_author_name(author);
-	mlen = message ? strlen(message) : 0;
-	msg = regit_malloc(mlen + 2);
-	if (!name || !msg) {
-		error = REGIT_ENOMEM;
-		goto done;
-	}
-	memcpy(msg, message ? message : "", mlen);
-	msg[mlen] = '\n';
-	msg[mlen + 1] = '\0';
-	if (mlen && message[mlen - 1] == '\n')
-		msg[mlen] = '\0';
-	rc = git_signature_now(&sig, name, STORE_EMAIL);
-	if (rc < 0) {
-		error = store_git_error(rc, "commit signature");
-		goto done;
-	}
-	{
-		const git_commit *parents[1] = { parent };
-
-		rc = git_commit_create(&commit_oid, store->repo, NULL, sig, sig, NULL, msg,
-			tree, parent ? 1 : 0, parents);
-	}
-	if (rc < 0) {
-		error = store_git_error(rc, "write commit");
-		goto done;
-	}
 
 	/*
 	 * The compare-and-swap. force=0 with no current id creates the branch
@@ -851,11 +1171,11 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	wlock = store_writer_lock(store);
 	for (attempt = 0;; attempt++) {
 		if (has_expected)
-			rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid,
-				1, &expected, msg);
+			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 1,
+				&expected, specs[nspecs - 1].message);
 		else
-			rc = git_reference_create_matching(&ref, store->repo, branch, &commit_oid,
-				0, NULL, msg);
+			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 0,
+				NULL, specs[nspecs - 1].message);
 		if (rc != GIT_ELOCKED || wlock < 0 || attempt == 3 ||
 		    !store_clear_stale_ref_lock(store, branch))
 			break;
@@ -871,17 +1191,32 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 		error = store_git_error(rc, "update branch");
 		goto done;
 	}
-	git_oid_tostr(out, REGIT_STORE_OID_HEX, &commit_oid);
+	git_oid_tostr(out, REGIT_STORE_OID_HEX, &last);
+	/* Housekeeping; the commit is published whatever happens here. */
+	git_tree_free(base);
+	base = NULL;
+	git_commit_free(head_commit);
+	head_commit = NULL;
+	/* ENOTFOUND: another writer merged the same packs first; harmless. */
+	rc = store_consolidate(store);
+	if (rc < 0 && rc != REGIT_ENOTFOUND)
+		fprintf(stderr, "regit: store repack skipped: %s\n", regit_error_message());
 done:
+	if (error < 0 && store->mempack)
+		git_mempack_reset(store->mempack);
 	pthread_mutex_unlock(&store->lock);
 	git_reference_free(ref);
-	git_signature_free(sig);
-	git_tree_free(tree);
 	git_tree_free(base);
-	git_commit_free(parent);
-	regit_free(sorted);
+	git_commit_free(head_commit);
 	regit_free(branch);
-	regit_free(name);
-	regit_free(msg);
 	return error;
+}
+
+int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *expected_head, const regit_store_change *changes,
+	size_t nchanges, const char *message, const char *author)
+{
+	regit_store_commit_spec spec = { changes, nchanges, message, author };
+
+	return regit_store_commit_chain(out, store, expected_head, &spec, 1);
 }

@@ -393,6 +393,55 @@ static void test_store__open_refuses_non_repository(void **state)
 	regit_store_free(s);
 }
 
+static void test_store__chain_is_one_commit_per_change(void **state)
+{
+	fixture *f = *state;
+	regit_store_change a = put("a", "1"), b = put("b", "2"), c = put("a", "3");
+	regit_store_commit_spec specs[3] = {
+		{ &a, 1, "first", "alice" }, { &b, 1, "second", "bob" }, { &c, 1, "third", NULL },
+	};
+	regit_store_listing *l = NULL;
+	char h[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit_chain(h, f->store, "", specs, 3), 0);
+	assert_string_equal(sh("git --git-dir='%s' log --format=%%s:%%an main | tr '\\n' ' '", f->path),
+		"third:regit second:bob first:alice ");
+	assert_string_equal(sh("git --git-dir='%s' show main~1:a", f->path), "1");
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 2);
+	expect_content(f->store, l, "a", "3");
+	regit_store_listing_free(l);
+	/* A stale chain publishes nothing. */
+	assert_int_equal(regit_store_commit_chain(h2, f->store, "", specs, 3), REGIT_ECONFLICT);
+	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->path), "3");
+}
+
+static void test_store__packs_stay_few(void **state)
+{
+	fixture *f = *state;
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+	int i;
+
+	/* One pack per commit, merged geometrically: never more than a handful. */
+	for (i = 0; i < 60; i++) {
+		char path[32];
+		regit_store_change c;
+
+		snprintf(path, sizeof(path), "d%d/f", i);
+		c = put(path, path);
+		assert_int_equal(regit_store_head(f->store, head), 0);
+		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
+	}
+	assert_true(atoi(sh("ls '%s'/objects/pack/*.idx | wc -l", f->path)) <= 9);
+	assert_string_equal(sh("ls '%s'/objects/ | grep -c '^[0-9a-f][0-9a-f]$'", f->path), "0");
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 60);
+	expect_content(f->store, l, "d0/f", "d0/f");
+	regit_store_listing_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_authors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__read_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__open_refuses_non_repository, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__chain_is_one_commit_per_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__packs_stay_few, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
