@@ -1,14 +1,1213 @@
 /*
- * cmd_check.c - `regit check`. Placeholder until its issue lands.
+ * cmd_check.c - `regit check`: is a schema change safe? For people and CI.
+ *
+ *   regit check [--level L] [--rules strict|avro] [--format F] NEW OLD [OLDER...]
+ *   regit check [--level L] [--rules R] [--format F] --against GITREF [PATH...]
+ *
+ * The first form compares files (old versions newest first). The second
+ * compares every .avsc under each PATH (default schemas/) in the working
+ * tree with the same file at GITREF, and with its earlier versions in the
+ * history reachable from GITREF for the transitive levels; a schema file
+ * that exists at GITREF but was deleted is itself a finding. Findings are
+ * printed like compiler diagnostics (text), as JSON, as GitHub Actions
+ * annotations or as a JUnit report. Exit: 0 compatible, 1 incompatible,
+ * 2 usage error or invalid schema, 3 out of memory or a bug.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/gitsource.h"
+#include "compat/compat.h"
+#include "compat/schema.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/jsonpos.h"
+
+/* Schema texts larger than this are refused before parsing. */
+#define CHECK_MAX_SCHEMA ((size_t)4 << 20)
+/* Old versions taken from git history for the transitive levels. */
+#define CHECK_MAX_VERSIONS 10000
+/* Directory depth scanned under a PATH. */
+#define CHECK_MAX_DIR_DEPTH 32
+
+typedef enum check_format {
+	FORMAT_TEXT = 0,
+	FORMAT_JSON,
+	FORMAT_GITHUB,
+	FORMAT_JUNIT
+} check_format;
+
+/* One line of output: a finding, an invalid schema, a deleted file. */
+typedef struct check_item {
+	const char *rule;      /* static */
+	char *path;            /* JSON pointer in the new schema, or NULL */
+	char *version;         /* label of the old version, or NULL */
+	char *message;
+	char *file;            /* display name of the new file */
+	char *gh_file;         /* repository-relative name for annotations */
+	int line, column;      /* 0 when unknown */
+	long old_index;        /* -1 when not about an old version */
+	char *old_path;
+	char *old_file;
+	int old_line, old_column;
+} check_item;
+
+/* One checked file, for the JUnit report. */
+typedef struct check_file {
+	char *name;
+	size_t first, count;   /* its items */
+	int status;            /* REGIT_EXIT_* for this file */
+} check_file;
+
+typedef struct check_report {
+	check_item *items;
+	size_t nitems, aitems;
+	check_file *files;
+	size_t nfiles, afiles;
+	int status;            /* worst exit code so far */
+} check_report;
+
+typedef struct check_opts {
+	regit_compat_level level;
+	regit_compat_rules rules;
+	check_format format;
+	const char *against;
+} check_opts;
+
+/* A schema with the text it was parsed from (for line:column). */
+typedef struct check_doc {
+	char *text;
+	size_t len;
+	regit_schema *schema;
+	char *display;         /* file name as shown */
+	char *label;           /* how messages name this version */
+} check_doc;
+
+static void check_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: regit check [options] NEW.avsc OLD.avsc [OLDER.avsc ...]\n"
+		"       regit check [options] --against GITREF [PATH ...]\n"
+		"\n"
+		"Check that a new schema version may follow the old ones. Old files are\n"
+		"given newest first. With --against, every .avsc file under each PATH\n"
+		"(default: schemas/) is compared with the same file at GITREF and, for\n"
+		"the transitive levels, with its earlier versions in git history; a\n"
+		"deleted schema file is an error, a new one is fine.\n"
+		"\n"
+		"options:\n"
+		"  --level L     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
+		"                FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE\n"
+		"                (default FULL_TRANSITIVE). BACKWARD: the new schema\n"
+		"                reads data written with the old; FORWARD: the old\n"
+		"                reads the new; FULL: both.\n"
+		"  --rules R     strict (default): Avro resolution plus no removed\n"
+		"                fields and no added fields without a default;\n"
+		"                avro: Avro schema resolution only\n"
+		"  --format F    text (default), json, github (Actions annotations),\n"
+		"                junit (XML report)\n"
+		"  --against REF compare with git revision REF (branch, tag, commit)\n"
+		"  -h, --help    this help\n"
+		"\n"
+		"exit status: 0 compatible, 1 incompatible, 2 usage error or invalid\n"
+		"schema, 3 internal error\n");
+}
+
+static int check_worse(int a, int b)
+{
+	/* internal > usage/invalid > incompatible > ok */
+	return a > b ? a : b;
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+static void check_item_dispose(check_item *it)
+{
+	regit_free(it->path);
+	regit_free(it->version);
+	regit_free(it->message);
+	regit_free(it->file);
+	regit_free(it->gh_file);
+	regit_free(it->old_path);
+	regit_free(it->old_file);
+}
+
+static void check_report_dispose(check_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nitems; i++)
+		check_item_dispose(&r->items[i]);
+	regit_free(r->items);
+	for (i = 0; i < r->nfiles; i++)
+		regit_free(r->files[i].name);
+	regit_free(r->files);
+	memset(r, 0, sizeof(*r));
+}
+
+static int check_dup(char **out, const char *s)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = regit_strdup(s);
+	return *out ? 0 : REGIT_ENOMEM;
+}
+
+static int check_file_begin(check_report *r, const char *name)
+{
+	check_file *f;
+
+	if (r->nfiles == r->afiles) {
+		size_t n = r->afiles ? r->afiles * 2 : 8;
+		check_file *grown = regit_reallocarray(r->files, n, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		r->files = grown;
+		r->afiles = n;
+	}
+	f = &r->files[r->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->first = r->nitems;
+	f->name = regit_strdup(name);
+	if (!f->name)
+		return REGIT_ENOMEM;
+	r->nfiles++;
+	return 0;
+}
+
+/* Append an item (fields copied) and account its status to the current file. */
+static int check_add(check_report *r, const check_item *src, int status)
+{
+	check_item *it;
+	int error = 0;
+
+	if (r->nitems == r->aitems) {
+		size_t n = r->aitems ? r->aitems * 2 : 16;
+		check_item *grown = regit_reallocarray(r->items, n, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		r->items = grown;
+		r->aitems = n;
+	}
+	it = &r->items[r->nitems];
+	memset(it, 0, sizeof(*it));
+	r->nitems++;
+	it->rule = src->rule;
+	it->line = src->line;
+	it->column = src->column;
+	it->old_index = src->old_index;
+	it->old_line = src->old_line;
+	it->old_column = src->old_column;
+	error = check_dup(&it->path, src->path);
+	if (error == 0)
+		error = check_dup(&it->version, src->version);
+	if (error == 0)
+		error = check_dup(&it->message, src->message);
+	if (error == 0)
+		error = check_dup(&it->file, src->file);
+	if (error == 0)
+		error = check_dup(&it->gh_file, src->gh_file ? src->gh_file : src->file);
+	if (error == 0)
+		error = check_dup(&it->old_path, src->old_path);
+	if (error == 0)
+		error = check_dup(&it->old_file, src->old_file);
+	if (error < 0)
+		return error;
+	if (r->nfiles) {
+		r->files[r->nfiles - 1].count++;
+		r->files[r->nfiles - 1].status =
+			check_worse(r->files[r->nfiles - 1].status, status);
+	}
+	r->status = check_worse(r->status, status);
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static int check_put_json_str(regit_buf *b, const char *s)
+{
+	if (!s)
+		return regit_buf_puts(b, "null");
+	return regit_buf_put_json_string(b, s, strlen(s));
+}
+
+static int check_put_json_pos(regit_buf *b, const char *key, int v)
+{
+	if (v <= 0)
+		return regit_buf_printf(b, ", \"%s\": null", key);
+	return regit_buf_printf(b, ", \"%s\": %d", key, v);
+}
+
+static int check_output_json(regit_buf *b, const check_report *r, const check_opts *o)
+{
+	size_t i;
+	int error;
+
+	error = regit_buf_printf(b, "{\"compatible\": %s, \"level\": \"%s\", \"rules\": \"%s\", \"findings\": [",
+		r->status == REGIT_EXIT_OK ? "true" : "false",
+		regit_compat_level_name(o->level),
+		o->rules == REGIT_RULES_AVRO ? "avro" : "strict");
+	for (i = 0; i < r->nitems && error == 0; i++) {
+		const check_item *it = &r->items[i];
+
+		error = regit_buf_printf(b, "%s\n  {\"rule\": \"%s\", \"path\": ", i ? "," : "", it->rule);
+		if (error == 0)
+			error = check_put_json_str(b, it->path);
+		if (error == 0)
+			error = regit_buf_puts(b, ", \"version\": ");
+		if (error == 0)
+			error = check_put_json_str(b, it->version);
+		if (error == 0)
+			error = regit_buf_puts(b, ", \"message\": ");
+		if (error == 0)
+			error = check_put_json_str(b, it->message);
+		if (error == 0)
+			error = regit_buf_puts(b, ", \"file\": ");
+		if (error == 0)
+			error = check_put_json_str(b, it->file);
+		if (error == 0)
+			error = check_put_json_pos(b, "line", it->line);
+		if (error == 0)
+			error = check_put_json_pos(b, "column", it->column);
+		if (error == 0 && it->old_index >= 0)
+			error = regit_buf_printf(b, ", \"old_index\": %ld", it->old_index);
+		if (error == 0 && it->old_file) {
+			error = regit_buf_puts(b, ", \"old_file\": ");
+			if (error == 0)
+				error = check_put_json_str(b, it->old_file);
+			if (error == 0)
+				error = regit_buf_puts(b, ", \"old_path\": ");
+			if (error == 0)
+				error = check_put_json_str(b, it->old_path);
+			if (error == 0)
+				error = check_put_json_pos(b, "old_line", it->old_line);
+			if (error == 0)
+				error = check_put_json_pos(b, "old_column", it->old_column);
+		}
+		if (error == 0)
+			error = regit_buf_putc(b, '}');
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, r->nitems ? "\n]}\n" : "]}\n");
+	return error;
+}
+
+/* GitHub workflow commands: escape data and, more strictly, properties. */
+static int check_put_gh(regit_buf *b, const char *s, int property)
+{
+	int error = 0;
+
+	for (; *s && error == 0; s++) {
+		switch (*s) {
+		case '%': error = regit_buf_puts(b, "%25"); break;
+		case '\r': error = regit_buf_puts(b, "%0D"); break;
+		case '\n': error = regit_buf_puts(b, "%0A"); break;
+		case ':': error = property ? regit_buf_puts(b, "%3A") : regit_buf_putc(b, ':'); break;
+		case ',': error = property ? regit_buf_puts(b, "%2C") : regit_buf_putc(b, ','); break;
+		default: error = regit_buf_putc(b, *s); break;
+		}
+	}
+	return error;
+}
+
+static int check_output_github(regit_buf *b, const check_report *r)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < r->nitems && error == 0; i++) {
+		const check_item *it = &r->items[i];
+
+		error = regit_buf_puts(b, "::error file=");
+		if (error == 0)
+			error = check_put_gh(b, it->gh_file, 1);
+		if (error == 0 && it->line > 0)
+			error = regit_buf_printf(b, ",line=%d,col=%d", it->line, it->column);
+		if (error == 0)
+			error = regit_buf_puts(b, ",title=");
+		if (error == 0)
+			error = check_put_gh(b, it->rule, 1);
+		if (error == 0)
+			error = regit_buf_puts(b, "::");
+		if (error == 0)
+			error = check_put_gh(b, it->message, 0);
+		if (error == 0)
+			error = regit_buf_putc(b, '\n');
+	}
+	return error;
+}
+
+static int check_put_xml(regit_buf *b, const char *s)
+{
+	int error = 0;
+
+	for (; s && *s && error == 0; s++) {
+		switch (*s) {
+		case '&': error = regit_buf_puts(b, "&amp;"); break;
+		case '<': error = regit_buf_puts(b, "&lt;"); break;
+		case '>': error = regit_buf_puts(b, "&gt;"); break;
+		case '"': error = regit_buf_puts(b, "&quot;"); break;
+		case '\'': error = regit_buf_puts(b, "&apos;"); break;
+		default:
+			/* Control characters are not allowed in XML 1.0. */
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+				error = regit_buf_putc(b, '?');
+			else
+				error = regit_buf_putc(b, *s);
+			break;
+		}
+	}
+	return error;
+}
+
+static int check_output_text_item(regit_buf *b, const check_item *it)
+{
+	int error;
+
+	if (it->line > 0)
+		error = regit_buf_printf(b, "%s:%d:%d: error: [%s] %s", it->file,
+			it->line, it->column, it->rule, it->message);
+	else
+		error = regit_buf_printf(b, "%s: error: [%s] %s", it->file, it->rule, it->message);
+	return error;
+}
+
+static int check_output_junit(regit_buf *b, const check_report *r)
+{
+	size_t i, j, failures = 0, errors = 0;
+	int error;
+
+	for (i = 0; i < r->nfiles; i++) {
+		if (r->files[i].status == REGIT_EXIT_FAIL)
+			failures++;
+		else if (r->files[i].status > REGIT_EXIT_FAIL)
+			errors++;
+	}
+	error = regit_buf_printf(b,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"regit check\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n"
+		"  <testsuite name=\"schema compatibility\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+		r->nfiles, failures, errors, r->nfiles, failures, errors);
+	for (i = 0; i < r->nfiles && error == 0; i++) {
+		const check_file *f = &r->files[i];
+		const char *tag = f->status > REGIT_EXIT_FAIL ? "error" : "failure";
+
+		error = regit_buf_puts(b, "    <testcase classname=\"regit.check\" name=\"");
+		if (error == 0)
+			error = check_put_xml(b, f->name);
+		if (error == 0)
+			error = regit_buf_puts(b, f->count ? "\">\n" : "\"/>\n");
+		if (error < 0 || !f->count)
+			continue;
+		error = regit_buf_printf(b, "      <%s message=\"", tag);
+		if (error == 0)
+			error = regit_buf_printf(b, "%zu problem%s: ", f->count, f->count == 1 ? "" : "s");
+		if (error == 0)
+			error = check_put_xml(b, r->items[f->first].message);
+		if (error == 0)
+			error = regit_buf_puts(b, "\" type=\"");
+		if (error == 0)
+			error = check_put_xml(b, r->items[f->first].rule);
+		if (error == 0)
+			error = regit_buf_puts(b, "\">");
+		for (j = f->first; j < f->first + f->count && error == 0; j++) {
+			regit_buf line = REGIT_BUF_INIT;
+
+			error = check_output_text_item(&line, &r->items[j]);
+			if (error == 0)
+				error = check_put_xml(b, line.ptr);
+			if (error == 0)
+				error = regit_buf_putc(b, '\n');
+			regit_buf_dispose(&line);
+		}
+		if (error == 0)
+			error = regit_buf_printf(b, "</%s>\n    </testcase>\n", tag);
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, "  </testsuite>\n</testsuites>\n");
+	return error;
+}
+
+static int check_output(const check_report *r, const check_opts *o)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	switch (o->format) {
+	case FORMAT_JSON:
+		error = check_output_json(&b, r, o);
+		break;
+	case FORMAT_GITHUB:
+		error = check_output_github(&b, r);
+		break;
+	case FORMAT_JUNIT:
+		error = check_output_junit(&b, r);
+		break;
+	default:
+		for (i = 0; i < r->nitems && error == 0; i++) {
+			error = check_output_text_item(&b, &r->items[i]);
+			if (error == 0)
+				error = regit_buf_putc(&b, '\n');
+		}
+		break;
+	}
+	if (error == 0 && b.size)
+		fwrite(b.ptr, 1, b.size, stdout);
+	fflush(stdout);
+	if (error == 0 && o->format == FORMAT_TEXT) {
+		size_t nf = 0;
+
+		for (i = 0; i < r->nitems; i++)
+			nf += r->items[i].old_index >= 0;
+		if (r->status == REGIT_EXIT_OK)
+			fprintf(stderr, "regit check: compatible (%s, %s rules, %zu file%s)\n",
+				regit_compat_level_name(o->level),
+				o->rules == REGIT_RULES_AVRO ? "avro" : "strict",
+				r->nfiles, r->nfiles == 1 ? "" : "s");
+		else
+			fprintf(stderr, "regit check: %zu problem%s (%s, %s rules)\n",
+				r->nitems, r->nitems == 1 ? "" : "s",
+				regit_compat_level_name(o->level),
+				o->rules == REGIT_RULES_AVRO ? "avro" : "strict");
+	}
+	regit_buf_dispose(&b);
+	return error;
+}
+
+/* ---- checking ----------------------------------------------------------- */
+
+static void check_doc_dispose(check_doc *d)
+{
+	regit_free(d->text);
+	regit_schema_free(d->schema);
+	regit_free(d->display);
+	regit_free(d->label);
+	memset(d, 0, sizeof(*d));
+}
+
+static void check_pos(const check_doc *d, const char *pointer, int *line, int *column)
+{
+	*line = 0;
+	*column = 0;
+	if (!d || !d->text || !pointer)
+		return;
+	if (regit_jsonpos_find_nearest(d->text, d->len, pointer, line, column) < 0) {
+		*line = 0;
+		*column = 0;
+	}
+}
+
+/*
+ * Parse d->text. An invalid schema becomes an INVALID_SCHEMA item (exit 2)
+ * and *ok = 0; only internal failures are returned as errors.
+ */
+static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, int *ok)
+{
+	regit_schema_error err;
+	check_item it;
+	int error;
+
+	*ok = 0;
+	memset(&err, 0, sizeof(err));
+	error = regit_schema_parse(&d->schema, d->text, d->len, NULL, &err);
+	if (error == REGIT_ENOMEM)
+		return error;
+	if (error == 0) {
+		*ok = 1;
+		return 0;
+	}
+	memset(&it, 0, sizeof(it));
+	it.rule = "INVALID_SCHEMA";
+	it.message = err.message[0] ? err.message : (char *)regit_error_message();
+	it.file = d->display;
+	it.gh_file = (char *)gh_file;
+	it.old_index = -1;
+	it.path = err.path;
+	it.line = err.line;
+	it.column = err.column;
+	if (it.line <= 0)
+		check_pos(d, err.path, &it.line, &it.column);
+	return check_add(r, &it, REGIT_EXIT_USAGE);
+}
+
+/* Read a file of the working tree into d (I/O problems are usage errors). */
+static int check_doc_read(check_doc *d, const char *path, check_report *r, int *ok)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	check_item it;
+	int error;
+
+	*ok = 0;
+	regit_buf_init(&b, CHECK_MAX_SCHEMA);
+	error = regit_buf_read_file(&b, path);
+	if (error == REGIT_ENOMEM)
+		goto done;
+	if (error < 0) {
+		memset(&it, 0, sizeof(it));
+		it.rule = "INVALID_SCHEMA";
+		it.message = (char *)regit_error_message();
+		it.file = (char *)path;
+		it.old_index = -1;
+		error = check_add(r, &it, REGIT_EXIT_USAGE);
+		goto done;
+	}
+	d->len = b.size;
+	d->text = regit_buf_detach(&b);
+	if (!d->text) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	*ok = 1;
+done:
+	regit_buf_dispose(&b);
+	return error;
+}
+
+/*
+ * Check docs[0] (new) against docs[1..n) and add the findings. Returns an
+ * error only for internal failures; a schema pair too large to compare is
+ * reported as an item (exit 2).
+ */
+static int check_run(check_report *r, const check_opts *o, check_doc *docs, size_t n,
+	const char *gh_file)
+{
+	regit_compat_options copts = REGIT_COMPAT_OPTIONS_INIT;
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const regit_schema **old = NULL;
+	const char **labels = NULL;
+	check_item it;
+	size_t i;
+	int error = 0;
+
+	if (n > 1) {
+		old = regit_calloc(n - 1, sizeof(*old));
+		labels = regit_calloc(n - 1, sizeof(*labels));
+		if (!old || !labels) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+	}
+	for (i = 1; i < n; i++) {
+		old[i - 1] = docs[i].schema;
+		labels[i - 1] = docs[i].label;
+	}
+	copts.level = o->level;
+	copts.rules = o->rules;
+	copts.old_labels = labels;
+	error = regit_compat_check_ext(docs[0].schema, old, n - 1, &copts, &res);
+	if (error == REGIT_ELIMIT) {
+		memset(&it, 0, sizeof(it));
+		it.rule = "TOO_COMPLEX";
+		it.message = (char *)regit_error_message();
+		it.file = docs[0].display;
+		it.gh_file = (char *)gh_file;
+		it.old_index = -1;
+		error = check_add(r, &it, REGIT_EXIT_USAGE);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	for (i = 0; i < res.nfindings; i++) {
+		const regit_finding *f = &res.findings[i];
+		const check_doc *od = f->old_index + 1 < n ? &docs[f->old_index + 1] : NULL;
+
+		memset(&it, 0, sizeof(it));
+		it.rule = f->rule;
+		it.path = f->path;
+		it.message = f->message;
+		it.file = docs[0].display;
+		it.gh_file = (char *)gh_file;
+		it.old_index = (long)f->old_index;
+		it.version = od ? od->label : NULL;
+		it.old_file = od ? od->display : NULL;
+		it.old_path = f->old_path;
+		check_pos(&docs[0], f->path, &it.line, &it.column);
+		check_pos(od, f->old_path, &it.old_line, &it.old_column);
+		error = check_add(r, &it, REGIT_EXIT_FAIL);
+		if (error < 0)
+			goto done;
+	}
+	if (res.nomitted) {
+		regit_buf msg = REGIT_BUF_INIT;
+
+		error = regit_buf_printf(&msg, "%zu more findings were not listed", res.nomitted);
+		if (error == 0) {
+			memset(&it, 0, sizeof(it));
+			it.rule = "MORE_FINDINGS";
+			it.message = msg.ptr;
+			it.file = docs[0].display;
+			it.gh_file = (char *)gh_file;
+			it.old_index = -1;
+			error = check_add(r, &it, REGIT_EXIT_FAIL);
+		}
+		regit_buf_dispose(&msg);
+	}
+	if (!res.compatible)
+		r->status = check_worse(r->status, REGIT_EXIT_FAIL);
+done:
+	regit_compat_result_dispose(&res);
+	regit_free(old);
+	regit_free(labels);
+	return error;
+}
+
+/* `regit check NEW OLD [OLDER...]` */
+static int check_files(check_report *r, const check_opts *o, char **files, size_t n)
+{
+	check_doc *docs = NULL;
+	size_t i;
+	int error = 0, ok, all_ok = 1;
+
+	docs = regit_calloc(n, sizeof(*docs));
+	if (!docs)
+		return REGIT_ENOMEM;
+	error = check_file_begin(r, files[0]);
+	if (error < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		docs[i].display = regit_strdup(files[i]);
+		docs[i].label = regit_strdup(files[i]);
+		if (!docs[i].display || !docs[i].label) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		error = check_doc_read(&docs[i], files[i], r, &ok);
+		if (error < 0)
+			goto done;
+		if (ok) {
+			error = check_doc_parse(&docs[i], r, files[i], &ok);
+			if (error < 0)
+				goto done;
+		}
+		all_ok &= ok;
+	}
+	if (all_ok)
+		error = check_run(r, o, docs, n, files[0]);
+done:
+	for (i = 0; docs && i < n; i++)
+		check_doc_dispose(&docs[i]);
+	regit_free(docs);
+	return error;
+}
+
+/* ---- --against ---------------------------------------------------------- */
+
+/*
+ * Normalise `base` + "/" + `rel` lexically into a repository-relative path
+ * without "." or ".." components. @return 0, REGIT_EINVALID (escapes the
+ * repository), REGIT_ENOMEM
+ */
+static int check_normalise(char **out, const char *base, const char *rel)
+{
+	regit_buf in = REGIT_BUF_INIT, res = REGIT_BUF_INIT;
+	char *p, *seg, *save = NULL;
+	int error = 0;
+
+	*out = NULL;
+	error = regit_buf_printf(&in, "%s/%s", base, rel);
+	if (error < 0)
+		goto done;
+	for (p = in.ptr; (seg = strtok_r(p, "/", &save)) != NULL; p = NULL) {
+		if (strcmp(seg, ".") == 0)
+			continue;
+		if (strcmp(seg, "..") == 0) {
+			char *slash;
+
+			if (res.size == 0) {
+				regit_error_set(REGIT_ERROR_CLI, "%s is outside the repository", rel);
+				error = REGIT_EINVALID;
+				goto done;
+			}
+			slash = strrchr(res.ptr, '/');
+			res.size = slash ? (size_t)(slash - res.ptr) : 0;
+			res.ptr[res.size] = '\0';
+			continue;
+		}
+		error = regit_buf_printf(&res, "%s%s", res.size ? "/" : "", seg);
+		if (error < 0)
+			goto done;
+	}
+	*out = regit_buf_detach(&res);
+	if (!*out)
+		error = REGIT_ENOMEM;
+done:
+	regit_buf_dispose(&in);
+	regit_buf_dispose(&res);
+	return error;
+}
+
+typedef struct check_paths {
+	char **v;
+	size_t n, a;
+} check_paths;
+
+static void check_paths_dispose(check_paths *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		regit_free(p->v[i]);
+	regit_free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Append (taking ownership of s, also on failure). */
+static int check_paths_take(check_paths *p, char *s)
+{
+	if (!s)
+		return REGIT_ENOMEM;
+	if (p->n >= REGIT_GITSOURCE_MAX_FILES) {
+		regit_free(s);
+		regit_error_set(REGIT_ERROR_CLI, "more than %d schema files", REGIT_GITSOURCE_MAX_FILES);
+		return REGIT_ELIMIT;
+	}
+	if (p->n == p->a) {
+		size_t n = p->a ? p->a * 2 : 16;
+		char **grown = regit_reallocarray(p->v, n, sizeof(*grown));
+
+		if (!grown) {
+			regit_free(s);
+			return REGIT_ENOMEM;
+		}
+		p->v = grown;
+		p->a = n;
+	}
+	p->v[p->n++] = s;
+	return 0;
+}
+
+static int check_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Collect .avsc files under workdir/rel (a file or a directory) into out. */
+static int check_scan(check_paths *out, const char *workdir, const char *rel, int depth)
+{
+	regit_buf full = REGIT_BUF_INIT, child = REGIT_BUF_INIT;
+	struct stat st;
+	DIR *dir = NULL;
+	struct dirent *ent;
+	int error = 0;
+
+	if (depth > CHECK_MAX_DIR_DEPTH)
+		return 0;
+	error = regit_buf_printf(&full, "%s%s", workdir, rel);
+	if (error < 0)
+		goto done;
+	if (stat(full.ptr, &st) != 0)
+		goto done;  /* absent in the working tree */
+	if (S_ISREG(st.st_mode)) {
+		if (check_ends_with(rel, ".avsc"))
+			error = check_paths_take(out, regit_strdup(rel));
+		goto done;
+	}
+	if (!S_ISDIR(st.st_mode))
+		goto done;
+	dir = opendir(full.ptr);
+	if (!dir)
+		goto done;
+	while ((ent = readdir(dir)) != NULL) {
+		if (ent->d_name[0] == '.')
+			continue;  /* ., .., .git and hidden files */
+		regit_buf_clear(&child);
+		error = regit_buf_printf(&child, "%s%s%s", rel, rel[0] ? "/" : "", ent->d_name);
+		if (error == 0)
+			error = check_scan(out, workdir, child.ptr, depth + 1);
+		if (error < 0)
+			goto done;
+	}
+done:
+	if (dir)
+		closedir(dir);
+	regit_buf_dispose(&full);
+	regit_buf_dispose(&child);
+	return error;
+}
+
+static int check_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int check_is_transitive(regit_compat_level l)
+{
+	return l == REGIT_LEVEL_BACKWARD_TRANSITIVE || l == REGIT_LEVEL_FORWARD_TRANSITIVE ||
+		l == REGIT_LEVEL_FULL_TRANSITIVE;
+}
+
+/* Check one repository path that exists in the working tree and/or at the ref. */
+static int check_git_file(check_report *r, const check_opts *o, regit_gitsource *src,
+	const char *workdir, const char *cwd_prefix, const char *path, int in_tree, int in_ref)
+{
+	regit_git_version *versions = NULL;
+	check_doc *docs = NULL;
+	size_t nversions = 0, ndocs = 0, i;
+	regit_buf display = REGIT_BUF_INIT, full = REGIT_BUF_INIT, label = REGIT_BUF_INIT;
+	check_item it;
+	int error = 0, ok;
+
+	/* Show paths relative to where the user stands when possible. */
+	if (cwd_prefix[0] && strncmp(path, cwd_prefix, strlen(cwd_prefix)) == 0 &&
+	    path[strlen(cwd_prefix)] == '/')
+		error = regit_buf_puts(&display, path + strlen(cwd_prefix) + 1);
+	else if (cwd_prefix[0])
+		error = regit_buf_printf(&display, "%s%s", workdir, path);
+	else
+		error = regit_buf_puts(&display, path);
+	if (error == 0)
+		error = check_file_begin(r, display.ptr);
+	if (error < 0)
+		goto done;
+
+	if (!in_tree) {
+		memset(&it, 0, sizeof(it));
+		it.rule = "SCHEMA_DELETED";
+		error = regit_buf_printf(&label,
+			"schema file was deleted; consumers still on %s read it",
+			regit_gitsource_ref(src));
+		if (error < 0)
+			goto done;
+		it.message = label.ptr;
+		it.file = display.ptr;
+		it.gh_file = (char *)path;
+		it.old_index = 0;
+		it.version = (char *)regit_gitsource_ref(src);
+		error = check_add(r, &it, REGIT_EXIT_FAIL);
+		goto done;
+	}
+
+	error = regit_gitsource_history(&versions, &nversions, src, path,
+		!in_ref || o->level == REGIT_LEVEL_NONE ? 0 :
+		check_is_transitive(o->level) ? CHECK_MAX_VERSIONS : 1);
+	if (error < 0)
+		goto done;
+	docs = regit_calloc(nversions + 1, sizeof(*docs));
+	if (!docs) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	ndocs = 1;
+	error = regit_buf_printf(&full, "%s%s", workdir, path);
+	if (error < 0)
+		goto done;
+	docs[0].display = regit_strdup(display.ptr);
+	if (!docs[0].display) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	error = check_doc_read(&docs[0], full.ptr, r, &ok);
+	if (error < 0 || !ok)
+		goto done;
+	error = check_doc_parse(&docs[0], r, path, &ok);
+	if (error < 0 || !ok)
+		goto done;
+
+	for (i = 0; i < nversions; i++) {
+		check_doc *d = &docs[ndocs];
+		regit_schema_error err;
+
+		regit_buf_clear(&label);
+		if (i == 0)
+			error = regit_buf_puts(&label, regit_gitsource_ref(src));
+		else
+			error = regit_buf_printf(&label, "commit %.10s", versions[i].commit);
+		if (error < 0)
+			goto done;
+		d->label = regit_strdup(label.ptr);
+		regit_buf_clear(&label);
+		error = regit_buf_printf(&label, "%.10s:%s", versions[i].commit, path);
+		if (error < 0)
+			goto done;
+		d->display = regit_strdup(label.ptr);
+		if (!d->label || !d->display) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		d->text = versions[i].text;
+		d->len = versions[i].len;
+		versions[i].text = NULL;
+		ndocs++;
+		memset(&err, 0, sizeof(err));
+		error = regit_schema_parse(&d->schema, d->text, d->len, NULL, &err);
+		if (error == REGIT_ENOMEM)
+			goto done;
+		if (error < 0) {
+			/*
+			 * An old version that never parsed cannot have been used by
+			 * anyone: warn and leave it out instead of failing forever.
+			 */
+			fprintf(stderr, "regit check: warning: %s is not a valid schema (%s); skipped\n",
+				d->display, err.message);
+			ndocs--;
+			check_doc_dispose(d);
+			error = 0;
+		}
+	}
+	error = check_run(r, o, docs, ndocs, path);
+done:
+	for (i = 0; docs && i < ndocs; i++)
+		check_doc_dispose(&docs[i]);
+	regit_free(docs);
+	regit_gitsource_versions_free(versions, nversions);
+	regit_buf_dispose(&display);
+	regit_buf_dispose(&full);
+	regit_buf_dispose(&label);
+	return error;
+}
+
+/* `regit check --against REF [PATH...]` */
+static int check_against(check_report *r, const check_opts *o, char **paths, size_t npaths)
+{
+	static char *default_paths[] = { "schemas" };
+	regit_gitsource *src = NULL;
+	check_paths all = { NULL, 0, 0 };
+	char cwd[PATH_MAX], wd_real[PATH_MAX];
+	char *cwd_prefix = NULL, *rel = NULL, **at_ref = NULL;
+	const char *workdir;
+	size_t nref = 0, i, j, wdlen;
+	int error = 0;
+
+	if (npaths == 0) {
+		paths = default_paths;
+		npaths = 1;
+	}
+	error = regit_gitsource_open(&src, ".", o->against);
+	if (error < 0)
+		goto done;
+	workdir = regit_gitsource_workdir(src);
+	if (!workdir) {
+		regit_error_set(REGIT_ERROR_CLI, "the repository has no working tree");
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	if (!getcwd(cwd, sizeof(cwd)) || !realpath(workdir, wd_real)) {
+		regit_error_set(REGIT_ERROR_CLI, "cannot resolve the working directory: %s",
+			strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+	/* Where the user stands inside the working tree ("" at the top). */
+	wdlen = strlen(wd_real);
+	if (strncmp(cwd, wd_real, wdlen) == 0 && (cwd[wdlen] == '/' || cwd[wdlen] == '\0'))
+		cwd_prefix = regit_strdup(cwd[wdlen] ? cwd + wdlen + 1 : "");
+	else
+		cwd_prefix = regit_strdup("");
+	if (!cwd_prefix) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+
+	for (i = 0; i < npaths; i++) {
+		const char *arg = paths[i];
+
+		if (arg[0] == '/') {
+			/* Absolute: must lie in the working tree. */
+			if (strncmp(arg, wd_real, wdlen) != 0 ||
+			    (arg[wdlen] != '/' && arg[wdlen] != '\0')) {
+				regit_error_set(REGIT_ERROR_CLI, "%s is outside the repository", arg);
+				error = REGIT_EINVALID;
+				goto done;
+			}
+			error = check_normalise(&rel, "", arg + wdlen);
+		} else {
+			error = check_normalise(&rel, cwd_prefix, arg);
+		}
+		if (error < 0)
+			goto done;
+		error = check_scan(&all, workdir, rel, 0);
+		if (error < 0)
+			goto done;
+		error = regit_gitsource_list(&at_ref, &nref, src, rel, ".avsc");
+		if (error < 0)
+			goto done;
+		for (j = 0; j < nref; j++) {
+			error = check_paths_take(&all, at_ref[j]);
+			at_ref[j] = NULL;
+			if (error < 0)
+				goto done;
+		}
+		regit_gitsource_paths_free(at_ref, nref);
+		at_ref = NULL;
+		nref = 0;
+		regit_free(rel);
+		rel = NULL;
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), check_strcmp);
+	for (i = 0; i < all.n; i++) {
+		int in_tree, in_ref;
+		regit_buf full = REGIT_BUF_INIT;
+		struct stat st;
+		regit_git_version *probe = NULL;
+		size_t nprobe = 0;
+
+		if (i > 0 && strcmp(all.v[i], all.v[i - 1]) == 0)
+			continue;
+		error = regit_buf_printf(&full, "%s%s", workdir, all.v[i]);
+		in_tree = error == 0 && stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode);
+		regit_buf_dispose(&full);
+		if (error < 0)
+			goto done;
+		/* Present at the ref? (history with max 1 reads just that blob) */
+		error = regit_gitsource_history(&probe, &nprobe, src, all.v[i], 1);
+		regit_gitsource_versions_free(probe, nprobe);
+		if (error < 0)
+			goto done;
+		in_ref = nprobe > 0;
+		error = check_git_file(r, o, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref);
+		if (error < 0)
+			goto done;
+	}
+done:
+	regit_gitsource_paths_free(at_ref, nref);
+	check_paths_dispose(&all);
+	regit_free(rel);
+	regit_free(cwd_prefix);
+	regit_gitsource_free(src);
+	return error;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+/* "--name VALUE" or "--name=VALUE"; advances *i. @return value or NULL */
+static const char *check_optval(int argc, char **argv, int *i, const char *name, int *matched)
+{
+	size_t n = strlen(name);
+
+	*matched = 0;
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=') {
+		*matched = 1;
+		return argv[*i] + n + 1;
+	}
+	if (argv[*i][n] != '\0')
+		return NULL;
+	*matched = 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	(*i)++;
+	return argv[*i];
+}
 
 int regit_cmd_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "regit check: not available yet\n");
-	return REGIT_EXIT_USAGE;
+	check_opts o = { REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, FORMAT_TEXT, NULL };
+	check_report r;
+	char **files = NULL;
+	size_t nfiles = 0;
+	int i, error = 0, matched, options_done = 0;
+	const char *v;
+
+	memset(&r, 0, sizeof(r));
+	if (regit_cli_wants_help(argc, argv)) {
+		check_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	files = regit_calloc((size_t)argc + 1, sizeof(*files));
+	if (!files) {
+		fprintf(stderr, "regit check: out of memory\n");
+		return REGIT_EXIT_INTERNAL;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!options_done && strcmp(argv[i], "--") == 0) {
+			options_done = 1;
+			continue;
+		}
+		if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+			files[nfiles++] = argv[i];
+			continue;
+		}
+		v = check_optval(argc, argv, &i, "--level", &matched);
+		if (matched) {
+			if (!v || regit_compat_level_parse(v, &o.level) < 0) {
+				fprintf(stderr, "regit check: %s\n",
+					v ? regit_error_message() : "--level needs a value");
+				goto usage;
+			}
+			continue;
+		}
+		v = check_optval(argc, argv, &i, "--rules", &matched);
+		if (matched) {
+			if (v && strcmp(v, "strict") == 0)
+				o.rules = REGIT_RULES_STRICT;
+			else if (v && strcmp(v, "avro") == 0)
+				o.rules = REGIT_RULES_AVRO;
+			else {
+				fprintf(stderr, "regit check: --rules must be strict or avro\n");
+				goto usage;
+			}
+			continue;
+		}
+		v = check_optval(argc, argv, &i, "--format", &matched);
+		if (matched) {
+			if (v && strcmp(v, "text") == 0)
+				o.format = FORMAT_TEXT;
+			else if (v && strcmp(v, "json") == 0)
+				o.format = FORMAT_JSON;
+			else if (v && strcmp(v, "github") == 0)
+				o.format = FORMAT_GITHUB;
+			else if (v && strcmp(v, "junit") == 0)
+				o.format = FORMAT_JUNIT;
+			else {
+				fprintf(stderr, "regit check: --format must be text, json, github or junit\n");
+				goto usage;
+			}
+			continue;
+		}
+		v = check_optval(argc, argv, &i, "--against", &matched);
+		if (matched) {
+			if (!v || !v[0]) {
+				fprintf(stderr, "regit check: --against needs a git revision\n");
+				goto usage;
+			}
+			o.against = v;
+			continue;
+		}
+		fprintf(stderr, "regit check: unknown option %s\n", argv[i]);
+		goto usage;
+	}
+
+	if (o.against) {
+		error = check_against(&r, &o, files, nfiles);
+	} else {
+		if (nfiles < 2) {
+			fprintf(stderr, "regit check: need a new schema and at least one old one\n");
+			goto usage;
+		}
+		error = check_files(&r, &o, files, nfiles);
+	}
+	if (error < 0) {
+		fprintf(stderr, "regit check: %s\n", regit_error_message());
+		r.status = error == REGIT_ENOMEM ? REGIT_EXIT_INTERNAL : REGIT_EXIT_USAGE;
+		goto done;
+	}
+	if (check_output(&r, &o) < 0) {
+		fprintf(stderr, "regit check: %s\n", regit_error_message());
+		r.status = REGIT_EXIT_INTERNAL;
+	}
+	goto done;
+usage:
+	fprintf(stderr, "run 'regit check --help' for usage\n");
+	r.status = REGIT_EXIT_USAGE;
+done:
+	error = r.status;
+	check_report_dispose(&r);
+	regit_free(files);
+	return error;
 }

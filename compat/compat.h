@@ -50,9 +50,29 @@ typedef struct regit_compat_result {
 	int compatible;
 	regit_finding *findings;  /* owned */
 	size_t nfindings;
+	size_t nomitted;          /* findings dropped past max_findings */
 } regit_compat_result;
 
-#define REGIT_COMPAT_RESULT_INIT { 1, NULL, 0 }
+#define REGIT_COMPAT_RESULT_INIT { 1, NULL, 0, 0 }
+
+/*
+ * Options for regit_compat_check_ext. Transparent; start from
+ * REGIT_COMPAT_OPTIONS_INIT.
+ */
+typedef struct regit_compat_options {
+	regit_compat_level level;
+	regit_compat_rules rules;
+	/*
+	 * How messages name each old schema ("version 3", "HEAD~2"): borrowed,
+	 * NULL or nold strings parallel to `old`. Without labels messages say
+	 * "the previous schema" (old[0]) or "old schema #N" (N = index + 1).
+	 */
+	const char *const *old_labels;
+	/* Stop recording findings after this many (0 = 1000); the verdict is unaffected. */
+	size_t max_findings;
+} regit_compat_options;
+
+#define REGIT_COMPAT_OPTIONS_INIT { REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, NULL, 0 }
 
 /**
  * Check `next` against `old` (newest first) at `level`.
@@ -72,6 +92,15 @@ int regit_compat_check(const regit_schema *next, const regit_schema *const *old,
  */
 int regit_compat_can_read(const regit_schema *reader, const regit_schema *writer,
 	regit_compat_result *out);
+
+/**
+ * regit_compat_check with labels for the old versions and a findings cap.
+ * @param opts  NULL for REGIT_COMPAT_OPTIONS_INIT
+ * @return 0 (whatever the verdict), REGIT_ENOMEM, REGIT_ELIMIT (the schemas
+ *         are too deeply nested or too large to compare within the work bound)
+ */
+int regit_compat_check_ext(const regit_schema *next, const regit_schema *const *old,
+	size_t nold, const regit_compat_options *opts, regit_compat_result *out);
 
 void regit_compat_result_dispose(regit_compat_result *result);
 

@@ -1,0 +1,1550 @@
+/*
+ * compat.c - the compatibility checker: Avro schema resolution plus the
+ * strict evolution rules, applied at Confluent's compatibility levels.
+ *
+ * Both checks walk pairs of types, (reader, writer) for resolution and
+ * (new, old) for the strict rules, starting at the two roots. Every rule
+ * is conjunctive: a pair is fine only if all of its local checks and all of
+ * the pairs it leads to are fine. (The one disjunction in other checkers,
+ * "some branch of the reader union can read this writer type", does not
+ * exist here: following the specification, a non-union writer is resolved
+ * against the *first* matching reader branch, so the choice is made
+ * locally and never undone.) A pair's verdict is therefore "no reachable
+ * pair has a local failure", so each pair is visited once: a hash set of
+ * visited pairs makes recursive types terminate and keeps the work linear
+ * in the number of reachable pairs. Findings are recorded at the first
+ * visit, with the JSON pointers of the path that led there.
+ *
+ * Lookups that could be quadratic on hostile input (fields by name, enum
+ * symbols, union branches by kind and name) go through hash indexes built
+ * once per node; small nodes are scanned linearly. A step budget and a
+ * recursion bound turn pathological inputs into REGIT_ELIMIT.
+ */
+#include "compat/compat.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* Nested pairs deeper than this are refused (each level is a C stack frame). */
+#define COMPAT_MAX_DEPTH 1000
+/* Pair visits + lookups per check: far above any real schema pair. */
+#define COMPAT_MAX_STEPS ((size_t)1 << 26)
+#define COMPAT_DEFAULT_MAX_FINDINGS 1000
+/* Below this many entries a linear scan beats building a hash index. */
+#define COMPAT_LINEAR_MAX 8
+/* Paths and messages are short; bound them anyway. */
+#define COMPAT_PATH_MAX ((size_t)1 << 20)
+/* How many missing enum symbols a message lists by name. */
+#define COMPAT_SYMBOLS_SHOWN 5
+
+#define COMPAT_NKINDS (REGIT_TYPE_FIXED + 1)
+#define COMPAT_NONE ((size_t)-1)
+
+enum { MODE_RESOLVE = 0, MODE_STRICT = 1 };
+
+/* ---- hashing ------------------------------------------------------------ */
+
+static uint64_t compat_hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t compat_hash_ptrs(const void *a, const void *b, unsigned mode)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4FULL + mode;
+	h ^= h >> 29;
+	return h * 0xBF58476D1CE4E5B9ULL;
+}
+
+/*
+ * Name -> first index. Sized once for a known number of keys (load <= 1/2),
+ * so it never grows. Keys are borrowed from the schema.
+ */
+typedef struct compat_strmap_slot {
+	const char *key;
+	size_t val;
+} compat_strmap_slot;
+
+typedef struct compat_strmap {
+	compat_strmap_slot *slots;
+	size_t mask;
+} compat_strmap;
+
+static int strmap_init(compat_strmap *m, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	m->slots = regit_calloc(cap, sizeof(*m->slots));
+	if (!m->slots)
+		return REGIT_ENOMEM;
+	m->mask = cap - 1;
+	return 0;
+}
+
+static void strmap_dispose(compat_strmap *m)
+{
+	regit_free(m->slots);
+	m->slots = NULL;
+}
+
+/* Insert unless present: the first occurrence wins. */
+static void strmap_put_first(compat_strmap *m, const char *key, size_t val)
+{
+	size_t i = (size_t)compat_hash_str(key) & m->mask;
+
+	while (m->slots[i].key) {
+		if (strcmp(m->slots[i].key, key) == 0)
+			return;
+		i = (i + 1) & m->mask;
+	}
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+}
+
+static size_t strmap_get(const compat_strmap *m, const char *key)
+{
+	size_t i;
+
+	if (!m->slots || !key)
+		return COMPAT_NONE;
+	i = (size_t)compat_hash_str(key) & m->mask;
+	while (m->slots[i].key) {
+		if (strcmp(m->slots[i].key, key) == 0)
+			return m->slots[i].val;
+		i = (i + 1) & m->mask;
+	}
+	return COMPAT_NONE;
+}
+
+/* Visited (a, b, mode) triples; open addressing, grows at load 1/2. */
+typedef struct compat_pair {
+	const void *a, *b;
+	unsigned mode;
+} compat_pair;
+
+typedef struct compat_pairset {
+	compat_pair *slots;
+	size_t cap, count;
+} compat_pairset;
+
+static int pairset_grow(compat_pairset *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 64, i;
+	compat_pair *nslots = regit_calloc(ncap, sizeof(*nslots));
+
+	if (!nslots)
+		return REGIT_ENOMEM;
+	for (i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->slots[i].a)
+			continue;
+		j = (size_t)compat_hash_ptrs(s->slots[i].a, s->slots[i].b,
+			s->slots[i].mode) & (ncap - 1);
+		while (nslots[j].a)
+			j = (j + 1) & (ncap - 1);
+		nslots[j] = s->slots[i];
+	}
+	regit_free(s->slots);
+	s->slots = nslots;
+	s->cap = ncap;
+	return 0;
+}
+
+/* @return 1 if the triple was present, 0 if it was added, REGIT_ENOMEM */
+static int pairset_add(compat_pairset *s, const void *a, const void *b, unsigned mode)
+{
+	size_t i;
+	int error;
+
+	if (2 * (s->count + 1) > s->cap) {
+		error = pairset_grow(s);
+		if (error < 0)
+			return error;
+	}
+	i = (size_t)compat_hash_ptrs(a, b, mode) & (s->cap - 1);
+	while (s->slots[i].a) {
+		if (s->slots[i].a == a && s->slots[i].b == b && s->slots[i].mode == mode)
+			return 1;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->slots[i].a = a;
+	s->slots[i].b = b;
+	s->slots[i].mode = mode;
+	s->count++;
+	return 0;
+}
+
+/* ---- per-node indexes --------------------------------------------------- */
+
+/*
+ * Built lazily for large records, enums and unions, cached per node for
+ * the whole check (the new schema's nodes are met once per old version).
+ */
+typedef struct compat_index {
+	const regit_type *node;
+	compat_strmap names;     /* record: field name; enum: symbol */
+	compat_strmap aliases;   /* record: field alias */
+	/* union: first branch of each kind, and named branches by name/alias */
+	size_t first_kind[COMPAT_NKINDS];
+	compat_strmap union_names;
+	compat_strmap union_aliases;
+} compat_index;
+
+typedef struct compat_indexes {
+	compat_index **slots;
+	size_t cap, count;
+} compat_indexes;
+
+static void index_free(compat_index *ix)
+{
+	if (!ix)
+		return;
+	strmap_dispose(&ix->names);
+	strmap_dispose(&ix->aliases);
+	strmap_dispose(&ix->union_names);
+	strmap_dispose(&ix->union_aliases);
+	regit_free(ix);
+}
+
+static void indexes_dispose(compat_indexes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		index_free(c->slots[i]);
+	regit_free(c->slots);
+	c->slots = NULL;
+	c->cap = c->count = 0;
+}
+
+static int indexes_grow(compat_indexes *c)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 32, i;
+	compat_index **nslots = regit_calloc(ncap, sizeof(*nslots));
+
+	if (!nslots)
+		return REGIT_ENOMEM;
+	for (i = 0; i < c->cap; i++) {
+		size_t j;
+
+		if (!c->slots[i])
+			continue;
+		j = (size_t)compat_hash_ptrs(c->slots[i]->node, NULL, 0) & (ncap - 1);
+		while (nslots[j])
+			j = (j + 1) & (ncap - 1);
+		nslots[j] = c->slots[i];
+	}
+	regit_free(c->slots);
+	c->slots = nslots;
+	c->cap = ncap;
+	return 0;
+}
+
+/* The unqualified part of a full name ("a.b.C" -> "C"). */
+static const char *compat_unqualified(const char *fullname)
+{
+	const char *dot = strrchr(fullname, '.');
+
+	return dot ? dot + 1 : fullname;
+}
+
+static int index_build(compat_index *ix, const regit_type *t)
+{
+	size_t i, j, n = 0;
+	int error = 0;
+
+	for (i = 0; i < COMPAT_NKINDS; i++)
+		ix->first_kind[i] = COMPAT_NONE;
+
+	switch (t->kind) {
+	case REGIT_TYPE_RECORD:
+		error = strmap_init(&ix->names, t->nfields);
+		if (error < 0)
+			return error;
+		for (i = 0; i < t->nfields; i++) {
+			strmap_put_first(&ix->names, t->fields[i].name, i);
+			n += t->fields[i].naliases;
+		}
+		error = strmap_init(&ix->aliases, n);
+		if (error < 0)
+			return error;
+		for (i = 0; i < t->nfields; i++)
+			for (j = 0; j < t->fields[i].naliases; j++)
+				strmap_put_first(&ix->aliases, t->fields[i].aliases[j], i);
+		break;
+	case REGIT_TYPE_ENUM:
+		error = strmap_init(&ix->names, t->nsymbols);
+		if (error < 0)
+			return error;
+		for (i = 0; i < t->nsymbols; i++)
+			strmap_put_first(&ix->names, t->symbols[i], i);
+		break;
+	case REGIT_TYPE_UNION:
+		for (i = 0; i < t->nbranches; i++) {
+			const regit_type *b = t->branches[i];
+
+			if (ix->first_kind[b->kind] == COMPAT_NONE)
+				ix->first_kind[b->kind] = i;
+			n += b->naliases;
+		}
+		error = strmap_init(&ix->union_names, t->nbranches);
+		if (error < 0)
+			return error;
+		error = strmap_init(&ix->union_aliases, n);
+		if (error < 0)
+			return error;
+		/*
+		 * Keyed by unqualified name: named types match on it. Kinds are
+		 * checked by the caller, so one map serves all three named kinds.
+		 */
+		for (i = 0; i < t->nbranches; i++) {
+			const regit_type *b = t->branches[i];
+
+			if (!b->name)
+				continue;
+			strmap_put_first(&ix->union_names, b->name, i);
+			for (j = 0; j < b->naliases; j++)
+				strmap_put_first(&ix->union_aliases,
+					compat_unqualified(b->aliases[j]), i);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* @return 0 with *out set (borrowed from the cache), REGIT_ENOMEM */
+static int indexes_get(compat_index **out, compat_indexes *c, const regit_type *t)
+{
+	compat_index *ix = NULL;
+	size_t i;
+	int error = 0;
+
+	*out = NULL;
+	if (c->cap) {
+		i = (size_t)compat_hash_ptrs(t, NULL, 0) & (c->cap - 1);
+		while (c->slots[i]) {
+			if (c->slots[i]->node == t) {
+				*out = c->slots[i];
+				return 0;
+			}
+			i = (i + 1) & (c->cap - 1);
+		}
+	}
+	if (2 * (c->count + 1) > c->cap) {
+		error = indexes_grow(c);
+		if (error < 0)
+			goto done;
+	}
+	ix = regit_calloc(1, sizeof(*ix));
+	if (!ix) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	ix->node = t;
+	error = index_build(ix, t);
+	if (error < 0)
+		goto done;
+	i = (size_t)compat_hash_ptrs(t, NULL, 0) & (c->cap - 1);
+	while (c->slots[i])
+		i = (i + 1) & (c->cap - 1);
+	c->slots[i] = ix;
+	c->count++;
+	*out = ix;
+	ix = NULL;
+done:
+	index_free(ix);
+	return error;
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+typedef struct compat_ctx {
+	regit_compat_result *out;
+	size_t max_findings;
+	size_t old_index;
+	int reader_is_new;         /* resolution: the reader is the new schema */
+	const char *reader_name;   /* "the new schema", "version 3", ... */
+	const char *writer_name;
+	const char *old_label;     /* how messages name the old schema */
+	regit_buf rpath, wpath;    /* resolution: reader / writer pointers;  */
+	                           /* strict: rpath = new, wpath = old        */
+	regit_buf where;           /* "address.zip": field names for messages */
+	regit_buf msg;             /* scratch for the message being built */
+	compat_pairset pairs;
+	compat_indexes indexes;
+	/* "old_index\x1fpath\x1fold_path" of strict findings, to drop Avro twins */
+	char **keys;
+	size_t nkeys, akeys;
+	size_t steps, depth;
+} compat_ctx;
+
+static const char *const compat_kind_names[COMPAT_NKINDS] = {
+	"null", "boolean", "int", "long", "float", "double", "bytes", "string",
+	"record", "enum", "array", "map", "union", "fixed"
+};
+
+static const char *compat_kind_name(regit_type_kind kind)
+{
+	return (unsigned)kind < COMPAT_NKINDS ? compat_kind_names[kind] : "unknown";
+}
+
+static int compat_is_named(const regit_type *t)
+{
+	return t->kind == REGIT_TYPE_RECORD || t->kind == REGIT_TYPE_ENUM ||
+		t->kind == REGIT_TYPE_FIXED;
+}
+
+static int compat_step(compat_ctx *ctx, size_t n)
+{
+	ctx->steps += n;
+	if (ctx->steps > COMPAT_MAX_STEPS) {
+		regit_error_set(REGIT_ERROR_COMPAT,
+			"the schemas are too large to compare (more than %zu steps)",
+			(size_t)COMPAT_MAX_STEPS);
+		return REGIT_ELIMIT;
+	}
+	return 0;
+}
+
+static void compat_truncate(regit_buf *b, size_t mark)
+{
+	if (b->ptr) {
+		b->size = mark;
+		b->ptr[mark] = '\0';
+	}
+}
+
+static int path_seg(regit_buf *b, const char *seg)
+{
+	return regit_buf_printf(b, "/%s", seg);
+}
+
+static int path_index(regit_buf *b, size_t i)
+{
+	return regit_buf_printf(b, "/%zu", i);
+}
+
+static int where_field(regit_buf *b, const char *name)
+{
+	if (b->size)
+		return regit_buf_printf(b, ".%s", name);
+	return regit_buf_puts(b, name);
+}
+
+/* "field `a.b`" or "the top-level type", for the start of a message. */
+static int msg_subject(compat_ctx *ctx)
+{
+	if (ctx->where.size)
+		return regit_buf_printf(&ctx->msg, "field `%s`", ctx->where.ptr);
+	return regit_buf_puts(&ctx->msg, "the top-level type");
+}
+
+/* "int", "record `com.x.User`" */
+static int msg_type(compat_ctx *ctx, const regit_type *t)
+{
+	if (compat_is_named(t) && t->fullname)
+		return regit_buf_printf(&ctx->msg, "%s `%s`",
+			compat_kind_name(t->kind), t->fullname);
+	return regit_buf_puts(&ctx->msg, compat_kind_name(t->kind));
+}
+
+static int strict_key_add(compat_ctx *ctx, const char *path, const char *old_path, int *present);
+
+/*
+ * Record a finding built in ctx->msg. `path` / `old_path` are the pointers
+ * in the new and old schema. Past the cap only the verdict changes.
+ */
+static int compat_add(compat_ctx *ctx, const char *rule, int strict,
+	const char *path, const char *old_path)
+{
+	regit_compat_result *out = ctx->out;
+	regit_finding *f, *grown;
+	int error = 0, present = 0;
+
+	out->compatible = 0;
+	/* A strict finding says the same thing better than Avro's twin. */
+	error = strict_key_add(ctx, path, old_path ? old_path : "", &present);
+	if (error < 0)
+		return error;
+	if (!strict && present)
+		return 0;
+	if (out->nfindings >= ctx->max_findings) {
+		out->nomitted++;
+		return 0;
+	}
+	grown = regit_reallocarray(out->findings, out->nfindings + 1, sizeof(*grown));
+	if (!grown)
+		return REGIT_ENOMEM;
+	out->findings = grown;
+	f = &out->findings[out->nfindings];
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	f->old_index = ctx->old_index;
+	f->path = regit_strdup(path);
+	f->old_path = old_path ? regit_strdup(old_path) : NULL;
+	f->message = regit_strdup(regit_buf_cstr(&ctx->msg));
+	out->nfindings++;
+	if (!f->path || (old_path && !f->old_path) || !f->message)
+		return REGIT_ENOMEM;
+	return 0;
+}
+
+/*
+ * Strict findings register their (path, old_path) so that resolution,
+ * which runs after them for the same old version, can skip the identical
+ * Avro finding (REQUIRED_FIELD_ADDED vs READER_FIELD_MISSING_DEFAULT_VALUE).
+ * Keys are interned strings; the pair set compares them by pointer.
+ */
+static int strict_key_add(compat_ctx *ctx, const char *path, const char *old_path, int *present)
+{
+	regit_buf key = REGIT_BUF_INIT;
+	size_t i;
+	int error = 0;
+
+	*present = 0;
+	if (ctx->nkeys == 0)
+		return 0;
+	error = regit_buf_printf(&key, "%zu\x1f%s\x1f%s", ctx->old_index, path, old_path);
+	if (error < 0)
+		goto done;
+	/* Linear over strict findings of this check: they are capped. */
+	for (i = 0; i < ctx->nkeys; i++) {
+		if (strcmp(ctx->keys[i], key.ptr) == 0) {
+			*present = 1;
+			goto done;
+		}
+	}
+done:
+	regit_buf_dispose(&key);
+	return error;
+}
+
+static int strict_key_remember(compat_ctx *ctx, const char *path, const char *old_path)
+{
+	regit_buf key = REGIT_BUF_INIT;
+	char **grown;
+	int error = 0;
+
+	if (ctx->nkeys >= ctx->max_findings)
+		return 0;
+	error = regit_buf_printf(&key, "%zu\x1f%s\x1f%s", ctx->old_index, path,
+		old_path ? old_path : "");
+	if (error < 0)
+		goto done;
+	if (ctx->nkeys == ctx->akeys) {
+		size_t n = ctx->akeys ? ctx->akeys * 2 : 16;
+
+		grown = regit_reallocarray(ctx->keys, n, sizeof(*grown));
+		if (!grown) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		ctx->keys = grown;
+		ctx->akeys = n;
+	}
+	ctx->keys[ctx->nkeys] = regit_buf_detach(&key);
+	if (!ctx->keys[ctx->nkeys]) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	ctx->nkeys++;
+done:
+	regit_buf_dispose(&key);
+	return error;
+}
+
+/*
+ * A resolution finding. The suffixes extend the current reader and writer
+ * pointers; the new schema's pointer becomes `path`.
+ */
+static int resolve_add(compat_ctx *ctx, const char *rule,
+	const char *rsuffix, const char *wsuffix)
+{
+	size_t rmark = ctx->rpath.size, wmark = ctx->wpath.size;
+	int error = 0;
+
+	error = regit_buf_puts(&ctx->rpath, rsuffix);
+	if (error < 0)
+		goto done;
+	error = regit_buf_puts(&ctx->wpath, wsuffix);
+	if (error < 0)
+		goto done;
+	if (ctx->reader_is_new)
+		error = compat_add(ctx, rule, 0, regit_buf_cstr(&ctx->rpath),
+			regit_buf_cstr(&ctx->wpath));
+	else
+		error = compat_add(ctx, rule, 0, regit_buf_cstr(&ctx->wpath),
+			regit_buf_cstr(&ctx->rpath));
+done:
+	compat_truncate(&ctx->rpath, rmark);
+	compat_truncate(&ctx->wpath, wmark);
+	return error;
+}
+
+/*
+ * Enter a pair: counts a step, bounds the depth, and tells whether the
+ * pair was seen before. @return 1 seen, 0 new, negative error
+ */
+static int compat_enter(compat_ctx *ctx, const regit_type *a, const regit_type *b, unsigned mode)
+{
+	int error = compat_step(ctx, 1);
+
+	if (error < 0)
+		return error;
+	if (ctx->depth >= COMPAT_MAX_DEPTH) {
+		regit_error_set(REGIT_ERROR_COMPAT,
+			"the schemas nest more than %d levels deep", COMPAT_MAX_DEPTH);
+		return REGIT_ELIMIT;
+	}
+	return pairset_add(&ctx->pairs, a, b, mode);
+}
+
+/* Does the reader name (or a reader alias) match the writer's name? */
+static int names_match(const regit_type *r, const regit_type *w)
+{
+	size_t i;
+
+	if (!r->name || !w->name)
+		return 0;
+	if (strcmp(r->name, w->name) == 0)
+		return 1;
+	for (i = 0; i < r->naliases; i++)
+		if (strcmp(compat_unqualified(r->aliases[i]), w->name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writer kind promotable to reader kind (spec: int->long/float/double, ...). */
+static int compat_promotes(regit_type_kind w, regit_type_kind r)
+{
+	switch (w) {
+	case REGIT_TYPE_INT:
+		return r == REGIT_TYPE_LONG || r == REGIT_TYPE_FLOAT || r == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_LONG:
+		return r == REGIT_TYPE_FLOAT || r == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_FLOAT:
+		return r == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_STRING:
+		return r == REGIT_TYPE_BYTES;
+	case REGIT_TYPE_BYTES:
+		return r == REGIT_TYPE_STRING;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The specification's "match" (Schema Resolution): what picks a reader
+ * union branch. Shallow for named types (names, and sizes for fixed);
+ * arrays and maps match when their items/values match. Unnamed nesting is
+ * bounded by the parser's depth limit, named types stop the recursion.
+ */
+static int types_match(const regit_type *r, const regit_type *w)
+{
+	if (r->kind == REGIT_TYPE_UNION || w->kind == REGIT_TYPE_UNION)
+		return 1;
+	if (r->kind != w->kind)
+		return compat_promotes(w->kind, r->kind);
+	switch (r->kind) {
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		return types_match(r->items, w->items);
+	case REGIT_TYPE_RECORD:
+	case REGIT_TYPE_ENUM:
+		return names_match(r, w);
+	case REGIT_TYPE_FIXED:
+		return names_match(r, w) && r->size == w->size;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The first branch of reader union `u` that matches writer type `w`
+ * (specification: "the first schema in the reader's union that matches").
+ * Large unions are searched through the index: the candidates are the
+ * first branch of w's kind, of each kind w promotes to, and the first
+ * named branch whose name or alias is w's name. If a candidate fails the
+ * full match (a second array in a union, a same-named fixed of another
+ * size) we fall back to a scan, which the step budget bounds.
+ */
+static int union_select(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *w)
+{
+	compat_index *ix = NULL;
+	size_t best = COMPAT_NONE, c[8], nc = 0, i;
+	regit_type_kind k;
+	int error = 0, failed = 0;
+
+	*out = COMPAT_NONE;
+	if (u->nbranches <= COMPAT_LINEAR_MAX)
+		goto scan;
+	error = indexes_get(&ix, &ctx->indexes, u);
+	if (error < 0)
+		return error;
+	if (compat_is_named(w)) {
+		c[nc++] = strmap_get(&ix->union_names, w->name);
+		c[nc++] = strmap_get(&ix->union_aliases, w->name);
+	} else {
+		c[nc++] = ix->first_kind[w->kind];
+	}
+	for (k = REGIT_TYPE_NULL; k <= REGIT_TYPE_STRING; k++)
+		if (compat_promotes(w->kind, k))
+			c[nc++] = ix->first_kind[k];
+	for (i = 0; i < nc; i++) {
+		if (c[i] == COMPAT_NONE || (best != COMPAT_NONE && c[i] > best))
+			continue;
+		if (types_match(u->branches[c[i]], w))
+			best = c[i];
+		else
+			failed = 1;
+	}
+	if (!failed) {
+		*out = best;
+		return 0;
+	}
+scan:
+	error = compat_step(ctx, u->nbranches);
+	if (error < 0)
+		return error;
+	for (i = 0; i < u->nbranches; i++) {
+		if (types_match(u->branches[i], w)) {
+			*out = i;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Index of the writer field the reader field reads: by name, then alias. */
+static int field_lookup_for_reader(size_t *out, compat_ctx *ctx,
+	const regit_type *w, const regit_field *rf)
+{
+	compat_index *ix = NULL;
+	size_t i, j;
+	int error;
+
+	*out = COMPAT_NONE;
+	if (w->nfields <= COMPAT_LINEAR_MAX) {
+		for (i = 0; i < w->nfields; i++)
+			if (strcmp(w->fields[i].name, rf->name) == 0) {
+				*out = i;
+				return 0;
+			}
+		for (j = 0; j < rf->naliases; j++)
+			for (i = 0; i < w->nfields; i++)
+				if (strcmp(w->fields[i].name, rf->aliases[j]) == 0) {
+					*out = i;
+					return 0;
+				}
+		return 0;
+	}
+	error = indexes_get(&ix, &ctx->indexes, w);
+	if (error < 0)
+		return error;
+	*out = strmap_get(&ix->names, rf->name);
+	for (j = 0; j < rf->naliases && *out == COMPAT_NONE; j++)
+		*out = strmap_get(&ix->names, rf->aliases[j]);
+	return 0;
+}
+
+/*
+ * Strict matching of a field across versions: same name, or either side
+ * lists the other's name among its aliases.
+ */
+static int field_lookup_either(size_t *out, compat_ctx *ctx,
+	const regit_type *rec, const regit_field *f)
+{
+	compat_index *ix = NULL;
+	size_t i, j;
+	int error;
+
+	error = field_lookup_for_reader(out, ctx, rec, f);
+	if (error < 0 || *out != COMPAT_NONE)
+		return error;
+	if (rec->nfields <= COMPAT_LINEAR_MAX) {
+		for (i = 0; i < rec->nfields; i++)
+			for (j = 0; j < rec->fields[i].naliases; j++)
+				if (strcmp(rec->fields[i].aliases[j], f->name) == 0) {
+					*out = i;
+					return 0;
+				}
+		return 0;
+	}
+	error = indexes_get(&ix, &ctx->indexes, rec);
+	if (error < 0)
+		return error;
+	*out = strmap_get(&ix->aliases, f->name);
+	return 0;
+}
+
+static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w);
+
+/* Reader sentence parts: "the new schema reads int but version 3 writes string". */
+static int msg_sides(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	int error;
+
+	error = regit_buf_printf(&ctx->msg, ": %s reads ", ctx->reader_name);
+	if (error == 0)
+		error = msg_type(ctx, r);
+	if (error == 0)
+		error = regit_buf_printf(&ctx->msg, " but %s writes ", ctx->writer_name);
+	if (error == 0)
+		error = msg_type(ctx, w);
+	return error;
+}
+
+static int resolve_type_mismatch(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	int error;
+
+	regit_buf_clear(&ctx->msg);
+	error = msg_subject(ctx);
+	if (error == 0)
+		error = msg_sides(ctx, r, w);
+	if (error == 0)
+		error = regit_buf_puts(&ctx->msg, ", which cannot be converted");
+	if (error == 0)
+		error = resolve_add(ctx, "TYPE_MISMATCH", "", "");
+	return error;
+}
+
+static int resolve_name_mismatch(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	int error;
+
+	regit_buf_clear(&ctx->msg);
+	error = msg_subject(ctx);
+	if (error == 0)
+		error = msg_sides(ctx, r, w);
+	if (error == 0)
+		error = regit_buf_puts(&ctx->msg,
+			"; the names differ and no alias of the reader names the writer's type");
+	if (error == 0)
+		error = resolve_add(ctx, "NAME_MISMATCH", "/name", "/name");
+	return error;
+}
+
+static int resolve_fixed(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	int error;
+
+	if (r->size == w->size)
+		return 0;
+	regit_buf_clear(&ctx->msg);
+	error = msg_subject(ctx);
+	if (error == 0)
+		error = regit_buf_printf(&ctx->msg,
+			": fixed `%s` is %zu bytes in %s but %zu bytes in %s",
+			r->fullname ? r->fullname : "?", r->size, ctx->reader_name,
+			w->size, ctx->writer_name);
+	if (error == 0)
+		error = resolve_add(ctx, "FIXED_SIZE_MISMATCH", "/size", "/size");
+	return error;
+}
+
+static int resolve_enum(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	compat_index *ix = NULL;
+	size_t i, j, nmissing = 0;
+	int error = 0;
+
+	/* A reader default absorbs every symbol it lacks (spec 1.11). */
+	if (r->enum_default)
+		return 0;
+	if (r->nsymbols > COMPAT_LINEAR_MAX) {
+		error = indexes_get(&ix, &ctx->indexes, r);
+		if (error < 0)
+			return error;
+	}
+	error = compat_step(ctx, w->nsymbols);
+	if (error < 0)
+		return error;
+	regit_buf_clear(&ctx->msg);
+	for (i = 0; i < w->nsymbols; i++) {
+		int found = 0;
+
+		if (ix) {
+			found = strmap_get(&ix->names, w->symbols[i]) != COMPAT_NONE;
+		} else {
+			for (j = 0; j < r->nsymbols && !found; j++)
+				found = strcmp(r->symbols[j], w->symbols[i]) == 0;
+		}
+		if (found)
+			continue;
+		if (nmissing < COMPAT_SYMBOLS_SHOWN)
+			error = regit_buf_printf(&ctx->msg, "%s`%s`",
+				nmissing ? ", " : "", w->symbols[i]);
+		if (error < 0)
+			return error;
+		nmissing++;
+	}
+	if (nmissing == 0)
+		return 0;
+	{
+		char *list = regit_buf_detach(&ctx->msg);
+
+		if (!list)
+			return REGIT_ENOMEM;
+		error = msg_subject(ctx);
+		if (error == 0)
+			error = regit_buf_printf(&ctx->msg,
+				": enum `%s` in %s lacks symbol%s %s%s that %s writes, and has no default",
+				r->fullname ? r->fullname : "?", ctx->reader_name,
+				nmissing == 1 ? "" : "s", list,
+				nmissing > COMPAT_SYMBOLS_SHOWN ? " (and more)" : "",
+				ctx->writer_name);
+		regit_free(list);
+	}
+	if (error == 0)
+		error = resolve_add(ctx, "MISSING_ENUM_SYMBOLS", "/symbols", "/symbols");
+	return error;
+}
+
+static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	size_t i, j, rmark = ctx->rpath.size, wmark = ctx->wpath.size;
+	size_t hmark = ctx->where.size;
+	int error = 0;
+
+	for (i = 0; i < r->nfields; i++) {
+		const regit_field *rf = &r->fields[i];
+
+		error = field_lookup_for_reader(&j, ctx, w, rf);
+		if (error < 0)
+			goto done;
+		if (j == COMPAT_NONE) {
+			/* A writer field the reader lacks is skipped; the reverse needs a default. */
+			if (rf->default_value)
+				continue;
+			error = where_field(&ctx->where, rf->name);
+			if (error < 0)
+				goto done;
+			regit_buf_clear(&ctx->msg);
+			error = msg_subject(ctx);
+			if (error == 0 && ctx->reader_is_new)
+				error = regit_buf_printf(&ctx->msg,
+					" has no default, and data written with %s does not have it",
+					ctx->writer_name);
+			else if (error == 0)
+				error = regit_buf_printf(&ctx->msg,
+					" has no default in %s, and %s no longer writes it",
+					ctx->reader_name, ctx->writer_name);
+			if (error == 0)
+				error = regit_buf_printf(&ctx->rpath, "/fields/%zu", i);
+			if (error == 0)
+				error = resolve_add(ctx, "READER_FIELD_MISSING_DEFAULT_VALUE", "", "/fields");
+			compat_truncate(&ctx->rpath, rmark);
+			compat_truncate(&ctx->where, hmark);
+			if (error < 0)
+				goto done;
+			continue;
+		}
+		error = regit_buf_printf(&ctx->rpath, "/fields/%zu/type", i);
+		if (error == 0)
+			error = regit_buf_printf(&ctx->wpath, "/fields/%zu/type", j);
+		if (error == 0)
+			error = where_field(&ctx->where,
+				ctx->reader_is_new ? rf->name : w->fields[j].name);
+		if (error == 0)
+			error = resolve(ctx, rf->type, w->fields[j].type);
+		compat_truncate(&ctx->rpath, rmark);
+		compat_truncate(&ctx->wpath, wmark);
+		compat_truncate(&ctx->where, hmark);
+		if (error < 0)
+			goto done;
+	}
+done:
+	return error;
+}
+
+static int resolve_missing_branch(compat_ctx *ctx, const regit_type *w)
+{
+	int error;
+
+	regit_buf_clear(&ctx->msg);
+	error = msg_subject(ctx);
+	if (error == 0)
+		error = regit_buf_printf(&ctx->msg, ": the union in %s has no branch for ",
+			ctx->reader_name);
+	if (error == 0)
+		error = msg_type(ctx, w);
+	if (error == 0)
+		error = regit_buf_printf(&ctx->msg, ", which %s writes", ctx->writer_name);
+	if (error == 0)
+		error = resolve_add(ctx, "MISSING_UNION_BRANCH", "", "");
+	return error;
+}
+
+/*
+ * Resolve reader `r` against writer `w` (spec 1.11 "Schema Resolution"),
+ * recording a finding for every failure reachable from this pair.
+ */
+static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w)
+{
+	size_t i, j, rmark = ctx->rpath.size, wmark = ctx->wpath.size;
+	size_t hmark = ctx->where.size;
+	int error;
+
+	error = compat_enter(ctx, r, w, MODE_RESOLVE);
+	if (error != 0)
+		return error < 0 ? error : 0;
+	ctx->depth++;
+
+	if (w->kind == REGIT_TYPE_UNION) {
+		/* Every branch the writer may have written must be readable. */
+		for (i = 0; i < w->nbranches; i++) {
+			error = path_index(&ctx->wpath, i);
+			if (error == 0)
+				error = resolve(ctx, r, w->branches[i]);
+			compat_truncate(&ctx->wpath, wmark);
+			if (error < 0)
+				goto done;
+		}
+		goto done;
+	}
+	if (r->kind == REGIT_TYPE_UNION) {
+		error = union_select(&j, ctx, r, w);
+		if (error < 0)
+			goto done;
+		if (j == COMPAT_NONE) {
+			error = resolve_missing_branch(ctx, w);
+			goto done;
+		}
+		error = path_index(&ctx->rpath, j);
+		if (error == 0)
+			error = resolve(ctx, r->branches[j], w);
+		goto done;
+	}
+	if (r->kind != w->kind) {
+		if (!compat_promotes(w->kind, r->kind))
+			error = resolve_type_mismatch(ctx, r, w);
+		goto done;
+	}
+	switch (r->kind) {
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		error = path_seg(&ctx->rpath, r->kind == REGIT_TYPE_ARRAY ? "items" : "values");
+		if (error == 0)
+			error = path_seg(&ctx->wpath, r->kind == REGIT_TYPE_ARRAY ? "items" : "values");
+		if (error == 0)
+			error = regit_buf_puts(&ctx->where, r->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
+		if (error == 0)
+			error = resolve(ctx, r->items, w->items);
+		break;
+	case REGIT_TYPE_FIXED:
+		if (!names_match(r, w))
+			error = resolve_name_mismatch(ctx, r, w);
+		else
+			error = resolve_fixed(ctx, r, w);
+		break;
+	case REGIT_TYPE_ENUM:
+		if (!names_match(r, w))
+			error = resolve_name_mismatch(ctx, r, w);
+		else
+			error = resolve_enum(ctx, r, w);
+		break;
+	case REGIT_TYPE_RECORD:
+		/* A renamed record is another type: its fields would only add noise. */
+		if (!names_match(r, w))
+			error = resolve_name_mismatch(ctx, r, w);
+		else
+			error = resolve_record(ctx, r, w);
+		break;
+	default:
+		break;  /* same primitive */
+	}
+done:
+	compat_truncate(&ctx->rpath, rmark);
+	compat_truncate(&ctx->wpath, wmark);
+	compat_truncate(&ctx->where, hmark);
+	ctx->depth--;
+	return error;
+}
+
+/* ---- strict rules ------------------------------------------------------- */
+
+/* Records that are the same type across versions: name or alias either way. */
+static int names_correspond(const regit_type *n, const regit_type *o)
+{
+	return names_match(n, o) || names_match(o, n);
+}
+
+/*
+ * The branch of new union `u` that continues old type `o`: same kind and,
+ * for named types, corresponding names. @return index or COMPAT_NONE
+ */
+static int union_correspond(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *o)
+{
+	compat_index *ix = NULL;
+	size_t i, c;
+	int error;
+
+	*out = COMPAT_NONE;
+	if (u->nbranches <= COMPAT_LINEAR_MAX) {
+		for (i = 0; i < u->nbranches; i++) {
+			const regit_type *b = u->branches[i];
+
+			if (b->kind == o->kind && (!compat_is_named(o) || names_correspond(b, o))) {
+				*out = i;
+				break;
+			}
+		}
+		return 0;
+	}
+	error = indexes_get(&ix, &ctx->indexes, u);
+	if (error < 0)
+		return error;
+	if (!compat_is_named(o)) {
+		*out = ix->first_kind[o->kind];
+		return 0;
+	}
+	c = strmap_get(&ix->union_names, o->name);
+	if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
+		*out = c;
+		return 0;
+	}
+	c = strmap_get(&ix->union_aliases, o->name);
+	if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
+		*out = c;
+		return 0;
+	}
+	for (i = 0; i < o->naliases; i++) {
+		c = strmap_get(&ix->union_names, compat_unqualified(o->aliases[i]));
+		if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
+			*out = c;
+			return 0;
+		}
+	}
+	/* Same-named branches of another kind shadow in the index: scan. */
+	error = compat_step(ctx, u->nbranches);
+	if (error < 0)
+		return error;
+	for (i = 0; i < u->nbranches; i++) {
+		const regit_type *b = u->branches[i];
+
+		if (b->kind == o->kind && names_correspond(b, o)) {
+			*out = i;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o);
+
+static int strict_add(compat_ctx *ctx, const char *rule, const char *path, const char *old_path)
+{
+	int error = compat_add(ctx, rule, 1, path, old_path);
+
+	if (error == 0)
+		error = strict_key_remember(ctx, path, old_path);
+	return error;
+}
+
+static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type *o)
+{
+	size_t i, j, nmark = ctx->rpath.size, omark = ctx->wpath.size;
+	size_t hmark = ctx->where.size;
+	int error = 0;
+
+	/* Fields of the old record: each must live on in the new one. */
+	for (i = 0; i < o->nfields; i++) {
+		const regit_field *of = &o->fields[i];
+
+		error = field_lookup_either(&j, ctx, n, of);
+		if (error < 0)
+			goto done;
+		if (j == COMPAT_NONE) {
+			error = where_field(&ctx->where, of->name);
+			if (error == 0) {
+				regit_buf_clear(&ctx->msg);
+				error = regit_buf_printf(&ctx->msg,
+					"field `%s` was removed; consumers still on %s read it",
+					ctx->where.ptr, ctx->old_label);
+			}
+			if (error == 0)
+				error = path_seg(&ctx->rpath, "fields");
+			if (error == 0)
+				error = regit_buf_printf(&ctx->wpath, "/fields/%zu", i);
+			if (error == 0)
+				error = strict_add(ctx, "FIELD_REMOVED",
+					regit_buf_cstr(&ctx->rpath), regit_buf_cstr(&ctx->wpath));
+		} else {
+			error = regit_buf_printf(&ctx->rpath, "/fields/%zu/type", j);
+			if (error == 0)
+				error = regit_buf_printf(&ctx->wpath, "/fields/%zu/type", i);
+			if (error == 0)
+				error = where_field(&ctx->where, n->fields[j].name);
+			if (error == 0)
+				error = strict_walk(ctx, n->fields[j].type, of->type);
+		}
+		compat_truncate(&ctx->rpath, nmark);
+		compat_truncate(&ctx->wpath, omark);
+		compat_truncate(&ctx->where, hmark);
+		if (error < 0)
+			goto done;
+	}
+	/* Fields of the new record without a default must have existed before. */
+	for (i = 0; i < n->nfields; i++) {
+		const regit_field *nf = &n->fields[i];
+
+		if (nf->default_value)
+			continue;
+		error = field_lookup_either(&j, ctx, o, nf);
+		if (error < 0)
+			goto done;
+		if (j != COMPAT_NONE)
+			continue;
+		error = where_field(&ctx->where, nf->name);
+		if (error == 0) {
+			regit_buf_clear(&ctx->msg);
+			error = regit_buf_printf(&ctx->msg,
+				"field `%s` was added without a default; data written with %s has no value for it",
+				ctx->where.ptr, ctx->old_label);
+		}
+		if (error == 0)
+			error = regit_buf_printf(&ctx->rpath, "/fields/%zu", i);
+		if (error == 0)
+			error = path_seg(&ctx->wpath, "fields");
+		if (error == 0)
+			error = strict_add(ctx, "REQUIRED_FIELD_ADDED",
+				regit_buf_cstr(&ctx->rpath), regit_buf_cstr(&ctx->wpath));
+		compat_truncate(&ctx->rpath, nmark);
+		compat_truncate(&ctx->wpath, omark);
+		compat_truncate(&ctx->where, hmark);
+		if (error < 0)
+			goto done;
+	}
+done:
+	return error;
+}
+
+/*
+ * Walk new `n` and old `o` where they describe the same data (records of
+ * the same name, items, values, corresponding union branches) and apply
+ * the strict rules to every record pair met. Type changes are left to
+ * resolution. ctx->rpath tracks the new schema, ctx->wpath the old.
+ */
+static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o)
+{
+	size_t i, j, nmark = ctx->rpath.size, omark = ctx->wpath.size;
+	size_t hmark = ctx->where.size;
+	int error;
+
+	error = compat_enter(ctx, n, o, MODE_STRICT);
+	if (error != 0)
+		return error < 0 ? error : 0;
+	ctx->depth++;
+
+	if (o->kind == REGIT_TYPE_UNION) {
+		for (i = 0; i < o->nbranches; i++) {
+			error = path_index(&ctx->wpath, i);
+			if (error == 0)
+				error = strict_walk(ctx, n, o->branches[i]);
+			compat_truncate(&ctx->wpath, omark);
+			if (error < 0)
+				goto done;
+		}
+		goto done;
+	}
+	if (n->kind == REGIT_TYPE_UNION) {
+		error = union_correspond(&j, ctx, n, o);
+		if (error < 0 || j == COMPAT_NONE)
+			goto done;
+		error = path_index(&ctx->rpath, j);
+		if (error == 0)
+			error = strict_walk(ctx, n->branches[j], o);
+		goto done;
+	}
+	if (n->kind != o->kind)
+		goto done;
+	switch (n->kind) {
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		error = path_seg(&ctx->rpath, n->kind == REGIT_TYPE_ARRAY ? "items" : "values");
+		if (error == 0)
+			error = path_seg(&ctx->wpath, n->kind == REGIT_TYPE_ARRAY ? "items" : "values");
+		if (error == 0)
+			error = regit_buf_puts(&ctx->where, n->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
+		if (error == 0)
+			error = strict_walk(ctx, n->items, o->items);
+		break;
+	case REGIT_TYPE_RECORD:
+		if (names_correspond(n, o))
+			error = strict_record(ctx, n, o);
+		break;
+	default:
+		break;
+	}
+done:
+	compat_truncate(&ctx->rpath, nmark);
+	compat_truncate(&ctx->wpath, omark);
+	compat_truncate(&ctx->where, hmark);
+	ctx->depth--;
+	return error;
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+static void ctx_init(compat_ctx *ctx, regit_compat_result *out, size_t max_findings)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->out = out;
+	ctx->max_findings = max_findings ? max_findings : COMPAT_DEFAULT_MAX_FINDINGS;
+	regit_buf_init(&ctx->rpath, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->wpath, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->where, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->msg, COMPAT_PATH_MAX);
+}
+
+static void ctx_dispose(compat_ctx *ctx)
+{
+	size_t i;
+
+	regit_buf_dispose(&ctx->rpath);
+	regit_buf_dispose(&ctx->wpath);
+	regit_buf_dispose(&ctx->where);
+	regit_buf_dispose(&ctx->msg);
+	regit_free(ctx->pairs.slots);
+	indexes_dispose(&ctx->indexes);
+	for (i = 0; i < ctx->nkeys; i++)
+		regit_free(ctx->keys[i]);
+	regit_free(ctx->keys);
+}
+
+/* Start a walk at the two roots with fresh paths. */
+static void ctx_reset_paths(compat_ctx *ctx)
+{
+	regit_buf_clear(&ctx->rpath);
+	regit_buf_clear(&ctx->wpath);
+	regit_buf_clear(&ctx->where);
+	ctx->depth = 0;
+}
+
+void regit_compat_result_dispose(regit_compat_result *result)
+{
+	size_t i;
+
+	if (!result)
+		return;
+	for (i = 0; i < result->nfindings; i++) {
+		regit_free(result->findings[i].path);
+		regit_free(result->findings[i].old_path);
+		regit_free(result->findings[i].message);
+	}
+	regit_free(result->findings);
+	result->findings = NULL;
+	result->nfindings = 0;
+	result->nomitted = 0;
+	result->compatible = 1;
+}
+
+int regit_compat_can_read(const regit_schema *reader, const regit_schema *writer,
+	regit_compat_result *out)
+{
+	compat_ctx ctx;
+	int error = 0;
+
+	if (!out)
+		return REGIT_ERROR;
+	out->compatible = 1;
+	out->findings = NULL;
+	out->nfindings = 0;
+	out->nomitted = 0;
+	if (!reader || !writer) {
+		regit_error_set(REGIT_ERROR_COMPAT, "no schema given");
+		return REGIT_ERROR;
+	}
+	ctx_init(&ctx, out, 0);
+	ctx.reader_is_new = 1;
+	ctx.reader_name = "the reader schema";
+	ctx.writer_name = "the writer schema";
+	ctx.old_label = "the writer schema";
+	error = resolve(&ctx, regit_schema_root(reader), regit_schema_root(writer));
+	ctx_dispose(&ctx);
+	return error;
+}
+
+int regit_compat_check_ext(const regit_schema *next, const regit_schema *const *old,
+	size_t nold, const regit_compat_options *opts, regit_compat_result *out)
+{
+	regit_compat_options defaults = REGIT_COMPAT_OPTIONS_INIT;
+	compat_ctx ctx;
+	size_t i, count = 0;
+	int error = 0, backward = 0, forward = 0;
+	char label[64];
+
+	if (!out)
+		return REGIT_ERROR;
+	out->compatible = 1;
+	out->findings = NULL;
+	out->nfindings = 0;
+	out->nomitted = 0;
+	if (!opts)
+		opts = &defaults;
+	if (!next || (nold && !old)) {
+		regit_error_set(REGIT_ERROR_COMPAT, "no schema given");
+		return REGIT_ERROR;
+	}
+	switch (opts->level) {
+	case REGIT_LEVEL_NONE:
+		return 0;
+	case REGIT_LEVEL_BACKWARD:
+		backward = 1;
+		count = 1;
+		break;
+	case REGIT_LEVEL_BACKWARD_TRANSITIVE:
+		backward = 1;
+		count = nold;
+		break;
+	case REGIT_LEVEL_FORWARD:
+		forward = 1;
+		count = 1;
+		break;
+	case REGIT_LEVEL_FORWARD_TRANSITIVE:
+		forward = 1;
+		count = nold;
+		break;
+	case REGIT_LEVEL_FULL:
+		backward = forward = 1;
+		count = 1;
+		break;
+	case REGIT_LEVEL_FULL_TRANSITIVE:
+		backward = forward = 1;
+		count = nold;
+		break;
+	default:
+		regit_error_set(REGIT_ERROR_COMPAT, "unknown compatibility level %d",
+			(int)opts->level);
+		return REGIT_ERROR;
+	}
+	if (count > nold)
+		count = nold;
+
+	ctx_init(&ctx, out, opts->max_findings);
+	for (i = 0; i < count; i++) {
+		const regit_type *nroot = regit_schema_root(next);
+		const regit_type *oroot;
+
+		if (!old[i]) {
+			regit_error_set(REGIT_ERROR_COMPAT, "old schema %zu is missing", i);
+			error = REGIT_ERROR;
+			goto done;
+		}
+		oroot = regit_schema_root(old[i]);
+		ctx.old_index = i;
+		if (opts->old_labels && opts->old_labels[i]) {
+			ctx.old_label = opts->old_labels[i];
+		} else {
+			if (i == 0)
+				snprintf(label, sizeof(label), "the previous schema");
+			else
+				snprintf(label, sizeof(label), "old schema #%zu", i + 1);
+			ctx.old_label = label;
+		}
+		if (opts->rules == REGIT_RULES_STRICT) {
+			ctx_reset_paths(&ctx);
+			ctx.reader_name = "the new schema";
+			ctx.writer_name = ctx.old_label;
+			error = strict_walk(&ctx, nroot, oroot);
+			if (error < 0)
+				goto done;
+		}
+		if (backward) {
+			ctx_reset_paths(&ctx);
+			ctx.reader_is_new = 1;
+			ctx.reader_name = "the new schema";
+			ctx.writer_name = ctx.old_label;
+			error = resolve(&ctx, nroot, oroot);
+			if (error < 0)
+				goto done;
+		}
+		if (forward) {
+			ctx_reset_paths(&ctx);
+			ctx.reader_is_new = 0;
+			ctx.reader_name = ctx.old_label;
+			ctx.writer_name = "the new schema";
+			error = resolve(&ctx, oroot, nroot);
+			if (error < 0)
+				goto done;
+		}
+	}
+done:
+	ctx_dispose(&ctx);
+	return error;
+}
+
+int regit_compat_check(const regit_schema *next, const regit_schema *const *old,
+	size_t nold, regit_compat_level level, regit_compat_rules rules,
+	regit_compat_result *out)
+{
+	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
+
+	opts.level = level;
+	opts.rules = rules;
+	return regit_compat_check_ext(next, old, nold, &opts, out);
+}
+
+/* ---- level names -------------------------------------------------------- */
+
+static const char *const compat_level_names[] = {
+	"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
+	"FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"
+};
+
+#define COMPAT_NLEVELS (sizeof(compat_level_names) / sizeof(compat_level_names[0]))
+
+const char *regit_compat_level_name(regit_compat_level level)
+{
+	if ((unsigned)level >= COMPAT_NLEVELS)
+		return "UNKNOWN";
+	return compat_level_names[level];
+}
+
+int regit_compat_level_parse(const char *name, regit_compat_level *out)
+{
+	size_t i, len;
+
+	if (!name || !out) {
+		regit_error_set(REGIT_ERROR_COMPAT, "no compatibility level given");
+		return REGIT_EINVALID;
+	}
+	while (isspace((unsigned char)*name))
+		name++;
+	len = strlen(name);
+	while (len && isspace((unsigned char)name[len - 1]))
+		len--;
+	for (i = 0; i < COMPAT_NLEVELS; i++) {
+		if (strlen(compat_level_names[i]) == len &&
+		    strncasecmp(compat_level_names[i], name, len) == 0) {
+			*out = (regit_compat_level)i;
+			return 0;
+		}
+	}
+	regit_error_set(REGIT_ERROR_COMPAT,
+		"unknown compatibility level '%.*s' (expected NONE, BACKWARD, "
+		"BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE)",
+		(int)(len > 64 ? 64 : len), name);
+	return REGIT_EINVALID;
+}
