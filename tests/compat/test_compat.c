@@ -1,0 +1,695 @@
+/*
+ * test_compat.c - compat/compat: Avro resolution against Avro's own test
+ * verdicts, each rule on its own, levels, transitivity, recursion, aliases,
+ * enum defaults, promotions, the strict rules in nested places, and bounds
+ * on hostile input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat/compat.h"
+#include "compat/schema.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define CORPUS "tests/data/avro/avro-compat-cases.jsonl"
+
+static regit_schema *parse(const char *json)
+{
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	int error;
+
+	memset(&err, 0, sizeof(err));
+	error = regit_schema_parse(&s, json, strlen(json), NULL, &err);
+	if (error < 0)
+		fail_msg("schema does not parse (%s at %s): %s", err.message, err.path, json);
+	return s;
+}
+
+/* Findings with this rule. */
+static size_t count_rule(const regit_compat_result *r, const char *rule)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nfindings; i++)
+		n += strcmp(r->findings[i].rule, rule) == 0;
+	return n;
+}
+
+static const regit_finding *find_rule(const regit_compat_result *r, const char *rule)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (strcmp(r->findings[i].rule, rule) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+/* Check new against olds (newest first) and return the verdict. */
+static int check(regit_compat_result *out, regit_compat_level level, regit_compat_rules rules,
+	const char *next, ...)
+{
+	regit_schema *n = parse(next), *old[16];
+	const char *s;
+	size_t nold = 0, i;
+	va_list ap;
+	int error;
+
+	va_start(ap, next);
+	while ((s = va_arg(ap, const char *)) != NULL && nold < 16)
+		old[nold++] = parse(s);
+	va_end(ap);
+	error = regit_compat_check(n, (const regit_schema *const *)old, nold, level, rules, out);
+	assert_int_equal(error, 0);
+	for (i = 0; i < nold; i++)
+		regit_schema_free(old[i]);
+	regit_schema_free(n);
+	return out->compatible;
+}
+
+static int can_read(regit_compat_result *out, const char *reader, const char *writer)
+{
+	regit_schema *r = parse(reader), *w = parse(writer);
+
+	assert_int_equal(regit_compat_can_read(r, w, out), 0);
+	regit_schema_free(r);
+	regit_schema_free(w);
+	return out->compatible;
+}
+
+/* ---- the corpus: Avro's Python test suite verdicts ---------------------- */
+
+/*
+ * Every verdict, and where the corpus gives one, the location of the first
+ * incompatibility. The corpus' locations are Avro's: "/" is the root, and
+ * for MISSING_UNION_BRANCH with a writer union the index names the writer
+ * branch, which is our old_path (the reader union has no such branch).
+ */
+static void test_compat__avro_corpus(void **state)
+{
+	FILE *f = fopen(CORPUS, "r");
+	char *line = NULL;
+	size_t cap = 0, ncases = 0, nlocated = 0;
+	ssize_t len;
+
+	(void)state;
+	assert_non_null(f);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t jerr;
+		json_t *c = json_loads(line, 0, &jerr);
+		char *rtext, *wtext;
+		regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+		const char *name, *loc;
+		int expect;
+
+		assert_non_null(c);
+		name = json_string_value(json_object_get(c, "case"));
+		expect = json_is_true(json_object_get(c, "compatible"));
+		loc = json_string_value(json_object_get(c, "location"));
+		rtext = json_dumps(json_object_get(c, "reader"), JSON_ENCODE_ANY);
+		wtext = json_dumps(json_object_get(c, "writer"), JSON_ENCODE_ANY);
+		can_read(&res, rtext, wtext);
+		if (res.compatible != expect)
+			fail_msg("%s: expected %s, got %s (%s)", name,
+				expect ? "compatible" : "incompatible",
+				res.compatible ? "compatible" : "incompatible",
+				res.nfindings ? res.findings[0].message : "no findings");
+		assert_int_equal(res.nfindings == 0, expect);
+		if (loc) {
+			const regit_finding *first = &res.findings[0];
+			const char *want = strcmp(loc, "/") == 0 ? "" : loc;
+			const char *got = first->path;
+
+			if (strcmp(first->rule, "MISSING_UNION_BRANCH") == 0 &&
+			    strcmp(got, want) != 0)
+				got = first->old_path;
+			if (strcmp(got, want) != 0)
+				fail_msg("%s: location %s, got %s (old %s, %s)", name, loc,
+					first->path, first->old_path, first->rule);
+			nlocated++;
+		}
+		regit_compat_result_dispose(&res);
+		free(rtext);
+		free(wtext);
+		json_decref(c);
+		ncases++;
+	}
+	free(line);
+	fclose(f);
+	assert_int_equal(ncases, 131);
+	assert_int_equal(nlocated, 57);
+}
+
+/* ---- Avro resolution, rule by rule -------------------------------------- */
+
+static void test_compat__promotions(void **state)
+{
+	static const struct { const char *r, *w; int ok; } cases[] = {
+		{ "\"long\"", "\"int\"", 1 }, { "\"float\"", "\"int\"", 1 },
+		{ "\"double\"", "\"int\"", 1 }, { "\"float\"", "\"long\"", 1 },
+		{ "\"double\"", "\"long\"", 1 }, { "\"double\"", "\"float\"", 1 },
+		{ "\"bytes\"", "\"string\"", 1 }, { "\"string\"", "\"bytes\"", 1 },
+		{ "\"int\"", "\"long\"", 0 }, { "\"long\"", "\"double\"", 0 },
+		{ "\"float\"", "\"double\"", 0 }, { "\"int\"", "\"boolean\"", 0 },
+		{ "\"null\"", "\"int\"", 0 }, { "\"string\"", "\"int\"", 0 },
+		{ "{\"type\":\"array\",\"items\":\"long\"}", "{\"type\":\"array\",\"items\":\"int\"}", 1 },
+		{ "{\"type\":\"map\",\"values\":\"int\"}", "{\"type\":\"map\",\"values\":\"long\"}", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+		if (can_read(&res, cases[i].r, cases[i].w) != cases[i].ok)
+			fail_msg("reader %s writer %s", cases[i].r, cases[i].w);
+		if (!cases[i].ok)
+			assert_non_null(find_rule(&res, "TYPE_MISMATCH"));
+		regit_compat_result_dispose(&res);
+	}
+}
+
+static void test_compat__record_field_default(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const char *w = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}";
+
+	(void)state;
+	/* A reader field the writer lacks needs a default. */
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+		"{\"name\":\"b\",\"type\":\"string\"}]}", w));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+	assert_string_equal(res.findings[0].path, "/fields/1");
+	assert_non_null(strstr(res.findings[0].message, "`b`"));
+	regit_compat_result_dispose(&res);
+	/* ... a null default counts as a default. */
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+		"{\"name\":\"b\",\"type\":[\"null\",\"string\"],\"default\":null}]}", w));
+	regit_compat_result_dispose(&res);
+	/* A writer field the reader lacks is skipped. */
+	assert_true(can_read(&res, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}", w));
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__names_and_aliases(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	/* Unqualified names match; namespaces do not matter. */
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"S\",\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"));
+	assert_string_equal(res.findings[0].rule, "NAME_MISMATCH");
+	assert_string_equal(res.findings[0].path, "/name");
+	regit_compat_result_dispose(&res);
+	/* A reader alias names the writer's type. */
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"S\",\"aliases\":[\"R\"],\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	/* ... but a writer alias does not make the writer readable. */
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"S\",\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"aliases\":[\"S\"],\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	/* Field aliases: the reader field reads the writer field it aliases. */
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"aliases\":[\"a\"],\"type\":\"long\"}]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"));
+	regit_compat_result_dispose(&res);
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}"));
+	assert_string_equal(res.findings[0].path, "/fields/0/type");
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__enums(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const char *w = "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\",\"D\"]}";
+
+	(void)state;
+	assert_false(can_read(&res, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}", w));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "MISSING_ENUM_SYMBOLS");
+	assert_string_equal(res.findings[0].path, "/symbols");
+	assert_non_null(strstr(res.findings[0].message, "`C`, `D`"));
+	regit_compat_result_dispose(&res);
+	/* The reader's default absorbs symbols it does not know (spec 1.11). */
+	assert_true(can_read(&res,
+		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"default\":\"A\"}", w));
+	regit_compat_result_dispose(&res);
+	/* Extra reader symbols and reordering are fine. */
+	assert_true(can_read(&res,
+		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"Z\",\"D\",\"C\",\"B\",\"A\"]}", w));
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__fixed(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	assert_false(can_read(&res, "{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}",
+		"{\"type\":\"fixed\",\"name\":\"F\",\"size\":5}"));
+	assert_string_equal(res.findings[0].rule, "FIXED_SIZE_MISMATCH");
+	assert_string_equal(res.findings[0].path, "/size");
+	regit_compat_result_dispose(&res);
+	assert_true(can_read(&res, "{\"type\":\"fixed\",\"name\":\"F\",\"size\":4}",
+		"{\"type\":\"fixed\",\"name\":\"x.F\",\"size\":4}"));
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__unions(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	/* Non-union writer, union reader: one branch must match. */
+	assert_true(can_read(&res, "[\"null\",\"long\"]", "\"int\""));
+	regit_compat_result_dispose(&res);
+	assert_false(can_read(&res, "[\"null\",\"string\"]", "\"int\""));
+	assert_string_equal(res.findings[0].rule, "MISSING_UNION_BRANCH");
+	regit_compat_result_dispose(&res);
+	/* Union writer, non-union reader: every branch must resolve. */
+	assert_true(can_read(&res, "\"long\"", "[\"int\",\"long\"]"));
+	regit_compat_result_dispose(&res);
+	assert_false(can_read(&res, "\"long\"", "[\"int\",\"null\"]"));
+	assert_string_equal(res.findings[0].rule, "TYPE_MISMATCH");
+	assert_string_equal(res.findings[0].old_path, "/1");
+	regit_compat_result_dispose(&res);
+	/* Union to union: each writer branch finds its reader branch. */
+	assert_true(can_read(&res, "[\"string\",\"null\",\"double\"]", "[\"null\",\"float\"]"));
+	regit_compat_result_dispose(&res);
+	/*
+	 * The specification resolves a writer type against the *first*
+	 * matching reader branch: here the record named R, whose field lacks
+	 * a default, so the data cannot be read although the second R branch
+	 * (another namespace) could.
+	 */
+	assert_false(can_read(&res,
+		"[{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]},"
+		" {\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}]",
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"));
+	assert_string_equal(res.findings[0].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+	assert_string_equal(res.findings[0].path, "/0/fields/0");
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__recursive_types(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const char *list1 = "{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
+		"{\"name\":\"value\",\"type\":\"int\"},"
+		"{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}";
+	const char *list2 = "{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
+		"{\"name\":\"value\",\"type\":\"long\"},"
+		"{\"name\":\"next\",\"type\":[\"null\",\"Node\"]},"
+		"{\"name\":\"tag\",\"type\":\"string\",\"default\":\"\"}]}";
+
+	(void)state;
+	assert_true(can_read(&res, list2, list1));
+	regit_compat_result_dispose(&res);
+	assert_false(can_read(&res, list1, list2));
+	/* Reported once, not once per level of recursion. */
+	assert_int_equal(count_rule(&res, "TYPE_MISMATCH"), 1);
+	regit_compat_result_dispose(&res);
+	/* Mutually recursive records terminate as well. */
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"b\",\"type\":"
+		"{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\",\"type\":[\"null\",\"A\"]}]}}]}",
+		"{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"b\",\"type\":"
+		"{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\",\"type\":[\"null\",\"A\"]}]}}]}",
+		NULL));
+	regit_compat_result_dispose(&res);
+}
+
+/* ---- levels ------------------------------------------------------------- */
+
+#define REC_A "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"
+/* v2 adds b with a default: readable both ways. */
+#define REC_AB "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}," \
+	"{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}"
+/* a widened to long: new reads old, old cannot read new. */
+#define REC_A_LONG "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"}]}"
+
+static void test_compat__levels(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	assert_true(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_AVRO, REC_A_LONG, REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_AVRO, REC_A_LONG, REC_A, NULL));
+	assert_string_equal(res.findings[0].rule, "TYPE_MISMATCH");
+	/* The path is in the new schema whichever side reads. */
+	assert_string_equal(res.findings[0].path, "/fields/0/type");
+	assert_non_null(strstr(res.findings[0].message, "the new schema writes long"));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FULL, REGIT_RULES_AVRO, REC_A_LONG, REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_NONE, REGIT_RULES_STRICT, "\"int\"", "\"string\"", NULL));
+	assert_int_equal(res.nfindings, 0);
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_FULL, REGIT_RULES_STRICT, REC_AB, REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	/* Narrowing: old reads new but new cannot read old. */
+	assert_true(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_AVRO, REC_A, REC_A_LONG, NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_AVRO, REC_A, REC_A_LONG, NULL));
+	regit_compat_result_dispose(&res);
+	/* No old version: the first version is always fine. */
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, REC_A, NULL));
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__transitive_vs_latest(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	/* v1 a:int; v2 a:long; v3 a:int. v3 reads v2? No. Old order: v2, v1. */
+	(void)state;
+	/* new = long, latest = long, oldest = string: only transitive sees the string. */
+	assert_true(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_AVRO,
+		"\"long\"", "\"long\"", "\"string\"", NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_AVRO,
+		"\"long\"", "\"long\"", "\"string\"", NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_int_equal(res.findings[0].old_index, 1);
+	assert_non_null(strstr(res.findings[0].message, "old schema #2"));
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_AVRO,
+		"\"int\"", "\"long\"", "\"int\"", NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FORWARD_TRANSITIVE, REGIT_RULES_AVRO,
+		"\"int\"", "\"long\"", "\"string\"", NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_AVRO,
+		"\"long\"", "\"long\"", "\"int\"", NULL));
+	/* long -> int fails FORWARD against the oldest only. */
+	assert_int_equal(res.nfindings, 1);
+	assert_int_equal(res.findings[0].old_index, 1);
+	regit_compat_result_dispose(&res);
+}
+
+static void test_compat__labels(void **state)
+{
+	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	regit_schema *n = parse("{\"type\":\"record\",\"name\":\"U\",\"fields\":[]}");
+	regit_schema *o = parse("{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":\"email\",\"type\":\"string\"}]}");
+	const regit_schema *old[] = { o };
+	const char *labels[] = { "version 3" };
+
+	(void)state;
+	opts.old_labels = labels;
+	assert_int_equal(regit_compat_check_ext(n, old, 1, &opts, &res), 0);
+	assert_false(res.compatible);
+	assert_string_equal(res.findings[0].rule, "FIELD_REMOVED");
+	assert_string_equal(res.findings[0].message,
+		"field `email` was removed; consumers still on version 3 read it");
+	assert_string_equal(res.findings[0].old_path, "/fields/0");
+	/* FULL would also report Avro's view of the removal; the strict one covers it. */
+	assert_int_equal(res.nfindings, 1);
+	regit_compat_result_dispose(&res);
+	regit_schema_free(n);
+	regit_schema_free(o);
+}
+
+static void test_compat__level_names(void **state)
+{
+	regit_compat_level l;
+	int i;
+
+	(void)state;
+	for (i = REGIT_LEVEL_NONE; i <= REGIT_LEVEL_FULL_TRANSITIVE; i++) {
+		assert_int_equal(regit_compat_level_parse(regit_compat_level_name((regit_compat_level)i), &l), 0);
+		assert_int_equal(l, i);
+	}
+	assert_int_equal(regit_compat_level_parse("  backward_transitive\n", &l), 0);
+	assert_int_equal(l, REGIT_LEVEL_BACKWARD_TRANSITIVE);
+	assert_int_equal(regit_compat_level_parse("BACKWARDS", &l), REGIT_EINVALID);
+	assert_int_equal(regit_compat_level_parse("", &l), REGIT_EINVALID);
+	assert_string_equal(regit_compat_level_name(REGIT_LEVEL_FULL), "FULL");
+}
+
+/* ---- strict rules ------------------------------------------------------- */
+
+static void test_compat__strict_top_level(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	/* Removing a field with a default is fine for Avro, not for strict. */
+	assert_true(check(&res, REGIT_LEVEL_FULL, REGIT_RULES_AVRO, REC_A, REC_AB, NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FULL, REGIT_RULES_STRICT, REC_A, REC_AB, NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "FIELD_REMOVED");
+	assert_string_equal(res.findings[0].path, "/fields");
+	assert_string_equal(res.findings[0].old_path, "/fields/1");
+	regit_compat_result_dispose(&res);
+	/* Adding a field without a default, even at FORWARD where Avro allows it. */
+	assert_true(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_AVRO,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+		"{\"name\":\"c\",\"type\":\"int\"}]}", REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	assert_false(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+		"{\"name\":\"c\",\"type\":\"int\"}]}", REC_A, NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "REQUIRED_FIELD_ADDED");
+	assert_string_equal(res.findings[0].path, "/fields/1");
+	regit_compat_result_dispose(&res);
+	/* BACKWARD: the strict finding replaces Avro's twin at the same place. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+		"{\"name\":\"c\",\"type\":\"int\"}]}", REC_A, NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "REQUIRED_FIELD_ADDED");
+	regit_compat_result_dispose(&res);
+	/* Renaming with an alias is neither a removal nor an addition ... */
+	assert_true(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
+		REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	/* ... but old readers do not know the alias: FORWARD fails in Avro terms. */
+	assert_false(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
+		REC_A, NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+	regit_compat_result_dispose(&res);
+}
+
+#define NESTED(inner) "{\"type\":\"record\",\"name\":\"Outer\",\"fields\":[{\"name\":\"x\",\"type\":" inner "}]}"
+#define IN1 "{\"type\":\"record\",\"name\":\"In\",\"fields\":[{\"name\":\"p\",\"type\":\"int\"},{\"name\":\"q\",\"type\":\"int\",\"default\":0}]}"
+#define IN2 "{\"type\":\"record\",\"name\":\"In\",\"fields\":[{\"name\":\"p\",\"type\":\"int\"}]}"
+
+static void test_compat__strict_nested(void **state)
+{
+	static const struct { const char *n, *o, *path, *old_path; } cases[] = {
+		{ NESTED(IN2), NESTED(IN1), "/fields/0/type/fields", "/fields/0/type/fields/1" },
+		{ NESTED("{\"type\":\"array\",\"items\":" IN2 "}"), NESTED("{\"type\":\"array\",\"items\":" IN1 "}"),
+		  "/fields/0/type/items/fields", "/fields/0/type/items/fields/1" },
+		{ NESTED("{\"type\":\"map\",\"values\":" IN2 "}"), NESTED("{\"type\":\"map\",\"values\":" IN1 "}"),
+		  "/fields/0/type/values/fields", "/fields/0/type/values/fields/1" },
+		{ NESTED("[\"null\"," IN2 "]"), NESTED("[\"null\"," IN1 "]"),
+		  "/fields/0/type/1/fields", "/fields/0/type/1/fields/1" },
+		/* A record that became a union branch is still the same record. */
+		{ NESTED("[\"null\"," IN2 "]"), NESTED(IN1), "/fields/0/type/1/fields", "/fields/0/type/fields/1" },
+		{ "[\"string\"," IN2 "]", "[" IN1 ",\"string\"]", "/1/fields", "/0/fields/1" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+		const regit_finding *f;
+
+		check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, cases[i].n, cases[i].o, NULL);
+		f = find_rule(&res, "FIELD_REMOVED");
+		if (!f)
+			fail_msg("case %zu: no FIELD_REMOVED", i);
+		assert_string_equal(f->path, cases[i].path);
+		assert_string_equal(f->old_path, cases[i].old_path);
+		assert_non_null(strstr(f->message, "q` was removed"));
+		regit_compat_result_dispose(&res);
+		/* The other way round q comes back with its default: no strict finding. */
+		check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, cases[i].o, cases[i].n, NULL);
+		assert_int_equal(count_rule(&res, "FIELD_REMOVED"), 0);
+		assert_int_equal(count_rule(&res, "REQUIRED_FIELD_ADDED"), 0);
+		regit_compat_result_dispose(&res);
+	}
+}
+
+static void test_compat__strict_added_nested(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const regit_finding *f;
+
+	(void)state;
+	check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_STRICT,
+		NESTED("{\"type\":\"array\",\"items\":" IN1 "}"),
+		NESTED("{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"In\",\"fields\":[]}}"), NULL);
+	f = find_rule(&res, "REQUIRED_FIELD_ADDED");
+	assert_non_null(f);
+	assert_string_equal(f->path, "/fields/0/type/items/fields/0");
+	assert_non_null(strstr(f->message, "`x[].p`"));
+	/* q has a default: fine. */
+	assert_int_equal(count_rule(&res, "REQUIRED_FIELD_ADDED"), 1);
+	regit_compat_result_dispose(&res);
+}
+
+/* ---- bounds ------------------------------------------------------------- */
+
+static char *big_enum(size_t n, size_t skip)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i;
+
+	assert_int_equal(regit_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":["), 0);
+	for (i = 0; i < n; i++)
+		if (i != skip)
+			assert_int_equal(regit_buf_printf(&b, "%s\"S%zu\"", b.ptr[b.size - 1] == '[' ? "" : ",", i), 0);
+	assert_int_equal(regit_buf_puts(&b, "]}"), 0);
+	return regit_buf_detach(&b);
+}
+
+static void test_compat__large_enum_and_union(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	char *e1 = big_enum(50000, 50000), *e2 = big_enum(50000, 777);
+	regit_buf u1 = REGIT_BUF_INIT, u2 = REGIT_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	assert_false(can_read(&res, e2, e1));
+	assert_int_equal(res.nfindings, 1);
+	assert_non_null(strstr(res.findings[0].message, "`S777`"));
+	regit_compat_result_dispose(&res);
+	assert_true(can_read(&res, e1, e2));
+	regit_compat_result_dispose(&res);
+
+	/* 5,000 record branches: union to union stays linear. */
+	assert_int_equal(regit_buf_putc(&u1, '['), 0);
+	assert_int_equal(regit_buf_putc(&u2, '['), 0);
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(regit_buf_printf(&u1, "%s{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[]}",
+			i ? "," : "", i), 0);
+		assert_int_equal(regit_buf_printf(&u2, "%s{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[]}",
+			i ? "," : "", 4999 - i), 0);
+	}
+	assert_int_equal(regit_buf_puts(&u1, ",\"int\"]"), 0);
+	assert_int_equal(regit_buf_puts(&u2, ",\"string\"]"), 0);
+	assert_false(can_read(&res, u1.ptr, u2.ptr));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "MISSING_UNION_BRANCH");
+	assert_string_equal(res.findings[0].old_path, "/5000");
+	regit_compat_result_dispose(&res);
+	regit_free(e1);
+	regit_free(e2);
+	regit_buf_dispose(&u1);
+	regit_buf_dispose(&u2);
+}
+
+static void test_compat__findings_cap(void **state)
+{
+	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	regit_buf b = REGIT_BUF_INIT;
+	regit_schema *n, *o;
+	const regit_schema *old[1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(regit_buf_puts(&b, "{\"type\":\"record\",\"name\":\"R\",\"fields\":["), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(regit_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"int\"}", i ? "," : "", i), 0);
+	assert_int_equal(regit_buf_puts(&b, "]}"), 0);
+	o = parse(b.ptr);
+	n = parse("{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}");
+	old[0] = o;
+	opts.max_findings = 100;
+	assert_int_equal(regit_compat_check_ext(n, old, 1, &opts, &res), 0);
+	assert_false(res.compatible);
+	assert_int_equal(res.nfindings, 100);
+	assert_true(res.nomitted >= 200);
+	regit_compat_result_dispose(&res);
+	regit_schema_free(n);
+	regit_schema_free(o);
+	regit_buf_dispose(&b);
+}
+
+/* Every allocation failure is reported as REGIT_ENOMEM and leaks nothing. */
+static void test_compat__allocation_failures(void **state)
+{
+	regit_schema *n = parse(NESTED("[\"null\"," IN2 "]"));
+	regit_schema *o = parse(NESTED(IN1));
+	const regit_schema *old[] = { o, o };
+	long k;
+	int error = 0;
+
+	(void)state;
+	for (k = 0; k < 10000; k++) {
+		regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+		regit_alloc_fail_after(k);
+		error = regit_compat_check(n, old, 2, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, &res);
+		regit_alloc_fail_after(-1);
+		regit_compat_result_dispose(&res);
+		if (error == 0)
+			break;
+		assert_int_equal(error, REGIT_ENOMEM);
+	}
+	assert_int_equal(error, 0);
+	assert_true(k > 0);
+	regit_schema_free(n);
+	regit_schema_free(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compat__avro_corpus),
+		cmocka_unit_test(test_compat__promotions),
+		cmocka_unit_test(test_compat__record_field_default),
+		cmocka_unit_test(test_compat__names_and_aliases),
+		cmocka_unit_test(test_compat__enums),
+		cmocka_unit_test(test_compat__fixed),
+		cmocka_unit_test(test_compat__unions),
+		cmocka_unit_test(test_compat__recursive_types),
+		cmocka_unit_test(test_compat__levels),
+		cmocka_unit_test(test_compat__transitive_vs_latest),
+		cmocka_unit_test(test_compat__labels),
+		cmocka_unit_test(test_compat__level_names),
+		cmocka_unit_test(test_compat__strict_top_level),
+		cmocka_unit_test(test_compat__strict_nested),
+		cmocka_unit_test(test_compat__strict_added_nested),
+		cmocka_unit_test(test_compat__large_enum_and_union),
+		cmocka_unit_test(test_compat__findings_cap),
+		cmocka_unit_test(test_compat__allocation_failures),
+	};
+
+	regit_alloc_install_json();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
