@@ -451,12 +451,12 @@ static int where_field(regit_buf *b, const char *name)
 	return regit_buf_puts(b, name);
 }
 
-/* "field `a.b`" or "the top-level type", for the start of a message. */
+/* "field `a.b`: " to start a message, nothing at the top level. */
 static int msg_subject(compat_ctx *ctx)
 {
 	if (ctx->where.size)
-		return regit_buf_printf(&ctx->msg, "field `%s`", ctx->where.ptr);
-	return regit_buf_puts(&ctx->msg, "the top-level type");
+		return regit_buf_printf(&ctx->msg, "field `%s`: ", ctx->where.ptr);
+	return 0;
 }
 
 /* "int", "record `com.x.User`" */
@@ -804,7 +804,7 @@ static int msg_sides(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 {
 	int error;
 
-	error = regit_buf_printf(&ctx->msg, ": %s reads ", ctx->reader_name);
+	error = regit_buf_printf(&ctx->msg, "%s reads ", ctx->reader_name);
 	if (error == 0)
 		error = msg_type(ctx, r);
 	if (error == 0)
@@ -855,7 +855,7 @@ static int resolve_fixed(compat_ctx *ctx, const regit_type *r, const regit_type 
 	error = msg_subject(ctx);
 	if (error == 0)
 		error = regit_buf_printf(&ctx->msg,
-			": fixed `%s` is %zu bytes in %s but %zu bytes in %s",
+			"fixed `%s` is %zu bytes in %s but %zu bytes in %s",
 			r->fullname ? r->fullname : "?", r->size, ctx->reader_name,
 			w->size, ctx->writer_name);
 	if (error == 0)
@@ -909,7 +909,7 @@ static int resolve_enum(compat_ctx *ctx, const regit_type *r, const regit_type *
 		error = msg_subject(ctx);
 		if (error == 0)
 			error = regit_buf_printf(&ctx->msg,
-				": enum `%s` in %s lacks symbol%s %s%s that %s writes, and has no default",
+				"enum `%s` in %s lacks symbol%s %s%s that %s writes, and has no default",
 				r->fullname ? r->fullname : "?", ctx->reader_name,
 				nmissing == 1 ? "" : "s", list,
 				nmissing > COMPAT_SYMBOLS_SHOWN ? " (and more)" : "",
@@ -941,15 +941,14 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 			if (error < 0)
 				goto done;
 			regit_buf_clear(&ctx->msg);
-			error = msg_subject(ctx);
-			if (error == 0 && ctx->reader_is_new)
+			if (ctx->reader_is_new)
 				error = regit_buf_printf(&ctx->msg,
-					" has no default, and data written with %s does not have it",
-					ctx->writer_name);
-			else if (error == 0)
+					"field `%s` has no default, and data written with %s does not have it",
+					ctx->where.ptr, ctx->writer_name);
+			else
 				error = regit_buf_printf(&ctx->msg,
-					" has no default in %s, and %s no longer writes it",
-					ctx->reader_name, ctx->writer_name);
+					"field `%s` has no default in %s, and %s no longer writes it",
+					ctx->where.ptr, ctx->reader_name, ctx->writer_name);
 			if (error == 0)
 				error = regit_buf_printf(&ctx->rpath, "/fields/%zu", i);
 			if (error == 0)
@@ -985,7 +984,7 @@ static int resolve_missing_branch(compat_ctx *ctx, const regit_type *w)
 	regit_buf_clear(&ctx->msg);
 	error = msg_subject(ctx);
 	if (error == 0)
-		error = regit_buf_printf(&ctx->msg, ": the union in %s has no branch for ",
+		error = regit_buf_printf(&ctx->msg, "the union in %s has no branch for ",
 			ctx->reader_name);
 	if (error == 0)
 		error = msg_type(ctx, w);

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# check_cli.sh - `regit check` on files and on a throw-away git repository:
+# verdicts, exit codes (0 compatible, 1 incompatible, 2 usage/invalid),
+# file:line:col positions and every output format. Prints TAP lines.
+#
+# git is used here only to build the fixture history; regit itself reads
+# the repository with libgit2.
+set -u
+cd "$(dirname "$0")/../.."
+REGIT=${REGIT_BIN:-$PWD/build/regit}
+case "$REGIT" in /*) ;; *) REGIT="$PWD/$REGIT" ;; esac
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; sed 's/^/#   /' "$tmp/out" "$tmp/err" 2>/dev/null | head -20; fi; }
+
+# ---- files ----------------------------------------------------------------
+
+cat >"$tmp/v1.avsc" <<'JSON'
+{"type": "record", "name": "User",
+ "fields": [
+  {"name": "id", "type": "int"},
+  {"name": "email", "type": "string", "default": ""}
+ ]}
+JSON
+# v2: id widened to long, email kept, nick added with a default.
+cat >"$tmp/v2.avsc" <<'JSON'
+{"type": "record", "name": "User",
+ "fields": [
+  {"name": "id", "type": "long"},
+  {"name": "email", "type": "string", "default": ""},
+  {"name": "nick", "type": "string", "default": "x"}
+ ]}
+JSON
+# v3: email removed (it had a default: Avro allows it, strict does not).
+cat >"$tmp/v3.avsc" <<'JSON'
+{"type": "record", "name": "User",
+ "fields": [
+  {"name": "id", "type": "long"},
+  {"name": "nick", "type": "string", "default": "x"}
+ ]}
+JSON
+
+"$REGIT" check --level BACKWARD "$tmp/v2.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "files: compatible change exits 0 with no findings" "[ $? -eq 0 ] && [ ! -s $tmp/out ]"
+
+"$REGIT" check "$tmp/v2.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "files: default level is FULL_TRANSITIVE (int -> long fails FORWARD)" \
+	"[ $? -eq 1 ] && grep -q 'FULL_TRANSITIVE' $tmp/err"
+# /fields/0/type of v2 is the "long" on line 3, column 26.
+check "files: TYPE_MISMATCH at file:3:26 with both types named" \
+	"grep -qxF '$tmp/v2.avsc:3:26: error: [TYPE_MISMATCH] field \`id\`: $tmp/v1.avsc reads int but the new schema writes long, which cannot be converted' $tmp/out"
+
+"$REGIT" check "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+# "fields": [ on line 2: the array starts at column 12.
+check "strict: removing a field with a default exits 1" "[ $rc -eq 1 ]"
+check "strict: FIELD_REMOVED at file:2:12 naming the field and the old file" \
+	"grep -qxF '$tmp/v3.avsc:2:12: error: [FIELD_REMOVED] field \`email\` was removed; consumers still on $tmp/v2.avsc read it' $tmp/out"
+check "strict: exactly one finding" "[ \$(wc -l < $tmp/out) -eq 1 ]"
+
+"$REGIT" check --rules avro "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+check "--rules avro: the same removal is compatible" "[ $? -eq 0 ] && [ ! -s $tmp/out ]"
+
+"$REGIT" check --rules=avro --level=NONE "$tmp/v1.avsc" "$tmp/v3.avsc" >"$tmp/out" 2>"$tmp/err"
+check "--level=NONE accepts anything (option=value form)" "[ $? -eq 0 ]"
+
+# Transitive: v3 -> v2 fine for Avro BACKWARD, but v1 wrote "int" ids that
+# a "string" id cannot read; only the transitive level looks that far.
+cat >"$tmp/v4.avsc" <<'JSON'
+{"type": "record", "name": "User",
+ "fields": [
+  {"name": "id", "type": ["long", "string"]},
+  {"name": "nick", "type": "string", "default": "x"}
+ ]}
+JSON
+cat >"$tmp/v0.avsc" <<'JSON'
+{"type": "record", "name": "User", "fields": [{"name": "id", "type": "boolean"}]}
+JSON
+"$REGIT" check --rules avro --level BACKWARD "$tmp/v4.avsc" "$tmp/v3.avsc" "$tmp/v0.avsc" >"$tmp/out" 2>"$tmp/err"
+check "BACKWARD compares with the newest old version only" "[ $? -eq 0 ]"
+"$REGIT" check --rules avro --level BACKWARD_TRANSITIVE "$tmp/v4.avsc" "$tmp/v3.avsc" "$tmp/v0.avsc" >"$tmp/out" 2>"$tmp/err"
+check "BACKWARD_TRANSITIVE sees the oldest version" \
+	"[ $? -eq 1 ] && grep -q 'MISSING_UNION_BRANCH.*$tmp/v0.avsc' $tmp/out"
+
+# ---- formats ----------------------------------------------------------------
+
+"$REGIT" check --format json "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "json: exit 1" "[ $rc -eq 1 ]"
+check "json: parses, compatible false, finding has rule/path/version/message/file/line/column" \
+	"$PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"compatible\"] is False
+f = d[\"findings\"][0]
+assert f[\"rule\"] == \"FIELD_REMOVED\" and f[\"path\"] == \"/fields\", f
+assert f[\"version\"] == sys.argv[3] and f[\"file\"] == sys.argv[2], f
+assert f[\"line\"] == 2 and f[\"column\"] == 12, f
+assert \"email\" in f[\"message\"]
+assert f[\"old_path\"] == \"/fields/1\" and f[\"old_line\"] == 4, f
+' $tmp/out $tmp/v3.avsc $tmp/v2.avsc"
+"$REGIT" check --format json "$tmp/v2.avsc" "$tmp/v1.avsc" --level BACKWARD >"$tmp/out" 2>"$tmp/err"
+check "json: compatible is true with an empty list" \
+	"[ $? -eq 0 ] && $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"compatible\"] is True and d[\"findings\"] == []' $tmp/out"
+
+"$REGIT" check --format github "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+check "github: ::error annotation with file, line, col, title" \
+	"[ $? -eq 1 ] && grep -qxF '::error file=$tmp/v3.avsc,line=2,col=12,title=FIELD_REMOVED::field \`email\` was removed; consumers still on $tmp/v2.avsc read it' $tmp/out"
+
+"$REGIT" check --format junit "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "junit: well-formed XML with one failing test case" \
+	"[ $rc -eq 1 ] && $PY -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == \"testsuites\" and root.get(\"failures\") == \"1\"
+cases = root.findall(\"./testsuite/testcase\")
+assert len(cases) == 1 and cases[0].find(\"failure\").get(\"type\") == \"FIELD_REMOVED\"
+assert \"email\" in cases[0].find(\"failure\").text
+' $tmp/out"
+"$REGIT" check --format junit --level BACKWARD "$tmp/v2.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "junit: passing test case when compatible" \
+	"[ $? -eq 0 ] && $PY -c 'import sys, xml.etree.ElementTree as ET; r=ET.parse(sys.argv[1]).getroot(); assert r.get(\"failures\")==\"0\" and len(r.findall(\"./testsuite/testcase\"))==1' $tmp/out"
+
+# ---- errors -----------------------------------------------------------------
+
+printf '{"type": "record", "name": "User",\n "fields": [{"name": "id", "type": "nope"}]}\n' >"$tmp/bad.avsc"
+"$REGIT" check "$tmp/bad.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "invalid new schema exits 2 with file:line:col" \
+	"[ $? -eq 2 ] && grep -q '^$tmp/bad.avsc:2:[0-9]*: error: \[INVALID_SCHEMA\]' $tmp/out"
+"$REGIT" check "$tmp/v1.avsc" "$tmp/bad.avsc" >"$tmp/out" 2>"$tmp/err"
+check "invalid old schema exits 2" "[ $? -eq 2 ]"
+"$REGIT" check "$tmp/v1.avsc" "$tmp/missing.avsc" >"$tmp/out" 2>"$tmp/err"
+check "missing file exits 2 and names it" "[ $? -eq 2 ] && grep -q missing.avsc $tmp/out"
+"$REGIT" check "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "one file only is a usage error" "[ $? -eq 2 ] && grep -q usage $tmp/err"
+"$REGIT" check --level SIDEWAYS "$tmp/v1.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "unknown level is a usage error" "[ $? -eq 2 ] && grep -q SIDEWAYS $tmp/err"
+"$REGIT" check --rules lax "$tmp/v1.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "unknown rules is a usage error" "[ $? -eq 2 ]"
+"$REGIT" check --format xml "$tmp/v1.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "unknown format is a usage error" "[ $? -eq 2 ]"
+"$REGIT" check --frobnicate "$tmp/v1.avsc" "$tmp/v1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "unknown option is a usage error" "[ $? -eq 2 ]"
+"$REGIT" check --help >"$tmp/out" 2>"$tmp/err"
+check "--help exits 0 and shows both forms" \
+	"[ $? -eq 0 ] && grep -q -- '--against GITREF' $tmp/out && grep -q 'NEW.avsc OLD.avsc' $tmp/out"
+
+# ---- git ----------------------------------------------------------------------
+
+if ! command -v git >/dev/null 2>&1; then
+	ok "git tests # SKIP git not installed"
+	exit 0
+fi
+repo="$tmp/repo"
+mkdir -p "$repo/schemas/nested" "$repo/other"
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+export GIT_CONFIG_NOSYSTEM=1 HOME="$tmp"
+g() { git -C "$repo" "$@" >/dev/null 2>&1; }
+enum() { printf '{"type": "enum", "name": "Color",\n "symbols": [%s]%s}\n' "$1" "${2:+, \"default\": \"$2\"}"; }
+
+g init -q -b main
+# Commit 1: Color {A,B,C}.
+enum '"A", "B", "C"' >"$repo/schemas/color.avsc"
+cp "$tmp/v1.avsc" "$repo/schemas/nested/user.avsc"
+cp "$tmp/v1.avsc" "$repo/schemas/gone.avsc"
+g add -A && g commit -q -m one && g tag v1
+# Commit 2 touches only another file: color.avsc's blob repeats.
+echo x >"$repo/other/readme" && g add -A && g commit -q -m two
+# Commit 3: Color {A,B} with default A: reads data of commit 1 (default absorbs C).
+enum '"A", "B"' A >"$repo/schemas/color.avsc"
+g add -A && g commit -q -m three
+# Working tree: Color {A,B} without default: fine against HEAD, not against v1's C.
+enum '"A", "B"' >"$repo/schemas/color.avsc"
+
+cd "$repo"
+"$REGIT" check --rules avro --level BACKWARD --against HEAD >"$tmp/out" 2>"$tmp/err"
+check "git: BACKWARD against HEAD only: compatible" "[ $? -eq 0 ] && [ ! -s $tmp/out ]"
+"$REGIT" check --rules avro --level BACKWARD_TRANSITIVE --against HEAD --format json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "git: BACKWARD_TRANSITIVE follows history back to commit 1" "[ $rc -eq 1 ]"
+check "git: one finding, identical blobs in a row read once, labelled by commit" \
+	"$PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+fs = d[\"findings\"]
+assert len(fs) == 1, fs
+f = fs[0]
+assert f[\"rule\"] == \"MISSING_ENUM_SYMBOLS\" and f[\"file\"] == \"schemas/color.avsc\", f
+assert f[\"version\"].startswith(\"commit \") and f[\"old_index\"] == 1, f
+assert f[\"line\"] == 2 and f[\"column\"] == 13, f
+assert \"\`C\`\" in f[\"message\"], f
+' $tmp/out"
+
+"$REGIT" check --rules avro --level BACKWARD_TRANSITIVE --against HEAD~1 >"$tmp/out" 2>"$tmp/err"
+check "git: --against HEAD~1 (color identical to v1's history)" \
+	"[ $? -eq 1 ] && grep -q '^schemas/color.avsc:2:13: error: \[MISSING_ENUM_SYMBOLS\]' $tmp/out"
+
+"$REGIT" check --rules avro --level BACKWARD --against v1 >"$tmp/out" 2>"$tmp/err"
+check "git: a tag works as GITREF" "[ $? -eq 1 ] && grep -q 'consumers\\|v1' $tmp/out"
+
+# Delete a schema and add a new one.
+rm "$repo/schemas/gone.avsc"
+cp "$tmp/v1.avsc" "$repo/schemas/brand-new.avsc"
+enum '"A", "B"' A >"$repo/schemas/color.avsc"
+"$REGIT" check --against HEAD >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "git: a deleted schema file is a finding (exit 1)" \
+	"[ $rc -eq 1 ] && grep -q '^schemas/gone.avsc: error: \[SCHEMA_DELETED\]' $tmp/out"
+check "git: the new file is fine" "! grep -q brand-new $tmp/out"
+"$REGIT" check --against HEAD --format github >"$tmp/out" 2>"$tmp/err"
+check "git: github annotation for a deleted file (no line)" \
+	"grep -qF '::error file=schemas/gone.avsc,title=SCHEMA_DELETED::' $tmp/out"
+git -C "$repo" checkout -q -- schemas/gone.avsc
+
+"$REGIT" check --against HEAD >"$tmp/out" 2>"$tmp/err"
+check "git: unchanged tree plus a new file: exit 0" "[ $? -eq 0 ] && [ ! -s $tmp/out ]"
+
+# Strict rules on a nested path, reported relative to a subdirectory.
+cp "$tmp/v3.avsc" "$repo/schemas/nested/user.avsc"
+( cd "$repo/schemas" && "$REGIT" check --against main nested ) >"$tmp/out" 2>"$tmp/err"
+check "git: PATH argument and subdirectory: path relative to where we stand" \
+	"[ $? -eq 1 ] && grep -q '^nested/user.avsc:2:12: error: \[FIELD_REMOVED\]' $tmp/out"
+( cd "$repo/schemas" && "$REGIT" check --against main --format github nested/user.avsc ) >"$tmp/out" 2>"$tmp/err"
+check "git: github paths are relative to the repository root" \
+	"grep -q '^::error file=schemas/nested/user.avsc,line=2,col=12,' $tmp/out"
+"$REGIT" check --against main --format junit >"$tmp/out" 2>"$tmp/err"
+check "git: junit has a test case per schema file" \
+	"$PY -c '
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+names = sorted(c.get(\"name\") for c in r.findall(\"./testsuite/testcase\"))
+assert names == [\"schemas/brand-new.avsc\", \"schemas/color.avsc\", \"schemas/gone.avsc\", \"schemas/nested/user.avsc\"], names
+assert r.get(\"failures\") == \"1\", r.attrib
+' $tmp/out"
+
+printf '{"type": "enum", "name": "Color", "symbols": []' >"$repo/schemas/color.avsc"
+"$REGIT" check --against HEAD >"$tmp/out" 2>"$tmp/err"
+check "git: invalid working-tree schema exits 2" "[ $? -eq 2 ] && grep -q 'schemas/color.avsc.*INVALID_SCHEMA' $tmp/out"
+git -C "$repo" checkout -q -- schemas
+
+"$REGIT" check --against no-such-branch >"$tmp/out" 2>"$tmp/err"
+check "git: unknown revision exits 2" "[ $? -eq 2 ] && grep -q no-such-branch $tmp/err"
+( cd "$tmp" && "$REGIT" check --against HEAD ) >"$tmp/out" 2>"$tmp/err"
+check "git: outside a repository exits 2" "[ $? -eq 2 ]"
+"$REGIT" check --against HEAD ../outside >"$tmp/out" 2>"$tmp/err"
+check "git: a PATH outside the repository exits 2" "[ $? -eq 2 ] && grep -q outside $tmp/err"
