@@ -15,6 +15,7 @@
 #include "registry/registry_internal.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -754,6 +755,7 @@ typedef struct pending {
 	regit_reference *refs;       /* owned */
 	size_t nrefs;
 	reg_text *text;              /* compact text once known (owned ref) */
+	int cached;                  /* taken from the start-up cache */
 	char *raw;                   /* .avsc content when it must be parsed */
 	size_t raw_len;
 	int busy;                    /* being parsed (cycle guard) */
@@ -1052,6 +1054,78 @@ done:
 	return error;
 }
 
+/*
+ * Parsing every changed .avsc is most of a cold start, so versions without
+ * references are parsed by BUILD_THREADS threads (each touches only its own
+ * pending entries). Versions with references read other entries' text and
+ * are done afterwards on this thread. A failure is re-run on this thread so
+ * the message lands in b->err.
+ */
+#define BUILD_THREADS 2
+#define BUILD_PARALLEL_MIN 256
+
+typedef struct build_worker {
+	build_ctx *b;
+	size_t start;
+	size_t failed;               /* first failing index, or (size_t)-1 */
+	int error;
+} build_worker;
+
+static void *build_worker_main(void *arg)
+{
+	build_worker *w = arg;
+	regit_registry_error local;
+	build_ctx mine = *w->b;
+	size_t i;
+
+	mine.err = &local;
+	for (i = w->start; i < w->b->np; i += BUILD_THREADS) {
+		pending *p = &w->b->p[i];
+
+		if (p->text || p->nrefs)
+			continue;
+		w->error = build_text(&mine, p);
+		if (w->error < 0) {
+			w->failed = i;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int build_texts(build_ctx *b)
+{
+	build_worker w[BUILD_THREADS];
+	pthread_t th[BUILD_THREADS];
+	int started[BUILD_THREADS] = { 0 };
+	size_t i, failed = (size_t)-1;
+	int error = 0;
+
+	if (b->np >= BUILD_PARALLEL_MIN) {
+		for (i = 0; i < BUILD_THREADS; i++) {
+			w[i].b = b;
+			w[i].start = i;
+			w[i].failed = (size_t)-1;
+			w[i].error = 0;
+			started[i] = pthread_create(&th[i], NULL, build_worker_main, &w[i]) == 0;
+			if (!started[i])
+				break;    /* whatever is left is done below */
+		}
+		for (i = 0; i < BUILD_THREADS; i++) {
+			if (!started[i])
+				continue;
+			pthread_join(th[i], NULL);
+			if (w[i].error < 0 && w[i].failed < failed)
+				failed = w[i].failed;
+		}
+		if (failed != (size_t)-1)
+			return build_text(b, &b->p[failed]);
+	}
+	for (i = 0; i < b->np && error == 0; i++)
+		error = build_text(b, &b->p[i]);
+	return error;
+}
+
 /* "v12.avsc" -> 12 and kind 'a'; "v12.json" -> 12 and 'j'. */
 static int parse_version_file(const char *name, int *version, char *kind)
 {
@@ -1190,16 +1264,52 @@ static void pending_dispose(pending *p)
 	regit_free(p->raw);
 }
 
-int reg_index_build(reg_index **out, regit_store *store,
-	const regit_store_listing *listing, const reg_index *prev,
-	size_t max_schema_size, regit_registry_error *err)
+/*
+ * Does a cached version agree with its files? Parses them into a scratch
+ * entry and compares everything the cache supplied.
+ */
+static int build_verify_cached(build_ctx *outer, const pending *p)
+{
+	regit_registry_error local;
+	build_ctx mine = *outer;
+	build_ctx *b = &mine;
+	pending scratch = *p;
+	regit_buf raw;
+	int same = 0;
+
+	mine.err = &local;    /* a disagreement is not an error of the tree */
+	scratch.text = NULL;
+	scratch.refs = NULL;
+	scratch.nrefs = 0;
+	scratch.raw = NULL;
+	if (build_meta(b, &scratch) < 0 || build_read(&raw, b, p->avsc,
+			b->max_schema_size * 4 + 65536) < 0) {
+		regit_buf_dispose(&raw);
+		goto done;
+	}
+	scratch.raw_len = raw.size;
+	scratch.raw = regit_buf_detach(&raw);
+	if (!scratch.raw || scratch.nrefs || build_text(b, &scratch) < 0)
+		goto done;
+	same = scratch.id == p->id && scratch.deleted == p->deleted && scratch.ts == p->ts &&
+		scratch.text->len == p->text->len &&
+		memcmp(scratch.text->s, p->text->s, p->text->len) == 0;
+done:
+	pending_dispose(&scratch);
+	return same;
+}
+
+static int index_build(reg_index **out, regit_store *store,
+	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
+	size_t max_schema_size, regit_registry_error *err, int *cache_bad)
 {
 	build_ctx b;
 	regit_buf raw;
-	size_t i, j;
+	size_t i, j, ncached = 0;
 	int error = 0;
 
 	*out = NULL;
+	*cache_bad = 0;
 	memset(&b, 0, sizeof(b));
 	b.store = store;
 	b.prev = prev;
@@ -1243,6 +1353,24 @@ int reg_index_build(reg_index **out, regit_store *store,
 			p->text = reg_text_ref(old->text);
 			continue;
 		}
+		if (cache) {
+			const reg_cache_entry *e = reg_cache_find(cache, &p->avsc->oid, &p->meta->oid);
+
+			if (e) {
+				p->id = e->id;
+				p->deleted = e->deleted;
+				p->ts = e->ts;
+				p->text = reg_text_new(e->text, e->len);
+				if (!p->text) {
+					error = REGIT_ENOMEM;
+					goto done;
+				}
+				p->cached = 1;
+				ncached++;
+				continue;
+			}
+		}
+		b.idx->nparsed++;
 		error = build_meta(&b, p);
 		if (error < 0)
 			goto done;
@@ -1268,10 +1396,22 @@ int reg_index_build(reg_index **out, regit_store *store,
 	for (i = 0; i < b.np; i++)
 		b.sorted[i] = &b.p[i];
 	qsort(b.sorted, b.np, sizeof(*b.sorted), pending_cmp);
-	for (i = 0; i < b.np; i++) {
-		error = build_text(&b, &b.p[i]);
-		if (error < 0)
-			goto done;
+	error = build_texts(&b);
+	if (error < 0)
+		goto done;
+	/* Spot-check the cache: a few evenly spread entries against their files. */
+	if (ncached) {
+		size_t step = ncached / 8 + 1, seen = 0;
+
+		for (i = 0; i < b.np; i++) {
+			if (!b.p[i].cached || seen++ % step)
+				continue;
+			if (!build_verify_cached(&b, &b.p[i])) {
+				*cache_bad = 1;
+				error = REGIT_ECONFLICT;
+				goto done;
+			}
+		}
 	}
 
 	/* Join the index; ids must agree across subjects. */
@@ -1310,5 +1450,20 @@ done:
 	regit_free(b.p);
 	regit_free(b.sorted);
 	reg_index_free(b.idx);
+	return error;
+}
+
+int reg_index_build(reg_index **out, regit_store *store,
+	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
+	size_t max_schema_size, regit_registry_error *err)
+{
+	int bad = 0;
+	int error = index_build(out, store, listing, prev, cache, max_schema_size, err, &bad);
+
+	if (bad) {
+		/* The cache disagrees with the tree (a different printer, a bug):
+		 * build from the tree alone. */
+		error = index_build(out, store, listing, prev, NULL, max_schema_size, err, &bad);
+	}
 	return error;
 }

@@ -40,6 +40,8 @@
 struct regit_registry {
 	regit_registry_options opts;
 	char *store_path;
+	char *cache_path;               /* "<store>/regit-cache" */
+	uint64_t cache_generation;      /* generation the cache was written at */
 	regit_store *store;
 	pthread_rwlock_t rw;
 	pthread_mutex_t wlock;
@@ -273,7 +275,7 @@ static int level_transitive(regit_compat_level level)
 /* ---- open / free / reload ---------------------------------------------------- */
 
 static int load_index(reg_index **out, regit_registry *reg, const reg_index *prev,
-	regit_registry_error *err)
+	const reg_cache *cache, regit_registry_error *err)
 {
 	regit_store_listing *listing = NULL;
 	int error;
@@ -282,7 +284,8 @@ static int load_index(reg_index **out, regit_registry *reg, const reg_index *pre
 	error = regit_store_list(&listing, reg->store, NULL);
 	if (error < 0)
 		return sr_internal(err, error);
-	error = reg_index_build(out, reg->store, listing, prev, reg->opts.max_schema_size, err);
+	error = reg_index_build(out, reg->store, listing, prev, cache, reg->opts.max_schema_size,
+		err);
 	if (error < 0 && err->code == 0)
 		sr_internal(err, error);
 	if (error == REGIT_EINVALID)
@@ -332,7 +335,7 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		return 0;
 	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
 		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
-	error = load_index(&idx, reg, reg->idx, err);
+	error = load_index(&idx, reg, reg->idx, NULL, err);
 	if (error < 0) {
 		if (error == REGIT_EINVALID) {
 			report_bad_store(reg, err);
@@ -350,6 +353,8 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	regit_registry_options defaults = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry_error dummy;
 	regit_registry *reg = NULL;
+	regit_buf cache_path = REGIT_BUF_INIT;
+	reg_cache *cache = NULL;
 	pthread_rwlockattr_t attr;
 	int locks = 0;
 	int error = 0;
@@ -389,9 +394,24 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 		error = sr_internal(err, error);
 		goto done;
 	}
-	error = load_index(&reg->idx, reg, NULL, err);
+	/* The start-up cache spares re-parsing unchanged versions (cache.c). */
+	if (regit_buf_printf(&cache_path, "%s/regit-cache", reg->store_path) < 0) {
+		error = sr_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	reg->cache_path = regit_buf_detach(&cache_path);
+	if (!reg->cache_path) {
+		error = sr_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	reg_cache_load(&cache, reg->cache_path);
+	error = load_index(&reg->idx, reg, NULL, cache, err);
+	reg_cache_free(cache);
 	if (error < 0)
 		goto done;
+	if (reg->idx->nparsed > 0)
+		(void)reg_cache_save(reg->cache_path, reg->idx);
+	reg->cache_generation = atomic_load(&reg->generation);
 	reg->store_ok = 1;
 	*out = reg;
 	reg = NULL;
@@ -405,8 +425,10 @@ done:
 			pthread_cond_destroy(&reg->qcond);
 		}
 		regit_free(reg->store_path);
+		regit_free(reg->cache_path);
 		regit_free(reg);
 	}
+	regit_buf_dispose(&cache_path);
 	return error;
 }
 
@@ -414,6 +436,11 @@ void regit_registry_free(regit_registry *reg)
 {
 	if (!reg)
 		return;
+	/* Keep the start-up cache current for the next start. */
+	if (reg->cache_path && reg->idx && reg->store_ok &&
+			atomic_load(&reg->generation) != reg->cache_generation)
+		(void)reg_cache_save(reg->cache_path, reg->idx);
+	regit_free(reg->cache_path);
 	reg_index_free(reg->idx);
 	regit_store_free(reg->store);
 	pthread_rwlock_destroy(&reg->rw);

@@ -104,7 +104,29 @@ typedef struct reg_index {
 	int next_id;
 	size_t nversions;
 	int has_root;                /* regit.json exists in the tree */
+	size_t nparsed;              /* versions whose files the build parsed */
 } reg_index;
+
+/* ---- start-up cache (registry/cache.c) ---------------------------------- */
+
+typedef struct reg_cache reg_cache;
+
+typedef struct reg_cache_entry {
+	regit_store_oid avsc, meta;  /* the key: both blobs of a version */
+	int id;
+	int deleted;
+	int64_t ts;
+	const char *text;            /* compact schema text (borrowed from the cache) */
+	size_t len;
+} reg_cache_entry;
+
+/** Load a cache file; a missing or invalid file gives *out == NULL and 0. */
+int reg_cache_load(reg_cache **out, const char *path);
+const reg_cache_entry *reg_cache_find(const reg_cache *c, const regit_store_oid *avsc,
+	const regit_store_oid *meta);
+void reg_cache_free(reg_cache *c);
+/** Write the cache for idx (versions without references), atomically. */
+int reg_cache_save(const char *path, const reg_index *idx);
 
 /* ---- text, refs ------------------------------------------------------- */
 
@@ -151,11 +173,13 @@ void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted);
 /*
  * Build an index from a store listing. prev (may be NULL) is an index
  * built earlier: versions whose blobs did not change are reused without
- * reading or parsing. On failure err->message says what is wrong with the
+ * reading or parsing; so are versions found in cache (may be NULL), after
+ * a sample of them was checked against their files (a cache that
+ * disagrees is ignored). On failure err->message says what is wrong with the
  * tree.
  */
 int reg_index_build(reg_index **out, regit_store *store,
-	const regit_store_listing *listing, const reg_index *prev,
+	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
 	size_t max_schema_size, regit_registry_error *err);
 
 /* ---- parsing with references ------------------------------------------- */

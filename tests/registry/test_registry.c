@@ -1,0 +1,1434 @@
+/*
+ * test_registry.c - registry/registry.c against a real git store in a
+ * temporary directory: every semantic of confluent-api §4 with its exact
+ * error code, the tree a person sees in a clone, reload after restart,
+ * concurrent writers (threads, and two registry instances on one store,
+ * which is what two processes look like), direct pushes and refresh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/registry.h"
+#include "tests/support/tmpdir.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+typedef struct fixture {
+	char *dir;
+	char store[512];
+	regit_registry *reg;
+	regit_registry_options opts;
+} fixture;
+
+static void reopen(fixture *f)
+{
+	regit_registry_error err;
+
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	f->opts.store_path = f->store;
+	if (regit_registry_open(&f->reg, &f->opts, &err) != 0)
+		fail_msg("open: %d %s", err.code, err.message);
+}
+
+static int setup_with(void **state, regit_compat_level level, int strict)
+{
+	regit_registry_options defaults = REGIT_REGISTRY_OPTIONS_INIT;
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = test_tmpdir_new("registry");
+	assert_non_null(f->dir);
+	snprintf(f->store, sizeof(f->store), "%s/registry.git", f->dir);
+	f->opts = defaults;
+	f->opts.default_level = level;
+	f->opts.default_strict = strict;
+	reopen(f);
+	*state = f;
+	return 0;
+}
+
+/* Confluent's defaults: BACKWARD with Avro rules only. */
+static int setup_confluent(void **state)
+{
+	return setup_with(state, REGIT_LEVEL_BACKWARD, 0);
+}
+
+/* The product's defaults: FULL_TRANSITIVE with the strict rules. */
+static int setup_strict(void **state)
+{
+	return setup_with(state, REGIT_LEVEL_FULL_TRANSITIVE, 1);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	regit_registry_free(f->reg);
+	test_tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Run a shell command, return its output's first line (static buffer). */
+static const char *sh(const char *fmt, ...)
+{
+	static char out[8192];
+	char cmd[4096];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(out, sizeof(out), p))
+		out[0] = '\0';
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* ---- schemas ---------------------------------------------------------------- */
+
+#define USER_V1 "{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}"
+/* v1 plus a field with a default: compatible every way. */
+#define USER_V2 "{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}," \
+	"{\"name\":\"name\",\"type\":\"string\",\"default\":\"\"}]}"
+/* v1 plus a field without default: not BACKWARD. */
+#define USER_REQ "{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}," \
+	"{\"name\":\"email\",\"type\":\"string\"}]}"
+/* v2 without "id": Avro-compatible backward, but a removed field (strict). */
+#define USER_NOID "{\"type\":\"record\",\"name\":\"User\",\"fields\":[" \
+	"{\"name\":\"name\",\"type\":\"string\",\"default\":\"\"}]}"
+
+static char *user_schema(int n)
+{
+	char *s = malloc(256);
+
+	assert_non_null(s);
+	snprintf(s, 256, "{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[{\"name\":\"f\",\"type\":\"int\"}]}", n);
+	return s;
+}
+
+static int reg_schema(regit_registry *reg, const char *subject, const char *schema,
+	int *id, int *version, regit_registry_error *err)
+{
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	int rc;
+
+	req.subject = subject;
+	req.schema = schema;
+	req.schema_len = strlen(schema);
+	rc = regit_registry_register(reg, &req, &res, err);
+	if (rc == 0) {
+		if (id)
+			*id = res.id;
+		if (version)
+			*version = res.version;
+	}
+	return rc == 0 ? 0 : err->code;
+}
+
+/* Register and expect success; returns the id. */
+static int reg_ok(regit_registry *reg, const char *subject, const char *schema, int want_version)
+{
+	regit_registry_error err;
+	int id = 0, version = 0;
+
+	if (reg_schema(reg, subject, schema, &id, &version, &err) != 0)
+		fail_msg("register %s: %d %s", subject, err.code, err.message);
+	if (want_version)
+		assert_int_equal(version, want_version);
+	return id;
+}
+
+static int set_level(regit_registry *reg, const char *subject, regit_compat_level level);
+
+static int get_code(regit_registry *reg, const char *subject, int version, int deleted,
+	const regit_version **out)
+{
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	int rc;
+
+	regit_registry_read_begin(reg);
+	rc = regit_registry_get_version(reg, subject, version, deleted, &v, &err);
+	if (out)
+		*out = v;
+	regit_registry_read_end(reg);
+	return rc == 0 ? 0 : err.code;
+}
+
+static int get_id(regit_registry *reg, const char *subject, int version)
+{
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	int id = -1;
+
+	regit_registry_read_begin(reg);
+	if (regit_registry_get_version(reg, subject, version, 1, &v, &err) == 0)
+		id = v->id;
+	regit_registry_read_end(reg);
+	return id;
+}
+
+static int del_version(regit_registry *reg, const char *subject, int version, int permanent,
+	int *out)
+{
+	regit_registry_error err;
+	int v = 0;
+	int rc = regit_registry_delete_version(reg, subject, version, permanent, NULL, &v, &err);
+
+	if (out)
+		*out = v;
+	return rc == 0 ? 0 : err.code;
+}
+
+static int del_subject(regit_registry *reg, const char *subject, int permanent, char *list,
+	size_t listlen)
+{
+	regit_registry_error err;
+	int *vs = NULL;
+	size_t n = 0, i, used = 0;
+	int rc = regit_registry_delete_subject(reg, subject, permanent, NULL, &vs, &n, &err);
+
+	if (list) {
+		list[0] = '\0';
+		for (i = 0; i < n; i++)
+			used += (size_t)snprintf(list + used, listlen - used, "%s%d", i ? "," : "", vs[i]);
+	}
+	regit_free(vs);
+	return rc == 0 ? 0 : err.code;
+}
+
+typedef struct collect {
+	char text[4096];
+	size_t used;
+} collect;
+
+static int collect_version(const regit_version *v, void *payload)
+{
+	collect *c = payload;
+
+	c->used += (size_t)snprintf(c->text + c->used, sizeof(c->text) - c->used, "%s%d",
+		c->used ? "," : "", v->version);
+	return 0;
+}
+
+static int collect_id(const regit_version *v, void *payload)
+{
+	collect *c = payload;
+
+	c->used += (size_t)snprintf(c->text + c->used, sizeof(c->text) - c->used, "%s%d",
+		c->used ? "," : "", v->id);
+	return 0;
+}
+
+static int collect_subject(const char *s, void *payload)
+{
+	collect *c = payload;
+
+	c->used += (size_t)snprintf(c->text + c->used, sizeof(c->text) - c->used, "%s%s",
+		c->used ? "," : "", s);
+	return 0;
+}
+
+static const char *versions_of(regit_registry *reg, const char *subject, int deleted,
+	int deleted_only, int *code)
+{
+	static collect c;
+	regit_list_filter f = { NULL, deleted, deleted_only, 0 };
+	regit_registry_error err;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	regit_registry_read_begin(reg);
+	rc = regit_registry_list_versions(reg, subject, &f, collect_version, &c, &err);
+	regit_registry_read_end(reg);
+	if (code)
+		*code = rc == 0 ? 0 : err.code;
+	return c.text;
+}
+
+static const char *subjects_of(regit_registry *reg, const char *prefix, int deleted,
+	int deleted_only)
+{
+	static collect c;
+	regit_list_filter f = { prefix, deleted, deleted_only, 0 };
+
+	memset(&c, 0, sizeof(c));
+	regit_registry_list_subjects(reg, &f, collect_subject, &c);
+	return c.text;
+}
+
+static int lookup_code(regit_registry *reg, const char *subject, const char *schema,
+	int deleted, int normalize, int *version, int *id)
+{
+	regit_register_request req = { 0 };
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	int rc;
+
+	req.subject = subject;
+	req.schema = schema;
+	req.schema_len = strlen(schema);
+	req.normalize = normalize;
+	regit_registry_read_begin(reg);
+	rc = regit_registry_lookup(reg, &req, deleted, &v, &err);
+	if (rc == 0) {
+		if (version)
+			*version = v->version;
+		if (id)
+			*id = v->id;
+	}
+	regit_registry_read_end(reg);
+	return rc == 0 ? 0 : err.code;
+}
+
+/* ---- identity and ids (§4.1) ----------------------------------------------------- */
+
+static void test_registry__register_get_list(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	const regit_schema_entry *e = NULL;
+	regit_registry_stats st;
+	int id;
+
+	id = reg_ok(f->reg, "user-value", USER_V1, 1);
+	assert_int_equal(id, 1);
+	assert_int_equal(get_code(f->reg, "user-value", 1, 0, &v), 0);
+	regit_registry_read_begin(f->reg);
+	assert_int_equal(regit_registry_get_version(f->reg, "user-value", REGIT_VERSION_LATEST, 0, &v, &err), 0);
+	assert_string_equal(v->subject, "user-value");
+	assert_int_equal(v->version, 1);
+	assert_int_equal(v->id, 1);
+	assert_int_equal(v->deleted, 0);
+	assert_true(v->ts > 1600000000000LL);
+	/* The stored string is the compact canonical form. */
+	assert_string_equal(v->schema, USER_V1);
+	assert_int_equal(v->schema_len, strlen(USER_V1));
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	assert_int_equal(e->id, 1);
+	assert_string_equal(e->schema, USER_V1);
+	assert_int_equal(regit_registry_get_schema(f->reg, 2, &e, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
+	regit_registry_read_end(f->reg);
+	assert_string_equal(subjects_of(f->reg, NULL, 0, 0), "user-value");
+	assert_string_equal(versions_of(f->reg, "user-value", 0, 0, NULL), "1");
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.subjects, 1);
+	assert_int_equal(st.schemas, 1);
+	assert_int_equal(st.versions, 1);
+	assert_int_equal(st.commits, 1);
+	assert_int_equal(st.store_ok, 1);
+	assert_int_equal(strlen(st.head), 40);
+	/* Unknown subject / version. */
+	assert_int_equal(get_code(f->reg, "nope", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(get_code(f->reg, "user-value", 2, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
+}
+
+static void test_registry__idempotent_and_shared_ids(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_registry_stats st;
+	uint64_t gen;
+
+	assert_int_equal(reg_ok(f->reg, "a", USER_V1, 1), 1);
+	assert_int_equal(reg_ok(f->reg, "a", USER_V2, 2), 2);
+	/* Re-registering any live version (not only the latest) is a no-op. */
+	gen = regit_registry_generation(f->reg);
+	req.subject = "a";
+	req.schema = "{ \"fields\": [ {\"type\": {\"type\": \"int\"}, \"name\": \"id\"} ],"
+		" \"name\": \"User\", \"type\": \"record\" }";
+	req.schema_len = strlen(req.schema);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.id, 1);
+	assert_int_equal(res.version, 1);
+	assert_int_equal(res.existed, 1);
+	assert_int_equal(regit_registry_generation(f->reg), gen);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.commits, 2);
+	/* Same schema in another subject: same id, that subject's version 1. */
+	assert_int_equal(reg_ok(f->reg, "b", USER_V2, 1), 2);
+	/* A new schema gets max + 1. */
+	assert_int_equal(set_level(f->reg, "b", REGIT_LEVEL_NONE), 0);
+	assert_int_equal(reg_ok(f->reg, "b", "\"string\"", 0), 3);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.schemas, 3);
+	assert_int_equal(st.versions, 4);
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%s", f->store), "register b v2 (id 3)");
+}
+
+static void test_registry__lookup(void **state)
+{
+	fixture *f = *state;
+	int version = 0, id = 0;
+
+	reg_ok(f->reg, "a", USER_V1, 1);
+	reg_ok(f->reg, "a", USER_V2, 2);
+	/* Whitespace, key order and {"type":"int"} vs "int" do not matter. */
+	assert_int_equal(lookup_code(f->reg, "a",
+		"{\"name\":\"User\",\"type\":\"record\",\"fields\":[{\"type\":{\"type\":\"int\"},\"name\":\"id\"}]}",
+		0, 0, &version, &id), 0);
+	assert_int_equal(version, 1);
+	assert_int_equal(id, 1);
+	assert_int_equal(lookup_code(f->reg, "a", USER_V2, 0, 0, &version, &id), 0);
+	assert_int_equal(version, 2);
+	assert_int_equal(lookup_code(f->reg, "a", "\"long\"", 0, 0, NULL, NULL), REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(lookup_code(f->reg, "zz", USER_V1, 0, 0, NULL, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(lookup_code(f->reg, "a", "{\"type\":", 0, 0, NULL, NULL), REGIT_SR_INVALID_SCHEMA);
+	/* Soft-deleted versions match only with deleted=true. */
+	assert_int_equal(del_version(f->reg, "a", 1, 0, NULL), 0);
+	assert_int_equal(lookup_code(f->reg, "a", USER_V1, 0, 0, NULL, NULL), REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(lookup_code(f->reg, "a", USER_V1, 1, 0, &version, NULL), 0);
+	assert_int_equal(version, 1);
+	/* A subject with only soft-deleted versions is unknown without deleted. */
+	assert_int_equal(del_version(f->reg, "a", 2, 0, NULL), 0);
+	assert_int_equal(lookup_code(f->reg, "a", "\"long\"", 0, 0, NULL, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(lookup_code(f->reg, "a", "\"long\"", 1, 0, NULL, NULL), REGIT_SR_SCHEMA_NOT_FOUND);
+}
+
+/* ---- versions and deletes (§4.2, §4.4) ---------------------------------------- */
+
+static void test_registry__version_numbers(void **state)
+{
+	fixture *f = *state;
+	char *s[8];
+	int i, v = 0;
+
+	for (i = 0; i < 8; i++)
+		s[i] = user_schema(i);
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	reg_ok(f->reg, "x", s[0], 1);
+	reg_ok(f->reg, "x", s[1], 2);
+	/* Soft delete does not free the number. */
+	assert_int_equal(del_version(f->reg, "x", 2, 0, &v), 0);
+	assert_int_equal(v, 2);
+	reg_ok(f->reg, "x", s[2], 3);
+	/* Hard-deleting the highest version frees its number. */
+	assert_int_equal(del_version(f->reg, "x", 3, 0, NULL), 0);
+	assert_int_equal(del_version(f->reg, "x", 3, 1, &v), 0);
+	assert_int_equal(v, 3);
+	reg_ok(f->reg, "x", s[3], 3);
+	/* Subject soft delete: numbering continues. */
+	{
+		char list[64];
+
+		assert_int_equal(del_subject(f->reg, "x", 0, list, sizeof(list)), 0);
+		assert_string_equal(list, "1,3");
+		reg_ok(f->reg, "x", s[4], 4);
+		/* Hard delete of everything: the next version is 1 again. */
+		assert_int_equal(del_subject(f->reg, "x", 0, list, sizeof(list)), 0);
+		assert_string_equal(list, "4");
+		assert_int_equal(del_subject(f->reg, "x", 1, list, sizeof(list)), 0);
+		assert_string_equal(list, "1,2,3,4");
+	}
+	assert_int_equal(get_code(f->reg, "x", 1, 1, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	reg_ok(f->reg, "x", s[5], 1);
+	for (i = 0; i < 8; i++)
+		free(s[i]);
+}
+
+static void test_registry__delete_error_codes(void **state)
+{
+	fixture *f = *state;
+	char *s1 = user_schema(1), *s2 = user_schema(2);
+	char list[64];
+	int v = 0;
+
+	assert_int_equal(del_version(f->reg, "none", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(del_subject(f->reg, "none", 0, NULL, 0), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(del_subject(f->reg, "none", 1, NULL, 0), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	reg_ok(f->reg, "d", s1, 1);
+	reg_ok(f->reg, "d", s2, 2);
+	assert_int_equal(del_version(f->reg, "d", 7, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	/* permanent before soft */
+	assert_int_equal(del_version(f->reg, "d", 1, 1, NULL), REGIT_SR_VERSION_NOT_SOFT_DELETED);
+	assert_int_equal(del_subject(f->reg, "d", 1, NULL, 0), REGIT_SR_SUBJECT_NOT_SOFT_DELETED);
+	/* "latest" is the highest live version */
+	assert_int_equal(del_version(f->reg, "d", REGIT_VERSION_LATEST, 0, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(del_version(f->reg, "d", 2, 0, NULL), REGIT_SR_VERSION_SOFT_DELETED);
+	assert_int_equal(del_version(f->reg, "d", REGIT_VERSION_LATEST, 0, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(del_subject(f->reg, "d", 0, NULL, 0), REGIT_SR_SUBJECT_SOFT_DELETED);
+	/* Soft-deleted versions: hidden unless deleted=true. */
+	assert_int_equal(get_code(f->reg, "d", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(get_code(f->reg, "d", 1, 1, NULL), 0);
+	assert_string_equal(versions_of(f->reg, "d", 0, 0, &v), "");
+	assert_int_equal(v, REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_string_equal(versions_of(f->reg, "d", 1, 0, NULL), "1,2");
+	assert_string_equal(subjects_of(f->reg, NULL, 0, 0), "");
+	assert_string_equal(subjects_of(f->reg, NULL, 1, 0), "d");
+	assert_string_equal(subjects_of(f->reg, NULL, 0, 1), "d");
+	assert_int_equal(del_version(f->reg, "d", 2, 1, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(del_version(f->reg, "d", 2, 1, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	assert_int_equal(del_subject(f->reg, "d", 1, list, sizeof(list)), 0);
+	assert_string_equal(list, "1");
+	assert_int_equal(del_subject(f->reg, "d", 1, NULL, 0), REGIT_SR_SUBJECT_NOT_FOUND);
+	free(s1);
+	free(s2);
+}
+
+static void test_registry__soft_deleted_schema_resolves_by_id(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	const regit_schema_entry *e = NULL;
+	collect c;
+
+	reg_ok(f->reg, "a", USER_V1, 1);
+	reg_ok(f->reg, "b", USER_V1, 1);
+	assert_int_equal(del_version(f->reg, "a", 1, 0, NULL), 0);
+	regit_registry_read_begin(f->reg);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 0, collect_version, &c, &err), 0);
+	assert_string_equal(c.text, "1");     /* only b/1 is live */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c, &err), 0);
+	assert_string_equal(c.text, "1,1");   /* a/1 (soft-deleted) and b/1 */
+	regit_registry_read_end(f->reg);
+	/* Hard-delete every version: the id disappears; re-registering gets a new id. */
+	assert_int_equal(del_version(f->reg, "a", 1, 1, NULL), 0);
+	assert_int_equal(del_version(f->reg, "b", 1, 0, NULL), 0);
+	regit_registry_read_begin(f->reg);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	regit_registry_read_end(f->reg);
+	assert_int_equal(del_version(f->reg, "b", 1, 1, NULL), 0);
+	regit_registry_read_begin(f->reg);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c, &err), REGIT_ENOTFOUND);
+	regit_registry_read_end(f->reg);
+	assert_int_equal(reg_ok(f->reg, "a", USER_V1, 1), 2);
+	/* ... also after a restart: ids are never reissued. */
+	reopen(f);
+	assert_int_equal(reg_ok(f->reg, "c", "\"int\"", 1), 3);
+}
+
+static void test_registry__reregister_soft_deleted_tombstones(void **state)
+{
+	fixture *f = *state;
+	char *s2 = user_schema(2);
+	int id1, v = 0, id = 0;
+	regit_registry_error err;
+
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	id1 = reg_ok(f->reg, "t", USER_V1, 1);
+	reg_ok(f->reg, "t", s2, 2);
+	assert_int_equal(del_version(f->reg, "t", 1, 0, NULL), 0);
+	/* Same id, new version; the old soft-deleted v1 is gone for good. */
+	assert_int_equal(reg_schema(f->reg, "t", USER_V1, &id, &v, &err), 0);
+	assert_int_equal(id, id1);
+	assert_int_equal(v, 3);
+	assert_int_equal(get_code(f->reg, "t", 1, 1, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	assert_string_equal(versions_of(f->reg, "t", 1, 0, NULL), "2,3");
+	assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main subjects/t/ | tr '\\n' ' '",
+		f->store), "subjects/t/v2.avsc subjects/t/v2.json subjects/t/v3.avsc subjects/t/v3.json ");
+	free(s2);
+}
+
+/* ---- config and mode (§4.7, §4.8) ------------------------------------------------ */
+
+static int set_level(regit_registry *reg, const char *subject, regit_compat_level level)
+{
+	regit_config cfg = { 0 }, out;
+	regit_registry_error err;
+
+	cfg.has_level = 1;
+	cfg.level = level;
+	return regit_registry_set_config(reg, subject, &cfg, NULL, &out, &err) == 0 ? 0 : err.code;
+}
+
+static void test_registry__config(void **state)
+{
+	fixture *f = *state;
+	regit_config cfg = { 0 }, out;
+	regit_registry_error err;
+
+	/* Global: the server default when nothing is set. */
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_true(out.has_level);
+	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_BACKWARD), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_BACKWARD);
+	/* A subject without schemas may have a config. */
+	assert_int_equal(set_level(f->reg, "s", REGIT_LEVEL_FORWARD), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
+	assert_false(out.has_normalize);
+	/* PUT merges: normalize alone keeps the level. */
+	cfg.has_normalize = 1;
+	cfg.normalize = 1;
+	cfg.has_strict = 1;
+	cfg.strict = 0;
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, "alice", &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
+	assert_true(out.has_normalize && out.normalize);
+	assert_true(out.has_strict && !out.strict);
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%an:%%s", f->store),
+		"alice:config s: FORWARD, normalize, avro rules");
+	assert_string_equal(sh("git --git-dir='%s' show main:subjects/s/config.json | tr -d ' \\n'", f->store),
+		"{\"compatibilityLevel\":\"FORWARD\",\"normalize\":true,\"strict\":false}");
+	/* Invalid subjects are refused. */
+	assert_int_equal(set_level(f->reg, "bad\nsubject", REGIT_LEVEL_NONE), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(set_level(f->reg, "__GLOBAL", REGIT_LEVEL_NONE), REGIT_SR_INVALID_SUBJECT);
+	/* DELETE: returns the old config; nothing to delete is 40401. */
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_BACKWARD);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
+}
+
+static void test_registry__delete_keeps_or_drops_settings(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	regit_config out;
+	regit_mode m;
+
+	reg_ok(f->reg, "k", USER_V1, 1);
+	assert_int_equal(set_level(f->reg, "k", REGIT_LEVEL_NONE), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, "k", REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	/* Soft delete keeps config and mode ... */
+	assert_int_equal(del_subject(f->reg, "k", 0, NULL, 0), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m, &err), 0);
+	/* ... hard delete drops them. */
+	assert_int_equal(del_subject(f->reg, "k", 1, NULL, 0), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), REGIT_ENOTFOUND);
+	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SUBJECT_MODE_NOT_FOUND);
+	assert_string_equal(sh("git --git-dir='%s' ls-tree main subjects/ | wc -l", f->store), "0");
+	/* Same through the last single version. */
+	reg_ok(f->reg, "k", USER_V1, 1);
+	assert_int_equal(set_level(f->reg, "k", REGIT_LEVEL_NONE), 0);
+	assert_int_equal(del_version(f->reg, "k", 1, 0, NULL), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), 0);
+	assert_int_equal(del_version(f->reg, "k", 1, 1, NULL), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), REGIT_ENOTFOUND);
+}
+
+static void test_registry__modes(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_mode m;
+	char *s9 = user_schema(9), *s10 = user_schema(10);
+
+	assert_int_equal(regit_registry_get_mode(f->reg, NULL, 0, &m, &err), 0);
+	assert_int_equal(m, REGIT_MODE_READWRITE);
+	assert_int_equal(regit_registry_get_mode(f->reg, "m", 0, &m, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SUBJECT_MODE_NOT_FOUND);
+	assert_int_equal(regit_registry_get_mode(f->reg, "m", 1, &m, &err), 0);
+	assert_int_equal(m, REGIT_MODE_READWRITE);
+	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_FORWARD, 0, NULL, &err),
+		REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_MODE);
+
+	reg_ok(f->reg, "m", USER_V1, 1);
+	/* READONLY: register, delete and config PUT refused; reads work. */
+	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_READONLY, 0, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "m", USER_V2, NULL, NULL, &err), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(del_version(f->reg, "m", 1, 0, NULL), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(del_subject(f->reg, "m", 0, NULL, 0), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(set_level(f->reg, "m", REGIT_LEVEL_NONE), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(get_code(f->reg, "m", 1, 0, NULL), 0);
+	assert_int_equal(lookup_code(f->reg, "m", USER_V1, 0, 0, NULL, NULL), 0);
+	/* Other subjects are unaffected. */
+	reg_ok(f->reg, "other", USER_V1, 1);
+	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m, &err), 0);
+	assert_int_equal(m, REGIT_MODE_READONLY);
+
+	/* An explicit id needs IMPORT. */
+	req.subject = "imp";
+	req.schema = s9;
+	req.schema_len = strlen(s9);
+	req.id = 100;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
+	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
+	/* IMPORT needs force while live schemas exist (globally). */
+	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_IMPORT, 0, NULL, &err), REGIT_EPERM);
+	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_IMPORT, 0, NULL, &err), 0);
+	req.version = 5;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.id, 100);
+	assert_int_equal(res.version, 5);
+	/* An imported id taken by another schema is refused. */
+	req.schema = s10;
+	req.schema_len = strlen(s10);
+	req.version = 6;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
+	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
+	/* IMPORT without an id is not read-write. */
+	req.id = 0;
+	req.version = 0;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
+	/* The imported id raised the counter. */
+	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	assert_int_equal(reg_ok(f->reg, "fresh", s10, 1), 101);
+	free(s9);
+	free(s10);
+}
+
+/* ---- compatibility (§4.5) ---------------------------------------------------------- */
+
+static void test_registry__compat_confluent_rules(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_registry_stats st;
+
+	reg_ok(f->reg, "c", USER_V1, 1);
+	reg_ok(f->reg, "c", USER_V2, 2);
+	/* BACKWARD (server default here): a new field without default fails. */
+	assert_int_equal(reg_schema(f->reg, "c", USER_REQ, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(err.message, "READER_FIELD_MISSING_DEFAULT_VALUE"));
+	assert_non_null(strstr(err.message, "oldSchemaVersion:2"));
+	assert_non_null(strstr(err.message, "compatibility:'BACKWARD'"));
+	assert_non_null(strstr(err.message, "subject \"c\""));
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.compat_rejections, 1);
+	/* Avro rules: removing a field is fine backward. */
+	reg_ok(f->reg, "c", USER_NOID, 3);
+	/* force skips the check. */
+	req.subject = "c";
+	req.schema = USER_REQ;
+	req.schema_len = strlen(USER_REQ);
+	req.force = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.version, 4);
+	/* NONE accepts anything. */
+	assert_int_equal(set_level(f->reg, "c", REGIT_LEVEL_NONE), 0);
+	reg_ok(f->reg, "c", "\"string\"", 5);
+}
+
+static void test_registry__compat_deleted_versions_are_skipped(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+
+	reg_ok(f->reg, "c", "\"string\"", 1);
+	assert_int_equal(reg_schema(f->reg, "c", "\"int\"", NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_int_equal(del_version(f->reg, "c", 1, 0, NULL), 0);
+	reg_ok(f->reg, "c", "\"int\"", 2);
+}
+
+static void test_registry__compat_strict_transitive(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	regit_config cfg = { 0 }, out;
+
+	reg_ok(f->reg, "s", USER_V1, 1);
+	reg_ok(f->reg, "s", USER_V2, 2);
+	/* The product default: strict rules refuse a removed field. */
+	assert_int_equal(reg_schema(f->reg, "s", USER_NOID, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(err.message, "FIELD_REMOVED"));
+	assert_non_null(strstr(err.message, "compatibility:'FULL_TRANSITIVE'"));
+	assert_non_null(strstr(err.message, "rules:'strict'"));
+	/* ... and a new field without default, against every version. */
+	assert_int_equal(reg_schema(f->reg, "s", USER_REQ, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(err.message, "REQUIRED_FIELD_ADDED"));
+	/* Per subject, "strict": false turns the strict rules off. */
+	cfg.has_strict = 1;
+	cfg.strict = 0;
+	cfg.has_level = 1;
+	cfg.level = REGIT_LEVEL_BACKWARD;
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out, &err), 0);
+	reg_ok(f->reg, "s", USER_NOID, 3);
+}
+
+static void test_registry__test_compat_endpoint(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_registry_error err;
+	char **msgs = NULL;
+	int ok = -1;
+
+	reg_ok(f->reg, "tc", USER_V1, 1);
+	reg_ok(f->reg, "tc", USER_V2, 2);
+	req.subject = "tc";
+	req.schema = USER_REQ;
+	req.schema_len = strlen(USER_REQ);
+	/* Against all live versions (predicts registration). */
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(ok, 0);
+	assert_non_null(msgs);
+	assert_non_null(msgs[0]);
+	assert_non_null(strstr(msgs[0], "READER_FIELD_MISSING_DEFAULT_VALUE"));
+	for (size_t i = 0; msgs[i]; i++)
+		regit_free(msgs[i]);
+	regit_free(msgs);
+	msgs = NULL;
+	/* A compatible schema with verbose: an empty list. */
+	req.schema = USER_V2;
+	req.schema_len = strlen(USER_V2);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(ok, 1);
+	assert_non_null(msgs);
+	assert_null(msgs[0]);
+	regit_free(msgs);
+	msgs = NULL;
+	/* A missing or soft-deleted version is 40402, even for a missing subject. */
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 9, 0, &ok, NULL, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_VERSION_NOT_FOUND);
+	req.subject = "missing";
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 1, 0, &ok, NULL, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_VERSION_NOT_FOUND);
+	/* latest of a missing subject compares with nothing. */
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 0, &ok, NULL, &err), 0);
+	assert_int_equal(ok, 1);
+	/* Unparsable: 42201, or with verbose a verdict with the reason. */
+	req.subject = "tc";
+	req.schema = "{\"type\":\"nope\"}";
+	req.schema_len = strlen(req.schema);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(ok, 0);
+	assert_non_null(msgs[0]);
+	regit_free(msgs[0]);
+	regit_free(msgs);
+	/* A named version compares with that one only, even for *_TRANSITIVE. */
+	assert_int_equal(set_level(f->reg, "tc", REGIT_LEVEL_BACKWARD_TRANSITIVE), 0);
+	req.schema = "{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+		"{\"name\":\"name\",\"type\":\"string\"}]}";
+	req.schema_len = strlen(req.schema);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 2, 0, &ok, NULL, &err), 0);
+	assert_int_equal(ok, 1);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL, &err), 0);
+	assert_int_equal(ok, 0);
+}
+
+/* ---- references, normalize, bounds ------------------------------------------------- */
+
+#define ADDRESS "{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"acme\"," \
+	"\"fields\":[{\"name\":\"street\",\"type\":\"string\"}]}"
+#define PERSON "{\"type\":\"record\",\"name\":\"Person\",\"namespace\":\"acme\"," \
+	"\"fields\":[{\"name\":\"home\",\"type\":\"acme.Address\"}]}"
+
+static void test_registry__references(void **state)
+{
+	fixture *f = *state;
+	regit_reference ref = { "acme.Address", "address", 1 };
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	collect c;
+
+	reg_ok(f->reg, "address", ADDRESS, 1);
+	req.subject = "person";
+	req.schema = PERSON;
+	req.schema_len = strlen(PERSON);
+	/* Without the reference the type is unknown. */
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	/* A reference to a missing version is invalid too. */
+	ref.version = 2;
+	req.refs = &ref;
+	req.nrefs = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	ref.version = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.id, 2);
+	assert_int_equal(get_code(f->reg, "person", 1, 0, &v), 0);
+	regit_registry_read_begin(f->reg);
+	assert_int_equal(regit_registry_get_version(f->reg, "person", 1, 0, &v, &err), 0);
+	assert_int_equal(v->nrefs, 1);
+	assert_string_equal(v->refs[0].name, "acme.Address");
+	assert_string_equal(v->refs[0].subject, "address");
+	assert_int_equal(v->refs[0].version, 1);
+	/* The stored schema names the imported type. */
+	assert_non_null(strstr(v->schema, "\"type\":\"Address\""));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(regit_registry_referenced_by(f->reg, "address", 1, 0, collect_id, &c, &err), 0);
+	assert_string_equal(c.text, "2");
+	regit_registry_read_end(f->reg);
+	/* Lookup includes references in the identity. */
+	{
+		const regit_version *found = NULL;
+
+		regit_registry_read_begin(f->reg);
+		assert_int_equal(regit_registry_lookup(f->reg, &req, 0, &found, &err), 0);
+		assert_int_equal(found->id, 2);
+		regit_registry_read_end(f->reg);
+	}
+	/* Referenced versions cannot be deleted, soft or hard, nor their subject. */
+	assert_int_equal(del_version(f->reg, "address", 1, 0, NULL), REGIT_SR_REFERENCE_EXISTS);
+	assert_int_equal(del_subject(f->reg, "address", 0, NULL, 0), REGIT_SR_REFERENCE_EXISTS);
+	assert_int_equal(del_version(f->reg, "person", 1, 0, NULL), 0);
+	/* A soft-deleted referrer still blocks a hard delete, not a soft one. */
+	assert_int_equal(del_version(f->reg, "address", 1, 0, NULL), 0);
+	assert_int_equal(del_version(f->reg, "address", 1, 1, NULL), REGIT_SR_REFERENCE_EXISTS);
+	/* After a restart references still resolve. */
+	reopen(f);
+	assert_int_equal(get_code(f->reg, "person", 1, 1, NULL), 0);
+	assert_int_equal(del_version(f->reg, "person", 1, 1, NULL), 0);
+	assert_int_equal(del_version(f->reg, "address", 1, 1, NULL), 0);
+}
+
+#define PROPS_AB "{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"f\",\"type\":\"int\"}]," \
+	"\"b\":1,\"a\":2.50,\"aliases\":[\"Z\",\"Y\"]}"
+#define PROPS_BA "{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"f\",\"type\":\"int\"}]," \
+	"\"a\":2.50,\"b\":1,\"aliases\":[\"Y\",\"Z\"]}"
+
+static void test_registry__normalize(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_config cfg = { 0 }, out;
+	int version = 0;
+
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	/* Without normalize, property order makes different schemas. */
+	assert_int_equal(reg_ok(f->reg, "n", PROPS_AB, 1), 1);
+	assert_int_equal(reg_ok(f->reg, "n", PROPS_BA, 2), 2);
+	/* With it they are one. */
+	req.subject = "m";
+	req.schema = PROPS_AB;
+	req.schema_len = strlen(PROPS_AB);
+	req.normalize = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.id, 2);      /* the normalized text equals PROPS_BA's */
+	req.schema = PROPS_BA;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.existed, 1);
+	assert_int_equal(lookup_code(f->reg, "m", PROPS_AB, 0, 1, &version, NULL), 0);
+	assert_int_equal(version, 1);
+	/* "normalize" in the subject config has the same effect. */
+	cfg.has_normalize = 1;
+	cfg.normalize = 1;
+	assert_int_equal(regit_registry_set_config(f->reg, "o", &cfg, NULL, &out, &err), 0);
+	assert_int_equal(reg_ok(f->reg, "o", PROPS_AB, 1), 2);
+}
+
+static void test_registry__bounds_and_invalid_input(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	char big[600];
+	char longname[300];
+
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	f->opts.max_schema_size = 512;
+	reopen(f);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "\"int\"", 5);
+	req.subject = "b";
+	req.schema = big;
+	req.schema_len = sizeof(big);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_ELIMIT);
+	assert_int_equal(err.code, REGIT_SR_SCHEMA_TOO_LARGE);
+	req.schema_len = 300;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "a\x01" "b", "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(reg_schema(f->reg, "__EMPTY", "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
+	memset(longname, 'x', sizeof(longname));
+	longname[299] = '\0';
+	assert_int_equal(reg_schema(f->reg, longname, "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(reg_schema(f->reg, "b", "{\"type\":\"record\",\"name\":\"1bad\",\"fields\":[]}",
+		NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(reg_schema(f->reg, "b", "not json", NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
+	req.schema_type = "PROTOBUF";
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	req.schema_type = "avro";
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	/* An explicit version must be the next one (outside IMPORT). */
+	req.schema_type = NULL;
+	req.schema = "\"long\"";
+	req.schema_len = 6;
+	req.version = 5;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+}
+
+/* ---- the tree in git ----------------------------------------------------------------- */
+
+static void test_registry__tree_is_readable(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+
+	req.subject = "user-events-value";
+	req.schema = USER_V2;
+	req.schema_len = strlen(USER_V2);
+	req.author = "alice";
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	reg_ok(f->reg, "../../etc/passwd", "\"int\"", 1);
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%s --skip=1", f->store),
+		"register user-events-value v1 (id 1)");
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%an --skip=1", f->store), "alice");
+	/* Pretty-printed: each field on its own line. */
+	assert_string_equal(sh("git --git-dir='%s' show main:subjects/user-events-value/v1.avsc"
+		" | grep -c '\"name\": *\"\\(id\\|name\\)\"'", f->store), "2");
+	assert_true(atoi(sh("git --git-dir='%s' show main:subjects/user-events-value/v1.avsc | wc -l",
+		f->store)) >= 4);
+	assert_string_equal(sh("git --git-dir='%s' show main:subjects/user-events-value/v1.json"
+		" | tr -d ' \\n' | sed 's/\"ts\":[0-9]*/TS/'", f->store),
+		"{\"subject\":\"user-events-value\",\"version\":1,\"id\":1,\"deleted\":false,TS}");
+	/* The hostile name is one encoded directory. */
+	assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main subjects/ | tr '\\n' ' '",
+		f->store), "subjects/%2E.%2F..%2Fetc%2Fpasswd subjects/user-events-value ");
+	assert_string_equal(sh("git --git-dir='%s' show main:regit.json | tr -d ' \\n'", f->store),
+		"{\"format\":1,\"next_id\":3}");
+	assert_string_equal(sh("git --git-dir='%s' show main:README.md | head -1", f->store),
+		"# regit schema registry store");
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->store), "clean");
+}
+
+/* ---- restart, concurrency, pushes ------------------------------------------------------ */
+
+typedef struct dump {
+	regit_buf out;
+	regit_registry *reg;
+} dump;
+
+static int dump_version(const regit_version *v, void *payload)
+{
+	dump *d = payload;
+	size_t i;
+
+	regit_buf_printf(&d->out, "%s/%d id=%d del=%d ts=%lld %s refs=", v->subject, v->version,
+		v->id, v->deleted, (long long)v->ts, v->schema);
+	for (i = 0; i < v->nrefs; i++)
+		regit_buf_printf(&d->out, "%s:%s:%d;", v->refs[i].name, v->refs[i].subject,
+			v->refs[i].version);
+	regit_buf_puts(&d->out, "\n");
+	return 0;
+}
+
+static int dump_subject_settings(const char *subject, void *payload)
+{
+	dump *d = payload;
+	regit_registry_error err;
+	regit_config cfg;
+	regit_mode m;
+
+	if (regit_registry_get_config(d->reg, subject, 0, &cfg, &err) == 0)
+		regit_buf_printf(&d->out, "config %s %d%d %d%d %d%d\n", subject, cfg.has_level, cfg.level,
+			cfg.has_normalize, cfg.normalize, cfg.has_strict, cfg.strict);
+	if (regit_registry_get_mode(d->reg, subject, 0, &m, &err) == 0)
+		regit_buf_printf(&d->out, "mode %s %s\n", subject, regit_mode_name(m));
+	return 0;
+}
+
+/* Everything a client can observe, as text. */
+static char *dump_state(regit_registry *reg)
+{
+	regit_list_filter all = { NULL, 1, 0, 0 };
+	regit_registry_stats st;
+	regit_registry_error err;
+	regit_config cfg;
+	regit_mode m;
+	dump d;
+	int id;
+
+	regit_buf_init(&d.out, 0);
+	d.reg = reg;
+	regit_registry_read_begin(reg);
+	regit_registry_list_schemas(reg, &all, dump_version, &d);
+	regit_registry_list_subjects(reg, &all, dump_subject_settings, &d);
+	for (id = 1; id < 300; id++) {
+		const regit_schema_entry *e;
+
+		if (regit_registry_get_schema(reg, id, &e, &err) == 0)
+			regit_buf_printf(&d.out, "id %d %s %zu\n", id, e->schema, e->nrefs);
+	}
+	regit_registry_get_config(reg, NULL, 0, &cfg, &err);
+	regit_registry_get_mode(reg, NULL, 0, &m, &err);
+	regit_buf_printf(&d.out, "global %d %d %s\n", cfg.has_level, cfg.level, regit_mode_name(m));
+	regit_registry_read_end(reg);
+	regit_registry_stats_get(reg, &st);
+	regit_buf_printf(&d.out, "stats %zu %zu %zu %s\n", st.subjects, st.schemas, st.versions, st.head);
+	return regit_buf_detach(&d.out);
+}
+
+static void test_registry__restart_reloads_the_same_state(void **state)
+{
+	fixture *f = *state;
+	regit_reference ref = { "acme.Address", "address", 1 };
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_config cfg = { 0 }, out;
+	char *before, *after;
+	char *s[6];
+	int i;
+
+	for (i = 0; i < 6; i++)
+		s[i] = user_schema(i);
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	for (i = 0; i < 6; i++)
+		reg_ok(f->reg, i % 2 ? "odd" : "even", s[i], 0);
+	reg_ok(f->reg, "odd", s[0], 4);
+	reg_ok(f->reg, "address", ADDRESS, 1);
+	req.subject = "person";
+	req.schema = PERSON;
+	req.schema_len = strlen(PERSON);
+	req.refs = &ref;
+	req.nrefs = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(del_version(f->reg, "even", 2, 0, NULL), 0);
+	assert_int_equal(del_version(f->reg, "odd", 1, 0, NULL), 0);
+	assert_int_equal(del_version(f->reg, "odd", 1, 1, NULL), 0);
+	cfg.has_normalize = 1;
+	cfg.normalize = 1;
+	assert_int_equal(regit_registry_set_config(f->reg, "odd", &cfg, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, "even", REGIT_MODE_READONLY, 0, NULL, &err), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	reg_ok(f->reg, "spaces and ünicode / slashes", "\"bytes\"", 1);
+
+	before = dump_state(f->reg);
+	reopen(f);
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	/* And a registration after the restart continues where it left off. */
+	assert_int_equal(reg_ok(f->reg, "odd", "\"double\"", 5), 10);
+	regit_free(before);
+	regit_free(after);
+	for (i = 0; i < 6; i++)
+		free(s[i]);
+}
+
+typedef struct worker {
+	regit_registry *reg;
+	int thread;
+	int ids[20];
+	int versions[20];
+	int failures;
+} worker;
+
+/* Thread t registers schema (t*20+i) into subject "s<i%3>", plus a shared one. */
+static void *worker_main(void *p)
+{
+	worker *w = p;
+	regit_registry_error err;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		char subject[16];
+		char *schema = i == 19 ? user_schema(999) : user_schema(w->thread * 100 + i);
+
+		snprintf(subject, sizeof(subject), "s%d", i % 3);
+		if (reg_schema(w->reg, subject, schema, &w->ids[i], &w->versions[i], &err) != 0)
+			w->failures++;
+		free(schema);
+	}
+	return NULL;
+}
+
+static void check_workers(worker *w, size_t nw, regit_registry *reg)
+{
+	int seen_version[3][200] = { { 0 } };
+	int id_of_schema[1000] = { 0 };
+	size_t t;
+	int i, s, shared_id = 0;
+
+	for (t = 0; t < nw; t++) {
+		assert_int_equal(w[t].failures, 0);
+		for (i = 0; i < 20; i++) {
+			int schema = i == 19 ? 999 : w[t].thread * 100 + i;
+
+			/* One schema, one id; two schemas, two ids. */
+			if (i == 19) {
+				if (!shared_id)
+					shared_id = w[t].ids[i];
+				assert_int_equal(w[t].ids[i], shared_id);
+			} else {
+				assert_int_equal(id_of_schema[schema], 0);
+				id_of_schema[schema] = w[t].ids[i];
+			}
+			if (i != 19) {
+				assert_true(w[t].versions[i] > 0 && w[t].versions[i] < 200);
+				assert_int_equal(seen_version[i % 3][w[t].versions[i]], 0);
+				seen_version[i % 3][w[t].versions[i]] = 1;
+			}
+		}
+	}
+	for (i = 0; i < 1000; i++) {
+		int j;
+
+		if (!id_of_schema[i])
+			continue;
+		assert_int_not_equal(id_of_schema[i], shared_id);
+		for (j = i + 1; j < 1000; j++)
+			assert_true(!id_of_schema[j] || id_of_schema[j] != id_of_schema[i]);
+	}
+	/* Versions are contiguous: 7 schemas per thread per subject s0 (i%3==0 has 7). */
+	for (s = 0; s < 3; s++) {
+		collect c;
+		regit_registry_error err;
+		int n = 0, k;
+
+		memset(&c, 0, sizeof(c));
+		regit_registry_read_begin(reg);
+		{
+			char subject[8];
+
+			snprintf(subject, sizeof(subject), "s%d", s);
+			assert_int_equal(regit_registry_list_versions(reg, subject, NULL, collect_version, &c, &err), 0);
+		}
+		regit_registry_read_end(reg);
+		for (k = 1; k < 200; k++)
+			n += seen_version[s][k];
+		/* s1 also holds the shared schema once. */
+		if (s == 1)
+			n++;
+		{
+			char want[1024];
+			size_t used = 0;
+
+			want[0] = '\0';
+			for (k = 1; k <= n; k++)
+				used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%d", k > 1 ? "," : "", k);
+			assert_string_equal(c.text, want);
+		}
+	}
+}
+
+static void test_registry__concurrent_registration(void **state)
+{
+	fixture *f = *state;
+	pthread_t th[8];
+	worker w[8];
+	char *before, *after;
+	int i;
+
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	for (i = 0; i < 8; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].reg = f->reg;
+		w[i].thread = i;
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	check_workers(w, 8, f->reg);
+	before = dump_state(f->reg);
+	reopen(f);
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	regit_free(before);
+	regit_free(after);
+}
+
+static void test_registry__two_instances_like_two_processes(void **state)
+{
+	fixture *f = *state;
+	regit_registry *other = NULL;
+	regit_registry_error err;
+	pthread_t th[8];
+	worker w[8];
+	char *a, *b;
+	int i;
+
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	/* Stale instance: "other" has not seen the config; its write reloads first. */
+	for (i = 0; i < 8; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].reg = i % 2 ? other : f->reg;
+		w[i].thread = i;
+		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	/* Both converge on the same state once refreshed. */
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(other, &err), 0);
+	check_workers(w, 8, f->reg);
+	a = dump_state(f->reg);
+	b = dump_state(other);
+	assert_string_equal(a, b);
+	regit_free(a);
+	regit_free(b);
+	regit_registry_free(other);
+}
+
+static void test_registry__lost_race_rechecks_compatibility(void **state)
+{
+	fixture *f = *state;
+	regit_registry *other = NULL;
+	regit_registry_error err;
+	const regit_version *v;
+
+	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	reg_ok(other, "race", "\"string\"", 1);
+	/* f->reg still believes "race" is empty: its commit loses, it reloads,
+	 * and the new latest (string) makes "int" incompatible. */
+	assert_int_equal(reg_schema(f->reg, "race", "\"int\"", NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_int_equal(get_code(f->reg, "race", 1, 0, &v), 0);
+	/* And a compatible one gets version 2, not 1. */
+	reg_ok(f->reg, "race", "[\"string\",\"null\"]", 0);
+	assert_int_equal(get_id(other, "race", 2), -1);
+	assert_int_equal(regit_registry_refresh(other, &err), 0);
+	assert_int_equal(get_id(other, "race", 2), 2);
+	regit_registry_free(other);
+}
+
+static void test_registry__direct_push_and_refresh(void **state)
+{
+	fixture *f = *state;
+	regit_registry_stats st;
+	regit_registry_error err;
+	char clone[600];
+	uint64_t gen;
+
+	reg_ok(f->reg, "p", USER_V1, 1);
+	snprintf(clone, sizeof(clone), "%s/clone", f->dir);
+	assert_string_equal(sh("git clone -q '%s' '%s' 2>&1 && echo ok", f->store, clone), "ok");
+	/* A valid push: a new version 2 written by hand. */
+	assert_string_equal(sh("cd '%s' && cp subjects/p/v1.avsc subjects/p/v2.avsc && "
+		"sed 's/\"version\": 1/\"version\": 2/; s/\"id\": 1/\"id\": 7/' subjects/p/v1.json > subjects/p/v2.json && "
+		"sed -i 's/\"User\"/\"Other\"/' subjects/p/v2.avsc && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'add v2' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	gen = regit_registry_generation(f->reg);
+	assert_int_equal(get_code(f->reg, "p", 2, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_true(regit_registry_generation(f->reg) != gen);
+	assert_int_equal(get_id(f->reg, "p", 2), 7);
+	/* Ids continue above the pushed one. */
+	assert_int_equal(reg_ok(f->reg, "q", "\"int\"", 1), 8);
+
+	/* An invalid push (id 7 reused for a different schema) is reported and not served. */
+	assert_string_equal(sh("cd '%s' && git pull -q 2>&1 && mkdir -p subjects/r && "
+		"echo '\"long\"' > subjects/r/v1.avsc && "
+		"echo '{\"id\": 7, \"deleted\": false}' > subjects/r/v1.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'bad' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	assert_non_null(strstr(err.message, "subjects/r/v1.json"));
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_non_null(strstr(st.store_message, "id 7"));
+	/* The old index is still served; writes are refused rather than built on it. */
+	assert_int_equal(get_id(f->reg, "p", 2), 7);
+	assert_int_equal(get_code(f->reg, "r", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	/* Fixing it with another push heals the registry. */
+	assert_string_equal(sh("cd '%s' && sed -i 's/\"id\": 7/\"id\": 9/' subjects/r/v1.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'fix' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 1);
+	assert_int_equal(get_id(f->reg, "r", 1), 9);
+	/* A restart on a bad head fails loudly instead of serving half a tree. */
+	assert_string_equal(sh("cd '%s' && echo 'garbage' > subjects/r/v1.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'bad2' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	assert_int_equal(regit_registry_open(&f->reg, &f->opts, &err), REGIT_EINVALID);
+	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	assert_null(f->reg);
+}
+
+static void test_registry__read_sections_and_generation(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	const regit_version *v = NULL;
+	uint64_t g0 = regit_registry_generation(f->reg);
+
+	reg_ok(f->reg, "g", "\"int\"", 1);
+	assert_true(regit_registry_generation(f->reg) > g0);
+	/* Writes inside a read section are refused instead of deadlocking. */
+	regit_registry_read_begin(f->reg);
+	req.subject = "g";
+	req.schema = "\"int\"";
+	req.schema_len = 5;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EIO);
+	/* Getters work with or without a section. */
+	assert_int_equal(regit_registry_get_version(f->reg, "g", 1, 0, &v, &err), 0);
+	regit_registry_read_end(f->reg);
+	{
+		regit_config cfg;
+
+		assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &cfg, &err), 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_registry__register_get_list, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__idempotent_and_shared_ids, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lookup, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__version_numbers, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__delete_error_codes, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__soft_deleted_schema_resolves_by_id, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__reregister_soft_deleted_tombstones, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__config, setup_strict, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__delete_keeps_or_drops_settings, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__modes, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__compat_confluent_rules, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__compat_deleted_versions_are_skipped, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__compat_strict_transitive, setup_strict, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__test_compat_endpoint, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__references, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__normalize, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__bounds_and_invalid_input, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__tree_is_readable, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__restart_reloads_the_same_state, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__concurrent_registration, setup_strict, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__two_instances_like_two_processes, setup_strict, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lost_race_rechecks_compatibility, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__direct_push_and_refresh, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
