@@ -1401,6 +1401,57 @@ static void test_registry__read_sections_and_generation(void **state)
 	}
 }
 
+static void test_registry__startup_cache_is_checked(void **state)
+{
+	fixture *f = *state;
+	char *before, *after;
+	char path[600];
+	FILE *fp;
+
+	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
+	reg_ok(f->reg, "c1", USER_V1, 1);
+	reg_ok(f->reg, "c1", USER_V2, 2);
+	reg_ok(f->reg, "c2", "\"string\"", 1);
+	before = dump_state(f->reg);
+	reopen(f);    /* writes the cache on free, reads it on open */
+	snprintf(path, sizeof(path), "%s/regit-cache", f->store);
+	assert_non_null(fp = fopen(path, "rb"));
+	fclose(fp);
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	regit_free(after);
+
+	/* A cache that lies (valid checksum, wrong text) is caught by the
+	 * spot-check and ignored: the index comes from the tree. */
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	assert_string_equal(sh("python3 - '%s' <<'PY'\n"
+		"import struct, sys\n"
+		"p = sys.argv[1]\n"
+		"d = bytearray(open(p, 'rb').read()[:-8])\n"
+		"i = d.find(b'\"string\"')\n"
+		"d[i:i+8] = b'\"strinG\"'\n"
+		"h = 0xcbf29ce484222325\n"
+		"for b in d:\n"
+		"    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff\n"
+		"open(p, 'wb').write(bytes(d) + struct.pack('=Q', h))\n"
+		"print('ok')\n"
+		"PY", path), "ok");
+	reopen(f);
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	regit_free(after);
+	/* A corrupt one is ignored too. */
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	assert_string_equal(sh("printf 'garbage' > '%s' && echo ok", path), "ok");
+	reopen(f);
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	regit_free(after);
+	regit_free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1428,6 +1479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__lost_race_rechecks_compatibility, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__direct_push_and_refresh, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__startup_cache_is_checked, setup_confluent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
