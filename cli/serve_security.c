@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -17,6 +18,8 @@
 #define SERVE_PEM_MAX (1u << 20)
 
 const char regit_serve_security_usage[] =
+	"  --auth FILE         require HTTP Basic auth; FILE has user:role:hash lines\n"
+	"                      written by `regit passwd` (roles read < write < admin)\n"
 	"  --insecure-no-auth  allow a non-loopback --listen without --auth\n"
 	"  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
 	"  --tls-key FILE      PEM private key for --tls-cert\n";
@@ -48,7 +51,9 @@ int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, i
 		sec->insecure_no_auth = 1;
 		return 1;
 	}
-	rc = sec_value(argc, argv, i, "--tls-cert", &sec->tls_cert_path);
+	rc = sec_value(argc, argv, i, "--auth", &sec->auth_path);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--tls-cert", &sec->tls_cert_path);
 	if (rc == 0)
 		rc = sec_value(argc, argv, i, "--tls-key", &sec->tls_key_path);
 	return rc;
@@ -123,15 +128,29 @@ static int sec_read_pem(char **out, const char *path, const char *what)
 	return *out ? 0 : -1;
 }
 
-int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts,
-	int auth_enabled)
+int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts)
 {
-	if (!auth_enabled && !sec->insecure_no_auth && !regit_serve_is_loopback(hopts->listen)) {
+	struct stat st;
+
+	if (!sec->auth_path && !sec->insecure_no_auth && !regit_serve_is_loopback(hopts->listen)) {
 		fprintf(stderr,
 			"regit serve: refusing to serve %s without authentication; use --auth FILE"
 			" (see regit passwd), or --insecure-no-auth if you really mean it\n",
 			hopts->listen);
 		return -1;
+	}
+	if (sec->auth_path) {
+		if (regit_auth_load(&sec->auth, sec->auth_path) < 0) {
+			fprintf(stderr, "regit serve: --auth %s: %s\n", sec->auth_path,
+				regit_error_message());
+			return -1;
+		}
+		if (regit_auth_count(sec->auth) == 0)
+			fprintf(stderr, "regit serve: warning: %s has no users; every request"
+				" will be refused\n", sec->auth_path);
+		if (stat(sec->auth_path, &st) == 0 && (st.st_mode & 077))
+			fprintf(stderr, "regit serve: warning: %s is readable by others"
+				" (chmod 600 it)\n", sec->auth_path);
 	}
 	if (!sec->tls_cert_path != !sec->tls_key_path) {
 		fprintf(stderr, "regit serve: --tls-cert and --tls-key go together\n");
@@ -155,6 +174,8 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 
 void regit_serve_security_dispose(regit_serve_security *sec)
 {
+	regit_auth_free(sec->auth);
+	sec->auth = NULL;
 	if (sec->tls_key) {
 		explicit_bzero(sec->tls_key, strlen(sec->tls_key));
 		regit_free(sec->tls_key);

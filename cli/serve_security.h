@@ -1,7 +1,6 @@
 /*
- * serve_security.h - the transport-security options of `regit serve`:
- * --tls-cert/--tls-key, --insecure-no-auth, and the bind policy (--auth
- * itself is parsed by cmd_serve.c, which loads registry/auth.h).
+ * serve_security.h - the security options of `regit serve`: --auth FILE,
+ * --tls-cert/--tls-key, --insecure-no-auth, and the bind policy.
  *
  * Kept apart from cmd_serve.c so the server command only forwards options
  * here and applies the result. Policy (issue 6): without --auth the server
@@ -13,17 +12,20 @@
 #ifndef REGIT_CLI_SERVE_SECURITY_H
 #define REGIT_CLI_SERVE_SECURITY_H
 
+#include "registry/auth.h"
 #include "registry/http.h"
 
 typedef struct regit_serve_security {
+	const char *auth_path;       /* borrowed from argv */
 	const char *tls_cert_path;   /* borrowed from argv */
 	const char *tls_key_path;    /* borrowed from argv */
 	int insecure_no_auth;
+	regit_auth *auth;            /* owned; NULL without --auth */
 	char *tls_cert;              /* owned PEM text */
 	char *tls_key;               /* owned PEM text */
 } regit_serve_security;
 
-#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, 0, NULL, NULL }
+#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 /* Lines for `regit serve --help`. */
 extern const char regit_serve_security_usage[];
@@ -36,13 +38,11 @@ extern const char regit_serve_security_usage[];
 int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, int *i);
 
 /**
- * Enforce the bind policy, load the TLS files, and point hopts at the TLS
- * material (which lives as long as sec). auth_enabled: --auth was given.
- * Prints the reason and returns -1 on any problem; 0 when the server may
- * start.
+ * Enforce the bind policy, load the credentials and TLS files, and point
+ * hopts at the TLS material (which lives as long as sec). Prints the
+ * reason and returns -1 on any problem; 0 when the server may start.
  */
-int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts,
-	int auth_enabled);
+int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts);
 
 void regit_serve_security_dispose(regit_serve_security *sec);
 

@@ -90,6 +90,7 @@ struct regit_api {
 	atomic_ullong sum_us[R_COUNT];
 	atomic_ullong cache_hits;
 	atomic_ullong cache_misses;
+	regit_auth *auth;                            /* borrowed; NULL = no auth */
 };
 
 /* ---- per-request context -------------------------------------------------- */
@@ -115,6 +116,9 @@ struct api_ctx {
 	char *arena;                      /* decoded strings; stack or heap */
 	size_t arena_used, arena_size;
 	int fail;                         /* an output append failed */
+	const char *user;                 /* authenticated user (commit author); NULL without auth */
+	char user_buf[REGIT_AUTH_USER_MAX + 1];
+	regit_role role;                  /* the user's role */
 	char stack[2048];
 };
 
@@ -745,7 +749,7 @@ static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 	rr->force = api_qbool(c, "force");
 	rr->id = body->id;
 	rr->version = body->version;
-	rr->author = NULL;
+	rr->author = c->user;
 	if (body->schema_type && strcasecmp(body->schema_type, "AVRO") != 0) {
 		api_error(c, 422, REGIT_SR_INVALID_SCHEMA,
 			"Invalid schema type %s: this registry supports only AVRO",
@@ -822,7 +826,7 @@ static void h_subject(api_ctx *c)
 		size_t n = 0, i;
 
 		rc = regit_registry_delete_subject(c->api->reg, subject,
-			api_qbool(c, "permanent"), NULL, &versions, &n, &err);
+			api_qbool(c, "permanent"), c->user, &versions, &n, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 		} else {
@@ -946,7 +950,7 @@ static void h_subject_version(api_ctx *c)
 		int deleted = 0;
 
 		rc = regit_registry_delete_version(c->api->reg, subject, version,
-			api_qbool(c, "permanent"), NULL, &deleted, &err);
+			api_qbool(c, "permanent"), c->user, &deleted, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 			return;
@@ -1323,7 +1327,7 @@ static void h_config(api_ctx *c)
 			api_reg_error(c, REGIT_EINVALID, &err);
 			return;
 		}
-		rc = regit_registry_set_config(c->api->reg, subject, &cfg, NULL, &out, &err);
+		rc = regit_registry_set_config(c->api->reg, subject, &cfg, c->user, &out, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 			return;
@@ -1331,7 +1335,7 @@ static void h_config(api_ctx *c)
 		api_ok(c);
 		out_config(c, &cfg, "compatibility");
 	} else {
-		rc = regit_registry_delete_config(c->api->reg, subject, NULL, &out, &err);
+		rc = regit_registry_delete_config(c->api->reg, subject, c->user, &out, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 			return;
@@ -1378,7 +1382,7 @@ static void h_mode(api_ctx *c)
 			return;
 		}
 		rc = regit_registry_set_mode(c->api->reg, subject, mode,
-			api_qbool(c, "force"), NULL, &err);
+			api_qbool(c, "force"), c->user, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 			return;
@@ -1388,7 +1392,7 @@ static void h_mode(api_ctx *c)
 		out_cstr(c, sent);
 		out_puts(c, "}");
 	} else {
-		rc = regit_registry_delete_mode(c->api->reg, subject, NULL, &mode, &err);
+		rc = regit_registry_delete_mode(c->api->reg, subject, c->user, &mode, &err);
 		if (rc < 0) {
 			api_reg_error(c, rc, &err);
 			return;
@@ -1648,6 +1652,41 @@ static int api_match(const api_ctx *c, const api_route *r)
 	return i == c->nsegs;
 }
 
+/*
+ * Authentication (registry/auth.h), only with `serve --auth`. Credentials
+ * are checked before routing, so without valid ones every request is a 401
+ * (unknown routes included: nothing is revealed); the role is checked once
+ * the route and its query are known (403). Both answer Confluent error JSON.
+ */
+static int api_authenticate(api_ctx *c)
+{
+	if (regit_auth_authenticate(c->api->auth, c->req->authorization, c->user_buf,
+	    &c->role) == REGIT_AUTH_OK) {
+		c->user = c->user_buf;
+		return 1;
+	}
+	c->resp->www_authenticate = "Basic realm=\"regit\", charset=\"UTF-8\"";
+	api_error(c, 401, 401, "Unauthorized: valid HTTP Basic credentials are required");
+	return 0;
+}
+
+static int api_authorize(api_ctx *c, const api_route *route)
+{
+	unsigned flags = 0;
+	regit_role need;
+
+	if (api_qbool(c, "permanent"))
+		flags |= REGIT_AUTH_PERMANENT;
+	if (api_qbool(c, "force"))
+		flags |= REGIT_AUTH_FORCE;
+	need = regit_auth_route_role(c->req->method, route->name, flags);
+	if (c->role >= need)
+		return 1;
+	api_error(c, 403, 403, "Forbidden: user %s (role %s) may not do this; it needs role %s",
+		c->user, regit_role_name(c->role), regit_role_name(need));
+	return 0;
+}
+
 static void api_dispatch(api_ctx *c)
 {
 	const regit_http_request *req = c->req;
@@ -1661,6 +1700,8 @@ static void api_dispatch(api_ctx *c)
 	c->ctype = regit_api_negotiate(req->accept);
 	c->resp->route = api_routes[R_UNKNOWN].name;
 	c->resp->route_id = R_UNKNOWN;
+	if (c->api->auth && !api_authenticate(c))
+		return;
 
 	/* One arena for every decoded string: never more than the target. */
 	need = strlen(target) + 2 * (API_MAX_SEGMENTS + API_MAX_QUERY) + 16;
@@ -1752,6 +1793,8 @@ static void api_dispatch(api_ctx *c)
 		api_error(c, 500, 500, "out of memory");
 		return;
 	}
+	if (c->api->auth && !api_authorize(c, route))
+		return;
 	route->fn(c);
 }
 
@@ -1798,6 +1841,11 @@ int regit_api_new(regit_api **out, regit_registry *reg)
 	api->reg = reg;
 	*out = api;
 	return 0;
+}
+
+void regit_api_set_auth(regit_api *api, regit_auth *auth)
+{
+	api->auth = auth;
 }
 
 void regit_api_free(regit_api *api)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "registry/auth.h"
 #include "registry/http.h"
 #include "registry/registry.h"
 
@@ -34,6 +35,14 @@ typedef struct regit_api regit_api;
  */
 int regit_api_new(regit_api **out, regit_registry *reg);
 void regit_api_free(regit_api *api);
+
+/**
+ * Require HTTP Basic authentication (registry/auth.h): 401 without valid
+ * credentials, 403 when the route needs a higher role; the user becomes
+ * the commit author of every write. auth is borrowed and must outlive the
+ * api; NULL turns authentication off (the default).
+ */
+void regit_api_set_auth(regit_api *api, regit_auth *auth);
 
 /**
  * Handle one request. Thread-safe. Matches regit_http_handler; payload is

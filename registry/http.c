@@ -211,6 +211,9 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 	}
 	if (resp->content_type)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (resp->www_authenticate)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+			resp->www_authenticate);
 	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 
@@ -305,6 +308,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 		MHD_HTTP_HEADER_CONTENT_TYPE);
 	hreq.accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_ACCEPT);
+	hreq.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_AUTHORIZATION);
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;

@@ -23,6 +23,7 @@ typedef struct regit_http_request {
 	const char *target;        /* raw request target "path[?query]", not decoded */
 	const char *content_type;  /* Content-Type header, NULL when absent */
 	const char *accept;        /* Accept header, NULL when absent */
+	const char *authorization; /* Authorization header, NULL when absent */
 	const char *body;          /* request body ("" when none); NUL-terminated */
 	size_t body_len;
 	uint64_t start_ns;         /* CLOCK_MONOTONIC when the request arrived; 0 = now */
@@ -43,6 +44,7 @@ typedef struct regit_http_response {
 	void *release_arg;
 	regit_buf buf;             /* owned body storage */
 	const char *route;         /* static route name for logs/metrics ("/schemas/ids/{id}") */
+	const char *www_authenticate; /* static; sent as WWW-Authenticate when set (401) */
 	int route_id;              /* handler-defined route index for metrics */
 } regit_http_response;
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/serve_security.h"
 #include "tests/support/tmpdir.h"
@@ -36,12 +37,14 @@ static void test_serve_security__args(void **state)
 {
 	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
 	char *argv[] = { "serve", "--auth", "f", "--tls-cert=c", "--tls-key", "k",
-		"--insecure-no-auth", "--store", "x", "--tls-key" };
+		"--insecure-no-auth", "--store", "x", "--auth" };
 	int argc = 10, i;
 
 	(void)state;
-	i = 1;   /* --auth belongs to cmd_serve.c */
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 0);
+	i = 1;
+	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_int_equal(i, 2);
+	assert_string_equal(sec.auth_path, "f");
 	i = 3;
 	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
 	assert_string_equal(sec.tls_cert_path, "c");
@@ -54,17 +57,18 @@ static void test_serve_security__args(void **state)
 	assert_true(sec.insecure_no_auth);
 	i = 7;
 	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 0);
-	i = 9;   /* --tls-key without a value */
+	i = 9;   /* --auth without a value */
 	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), -1);
 }
 
-static void write_file(const char *path, const char *text)
+static void write_file(const char *path, const char *text, int mode)
 {
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+	chmod(path, (mode_t)mode);
 }
 
 static void test_serve_security__prepare(void **state)
@@ -72,28 +76,46 @@ static void test_serve_security__prepare(void **state)
 	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
 	regit_http_options h = REGIT_HTTP_OPTIONS_INIT;
 	char *dir = test_tmpdir_new("servesec");
-	char pem[512];
+	char good[512], bad[512], pem[512];
 
 	(void)state;
 	assert_non_null(dir);
+	snprintf(good, sizeof(good), "%s/creds", dir);
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
 	snprintf(pem, sizeof(pem), "%s/x.pem", dir);
-	write_file(pem, "not pem\n");
+	/* openssl passwd -6 -salt saltsalt secret */
+	write_file(good, "alice:admin:$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1\n", 0600);
+	write_file(bad, "alice:root:x\n", 0600);
+	write_file(pem, "not pem\n", 0600);
 
 	/* loopback without auth: fine */
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 0), 0);
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	assert_null(sec.auth);
 	/* anything else needs --auth or --insecure-no-auth */
 	h.listen = "0.0.0.0:8081";
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 0), -1);
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 1), 0);
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
 	sec.insecure_no_auth = 1;
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 0), 0);
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	sec.insecure_no_auth = 0;
+	sec.auth_path = good;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), 0);
+	assert_non_null(sec.auth);
+	assert_int_equal(regit_auth_count(sec.auth), 1);
+	regit_serve_security_dispose(&sec);
+	sec.auth_path = bad;
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	regit_serve_security_dispose(&sec);
+	sec.auth_path = "/nonexistent/creds";
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
+	regit_serve_security_dispose(&sec);
 
 	/* TLS: both or neither; PEM required */
+	sec.auth_path = NULL;
 	h.listen = "127.0.0.1:0";
 	sec.tls_cert_path = pem;
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 0), -1);
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
 	sec.tls_key_path = pem;
-	assert_int_equal(regit_serve_security_prepare(&sec, &h, 0), -1);
+	assert_int_equal(regit_serve_security_prepare(&sec, &h), -1);
 	assert_null(h.tls_cert_pem);
 	regit_serve_security_dispose(&sec);
 	test_tmpdir_remove(dir);
