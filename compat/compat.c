@@ -64,11 +64,17 @@ static uint64_t compat_hash_str(const char *s)
 
 static uint64_t compat_hash_ptrs(const void *a, const void *b, unsigned mode)
 {
-	uint64_t h = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ULL;
+	/* MurmurHash3's 64-bit finaliser: every input bit reaches the low bits
+	 * we mask with (aligned pointers alone differ in high bits only). */
+	uint64_t h = (uint64_t)(uintptr_t)a;
 
-	h ^= (uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4FULL + mode;
-	h ^= h >> 29;
-	return h * 0xBF58476D1CE4E5B9ULL;
+	h ^= ((uint64_t)(uintptr_t)b << 32 | (uint64_t)(uintptr_t)b >> 32) + mode;
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	h ^= h >> 33;
+	return h;
 }
 
 /*
@@ -206,6 +212,7 @@ typedef struct compat_index {
 	size_t first_kind[COMPAT_NKINDS];
 	compat_strmap union_names;
 	compat_strmap union_aliases;
+	compat_strmap union_fullnames;
 } compat_index;
 
 typedef struct compat_indexes {
@@ -221,6 +228,7 @@ static void index_free(compat_index *ix)
 	strmap_dispose(&ix->aliases);
 	strmap_dispose(&ix->union_names);
 	strmap_dispose(&ix->union_aliases);
+	strmap_dispose(&ix->union_fullnames);
 	regit_free(ix);
 }
 
@@ -311,6 +319,9 @@ static int index_build(compat_index *ix, const regit_type *t)
 		error = strmap_init(&ix->union_aliases, n);
 		if (error < 0)
 			return error;
+		error = strmap_init(&ix->union_fullnames, t->nbranches);
+		if (error < 0)
+			return error;
 		/*
 		 * Keyed by unqualified name: named types match on it. Kinds are
 		 * checked by the caller, so one map serves all three named kinds.
@@ -321,6 +332,8 @@ static int index_build(compat_index *ix, const regit_type *t)
 			if (!b->name)
 				continue;
 			strmap_put_first(&ix->union_names, b->name, i);
+			if (b->fullname)
+				strmap_put_first(&ix->union_fullnames, b->fullname, i);
 			for (j = 0; j < b->naliases; j++)
 				strmap_put_first(&ix->union_aliases,
 					compat_unqualified(b->aliases[j]), i);
@@ -439,16 +452,41 @@ static int path_seg(regit_buf *b, const char *seg)
 	return regit_buf_printf(b, "/%s", seg);
 }
 
+/* Append "/<i>" (plain digits: this runs for every field visited). */
 static int path_index(regit_buf *b, size_t i)
 {
-	return regit_buf_printf(b, "/%zu", i);
+	char tmp[24];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	tmp[--n] = '/';
+	return regit_buf_put(b, tmp + n, sizeof(tmp) - n);
+}
+
+/* Append "/fields/<i>" and, with `type`, "/type". */
+static int path_field(regit_buf *b, size_t i, int type)
+{
+	int error = regit_buf_put(b, "/fields", 7);
+
+	if (error == 0)
+		error = path_index(b, i);
+	if (error == 0 && type)
+		error = regit_buf_put(b, "/type", 5);
+	return error;
 }
 
 static int where_field(regit_buf *b, const char *name)
 {
+	int error = 0;
+
 	if (b->size)
-		return regit_buf_printf(b, ".%s", name);
-	return regit_buf_puts(b, name);
+		error = regit_buf_putc(b, '.');
+	if (error == 0)
+		error = regit_buf_puts(b, name);
+	return error;
 }
 
 /* "field `a.b`: " to start a message, nothing at the top level. */
@@ -616,6 +654,15 @@ static int compat_enter(compat_ctx *ctx, const regit_type *a, const regit_type *
 			"the schemas nest more than %d levels deep", COMPAT_MAX_DEPTH);
 		return REGIT_ELIMIT;
 	}
+	/*
+	 * Only named types are shared or recursive: unnamed nodes form trees
+	 * below a named node (or the root), so any walk that meets a pair a
+	 * second time passed through a named pair first. Remembering just the
+	 * pairs with a named side terminates every walk, bounds the work the
+	 * same way, and keeps the set small enough to stay in cache.
+	 */
+	if (!compat_is_named(a) && !compat_is_named(b))
+		return 0;
 	return pairset_add(&ctx->pairs, a, b, mode);
 }
 
@@ -679,6 +726,51 @@ static int types_match(const regit_type *r, const regit_type *w)
 	}
 }
 
+/* Same kind and, for named types, the same full name. */
+static int same_type(const regit_type *a, const regit_type *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (!compat_is_named(a))
+		return 1;
+	return a->fullname && b->fullname && strcmp(a->fullname, b->fullname) == 0;
+}
+
+/*
+ * A branch of `u` that is exactly w's type (same kind, same full name),
+ * if any, and it matches. Tried before the specification's "first branch
+ * that matches", which is ambiguous when a union holds two records of the
+ * same unqualified name in different namespaces: read literally it would
+ * resolve a writer's b.R against the reader's a.R, so a schema could not
+ * even read its own data. Avro Java's resolver makes the same choice.
+ */
+static int union_exact(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *w)
+{
+	compat_index *ix = NULL;
+	size_t i;
+	int error;
+
+	*out = COMPAT_NONE;
+	if (u->nbranches <= COMPAT_LINEAR_MAX) {
+		for (i = 0; i < u->nbranches; i++) {
+			if (same_type(u->branches[i], w)) {
+				if (types_match(u->branches[i], w))
+					*out = i;
+				return 0;
+			}
+		}
+		return 0;
+	}
+	error = indexes_get(&ix, &ctx->indexes, u);
+	if (error < 0)
+		return error;
+	i = compat_is_named(w) ? strmap_get(&ix->union_fullnames, w->fullname) :
+		ix->first_kind[w->kind];
+	if (i != COMPAT_NONE && same_type(u->branches[i], w) && types_match(u->branches[i], w))
+		*out = i;
+	return 0;
+}
+
 /*
  * The first branch of reader union `u` that matches writer type `w`
  * (specification: "the first schema in the reader's union that matches").
@@ -696,6 +788,9 @@ static int union_select(size_t *out, compat_ctx *ctx, const regit_type *u, const
 	int error = 0, failed = 0;
 
 	*out = COMPAT_NONE;
+	error = union_exact(out, ctx, u, w);
+	if (error < 0 || *out != COMPAT_NONE)
+		return error;
 	if (u->nbranches <= COMPAT_LINEAR_MAX)
 		goto scan;
 	error = indexes_get(&ix, &ctx->indexes, u);
@@ -737,13 +832,18 @@ scan:
 
 /* Index of the writer field the reader field reads: by name, then alias. */
 static int field_lookup_for_reader(size_t *out, compat_ctx *ctx,
-	const regit_type *w, const regit_field *rf)
+	const regit_type *w, const regit_field *rf, size_t hint)
 {
 	compat_index *ix = NULL;
 	size_t i, j;
 	int error;
 
 	*out = COMPAT_NONE;
+	/* Fields are mostly appended, so the same position usually holds it. */
+	if (hint < w->nfields && strcmp(w->fields[hint].name, rf->name) == 0) {
+		*out = hint;
+		return 0;
+	}
 	if (w->nfields <= COMPAT_LINEAR_MAX) {
 		for (i = 0; i < w->nfields; i++)
 			if (strcmp(w->fields[i].name, rf->name) == 0) {
@@ -772,13 +872,13 @@ static int field_lookup_for_reader(size_t *out, compat_ctx *ctx,
  * lists the other's name among its aliases.
  */
 static int field_lookup_either(size_t *out, compat_ctx *ctx,
-	const regit_type *rec, const regit_field *f)
+	const regit_type *rec, const regit_field *f, size_t hint)
 {
 	compat_index *ix = NULL;
 	size_t i, j;
 	int error;
 
-	error = field_lookup_for_reader(out, ctx, rec, f);
+	error = field_lookup_for_reader(out, ctx, rec, f, hint);
 	if (error < 0 || *out != COMPAT_NONE)
 		return error;
 	if (rec->nfields <= COMPAT_LINEAR_MAX) {
@@ -930,7 +1030,7 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 	for (i = 0; i < r->nfields; i++) {
 		const regit_field *rf = &r->fields[i];
 
-		error = field_lookup_for_reader(&j, ctx, w, rf);
+		error = field_lookup_for_reader(&j, ctx, w, rf, i);
 		if (error < 0)
 			goto done;
 		if (j == COMPAT_NONE) {
@@ -950,7 +1050,7 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 					"field `%s` has no default in %s, and %s no longer writes it",
 					ctx->where.ptr, ctx->reader_name, ctx->writer_name);
 			if (error == 0)
-				error = regit_buf_printf(&ctx->rpath, "/fields/%zu", i);
+				error = path_field(&ctx->rpath, i, 0);
 			if (error == 0)
 				error = resolve_add(ctx, "READER_FIELD_MISSING_DEFAULT_VALUE", "", "/fields");
 			compat_truncate(&ctx->rpath, rmark);
@@ -959,9 +1059,9 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 				goto done;
 			continue;
 		}
-		error = regit_buf_printf(&ctx->rpath, "/fields/%zu/type", i);
+		error = path_field(&ctx->rpath, i, 1);
 		if (error == 0)
-			error = regit_buf_printf(&ctx->wpath, "/fields/%zu/type", j);
+			error = path_field(&ctx->wpath, j, 1);
 		if (error == 0)
 			error = where_field(&ctx->where,
 				ctx->reader_is_new ? rf->name : w->fields[j].name);
@@ -1089,6 +1189,32 @@ static int names_correspond(const regit_type *n, const regit_type *o)
 	return names_match(n, o) || names_match(o, n);
 }
 
+/* The branch of `u` with exactly o's kind and full name, if any. */
+static int union_exact_kind(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *o)
+{
+	compat_index *ix = NULL;
+	size_t i;
+	int error;
+
+	*out = COMPAT_NONE;
+	if (u->nbranches <= COMPAT_LINEAR_MAX) {
+		for (i = 0; i < u->nbranches; i++)
+			if (same_type(u->branches[i], o)) {
+				*out = i;
+				break;
+			}
+		return 0;
+	}
+	error = indexes_get(&ix, &ctx->indexes, u);
+	if (error < 0)
+		return error;
+	i = compat_is_named(o) ? strmap_get(&ix->union_fullnames, o->fullname) :
+		ix->first_kind[o->kind];
+	if (i != COMPAT_NONE && same_type(u->branches[i], o))
+		*out = i;
+	return 0;
+}
+
 /*
  * The branch of new union `u` that continues old type `o`: same kind and,
  * for named types, corresponding names. @return index or COMPAT_NONE
@@ -1100,6 +1226,9 @@ static int union_correspond(size_t *out, compat_ctx *ctx, const regit_type *u, c
 	int error;
 
 	*out = COMPAT_NONE;
+	error = union_exact_kind(out, ctx, u, o);
+	if (error < 0 || *out != COMPAT_NONE)
+		return error;
 	if (u->nbranches <= COMPAT_LINEAR_MAX) {
 		for (i = 0; i < u->nbranches; i++) {
 			const regit_type *b = u->branches[i];
@@ -1171,7 +1300,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 	for (i = 0; i < o->nfields; i++) {
 		const regit_field *of = &o->fields[i];
 
-		error = field_lookup_either(&j, ctx, n, of);
+		error = field_lookup_either(&j, ctx, n, of, i);
 		if (error < 0)
 			goto done;
 		if (j == COMPAT_NONE) {
@@ -1185,14 +1314,14 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 			if (error == 0)
 				error = path_seg(&ctx->rpath, "fields");
 			if (error == 0)
-				error = regit_buf_printf(&ctx->wpath, "/fields/%zu", i);
+				error = path_field(&ctx->wpath, i, 0);
 			if (error == 0)
 				error = strict_add(ctx, "FIELD_REMOVED",
 					regit_buf_cstr(&ctx->rpath), regit_buf_cstr(&ctx->wpath));
 		} else {
-			error = regit_buf_printf(&ctx->rpath, "/fields/%zu/type", j);
+			error = path_field(&ctx->rpath, j, 1);
 			if (error == 0)
-				error = regit_buf_printf(&ctx->wpath, "/fields/%zu/type", i);
+				error = path_field(&ctx->wpath, i, 1);
 			if (error == 0)
 				error = where_field(&ctx->where, n->fields[j].name);
 			if (error == 0)
@@ -1210,7 +1339,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 
 		if (nf->default_value)
 			continue;
-		error = field_lookup_either(&j, ctx, o, nf);
+		error = field_lookup_either(&j, ctx, o, nf, i);
 		if (error < 0)
 			goto done;
 		if (j != COMPAT_NONE)
@@ -1223,7 +1352,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 				ctx->where.ptr, ctx->old_label);
 		}
 		if (error == 0)
-			error = regit_buf_printf(&ctx->rpath, "/fields/%zu", i);
+			error = path_field(&ctx->rpath, i, 0);
 		if (error == 0)
 			error = path_seg(&ctx->wpath, "fields");
 		if (error == 0)

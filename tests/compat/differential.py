@@ -34,7 +34,10 @@ and "Aliases"):
      resolved against it. If none match, an error is signalled." The match
      is the shallow one defined at the top of the section (names, fixed
      sizes, array items/map values, promotions). Patched: pick the first
-     matching branch and resolve against it alone. This also removes
+     matching branch and resolve against it alone, except that a branch
+     of exactly the writer's type (same kind, same full name) is preferred
+     (Avro Java's resolver does the same; without it a union holding a.R
+     and b.R could not read its own b.R data). This also removes
      python's memoisation of trial results, which can give answers that
      depend on traversal order in recursive schemas.
 
@@ -101,6 +104,15 @@ class SpecChecker(ac.ReaderWriterCompatibilityChecker):
 
     def calculate_compatibility(self, reader, writer, location):
         if self.first_match and reader.type == "union" and writer.type != "union":
+            # A branch of exactly the writer's type (kind and full name) first:
+            # see P3.
+            for branch in reader.schemas:
+                if branch.type == writer.type and (
+                        branch.type not in ("record", "enum", "fixed")
+                        or branch.fullname == writer.fullname):
+                    if spec_match(branch, writer):
+                        return self.get_compatibility(branch, writer, "0", location)
+                    break
             for branch in reader.schemas:
                 if spec_match(branch, writer):
                     return self.get_compatibility(branch, writer, "0", location)

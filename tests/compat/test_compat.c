@@ -304,7 +304,7 @@ static void test_compat__unions(void **state)
 	 * The specification resolves a writer type against the *first*
 	 * matching reader branch: here the record named R, whose field lacks
 	 * a default, so the data cannot be read although the second R branch
-	 * (another namespace) could.
+	 * (another namespace) could. (No branch has the writer's full name.)
 	 */
 	assert_false(can_read(&res,
 		"[{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]},"
@@ -312,6 +312,22 @@ static void test_compat__unions(void **state)
 		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}"));
 	assert_string_equal(res.findings[0].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
 	assert_string_equal(res.findings[0].path, "/0/fields/0");
+	regit_compat_result_dispose(&res);
+	/* An exact full-name match comes first, so such a union reads itself. */
+	assert_true(can_read(&res,
+		"[{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]},"
+		" {\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}]",
+		"{\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		"[{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]},"
+		" {\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}]",
+		"[{\"type\":\"record\",\"name\":\"a.R\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]},"
+		" {\"type\":\"record\",\"name\":\"b.R\",\"fields\":[]}]", NULL));
+	regit_compat_result_dispose(&res);
+	/* Exact kind first as well: an int writer picks int, not the earlier long. */
+	assert_true(can_read(&res, "[\"long\",\"int\"]", "\"int\""));
+	assert_int_equal(res.nfindings, 0);
 	regit_compat_result_dispose(&res);
 }
 
