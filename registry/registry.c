@@ -825,7 +825,10 @@ static int compat_add_old(compat_run *c, size_t cap, const reg_version *v)
 static int compat_check(compat_run *c, const reg_index *idx, const regit_registry *reg,
 	const regit_schema *next, regit_registry_error *err)
 {
+	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
 	const regit_schema **olds = NULL;
+	const char **labels = NULL;
+	char *label_buf = NULL;
 	reg_resolver r;
 	regit_schema_error serr;
 	size_t i, n = c->nold;
@@ -859,11 +862,30 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 		}
 		olds[i] = c->parsed[i]->schema;
 	}
-	error = regit_compat_check(next, olds, n, c->level,
-		c->strict ? REGIT_RULES_STRICT : REGIT_RULES_AVRO, &c->result);
-	if (error < 0)
+	/* Messages name the old versions by number ("version 3"). */
+	labels = regit_calloc(n, sizeof(*labels));
+	label_buf = regit_calloc(n, 24);
+	if (!labels || !label_buf) {
+		error = sr_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(label_buf + 24 * i, 24, "version %d", c->olds[i].version);
+		labels[i] = label_buf + 24 * i;
+	}
+	opts.level = c->level;
+	opts.rules = c->strict ? REGIT_RULES_STRICT : REGIT_RULES_AVRO;
+	opts.old_labels = labels;
+	opts.max_findings = 100;
+	error = regit_compat_check_ext(next, olds, n, &opts, &c->result);
+	if (error == REGIT_ELIMIT)
+		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+			"Schema too large or deeply nested to check for compatibility");
+	else if (error < 0)
 		error = sr_internal(err, error);
 done:
+	regit_free(labels);
+	regit_free(label_buf);
 	regit_free(olds);
 	return error;
 }
@@ -2283,6 +2305,37 @@ int regit_registry_lookup(regit_registry *reg, const regit_register_request *req
 				break;
 			}
 		}
+	}
+	/*
+	 * Last, as Confluent's second pass (Avro Schema.equals ignores the
+	 * order of properties): compare normalized forms, for schemas stored
+	 * without normalization but looked up in another property order.
+	 */
+	if (!*out && s) {
+		regit_buf mine, theirs;
+
+		regit_buf_init(&mine, rs.text.max);
+		regit_buf_init(&theirs, rs.text.max);
+		if (reg_normalize(&mine, rs.text.ptr ? rs.text.ptr : "", rs.text.size) == 0) {
+			for (i = s->nversions; i > 0 && !*out; i--) {
+				const reg_version *v = s->versions[i - 1];
+				size_t k;
+				int same = v->nrefs == rs.nrefs;
+
+				if (!deleted && v->pub.deleted)
+					continue;
+				for (k = 0; k < rs.nrefs && same; k++)
+					same = v->refs[k].version == rs.refs[k].version &&
+						strcmp(v->refs[k].subject, rs.refs[k].subject) == 0 &&
+						strcmp(v->refs[k].name, rs.refs[k].name) == 0;
+				regit_buf_clear(&theirs);
+				if (same && reg_normalize(&theirs, v->text->s, v->text->len) == 0 &&
+						theirs.size == mine.size && memcmp(theirs.ptr, mine.ptr, mine.size) == 0)
+					*out = &v->pub;
+			}
+		}
+		regit_buf_dispose(&mine);
+		regit_buf_dispose(&theirs);
 	}
 	if (!*out) {
 		int any = 0;

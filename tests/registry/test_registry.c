@@ -721,6 +721,7 @@ static void test_registry__compat_confluent_rules(void **state)
 	assert_int_equal(reg_schema(f->reg, "c", USER_REQ, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
 	assert_non_null(strstr(err.message, "READER_FIELD_MISSING_DEFAULT_VALUE"));
 	assert_non_null(strstr(err.message, "oldSchemaVersion:2"));
+	assert_non_null(strstr(err.message, "written with version 2"));
 	assert_non_null(strstr(err.message, "compatibility:'BACKWARD'"));
 	assert_non_null(strstr(err.message, "subject \"c\""));
 	regit_registry_stats_get(f->reg, &st);
@@ -937,6 +938,11 @@ static void test_registry__normalize(void **state)
 	assert_int_equal(res.existed, 1);
 	assert_int_equal(lookup_code(f->reg, "m", PROPS_AB, 0, 1, &version, NULL), 0);
 	assert_int_equal(version, 1);
+	/* Lookup without normalize still finds a schema differing only in
+	 * property order (Confluent's equality pass). */
+	assert_int_equal(lookup_code(f->reg, "m", PROPS_AB, 0, 0, &version, NULL), 0);
+	assert_int_equal(version, 1);
+	assert_int_equal(lookup_code(f->reg, "m", USER_V1, 0, 0, NULL, NULL), REGIT_SR_SCHEMA_NOT_FOUND);
 	/* "normalize" in the subject config has the same effect. */
 	cfg.has_normalize = 1;
 	cfg.normalize = 1;
