@@ -1,0 +1,1628 @@
+/*
+ * gen.c - generate C types, encoders and decoders from an Avro schema.
+ *
+ * The generator walks the schema graph once to give every named type a C
+ * name, finds records that can reach themselves (they are stored behind
+ * pointers where by-value storage would be infinite), then writes:
+ *   NAME.h: type definitions (each guarded so headers sharing a type can be
+ *           included together) and the public entry points;
+ *   NAME.c: one static encode/decode/size function per record, with arrays,
+ *           maps and unions emitted inline, then the public wrappers.
+ * The emitted decoders check every length and index against the remaining
+ * input (see regit_avro.h); encoders check every write against the buffer.
+ */
+#include "codegen/gen.h"
+#include "codegen/gen_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* ---------------------------------------------------------------------- */
+/* Sticky output helpers                                                   */
+
+void regit_gen__fail(gen_ctx *g, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (g->error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	g->error = code;
+	if (code == REGIT_ENOMEM)
+		regit_error_set_oom();
+	else
+		regit_error_set(REGIT_ERROR_CODEGEN, "%s", msg);
+}
+
+static void gen_check(gen_ctx *g, int rc)
+{
+	if (rc < 0 && !g->error) {
+		g->error = rc;
+		if (rc != REGIT_ENOMEM)
+			regit_error_set(REGIT_ERROR_CODEGEN, "generated code exceeds the size limit");
+	}
+}
+
+static char *gen_keep(gen_ctx *g, char *s)
+{
+	char **n;
+
+	if (!s) {
+		gen_check(g, REGIT_ENOMEM);
+		return NULL;
+	}
+	if (g->npool == g->apool) {
+		n = regit_reallocarray(g->pool, g->apool ? g->apool * 2 : 64, sizeof(char *));
+		if (!n) {
+			regit_free(s);
+			gen_check(g, REGIT_ENOMEM);
+			return NULL;
+		}
+		g->pool = n;
+		g->apool = g->apool ? g->apool * 2 : 64;
+	}
+	g->pool[g->npool++] = s;
+	return s;
+}
+
+const char *regit_gen__str(gen_ctx *g, const char *fmt, ...)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	va_list ap;
+	char *s;
+	int rc;
+
+	if (g->error)
+		return "";
+	va_start(ap, fmt);
+	rc = regit_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		regit_buf_dispose(&b);
+		gen_check(g, rc);
+		return "";
+	}
+	s = gen_keep(g, regit_buf_detach(&b));
+	return s ? s : "";
+}
+
+void regit_gen__out(gen_ctx *g, regit_buf *b, int ind, const char *fmt, ...)
+{
+	va_list ap;
+	int i, rc = 0;
+
+	if (g->error)
+		return;
+	for (i = 0; i < ind && rc == 0; i++)
+		rc = regit_buf_putc(b, '\t');
+	if (rc == 0) {
+		va_start(ap, fmt);
+		rc = regit_buf_vprintf(b, fmt, ap);
+		va_end(ap);
+	}
+	gen_check(g, rc);
+}
+
+const char *regit_gen__c_literal(gen_ctx *g, const char *data, size_t len)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i;
+	int rc;
+	char *s;
+
+	rc = regit_buf_putc(&b, '"');
+	for (i = 0; i < len && rc == 0; i++) {
+		unsigned char ch = (unsigned char)data[i];
+
+		if (ch == '"' || ch == '\\')
+			rc = regit_buf_printf(&b, "\\%c", ch);
+		else if (ch >= 0x20 && ch < 0x7f && ch != '?')
+			rc = regit_buf_putc(&b, (char)ch);
+		else
+			/* Octal escapes never swallow a following digit beyond 3. */
+			rc = regit_buf_printf(&b, "\\%03o", ch);
+	}
+	if (rc == 0)
+		rc = regit_buf_putc(&b, '"');
+	if (rc < 0) {
+		regit_buf_dispose(&b);
+		gen_check(g, rc);
+		return "\"\"";
+	}
+	s = gen_keep(g, regit_buf_detach(&b));
+	return s ? s : "\"\"";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Names                                                                   */
+
+static const char *const c_keywords[] = {
+	"auto", "break", "case", "char", "const", "continue", "default", "do",
+	"double", "else", "enum", "extern", "float", "for", "goto", "if",
+	"inline", "int", "long", "register", "restrict", "return", "short",
+	"signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+	"unsigned", "void", "volatile", "while", "bool", "true", "false",
+	"_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic",
+	"_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
+	NULL
+};
+
+/* Names the generated functions use for parameters and locals, and
+ * library names: no generated type or constant may take them. */
+static const char *const reserved_globals[] = {
+	"NULL", "errno", "assert", "offsetof", "main", "memset", "memcpy",
+	"int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
+	"uint32_t", "uint64_t", "size_t", "in", "out", "p", "end", "pp",
+	"arena", "depth", "buf", "len", "cap", "written", "consumed", "s", "rc",
+	"n", "dummy", "empty", "payload", "plen", "used", "id", "key", "scratch",
+	"schema_id", "writer_id", "v", "json", "err", "root", NULL
+};
+
+static int in_list(const char *const *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++) {
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Generated locals are a letter, two underscores and a number ("i__3"). */
+static int looks_local(const char *s)
+{
+	size_t i;
+
+	if (!islower((unsigned char)s[0]) || s[1] != '_' || s[2] != '_' || !s[3])
+		return 0;
+	for (i = 3; s[i]; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_keyword(const char *s)
+{
+	return in_list(c_keywords, s);
+}
+
+/* snake_case: "UserCreated" -> "user_created", "HTTPCode" -> "http_code". */
+static const char *gen_snake(gen_ctx *g, const char *name)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i, n = strlen(name);
+	int rc = 0;
+	char *s;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		unsigned char prev = i ? (unsigned char)name[i - 1] : 0;
+		unsigned char next = i + 1 < n ? (unsigned char)name[i + 1] : 0;
+
+		if (isupper(ch) && i > 0 && (islower(prev) || isdigit(prev) ||
+		    (isupper(prev) && islower(next))))
+			rc = regit_buf_putc(&b, '_');
+		if (rc == 0)
+			rc = regit_buf_putc(&b, isalnum(ch) ? (char)tolower(ch) : '_');
+	}
+	if (rc == 0 && (b.size == 0 || isdigit((unsigned char)b.ptr[0])))
+		rc = regit_buf_puts(&b, "_");
+	if (rc < 0) {
+		regit_buf_dispose(&b);
+		gen_check(g, rc);
+		return "x";
+	}
+	s = gen_keep(g, regit_buf_detach(&b));
+	return s ? s : "x";
+}
+
+static const char *gen_upper(gen_ctx *g, const char *s)
+{
+	char *u = regit_strdup(s);
+	size_t i;
+
+	if (!u) {
+		gen_check(g, REGIT_ENOMEM);
+		return "X";
+	}
+	for (i = 0; u[i]; i++)
+		u[i] = (char)toupper((unsigned char)u[i]);
+	u = gen_keep(g, u);
+	return u ? u : "X";
+}
+
+static int ids_has(char **ids, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(ids[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Claim a global identifier derived from base, suffixing _2, _3... on clash. */
+static const char *gen_claim(gen_ctx *g, const char *base)
+{
+	const char *s = base;
+	unsigned k = 2;
+	char **n;
+
+	while (is_keyword(s) || in_list(reserved_globals, s) || looks_local(s) ||
+	       ids_has(g->ids, g->nids, s))
+		s = GEN_STR(g, "%s_%u", base, k++);
+	if (g->error)
+		return "x";
+	if (g->nids == g->aids) {
+		n = regit_reallocarray(g->ids, g->aids ? g->aids * 2 : 64, sizeof(char *));
+		if (!n) {
+			gen_check(g, REGIT_ENOMEM);
+			return "x";
+		}
+		g->ids = n;
+		g->aids = g->aids ? g->aids * 2 : 64;
+	}
+	g->ids[g->nids++] = (char *)s;
+	return s;
+}
+
+static const char *gen_prefixed(gen_ctx *g, const char *snake)
+{
+	if (g->opts->prefix && g->opts->prefix[0])
+		return GEN_STR(g, "%s_%s", gen_snake(g, g->opts->prefix), snake);
+	return snake;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Schema analysis                                                         */
+
+gen_named *regit_gen__named(gen_ctx *g, const regit_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < g->nnamed; i++) {
+		if (g->named[i].type == t)
+			return &g->named[i];
+	}
+	return NULL;
+}
+
+static void gen_collect(gen_ctx *g, const regit_type *t, unsigned depth)
+{
+	gen_named *n;
+	size_t i;
+
+	if (g->error)
+		return;
+	if (depth > 1000) {
+		regit_gen__fail(g, REGIT_ELIMIT, "schema nests deeper than 1000 levels");
+		return;
+	}
+	if (regit_type_is_named(t)) {
+		if (regit_gen__named(g, t))
+			return;
+		if (g->nnamed == g->anamed) {
+			n = regit_reallocarray(g->named, g->anamed ? g->anamed * 2 : 16, sizeof(*n));
+			if (!n) {
+				gen_check(g, REGIT_ENOMEM);
+				return;
+			}
+			g->named = n;
+			g->anamed = g->anamed ? g->anamed * 2 : 16;
+		}
+		n = &g->named[g->nnamed++];
+		memset(n, 0, sizeof(*n));
+		n->type = t;
+	}
+	switch (t->kind) {
+	case REGIT_TYPE_RECORD:
+		for (i = 0; i < t->nfields; i++)
+			gen_collect(g, t->fields[i].type, depth + 1);
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		gen_collect(g, t->items, depth + 1);
+		break;
+	case REGIT_TYPE_UNION:
+		for (i = 0; i < t->nbranches; i++)
+			gen_collect(g, t->branches[i], depth + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Can `from` reach `target` (through any path)? seen: named types visited. */
+static int gen_reaches(const regit_type *from, const regit_type *target,
+	const regit_type **seen, size_t *nseen, size_t maxseen)
+{
+	size_t i;
+
+	if (regit_type_is_named(from)) {
+		for (i = 0; i < *nseen; i++) {
+			if (seen[i] == from)
+				return 0;
+		}
+		if (*nseen < maxseen)
+			seen[(*nseen)++] = from;
+	}
+	switch (from->kind) {
+	case REGIT_TYPE_RECORD:
+		for (i = 0; i < from->nfields; i++) {
+			if (from->fields[i].type == target ||
+			    gen_reaches(from->fields[i].type, target, seen, nseen, maxseen))
+				return 1;
+		}
+		return 0;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		return from->items == target || gen_reaches(from->items, target, seen, nseen, maxseen);
+	case REGIT_TYPE_UNION:
+		for (i = 0; i < from->nbranches; i++) {
+			if (from->branches[i] == target ||
+			    gen_reaches(from->branches[i], target, seen, nseen, maxseen))
+				return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int regit_gen__is_optional(const regit_type *t, size_t *value_branch, size_t *null_branch)
+{
+	if (t->kind != REGIT_TYPE_UNION || t->nbranches != 2)
+		return 0;
+	if (t->branches[0]->kind == REGIT_TYPE_NULL && t->branches[1]->kind != REGIT_TYPE_NULL) {
+		if (value_branch)
+			*value_branch = 1;
+		if (null_branch)
+			*null_branch = 0;
+		return 1;
+	}
+	if (t->branches[1]->kind == REGIT_TYPE_NULL && t->branches[0]->kind != REGIT_TYPE_NULL) {
+		if (value_branch)
+			*value_branch = 0;
+		if (null_branch)
+			*null_branch = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int regit_gen__ptr_needed(gen_ctx *g, const regit_type *t, gen_pos pos)
+{
+	gen_named *n;
+
+	if (t->kind != REGIT_TYPE_RECORD || pos == GEN_POS_FIELD || pos == GEN_POS_ITEM ||
+	    pos == GEN_POS_ROOT)
+		return 0;
+	n = regit_gen__named(g, t);
+	return n && n->recursive;
+}
+
+static const char *branch_base(const regit_type *b)
+{
+	switch (b->kind) {
+	case REGIT_TYPE_ARRAY: return "array";
+	case REGIT_TYPE_MAP: return "map";
+	default:
+		if (regit_type_is_named(b))
+			return b->name;
+		return regit_type_kind_name(b->kind);
+	}
+}
+
+const char *regit_gen__branch_member(gen_ctx *g, const regit_type *u, size_t k)
+{
+	const regit_type *b = u->branches[k];
+	size_t i;
+
+	/* Two named branches may share a short name across namespaces. */
+	if (regit_type_is_named(b)) {
+		for (i = 0; i < u->nbranches; i++) {
+			if (i != k && regit_type_is_named(u->branches[i]) &&
+			    strcmp(u->branches[i]->name, b->name) == 0)
+				return GEN_STR(g, "as_%s_%zu", gen_snake(g, b->name), k);
+		}
+		return GEN_STR(g, "as_%s", gen_snake(g, b->name));
+	}
+	return GEN_STR(g, "as_%s", branch_base(b));
+}
+
+static size_t min_size_depth(const regit_type *t, unsigned depth)
+{
+	size_t i, s = 0, m;
+
+	if (depth > 64)
+		return 0;
+	switch (t->kind) {
+	case REGIT_TYPE_NULL: return 0;
+	case REGIT_TYPE_FLOAT: return 4;
+	case REGIT_TYPE_DOUBLE: return 8;
+	case REGIT_TYPE_FIXED: return t->size;
+	case REGIT_TYPE_RECORD:
+		for (i = 0; i < t->nfields; i++) {
+			m = min_size_depth(t->fields[i].type, depth + 1);
+			s = s + m < s ? SIZE_MAX : s + m;
+		}
+		return s;
+	default:
+		/* Every other kind starts with at least one varint byte. */
+		return 1;
+	}
+}
+
+size_t regit_gen__min_size(const regit_type *t)
+{
+	return min_size_depth(t, 0);
+}
+
+/* Names for every named type and record member; recursion flags. */
+static void gen_name_types(gen_ctx *g)
+{
+	const regit_type **seen = NULL;
+	size_t i, j, k, nseen, maxseen = g->nnamed + 1;
+
+	seen = regit_calloc(maxseen, sizeof(*seen));
+	if (!seen) {
+		gen_check(g, REGIT_ENOMEM);
+		return;
+	}
+	for (i = 0; i < g->nnamed && !g->error; i++) {
+		gen_named *n = &g->named[i];
+		const regit_type *t = n->type;
+
+		if (t == g->root)
+			n->cname = g->name;
+		else
+			n->cname = (char *)gen_claim(g, gen_prefixed(g, gen_snake(g, t->name)));
+		n->upper = (char *)gen_upper(g, n->cname);
+		if (t->kind != REGIT_TYPE_RECORD)
+			continue;
+		nseen = 0;
+		n->recursive = gen_reaches(t, t, seen, &nseen, maxseen);
+		n->members = regit_calloc(t->nfields + 1, sizeof(char *));
+		n->has_members = regit_calloc(t->nfields + 1, sizeof(char *));
+		if (!n->members || !n->has_members) {
+			gen_check(g, REGIT_ENOMEM);
+			break;
+		}
+		/* Members: field names, keywords suffixed, unique in the record. */
+		for (j = 0; j < t->nfields; j++) {
+			const char *m = t->fields[j].name;
+			unsigned suffix = 2;
+
+			if (is_keyword(m) || strncmp(m, "regit_", 6) == 0)
+				m = GEN_STR(g, "%s_", m);
+			for (;;) {
+				int clash = 0;
+
+				for (k = 0; k < j && !clash; k++) {
+					clash = strcmp(n->members[k], m) == 0 ||
+						(n->has_members[k] && strcmp(n->has_members[k], m) == 0);
+				}
+				if (!clash)
+					break;
+				m = GEN_STR(g, "%s_%u", t->fields[j].name, suffix++);
+			}
+			n->members[j] = (char *)m;
+			if (regit_gen__is_optional(t->fields[j].type, NULL, NULL))
+				n->has_members[j] = (char *)GEN_STR(g, "has_%s", m);
+		}
+		/* A presence member may still clash with a later plain field. */
+		for (j = 0; j < t->nfields; j++) {
+			if (!n->has_members[j])
+				continue;
+			for (k = 0; k < t->nfields; k++) {
+				if (k != j && strcmp(n->members[k], n->has_members[j]) == 0)
+					n->has_members[j] = (char *)GEN_STR(g, "has_%s_", n->members[j]);
+			}
+		}
+	}
+	regit_free(seen);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Types                                                                   */
+
+static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *path, const char *name, int ind, int extra_ptr);
+
+static void emit_tag_constants(gen_ctx *g, const regit_type *u, const char *path)
+{
+	size_t k;
+
+	GEN_OUT(g, &g->decls, 0, "/* Tags of %s (the branch index). */\nenum {\n",
+		GEN_STR(g, "%s", path));
+	for (k = 0; k < u->nbranches; k++) {
+		const regit_type *b = u->branches[k];
+		const char *base = regit_gen__branch_member(g, u, k) + 3;
+
+		(void)b;
+		GEN_OUT(g, &g->decls, 1, "%s = %zu%s\n",
+			gen_claim(g, GEN_STR(g, "%s_%s", path, gen_upper(g, base))), k,
+			k + 1 < u->nbranches ? "," : "");
+	}
+	GEN_OUT(g, &g->decls, 0, "};\n\n");
+}
+
+/* The C type for t, without the member name. Multi-line for compounds. */
+static void emit_ctype(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *path, int ind)
+{
+	size_t vb = 0, k;
+
+	(void)pos;
+	switch (t->kind) {
+	case REGIT_TYPE_NULL: GEN_OUT(g, b, 0, "char"); break;
+	case REGIT_TYPE_BOOLEAN: GEN_OUT(g, b, 0, "bool"); break;
+	case REGIT_TYPE_INT: GEN_OUT(g, b, 0, "int32_t"); break;
+	case REGIT_TYPE_LONG: GEN_OUT(g, b, 0, "int64_t"); break;
+	case REGIT_TYPE_FLOAT: GEN_OUT(g, b, 0, "float"); break;
+	case REGIT_TYPE_DOUBLE: GEN_OUT(g, b, 0, "double"); break;
+	case REGIT_TYPE_STRING: GEN_OUT(g, b, 0, "regit_avro_str"); break;
+	case REGIT_TYPE_BYTES: GEN_OUT(g, b, 0, "regit_avro_bytes"); break;
+	case REGIT_TYPE_RECORD:
+	case REGIT_TYPE_ENUM:
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, 0, "%s", regit_gen__named(g, t)->cname);
+		break;
+	case REGIT_TYPE_ARRAY:
+		GEN_OUT(g, b, 0, "struct {\n");
+		if (t->items->kind != REGIT_TYPE_NULL)
+			emit_member(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s_ITEM", path),
+				"items", ind + 1, 1);
+		GEN_OUT(g, b, ind + 1, "size_t count;\n");
+		GEN_OUT(g, b, ind, "}");
+		break;
+	case REGIT_TYPE_MAP:
+		GEN_OUT(g, b, 0, "struct {\n");
+		GEN_OUT(g, b, ind + 1, "struct {\n");
+		GEN_OUT(g, b, ind + 2, "regit_avro_str key;\n");
+		if (t->items->kind != REGIT_TYPE_NULL)
+			emit_member(g, b, t->items, GEN_POS_MAPVAL, GEN_STR(g, "%s_VALUE", path),
+				"value", ind + 2, 0);
+		GEN_OUT(g, b, ind + 1, "} *entries;\n");
+		GEN_OUT(g, b, ind + 1, "size_t count;\n");
+		GEN_OUT(g, b, ind, "}");
+		break;
+	case REGIT_TYPE_UNION:
+		if (regit_gen__is_optional(t, &vb, NULL)) {
+			GEN_OUT(g, b, 0, "struct {\n");
+			GEN_OUT(g, b, ind + 1, "bool present;\n");
+			emit_member(g, b, t->branches[vb], GEN_POS_OPTVAL, path, "value", ind + 1, 0);
+			GEN_OUT(g, b, ind, "}");
+			break;
+		}
+		emit_tag_constants(g, t, path);
+		GEN_OUT(g, b, 0, "struct {\n");
+		GEN_OUT(g, b, ind + 1, "int tag; /* %s_* */\n", path);
+		for (k = 0; k < t->nbranches; k++) {
+			if (t->branches[k]->kind != REGIT_TYPE_NULL)
+				break;
+		}
+		if (k < t->nbranches) {
+			GEN_OUT(g, b, ind + 1, "union {\n");
+			for (k = 0; k < t->nbranches; k++) {
+				if (t->branches[k]->kind == REGIT_TYPE_NULL)
+					continue;
+				emit_member(g, b, t->branches[k], GEN_POS_BRANCH,
+					GEN_STR(g, "%s_%s", path,
+						gen_upper(g, regit_gen__branch_member(g, t, k) + 3)),
+					regit_gen__branch_member(g, t, k), ind + 2, 0);
+			}
+			GEN_OUT(g, b, ind + 1, "};\n");
+		}
+		GEN_OUT(g, b, ind, "}");
+		break;
+	}
+}
+
+static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *path, const char *name, int ind, int extra_ptr)
+{
+	int stars = extra_ptr + regit_gen__ptr_needed(g, t, pos);
+
+	if (t->kind == REGIT_TYPE_NULL && !extra_ptr) {
+		GEN_OUT(g, b, ind, "/* %s: null, no storage */\n", name);
+		return;
+	}
+	GEN_OUT(g, b, ind, "%s", "");
+	emit_ctype(g, b, t, pos, path, ind);
+	GEN_OUT(g, b, 0, " %s%s;\n", stars == 2 ? "**" : stars == 1 ? "*" : "", name);
+}
+
+/* A one-line comment body: no comment terminators, no control characters. */
+static const char *comment_text(gen_ctx *g, const char *s)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i;
+	int rc = 0;
+	char *r;
+
+	for (i = 0; s[i] && i < 300 && rc == 0; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '*' && s[i + 1] == '/')
+			rc = regit_buf_puts(&b, "* ");
+		else if (ch == '/' && s[i + 1] == '*')
+			rc = regit_buf_puts(&b, "/ ");
+		else
+			rc = regit_buf_putc(&b, ch < 0x20 ? ' ' : (char)ch);
+	}
+	if (rc < 0) {
+		regit_buf_dispose(&b);
+		gen_check(g, rc);
+		return "";
+	}
+	r = gen_keep(g, regit_buf_detach(&b));
+	return r ? r : "";
+}
+
+/* FNV-1a over a structural signature: a guard that differs when two headers
+ * define the same C name differently, so such a clash fails to compile. */
+static void type_sig(gen_ctx *g, regit_buf *b, const regit_type *t, int top)
+{
+	size_t i;
+
+	if (regit_type_is_named(t) && !top) {
+		GEN_OUT(g, b, 0, "@%s", t->fullname);
+		return;
+	}
+	GEN_OUT(g, b, 0, "%s", regit_type_kind_name(t->kind));
+	switch (t->kind) {
+	case REGIT_TYPE_RECORD:
+		GEN_OUT(g, b, 0, "%s{", t->fullname);
+		for (i = 0; i < t->nfields; i++) {
+			GEN_OUT(g, b, 0, "%s:", t->fields[i].name);
+			type_sig(g, b, t->fields[i].type, 0);
+			GEN_OUT(g, b, 0, ",");
+		}
+		GEN_OUT(g, b, 0, "}");
+		break;
+	case REGIT_TYPE_ENUM:
+		for (i = 0; i < t->nsymbols; i++)
+			GEN_OUT(g, b, 0, ",%s", t->symbols[i]);
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, 0, "%zu", t->size);
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		GEN_OUT(g, b, 0, "<");
+		type_sig(g, b, t->items, 0);
+		GEN_OUT(g, b, 0, ">");
+		break;
+	case REGIT_TYPE_UNION:
+		GEN_OUT(g, b, 0, "[");
+		for (i = 0; i < t->nbranches; i++) {
+			type_sig(g, b, t->branches[i], 0);
+			GEN_OUT(g, b, 0, ",");
+		}
+		GEN_OUT(g, b, 0, "]");
+		break;
+	default:
+		break;
+	}
+}
+
+static const char *type_guard(gen_ctx *g, gen_named *n)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	type_sig(g, &b, n->type, 1);
+	GEN_OUT(g, &b, 0, "|%s|%d", g->opts->prefix ? g->opts->prefix : "", REGIT_GEN_ABI);
+	for (i = 0; i < b.size; i++) {
+		h ^= (unsigned char)b.ptr[i];
+		h *= 1099511628211ull;
+	}
+	regit_buf_dispose(&b);
+	return GEN_STR(g, "REGIT_AVRO_TYPE_%s_%016llx", n->upper, (unsigned long long)h);
+}
+
+static void emit_enum_def(gen_ctx *g, gen_named *n)
+{
+	const regit_type *t = n->type;
+	const char *guard = type_guard(g, n);
+	size_t i;
+	const char **syms;
+
+	syms = regit_calloc(t->nsymbols + 1, sizeof(*syms));
+	if (!syms) {
+		gen_check(g, REGIT_ENOMEM);
+		return;
+	}
+	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
+	GEN_OUT(g, g->h, 0, "/* enum %s%s%s */\n", t->fullname, t->doc ? ": " : "",
+		t->doc ? comment_text(g, t->doc) : "");
+	GEN_OUT(g, g->h, 0, "typedef enum %s {\n", n->cname);
+	for (i = 0; i < t->nsymbols; i++) {
+		syms[i] = gen_claim(g, GEN_STR(g, "%s_%s", n->upper, gen_upper(g, t->symbols[i])));
+		GEN_OUT(g, g->h, 1, "%s = %zu%s\n", syms[i], i, i + 1 < t->nsymbols ? "," : "");
+	}
+	GEN_OUT(g, g->h, 0, "} %s;\n", n->cname);
+	GEN_OUT(g, g->h, 0, "#define %s_COUNT %zuu\n", gen_claim(g, n->upper), t->nsymbols);
+	GEN_OUT(g, g->h, 0, "/** The Avro symbol of v, or NULL when v is out of range. */\n");
+	GEN_OUT(g, g->h, 0, "static inline const char *%s(%s v)\n{\n",
+		gen_claim(g, GEN_STR(g, "%s_symbol", n->cname)), n->cname);
+	GEN_OUT(g, g->h, 1, "switch (v) {\n");
+	for (i = 0; i < t->nsymbols; i++)
+		GEN_OUT(g, g->h, 1, "case %s: return %s;\n", syms[i],
+			regit_gen__c_literal(g, t->symbols[i], strlen(t->symbols[i])));
+	GEN_OUT(g, g->h, 1, "default: return NULL;\n\t}\n}\n#endif\n\n");
+	regit_free(syms);
+}
+
+static void emit_fixed_def(gen_ctx *g, gen_named *n)
+{
+	const regit_type *t = n->type;
+	const char *guard = type_guard(g, n);
+
+	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
+	GEN_OUT(g, g->h, 0, "/* fixed %s, %zu bytes%s%s */\n", t->fullname, t->size,
+		t->doc ? ": " : "", t->doc ? comment_text(g, t->doc) : "");
+	GEN_OUT(g, g->h, 0, "typedef uint8_t %s[%zu];\n#endif\n\n", n->cname,
+		t->size ? t->size : 1);
+}
+
+static void emit_record_def(gen_ctx *g, gen_named *n);
+
+/* Define records that t stores by value before the type that holds t. */
+static void emit_deps(gen_ctx *g, const regit_type *t, gen_pos pos)
+{
+	size_t i, vb;
+
+	switch (t->kind) {
+	case REGIT_TYPE_RECORD:
+		if (pos != GEN_POS_ITEM && !regit_gen__ptr_needed(g, t, pos))
+			emit_record_def(g, regit_gen__named(g, t));
+		break;
+	case REGIT_TYPE_ARRAY:
+		emit_deps(g, t->items, GEN_POS_ITEM);
+		break;
+	case REGIT_TYPE_MAP:
+		emit_deps(g, t->items, GEN_POS_MAPVAL);
+		break;
+	case REGIT_TYPE_UNION:
+		if (regit_gen__is_optional(t, &vb, NULL)) {
+			emit_deps(g, t->branches[vb], GEN_POS_OPTVAL);
+			break;
+		}
+		for (i = 0; i < t->nbranches; i++)
+			emit_deps(g, t->branches[i], GEN_POS_BRANCH);
+		break;
+	default:
+		break;
+	}
+}
+
+static void emit_record_def(gen_ctx *g, gen_named *n)
+{
+	const regit_type *t = n->type;
+	regit_buf body = REGIT_BUF_INIT;
+	const char *guard;
+	size_t i, vb = 0;
+
+	if (n->state == 2 || g->error)
+		return;
+	if (n->state == 1) {
+		regit_gen__fail(g, REGIT_EINVALID,
+			"record %s contains itself without a union, array or map: it has no finite value",
+			t->fullname);
+		return;
+	}
+	n->state = 1;
+	for (i = 0; i < t->nfields; i++)
+		emit_deps(g, t->fields[i].type, GEN_POS_FIELD);
+	n->state = 2;
+
+	guard = type_guard(g, n);
+	GEN_OUT(g, &body, 0, "/* record %s%s%s */\n", t->fullname, t->doc ? ": " : "",
+		t->doc ? comment_text(g, t->doc) : "");
+	GEN_OUT(g, &body, 0, "struct %s {\n", n->cname);
+	for (i = 0; i < t->nfields; i++) {
+		if (t->fields[i].type->kind != REGIT_TYPE_NULL)
+			break;
+	}
+	if (i == t->nfields)
+		GEN_OUT(g, &body, 1, "char regit_empty_; /* C forbids empty structs */\n");
+	for (i = 0; i < t->nfields; i++) {
+		const regit_field *f = &t->fields[i];
+		const char *path = GEN_STR(g, "%s_%s", n->upper, gen_upper(g, n->members[i]));
+
+		if (f->doc)
+			GEN_OUT(g, &body, 1, "/* %s */\n", comment_text(g, f->doc));
+		if (n->has_members[i]) {
+			regit_gen__is_optional(f->type, &vb, NULL);
+			GEN_OUT(g, &body, 1, "bool %s;\n", n->has_members[i]);
+			emit_member(g, &body, f->type->branches[vb], GEN_POS_OPTVAL, path,
+				n->members[i], 1, 0);
+		} else {
+			emit_member(g, &body, f->type, GEN_POS_FIELD, path, n->members[i], 1, 0);
+		}
+	}
+	GEN_OUT(g, &body, 0, "};\n#endif\n\n");
+	/* Tag constants collected while writing the body go first, inside
+	 * the guard so two headers sharing the record do not clash. */
+	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
+	if (g->decls.size)
+		GEN_OUT(g, g->h, 0, "%s", g->decls.ptr);
+	regit_buf_clear(&g->decls);
+	if (body.size)
+		GEN_OUT(g, g->h, 0, "%s", body.ptr);
+	regit_buf_dispose(&body);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Encoders and sizes                                                      */
+
+static const char *fn(gen_ctx *g, const char *what, const gen_named *n)
+{
+	return GEN_STR(g, "%s__%s_%s", g->name, what, n->cname);
+}
+
+static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, int ind)
+{
+	size_t vb, nb, k;
+	unsigned v;
+
+	switch (t->kind) {
+	case REGIT_TYPE_NULL:
+		break;
+	case REGIT_TYPE_BOOLEAN:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_bool(&p, end, %s));\n", e);
+		break;
+	case REGIT_TYPE_INT:
+	case REGIT_TYPE_LONG:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %s));\n", e);
+		break;
+	case REGIT_TYPE_FLOAT:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_float(&p, end, %s));\n", e);
+		break;
+	case REGIT_TYPE_DOUBLE:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_double(&p, end, %s));\n", e);
+		break;
+	case REGIT_TYPE_STRING:
+	case REGIT_TYPE_BYTES:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, %s.ptr, %s.len));\n",
+			e, e);
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_raw(&p, end, %s, %zu));\n",
+			e, t->size);
+		break;
+	case REGIT_TYPE_ENUM:
+		GEN_OUT(g, b, ind, "if ((unsigned)%s >= %zuu)\n", e, t->nsymbols);
+		GEN_OUT(g, b, ind + 1, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, (int64_t)%s));\n", e);
+		break;
+	case REGIT_TYPE_RECORD:
+		if (regit_gen__ptr_needed(g, t, pos)) {
+			GEN_OUT(g, b, ind, "if (!%s)\n", e);
+			GEN_OUT(g, b, ind + 1, "return REGIT_AVRO_EINVALID;\n");
+			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, %s, depth + 1));\n",
+				fn(g, "enc", regit_gen__named(g, t)), e);
+		} else {
+			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, depth + 1));\n",
+				fn(g, "enc", regit_gen__named(g, t)), e);
+		}
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		v = g->var++;
+		if (t->kind == REGIT_TYPE_ARRAY && t->items->kind == REGIT_TYPE_NULL) {
+			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_count(&p, end, %s.count, &%s));\n",
+				e, e);
+			GEN_OUT(g, b, ind, "if (%s.count)\n", e);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));\n");
+			break;
+		}
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_write_count(&p, end, %s.count, %s.%s));\n",
+			e, e, t->kind == REGIT_TYPE_ARRAY ? "items" : "entries");
+		GEN_OUT(g, b, ind, "if (%s.count) {\n", e);
+		GEN_OUT(g, b, ind + 1, "size_t i__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "for (i__%u = 0; i__%u < %s.count; i__%u++) {\n", v, v, e, v);
+		if (t->kind == REGIT_TYPE_ARRAY) {
+			emit_enc(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s.items[i__%u]", e, v), NULL,
+				ind + 2);
+		} else {
+			GEN_OUT(g, b, ind + 2,
+				"REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, %s.entries[i__%u].key.ptr, %s.entries[i__%u].key.len));\n",
+				e, v, e, v);
+			emit_enc(g, b, t->items, GEN_POS_MAPVAL,
+				GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 2);
+		}
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	case REGIT_TYPE_UNION:
+		if (regit_gen__is_optional(t, &vb, &nb)) {
+			const char *pr = present ? present : GEN_STR(g, "%s.present", e);
+			const char *val = present ? e : GEN_STR(g, "%s.value", e);
+
+			GEN_OUT(g, b, ind, "if (%s) {\n", pr);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", vb);
+			emit_enc(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, ind + 1);
+			GEN_OUT(g, b, ind, "} else {\n");
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", nb);
+			GEN_OUT(g, b, ind, "}\n");
+			break;
+		}
+		GEN_OUT(g, b, ind, "switch (%s.tag) {\n", e);
+		for (k = 0; k < t->nbranches; k++) {
+			GEN_OUT(g, b, ind, "case %zu:\n", k);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", k);
+			if (t->branches[k]->kind != REGIT_TYPE_NULL)
+				emit_enc(g, b, t->branches[k], GEN_POS_BRANCH,
+					GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, k)), NULL,
+					ind + 1);
+			GEN_OUT(g, b, ind + 1, "break;\n");
+		}
+		GEN_OUT(g, b, ind, "default:\n");
+		GEN_OUT(g, b, ind + 1, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+}
+
+/* Statements adding the encoded size of e to `s`. */
+static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, int ind)
+{
+	size_t vb, nb, k;
+	unsigned v;
+
+	switch (t->kind) {
+	case REGIT_TYPE_NULL:
+		break;
+	case REGIT_TYPE_BOOLEAN:
+		GEN_OUT(g, b, ind, "s += 1;\n");
+		break;
+	case REGIT_TYPE_INT:
+	case REGIT_TYPE_LONG:
+		GEN_OUT(g, b, ind, "s += regit_avro_long_size(%s);\n", e);
+		break;
+	case REGIT_TYPE_ENUM:
+		GEN_OUT(g, b, ind, "s += regit_avro_long_size((int64_t)%s);\n", e);
+		break;
+	case REGIT_TYPE_FLOAT:
+		GEN_OUT(g, b, ind, "s += 4;\n");
+		break;
+	case REGIT_TYPE_DOUBLE:
+		GEN_OUT(g, b, ind, "s += 8;\n");
+		break;
+	case REGIT_TYPE_STRING:
+	case REGIT_TYPE_BYTES:
+		GEN_OUT(g, b, ind, "s += regit_avro_long_size((int64_t)%s.len) + %s.len;\n", e, e);
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, ind, "s += %zu;\n", t->size);
+		break;
+	case REGIT_TYPE_RECORD:
+		if (regit_gen__ptr_needed(g, t, pos))
+			GEN_OUT(g, b, ind, "s += %s ? %s(%s, depth + 1) : 0;\n", e,
+				fn(g, "size", regit_gen__named(g, t)), e);
+		else
+			GEN_OUT(g, b, ind, "s += %s(&%s, depth + 1);\n",
+				fn(g, "size", regit_gen__named(g, t)), e);
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		v = g->var++;
+		GEN_OUT(g, b, ind, "s += regit_avro_long_size((int64_t)%s.count);\n", e);
+		GEN_OUT(g, b, ind, "if (%s.count) {\n", e);
+		GEN_OUT(g, b, ind + 1, "size_t i__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "s += 1;\n");
+		if (t->kind == REGIT_TYPE_ARRAY && t->items->kind == REGIT_TYPE_NULL) {
+			GEN_OUT(g, b, ind + 1, "(void)i__%u;\n", v);
+		} else {
+			GEN_OUT(g, b, ind + 1, "for (i__%u = 0; i__%u < %s.count; i__%u++) {\n", v, v, e, v);
+			if (t->kind == REGIT_TYPE_ARRAY) {
+				emit_size(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s.items[i__%u]", e, v),
+					NULL, ind + 2);
+			} else {
+				GEN_OUT(g, b, ind + 2,
+					"s += regit_avro_long_size((int64_t)%s.entries[i__%u].key.len) + %s.entries[i__%u].key.len;\n",
+					e, v, e, v);
+				emit_size(g, b, t->items, GEN_POS_MAPVAL,
+					GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 2);
+			}
+			GEN_OUT(g, b, ind + 1, "}\n");
+		}
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	case REGIT_TYPE_UNION:
+		if (regit_gen__is_optional(t, &vb, &nb)) {
+			const char *pr = present ? present : GEN_STR(g, "%s.present", e);
+			const char *val = present ? e : GEN_STR(g, "%s.value", e);
+
+			GEN_OUT(g, b, ind, "s += 1;\n");
+			GEN_OUT(g, b, ind, "if (%s) {\n", pr);
+			emit_size(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, ind + 1);
+			GEN_OUT(g, b, ind, "}\n");
+			break;
+		}
+		GEN_OUT(g, b, ind, "s += regit_avro_long_size((int64_t)%s.tag);\n", e);
+		GEN_OUT(g, b, ind, "switch (%s.tag) {\n", e);
+		for (k = 0; k < t->nbranches; k++) {
+			if (t->branches[k]->kind == REGIT_TYPE_NULL)
+				continue;
+			GEN_OUT(g, b, ind, "case %zu:\n", k);
+			emit_size(g, b, t->branches[k], GEN_POS_BRANCH,
+				GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, k)), NULL, ind + 1);
+			GEN_OUT(g, b, ind + 1, "break;\n");
+		}
+		GEN_OUT(g, b, ind, "default:\n");
+		GEN_OUT(g, b, ind + 1, "break;\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Decoders                                                                */
+
+void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, int ind)
+{
+	size_t vb, nb, k;
+	unsigned v;
+
+	switch (t->kind) {
+	case REGIT_TYPE_NULL:
+		break;
+	case REGIT_TYPE_BOOLEAN:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_bool(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_INT:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_LONG:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_FLOAT:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_float(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_DOUBLE:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_double(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_STRING:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_BYTES:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_bytes(&p, end, &%s));\n", e);
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_fixed(&p, end, %s, %zu));\n",
+			e, t->size);
+		break;
+	case REGIT_TYPE_ENUM:
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int32_t e__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &e__%u));\n", v);
+		GEN_OUT(g, b, ind + 1, "if (e__%u < 0 || e__%u >= %zu)\n", v, v, t->nsymbols);
+		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind + 1, "%s = (%s)e__%u;\n", e, regit_gen__named(g, t)->cname, v);
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	case REGIT_TYPE_RECORD:
+		if (regit_gen__ptr_needed(g, t, pos)) {
+			const gen_named *n = regit_gen__named(g, t);
+
+			v = g->var++;
+			GEN_OUT(g, b, ind, "{\n");
+			GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
+				n->cname, v, n->cname, n->cname);
+			GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
+			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(&p, end, r__%u, arena, depth + 1));\n",
+				fn(g, "dec", n), v);
+			GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
+			GEN_OUT(g, b, ind, "}\n");
+		} else {
+			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, arena, depth + 1));\n",
+				fn(g, "dec", regit_gen__named(g, t)), e);
+		}
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP: {
+		int isarr = t->kind == REGIT_TYPE_ARRAY;
+		int nullitems = isarr && t->items->kind == REGIT_TYPE_NULL;
+		const char *items = isarr ? "items" : "entries";
+		size_t min = regit_gen__min_size(t->items) + (isarr ? 0 : 1);
+
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "uint64_t n__%u;\n", v);
+		if (!nullitems)
+			GEN_OUT(g, b, ind + 1, "size_t c__%u = 0, i__%u;\n", v, v);
+		GEN_OUT(g, b, ind + 1, "\n");
+		if (!nullitems)
+			GEN_OUT(g, b, ind + 1, "%s.%s = NULL;\n", e, items);
+		GEN_OUT(g, b, ind + 1, "%s.count = 0;\n", e);
+		GEN_OUT(g, b, ind + 1, "for (;;) {\n");
+		GEN_OUT(g, b, ind + 2, "REGIT_AVRO_TRY(regit_avro_read_block(&p, end, %zu, %s.count, &n__%u));\n",
+			min, e, v);
+		GEN_OUT(g, b, ind + 2, "if (n__%u == 0)\n", v);
+		GEN_OUT(g, b, ind + 3, "break;\n");
+		if (nullitems) {
+			GEN_OUT(g, b, ind + 2, "%s.count += (size_t)n__%u;\n", e, v);
+			GEN_OUT(g, b, ind + 1, "}\n");
+			GEN_OUT(g, b, ind, "}\n");
+			break;
+		}
+		GEN_OUT(g, b, ind + 2, "{\n");
+		GEN_OUT(g, b, ind + 3, "void *g__%u = %s.%s;\n\n", v, e, items);
+		GEN_OUT(g, b, ind + 3,
+			"REGIT_AVRO_TRY(regit_avro_grow(arena, &g__%u, &c__%u, %s.count, n__%u, sizeof(*%s.%s)));\n",
+			v, v, e, v, e, items);
+		GEN_OUT(g, b, ind + 3, "%s.%s = g__%u;\n", e, items, v);
+		GEN_OUT(g, b, ind + 2, "}\n");
+		GEN_OUT(g, b, ind + 2, "for (i__%u = %s.count; i__%u < %s.count + (size_t)n__%u; i__%u++) {\n",
+			v, e, v, e, v, v);
+		if (isarr) {
+			regit_gen__emit_dec(g, b, t->items, GEN_POS_ITEM,
+				GEN_STR(g, "%s.items[i__%u]", e, v), NULL, ind + 3);
+		} else {
+			GEN_OUT(g, b, ind + 3, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &%s.entries[i__%u].key));\n",
+				e, v);
+			regit_gen__emit_dec(g, b, t->items, GEN_POS_MAPVAL,
+				GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 3);
+		}
+		GEN_OUT(g, b, ind + 2, "}\n");
+		GEN_OUT(g, b, ind + 2, "%s.count += (size_t)n__%u;\n", e, v);
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+	case REGIT_TYPE_UNION:
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int64_t u__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &u__%u));\n", v);
+		if (regit_gen__is_optional(t, &vb, &nb)) {
+			const char *pr = present ? present : GEN_STR(g, "%s.present", e);
+			const char *val = present ? e : GEN_STR(g, "%s.value", e);
+
+			GEN_OUT(g, b, ind + 1, "if (u__%u == %zu) {\n", v, vb);
+			GEN_OUT(g, b, ind + 2, "%s = true;\n", pr);
+			regit_gen__emit_dec(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, ind + 2);
+			GEN_OUT(g, b, ind + 1, "} else if (u__%u == %zu) {\n", v, nb);
+			GEN_OUT(g, b, ind + 2, "%s = false;\n", pr);
+			GEN_OUT(g, b, ind + 2, "memset(&%s, 0, sizeof(%s));\n", val, val);
+			GEN_OUT(g, b, ind + 1, "} else {\n");
+			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
+			GEN_OUT(g, b, ind + 1, "}\n");
+			GEN_OUT(g, b, ind, "}\n");
+			break;
+		}
+		GEN_OUT(g, b, ind + 1, "switch (u__%u) {\n", v);
+		for (k = 0; k < t->nbranches; k++) {
+			GEN_OUT(g, b, ind + 1, "case %zu:\n", k);
+			GEN_OUT(g, b, ind + 2, "%s.tag = %zu;\n", e, k);
+			if (t->branches[k]->kind != REGIT_TYPE_NULL)
+				regit_gen__emit_dec(g, b, t->branches[k], GEN_POS_BRANCH,
+					GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, k)), NULL,
+					ind + 2);
+			GEN_OUT(g, b, ind + 2, "break;\n");
+		}
+		GEN_OUT(g, b, ind + 1, "default:\n");
+		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Functions                                                               */
+
+/* The static codec functions of one record (or of a non-record root). */
+static void emit_record_fns(gen_ctx *g, gen_named *n)
+{
+	const regit_type *t = n ? n->type : g->root;
+	const char *cname = n ? n->cname : g->name;
+	const char *encf = n ? fn(g, "enc", n) : GEN_STR(g, "%s__enc_root", g->name);
+	const char *decf = n ? fn(g, "dec", n) : GEN_STR(g, "%s__dec_root", g->name);
+	const char *szf = n ? fn(g, "size", n) : GEN_STR(g, "%s__size_root", g->name);
+	regit_buf *c = g->c;
+	size_t i;
+
+	/* encode */
+	GEN_OUT(g, c, 0, "static int %s(uint8_t **pp, uint8_t *end, const %s *in, unsigned depth)\n{\n",
+		encf, cname);
+	GEN_OUT(g, c, 1, "uint8_t *p = *pp;\n\n");
+	GEN_OUT(g, c, 1, "(void)in;\n\t(void)end;\n");
+	GEN_OUT(g, c, 1, "if (depth > REGIT_AVRO_MAX_DEPTH)\n\t\treturn REGIT_AVRO_ELIMIT;\n");
+	if (n) {
+		for (i = 0; i < t->nfields; i++)
+			emit_enc(g, c, t->fields[i].type, GEN_POS_FIELD,
+				GEN_STR(g, "in->%s", n->members[i]),
+				n->has_members[i] ? GEN_STR(g, "in->%s", n->has_members[i]) : NULL, 1);
+	} else {
+		emit_enc(g, c, t, GEN_POS_ROOT, "(*in)", NULL, 1);
+	}
+	GEN_OUT(g, c, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+
+	/* size */
+	GEN_OUT(g, c, 0, "static size_t %s(const %s *in, unsigned depth)\n{\n", szf, cname);
+	GEN_OUT(g, c, 1, "size_t s = 0;\n\n\t(void)in;\n");
+	GEN_OUT(g, c, 1, "if (depth > REGIT_AVRO_MAX_DEPTH)\n\t\treturn 0;\n");
+	if (n) {
+		for (i = 0; i < t->nfields; i++)
+			emit_size(g, c, t->fields[i].type, GEN_POS_FIELD,
+				GEN_STR(g, "in->%s", n->members[i]),
+				n->has_members[i] ? GEN_STR(g, "in->%s", n->has_members[i]) : NULL, 1);
+	} else {
+		emit_size(g, c, t, GEN_POS_ROOT, "(*in)", NULL, 1);
+	}
+	GEN_OUT(g, c, 1, "return s;\n}\n\n");
+
+	/* decode */
+	GEN_OUT(g, c, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth)\n{\n",
+		decf, cname);
+	GEN_OUT(g, c, 1, "const uint8_t *p = *pp;\n\n");
+	GEN_OUT(g, c, 1, "(void)out;\n\t(void)end;\n\t(void)arena;\n");
+	GEN_OUT(g, c, 1, "if (depth > REGIT_AVRO_MAX_DEPTH)\n\t\treturn REGIT_AVRO_ELIMIT;\n");
+	if (n) {
+		for (i = 0; i < t->nfields; i++)
+			regit_gen__emit_dec(g, c, t->fields[i].type, GEN_POS_FIELD,
+				GEN_STR(g, "out->%s", n->members[i]),
+				n->has_members[i] ? GEN_STR(g, "out->%s", n->has_members[i]) : NULL, 1);
+	} else {
+		regit_gen__emit_dec(g, c, t, GEN_POS_ROOT, "(*out)", NULL, 1);
+	}
+	GEN_OUT(g, c, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+}
+
+static void emit_prototypes(gen_ctx *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nnamed; i++) {
+		gen_named *n = &g->named[i];
+
+		if (n->type->kind != REGIT_TYPE_RECORD)
+			continue;
+		GEN_OUT(g, g->c, 0, "static int %s(uint8_t **pp, uint8_t *end, const %s *in, unsigned depth);\n",
+			fn(g, "enc", n), n->cname);
+		GEN_OUT(g, g->c, 0, "static size_t %s(const %s *in, unsigned depth);\n",
+			fn(g, "size", n), n->cname);
+		GEN_OUT(g, g->c, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth);\n",
+			fn(g, "dec", n), n->cname);
+	}
+	GEN_OUT(g, g->c, 0, "\n");
+}
+
+/* The field named by the record's "regit.key" property, or -1. */
+static long key_field(gen_ctx *g)
+{
+	const json_t *k;
+	const char *name;
+	size_t i;
+
+	if (g->root->kind != REGIT_TYPE_RECORD || !g->root->props)
+		return -1;
+	k = json_object_get(g->root->props, "regit.key");
+	if (!k)
+		return -1;
+	name = json_string_value(k);
+	if (!name) {
+		regit_gen__fail(g, REGIT_EINVALID, "\"regit.key\" of %s must be a field name string",
+			g->root->fullname);
+		return -1;
+	}
+	for (i = 0; i < g->root->nfields; i++) {
+		if (strcmp(g->root->fields[i].name, name) == 0)
+			return (long)i;
+	}
+	regit_gen__fail(g, REGIT_EINVALID, "\"regit.key\" names %s, which is not a field of %s",
+		name, g->root->fullname);
+	return -1;
+}
+
+static void emit_partition_key(gen_ctx *g, long idx)
+{
+	const regit_field *f = &g->root->fields[idx];
+	const gen_named *n = regit_gen__named(g, g->root);
+	const char *m = n->members[idx];
+	const regit_type *t = f->type;
+	size_t vb = 0;
+	int opt = regit_gen__is_optional(t, &vb, NULL);
+	const char *proto = GEN_STR(g, "int %s_partition_key(const %s *in, const uint8_t **key, size_t *len, uint8_t scratch[REGIT_AVRO_KEY_SCRATCH])",
+		g->name, g->name);
+
+	if (opt)
+		t = t->branches[vb];
+	switch (t->kind) {
+	case REGIT_TYPE_STRING:
+	case REGIT_TYPE_BYTES:
+	case REGIT_TYPE_FIXED:
+	case REGIT_TYPE_INT:
+	case REGIT_TYPE_LONG:
+	case REGIT_TYPE_ENUM:
+	case REGIT_TYPE_BOOLEAN:
+		break;
+	default:
+		regit_gen__fail(g, REGIT_EINVALID,
+			"\"regit.key\" field %s must be a string, bytes, fixed, int, long, enum or boolean",
+			f->name);
+		return;
+	}
+	GEN_OUT(g, g->h, 0,
+		"/**\n * The partition key: the bytes of field \"%s\" (\"regit.key\"): string,\n"
+		" * bytes and fixed as they are (pointing into *in), other types as their\n"
+		" * Avro encoding written to scratch. A missing optional key gives\n"
+		" * *key = NULL, *len = 0. @return 0 or REGIT_AVRO_EINVALID\n */\n%s;\n\n",
+		f->name, proto);
+	GEN_OUT(g, g->c, 0, "%s\n{\n", proto);
+	GEN_OUT(g, g->c, 1, "uint8_t *p = scratch, *end = scratch + REGIT_AVRO_KEY_SCRATCH;\n\n");
+	GEN_OUT(g, g->c, 1, "(void)p;\n\t(void)end;\n");
+	if (opt) {
+		GEN_OUT(g, g->c, 1, "if (!in->%s) {\n\t\t*key = NULL;\n\t\t*len = 0;\n\t\treturn 0;\n\t}\n",
+			n->has_members[idx]);
+	}
+	switch (t->kind) {
+	case REGIT_TYPE_STRING:
+		GEN_OUT(g, g->c, 1, "*key = (const uint8_t *)in->%s.ptr;\n\t*len = in->%s.len;\n\treturn 0;\n}\n\n",
+			m, m);
+		break;
+	case REGIT_TYPE_BYTES:
+		GEN_OUT(g, g->c, 1, "*key = in->%s.ptr;\n\t*len = in->%s.len;\n\treturn 0;\n}\n\n", m, m);
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, g->c, 1, "*key = in->%s;\n\t*len = %zu;\n\treturn 0;\n}\n\n", m, t->size);
+		break;
+	default:
+		emit_enc(g, g->c, t, GEN_POS_OPTVAL, GEN_STR(g, "in->%s", m), NULL, 1);
+		GEN_OUT(g, g->c, 1, "*key = scratch;\n\t*len = (size_t)(p - scratch);\n\treturn 0;\n}\n\n");
+		break;
+	}
+}
+
+static void emit_public(gen_ctx *g)
+{
+	const char *N = g->name;
+	const gen_named *rn = regit_gen__named(g, g->root);
+	const char *encf = rn ? fn(g, "enc", rn) : GEN_STR(g, "%s__enc_root", N);
+	const char *decf = rn ? fn(g, "dec", rn) : GEN_STR(g, "%s__dec_root", N);
+	const char *szf = rn ? fn(g, "size", rn) : GEN_STR(g, "%s__size_root", N);
+	regit_buf *h = g->h, *c = g->c;
+	long key;
+
+	GEN_OUT(g, h, 0,
+		"/** Bytes of the Avro encoding of *in. */\n"
+		"size_t %s_encoded_size(const %s *in);\n\n"
+		"/**\n * Avro binary encoding of *in into buf[0..cap).\n"
+		" * @param written  bytes written; on REGIT_AVRO_ESPACE, the size needed\n"
+		" * @return 0, REGIT_AVRO_ESPACE, REGIT_AVRO_EINVALID (enum or union tag out\n"
+		" *         of range, NULL pointer with a nonzero count), REGIT_AVRO_ELIMIT\n */\n"
+		"int %s_encode(const %s *in, uint8_t *buf, size_t cap, size_t *written);\n\n"
+		"/**\n * Decode one value from buf[0..len). Strings and bytes point into buf;\n"
+		" * arrays, maps and recursive records are allocated from arena (may be\n"
+		" * NULL when the schema has none). On failure *out is unspecified.\n"
+		" * @param consumed  bytes read (may be NULL)\n"
+		" * @return 0, REGIT_AVRO_ETRUNCATED, REGIT_AVRO_EINVALID, REGIT_AVRO_ELIMIT,\n"
+		" *         REGIT_AVRO_ENOMEM\n */\n"
+		"int %s_decode(%s *out, const uint8_t *buf, size_t len, size_t *consumed, regit_avro_arena *arena);\n\n"
+		"/** Confluent frame: magic 0, schema_id (big-endian), Avro payload. */\n"
+		"int %s_encode_frame(const %s *in, uint32_t schema_id, uint8_t *buf, size_t cap, size_t *written);\n\n",
+		N, N, N, N, N, N, N, N);
+
+	GEN_OUT(g, c, 0, "size_t %s_encoded_size(const %s *in)\n{\n\treturn %s(in, 0);\n}\n\n", N, N, szf);
+	GEN_OUT(g, c, 0, "int %s_encode(const %s *in, uint8_t *buf, size_t cap, size_t *written)\n{\n", N, N);
+	GEN_OUT(g, c, 1, "uint8_t dummy[1];\n\tuint8_t *p, *end;\n\tint rc;\n\n");
+	GEN_OUT(g, c, 1, "if (!buf) {\n\t\tbuf = dummy;\n\t\tcap = 0;\n\t}\n");
+	GEN_OUT(g, c, 1, "p = buf;\n\tend = buf + cap;\n");
+	GEN_OUT(g, c, 1, "rc = %s(&p, end, in, 0);\n", encf);
+	GEN_OUT(g, c, 1, "if (written)\n\t\t*written = rc == REGIT_AVRO_ESPACE ? %s(in, 0) : rc == 0 ? (size_t)(p - buf) : 0;\n",
+		szf);
+	GEN_OUT(g, c, 1, "return rc;\n}\n\n");
+
+	GEN_OUT(g, c, 0, "int %s_decode(%s *out, const uint8_t *buf, size_t len, size_t *consumed, regit_avro_arena *arena)\n{\n",
+		N, N);
+	GEN_OUT(g, c, 1, "static const uint8_t empty[1] = { 0 };\n\tconst uint8_t *p, *end;\n\tint rc;\n\n");
+	GEN_OUT(g, c, 1, "if (!buf) {\n\t\tbuf = empty;\n\t\tlen = 0;\n\t}\n");
+	GEN_OUT(g, c, 1, "p = buf;\n\tend = buf + len;\n");
+	GEN_OUT(g, c, 1, "rc = %s(&p, end, out, arena, 0);\n", decf);
+	GEN_OUT(g, c, 1, "if (consumed)\n\t\t*consumed = rc == 0 ? (size_t)(p - buf) : 0;\n");
+	GEN_OUT(g, c, 1, "return rc;\n}\n\n");
+
+	GEN_OUT(g, c, 0, "int %s_encode_frame(const %s *in, uint32_t schema_id, uint8_t *buf, size_t cap, size_t *written)\n{\n",
+		N, N);
+	GEN_OUT(g, c, 1, "size_t n = 0;\n\tint rc;\n\n");
+	GEN_OUT(g, c, 1, "if (!buf || cap < REGIT_AVRO_FRAME_HEADER) {\n");
+	GEN_OUT(g, c, 2, "if (written)\n\t\t\t*written = REGIT_AVRO_FRAME_HEADER + %s(in, 0);\n", szf);
+	GEN_OUT(g, c, 2, "return REGIT_AVRO_ESPACE;\n\t}\n");
+	GEN_OUT(g, c, 1, "regit_avro_frame_write_header(buf, cap, schema_id);\n");
+	GEN_OUT(g, c, 1, "rc = %s_encode(in, buf + REGIT_AVRO_FRAME_HEADER, cap - REGIT_AVRO_FRAME_HEADER, &n);\n", N);
+	GEN_OUT(g, c, 1, "if (written)\n\t\t*written = (rc == 0 || rc == REGIT_AVRO_ESPACE) ? n + REGIT_AVRO_FRAME_HEADER : 0;\n");
+	GEN_OUT(g, c, 1, "return rc;\n}\n\n");
+
+	key = key_field(g);
+	if (key >= 0)
+		emit_partition_key(g, key);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Driver                                                                  */
+
+static void emit_banner(gen_ctx *g, regit_buf *b)
+{
+	GEN_OUT(g, b, 0, "/*\n * generated by regit, do not edit.\n");
+	if (g->opts->source)
+		GEN_OUT(g, b, 0, " * source: %s\n", comment_text(g, g->opts->source));
+	GEN_OUT(g, b, 0, " * schema: %s\n", g->root->fullname ? g->root->fullname :
+		regit_type_kind_name(g->root->kind));
+	GEN_OUT(g, b, 0, " * Rabin fingerprint (CRC-64-AVRO of the canonical form): 0x%016llx\n */\n",
+		(unsigned long long)regit_schema_fingerprint_rabin(g->schema));
+}
+
+static void emit_header_top(gen_ctx *g)
+{
+	regit_buf *h = g->h;
+	size_t i;
+
+	emit_banner(g, h);
+	GEN_OUT(g, h, 0, "#ifndef %s_H\n#define %s_H\n\n", g->upper_name, g->upper_name);
+	GEN_OUT(g, h, 0, "#include \"regit_avro.h\"\n");
+	if (g->opts->json)
+		GEN_OUT(g, h, 0, "#include <jansson.h>\n");
+	GEN_OUT(g, h, 0, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	GEN_OUT(g, h, 0, "/* CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form. */\n");
+	GEN_OUT(g, h, 0, "#define %s_FINGERPRINT 0x%016llxull\n", g->upper_name,
+		(unsigned long long)regit_schema_fingerprint_rabin(g->schema));
+	if (g->opts->has_id)
+		GEN_OUT(g, h, 0, "/* Registry id of the schema. */\n#define %s_SCHEMA_ID %lluu\n",
+			g->upper_name, (unsigned long long)g->opts->id);
+	GEN_OUT(g, h, 0, "\n");
+	GEN_OUT(g, h, 0, "#ifndef REGIT_AVRO_KEY_SCRATCH\n#define REGIT_AVRO_KEY_SCRATCH 16\n#endif\n\n");
+
+	/* Forward declarations make pointers to any record legal anywhere. */
+	for (i = 0; i < g->nnamed; i++) {
+		if (g->named[i].type->kind == REGIT_TYPE_RECORD)
+			GEN_OUT(g, h, 0, "typedef struct %s %s;\n", g->named[i].cname, g->named[i].cname);
+	}
+	GEN_OUT(g, h, 0, "\n");
+	for (i = 0; i < g->nnamed; i++) {
+		if (g->named[i].type->kind == REGIT_TYPE_ENUM)
+			emit_enum_def(g, &g->named[i]);
+		else if (g->named[i].type->kind == REGIT_TYPE_FIXED)
+			emit_fixed_def(g, &g->named[i]);
+	}
+	for (i = 0; i < g->nnamed; i++) {
+		if (g->named[i].type->kind == REGIT_TYPE_RECORD)
+			emit_record_def(g, &g->named[i]);
+	}
+	if (g->root->kind != REGIT_TYPE_RECORD && !regit_type_is_named(g->root)) {
+		regit_buf body = REGIT_BUF_INIT;
+
+		emit_deps(g, g->root, GEN_POS_ROOT);
+		GEN_OUT(g, &body, 0, "/* The top-level %s. */\ntypedef ",
+			regit_type_kind_name(g->root->kind));
+		emit_ctype(g, &body, g->root, GEN_POS_ROOT, g->upper_name, 0);
+		GEN_OUT(g, &body, 0, " %s;\n\n", g->name);
+		if (g->decls.size)
+			GEN_OUT(g, h, 0, "%s", g->decls.ptr);
+		regit_buf_clear(&g->decls);
+		if (body.size)
+			GEN_OUT(g, h, 0, "%s", body.ptr);
+		regit_buf_dispose(&body);
+	} else if (g->root->kind != REGIT_TYPE_RECORD) {
+		/* A named enum/fixed root: NAME is its type name already. */
+	}
+}
+
+static void gen_ctx_dispose(gen_ctx *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nnamed; i++) {
+		regit_free(g->named[i].members);
+		regit_free(g->named[i].has_members);
+	}
+	regit_free(g->named);
+	regit_free(g->ids);
+	for (i = 0; i < g->npool; i++)
+		regit_free(g->pool[i]);
+	regit_free(g->pool);
+	regit_buf_dispose(&g->decls);
+}
+
+int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
+	const regit_gen_options *opts)
+{
+	regit_gen_options defaults = REGIT_GEN_OPTIONS_INIT;
+	gen_ctx g;
+	const char *base;
+	size_t i;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	regit_buf_init(&out->header, 0);
+	regit_buf_init(&out->source, 0);
+	memset(&g, 0, sizeof(g));
+	regit_buf_init(&g.decls, 0);
+	g.opts = opts ? opts : &defaults;
+	g.schema = schema;
+	g.root = regit_schema_root(schema);
+	g.h = &out->header;
+	g.c = &out->source;
+
+	/* NAME: the root's own name, or the fallback for unnamed roots. */
+	if (regit_type_is_named(g.root))
+		base = gen_snake(&g, g.root->name);
+	else
+		base = gen_snake(&g, g.opts->fallback_name ? g.opts->fallback_name : "value");
+	g.name = (char *)gen_claim(&g, gen_prefixed(&g, base));
+	g.upper_name = (char *)gen_upper(&g, g.name);
+	/* Reserve the public entry points before any other name is given out. */
+	{
+		static const char *const suffixes[] = {
+			"encode", "decode", "encoded_size", "encode_frame", "decode_frame",
+			"decode_writer", "partition_key", "to_json", "from_json", "symbol", NULL
+		};
+
+		for (i = 0; suffixes[i]; i++)
+			gen_claim(&g, GEN_STR(&g, "%s_%s", g.name, suffixes[i]));
+		gen_claim(&g, GEN_STR(&g, "%s_H", g.upper_name));
+		gen_claim(&g, GEN_STR(&g, "%s_FINGERPRINT", g.upper_name));
+		gen_claim(&g, GEN_STR(&g, "%s_SCHEMA_ID", g.upper_name));
+	}
+
+	gen_collect(&g, g.root, 0);
+	gen_name_types(&g);
+	emit_header_top(&g);
+
+	/* Source: banner, includes, prototypes, codecs, public functions. */
+	emit_banner(&g, g.c);
+	GEN_OUT(&g, g.c, 0, "#include \"%s.h\"\n\n", g.name);
+	emit_prototypes(&g);
+	for (i = 0; i < g.nnamed; i++) {
+		if (g.named[i].type->kind == REGIT_TYPE_RECORD)
+			emit_record_fns(&g, &g.named[i]);
+	}
+	if (g.root->kind != REGIT_TYPE_RECORD)
+		emit_record_fns(&g, NULL);
+	emit_public(&g);
+	regit_gen__emit_resolvers(&g);
+	if (g.opts->json)
+		regit_gen__emit_json(&g);
+	GEN_OUT(&g, g.h, 0, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+
+	error = g.error;
+	if (error == 0) {
+		out->name = regit_strdup(g.name);
+		if (!out->name)
+			error = REGIT_ENOMEM;
+	}
+	gen_ctx_dispose(&g);
+	return error;
+}
+
+void regit_gen_output_dispose(regit_gen_output *out)
+{
+	if (!out)
+		return;
+	regit_free(out->name);
+	out->name = NULL;
+	regit_buf_dispose(&out->header);
+	regit_buf_dispose(&out->source);
+}

@@ -1,0 +1,972 @@
+/*
+ * gen_resolve.c - schema-evolution decoders and the frame dispatcher.
+ *
+ * For every writer schema the generator emits a decoder that reads data
+ * written with that schema straight into the reader's C types, following
+ * the Avro specification's schema resolution:
+ *   - records match by full name (or reader alias, or unqualified name);
+ *     fields match by name or reader field alias; writer-only fields are
+ *     skipped; reader-only fields get the reader's default;
+ *   - int -> long/float/double, long -> float/double, float -> double,
+ *     string <-> bytes are promoted;
+ *   - enums map by symbol name; a writer symbol the reader lacks takes the
+ *     reader enum's default, else decoding fails with REGIT_AVRO_ERESOLVE;
+ *   - unions: a writer branch goes to the first reader branch that matches
+ *     it exactly, else to the first it can be promoted to; a writer branch
+ *     with no reader branch fails with REGIT_AVRO_ERESOLVE when it occurs.
+ * Schema pairs that cannot match at all (a reader field without default
+ * missing from the writer, kinds that never match) fail at generation time
+ * with REGIT_EINCOMPATIBLE, so a compiled decoder never meets them.
+ *
+ * NAME_decode_frame then picks the decoder by the frame's schema id.
+ */
+#include "codegen/gen_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+
+/* One (writer record, reader record) pair with its generated function. */
+typedef struct rs_pair {
+	const regit_type *w, *r;
+	const char *fname;
+	int emitted;
+} rs_pair;
+
+/* A writer record to skip. */
+typedef struct rs_skip {
+	const regit_type *w;
+	const char *fname;
+	int emitted;
+} rs_skip;
+
+typedef struct rs_ctx {
+	gen_ctx *g;
+	size_t wi;              /* which writer */
+	rs_pair *pairs;
+	size_t npairs, apairs;
+	rs_skip *skips;
+	size_t nskips, askips;
+	regit_buf fns;          /* function bodies */
+	regit_buf protos;       /* their prototypes */
+} rs_ctx;
+
+static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_type *r,
+	gen_pos pos, const char *e, const char *present, int ind);
+static void rs_skip_value(rs_ctx *rs, regit_buf *b, const regit_type *w, int ind);
+
+static int rs_names_match(const regit_type *w, const regit_type *r)
+{
+	size_t i;
+
+	if (strcmp(w->fullname, r->fullname) == 0)
+		return 1;
+	for (i = 0; i < r->naliases; i++) {
+		if (strcmp(r->aliases[i], w->fullname) == 0)
+			return 1;
+	}
+	/* The specification compares unqualified names. */
+	return strcmp(w->name, r->name) == 0;
+}
+
+/* Does writer type w match reader type r (exact kind, or named match)? */
+static int rs_exact(const regit_type *w, const regit_type *r)
+{
+	if (w->kind != r->kind)
+		return 0;
+	switch (w->kind) {
+	case REGIT_TYPE_RECORD:
+	case REGIT_TYPE_ENUM:
+		return rs_names_match(w, r);
+	case REGIT_TYPE_FIXED:
+		return rs_names_match(w, r) && w->size == r->size;
+	default:
+		return 1;
+	}
+}
+
+static int rs_promotable(const regit_type *w, const regit_type *r)
+{
+	switch (w->kind) {
+	case REGIT_TYPE_INT:
+		return r->kind == REGIT_TYPE_LONG || r->kind == REGIT_TYPE_FLOAT ||
+			r->kind == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_LONG:
+		return r->kind == REGIT_TYPE_FLOAT || r->kind == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_FLOAT:
+		return r->kind == REGIT_TYPE_DOUBLE;
+	case REGIT_TYPE_STRING:
+		return r->kind == REGIT_TYPE_BYTES;
+	case REGIT_TYPE_BYTES:
+		return r->kind == REGIT_TYPE_STRING;
+	default:
+		return 0;
+	}
+}
+
+static int rs_matches(const regit_type *w, const regit_type *r)
+{
+	return rs_exact(w, r) || rs_promotable(w, r);
+}
+
+/* The reader union branch for a (non-union) writer type, or -1. */
+static long rs_pick_branch(const regit_type *w, const regit_type *ru)
+{
+	size_t k;
+
+	for (k = 0; k < ru->nbranches; k++) {
+		if (rs_exact(w, ru->branches[k]))
+			return (long)k;
+	}
+	for (k = 0; k < ru->nbranches; k++) {
+		if (rs_promotable(w, ru->branches[k]))
+			return (long)k;
+	}
+	return -1;
+}
+
+static const char *rs_pair_fn(rs_ctx *rs, const regit_type *w, const regit_type *r)
+{
+	gen_ctx *g = rs->g;
+	rs_pair *n;
+	size_t i;
+
+	for (i = 0; i < rs->npairs; i++) {
+		if (rs->pairs[i].w == w && rs->pairs[i].r == r)
+			return rs->pairs[i].fname;
+	}
+	if (rs->npairs == rs->apairs) {
+		n = regit_reallocarray(rs->pairs, rs->apairs ? rs->apairs * 2 : 16, sizeof(*n));
+		if (!n) {
+			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+			return "x";
+		}
+		rs->pairs = n;
+		rs->apairs = rs->apairs ? rs->apairs * 2 : 16;
+	}
+	n = &rs->pairs[rs->npairs];
+	n->w = w;
+	n->r = r;
+	n->emitted = 0;
+	n->fname = GEN_STR(g, "%s__w%zu_%zu_%s", g->name, rs->wi, rs->npairs,
+		regit_gen__named(g, r)->cname);
+	rs->npairs++;
+	return n->fname;
+}
+
+static const char *rs_skip_fn(rs_ctx *rs, const regit_type *w)
+{
+	gen_ctx *g = rs->g;
+	rs_skip *n;
+	size_t i;
+
+	for (i = 0; i < rs->nskips; i++) {
+		if (rs->skips[i].w == w)
+			return rs->skips[i].fname;
+	}
+	if (rs->nskips == rs->askips) {
+		n = regit_reallocarray(rs->skips, rs->askips ? rs->askips * 2 : 16, sizeof(*n));
+		if (!n) {
+			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+			return "x";
+		}
+		rs->skips = n;
+		rs->askips = rs->askips ? rs->askips * 2 : 16;
+	}
+	n = &rs->skips[rs->nskips];
+	n->w = w;
+	n->emitted = 0;
+	n->fname = GEN_STR(g, "%s__w%zu_skip%zu", g->name, rs->wi, rs->nskips);
+	rs->nskips++;
+	return n->fname;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Skipping writer-only data                                               */
+
+static void rs_skip_value(rs_ctx *rs, regit_buf *b, const regit_type *w, int ind)
+{
+	gen_ctx *g = rs->g;
+	unsigned v;
+	size_t k;
+
+	switch (w->kind) {
+	case REGIT_TYPE_NULL:
+		break;
+	case REGIT_TYPE_BOOLEAN:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_skip(&p, end, 1));\n");
+		break;
+	case REGIT_TYPE_INT:
+	case REGIT_TYPE_LONG:
+	case REGIT_TYPE_ENUM:
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int64_t s__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &s__%u));\n", v);
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	case REGIT_TYPE_FLOAT:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_skip(&p, end, 4));\n");
+		break;
+	case REGIT_TYPE_DOUBLE:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_skip(&p, end, 8));\n");
+		break;
+	case REGIT_TYPE_STRING:
+	case REGIT_TYPE_BYTES:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_skip_len(&p, end));\n");
+		break;
+	case REGIT_TYPE_FIXED:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_skip(&p, end, %zu));\n", w->size);
+		break;
+	case REGIT_TYPE_RECORD:
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, depth + 1));\n", rs_skip_fn(rs, w));
+		break;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP: {
+		size_t min = regit_gen__min_size(w->items) + (w->kind == REGIT_TYPE_MAP ? 1 : 0);
+
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "uint64_t n__%u, t__%u = 0, i__%u;\n\n", v, v, v);
+		GEN_OUT(g, b, ind + 1, "for (;;) {\n");
+		GEN_OUT(g, b, ind + 2, "REGIT_AVRO_TRY(regit_avro_read_block(&p, end, %zu, t__%u, &n__%u));\n",
+			min, v, v);
+		GEN_OUT(g, b, ind + 2, "if (n__%u == 0)\n", v);
+		GEN_OUT(g, b, ind + 3, "break;\n");
+		GEN_OUT(g, b, ind + 2, "t__%u += n__%u;\n", v, v);
+		if (min == 0) {
+			/* Items that encode to nothing need no reading. */
+			GEN_OUT(g, b, ind + 2, "(void)i__%u;\n", v);
+		} else {
+			GEN_OUT(g, b, ind + 2, "for (i__%u = 0; i__%u < n__%u; i__%u++) {\n", v, v, v, v);
+			if (w->kind == REGIT_TYPE_MAP)
+				GEN_OUT(g, b, ind + 3, "REGIT_AVRO_TRY(regit_avro_skip_len(&p, end));\n");
+			rs_skip_value(rs, b, w->items, ind + 3);
+			GEN_OUT(g, b, ind + 2, "}\n");
+		}
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+	case REGIT_TYPE_UNION:
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int64_t u__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &u__%u));\n", v);
+		GEN_OUT(g, b, ind + 1, "switch (u__%u) {\n", v);
+		for (k = 0; k < w->nbranches; k++) {
+			GEN_OUT(g, b, ind + 1, "case %zu:\n", k);
+			rs_skip_value(rs, b, w->branches[k], ind + 2);
+			GEN_OUT(g, b, ind + 2, "break;\n");
+		}
+		GEN_OUT(g, b, ind + 1, "default:\n");
+		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Default values (JSON from the reader schema) as C assignments           */
+
+static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, const json_t *j, int ind);
+
+/* Bytes of an Avro JSON bytes/fixed default: code points 0-255 as bytes. */
+static int rs_latin1(const char *s, char *out, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*u) {
+		unsigned cp;
+
+		if (u[0] < 0x80) {
+			cp = u[0];
+			u += 1;
+		} else if ((u[0] & 0xe0) == 0xc0 && u[1]) {
+			cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+			u += 2;
+		} else {
+			return -1;
+		}
+		if (cp > 0xff)
+			return -1;
+		out[n++] = (char)cp;
+	}
+	*outlen = n;
+	return 0;
+}
+
+static void rs_default_bad(rs_ctx *rs, const regit_type *t)
+{
+	regit_gen__fail(rs->g, REGIT_EINVALID, "a default value does not match its %s type",
+		regit_type_kind_name(t->kind));
+}
+
+static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, const json_t *j, int ind)
+{
+	gen_ctx *g = rs->g;
+	size_t i, n, vb, nb;
+	unsigned v;
+
+	switch (t->kind) {
+	case REGIT_TYPE_NULL:
+		break;
+	case REGIT_TYPE_BOOLEAN:
+		if (!json_is_boolean(j))
+			{ rs_default_bad(rs, t); return; }
+		GEN_OUT(g, b, ind, "%s = %s;\n", e, json_is_true(j) ? "true" : "false");
+		break;
+	case REGIT_TYPE_INT:
+	case REGIT_TYPE_LONG:
+		if (!json_is_integer(j))
+			{ rs_default_bad(rs, t); return; }
+		GEN_OUT(g, b, ind, "%s = %s;\n", e,
+			json_integer_value(j) == INT64_MIN ? "INT64_MIN" :
+			GEN_STR(g, "%lld", (long long)json_integer_value(j)));
+		break;
+	case REGIT_TYPE_FLOAT:
+	case REGIT_TYPE_DOUBLE:
+		if (!json_is_number(j))
+			{ rs_default_bad(rs, t); return; }
+		GEN_OUT(g, b, ind, "%s = %.17g;\n", e, json_number_value(j));
+		break;
+	case REGIT_TYPE_STRING:
+		if (!json_is_string(j))
+			{ rs_default_bad(rs, t); return; }
+		GEN_OUT(g, b, ind, "%s.ptr = %s;\n", e,
+			regit_gen__c_literal(g, json_string_value(j), json_string_length(j)));
+		GEN_OUT(g, b, ind, "%s.len = %zu;\n", e, json_string_length(j));
+		break;
+	case REGIT_TYPE_BYTES:
+	case REGIT_TYPE_FIXED: {
+		char *raw;
+
+		if (!json_is_string(j))
+			{ rs_default_bad(rs, t); return; }
+		raw = regit_malloc(json_string_length(j) + 1);
+		if (!raw) {
+			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+			return;
+		}
+		if (rs_latin1(json_string_value(j), raw, &n) < 0 ||
+		    (t->kind == REGIT_TYPE_FIXED && n != t->size)) {
+			regit_free(raw);
+			{ rs_default_bad(rs, t); return; }
+		}
+		if (t->kind == REGIT_TYPE_BYTES) {
+			GEN_OUT(g, b, ind, "%s.ptr = (const uint8_t *)%s;\n", e,
+				regit_gen__c_literal(g, raw, n));
+			GEN_OUT(g, b, ind, "%s.len = %zu;\n", e, n);
+		} else if (n) {
+			GEN_OUT(g, b, ind, "memcpy(%s, %s, %zu);\n", e, regit_gen__c_literal(g, raw, n), n);
+		}
+		regit_free(raw);
+		break;
+	}
+	case REGIT_TYPE_ENUM:
+		if (!json_is_string(j))
+			{ rs_default_bad(rs, t); return; }
+		for (i = 0; i < t->nsymbols; i++) {
+			if (strcmp(t->symbols[i], json_string_value(j)) == 0)
+				break;
+		}
+		if (i == t->nsymbols)
+			{ rs_default_bad(rs, t); return; }
+		GEN_OUT(g, b, ind, "%s = (%s)%zu;\n", e, regit_gen__named(g, t)->cname, i);
+		break;
+	case REGIT_TYPE_RECORD: {
+		const gen_named *rn = regit_gen__named(g, t);
+		const char *target = e;
+
+		if (!json_is_object(j))
+			{ rs_default_bad(rs, t); return; }
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		if (regit_gen__ptr_needed(g, t, pos)) {
+			GEN_OUT(g, b, ind + 1, "%s *d__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
+				rn->cname, v, rn->cname, rn->cname);
+			GEN_OUT(g, b, ind + 1, "if (!d__%u)\n", v);
+			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
+			GEN_OUT(g, b, ind + 1, "%s = d__%u;\n", e, v);
+			target = GEN_STR(g, "(*d__%u)", v);
+		}
+		for (i = 0; i < t->nfields; i++) {
+			const regit_field *f = &t->fields[i];
+			const json_t *fj = json_object_get(j, f->name);
+
+			if (!fj)
+				fj = f->default_value;
+			if (!fj) {
+				regit_gen__fail(g, REGIT_EINVALID,
+					"default of record %s lacks field %s, which has no default",
+					t->fullname, f->name);
+				return;
+			}
+			rs_default(rs, b, f->type, GEN_POS_FIELD,
+				GEN_STR(g, "%s.%s", target, rn->members[i]),
+				rn->has_members[i] ? GEN_STR(g, "%s.%s", target, rn->has_members[i]) : NULL,
+				fj, ind + 1);
+		}
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP: {
+		int isarr = t->kind == REGIT_TYPE_ARRAY;
+		const char *items = isarr ? "items" : "entries";
+
+		if (isarr ? !json_is_array(j) : !json_is_object(j))
+			{ rs_default_bad(rs, t); return; }
+		n = isarr ? json_array_size(j) : json_object_size(j);
+		if (isarr && t->items->kind == REGIT_TYPE_NULL) {
+			GEN_OUT(g, b, ind, "%s.count = %zu;\n", e, n);
+			break;
+		}
+		GEN_OUT(g, b, ind, "%s.count = %zu;\n", e, n);
+		if (n == 0) {
+			GEN_OUT(g, b, ind, "%s.%s = NULL;\n", e, items);
+			break;
+		}
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "void *a__%u = regit_avro_arena_alloc(arena, %zu * sizeof(*%s.%s));\n\n",
+			v, n, e, items);
+		GEN_OUT(g, b, ind + 1, "if (!a__%u)\n", v);
+		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
+		GEN_OUT(g, b, ind + 1, "%s.%s = a__%u;\n", e, items, v);
+		if (isarr) {
+			for (i = 0; i < n; i++)
+				rs_default(rs, b, t->items, GEN_POS_ITEM,
+					GEN_STR(g, "%s.items[%zu]", e, i), NULL,
+					json_array_get(j, i), ind + 1);
+		} else {
+			const char *key;
+			json_t *val;
+
+			i = 0;
+			json_object_foreach((json_t *)j, key, val) {
+				GEN_OUT(g, b, ind + 1, "%s.entries[%zu].key.ptr = %s;\n", e, i,
+					regit_gen__c_literal(g, key, strlen(key)));
+				GEN_OUT(g, b, ind + 1, "%s.entries[%zu].key.len = %zu;\n", e, i, strlen(key));
+				rs_default(rs, b, t->items, GEN_POS_MAPVAL,
+					GEN_STR(g, "%s.entries[%zu].value", e, i), NULL, val, ind + 1);
+				i++;
+			}
+		}
+		GEN_OUT(g, b, ind, "}\n");
+		break;
+	}
+	case REGIT_TYPE_UNION:
+		/* A union's default belongs to its first branch. */
+		if (regit_gen__is_optional(t, &vb, &nb)) {
+			const char *pr = present ? present : GEN_STR(g, "%s.present", e);
+			const char *val = present ? e : GEN_STR(g, "%s.value", e);
+
+			if (nb == 0) {
+				if (!json_is_null(j))
+					{ rs_default_bad(rs, t); return; }
+				GEN_OUT(g, b, ind, "%s = false;\n", pr);
+				GEN_OUT(g, b, ind, "memset(&%s, 0, sizeof(%s));\n", val, val);
+			} else {
+				GEN_OUT(g, b, ind, "%s = true;\n", pr);
+				rs_default(rs, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, j, ind);
+			}
+			break;
+		}
+		GEN_OUT(g, b, ind, "%s.tag = 0;\n", e);
+		if (t->branches[0]->kind != REGIT_TYPE_NULL)
+			rs_default(rs, b, t->branches[0], GEN_POS_BRANCH,
+				GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, 0)), NULL, j, ind);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Resolving decoders                                                      */
+
+static void rs_incompatible(rs_ctx *rs, const regit_type *w, const regit_type *r, const char *e)
+{
+	regit_gen__fail(rs->g, REGIT_EINCOMPATIBLE,
+		"writer %s cannot be read as reader %s (at %s)",
+		w->fullname ? w->fullname : regit_type_kind_name(w->kind),
+		r->fullname ? r->fullname : regit_type_kind_name(r->kind), e);
+}
+
+/* Read a writer value of type w into a reader value that is not a union. */
+static void rs_emit_plain(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_type *r,
+	gen_pos pos, const char *e, int ind)
+{
+	gen_ctx *g = rs->g;
+	unsigned v;
+	size_t i, k;
+
+	if (!rs_matches(w, r)) {
+		rs_incompatible(rs, w, r, e);
+		return;
+	}
+	if (w->kind != r->kind) {
+		/* Promotions. */
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		switch (w->kind) {
+		case REGIT_TYPE_INT:
+			GEN_OUT(g, b, ind + 1, "int32_t x__%u;\n\n", v);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &x__%u));\n", v);
+			GEN_OUT(g, b, ind + 1, "%s = (%s)x__%u;\n", e,
+				r->kind == REGIT_TYPE_LONG ? "int64_t" : r->kind == REGIT_TYPE_FLOAT ? "float" : "double", v);
+			break;
+		case REGIT_TYPE_LONG:
+			GEN_OUT(g, b, ind + 1, "int64_t x__%u;\n\n", v);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &x__%u));\n", v);
+			GEN_OUT(g, b, ind + 1, "%s = (%s)x__%u;\n", e,
+				r->kind == REGIT_TYPE_FLOAT ? "float" : "double", v);
+			break;
+		case REGIT_TYPE_FLOAT:
+			GEN_OUT(g, b, ind + 1, "float x__%u;\n\n", v);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_float(&p, end, &x__%u));\n", v);
+			GEN_OUT(g, b, ind + 1, "%s = (double)x__%u;\n", e, v);
+			break;
+		case REGIT_TYPE_STRING:
+			GEN_OUT(g, b, ind + 1, "regit_avro_str x__%u;\n\n", v);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &x__%u));\n", v);
+			GEN_OUT(g, b, ind + 1, "%s.ptr = (const uint8_t *)x__%u.ptr;\n", e, v);
+			GEN_OUT(g, b, ind + 1, "%s.len = x__%u.len;\n", e, v);
+			break;
+		default: /* bytes -> string */
+			GEN_OUT(g, b, ind + 1, "regit_avro_bytes x__%u;\n\n", v);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_bytes(&p, end, &x__%u));\n", v);
+			GEN_OUT(g, b, ind + 1, "%s.ptr = (const char *)x__%u.ptr;\n", e, v);
+			GEN_OUT(g, b, ind + 1, "%s.len = x__%u.len;\n", e, v);
+			break;
+		}
+		GEN_OUT(g, b, ind, "}\n");
+		return;
+	}
+	switch (w->kind) {
+	case REGIT_TYPE_ENUM: {
+		const char *rc = regit_gen__named(g, r)->cname;
+		long dflt = -1;
+
+		if (r->enum_default) {
+			for (k = 0; k < r->nsymbols; k++) {
+				if (strcmp(r->symbols[k], r->enum_default) == 0)
+					dflt = (long)k;
+			}
+		}
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int32_t x__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &x__%u));\n", v);
+		GEN_OUT(g, b, ind + 1, "switch (x__%u) {\n", v);
+		for (i = 0; i < w->nsymbols; i++) {
+			long to = dflt;
+
+			for (k = 0; k < r->nsymbols; k++) {
+				if (strcmp(r->symbols[k], w->symbols[i]) == 0)
+					to = (long)k;
+			}
+			if (to < 0)
+				GEN_OUT(g, b, ind + 1, "case %zu: return REGIT_AVRO_ERESOLVE;\n", i);
+			else
+				GEN_OUT(g, b, ind + 1, "case %zu: %s = (%s)%ld; break;\n", i, e, rc, to);
+		}
+		GEN_OUT(g, b, ind + 1, "default: return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		return;
+	}
+	case REGIT_TYPE_RECORD: {
+		const gen_named *rn = regit_gen__named(g, r);
+		const char *f = rs_pair_fn(rs, w, r);
+
+		if (regit_gen__ptr_needed(g, r, pos)) {
+			v = g->var++;
+			GEN_OUT(g, b, ind, "{\n");
+			GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
+				rn->cname, v, rn->cname, rn->cname);
+			GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
+			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(&p, end, r__%u, arena, depth + 1));\n", f, v);
+			GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
+			GEN_OUT(g, b, ind, "}\n");
+		} else {
+			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, arena, depth + 1));\n", f, e);
+		}
+		return;
+	}
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP: {
+		int isarr = w->kind == REGIT_TYPE_ARRAY;
+		int nullitems = isarr && r->items->kind == REGIT_TYPE_NULL;
+		const char *items = isarr ? "items" : "entries";
+		size_t min = regit_gen__min_size(w->items) + (isarr ? 0 : 1);
+
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "uint64_t n__%u;\n", v);
+		GEN_OUT(g, b, ind + 1, "size_t c__%u = 0, i__%u;\n\n", v, v);
+		GEN_OUT(g, b, ind + 1, "(void)c__%u;\n", v);
+		if (!nullitems)
+			GEN_OUT(g, b, ind + 1, "%s.%s = NULL;\n", e, items);
+		GEN_OUT(g, b, ind + 1, "%s.count = 0;\n", e);
+		GEN_OUT(g, b, ind + 1, "for (;;) {\n");
+		GEN_OUT(g, b, ind + 2, "REGIT_AVRO_TRY(regit_avro_read_block(&p, end, %zu, %s.count, &n__%u));\n",
+			min, e, v);
+		GEN_OUT(g, b, ind + 2, "if (n__%u == 0)\n", v);
+		GEN_OUT(g, b, ind + 3, "break;\n");
+		if (!nullitems) {
+			GEN_OUT(g, b, ind + 2, "{\n");
+			GEN_OUT(g, b, ind + 3, "void *g__%u = %s.%s;\n\n", v, e, items);
+			GEN_OUT(g, b, ind + 3,
+				"REGIT_AVRO_TRY(regit_avro_grow(arena, &g__%u, &c__%u, %s.count, n__%u, sizeof(*%s.%s)));\n",
+				v, v, e, v, e, items);
+			GEN_OUT(g, b, ind + 3, "%s.%s = g__%u;\n", e, items, v);
+			GEN_OUT(g, b, ind + 2, "}\n");
+		}
+		GEN_OUT(g, b, ind + 2, "for (i__%u = %s.count; i__%u < %s.count + (size_t)n__%u; i__%u++) {\n",
+			v, e, v, e, v, v);
+		if (isarr) {
+			if (nullitems)
+				rs_skip_value(rs, b, w->items, ind + 3);
+			else
+				rs_emit(rs, b, w->items, r->items, GEN_POS_ITEM,
+					GEN_STR(g, "%s.items[i__%u]", e, v), NULL, ind + 3);
+		} else {
+			GEN_OUT(g, b, ind + 3, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &%s.entries[i__%u].key));\n",
+				e, v);
+			if (r->items->kind == REGIT_TYPE_NULL)
+				rs_skip_value(rs, b, w->items, ind + 3);
+			else
+				rs_emit(rs, b, w->items, r->items, GEN_POS_MAPVAL,
+					GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 3);
+		}
+		GEN_OUT(g, b, ind + 2, "}\n");
+		GEN_OUT(g, b, ind + 2, "%s.count += (size_t)n__%u;\n", e, v);
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		return;
+	}
+	default:
+		/* Same primitive kind, or fixed of the same name and size. */
+		regit_gen__emit_dec(g, b, r, pos, e, NULL, ind);
+		return;
+	}
+}
+
+/* Set reader union (or optional) branch k, then read writer type w into it. */
+static void rs_into_branch(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_type *ru,
+	size_t k, const char *e, const char *present, int ind)
+{
+	gen_ctx *g = rs->g;
+	size_t vb, nb;
+
+	if (regit_gen__is_optional(ru, &vb, &nb)) {
+		const char *pr = present ? present : GEN_STR(g, "%s.present", e);
+		const char *val = present ? e : GEN_STR(g, "%s.value", e);
+
+		if (k == nb) {
+			GEN_OUT(g, b, ind, "%s = false;\n", pr);
+			GEN_OUT(g, b, ind, "memset(&%s, 0, sizeof(%s));\n", val, val);
+			rs_skip_value(rs, b, w, ind);
+		} else {
+			GEN_OUT(g, b, ind, "%s = true;\n", pr);
+			rs_emit_plain(rs, b, w, ru->branches[vb], GEN_POS_OPTVAL, val, ind);
+		}
+		return;
+	}
+	GEN_OUT(g, b, ind, "%s.tag = %zu;\n", e, k);
+	if (ru->branches[k]->kind == REGIT_TYPE_NULL)
+		rs_skip_value(rs, b, w, ind);
+	else
+		rs_emit_plain(rs, b, w, ru->branches[k], GEN_POS_BRANCH,
+			GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, ru, k)), ind);
+}
+
+static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_type *r,
+	gen_pos pos, const char *e, const char *present, int ind)
+{
+	gen_ctx *g = rs->g;
+	unsigned v;
+	size_t k;
+	long pick;
+
+	if (g->error)
+		return;
+	if (w->kind == REGIT_TYPE_UNION) {
+		v = g->var++;
+		GEN_OUT(g, b, ind, "{\n");
+		GEN_OUT(g, b, ind + 1, "int64_t u__%u;\n\n", v);
+		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &u__%u));\n", v);
+		GEN_OUT(g, b, ind + 1, "switch (u__%u) {\n", v);
+		for (k = 0; k < w->nbranches; k++) {
+			const regit_type *wb = w->branches[k];
+
+			GEN_OUT(g, b, ind + 1, "case %zu:\n", k);
+			if (r->kind == REGIT_TYPE_UNION) {
+				pick = rs_pick_branch(wb, r);
+				if (pick < 0)
+					GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ERESOLVE;\n");
+				else
+					rs_into_branch(rs, b, wb, r, (size_t)pick, e, present, ind + 2);
+			} else if (rs_matches(wb, r)) {
+				rs_emit_plain(rs, b, wb, r, pos, e, ind + 2);
+			} else {
+				GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ERESOLVE;\n");
+			}
+			GEN_OUT(g, b, ind + 2, "break;\n");
+		}
+		GEN_OUT(g, b, ind + 1, "default:\n");
+		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
+		GEN_OUT(g, b, ind + 1, "}\n");
+		GEN_OUT(g, b, ind, "}\n");
+		return;
+	}
+	if (r->kind == REGIT_TYPE_UNION) {
+		pick = rs_pick_branch(w, r);
+		if (pick < 0) {
+			rs_incompatible(rs, w, r, e);
+			return;
+		}
+		rs_into_branch(rs, b, w, r, (size_t)pick, e, present, ind);
+		return;
+	}
+	rs_emit_plain(rs, b, w, r, pos, e, ind);
+}
+
+static long rs_find_field(const regit_type *w, const regit_field *rf)
+{
+	size_t i, a;
+
+	for (i = 0; i < w->nfields; i++) {
+		if (strcmp(w->fields[i].name, rf->name) == 0)
+			return (long)i;
+	}
+	for (a = 0; a < rf->naliases; a++) {
+		for (i = 0; i < w->nfields; i++) {
+			if (strcmp(w->fields[i].name, rf->aliases[a]) == 0)
+				return (long)i;
+		}
+	}
+	return -1;
+}
+
+static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
+{
+	gen_ctx *g = rs->g;
+	const regit_type *w = pr->w, *r = pr->r;
+	const gen_named *rn = regit_gen__named(g, r);
+	regit_buf *b = &rs->fns;
+	long *map = NULL;       /* writer field -> reader field, or -1 */
+	size_t i, j;
+
+	map = regit_calloc(w->nfields + 1, sizeof(*map));
+	if (!map) {
+		regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < w->nfields; i++)
+		map[i] = -1;
+	for (j = 0; j < r->nfields; j++) {
+		long wi = rs_find_field(w, &r->fields[j]);
+
+		if (wi >= 0)
+			map[wi] = (long)j;
+	}
+	GEN_OUT(g, &rs->protos, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth);\n",
+		pr->fname, rn->cname);
+	GEN_OUT(g, b, 0, "/* writer %s -> reader %s */\n", w->fullname, r->fullname);
+	GEN_OUT(g, b, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth)\n{\n",
+		pr->fname, rn->cname);
+	GEN_OUT(g, b, 1, "const uint8_t *p = *pp;\n\n");
+	GEN_OUT(g, b, 1, "(void)out;\n\t(void)end;\n\t(void)arena;\n");
+	GEN_OUT(g, b, 1, "if (depth > REGIT_AVRO_MAX_DEPTH)\n\t\treturn REGIT_AVRO_ELIMIT;\n");
+	/* Writer fields in writer order: they are what the bytes contain. */
+	for (i = 0; i < w->nfields && !g->error; i++) {
+		const regit_type *wt = w->fields[i].type;
+
+		if (map[i] < 0) {
+			GEN_OUT(g, b, 1, "/* writer-only field %s */\n", w->fields[i].name);
+			rs_skip_value(rs, b, wt, 1);
+			continue;
+		}
+		j = (size_t)map[i];
+		rs_emit(rs, b, wt, r->fields[j].type, GEN_POS_FIELD,
+			GEN_STR(g, "out->%s", rn->members[j]),
+			rn->has_members[j] ? GEN_STR(g, "out->%s", rn->has_members[j]) : NULL, 1);
+	}
+	/* Reader fields the writer lacks: defaults. */
+	for (j = 0; j < r->nfields && !g->error; j++) {
+		int found = 0;
+
+		for (i = 0; i < w->nfields; i++)
+			found |= map[i] == (long)j;
+		if (found)
+			continue;
+		if (!r->fields[j].default_value) {
+			regit_gen__fail(g, REGIT_EINCOMPATIBLE,
+				"reader field %s.%s has no default and writer %s lacks it",
+				r->fullname, r->fields[j].name, w->fullname);
+			break;
+		}
+		GEN_OUT(g, b, 1, "/* reader-only field %s: its default */\n", r->fields[j].name);
+		rs_default(rs, b, r->fields[j].type, GEN_POS_FIELD,
+			GEN_STR(g, "out->%s", rn->members[j]),
+			rn->has_members[j] ? GEN_STR(g, "out->%s", rn->has_members[j]) : NULL,
+			r->fields[j].default_value, 1);
+	}
+	GEN_OUT(g, b, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+	regit_free(map);
+}
+
+static void rs_emit_skip_fn(rs_ctx *rs, rs_skip *sk)
+{
+	gen_ctx *g = rs->g;
+	regit_buf *b = &rs->fns;
+	size_t i;
+
+	GEN_OUT(g, &rs->protos, 0, "static int %s(const uint8_t **pp, const uint8_t *end, unsigned depth);\n",
+		sk->fname);
+	GEN_OUT(g, b, 0, "/* skip writer record %s */\n", sk->w->fullname);
+	GEN_OUT(g, b, 0, "static int %s(const uint8_t **pp, const uint8_t *end, unsigned depth)\n{\n",
+		sk->fname);
+	GEN_OUT(g, b, 1, "const uint8_t *p = *pp;\n\n\t(void)end;\n");
+	GEN_OUT(g, b, 1, "if (depth > REGIT_AVRO_MAX_DEPTH)\n\t\treturn REGIT_AVRO_ELIMIT;\n");
+	for (i = 0; i < sk->w->nfields; i++)
+		rs_skip_value(rs, b, sk->w->fields[i].type, 1);
+	GEN_OUT(g, b, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+}
+
+/* The decoder for writer wi: a top-level function reading into NAME. */
+static void rs_emit_writer(gen_ctx *g, size_t wi)
+{
+	const regit_gen_writer *wr = &g->opts->writers[wi];
+	const regit_type *w = regit_schema_root(wr->schema);
+	rs_ctx rs;
+	regit_buf top = REGIT_BUF_INIT;
+	size_t i;
+	int more;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.g = g;
+	rs.wi = wi;
+	regit_buf_init(&rs.fns, 0);
+	regit_buf_init(&rs.protos, 0);
+
+	GEN_OUT(g, &top, 0, "/* Decoder for writer schema id %lu%s%s. */\n",
+		(unsigned long)wr->id, wr->label ? ": " : "", wr->label ? wr->label : "");
+	GEN_OUT(g, &top, 0, "static int %s__w%zu_root(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena)\n{\n",
+		g->name, wi, g->name);
+	GEN_OUT(g, &top, 1, "const uint8_t *p = *pp;\n\tunsigned depth = 0;\n\n");
+	GEN_OUT(g, &top, 1, "(void)out;\n\t(void)end;\n\t(void)arena;\n\t(void)depth;\n");
+	rs_emit(&rs, &top, w, g->root, GEN_POS_ROOT, "(*out)", NULL, 1);
+	GEN_OUT(g, &top, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+
+	/* Emitting a function may request more; loop until none is new. */
+	do {
+		more = 0;
+		for (i = 0; i < rs.npairs && !g->error; i++) {
+			if (!rs.pairs[i].emitted) {
+				rs.pairs[i].emitted = 1;
+				rs_emit_pair(&rs, &rs.pairs[i]);
+				more = 1;
+			}
+		}
+		for (i = 0; i < rs.nskips && !g->error; i++) {
+			if (!rs.skips[i].emitted) {
+				rs.skips[i].emitted = 1;
+				rs_emit_skip_fn(&rs, &rs.skips[i]);
+				more = 1;
+			}
+		}
+	} while (more && !g->error);
+
+	if (rs.protos.size)
+		GEN_OUT(g, g->c, 0, "%s\n", rs.protos.ptr);
+	if (rs.fns.size)
+		GEN_OUT(g, g->c, 0, "%s", rs.fns.ptr);
+	if (top.size)
+		GEN_OUT(g, g->c, 0, "%s", top.ptr);
+	regit_buf_dispose(&top);
+	regit_buf_dispose(&rs.fns);
+	regit_buf_dispose(&rs.protos);
+	regit_free(rs.pairs);
+	regit_free(rs.skips);
+}
+
+void regit_gen__emit_resolvers(gen_ctx *g)
+{
+	const regit_gen_options *o = g->opts;
+	const char *N = g->name;
+	size_t i, j;
+	int ids = o->has_id || o->nwriters > 0;
+
+	for (i = 0; i < o->nwriters; i++) {
+		if (o->has_id && o->writers[i].id == o->id)
+			regit_gen__fail(g, REGIT_EINVALID, "writer id %lu is the reader's own id",
+				(unsigned long)o->id);
+		for (j = 0; j < i; j++) {
+			if (o->writers[j].id == o->writers[i].id)
+				regit_gen__fail(g, REGIT_EINVALID, "writer id %lu given twice",
+					(unsigned long)o->writers[i].id);
+		}
+	}
+	for (i = 0; i < o->nwriters && !g->error; i++)
+		rs_emit_writer(g, i);
+
+	if (o->nwriters) {
+		GEN_OUT(g, g->h, 0,
+			"/**\n * Decode data written with the schema whose registry id is writer_id\n"
+			" * into the reader's struct (schema evolution; see NAME_decode).\n"
+			" * @return as NAME_decode, plus REGIT_AVRO_EUNKNOWN_SCHEMA for an id\n"
+			" *         without a decoder and REGIT_AVRO_ERESOLVE for writer data the\n"
+			" *         reader cannot represent\n */\n"
+			"int %s_decode_writer(%s *out, uint32_t writer_id, const uint8_t *buf, size_t len, size_t *consumed, regit_avro_arena *arena);\n\n",
+			N, N);
+		GEN_OUT(g, g->c, 0, "int %s_decode_writer(%s *out, uint32_t writer_id, const uint8_t *buf, size_t len, size_t *consumed, regit_avro_arena *arena)\n{\n",
+			N, N);
+		GEN_OUT(g, g->c, 1, "static const uint8_t empty[1] = { 0 };\n\tconst uint8_t *p, *end;\n\tint rc;\n\n");
+		GEN_OUT(g, g->c, 1, "if (!buf) {\n\t\tbuf = empty;\n\t\tlen = 0;\n\t}\n");
+		GEN_OUT(g, g->c, 1, "p = buf;\n\tend = buf + len;\n");
+		GEN_OUT(g, g->c, 1, "switch (writer_id) {\n");
+		if (o->has_id)
+			GEN_OUT(g, g->c, 1, "case %luu:\n\t\treturn %s_decode(out, buf, len, consumed, arena);\n",
+				(unsigned long)o->id, N);
+		for (i = 0; i < o->nwriters; i++)
+			GEN_OUT(g, g->c, 1, "case %luu:\n\t\trc = %s__w%zu_root(&p, end, out, arena);\n\t\tbreak;\n",
+				(unsigned long)o->writers[i].id, N, i);
+		GEN_OUT(g, g->c, 1, "default:\n\t\treturn REGIT_AVRO_EUNKNOWN_SCHEMA;\n\t}\n");
+		GEN_OUT(g, g->c, 1, "if (consumed)\n\t\t*consumed = rc == 0 ? (size_t)(p - buf) : 0;\n");
+		GEN_OUT(g, g->c, 1, "return rc;\n}\n\n");
+	}
+
+	GEN_OUT(g, g->h, 0,
+		"/**\n * Decode a whole Confluent frame (magic 0, schema id, payload).%s\n"
+		" * @param schema_id  receives the frame's id (may be NULL)\n"
+		" * @return as NAME_decode, plus REGIT_AVRO_EFRAME (no frame, or bytes\n"
+		" *         after the value)%s\n */\n"
+		"int %s_decode_frame(%s *out, const uint8_t *buf, size_t len, uint32_t *schema_id, regit_avro_arena *arena);\n\n",
+		ids ? "\n * The id selects the decoder: the reader's own id or a writer's." :
+		"\n * The id is not checked (no registry ids were given to regit gen).",
+		ids ? ", REGIT_AVRO_EUNKNOWN_SCHEMA" : "", N, N);
+	GEN_OUT(g, g->c, 0, "int %s_decode_frame(%s *out, const uint8_t *buf, size_t len, uint32_t *schema_id, regit_avro_arena *arena)\n{\n",
+		N, N);
+	GEN_OUT(g, g->c, 1, "const uint8_t *payload;\n\tsize_t plen, used = 0;\n\tuint32_t id;\n\tint rc;\n\n");
+	GEN_OUT(g, g->c, 1, "rc = regit_avro_frame_parse(buf, len, &id, &payload, &plen);\n");
+	GEN_OUT(g, g->c, 1, "if (rc != 0)\n\t\treturn rc;\n");
+	GEN_OUT(g, g->c, 1, "if (schema_id)\n\t\t*schema_id = id;\n");
+	if (o->nwriters)
+		GEN_OUT(g, g->c, 1, "rc = %s_decode_writer(out, id, payload, plen, &used, arena);\n", N);
+	else if (o->has_id)
+		GEN_OUT(g, g->c, 1, "if (id != %luu)\n\t\treturn REGIT_AVRO_EUNKNOWN_SCHEMA;\n"
+			"\trc = %s_decode(out, payload, plen, &used, arena);\n", (unsigned long)o->id, N);
+	else
+		GEN_OUT(g, g->c, 1, "rc = %s_decode(out, payload, plen, &used, arena);\n", N);
+	GEN_OUT(g, g->c, 1, "if (rc == 0 && used != plen)\n\t\treturn REGIT_AVRO_EFRAME;\n");
+	GEN_OUT(g, g->c, 1, "return rc;\n}\n\n");
+}
