@@ -391,6 +391,84 @@ done:
 
 /* ---- the walk ----------------------------------------------------------- */
 
+/*
+ * A path under construction, kept as segments and rendered only when a
+ * finding needs it: the walk pushes and pops segments for every field it
+ * visits, and formatting strings there dominated the cost of big schemas.
+ * Segments borrow their text from the schemas or from literals.
+ */
+typedef struct compat_seg {
+	const char *text;   /* NULL: the segment is `index` */
+	size_t index;
+	char sep;           /* "where" trails: '.' before a field name, 0 for "[]" */
+} compat_seg;
+
+typedef struct compat_trail {
+	compat_seg *v;
+	size_t size, cap;
+} compat_trail;
+
+static int trail_push(compat_trail *t, const char *text, size_t index, char sep)
+{
+	if (t->size == t->cap) {
+		size_t n = t->cap ? t->cap * 2 : 64;
+		compat_seg *grown;
+
+		if (n > COMPAT_PATH_MAX) {
+			regit_error_set(REGIT_ERROR_COMPAT, "schema paths are too long");
+			return REGIT_ELIMIT;
+		}
+		grown = regit_reallocarray(t->v, n, sizeof(*grown));
+		if (!grown)
+			return REGIT_ENOMEM;
+		t->v = grown;
+		t->cap = n;
+	}
+	t->v[t->size].text = text;
+	t->v[t->size].index = index;
+	t->v[t->size].sep = sep;
+	t->size++;
+	return 0;
+}
+
+/* Render as a JSON pointer ("/fields/3/type"), followed by `suffix`. */
+static int trail_pointer(regit_buf *out, const compat_trail *t, const char *suffix)
+{
+	size_t i;
+	int error = 0;
+
+	regit_buf_clear(out);
+	for (i = 0; i < t->size && error == 0; i++) {
+		if (t->v[i].text)
+			error = regit_buf_printf(out, "/%s", t->v[i].text);
+		else
+			error = regit_buf_printf(out, "/%zu", t->v[i].index);
+	}
+	if (error == 0)
+		error = regit_buf_puts(out, suffix);
+	if (error == 0 && !out->ptr)
+		error = regit_buf_grow(out, 1);  /* "" must be a real string */
+	return error;
+}
+
+/* Render as field names for people ("address.lines[]"). */
+static int trail_where(regit_buf *out, const compat_trail *t)
+{
+	size_t i;
+	int error = 0;
+
+	regit_buf_clear(out);
+	for (i = 0; i < t->size && error == 0; i++) {
+		if (i && t->v[i].sep)
+			error = regit_buf_putc(out, t->v[i].sep);
+		if (error == 0)
+			error = regit_buf_puts(out, t->v[i].text);
+	}
+	if (error == 0 && !out->ptr)
+		error = regit_buf_grow(out, 1);
+	return error;
+}
+
 typedef struct compat_ctx {
 	regit_compat_result *out;
 	size_t max_findings;
@@ -399,9 +477,10 @@ typedef struct compat_ctx {
 	const char *reader_name;   /* "the new schema", "version 3", ... */
 	const char *writer_name;
 	const char *old_label;     /* how messages name the old schema */
-	regit_buf rpath, wpath;    /* resolution: reader / writer pointers;  */
+	compat_trail rpath, wpath; /* resolution: reader / writer pointers;  */
 	                           /* strict: rpath = new, wpath = old        */
-	regit_buf where;           /* "address.zip": field names for messages */
+	compat_trail where;        /* "address.zip": field names for messages */
+	regit_buf rtext, wtext, htext; /* the trails rendered, for a finding */
 	regit_buf msg;             /* scratch for the message being built */
 	compat_pairset pairs;
 	compat_indexes indexes;
@@ -439,62 +518,60 @@ static int compat_step(compat_ctx *ctx, size_t n)
 	return 0;
 }
 
-static void compat_truncate(regit_buf *b, size_t mark)
+static void compat_truncate(compat_trail *t, size_t mark)
 {
-	if (b->ptr) {
-		b->size = mark;
-		b->ptr[mark] = '\0';
-	}
+	t->size = mark;
 }
 
-static int path_seg(regit_buf *b, const char *seg)
+static int path_seg(compat_trail *t, const char *seg)
 {
-	return regit_buf_printf(b, "/%s", seg);
+	return trail_push(t, seg, 0, '/');
 }
 
-/* Append "/<i>" (plain digits: this runs for every field visited). */
-static int path_index(regit_buf *b, size_t i)
+static int path_index(compat_trail *t, size_t i)
 {
-	char tmp[24];
-	size_t n = sizeof(tmp);
-
-	do {
-		tmp[--n] = (char)('0' + i % 10);
-		i /= 10;
-	} while (i);
-	tmp[--n] = '/';
-	return regit_buf_put(b, tmp + n, sizeof(tmp) - n);
+	return trail_push(t, NULL, i, '/');
 }
 
-/* Append "/fields/<i>" and, with `type`, "/type". */
-static int path_field(regit_buf *b, size_t i, int type)
+/* "/fields/<i>" and, with `type`, "/type". */
+static int path_field(compat_trail *t, size_t i, int type)
 {
-	int error = regit_buf_put(b, "/fields", 7);
+	int error = trail_push(t, "fields", 0, '/');
 
 	if (error == 0)
-		error = path_index(b, i);
+		error = trail_push(t, NULL, i, '/');
 	if (error == 0 && type)
-		error = regit_buf_put(b, "/type", 5);
+		error = trail_push(t, "type", 0, '/');
 	return error;
 }
 
-static int where_field(regit_buf *b, const char *name)
+static int where_field(compat_trail *t, const char *name)
 {
-	int error = 0;
+	return trail_push(t, name, 0, '.');
+}
 
-	if (b->size)
-		error = regit_buf_putc(b, '.');
-	if (error == 0)
-		error = regit_buf_puts(b, name);
-	return error;
+static int where_mark(compat_trail *t, const char *mark)
+{
+	return trail_push(t, mark, 0, 0);
+}
+
+/* ctx->htext = the field names of the current place, "" at the top. */
+static int where_text(compat_ctx *ctx)
+{
+	return trail_where(&ctx->htext, &ctx->where);
 }
 
 /* "field `a.b`: " to start a message, nothing at the top level. */
 static int msg_subject(compat_ctx *ctx)
 {
-	if (ctx->where.size)
-		return regit_buf_printf(&ctx->msg, "field `%s`: ", ctx->where.ptr);
-	return 0;
+	int error;
+
+	if (!ctx->where.size)
+		return 0;
+	error = where_text(ctx);
+	if (error == 0)
+		error = regit_buf_printf(&ctx->msg, "field `%s`: ", ctx->htext.ptr);
+	return error;
 }
 
 /* "int", "record `com.x.User`" */
@@ -618,25 +695,16 @@ done:
 static int resolve_add(compat_ctx *ctx, const char *rule,
 	const char *rsuffix, const char *wsuffix)
 {
-	size_t rmark = ctx->rpath.size, wmark = ctx->wpath.size;
-	int error = 0;
+	int error;
 
-	error = regit_buf_puts(&ctx->rpath, rsuffix);
+	error = trail_pointer(&ctx->rtext, &ctx->rpath, rsuffix);
+	if (error == 0)
+		error = trail_pointer(&ctx->wtext, &ctx->wpath, wsuffix);
 	if (error < 0)
-		goto done;
-	error = regit_buf_puts(&ctx->wpath, wsuffix);
-	if (error < 0)
-		goto done;
+		return error;
 	if (ctx->reader_is_new)
-		error = compat_add(ctx, rule, 0, regit_buf_cstr(&ctx->rpath),
-			regit_buf_cstr(&ctx->wpath));
-	else
-		error = compat_add(ctx, rule, 0, regit_buf_cstr(&ctx->wpath),
-			regit_buf_cstr(&ctx->rpath));
-done:
-	compat_truncate(&ctx->rpath, rmark);
-	compat_truncate(&ctx->wpath, wmark);
-	return error;
+		return compat_add(ctx, rule, 0, ctx->rtext.ptr, ctx->wtext.ptr);
+	return compat_add(ctx, rule, 0, ctx->wtext.ptr, ctx->rtext.ptr);
 }
 
 /*
@@ -1038,17 +1106,19 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 			if (rf->default_value)
 				continue;
 			error = where_field(&ctx->where, rf->name);
+			if (error == 0)
+				error = where_text(ctx);
 			if (error < 0)
 				goto done;
 			regit_buf_clear(&ctx->msg);
 			if (ctx->reader_is_new)
 				error = regit_buf_printf(&ctx->msg,
 					"field `%s` has no default, and data written with %s does not have it",
-					ctx->where.ptr, ctx->writer_name);
+					ctx->htext.ptr, ctx->writer_name);
 			else
 				error = regit_buf_printf(&ctx->msg,
 					"field `%s` has no default in %s, and %s no longer writes it",
-					ctx->where.ptr, ctx->reader_name, ctx->writer_name);
+					ctx->htext.ptr, ctx->reader_name, ctx->writer_name);
 			if (error == 0)
 				error = path_field(&ctx->rpath, i, 0);
 			if (error == 0)
@@ -1147,7 +1217,7 @@ static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 		if (error == 0)
 			error = path_seg(&ctx->wpath, r->kind == REGIT_TYPE_ARRAY ? "items" : "values");
 		if (error == 0)
-			error = regit_buf_puts(&ctx->where, r->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
+			error = where_mark(&ctx->where, r->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
 		if (error == 0)
 			error = resolve(ctx, r->items, w->items);
 		break;
@@ -1290,6 +1360,19 @@ static int strict_add(compat_ctx *ctx, const char *rule, const char *path, const
 	return error;
 }
 
+/* A strict finding at the current new (rpath) and old (wpath) places. */
+static int strict_add_here(compat_ctx *ctx, const char *rule)
+{
+	int error;
+
+	error = trail_pointer(&ctx->rtext, &ctx->rpath, "");
+	if (error == 0)
+		error = trail_pointer(&ctx->wtext, &ctx->wpath, "");
+	if (error == 0)
+		error = strict_add(ctx, rule, ctx->rtext.ptr, ctx->wtext.ptr);
+	return error;
+}
+
 static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type *o)
 {
 	size_t i, j, nmark = ctx->rpath.size, omark = ctx->wpath.size;
@@ -1305,19 +1388,20 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 			goto done;
 		if (j == COMPAT_NONE) {
 			error = where_field(&ctx->where, of->name);
+			if (error == 0)
+				error = where_text(ctx);
 			if (error == 0) {
 				regit_buf_clear(&ctx->msg);
 				error = regit_buf_printf(&ctx->msg,
 					"field `%s` was removed; consumers still on %s read it",
-					ctx->where.ptr, ctx->old_label);
+					ctx->htext.ptr, ctx->old_label);
 			}
 			if (error == 0)
 				error = path_seg(&ctx->rpath, "fields");
 			if (error == 0)
 				error = path_field(&ctx->wpath, i, 0);
 			if (error == 0)
-				error = strict_add(ctx, "FIELD_REMOVED",
-					regit_buf_cstr(&ctx->rpath), regit_buf_cstr(&ctx->wpath));
+				error = strict_add_here(ctx, "FIELD_REMOVED");
 		} else {
 			error = path_field(&ctx->rpath, j, 1);
 			if (error == 0)
@@ -1345,19 +1429,20 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 		if (j != COMPAT_NONE)
 			continue;
 		error = where_field(&ctx->where, nf->name);
+		if (error == 0)
+			error = where_text(ctx);
 		if (error == 0) {
 			regit_buf_clear(&ctx->msg);
 			error = regit_buf_printf(&ctx->msg,
 				"field `%s` was added without a default; data written with %s has no value for it",
-				ctx->where.ptr, ctx->old_label);
+				ctx->htext.ptr, ctx->old_label);
 		}
 		if (error == 0)
 			error = path_field(&ctx->rpath, i, 0);
 		if (error == 0)
 			error = path_seg(&ctx->wpath, "fields");
 		if (error == 0)
-			error = strict_add(ctx, "REQUIRED_FIELD_ADDED",
-				regit_buf_cstr(&ctx->rpath), regit_buf_cstr(&ctx->wpath));
+			error = strict_add_here(ctx, "REQUIRED_FIELD_ADDED");
 		compat_truncate(&ctx->rpath, nmark);
 		compat_truncate(&ctx->wpath, omark);
 		compat_truncate(&ctx->where, hmark);
@@ -1414,7 +1499,7 @@ static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o
 		if (error == 0)
 			error = path_seg(&ctx->wpath, n->kind == REGIT_TYPE_ARRAY ? "items" : "values");
 		if (error == 0)
-			error = regit_buf_puts(&ctx->where, n->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
+			error = where_mark(&ctx->where, n->kind == REGIT_TYPE_ARRAY ? "[]" : "{}");
 		if (error == 0)
 			error = strict_walk(ctx, n->items, o->items);
 		break;
@@ -1440,9 +1525,9 @@ static void ctx_init(compat_ctx *ctx, regit_compat_result *out, size_t max_findi
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->out = out;
 	ctx->max_findings = max_findings ? max_findings : COMPAT_DEFAULT_MAX_FINDINGS;
-	regit_buf_init(&ctx->rpath, COMPAT_PATH_MAX);
-	regit_buf_init(&ctx->wpath, COMPAT_PATH_MAX);
-	regit_buf_init(&ctx->where, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->rtext, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->wtext, COMPAT_PATH_MAX);
+	regit_buf_init(&ctx->htext, COMPAT_PATH_MAX);
 	regit_buf_init(&ctx->msg, COMPAT_PATH_MAX);
 }
 
@@ -1450,9 +1535,12 @@ static void ctx_dispose(compat_ctx *ctx)
 {
 	size_t i;
 
-	regit_buf_dispose(&ctx->rpath);
-	regit_buf_dispose(&ctx->wpath);
-	regit_buf_dispose(&ctx->where);
+	regit_free(ctx->rpath.v);
+	regit_free(ctx->wpath.v);
+	regit_free(ctx->where.v);
+	regit_buf_dispose(&ctx->rtext);
+	regit_buf_dispose(&ctx->wtext);
+	regit_buf_dispose(&ctx->htext);
 	regit_buf_dispose(&ctx->msg);
 	regit_free(ctx->pairs.slots);
 	indexes_dispose(&ctx->indexes);
@@ -1464,9 +1552,9 @@ static void ctx_dispose(compat_ctx *ctx)
 /* Start a walk at the two roots with fresh paths. */
 static void ctx_reset_paths(compat_ctx *ctx)
 {
-	regit_buf_clear(&ctx->rpath);
-	regit_buf_clear(&ctx->wpath);
-	regit_buf_clear(&ctx->where);
+	ctx->rpath.size = 0;
+	ctx->wpath.size = 0;
+	ctx->where.size = 0;
 	ctx->depth = 0;
 }
 
