@@ -36,6 +36,8 @@
 #define REG_MAX_ATTEMPTS 32
 /* Registrations group-committed together at most. */
 #define REG_MAX_BATCH 64
+/* Parsed schemas kept for compatibility checks. */
+#define REG_PCACHE_SIZE 512
 
 struct regit_registry {
 	regit_registry_options opts;
@@ -53,6 +55,10 @@ struct regit_registry {
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
 	int stale;                      /* index missed a committed write */
+	/* parsed old versions for compatibility checks (see pcache_get) */
+	pthread_mutex_t pclock;
+	struct pcache_entry *pcache[REG_PCACHE_SIZE];
+	uint64_t pctick;
 	/* registration queue (group commit) */
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
@@ -386,6 +392,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	pthread_mutex_init(&reg->wlock, NULL);
 	pthread_mutex_init(&reg->qlock, NULL);
 	pthread_cond_init(&reg->qcond, NULL);
+	pthread_mutex_init(&reg->pclock, NULL);
 	reg->qtail = &reg->qhead;
 	locks = 1;
 
@@ -423,6 +430,7 @@ done:
 			pthread_mutex_destroy(&reg->wlock);
 			pthread_mutex_destroy(&reg->qlock);
 			pthread_cond_destroy(&reg->qcond);
+			pthread_mutex_destroy(&reg->pclock);
 		}
 		regit_free(reg->store_path);
 		regit_free(reg->cache_path);
@@ -431,6 +439,8 @@ done:
 	regit_buf_dispose(&cache_path);
 	return error;
 }
+
+static void pcache_clear(regit_registry *reg);
 
 void regit_registry_free(regit_registry *reg)
 {
@@ -441,12 +451,14 @@ void regit_registry_free(regit_registry *reg)
 			atomic_load(&reg->generation) != reg->cache_generation)
 		(void)reg_cache_save(reg->cache_path, reg->idx);
 	regit_free(reg->cache_path);
+	pcache_clear(reg);
 	reg_index_free(reg->idx);
 	regit_store_free(reg->store);
 	pthread_rwlock_destroy(&reg->rw);
 	pthread_mutex_destroy(&reg->wlock);
 	pthread_mutex_destroy(&reg->qlock);
 	pthread_cond_destroy(&reg->qcond);
+	pthread_mutex_destroy(&reg->pclock);
 	regit_free(reg->store_path);
 	regit_free(reg);
 }
@@ -768,11 +780,110 @@ static int version_key_eq(const reg_version *v, const req_schema *r)
 		memcmp(v->schema->key, r->key.ptr, r->key.size) == 0;
 }
 
+/* ---- parsed-schema cache ------------------------------------------------------ */
+
+/*
+ * A registration under a transitive level compares with every live version
+ * of the subject, and each must be parsed: with 20 versions that is 20
+ * parses per registration. Parsed schemas of versions without references
+ * are kept here, keyed by id and a hash of the text (an id always names
+ * the same text, but a pushed tree is not trusted to keep that promise).
+ * Entries are reference-counted so a reader can use one while a writer
+ * evicts it; the least recently used entry goes when the cache is full.
+ */
+typedef struct pcache_entry {
+	int id;
+	uint64_t text_hash;
+	reg_parsed *parsed;
+	int users;                      /* holders, + 1 while cached */
+	uint64_t used;
+} pcache_entry;
+
+static void pcache_release(regit_registry *reg, pcache_entry *e)
+{
+	int last;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&reg->pclock);
+	last = --e->users == 0;
+	pthread_mutex_unlock(&reg->pclock);
+	if (last) {
+		reg_parsed_free(e->parsed);
+		regit_free(e);
+	}
+}
+
+static void pcache_clear(regit_registry *reg)
+{
+	size_t i;
+
+	for (i = 0; i < REG_PCACHE_SIZE; i++) {
+		pcache_release(reg, reg->pcache[i]);
+		reg->pcache[i] = NULL;
+	}
+}
+
+/* A parsed schema for the cache key, or NULL (caller parses). */
+static pcache_entry *pcache_get(regit_registry *reg, int id, uint64_t text_hash)
+{
+	pcache_entry *found = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&reg->pclock);
+	for (i = 0; i < REG_PCACHE_SIZE; i++) {
+		pcache_entry *e = reg->pcache[i];
+
+		if (e && e->id == id && e->text_hash == text_hash) {
+			e->users++;
+			e->used = ++reg->pctick;
+			found = e;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg->pclock);
+	return found;
+}
+
+/* Cache a parse (taken); returns the entry held once for the caller. */
+static pcache_entry *pcache_put(regit_registry *reg, int id, uint64_t text_hash,
+	reg_parsed *parsed)
+{
+	pcache_entry *e = regit_calloc(1, sizeof(*e));
+	pcache_entry *evicted = NULL;
+	size_t i, victim = 0;
+
+	if (!e) {
+		reg_parsed_free(parsed);
+		return NULL;
+	}
+	e->id = id;
+	e->text_hash = text_hash;
+	e->parsed = parsed;
+	e->users = 2;              /* the cache and the caller */
+	pthread_mutex_lock(&reg->pclock);
+	e->used = ++reg->pctick;
+	for (i = 0; i < REG_PCACHE_SIZE; i++) {
+		if (!reg->pcache[i]) {
+			victim = i;
+			break;
+		}
+		if (reg->pcache[i]->used < reg->pcache[victim]->used)
+			victim = i;
+	}
+	evicted = reg->pcache[victim];
+	reg->pcache[victim] = e;
+	pthread_mutex_unlock(&reg->pclock);
+	pcache_release(reg, evicted);
+	return e;
+}
+
 /* ---- compatibility ---------------------------------------------------------- */
 
 /* One older version to compare with: from the index or planned in a batch. */
 typedef struct compat_old {
 	int version;
+	int id;                         /* 0: not cacheable (batch, references) */
 	const char *text;
 	size_t len;
 	const regit_reference *refs;
@@ -785,6 +896,8 @@ typedef struct compat_run {
 	compat_old *olds;               /* newest first */
 	size_t nold;
 	reg_parsed **parsed;
+	pcache_entry **held;            /* cache entries in use, parallel to olds */
+	regit_registry *reg;
 	regit_compat_level level;
 	int strict;
 } compat_run;
@@ -794,9 +907,13 @@ static void compat_run_dispose(compat_run *c)
 	size_t i;
 
 	regit_compat_result_dispose(&c->result);
-	for (i = 0; i < c->nold; i++)
+	for (i = 0; i < c->nold; i++) {
 		reg_parsed_free(c->parsed ? c->parsed[i] : NULL);
+		if (c->held)
+			pcache_release(c->reg, c->held[i]);
+	}
 	regit_free(c->parsed);
+	regit_free(c->held);
 	regit_free(c->olds);
 	memset(c, 0, sizeof(*c));
 }
@@ -809,6 +926,7 @@ static int compat_add_old(compat_run *c, size_t cap, const reg_version *v)
 		return 0;
 	o = &c->olds[c->nold++];
 	o->version = v->pub.version;
+	o->id = v->nrefs ? 0 : v->pub.id;
 	o->text = v->text->s;
 	o->len = v->text->len;
 	o->refs = v->refs;
@@ -840,18 +958,28 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	if (!level_transitive(c->level))
 		n = 1;
 	c->parsed = regit_calloc(c->nold, sizeof(*c->parsed));
+	c->held = regit_calloc(c->nold, sizeof(*c->held));
+	c->reg = (regit_registry *)reg;
 	olds = regit_calloc(n, sizeof(*olds));
-	if (!c->parsed || !olds) {
+	if (!c->parsed || !c->held || !olds) {
 		error = sr_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	reg_index_resolver(&r, idx);
 	for (i = 0; i < n; i++) {
 		const compat_old *o = &c->olds[i];
+		uint64_t h = o->id ? reg_hash(o->text, o->len) : 0;
 
 		if (o->parsed) {
 			olds[i] = o->parsed;
 			continue;
+		}
+		if (o->id) {
+			c->held[i] = pcache_get(c->reg, o->id, h);
+			if (c->held[i]) {
+				olds[i] = c->held[i]->parsed->schema;
+				continue;
+			}
 		}
 		error = reg_parse(&c->parsed[i], o->text, o->len, o->refs, o->nrefs, &r,
 			reg->opts.max_schema_size * 2 + 4096, &serr);
@@ -861,6 +989,15 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 			goto done;
 		}
 		olds[i] = c->parsed[i]->schema;
+		if (o->id) {
+			/* The cache takes the parse; this run holds the entry. */
+			c->held[i] = pcache_put(c->reg, o->id, h, c->parsed[i]);
+			c->parsed[i] = NULL;
+			if (!c->held[i]) {
+				error = sr_internal(err, REGIT_ENOMEM);
+				goto done;
+			}
+		}
 	}
 	/* Messages name the old versions by number ("version 3"). */
 	labels = regit_calloc(n, sizeof(*labels));
@@ -978,6 +1115,7 @@ static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_o
 			continue;
 		old = &c->olds[c->nold++];
 		old->version = a->version;
+		old->id = 0;
 		old->text = a->rs->text.ptr;
 		old->len = a->rs->text.size;
 		old->refs = a->rs->refs;
