@@ -628,6 +628,65 @@ static void test_compat__large_enum_and_union(void **state)
 	regit_buf_dispose(&u2);
 }
 
+/*
+ * A chain of records, each holding the previous one by name: the JSON is
+ * shallow but the walk is not. The definitions sit in a union under a
+ * field the other schema lacks (so the walk skips them) and the field
+ * `top` holds the last record, so the walk enters the chain at its top.
+ * Past 1,000 levels the checker refuses with REGIT_ELIMIT instead of
+ * recursing without bound; shorter chains work.
+ */
+static char *record_chain(size_t n, const char *leaf, const char *defs)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i;
+
+	regit_buf_init(&b, (size_t)1 << 24);
+	assert_int_equal(regit_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":["
+		"{\"name\":\"%s\",\"default\":null,\"type\":[\"null\"", defs), 0);
+	for (i = 0; i < n; i++) {
+		if (i == 0)
+			assert_int_equal(regit_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"C0\","
+				"\"fields\":[{\"name\":\"x\",\"type\":\"%s\"}]}", leaf), 0);
+		else
+			assert_int_equal(regit_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"C%zu\","
+				"\"fields\":[{\"name\":\"p\",\"type\":\"C%zu\"}]}", i, i - 1), 0);
+	}
+	assert_int_equal(regit_buf_printf(&b, "]},{\"name\":\"top\",\"type\":\"C%zu\"}]}", n - 1), 0);
+	return regit_buf_detach(&b);
+}
+
+static void test_compat__deep_named_chain(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	char *a = record_chain(1100, "int", "defs_a"), *b = record_chain(1100, "long", "defs_b");
+	char *c = record_chain(300, "int", "defs_a"), *d = record_chain(300, "long", "defs_b");
+	regit_schema *sa = parse(a), *sb = parse(b), *sc = parse(c), *sd = parse(d);
+
+	(void)state;
+	assert_int_equal(regit_compat_can_read(sb, sa, &res), REGIT_ELIMIT);
+	assert_non_null(strstr(regit_error_message(), "levels deep"));
+	regit_compat_result_dispose(&res);
+	/* 300 levels are fine: long reads int at the bottom, not the reverse. */
+	assert_int_equal(regit_compat_can_read(sd, sc, &res), 0);
+	assert_true(res.compatible);
+	regit_compat_result_dispose(&res);
+	assert_int_equal(regit_compat_can_read(sc, sd, &res), 0);
+	assert_false(res.compatible);
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "TYPE_MISMATCH");
+	assert_non_null(strstr(res.findings[0].message, "`top.p.p.p."));
+	regit_compat_result_dispose(&res);
+	regit_schema_free(sa);
+	regit_schema_free(sb);
+	regit_schema_free(sc);
+	regit_schema_free(sd);
+	regit_free(a);
+	regit_free(b);
+	regit_free(c);
+	regit_free(d);
+}
+
 static void test_compat__findings_cap(void **state)
 {
 	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
@@ -702,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_compat__strict_nested),
 		cmocka_unit_test(test_compat__strict_added_nested),
 		cmocka_unit_test(test_compat__large_enum_and_union),
+		cmocka_unit_test(test_compat__deep_named_chain),
 		cmocka_unit_test(test_compat__findings_cap),
 		cmocka_unit_test(test_compat__allocation_failures),
 	};
