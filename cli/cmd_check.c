@@ -587,6 +587,7 @@ static int check_run(check_report *r, const check_opts *o, check_doc *docs, size
 	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
 	const regit_schema **old = NULL;
 	const char **labels = NULL;
+	regit_buf msg = REGIT_BUF_INIT;
 	check_item it;
 	size_t i;
 	int error = 0;
@@ -622,11 +623,34 @@ static int check_run(check_report *r, const check_opts *o, check_doc *docs, size
 	for (i = 0; i < res.nfindings; i++) {
 		const regit_finding *f = &res.findings[i];
 		const check_doc *od = f->old_index + 1 < n ? &docs[f->old_index + 1] : NULL;
+		size_t k, same = 0;
+
+		/*
+		 * With a long history the same problem shows up against many old
+		 * versions (a removed field existed in all of them). Report it
+		 * once, against the newest, and say how many older ones agree.
+		 */
+		for (k = 0; k < i; k++)
+			if (strcmp(res.findings[k].rule, f->rule) == 0 &&
+			    strcmp(res.findings[k].path, f->path) == 0)
+				break;
+		if (k < i)
+			continue;
+		for (k = i + 1; k < res.nfindings; k++)
+			same += strcmp(res.findings[k].rule, f->rule) == 0 &&
+				strcmp(res.findings[k].path, f->path) == 0;
+		regit_buf_clear(&msg);
+		error = regit_buf_puts(&msg, f->message);
+		if (error == 0 && same)
+			error = regit_buf_printf(&msg, " (and %zu older version%s)", same,
+				same == 1 ? "" : "s");
+		if (error < 0)
+			goto done;
 
 		memset(&it, 0, sizeof(it));
 		it.rule = f->rule;
 		it.path = f->path;
-		it.message = f->message;
+		it.message = msg.ptr;
 		it.file = docs[0].display;
 		it.gh_file = (char *)gh_file;
 		it.old_index = (long)f->old_index;
@@ -640,8 +664,7 @@ static int check_run(check_report *r, const check_opts *o, check_doc *docs, size
 			goto done;
 	}
 	if (res.nomitted) {
-		regit_buf msg = REGIT_BUF_INIT;
-
+		regit_buf_clear(&msg);
 		error = regit_buf_printf(&msg, "%zu more findings were not listed", res.nomitted);
 		if (error == 0) {
 			memset(&it, 0, sizeof(it));
@@ -652,11 +675,11 @@ static int check_run(check_report *r, const check_opts *o, check_doc *docs, size
 			it.old_index = -1;
 			error = check_add(r, &it, REGIT_EXIT_FAIL);
 		}
-		regit_buf_dispose(&msg);
 	}
 	if (!res.compatible)
 		r->status = check_worse(r->status, REGIT_EXIT_FAIL);
 done:
+	regit_buf_dispose(&msg);
 	regit_compat_result_dispose(&res);
 	regit_free(old);
 	regit_free(labels);

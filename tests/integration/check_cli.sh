@@ -87,6 +87,10 @@ check "BACKWARD compares with the newest old version only" "[ $? -eq 0 ]"
 check "BACKWARD_TRANSITIVE sees the oldest version" \
 	"[ $? -eq 1 ] && grep -q 'MISSING_UNION_BRANCH.*$tmp/v0.avsc' $tmp/out"
 
+"$REGIT" check "$tmp/v3.avsc" "$tmp/v2.avsc" "$tmp/v2.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+check "the same problem against several old versions is reported once" \
+	"[ $? -eq 1 ] && [ \$(wc -l < $tmp/out) -eq 1 ] && grep -q 'FIELD_REMOVED.*(and 2 older versions)\$' $tmp/out"
+
 # ---- formats ----------------------------------------------------------------
 
 "$REGIT" check --format json "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
