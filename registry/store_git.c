@@ -630,7 +630,8 @@ static int store_idx_insert(git_packbuilder *pb, const char *path, uint32_t coun
 
 	if (!f) {
 		regit_error_set(REGIT_ERROR_OS, "open %s: %s", path, strerror(errno));
-		return REGIT_EIO;
+		/* Gone: another writer merged it first (see store_consolidate). */
+		return errno == ENOENT ? REGIT_ENOTFOUND : REGIT_EIO;
 	}
 	if (fseek(f, 8 + 256 * 4, SEEK_SET) != 0)
 		error = REGIT_EIO;
@@ -1085,7 +1086,7 @@ done:
 	return error;
 }
 
-int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
+static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs)
 {
 	char *branch = NULL;
@@ -1121,7 +1122,6 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 		return REGIT_EINVALID;
 	}
 
-	pthread_mutex_lock(&store->lock);
 	error = store_branch(&branch, store);
 	if (error < 0)
 		goto done;
@@ -1204,11 +1204,28 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 done:
 	if (error < 0 && store->mempack)
 		git_mempack_reset(store->mempack);
-	pthread_mutex_unlock(&store->lock);
 	git_reference_free(ref);
 	git_tree_free(base);
 	git_commit_free(head_commit);
 	regit_free(branch);
+	return error;
+}
+
+int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs)
+{
+	int error;
+
+	pthread_mutex_lock(&store->lock);
+	error = store_commit_chain_once(out, store, expected_head, specs, nspecs);
+	/*
+	 * Reading the head's trees can fail when another process merged the
+	 * packs this handle knew about; nothing was published then, so build
+	 * the chain again on a freshly opened repository.
+	 */
+	if (store_retryable(error) && store_reopen(store) == 0)
+		error = store_commit_chain_once(out, store, expected_head, specs, nspecs);
+	pthread_mutex_unlock(&store->lock);
 	return error;
 }
 
