@@ -1283,6 +1283,33 @@ static int prescan_depth(const char *text, size_t len, size_t max_depth,
 	return 0;
 }
 
+/*
+ * Line and column of a jansson syntax error. jansson counts columns in
+ * characters; util/jsonpos (semantic errors) counts bytes, so recompute
+ * from jansson's byte position to keep both kinds consistent.
+ */
+static void error_position(regit_schema_error *err, const char *text, size_t len,
+	const json_error_t *jerr)
+{
+	size_t pos, i, line_start = 0;
+	int line = 1;
+
+	if (jerr->position <= 0 || (size_t)jerr->position > len) {
+		err->line = jerr->line > 0 ? jerr->line : 0;
+		err->column = jerr->column > 0 ? jerr->column : 0;
+		return;
+	}
+	pos = (size_t)jerr->position;
+	for (i = 0; i < pos; i++) {
+		if (text[i] == '\n' && i + 1 < pos) {
+			line++;
+			line_start = i + 1;
+		}
+	}
+	err->line = line;
+	err->column = (int)(pos - line_start);
+}
+
 static void error_locate(regit_schema_error *err, const char *text, size_t len)
 {
 	int line = 0, column = 0;
@@ -1372,8 +1399,7 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 			break;
 		}
 		snprintf(err->message, sizeof(err->message), "invalid JSON: %s", jerr.text);
-		err->line = jerr.line > 0 ? jerr.line : 0;
-		err->column = jerr.column > 0 ? jerr.column : 0;
+		error_position(err, text, len, &jerr);
 		goto done;
 	}
 	s->owned = json_array();

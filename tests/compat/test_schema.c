@@ -693,6 +693,12 @@ static void test_schema__error_positions(void **state)
 	assert_true(err.column > 0);
 	assert_string_equal(err.path, "");
 
+	/* Syntax errors count columns in bytes, like the semantic ones. */
+	text = "{\"doc\": \"\xc3\xa9\xc3\xa9\xc3\xa9\", \"x\": }";
+	assert_int_equal(regit_schema_parse(&s, text, strlen(text), NULL, &err), REGIT_EINVALID);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.column, 24);
+
 	/* NULL err is allowed. */
 	assert_int_equal(regit_schema_parse(&s, "\"nope\"", 6, NULL, NULL), REGIT_EINVALID);
 	assert_int_equal(regit_schema_parse_file(&s, "tests/compat/no/such.avsc", NULL, &err),
