@@ -20,3 +20,10 @@ bench-build: $(BENCH_BINS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBREGIT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBREGIT) $(LIBS) $(BENCH_LIBS)
+
+# bench/registry_wrk.sh's baseline: a bare libmicrohttpd server (not a
+# benchmark program itself, so it is not named bench_*).
+bench-build: $(BUILD)/bench/trivial_server
+$(BUILD)/bench/trivial_server: $(BUILD)/obj/bench/trivial_server.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBS)

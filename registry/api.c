@@ -71,7 +71,9 @@ static const unsigned api_buckets_us[] = { 100, 250, 500, 1000, 2500, 5000, 1000
 /* ---- cache ----------------------------------------------------------------- */
 
 typedef struct api_cached {
-	atomic_uint refs;       /* one for the cache slot, one per response in flight */
+	atomic_uint refs;       /* one for the cache slot, one per response in flight,
+	                         * one for the server's prebuilt response if any */
+	regit_http_prebuilt pre;/* the server's ready-made response for this body */
 	uint64_t gen;           /* registry generation it was rendered at */
 	size_t len;
 	char body[];
@@ -754,6 +756,7 @@ static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 		api_error(c, 422, REGIT_SR_INVALID_SCHEMA,
 			"Invalid schema type %s: this registry supports only AVRO",
 			body->schema_type);
+		regit_api_schema_body_dispose(body);
 		return -1;
 	}
 	return 0;
@@ -1077,6 +1080,21 @@ static void api_cache_release(void *arg)
 		regit_free(e);
 }
 
+static void api_cache_retain(void *arg)
+{
+	api_cached *e = arg;
+
+	atomic_fetch_add(&e->refs, 1);
+}
+
+/* The cache forgets an entry: drop the server's prebuilt response (which
+ * holds a reference on it) and the slot's own reference. */
+static void api_cache_drop(api_cached *e)
+{
+	regit_http_prebuilt_evict(&e->pre);
+	api_cache_release(e);
+}
+
 /* A current cached body for id with a reference for the caller, or NULL. */
 static api_cached *api_cache_get(regit_api *api, int id, uint64_t gen)
 {
@@ -1108,6 +1126,10 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 	if (!e)
 		return;   /* caching is an optimisation; the response is already built */
 	atomic_init(&e->refs, 1);
+	atomic_init(&e->pre.obj, NULL);
+	atomic_init(&e->pre.free_obj, NULL);
+	atomic_init(&e->pre.content_type, NULL);
+	atomic_init(&e->pre.evicted, 0);
 	e->gen = gen;
 	e->len = len;
 	memcpy(e->body, body, len);
@@ -1118,7 +1140,7 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 	api->cache[id] = e;
 	pthread_mutex_unlock(lock);
 	if (old)
-		api_cache_release(old);
+		api_cache_drop(old);
 }
 
 /*
@@ -1144,7 +1166,9 @@ static void h_schema_id(api_ctx *c)
 		c->resp->body = hit->body;
 		c->resp->body_len = hit->len;
 		c->resp->release = api_cache_release;
+		c->resp->retain = api_cache_retain;
 		c->resp->release_arg = hit;
+		c->resp->prebuilt = &hit->pre;
 		return;
 	}
 	atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
@@ -1663,6 +1687,7 @@ static int api_authenticate(api_ctx *c)
 	if (regit_auth_authenticate(c->api->auth, c->req->authorization, c->user_buf,
 	    &c->role) == REGIT_AUTH_OK) {
 		c->user = c->user_buf;
+		snprintf(c->resp->user, sizeof(c->resp->user), "%s", c->user_buf);
 		return 1;
 	}
 	c->resp->www_authenticate = "Basic realm=\"regit\", charset=\"UTF-8\"";
@@ -1715,6 +1740,17 @@ static void api_dispatch(api_ctx *c)
 			return;
 		}
 		c->arena_size = need;
+	}
+
+	/* A request target never holds raw spaces or control characters
+	 * (RFC 9112 §3.2); libmicrohttpd lets some through, Jetty does not. */
+	for (i = 0; target[i]; i++) {
+		unsigned char ch = (unsigned char)target[i];
+
+		if (ch <= 0x20 || ch == 0x7f) {
+			api_error(c, 400, 400, "Illegal character in the request target");
+			return;
+		}
 	}
 
 	/* Raw segments; a trailing slash is ignored like JAX-RS does. */
@@ -1856,7 +1892,7 @@ void regit_api_free(regit_api *api)
 		return;
 	for (i = 0; i < API_CACHE_SLOTS; i++) {
 		if (api->cache[i])
-			api_cache_release(api->cache[i]);
+			api_cache_drop(api->cache[i]);
 	}
 	for (i = 0; i < API_CACHE_LOCKS; i++)
 		pthread_mutex_destroy(&api->cache_lock[i]);

@@ -38,9 +38,10 @@ void regit_api_free(regit_api *api);
 
 /**
  * Require HTTP Basic authentication (registry/auth.h): 401 without valid
- * credentials, 403 when the route needs a higher role; the user becomes
- * the commit author of every write. auth is borrowed and must outlive the
- * api; NULL turns authentication off (the default).
+ * credentials (before routing, so nothing is revealed), 403 when the route
+ * needs a higher role; the user becomes the commit author of every write.
+ * auth is borrowed and must outlive the api; NULL turns authentication off
+ * (the default).
  */
 void regit_api_set_auth(regit_api *api, regit_auth *auth);
 

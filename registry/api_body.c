@@ -6,7 +6,7 @@
  * body decoding can be fuzzed on its own. The rules follow Jackson as
  * Confluent configures it: unknown properties are ignored, a body that is
  * not JSON or a member with the wrong JSON type is a 400 (error_code 400),
- * null means absent.
+ * null means absent. Stricter than Jackson: duplicate keys are a 400.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +39,9 @@ static int body_load(json_t **out, const char *body, size_t len,
 	*out = NULL;
 	if (len == 0)
 		return body_fail(err, 400, "Request body is empty; expected a JSON object");
-	root = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+	/* Duplicate keys are refused: a body two parsers could read two ways
+	 * (first wins / last wins) is not worth accepting. */
+	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		err->code = 400;
 		snprintf(err->message, sizeof(err->message),

@@ -41,11 +41,11 @@ struct regit_http_server {
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
 typedef struct http_req {
-	char *target;        /* raw request target */
 	regit_buf body;      /* bounded by opts.max_body */
 	uint64_t start_ns;
 	int started;         /* first access callback seen */
 	int too_large;       /* body exceeded the cap; discard the rest */
+	char target[];       /* raw request target; one allocation per request */
 } http_req;
 
 static const char http_json_type[] = "application/json";
@@ -93,16 +93,18 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 {
 	regit_http_server *srv = cls;
 	http_req *req;
+	size_t len;
 
 	(void)con;
-	req = regit_calloc(1, sizeof(*req));
+	if (!uri)
+		uri = "/";
+	len = strlen(uri);
+	req = regit_malloc(sizeof(*req) + len + 1);
 	if (!req)
 		return NULL;
-	req->target = regit_strdup(uri ? uri : "/");
-	if (!req->target) {
-		regit_free(req);
-		return NULL;
-	}
+	req->started = 0;
+	req->too_large = 0;
+	memcpy(req->target, uri, len + 1);
 	regit_buf_init(&req->body, srv->opts.max_body);
 	req->start_ns = regit_http_now_ns();
 	return req;
@@ -119,7 +121,6 @@ static void http_completed(void *cls, struct MHD_Connection *con, void **req_cls
 	if (!req)
 		return;
 	regit_buf_dispose(&req->body);
-	regit_free(req->target);
 	regit_free(req);
 	*req_cls = NULL;
 }
@@ -163,6 +164,10 @@ static void http_access_log(struct MHD_Connection *con, const char *method,
 	regit_buf_put_json_string(&line, method, strlen(method));
 	regit_buf_puts(&line, ",\"target\":");
 	regit_buf_put_json_string(&line, req->target, strnlen(req->target, 2048));
+	if (resp->user[0]) {
+		regit_buf_puts(&line, ",\"user\":");
+		regit_buf_put_json_string(&line, resp->user, strlen(resp->user));
+	}
 	regit_buf_printf(&line, ",\"route\":\"%s\",\"status\":%d,\"req_bytes\":%zu,"
 		"\"resp_bytes\":%zu,\"us\":%llu}\n",
 		resp->route ? resp->route : "-", resp->status, req->body.size, len,
@@ -174,15 +179,36 @@ static void http_access_log(struct MHD_Connection *con, const char *method,
 	regit_buf_dispose(&line);
 }
 
+/* After queueing: metrics, access log, and the response's own resources. */
+static void http_finish(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, http_req *req, regit_http_response *resp, size_t len)
+{
+	regit_http_request hreq;
+	uint64_t elapsed = regit_http_now_ns() - req->start_ns;
+
+	if (srv->observer) {
+		memset(&hreq, 0, sizeof(hreq));
+		hreq.method = method;
+		hreq.target = req->target;
+		hreq.start_ns = req->start_ns;
+		srv->observer(&hreq, resp, elapsed, srv->payload);
+	}
+	if (srv->opts.access_log)
+		http_access_log(con, method, req, resp, len, elapsed);
+	regit_http_response_dispose(resp);
+}
+
+static enum MHD_Result http_queue_prebuilt(regit_http_server *srv,
+	struct MHD_Connection *con, const char *method, http_req *req,
+	regit_http_response *resp, const char *body, size_t len);
+
 static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection *con,
 	const char *method, http_req *req, regit_http_response *resp)
 {
 	struct MHD_Response *mr = NULL;
-	regit_http_request hreq;
 	enum MHD_Result ret;
 	const char *body;
 	size_t len;
-	uint64_t elapsed;
 
 	body = regit_http_response_body(resp, &len);
 	if (resp->buf.size > 0) {
@@ -193,6 +219,8 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 				owned, http_free_owned, owned);
 		if (!mr)
 			regit_free(owned);
+	} else if (resp->prebuilt && resp->retain) {
+		return http_queue_prebuilt(srv, con, method, req, resp, body, len);
 	} else if (resp->release) {
 		mr = MHD_create_response_from_buffer_with_free_callback_cls(len,
 			(void *)body, resp->release, resp->release_arg);
@@ -216,18 +244,76 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 			resp->www_authenticate);
 	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
+	http_finish(srv, con, method, req, resp, len);
+	return ret;
+}
 
-	elapsed = regit_http_now_ns() - req->start_ns;
-	if (srv->observer) {
-		memset(&hreq, 0, sizeof(hreq));
-		hreq.method = method;
-		hreq.target = req->target;
-		hreq.start_ns = req->start_ns;
-		srv->observer(&hreq, resp, elapsed, srv->payload);
+static void http_mhd_response_free(void *obj)
+{
+	MHD_destroy_response(obj);
+}
+
+void regit_http_prebuilt_evict(regit_http_prebuilt *slot)
+{
+	void *obj;
+	void (*free_obj)(void *);
+
+	atomic_store(&slot->evicted, 1);
+	obj = atomic_exchange(&slot->obj, NULL);
+	free_obj = atomic_load(&slot->free_obj);
+	if (obj && free_obj)
+		free_obj(obj);
+}
+
+/*
+ * Serve a reusable body through one shared MHD response kept in the
+ * owner's slot (MHD reference-counts responses, so any number of
+ * connections may queue it). The first request builds it; its free
+ * callback holds a reference on the body's owner, so the body outlives
+ * every connection still sending it.
+ */
+static enum MHD_Result http_queue_prebuilt(regit_http_server *srv,
+	struct MHD_Connection *con, const char *method, http_req *req,
+	regit_http_response *resp, const char *body, size_t len)
+{
+	regit_http_prebuilt *slot = resp->prebuilt;
+	struct MHD_Response *mr;
+	void *expected = NULL;
+	const char *ctype = NULL;
+	int mine = 0;
+	enum MHD_Result ret;
+
+	mr = atomic_load(&slot->obj);
+	if (!mr || atomic_load(&slot->content_type) != resp->content_type) {
+		resp->retain(resp->release_arg);
+		mr = MHD_create_response_from_buffer_with_free_callback_cls(len,
+			(void *)body, resp->release, resp->release_arg);
+		if (!mr) {
+			resp->release(resp->release_arg);
+			regit_http_response_dispose(resp);
+			return MHD_NO;
+		}
+		if (resp->content_type)
+			MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type);
+		mine = 1;
+		/* Publish for the next requests; the first content type a slot
+		 * sees is the only one it ever holds. */
+		if (!atomic_load(&slot->evicted) && !atomic_load(&slot->obj) &&
+		    (atomic_compare_exchange_strong(&slot->content_type, &ctype,
+			resp->content_type) || ctype == resp->content_type)) {
+			atomic_store(&slot->free_obj, http_mhd_response_free);
+			if (atomic_compare_exchange_strong(&slot->obj, &expected, mr)) {
+				mine = 0;   /* the slot keeps this reference */
+				if (atomic_load(&slot->evicted))
+					regit_http_prebuilt_evict(slot);
+			}
+		}
 	}
-	if (srv->opts.access_log)
-		http_access_log(con, method, req, resp, len, elapsed);
-	regit_http_response_dispose(resp);
+	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
+	if (mine)
+		MHD_destroy_response(mr);
+	http_finish(srv, con, method, req, resp, len);
 	return ret;
 }
 

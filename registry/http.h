@@ -12,6 +12,7 @@
 #ifndef REGIT_HTTP_H
 #define REGIT_HTTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,26 @@ typedef struct regit_http_request {
 } regit_http_request;
 
 /*
+ * A place, owned by whoever owns a reusable body (the API's response cache),
+ * where the server may keep a ready-made transport response for that body,
+ * so a hot body is served without building a response each time. The
+ * server stores `obj` (with free_obj) only for bodies offered with
+ * `retain`, and the object holds one retained reference on the body's
+ * owner, released when the transport drops its last use. Before the owner
+ * forgets the slot it calls regit_http_prebuilt_evict(), which breaks that
+ * cycle.
+ */
+typedef struct regit_http_prebuilt {
+	_Atomic(void *) obj;             /* server-owned object, or NULL */
+	void (*_Atomic free_obj)(void *obj);
+	const char *_Atomic content_type;  /* the type obj answers with */
+	atomic_int evicted;              /* the owner no longer publishes it */
+} regit_http_prebuilt;
+
+/** Drop the server object kept in a slot (owner side; idempotent). */
+void regit_http_prebuilt_evict(regit_http_prebuilt *slot);
+
+/*
  * The handler's answer. The body is either built in `buf` (owned by the
  * response; http.c takes it over) or borrowed from `body` with `release`
  * called once when the server no longer needs it (a cached body with a
@@ -41,11 +62,14 @@ typedef struct regit_http_response {
 	const char *body;          /* borrowed; used when buf is empty */
 	size_t body_len;
 	void (*release)(void *arg);/* called with release_arg when done with body */
+	void (*retain)(void *arg); /* optional: take another reference on release_arg */
 	void *release_arg;
+	regit_http_prebuilt *prebuilt; /* optional, with retain: see above */
 	regit_buf buf;             /* owned body storage */
 	const char *route;         /* static route name for logs/metrics ("/schemas/ids/{id}") */
 	const char *www_authenticate; /* static; sent as WWW-Authenticate when set (401) */
 	int route_id;              /* handler-defined route index for metrics */
+	char user[72];             /* authenticated user, for the access log ("" = none) */
 } regit_http_response;
 
 /** Prepare an empty response (status 500, no body, buffer capped at max). */
