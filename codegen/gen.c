@@ -875,6 +875,14 @@ static const char *fn(gen_ctx *g, const char *what, const gen_named *n)
 	return GEN_STR(g, "%s__%s_%s", g->name, what, n->cname);
 }
 
+/* Writing a constant union index: one byte when it fits. */
+static const char *enc_index(gen_ctx *g, size_t k)
+{
+	if (k < 64)
+		return GEN_STR(g, "regit_avro_write_byte(&p, end, %zu)", k * 2);
+	return GEN_STR(g, "regit_avro_write_long(&p, end, %zu)", k);
+}
+
 static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind)
 {
@@ -957,17 +965,17 @@ static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 			const char *val = present ? e : GEN_STR(g, "%s.value", e);
 
 			GEN_OUT(g, b, ind, "if (%s) {\n", pr);
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", vb);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s);\n", enc_index(g, vb));
 			emit_enc(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, ind + 1);
 			GEN_OUT(g, b, ind, "} else {\n");
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", nb);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s);\n", enc_index(g, nb));
 			GEN_OUT(g, b, ind, "}\n");
 			break;
 		}
 		GEN_OUT(g, b, ind, "switch (%s.tag) {\n", e);
 		for (k = 0; k < t->nbranches; k++) {
 			GEN_OUT(g, b, ind, "case %zu:\n", k);
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, %zu));\n", k);
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s);\n", enc_index(g, k));
 			if (t->branches[k]->kind != REGIT_TYPE_NULL)
 				emit_enc(g, b, t->branches[k], GEN_POS_BRANCH,
 					GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, k)), NULL,
@@ -1588,7 +1596,11 @@ int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
 	}
 
 	gen_collect(&g, g.root, 0);
-	gen_name_types(&g);
+	if (!g.error)
+		gen_name_types(&g);
+	/* Emitters rely on every named type having its names. */
+	if (g.error)
+		goto done;
 	emit_header_top(&g);
 
 	/* Source: banner, includes, prototypes, codecs, public functions. */
@@ -1607,6 +1619,7 @@ int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
 		regit_gen__emit_json(&g);
 	GEN_OUT(&g, g.h, 0, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 
+done:
 	error = g.error;
 	if (error == 0) {
 		out->name = regit_strdup(g.name);

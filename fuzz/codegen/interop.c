@@ -52,15 +52,15 @@ static int interop__enc_interop(uint8_t **pp, uint8_t *end, const interop *in, u
 	}
 	switch (in->unionField.tag) {
 	case 0:
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 		REGIT_AVRO_TRY(regit_avro_write_bool(&p, end, in->unionField.as_boolean));
 		break;
 	case 1:
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_double(&p, end, in->unionField.as_double));
 		break;
 	case 2:
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 2));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 4));
 		REGIT_AVRO_TRY(regit_avro_write_count(&p, end, in->unionField.as_array.count, in->unionField.as_array.items));
 		if (in->unionField.as_array.count) {
 			size_t i__2;

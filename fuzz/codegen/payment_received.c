@@ -47,16 +47,16 @@ static int payment_received__enc_payment_received(uint8_t **pp, uint8_t *end, co
 		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
 	}
 	if (in->has_billing_address) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(payment_received__enc_address(&p, end, &in->billing_address, depth + 1));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	if (in->has_provider_reference) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->provider_reference.ptr, in->provider_reference.len));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	REGIT_AVRO_TRY(regit_avro_write_count(&p, end, in->metadata.count, in->metadata.entries));
 	if (in->metadata.count) {
@@ -278,16 +278,16 @@ static int payment_received__enc_address(uint8_t **pp, uint8_t *end, const addre
 		return REGIT_AVRO_ELIMIT;
 	REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->country.ptr, in->country.len));
 	if (in->has_postal_code) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->postal_code.ptr, in->postal_code.len));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	if (in->has_city) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->city.ptr, in->city.len));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	*pp = p;
 	return 0;

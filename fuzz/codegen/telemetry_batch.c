@@ -27,10 +27,10 @@ static int telemetry_batch__enc_telemetry_batch(uint8_t **pp, uint8_t *end, cons
 	REGIT_AVRO_TRY(regit_avro_write_long(&p, end, in->timestamp));
 	REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->device_id.ptr, in->device_id.len));
 	if (in->has_user_id) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->user_id.ptr, in->user_id.len));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	REGIT_AVRO_TRY(regit_avro_write_count(&p, end, in->readings.count, in->readings.items));
 	if (in->readings.count) {

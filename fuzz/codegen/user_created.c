@@ -27,18 +27,18 @@ static int user_created__enc_user_created(uint8_t **pp, uint8_t *end, const user
 	REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->name.ptr, in->name.len));
 	REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->locale.ptr, in->locale.len));
 	if (in->has_plan) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		if ((unsigned)in->plan >= 4u)
 			return REGIT_AVRO_EINVALID;
 		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, (int64_t)in->plan));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	if (in->has_source) {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 1));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 2));
 		REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, in->source.ptr, in->source.len));
 	} else {
-		REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));
+		REGIT_AVRO_TRY(regit_avro_write_byte(&p, end, 0));
 	}
 	*pp = p;
 	return 0;

@@ -601,12 +601,31 @@ static inline int regit_avro_write_raw(uint8_t **pp, uint8_t *end, const void *d
 	return 0;
 }
 
+/* One byte: a varint known to be below 128 (small constants). */
+static inline int regit_avro_write_byte(uint8_t **pp, uint8_t *end, uint8_t b)
+{
+	if (*pp == end)
+		return REGIT_AVRO_ESPACE;
+	*(*pp)++ = b;
+	return 0;
+}
+
 /* Length-prefixed bytes; a length above INT64_MAX cannot be encoded. */
 static inline int regit_avro_write_lenbytes(uint8_t **pp, uint8_t *end, const void *data, size_t n)
 {
 	int rc;
 
-	if ((uint64_t)n > (uint64_t)INT64_MAX || (n && !data))
+	if (n && !data)
+		return REGIT_AVRO_EINVALID;
+	/* Short strings (the common case): one length byte, then the bytes. */
+	if (n < 64 && (size_t)(end - *pp) > n) {
+		**pp = (uint8_t)(n << 1);
+		if (n)
+			memcpy(*pp + 1, data, n);
+		*pp += n + 1;
+		return 0;
+	}
+	if ((uint64_t)n > (uint64_t)INT64_MAX)
 		return REGIT_AVRO_EINVALID;
 	rc = regit_avro_write_long(pp, end, (int64_t)n);
 	if (rc != 0)
