@@ -540,6 +540,14 @@ static void gen_name_types(gen_ctx *g)
 static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *path, const char *name, int ind, int extra_ptr);
 
+/* The member name without "as_" ("" after an allocation failure). */
+static const char *branch_suffix(gen_ctx *g, const regit_type *u, size_t k)
+{
+	const char *m = regit_gen__branch_member(g, u, k);
+
+	return strlen(m) > 3 ? m + 3 : "x";
+}
+
 static void emit_tag_constants(gen_ctx *g, const regit_type *u, const char *path)
 {
 	size_t k;
@@ -548,7 +556,7 @@ static void emit_tag_constants(gen_ctx *g, const regit_type *u, const char *path
 		GEN_STR(g, "%s", path));
 	for (k = 0; k < u->nbranches; k++) {
 		const regit_type *b = u->branches[k];
-		const char *base = regit_gen__branch_member(g, u, k) + 3;
+		const char *base = branch_suffix(g, u, k);
 
 		(void)b;
 		GEN_OUT(g, &g->decls, 1, "%s = %zu%s\n",
@@ -620,7 +628,7 @@ static void emit_ctype(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos po
 					continue;
 				emit_member(g, b, t->branches[k], GEN_POS_BRANCH,
 					GEN_STR(g, "%s_%s", path,
-						gen_upper(g, regit_gen__branch_member(g, t, k) + 3)),
+						gen_upper(g, branch_suffix(g, t, k))),
 					regit_gen__branch_member(g, t, k), ind + 2, 0);
 			}
 			GEN_OUT(g, b, ind + 1, "};\n");
