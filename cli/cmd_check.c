@@ -576,6 +576,34 @@ done:
 }
 
 /*
+ * The first `quoted` name in a finding's message: the field, symbol or type
+ * the finding is about. Several fields removed from one record share rule
+ * and path ("/fields"), so the name is what tells their findings apart.
+ */
+static void check_subject_name(const char *msg, const char **start, size_t *len)
+{
+	const char *a = strchr(msg, '`');
+	const char *b = a ? strchr(a + 1, '`') : NULL;
+
+	*start = b ? a + 1 : "";
+	*len = b ? (size_t)(b - a - 1) : 0;
+}
+
+/* Same problem seen against another old version (same rule, place, name). */
+static int check_same_problem(const regit_finding *a, const regit_finding *b)
+{
+	const char *na, *nb;
+	size_t la, lb;
+
+	if (a->old_index == b->old_index || strcmp(a->rule, b->rule) != 0 ||
+	    strcmp(a->path, b->path) != 0)
+		return 0;
+	check_subject_name(a->message, &na, &la);
+	check_subject_name(b->message, &nb, &lb);
+	return la == lb && memcmp(na, nb, la) == 0;
+}
+
+/*
  * Check docs[0] (new) against docs[1..n) and add the findings. Returns an
  * error only for internal failures; a schema pair too large to compare is
  * reported as an item (exit 2).
@@ -631,14 +659,12 @@ static int check_run(check_report *r, const check_opts *o, check_doc *docs, size
 		 * once, against the newest, and say how many older ones agree.
 		 */
 		for (k = 0; k < i; k++)
-			if (strcmp(res.findings[k].rule, f->rule) == 0 &&
-			    strcmp(res.findings[k].path, f->path) == 0)
+			if (check_same_problem(&res.findings[k], f))
 				break;
 		if (k < i)
 			continue;
 		for (k = i + 1; k < res.nfindings; k++)
-			same += strcmp(res.findings[k].rule, f->rule) == 0 &&
-				strcmp(res.findings[k].path, f->path) == 0;
+			same += check_same_problem(&res.findings[k], f);
 		regit_buf_clear(&msg);
 		error = regit_buf_puts(&msg, f->message);
 		if (error == 0 && same)

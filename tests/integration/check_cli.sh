@@ -63,6 +63,18 @@ check "strict: FIELD_REMOVED at file:2:12 naming the field and the old file" \
 	"grep -qxF '$tmp/v3.avsc:2:12: error: [FIELD_REMOVED] field \`email\` was removed; consumers still on $tmp/v2.avsc read it' $tmp/out"
 check "strict: exactly one finding" "[ \$(wc -l < $tmp/out) -eq 1 ]"
 
+# Two fields removed from one record share rule and path (/fields): both
+# must be reported, neither folded into the other as an "older version".
+cat >"$tmp/two.avsc" <<'JSON'
+{"type": "record", "name": "User",
+ "fields": [
+  {"name": "id", "type": "long"}
+ ]}
+JSON
+"$REGIT" check "$tmp/two.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
+check "strict: email and nick removed are two findings against one version" \
+	"[ $? -eq 1 ] && grep -q 'field \`email\` was removed' $tmp/out && grep -q 'field \`nick\` was removed' $tmp/out && ! grep -q 'older version' $tmp/out"
+
 "$REGIT" check --rules avro "$tmp/v3.avsc" "$tmp/v2.avsc" >"$tmp/out" 2>"$tmp/err"
 check "--rules avro: the same removal is compatible" "[ $? -eq 0 ] && [ ! -s $tmp/out ]"
 
