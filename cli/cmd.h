@@ -28,6 +28,7 @@ int regit_cmd_serve(int argc, char **argv);
 int regit_cmd_gen(int argc, char **argv);
 int regit_cmd_register(int argc, char **argv);
 int regit_cmd_get(int argc, char **argv);
+int regit_cmd_lookup(int argc, char **argv);
 int regit_cmd_subjects(int argc, char **argv);
 int regit_cmd_versions(int argc, char **argv);
 int regit_cmd_test(int argc, char **argv);

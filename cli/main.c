@@ -15,6 +15,7 @@ static const regit_cmd commands[] = {
 	{ "fmt", regit_cmd_fmt, "print a schema pretty, canonical, or its fingerprint" },
 	{ "register", regit_cmd_register, "register a schema file under a subject (registry client)" },
 	{ "get", regit_cmd_get, "print a registered schema by subject and version, or by id" },
+	{ "lookup", regit_cmd_lookup, "find a schema file among a subject's versions (version and id)" },
 	{ "subjects", regit_cmd_subjects, "list the registry's subjects" },
 	{ "versions", regit_cmd_versions, "list a subject's versions" },
 	{ "test", regit_cmd_test, "test a schema file against a subject's registered versions" },

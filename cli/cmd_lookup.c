@@ -1,0 +1,137 @@
+/*
+ * cmd_lookup.c - `regit lookup`: is this schema file registered under a
+ * subject, and as which version and id?
+ *
+ * POST /subjects/{subject} with {"schema": "<file text>"}. The registry
+ * compares canonical forms, so whitespace and key order do not matter.
+ * Not registered (40403) or no such subject (40401) is exit 1.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/remote.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+static void lookup_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: regit lookup --subject SUBJECT [options] FILE.avsc\n"
+		"\n"
+		"Find the schema in FILE among the versions of SUBJECT and print its\n"
+		"version and id, without registering anything.\n"
+		"\n"
+		"  --subject SUBJECT    the subject\n"
+		"  --deleted            also match soft-deleted versions\n"
+		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_OPTIONS_HELP
+		"  (exit 1: not registered under SUBJECT, or no such subject)\n"
+		"\n"
+		"text output: SUBJECT version V (id N)\n"
+		"json output: {\"subject\": S, \"version\": V, \"id\": N}\n");
+}
+
+int regit_cmd_lookup(int argc, char **argv)
+{
+	regit_remote remote = REGIT_REMOTE_INIT("lookup");
+	regit_client_schema found = REGIT_CLIENT_SCHEMA_INIT;
+	regit_client *client = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	const char *subject = NULL, *file = NULL;
+	char *schema = NULL, *body = NULL;
+	json_t *resp = NULL, *out = NULL;
+	int deleted = 0, normalize = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+
+	if (regit_cli_wants_help(argc, argv)) {
+		lookup_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		m = regit_remote_common(&remote, argc, argv, &i);
+		if (m == 0)
+			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
+		if (m < 0)
+			return REGIT_EXIT_USAGE;
+		if (m > 0)
+			continue;
+		if (strcmp(argv[i], "--deleted") == 0) {
+			deleted = 1;
+		} else if (strcmp(argv[i], "--normalize") == 0) {
+			normalize = 1;
+		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
+			file = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return regit_remote_usage_error(&remote, "one schema file at a time");
+		}
+	}
+	if (regit_remote_check_subject(&remote, subject) != 0)
+		return REGIT_EXIT_USAGE;
+	if (!file)
+		return regit_remote_usage_error(&remote, "missing the schema file");
+
+	error = regit_remote_read_schema(&schema, file);
+	if (error < 0)
+		goto done;
+	body = regit_remote_schema_body(schema);
+	if (!body) {
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	error = regit_buf_puts(&path, "/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, subject);
+	if (error == 0 && deleted)
+		error = regit_client_put_query(&path, "deleted", "true");
+	if (error == 0 && normalize)
+		error = regit_client_put_query(&path, "normalize", "true");
+	if (error < 0)
+		goto done;
+	error = regit_remote_connect(&client, &remote);
+	if (error < 0)
+		goto done;
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	if (error == REGIT_ENOTFOUND) {
+		rc = regit_remote_fail(&remote, error, 1);
+		error = 0;
+		goto done;
+	}
+	if (error == 0)
+		error = regit_client_parse_schema(&found, resp);
+	if (error < 0)
+		goto done;
+	if (found.version < 1 || found.id < 0) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"unexpected registry response: the lookup answer lacks version or id");
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (remote.json) {
+		out = json_pack("{s:s, s:i, s:i}", "subject", subject, "version", found.version,
+			"id", found.id);
+		if (!out) {
+			regit_error_set_oom();
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		error = regit_remote_print_json(out);
+	} else {
+		printf("%s version %d (id %d)\n", subject, found.version, found.id);
+	}
+done:
+	if (error < 0)
+		rc = regit_remote_fail(&remote, error, 0);
+	json_decref(out);
+	json_decref(resp);
+	regit_client_schema_dispose(&found);
+	regit_free(body);
+	regit_free(schema);
+	regit_buf_dispose(&path);
+	regit_client_free(client);
+	return rc;
+}
