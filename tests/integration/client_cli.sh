@@ -1,0 +1,456 @@
+#!/usr/bin/env bash
+# client_cli.sh - the registry client commands (register, get, subjects,
+# versions, test, config, delete) against the real `regit serve` on a random
+# loopback port with a temporary store: outputs, exit codes (0 ok, 1 the
+# answer is no, 2 usage/invalid/server/network) and error messages.
+#
+# Set CLIENT_TEST_REGISTRY=URL to run against an already running, empty
+# registry instead of starting one (for development).
+set -u
+cd "$(dirname "$0")/../.."
+
+REGIT_BIN=${REGIT_BIN:-$PWD/build/regit}
+TMP=$(mktemp -d)
+N=0
+SRV_PID=
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+unset REGIT_REGISTRY_AUTH
+
+cleanup() {
+	if [ -n "$SRV_PID" ]; then
+		kill "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { N=$((N + 1)); echo "ok $N - $*"; }
+not_ok() { N=$((N + 1)); echo "not ok $N - $*"; }
+
+# run CMD...: $OUT, $ERR, $RC
+run() {
+	"$REGIT_BIN" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+# expect DESC RC [OUT_EXACT]: check the last run's exit code (and stdout)
+expect() {
+	local desc=$1 rc=$2
+	if [ "$RC" != "$rc" ]; then
+		not_ok "$desc (exit $RC, want $rc)"
+		echo "#   stdout: $OUT" | head -5
+		echo "#   stderr: $ERR" | head -5
+		return 1
+	fi
+	if [ $# -ge 3 ] && [ "$OUT" != "$3" ]; then
+		not_ok "$desc (stdout differs)"
+		printf '#   got:  %s\n#   want: %s\n' "$OUT" "$3"
+		return 1
+	fi
+	ok "$desc"
+}
+
+# expect_err DESC RC SUBSTRING: exit code and a piece of stderr
+expect_err() {
+	local desc=$1 rc=$2 pat=$3
+	if [ "$RC" != "$rc" ]; then
+		not_ok "$desc (exit $RC, want $rc)"
+		echo "#   stderr: $ERR" | head -5
+		return 1
+	fi
+	case "$ERR" in
+	*"$pat"*) ok "$desc" ;;
+	*) not_ok "$desc (stderr lacks '$pat')"; echo "#   stderr: $ERR" | head -5 ;;
+	esac
+}
+
+# json_get EXPR: evaluate a Python expression on the JSON in $OUT (as j)
+json_get() {
+	printf '%s' "$OUT" | python3 -c "import json,sys; j=json.load(sys.stdin); print($1)" 2>&1
+}
+
+if [ -n "${CLIENT_TEST_REGISTRY:-}" ]; then
+	URL=$CLIENT_TEST_REGISTRY
+else
+	"$REGIT_BIN" serve --listen 127.0.0.1:0 --store "$TMP/store.git" \
+		>"$TMP/serve.out" 2>"$TMP/serve.err" &
+	SRV_PID=$!
+	port=
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/serve.out" 2>/dev/null | head -1)
+		[ -n "$port" ] && break
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$port" ]; then
+		if grep -q "not available yet" "$TMP/serve.err"; then
+			echo "ok 1 # skip regit serve is not built yet"
+			exit 0
+		fi
+		not_ok "server starts"
+		sed 's/^/#   /' "$TMP/serve.err"
+		exit 1
+	fi
+	URL=http://127.0.0.1:$port
+	ok "server starts on port $port"
+fi
+export REGIT_REGISTRY_URL=$URL
+
+# ---- schema files ----------------------------------------------------------
+V1=$TMP/v1.avsc V2=$TMP/v2.avsc V3=$TMP/v3.avsc BAD=$TMP/bad.avsc
+cat >"$V1" <<'EOF'
+{"type": "record", "name": "Order", "namespace": "shop",
+ "fields": [{"name": "id", "type": "long"}]}
+EOF
+cat >"$V2" <<'EOF'
+{"type": "record", "name": "Order", "namespace": "shop",
+ "fields": [{"name": "id", "type": "long"},
+            {"name": "note", "type": "string", "default": ""}]}
+EOF
+# Incompatible with both under any level and rules: id changes type.
+cat >"$BAD" <<'EOF'
+{"type": "record", "name": "Order", "namespace": "shop",
+ "fields": [{"name": "id", "type": "string"},
+            {"name": "note", "type": "string", "default": ""}]}
+EOF
+cp "$BAD" "$V3"
+printf '{"type": "record",\n  "name": ' >"$TMP/broken.avsc"
+echo '{"type": "record", "name": "1bad", "fields": []}' >"$TMP/invalid.avsc"
+
+S='orders/v1 é?&#%2F'     # every character a URL would misread
+
+# ---- help and usage ----------------------------------------------------------
+for c in register get lookup subjects versions test config delete; do
+	run $c --help
+	if [ "$RC" = 0 ] && [[ "$OUT" == usage:\ regit\ $c* ]]; then
+		ok "$c --help"
+	else
+		not_ok "$c --help (exit $RC)"
+	fi
+done
+run register "$V1"
+expect_err "register without --subject is a usage error" 2 "--subject"
+run register --subject "$S"
+expect_err "register without a file is a usage error" 2 "missing the schema file"
+run get --subject "$S" --bogus
+expect_err "unknown option is a usage error" 2 "unknown option '--bogus'"
+run get --subject "$S" --version 0
+expect_err "version 0 is a usage error" 2 "--version"
+run get --id 1 --subject "$S"
+expect_err "--id with --subject is a usage error" 2 "not both"
+run subjects --format yaml
+expect_err "unknown --format is a usage error" 2 "text or json"
+run subjects --timeout -1
+expect_err "negative --timeout is a usage error" 2 "--timeout"
+run subjects --registry ftp://example
+expect_err "non-http registry URL is refused" 2 "http://"
+
+# ---- empty registry ----------------------------------------------------------
+run subjects
+expect "subjects on an empty registry: nothing, exit 0" 0 ""
+run subjects --format json
+expect "subjects --format json on an empty registry" 0 "[]"
+run versions --subject "$S"
+expect_err "versions of an unknown subject: exit 1, 40401" 1 "40401"
+run get --subject "$S"
+expect_err "get of an unknown subject: exit 1, 40401" 1 "40401"
+
+# ---- register ----------------------------------------------------------------
+run register --subject "$S" "$V1"
+if [ "$RC" = 0 ] && [[ "$OUT" =~ ^registered\ .*\ version\ 1\ \(id\ ([0-9]+)\)$ ]]; then
+	ID1=${BASH_REMATCH[1]}
+	ok "register v1 prints version 1 and its id ($ID1)"
+else
+	ID1=0
+	not_ok "register v1 (exit $RC: $OUT $ERR)"
+fi
+run register --subject "$S" --format json "$V1"
+expect "register again is idempotent (json: same id, version 1)" 0 \
+	"{\"subject\":\"$S\",\"id\":$ID1,\"version\":1}"
+run register --subject "$S" --format json "$V2"
+if [ "$RC" = 0 ] && [ "$(json_get 'j["version"], j["id"] != '"$ID1")" = "2 True" ]; then
+	ID2=$(json_get 'j["id"]')
+	ok "register compatible v2: version 2, new id"
+else
+	ID2=0
+	not_ok "register v2 (exit $RC: $OUT $ERR)"
+fi
+run register --subject "$S" "$BAD"
+expect_err "register an incompatible schema: exit 1, 409xx" 1 "incompatible: 409"
+run register --subject "$S" "$TMP/broken.avsc"
+expect_err "register a file that is not JSON: exit 2, file:line:col" 2 "broken.avsc:2:"
+run register --subject "$S" "$TMP/invalid.avsc"
+expect_err "register an invalid Avro schema: exit 2, checked locally with a position" 2 \
+	"invalid.avsc:1:"
+run register --subject "$S" "$TMP/missing.avsc"
+expect_err "register a missing file: exit 2" 2 "missing.avsc"
+run register --subject other-value "$V1"
+expect "register the same schema under another subject" 0 \
+	"registered other-value version 1 (id $ID1)"
+
+# ---- get -------------------------------------------------------------------------
+run get --subject "$S"
+if [ "$RC" = 0 ] && [ "$(json_get '[f["name"] for f in j["fields"]]')" = "['id', 'note']" ]; then
+	ok "get latest prints v2 as JSON"
+else
+	not_ok "get latest (exit $RC: $OUT $ERR)"
+fi
+if [ "$(printf '%s\n' "$OUT" | wc -l)" -gt 3 ]; then
+	ok "get pretty-prints (several lines)"
+else
+	not_ok "get pretty-prints ($OUT)"
+fi
+run get --subject "$S" --version 1 --raw
+if [ "$RC" = 0 ] && [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] &&
+   [ "$(json_get '[f["name"] for f in j["fields"]]')" = "['id']" ]; then
+	ok "get --version 1 --raw prints v1 on one line"
+else
+	not_ok "get --version 1 --raw (exit $RC: $OUT $ERR)"
+fi
+run get --subject "$S" --version 1 --format json
+if [ "$RC" = 0 ] && [ "$(json_get 'j["subject"] == "'"$S"'", j["version"], j["id"]')" = "True 1 $ID1" ]; then
+	ok "get --format json is the registry's entity"
+else
+	not_ok "get --format json (exit $RC: $OUT $ERR)"
+fi
+run get --id "$ID2" --format json
+if [ "$RC" = 0 ] && [ "$(json_get '"note" in j["schema"]')" = True ]; then
+	ok "get --id prints the schema with that id"
+else
+	not_ok "get --id (exit $RC: $OUT $ERR)"
+fi
+run get --id 999999
+expect_err "get an unknown id: exit 1, 40403" 1 "40403"
+run get --subject "$S" --version 7
+expect_err "get an unknown version: exit 1, 40402" 1 "40402"
+
+# ---- lookup ------------------------------------------------------------------------
+# The same schema with other whitespace and key order is still found.
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=4, sort_keys=True))' \
+	"$V1" >"$TMP/v1-reordered.avsc"
+run lookup --subject "$S" "$TMP/v1-reordered.avsc"
+expect "lookup finds v1 by canonical form" 0 "$S version 1 (id $ID1)"
+run lookup --subject "$S" --format json "$V2"
+expect "lookup --format json" 0 "{\"subject\":\"$S\",\"version\":2,\"id\":$ID2}"
+run lookup --subject "$S" "$BAD"
+expect_err "lookup of an unregistered schema: exit 1, 40403" 1 "40403"
+run lookup --subject nope "$V1"
+expect_err "lookup under an unknown subject: exit 1, 40401" 1 "40401"
+run lookup --subject "$S"
+expect_err "lookup without a file is a usage error" 2 "missing the schema file"
+
+# ---- subjects and versions -----------------------------------------------------
+run subjects
+expect "subjects lists both, sorted" 0 "$(printf '%s\n' other-value "$S" | LC_ALL=C sort)"
+run subjects --prefix 'orders/'
+expect "subjects --prefix filters (prefix encoded too)" 0 "$S"
+run subjects --format json --prefix other
+expect "subjects --format json" 0 '["other-value"]'
+run versions --subject "$S"
+expect "versions lists 1 and 2" 0 "$(printf '1\n2')"
+run versions --subject "$S" --format json
+expect "versions --format json" 0 "[1,2]"
+
+# ---- test --------------------------------------------------------------------------
+run test --subject "$S" "$V2"
+expect "test a registered schema: compatible, exit 0" 0 "$V2: compatible with $S"
+run test --subject "$S" "$BAD"
+if [ "$RC" = 1 ] && [[ "$OUT" == "$BAD: incompatible with $S"* ]] &&
+   [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 2 ]; then
+	ok "test an incompatible schema: exit 1 with the registry's messages"
+else
+	not_ok "test incompatible (exit $RC: $OUT $ERR)"
+fi
+run test --subject "$S" --format json "$BAD"
+if [ "$RC" = 1 ] && [ "$(json_get 'j["compatible"], len(j["messages"]) > 0')" = "False True" ]; then
+	ok "test --format json: compatible false with messages"
+else
+	not_ok "test --format json (exit $RC: $OUT $ERR)"
+fi
+run test --subject "$S" --version 1 --format json "$V2"
+expect "test --version 1 against one version" 0 '{"compatible":true,"messages":[]}'
+run test --subject "$S" --version 9 "$V2"
+expect_err "test against a missing version: exit 2, 40402" 2 "40402"
+run test --subject brand-new "$BAD"
+expect "test against a subject with no versions: compatible" 0 "$BAD: compatible with brand-new"
+
+# ---- config -------------------------------------------------------------------------
+run config
+if [ "$RC" = 0 ] && [[ "$OUT" =~ ^[A-Z_]+$ ]]; then
+	GLOBAL=$OUT
+	ok "config shows the global level ($GLOBAL)"
+else
+	GLOBAL=BACKWARD
+	not_ok "config global (exit $RC: $OUT $ERR)"
+fi
+run config --subject "$S"
+expect "a subject without a level shows the global one, marked" 0 "$GLOBAL (global)"
+run config --subject "$S" --format json
+expect "config --format json says inherited" 0 \
+	"{\"compatibilityLevel\":\"$GLOBAL\",\"inherited\":true}"
+run config --subject "$S" none
+expect "config sets a subject level (any case in, upper case out)" 0 "NONE"
+run config --subject "$S"
+expect "config shows the subject's own level" 0 "NONE"
+run register --subject "$S" "$V3"
+if [ "$RC" = 0 ] && [[ "$OUT" == "registered $S version 3 (id "* ]]; then
+	ok "with NONE the incompatible schema registers as version 3"
+else
+	not_ok "register under NONE (exit $RC: $OUT $ERR)"
+fi
+run config --subject "$S" SIDEWAYS
+expect_err "an invalid level: exit 2, 42203" 2 "42203"
+run config --subject "$S" --rules avro
+expect "config --rules keeps the level" 0 "NONE; rules avro"
+run config --subject "$S" --unset
+expect "config --unset removes the subject config" 0 "removed the config of $S (was NONE)"
+run config --subject "$S" --rules avro --format json
+expect "a subject with only rules inherits the level" 0 \
+	"{\"compatibilityLevel\":\"$GLOBAL\",\"inherited\":true,\"rules\":\"avro\",\"rulesInherited\":false}"
+run config --subject "$S" --unset
+expect "config --unset of a rules-only config" 0 "removed the config of $S"
+run config --subject "$S" --rules maybe
+expect_err "--rules other than strict|avro is a usage error" 2 "strict or avro"
+run config --subject "$S" --unset
+expect_err "config --unset with nothing to remove: exit 1" 1 "404"
+run config --subject "$S" FULL --unset
+expect_err "LEVEL with --unset is a usage error" 2 "not both"
+
+# ---- delete ---------------------------------------------------------------------------
+run delete --subject "$S" --version 1
+expect "soft delete of version 1" 0 "deleted $S version 1"
+run versions --subject "$S"
+expect "versions hides the soft-deleted version" 0 "$(printf '2\n3')"
+run versions --subject "$S" --deleted
+expect "versions --deleted shows it" 0 "$(printf '1\n2\n3')"
+run get --subject "$S" --version 1 --deleted --raw
+expect "get --deleted finds the soft-deleted version" 0 "$(cd "$TMP" && "$REGIT_BIN" get --id "$ID1" --raw)"
+run delete --subject "$S" --version 1
+expect_err "soft delete again: exit 1, 40406" 1 "40406"
+run delete --subject "$S" --version 1 --permanent --format json
+expect "permanent delete of a soft-deleted version" 0 \
+	"{\"subject\":\"$S\",\"versions\":[1],\"permanent\":true}"
+run versions --subject "$S" --deleted
+expect "the version is gone even with --deleted" 0 "$(printf '2\n3')"
+run delete --subject "$S" --version latest --permanent
+expect "--permanent on a live latest version: soft, then hard, of version 3" 0 \
+	"deleted $S version 3 permanently"
+run delete --subject "$S"
+expect "soft delete of the subject" 0 "deleted $S version 2"
+run subjects
+expect "subjects hides the soft-deleted subject" 0 "other-value"
+run subjects --deleted
+expect "subjects --deleted shows it" 0 "$(printf '%s\n' other-value "$S" | LC_ALL=C sort)"
+run delete --subject "$S" --permanent
+expect "permanent delete of the soft-deleted subject" 0 "deleted $S version 2 permanently"
+run subjects --deleted
+expect "the subject is gone" 0 "other-value"
+run delete --subject "$S"
+expect_err "delete of an unknown subject: exit 1, 40401" 1 "40401"
+run delete --subject other-value --permanent --format json
+expect "delete --permanent of a live subject in one step" 0 \
+	'{"subject":"other-value","versions":[1],"permanent":true}'
+
+# ---- subjects that try to be paths ---------------------------------------------------
+i=0
+for name in '..' '.' 'a/../b' '%2e%2e' 'sp ace+plus' 'ünï/cödé' 'x?deleted=true' 'tab	in'; do
+	i=$((i + 1))
+	run register --subject "$name" --format json "$V1"
+	if [ "$name" = 'tab	in' ]; then
+		# Control characters are invalid subjects (42208) on Confluent.
+		expect_err "subject with a control character is refused" 2 "422"
+		continue
+	fi
+	if [ "$RC" != 0 ]; then
+		not_ok "register subject '$name' (exit $RC: $ERR)"
+		continue
+	fi
+	run get --subject "$name" --format json
+	if [ "$RC" = 0 ] && [ "$(json_get 'j["subject"]')" = "$name" ]; then
+		ok "subject '$name' round-trips"
+	else
+		not_ok "subject '$name' round-trips (exit $RC: $OUT $ERR)"
+	fi
+done
+run subjects
+expect "subjects lists the odd names exactly" 0 \
+	"$(printf '%s\n' '..' '.' 'a/../b' '%2e%2e' 'sp ace+plus' 'ünï/cödé' 'x?deleted=true' | LC_ALL=C sort)"
+
+# ---- environment, network errors -------------------------------------------------------
+run versions --subject '..' --registry "$URL/"
+expect "--registry with a trailing slash works" 0 "1"
+REGIT_REGISTRY_URL= run versions --subject '..' --registry "$URL"
+expect "--registry works without the variable" 0 "1"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+run subjects --registry "http://127.0.0.1:$port"
+expect_err "closed port: exit 2, cannot reach" 2 "cannot reach registry"
+REGIT_REGISTRY_URL="http://127.0.0.1:$port" run subjects
+expect_err "REGIT_REGISTRY_URL is used when --registry is absent" 2 "127.0.0.1:$port"
+# A listener that never answers: the timeout ends the wait.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept(); time.sleep(10)
+' >"$TMP/hang.port" &
+hang=$!
+for _ in $(seq 1 50); do [ -s "$TMP/hang.port" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+run subjects --registry "http://127.0.0.1:$(cat "$TMP/hang.port")" --timeout 0.5
+elapsed=$((($(date +%s%N) - start) / 1000000))
+kill "$hang" 2>/dev/null
+wait "$hang" 2>/dev/null
+if [ "$RC" = 2 ] && [[ "$ERR" == *"in time"* ]] && [ "$elapsed" -lt 5000 ]; then
+	ok "--timeout bounds a hanging registry (${elapsed} ms)"
+else
+	not_ok "--timeout (exit $RC, ${elapsed} ms: $ERR)"
+fi
+
+# ---- authentication (when the server has --auth) -----------------------------------
+if [ -z "${CLIENT_TEST_REGISTRY:-}" ] && "$REGIT_BIN" passwd --help >/dev/null 2>&1 &&
+   "$REGIT_BIN" serve --help 2>&1 | grep -q -- '--auth'; then
+	printf 'rpw\n' | "$REGIT_BIN" passwd "$TMP/users" reader read >/dev/null 2>&1
+	printf 'wpw\n' | "$REGIT_BIN" passwd "$TMP/users" writer write >/dev/null 2>&1
+	"$REGIT_BIN" serve --listen 127.0.0.1:0 --store "$TMP/auth.git" --auth "$TMP/users" \
+		>"$TMP/auth.out" 2>"$TMP/auth.err" &
+	AUTH_PID=$!
+	aport=
+	for _ in $(seq 1 100); do
+		aport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/auth.out" 2>/dev/null | head -1)
+		[ -n "$aport" ] && break
+		kill -0 "$AUTH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$aport" ]; then
+		not_ok "server with --auth starts"
+		sed 's/^/#   /' "$TMP/auth.err"
+	else
+		AURL=http://127.0.0.1:$aport
+		run subjects --registry "$AURL"
+		expect_err "no credentials: exit 2 with a hint" 2 "REGIT_REGISTRY_AUTH"
+		run subjects --registry "$AURL" --user reader:wrong
+		expect_err "wrong password: exit 2, 401" 2 "401"
+		run register --registry "$AURL" --user writer:wpw --subject s "$V1"
+		expect "--user with the write role registers" 0 "registered s version 1 (id 1)"
+		REGIT_REGISTRY_AUTH=reader:rpw run versions --registry "$AURL" --subject s
+		expect "REGIT_REGISTRY_AUTH is used for reads" 0 "1"
+		REGIT_REGISTRY_AUTH=reader:rpw run register --registry "$AURL" --subject s "$V2"
+		expect_err "the read role cannot register: exit 2, 403" 2 "403"
+		REGIT_REGISTRY_AUTH=reader:rpw run register --registry "$AURL" --user writer:wpw \
+			--subject s "$V2"
+		expect "--user wins over the variable" 0 "registered s version 2 (id 2)"
+	fi
+	kill "$AUTH_PID" 2>/dev/null
+	wait "$AUTH_PID" 2>/dev/null
+fi
+
+if [ -n "$SRV_PID" ]; then
+	kill -TERM "$SRV_PID"
+	wait "$SRV_PID"
+	rc=$?
+	SRV_PID=
+	[ "$rc" = 0 ] && ok "server stops cleanly" || not_ok "server exit status $rc"
+fi
