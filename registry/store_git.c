@@ -565,20 +565,99 @@ int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *
 
 /* ---- packs ---------------------------------------------------------------- */
 
+/* Whether an object is among the new ones the mempack collected. */
+static int store_is_new(regit_store *store, const git_oid *oid)
+{
+	return store->mempack->exists(store->mempack, oid) == 1;
+}
+
 /*
- * Write everything the mempack collected as one pack (fsynced by libgit2's
- * indexer) and empty the mempack.
+ * Add a new tree and the new objects under it to the pack builder. Objects
+ * not in the mempack are already in a durable pack, so unchanged subtrees are
+ * not entered: the cost follows the changed paths, not the store's size
+ * (git_mempack_dump would pack every commit's whole tree).
  */
-static int store_flush_mempack(regit_store *store)
+static int store_pack_new_tree(git_packbuilder *pb, regit_store *store,
+	const git_oid *tree_oid, int depth)
+{
+	git_tree *tree = NULL;
+	size_t i, n;
+	int error = 0;
+	int rc;
+
+	if (!store_is_new(store, tree_oid))
+		return 0;
+	if (depth > 64) {
+		regit_error_set(REGIT_ERROR_STORE, "tree too deep to pack");
+		return REGIT_ELIMIT;
+	}
+	rc = git_packbuilder_insert(pb, tree_oid, NULL);
+	if (rc == 0)
+		rc = git_tree_lookup(&tree, store->repo, tree_oid);
+	if (rc < 0)
+		return store_git_error(rc, "pack new tree");
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n && error == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const git_oid *id = git_tree_entry_id(e);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			error = store_pack_new_tree(pb, store, id, depth + 1);
+		} else if (store_is_new(store, id)) {
+			rc = git_packbuilder_insert(pb, id, NULL);
+			if (rc < 0)
+				error = store_git_error(rc, "pack new blob");
+		}
+	}
+	git_tree_free(tree);
+	return error;
+}
+
+/*
+ * Write the new objects reachable from the chain ending at tip (its commits
+ * back to the first one already stored) as one pack, fsynced by libgit2's
+ * indexer, and empty the mempack.
+ */
+static int store_flush_mempack(regit_store *store, const git_oid *tip)
 {
 	git_buf pack = { NULL, 0, 0 };
+	git_packbuilder *pb = NULL;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress stats;
+	git_oid cur;
 	int error = 0;
 	int rc;
 
 	memset(&stats, 0, sizeof(stats));
-	rc = git_mempack_dump(&pack, store->repo, store->mempack);
+	git_oid_cpy(&cur, tip);
+	rc = git_packbuilder_new(&pb, store->repo);
+	if (rc < 0) {
+		error = store_git_error(rc, "write pack");
+		goto done;
+	}
+	git_packbuilder_set_threads(pb, 1);
+	while (error == 0 && store_is_new(store, &cur)) {
+		git_commit *c = NULL;
+
+		rc = git_packbuilder_insert(pb, &cur, NULL);
+		if (rc == 0)
+			rc = git_commit_lookup(&c, store->repo, &cur);
+		if (rc < 0) {
+			error = store_git_error(rc, "pack new commit");
+			break;
+		}
+		error = store_pack_new_tree(pb, store, git_commit_tree_id(c), 0);
+		if (error == 0 && git_commit_parentcount(c) > 0)
+			git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		else
+			memset(&cur, 0, sizeof(cur));
+		git_commit_free(c);
+		if (git_oid_is_zero(&cur))
+			break;
+	}
+	if (error < 0)
+		goto done;
+	rc = git_packbuilder_write_buf(&pack, pb);
 	if (rc == 0)
 		rc = git_odb_write_pack(&wp, store->odb, NULL, NULL);
 	if (rc == 0)
@@ -587,8 +666,10 @@ static int store_flush_mempack(regit_store *store)
 		rc = wp->commit(wp, &stats);
 	if (rc < 0)
 		error = store_git_error(rc, "write pack");
+done:
 	if (wp)
 		wp->free(wp);
+	git_packbuilder_free(pb);
 	git_buf_dispose(&pack);
 	git_mempack_reset(store->mempack);
 	return error;
@@ -1158,7 +1239,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 		git_oid_cpy(&last, &commit_oid);
 	}
 	/* All new objects as one durable pack, before the ref points at them. */
-	error = store_flush_mempack(store);
+	error = store_flush_mempack(store, &last);
 	if (error < 0)
 		goto done;
 
