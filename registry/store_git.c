@@ -37,6 +37,8 @@
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -565,6 +567,402 @@ int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *
 
 /* ---- packs ---------------------------------------------------------------- */
 
+/*
+ * New objects are written as a pack by this file itself rather than with
+ * libgit2's pack builder: the builder searches for deltas and then runs
+ * the indexer over its own output (inflating and hashing every object a
+ * second time), which made writing a pack of a handful of objects cost
+ * milliseconds of CPU per commit and merging packs tens of milliseconds.
+ * The objects here are small JSON files and trees, so the pack stores them
+ * whole (zlib at its fastest level, no deltas) and the index is computed
+ * while writing. The result is an ordinary version 2 pack and index; `git
+ * gc` may later repack it with deltas.
+ */
+
+/* One object of a pack being written. */
+typedef struct store_obj {
+	git_oid oid;
+	uint32_t crc;
+	uint64_t offset;
+} store_obj;
+
+/* A growing array of object ids. */
+typedef struct store_objs {
+	store_obj *v;
+	size_t n, cap;
+} store_objs;
+
+static int store_objs_add(store_objs *o, const git_oid *oid)
+{
+	if (o->n == o->cap) {
+		size_t ncap = o->cap ? o->cap * 2 : 64;
+		store_obj *grown = regit_reallocarray(o->v, ncap, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		o->v = grown;
+		o->cap = ncap;
+	}
+	memset(&o->v[o->n], 0, sizeof(o->v[o->n]));
+	git_oid_cpy(&o->v[o->n].oid, oid);
+	o->n++;
+	return 0;
+}
+
+static int store_obj_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const store_obj *)a)->oid, &((const store_obj *)b)->oid);
+}
+
+/* Sort by id and drop duplicates (a pack lists each object once). */
+static void store_objs_unique(store_objs *o)
+{
+	size_t i, w = 0;
+
+	if (o->n > 1)
+		qsort(o->v, o->n, sizeof(*o->v), store_obj_cmp);
+	for (i = 0; i < o->n; i++)
+		if (w == 0 || !git_oid_equal(&o->v[w - 1].oid, &o->v[i].oid))
+			o->v[w++] = o->v[i];
+	o->n = w;
+}
+
+/* Buffered writes to a file with a running SHA-1 of everything written. */
+typedef struct store_out {
+	int fd;
+	EVP_MD_CTX *sha;
+	unsigned char buf[1 << 16];
+	size_t len;
+	uint64_t total;
+} store_out;
+
+static int store_out_flush(store_out *w)
+{
+	size_t off = 0;
+
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			regit_error_set(REGIT_ERROR_OS, "write pack: %s", strerror(errno));
+			return REGIT_EIO;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+	return 0;
+}
+
+static int store_out_put(store_out *w, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (EVP_DigestUpdate(w->sha, data, len) != 1) {
+		regit_error_set(REGIT_ERROR_STORE, "SHA-1 failed");
+		return REGIT_ERROR;
+	}
+	w->total += len;
+	while (len > 0) {
+		size_t n = sizeof(w->buf) - w->len;
+
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		p += n;
+		len -= n;
+		if (w->len == sizeof(w->buf) && store_out_flush(w) < 0)
+			return REGIT_EIO;
+	}
+	return 0;
+}
+
+/* The digest so far (the trailer of a pack or index), appended too. */
+static int store_out_finish(store_out *w, unsigned char sum[20])
+{
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(w->sha, sum, &len) != 1 || len != 20) {
+		regit_error_set(REGIT_ERROR_STORE, "SHA-1 failed");
+		return REGIT_ERROR;
+	}
+	if (w->len + 20 > sizeof(w->buf) && store_out_flush(w) < 0)
+		return REGIT_EIO;
+	memcpy(w->buf + w->len, sum, 20);
+	w->len += 20;
+	w->total += 20;
+	if (store_out_flush(w) < 0)
+		return REGIT_EIO;
+	while (fsync(w->fd) != 0) {
+		if (errno != EINTR) {
+			regit_error_set(REGIT_ERROR_OS, "fsync pack: %s", strerror(errno));
+			return REGIT_EIO;
+		}
+	}
+	return 0;
+}
+
+static void store_put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* A temporary file in dir, created read-only for everyone like git's packs. */
+static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char *what)
+{
+	int fd;
+
+	snprintf(path, pathlen, "%s/tmp_regit_%s_XXXXXX", dir, what);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		regit_error_set(REGIT_ERROR_OS, "create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	(void)fchmod(fd, 0444);
+	return fd;
+}
+
+/* Deflate one object into the pack (type and size header, zlib stream). */
+static int store_pack_object(store_out *w, z_stream *z, unsigned char **zbuf, size_t *zcap,
+	store_obj *obj, git_odb *odb)
+{
+	git_odb_object *o = NULL;
+	unsigned char head[16];
+	size_t hlen = 0, size, bound;
+	int type, error = 0;
+	int rc;
+
+	rc = git_odb_read(&o, odb, &obj->oid);
+	if (rc < 0)
+		return store_git_error(rc, "read object to pack");
+	type = (int)git_odb_object_type(o);
+	size = git_odb_object_size(o);
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG) {
+		regit_error_set(REGIT_ERROR_STORE, "cannot pack object of type %d", type);
+		error = REGIT_EIO;
+		goto done;
+	}
+	/* Header: type in bits 4-6 of the first byte, size in 4 + 7k bits. */
+	head[hlen] = (unsigned char)((type << 4) | (size & 15));
+	size >>= 4;
+	while (size) {
+		head[hlen++] |= 0x80;
+		head[hlen] = (unsigned char)(size & 0x7f);
+		size >>= 7;
+	}
+	hlen++;
+	size = git_odb_object_size(o);
+	bound = deflateBound(z, (uLong)size);
+	if (bound > *zcap) {
+		unsigned char *grown = regit_realloc(*zbuf, bound);
+
+		if (!grown) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		*zbuf = grown;
+		*zcap = bound;
+	}
+	if (deflateReset(z) != Z_OK) {
+		error = REGIT_ERROR;
+		goto done;
+	}
+	z->next_in = (unsigned char *)git_odb_object_data(o);
+	z->avail_in = (uInt)size;
+	z->next_out = *zbuf;
+	z->avail_out = (uInt)*zcap;
+	if (deflate(z, Z_FINISH) != Z_STREAM_END) {
+		regit_error_set(REGIT_ERROR_STORE, "deflate failed");
+		error = REGIT_ERROR;
+		goto done;
+	}
+	obj->offset = w->total;
+	obj->crc = (uint32_t)crc32(crc32(0, head, (uInt)hlen), *zbuf, (uInt)z->total_out);
+	error = store_out_put(w, head, hlen);
+	if (error == 0)
+		error = store_out_put(w, *zbuf, z->total_out);
+done:
+	git_odb_object_free(o);
+	return error;
+}
+
+/* The .idx for objs (sorted, offsets and crcs set), version 2. */
+static int store_write_idx(store_out *w, const store_obj *objs, size_t n,
+	const unsigned char pack_sum[20])
+{
+	unsigned char b[8];
+	unsigned char sum[20];
+	uint32_t fanout[256];
+	uint32_t nlarge = 0;
+	size_t i;
+	int error;
+
+	memset(fanout, 0, sizeof(fanout));
+	for (i = 0; i < n; i++)
+		fanout[objs[i].oid.id[0]]++;
+	for (i = 1; i < 256; i++)
+		fanout[i] += fanout[i - 1];
+	error = store_out_put(w, "\377tOc\0\0\0\2", 8);
+	for (i = 0; i < 256 && error == 0; i++) {
+		store_put_be32(b, fanout[i]);
+		error = store_out_put(w, b, 4);
+	}
+	for (i = 0; i < n && error == 0; i++)
+		error = store_out_put(w, objs[i].oid.id, 20);
+	for (i = 0; i < n && error == 0; i++) {
+		store_put_be32(b, objs[i].crc);
+		error = store_out_put(w, b, 4);
+	}
+	/* Offsets past 2 GiB go to the 8-byte table (MSB set: its index). */
+	for (i = 0; i < n && error == 0; i++) {
+		store_put_be32(b, objs[i].offset < 0x80000000u ? (uint32_t)objs[i].offset :
+			0x80000000u | nlarge++);
+		error = store_out_put(w, b, 4);
+	}
+	for (i = 0; i < n && error == 0; i++) {
+		if (objs[i].offset < 0x80000000u)
+			continue;
+		store_put_be32(b, (uint32_t)(objs[i].offset >> 32));
+		store_put_be32(b + 4, (uint32_t)objs[i].offset);
+		error = store_out_put(w, b, 8);
+	}
+	if (error == 0)
+		error = store_out_put(w, pack_sum, 20);
+	if (error == 0)
+		error = store_out_finish(w, sum);
+	return error;
+}
+
+static int store_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int error = 0;
+
+	if (fd < 0 || fsync(fd) != 0) {
+		regit_error_set(REGIT_ERROR_OS, "fsync %s: %s", dir, strerror(errno));
+		error = REGIT_EIO;
+	}
+	if (fd >= 0)
+		close(fd);
+	return error;
+}
+
+/*
+ * Write objs (sorted and unique; their contents read from the object
+ * database) as objects/pack/pack-<sum>.{pack,idx}, durably: both files are
+ * fsynced before they are renamed into place (the index last, since a pack
+ * is found through its index) and the directory after. On success the
+ * object database knows the pack and name (may be NULL) holds "pack-<sum>".
+ */
+static int store_write_pack(char name[64], regit_store *store, store_obj *objs, size_t n)
+{
+	char dir[4096], tmp_pack[4200] = "", tmp_idx[4200] = "", path[4300];
+	unsigned char head[12], pack_sum[20];
+	unsigned char *zbuf = NULL;
+	size_t zcap = 0, i;
+	store_out *w = NULL;
+	z_stream z;
+	int zinit = 0, error = 0;
+
+	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_path(store->repo));
+	if (n > 0xffffffffu) {
+		regit_error_set(REGIT_ERROR_STORE, "too many objects for one pack");
+		return REGIT_ELIMIT;
+	}
+	w = regit_calloc(1, sizeof(*w));
+	if (!w)
+		return REGIT_ENOMEM;
+	w->fd = -1;
+	w->sha = EVP_MD_CTX_new();
+	memset(&z, 0, sizeof(z));
+	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1 ||
+			deflateInit(&z, Z_BEST_SPEED) != Z_OK) {
+		regit_error_set(REGIT_ERROR_STORE, "cannot set up pack writing");
+		error = REGIT_ERROR;
+		goto done;
+	}
+	zinit = 1;
+	w->fd = store_tmpfile(tmp_pack, sizeof(tmp_pack), dir, "pack");
+	if (w->fd < 0) {
+		tmp_pack[0] = '\0';
+		error = REGIT_EIO;
+		goto done;
+	}
+	memcpy(head, "PACK", 4);
+	store_put_be32(head + 4, 2);
+	store_put_be32(head + 8, (uint32_t)n);
+	error = store_out_put(w, head, sizeof(head));
+	for (i = 0; i < n && error == 0; i++)
+		error = store_pack_object(w, &z, &zbuf, &zcap, &objs[i], store->odb);
+	if (error == 0)
+		error = store_out_finish(w, pack_sum);
+	if (error < 0)
+		goto done;
+	close(w->fd);
+	w->fd = -1;
+
+	if (EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1) {
+		error = REGIT_ERROR;
+		goto done;
+	}
+	w->total = 0;
+	w->fd = store_tmpfile(tmp_idx, sizeof(tmp_idx), dir, "idx");
+	if (w->fd < 0) {
+		tmp_idx[0] = '\0';
+		error = REGIT_EIO;
+		goto done;
+	}
+	error = store_write_idx(w, objs, n, pack_sum);
+	if (error < 0)
+		goto done;
+	close(w->fd);
+	w->fd = -1;
+
+	{
+		char hex[41];
+		git_oid sum;
+
+		memcpy(sum.id, pack_sum, 20);
+		git_oid_tostr(hex, sizeof(hex), &sum);
+		snprintf(path, sizeof(path), "%s/pack-%s.pack", dir, hex);
+		if (rename(tmp_pack, path) != 0)
+			goto rename_failed;
+		tmp_pack[0] = '\0';
+		snprintf(path, sizeof(path), "%s/pack-%s.idx", dir, hex);
+		if (rename(tmp_idx, path) != 0)
+			goto rename_failed;
+		tmp_idx[0] = '\0';
+		if (name)
+			snprintf(name, 64, "pack-%s", hex);
+	}
+	error = store_fsync_dir(dir);
+	if (error == 0 && git_odb_refresh(store->odb) < 0)
+		error = store_git_error(-1, "refresh object database");
+	goto done;
+rename_failed:
+	regit_error_set(REGIT_ERROR_OS, "rename %s: %s", path, strerror(errno));
+	error = REGIT_EIO;
+done:
+	if (w && w->fd >= 0)
+		close(w->fd);
+	if (tmp_pack[0])
+		unlink(tmp_pack);
+	if (tmp_idx[0])
+		unlink(tmp_idx);
+	if (zinit)
+		deflateEnd(&z);
+	if (w)
+		EVP_MD_CTX_free(w->sha);
+	regit_free(w);
+	regit_free(zbuf);
+	return error;
+}
+
 /* Whether an object is among the new ones the mempack collected. */
 static int store_is_new(regit_store *store, const git_oid *oid)
 {
@@ -572,12 +970,11 @@ static int store_is_new(regit_store *store, const git_oid *oid)
 }
 
 /*
- * Add a new tree and the new objects under it to the pack builder. Objects
- * not in the mempack are already in a durable pack, so unchanged subtrees are
- * not entered: the cost follows the changed paths, not the store's size
- * (git_mempack_dump would pack every commit's whole tree).
+ * Collect a new tree and the new objects under it. Objects not in the
+ * mempack are already in a durable pack, so unchanged subtrees are not
+ * entered: the cost follows the changed paths, not the store's size.
  */
-static int store_pack_new_tree(git_packbuilder *pb, regit_store *store,
+static int store_collect_new_tree(store_objs *objs, regit_store *store,
 	const git_oid *tree_oid, int depth)
 {
 	git_tree *tree = NULL;
@@ -591,9 +988,10 @@ static int store_pack_new_tree(git_packbuilder *pb, regit_store *store,
 		regit_error_set(REGIT_ERROR_STORE, "tree too deep to pack");
 		return REGIT_ELIMIT;
 	}
-	rc = git_packbuilder_insert(pb, tree_oid, NULL);
-	if (rc == 0)
-		rc = git_tree_lookup(&tree, store->repo, tree_oid);
+	error = store_objs_add(objs, tree_oid);
+	if (error < 0)
+		return error;
+	rc = git_tree_lookup(&tree, store->repo, tree_oid);
 	if (rc < 0)
 		return store_git_error(rc, "pack new tree");
 	n = git_tree_entrycount(tree);
@@ -601,13 +999,10 @@ static int store_pack_new_tree(git_packbuilder *pb, regit_store *store,
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		const git_oid *id = git_tree_entry_id(e);
 
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-			error = store_pack_new_tree(pb, store, id, depth + 1);
-		} else if (store_is_new(store, id)) {
-			rc = git_packbuilder_insert(pb, id, NULL);
-			if (rc < 0)
-				error = store_git_error(rc, "pack new blob");
-		}
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			error = store_collect_new_tree(objs, store, id, depth + 1);
+		else if (store_is_new(store, id))
+			error = store_objs_add(objs, id);
 	}
 	git_tree_free(tree);
 	return error;
@@ -615,38 +1010,29 @@ static int store_pack_new_tree(git_packbuilder *pb, regit_store *store,
 
 /*
  * Write the new objects reachable from the chain ending at tip (its commits
- * back to the first one already stored) as one pack, fsynced by libgit2's
- * indexer, and empty the mempack.
+ * back to the first one already stored) as one durable pack, and empty the
+ * mempack.
  */
 static int store_flush_mempack(regit_store *store, const git_oid *tip)
 {
-	git_buf pack = { NULL, 0, 0 };
-	git_packbuilder *pb = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats;
+	store_objs objs = { NULL, 0, 0 };
 	git_oid cur;
 	int error = 0;
 	int rc;
 
-	memset(&stats, 0, sizeof(stats));
 	git_oid_cpy(&cur, tip);
-	rc = git_packbuilder_new(&pb, store->repo);
-	if (rc < 0) {
-		error = store_git_error(rc, "write pack");
-		goto done;
-	}
-	git_packbuilder_set_threads(pb, 1);
 	while (error == 0 && store_is_new(store, &cur)) {
 		git_commit *c = NULL;
 
-		rc = git_packbuilder_insert(pb, &cur, NULL);
-		if (rc == 0)
-			rc = git_commit_lookup(&c, store->repo, &cur);
+		error = store_objs_add(&objs, &cur);
+		if (error < 0)
+			break;
+		rc = git_commit_lookup(&c, store->repo, &cur);
 		if (rc < 0) {
 			error = store_git_error(rc, "pack new commit");
 			break;
 		}
-		error = store_pack_new_tree(pb, store, git_commit_tree_id(c), 0);
+		error = store_collect_new_tree(&objs, store, git_commit_tree_id(c), 0);
 		if (error == 0 && git_commit_parentcount(c) > 0)
 			git_oid_cpy(&cur, git_commit_parent_id(c, 0));
 		else
@@ -655,22 +1041,11 @@ static int store_flush_mempack(regit_store *store, const git_oid *tip)
 		if (git_oid_is_zero(&cur))
 			break;
 	}
-	if (error < 0)
-		goto done;
-	rc = git_packbuilder_write_buf(&pack, pb);
-	if (rc == 0)
-		rc = git_odb_write_pack(&wp, store->odb, NULL, NULL);
-	if (rc == 0)
-		rc = wp->append(wp, pack.ptr, pack.size, &stats);
-	if (rc == 0)
-		rc = wp->commit(wp, &stats);
-	if (rc < 0)
-		error = store_git_error(rc, "write pack");
-done:
-	if (wp)
-		wp->free(wp);
-	git_packbuilder_free(pb);
-	git_buf_dispose(&pack);
+	if (error == 0) {
+		store_objs_unique(&objs);
+		error = store_write_pack(NULL, store, objs.v, objs.n);
+	}
+	regit_free(objs.v);
 	git_mempack_reset(store->mempack);
 	return error;
 }
@@ -701,8 +1076,8 @@ static uint32_t store_idx_count(const char *path)
 	return n;
 }
 
-/* Add every object id of a pack index to the pack builder. */
-static int store_idx_insert(git_packbuilder *pb, const char *path, uint32_t count)
+/* Add every object id of a pack index to objs. */
+static int store_idx_collect(store_objs *objs, const char *path, uint32_t count)
 {
 	unsigned char id[20];
 	FILE *f = fopen(path, "rb");
@@ -718,16 +1093,13 @@ static int store_idx_insert(git_packbuilder *pb, const char *path, uint32_t coun
 		error = REGIT_EIO;
 	for (i = 0; i < count && error == 0; i++) {
 		git_oid oid;
-		int rc;
 
 		if (fread(id, 1, 20, f) != 20) {
 			error = REGIT_EIO;
 			break;
 		}
 		memcpy(oid.id, id, 20);
-		rc = git_packbuilder_insert(pb, &oid, NULL);
-		if (rc < 0)
-			error = store_git_error(rc, "repack");
+		error = store_objs_add(objs, &oid);
 	}
 	if (error == REGIT_EIO)
 		regit_error_set(REGIT_ERROR_STORE, "short pack index %s", path);
@@ -753,18 +1125,15 @@ static int store_pack_cmp(const void *a, const void *b)
 static int store_consolidate(regit_store *store)
 {
 	store_pack *packs = NULL;
-	git_packbuilder *pb = NULL;
-	char dir[4096], path[4352];
+	store_objs objs = { NULL, 0, 0 };
+	char dir[4096], path[4352], merged[64] = "";
 	size_t n = 0, cap = 0, k = 0, i;
 	uint64_t total = 0;
 	struct dirent *de;
 	DIR *d;
 	int error = 0;
-	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/objects/pack", git_repository_path(store->repo));
-	/* Other handles and processes add packs too: see them before merging. */
-	git_odb_refresh(store->odb);
 	d = opendir(dir);
 	if (!d)
 		return 0;
@@ -803,29 +1172,21 @@ static int store_consolidate(regit_store *store)
 	}
 	if (k < 2)
 		goto done;
-	rc = git_packbuilder_new(&pb, store->repo);
-	if (rc < 0) {
-		error = store_git_error(rc, "repack");
-		goto done;
-	}
-	git_packbuilder_set_threads(pb, 1);
+	/* Other handles and processes add packs too: see them before reading. */
+	git_odb_refresh(store->odb);
 	for (i = 0; i < k && error == 0; i++) {
 		snprintf(path, sizeof(path), "%s/%s.idx", dir, packs[i].name);
-		error = store_idx_insert(pb, path, packs[i].count);
+		error = store_idx_collect(&objs, path, packs[i].count);
 	}
 	if (error < 0)
 		goto done;
-	rc = git_packbuilder_write(pb, dir, 0, NULL, NULL);
-	if (rc < 0) {
-		error = store_git_error(rc, "repack");
+	store_objs_unique(&objs);
+	error = store_write_pack(merged, store, objs.v, objs.n);
+	if (error < 0)
 		goto done;
-	}
 	/* The merged pack is durable (fsynced); the small ones can go. */
 	for (i = 0; i < k; i++) {
-		char newname[128];
-
-		snprintf(newname, sizeof(newname), "pack-%s", git_packbuilder_name(pb));
-		if (strcmp(newname, packs[i].name) == 0)
+		if (strcmp(merged, packs[i].name) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s.idx", dir, packs[i].name);
 		unlink(path);
@@ -836,7 +1197,7 @@ static int store_consolidate(regit_store *store)
 	}
 	error = store_reopen(store);
 done:
-	git_packbuilder_free(pb);
+	regit_free(objs.v);
 	regit_free(packs);
 	return error;
 }

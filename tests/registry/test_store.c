@@ -436,10 +436,52 @@ static void test_store__packs_stay_few(void **state)
 	assert_true(atoi(sh("ls '%s'/objects/pack/*.idx | wc -l", f->path)) <= 9);
 	assert_string_equal(sh("ls '%s'/objects/ | grep -c '^[0-9a-f][0-9a-f]$'", f->path), "0");
 	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	/* The packs are written by the store itself: git checks each one's
+	 * checksums and index, and nothing temporary is left behind. */
+	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
+		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	assert_string_equal(sh("ls '%s'/objects/pack | grep -c tmp_", f->path), "0");
 	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
 	assert_int_equal(l->nfiles, 60);
 	expect_content(f->store, l, "d0/f", "d0/f");
 	regit_store_listing_free(l);
+}
+
+/* An object larger than the pack writer's buffer, and one that is empty. */
+static void test_store__big_and_empty_files(void **state)
+{
+	fixture *f = *state;
+	char out[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+	regit_store *other = NULL;
+	regit_buf b = REGIT_BUF_INIT;
+	regit_store_change c[2];
+	size_t i, n = 300000;
+	char *big = malloc(n + 1);
+
+	assert_non_null(big);
+	/* Not very compressible: the deflated form spans several buffers too. */
+	for (i = 0; i < n; i++)
+		big[i] = (char)('a' + (i * 7919 + i / 13) % 26);
+	big[n] = '\0';
+	c[0] = put("big", big);
+	c[1] = put("empty", "");
+	assert_int_equal(regit_store_commit(out, f->store, "", c, 2, "big", NULL), 0);
+	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
+		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	assert_string_equal(sh("git --git-dir='%s' cat-file -s main:big", f->path), "300000");
+	/* A fresh handle (another process) reads both back. */
+	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
+	assert_int_equal(regit_store_list(&l, other, NULL), 0);
+	assert_int_equal(l->nfiles, 2);
+	expect_content(other, l, "empty", "");
+	assert_int_equal(regit_store_read(&b, other, &find(l, "big")->oid), 0);
+	assert_int_equal(b.size, n);
+	assert_memory_equal(b.ptr, big, n);
+	regit_buf_dispose(&b);
+	regit_store_listing_free(l);
+	regit_store_free(other);
+	free(big);
 }
 
 int main(void)
@@ -458,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__open_refuses_non_repository, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__chain_is_one_commit_per_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__packs_stay_few, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__big_and_empty_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
