@@ -4,13 +4,19 @@
  *   regit gen [-o DIR] [--prefix NAME] [--json] SCHEMA.avsc[:ID]...
  *   regit gen [-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID]
  *             --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]
+ *   regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]
+ *             --subject S [--registry URL] [--user U:P] [--timeout SECS]
  *
  * Each schema becomes DIR/NAME.h + DIR/NAME.c, plus the shared runtime
- * DIR/regit_avro.h; the written paths are printed one per line. A schema
- * file may carry its registry id after a colon (FILE:ID); writer schemas
- * must, because the id in a Confluent frame selects their decoder.
+ * DIR/regit_avro.h; DIR is created when missing and the written paths are
+ * printed one per line. A schema file may carry its registry id after a
+ * colon (FILE:ID); writer schemas must, because the id in a Confluent frame
+ * selects their decoder. With --subject the writers are every registered
+ * version of S with its id, pulled from a running registry through
+ * cli/client.c (the connection options are the client commands'); the
+ * reader is --reader, or else the subject's latest version.
  * Exit codes: 0 written, 1 a writer schema cannot be resolved against the
- * reader, 2 usage / invalid schema / I/O, 3 out of memory.
+ * reader, 2 usage / invalid schema / I/O / registry error, 3 out of memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/remote.h"
 #include "codegen/gen.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -28,7 +35,8 @@
 #define GEN_MAX_INPUTS 256
 
 typedef struct gen_input {
-	char *path;          /* owned */
+	char *path;          /* owned: the file, or the subject for registry schemas */
+	char *label;         /* owned: name in messages and comments; NULL: path */
 	int has_id;
 	uint32_t id;
 	regit_schema *schema;/* owned */
@@ -40,25 +48,36 @@ static void gen_usage(FILE *f)
 		"usage: regit gen [-o DIR] [--prefix NAME] [--json] SCHEMA.avsc[:ID]...\n"
 		"       regit gen [-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID]\n"
 		"                 --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]\n"
+		"       regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]\n"
+		"                 --subject SUBJECT [--registry URL] [--user USER:PASS]\n"
+		"                 [--timeout SECONDS]\n"
 		"\n"
 		"Generate self-contained C encoders/decoders (NAME.h + NAME.c per schema,\n"
 		"plus the shared runtime header regit_avro.h) for Avro schemas.\n"
 		"\n"
 		"options:\n"
-		"  -o, --output DIR   directory to write into (default: .)\n"
+		"  -o, --output DIR   directory to write into, created if missing (default: .)\n"
 		"  --prefix NAME      prepend NAME_ to every generated identifier\n"
 		"  --json             NAME_to_json/NAME_from_json (not implemented yet)\n"
 		"  --reader FILE      the schema to decode into (schema evolution)\n"
 		"  --writer FILE:ID   a schema the data may have been written with, and its\n"
 		"                     registry id; NAME_decode_frame picks the decoder by\n"
 		"                     the frame's id (repeatable)\n"
+		"  --subject SUBJECT  the writers are every version registered under\n"
+		"                     SUBJECT, each with its id; without --reader the\n"
+		"                     latest version is the reader\n"
+		"  --registry URL     registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
+		"                     else " REGIT_CLIENT_DEFAULT_URL ")\n"
+		"  --user USER:PASS   HTTP Basic credentials (default $" REGIT_CLIENT_ENV_AUTH ")\n"
+		"  --timeout SECONDS  give up on a request after this long (default 30)\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"FILE:ID gives a schema's Confluent registry id; with ids known,\n"
-		"NAME_decode_frame rejects frames whose id is not among them.\n"
+		"NAME_decode_frame rejects frames whose id is not among them. A --reader\n"
+		"without :ID that is registered under SUBJECT gets that version's id.\n"
 		"\n"
 		"exit status: 0 ok, 1 a writer cannot be resolved against the reader,\n"
-		"2 usage or invalid schema or I/O error, 3 out of memory\n");
+		"2 usage, invalid schema, I/O, registry or network error, 3 out of memory\n");
 }
 
 /* Split "file.avsc:42" into path and id when the suffix is all digits. */
@@ -159,12 +178,13 @@ static int gen_one(const char *dir, const gen_input *in, const char *prefix, int
 	opts.has_id = in->has_id;
 	opts.id = in->id;
 	opts.json = json;
-	opts.source = in->path;
+	opts.source = in->label ? in->label : in->path;
 	opts.writers = writers;
 	opts.nwriters = nwriters;
 	error = regit_gen_generate(&out, in->schema, &opts);
 	if (error < 0) {
-		fprintf(stderr, "regit gen: %s: %s\n", in->path, regit_error_message());
+		fprintf(stderr, "regit gen: %s: %s\n", in->label ? in->label : in->path,
+			regit_error_message());
 		rc = error == REGIT_ENOMEM ? REGIT_EXIT_INTERNAL :
 			error == REGIT_EINCOMPATIBLE ? REGIT_EXIT_FAIL : REGIT_EXIT_USAGE;
 		goto done;
@@ -178,19 +198,211 @@ done:
 	return rc;
 }
 
+static void gen_input_dispose(gen_input *in)
+{
+	regit_free(in->path);
+	regit_free(in->label);
+	regit_schema_free(in->schema);
+	memset(in, 0, sizeof(*in));
+}
+
+/* mkdir -p: create DIR and its missing parents; an existing directory is fine. */
+static int gen_mkdirs(const char *dir)
+{
+	struct stat st;
+	char *p;
+	size_t i, n = strlen(dir);
+	int rc = 0;
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		fprintf(stderr, "regit gen: %s is not a directory\n", dir);
+		return REGIT_EXIT_USAGE;
+	}
+	p = regit_strdup(dir);
+	if (!p)
+		return REGIT_EXIT_INTERNAL;
+	/* Each prefix ending before a '/' (and the whole path), shortest first. */
+	for (i = 1; i <= n && rc == 0; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (stat(p, &st) != 0 && mkdir(p, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "regit gen: cannot create directory %s: %s\n", p,
+				strerror(errno));
+			rc = REGIT_EXIT_USAGE;
+		}
+		p[i] = dir[i];
+	}
+	regit_free(p);
+	if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "regit gen: %s is not a directory\n", dir);
+		rc = REGIT_EXIT_USAGE;
+	}
+	return rc;
+}
+
+/*
+ * Pull every live version of `subject` with its id and parse it.
+ * @param out  receives count inputs, oldest first (owned; each disposed with
+ *             gen_input_dispose, the array freed with regit_free)
+ * @return 0 or an exit code (the message is printed)
+ */
+static int gen_fetch(gen_input **out, size_t *count, const regit_remote *remote,
+	const char *subject)
+{
+	regit_client *client = NULL;
+	regit_client_schema *vs = NULL;
+	gen_input *ins = NULL;
+	regit_buf label = REGIT_BUF_INIT;
+	size_t n = 0, i;
+	int error, rc = 0;
+
+	*out = NULL;
+	*count = 0;
+	error = regit_remote_connect(&client, remote);
+	if (error == 0)
+		error = regit_client_fetch_subject(&vs, &n, client, subject);
+	if (error < 0) {
+		rc = regit_remote_fail(remote, error, 0);
+		goto done;
+	}
+	ins = regit_calloc(n, sizeof(*ins));
+	if (!ins) {
+		rc = REGIT_EXIT_INTERNAL;
+		goto done;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		regit_schema_error err;
+
+		memset(&err, 0, sizeof(err));
+		regit_buf_clear(&label);
+		ins[i].has_id = 1;
+		ins[i].id = (uint32_t)vs[i].id;
+		ins[i].path = regit_strdup(subject);
+		if (!ins[i].path || regit_buf_printf(&label, "subject %s version %d (id %d)",
+			subject, vs[i].version, vs[i].id) < 0 ||
+		    !(ins[i].label = regit_buf_detach(&label))) {
+			rc = REGIT_EXIT_INTERNAL;
+			break;
+		}
+		error = regit_schema_parse(&ins[i].schema, vs[i].schema, strlen(vs[i].schema),
+			NULL, &err);
+		if (error == REGIT_ENOMEM) {
+			rc = REGIT_EXIT_INTERNAL;
+		} else if (error < 0) {
+			fprintf(stderr, "regit gen: %s: not a schema regit can generate from: %s%s%s\n",
+				ins[i].label, err.message, err.path[0] ? " at " : "", err.path);
+			rc = REGIT_EXIT_USAGE;
+		}
+	}
+	if (rc == REGIT_EXIT_INTERNAL)
+		fprintf(stderr, "regit gen: out of memory\n");
+	if (rc == 0) {
+		*out = ins;
+		*count = n;
+		ins = NULL;
+	}
+done:
+	if (ins) {
+		for (i = 0; i < n; i++)
+			gen_input_dispose(&ins[i]);
+		regit_free(ins);
+	}
+	regit_buf_dispose(&label);
+	regit_client_schemas_free(vs, n);
+	regit_client_free(client);
+	return rc;
+}
+
+/* 1 when both schemas have the same Parsing Canonical Form (same bytes on the wire). */
+static int gen_same_canonical(const regit_schema *a, const regit_schema *b, int *same)
+{
+	regit_buf ca = REGIT_BUF_INIT, cb = REGIT_BUF_INIT;
+	int error;
+
+	error = regit_schema_canonical(a, &ca);
+	if (error == 0)
+		error = regit_schema_canonical(b, &cb);
+	*same = error == 0 && ca.size == cb.size && memcmp(regit_buf_cstr(&ca),
+		regit_buf_cstr(&cb), ca.size) == 0;
+	regit_buf_dispose(&ca);
+	regit_buf_dispose(&cb);
+	return error;
+}
+
+/*
+ * Choose the reader and the writers among a subject's versions `vs`
+ * (consumed: moved into *reader or *writers, or disposed).
+ *
+ * Without a reader file the latest version is the reader. A reader file
+ * without an id that has the same canonical form as a version takes its id
+ * (its own decoder then serves that id); a reader id that names a version
+ * with a different canonical form is refused, since the frames carrying it
+ * would be misread. Every other version is a writer, once per id.
+ */
+static int gen_pick(gen_input *reader, int have_reader, gen_input *vs, size_t n,
+	gen_input *writers, size_t *nwriters)
+{
+	size_t i, j;
+	int rc = 0, same = 0;
+
+	if (!have_reader) {
+		*reader = vs[n - 1];
+		memset(&vs[n - 1], 0, sizeof(vs[n - 1]));
+	}
+	for (i = n; i-- > 0 && rc == 0;) {
+		if (!vs[i].schema)
+			continue;
+		if (reader->has_id && vs[i].id != reader->id)
+			continue;
+		if (gen_same_canonical(reader->schema, vs[i].schema, &same) < 0) {
+			rc = REGIT_EXIT_INTERNAL;
+		} else if (same && !reader->has_id) {
+			reader->has_id = 1;
+			reader->id = vs[i].id;
+		} else if (!same && reader->has_id) {
+			fprintf(stderr, "regit gen: %s: id %lu is %s, a different schema\n",
+				reader->label ? reader->label : reader->path,
+				(unsigned long)reader->id, vs[i].label);
+			rc = REGIT_EXIT_USAGE;
+		}
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		int dup = !vs[i].schema || (reader->has_id && vs[i].id == reader->id);
+
+		for (j = 0; j < *nwriters && !dup; j++)
+			dup = writers[j].id == vs[i].id;
+		if (dup)
+			continue;
+		writers[(*nwriters)++] = vs[i];
+		memset(&vs[i], 0, sizeof(vs[i]));
+	}
+	for (i = 0; i < n; i++)
+		gen_input_dispose(&vs[i]);
+	return rc;
+}
+
 int regit_cmd_gen(int argc, char **argv)
 {
+	regit_remote remote = REGIT_REMOTE_INIT("gen");
 	gen_input inputs[GEN_MAX_INPUTS];
-	gen_input writers_in[GEN_MAX_INPUTS];
-	regit_gen_writer writers[GEN_MAX_INPUTS];
-	size_t ninputs = 0, nwriters = 0, i;
-	const char *dir = ".", *prefix = NULL, *reader = NULL;
-	int json = 0, rc = 0, a;
-	struct stat st;
+	gen_input *writers_in = NULL, *fetched = NULL;
+	regit_gen_writer *writers = NULL;
+	size_t ninputs = 0, nwriters = 0, nfetched = 0, i;
+	const char *dir = ".", *prefix = NULL, *reader = NULL, *subject = NULL;
+	int json = 0, rc = 0, a, m, remote_opts = 0;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		gen_usage(stdout);
 		return REGIT_EXIT_OK;
+	}
+	/* Room for the file writers; registry versions are added after fetching. */
+	writers_in = regit_calloc(GEN_MAX_INPUTS, sizeof(*writers_in));
+	if (!writers_in) {
+		fprintf(stderr, "regit gen: out of memory\n");
+		return REGIT_EXIT_INTERNAL;
 	}
 	for (a = 1; a < argc && rc == 0; a++) {
 		const char *arg = argv[a];
@@ -202,6 +414,20 @@ int regit_cmd_gen(int argc, char **argv)
 			fprintf(stderr, "regit gen: %s needs a value\n", arg);
 			rc = REGIT_EXIT_USAGE;
 			break;
+		}
+		/* The client commands' connection options, as they spell them. */
+		if (strncmp(arg, "--format", 8) != 0) {
+			m = regit_remote_common(&remote, argc, argv, &a);
+			if (m == 0)
+				m = regit_remote_opt(&subject, &remote, argc, argv, &a, "--subject");
+			else if (m > 0)
+				remote_opts = 1;
+			if (m < 0) {
+				rc = REGIT_EXIT_USAGE;
+				break;
+			}
+			if (m > 0)
+				continue;
 		}
 		if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
 			dir = argv[++a];
@@ -245,6 +471,16 @@ int regit_cmd_gen(int argc, char **argv)
 				rc = REGIT_EXIT_INTERNAL;
 		}
 	}
+	if (rc == 0 && subject && ninputs) {
+		fprintf(stderr, "regit gen: --subject takes no SCHEMA arguments (the reader is --reader or the latest version)\n");
+		rc = REGIT_EXIT_USAGE;
+	}
+	if (rc == 0 && remote_opts && !subject) {
+		fprintf(stderr, "regit gen: --registry, --user and --timeout need --subject\n");
+		rc = REGIT_EXIT_USAGE;
+	}
+	if (rc == 0 && subject)
+		rc = regit_remote_check_subject(&remote, subject);
 	if (rc == 0 && reader) {
 		if (ninputs == GEN_MAX_INPUTS) {
 			rc = REGIT_EXIT_USAGE;
@@ -255,26 +491,50 @@ int regit_cmd_gen(int argc, char **argv)
 			rc = REGIT_EXIT_USAGE;
 		}
 	}
-	if (rc == 0 && nwriters && !reader) {
+	if (rc == 0 && nwriters && !reader && !subject) {
 		fprintf(stderr, "regit gen: --writer needs --reader\n");
 		rc = REGIT_EXIT_USAGE;
 	}
-	if (rc == 0 && ninputs == 0) {
+	if (rc == 0 && ninputs == 0 && !subject) {
 		gen_usage(stderr);
-		rc = REGIT_EXIT_USAGE;
-	}
-	if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-		fprintf(stderr, "regit gen: %s is not a directory\n", dir);
 		rc = REGIT_EXIT_USAGE;
 	}
 	for (i = 0; i < ninputs && rc == 0; i++)
 		rc = gen_load(&inputs[i]);
-	for (i = 0; i < nwriters && rc == 0; i++) {
+	for (i = 0; i < nwriters && rc == 0; i++)
 		rc = gen_load(&writers_in[i]);
+	if (rc == 0 && subject) {
+		rc = gen_fetch(&fetched, &nfetched, &remote, subject);
+		if (rc == 0) {
+			gen_input *grown = regit_reallocarray(writers_in, nwriters + nfetched + 1,
+				sizeof(*writers_in));
+
+			if (!grown) {
+				fprintf(stderr, "regit gen: out of memory\n");
+				rc = REGIT_EXIT_INTERNAL;
+			} else {
+				writers_in = grown;
+				rc = gen_pick(&inputs[0], ninputs > 0, fetched, nfetched,
+					writers_in, &nwriters);
+				if (ninputs == 0)
+					ninputs = 1;
+			}
+		}
+	}
+	if (rc == 0 && nwriters) {
+		writers = regit_calloc(nwriters, sizeof(*writers));
+		if (!writers) {
+			fprintf(stderr, "regit gen: out of memory\n");
+			rc = REGIT_EXIT_INTERNAL;
+		}
+	}
+	for (i = 0; i < nwriters && rc == 0; i++) {
 		writers[i].schema = writers_in[i].schema;
 		writers[i].id = writers_in[i].id;
-		writers[i].label = writers_in[i].path;
+		writers[i].label = writers_in[i].label ? writers_in[i].label : writers_in[i].path;
 	}
+	if (rc == 0)
+		rc = gen_mkdirs(dir);
 	if (rc == 0) {
 		const char *rt = regit_gen_runtime_header();
 
@@ -283,13 +543,13 @@ int regit_cmd_gen(int argc, char **argv)
 	for (i = 0; i < ninputs && rc == 0; i++)
 		rc = gen_one(dir, &inputs[i], prefix, json, writers, nwriters);
 
-	for (i = 0; i < ninputs; i++) {
-		regit_free(inputs[i].path);
-		regit_schema_free(inputs[i].schema);
-	}
-	for (i = 0; i < nwriters; i++) {
-		regit_free(writers_in[i].path);
-		regit_schema_free(writers_in[i].schema);
-	}
+	for (i = 0; i < ninputs; i++)
+		gen_input_dispose(&inputs[i]);
+	for (i = 0; i < nwriters; i++)
+		gen_input_dispose(&writers_in[i]);
+	/* On a fetch or pick failure the fetched versions were already disposed. */
+	regit_free(fetched);
+	regit_free(writers_in);
+	regit_free(writers);
 	return rc;
 }

@@ -679,6 +679,11 @@ static const char *comment_text(gen_ctx *g, const char *s)
 	return r ? r : "";
 }
 
+const char *regit_gen__comment_text(gen_ctx *g, const char *s)
+{
+	return comment_text(g, s);
+}
+
 /* FNV-1a over a structural signature: a guard that differs when two headers
  * define the same C name differently, so such a clash fails to compile. */
 static void type_sig(gen_ctx *g, regit_buf *b, const regit_type *t, int top)

@@ -66,6 +66,8 @@ int regit_gen__ptr_needed(gen_ctx *g, const regit_type *t, gen_pos pos);
 const char *regit_gen__branch_member(gen_ctx *g, const regit_type *u, size_t k);
 /* Smallest encoded size of a value of t (a lower bound under recursion). */
 size_t regit_gen__min_size(const regit_type *t);
+/* Text safe inside a one-line C comment (owned by the context). */
+const char *regit_gen__comment_text(gen_ctx *g, const char *s);
 /* A C string literal for data (quotes included). */
 const char *regit_gen__c_literal(gen_ctx *g, const char *data, size_t len);
 

@@ -859,7 +859,8 @@ static void rs_emit_writer(gen_ctx *g, size_t wi)
 	regit_buf_init(&rs.protos, 0);
 
 	GEN_OUT(g, &top, 0, "/* Decoder for writer schema id %lu%s%s. */\n",
-		(unsigned long)wr->id, wr->label ? ": " : "", wr->label ? wr->label : "");
+		(unsigned long)wr->id, wr->label ? ": " : "",
+		wr->label ? regit_gen__comment_text(g, wr->label) : "");
 	GEN_OUT(g, &top, 0, "static int %s__w%zu_root(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena)\n{\n",
 		g->name, wi, g->name);
 	GEN_OUT(g, &top, 1, "const uint8_t *p = *pp;\n\tunsigned depth = 0;\n\n");
@@ -892,6 +893,19 @@ static void rs_emit_writer(gen_ctx *g, size_t wi)
 		GEN_OUT(g, g->c, 0, "%s", rs.fns.ptr);
 	if (top.size)
 		GEN_OUT(g, g->c, 0, "%s", top.ptr);
+	/*
+	 * With many writers (e.g. every version of a registry subject) the
+	 * message must say which one cannot be read; the first failure is this
+	 * writer's, since writers are emitted in order and errors are sticky.
+	 */
+	if (g->error == REGIT_EINCOMPATIBLE) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", regit_error_message());
+		regit_error_set(REGIT_ERROR_CODEGEN, "writer schema id %lu%s%s%s: %s",
+			(unsigned long)wr->id, wr->label ? " (" : "",
+			wr->label ? wr->label : "", wr->label ? ")" : "", msg);
+	}
 	regit_buf_dispose(&top);
 	regit_buf_dispose(&rs.fns);
 	regit_buf_dispose(&rs.protos);

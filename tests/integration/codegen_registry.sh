@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# codegen_registry.sh - `regit gen --subject S --registry URL` against the real
+# `regit serve` (random loopback port, temporary store).
+#
+# Registers three versions of an Order subject (tests/codegen/registry/
+# v1..v3.avsc; an unrelated subject first so schema ids differ from version
+# numbers), generates the evolution decoders from the registry, compiles them
+# warning-free (gcc and clang, -pedantic) with tests/codegen/registry.c,
+# encodes values with each old writer schema (python3-avro), frames them with
+# the ids the registry gave, and checks what the generated dispatcher decodes:
+# the reader's defaults for fields a writer lacks, writer-only fields
+# skipped, int widened to long, an unknown enum symbol read as the enum's
+# default, and an unknown id rejected. The same expectations are checked
+# against python3-avro's own schema resolution. Also: --reader FILE (with and
+# without an id), registry errors (unreachable, unknown subject, bad
+# credentials: exit 2 with a message, nothing written), an unresolvable
+# version (exit 1 naming it), and -o creating missing directories.
+set -u
+cd "$(dirname "$0")/../.."
+
+BUILD_DIR=${REGIT_BUILD:-$PWD/build}
+REGIT=${REGIT_BIN:-$BUILD_DIR/regit}
+PEDANTIC="-std=c11 -Wall -Wextra -Werror -pedantic"
+SAN=""
+if [ "${SANITIZE:-}" = 1 ]; then
+	SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+fi
+CCMD=${CC:-cc}
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+CASES=tests/codegen/registry
+TMP=$(mktemp -d)
+PIDS=()
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+unset REGIT_REGISTRY_AUTH REGIT_REGISTRY_URL
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi; }
+
+# run ARGS...: $RC, $ERR (stdout in $TMP/out)
+run() {
+	"$REGIT" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# expect_fail DESC RC SUBSTRING: the last run's exit code and a piece of stderr
+expect_fail() {
+	if [ "$RC" = "$2" ] && [[ "$ERR" == *"$3"* ]]; then
+		ok "$1"
+	else
+		notok "$1 (exit $RC, want $2 with '$3')"
+		echo "$ERR" | head -5 | sed 's/^/#   /'
+	fi
+}
+
+# start_server NAME ARGS...: sets URL (and PIDS); returns 1 when it does not start
+start_server() {
+	local name=$1 port= pid
+	shift
+	"$REGIT" serve --listen 127.0.0.1:0 --store "$TMP/$name.git" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
+	pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$TMP/$name.out" 2>/dev/null | head -1)
+		[ -n "$port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { sed 's/^/#   /' "$TMP/$name.err"; return 1; }
+	URL=http://127.0.0.1:$port
+}
+
+# register SUBJECT FILE: prints the id the registry gave
+register() {
+	"$REGIT" register --registry "$URL" --subject "$1" "$2" 2>&1 |
+		sed -n 's/^registered .* (id \([0-9]*\))$/\1/p'
+}
+
+# ---- -o DIR is created like mkdir -p (no registry needed) ---------------------
+run gen -o "$TMP/made/a/b/c" "$CASES/v1.avsc"
+[ "$RC" = 0 ] && [ -f "$TMP/made/a/b/c/order.h" ] && [ -f "$TMP/made/a/b/c/regit_avro.h" ]
+check $? "gen -o creates missing parent directories"
+run gen -o "$TMP/made/a/b/c/" "$CASES/v2.avsc"
+[ "$RC" = 0 ] && grep -q currency "$TMP/made/a/b/c/order.h"
+check $? "gen -o into an existing directory (trailing slash) overwrites"
+: >"$TMP/afile"
+run gen -o "$TMP/afile" "$CASES/v1.avsc"
+expect_fail "gen -o naming a file: exit 2" 2 "not a directory"
+run gen -o "$TMP/afile/sub" "$CASES/v1.avsc"
+expect_fail "gen -o below a file: exit 2" 2 "$TMP/afile"
+run gen -o "$TMP/never" "$CASES/missing.avsc"
+[ "$RC" = 2 ] && [ ! -e "$TMP/never" ]
+check $? "a failing gen creates no directory"
+
+# ---- usage ------------------------------------------------------------------
+run gen --registry http://127.0.0.1:1 "$CASES/v1.avsc"
+expect_fail "--registry without --subject: exit 2" 2 "need --subject"
+run gen --subject s "$CASES/v1.avsc"
+expect_fail "--subject with a SCHEMA argument: exit 2" 2 "no SCHEMA arguments"
+run gen --subject ""
+expect_fail "empty --subject: exit 2" 2 "subject"
+run gen --subject s --format json
+expect_fail "--format is not a gen option: exit 2" 2 "unknown option"
+
+# ---- unreachable registry -----------------------------------------------------
+run gen -o "$TMP/unreach" --registry http://127.0.0.1:1 --timeout 5 --subject orders-value
+[ "$RC" = 2 ] && [[ "$ERR" == *"cannot reach registry"* ]] && [ ! -e "$TMP/unreach" ]
+check $? "unreachable registry: exit 2, 'cannot reach registry', nothing written"
+[ "$RC" = 2 ] || echo "$ERR" | head -3 | sed 's/^/#   /'
+
+if ! start_server main --compat BACKWARD --rules avro; then
+	notok "regit serve starts"
+	exit 1
+fi
+ok "regit serve starts at $URL"
+
+# ---- three versions, ids offset by an unrelated subject -----------------------
+printf '{"type":"record","name":"Other","fields":[{"name":"x","type":"int"}]}' >"$TMP/other.avsc"
+register other-value "$TMP/other.avsc" >/dev/null
+ID1=$(register orders-value "$CASES/v1.avsc")
+ID2=$(register orders-value "$CASES/v2.avsc")
+ID3=$(register orders-value "$CASES/v3.avsc")
+if [ -n "$ID1" ] && [ -n "$ID2" ] && [ -n "$ID3" ] && [ "$ID1" != 1 ] &&
+   [ "$ID1" != "$ID2" ] && [ "$ID2" != "$ID3" ]; then
+	ok "registered 3 versions of orders-value (ids $ID1 $ID2 $ID3)"
+else
+	notok "registered 3 versions of orders-value (ids '$ID1' '$ID2' '$ID3')"
+	exit 1
+fi
+IDX=$((ID3 + 100))
+
+# ---- writer data, framed with the registry's ids ------------------------------
+have_avro=1
+$PY -c 'import avro.io' 2>/dev/null || have_avro=0
+DATA=$TMP/data
+mkdir -p "$DATA"
+# frame NAME SCHEMA ID DATUM_JSON: DATA/NAME.bin = 0, id (big-endian), Avro payload
+cat >"$TMP/frame.py" <<'EOF'
+import io, json, struct, sys
+import avro.io, avro.schema
+out, schema_path, sid, datum = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+schema = avro.schema.parse(open(schema_path).read())
+buf = io.BytesIO()
+avro.io.DatumWriter(schema).write(datum, avro.io.BinaryEncoder(buf))
+open(out, "wb").write(b"\0" + struct.pack(">I", sid) + buf.getvalue())
+EOF
+# resolve SCHEMA_W SCHEMA_R FILE: the specification's reading, in registry.c's format
+cat >"$TMP/resolve.py" <<'EOF'
+import io, json, struct, sys
+import avro.io, avro.schema
+w = avro.schema.parse(open(sys.argv[1]).read())
+r = avro.schema.parse(open(sys.argv[2]).read())
+data = open(sys.argv[3], "rb").read()
+sid = struct.unpack(">I", data[1:5])[0]
+v = avro.io.DatumReader(w, r).read(avro.io.BinaryDecoder(io.BytesIO(data[5:])))
+tags = ",".join("%s:%s" % kv for kv in v["tags"].items())
+coupon = "null" if v["coupon"] is None else v["coupon"]
+print("REGIT_AVRO_OK schema_id=%d id=%d amount=%d currency=%s status=%s tags={%s} coupon=%s"
+      % (sid, v["id"], v["amount"], v["currency"], v["status"], tags, coupon))
+EOF
+frame() { $PY "$TMP/frame.py" "$DATA/$1.bin" "$2" "$3" "$4"; }
+
+if [ $have_avro = 1 ]; then
+	frame a "$CASES/v1.avsc" "$ID1" '{"id": 1, "amount": 100, "note": "skip me"}'
+	frame b "$CASES/v2.avsc" "$ID2" '{"id": 2, "amount": -7, "currency": "CHF", "status": "LOST"}'
+	frame c "$CASES/v2.avsc" "$ID2" '{"id": 3, "amount": 2147483647, "currency": "USD", "status": "PAID"}'
+	frame d "$CASES/v3.avsc" "$ID3" '{"id": 4, "amount": 1099511627776, "currency": "GBP", "status": "REFUNDED", "tags": {"k": "v"}, "coupon": "X1"}'
+	frame e "$CASES/v3.avsc" "$IDX" '{"id": 5, "amount": 1, "currency": "", "status": "NEW", "tags": {}, "coupon": null}'
+	cat >"$TMP/expected" <<EOF
+REGIT_AVRO_OK schema_id=$ID1 id=1 amount=100 currency=EUR status=NEW tags={src:v3} coupon=null
+REGIT_AVRO_OK schema_id=$ID2 id=2 amount=-7 currency=CHF status=NEW tags={src:v3} coupon=null
+REGIT_AVRO_OK schema_id=$ID2 id=3 amount=2147483647 currency=USD status=PAID tags={src:v3} coupon=null
+REGIT_AVRO_OK schema_id=$ID3 id=4 amount=1099511627776 currency=GBP status=REFUNDED tags={k:v} coupon=X1
+REGIT_AVRO_EUNKNOWN_SCHEMA schema_id=$IDX
+EOF
+	# The hand-written expectations are python3-avro's resolution too, except
+	# b: python3-avro 1.11 predates the enum default rule (Avro 1.9 spec: a
+	# writer symbol the reader lacks reads as the reader enum's default) and
+	# throws instead.
+	{
+		$PY "$TMP/resolve.py" "$CASES/v1.avsc" "$CASES/v3.avsc" "$DATA/a.bin"
+		$PY "$TMP/resolve.py" "$CASES/v2.avsc" "$CASES/v3.avsc" "$DATA/c.bin"
+		$PY "$TMP/resolve.py" "$CASES/v3.avsc" "$CASES/v3.avsc" "$DATA/d.bin"
+	} >"$TMP/oracle" 2>&1
+	if sed -n '1p;3p;4p' "$TMP/expected" | diff - "$TMP/oracle" >"$TMP/oracle.diff"; then
+		ok "python3-avro's schema resolution agrees with the expected readings"
+	else
+		notok "python3-avro's schema resolution disagrees with the expected readings"
+		sed 's/^/#   /' "$TMP/oracle.diff" | head -12
+	fi
+else
+	echo "# python3-avro missing: no writer data, decoding checks skipped"
+fi
+
+# build_and_decode DESC DIR: compile DIR/order.c with registry.c and compare
+# its decoding of the frames with the expectations
+build_and_decode() {
+	local desc=$1 dir=$2 cc
+	for cc in gcc clang; do
+		command -v $cc >/dev/null 2>&1 || continue
+		if $cc $PEDANTIC -c "$dir/order.c" -o "$dir/order.$cc.o" 2>"$dir/$cc.err"; then
+			ok "$desc: generated code compiles warning-free with $cc -pedantic"
+		else
+			notok "$desc: generated code compiles warning-free with $cc -pedantic"
+			sed 's/^/#   /' "$dir/$cc.err" | head -10
+		fi
+	done
+	if ! $CCMD $PEDANTIC -O1 -g $SAN -I"$dir" tests/codegen/registry.c "$dir/order.c" \
+		-o "$dir/decode" 2>"$dir/build.err"; then
+		notok "$desc: decoder test program builds"
+		sed 's/^/#   /' "$dir/build.err" | head -10
+		return
+	fi
+	[ $have_avro = 1 ] || return
+	"$dir/decode" "$DATA"/a.bin "$DATA"/b.bin "$DATA"/c.bin "$DATA"/d.bin "$DATA"/e.bin \
+		>"$dir/got" 2>&1
+	if diff "$TMP/expected" "$dir/got" >"$dir/diff"; then
+		ok "$desc: frames of versions 1-3 decode by id (defaults, skips, promotion, enum default); unknown id rejected"
+	else
+		notok "$desc: decoded frames differ"
+		sed 's/^/#   /' "$dir/diff" | head -12
+	fi
+}
+
+# ---- reader = latest version ---------------------------------------------------
+G1=$TMP/gen/latest/nested
+run gen -o "$G1" --registry "$URL" --subject orders-value
+if [ "$RC" = 0 ] && [ -f "$G1/order.c" ]; then
+	ok "gen --registry --subject (reader: the latest version) writes order.h/.c"
+	ndec=$(grep -c "^/\* Decoder for writer schema id" "$G1/order.c")
+	grep -q "case ${ID3}u:" "$G1/order.c" && [ "$ndec" = 2 ] &&
+		grep -q "subject orders-value version 1 (id $ID1)" "$G1/order.c"
+	check $? "latest version ($ID3) decodes with the plain decoder; versions 1 and 2 get resolvers labelled by subject/version/id"
+	build_and_decode "latest" "$G1"
+else
+	notok "gen --registry --subject: exit $RC"
+	echo "$ERR" | head -5 | sed 's/^/#   /'
+fi
+
+# ---- reader from a file without an id: takes the matching version's id --------
+G2=$TMP/gen/file
+run gen -o "$G2" --reader "$CASES/v3.avsc" --registry "$URL" --subject orders-value
+if [ "$RC" = 0 ]; then
+	ndec=$(grep -c "^/\* Decoder for writer schema id" "$G2/order.c")
+	grep -q "case ${ID3}u:" "$G2/order.c" && [ "$ndec" = 2 ]
+	check $? "--reader v3.avsc (no id) takes id $ID3 of the same registered schema"
+	build_and_decode "--reader file" "$G2"
+else
+	notok "gen --reader FILE --subject: exit $RC"
+	echo "$ERR" | head -5 | sed 's/^/#   /'
+fi
+
+# A reader id that the registry gives a different schema would misread frames.
+run gen -o "$TMP/gen/wrongid" --reader "$CASES/v3.avsc:$ID1" --registry "$URL" --subject orders-value
+expect_fail "--reader FILE:ID where ID is another registered schema: exit 2" 2 "different schema"
+
+# ---- registry errors: exit 2, a clear message, nothing written ----------------
+run gen -o "$TMP/gen/nosubject" --registry "$URL" --subject no-such-subject
+[ "$RC" = 2 ] && [[ "$ERR" == *"not found"* ]] && [ ! -e "$TMP/gen/nosubject" ]
+check $? "unknown subject: exit 2, 'not found', nothing written"
+[ "$RC" = 2 ] || echo "$ERR" | head -3 | sed 's/^/#   /'
+
+# ---- a version the reader cannot read: exit 1, naming it ----------------------
+printf '{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}' >"$TMP/r1.avsc"
+printf '{"type":"record","name":"R","fields":[{"name":"x","type":"string"},{"name":"y","type":"int"}]}' >"$TMP/r2.avsc"
+"$REGIT" config --registry "$URL" --subject loose-value NONE >/dev/null 2>&1
+RID1=$(register loose-value "$TMP/r1.avsc")
+RID2=$(register loose-value "$TMP/r2.avsc")
+run gen -o "$TMP/gen/loose" --registry "$URL" --subject loose-value
+expect_fail "a version the latest cannot read (no default for y): exit 1 naming it" 1 \
+	"writer schema id $RID1 (subject loose-value version 1 (id $RID1))"
+[ -n "$RID2" ] || notok "loose-value version 2 registered"
+
+# ---- authentication ----------------------------------------------------------------
+if printf 'rpw\n' | "$REGIT" passwd "$TMP/users" reader read >/dev/null 2>&1 &&
+   printf 'wpw\n' | "$REGIT" passwd "$TMP/users" writer write >/dev/null 2>&1 &&
+   start_server auth --compat BACKWARD --rules avro --auth "$TMP/users"; then
+	"$REGIT" register --registry "$URL" --user writer:wpw --subject orders-value \
+		"$CASES/v1.avsc" >/dev/null 2>&1
+	run gen -o "$TMP/gen/noauth" --registry "$URL" --subject orders-value
+	[ "$RC" = 2 ] && [[ "$ERR" == *"401"* || "$ERR" == *"nauthori"* ]] && [ ! -e "$TMP/gen/noauth" ]
+	check $? "no credentials: exit 2 with the 401 message, nothing written"
+	[ "$RC" = 2 ] || echo "$ERR" | head -3 | sed 's/^/#   /'
+	run gen -o "$TMP/gen/badauth" --registry "$URL" --user reader:wrong --subject orders-value
+	[ "$RC" = 2 ] && [[ "$ERR" == *"401"* || "$ERR" == *"nauthori"* ]]
+	check $? "wrong password: exit 2 with the 401 message"
+	REGIT_REGISTRY_AUTH=reader:rpw run gen -o "$TMP/gen/auth" --registry "$URL" \
+		--subject orders-value
+	[ "$RC" = 0 ] && [ -f "$TMP/gen/auth/order.c" ]
+	check $? "read role via \$REGIT_REGISTRY_AUTH: gen works"
+else
+	notok "server with --auth starts"
+fi
