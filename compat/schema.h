@@ -209,7 +209,13 @@ typedef enum regit_print_style {
 	 * Compact, in Avro Java's Schema.toString() order: the schema string the
 	 * Confluent registry stores and returns (confluent-api §4.9).
 	 */
-	REGIT_PRINT_COMPACT = 1
+	REGIT_PRINT_COMPACT = 1,
+	/*
+	 * COMPACT, but named types imported through references are written in
+	 * full where first met instead of by name: a self-contained schema
+	 * (the registry's ?format=resolved, confluent-api §3).
+	 */
+	REGIT_PRINT_RESOLVED = 2
 } regit_print_style;
 
 /** Write the schema back as JSON (keeps doc, defaults, aliases, properties). */

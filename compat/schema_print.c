@@ -17,8 +17,9 @@
  *   record field gets its own line; ends with a newline. The output is a
  *   function of the schema alone, so it is stable under git.
  *
- * Named types imported through regit_schema_options.imports are always
- * written by name (as Schema.toString(referencedSchemas, ...) does).
+ * Named types imported through regit_schema_options.imports are written by
+ * name (as Schema.toString(referencedSchemas, ...) does), except in the
+ * RESOLVED style, which inlines them at first use like any other type.
  */
 #include "compat/schema_internal.h"
 
@@ -36,6 +37,7 @@
 typedef struct printer {
 	const regit_schema *s;
 	regit_strmap done;          /* full names already written in full */
+	int inline_imports;         /* REGIT_PRINT_RESOLVED */
 } printer;
 
 /* Avro Java's Schema.Type names: a type named like one is always written qualified. */
@@ -220,7 +222,7 @@ static int build_type(printer *pr, json_t **out, const regit_type *t, const char
 	*out = NULL;
 	if (regit_type_is_named(t)) {
 		if (regit_strmap__get(&pr->done, t->fullname) ||
-		    regit_schema__lookup(pr->s, t->fullname, 0) != t) {
+		    (!pr->inline_imports && regit_schema__lookup(pr->s, t->fullname, 0) != t)) {
 			*out = json_string(qualified(t->fullname, space));
 			goto check;
 		}
@@ -554,11 +556,12 @@ int regit_schema_print(const regit_schema *schema, regit_print_style style, regi
 	}
 	start = out->size;
 	pr.s = schema;
+	pr.inline_imports = style == REGIT_PRINT_RESOLVED;
 	regit_strmap__init(&pr.done);
 	error = build_type(&pr, &tree, schema->root, NULL);
 	if (error < 0)
 		goto done;
-	if (style == REGIT_PRINT_COMPACT) {
+	if (style != REGIT_PRINT_PRETTY) {
 		error = put_inline(out, tree, 0, 0, start);
 	} else {
 		error = put_pretty(out, tree, 0, 0, 0);

@@ -484,6 +484,34 @@ static int api_qbool(const api_ctx *c, const char *key)
 	return regit_api_parse_bool(api_q(c, key));
 }
 
+/*
+ * Contexts (Confluent QualifiedSubject): ":.ctx:name" is subject `name` of
+ * context ".ctx", ":.:name" the default context's `name`, and ":*:" a
+ * wildcard prefix. regit serves the default context only. Returns the
+ * unqualified subject (pointing into s) for the default context, NULL when
+ * s names another context.
+ */
+static const char *api_unqualify(const char *s)
+{
+	const char *colon;
+
+	if (!s)
+		return NULL;
+	if (strncmp(s, ":*:", 3) == 0)
+		return s + 3;
+	if (strncmp(s, ":.", 2) != 0)
+		return s;
+	colon = strchr(s + 2, ':');
+	if (!colon)
+		return s[2] == '\0' ? s + 2 : NULL;   /* ":." = default, ":.x" = context .x */
+	return colon == s + 2 ? colon + 1 : NULL;
+}
+
+static int api_other_context(const char *s)
+{
+	return s && !api_unqualify(s);
+}
+
 /* offset/limit: absent = dflt; not an int = JAX-RS conversion failure (404). */
 static int api_qint(api_ctx *c, const char *key, int dflt, int *out)
 {
@@ -556,7 +584,16 @@ static void out_refs(api_ctx *c, const regit_reference *refs, size_t n)
 	out_puts(c, "]");
 }
 
-/* ent/Schema: subject, version, id, schemaType, references, schema, ts, deleted. */
+/* ,"guid":"..." for schema id (8.x); nothing if the id vanished. */
+static void out_guid(api_ctx *c, int id)
+{
+	char guid[REGIT_GUID_LEN + 1];
+
+	if (regit_registry_schema_guid(c->api->reg, id, guid, NULL) == 0)
+		out_printf(c, ",\"guid\":\"%s\"", guid);
+}
+
+/* ent/Schema: subject, version, id, schemaType, references, schema, guid, ts, deleted. */
 static void out_version(api_ctx *c, const regit_version *v)
 {
 	out_puts(c, "{\"subject\":");
@@ -566,6 +603,7 @@ static void out_version(api_ctx *c, const regit_version *v)
 		out_refs(c, v->refs, v->nrefs);
 	out_puts(c, ",\"schema\":");
 	out_str(c, v->schema, v->schema_len);
+	out_guid(c, v->id);
 	if (v->ts > 0)
 		out_printf(c, ",\"ts\":%lld", (long long)v->ts);
 	if (v->deleted)
@@ -602,6 +640,7 @@ typedef struct api_page {
 	int limit;        /* <= 0: unbounded */
 	int seen;
 	int emitted;
+	int deleted_negative; /* ?deletedAsNegative=true */
 } api_page;
 
 static int api_page_take(api_page *pg)
@@ -612,6 +651,20 @@ static int api_page_take(api_page *pg)
 		return -1;
 	pg->emitted++;
 	return 1;
+}
+
+/*
+ * One list item through paging: 1 = emit it (the separator is written
+ * already), 0 = skip it (before offset), -1 = stop (limit reached). Every
+ * list callback is this plus how to write one item.
+ */
+static int api_page_next(api_page *pg)
+{
+	int t = api_page_take(pg);
+
+	if (t > 0 && pg->emitted > 1)
+		out_puts(pg->c, ",");
+	return t;
 }
 
 static int api_page_init(api_page *pg, api_ctx *c, int dflt_limit, int max_limit)
@@ -632,70 +685,55 @@ static int api_page_init(api_page *pg, api_ctx *c, int dflt_limit, int max_limit
 static int cb_subject_name(const char *subject, void *payload)
 {
 	api_page *pg = payload;
-	int t = api_page_take(pg);
+	int t = api_page_next(pg);
 
-	if (t < 0)
-		return 1;
-	if (t > 0) {
-		if (pg->emitted > 1)
-			out_puts(pg->c, ",");
+	if (t > 0)
 		out_cstr(pg->c, subject);
-	}
-	return 0;
+	return t < 0;
 }
 
+/* Version numbers; with ?deletedAsNegative=true soft-deleted ones as -v. */
 static int cb_version_number(const regit_version *v, void *payload)
 {
 	api_page *pg = payload;
-	int t = api_page_take(pg);
+	int t = api_page_next(pg);
 
-	if (t < 0)
-		return 1;
 	if (t > 0)
-		out_printf(pg->c, "%s%d", pg->emitted > 1 ? "," : "", v->version);
-	return 0;
+		out_printf(pg->c, "%d", pg->deleted_negative && v->deleted ? -v->version : v->version);
+	return t < 0;
 }
 
 static int cb_version_full(const regit_version *v, void *payload)
 {
 	api_page *pg = payload;
-	int t = api_page_take(pg);
+	int t = api_page_next(pg);
 
-	if (t < 0)
-		return 1;
-	if (t > 0) {
-		if (pg->emitted > 1)
-			out_puts(pg->c, ",");
+	if (t > 0)
 		out_version(pg->c, v);
-	}
-	return 0;
+	return t < 0;
 }
 
 static int cb_version_id(const regit_version *v, void *payload)
 {
 	api_page *pg = payload;
-	int t = api_page_take(pg);
+	int t = api_page_next(pg);
 
-	if (t < 0)
-		return 1;
 	if (t > 0)
-		out_printf(pg->c, "%s%d", pg->emitted > 1 ? "," : "", v->id);
-	return 0;
+		out_printf(pg->c, "%d", v->id);
+	return t < 0;
 }
 
 static int cb_subject_version(const regit_version *v, void *payload)
 {
 	api_page *pg = payload;
-	int t = api_page_take(pg);
+	int t = api_page_next(pg);
 
-	if (t < 0)
-		return 1;
 	if (t > 0) {
-		out_puts(pg->c, pg->emitted > 1 ? ",{\"subject\":" : "{\"subject\":");
+		out_puts(pg->c, "{\"subject\":");
 		out_cstr(pg->c, v->subject);
 		out_printf(pg->c, ",\"version\":%d}", v->version);
 	}
-	return 0;
+	return t < 0;
 }
 
 /* Subjects of an id: versions arrive grouped by subject, so comparing with
@@ -717,15 +755,10 @@ static int cb_id_subject(const regit_version *v, void *payload)
 	if (regit_buf_puts(&d->last, v->subject) < 0)
 		d->pg.c->fail = 1;
 	d->have_last = 1;
-	t = api_page_take(&d->pg);
-	if (t < 0)
-		return 1;
-	if (t > 0) {
-		if (d->pg.emitted > 1)
-			out_puts(d->pg.c, ",");
+	t = api_page_next(&d->pg);
+	if (t > 0)
 		out_cstr(d->pg.c, v->subject);
-	}
-	return 0;
+	return t < 0;
 }
 
 /* ---- request bodies ---------------------------------------------------------------- */
@@ -762,6 +795,20 @@ static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 	return 0;
 }
 
+/* A register or lookup body, which must carry a schema (42201 otherwise). */
+static int api_schema_required(api_ctx *c, regit_api_schema_body *body,
+	regit_register_request *rr, const char *subject)
+{
+	if (api_schema_request(c, body, rr, subject) < 0)
+		return -1;
+	if (!body->schema) {
+		regit_api_schema_body_dispose(body);
+		api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- handlers ------------------------------------------------------------------- */
 
 /* GET|POST / -> {} (liveness). */
@@ -780,10 +827,14 @@ static void h_subjects(api_ctx *c)
 	if (api_page_init(&pg, c, 0, 0) < 0)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.prefix = api_q(c, "subjectPrefix");
+	f.prefix = api_unqualify(api_q(c, "subjectPrefix"));
 	f.deleted = api_qbool(c, "deleted");
 	f.deleted_only = api_qbool(c, "deletedOnly");
 	api_ok(c);
+	if (api_other_context(api_q(c, "subjectPrefix"))) {
+		out_puts(c, "[]");   /* another context: nothing of it lives here */
+		return;
+	}
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	regit_registry_list_subjects(c->api->reg, &f, cb_subject_name, &pg);
@@ -807,13 +858,8 @@ static void h_subject(api_ctx *c)
 		regit_register_request rr;
 		const regit_version *v = NULL;
 
-		if (api_schema_request(c, &body, &rr, subject) < 0)
+		if (api_schema_required(c, &body, &rr, subject) < 0)
 			return;
-		if (!body.schema) {
-			regit_api_schema_body_dispose(&body);
-			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
-			return;
-		}
 		regit_registry_read_begin(c->api->reg);
 		rc = regit_registry_lookup(c->api->reg, &rr, api_qbool(c, "deleted"), &v, &err);
 		if (rc < 0) {
@@ -844,7 +890,8 @@ static void h_subject(api_ctx *c)
 }
 
 /*
- * GET /subjects/{s}/versions?deleted=&deletedOnly=&offset=&limit= -> [1,2]
+ * GET /subjects/{s}/versions?deleted=&deletedOnly=&deletedAsNegative=&offset=&limit=
+ *   -> [1,2] (soft-deleted versions as -v with deletedAsNegative, 8.2+)
  * POST /subjects/{s}/versions?normalize=&force= body RegisterSchemaRequest
  *   -> {"id","version","schemaType","schema"}
  */
@@ -864,6 +911,7 @@ static void h_subject_versions(api_ctx *c)
 		memset(&f, 0, sizeof(f));
 		f.deleted = api_qbool(c, "deleted");
 		f.deleted_only = api_qbool(c, "deletedOnly");
+		pg.deleted_negative = api_qbool(c, "deletedAsNegative");
 		api_ok(c);
 		out_puts(c, "[");
 		regit_registry_read_begin(c->api->reg);
@@ -881,13 +929,8 @@ static void h_subject_versions(api_ctx *c)
 		regit_register_result res;
 		const regit_version *v = NULL;
 
-		if (api_schema_request(c, &body, &rr, subject) < 0)
+		if (api_schema_required(c, &body, &rr, subject) < 0)
 			return;
-		if (!body.schema) {
-			regit_api_schema_body_dispose(&body);
-			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Empty schema");
-			return;
-		}
 		memset(&res, 0, sizeof(res));
 		rc = regit_registry_register(c->api->reg, &rr, &res, &err);
 		regit_api_schema_body_dispose(&body);
@@ -906,6 +949,7 @@ static void h_subject_versions(api_ctx *c)
 				out_refs(c, v->refs, v->nrefs);
 			out_puts(c, ",\"schema\":");
 			out_str(c, v->schema, v->schema_len);
+			out_guid(c, v->id);
 		}
 		regit_registry_read_end(c->api->reg);
 		out_puts(c, "}");
@@ -1045,10 +1089,14 @@ static void h_schemas(api_ctx *c)
 	if (api_page_init(&pg, c, API_SCHEMAS_MAX_LIMIT, API_SCHEMAS_MAX_LIMIT) < 0)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.prefix = api_q(c, "subjectPrefix");
+	f.prefix = api_unqualify(api_q(c, "subjectPrefix"));
 	f.deleted = api_qbool(c, "deleted");
 	f.latest_only = api_qbool(c, "latestOnly");
 	api_ok(c);
+	if (api_other_context(api_q(c, "subjectPrefix"))) {
+		out_puts(c, "[]");
+		return;
+	}
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	regit_registry_list_schemas(c->api->reg, &f, cb_version_full, &pg);
@@ -1144,9 +1192,47 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 }
 
 /*
- * GET /schemas/ids/{id}?subject=&format=&fetchMaxId= -> SchemaString
- * {"schemaType":"AVRO","schema":"...","references":[...]}. `subject` only
- * selects the context in Confluent, so it does not filter here (§6.4).
+ * ent/SchemaString of one schema: {"schemaType","schema","references",
+ * "guid"[,"maxId"]}. With ?format=resolved the schema text inlines its
+ * references; other format values are ignored (confluent-api §3).
+ */
+static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
+{
+	regit_registry_error err;
+	const char *format = api_q(c, "format");
+	int rc;
+
+	api_err_init(&err);
+	out_puts(c, "{\"schemaType\":\"AVRO\",\"schema\":");
+	if (format && strcasecmp(format, "resolved") == 0 && e->nrefs) {
+		regit_buf text;
+
+		regit_buf_init(&text, REGIT_BUF_DEFAULT_MAX);
+		rc = regit_registry_schema_resolved(c->api->reg, e->id, &text, &err);
+		if (rc < 0) {
+			regit_buf_dispose(&text);
+			api_reg_error(c, rc, &err);
+			return -1;
+		}
+		out_str(c, text.ptr, text.size);
+		regit_buf_dispose(&text);
+	} else {
+		out_str(c, e->schema, e->schema_len);
+	}
+	if (e->nrefs)
+		out_refs(c, e->refs, e->nrefs);
+	out_guid(c, e->id);
+	if (api_qbool(c, "fetchMaxId"))
+		out_printf(c, ",\"maxId\":%d", regit_registry_max_id(c->api->reg));
+	out_puts(c, "}");
+	return 0;
+}
+
+/*
+ * GET /schemas/ids/{id}?subject=&format=&fetchMaxId= -> SchemaString.
+ * `subject` only selects the context in Confluent, so it does not filter
+ * here (§6.4) - but a subject of another context finds nothing (40403).
+ * Plain requests (the hot path) are cached; format/fetchMaxId ones are not.
  */
 static void h_schema_id(api_ctx *c)
 {
@@ -1154,12 +1240,18 @@ static void h_schema_id(api_ctx *c)
 	const regit_schema_entry *e = NULL;
 	api_cached *hit;
 	uint64_t gen;
-	int id, rc;
+	int id, rc, plain;
 
 	if (api_id_param(c, &id) < 0)
 		return;
+	if (api_other_context(api_q(c, "subject"))) {
+		api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found: regit "
+			"serves only the default context '.'", id);
+		return;
+	}
+	plain = !api_q(c, "format") && !api_q(c, "fetchMaxId");
 	gen = regit_registry_generation(c->api->reg);
-	hit = api_cache_get(c->api, id, gen);
+	hit = plain ? api_cache_get(c->api, id, gen) : NULL;
 	if (hit) {
 		atomic_fetch_add_explicit(&c->api->cache_hits, 1, memory_order_relaxed);
 		api_ok(c);
@@ -1171,7 +1263,8 @@ static void h_schema_id(api_ctx *c)
 		c->resp->prebuilt = &hit->pre;
 		return;
 	}
-	atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
+	if (plain)
+		atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
 	api_err_init(&err);
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
@@ -1179,14 +1272,10 @@ static void h_schema_id(api_ctx *c)
 		api_reg_error(c, rc, &err);
 	} else {
 		api_ok(c);
-		out_puts(c, "{\"schemaType\":\"AVRO\",\"schema\":");
-		out_str(c, e->schema, e->schema_len);
-		if (e->nrefs)
-			out_refs(c, e->refs, e->nrefs);
-		out_puts(c, "}");
+		rc = out_schema_string(c, e);
 	}
 	regit_registry_read_end(c->api->reg);
-	if (rc == 0 && !c->fail)
+	if (plain && rc == 0 && !c->fail)
 		api_cache_put(c->api, id, gen, c->resp->buf.ptr, c->resp->buf.size);
 }
 
@@ -1264,10 +1353,30 @@ static void h_schema_id_versions(api_ctx *c)
 	out_puts(c, "]");
 }
 
-/* GET /schemas/guids/{guid}[/ids]: regit assigns no GUIDs -> 40403. */
+/*
+ * GET /schemas/guids/{guid}?format= -> SchemaString
+ * GET /schemas/guids/{guid}/ids -> [{"context":".","id":N}]
+ * GUIDs are derived from schema content (registry.h); unknown -> 40403.
+ */
 static void h_schema_guid(api_ctx *c)
 {
-	api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+	regit_registry_error err;
+	const regit_schema_entry *e = NULL;
+	int rc;
+
+	api_err_init(&err);
+	regit_registry_read_begin(c->api->reg);
+	rc = regit_registry_get_schema_by_guid(c->api->reg, c->params[0], &e, &err);
+	if (rc < 0) {
+		api_reg_error(c, rc, &err);
+	} else {
+		api_ok(c);
+		if (c->resp->route_id == R_SCHEMA_GUID_IDS)
+			out_printf(c, "[{\"context\":\".\",\"id\":%d}]", e->id);
+		else
+			out_schema_string(c, e);
+	}
+	regit_registry_read_end(c->api->reg);
 }
 
 /*
@@ -1712,6 +1821,71 @@ static int api_authorize(api_ctx *c, const api_route *route)
 	return 0;
 }
 
+/* Routes whose first path parameter is a subject (qualified names allowed). */
+static int api_route_has_subject(int route_id)
+{
+	switch (route_id) {
+	case R_SUBJECT: case R_SUBJECT_VERSIONS: case R_SUBJECT_VERSION:
+	case R_SUBJECT_VERSION_SCHEMA: case R_SUBJECT_VERSION_REFBY: case R_SUBJECT_METADATA:
+	case R_COMPAT_VERSION: case R_COMPAT_VERSIONS: case R_CONFIG_SUBJECT:
+	case R_MODE_SUBJECT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The URL-prefix form of contexts, /contexts/{ctx}/<any route> (Confluent's
+ * ContextFilter): {ctx} is normalised like QualifiedSubject.normalizeContext
+ * (colons around it dropped, a leading '.' added); "." - also written "",
+ * ":.:" or ".:" - is the default context and the rest of the path is routed
+ * as is. Another context is 40401, a colon inside the name 400 (as
+ * Confluent). @return 0 (segments shifted or untouched), -1 (answered)
+ */
+static int api_context_prefix(api_ctx *c)
+{
+	char *ctx;
+	size_t len, i;
+	long n;
+
+	if (c->nsegs < 3 || !api_seg_is(c, 0, "contexts"))
+		return 0;
+	ctx = api_arena_alloc(c, c->path_len[1] + 1);
+	if (!ctx) {
+		api_error(c, 500, 500, "out of memory");
+		return -1;
+	}
+	n = regit_api_percent_decode(ctx, c->path[1], c->path_len[1], 0);
+	if (n < 0) {
+		api_error(c, 400, 400, "Malformed percent-encoding in the request path");
+		return -1;
+	}
+	len = (size_t)n;
+	if (len && ctx[0] == ':') {
+		ctx++;
+		len--;
+	}
+	if (len && ctx[len - 1] == ':')
+		len--;
+	ctx[len] = '\0';
+	if (memchr(ctx, ':', len)) {
+		api_error(c, 400, 400, "Context name cannot contain a colon");
+		return -1;
+	}
+	if (!(len == 0 || (len == 1 && ctx[0] == '.'))) {
+		api_error(c, 404, REGIT_SR_SUBJECT_NOT_FOUND, "Context '%s%.200s' not found: "
+			"regit serves only the default context '.'", ctx[0] == '.' ? "" : ".", ctx);
+		return -1;
+	}
+	for (i = 2; i < c->nsegs; i++) {
+		c->path[i - 2] = c->path[i];
+		c->path_len[i - 2] = c->path_len[i];
+	}
+	c->nsegs -= 2;
+	return 0;
+}
+
 static void api_dispatch(api_ctx *c)
 {
 	const regit_http_request *req = c->req;
@@ -1776,6 +1950,8 @@ static void api_dispatch(api_ctx *c)
 			s = e + 1;
 		}
 	}
+	if (path_ok && api_context_prefix(c) < 0)
+		return;
 	if (path_ok) {
 		for (nroute = 0; nroute < R_UNKNOWN; nroute++) {
 			if (api_match(c, &api_routes[nroute])) {
@@ -1828,6 +2004,16 @@ static void api_dispatch(api_ctx *c)
 	if (q && api_parse_query(c, q + 1, strlen(q + 1)) < 0) {
 		api_error(c, 500, 500, "out of memory");
 		return;
+	}
+	if (api_route_has_subject(c->resp->route_id) && c->nparams > 0) {
+		const char *subject = api_unqualify(c->params[0]);
+
+		if (!subject) {
+			api_error(c, 404, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found: "
+				"regit serves only the default context '.'", c->params[0]);
+			return;
+		}
+		c->params[0] = subject;
 	}
 	if (c->api->auth && !api_authorize(c, route))
 		return;

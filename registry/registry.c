@@ -31,6 +31,7 @@
 #include "registry/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/md5.h"
 
 /* Lost compare-and-swap races tolerated per write before giving up. */
 #define REG_MAX_ATTEMPTS 32
@@ -64,6 +65,12 @@ struct regit_registry {
 	pthread_cond_t qcond;
 	struct reg_job *qhead, **qtail;
 	int leader;
+	/* GUID -> id, sorted, rebuilt lazily per generation (see guid_table) */
+	pthread_mutex_t guidlock;
+	struct reg_guid *guids;
+	size_t nguids;
+	uint64_t guid_gen;
+	int guid_valid;
 };
 
 /* The registry this thread holds a read section on (sections don't nest). */
@@ -393,6 +400,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	pthread_mutex_init(&reg->qlock, NULL);
 	pthread_cond_init(&reg->qcond, NULL);
 	pthread_mutex_init(&reg->pclock, NULL);
+	pthread_mutex_init(&reg->guidlock, NULL);
 	reg->qtail = &reg->qhead;
 	locks = 1;
 
@@ -431,6 +439,7 @@ done:
 			pthread_mutex_destroy(&reg->qlock);
 			pthread_cond_destroy(&reg->qcond);
 			pthread_mutex_destroy(&reg->pclock);
+			pthread_mutex_destroy(&reg->guidlock);
 		}
 		regit_free(reg->store_path);
 		regit_free(reg->cache_path);
@@ -459,6 +468,8 @@ void regit_registry_free(regit_registry *reg)
 	pthread_mutex_destroy(&reg->qlock);
 	pthread_cond_destroy(&reg->qcond);
 	pthread_mutex_destroy(&reg->pclock);
+	pthread_mutex_destroy(&reg->guidlock);
+	regit_free(reg->guids);
 	regit_free(reg->store_path);
 	regit_free(reg);
 }
@@ -2736,6 +2747,254 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 	}
 done:
 	regit_free(found);
+	read_leave(reg, taken);
+	return error;
+}
+
+/* ---- GUIDs, max id, resolved text --------------------------------------------- */
+
+typedef struct reg_guid {
+	unsigned char md5[16];
+	int id;
+} reg_guid;
+
+/* The GUID bytes of a schema (registry.h: MD5 of text + references). */
+static int guid_compute(unsigned char out[16], const reg_schema *s)
+{
+	regit_buf b;
+	size_t i;
+	int error = 0;
+
+	if (s->nrefs == 0) {
+		regit_md5(out, s->pub.schema, s->pub.schema_len);
+		return 0;
+	}
+	regit_buf_init(&b, REGIT_BUF_DEFAULT_MAX);
+	error = regit_buf_put(&b, s->pub.schema, s->pub.schema_len);
+	for (i = 0; i < s->nrefs && error == 0; i++) {
+		error = regit_buf_putc(&b, '\0');
+		if (error == 0)
+			error = regit_buf_puts(&b, s->refs[i].name);
+		if (error == 0)
+			error = regit_buf_putc(&b, '\0');
+		if (error == 0)
+			error = regit_buf_puts(&b, s->refs[i].subject);
+		if (error == 0)
+			error = regit_buf_printf(&b, "%c%d", '\0', s->refs[i].version);
+	}
+	if (error == 0)
+		regit_md5(out, b.ptr, b.size);
+	regit_buf_dispose(&b);
+	return error;
+}
+
+static int guid_cmp(const void *a, const void *b)
+{
+	const reg_guid *x = a, *y = b;
+	int c = memcmp(x->md5, y->md5, sizeof(x->md5));
+
+	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* Parse the 8-4-4-4-12 form (either hex case). @return 0 / -1 */
+static int guid_parse(unsigned char out[16], const char *s)
+{
+	size_t i, n = 0;
+
+	if (!s || strlen(s) != REGIT_GUID_LEN)
+		return -1;
+	for (i = 0; i < REGIT_GUID_LEN; i++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -1;
+			continue;
+		}
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+			(s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f' ? (s[i] | 0x20) - 'a' + 10 : -1;
+		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+			(s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'f' ?
+			(s[i + 1] | 0x20) - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[n++] = (unsigned char)(hi * 16 + lo);
+		i++;
+	}
+	return n == 16 ? 0 : -1;
+}
+
+/*
+ * The GUID table of the published index, rebuilt when the generation moved
+ * (caller holds a read section, so the index and generation are stable).
+ * Built on first use: most registries are never asked for a GUID.
+ * On success it returns with guidlock held (the table stays put until the
+ * caller unlocks); on failure, unlocked.
+ */
+static int guid_table(regit_registry *reg)
+{
+	const reg_index *idx = reg->idx;
+	uint64_t gen = atomic_load(&reg->generation);
+	reg_guid *t = NULL;
+	size_t i, n = 0;
+	int error = 0;
+
+	pthread_mutex_lock(&reg->guidlock);
+	if (reg->guid_valid && reg->guid_gen == gen)
+		goto done;
+	if (idx->ids.n) {
+		t = regit_calloc(idx->ids.n, sizeof(*t));
+		if (!t) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+	}
+	for (i = 0; i < idx->ids.cap && error == 0; i++) {
+		const reg_schema *s = idx->ids.slots[i].val;
+
+		if (!s || n == idx->ids.n)
+			continue;
+		error = guid_compute(t[n].md5, s);
+		t[n++].id = s->pub.id;
+	}
+	if (error < 0) {
+		regit_free(t);
+		goto done;
+	}
+	qsort(t, n, sizeof(*t), guid_cmp);
+	regit_free(reg->guids);
+	reg->guids = t;
+	reg->nguids = n;
+	reg->guid_gen = gen;
+	reg->guid_valid = 1;
+done:
+	if (error < 0)
+		pthread_mutex_unlock(&reg->guidlock);
+	return error;
+}
+
+int regit_registry_schema_guid(regit_registry *reg, int id,
+	char out[REGIT_GUID_LEN + 1], regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_schema *s;
+	unsigned char d[16];
+	int taken, error;
+	size_t i, o = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	out[0] = '\0';
+	taken = read_enter(reg);
+	s = reg_index_schema(reg->idx, id);
+	if (!s)
+		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+	else if ((error = guid_compute(d, s)) < 0)
+		error = sr_internal(err, error);
+	read_leave(reg, taken);
+	if (error < 0)
+		return error;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		snprintf(out + o, 3, "%02x", d[i]);
+		o += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
+	const regit_schema_entry **out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	reg_guid key;
+	size_t lo, hi;
+	int taken, error = 0, id = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	*out = NULL;
+	if (guid_parse(key.md5, guid) < 0)
+		return sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found",
+			guid ? guid : "");
+	taken = read_enter(reg);
+	error = guid_table(reg);
+	if (error < 0) {
+		error = sr_internal(err, error);
+		goto done;
+	}
+	/* First entry with this GUID: the lowest id (entries sort by id within). */
+	lo = 0;
+	hi = reg->nguids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(reg->guids[mid].md5, key.md5, 16) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < reg->nguids && memcmp(reg->guids[lo].md5, key.md5, 16) == 0)
+		id = reg->guids[lo].id;
+	pthread_mutex_unlock(&reg->guidlock);
+	if (id > 0 && reg_index_schema(reg->idx, id))
+		*out = &reg_index_schema(reg->idx, id)->pub;
+	else
+		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found", guid);
+done:
+	read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_max_id(regit_registry *reg)
+{
+	int taken = read_enter(reg);
+	int max = reg->idx->next_id > 1 ? reg->idx->next_id - 1 : 0;
+
+	read_leave(reg, taken);
+	return max;
+}
+
+int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	regit_schema_error serr;
+	const reg_schema *s;
+	reg_parsed *parsed = NULL;
+	reg_resolver r;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	err_init(err);
+	taken = read_enter(reg);
+	s = reg_index_schema(reg->idx, id);
+	if (!s) {
+		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		goto done;
+	}
+	if (s->nrefs == 0) {
+		error = regit_buf_put(out, s->pub.schema, s->pub.schema_len);
+		if (error < 0)
+			error = sr_internal(err, error);
+		goto done;
+	}
+	reg_index_resolver(&r, reg->idx);
+	error = reg_parse(&parsed, s->pub.schema, s->pub.schema_len, s->refs, s->nrefs, &r,
+		reg->opts.max_schema_size * 2 + 4096, &serr);
+	if (error == 0)
+		error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
+	if (error == REGIT_EINVALID)
+		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+			"Schema %d cannot be resolved: %s", id, serr.message);
+	else if (error < 0)
+		error = sr_internal(err, error);
+done:
+	reg_parsed_free(parsed);
 	read_leave(reg, taken);
 	return error;
 }

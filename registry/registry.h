@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "compat/compat.h"
+#include "util/buf.h"
 
 typedef struct regit_registry regit_registry;
 
@@ -197,6 +198,37 @@ int regit_registry_get_version(regit_registry *reg, const char *subject,
 /** GET /schemas/ids/{id}; soft-deleted schemas still resolve. */
 int regit_registry_get_schema(regit_registry *reg, int id,
 	const regit_schema_entry **out, regit_registry_error *err);
+
+/*
+ * Schema GUIDs (Confluent 8.x `guid`): a content identifier of a schema,
+ * the same for every id and context that hold it. regit derives it, never
+ * stores it: the MD5 of the schema's compact text, followed (when it has
+ * references) by each reference as "\0name\0subject\0version", written as
+ * a lower-case 8-4-4-4-12 UUID. It is stable across restarts and stores.
+ */
+#define REGIT_GUID_LEN 36
+
+/** GUID of schema id into out (NUL-terminated). 0, or 40403 when unknown. */
+int regit_registry_schema_guid(regit_registry *reg, int id,
+	char out[REGIT_GUID_LEN + 1], regit_registry_error *err);
+
+/**
+ * GET /schemas/guids/{guid}: the schema with that GUID (upper or lower
+ * case hex); when several ids hold it, the lowest. 40403 when none.
+ */
+int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
+	const regit_schema_entry **out, regit_registry_error *err);
+
+/** The highest schema id the registry has assigned (0 when none): ?fetchMaxId. */
+int regit_registry_max_id(regit_registry *reg);
+
+/**
+ * ?format=resolved: the schema of id as compact text with every referenced
+ * named type written in full where first used (a self-contained schema),
+ * appended to out. Without references it is the stored text. 40403 when unknown.
+ */
+int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
+	regit_registry_error *err);
 
 /* Listing filters shared by the list calls. */
 typedef struct regit_list_filter {

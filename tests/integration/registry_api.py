@@ -13,6 +13,8 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import hashlib
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serverlib  # noqa: E402
@@ -59,6 +61,15 @@ S3 = '{"type":"record","name":"User","namespace":"com.example","fields":[{"name"
 BAD_TYPE = '{"type":"record","name":"User","namespace":"com.example","fields":[{"name":"id","type":"string"}]}'
 OTHER = '{"type":"record","name":"Other","fields":[{"name":"x","type":"int"}]}'
 
+
+def guid_of(text, refs=()):
+    """The GUID regit derives (registry.h): MD5 of the compact schema text and
+    each reference as NUL name NUL subject NUL version, as a UUID string."""
+    data = text.encode()
+    for r in refs:
+        data += b"\0" + r["name"].encode() + b"\0" + r["subject"].encode() + b"\0" + str(r["version"]).encode()
+    return str(uuid.UUID(bytes=hashlib.md5(data).digest()))
+
 try:
     STORE = os.path.join(tmp, "store.git")
     srv = start(STORE, "--compat", "BACKWARD", "--rules", "avro", name="main")
@@ -90,7 +101,8 @@ try:
 
     # ---- register --------------------------------------------------------------
     check("register v1", R("POST", "/subjects/users-value/versions", sbody(S1)), 200,
-          pred=lambda d: d["id"] == 1 and d["version"] == 1 and d["schema"] == S1)
+          pred=lambda d: d["id"] == 1 and d["version"] == 1 and d["schema"] == S1
+          and d["guid"] == guid_of(S1))
     check("re-register is idempotent", R("POST", "/subjects/users-value/versions", sbody(S1)), 200,
           pred=lambda d: d["id"] == 1 and d["version"] == 1)
     check("register v2 with an octet-stream body",
@@ -190,12 +202,12 @@ try:
 
     # ---- schemas by id ---------------------------------------------------------------------------
     check("GET /schemas/ids/1 shape", R("GET", "/schemas/ids/1"), 200,
-          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1})
+          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
     check("?subject does not filter the id away",
           R("GET", "/schemas/ids/1?subject=some-other-topic-value&format=resolved&name=x"), 200,
           pred=lambda d: d["schema"] == S1)
     check("cached GET /schemas/ids/1 is identical", R("GET", "/schemas/ids/1"), 200,
-          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1})
+          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
     code("unknown id is 40403", R("GET", "/schemas/ids/9999"), 404, 40403)
     code("non-integer id is 404/404", R("GET", "/schemas/ids/abc"), 404, 404)
     check("GET /schemas/ids/1/schema raw", R("GET", "/schemas/ids/1/schema"), 200, S1)
@@ -211,7 +223,73 @@ try:
     check("GET /schemas is sorted by subject", R("GET", "/schemas"), 200,
           pred=lambda d: [x["subject"] for x in d] == sorted(x["subject"] for x in d) and len(d) >= 6)
     check("GET /schemas offset/limit", R("GET", "/schemas?offset=1&limit=2"), 200, pred=lambda d: len(d) == 2)
-    code("guids are unknown (40403)", R("GET", "/schemas/guids/0b2a0e8e-0000-0000-0000-000000000000"), 404, 40403)
+    code("unknown guid is 40403", R("GET", "/schemas/guids/0b2a0e8e-0000-0000-0000-000000000000"), 404, 40403)
+
+    # ---- 8.x extras: fetchMaxId, format=resolved, GUIDs ---------------------------------------
+    check("fetchMaxId adds the highest id assigned", R("GET", "/schemas/ids/1?fetchMaxId=true"), 200,
+          pred=lambda d: d["maxId"] == cust_id and d["schema"] == S1)
+    check("fetchMaxId=false adds nothing", R("GET", "/schemas/ids/1?fetchMaxId=false"), 200,
+          pred=lambda d: "maxId" not in d)
+    CUST_RESOLVED = ('{"type":"record","name":"Customer","namespace":"com.example","fields":[{"name":"addr",'
+                     '"type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}')
+    check("format=resolved inlines the referenced type", R("GET", f"/schemas/ids/{cust_id}?format=resolved"), 200,
+          pred=lambda d: d["schema"] == CUST_RESOLVED and d["references"] == refs)
+    check("format=resolved without references is the stored text", R("GET", "/schemas/ids/1?format=resolved"), 200,
+          pred=lambda d: d["schema"] == S1)
+    check("unknown format values are ignored", R("GET", f"/schemas/ids/{cust_id}?format=serialized"), 200,
+          pred=lambda d: json.loads(d["schema"])["fields"][0]["type"] == "Address")
+    check("plain GET after format=resolved is not the resolved body", R("GET", f"/schemas/ids/{cust_id}"), 200,
+          pred=lambda d: json.loads(d["schema"])["fields"][0]["type"] == "Address")
+    r = R("GET", f"/schemas/ids/{cust_id}")
+    cust_text = r.json()["schema"] if r.status == 200 else ""
+    cust_guid = guid_of(cust_text, refs)
+    check("a schema with references has a GUID over text and references", r, 200,
+          pred=lambda d: d["guid"] == cust_guid)
+    check("versions carry the same GUID", R("GET", "/subjects/customer-value/versions/1"), 200,
+          pred=lambda d: d["guid"] == cust_guid)
+    check("GET /schemas/guids/{guid}", R("GET", f"/schemas/guids/{guid_of(S1)}"), 200,
+          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
+    check("GUID lookup ignores hex case", R("GET", f"/schemas/guids/{guid_of(S1).upper()}"), 200,
+          pred=lambda d: d["schema"] == S1)
+    check("GET /schemas/guids/{guid}?format=resolved", R("GET", f"/schemas/guids/{cust_guid}?format=resolved"), 200,
+          pred=lambda d: d["schema"] == CUST_RESOLVED)
+    check("GET /schemas/guids/{guid}/ids", R("GET", f"/schemas/guids/{cust_guid}/ids"), 200,
+          f'[{{"context":".","id":{cust_id}}}]')
+    code("malformed guid is 40403", R("GET", "/schemas/guids/not-a-guid"), 404, 40403)
+    code("unknown guid ids is 40403", R("GET", "/schemas/guids/0b2a0e8e-0000-0000-0000-000000000000/ids"),
+         404, 40403)
+
+    # ---- contexts: only the default one ----------------------------------------------------------
+    check("/contexts/./subjects/... is the default context",
+          R("GET", "/contexts/./subjects/users-value/versions"), 200, "[1,2,3]")
+    check("/contexts/:.:/subjects", R("GET", "/contexts/:.:/subjects?subjectPrefix=users"), 200, '["users-value"]')
+    check("/contexts/./schemas/ids/1", R("GET", "/contexts/./schemas/ids/1"), 200,
+          pred=lambda d: d["schema"] == S1)
+    check("/contexts/./config is the global config", R("GET", "/contexts/./config"), 200,
+          pred=lambda d: "compatibilityLevel" in d)
+    code("another context in the URL is 40401", R("GET", "/contexts/.other/subjects"), 404, 40401)
+    code("a colon inside a context name is 400", R("GET", "/contexts/a:b/subjects"), 400, 400)
+    check(":.:subject is the default context's subject",
+          R("GET", "/subjects/" + q(":.:users-value") + "/versions"), 200, "[1,2,3]")
+    check("register through :.:subject lands in the plain subject",
+          R("POST", "/subjects/" + q(":.:ctx-value") + "/versions", sbody('"float"')), 200,
+          pred=lambda d: d["version"] == 1)
+    check("... and is listed unqualified", R("GET", "/subjects?subjectPrefix=ctx"), 200, '["ctx-value"]')
+    code(":.other:subject is 40401", R("GET", "/subjects/" + q(":.other:users-value") + "/versions"), 404, 40401)
+    code("register into another context is 40401",
+         R("POST", "/subjects/" + q(":.other:x") + "/versions", sbody('"float"')), 404, 40401)
+    check("subjectPrefix=:.:users", R("GET", "/subjects?subjectPrefix=" + q(":.:users")), 200, '["users-value"]')
+    check("subjectPrefix of another context lists nothing",
+          R("GET", "/subjects?subjectPrefix=" + q(":.other:")), 200, "[]")
+    code("?subject= of another context finds no id", R("GET", "/schemas/ids/1?subject=" + q(":.other:x")),
+         404, 40403)
+    check("GET /v1/metadata/id", R("GET", "/v1/metadata/id"), 200,
+          pred=lambda d: list(d) == ["scope"] and d["scope"]["path"] == []
+          and set(d["scope"]["clusters"]) == {"kafka-cluster", "schema-registry-cluster"})
+    check("GET /v1/metadata/version", R("GET", "/v1/metadata/version"), 200,
+          pred=lambda d: set(d) == {"version", "commitId"})
+    check("GET /v1/metadata/deployment", R("GET", "/v1/metadata/deployment"), 200,
+          pred=lambda d: list(d) == ["attributes"] and all(isinstance(a, str) for a in d["attributes"]))
 
     # ---- compatibility -------------------------------------------------------------------------------
     C = "/compatibility/subjects/users-value/versions"
@@ -307,6 +385,12 @@ try:
     check("deleted=1 is false", R("GET", "/subjects/del-value/versions?deleted=1"), 200, "[1]")
     check("deleted=TRUE is true", R("GET", "/subjects/del-value/versions?deleted=TRUE"), 200, "[1,2]")
     check("deletedOnly=true", R("GET", "/subjects/del-value/versions?deletedOnly=true"), 200, "[2]")
+    check("deletedAsNegative with deleted=true", R("GET", "/subjects/del-value/versions?deleted=true&deletedAsNegative=true"),
+          200, "[1,-2]")
+    check("deletedAsNegative alone lists live versions",
+          R("GET", "/subjects/del-value/versions?deletedAsNegative=true"), 200, "[1]")
+    check("deletedAsNegative with deletedOnly", R("GET", "/subjects/del-value/versions?deletedOnly=true&deletedAsNegative=true"),
+          200, "[-2]")
     code("soft-deleted version is 40402", R("GET", "/subjects/del-value/versions/2"), 404, 40402)
     check("soft-deleted version with deleted=true", R("GET", "/subjects/del-value/versions/2?deleted=true"), 200,
           pred=lambda d: d["version"] == 2 and d.get("deleted") is True)

@@ -358,7 +358,9 @@ static void test_api__register_read_and_cache(void **state)
 	assert_int_equal(call(f, "GET", "/schemas/ids/1", NULL, NULL), 200);
 	memcpy(first, f->body, sizeof(first));
 	assert_string_equal(first, "{\"schemaType\":\"AVRO\",\"schema\":"
-		"\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"R\\\",\\\"fields\\\":[]}\"}");
+		"\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"R\\\",\\\"fields\\\":[]}\","
+		/* md5sum of the schema text, as a UUID */
+		"\"guid\":\"74eac7ad-f8e9-b2da-013c-1887a2f89163\"}");
 	assert_int_equal(call(f, "GET", "/schemas/ids/1?subject=other", NULL, NULL), 200);
 	assert_string_equal(f->body, first);
 
