@@ -634,12 +634,30 @@ static void out_config(api_ctx *c, const regit_config *cfg, const char *level_ke
 
 /* ---- paging ---------------------------------------------------------------------- */
 
+/*
+ * End a JSON list that a registry listing call wrote items into: "]", or
+ * the call's error instead of the whole body (api_error clears it).
+ */
+static void api_list_close(api_ctx *c, int rc, const regit_registry_error *err)
+{
+	if (rc < 0)
+		api_reg_error(c, rc, err);
+	else
+		out_puts(c, "]");
+}
+
+/* What a version listing writes per item (cb_version). */
+typedef enum api_item {
+	API_ITEM_NUMBER, API_ITEM_SCHEMA, API_ITEM_ID, API_ITEM_SUBJECT_VERSION
+} api_item;
+
 typedef struct api_page {
 	api_ctx *c;
 	int offset;
 	int limit;        /* <= 0: unbounded */
 	int seen;
 	int emitted;
+	api_item item;        /* cb_version's output */
 	int deleted_negative; /* ?deletedAsNegative=true */
 } api_page;
 
@@ -692,48 +710,35 @@ static int cb_subject_name(const char *subject, void *payload)
 	return t < 0;
 }
 
-/* Version numbers; with ?deletedAsNegative=true soft-deleted ones as -v. */
-static int cb_version_number(const regit_version *v, void *payload)
+/*
+ * One subject-version of a listing, written as the page's item kind asks:
+ * its number (soft-deleted ones as -v with ?deletedAsNegative=true), the
+ * whole Schema, its schema id, or {"subject","version"}.
+ */
+static int cb_version(const regit_version *v, void *payload)
 {
 	api_page *pg = payload;
 	int t = api_page_next(pg);
 
-	if (t > 0)
+	if (t <= 0)
+		return t < 0;
+	switch (pg->item) {
+	case API_ITEM_NUMBER:
 		out_printf(pg->c, "%d", pg->deleted_negative && v->deleted ? -v->version : v->version);
-	return t < 0;
-}
-
-static int cb_version_full(const regit_version *v, void *payload)
-{
-	api_page *pg = payload;
-	int t = api_page_next(pg);
-
-	if (t > 0)
+		break;
+	case API_ITEM_SCHEMA:
 		out_version(pg->c, v);
-	return t < 0;
-}
-
-static int cb_version_id(const regit_version *v, void *payload)
-{
-	api_page *pg = payload;
-	int t = api_page_next(pg);
-
-	if (t > 0)
+		break;
+	case API_ITEM_ID:
 		out_printf(pg->c, "%d", v->id);
-	return t < 0;
-}
-
-static int cb_subject_version(const regit_version *v, void *payload)
-{
-	api_page *pg = payload;
-	int t = api_page_next(pg);
-
-	if (t > 0) {
+		break;
+	case API_ITEM_SUBJECT_VERSION:
 		out_puts(pg->c, "{\"subject\":");
 		out_cstr(pg->c, v->subject);
 		out_printf(pg->c, ",\"version\":%d}", v->version);
+		break;
 	}
-	return t < 0;
+	return 0;
 }
 
 /* Subjects of an id: versions arrive grouped by subject, so comparing with
@@ -916,13 +921,9 @@ static void h_subject_versions(api_ctx *c)
 		out_puts(c, "[");
 		regit_registry_read_begin(c->api->reg);
 		rc = regit_registry_list_versions(c->api->reg, subject, &f,
-			cb_version_number, &pg, &err);
+			cb_version, &pg, &err);
 		regit_registry_read_end(c->api->reg);
-		if (rc < 0) {
-			api_reg_error(c, rc, &err);
-			return;
-		}
-		out_puts(c, "]");
+		api_list_close(c, rc, &err);
 	} else {
 		regit_api_schema_body body;
 		regit_register_request rr;
@@ -1040,18 +1041,15 @@ static void h_subject_version_refby(api_ctx *c)
 		return;
 	if (api_page_init(&pg, c, 0, 0) < 0)
 		return;
+	pg.item = API_ITEM_ID;
 	api_err_init(&err);
 	api_ok(c);
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_referenced_by(c->api->reg, c->params[0], version,
-		api_qbool(c, "deleted"), cb_version_id, &pg, &err);
+		api_qbool(c, "deleted"), cb_version, &pg, &err);
 	regit_registry_read_end(c->api->reg);
-	if (rc < 0) {
-		api_reg_error(c, rc, &err);
-		return;
-	}
-	out_puts(c, "]");
+	api_list_close(c, rc, &err);
 }
 
 /*
@@ -1088,6 +1086,7 @@ static void h_schemas(api_ctx *c)
 
 	if (api_page_init(&pg, c, API_SCHEMAS_MAX_LIMIT, API_SCHEMAS_MAX_LIMIT) < 0)
 		return;
+	pg.item = API_ITEM_SCHEMA;
 	memset(&f, 0, sizeof(f));
 	f.prefix = api_unqualify(api_q(c, "subjectPrefix"));
 	f.deleted = api_qbool(c, "deleted");
@@ -1099,7 +1098,7 @@ static void h_schemas(api_ctx *c)
 	}
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
-	regit_registry_list_schemas(c->api->reg, &f, cb_version_full, &pg);
+	regit_registry_list_schemas(c->api->reg, &f, cb_version, &pg);
 	regit_registry_read_end(c->api->reg);
 	out_puts(c, "]");
 }
@@ -1321,11 +1320,7 @@ static void h_schema_id_subjects(api_ctx *c)
 		cb_id_subject, &d, &err);
 	regit_registry_read_end(c->api->reg);
 	regit_buf_dispose(&d.last);
-	if (rc < 0) {
-		api_reg_error(c, rc, &err);
-		return;
-	}
-	out_puts(c, "]");
+	api_list_close(c, rc, &err);
 }
 
 /* GET /schemas/ids/{id}/versions?deleted=&offset=&limit= -> [{"subject","version"}] */
@@ -1339,18 +1334,15 @@ static void h_schema_id_versions(api_ctx *c)
 		return;
 	if (api_page_init(&pg, c, 0, 0) < 0)
 		return;
+	pg.item = API_ITEM_SUBJECT_VERSION;
 	api_err_init(&err);
 	api_ok(c);
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_id_versions(c->api->reg, id, api_qbool(c, "deleted"),
-		cb_subject_version, &pg, &err);
+		cb_version, &pg, &err);
 	regit_registry_read_end(c->api->reg);
-	if (rc < 0) {
-		api_reg_error(c, rc, &err);
-		return;
-	}
-	out_puts(c, "]");
+	api_list_close(c, rc, &err);
 }
 
 /*
@@ -1715,6 +1707,9 @@ static void api_metrics_render(api_ctx *c)
 		"# TYPE regit_store_commits_total counter\nregit_store_commits_total %llu\n"
 		"# HELP regit_compat_rejections_total Registrations refused as incompatible.\n"
 		"# TYPE regit_compat_rejections_total counter\nregit_compat_rejections_total %llu\n"
+		"# HELP regit_store_rejections_total Reloads refused: the pushed store was invalid "
+		"or broke the compatibility policy.\n"
+		"# TYPE regit_store_rejections_total counter\nregit_store_rejections_total %llu\n"
 		"# HELP regit_store_ok 1 when the store's HEAD loaded and validated.\n"
 		"# TYPE regit_store_ok gauge\nregit_store_ok %d\n"
 		"# HELP regit_registry_generation Changes whenever published state changes.\n"
@@ -1724,7 +1719,8 @@ static void api_metrics_render(api_ctx *c)
 		"# HELP regit_schema_cache_misses_total GET /schemas/ids/{id} rendered.\n"
 		"# TYPE regit_schema_cache_misses_total counter\nregit_schema_cache_misses_total %llu\n",
 		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits,
-		(unsigned long long)st.compat_rejections, st.store_ok ? 1 : 0,
+		(unsigned long long)st.compat_rejections, (unsigned long long)st.store_rejections,
+		st.store_ok ? 1 : 0,
 		(unsigned long long)regit_registry_generation(api->reg),
 		atomic_load_explicit(&api->cache_hits, memory_order_relaxed),
 		atomic_load_explicit(&api->cache_misses, memory_order_relaxed));

@@ -675,6 +675,22 @@ void reg_index_resolver(reg_resolver *out, const reg_index *idx)
 
 /* ---- metadata files ------------------------------------------------------ */
 
+uint64_t reg_version_seal(const char *subject, size_t len, int version, int id)
+{
+	regit_buf b;
+	uint64_t h = 0;
+
+	/* A bounded buffer of a subject name and two numbers cannot fail but
+	 * for memory; an unsealed version is merely checked on reload. */
+	regit_buf_init(&b, 0);
+	if (regit_buf_puts(&b, "regit-seal") == 0 && regit_buf_putc(&b, '\0') == 0 &&
+			regit_buf_put(&b, subject, len) == 0 &&
+			regit_buf_printf(&b, "%c%d%c%d", '\0', version, '\0', id) == 0)
+		h = reg_hash(b.ptr, b.size);
+	regit_buf_dispose(&b);
+	return h;
+}
+
 int reg_meta_version_write(regit_buf *out, const reg_version *v)
 {
 	size_t i;
@@ -685,8 +701,10 @@ int reg_meta_version_write(regit_buf *out, const reg_version *v)
 		error = regit_buf_put_json_string(out, v->subject->name, v->subject->name_len);
 	if (error == 0)
 		error = regit_buf_printf(out, ",\n  \"version\": %d,\n  \"id\": %d,\n"
-			"  \"deleted\": %s,\n  \"ts\": %lld", v->pub.version, v->pub.id,
-			v->pub.deleted ? "true" : "false", (long long)v->pub.ts);
+			"  \"deleted\": %s,\n  \"ts\": %lld,\n  \"seal\": \"%016llx\"",
+			v->pub.version, v->pub.id, v->pub.deleted ? "true" : "false",
+			(long long)v->pub.ts, (unsigned long long)reg_version_seal(v->subject->name,
+			v->subject->name_len, v->pub.version, v->pub.id));
 	if (error == 0 && v->nrefs)
 		error = regit_buf_puts(out, ",\n  \"references\": [");
 	for (i = 0; i < v->nrefs && error == 0; i++) {

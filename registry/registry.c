@@ -16,6 +16,7 @@
  */
 #include "registry/registry.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -52,6 +53,7 @@ struct regit_registry {
 	atomic_uint_fast64_t generation;
 	atomic_uint_fast64_t commits;
 	atomic_uint_fast64_t rejections;
+	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
 	int store_ok;                   /* guarded by rw */
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
@@ -83,6 +85,8 @@ static const char STORE_README[] =
 	"\n"
 	"- `subjects/<subject>/v<N>.avsc` - version N of a subject, pretty-printed\n"
 	"- `subjects/<subject>/v<N>.json` - its id, soft-delete flag, timestamp, references\n"
+	"  and `seal` (written by a registry; versions pushed by hand are checked for\n"
+	"  compatibility before they are served)\n"
 	"- `subjects/<subject>/config.json`, `mode.json` - subject config and mode\n"
 	"- `config.json`, `mode.json` - global config and mode\n"
 	"- `regit.json` - the next schema id\n"
@@ -326,6 +330,7 @@ static void publish(regit_registry *reg, reg_index *idx)
 
 static void report_bad_store(regit_registry *reg, const regit_registry_error *err)
 {
+	atomic_fetch_add(&reg->store_rejections, 1);
 	pthread_rwlock_wrlock(&reg->rw);
 	reg->store_ok = 0;
 	snprintf(reg->store_message, sizeof(reg->store_message), "%.250s", err->message);
@@ -334,7 +339,15 @@ static void report_bad_store(regit_registry *reg, const regit_registry_error *er
 	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
 }
 
-/* Reload from the store's head if it moved (caller holds wlock). */
+static int push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err);
+
+/*
+ * Reload from the store's head if it moved (caller holds wlock). The new
+ * tree must load (structure, schemas, references) and its new versions must
+ * pass the compatibility policy (push_validate); otherwise it is reported
+ * and the index being served stays.
+ */
 static int reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 {
 	char head[REGIT_STORE_OID_HEX];
@@ -349,9 +362,20 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
 		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
 	error = load_index(&idx, reg, reg->idx, NULL, err);
+	if (error == 0) {
+		error = push_validate(reg, reg->idx, idx, err);
+		if (error == REGIT_EINVALID || error == REGIT_EINCOMPATIBLE)
+			memcpy(reg->bad_head, idx->head, sizeof(reg->bad_head));
+		if (error < 0)
+			reg_index_free(idx);
+		if (error == REGIT_EINCOMPATIBLE)
+			error = REGIT_EINVALID;
+	}
 	if (error < 0) {
 		if (error == REGIT_EINVALID) {
 			report_bad_store(reg, err);
+			/* To a caller (a write that lost a race) it is the store's fault. */
+			err->code = REGIT_SR_STORE_ERROR;
 			error = REGIT_EIO;
 		}
 		return error;
@@ -510,6 +534,7 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->versions = idx->nversions;
 	out->commits = atomic_load(&reg->commits);
 	out->compat_rejections = atomic_load(&reg->rejections);
+	out->store_rejections = atomic_load(&reg->store_rejections);
 	out->store_ok = reg->store_ok;
 	memcpy(out->head, idx->head, sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
@@ -1054,15 +1079,25 @@ static int compat_summary(regit_buf *out, const compat_run *c)
 		regit_compat_level_name(c->level), c->strict ? "strict" : "avro");
 }
 
-static int compat_reject(regit_registry_error *err, const compat_run *c, const char *subject)
+/*
+ * 40901 with every finding. push_version: 0 for a registration; else the
+ * version number of a version pushed into the store (push_validate).
+ */
+static int compat_reject(regit_registry_error *err, const compat_run *c, const char *subject,
+	int push_version)
 {
 	regit_buf msg;
 	size_t i;
 	int error;
 
 	regit_buf_init(&msg, 64 * 1024);
-	error = regit_buf_printf(&msg, "Schema being registered is incompatible with an earlier "
-		"schema for subject \"%.200s\", details: [", subject);
+	if (push_version)
+		error = regit_buf_printf(&msg, "Version %d of subject \"%.200s\" was pushed into "
+			"the store but is incompatible with an earlier schema, details: [",
+			push_version, subject);
+	else
+		error = regit_buf_printf(&msg, "Schema being registered is incompatible with an "
+			"earlier schema for subject \"%.200s\", details: [", subject);
 	for (i = 0; i < c->result.nfindings && error == 0; i++) {
 		error = finding_text(&msg, c, &c->result.findings[i]);
 		if (error == 0)
@@ -1137,6 +1172,147 @@ static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_o
 		if (!s->versions[i - 1]->pub.deleted)
 			compat_add_old(c, cap, s->versions[i - 1]);
 	return 0;
+}
+
+/* ---- pushed versions ------------------------------------------------------------ */
+
+/* Whether v's metadata file carries regit's seal (reg_version_seal). */
+static int version_sealed(regit_registry *reg, const reg_version *v)
+{
+	regit_buf meta;
+	json_t *obj = NULL;
+	const char *seal;
+	char want[17];
+	int ok = 0;
+
+	if (!v->has_oids)
+		return 0;
+	regit_buf_init(&meta, REG_MAX_META_SIZE);
+	if (regit_store_read(&meta, reg->store, &v->meta_oid) == 0)
+		obj = json_loadb(meta.ptr ? meta.ptr : "", meta.size, 0, NULL);
+	seal = json_string_value(json_object_get(obj, "seal"));
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)reg_version_seal(
+		v->subject->name, v->subject->name_len, v->pub.version, v->pub.id));
+	ok = seal && strcmp(seal, want) == 0;
+	json_decref(obj);
+	regit_buf_dispose(&meta);
+	return ok;
+}
+
+/* Same id, schema text and references? */
+static int version_same(const reg_version *a, const reg_version *b)
+{
+	size_t i;
+
+	if (a->pub.id != b->pub.id || a->text->len != b->text->len ||
+			memcmp(a->text->s, b->text->s, a->text->len) != 0 || a->nrefs != b->nrefs)
+		return 0;
+	for (i = 0; i < a->nrefs; i++) {
+		if (strcmp(a->refs[i].name, b->refs[i].name) != 0 ||
+				strcmp(a->refs[i].subject, b->refs[i].subject) != 0 ||
+				a->refs[i].version != b->refs[i].version)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Check version i of subject s in idx as if it were being registered now:
+ * against the live versions before it, with the subject's effective level
+ * and rules in idx; skipped in IMPORT mode like a registration.
+ */
+static int push_check_version(regit_registry *reg, const reg_index *idx,
+	const reg_subject *s, size_t i, regit_registry_error *err)
+{
+	const reg_version *v = s->versions[i];
+	regit_schema_error serr;
+	reg_parsed *parsed = NULL;
+	reg_resolver r;
+	compat_run c;
+	effective eff;
+	size_t j, cap = 0;
+	int error = 0;
+
+	memset(&c, 0, sizeof(c));
+	effective_config(&eff, reg, idx, s);
+	if (eff.level == REGIT_LEVEL_NONE || effective_mode(idx, s) == REGIT_MODE_IMPORT)
+		return 0;
+	for (j = 0; j < i; j++)
+		cap += !s->versions[j]->pub.deleted;
+	if (cap == 0)
+		return 0;
+	c.olds = regit_calloc(cap, sizeof(*c.olds));
+	if (!c.olds)
+		return sr_internal(err, REGIT_ENOMEM);
+	for (j = i; j > 0; j--)
+		if (!s->versions[j - 1]->pub.deleted)
+			compat_add_old(&c, cap, s->versions[j - 1]);
+	c.level = eff.level;
+	c.strict = eff.strict;
+	reg_index_resolver(&r, idx);
+	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
+		reg->opts.max_schema_size * 2 + 4096, &serr);
+	if (error < 0) {
+		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
+			"does not parse: %s", v->pub.version, s->name, serr.message);
+		goto done;
+	}
+	error = compat_check(&c, idx, reg, parsed->schema, err);
+	if (error == 0 && !c.result.compatible)
+		error = compat_reject(err, &c, s->name, v->pub.version);
+done:
+	reg_parsed_free(parsed);
+	compat_run_dispose(&c);
+	return error;
+}
+
+/*
+ * The compatibility policy applies to versions that reached the store
+ * without this registry's API (a push, a merged pull request) as it does to
+ * registrations. Compared with prev, the index being served, a live version
+ * of idx is checked when it is
+ *  - new and not sealed by a registry (reg_version_seal: versions regit
+ *    wrote passed their check when written, or were spared it on purpose
+ *    with force=true or in IMPORT mode, possibly by another process on the
+ *    same store);
+ *  - changed (other id, text or references), and then so is every later
+ *    live version of its subject, whose predecessor changed;
+ *  - live again after being soft-deleted.
+ * Versions removed or soft-deleted need no check. Only the reload path
+ * calls this: at start-up there is no served state to fall back to, and
+ * the HEAD tree is trusted as it is.
+ * @return 0, REGIT_EINCOMPATIBLE (40901) or REGIT_EINVALID (42201) with
+ *         err saying which version, or another error
+ */
+static int push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err)
+{
+	size_t i, k;
+	int error = 0;
+
+	for (i = 0; i < idx->nsubjects && error == 0; i++) {
+		const reg_subject *s = idx->subjects[i];
+		const reg_subject *ps = reg_index_subject(prev, s->name, s->name_len);
+		int after_change = 0;
+
+		for (k = 0; k < s->nversions && error == 0; k++) {
+			const reg_version *v = s->versions[k];
+			const reg_version *old = ps ? reg_subject_version(ps, v->pub.version) : NULL;
+			int check;
+
+			if (old && !version_same(old, v)) {
+				after_change = 1;
+				check = 1;
+			} else if (old) {
+				check = after_change || old->pub.deleted;
+			} else {
+				check = after_change || !version_sealed(reg, v);
+			}
+			if (check && !v->pub.deleted)
+				error = push_check_version(reg, idx, s, k, err);
+		}
+	}
+	return error;
 }
 
 /* ---- register ------------------------------------------------------------------ */
@@ -1294,7 +1470,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 			return error;
 		if (!c->result.compatible) {
 			atomic_fetch_add(&reg->rejections, 1);
-			return compat_reject(err, c, req->subject);
+			return compat_reject(err, c, req->subject, 0);
 		}
 	}
 
@@ -2171,27 +2347,8 @@ static int config_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
-int regit_registry_set_config(regit_registry *reg, const char *subject,
-	const regit_config *cfg, const char *author, regit_config *out,
-	regit_registry_error *err)
-{
-	regit_registry_error dummy;
-	config_state c;
-	int error;
-
-	if (!err)
-		err = &dummy;
-	err_init(err);
-	memset(&c, 0, sizeof(c));
-	c.subject = subject;
-	c.cfg = *cfg;
-	error = write_loop(reg, author, config_make, config_apply_fn, &c, err);
-	if (error == 0 && out)
-		*out = c.result;
-	return error;
-}
-
-int regit_registry_delete_config(regit_registry *reg, const char *subject,
+/* PUT (cfg) or DELETE (cfg NULL) of a config: one write, out = the result. */
+static int config_write(regit_registry *reg, const char *subject, const regit_config *cfg,
 	const char *author, regit_config *out, regit_registry_error *err)
 {
 	regit_registry_error dummy;
@@ -2203,11 +2360,27 @@ int regit_registry_delete_config(regit_registry *reg, const char *subject,
 	err_init(err);
 	memset(&c, 0, sizeof(c));
 	c.subject = subject;
-	c.remove = 1;
+	if (cfg)
+		c.cfg = *cfg;
+	else
+		c.remove = 1;
 	error = write_loop(reg, author, config_make, config_apply_fn, &c, err);
 	if (error == 0 && out)
 		*out = c.result;
 	return error;
+}
+
+int regit_registry_set_config(regit_registry *reg, const char *subject,
+	const regit_config *cfg, const char *author, regit_config *out,
+	regit_registry_error *err)
+{
+	return config_write(reg, subject, cfg, author, out, err);
+}
+
+int regit_registry_delete_config(regit_registry *reg, const char *subject,
+	const char *author, regit_config *out, regit_registry_error *err)
+{
+	return config_write(reg, subject, NULL, author, out, err);
 }
 
 int regit_registry_get_config(regit_registry *reg, const char *subject,
@@ -2338,24 +2511,9 @@ static int mode_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
-int regit_registry_set_mode(regit_registry *reg, const char *subject,
-	regit_mode mode, int force, const char *author, regit_registry_error *err)
-{
-	regit_registry_error dummy;
-	mode_state m;
-
-	if (!err)
-		err = &dummy;
-	err_init(err);
-	memset(&m, 0, sizeof(m));
-	m.subject = subject;
-	m.mode = mode;
-	m.force = force;
-	return write_loop(reg, author, mode_make, mode_apply_fn, &m, err);
-}
-
-int regit_registry_delete_mode(regit_registry *reg, const char *subject,
-	const char *author, regit_mode *out, regit_registry_error *err)
+/* PUT or (remove) DELETE of a mode: one write, *out = the mode set or removed. */
+static int mode_write(regit_registry *reg, const char *subject, regit_mode mode, int force,
+	int remove, const char *author, regit_mode *out, regit_registry_error *err)
 {
 	regit_registry_error dummy;
 	mode_state m;
@@ -2366,11 +2524,25 @@ int regit_registry_delete_mode(regit_registry *reg, const char *subject,
 	err_init(err);
 	memset(&m, 0, sizeof(m));
 	m.subject = subject;
-	m.remove = 1;
+	m.mode = mode;
+	m.force = force;
+	m.remove = remove;
 	error = write_loop(reg, author, mode_make, mode_apply_fn, &m, err);
 	if (error == 0 && out)
 		*out = m.result;
 	return error;
+}
+
+int regit_registry_set_mode(regit_registry *reg, const char *subject,
+	regit_mode mode, int force, const char *author, regit_registry_error *err)
+{
+	return mode_write(reg, subject, mode, force, 0, author, NULL, err);
+}
+
+int regit_registry_delete_mode(regit_registry *reg, const char *subject,
+	const char *author, regit_mode *out, regit_registry_error *err)
+{
+	return mode_write(reg, subject, REGIT_MODE_READWRITE, 0, 1, author, out, err);
 }
 
 int regit_registry_get_mode(regit_registry *reg, const char *subject,

@@ -285,6 +285,7 @@ typedef struct regit_registry_stats {
 	size_t versions;           /* live + soft-deleted */
 	uint64_t commits;          /* commits written by this process */
 	uint64_t compat_rejections;
+	uint64_t store_rejections;   /* reloads refused: invalid or incompatible pushes */
 	int store_ok;              /* 0 when the last reload found the store invalid */
 	char head[41];             /* commit the index was built from */
 	char store_message[256];   /* why the store is not ok */
@@ -301,8 +302,10 @@ uint64_t regit_registry_generation(regit_registry *reg);
 
 /**
  * Reload if the store's ref moved outside this process (a direct push).
- * A push that does not validate is reported in stats and never half-served:
- * the old index stays. Called periodically by the server.
+ * A push that does not validate - a broken tree, or a new version that the
+ * compatibility policy refuses, exactly as it would refuse registering it -
+ * is reported in stats (store_ok, store_message, store_rejections) and
+ * never half-served: the old index stays. Called periodically by the server.
  */
 int regit_registry_refresh(regit_registry *reg, regit_registry_error *err);
 

@@ -234,6 +234,16 @@ int reg_normalize(regit_buf *out, const char *json, size_t len);
 /* Read a config object ({"compatibilityLevel", "normalize", "strict"}). */
 int regit_registry__config_from_json(regit_config *out, const json_t *obj);
 
+/*
+ * The seal regit writes into every v<N>.json it writes ("seal"): a hash of
+ * subject, version and id. A version that appears in the store with a
+ * matching seal was written through a registry's API (and so passed, or
+ * was explicitly spared, its compatibility check); any other new version
+ * was put there by hand and is checked on reload. Not a security measure:
+ * whoever can push can compute it; it tells apart accident from intent.
+ */
+uint64_t reg_version_seal(const char *subject, size_t len, int version, int id);
+
 int reg_meta_version_write(regit_buf *out, const reg_version *v);
 int reg_meta_config_write(regit_buf *out, const regit_config *cfg);
 int reg_meta_mode_write(regit_buf *out, regit_mode mode);

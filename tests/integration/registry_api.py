@@ -577,6 +577,89 @@ try:
         subprocess.run(g + ["push", "-q", "origin", f"HEAD:{branch}"], check=True, capture_output=True)
         t.ok(wait_for(lambda: R("GET", "/health").status == 200), "fixing push: /health is 200 again",
              R("GET", "/health"))
+
+    # ---- pushed versions obey the compatibility policy ---------------------------------------------
+    # users-value holds v1..v3 at the server default BACKWARD (avro rules). A hand-made v4 that
+    # changes id from long to string is what a registration would refuse with 40901.
+    g = ["git", "-C", work, "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    udir = os.path.join(work, "subjects", "users-value")
+
+    def push_version(version, schema, meta, msg):
+        with open(os.path.join(udir, f"v{version}.avsc"), "w") as f:
+            f.write(json.dumps(json.loads(schema), indent=2) + "\n")
+        with open(os.path.join(udir, f"v{version}.json"), "w") as f:
+            f.write(json.dumps(meta) + "\n")
+        subprocess.run(g + ["add", "-A"], check=True)
+        subprocess.run(g + ["commit", "-qm", msg], check=True)
+        return subprocess.run(g + ["push", "-q", "origin", f"HEAD:{branch}"], capture_output=True, text=True)
+
+    def metric(name):
+        for line in R("GET", "/metrics").text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+    rejected_before = metric("regit_store_rejections_total")
+    subprocess.run(g + ["pull", "-q", "origin", branch], check=True, capture_output=True)
+    p = push_version(4, BAD_TYPE, {"id": 9001, "deleted": False}, "hand-made incompatible v4")
+    t.ok(p.returncode == 0, "push an incompatible v4 by hand", p.stderr)
+    r = wait_for(lambda: (lambda h: h if h.status == 503 else None)(R("GET", "/health")))
+    t.ok(r is not None and "incompatible" in r.json().get("message", "") and "users-value" in r.json()["message"],
+         "incompatible push: /health is 503 and says which subject is incompatible", R("GET", "/health"))
+    check("incompatible push: the previous versions are still served", R("GET", "/subjects/users-value/versions"),
+          200, "[1,2,3]")
+    code("incompatible push: its id is not served", R("GET", "/schemas/ids/9001"), 404, 40403)
+    t.ok(metric("regit_store_ok") == 0 and rejected_before is not None
+         and metric("regit_store_rejections_total") == rejected_before + 1,
+         "incompatible push: regit_store_ok 0, regit_store_rejections_total counts it",
+         (metric("regit_store_ok"), rejected_before, metric("regit_store_rejections_total")))
+    t.ok("incompatible" in srv.stderr_text(), "incompatible push is logged", srv.stderr_text()[-600:])
+    code("writes fail while the store is refused (50001)",
+         R("POST", "/subjects/while-refused/versions", sbody('"int"')), 500, 50001)
+    # The same version made compatible: served.
+    S4 = json.dumps({"type": "record", "name": "User", "namespace": "com.example", "fields": [
+        {"name": "id", "type": "long"}, {"name": "email", "type": "string", "default": ""},
+        {"name": "age", "type": "int", "default": 0}, {"name": "nick", "type": "string", "default": "x"}]},
+        separators=(",", ":"))
+    p = push_version(4, S4, {"id": 9001, "deleted": False}, "v4 made compatible")
+    t.ok(p.returncode == 0 and wait_for(lambda: R("GET", "/health").status == 200),
+         "compatible push: /health is 200 again", R("GET", "/health"))
+    check("compatible push: v4 is served", R("GET", "/subjects/users-value/versions/4"), 200,
+          pred=lambda d: d["id"] == 9001 and json.loads(d["schema"])["fields"][3]["name"] == "nick")
+    # A subject set to NONE accepts anything pushed, like a registration would.
+    R("PUT", "/config/loose-value", {"compatibility": "NONE"})
+    R("POST", "/subjects/loose-value/versions", sbody('"int"'))
+    subprocess.run(g + ["pull", "-q", "origin", branch], check=True, capture_output=True)
+    udir = os.path.join(work, "subjects", "loose-value")
+    p = push_version(2, '{"type":"enum","name":"E2","symbols":["X"]}', {"id": 9500}, "anything goes at NONE")
+    t.ok(p.returncode == 0 and wait_for(lambda: R("GET", "/subjects/loose-value/versions").text == "[1,2]"),
+         "level NONE: an unrelated pushed v2 is served", R("GET", "/health"))
+    # A copied metadata file does not carry a valid seal: the copy is checked.
+    udir = os.path.join(work, "subjects", "users-value")
+    with open(os.path.join(udir, "v1.json")) as f:
+        sealed = json.load(f)
+    t.ok(isinstance(sealed.get("seal"), str) and len(sealed["seal"]) == 16, "regit seals the metadata it writes",
+         sealed)
+    sealed.update(version=5, id=9600)
+    p = push_version(5, BAD_TYPE, sealed, "copied metadata, incompatible v5")
+    t.ok(p.returncode == 0 and wait_for(lambda: R("GET", "/health").status == 503),
+         "a copied seal does not exempt an incompatible version", R("GET", "/health"))
+    subprocess.run(g + ["revert", "--no-edit", "HEAD"], check=True, capture_output=True)
+    subprocess.run(g + ["push", "-q", "origin", f"HEAD:{branch}"], check=True, capture_output=True)
+    t.ok(wait_for(lambda: R("GET", "/health").status == 200), "reverting it: /health is 200", R("GET", "/health"))
+    # Versions another registry wrote with force=true are sealed: pushed, they are served.
+    fork2 = os.path.join(tmp, "fork2.git")
+    subprocess.run(["git", "clone", "-q", "--bare", STORE, fork2], check=True)
+    f2 = start(fork2, "--compat", "BACKWARD", "--rules", "avro", name="fork2")
+    check("another registry forces an incompatible v5",
+          f2.request("POST", "/subjects/users-value/versions?force=true", sbody(BAD_TYPE)), 200,
+          pred=lambda d: d["version"] == 5)
+    f2.stop()
+    p = subprocess.run(["git", "--git-dir", fork2, "push", "-q", STORE, f"{branch}:{branch}"],
+                       capture_output=True, text=True)
+    t.ok(p.returncode == 0 and wait_for(lambda: R("GET", "/subjects/users-value/versions").text == "[1,2,3,4,5]")
+         and R("GET", "/health").status == 200,
+         "a forced version written by a registry is served after the push", R("GET", "/health"))
     srv.stop()
 
     # ---- authentication (--auth FILE, regit passwd) ----------------------------------------------------------

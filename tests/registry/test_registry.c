@@ -1018,8 +1018,9 @@ static void test_registry__tree_is_readable(void **state)
 	assert_true(atoi(sh("git --git-dir='%s' show main:subjects/user-events-value/v1.avsc | wc -l",
 		f->store)) >= 4);
 	assert_string_equal(sh("git --git-dir='%s' show main:subjects/user-events-value/v1.json"
-		" | tr -d ' \\n' | sed 's/\"ts\":[0-9]*/TS/'", f->store),
-		"{\"subject\":\"user-events-value\",\"version\":1,\"id\":1,\"deleted\":false,TS}");
+		" | tr -d ' \\n' | sed 's/\"ts\":[0-9]*/TS/; s/\"seal\":\"[0-9a-f]\\{16\\}\"/SEAL/'",
+		f->store),
+		"{\"subject\":\"user-events-value\",\"version\":1,\"id\":1,\"deleted\":false,TS,SEAL}");
 	/* The hostile name is one encoded directory. */
 	assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main subjects/ | tr '\\n' ' '",
 		f->store), "subjects/%2E.%2F..%2Fetc%2Fpasswd subjects/user-events-value ");
@@ -1331,10 +1332,11 @@ static void test_registry__direct_push_and_refresh(void **state)
 	reg_ok(f->reg, "p", USER_V1, 1);
 	snprintf(clone, sizeof(clone), "%s/clone", f->dir);
 	assert_string_equal(sh("git clone -q '%s' '%s' 2>&1 && echo ok", f->store, clone), "ok");
-	/* A valid push: a new version 2 written by hand. */
+	/* A valid push: a new version 2 written by hand (a doc added: another
+	 * schema, compatible with v1, as the policy requires of pushes too). */
 	assert_string_equal(sh("cd '%s' && cp subjects/p/v1.avsc subjects/p/v2.avsc && "
 		"sed 's/\"version\": 1/\"version\": 2/; s/\"id\": 1/\"id\": 7/' subjects/p/v1.json > subjects/p/v2.json && "
-		"sed -i 's/\"User\"/\"Other\"/' subjects/p/v2.avsc && "
+		"sed -i 's/\"User\"/\"User\", \"doc\": \"pushed\"/' subjects/p/v2.avsc && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'add v2' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
 	gen = regit_registry_generation(f->reg);
@@ -1344,6 +1346,29 @@ static void test_registry__direct_push_and_refresh(void **state)
 	assert_int_equal(get_id(f->reg, "p", 2), 7);
 	/* Ids continue above the pushed one. */
 	assert_int_equal(reg_ok(f->reg, "q", "\"int\"", 1), 8);
+
+	/* An incompatible push (v3 renames the record: BACKWARD refuses it, as it
+	 * would refuse registering it) is reported and not served. */
+	assert_string_equal(sh("cd '%s' && git pull -q 2>&1 && cp subjects/p/v1.avsc subjects/p/v3.avsc && "
+		"echo '{\"id\": 20, \"deleted\": false}' > subjects/p/v3.json && "
+		"sed -i 's/\"User\"/\"Other\"/' subjects/p/v3.avsc && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'incompatible v3' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_int_equal(st.store_rejections, 1);
+	assert_non_null(strstr(st.store_message, "Version 3 of subject \"p\""));
+	assert_non_null(strstr(st.store_message, "incompatible"));
+	assert_int_equal(get_code(f->reg, "p", 3, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	/* Asked again without a new push: still refused, not re-checked as good. */
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_string_equal(sh("cd '%s' && git -c user.name=bob -c user.email=b@x revert --no-edit HEAD >/dev/null && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 1);
 
 	/* An invalid push (id 7 reused for a different schema) is reported and not served. */
 	assert_string_equal(sh("cd '%s' && git pull -q 2>&1 && mkdir -p subjects/r && "
