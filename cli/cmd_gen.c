@@ -58,7 +58,7 @@ static void gen_usage(FILE *f)
 		"options:\n"
 		"  -o, --output DIR   directory to write into, created if missing (default: .)\n"
 		"  --prefix NAME      prepend NAME_ to every generated identifier\n"
-		"  --json             NAME_to_json/NAME_from_json (not implemented yet)\n"
+		"  --json             also NAME_to_json/NAME_from_json (Avro JSON; needs jansson)\n"
 		"  --reader FILE      the schema to decode into (schema evolution)\n"
 		"  --writer FILE:ID   a schema the data may have been written with, and its\n"
 		"                     registry id; NAME_decode_frame picks the decoder by\n"

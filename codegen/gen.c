@@ -1504,8 +1504,6 @@ static void emit_header_top(gen_ctx *g)
 	emit_banner(g, h);
 	GEN_OUT(g, h, 0, "#ifndef %s_H\n#define %s_H\n\n", g->upper_name, g->upper_name);
 	GEN_OUT(g, h, 0, "#include \"regit_avro.h\"\n");
-	if (g->opts->json)
-		GEN_OUT(g, h, 0, "#include <jansson.h>\n");
 	GEN_OUT(g, h, 0, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	GEN_OUT(g, h, 0, "/* CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form. */\n");
 	GEN_OUT(g, h, 0, "#define %s_FINGERPRINT 0x%016llxull\n", g->upper_name,
@@ -1619,6 +1617,9 @@ int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
 	/* Source: banner, includes, prototypes, codecs, public functions. */
 	emit_banner(&g, g.c);
 	GEN_OUT(&g, g.c, 0, "#include \"%s.h\"\n\n", g.name);
+	/* Only --json code needs jansson; the plain codecs stay free of it. */
+	if (g.opts->json)
+		GEN_OUT(&g, g.c, 0, "#include <float.h>\n#include <math.h>\n\n#include <jansson.h>\n\n");
 	emit_prototypes(&g);
 	for (i = 0; i < g.nnamed; i++) {
 		if (g.named[i].type->kind == REGIT_TYPE_RECORD)

@@ -77,6 +77,14 @@ void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 
 /* gen_resolve.c: decoders for writer schemas; called after the plain codecs. */
 void regit_gen__emit_resolvers(gen_ctx *g);
+/*
+ * gen_resolve.c: statements setting lvalue `e` to the schema default j (the
+ * field's JSON default); needs `arena` in scope for records behind
+ * pointers, arrays and maps. A default that does not match t fails with
+ * REGIT_EINVALID.
+ */
+void regit_gen__emit_default(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, const json_t *j, int ind);
 /* gen_json.c: NAME_to_json / NAME_from_json. */
 void regit_gen__emit_json(gen_ctx *g);
 

@@ -272,9 +272,6 @@ static void rs_skip_value(rs_ctx *rs, regit_buf *b, const regit_type *w, int ind
 /* ---------------------------------------------------------------------- */
 /* Default values (JSON from the reader schema) as C assignments           */
 
-static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos pos,
-	const char *e, const char *present, const json_t *j, int ind);
-
 /* Bytes of an Avro JSON bytes/fixed default: code points 0-255 as bytes. */
 static int rs_latin1(const char *s, char *out, size_t *outlen)
 {
@@ -301,16 +298,15 @@ static int rs_latin1(const char *s, char *out, size_t *outlen)
 	return 0;
 }
 
-static void rs_default_bad(rs_ctx *rs, const regit_type *t)
+static void rs_default_bad(gen_ctx *g, const regit_type *t)
 {
-	regit_gen__fail(rs->g, REGIT_EINVALID, "a default value does not match its %s type",
+	regit_gen__fail(g, REGIT_EINVALID, "a default value does not match its %s type",
 		regit_type_kind_name(t->kind));
 }
 
-static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos pos,
+void regit_gen__emit_default(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, const json_t *j, int ind)
 {
-	gen_ctx *g = rs->g;
 	size_t i, n, vb, nb;
 	unsigned v;
 
@@ -319,13 +315,13 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		break;
 	case REGIT_TYPE_BOOLEAN:
 		if (!json_is_boolean(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		GEN_OUT(g, b, ind, "%s = %s;\n", e, json_is_true(j) ? "true" : "false");
 		break;
 	case REGIT_TYPE_INT:
 	case REGIT_TYPE_LONG:
 		if (!json_is_integer(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		GEN_OUT(g, b, ind, "%s = %s;\n", e,
 			json_integer_value(j) == INT64_MIN ? "INT64_MIN" :
 			GEN_STR(g, "%lld", (long long)json_integer_value(j)));
@@ -333,12 +329,12 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 	case REGIT_TYPE_FLOAT:
 	case REGIT_TYPE_DOUBLE:
 		if (!json_is_number(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		GEN_OUT(g, b, ind, "%s = %.17g;\n", e, json_number_value(j));
 		break;
 	case REGIT_TYPE_STRING:
 		if (!json_is_string(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		GEN_OUT(g, b, ind, "%s.ptr = %s;\n", e,
 			regit_gen__c_literal(g, json_string_value(j), json_string_length(j)));
 		GEN_OUT(g, b, ind, "%s.len = %zu;\n", e, json_string_length(j));
@@ -348,7 +344,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		char *raw;
 
 		if (!json_is_string(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		raw = regit_malloc(json_string_length(j) + 1);
 		if (!raw) {
 			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
@@ -357,7 +353,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		if (rs_latin1(json_string_value(j), raw, &n) < 0 ||
 		    (t->kind == REGIT_TYPE_FIXED && n != t->size)) {
 			regit_free(raw);
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		}
 		if (t->kind == REGIT_TYPE_BYTES) {
 			GEN_OUT(g, b, ind, "%s.ptr = (const uint8_t *)%s;\n", e,
@@ -371,13 +367,13 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 	}
 	case REGIT_TYPE_ENUM:
 		if (!json_is_string(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		for (i = 0; i < t->nsymbols; i++) {
 			if (strcmp(t->symbols[i], json_string_value(j)) == 0)
 				break;
 		}
 		if (i == t->nsymbols)
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		GEN_OUT(g, b, ind, "%s = (%s)%zu;\n", e, regit_gen__named(g, t)->cname, i);
 		break;
 	case REGIT_TYPE_RECORD: {
@@ -385,7 +381,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		const char *target = e;
 
 		if (!json_is_object(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		v = g->var++;
 		GEN_OUT(g, b, ind, "{\n");
 		if (regit_gen__ptr_needed(g, t, pos)) {
@@ -408,7 +404,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 					t->fullname, f->name);
 				return;
 			}
-			rs_default(rs, b, f->type, GEN_POS_FIELD,
+			regit_gen__emit_default(g, b, f->type, GEN_POS_FIELD,
 				GEN_STR(g, "%s.%s", target, rn->members[i]),
 				rn->has_members[i] ? GEN_STR(g, "%s.%s", target, rn->has_members[i]) : NULL,
 				fj, ind + 1);
@@ -422,7 +418,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		const char *items = isarr ? "items" : "entries";
 
 		if (isarr ? !json_is_array(j) : !json_is_object(j))
-			{ rs_default_bad(rs, t); return; }
+			{ rs_default_bad(g, t); return; }
 		n = isarr ? json_array_size(j) : json_object_size(j);
 		if (isarr && t->items->kind == REGIT_TYPE_NULL) {
 			GEN_OUT(g, b, ind, "%s.count = %zu;\n", e, n);
@@ -442,7 +438,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 		GEN_OUT(g, b, ind + 1, "%s.%s = a__%u;\n", e, items, v);
 		if (isarr) {
 			for (i = 0; i < n; i++)
-				rs_default(rs, b, t->items, GEN_POS_ITEM,
+				regit_gen__emit_default(g, b, t->items, GEN_POS_ITEM,
 					GEN_STR(g, "%s.items[%zu]", e, i), NULL,
 					json_array_get(j, i), ind + 1);
 		} else {
@@ -454,7 +450,7 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 				GEN_OUT(g, b, ind + 1, "%s.entries[%zu].key.ptr = %s;\n", e, i,
 					regit_gen__c_literal(g, key, strlen(key)));
 				GEN_OUT(g, b, ind + 1, "%s.entries[%zu].key.len = %zu;\n", e, i, strlen(key));
-				rs_default(rs, b, t->items, GEN_POS_MAPVAL,
+				regit_gen__emit_default(g, b, t->items, GEN_POS_MAPVAL,
 					GEN_STR(g, "%s.entries[%zu].value", e, i), NULL, val, ind + 1);
 				i++;
 			}
@@ -470,18 +466,18 @@ static void rs_default(rs_ctx *rs, regit_buf *b, const regit_type *t, gen_pos po
 
 			if (nb == 0) {
 				if (!json_is_null(j))
-					{ rs_default_bad(rs, t); return; }
+					{ rs_default_bad(g, t); return; }
 				GEN_OUT(g, b, ind, "%s = false;\n", pr);
 				GEN_OUT(g, b, ind, "memset(&%s, 0, sizeof(%s));\n", val, val);
 			} else {
 				GEN_OUT(g, b, ind, "%s = true;\n", pr);
-				rs_default(rs, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, j, ind);
+				regit_gen__emit_default(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, j, ind);
 			}
 			break;
 		}
 		GEN_OUT(g, b, ind, "%s.tag = 0;\n", e);
 		if (t->branches[0]->kind != REGIT_TYPE_NULL)
-			rs_default(rs, b, t->branches[0], GEN_POS_BRANCH,
+			regit_gen__emit_default(g, b, t->branches[0], GEN_POS_BRANCH,
 				GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, 0)), NULL, j, ind);
 		break;
 	}
@@ -815,7 +811,7 @@ static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
 			break;
 		}
 		GEN_OUT(g, b, 1, "/* reader-only field %s: its default */\n", r->fields[j].name);
-		rs_default(rs, b, r->fields[j].type, GEN_POS_FIELD,
+		regit_gen__emit_default(g, b, r->fields[j].type, GEN_POS_FIELD,
 			GEN_STR(g, "out->%s", rn->members[j]),
 			rn->has_members[j] ? GEN_STR(g, "out->%s", rn->has_members[j]) : NULL,
 			r->fields[j].default_value, 1);

@@ -11,6 +11,9 @@
 #include <string.h>
 
 static uint64_t rng_state;
+/* Set while filling values for Avro-C's JSON writer, which cuts bytes and
+ * fixed at the first NUL (it hands them to jansson as C strings). */
+static int fill_no_nul;
 
 static uint32_t rnd(void)
 {
@@ -73,8 +76,11 @@ static void fill(avro_value_t *v, unsigned depth)
 		break;
 	case AVRO_BYTES:
 		n = rnd_len();
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			buf[i] = (char)rnd();
+			if (fill_no_nul && !buf[i])
+				buf[i] = 1;
+		}
 		avro_value_set_bytes(v, buf, n);
 		break;
 	case AVRO_INT32:
@@ -116,8 +122,11 @@ static void fill(avro_value_t *v, unsigned depth)
 		break;
 	case AVRO_FIXED:
 		n = (size_t)avro_schema_fixed_size(s);
-		for (i = 0; i < n && i < sizeof(buf); i++)
+		for (i = 0; i < n && i < sizeof(buf); i++) {
 			buf[i] = (char)rnd();
+			if (fill_no_nul && !buf[i])
+				buf[i] = 1;
+		}
 		avro_value_set_fixed(v, buf, n);
 		break;
 	case AVRO_ARRAY: {

@@ -15,6 +15,8 @@
  *   - random corruptions never crash (sanitizers watch) and, if accepted,
  *     re-encode to bytes that decode the same way;
  *   - the Confluent frame round-trips and a bad magic byte is refused.
+ * Built with -DGEN_JSON (code generated with --json, linked with jansson),
+ * it also checks the JSON codecs (json_checks below).
  */
 #include <avro.h>
 #include <stdint.h>
@@ -36,6 +38,281 @@
 
 static int tap_n;
 static int tap_failed;
+
+static void tap(int ok, const char *what, unsigned long seed);
+
+#ifdef GEN_JSON
+#include <jansson.h>
+
+#define JFLAGS (JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER)
+
+/*
+ * Avro-C writes a union branch of a named type under its unqualified name;
+ * the specification (and Avro Java, and the generated code) use the full
+ * name. Rewrite Avro-C's parsed JSON to full names along the schema.
+ * Returns a new reference; *changed is set when a name was qualified.
+ */
+static json_t *qualify(json_t *j, avro_schema_t s, int *changed)
+{
+	json_t *r;
+	size_t i;
+
+	if (!j)
+		return NULL;
+	switch (avro_typeof(s)) {
+	case AVRO_LINK:
+		return qualify(j, avro_schema_link_target(s), changed);
+	case AVRO_RECORD:
+		r = json_object();
+		for (i = 0; i < avro_schema_record_size(s); i++) {
+			const char *name = avro_schema_record_field_name(s, (int)i);
+
+			json_object_set_new(r, name, qualify(json_object_get(j, name),
+				avro_schema_record_field_get_by_index(s, (int)i), changed));
+		}
+		return r;
+	case AVRO_ARRAY:
+		r = json_array();
+		for (i = 0; i < json_array_size(j); i++)
+			json_array_append_new(r, qualify(json_array_get(j, i),
+				avro_schema_array_items(s), changed));
+		return r;
+	case AVRO_MAP: {
+		const char *key;
+		json_t *val;
+
+		r = json_object();
+		json_object_foreach(j, key, val)
+			json_object_set_new(r, key, qualify(val, avro_schema_map_values(s), changed));
+		return r;
+	}
+	case AVRO_UNION: {
+		const char *key;
+		json_t *val;
+
+		if (json_is_null(j))
+			return json_incref(j);
+		r = json_object();
+		json_object_foreach(j, key, val) {
+			for (i = 0; i < avro_schema_union_size(s); i++) {
+				avro_schema_t b = avro_schema_union_branch(s, (int)i);
+				const char *ns;
+				char full[1024];
+
+				if (strcmp(avro_schema_type_name(b), key) != 0)
+					continue;
+				if (avro_typeof(b) == AVRO_LINK)
+					b = avro_schema_link_target(b);
+				ns = (is_avro_record(b) || is_avro_enum(b) || is_avro_fixed(b)) ?
+					avro_schema_namespace(b) : NULL;
+				if (ns && *ns) {
+					snprintf(full, sizeof(full), "%s.%s", ns, key);
+					*changed = 1;
+				} else {
+					snprintf(full, sizeof(full), "%s", key);
+				}
+				json_object_set_new(r, full, qualify(val, b, changed));
+				break;
+			}
+		}
+		return r;
+	}
+	default:
+		return json_incref(j);
+	}
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* Encode v with the generated encoder into a malloc'ed buffer. */
+static uint8_t *enc_alloc(const T *v, size_t *n)
+{
+	size_t need = F(_encoded_size)(v), w = 0;
+	uint8_t *b = malloc(need + 1);
+
+	if (!b || F(_encode)(v, b, need, &w) != 0 || w != need) {
+		free(b);
+		return NULL;
+	}
+	*n = w;
+	return b;
+}
+
+/* from_json(text) encodes to exactly want[0..wlen). */
+static int json_reads_as(const char *text, size_t len, const uint8_t *want, size_t wlen,
+	regit_avro_arena *arena)
+{
+	T v;
+	uint8_t *b;
+	size_t n = 0;
+	int ok, rc;
+
+	regit_avro_arena_reset(arena);
+	memset(&v, 0, sizeof(v));
+	rc = F(_from_json)(&v, text, len, arena);
+	if (rc != 0) {
+		printf("# from_json: %s on %.300s\n", regit_avro_strerror(rc), text);
+		return 0;
+	}
+	b = enc_alloc(&v, &n);
+	ok = b && n == wlen && memcmp(b, want, n) == 0;
+	free(b);
+	return ok;
+}
+
+/*
+ * For ITERATIONS values without NUL bytes (see fill_no_nul):
+ *   - NAME_to_json(decoded Avro-C bytes) is the text of Avro-C's
+ *     avro_value_to_json(value, 1) (after qualifying union branch names);
+ *   - from_json of our text and of Avro-C's text encodes to Avro-C's bytes,
+ *     and to_json of that is our text again;
+ *   - every strict prefix and random corruptions of the text are handled
+ *     (errors, or values that survive another round trip), never a crash.
+ */
+static void json_checks(avro_value_iface_t *iface, unsigned long seed, unsigned long iters)
+{
+	regit_avro_arena arena, scratch;
+	unsigned long it;
+	int ok_avroc = 1, ok_rt = 1, ok_read_avroc = 1, ok_prefix = 1, ok_fuzz = 1;
+	unsigned long compared = 0, requalified = 0;
+
+	regit_avro_arena_init_heap(&arena, 64u << 20);
+	regit_avro_arena_init_heap(&scratch, 64u << 20);
+	for (it = 0; it < iters; it++) {
+		avro_value_t v1;
+		avro_writer_t w;
+		size_t len1 = 0, jl = 0, jl2 = 0, i;
+		uint8_t *b1 = NULL;
+		char *aj = NULL, *js = NULL, *js2 = NULL;
+		T val, val2;
+		int rc, arc;
+
+		avro_generic_value_new(iface, &v1);
+		fill_no_nul = 1;
+		fill(&v1, 0);
+		fill_no_nul = 0;
+		avro_value_sizeof(&v1, &len1);
+		b1 = malloc(len1 + 1);
+		w = avro_writer_memory((char *)b1, (int64_t)len1);
+		avro_value_write(w, &v1);
+		avro_writer_free(w);
+		regit_avro_arena_reset(&arena);
+		if (F(_decode)(&val, b1, len1, NULL, &arena) != 0) {
+			ok_rt = 0;
+			goto next;
+		}
+		rc = F(_to_json)(&val, &js, &jl);
+		arc = avro_value_to_json(&v1, 1, &aj);
+		if (arc != 0) {
+			/* Non-finite floats: Avro-C refuses, so must we. */
+			if (rc != REGIT_AVRO_EINVALID)
+				ok_avroc = 0;
+			goto next;
+		}
+		if (rc != 0 || strlen(js) != jl) {
+			printf("# iteration %lu: to_json %s\n", it, regit_avro_strerror(rc));
+			ok_avroc = 0;
+			goto next;
+		}
+		{
+			json_error_t err;
+			json_t *parsed = json_loads(aj, 0, &err), *q;
+			int changed = 0;
+			char *want;
+
+			q = qualify(parsed, avro_value_get_schema(&v1), &changed);
+			want = changed ? json_dumps(q, JFLAGS) : dup_str(aj);
+			requalified += changed;
+			compared++;
+			if (!want || strcmp(want, js) != 0) {
+				printf("# iteration %lu: to_json differs from avro-c\n#  ours:   %.400s\n#  avro-c: %.400s\n",
+					it, js, want ? want : "(null)");
+				ok_avroc = 0;
+			}
+			free(want);
+			json_decref(q);
+			json_decref(parsed);
+		}
+		if (!json_reads_as(js, jl, b1, len1, &scratch))
+			ok_rt = 0;
+		if (!json_reads_as(aj, strlen(aj), b1, len1, &scratch))
+			ok_read_avroc = 0;
+		regit_avro_arena_reset(&scratch);
+		if (F(_from_json)(&val2, js, jl, &scratch) != 0 ||
+		    F(_to_json)(&val2, &js2, &jl2) != 0 || jl2 != jl || memcmp(js, js2, jl) != 0)
+			ok_rt = 0;
+
+		/* Strict prefixes of an object are never valid JSON. */
+		for (i = 0; js[0] == '{' && i < jl; i += 1 + (jl > 400 ? jl / 200 : 0)) {
+			char *cut = malloc(i ? i : 1);
+
+			memcpy(cut, js, i);
+			regit_avro_arena_reset(&scratch);
+			rc = F(_from_json)(&val2, cut, i, &scratch);
+			if (rc >= 0) {
+				printf("# iteration %lu: prefix %zu of %zu accepted\n", it, i, jl);
+				ok_prefix = 0;
+			}
+			free(cut);
+		}
+
+		/* Corruptions: structural characters and random bytes. */
+		for (i = 0; i < 24 && jl > 0; i++) {
+			static const char pick[] = "\"{}[],:0-9e.\\unltf \x80\xc3\xff";
+			char *m = malloc(jl);
+			size_t k;
+
+			memcpy(m, js, jl);
+			for (k = 0; k < 1 + rnd() % 3; k++)
+				m[rnd() % jl] = rnd() % 3 ? pick[rnd() % (sizeof(pick) - 1)] : (char)rnd();
+			regit_avro_arena_reset(&scratch);
+			rc = F(_from_json)(&val2, m, jl, &scratch);
+			if (rc == 0) {
+				char *t1 = NULL;
+				size_t tl = 0, n1 = 0;
+				uint8_t *e1 = enc_alloc(&val2, &n1);
+
+				/* Accepted: it must survive to_json -> from_json. Floats
+				 * may be non-finite now only if the text said so, which
+				 * JSON cannot; so to_json must succeed. */
+				if (!e1 || F(_to_json)(&val2, &t1, &tl) != 0 ||
+				    !json_reads_as(t1, tl, e1, n1, &arena))
+					ok_fuzz = 0;
+				free(t1);
+				free(e1);
+			} else if (rc != REGIT_AVRO_EINVALID && rc != REGIT_AVRO_ELIMIT) {
+				printf("# iteration %lu: corrupted text gave %s\n", it, regit_avro_strerror(rc));
+				ok_fuzz = 0;
+			}
+			free(m);
+		}
+next:
+		free(b1);
+		free(aj);
+		free(js);
+		free(js2);
+		avro_value_decref(&v1);
+	}
+	printf("# json: %lu values compared with avro-c, %lu with qualified union names\n",
+		compared, requalified);
+	tap(ok_avroc && compared > 0, "to_json is avro-c's avro_value_to_json text", seed);
+	tap(ok_rt, "from_json(to_json(x)) encodes to avro-c's bytes", seed);
+	tap(ok_read_avroc, "from_json reads avro-c's JSON (short union names)", seed);
+	tap(ok_prefix, "every strict prefix of the JSON is refused", seed);
+	tap(ok_fuzz, "corrupted JSON is refused or round-trips", seed);
+	regit_avro_arena_release(&arena);
+	regit_avro_arena_release(&scratch);
+}
+#endif
+
 static int avro_skipped;
 
 static void tap(int ok, const char *what, unsigned long seed)
@@ -58,6 +335,9 @@ int main(int argc, char **argv)
 	unsigned long seed, iters, it;
 	int ok_rt = 1, ok_bytes = 1, ok_avro = 1, ok_prefix = 1, ok_fuzz = 1, ok_frame = 1,
 		ok_space = 1;
+#ifdef GEN_JSON
+	int ok_json_nul = 1;
+#endif
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: driver SCHEMA SEED ITERATIONS\n");
@@ -119,6 +399,21 @@ int main(int argc, char **argv)
 			ok_bytes = 0;
 			goto next;
 		}
+#ifdef GEN_JSON
+		/* Values with NUL bytes (Avro-C's JSON cannot show them) still
+		 * round-trip through our JSON. */
+		{
+			char *js = NULL;
+			size_t jl = 0;
+
+			rc = F(_to_json)(&val, &js, &jl);
+			if (rc == 0)
+				ok_json_nul &= json_reads_as(js, jl, b1, len1, &scratch);
+			else if (rc != REGIT_AVRO_EINVALID)
+				ok_json_nul = 0;
+			free(js);
+		}
+#endif
 		if (len1 > 0) {
 			written = 0;
 			rc = F(_encode)(&val, b2, len1 - 1, &written);
@@ -218,6 +513,10 @@ next:
 	tap(ok_prefix, "every strict prefix is ETRUNCATED", seed);
 	tap(ok_frame, "confluent frame round trip", seed);
 	tap(ok_fuzz, "corrupted input never crashes", seed);
+#ifdef GEN_JSON
+	tap(ok_json_nul, "json round trip of values with NUL bytes", seed);
+	json_checks(iface, seed, iters);
+#endif
 
 	regit_avro_arena_release(&arena);
 	regit_avro_arena_release(&scratch);

@@ -7,6 +7,10 @@
 # tests/codegen/driver.c against it and Avro-C (under the sanitizers when
 # SANITIZE=1) and run it: byte identity with Avro-C's encoder, round trips,
 # Avro-C reading our bytes, truncations and corruptions (see driver.c).
+# The same schemas are generated with --json too (compiled the same way;
+# the plain output must not mention jansson), and the driver then also
+# compares NAME_to_json with Avro-C's avro_value_to_json and round-trips
+# and corrupts the JSON.
 # Schema evolution is checked by tests/codegen/evolve.sh.
 # Prints TAP lines. CODEGEN_SEEDS overrides the random seeds.
 set -u
@@ -48,8 +52,29 @@ check_schema() {
 			sed 's/^/# /' "$dir/$cc.err" | head -20
 		fi
 	done
-	if ! $CCMD $PEDANTIC -O1 -g $SAN -I"$dir" -DGEN_HEADER="\"$name.h\"" -DGEN_NAME="$name" \
-		tests/codegen/driver.c "$dir/$name.c" -o "$dir/driver" -lavro 2>"$dir/driver.err"; then
+	if grep -q -i jansson "$dir/$name.c" "$dir/$name.h" "$dir/regit_avro.h"; then
+		notok "$name without --json does not use jansson"
+	else
+		ok "$name without --json does not use jansson"
+	fi
+	# With --json: the same codecs plus NAME_to_json/NAME_from_json; the
+	# driver runs against this superset (binary and JSON checks).
+	mkdir -p "$dir/json"
+	if ! "$REGIT" gen --json -o "$dir/json" "$file" >/dev/null 2>"$dir/gen-json.err"; then
+		notok "regit gen --json $file: $(cat "$dir/gen-json.err")"
+		return
+	fi
+	for cc in gcc clang; do
+		if $cc $PEDANTIC -c "$dir/json/$name.c" -o "$dir/json/$name.$cc.o" 2>"$dir/json/$cc.err"; then
+			ok "$name --json compiles warning-free with $cc -pedantic"
+		else
+			notok "$name --json compiles warning-free with $cc -pedantic"
+			sed 's/^/# /' "$dir/json/$cc.err" | head -20
+		fi
+	done
+	if ! $CCMD $PEDANTIC -O1 -g $SAN -I"$dir/json" -DGEN_JSON -DGEN_HEADER="\"$name.h\"" \
+		-DGEN_NAME="$name" tests/codegen/driver.c "$dir/json/$name.c" -o "$dir/driver" \
+		-lavro -ljansson 2>"$dir/driver.err"; then
 		notok "$name driver builds"
 		sed 's/^/# /' "$dir/driver.err" | head -20
 		return
