@@ -896,6 +896,36 @@ static const char *enc_index(gen_ctx *g, size_t k)
 	return GEN_STR(g, "regit_avro_write_long(&p, end, %zu)", k);
 }
 
+/* An emitter of statements for one value (encode, size). */
+typedef void (*gen_emit_fn)(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, int ind);
+
+static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, int ind);
+
+/* Map keys are Avro strings. */
+static const regit_type map_key_type = { .kind = REGIT_TYPE_STRING };
+
+/*
+ * The loop (counter i__v, declared by the caller) over the items of array
+ * e, or the entries of map e (key, then value), with each() emitting the
+ * statements for one element.
+ */
+static void emit_each(gen_ctx *g, regit_buf *b, const regit_type *t, const char *e, unsigned v,
+	int ind, gen_emit_fn each)
+{
+	GEN_OUT(g, b, ind, "for (i__%u = 0; i__%u < %s.count; i__%u++) {\n", v, v, e, v);
+	if (t->kind == REGIT_TYPE_ARRAY) {
+		each(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s.items[i__%u]", e, v), NULL, ind + 1);
+	} else {
+		each(g, b, &map_key_type, GEN_POS_FIELD, GEN_STR(g, "%s.entries[i__%u].key", e, v),
+			NULL, ind + 1);
+		each(g, b, t->items, GEN_POS_MAPVAL, GEN_STR(g, "%s.entries[i__%u].value", e, v),
+			NULL, ind + 1);
+	}
+	GEN_OUT(g, b, ind, "}\n");
+}
+
 static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind)
 {
@@ -957,18 +987,7 @@ static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 			e, e, t->kind == REGIT_TYPE_ARRAY ? "items" : "entries");
 		GEN_OUT(g, b, ind, "if (%s.count) {\n", e);
 		GEN_OUT(g, b, ind + 1, "size_t i__%u;\n\n", v);
-		GEN_OUT(g, b, ind + 1, "for (i__%u = 0; i__%u < %s.count; i__%u++) {\n", v, v, e, v);
-		if (t->kind == REGIT_TYPE_ARRAY) {
-			emit_enc(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s.items[i__%u]", e, v), NULL,
-				ind + 2);
-		} else {
-			GEN_OUT(g, b, ind + 2,
-				"REGIT_AVRO_TRY(regit_avro_write_lenbytes(&p, end, %s.entries[i__%u].key.ptr, %s.entries[i__%u].key.len));\n",
-				e, v, e, v);
-			emit_enc(g, b, t->items, GEN_POS_MAPVAL,
-				GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 2);
-		}
-		GEN_OUT(g, b, ind + 1, "}\n");
+		emit_each(g, b, t, e, v, ind + 1, emit_enc);
 		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_write_long(&p, end, 0));\n");
 		GEN_OUT(g, b, ind, "}\n");
 		break;
@@ -1053,18 +1072,7 @@ static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos
 		if (t->kind == REGIT_TYPE_ARRAY && t->items->kind == REGIT_TYPE_NULL) {
 			GEN_OUT(g, b, ind + 1, "(void)i__%u;\n", v);
 		} else {
-			GEN_OUT(g, b, ind + 1, "for (i__%u = 0; i__%u < %s.count; i__%u++) {\n", v, v, e, v);
-			if (t->kind == REGIT_TYPE_ARRAY) {
-				emit_size(g, b, t->items, GEN_POS_ITEM, GEN_STR(g, "%s.items[i__%u]", e, v),
-					NULL, ind + 2);
-			} else {
-				GEN_OUT(g, b, ind + 2,
-					"s += regit_avro_long_size((int64_t)%s.entries[i__%u].key.len) + %s.entries[i__%u].key.len;\n",
-					e, v, e, v);
-				emit_size(g, b, t->items, GEN_POS_MAPVAL,
-					GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 2);
-			}
-			GEN_OUT(g, b, ind + 1, "}\n");
+			emit_each(g, b, t, e, v, ind + 1, emit_size);
 		}
 		GEN_OUT(g, b, ind, "}\n");
 		break;
@@ -1098,6 +1106,28 @@ static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos
 
 /* ---------------------------------------------------------------------- */
 /* Decoders                                                                */
+
+void regit_gen__emit_read_record(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *callee, const char *args, int ind)
+{
+	const gen_named *n = regit_gen__named(g, t);
+	unsigned v;
+
+	if (!regit_gen__ptr_needed(g, t, pos)) {
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s&%s, arena, depth + 1));\n", callee, args, e);
+		return;
+	}
+	/* Behind a pointer: the record comes from the arena. */
+	v = g->var++;
+	GEN_OUT(g, b, ind, "{\n");
+	GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
+		n->cname, v, n->cname, n->cname);
+	GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
+	GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
+	GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(%sr__%u, arena, depth + 1));\n", callee, args, v);
+	GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
+	GEN_OUT(g, b, ind, "}\n");
+}
 
 void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind)
@@ -1144,23 +1174,8 @@ void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 		GEN_OUT(g, b, ind, "}\n");
 		break;
 	case REGIT_TYPE_RECORD:
-		if (regit_gen__ptr_needed(g, t, pos)) {
-			const gen_named *n = regit_gen__named(g, t);
-
-			v = g->var++;
-			GEN_OUT(g, b, ind, "{\n");
-			GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
-				n->cname, v, n->cname, n->cname);
-			GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
-			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(&p, end, r__%u, arena, depth + 1));\n",
-				fn(g, "dec", n), v);
-			GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
-			GEN_OUT(g, b, ind, "}\n");
-		} else {
-			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, arena, depth + 1));\n",
-				fn(g, "dec", regit_gen__named(g, t)), e);
-		}
+		regit_gen__emit_read_record(g, b, t, pos, e, fn(g, "dec", regit_gen__named(g, t)),
+			"&p, end, ", ind);
 		break;
 	case REGIT_TYPE_ARRAY:
 	case REGIT_TYPE_MAP: {

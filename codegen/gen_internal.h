@@ -75,6 +75,15 @@ const char *regit_gen__c_literal(gen_ctx *g, const char *data, size_t len);
 void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind);
 
+/*
+ * Read record t into lvalue e by calling callee(<args>&e or r, arena,
+ * depth + 1); where t is stored behind a pointer (recursion) the record is
+ * allocated from `arena` first. args is the leading arguments with a
+ * trailing ", " (e.g. "&p, end, ").
+ */
+void regit_gen__emit_read_record(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *callee, const char *args, int ind);
+
 /* gen_resolve.c: decoders for writer schemas; called after the plain codecs. */
 void regit_gen__emit_resolvers(gen_ctx *g);
 /*

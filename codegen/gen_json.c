@@ -281,22 +281,16 @@ static void emit_jr(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 		GEN_OUT(g, b, ind, "%s = json_is_true(%s);\n", e, j);
 		break;
 	case REGIT_TYPE_INT:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s));\n", helper(g, "get_int"), j, e);
-		break;
 	case REGIT_TYPE_LONG:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s));\n", helper(g, "get_long"), j, e);
-		break;
 	case REGIT_TYPE_FLOAT:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s));\n", helper(g, "get_float"), j, e);
-		break;
 	case REGIT_TYPE_DOUBLE:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s));\n", helper(g, "get_double"), j, e);
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s));\n",
+			helper(g, GEN_STR(g, "get_%s", regit_type_kind_name(t->kind))), j, e);
 		break;
 	case REGIT_TYPE_STRING:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s, arena));\n", helper(g, "get_str"), j, e);
-		break;
 	case REGIT_TYPE_BYTES:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s, arena));\n", helper(g, "get_bytes"), j, e);
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s, arena));\n",
+			helper(g, GEN_STR(g, "get_%s", regit_type_kind_name(t->kind))), j, e);
 		break;
 	case REGIT_TYPE_FIXED:
 		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, %s, %zu));\n", helper(g, "get_fixed"), j, e,
@@ -322,23 +316,8 @@ static void emit_jr(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 		break;
 	}
 	case REGIT_TYPE_RECORD:
-		if (regit_gen__ptr_needed(g, t, pos)) {
-			const gen_named *n = regit_gen__named(g, t);
-
-			v = g->var++;
-			GEN_OUT(g, b, ind, "{\n");
-			GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
-				n->cname, v, n->cname, n->cname);
-			GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
-			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(%s, r__%u, arena, depth + 1));\n",
-				jfn(g, "jr", n), j, v);
-			GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
-			GEN_OUT(g, b, ind, "}\n");
-		} else {
-			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s, &%s, arena, depth + 1));\n",
-				jfn(g, "jr", regit_gen__named(g, t)), j, e);
-		}
+		regit_gen__emit_read_record(g, b, t, pos, e, jfn(g, "jr", regit_gen__named(g, t)),
+			GEN_STR(g, "%s, ", j), ind);
 		break;
 	case REGIT_TYPE_ARRAY:
 	case REGIT_TYPE_MAP: {
@@ -660,7 +639,7 @@ static void emit_helpers(gen_ctx *g)
 			"\tout->ptr = p;\n\tout->len = n;\n\treturn 0;\n}\n\n", N);
 	if (use & USE_STRING)
 		GEN_OUT(g, c, 0,
-			"static inline int %s__jget_str(json_t *j, regit_avro_str *out, regit_avro_arena *arena)\n{\n"
+			"static inline int %s__jget_string(json_t *j, regit_avro_str *out, regit_avro_arena *arena)\n{\n"
 			"\tif (!json_is_string(j))\n\t\treturn REGIT_AVRO_EINVALID;\n"
 			"\treturn %s__jcopy_str(json_string_value(j), json_string_length(j), out, arena);\n}\n\n",
 			N, N);

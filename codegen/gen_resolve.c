@@ -578,22 +578,9 @@ static void rs_emit_plain(rs_ctx *rs, regit_buf *b, const regit_type *w, const r
 		return;
 	}
 	case REGIT_TYPE_RECORD: {
-		const gen_named *rn = regit_gen__named(g, r);
 		const char *f = rs_pair_fn(rs, w, r);
 
-		if (regit_gen__ptr_needed(g, r, pos)) {
-			v = g->var++;
-			GEN_OUT(g, b, ind, "{\n");
-			GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
-				rn->cname, v, rn->cname, rn->cname);
-			GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
-			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
-			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(&p, end, r__%u, arena, depth + 1));\n", f, v);
-			GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
-			GEN_OUT(g, b, ind, "}\n");
-		} else {
-			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, arena, depth + 1));\n", f, e);
-		}
+		regit_gen__emit_read_record(g, b, r, pos, e, f, "&p, end, ", ind);
 		return;
 	}
 	case REGIT_TYPE_ARRAY:
