@@ -1436,7 +1436,8 @@ static void emit_partition_key(gen_ctx *g, long idx)
 static void emit_public(gen_ctx *g)
 {
 	const char *N = g->name;
-	const gen_named *rn = regit_gen__named(g, g->root);
+	/* A named enum or fixed root has no record functions: it uses the root ones. */
+	const gen_named *rn = g->root->kind == REGIT_TYPE_RECORD ? regit_gen__named(g, g->root) : NULL;
 	const char *encf = rn ? fn(g, "enc", rn) : GEN_STR(g, "%s__enc_root", N);
 	const char *decf = rn ? fn(g, "dec", rn) : GEN_STR(g, "%s__dec_root", N);
 	const char *szf = rn ? fn(g, "size", rn) : GEN_STR(g, "%s__size_root", N);

@@ -576,7 +576,7 @@ static void emit_helpers(gen_ctx *g)
 		GEN_OUT(g, c, 0,
 			"/* Bytes and fixed: byte b becomes code point U+00bb (ISO-8859-1). */\n"
 			"static inline int %s__jput_latin1(json_t *parent, const char *key, size_t klen, const uint8_t *p, size_t n)\n{\n"
-			"\tchar small[256], *u = small;\n"
+			"\tchar small[256] = { 0 }, *u = small; /* initialised: gcc cannot see the loop fill it */\n"
 			"\tsize_t i, k = 0;\n"
 			"\tint rc;\n\n"
 			"\tif (n && !p)\n\t\treturn REGIT_AVRO_EINVALID;\n"

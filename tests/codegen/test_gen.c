@@ -147,25 +147,76 @@ static void test_gen__unresolvable_writer_is_incompatible(void **state)
 	regit_schema_free(w);
 }
 
+static void test_gen__json_only_with_the_option(void **state)
+{
+	static const char *const schema = "{\"type\":\"record\",\"name\":\"A\",\"fields\":["
+		"{\"name\":\"x\",\"type\":\"int\"}]}";
+	regit_gen_options o = REGIT_GEN_OPTIONS_INIT;
+	regit_gen_output out;
+
+	(void)state;
+	assert_int_equal(gen(&out, schema, NULL), 0);
+	assert_null(strstr(out.source.ptr, "jansson"));
+	assert_null(strstr(out.header.ptr, "json"));
+	regit_gen_output_dispose(&out);
+	o.json = 1;
+	assert_int_equal(gen(&out, schema, &o), 0);
+	assert_non_null(strstr(out.source.ptr, "#include <jansson.h>"));
+	/* The public header stays free of jansson types. */
+	assert_null(strstr(out.header.ptr, "jansson"));
+	assert_non_null(strstr(out.header.ptr, "int a_to_json(const a *in, char **out, size_t *len);"));
+	assert_non_null(strstr(out.header.ptr,
+		"int a_from_json(a *out, const char *json, size_t len, regit_avro_arena *arena);"));
+	regit_gen_output_dispose(&out);
+}
+
+static void test_gen__json_field_defaults(void **state)
+{
+	regit_gen_options o = REGIT_GEN_OPTIONS_INIT;
+	regit_gen_output out;
+	const char *missing;
+
+	(void)state;
+	o.json = 1;
+	/* A default the C code can hold fills a missing field. */
+	assert_int_equal(gen(&out, "{\"type\":\"record\",\"name\":\"A\",\"fields\":["
+		"{\"name\":\"x\",\"type\":\"int\",\"default\":42}]}", &o), 0);
+	missing = strstr(out.source.ptr, "/* missing: the field's default */");
+	assert_non_null(missing);
+	assert_non_null(strstr(missing, "out->x = 42;"));
+	regit_gen_output_dispose(&out);
+	/* A NaN default cannot be written as a C constant here: the field
+	 * becomes required instead of failing the generation. */
+	assert_int_equal(gen(&out, "{\"type\":\"record\",\"name\":\"A\",\"fields\":["
+		"{\"name\":\"x\",\"type\":\"double\",\"default\":\"NaN\"}]}", &o), 0);
+	assert_null(strstr(out.source.ptr, "/* missing: the field's default */"));
+	regit_gen_output_dispose(&out);
+}
+
 static void test_gen__allocation_failures_are_clean(void **state)
 {
 	regit_schema *s;
 	regit_buf text = REGIT_BUF_INIT;
+	regit_gen_options o = REGIT_GEN_OPTIONS_INIT;
 	regit_gen_output out;
 	long n;
-	int rc = REGIT_ENOMEM;
+	int rc = REGIT_ENOMEM, json;
 
 	(void)state;
 	assert_int_equal(regit_buf_read_file(&text, "tests/data/avro/interop.avsc"), 0);
 	s = parse(text.ptr);
-	for (n = 0; n < 100000 && rc == REGIT_ENOMEM; n += 1 + n / 8) {
-		regit_alloc_fail_after(n);
-		rc = regit_gen_generate(&out, s, NULL);
-		regit_alloc_fail_after(-1);
-		regit_gen_output_dispose(&out);
-		assert_true(rc == 0 || rc == REGIT_ENOMEM);
+	for (json = 0; json < 2; json++) {
+		o.json = json;
+		rc = REGIT_ENOMEM;
+		for (n = 0; n < 100000 && rc == REGIT_ENOMEM; n += 1 + n / 8) {
+			regit_alloc_fail_after(n);
+			rc = regit_gen_generate(&out, s, &o);
+			regit_alloc_fail_after(-1);
+			regit_gen_output_dispose(&out);
+			assert_true(rc == 0 || rc == REGIT_ENOMEM);
+		}
+		assert_int_equal(rc, 0);
 	}
-	assert_int_equal(rc, 0);
 	regit_schema_free(s);
 	regit_buf_dispose(&text);
 }
@@ -180,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_gen__infinite_record_is_refused),
 		cmocka_unit_test(test_gen__bad_partition_key_is_refused),
 		cmocka_unit_test(test_gen__unresolvable_writer_is_incompatible),
+		cmocka_unit_test(test_gen__json_only_with_the_option),
+		cmocka_unit_test(test_gen__json_field_defaults),
 		cmocka_unit_test(test_gen__allocation_failures_are_clean),
 	};
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # codegen.sh - generated C codecs vs Avro-C, for example and random schemas.
 #
-# For schemas/*.avsc, tests/data/avro/interop.avsc and seeded random schemas
+# For schemas/*.avsc, tests/data/avro/interop.avsc, the non-record roots in
+# tests/codegen/roots/ and seeded random schemas
 # (tests/codegen/randschema.py): run `regit gen`, compile the result with
 # -std=c11 -Wall -Wextra -Werror -pedantic under gcc AND clang, then build
 # tests/codegen/driver.c against it and Avro-C (under the sanitizers when
@@ -33,6 +34,30 @@ mkdir -p "$OUT"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+# Pass a test program's TAP lines on, renumbered (run as: relay < <(prog)).
+relay() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok "${line#ok [0-9]* - }" ;;
+		"not ok "*) notok "${line#not ok [0-9]* - }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# compiles DIR NAME LABEL: DIR/NAME.c builds warning-free under gcc and clang.
+compiles() {
+	local dir=$1 name=$2 label=$3 cc
+	for cc in gcc clang; do
+		if $cc $PEDANTIC -O2 -c "$dir/$name.c" -o "$dir/$name.$cc.o" 2>"$dir/$cc.err"; then
+			ok "$name$label compiles warning-free with $cc -pedantic"
+		else
+			notok "$name$label compiles warning-free with $cc -pedantic"
+			sed 's/^/# /' "$dir/$cc.err" | head -20
+		fi
+	done
+}
 
 # check_schema FILE SEED
 check_schema() {
@@ -44,14 +69,7 @@ check_schema() {
 		return
 	fi
 	name=$(sed -n 's|.*/\([^/]*\)\.c$|\1|p' "$dir/files" | head -1)
-	for cc in gcc clang; do
-		if $cc $PEDANTIC -c "$dir/$name.c" -o "$dir/$name.$cc.o" 2>"$dir/$cc.err"; then
-			ok "$name compiles warning-free with $cc -pedantic"
-		else
-			notok "$name compiles warning-free with $cc -pedantic"
-			sed 's/^/# /' "$dir/$cc.err" | head -20
-		fi
-	done
+	compiles "$dir" "$name" ""
 	if grep -q -i jansson "$dir/$name.c" "$dir/$name.h" "$dir/regit_avro.h"; then
 		notok "$name without --json does not use jansson"
 	else
@@ -64,14 +82,7 @@ check_schema() {
 		notok "regit gen --json $file: $(cat "$dir/gen-json.err")"
 		return
 	fi
-	for cc in gcc clang; do
-		if $cc $PEDANTIC -c "$dir/json/$name.c" -o "$dir/json/$name.$cc.o" 2>"$dir/json/$cc.err"; then
-			ok "$name --json compiles warning-free with $cc -pedantic"
-		else
-			notok "$name --json compiles warning-free with $cc -pedantic"
-			sed 's/^/# /' "$dir/json/$cc.err" | head -20
-		fi
-	done
+	compiles "$dir/json" "$name" " --json"
 	if ! $CCMD $PEDANTIC -O1 -g $SAN -I"$dir/json" -DGEN_JSON -DGEN_HEADER="\"$name.h\"" \
 		-DGEN_NAME="$name" tests/codegen/driver.c "$dir/json/$name.c" -o "$dir/driver" \
 		-lavro -ljansson 2>"$dir/driver.err"; then
@@ -80,25 +91,20 @@ check_schema() {
 		return
 	fi
 	# The driver prints its own TAP lines; renumber them.
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*) ok "${line#ok [0-9]* - }" ;;
-		"not ok "*) notok "${line#not ok [0-9]* - }" ;;
-		*) echo "$line" ;;
-		esac
-	done < <("$dir/driver" "$file" "$seed" "$ITER" 2>&1)
+	relay < <("$dir/driver" "$file" "$seed" "$ITER" 2>&1)
 }
 
 # The committed generated code (fuzz targets, hostile tests) is what
 # `regit gen` writes today, and so is the runtime embedded in the binary.
 regen=$OUT/regen
-mkdir -p "$regen/evolve"
+mkdir -p "$regen/evolve" "$regen/json"
 for s in schemas/user.created.avsc schemas/payment.received.avsc schemas/telemetry.batch.avsc \
 	tests/data/avro/interop.avsc; do
 	"$REGIT" gen -o "$regen" "$s" >/dev/null 2>&1
 done
 "$REGIT" gen -o "$regen/evolve" --reader schemas/user.created.avsc:2 \
 	--writer schemas/versions/user.created.v1.avsc:1 >/dev/null 2>&1
+"$REGIT" gen --json -o "$regen/json" tests/data/avro/interop.avsc >/dev/null 2>&1
 if diff -r "$regen" fuzz/codegen >"$OUT/regen.diff" 2>&1; then
 	ok "fuzz/codegen/ matches what regit gen writes (regenerate it when codegen changes)"
 else
@@ -114,16 +120,19 @@ fi
 # Crafted hostile messages give the expected error codes.
 if $CCMD $PEDANTIC -g $SAN -I. tests/codegen/hostile.c fuzz/codegen/user_created.c \
 	fuzz/codegen/telemetry_batch.c -o "$OUT/hostile" 2>"$OUT/hostile.err"; then
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*) ok "${line#ok [0-9]* - }" ;;
-		"not ok "*) notok "${line#not ok [0-9]* - }" ;;
-		*) echo "$line" ;;
-		esac
-	done < <("$OUT/hostile" 2>&1)
+	relay < <("$OUT/hostile" 2>&1)
 else
 	notok "hostile test builds"
 	sed 's/^/# /' "$OUT/hostile.err" | head -20
+fi
+
+# The JSON codecs (--json) on crafted input and unrepresentable values.
+if $CCMD $PEDANTIC -g $SAN -I. tests/codegen/hostile_json.c fuzz/codegen/json/interop.c \
+	-o "$OUT/hostile_json" -ljansson 2>"$OUT/hostile_json.err"; then
+	relay < <("$OUT/hostile_json" 2>&1)
+else
+	notok "hostile_json test builds"
+	sed 's/^/# /' "$OUT/hostile_json.err" | head -20
 fi
 
 # The examples build and talk through a pipe (v2 producer, v1+v2 consumer),
@@ -148,7 +157,8 @@ else
 	sed 's/^/# /' "$ex/build.err" | head -20
 fi
 
-for f in schemas/*.avsc tests/data/avro/interop.avsc; do
+# Non-record top-level schemas (tests/codegen/roots/) too.
+for f in schemas/*.avsc tests/data/avro/interop.avsc tests/codegen/roots/*.avsc; do
 	[ -e "$f" ] || continue
 	check_schema "$f" 1
 done
