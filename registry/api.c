@@ -772,6 +772,7 @@ static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 	regit_register_request *rr, const char *subject)
 {
 	regit_registry_error err;
+	size_t i;
 
 	api_err_init(&err);
 	if (regit_api_decode_schema_body(body, c->req->body, c->req->body_len, &err) < 0) {
@@ -796,6 +797,21 @@ static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 			body->schema_type);
 		regit_api_schema_body_dispose(body);
 		return -1;
+	}
+	/* Reference subjects may be qualified too (":.:address-value"). */
+	for (i = 0; i < body->nrefs; i++) {
+		char *rs = (char *)body->refs[i].subject;
+		const char *plain = rs ? api_unqualify(rs) : rs;
+
+		if (rs && !plain) {
+			api_error(c, 422, REGIT_SR_INVALID_SCHEMA, "Invalid schema: reference to "
+				"subject '%.200s' of another context; regit serves only the default "
+				"context '.'", rs);
+			regit_api_schema_body_dispose(body);
+			return -1;
+		}
+		if (rs && plain != rs)
+			memmove(rs, plain, strlen(plain) + 1);
 	}
 	return 0;
 }
@@ -1527,11 +1543,22 @@ static void h_mode(api_ctx *c)
 	}
 }
 
-/* GET /contexts -> ["."]; DELETE /contexts/{ctx} -> 204 (42211 for a non-empty "."). */
+/*
+ * GET /contexts?contextPrefix=&offset=&limit= -> ["."] (the only context);
+ * DELETE /contexts/{ctx} -> 204 (42211 for a non-empty ".").
+ */
 static void h_contexts(api_ctx *c)
 {
+	const char *prefix = api_q(c, "contextPrefix");
+	api_page pg;
+
+	if (api_page_init(&pg, c, 0, 0) < 0)
+		return;
 	api_ok(c);
-	out_puts(c, "[\".\"]");
+	out_puts(c, "[");
+	if ((!prefix || strncmp(".", prefix, strlen(prefix)) == 0) && api_page_next(&pg) > 0)
+		out_puts(c, "\".\"");
+	out_puts(c, "]");
 }
 
 static void h_context(api_ctx *c)

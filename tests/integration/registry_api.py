@@ -268,6 +268,16 @@ try:
     check("/contexts/./config is the global config", R("GET", "/contexts/./config"), 200,
           pred=lambda d: "compatibilityLevel" in d)
     code("another context in the URL is 40401", R("GET", "/contexts/.other/subjects"), 404, 40401)
+    check("GET /contexts?contextPrefix=.x lists nothing", R("GET", "/contexts?contextPrefix=.x"), 200, "[]")
+    check("GET /contexts?contextPrefix=. lists the default", R("GET", "/contexts?contextPrefix=."), 200, '["."]')
+    check("GET /contexts?offset=1 is past the end", R("GET", "/contexts?offset=1"), 200, "[]")
+    qrefs = [{"name": "com.example.Address", "subject": ":.:address-value", "version": 1}]
+    check("a qualified reference subject is the default context's subject",
+          R("POST", "/subjects/customer2-value/versions", sbody(CUST, references=qrefs)), 200,
+          pred=lambda d: d["id"] == cust_id and d["references"] == refs)
+    code("a reference into another context is 42201",
+         R("POST", "/subjects/customer3-value/versions",
+           sbody(CUST, references=[dict(qrefs[0], subject=":.other:address-value")])), 422, 42201)
     code("a colon inside a context name is 400", R("GET", "/contexts/a:b/subjects"), 400, 400)
     check(":.:subject is the default context's subject",
           R("GET", "/subjects/" + q(":.:users-value") + "/versions"), 200, "[1,2,3]")
