@@ -12,11 +12,23 @@
  *    the connection, which would defeat keep-alive, so we only do that for
  *    bodies we refuse to read at all (declared larger than the cap);
  *  - the completion callback frees the state on every outcome.
+ *
+ * Writes wait on the disk (a registration is acknowledged only once its
+ * commit is fsynced) and the registry commits concurrent writes together
+ * (group commit). On MHD's few pool threads (one per core) a waiting write
+ * would both block every other connection of its thread and cap the number
+ * of writes in flight - and so the size of a group - at the thread count.
+ * So requests that may write (any method but GET/HEAD/OPTIONS, except the
+ * read-only POST /compatibility/ checks) are handed to a pool of worker
+ * threads: the connection is suspended, a worker runs the handler, stores
+ * the response and resumes the connection, and MHD calls the access
+ * handler again, which queues it (libmicrohttpd's suspend/resume).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +42,11 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+/* Worker threads for requests that may write, at most (started as needed). */
+#define HTTP_MAX_WORKERS 128
+
+typedef struct http_req http_req;
+
 struct regit_http_server {
 	struct MHD_Daemon *daemon;
 	regit_http_options opts;
@@ -37,16 +54,29 @@ struct regit_http_server {
 	regit_http_observer observer;
 	void *payload;
 	unsigned port;
+	/* the write worker pool (see the top of the file) */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	http_req *qhead, **qtail;    /* suspended requests waiting for a worker */
+	pthread_t workers[HTTP_MAX_WORKERS];
+	unsigned nworkers, idle;
+	int stopping;                /* no more offloading; workers drain and exit */
+	int pool_ready;
 };
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
-typedef struct http_req {
+struct http_req {
 	regit_buf body;      /* bounded by opts.max_body */
 	uint64_t start_ns;
 	int started;         /* first access callback seen */
 	int too_large;       /* body exceeded the cap; discard the rest */
+	int offloaded;       /* 1: a worker runs the handler; 2: resp is ready */
+	struct MHD_Connection *con;
+	regit_http_request hreq;     /* what the worker passes to the handler */
+	regit_http_response resp;    /* the worker's answer */
+	http_req *next;              /* worker queue */
 	char target[];       /* raw request target; one allocation per request */
-} http_req;
+};
 
 static const char http_json_type[] = "application/json";
 
@@ -102,8 +132,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 	req = regit_malloc(sizeof(*req) + len + 1);
 	if (!req)
 		return NULL;
-	req->started = 0;
-	req->too_large = 0;
+	memset(req, 0, sizeof(*req));
 	memcpy(req->target, uri, len + 1);
 	regit_buf_init(&req->body, srv->opts.max_body);
 	req->start_ns = regit_http_now_ns();
@@ -120,9 +149,88 @@ static void http_completed(void *cls, struct MHD_Connection *con, void **req_cls
 	(void)toe;
 	if (!req)
 		return;
+	/* A response a worker built but that was never queued (the client
+	 * went away after it was resumed). */
+	if (req->offloaded == 2)
+		regit_http_response_dispose(&req->resp);
 	regit_buf_dispose(&req->body);
 	regit_free(req);
 	*req_cls = NULL;
+}
+
+/* ---- worker pool for requests that may write ---------------------------- */
+
+static void *http_worker_main(void *arg)
+{
+	regit_http_server *srv = arg;
+	http_req *req;
+
+	pthread_mutex_lock(&srv->wmu);
+	for (;;) {
+		while (!srv->qhead && !srv->stopping) {
+			srv->idle++;
+			pthread_cond_wait(&srv->wcv, &srv->wmu);
+			srv->idle--;
+		}
+		req = srv->qhead;
+		if (!req)
+			break;    /* stopping and drained */
+		srv->qhead = req->next;
+		if (!srv->qhead)
+			srv->qtail = &srv->qhead;
+		pthread_mutex_unlock(&srv->wmu);
+
+		srv->handler(&req->hreq, &req->resp, srv->payload);
+		req->offloaded = 2;
+		/* The MHD thread calls http_access again and queues req->resp;
+		 * the mutex below orders the write above before that. */
+		pthread_mutex_lock(&srv->wmu);
+		MHD_resume_connection(req->con);
+	}
+	pthread_mutex_unlock(&srv->wmu);
+	return NULL;
+}
+
+/* Does this request go to a worker? Everything that may write. */
+static int http_may_write(const char *method, const char *target)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	    strcmp(method, "OPTIONS") == 0)
+		return 0;
+	if (strcmp(method, "POST") == 0 && strncmp(target, "/compatibility/", 15) == 0)
+		return 0;
+	return 1;
+}
+
+/*
+ * Suspend the connection and queue req for a worker (starting one when none
+ * is idle). @return 0 when queued; -1 to run the handler on this thread
+ * (shutting down, or no worker could be started).
+ */
+static int http_offload(regit_http_server *srv, struct MHD_Connection *con, http_req *req)
+{
+	int queued = -1;
+
+	pthread_mutex_lock(&srv->wmu);
+	if (!srv->pool_ready || srv->stopping)
+		goto done;
+	if (srv->idle == 0 && srv->nworkers < HTTP_MAX_WORKERS &&
+	    pthread_create(&srv->workers[srv->nworkers], NULL, http_worker_main, srv) == 0)
+		srv->nworkers++;
+	if (srv->nworkers == 0)
+		goto done;
+	req->con = con;
+	req->offloaded = 1;
+	req->next = NULL;
+	/* Suspended before any worker can see it, so a resume never comes first. */
+	MHD_suspend_connection(con);
+	*srv->qtail = req;
+	srv->qtail = &req->next;
+	pthread_cond_signal(&srv->wcv);
+	queued = 0;
+done:
+	pthread_mutex_unlock(&srv->wmu);
+	return queued;
 }
 
 static void http_free_owned(void *ptr)
@@ -341,6 +449,13 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	(void)version;
 	if (!req)
 		return MHD_NO;   /* allocation failed in the URI log: drop */
+	if (req->offloaded == 2) {
+		/* Resumed: a worker has the answer. */
+		req->offloaded = 0;
+		return http_queue(srv, con, method, req, &req->resp);
+	}
+	if (req->offloaded)
+		return MHD_YES;  /* not expected while suspended; keep waiting */
 
 	if (!req->started) {
 		const char *cl;
@@ -399,6 +514,17 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;
+	if (http_may_write(method, req->target)) {
+		/* Header values and method live in the connection's memory until
+		 * the request completes, so the worker may borrow them. */
+		req->hreq = hreq;
+		req->resp = resp;
+		if (http_offload(srv, con, req) == 0)
+			return MHD_YES;
+		resp = req->resp;
+		memset(&req->resp, 0, sizeof(req->resp));
+		req->offloaded = 0;
+	}
 	srv->handler(&hreq, &resp, srv->payload);
 	return http_queue(srv, con, method, req, &resp);
 }
@@ -463,7 +589,8 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	regit_http_server *srv = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+		MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem tls[3] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
@@ -478,6 +605,10 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	if (!srv)
 		return REGIT_ENOMEM;
 	srv->opts = *opts;
+	pthread_mutex_init(&srv->wmu, NULL);
+	pthread_cond_init(&srv->wcv, NULL);
+	srv->qtail = &srv->qhead;
+	srv->pool_ready = 1;
 	srv->handler = handler;
 	srv->observer = observer;
 	srv->payload = payload;
@@ -546,9 +677,25 @@ unsigned regit_http_server_port(const regit_http_server *srv)
 
 void regit_http_server_free(regit_http_server *srv)
 {
+	unsigned i;
+
 	if (!srv)
 		return;
+	/* Workers finish (and resume) every queued request before MHD stops:
+	 * it must not be stopped with connections still suspended. */
+	if (srv->pool_ready) {
+		pthread_mutex_lock(&srv->wmu);
+		srv->stopping = 1;
+		pthread_cond_broadcast(&srv->wcv);
+		pthread_mutex_unlock(&srv->wmu);
+		for (i = 0; i < srv->nworkers; i++)
+			pthread_join(srv->workers[i], NULL);
+	}
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	if (srv->pool_ready) {
+		pthread_mutex_destroy(&srv->wmu);
+		pthread_cond_destroy(&srv->wcv);
+	}
 	regit_free(srv);
 }

@@ -1359,8 +1359,8 @@ typedef struct register_plan {
 } register_plan;
 
 static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_schema *rs,
-	regit_registry *reg, const reg_index *idx, const regit_register_request *req,
-	batch_overlay *o, regit_registry_error *err)
+	req_schema *pre, int pre_normalize, regit_registry *reg, const reg_index *idx,
+	const regit_register_request *req, batch_overlay *o, regit_registry_error *err)
 {
 	const reg_subject *s = find_subject(idx, req->subject);
 	const reg_schema *same;
@@ -1388,9 +1388,16 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
 
 	effective_config(&eff, reg, idx, s);
-	error = req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
-	if (error < 0)
-		return error;
+	if (pre && pre->parsed && pre_normalize == (req->normalize || eff.normalize)) {
+		/* Parsed by the caller's thread while waiting (see
+		 * regit_registry_register); taken over, used once. */
+		*rs = *pre;
+		memset(pre, 0, sizeof(*pre));
+	} else {
+		error = req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
+		if (error < 0)
+			return error;
+	}
 
 	/* Already a live version of this subject (or planned in this batch): idempotent. */
 	for (i = 0; i < o->n; i++) {
@@ -1647,6 +1654,9 @@ typedef struct reg_job {
 	compat_run c;
 	req_schema rs;
 	int planned;                    /* has a commit in the chain */
+	/* parsed before queueing (requests without references) */
+	req_schema pre;
+	int pre_normalize;
 } reg_job;
 
 static void job_reset(reg_job *j)
@@ -1705,8 +1715,8 @@ static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
 			reg_job *j = jobs[i];
 
 			job_reset(j);
-			j->rc = register_plan_make(&j->p, &j->rp, &j->c, &j->rs, reg, reg->idx, j->req,
-				o, j->err);
+			j->rc = register_plan_make(&j->p, &j->rp, &j->c, &j->rs, &j->pre,
+				j->pre_normalize, reg, reg->idx, j->req, o, j->err);
 			if (j->rc == 0 && !j->p.noop) {
 				j->planned = 1;
 				specs[nspecs].changes = j->p.changes;
@@ -1759,6 +1769,37 @@ static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
 }
 
 /*
+ * The leader plans a whole batch on one thread, so the parse of each new
+ * schema (three parses and two prints, see req_schema_load) is done first
+ * on the caller's own thread, in parallel with other callers and with the
+ * leader's disk waits. Only requests without references: their parse does
+ * not depend on the index, except for the normalize setting, which the
+ * leader compares with the one in force when it plans (else it parses
+ * again). A failed parse is simply redone by the leader, which reports it.
+ */
+static void register_preparse(regit_registry *reg, reg_job *job)
+{
+	regit_registry_error ignored;
+	effective eff;
+	int normalize;
+
+	if (job->req->nrefs || !job->req->schema || !job->req->subject)
+		return;
+	pthread_rwlock_rdlock(&reg->rw);
+	effective_config(&eff, reg, reg->idx, find_subject(reg->idx, job->req->subject));
+	pthread_rwlock_unlock(&reg->rw);
+	normalize = job->req->normalize || eff.normalize;
+	err_init(&ignored);
+	/* References are none, so the index is not consulted: a concurrent
+	 * batch may replace it meanwhile. */
+	if (req_schema_load(&job->pre, reg, NULL, job->req, normalize, 1, &ignored) < 0) {
+		req_schema_dispose(&job->pre);
+		return;
+	}
+	job->pre_normalize = normalize;
+}
+
+/*
  * Registrations are group-committed. A caller queues its job; whoever
  * finds no batch running becomes the leader, takes everything queued (up
  * to REG_MAX_BATCH), runs it, and wakes the others. Each registration is
@@ -1781,6 +1822,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	job.req = req;
 	job.out = out;
 	job.err = err;
+	register_preparse(reg, &job);
 
 	pthread_mutex_lock(&reg->qlock);
 	*reg->qtail = &job;
@@ -1813,6 +1855,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		pthread_cond_broadcast(&reg->qcond);
 	}
 	pthread_mutex_unlock(&reg->qlock);
+	req_schema_dispose(&job.pre);
 	return job.rc;
 }
 

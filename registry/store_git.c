@@ -881,7 +881,7 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 	w->sha = EVP_MD_CTX_new();
 	memset(&z, 0, sizeof(z));
 	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1 ||
-			deflateInit(&z, Z_BEST_SPEED) != Z_OK) {
+			deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15, 2, Z_DEFAULT_STRATEGY) != Z_OK) {
 		regit_error_set(REGIT_ERROR_STORE, "cannot set up pack writing");
 		error = REGIT_ERROR;
 		goto done;
@@ -1202,6 +1202,100 @@ done:
 	return error;
 }
 
+/* ---- writing objects ------------------------------------------------------ */
+
+/*
+ * New objects go straight into the mempack. git_odb_write would first try
+ * to "freshen" the object in every backend and, not finding a new object
+ * anywhere, rescan the pack directory (and format an error) for each one:
+ * a fifth of a registration's CPU. Here the id is computed and the object
+ * stored in the mempack, where the commit's pack is written from.
+ */
+static int store_put_object(git_oid *out, regit_store *store, const void *data, size_t len,
+	git_object_t type)
+{
+	int rc = git_odb_hash(out, data, len, type);
+
+	if (rc == 0 && !store_is_new(store, out))
+		rc = store->mempack->write(store->mempack, out, data, len, type);
+	if (rc < 0)
+		return store_git_error(rc, "write object");
+	return 0;
+}
+
+/* Tree entries in git's order: names compared as if trees ended in '/'. */
+static int store_entry_cmp(const void *a, const void *b)
+{
+	const git_tree_entry *x = *(const git_tree_entry *const *)a;
+	const git_tree_entry *y = *(const git_tree_entry *const *)b;
+	const char *xn = git_tree_entry_name(x), *yn = git_tree_entry_name(y);
+	size_t xl = strlen(xn), yl = strlen(yn), n = xl < yl ? xl : yl;
+	int c = memcmp(xn, yn, n);
+	unsigned char xc, yc;
+
+	if (c)
+		return c;
+	xc = n < xl ? (unsigned char)xn[n] :
+		git_tree_entry_filemode(x) == GIT_FILEMODE_TREE ? '/' : '\0';
+	yc = n < yl ? (unsigned char)yn[n] :
+		git_tree_entry_filemode(y) == GIT_FILEMODE_TREE ? '/' : '\0';
+	return (int)xc - (int)yc;
+}
+
+typedef struct store_entries {
+	const git_tree_entry **v;
+	size_t n, cap;
+	int error;
+} store_entries;
+
+static int store_entry_collect(const git_tree_entry *e, void *payload)
+{
+	store_entries *es = payload;
+
+	if (es->n == es->cap) {
+		size_t ncap = es->cap ? es->cap * 2 : 64;
+		const git_tree_entry **grown = regit_reallocarray(es->v, ncap, sizeof(*grown));
+
+		if (!grown) {
+			es->error = REGIT_ENOMEM;
+			return 0;
+		}
+		es->v = grown;
+		es->cap = ncap;
+	}
+	es->v[es->n++] = e;
+	return 0;    /* keep every entry */
+}
+
+/* Serialise a tree builder's entries ("<octal mode> <name>\0<id>"), store it. */
+static int store_put_tree(git_oid *out, regit_store *store, git_treebuilder *bld)
+{
+	store_entries es = { NULL, 0, 0, 0 };
+	regit_buf buf;
+	size_t i;
+	int error;
+
+	regit_buf_init(&buf, (size_t)1 << 30);
+	git_treebuilder_filter(bld, store_entry_collect, &es);
+	error = es.error;
+	if (error == 0 && es.n > 1)
+		qsort(es.v, es.n, sizeof(*es.v), store_entry_cmp);
+	for (i = 0; i < es.n && error == 0; i++) {
+		const char *name = git_tree_entry_name(es.v[i]);
+
+		error = regit_buf_printf(&buf, "%o %s", (unsigned)git_tree_entry_filemode(es.v[i]), name);
+		if (error == 0)
+			error = regit_buf_put(&buf, "", 1);
+		if (error == 0)
+			error = regit_buf_put(&buf, git_tree_entry_id(es.v[i])->id, 20);
+	}
+	if (error == 0)
+		error = store_put_object(out, store, buf.ptr ? buf.ptr : "", buf.size, GIT_OBJECT_TREE);
+	regit_buf_dispose(&buf);
+	regit_free(es.v);
+	return error;
+}
+
 /* ---- commit -------------------------------------------------------------- */
 
 /* A change with its position, so duplicate paths resolve to the last one. */
@@ -1289,9 +1383,10 @@ static int store_build_tree(git_oid *out, int *empty, regit_store *store,
 			} else {
 				git_oid blob;
 
-				rc = git_blob_create_from_buffer(&blob, store->repo, c->data, c->len);
-				if (rc == 0)
-					rc = git_treebuilder_insert(NULL, bld, rest, &blob, GIT_FILEMODE_BLOB);
+				error = store_put_object(&blob, store, c->data, c->len, GIT_OBJECT_BLOB);
+				if (error < 0)
+					goto done;
+				rc = git_treebuilder_insert(NULL, bld, rest, &blob, GIT_FILEMODE_BLOB);
 				if (rc < 0) {
 					error = store_git_error(rc, "write file");
 					goto done;
@@ -1346,9 +1441,7 @@ static int store_build_tree(git_oid *out, int *empty, regit_store *store,
 	}
 	if (git_treebuilder_entrycount(bld) == 0)
 		*empty = 1;
-	rc = git_treebuilder_write(out, bld);
-	if (rc < 0)
-		error = store_git_error(rc, "write tree");
+	error = store_put_tree(out, store, bld);
 done:
 	git_treebuilder_free(bld);
 	return error;
@@ -1509,12 +1602,18 @@ static int store_commit_one(git_oid *out, git_tree **tree_out, regit_store *stor
 	{
 		const git_commit *parents[1] = { parent };
 
-		rc = git_commit_create(out, store->repo, NULL, sig, sig, NULL, msg, tree,
+		git_buf cbuf = { NULL, 0, 0 };
+
+		rc = git_commit_create_buffer(&cbuf, store->repo, sig, sig, NULL, msg, tree,
 			parent ? 1 : 0, parents);
-	}
-	if (rc < 0) {
-		error = store_git_error(rc, "write commit");
-		goto done;
+		if (rc < 0) {
+			error = store_git_error(rc, "write commit");
+			goto done;
+		}
+		error = store_put_object(out, store, cbuf.ptr, cbuf.size, GIT_OBJECT_COMMIT);
+		git_buf_dispose(&cbuf);
+		if (error < 0)
+			goto done;
 	}
 	*tree_out = tree;
 	tree = NULL;

@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -48,6 +51,13 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 	regit_buf *b = userdata;
 
 	regit_buf_put(b, ptr, size * nmemb);
+	return size * nmemb;
+}
+
+static size_t collect_discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	(void)ptr;
+	(void)userdata;
 	return size * nmemb;
 }
 
@@ -233,6 +243,178 @@ static void test_http__response_body_sources(void **state)
 	regit_http_response_dispose(&r);
 }
 
+/*
+ * Writes run on worker threads, not on MHD's pool threads: with one pool
+ * thread, eight POSTs are all inside the handler at once (each waits for
+ * the others, as registrations wait for their group commit), a GET is
+ * answered meanwhile, and POST /compatibility/ checks stay inline.
+ */
+typedef struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int inside, max, want;
+	int compat_inside_writes;    /* a /compatibility/ POST saw writes waiting */
+} gate;
+
+static void gate_handler(const regit_http_request *req, regit_http_response *resp,
+	void *payload)
+{
+	gate *g = payload;
+	struct timespec deadline;
+
+	resp->status = 200;
+	resp->content_type = "text/plain";
+	regit_buf_puts(&resp->buf, "ok");
+	if (strcmp(req->method, "GET") == 0)
+		return;
+	if (strncmp(req->target, "/compatibility/", 15) == 0) {
+		pthread_mutex_lock(&g->mu);
+		g->compat_inside_writes = g->inside;
+		pthread_mutex_unlock(&g->mu);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	pthread_mutex_lock(&g->mu);
+	g->inside++;
+	if (g->inside > g->max)
+		g->max = g->inside;
+	pthread_cond_broadcast(&g->cv);
+	while (g->max < g->want &&
+	       pthread_cond_timedwait(&g->cv, &g->mu, &deadline) == 0)
+		;
+	g->inside--;
+	pthread_mutex_unlock(&g->mu);
+}
+
+typedef struct poster {
+	const char *base;
+	long status;
+} poster;
+
+static void *post_once(void *arg)
+{
+	poster *p = arg;
+	char url[128];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "%s/subjects/s/versions", p->base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->status);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static void test_http__writes_do_not_block_pool_threads(void **state)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+	regit_http_server *srv = NULL;
+	gate g;
+	poster p[8];
+	pthread_t th[8];
+	char base[64];
+	CURL *c;
+	long status = 0;
+	int i, inside;
+	char url[128];
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	g.want = 8;
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 1;
+	assert_int_equal(regit_http_server_start(&srv, &opts, gate_handler, NULL, &g), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", regit_http_server_port(srv));
+	for (i = 0; i < 7; i++) {
+		p[i].base = base;
+		p[i].status = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, post_once, &p[i]), 0);
+	}
+	/* Seven writes waiting: the single pool thread still answers a GET
+	 * and runs a compatibility check itself. */
+	for (i = 0; i < 500; i++) {
+		pthread_mutex_lock(&g.mu);
+		inside = g.inside;
+		pthread_mutex_unlock(&g.mu);
+		if (inside == 7)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(inside, 7);
+	c = curl_easy_init();
+	snprintf(url, sizeof(url), "%s/schemas/ids/1", base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	assert_int_equal(status, 200);
+	snprintf(url, sizeof(url), "%s/compatibility/subjects/s/versions/latest", base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	assert_int_equal(g.compat_inside_writes, 7);
+	curl_easy_cleanup(c);
+	/* The eighth write releases them all. */
+	p[7].base = base;
+	p[7].status = 0;
+	assert_int_equal(pthread_create(&th[7], NULL, post_once, &p[7]), 0);
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(p[i].status, 200);
+	}
+	assert_int_equal(g.max, 8);
+	regit_http_server_free(srv);
+	pthread_mutex_destroy(&g.mu);
+	pthread_cond_destroy(&g.cv);
+}
+
+/* Stopping the server while a write is still in its handler. */
+static void test_http__stop_with_a_write_in_flight(void **state)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+	regit_http_server *srv = NULL;
+	gate g;
+	poster p = { NULL, 0 };
+	pthread_t th;
+	char base[64];
+	int i, inside = 0;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	g.want = 2;   /* never reached: the handler waits for its deadline */
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 1;
+	assert_int_equal(regit_http_server_start(&srv, &opts, gate_handler, NULL, &g), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", regit_http_server_port(srv));
+	p.base = base;
+	assert_int_equal(pthread_create(&th, NULL, post_once, &p), 0);
+	for (i = 0; i < 500 && inside == 0; i++) {
+		pthread_mutex_lock(&g.mu);
+		inside = g.inside;
+		pthread_mutex_unlock(&g.mu);
+		usleep(10000);
+	}
+	assert_int_equal(inside, 1);
+	/* Let the handler go, and stop at once: no hang, no crash. */
+	pthread_mutex_lock(&g.mu);
+	g.max = g.want;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	regit_http_server_free(srv);
+	pthread_join(th, NULL);
+	pthread_mutex_destroy(&g.mu);
+	pthread_cond_destroy(&g.cv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +427,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http__huge_header_is_refused, setup, teardown),
 		cmocka_unit_test(test_http__bad_listen_address),
 		cmocka_unit_test(test_http__response_body_sources),
+		cmocka_unit_test(test_http__writes_do_not_block_pool_threads),
+		cmocka_unit_test(test_http__stop_with_a_write_in_flight),
 	};
 	int rc;
 

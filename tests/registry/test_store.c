@@ -447,6 +447,31 @@ static void test_store__packs_stay_few(void **state)
 	regit_store_listing_free(l);
 }
 
+/* Trees are written by the store: entries in git's order, where a
+ * directory sorts as if its name ended in '/' ("a-b" < "a/" < "a0"). */
+static void test_store__tree_order_is_gits(void **state)
+{
+	fixture *f = *state;
+	char out[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+	regit_store_change c[5];
+
+	c[0] = put("a/x", "1");
+	c[1] = put("a-b", "2");
+	c[2] = put("a0", "3");
+	c[3] = put("a.c/y", "4");
+	c[4] = put("b", "5");
+	assert_int_equal(regit_store_commit(out, f->store, "", c, 5, "order", NULL), 0);
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main | tr '\\n' ' '", f->path),
+		"a-b a.c a a0 b ");
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 5);
+	expect_content(f->store, l, "a/x", "1");
+	expect_content(f->store, l, "a.c/y", "4");
+	regit_store_listing_free(l);
+}
+
 /* An object larger than the pack writer's buffer, and one that is empty. */
 static void test_store__big_and_empty_files(void **state)
 {
@@ -501,6 +526,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__chain_is_one_commit_per_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__packs_stay_few, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__big_and_empty_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__tree_order_is_gits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
