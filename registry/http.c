@@ -191,13 +191,28 @@ static void *http_worker_main(void *arg)
 	return NULL;
 }
 
-/* Does this request go to a worker? Everything that may write. */
-static int http_may_write(const char *method, const char *target)
+/*
+ * Does this request go to a worker? Everything that may write, on
+ * connections that stay open. A client that closes after its request
+ * often half-closes its side right after sending it, and libmicrohttpd
+ * treats the end of input it reads after resuming a connection as an
+ * abort, dropping the answer; such one-shot requests run inline as before
+ * (they gain nothing from a worker anyway: nothing else waits on them).
+ */
+static int http_may_write(struct MHD_Connection *con, const char *method,
+	const char *version, const char *target)
 {
+	const char *conn;
+
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
 	    strcmp(method, "OPTIONS") == 0)
 		return 0;
 	if (strcmp(method, "POST") == 0 && strncmp(target, "/compatibility/", 15) == 0)
+		return 0;
+	if (!version || strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
+		return 0;
+	conn = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+	if (conn && strcasestr(conn, "close"))
 		return 0;
 	return 1;
 }
@@ -446,7 +461,6 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	char msg[128];
 
 	(void)url;
-	(void)version;
 	if (!req)
 		return MHD_NO;   /* allocation failed in the URI log: drop */
 	if (req->offloaded == 2) {
@@ -514,7 +528,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;
-	if (http_may_write(method, req->target)) {
+	if (http_may_write(con, method, version, req->target)) {
 		/* Header values and method live in the connection's memory until
 		 * the request completes, so the worker may borrow them. */
 		req->hreq = hreq;

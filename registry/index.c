@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat/schema.h"
 #include "registry/layout.h"
@@ -777,6 +778,9 @@ typedef struct pending {
 	char *raw;                   /* .avsc content when it must be parsed */
 	size_t raw_len;
 	int busy;                    /* being parsed (cycle guard) */
+	int todo;                    /* files to read and parse (not reused, not cached) */
+	int follower;                /* an earlier version to do has the same .avsc */
+	struct pending *leader;      /* that version */
 } pending;
 
 typedef struct build_ctx {
@@ -786,6 +790,7 @@ typedef struct build_ctx {
 	pending *p;
 	size_t np, cap;
 	pending **sorted;            /* by subject name, version */
+	size_t nparse;               /* versions to do */
 	size_t max_schema_size;
 	regit_registry_error *err;
 } build_ctx;
@@ -1073,18 +1078,85 @@ done:
 }
 
 /*
- * Parsing every changed .avsc is most of a cold start, so versions without
- * references are parsed by BUILD_THREADS threads (each touches only its own
- * pending entries). Versions with references read other entries' text and
- * are done afterwards on this thread. A failure is re-run on this thread so
- * the message lands in b->err.
+ * Reading and parsing the changed versions is nearly all of a cold start,
+ * so it runs on BUILD_THREADS threads (blob reads share the store). Each
+ * worker takes every BUILD_THREADS-th version that needs work and, for
+ * versions without references, does everything: read and parse the .json,
+ * read the .avsc, parse it, keep only the compact text. A version with
+ * references is only read (its text needs other versions' texts) and is
+ * parsed afterwards on this thread. Identical .avsc blobs are parsed once:
+ * versions that share one (the same schema under several subjects) take
+ * the text of the first of them ("leader"), when neither has references.
+ * A failure is re-run on this thread so the message lands in b->err; the
+ * lowest failing version is the one reported.
  */
-#define BUILD_THREADS 2
+#define BUILD_MAX_THREADS 4
 #define BUILD_PARALLEL_MIN 256
+
+/* Forget what a failed or partial attempt left in p. */
+static void pending_reset(pending *p)
+{
+	reg_refs_free(p->refs, p->nrefs);
+	p->refs = NULL;
+	p->nrefs = 0;
+	reg_text_unref(p->text);
+	p->text = NULL;
+	regit_free(p->raw);
+	p->raw = NULL;
+	p->raw_len = 0;
+}
+
+/* Read p's .avsc into p->raw. */
+static int build_raw(build_ctx *b, pending *p)
+{
+	regit_buf raw;
+	int error = build_read(&raw, b, p->avsc, b->max_schema_size * 4 + 65536);
+
+	if (error < 0) {
+		regit_buf_dispose(&raw);
+		return error;
+	}
+	p->raw_len = raw.size;
+	p->raw = regit_buf_detach(&raw);
+	if (!p->raw) {
+		p->raw = regit_strdup("");   /* an empty file: parsing reports it */
+		if (!p->raw)
+			return REGIT_ENOMEM;
+	}
+	return 0;
+}
+
+/* Pass 1: the metadata and the .avsc content of one version. */
+static int build_one(build_ctx *b, pending *p)
+{
+	int error = build_meta(b, p);
+
+	if (error < 0)
+		return error;
+	if (p->nrefs == 0 && p->follower)
+		return 0;    /* takes its leader's text afterwards */
+	return build_raw(b, p);
+}
+
+/* Pass 2: the compact text of a version without references. */
+static int build_one_text(build_ctx *b, pending *p)
+{
+	int error;
+
+	if (p->nrefs || p->follower)
+		return 0;
+	error = build_text(b, p);
+	regit_free(p->raw);    /* only the compact text is kept */
+	p->raw = NULL;
+	return error;
+}
+
+typedef int (*build_step)(build_ctx *b, pending *p);
 
 typedef struct build_worker {
 	build_ctx *b;
-	size_t start;
+	build_step fn;
+	size_t start, step;
 	size_t failed;               /* first failing index, or (size_t)-1 */
 	int error;
 } build_worker;
@@ -1097,12 +1169,12 @@ static void *build_worker_main(void *arg)
 	size_t i;
 
 	mine.err = &local;
-	for (i = w->start; i < w->b->np; i += BUILD_THREADS) {
+	for (i = w->start; i < w->b->np; i += w->step) {
 		pending *p = &w->b->p[i];
 
-		if (p->text || p->nrefs)
+		if (!p->todo)
 			continue;
-		w->error = build_text(&mine, p);
+		w->error = w->fn(&mine, p);
 		if (w->error < 0) {
 			w->failed = i;
 			break;
@@ -1111,36 +1183,125 @@ static void *build_worker_main(void *arg)
 	return NULL;
 }
 
-static int build_texts(build_ctx *b)
+static int oid_index_cmp(const void *a, const void *b, void *payload)
 {
-	build_worker w[BUILD_THREADS];
-	pthread_t th[BUILD_THREADS];
-	int started[BUILD_THREADS] = { 0 };
-	size_t i, failed = (size_t)-1;
+	const pending *p = payload;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = memcmp(&p[x].avsc->oid, &p[y].avsc->oid, sizeof(p[x].avsc->oid));
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Mark versions whose .avsc blob an earlier version to do shares. */
+static int build_mark_followers(build_ctx *b)
+{
+	size_t *order, n = 0, i;
+
+	order = regit_calloc(b->np ? b->np : 1, sizeof(*order));
+	if (!order)
+		return REGIT_ENOMEM;
+	for (i = 0; i < b->np; i++)
+		if (b->p[i].todo)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), oid_index_cmp, b->p);
+	for (i = 1; i < n; i++) {
+		pending *prev = &b->p[order[i - 1]], *p = &b->p[order[i]];
+
+		if (memcmp(&prev->avsc->oid, &p->avsc->oid, sizeof(p->avsc->oid)) == 0)
+			p->leader = prev->leader ? prev->leader : prev;
+	}
+	for (i = 0; i < b->np; i++)
+		b->p[i].follower = b->p[i].leader != NULL;
+	regit_free(order);
+	return 0;
+}
+
+/* Run fn over every version to do, on nthreads threads. */
+static int build_pass(build_ctx *b, build_step fn, size_t nthreads)
+{
+	build_worker w[BUILD_MAX_THREADS];
+	pthread_t th[BUILD_MAX_THREADS];
+	int started[BUILD_MAX_THREADS] = { 0 };
+	size_t i, j, failed = (size_t)-1;
 	int error = 0;
 
-	if (b->np >= BUILD_PARALLEL_MIN) {
-		for (i = 0; i < BUILD_THREADS; i++) {
-			w[i].b = b;
-			w[i].start = i;
-			w[i].failed = (size_t)-1;
-			w[i].error = 0;
-			started[i] = pthread_create(&th[i], NULL, build_worker_main, &w[i]) == 0;
-			if (!started[i])
-				break;    /* whatever is left is done below */
-		}
-		for (i = 0; i < BUILD_THREADS; i++) {
-			if (!started[i])
-				continue;
-			pthread_join(th[i], NULL);
-			if (w[i].error < 0 && w[i].failed < failed)
-				failed = w[i].failed;
-		}
-		if (failed != (size_t)-1)
-			return build_text(b, &b->p[failed]);
+	if (nthreads < 2) {
+		for (i = 0; i < b->np && error == 0; i++)
+			if (b->p[i].todo)
+				error = fn(b, &b->p[i]);
+		return error;
 	}
+	for (i = 0; i < nthreads; i++) {
+		w[i].b = b;
+		w[i].fn = fn;
+		w[i].start = i;
+		w[i].step = nthreads;
+		w[i].failed = (size_t)-1;
+		w[i].error = 0;
+		started[i] = pthread_create(&th[i], NULL, build_worker_main, &w[i]) == 0;
+	}
+	for (i = 0; i < nthreads; i++) {
+		if (!started[i])
+			continue;
+		pthread_join(th[i], NULL);
+		if (w[i].error < 0 && w[i].failed < failed)
+			failed = w[i].failed;
+	}
+	/* A thread that did not start left its share undone: do it here. */
+	for (i = 0; i < nthreads && failed == (size_t)-1; i++) {
+		if (started[i])
+			continue;
+		for (j = i; j < b->np; j += nthreads) {
+			if (b->p[j].todo && fn(b, &b->p[j]) < 0) {
+				failed = j;
+				break;
+			}
+		}
+	}
+	if (failed != (size_t)-1) {
+		/* Again on this thread, for the message. */
+		if (fn == build_one)
+			pending_reset(&b->p[failed]);
+		error = fn(b, &b->p[failed]);
+		return error < 0 ? error : REGIT_ERROR;
+	}
+	return 0;
+}
+
+static int build_all(build_ctx *b)
+{
+	size_t i, nthreads = 1;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int error;
+
+	error = build_mark_followers(b);
+	if (error < 0)
+		return error;
+	if (ncpu > 1 && b->nparse >= BUILD_PARALLEL_MIN)
+		nthreads = (size_t)ncpu < BUILD_MAX_THREADS ? (size_t)ncpu : BUILD_MAX_THREADS;
+	/* Two passes: all files read and metadata parsed, then the texts (the
+	 * allocation pattern of mixing both per version costs more CPU). */
+	error = build_pass(b, build_one, nthreads);
+	if (error == 0)
+		error = build_pass(b, build_one_text, nthreads);
+	/* Followers: the leader's text when both have no references. */
+	for (i = 0; i < b->np && error == 0; i++) {
+		pending *p = &b->p[i];
+
+		if (!p->todo || !p->follower || p->nrefs)
+			continue;
+		if (p->leader->nrefs == 0 && p->leader->text) {
+			p->text = reg_text_ref(p->leader->text);
+			continue;
+		}
+		error = build_raw(b, p);
+	}
+	/* Versions with references (their targets' texts are known now). */
 	for (i = 0; i < b->np && error == 0; i++)
-		error = build_text(b, &b->p[i]);
+		if (b->p[i].todo)
+			error = build_text(b, &b->p[i]);
 	return error;
 }
 
@@ -1322,7 +1483,6 @@ static int index_build(reg_index **out, regit_store *store,
 	size_t max_schema_size, regit_registry_error *err, int *cache_bad)
 {
 	build_ctx b;
-	regit_buf raw;
 	size_t i, j, ncached = 0;
 	int error = 0;
 
@@ -1389,20 +1549,8 @@ static int index_build(reg_index **out, regit_store *store,
 			}
 		}
 		b.idx->nparsed++;
-		error = build_meta(&b, p);
-		if (error < 0)
-			goto done;
-		error = build_read(&raw, &b, p->avsc, max_schema_size * 4 + 65536);
-		if (error < 0) {
-			regit_buf_dispose(&raw);
-			goto done;
-		}
-		p->raw_len = raw.size;
-		p->raw = regit_buf_detach(&raw);
-		if (!p->raw) {
-			error = REGIT_ENOMEM;
-			goto done;
-		}
+		b.nparse++;
+		p->todo = 1;
 	}
 
 	/* Parse what changed; references resolve against the new tree. */
@@ -1414,7 +1562,7 @@ static int index_build(reg_index **out, regit_store *store,
 	for (i = 0; i < b.np; i++)
 		b.sorted[i] = &b.p[i];
 	qsort(b.sorted, b.np, sizeof(*b.sorted), pending_cmp);
-	error = build_texts(&b);
+	error = build_all(&b);
 	if (error < 0)
 		goto done;
 	/* Spot-check the cache: a few evenly spread entries against their files. */

@@ -16,7 +16,8 @@
  *
  * registry/store_git.c implements this and is the only file that includes
  * <git2.h>. A store handle may be used from several threads; calls on one
- * handle are serialised by an internal mutex. Two handles (or two processes)
+ * handle are serialised by an internal lock, except regit_store_read, which
+ * runs concurrently with other reads. Two handles (or two processes)
  * on one repository coordinate only through the ref compare-and-swap.
  */
 #ifndef REGIT_STORE_H
@@ -46,6 +47,7 @@ typedef struct regit_store_listing {
 	char head[REGIT_STORE_OID_HEX];  /* the commit listed; "" when empty */
 	regit_store_file *files;         /* owned */
 	size_t nfiles;
+	void *pool;                      /* private: the paths' storage */
 } regit_store_listing;
 
 typedef struct regit_store_change {

@@ -53,7 +53,10 @@ struct regit_store {
 	git_repository *repo;
 	git_odb *odb;
 	git_odb_backend *mempack;  /* owned by odb: new objects collect here */
-	pthread_mutex_t lock;      /* libgit2 handles are not shared across threads */
+	/* Writers, listings and reopening take it exclusively; blob reads
+	 * share it (libgit2's object database reads are thread-safe), so a
+	 * start-up can read files on several threads. */
+	pthread_rwlock_t lock;
 	regit_store_options opts;
 	char *path;
 };
@@ -224,7 +227,7 @@ opened:
 	error = store_attach(store);
 	if (error < 0)
 		goto done;
-	if (pthread_mutex_init(&store->lock, NULL) != 0) {
+	if (pthread_rwlock_init(&store->lock, NULL) != 0) {
 		regit_error_set(REGIT_ERROR_OS, "mutex init");
 		error = REGIT_ERROR;
 		goto done;
@@ -250,7 +253,7 @@ void regit_store_free(regit_store *store)
 		return;
 	git_odb_free(store->odb);
 	git_repository_free(store->repo);
-	pthread_mutex_destroy(&store->lock);
+	pthread_rwlock_destroy(&store->lock);
 	regit_free(store->path);
 	regit_free(store);
 	git_libgit2_shutdown();
@@ -331,7 +334,7 @@ int regit_store_head(regit_store *store, char out[REGIT_STORE_OID_HEX])
 	int error;
 
 	out[0] = '\0';
-	pthread_mutex_lock(&store->lock);
+	pthread_rwlock_wrlock(&store->lock);
 	error = store_branch(&branch, store);
 	if (error < 0)
 		goto done;
@@ -341,7 +344,7 @@ int regit_store_head(regit_store *store, char out[REGIT_STORE_OID_HEX])
 	if (exists)
 		git_oid_tostr(out, REGIT_STORE_OID_HEX, &oid);
 done:
-	pthread_mutex_unlock(&store->lock);
+	pthread_rwlock_unlock(&store->lock);
 	regit_free(branch);
 	return error;
 }
@@ -353,6 +356,41 @@ typedef struct store_list_state {
 	size_t cap;
 	char path[8192];
 } store_list_state;
+
+/*
+ * Paths of a listing are carved out of large blocks (a start-up lists
+ * hundreds of thousands): a block is a next pointer and then strings.
+ */
+#define STORE_POOL_BLOCK ((size_t)256 << 10)
+
+typedef struct store_pool_block {
+	struct store_pool_block *next;
+	size_t used, size;
+	char data[];
+} store_pool_block;
+
+static char *store_pool_strndup(regit_store_listing *l, const char *s, size_t len)
+{
+	store_pool_block *b = l->pool;
+	char *p;
+
+	if (!b || b->size - b->used < len + 1) {
+		size_t size = len + 1 > STORE_POOL_BLOCK ? len + 1 : STORE_POOL_BLOCK;
+
+		b = regit_malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->next = l->pool;
+		b->used = 0;
+		b->size = size;
+		l->pool = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
 
 static int store_list_add(store_list_state *st, regit_store *store, size_t len,
 	const git_oid *oid)
@@ -375,7 +413,7 @@ static int store_list_add(store_list_state *st, regit_store *store, size_t len,
 		st->cap = ncap;
 	}
 	f = &st->listing->files[st->listing->nfiles];
-	f->path = regit_strndup(st->path, len);
+	f->path = store_pool_strndup(st->listing, st->path, len);
 	if (!f->path)
 		return REGIT_ENOMEM;
 	memcpy(f->oid.id, oid->id, 20);
@@ -431,12 +469,14 @@ static int store_file_cmp(const void *a, const void *b)
 
 void regit_store_listing_free(regit_store_listing *listing)
 {
-	size_t i;
+	store_pool_block *b, *next;
 
 	if (!listing)
 		return;
-	for (i = 0; i < listing->nfiles; i++)
-		regit_free(listing->files[i].path);
+	for (b = listing->pool; b; b = next) {
+		next = b->next;
+		regit_free(b);
+	}
 	regit_free(listing->files);
 	regit_free(listing);
 }
@@ -449,6 +489,7 @@ static int store_list_once(regit_store_listing **out, regit_store *store, const 
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	git_oid oid;
+	size_t i;
 	int exists = 1;
 	int error = 0;
 	int rc;
@@ -492,7 +533,12 @@ static int store_list_once(regit_store_listing **out, regit_store *store, const 
 	error = store_list_tree(st, store, tree, 0, 0);
 	if (error < 0)
 		goto done;
-	if (listing->nfiles > 1)
+	/* git orders tree entries as if directories ended in '/', which is the
+	 * byte order of the full paths: the walk is normally sorted already. */
+	for (i = 1; i < listing->nfiles; i++)
+		if (strcmp(listing->files[i - 1].path, listing->files[i].path) > 0)
+			break;
+	if (i < listing->nfiles)
 		qsort(listing->files, listing->nfiles, sizeof(*listing->files), store_file_cmp);
 publish:
 	*out = listing;
@@ -542,11 +588,11 @@ int regit_store_list(regit_store_listing **out, regit_store *store, const char *
 {
 	int error;
 
-	pthread_mutex_lock(&store->lock);
+	pthread_rwlock_wrlock(&store->lock);
 	error = store_list_once(out, store, commit);
 	if (store_retryable(error) && store_reopen(store) == 0)
 		error = store_list_once(out, store, commit);
-	pthread_mutex_unlock(&store->lock);
+	pthread_rwlock_unlock(&store->lock);
 	return error;
 }
 
@@ -555,13 +601,18 @@ int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *
 	size_t before = out->size;
 	int error;
 
-	pthread_mutex_lock(&store->lock);
+	pthread_rwlock_rdlock(&store->lock);
 	error = store_read_once(out, store, oid);
-	if (store_retryable(error) && store_reopen(store) == 0) {
-		out->size = before;
-		error = store_read_once(out, store, oid);
+	pthread_rwlock_unlock(&store->lock);
+	if (store_retryable(error)) {
+		/* Packs replaced underneath: reopen (alone) and read again. */
+		pthread_rwlock_wrlock(&store->lock);
+		if (store_reopen(store) == 0) {
+			out->size = before;
+			error = store_read_once(out, store, oid);
+		}
+		pthread_rwlock_unlock(&store->lock);
 	}
-	pthread_mutex_unlock(&store->lock);
 	return error;
 }
 
@@ -1757,7 +1808,7 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 {
 	int error;
 
-	pthread_mutex_lock(&store->lock);
+	pthread_rwlock_wrlock(&store->lock);
 	error = store_commit_chain_once(out, store, expected_head, specs, nspecs);
 	/*
 	 * Reading the head's trees can fail when another process merged the
@@ -1766,7 +1817,7 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	 */
 	if (store_retryable(error) && store_reopen(store) == 0)
 		error = store_commit_chain_once(out, store, expected_head, specs, nspecs);
-	pthread_mutex_unlock(&store->lock);
+	pthread_rwlock_unlock(&store->lock);
 	return error;
 }
 

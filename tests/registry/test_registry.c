@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "registry/registry.h"
+#include "registry/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -1405,6 +1406,123 @@ static void test_registry__direct_push_and_refresh(void **state)
 	assert_null(f->reg);
 }
 
+/*
+ * A cold start of a larger tree: more versions than the parallel build's
+ * threshold, many .avsc blobs shared between subjects (parsed once), a
+ * version with references whose blob another version with the same
+ * references shares, and - in a second commit - two broken schemas, of
+ * which the first in tree order is the one reported whichever thread
+ * parsed it.
+ */
+static void big_put(regit_store_change *c, char **paths, size_t *n, const char *path,
+	const char *text)
+{
+	paths[*n] = strdup(path);
+	c[*n].path = paths[*n];
+	c[*n].data = text;
+	c[*n].len = strlen(text);
+	c[*n].remove = 0;
+	(*n)++;
+}
+
+static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
+{
+	fixture *f = *state;
+	enum { NS = 300 };
+	static char texts[NS * 2 + 4][256];
+	regit_store_change *c = calloc(NS * 4 + 16, sizeof(*c));
+	char **paths = calloc(NS * 4 + 16, sizeof(*paths));
+	regit_store *store = NULL;
+	regit_registry_options opts = f->opts;
+	regit_registry_error err;
+	regit_registry *reg = NULL;
+	regit_registry_stats st;
+	const regit_version *v1 = NULL, *v2 = NULL;
+	char big[600], path[128], head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+	const char *avsc_ref = "{\"type\": \"record\", \"name\": \"P\", \"fields\": "
+		"[{\"name\": \"a\", \"type\": \"bench.T0\"}]}\n";
+	const char *meta_ref = "{\"id\": 5000, \"references\": [{\"name\": \"bench.T0\", "
+		"\"subject\": \"s-0\", \"version\": 1}]}\n";
+	size_t n = 0, i, t = 0;
+
+	assert_non_null(c);
+	assert_non_null(paths);
+	snprintf(big, sizeof(big), "%s/big.git", f->dir);
+	assert_int_equal(regit_store_open(&store, big, NULL), 0);
+	for (i = 0; i < NS; i++) {
+		/* v1: one of 50 schemas (ids shared like the registry does), v2: its own. */
+		snprintf(texts[t], sizeof(texts[t]), "{\n  \"type\": \"record\",\n  \"name\": "
+			"\"T%zu\",\n  \"namespace\": \"bench\",\n  \"fields\": []\n}\n", i % 50);
+		snprintf(path, sizeof(path), "subjects/s-%zu/v1.avsc", i);
+		big_put(c, paths, &n, path, texts[t++]);
+		snprintf(texts[t], sizeof(texts[t]), "{\"id\": %zu}\n", 1 + i % 50);
+		snprintf(path, sizeof(path), "subjects/s-%zu/v1.json", i);
+		big_put(c, paths, &n, path, texts[t++]);
+	}
+	for (i = 0; i < NS; i++) {
+		static char v2[NS][128], m2[NS][64];
+
+		snprintf(v2[i], sizeof(v2[i]), "{\"type\": \"fixed\", \"name\": \"F%zu\", \"size\": %zu}",
+			i, i + 1);
+		snprintf(path, sizeof(path), "subjects/s-%zu/v2.avsc", i);
+		big_put(c, paths, &n, path, v2[i]);
+		snprintf(m2[i], sizeof(m2[i]), "{\"id\": %zu, \"deleted\": %s}", 1000 + i,
+			i % 7 ? "false" : "true");
+		snprintf(path, sizeof(path), "subjects/s-%zu/v2.json", i);
+		big_put(c, paths, &n, path, m2[i]);
+	}
+	big_put(c, paths, &n, "subjects/person/v1.avsc", avsc_ref);
+	big_put(c, paths, &n, "subjects/person/v1.json", meta_ref);
+	big_put(c, paths, &n, "subjects/person2/v1.avsc", avsc_ref);
+	big_put(c, paths, &n, "subjects/person2/v1.json", meta_ref);
+	big_put(c, paths, &n, "regit.json", "{\"format\": 1, \"next_id\": 6000}\n");
+	assert_int_equal(regit_store_commit(head, store, "", c, n, "big", NULL), 0);
+
+	opts.store_path = big;
+	if (regit_registry_open(&reg, &opts, &err) != 0)
+		fail_msg("open: %s", err.message);
+	regit_registry_stats_get(reg, &st);
+	assert_int_equal(st.versions, NS * 2 + 2);
+	assert_int_equal(st.subjects, NS + 2);
+	/* 50 shared v1 schemas, 300 fixed ones, one with references. */
+	assert_int_equal(st.schemas, 50 + NS + 1);
+	regit_registry_read_begin(reg);
+	assert_int_equal(regit_registry_get_version(reg, "s-7", 1, 1, &v1, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-257", 1, 1, &v2, &err), 0);
+	assert_int_equal(v1->id, 8);
+	assert_int_equal(v2->id, 8);
+	assert_string_equal(v1->schema, "{\"type\":\"record\",\"name\":\"T7\",\"namespace\":\"bench\",\"fields\":[]}");
+	assert_string_equal(v1->schema, v2->schema);
+	assert_int_equal(regit_registry_get_version(reg, "s-299", 2, 1, &v2, &err), 0);
+	assert_string_equal(v2->schema, "{\"type\":\"fixed\",\"name\":\"F299\",\"size\":300}");
+	assert_int_equal(v2->deleted, 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-294", 2, 1, &v2, &err), 0);
+	assert_int_equal(v2->deleted, 1);
+	assert_int_equal(regit_registry_get_version(reg, "person2", 1, 1, &v2, &err), 0);
+	assert_int_equal(v2->id, 5000);
+	assert_int_equal(v2->nrefs, 1);
+	assert_non_null(strstr(v2->schema, "bench.T0"));
+	regit_registry_read_end(reg);
+	regit_registry_free(reg);
+	reg = NULL;
+
+	/* Two broken files: the first in tree order is named. */
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	n = 0;
+	big_put(c, paths, &n, "subjects/s-100/v2.avsc", "{\"type\": \"nope\"}");
+	big_put(c, paths, &n, "subjects/s-200/v1.avsc", "{\"type\": \"record\"}");
+	assert_int_equal(regit_store_commit(out, store, head, c, n, "break", NULL), 0);
+	assert_int_equal(regit_registry_open(&reg, &opts, &err), REGIT_EINVALID);
+	assert_null(reg);
+	assert_non_null(strstr(err.message, "subjects/s-100/v2.avsc"));
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	regit_store_free(store);
+	free(paths);
+	free(c);
+}
+
 static void test_registry__read_sections_and_generation(void **state)
 {
 	fixture *f = *state;
@@ -1511,6 +1629,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__direct_push_and_refresh, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_is_checked, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__cold_start_parallel_and_shared_blobs, setup_confluent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
