@@ -302,11 +302,14 @@ const char *regit_api_negotiate(const char *accept)
 					if ((k[0] == 'q' || k[0] == 'Q') && k[1] == '=') {
 						double d = strtod(k + 2, NULL);
 
-						qv = (int)(d * 1000 + 0.5);
-						if (qv < 0)
+						/* Clamp before converting: a huge q (or nan)
+						 * does not fit an int (fuzzer finding). */
+						if (!(d > 0))
 							qv = 0;
-						if (qv > 1000)
+						else if (d >= 1)
 							qv = 1000;
+						else
+							qv = (int)(d * 1000 + 0.5);
 					}
 				}
 				e++;

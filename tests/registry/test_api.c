@@ -113,6 +113,11 @@ static void test_api__negotiate(void **state)
 	assert_string_equal(regit_api_negotiate("application/json;q=0.1, " V1), V1);
 	assert_string_equal(regit_api_negotiate("application/json;q=0, */*"), V1);
 	assert_string_equal(regit_api_negotiate("text/html"), V1);
+	/* q values out of range (or not numbers) are clamped, not overflowed. */
+	assert_string_equal(regit_api_negotiate("application/json;q=5e300, " V1 ";q=0.5"),
+		"application/json");
+	assert_string_equal(regit_api_negotiate("application/json;q=-1e300, */*"), V1);
+	assert_string_equal(regit_api_negotiate("application/json;q=nan, */*"), V1);
 }
 
 static void test_api__content_types(void **state)
