@@ -2980,10 +2980,8 @@ static int guid_compute(unsigned char out[16], const reg_schema *s)
 	size_t i;
 	int error = 0;
 
-	if (s->nrefs == 0) {
-		regit_md5(out, s->pub.schema, s->pub.schema_len);
-		return 0;
-	}
+	if (s->nrefs == 0)
+		return regit_md5(out, s->pub.schema, s->pub.schema_len);
 	regit_buf_init(&b, REGIT_BUF_DEFAULT_MAX);
 	error = regit_buf_put(&b, s->pub.schema, s->pub.schema_len);
 	for (i = 0; i < s->nrefs && error == 0; i++) {
@@ -2998,7 +2996,7 @@ static int guid_compute(unsigned char out[16], const reg_schema *s)
 			error = regit_buf_printf(&b, "%c%d", '\0', s->refs[i].version);
 	}
 	if (error == 0)
-		regit_md5(out, b.ptr, b.size);
+		error = regit_md5(out, b.ptr, b.size);
 	regit_buf_dispose(&b);
 	return error;
 }

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-/** MD5 of len bytes at data, 16 bytes into out. Cannot fail. */
-void regit_md5(unsigned char out[16], const void *data, size_t len);
+/** MD5 of len bytes at data, 16 bytes into out. @return 0 or REGIT_ERROR. */
+int regit_md5(unsigned char out[16], const void *data, size_t len);
 
 #endif
