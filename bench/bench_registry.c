@@ -2,7 +2,8 @@
  * bench_registry.c - the registry core on a real git store (fsync on).
  *
  *   1. durable registrations/s: one client registering one after another,
- *      then 32 concurrent clients (group commit shares the fsyncs); every
+ *      then 32 concurrent clients (group commit shares the fsyncs), in this
+ *      process (registry_wrk.sh measures the same over HTTP); every
  *      registration is compatibility-checked (FULL_TRANSITIVE, strict) and
  *      acknowledged only once its commit is durable;
  *   2. start-up: a store holding 100,000 schema versions (10,000 subjects x
@@ -59,6 +60,31 @@ static void bench_schema(regit_buf *out, int salt, int k)
 	regit_buf_puts(out, "]}");
 }
 
+/* CPU time of this process (all threads), seconds. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The 1-minute load average: the machine may be shared, say how busy it was. */
+static const char *loadavg(void)
+{
+	static char buf[32];
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	snprintf(buf, sizeof(buf), "?");
+	if (f) {
+		if (fscanf(f, "%31s", buf) != 1)
+			snprintf(buf, sizeof(buf), "?");
+		fclose(f);
+	}
+	return buf;
+}
+
 /* ---- registrations --------------------------------------------------------- */
 
 typedef struct client {
@@ -108,7 +134,7 @@ static int bench_registrations(const char *dir, int nclients, double seconds)
 	pthread_t th[64];
 	client cl[64];
 	char path[512];
-	double t0, t1;
+	double t0, t1, cpu0, cpu1;
 	int i, total = 0, failures = 0;
 
 	snprintf(path, sizeof(path), "%s/reg-%d.git", dir, nclients);
@@ -117,6 +143,7 @@ static int bench_registrations(const char *dir, int nclients, double seconds)
 		fprintf(stderr, "open: %s\n", err.message);
 		return 1;
 	}
+	cpu0 = cpu_s();
 	t0 = now_s();
 	for (i = 0; i < nclients; i++) {
 		cl[i].reg = reg;
@@ -132,10 +159,12 @@ static int bench_registrations(const char *dir, int nclients, double seconds)
 		failures += cl[i].failures;
 	}
 	t1 = now_s();
+	cpu1 = cpu_s();
 	regit_registry_stats_get(reg, &st);
-	printf("%-34s %8.0f /s   (%d in %.1f s, %llu commits, %d failed)\n",
-		nclients == 1 ? "register, 1 client" : "register, concurrent clients",
-		total / (t1 - t0), total, t1 - t0, (unsigned long long)st.commits, failures);
+	snprintf(path, sizeof(path), "register, %d client%s", nclients, nclients == 1 ? "" : "s");
+	printf("%-34s %8.0f /s   (%d in %.1f s, CPU %.2f ms each, %llu commits, %d failed, load %s)\n",
+		path, total / (t1 - t0), total, t1 - t0, total ? (cpu1 - cpu0) * 1e3 / total : 0.0,
+		(unsigned long long)st.commits, failures, loadavg());
 	regit_registry_free(reg);
 	return failures ? 1 : 0;
 }
@@ -288,9 +317,10 @@ static int bench_startup(const char *dir, int nsubjects, int nversions)
 		if (sscanf(line, "%lf %ld %ld %zu %zu %lf", &secs, &rss, &hwm, &versions, &subjects,
 				&cpu) != 6)
 			return 1;
-		printf("%-34s %8.3f s    (CPU %.2f s) RSS %ld MB (peak %ld MB), %zu versions, %zu subjects\n",
+		printf("%-34s %8.3f s    (CPU %.2f s) RSS %ld MB (peak %ld MB), %zu versions, "
+			"%zu subjects, load %s\n",
 			run ? "start-up, warm (start-up cache)" : "start-up, cold (parse every file)",
-			secs, cpu, rss / 1024, hwm / 1024, versions, subjects);
+			secs, cpu, rss / 1024, hwm / 1024, versions, subjects, loadavg());
 	}
 	return 0;
 }

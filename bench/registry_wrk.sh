@@ -4,8 +4,10 @@
 #   1. startup time and RSS with N schema versions (10,000; 1,000 with
 #      BENCH_QUICK=1), written into a store with git fast-import in the
 #      store layout (registry/README.md);
-#   2. durable registrations/s over 8 keep-alive connections (each one an
-#      fsync'd git commit), for the run duration;
+#   2. durable registrations/s over 1 and over 32 keep-alive connections
+#      (each registration an fsync'd git commit; concurrent ones share a
+#      group commit), for the run duration; ids must come out unique and
+#      dense;
 #   3. GET /schemas/ids/{id} for random ids, 64 connections, against regit
 #      and against bench/trivial_server (bare libmicrohttpd, same thread
 #      pool, the same bytes from memory): req/s, p99, server CPU per request;
@@ -96,41 +98,53 @@ echo "startup with $N schema versions: $(python3 -c "print(f'{$t1 - $t0:.2f}')")
 	"$loaded versions loaded, RSS $(awk '/VmRSS/ {print $2 " " $3}' "/proc/$regit_pid/status")"
 [ "$loaded" = "$N" ] || { echo "registry_wrk: expected $N versions loaded"; cat "$tmp/regit.err"; exit 1; }
 
-# ---- 2. durable registrations ---------------------------------------------
+# ---- 2. durable registrations (1 and 32 keep-alive connections) ----------------
 cat >"$tmp/reg.py" <<'PY'
-import http.client, json, sys, threading, time
-port, budget = int(sys.argv[1]), float(sys.argv[2])
+import http.client, json, os, sys, threading, time
+port, budget, nconn, tag, spid = (int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]),
+                                  sys.argv[4], sys.argv[5])
+def server_cpu():
+    f = open(f"/proc/{spid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 ct = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
-errors, done = [], [0]
+errors, ids = [], []
+lock = threading.Lock()
 end = time.time() + budget
 def work(t):
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         i = 0
         while time.time() < end:
-            schema = {"type": "record", "name": f"New{t}x{i}", "fields": [{"name": "id", "type": "long"}]}
-            c.request("POST", f"/subjects/new-{t}-{i}/versions", json.dumps({"schema": json.dumps(schema)}), ct)
+            schema = {"type": "record", "name": f"New{tag}x{t}x{i}", "fields": [{"name": "id", "type": "long"}]}
+            c.request("POST", f"/subjects/new-{tag}-{t}-{i}/versions", json.dumps({"schema": json.dumps(schema)}), ct)
             r = c.getresponse()
             body = r.read()
             if r.status != 200:
                 errors.append((r.status, body[:200]))
                 return
+            with lock:
+                ids.append(json.loads(body)["id"])
             i += 1
-            done[0] += 1
     except Exception as e:  # noqa: BLE001
         errors.append(repr(e))
-t0 = time.time()
-ts = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+t0, c0 = time.time(), server_cpu()
+ts = [threading.Thread(target=work, args=(k,)) for k in range(nconn)]
 [t.start() for t in ts]
 [t.join() for t in ts]
-dt = time.time() - t0
+dt, cpu = time.time() - t0, server_cpu() - c0
 if errors:
     print("registration failed:", errors[:3])
     sys.exit(1)
-print(f"durable registrations: {done[0]} in {dt:.1f} s = {done[0] / dt:.0f}/s"
-      " (8 connections, each an fsync'd git commit)")
+s = sorted(ids)
+dense = s == list(range(s[0], s[0] + len(s))) if s else False
+load = open("/proc/loadavg").read().split()[0]
+print(f"durable registrations, {nconn:2d} connection{'s' if nconn > 1 else ' '}: {len(ids) / dt:6.0f}/s"
+      f" ({len(ids)} in {dt:.1f} s, server CPU {cpu * 1e3 / max(1, len(ids)):.2f} ms each;"
+      f" ids unique and dense: {dense}; load {load})")
+sys.exit(0 if dense else 1)
 PY
-python3 "$tmp/reg.py" "$port" "$DUR" || exit 1
+python3 "$tmp/reg.py" "$port" "$DUR" 1 a "$regit_pid" || exit 1
+python3 "$tmp/reg.py" "$port" "$DUR" 32 b "$regit_pid" || exit 1
 
 # ---- 3. GET /schemas/ids/{id} vs the trivial server -------------------------
 curl -s -o "$tmp/body" "$BASE/schemas/ids/$((N / 2))"

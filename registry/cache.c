@@ -11,9 +11,9 @@
  * not cached (their text depends on other versions).
  *
  * Format (native byte order; the cache is local to the machine):
- *   "REGITC01" u32 count
+ *   "REGITC02" u32 count
  *   count x { oid avsc[20] oid meta[20] i32 id u8 deleted i64 ts u32 len text[len] }
- *   u64 checksum (FNV-1a of everything before it)
+ *   u64 checksum (cache_sum of everything before it)
  */
 #include "registry/registry_internal.h"
 
@@ -25,7 +25,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-#define CACHE_MAGIC "REGITC01"
+#define CACHE_MAGIC "REGITC02"
 #define CACHE_MAX_SIZE ((size_t)1 << 31)
 
 struct reg_cache {
@@ -35,12 +35,20 @@ struct reg_cache {
 	size_t n;
 };
 
+/* FNV-1a over 8-byte words (then the tail bytes): a byte at a time was a
+ * tenth of a warm start on a 20 MB cache. */
 static uint64_t cache_sum(const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h ^= w;
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++) {
 		h ^= (unsigned char)p[i];
 		h *= 0x100000001b3ull;
 	}

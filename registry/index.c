@@ -924,13 +924,175 @@ static int build_root(build_ctx *b, const regit_store_file *f)
 	return error;
 }
 
+/*
+ * The metadata files regit writes are small flat objects; jansson builds a
+ * tree for each and frees it again, which over 100,000 versions is a large
+ * share of a cold start. This reads the plain form directly: the keys
+ * subject, version, id, deleted and ts, each at most once, strings without
+ * escapes or non-ASCII bytes, integers without fraction or exponent. It
+ * accepts a file only if it is valid and build_meta would accept it with
+ * the same result; for anything else (references, other keys, escapes, an
+ * error to report) it returns 0 and the jansson path decides.
+ */
+typedef struct meta_scan {
+	const char *p, *end;
+} meta_scan;
+
+static void meta_ws(meta_scan *m)
+{
+	while (m->p < m->end && (*m->p == ' ' || *m->p == '\t' || *m->p == '\n' || *m->p == '\r'))
+		m->p++;
+}
+
+/* A string without escapes, control or non-ASCII bytes: [*s, *s + *len). */
+static int meta_string(meta_scan *m, const char **str, size_t *len)
+{
+	const char *start;
+
+	if (m->p >= m->end || *m->p != '"')
+		return 0;
+	start = ++m->p;
+	while (m->p < m->end && *m->p != '"') {
+		unsigned char c = (unsigned char)*m->p;
+
+		if (c == '\\' || c < 0x20 || c >= 0x80)
+			return 0;
+		m->p++;
+	}
+	if (m->p >= m->end)
+		return 0;
+	*str = start;
+	*len = (size_t)(m->p - start);
+	m->p++;
+	return 1;
+}
+
+/* A JSON integer of at most 18 digits. */
+static int meta_int(meta_scan *m, int64_t *out)
+{
+	int neg = 0, digits = 0;
+	int64_t v = 0;
+
+	if (m->p < m->end && *m->p == '-') {
+		neg = 1;
+		m->p++;
+	}
+	if (m->p < m->end && *m->p == '0' && m->p + 1 < m->end &&
+			m->p[1] >= '0' && m->p[1] <= '9')
+		return 0;    /* leading zero: not JSON */
+	while (m->p < m->end && *m->p >= '0' && *m->p <= '9') {
+		if (++digits > 18)
+			return 0;
+		v = v * 10 + (*m->p - '0');
+		m->p++;
+	}
+	if (digits == 0)
+		return 0;
+	if (m->p < m->end && (*m->p == '.' || *m->p == 'e' || *m->p == 'E'))
+		return 0;
+	*out = neg ? -v : v;
+	return 1;
+}
+
+static int meta_fast(pending *p, const char *text, size_t len)
+{
+	meta_scan m = { text, text + len };
+	int seen = 0, deleted = 0, have_id = 0;
+	int64_t id = 0, ts = 0, version = 0;
+
+	meta_ws(&m);
+	if (m.p >= m.end || *m.p++ != '{')
+		return 0;
+	meta_ws(&m);
+	if (m.p < m.end && *m.p == '}')
+		return 0;    /* no id: the jansson path reports it */
+	for (;;) {
+		const char *key, *str;
+		size_t klen, slen;
+		int bit;
+
+		meta_ws(&m);
+		if (!meta_string(&m, &key, &klen))
+			return 0;
+		meta_ws(&m);
+		if (m.p >= m.end || *m.p++ != ':')
+			return 0;
+		meta_ws(&m);
+		if (klen == 2 && memcmp(key, "id", 2) == 0) {
+			bit = 1;
+			if (!meta_int(&m, &id) || id < 1 || id > 0x7fffffff)
+				return 0;
+			have_id = 1;
+		} else if (klen == 7 && memcmp(key, "version", 7) == 0) {
+			bit = 2;
+			if (!meta_int(&m, &version) || version != p->version)
+				return 0;
+		} else if (klen == 2 && memcmp(key, "ts", 2) == 0) {
+			bit = 4;
+			if (!meta_int(&m, &ts))
+				return 0;
+		} else if (klen == 7 && memcmp(key, "subject", 7) == 0) {
+			bit = 8;
+			if (!meta_string(&m, &str, &slen) || slen != p->subject->name_len ||
+					memcmp(str, p->subject->name, slen) != 0)
+				return 0;
+		} else if (klen == 7 && memcmp(key, "deleted", 7) == 0) {
+			bit = 16;
+			if (m.end - m.p >= 4 && memcmp(m.p, "true", 4) == 0) {
+				deleted = 1;
+				m.p += 4;
+			} else if (m.end - m.p >= 5 && memcmp(m.p, "false", 5) == 0) {
+				deleted = 0;
+				m.p += 5;
+			} else {
+				return 0;
+			}
+		} else {
+			return 0;
+		}
+		if (seen & bit)
+			return 0;    /* duplicate key: jansson refuses the file */
+		seen |= bit;
+		meta_ws(&m);
+		if (m.p < m.end && *m.p == ',') {
+			m.p++;
+			continue;
+		}
+		if (m.p < m.end && *m.p == '}') {
+			m.p++;
+			break;
+		}
+		return 0;
+	}
+	meta_ws(&m);
+	if (m.p != m.end || !have_id)
+		return 0;
+	p->id = (int)id;
+	p->deleted = deleted;
+	p->ts = ts;
+	return 1;
+}
+
 static int build_meta(build_ctx *b, pending *p)
 {
 	json_t *obj = NULL, *v, *refs;
 	size_t i;
 	int n = 0;
-	int error = build_json(&obj, b, p->meta);
+	int error;
 
+	{
+		regit_buf raw;
+
+		error = build_read(&raw, b, p->meta, REG_MAX_META_SIZE);
+		if (error == 0 && meta_fast(p, raw.ptr ? raw.ptr : "", raw.size)) {
+			regit_buf_dispose(&raw);
+			return 0;
+		}
+		regit_buf_dispose(&raw);
+		if (error < 0)
+			return error;
+	}
+	error = build_json(&obj, b, p->meta);
 	if (error < 0)
 		goto done;
 	if (!json_int(obj, "id", &p->id, 1)) {
