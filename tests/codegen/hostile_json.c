@@ -231,27 +231,22 @@ int main(void)
 	v.arrayField.count = 3;
 	expect(interop_to_json(&v, &js, &jl), REGIT_AVRO_EINVALID, "to_json of NULL items");
 	v.arrayField.count = 0;
-	{
-		/* The entry type is anonymous: take its size from the member. */
-		void *mem = calloc(2, sizeof(*v.mapField.entries));
-
-		v.mapField.entries = mem;
-		#define two v.mapField.entries
-		two[0].key = regit_avro_cstr("same");
-		two[1].key = regit_avro_cstr("same");
-		two[0].value.label = two[1].value.label = regit_avro_cstr("x");
-		v.mapField.count = 2;
-		expect(interop_to_json(&v, &js, &jl), REGIT_AVRO_EINVALID, "to_json of a duplicate map key");
-		two[1].key.ptr = "a\0b";
-		two[1].key.len = 3;
-		expect(interop_to_json(&v, &js, &jl), REGIT_AVRO_EINVALID, "to_json of a map key with NUL");
-		two[1].key = regit_avro_cstr("other");
-		rc = interop_to_json(&v, &js, &jl);
-		expect(rc, 0, "to_json of two distinct keys");
-		free(js);
-		#undef two
-		free(mem);
-	}
+	/* Map entries (an anonymous struct type) from the heap. */
+	v.mapField.entries = calloc(2, sizeof(*v.mapField.entries));
+	v.mapField.count = 2;
+	v.mapField.entries[0].key = regit_avro_cstr("same");
+	v.mapField.entries[1].key = regit_avro_cstr("same");
+	v.mapField.entries[0].value.label = regit_avro_cstr("x");
+	v.mapField.entries[1].value.label = regit_avro_cstr("x");
+	expect(interop_to_json(&v, &js, &jl), REGIT_AVRO_EINVALID, "to_json of a duplicate map key");
+	v.mapField.entries[1].key.ptr = "a\0b";
+	v.mapField.entries[1].key.len = 3;
+	expect(interop_to_json(&v, &js, &jl), REGIT_AVRO_EINVALID, "to_json of a map key with NUL");
+	v.mapField.entries[1].key = regit_avro_cstr("other");
+	rc = interop_to_json(&v, &js, &jl);
+	expect(rc, 0, "to_json of two distinct keys");
+	free(js);
+	free(v.mapField.entries);
 
 	regit_avro_arena_release(&a);
 	return failed ? 1 : 0;
