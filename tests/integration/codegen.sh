@@ -145,26 +145,22 @@ if "$REGIT" gen --json -o "$dj" tests/codegen/evolution/added_defaults/reader.av
    $CCMD $PEDANTIC -g $SAN -I"$dj" -DGEN_HEADER='"event.h"' -DGEN_NAME=event \
 	tests/codegen/json_echo.c "$dj/event.c" -o "$dj/echo" -ljansson 2>>"$dj/build.err"; then
 	want='{"id": 5, "name": "anon\"ymous", "flag": true, "count": -7, "ratio": 0.25, "f32": 1.5, "raw": "\u0001ab", "email": null, "nick": {"string": "bob"}, "tags": ["a", "b"], "attrs": {"x": 1, "y": 2}, "color": "GREEN", "hash": "abcd", "addr": {"city": "Paris", "zip": 12345}, "choice": {"int": 42}, "empty": []}'
-	got=$("$dj/echo" '{"id": 5}' 2>&1)
-	if [ "$got" = "$want" ]; then
-		ok "from_json gives left-out fields their defaults"
-	else
-		notok "from_json gives left-out fields their defaults"
-		echo "# got:  $got"
-		echo "# want: $want"
-	fi
-	got=$("$dj/echo" '{"name": "x"}' 2>&1)
-	if [ "$got" = "error REGIT_AVRO_EINVALID" ]; then
-		ok "from_json refuses a left-out field without default"
-	else
-		notok "from_json refuses a left-out field without default: $got"
-	fi
-	got=$("$dj/echo" '{"id": 5, "addr": {"zip": 1}}' 2>&1)
-	if [ "$got" = "error REGIT_AVRO_EINVALID" ]; then
-		ok "from_json refuses a nested record without its required field"
-	else
-		notok "from_json refuses a nested record without its required field: $got"
-	fi
+	echo_is() {   # echo_is INPUT WANT LABEL
+		local got
+		got=$("$dj/echo" "$1" 2>&1)
+		if [ "$got" = "$2" ]; then
+			ok "$3"
+		else
+			notok "$3"
+			echo "# got:  $got"
+			echo "# want: $2"
+		fi
+	}
+	echo_is '{"id": 5}' "$want" "from_json gives left-out fields their defaults"
+	echo_is '{"name": "x"}' "error REGIT_AVRO_EINVALID" \
+		"from_json refuses a left-out field without default"
+	echo_is '{"id": 5, "addr": {"zip": 1}}' "error REGIT_AVRO_EINVALID" \
+		"from_json refuses a nested record without its required field"
 else
 	notok "json_echo builds"
 	sed 's/^/# /' "$dj/build.err" | head -20
