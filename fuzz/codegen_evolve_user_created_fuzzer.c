@@ -2,8 +2,9 @@
  * codegen_evolve_user_created_fuzzer.c - the decoder `regit gen` wrote for this schema,
  * on arbitrary bytes.
  *
- * The generated code is committed under fuzz/codegen/ (tests/integration/
- * codegen.sh regenerates it and fails on any difference). Whatever decodes
+ * The generated code is not committed: fuzz/module.mk runs the freshly
+ * built regit into $(BUILD)/fuzz/codegen/ and compiles this file with
+ * -I$(BUILD), so the include below finds it there. Whatever decodes
  * must re-encode, and the re-encoding must decode to the same bytes again;
  * framed input goes through the frame/schema-id dispatch too.
  */

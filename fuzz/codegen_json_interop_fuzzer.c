@@ -2,8 +2,9 @@
  * codegen_json_interop_fuzzer.c - the JSON reader `regit gen --json` wrote
  * for the interop schema, on arbitrary text.
  *
- * The generated code is committed under fuzz/codegen/json/ (tests/
- * integration/codegen.sh regenerates it and fails on any difference).
+ * The generated code is not committed: fuzz/module.mk runs the freshly
+ * built regit (with --json) into $(BUILD)/fuzz/codegen/json/ and compiles
+ * this file with -I$(BUILD), so the include below finds it there.
  * Whatever interop_from_json accepts must be writable: interop_to_json
  * succeeds, its text reads back to a value with the same Avro binary
  * encoding and the same JSON text, and the binary encoding decodes again.

@@ -1,8 +1,8 @@
 /*
  * hostile.c - generated decoders on crafted malicious input.
  *
- * Built by tests/integration/codegen.sh against the committed generated
- * code in fuzz/codegen/ (user.created and telemetry.batch). Each check
+ * Built by tests/integration/codegen.sh against the code `regit gen` writes
+ * for schemas/user.created.avsc and schemas/telemetry.batch.avsc. Each check
  * feeds a hand-made message and expects a specific error code, with a tiny
  * fixed arena so that any attempt to allocate what the input declares
  * would show as REGIT_AVRO_ENOMEM instead of the expected code.
@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fuzz/codegen/telemetry_batch.h"
-#include "fuzz/codegen/user_created.h"
+#include "telemetry_batch.h"
+#include "user_created.h"
 
 static int n, failed;
 

@@ -1,8 +1,8 @@
 /*
  * hostile_json.c - the generated JSON codecs on crafted input.
  *
- * Built by tests/integration/codegen.sh against the committed generated
- * code in fuzz/codegen/json/ (the interop schema, with --json) and jansson.
+ * Built by tests/integration/codegen.sh against the code `regit gen --json`
+ * writes for tests/data/avro/interop.avsc, and jansson.
  * Each check takes a valid document, changes one thing and expects a
  * specific return code; the writer is given values JSON cannot carry.
  * Prints TAP lines.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz/codegen/json/interop.h"
+#include "interop.h"
 
 static int n, failed;
 
