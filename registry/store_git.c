@@ -932,7 +932,7 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 	w->sha = EVP_MD_CTX_new();
 	memset(&z, 0, sizeof(z));
 	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1 ||
-			deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15, 2, Z_DEFAULT_STRATEGY) != Z_OK) {
+			deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		regit_error_set(REGIT_ERROR_STORE, "cannot set up pack writing");
 		error = REGIT_ERROR;
 		goto done;
