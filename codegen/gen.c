@@ -330,6 +330,12 @@ static void gen_collect(gen_ctx *g, const regit_type *t, unsigned depth)
 		for (i = 0; i < t->nfields; i++)
 			gen_collect(g, t->fields[i].type, depth + 1);
 		break;
+	case REGIT_TYPE_ENUM:
+		/* C has no empty enum, and such a field could hold no value. */
+		if (t->nsymbols == 0)
+			regit_gen__fail(g, REGIT_EINVALID, "enum %s has no symbols: it has no value",
+				t->fullname);
+		break;
 	case REGIT_TYPE_ARRAY:
 	case REGIT_TYPE_MAP:
 		gen_collect(g, t->items, depth + 1);

@@ -110,6 +110,18 @@ static void test_gen__infinite_record_is_refused(void **state)
 	regit_gen_output_dispose(&out);
 }
 
+static void test_gen__empty_enum_is_refused(void **state)
+{
+	regit_gen_output out;
+
+	(void)state;
+	assert_int_equal(gen(&out, "{\"type\":\"record\",\"name\":\"A\",\"fields\":"
+		"[{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[]}}]}",
+		NULL), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "no symbols"));
+	regit_gen_output_dispose(&out);
+}
+
 static void test_gen__bad_partition_key_is_refused(void **state)
 {
 	regit_gen_output out;
@@ -229,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_gen__prefix_applies_everywhere),
 		cmocka_unit_test(test_gen__non_record_root_uses_fallback_name),
 		cmocka_unit_test(test_gen__infinite_record_is_refused),
+		cmocka_unit_test(test_gen__empty_enum_is_refused),
 		cmocka_unit_test(test_gen__bad_partition_key_is_refused),
 		cmocka_unit_test(test_gen__unresolvable_writer_is_incompatible),
 		cmocka_unit_test(test_gen__json_only_with_the_option),
