@@ -23,26 +23,48 @@ if [ ! -d tests/interop/node_modules/@kafkajs/confluent-schema-registry ] ||
 fi
 
 tmp=$(mktemp -d)
-pid=
+pids=()
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
+# start NAME ARGS...: regit serve on a random loopback port; sets $port.
+start() {
+	local name=$1
+	shift
+	"$REGIT_BIN" serve --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pids+=($!)
+	port=
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/$name.out")
+		[ -n "$port" ] && return 0
+		sleep 0.1
+	done
+	echo "not ok 1 - regit serve ($name) starts"
+	sed 's/^/#   /' "$tmp/$name.err"
+	exit 1
+}
+
 # The product default (FULL_TRANSITIVE, strict rules): the clients must work
 # against it unchanged.
-"$REGIT_BIN" serve --listen 127.0.0.1:0 --store "$tmp/store.git" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-port=
-for _ in $(seq 1 100); do
-	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/out")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
-	echo "not ok 1 - regit serve starts"
-	sed 's/^/#   /' "$tmp/err"
-	exit 1
-fi
+start plain --store "$tmp/store.git"
 REGISTRY_URL=http://127.0.0.1:$port node tests/interop/interop.js
+rc=$?
+
+# With --auth: kafkajs's PUT /config/{s} after a first registration needs
+# the admin role (tests/interop/auth.js).
+for u in wendy:write alice:admin; do
+	if ! echo secret | "$REGIT_BIN" passwd --password-stdin "$tmp/creds" "${u%%:*}" "${u#*:}" \
+		>/dev/null 2>"$tmp/passwd.err"; then
+		echo "not ok 1 - regit passwd ${u%%:*}"
+		sed 's/^/#   /' "$tmp/passwd.err"
+		exit 1
+	fi
+done
+start auth --store "$tmp/auth.git" --auth "$tmp/creds"
+REGISTRY_URL=http://127.0.0.1:$port node tests/interop/auth.js || rc=1
+exit $rc
