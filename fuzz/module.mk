@@ -41,3 +41,12 @@ fuzz-codegen:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory $(FUZZ_GEN_STAMP)
 FUZZ_CFLAGS += -I$(BUILD)
+
+# One libFuzzer binary at a time: `make build-fuzz/http` rebuilds only that
+# target, with the flags of `make fuzz` (which rebuilds all of them);
+# fuzz/run runs one. The generated codegen code comes first, as above.
+$(FUZZ_BUILD)/%: fuzz/%_fuzzer.c $(LIB_SRCS) $(FUZZ_GEN_STAMP) \
+		$(wildcard util/*.h compat/*.h registry/*.h codegen/*.h)
+	@scripts/install-deps --fuzz
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)

@@ -118,6 +118,10 @@ static void test_api__negotiate(void **state)
 		"application/json");
 	assert_string_equal(regit_api_negotiate("application/json;q=-1e300, */*"), V1);
 	assert_string_equal(regit_api_negotiate("application/json;q=nan, */*"), V1);
+	assert_string_equal(regit_api_negotiate("application/json;q=inf, " V1 ";q=0.5"),
+		"application/json");
+	/* fuzz/corpora/http/q-overflow */
+	assert_string_equal(regit_api_negotiate(";Q=8888888888888888888888888888:8888"), V1);
 }
 
 static void test_api__content_types(void **state)
