@@ -1310,6 +1310,32 @@ static void error_position(regit_schema_error *err, const char *text, size_t len
 	err->column = (int)(pos - line_start);
 }
 
+/*
+ * A raw NUL byte is never valid JSON (not whitespace, and control bytes in
+ * strings must be escaped), but jansson 2.14 drops one that directly
+ * follows a number ("16\0}" parses), so the text would be accepted here
+ * and rejected by util/jsonpos and every other JSON parser (found by
+ * fuzz/jsonpos_fuzzer). Returns 1 with the NUL's 1-based line:column.
+ */
+static int find_nul(const char *text, size_t len, int *line, int *column)
+{
+	const char *nul = memchr(text, '\0', len);
+	size_t i, line_start = 0;
+	int ln = 1;
+
+	if (!nul)
+		return 0;
+	for (i = 0; i < (size_t)(nul - text); i++) {
+		if (text[i] == '\n') {
+			ln++;
+			line_start = i + 1;
+		}
+	}
+	*line = ln;
+	*column = (int)((size_t)(nul - text) - line_start) + 1;
+	return 1;
+}
+
 static void error_locate(regit_schema_error *err, const char *text, size_t len)
 {
 	int line = 0, column = 0;
@@ -1359,6 +1385,14 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 		err->line = line;
 		err->column = column;
 		error = REGIT_ELIMIT;
+		goto done;
+	}
+
+	if (find_nul(text, len, &line, &column)) {
+		snprintf(err->message, sizeof(err->message), "invalid JSON: NUL byte in the text");
+		err->line = line;
+		err->column = column;
+		error = REGIT_EINVALID;
 		goto done;
 	}
 

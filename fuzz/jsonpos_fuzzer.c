@@ -111,7 +111,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && (line < 1 || column < 1))
 		abort();
 
-	doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+	/* jansson 2.14 drops a raw NUL right after a number ("[1\0]" parses);
+	 * jsonpos rightly refuses it, so such text is no oracle
+	 * (fuzz/corpora/jsonpos/nul-after-number). */
+	doc = memchr(text, '\0', len) ? NULL :
+		json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 	want = doc ? fuzz_resolve(doc, pointer) : NULL;
 	if (want) {
 		size_t off;

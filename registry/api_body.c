@@ -41,6 +41,10 @@ static int body_load(json_t **out, const char *body, size_t len,
 		return body_fail(err, 400, "Request body is empty; expected a JSON object");
 	/* Duplicate keys are refused: a body two parsers could read two ways
 	 * (first wins / last wins) is not worth accepting. */
+	/* A raw NUL is never valid JSON, but jansson 2.14 drops one right
+	 * after a number ("{\"version\":1\0}" parses): refuse it first. */
+	if (memchr(body, '\0', len))
+		return body_fail(err, 400, "Unexpected character in JSON body: a NUL byte");
 	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		err->code = 400;

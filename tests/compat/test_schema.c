@@ -699,6 +699,27 @@ static void test_schema__error_positions(void **state)
 	assert_int_equal(err.line, 1);
 	assert_int_equal(err.column, 24);
 
+	/* A raw NUL byte is invalid JSON wherever it is, also right after a
+	 * number where jansson 2.14 would drop it. */
+	{
+		static const char nul[] = "{\"type\": \"fixed\", \"name\": \"F\",\n \"size\": 16\0}";
+
+		assert_int_equal(regit_schema_parse(&s, nul, sizeof(nul) - 1, NULL, &err),
+			REGIT_EINVALID);
+		assert_null(s);
+		assert_int_equal(err.line, 2);
+		assert_int_equal(err.column, 12);
+		assert_non_null(strstr(err.message, "NUL"));
+		char ok[sizeof(nul)];
+
+		/* With a space instead of the NUL it is a valid schema. */
+		memcpy(ok, nul, sizeof(nul));
+		ok[sizeof(nul) - 3] = ' ';
+		assert_int_equal(regit_schema_parse(&s, ok, sizeof(ok) - 1, NULL, &err), 0);
+		regit_schema_free(s);
+		s = NULL;
+	}
+
 	/* NULL err is allowed. */
 	assert_int_equal(regit_schema_parse(&s, "\"nope\"", 6, NULL, NULL), REGIT_EINVALID);
 	assert_int_equal(regit_schema_parse_file(&s, "tests/compat/no/such.avsc", NULL, &err),

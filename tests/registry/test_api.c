@@ -197,6 +197,16 @@ static void test_api__schema_body(void **state)
 	assert_true(decode("{\"schema\":\"a\\u0000b\"}", &b, &code) < 0);
 	assert_int_equal(code, 400);
 	assert_null(b.schema);
+	/* A raw NUL after a number: jansson 2.14 alone would accept it. */
+	{
+		static const char nul[] = "{\"schema\":\"\\\"int\\\"\",\"version\":1\0}";
+		regit_registry_error err = { 0, "" };
+
+		assert_true(regit_api_decode_schema_body(&b, nul, sizeof(nul) - 1, &err) < 0);
+		assert_int_equal(err.code, 400);
+		assert_non_null(strstr(err.message, "NUL"));
+		assert_null(b.schema);
+	}
 }
 
 static void test_api__config_and_mode_bodies(void **state)
