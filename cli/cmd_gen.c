@@ -244,6 +244,38 @@ static int gen_mkdirs(const char *dir)
 }
 
 /*
+ * A version that uses schema references is not self-contained: ask the
+ * registry for its text with the references inlined (GET
+ * /schemas/ids/{id}?format=resolved; regit serve and Confluent 7.x+).
+ * @return 0 parsed into *out; < 0 when the registry cannot or the answer
+ *         does not parse either (the caller reports the original error)
+ */
+static int gen_parse_resolved(regit_schema **out, regit_client *client, int id)
+{
+	regit_client_schema resolved = REGIT_CLIENT_SCHEMA_INIT;
+	regit_schema_error err;
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *resp = NULL;
+	int error;
+
+	memset(&err, 0, sizeof(err));
+	error = regit_buf_printf(&path, "/schemas/ids/%d", id);
+	if (error == 0)
+		error = regit_client_put_query(&path, "format", "resolved");
+	if (error == 0)
+		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0)
+		error = regit_client_parse_schema(&resolved, resp);
+	if (error == 0)
+		error = regit_schema_parse(out, resolved.schema, strlen(resolved.schema), NULL,
+			&err);
+	regit_client_schema_dispose(&resolved);
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
+}
+
+/*
  * Pull every live version of `subject` with its id and parse it.
  * @param out  receives count inputs, oldest first (owned; each disposed with
  *             gen_input_dispose, the array freed with regit_free)
@@ -289,6 +321,12 @@ static int gen_fetch(gen_input **out, size_t *count, const regit_remote *remote,
 		}
 		error = regit_schema_parse(&ins[i].schema, vs[i].schema, strlen(vs[i].schema),
 			NULL, &err);
+		if (error == REGIT_EINVALID) {
+			int again = gen_parse_resolved(&ins[i].schema, client, vs[i].id);
+
+			if (again == 0 || again == REGIT_ENOMEM)
+				error = again;
+		}
 		if (error == REGIT_ENOMEM) {
 			rc = REGIT_EXIT_INTERNAL;
 		} else if (error < 0) {

@@ -285,6 +285,33 @@ expect_fail "a version the latest cannot read (no default for y): exit 1 naming 
 	"writer schema id $RID1 (subject loose-value version 1 (id $RID1))"
 [ -n "$RID2" ] || notok "loose-value version 2 registered"
 
+# ---- a version with a schema reference: gen asks for it resolved ---------------
+# (GET /schemas/ids/{id}?format=resolved inlines the referenced type)
+ADDR='{"type":"record","name":"Address","namespace":"shop","fields":[{"name":"street","type":"string"}]}'
+CUST='{"type":"record","name":"Customer","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"addr","type":"shop.Address"}]}'
+body() {
+	python3 -c 'import json, sys
+b = {"schema": sys.argv[1]}
+if len(sys.argv) > 2:
+    b["references"] = [{"name": "shop.Address", "subject": sys.argv[2], "version": 1}]
+print(json.dumps(b))' "$@"
+}
+post() {
+	curl -s -o /dev/null -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/vnd.schemaregistry.v1+json' --data "$2" \
+		"$URL/subjects/$1/versions"
+}
+if command -v curl >/dev/null 2>&1 && [ "$(post address-value "$(body "$ADDR")")" = 200 ] &&
+   [ "$(post customer-value "$(body "$CUST" address-value)")" = 200 ]; then
+	run gen -o "$TMP/gen/ref" --registry "$URL" --subject customer-value
+	[ "$RC" = 0 ] && grep -q "street" "$TMP/gen/ref/customer.h" &&
+		gcc $PEDANTIC -c "$TMP/gen/ref/customer.c" -o "$TMP/gen/ref/customer.o" 2>"$TMP/ref.err"
+	check $? "a version with a schema reference generates (the registry inlines Address)"
+	[ "$RC" = 0 ] || echo "$ERR" | head -3 | sed 's/^/#   /'
+else
+	notok "registering a schema with a reference (curl)"
+fi
+
 # ---- authentication ----------------------------------------------------------------
 if printf 'rpw\n' | "$REGIT" passwd "$TMP/users" reader read >/dev/null 2>&1 &&
    printf 'wpw\n' | "$REGIT" passwd "$TMP/users" writer write >/dev/null 2>&1 &&
