@@ -1334,12 +1334,23 @@ static int store_put_tree(git_oid *out, regit_store *store, git_treebuilder *bld
 	error = es.error;
 	if (error == 0 && es.n > 1)
 		qsort(es.v, es.n, sizeof(*es.v), store_entry_cmp);
+	if (error == 0)
+		error = regit_buf_grow(&buf, es.n * 64);
+	/* Written by hand, not printf: a subjects tree has thousands of entries. */
 	for (i = 0; i < es.n && error == 0; i++) {
 		const char *name = git_tree_entry_name(es.v[i]);
+		unsigned mode = (unsigned)git_tree_entry_filemode(es.v[i]);
+		char head[16];
+		size_t n = sizeof(head);
 
-		error = regit_buf_printf(&buf, "%o %s", (unsigned)git_tree_entry_filemode(es.v[i]), name);
+		head[--n] = ' ';
+		do {
+			head[--n] = (char)('0' + (mode & 7));
+			mode >>= 3;
+		} while (mode && n > 0);
+		error = regit_buf_put(&buf, head + n, sizeof(head) - n);
 		if (error == 0)
-			error = regit_buf_put(&buf, "", 1);
+			error = regit_buf_put(&buf, name, strlen(name) + 1);
 		if (error == 0)
 			error = regit_buf_put(&buf, git_tree_entry_id(es.v[i])->id, 20);
 	}
