@@ -614,6 +614,7 @@ void regit_client_schema_dispose(regit_client_schema *schema)
 	schema->schema = NULL;
 	schema->version = 0;
 	schema->id = -1;
+	schema->deleted = 0;
 }
 
 int regit_client_parse_schema(regit_client_schema *out, const json_t *resp)
@@ -735,29 +736,89 @@ void regit_client_schemas_free(regit_client_schema *schemas, size_t count)
 	regit_free(schemas);
 }
 
-int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
-	regit_client *client, const char *subject)
+/* GET /subjects/{s}/versions[?deleted=true] into a fresh array. */
+static int client_list_versions(int **out, size_t *n, regit_client *client,
+	const char *subject, int deleted)
 {
-	regit_client_schema *schemas = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	json_t *resp = NULL;
-	int *versions = NULL;
-	size_t i, n = 0;
 	int error;
 
-	*out = NULL;
-	*count = 0;
+	error = regit_buf_puts(&path, "/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, subject);
+	if (error == 0)
+		error = regit_buf_puts(&path, deleted ? "/versions?deleted=true" : "/versions");
+	if (error == 0)
+		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0)
+		error = regit_client_parse_versions(out, n, resp);
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
+}
+
+/* GET /subjects/{s}/versions/{v}[?deleted=true] into *schema. */
+static int client_get_version(regit_client_schema *schema, regit_client *client,
+	const char *subject, int version, int deleted)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *resp = NULL;
+	char number[16];
+	int error;
+
+	snprintf(number, sizeof(number), "%d", version);
 	error = regit_buf_puts(&path, "/subjects");
 	if (error == 0)
 		error = regit_client_put_segment(&path, subject);
 	if (error == 0)
 		error = regit_buf_puts(&path, "/versions");
 	if (error == 0)
+		error = regit_client_put_segment(&path, number);
+	if (error == 0 && deleted)
+		error = regit_buf_puts(&path, "?deleted=true");
+	if (error == 0)
 		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
 	if (error == 0)
-		error = regit_client_parse_versions(&versions, &n, resp);
+		error = regit_client_parse_schema(schema, resp);
+	/* A version answer without its id is useless to every caller. */
+	if (error == 0 && (schema->id < 0 || schema->version != version)) {
+		regit_error_set(REGIT_ERROR_HTTP,
+			"unexpected registry response: version %d of '%s' lacks its id or number",
+			version, subject);
+		error = REGIT_EIO;
+	}
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
+}
+
+int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
+	regit_client *client, const char *subject, int with_deleted)
+{
+	regit_client_schema *schemas = NULL;
+	int *live = NULL, *versions = NULL;
+	size_t i, j, nlive = 0, n = 0;
+	int error;
+
+	*out = NULL;
+	*count = 0;
+	error = client_list_versions(&live, &nlive, client, subject, 0);
+	/* A subject whose versions are all soft-deleted has no live list. */
+	if (error == REGIT_ENOTFOUND && with_deleted) {
+		regit_error_clear();
+		nlive = 0;
+		error = 0;
+	}
+	if (error == 0 && with_deleted)
+		error = client_list_versions(&versions, &n, client, subject, 1);
 	if (error < 0)
 		goto done;
+	if (!with_deleted) {
+		versions = live;
+		n = nlive;
+		live = NULL;
+	}
 	if (n == 0) {
 		regit_error_set(REGIT_ERROR_HTTP, "subject '%s' has no versions", subject);
 		error = REGIT_ENOTFOUND;
@@ -774,42 +835,22 @@ int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
 		error = REGIT_ENOMEM;
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		char number[16];
+	for (i = 0; i < n && error == 0; i++) {
+		int deleted = with_deleted;
 
-		json_decref(resp);
-		resp = NULL;
-		snprintf(number, sizeof(number), "%d", versions[i]);
-		regit_buf_clear(&path);
-		error = regit_buf_puts(&path, "/subjects");
-		if (error == 0)
-			error = regit_client_put_segment(&path, subject);
-		if (error == 0)
-			error = regit_buf_puts(&path, "/versions");
-		if (error == 0)
-			error = regit_client_put_segment(&path, number);
-		if (error == 0)
-			error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
-		if (error == 0)
-			error = regit_client_parse_schema(&schemas[i], resp);
-		if (error < 0)
-			goto done;
-		/* A version answer without its id is useless to every caller. */
-		if (schemas[i].id < 0 || schemas[i].version != versions[i]) {
-			regit_error_set(REGIT_ERROR_HTTP,
-				"unexpected registry response: version %d of '%s' lacks its id or number",
-				versions[i], subject);
-			error = REGIT_EIO;
-			goto done;
-		}
+		for (j = 0; j < nlive && deleted; j++)
+			deleted = live[j] != versions[i];
+		error = client_get_version(&schemas[i], client, subject, versions[i], deleted);
+		schemas[i].deleted = deleted;
 	}
+	if (error < 0)
+		goto done;
 	*out = schemas;
 	*count = n;
 	schemas = NULL;
 done:
 	regit_client_schemas_free(schemas, n);
+	regit_free(live);
 	regit_free(versions);
-	json_decref(resp);
-	regit_buf_dispose(&path);
 	return error;
 }

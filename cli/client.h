@@ -164,9 +164,10 @@ typedef struct regit_client_schema {
 	int version;     /* 0 when the answer has none */
 	int id;          /* -1 when the answer has none */
 	char *schema;    /* owned; the schema JSON text as stored by the registry */
+	int deleted;     /* 1 for a soft-deleted version (regit_client_fetch_subject) */
 } regit_client_schema;
 
-#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL }
+#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL, 0 }
 
 /** Free the strings; the struct is REGIT_CLIENT_SCHEMA_INIT afterwards. */
 void regit_client_schema_dispose(regit_client_schema *schema);
@@ -222,15 +223,20 @@ int regit_client_parse_level(const char **out, const json_t *resp);
  * `regit gen --registry URL --subject S` to compile decoders for every
  * writer schema.
  *
+ * With `with_deleted`, soft-deleted versions come too (marked `deleted`):
+ * their ids still name schemas of events already in topics. They are told
+ * apart by listing the live versions and then all (`?deleted=true`), which
+ * every Confluent version understands (unlike 8.2's deletedAsNegative).
+ *
  * @param out    receives the array (owned; free with
  *               regit_client_schemas_free(out, count)); NULL on failure
  * @param count  receives its length
- * @return 0; REGIT_ENOTFOUND when the subject has no live versions;
+ * @return 0; REGIT_ENOTFOUND when the subject has no (live) versions;
  *         REGIT_ELIMIT beyond REGIT_CLIENT_MAX_VERSIONS; otherwise as
  *         regit_client_request and the parse functions
  */
 int regit_client_fetch_subject(regit_client_schema **out, size_t *count,
-	regit_client *client, const char *subject);
+	regit_client *client, const char *subject, int with_deleted);
 
 /** Free an array from regit_client_fetch_subject; NULL is fine. */
 void regit_client_schemas_free(regit_client_schema *schemas, size_t count);

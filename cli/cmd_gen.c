@@ -12,9 +12,10 @@
  * printed one per line. A schema file may carry its registry id after a
  * colon (FILE:ID); writer schemas must, because the id in a Confluent frame
  * selects their decoder. With --subject the writers are every registered
- * version of S with its id, pulled from a running registry through
- * cli/client.c (the connection options are the client commands'); the
- * reader is --reader, or else the subject's latest version.
+ * version of S with its id, soft-deleted ones included (events written with
+ * them may still sit in topics) unless --live-only, pulled from a running
+ * registry through cli/client.c (the connection options are the client
+ * commands'); the reader is --reader, or else the latest live version.
  * Exit codes: 0 written, 1 a writer schema cannot be resolved against the
  * reader, 2 usage / invalid schema / I/O / registry error, 3 out of memory.
  */
@@ -39,6 +40,7 @@ typedef struct gen_input {
 	char *label;         /* owned: name in messages and comments; NULL: path */
 	int has_id;
 	uint32_t id;
+	int deleted;         /* a soft-deleted registry version */
 	regit_schema *schema;/* owned */
 } gen_input;
 
@@ -49,8 +51,8 @@ static void gen_usage(FILE *f)
 		"       regit gen [-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID]\n"
 		"                 --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]\n"
 		"       regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]\n"
-		"                 --subject SUBJECT [--registry URL] [--user USER:PASS]\n"
-		"                 [--timeout SECONDS]\n"
+		"                 --subject SUBJECT [--live-only] [--registry URL]\n"
+		"                 [--user USER:PASS] [--timeout SECONDS]\n"
 		"\n"
 		"Generate self-contained C encoders/decoders (NAME.h + NAME.c per schema,\n"
 		"plus the shared runtime header regit_avro.h) for Avro schemas.\n"
@@ -64,8 +66,10 @@ static void gen_usage(FILE *f)
 		"                     registry id; NAME_decode_frame picks the decoder by\n"
 		"                     the frame's id (repeatable)\n"
 		"  --subject SUBJECT  the writers are every version registered under\n"
-		"                     SUBJECT, each with its id; without --reader the\n"
-		"                     latest version is the reader\n"
+		"                     SUBJECT, each with its id, soft-deleted ones too\n"
+		"                     (their ids may still be in topics); without\n"
+		"                     --reader the latest live version is the reader\n"
+		"  --live-only        leave soft-deleted versions out\n"
 		"  --registry URL     registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
 		"                     else " REGIT_CLIENT_DEFAULT_URL ")\n"
 		"  --user USER:PASS   HTTP Basic credentials (default $" REGIT_CLIENT_ENV_AUTH ")\n"
@@ -282,7 +286,7 @@ static int gen_parse_resolved(regit_schema **out, regit_client *client, int id)
  * @return 0 or an exit code (the message is printed)
  */
 static int gen_fetch(gen_input **out, size_t *count, const regit_remote *remote,
-	const char *subject)
+	const char *subject, int with_deleted)
 {
 	regit_client *client = NULL;
 	regit_client_schema *vs = NULL;
@@ -295,7 +299,7 @@ static int gen_fetch(gen_input **out, size_t *count, const regit_remote *remote,
 	*count = 0;
 	error = regit_remote_connect(&client, remote);
 	if (error == 0)
-		error = regit_client_fetch_subject(&vs, &n, client, subject);
+		error = regit_client_fetch_subject(&vs, &n, client, subject, with_deleted);
 	if (error < 0) {
 		rc = regit_remote_fail(remote, error, 0);
 		goto done;
@@ -312,9 +316,10 @@ static int gen_fetch(gen_input **out, size_t *count, const regit_remote *remote,
 		regit_buf_clear(&label);
 		ins[i].has_id = 1;
 		ins[i].id = (uint32_t)vs[i].id;
+		ins[i].deleted = vs[i].deleted;
 		ins[i].path = regit_strdup(subject);
-		if (!ins[i].path || regit_buf_printf(&label, "subject %s version %d (id %d)",
-			subject, vs[i].version, vs[i].id) < 0 ||
+		if (!ins[i].path || regit_buf_printf(&label, "subject %s version %d (id %d%s)",
+			subject, vs[i].version, vs[i].id, vs[i].deleted ? ", soft-deleted" : "") < 0 ||
 		    !(ins[i].label = regit_buf_detach(&label))) {
 			rc = REGIT_EXIT_INTERNAL;
 			break;
@@ -374,7 +379,7 @@ static int gen_same_canonical(const regit_schema *a, const regit_schema *b, int 
  * Choose the reader and the writers among a subject's versions `vs`
  * (consumed: moved into *reader or *writers, or disposed).
  *
- * Without a reader file the latest version is the reader. A reader file
+ * Without a reader file the latest live version is the reader. A reader file
  * without an id that has the same canonical form as a version takes its id
  * (its own decoder then serves that id); a reader id that names a version
  * with a different canonical form is refused, since the frames carrying it
@@ -387,8 +392,18 @@ static int gen_pick(gen_input *reader, int have_reader, gen_input *vs, size_t n,
 	int rc = 0, same = 0;
 
 	if (!have_reader) {
-		*reader = vs[n - 1];
-		memset(&vs[n - 1], 0, sizeof(vs[n - 1]));
+		size_t r = n;
+
+		while (r > 0 && vs[r - 1].deleted)
+			r--;
+		if (r == 0) {
+			fprintf(stderr, "regit gen: %s: every version is soft-deleted; "
+				"name the reader with --reader\n", vs[0].path);
+			rc = REGIT_EXIT_USAGE;
+		} else {
+			*reader = vs[r - 1];
+			memset(&vs[r - 1], 0, sizeof(vs[r - 1]));
+		}
 	}
 	for (i = n; i-- > 0 && rc == 0;) {
 		if (!vs[i].schema)
@@ -430,7 +445,7 @@ int regit_cmd_gen(int argc, char **argv)
 	regit_gen_writer *writers = NULL;
 	size_t ninputs = 0, nwriters = 0, nfetched = 0, i;
 	const char *dir = ".", *prefix = NULL, *reader = NULL, *subject = NULL;
-	int json = 0, rc = 0, a, m, remote_opts = 0;
+	int json = 0, rc = 0, a, m, remote_opts = 0, live_only = 0;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		gen_usage(stdout);
@@ -471,6 +486,8 @@ int regit_cmd_gen(int argc, char **argv)
 			dir = argv[++a];
 		} else if (strcmp(arg, "--prefix") == 0) {
 			prefix = argv[++a];
+		} else if (strcmp(arg, "--live-only") == 0) {
+			live_only = 1;
 		} else if (strcmp(arg, "--json") == 0) {
 			json = 1;
 		} else if (strcmp(arg, "--reader") == 0) {
@@ -513,8 +530,8 @@ int regit_cmd_gen(int argc, char **argv)
 		fprintf(stderr, "regit gen: --subject takes no SCHEMA arguments (the reader is --reader or the latest version)\n");
 		rc = REGIT_EXIT_USAGE;
 	}
-	if (rc == 0 && remote_opts && !subject) {
-		fprintf(stderr, "regit gen: --registry, --user and --timeout need --subject\n");
+	if (rc == 0 && (remote_opts || live_only) && !subject) {
+		fprintf(stderr, "regit gen: --registry, --user, --timeout and --live-only need --subject\n");
 		rc = REGIT_EXIT_USAGE;
 	}
 	if (rc == 0 && subject)
@@ -542,7 +559,7 @@ int regit_cmd_gen(int argc, char **argv)
 	for (i = 0; i < nwriters && rc == 0; i++)
 		rc = gen_load(&writers_in[i]);
 	if (rc == 0 && subject) {
-		rc = gen_fetch(&fetched, &nfetched, &remote, subject);
+		rc = gen_fetch(&fetched, &nfetched, &remote, subject, !live_only);
 		if (rc == 0) {
 			gen_input *grown = regit_reallocarray(writers_in, nwriters + nfetched + 1,
 				sizeof(*writers_in));

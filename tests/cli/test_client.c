@@ -726,7 +726,7 @@ static void test_client__fetch_subject(void **state)
 	s.nresponses = 3;
 	fake_start(&s);
 	c = fake_client(&s, NULL, 0);
-	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a b"), 0);
+	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a b", 0), 0);
 	regit_client_free(c);
 	fake_stop(&s);
 
@@ -751,7 +751,7 @@ static void test_client__fetch_subject(void **state)
 	fake_start(&s);
 	c = fake_client(&s, NULL, 0);
 	all = (regit_client_schema *)1;
-	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a"), REGIT_EIO);
+	assert_int_equal(regit_client_fetch_subject(&all, &n, c, "a", 0), REGIT_EIO);
 	assert_null(all);
 	assert_int_equal(n, 0);
 	regit_client_free(c);

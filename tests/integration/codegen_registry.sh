@@ -14,7 +14,8 @@
 # against python3-avro's own schema resolution. Also: --reader FILE (with and
 # without an id), registry errors (unreachable, unknown subject, bad
 # credentials: exit 2 with a message, nothing written), an unresolvable
-# version (exit 1 naming it), and -o creating missing directories.
+# version (exit 1 naming it), soft-deleted versions (kept as writers unless
+# --live-only), and -o creating missing directories.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -268,6 +269,35 @@ fi
 run gen -o "$TMP/gen/wrongid" --reader "$CASES/v3.avsc:$ID1" --registry "$URL" --subject orders-value
 expect_fail "--reader FILE:ID where ID is another registered schema: exit 2" 2 "different schema"
 
+# ---- soft-deleted versions: their ids may still be in topics --------------------
+# Version 2 is soft-deleted: by default its decoder stays (frames b and c still
+# decode), labelled as soft-deleted; --live-only leaves it out.
+del() {
+	curl -s -o /dev/null -w '%{http_code}' -X DELETE "$URL/subjects/$1/versions/$2"
+}
+if command -v curl >/dev/null 2>&1 && [ "$(del orders-value 2)" = 200 ]; then
+	G3=$TMP/gen/deleted
+	run gen -o "$G3" --registry "$URL" --subject orders-value
+	if [ "$RC" = 0 ]; then
+		ndec=$(grep -c "^/\* Decoder for writer schema id" "$G3/order.c")
+		[ "$ndec" = 2 ] && grep -q "case ${ID2}u:" "$G3/order.c" &&
+			grep -q "version 2 (id $ID2, soft-deleted)" "$G3/order.c"
+		check $? "a soft-deleted version keeps its decoder (id $ID2, labelled soft-deleted)"
+		build_and_decode "soft-deleted v2" "$G3"
+	else
+		notok "gen --subject with a soft-deleted version: exit $RC"
+		echo "$ERR" | head -5 | sed 's/^/#   /'
+	fi
+	run gen -o "$TMP/gen/live" --live-only --registry "$URL" --subject orders-value
+	[ "$RC" = 0 ] && ! grep -q "case ${ID2}u:" "$TMP/gen/live/order.c" &&
+		[ "$(grep -c "^/\* Decoder for writer schema id" "$TMP/gen/live/order.c")" = 1 ]
+	check $? "--live-only leaves the soft-deleted version out"
+	run gen -o "$TMP/gen/liveonly" --live-only "$CASES/v1.avsc"
+	expect_fail "--live-only without --subject: exit 2" 2 "need --subject"
+else
+	notok "soft-deleting orders-value version 2 (curl)"
+fi
+
 # ---- registry errors: exit 2, a clear message, nothing written ----------------
 run gen -o "$TMP/gen/nosubject" --registry "$URL" --subject no-such-subject
 [ "$RC" = 2 ] && [[ "$ERR" == *"not found"* ]] && [ ! -e "$TMP/gen/nosubject" ]
@@ -284,6 +314,17 @@ run gen -o "$TMP/gen/loose" --registry "$URL" --subject loose-value
 expect_fail "a version the latest cannot read (no default for y): exit 1 naming it" 1 \
 	"writer schema id $RID1 (subject loose-value version 1 (id $RID1))"
 [ -n "$RID2" ] || notok "loose-value version 2 registered"
+# With every version soft-deleted there is no reader to default to.
+if command -v curl >/dev/null 2>&1 && [ "$(del loose-value 1)" = 200 ] &&
+   [ "$(del loose-value 2)" = 200 ]; then
+	run gen -o "$TMP/gen/alldel" --registry "$URL" --subject loose-value
+	expect_fail "every version soft-deleted and no --reader: exit 2" 2 "every version is soft-deleted"
+	run gen -o "$TMP/gen/alldel2" --reader "$TMP/r2.avsc" --registry "$URL" --subject loose-value
+	[ "$RC" = 1 ] && [[ "$ERR" == *"version 1 (id $RID1, soft-deleted)"* ]]
+	check $? "soft-deleted versions are still writers: the unreadable one is named (exit 1)"
+else
+	notok "soft-deleting loose-value versions (curl)"
+fi
 
 # ---- a version with a schema reference: gen asks for it resolved ---------------
 # (GET /schemas/ids/{id}?format=resolved inlines the referenced type)
