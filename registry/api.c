@@ -536,7 +536,7 @@ static int api_parse_query(api_ctx *c, const char *q, size_t qlen)
 	size_t i = 0;
 
 	while (i < qlen && c->nquery < API_MAX_QUERY) {
-		size_t s = i, eq = (size_t)-1, e;
+		size_t s = i, eq = (size_t)-1, e, mark;
 		char *k, *v;
 		long kl, vl;
 
@@ -551,14 +551,22 @@ static int api_parse_query(api_ctx *c, const char *q, size_t qlen)
 			continue;
 		if (eq == (size_t)-1)
 			eq = e;
+		mark = c->arena_used;
 		k = api_arena_alloc(c, eq - s + 1);
 		v = api_arena_alloc(c, (eq < e ? e - eq - 1 : 0) + 1);
 		if (!k || !v)
 			return -1;
 		kl = regit_api_percent_decode(k, q + s, eq - s, 1);
 		vl = eq < e ? regit_api_percent_decode(v, q + eq + 1, e - eq - 1, 1) : 0;
-		if (kl < 0 || vl < 0)
-			continue;   /* a malformed pair is ignored like an unknown one */
+		if (kl < 0 || vl < 0) {
+			/* A malformed pair is ignored like an unknown one, and
+			 * gives its bytes back: the arena is sized for at most
+			 * API_MAX_QUERY kept pairs, and thousands of skipped
+			 * "a%" pairs (each a byte over its length) ran it dry
+			 * into a 500 (found by fuzz/http_fuzzer). */
+			c->arena_used = mark;
+			continue;
+		}
 		if (eq == e)
 			v[0] = '\0';
 		c->query[c->nquery].key = k;
