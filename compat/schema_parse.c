@@ -37,6 +37,14 @@
 
 /* JSON pointers stay far below this: jansson stops at depth 2048. */
 #define PATH_MAX_LEN 32768
+/*
+ * The path starts in the parser itself and moves to the heap only when it
+ * outgrows this. A parser holding all PATH_MAX_LEN bytes was a 32 KB
+ * calloc per parse, and an allocation that large makes glibc malloc
+ * consolidate its free lists every time: with 100,000 versions loaded at
+ * start-up that was a large share of the CPU. Keep the parser small.
+ */
+#define PATH_INLINE 256
 
 typedef struct pending_default {
 	const regit_field *field;
@@ -59,7 +67,10 @@ typedef struct parser {
 	fallback_ref *fallbacks;
 	size_t nfallbacks, fallbacks_cap;
 	size_t plen;
-	char path[PATH_MAX_LEN];
+	char *path;                 /* path_inline or heap (path_cap bytes) */
+	size_t path_cap;
+	int path_nomem;             /* growing the path failed: the parse fails */
+	char path_inline[PATH_INLINE];
 } parser;
 
 static const char *const primitive_names[] = {
@@ -105,12 +116,55 @@ static int parser_fail(parser *p, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Make room for a path of `need` bytes plus the NUL, within PATH_MAX_LEN.
+ * @return 0, or -1 (over the bound, or out of memory: p->path_nomem) */
+static int path_reserve(parser *p, size_t need)
+{
+	size_t cap = p->path_cap;
+	char *np;
+
+	if (need < cap)
+		return 0;
+	if (need >= PATH_MAX_LEN)
+		return -1;
+	while (cap <= need)
+		cap *= 2;
+	if (cap > PATH_MAX_LEN)
+		cap = PATH_MAX_LEN;
+	np = regit_malloc(cap);
+	if (!np) {
+		p->path_nomem = 1;
+		return -1;
+	}
+	memcpy(np, p->path, p->plen + 1);
+	if (p->path != p->path_inline)
+		regit_free(p->path);
+	p->path = np;
+	p->path_cap = cap;
+	return 0;
+}
+
+/* Set the path to `s` (cut at PATH_MAX_LEN - 1 bytes). */
+static void path_set(parser *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= PATH_MAX_LEN)
+		n = PATH_MAX_LEN - 1;
+	while (n > 0 && path_reserve(p, n) < 0)
+		n = p->path_cap - 1;    /* out of memory: keep what fits (p->path_nomem) */
+	memcpy(p->path, s, n);
+	p->path[n] = '\0';
+	p->plen = n;
+}
+
 static size_t path_push(parser *p, const char *seg)
 {
 	size_t saved = p->plen, n = strlen(seg);
 
-	/* Unreachable given the depth bound; truncating beats overflowing. */
-	if (p->plen + 1 + n < sizeof(p->path)) {
+	/* Over the bound is unreachable given the depth bound; truncating
+	 * beats overflowing. */
+	if (path_reserve(p, p->plen + 1 + n) == 0) {
 		p->path[p->plen++] = '/';
 		memcpy(p->path + p->plen, seg, n);
 		p->plen += n;
@@ -1206,8 +1260,8 @@ static int check_defaults(parser *p)
 		if (default_matches(t, f->default_value))
 			continue;
 		path_pop(p, 0);
-		snprintf(p->path, sizeof(p->path), "%s/default", f->path);
-		p->plen = strlen(p->path);
+		path_set(p, f->path);
+		path_push(p, "default");
 		if (t->kind == REGIT_TYPE_UNION && t->nbranches > 0)
 			return parser_fail(p, REGIT_EINVALID,
 				"default of field \"%s\" in \"%s\" does not match the union's first branch (%s)",
@@ -1228,8 +1282,7 @@ static int check_fallbacks(parser *p)
 
 		if (!regit_schema__lookup(p->s, shadow, 1))
 			continue;
-		snprintf(p->path, sizeof(p->path), "%s", p->fallbacks[i].path);
-		p->plen = strlen(p->path);
+		path_set(p, p->fallbacks[i].path);
 		return parser_fail(p, REGIT_EINVALID,
 			"reference \"%s\" is ambiguous: it was resolved in the null namespace before \"%s\" was defined",
 			strrchr(shadow, '.') + 1, shadow);
@@ -1408,6 +1461,8 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 	p->s = s;
 	p->opts = opts;
 	p->err = err;
+	p->path = p->path_inline;
+	p->path_cap = sizeof(p->path_inline);
 
 	/*
 	 * jansson reports a failed allocation as whatever syntax error it ran
@@ -1447,6 +1502,9 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 		error = check_defaults(p);
 	if (error == 0)
 		error = check_fallbacks(p);
+	/* A path that could not grow was cut: what it labels may be wrong. */
+	if (p->path_nomem)
+		error = REGIT_ENOMEM;
 	if (error < 0 && error != REGIT_ENOMEM)
 		error_locate(err, text, len);
 
@@ -1464,6 +1522,8 @@ done:
 	if (p) {
 		regit_free(p->defaults);
 		regit_free(p->fallbacks);
+		if (p->path != p->path_inline)
+			regit_free(p->path);
 		regit_free(p);
 	}
 	if (error < 0) {
