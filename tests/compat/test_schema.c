@@ -908,6 +908,68 @@ static void test_schema__out_of_memory(void **state)
 	}
 }
 
+/* A JSON pointer longer than the parser keeps inline (256 bytes) moves to
+ * the heap: field paths and error paths stay whole, and that allocation
+ * fails cleanly like any other. 30 nested records: the error is at
+ * "/fields/0/type" x 30 + "/fields/0/default" (30 * 14 + 17 = 437 bytes). */
+static void test_schema__long_paths(void **state)
+{
+	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
+	regit_buf text = REGIT_BUF_INIT, want = REGIT_BUF_INIT;
+	regit_schema_error err;
+	regit_schema *s = NULL;
+	const regit_type *t;
+	int level, error, good;
+	long n;
+
+	(void)state;
+	opts.max_depth = 256;
+	for (good = 1; good >= 0; good--) {
+		regit_buf_clear(&text);
+		regit_buf_clear(&want);
+		for (level = 0; level < 30; level++) {
+			regit_buf_printf(&text, "{\"type\":\"record\",\"name\":\"R%d\",\"fields\":"
+				"[{\"name\":\"f\",\"type\":", level);
+			regit_buf_puts(&want, "/fields/0/type");
+		}
+		regit_buf_printf(&text, "{\"type\":\"record\",\"name\":\"Last\",\"fields\":"
+			"[{\"name\":\"x\",\"type\":\"int\",\"default\":%s}]}", good ? "1" : "\"bad\"");
+		for (level = 0; level < 30; level++)
+			regit_buf_puts(&text, "}]}");
+		regit_buf_puts(&want, good ? "/fields/0" : "/fields/0/default");
+		assert_true(want.size > 256 && want.size < sizeof(err.path));
+
+		error = regit_schema_parse(&s, text.ptr, text.size, &opts, &err);
+		if (good) {
+			if (error != 0)
+				fail_msg("parse failed: %s (at %s)", err.message, err.path);
+			for (t = regit_schema_root(s), level = 0; level < 30; level++)
+				t = t->fields[0].type;
+			assert_string_equal(t->fields[0].path, regit_buf_cstr(&want));
+			regit_schema_free(s);
+			s = NULL;
+		} else {
+			assert_int_equal(error, REGIT_EINVALID);
+			assert_string_equal(err.path, regit_buf_cstr(&want));
+		}
+		for (n = 0;; n++) {
+			regit_alloc_fail_after(n);
+			error = regit_schema_parse(&s, text.ptr, text.size, &opts, &err);
+			regit_alloc_fail_after(-1);
+			regit_schema_free(s);
+			s = NULL;
+			if (error != REGIT_ENOMEM)
+				break;
+			assert_true(n < 100000);
+		}
+		assert_int_equal(error, good ? 0 : REGIT_EINVALID);
+		if (!good)
+			assert_string_equal(err.path, regit_buf_cstr(&want));
+	}
+	regit_buf_dispose(&text);
+	regit_buf_dispose(&want);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -936,6 +998,7 @@ int main(void)
 		cmocka_unit_test(test_schema__many_names),
 		cmocka_unit_test(test_schema__size_limit),
 		cmocka_unit_test(test_schema__out_of_memory),
+		cmocka_unit_test(test_schema__long_paths),
 	};
 
 	return cmocka_run_group_tests_name("compat/schema", tests, setup, NULL);
