@@ -167,11 +167,15 @@ static char *gen_stem(const char *path)
 	return regit_strndup(b, n);
 }
 
-static int gen_one(const char *dir, const gen_input *in, const char *prefix, int json,
-	const regit_gen_writer *writers, size_t nwriters)
+/*
+ * Generate the code for one schema into *out (dispose it also on failure).
+ * Nothing is written here: every schema is generated before any file is,
+ * so a failing run leaves DIR as it was.
+ */
+static int gen_one(regit_gen_output *out, const gen_input *in, const char *prefix,
+	int json, const regit_gen_writer *writers, size_t nwriters)
 {
 	regit_gen_options opts = REGIT_GEN_OPTIONS_INIT;
-	regit_gen_output out;
 	char *stem = gen_stem(in->path);
 	int error, rc = 0;
 
@@ -185,19 +189,13 @@ static int gen_one(const char *dir, const gen_input *in, const char *prefix, int
 	opts.source = in->label ? in->label : in->path;
 	opts.writers = writers;
 	opts.nwriters = nwriters;
-	error = regit_gen_generate(&out, in->schema, &opts);
+	error = regit_gen_generate(out, in->schema, &opts);
 	if (error < 0) {
 		fprintf(stderr, "regit gen: %s: %s\n", in->label ? in->label : in->path,
 			regit_error_message());
 		rc = error == REGIT_ENOMEM ? REGIT_EXIT_INTERNAL :
 			error == REGIT_EINCOMPATIBLE ? REGIT_EXIT_FAIL : REGIT_EXIT_USAGE;
-		goto done;
 	}
-	rc = gen_write_file(dir, out.name, ".h", regit_buf_cstr(&out.header), out.header.size);
-	if (rc == 0)
-		rc = gen_write_file(dir, out.name, ".c", regit_buf_cstr(&out.source), out.source.size);
-done:
-	regit_gen_output_dispose(&out);
 	regit_free(stem);
 	return rc;
 }
@@ -443,7 +441,8 @@ int regit_cmd_gen(int argc, char **argv)
 	gen_input inputs[GEN_MAX_INPUTS];
 	gen_input *writers_in = NULL, *fetched = NULL;
 	regit_gen_writer *writers = NULL;
-	size_t ninputs = 0, nwriters = 0, nfetched = 0, i;
+	regit_gen_output *outs = NULL;
+	size_t ninputs = 0, nwriters = 0, nfetched = 0, nouts = 0, i;
 	const char *dir = ".", *prefix = NULL, *reader = NULL, *subject = NULL;
 	int json = 0, rc = 0, a, m, remote_opts = 0, live_only = 0;
 
@@ -588,6 +587,14 @@ int regit_cmd_gen(int argc, char **argv)
 		writers[i].id = writers_in[i].id;
 		writers[i].label = writers_in[i].label ? writers_in[i].label : writers_in[i].path;
 	}
+	if (rc == 0 && !(outs = regit_calloc(ninputs ? ninputs : 1, sizeof(*outs)))) {
+		fprintf(stderr, "regit gen: out of memory\n");
+		rc = REGIT_EXIT_INTERNAL;
+	}
+	for (i = 0; i < ninputs && rc == 0; i++) {
+		rc = gen_one(&outs[i], &inputs[i], prefix, json, writers, nwriters);
+		nouts = i + 1;
+	}
 	if (rc == 0)
 		rc = gen_mkdirs(dir);
 	if (rc == 0) {
@@ -595,9 +602,17 @@ int regit_cmd_gen(int argc, char **argv)
 
 		rc = gen_write_file(dir, REGIT_GEN_RUNTIME_NAME, "", rt, strlen(rt));
 	}
-	for (i = 0; i < ninputs && rc == 0; i++)
-		rc = gen_one(dir, &inputs[i], prefix, json, writers, nwriters);
+	for (i = 0; i < nouts && rc == 0; i++) {
+		rc = gen_write_file(dir, outs[i].name, ".h", regit_buf_cstr(&outs[i].header),
+			outs[i].header.size);
+		if (rc == 0)
+			rc = gen_write_file(dir, outs[i].name, ".c",
+				regit_buf_cstr(&outs[i].source), outs[i].source.size);
+	}
 
+	for (i = 0; i < nouts; i++)
+		regit_gen_output_dispose(&outs[i]);
+	regit_free(outs);
 	for (i = 0; i < ninputs; i++)
 		gen_input_dispose(&inputs[i]);
 	for (i = 0; i < nwriters; i++)

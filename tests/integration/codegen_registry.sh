@@ -106,6 +106,14 @@ expect_fail "gen -o below a file: exit 2" 2 "$TMP/afile"
 run gen -o "$TMP/never" "$CASES/missing.avsc"
 [ "$RC" = 2 ] && [ ! -e "$TMP/never" ]
 check $? "a failing gen creates no directory"
+printf '{"type":"enum","name":"E","symbols":[]}' >"$TMP/empty_enum.avsc"
+run gen -o "$TMP/made/partial" "$CASES/v1.avsc" "$TMP/empty_enum.avsc"
+[ "$RC" = 2 ] && [[ "$ERR" == *"no symbols"* ]] && [ ! -e "$TMP/made/partial" ]
+check $? "a schema that fails in the generator (after a good one) writes nothing, not even regit_avro.h"
+mkdir -p "$TMP/made/existing"
+run gen -o "$TMP/made/existing" "$CASES/v1.avsc" "$TMP/empty_enum.avsc"
+[ "$RC" = 2 ] && [ -z "$(ls -A "$TMP/made/existing")" ]
+check $? "... and leaves an existing directory untouched"
 
 # ---- usage ------------------------------------------------------------------
 run gen --registry http://127.0.0.1:1 "$CASES/v1.avsc"
