@@ -1135,6 +1135,17 @@ void regit_gen__emit_read_record(gen_ctx *g, regit_buf *b, const regit_type *t, 
 	GEN_OUT(g, b, ind, "}\n");
 }
 
+/* The runtime's reader for each primitive (regit_avro.h: regit_avro_read_<suffix>). */
+static const char *const read_suffix[] = {
+	[REGIT_TYPE_BOOLEAN] = "bool",
+	[REGIT_TYPE_INT] = "int",
+	[REGIT_TYPE_LONG] = "long",
+	[REGIT_TYPE_FLOAT] = "float",
+	[REGIT_TYPE_DOUBLE] = "double",
+	[REGIT_TYPE_STRING] = "str",
+	[REGIT_TYPE_BYTES] = "bytes",
+};
+
 void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind)
 {
@@ -1145,25 +1156,14 @@ void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 	case REGIT_TYPE_NULL:
 		break;
 	case REGIT_TYPE_BOOLEAN:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_bool(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_INT:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_LONG:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_FLOAT:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_float(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_DOUBLE:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_double(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_STRING:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &%s));\n", e);
-		break;
 	case REGIT_TYPE_BYTES:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_bytes(&p, end, &%s));\n", e);
+		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_%s(&p, end, &%s));\n",
+			read_suffix[t->kind], e);
 		break;
 	case REGIT_TYPE_FIXED:
 		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_fixed(&p, end, %s, %zu));\n",
