@@ -121,6 +121,7 @@ struct api_ctx {
 	const char *user;                 /* authenticated user (commit author); NULL without auth */
 	char user_buf[REGIT_AUTH_USER_MAX + 1];
 	regit_role role;                  /* the user's role */
+	const char *foreign_ctx;          /* /contexts/{ctx}/ of another context */
 	char stack[2048];
 };
 
@@ -1874,8 +1875,9 @@ static int api_route_has_subject(int route_id)
  * ContextFilter): {ctx} is normalised like QualifiedSubject.normalizeContext
  * (colons around it dropped, a leading '.' added); "." - also written "",
  * ":.:" or ".:" - is the default context and the rest of the path is routed
- * as is. Another context is 40401, a colon inside the name 400 (as
- * Confluent). @return 0 (segments shifted or untouched), -1 (answered)
+ * as is. Another context is routed too and answered as an empty context
+ * (api_foreign_context), a colon inside the name is 400 (as Confluent).
+ * @return 0 (segments shifted or untouched), -1 (answered)
  */
 static int api_context_prefix(api_ctx *c)
 {
@@ -1907,17 +1909,46 @@ static int api_context_prefix(api_ctx *c)
 		api_error(c, 400, 400, "Context name cannot contain a colon");
 		return -1;
 	}
-	if (!(len == 0 || (len == 1 && ctx[0] == '.'))) {
-		api_error(c, 404, REGIT_SR_SUBJECT_NOT_FOUND, "Context '%s%.200s' not found: "
-			"regit serves only the default context '.'", ctx[0] == '.' ? "" : ".", ctx);
-		return -1;
-	}
+	if (!(len == 0 || (len == 1 && ctx[0] == '.')))
+		c->foreign_ctx = ctx;   /* routed, then answered as an empty context */
 	for (i = 2; i < c->nsegs; i++) {
 		c->path[i - 2] = c->path[i];
 		c->path_len[i - 2] = c->path_len[i];
 	}
 	c->nsegs -= 2;
 	return 0;
+}
+
+/*
+ * A route under /contexts/{ctx}/ of a context other than the default one.
+ * regit keeps no other context, so it answers as Confluent does for an
+ * empty one: lists are empty, ids are 40403, subjects 40401, and the
+ * context-free routes (types, metrics, ...) are served as usual.
+ * @return 1 when answered here, 0 to run the route's handler
+ */
+static int api_foreign_context(api_ctx *c)
+{
+	const char *ctx = c->foreign_ctx;
+	const char *dot = ctx[0] == '.' ? "" : ".";
+
+	switch (c->resp->route_id) {
+	case R_ROOT: case R_SCHEMA_TYPES: case R_CONTEXTS: case R_CONTEXT:
+	case R_V1_METADATA: case R_METRICS: case R_HEALTH:
+		return 0;
+	case R_SUBJECTS: case R_SCHEMAS:
+		api_ok(c);
+		out_puts(c, "[]");
+		return 1;
+	case R_SCHEMA_ID: case R_SCHEMA_ID_SCHEMA: case R_SCHEMA_ID_SUBJECTS:
+	case R_SCHEMA_ID_VERSIONS: case R_SCHEMA_GUID: case R_SCHEMA_GUID_IDS:
+		api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found: context "
+			"'%s%.200s' is empty (regit serves only the default context '.')", dot, ctx);
+		return 1;
+	default:
+		api_error(c, 404, REGIT_SR_SUBJECT_NOT_FOUND, "Context '%s%.200s' not found: "
+			"regit serves only the default context '.'", dot, ctx);
+		return 1;
+	}
 }
 
 static void api_dispatch(api_ctx *c)
@@ -2050,6 +2081,8 @@ static void api_dispatch(api_ctx *c)
 		c->params[0] = subject;
 	}
 	if (c->api->auth && !api_authorize(c, route))
+		return;
+	if (c->foreign_ctx && api_foreign_context(c))
 		return;
 	route->fn(c);
 }

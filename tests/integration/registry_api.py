@@ -267,7 +267,16 @@ try:
           pred=lambda d: d["schema"] == S1)
     check("/contexts/./config is the global config", R("GET", "/contexts/./config"), 200,
           pred=lambda d: "compatibilityLevel" in d)
-    code("another context in the URL is 40401", R("GET", "/contexts/.other/subjects"), 404, 40401)
+    # Another context is answered as an empty one (Confluent rewrites the URL into that context).
+    check("another context in the URL lists no subjects", R("GET", "/contexts/.other/subjects"), 200, "[]")
+    check("another context in the URL lists no schemas", R("GET", "/contexts/other/schemas"), 200, "[]")
+    code("an id in another context is 40403", R("GET", "/contexts/.other/schemas/ids/1"), 404, 40403)
+    code("a subject in another context is 40401",
+         R("GET", "/contexts/.other/subjects/users-value/versions"), 404, 40401)
+    code("a registration into another context is 40401",
+         R("POST", "/contexts/.other/subjects/users-value/versions", sbody('"int"')), 404, 40401)
+    check("context-free routes work under another context", R("GET", "/contexts/.other/schemas/types"),
+          200, '["AVRO"]')
     check("GET /contexts?contextPrefix=.x lists nothing", R("GET", "/contexts?contextPrefix=.x"), 200, "[]")
     check("GET /contexts?contextPrefix=. lists the default", R("GET", "/contexts?contextPrefix=."), 200, '["."]')
     check("GET /contexts?offset=1 is past the end", R("GET", "/contexts?offset=1"), 200, "[]")
