@@ -39,10 +39,10 @@ int regit_cmd_lookup(int argc, char **argv)
 	regit_client_schema found = REGIT_CLIENT_SCHEMA_INIT;
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
-	const char *subject = NULL, *file = NULL;
-	char *schema = NULL, *body = NULL;
+	const char *subject = NULL;
+	regit_remote_schema sch = REGIT_REMOTE_SCHEMA_INIT;
 	json_t *resp = NULL, *out = NULL;
-	int deleted = 0, normalize = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int deleted = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		lookup_usage(stdout);
@@ -58,44 +58,30 @@ int regit_cmd_lookup(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--deleted") == 0) {
 			deleted = 1;
-		} else if (strcmp(argv[i], "--normalize") == 0) {
-			normalize = 1;
-		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
-			file = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		} else if (!file) {
-			file = argv[i];
-		} else {
-			return regit_remote_usage_error(&remote, "one schema file at a time");
+			continue;
 		}
+		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
+			return REGIT_EXIT_USAGE;
 	}
-	if (regit_remote_check_subject(&remote, subject) != 0)
-		return REGIT_EXIT_USAGE;
-	if (!file)
-		return regit_remote_usage_error(&remote, "missing the schema file");
 
-	error = regit_remote_read_schema(&schema, file);
+	error = regit_remote_schema_load(&sch, &remote, subject);
+	if (error > 0)
+		return error;
 	if (error < 0)
 		goto done;
-	body = regit_remote_schema_body(schema);
-	if (!body) {
-		error = REGIT_EINVALID;
-		goto done;
-	}
 	error = regit_buf_puts(&path, "/subjects");
 	if (error == 0)
 		error = regit_client_put_segment(&path, subject);
 	if (error == 0 && deleted)
 		error = regit_client_put_query(&path, "deleted", "true");
-	if (error == 0 && normalize)
+	if (error == 0 && sch.normalize)
 		error = regit_client_put_query(&path, "normalize", "true");
 	if (error < 0)
 		goto done;
 	error = regit_remote_connect(&client, &remote);
 	if (error < 0)
 		goto done;
-	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);
 	if (error == REGIT_ENOTFOUND) {
 		rc = regit_remote_fail(&remote, error, 1);
 		error = 0;
@@ -129,8 +115,7 @@ done:
 	json_decref(out);
 	json_decref(resp);
 	regit_client_schema_dispose(&found);
-	regit_free(body);
-	regit_free(schema);
+	regit_remote_schema_dispose(&sch);
 	regit_buf_dispose(&path);
 	regit_client_free(client);
 	return rc;

@@ -38,10 +38,10 @@ int regit_cmd_register(int argc, char **argv)
 	regit_remote remote = REGIT_REMOTE_INIT("register");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
-	const char *subject = NULL, *file = NULL;
-	char *schema = NULL, *body = NULL;
+	const char *subject = NULL;
+	regit_remote_schema sch = REGIT_REMOTE_SCHEMA_INIT;
 	json_t *resp = NULL, *out = NULL;
-	int normalize = 0, id, version, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int id, version, i, m, error = 0, rc = REGIT_EXIT_OK;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		register_usage(stdout);
@@ -55,47 +55,31 @@ int regit_cmd_register(int argc, char **argv)
 			return REGIT_EXIT_USAGE;
 		if (m > 0)
 			continue;
-		if (strcmp(argv[i], "--normalize") == 0) {
-			normalize = 1;
-		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
-			file = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		} else if (!file) {
-			file = argv[i];
-		} else {
-			return regit_remote_usage_error(&remote, "one schema file at a time");
-		}
+		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
+			return REGIT_EXIT_USAGE;
 	}
-	if (regit_remote_check_subject(&remote, subject) != 0)
-		return REGIT_EXIT_USAGE;
-	if (!file)
-		return regit_remote_usage_error(&remote, "missing the schema file");
 
-	error = regit_remote_read_schema(&schema, file);
+	error = regit_remote_schema_load(&sch, &remote, subject);
+	if (error > 0)
+		return error;
 	if (error < 0)
 		goto done;
-	body = regit_remote_schema_body(schema);
-	if (!body) {
-		error = REGIT_EINVALID;
-		goto done;
-	}
 	error = regit_buf_puts(&path, "/subjects");
 	if (error == 0)
 		error = regit_client_put_segment(&path, subject);
 	if (error == 0)
 		error = regit_buf_puts(&path, "/versions");
-	if (error == 0 && normalize)
+	if (error == 0 && sch.normalize)
 		error = regit_client_put_query(&path, "normalize", "true");
 	if (error < 0)
 		goto done;
 	error = regit_remote_connect(&client, &remote);
 	if (error < 0)
 		goto done;
-	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);
 	if (error == REGIT_EINCOMPATIBLE) {
 		/* The full findings; the error message keeps only the first 1 KiB. */
-		fprintf(stderr, "regit register: %s: incompatible: %d %s\n", file,
+		fprintf(stderr, "regit register: %s: incompatible: %d %s\n", sch.file,
 			regit_client_error_code(client), regit_client_error_text(client));
 		rc = REGIT_EXIT_FAIL;
 		goto done;
@@ -127,8 +111,7 @@ done:
 		rc = regit_remote_fail(&remote, error, 0);
 	json_decref(out);
 	json_decref(resp);
-	regit_free(body);
-	regit_free(schema);
+	regit_remote_schema_dispose(&sch);
 	regit_buf_dispose(&path);
 	regit_client_free(client);
 	return rc;

@@ -42,12 +42,12 @@ int regit_cmd_test(int argc, char **argv)
 	regit_remote remote = REGIT_REMOTE_INIT("test");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
-	const char *subject = NULL, *version = NULL, *file = NULL;
-	char *schema = NULL, *body = NULL;
+	const char *subject = NULL, *version = NULL;
+	regit_remote_schema sch = REGIT_REMOTE_SCHEMA_INIT;
 	const json_t *messages = NULL, *item;
 	json_t *resp = NULL, *out = NULL;
 	size_t k;
-	int normalize = 0, compatible, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int compatible, i, m, error = 0, rc = REGIT_EXIT_OK;
 
 	if (regit_cli_wants_help(argc, argv)) {
 		test_usage(stdout);
@@ -63,34 +63,18 @@ int regit_cmd_test(int argc, char **argv)
 			return REGIT_EXIT_USAGE;
 		if (m > 0)
 			continue;
-		if (strcmp(argv[i], "--normalize") == 0) {
-			normalize = 1;
-		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !file) {
-			file = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		} else if (!file) {
-			file = argv[i];
-		} else {
-			return regit_remote_usage_error(&remote, "one schema file at a time");
-		}
+		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
+			return REGIT_EXIT_USAGE;
 	}
-	if (regit_remote_check_subject(&remote, subject) != 0)
-		return REGIT_EXIT_USAGE;
-	if (!file)
-		return regit_remote_usage_error(&remote, "missing the schema file");
 	if (version && !regit_remote_valid_version(version))
 		return regit_remote_usage_error(&remote,
 			"--version wants a number from 1 or 'latest', not '%s'", version);
 
-	error = regit_remote_read_schema(&schema, file);
+	error = regit_remote_schema_load(&sch, &remote, subject);
+	if (error > 0)
+		return error;
 	if (error < 0)
 		goto done;
-	body = regit_remote_schema_body(schema);
-	if (!body) {
-		error = REGIT_EINVALID;
-		goto done;
-	}
 	error = regit_buf_puts(&path, "/compatibility/subjects");
 	if (error == 0)
 		error = regit_client_put_segment(&path, subject);
@@ -100,14 +84,14 @@ int regit_cmd_test(int argc, char **argv)
 		error = regit_client_put_segment(&path, version);
 	if (error == 0)
 		error = regit_client_put_query(&path, "verbose", "true");
-	if (error == 0 && normalize)
+	if (error == 0 && sch.normalize)
 		error = regit_client_put_query(&path, "normalize", "true");
 	if (error < 0)
 		goto done;
 	error = regit_remote_connect(&client, &remote);
 	if (error < 0)
 		goto done;
-	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), body);
+	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);
 	if (error < 0)
 		goto done;
 
@@ -129,7 +113,7 @@ int regit_cmd_test(int argc, char **argv)
 		error = regit_remote_print_json(out);
 		goto done;
 	}
-	printf("%s: %s with %s\n", file, compatible ? "compatible" : "incompatible", subject);
+	printf("%s: %s with %s\n", sch.file, compatible ? "compatible" : "incompatible", subject);
 	json_array_foreach(messages, k, item) {
 		if (json_is_string(item)) {
 			printf("  %s\n", json_string_value(item));
@@ -145,8 +129,7 @@ done:
 		rc = regit_remote_fail(&remote, error, 0);
 	json_decref(out);
 	json_decref(resp);
-	regit_free(body);
-	regit_free(schema);
+	regit_remote_schema_dispose(&sch);
 	regit_buf_dispose(&path);
 	regit_client_free(client);
 	return rc;

@@ -124,7 +124,8 @@ int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no)
 	return REGIT_EXIT_USAGE;
 }
 
-int regit_remote_read_schema(char **out, const char *path)
+/* Read a schema file and check it with the registry's parser. @param out owned text */
+static int remote_read_schema(char **out, const char *path)
 {
 	regit_buf buf;
 	regit_schema *schema = NULL;
@@ -167,7 +168,8 @@ done:
 	return error;
 }
 
-char *regit_remote_schema_body(const char *schema_text)
+/* The body {"schema": text} as JSON text. @return owned or NULL (error set) */
+static char *remote_schema_body(const char *schema_text)
 {
 	json_t *body = NULL, *str;
 	char *dumped = NULL, *out = NULL;
@@ -235,4 +237,53 @@ int regit_remote_check_subject(const regit_remote *remote, const char *subject)
 		return regit_remote_usage_error(remote, "the subject is not valid UTF-8");
 	json_decref(probe);
 	return 0;
+}
+
+int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
+	int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	if (strcmp(arg, "--normalize") == 0) {
+		s->normalize = 1;
+		return 1;
+	}
+	if (strcmp(arg, "--") == 0 && *i + 1 < argc && !s->file) {
+		s->file = argv[++*i];
+		return 1;
+	}
+	if (arg[0] == '-' && arg[1] != '\0') {
+		regit_remote_usage_error(remote, "unknown option '%s'", arg);
+		return -1;
+	}
+	if (s->file) {
+		regit_remote_usage_error(remote, "one schema file at a time");
+		return -1;
+	}
+	s->file = arg;
+	return 1;
+}
+
+int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,
+	const char *subject)
+{
+	char *text = NULL;
+	int error;
+
+	if (regit_remote_check_subject(remote, subject) != 0)
+		return REGIT_EXIT_USAGE;
+	if (!s->file)
+		return regit_remote_usage_error(remote, "missing the schema file");
+	error = remote_read_schema(&text, s->file);
+	if (error < 0)
+		return error;
+	s->body = remote_schema_body(text);
+	regit_free(text);
+	return s->body ? 0 : REGIT_EINVALID;
+}
+
+void regit_remote_schema_dispose(regit_remote_schema *s)
+{
+	regit_free(s->body);
+	s->body = NULL;
 }

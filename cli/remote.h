@@ -66,18 +66,42 @@ int regit_remote_connect(regit_client **out, const regit_remote *remote);
  */
 int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no);
 
-/**
- * Read a schema file and check that it is a valid Avro schema (the
- * registry's own parser), reporting "file:line:col: error: message (at
- * /pointer)" otherwise. The text is returned as written: the registry
- * canonicalises it.
- * @param out  receives the file's text (owned; regit_free)
- * @return 0, REGIT_EIO, REGIT_ELIMIT, REGIT_EINVALID, REGIT_ENOMEM
+/*
+ * The schema file that `register`, `lookup` and `test` send: the FILE
+ * argument, --normalize, and the request body built from the file.
  */
-int regit_remote_read_schema(char **out, const char *path);
+typedef struct regit_remote_schema {
+	const char *file;   /* FILE.avsc (borrowed from argv) */
+	int normalize;      /* --normalize */
+	char *body;         /* {"schema": text}, set by regit_remote_schema_load (owned) */
+} regit_remote_schema;
 
-/** The body {"schema": text} as JSON text. @return owned (regit_free) or NULL (error set) */
-char *regit_remote_schema_body(const char *schema_text);
+#define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, NULL }
+
+/**
+ * Consume the argument at argv[*i] as --normalize, "-- FILE" or FILE, after
+ * the command's own options had their turn. Any other option, and a second
+ * FILE, are usage errors.
+ * @return 1 consumed, -1 usage error (printed)
+ */
+int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
+	int argc, char **argv, int *i);
+
+/**
+ * Once the arguments are parsed: check that `subject` (see
+ * regit_remote_check_subject) and FILE were given, read FILE, check that
+ * it is a valid Avro schema with the registry's own parser (reporting
+ * "file:line:col: error: message (at /pointer)"), and build s->body from
+ * the text as written (the registry canonicalises it).
+ * @return 0; REGIT_EXIT_USAGE for a usage error (printed; return it);
+ *         or REGIT_EIO, REGIT_ELIMIT, REGIT_EINVALID, REGIT_ENOMEM (error
+ *         set; for regit_remote_fail)
+ */
+int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,
+	const char *subject);
+
+/** Free what regit_remote_schema_load allocated. */
+void regit_remote_schema_dispose(regit_remote_schema *s);
 
 /** Print a JSON value compactly on one line to stdout. @return 0 or REGIT_ENOMEM */
 int regit_remote_print_json(const json_t *value);
