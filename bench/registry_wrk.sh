@@ -11,6 +11,7 @@
 #   3. GET /schemas/ids/{id} for random ids, 64 connections, against regit
 #      and against bench/trivial_server (bare libmicrohttpd, same thread
 #      pool, the same bytes from memory): req/s, p99, server CPU per request;
+#      once with wrk sharing both cores, once with the cores split;
 #   4. POST /compatibility/subjects/{s}/versions/latest checks/s.
 #
 # wrk and the servers share this machine's cores, as in the goal's setup.
@@ -168,7 +169,7 @@ cpu_ticks() {   # PID -> utime + stime in clock ticks
 run_wrk() {   # NAME URL LUA PID -> "req/s p99 cpu_us_per_request [errors]"
 	local c0 c1 rps p99 nreq errs cpu
 	c0=$(cpu_ticks "$4")
-	wrk -t2 -c$CONNS -d${DUR}s --latency -s "$3" "$2" >"$tmp/wrk.$1" 2>&1
+	$WRK -c$CONNS -d${DUR}s --latency -s "$3" "$2" >"$tmp/wrk.$1" 2>&1
 	c1=$(cpu_ticks "$4")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/wrk.$1")
 	p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.$1")
@@ -180,6 +181,7 @@ run_wrk() {   # NAME URL LUA PID -> "req/s p99 cpu_us_per_request [errors]"
 }
 
 # Warm the cache and the connections once, then measure each server.
+WRK="wrk -t2"
 wrk -t2 -c$CONNS -d1s -s "$tmp/ids.lua" "$BASE" >/dev/null 2>&1
 read -r r_rps r_p99 r_cpu r_err <<<"$(run_wrk regit "$BASE" "$tmp/ids.lua" "$regit_pid")"
 read -r t_rps t_p99 t_cpu t_err <<<"$(run_wrk trivial "http://127.0.0.1:$tport" "$tmp/ids.lua" "$trivial_pid")"
@@ -192,6 +194,22 @@ import sys
 r, t, rc, tc = map(float, sys.argv[1:5])
 print(f'  regit/trivial: {r / t:.2f} by req/s, {tc / rc:.2f} by server CPU per request (goal >= 0.80)')
 " "$r_rps" "$t_rps" "$r_cpu" "$t_cpu" 2>/dev/null
+
+# The same with the cores split: each server pinned to CPU 0, wrk (one
+# thread) to CPU 1. Sharing two cores among the servers' and wrk's busy
+# threads puts the scheduler's time slices into the tail; split, the
+# latency is the server's own.
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	taskset -a -p -c 0 "$regit_pid" >/dev/null && taskset -a -p -c 0 "$trivial_pid" >/dev/null &&
+	WRK="taskset -c 1 wrk -t1" &&
+	read -r r_rps r_p99 r_cpu r_err <<<"$(run_wrk regit-split "$BASE" "$tmp/ids.lua" "$regit_pid")" &&
+	read -r t_rps t_p99 t_cpu t_err <<<"$(run_wrk trivial-split "http://127.0.0.1:$tport" "$tmp/ids.lua" "$trivial_pid")" &&
+	echo "  cores split (servers on CPU 0, wrk -t1 on CPU 1):" &&
+	printf '  %-20s %10s req/s  p99 %-9s server CPU %6s us/req %s\n' "regit serve" "$r_rps" "$r_p99" "$r_cpu" "$r_err" &&
+	printf '  %-20s %10s req/s  p99 %-9s server CPU %6s us/req %s\n' "trivial MHD server" "$t_rps" "$t_p99" "$t_cpu" "$t_err"
+	taskset -a -p -c 0-$(($(nproc) - 1)) "$regit_pid" >/dev/null
+	WRK="wrk -t2"
+fi
 
 # ---- 4. compatibility checks: bench-7 v11 would add one optional field ----------
 python3 - "$tmp/compat.lua" "$tmp/compat.json" <<'PY'
