@@ -44,6 +44,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "util/alloc.h"
@@ -778,16 +779,43 @@ static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char
 	return fd;
 }
 
+/* Deflating objects read from the object database into a pack. */
+typedef struct store_deflater {
+	git_odb *odb;
+	z_stream z;
+	int zinit;
+	unsigned char *zbuf;
+	size_t zcap;
+} store_deflater;
+
+/*
+ * Writes the entry of objs[i] (at w's current offset), setting its offset
+ * and crc. store_write_pack calls it for each object in order.
+ */
+typedef int (*store_emit_fn)(store_out *w, store_obj *obj, size_t i, void *payload);
+
 /* Deflate one object into the pack (type and size header, zlib stream). */
-static int store_pack_object(store_out *w, z_stream *z, unsigned char **zbuf, size_t *zcap,
-	store_obj *obj, git_odb *odb)
+static int store_pack_object(store_out *w, store_obj *obj, size_t i, void *payload)
 {
+	store_deflater *d = payload;
+	z_stream *z = &d->z;
+	unsigned char **zbuf = &d->zbuf;
+	size_t *zcap = &d->zcap;
+	git_odb *odb = d->odb;
 	git_odb_object *o = NULL;
 	unsigned char head[16];
 	size_t hlen = 0, size, bound;
 	int type, error = 0;
 	int rc;
 
+	(void)i;
+	if (!d->zinit) {
+		if (deflateInit2(z, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			regit_error_set(REGIT_ERROR_STORE, "cannot set up deflate");
+			return REGIT_ERROR;
+		}
+		d->zinit = 1;
+	}
 	rc = git_odb_read(&o, odb, &obj->oid);
 	if (rc < 0)
 		return store_git_error(rc, "read object to pack");
@@ -904,43 +932,47 @@ static int store_fsync_dir(const char *dir)
 }
 
 /*
- * Write objs (sorted and unique; their contents read from the object
- * database) as objects/pack/pack-<sum>.{pack,idx}, durably: both files are
- * fsynced before they are renamed into place (the index last, since a pack
- * is found through its index) and the directory after. On success the
- * object database knows the pack and name (may be NULL) holds "pack-<sum>".
+ * Write n objects as objects/pack/pack-<sum>.{pack,idx}, durably: both files
+ * are fsynced before they are renamed into place (the index last, since a
+ * pack is found through its index) and the directory after. emit writes
+ * each entry, in the order of objs; objs is then sorted by id for the
+ * index (ids must be unique). On success the object database knows the
+ * pack and name (may be NULL) holds "pack-<sum>".
  */
-static int store_write_pack(char name[64], regit_store *store, store_obj *objs, size_t n)
-{
-	char dir[4096], tmp_pack[4200] = "", tmp_idx[4200] = "", path[4300];
-	unsigned char head[12], pack_sum[20];
-	unsigned char *zbuf = NULL;
-	size_t zcap = 0, i;
-	store_out *w = NULL;
-	z_stream z;
-	int zinit = 0, error = 0;
+typedef struct store_pack_paths {
+	char dir[4096], tmp_pack[4200], tmp_idx[4200], path[4300];
+} store_pack_paths;
 
-	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_path(store->repo));
+static int store_write_pack(char name[64], regit_store *store, store_obj *objs, size_t n,
+	store_emit_fn emit, void *payload)
+{
+	unsigned char head[12], pack_sum[20];
+	store_pack_paths *pp = NULL;
+	size_t i;
+	store_out *w = NULL;
+	int error = 0;
+
 	if (n > 0xffffffffu) {
 		regit_error_set(REGIT_ERROR_STORE, "too many objects for one pack");
 		return REGIT_ELIMIT;
 	}
+	pp = regit_calloc(1, sizeof(*pp));
 	w = regit_calloc(1, sizeof(*w));
-	if (!w)
-		return REGIT_ENOMEM;
+	if (!pp || !w) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	snprintf(pp->dir, sizeof(pp->dir), "%sobjects/pack", git_repository_path(store->repo));
 	w->fd = -1;
 	w->sha = EVP_MD_CTX_new();
-	memset(&z, 0, sizeof(z));
-	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1 ||
-			deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1) {
 		regit_error_set(REGIT_ERROR_STORE, "cannot set up pack writing");
 		error = REGIT_ERROR;
 		goto done;
 	}
-	zinit = 1;
-	w->fd = store_tmpfile(tmp_pack, sizeof(tmp_pack), dir, "pack");
+	w->fd = store_tmpfile(pp->tmp_pack, sizeof(pp->tmp_pack), pp->dir, "pack");
 	if (w->fd < 0) {
-		tmp_pack[0] = '\0';
+		pp->tmp_pack[0] = '\0';
 		error = REGIT_EIO;
 		goto done;
 	}
@@ -949,7 +981,7 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 	store_put_be32(head + 8, (uint32_t)n);
 	error = store_out_put(w, head, sizeof(head));
 	for (i = 0; i < n && error == 0; i++)
-		error = store_pack_object(w, &z, &zbuf, &zcap, &objs[i], store->odb);
+		error = emit(w, &objs[i], i, payload);
 	if (error == 0)
 		error = store_out_finish(w, pack_sum);
 	if (error < 0)
@@ -957,14 +989,23 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 	close(w->fd);
 	w->fd = -1;
 
+	if (n > 1)
+		qsort(objs, n, sizeof(*objs), store_obj_cmp);
+	for (i = 1; i < n; i++) {
+		if (git_oid_equal(&objs[i - 1].oid, &objs[i].oid)) {
+			regit_error_set(REGIT_ERROR_STORE, "object twice in one pack");
+			error = REGIT_ERROR;
+			goto done;
+		}
+	}
 	if (EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1) {
 		error = REGIT_ERROR;
 		goto done;
 	}
 	w->total = 0;
-	w->fd = store_tmpfile(tmp_idx, sizeof(tmp_idx), dir, "idx");
+	w->fd = store_tmpfile(pp->tmp_idx, sizeof(pp->tmp_idx), pp->dir, "idx");
 	if (w->fd < 0) {
-		tmp_idx[0] = '\0';
+		pp->tmp_idx[0] = '\0';
 		error = REGIT_EIO;
 		goto done;
 	}
@@ -980,37 +1021,35 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 
 		memcpy(sum.id, pack_sum, 20);
 		git_oid_tostr(hex, sizeof(hex), &sum);
-		snprintf(path, sizeof(path), "%s/pack-%s.pack", dir, hex);
-		if (rename(tmp_pack, path) != 0)
+		snprintf(pp->path, sizeof(pp->path), "%s/pack-%s.pack", pp->dir, hex);
+		if (rename(pp->tmp_pack, pp->path) != 0)
 			goto rename_failed;
-		tmp_pack[0] = '\0';
-		snprintf(path, sizeof(path), "%s/pack-%s.idx", dir, hex);
-		if (rename(tmp_idx, path) != 0)
+		pp->tmp_pack[0] = '\0';
+		snprintf(pp->path, sizeof(pp->path), "%s/pack-%s.idx", pp->dir, hex);
+		if (rename(pp->tmp_idx, pp->path) != 0)
 			goto rename_failed;
-		tmp_idx[0] = '\0';
+		pp->tmp_idx[0] = '\0';
 		if (name)
 			snprintf(name, 64, "pack-%s", hex);
 	}
-	error = store_fsync_dir(dir);
+	error = store_fsync_dir(pp->dir);
 	if (error == 0 && git_odb_refresh(store->odb) < 0)
 		error = store_git_error(-1, "refresh object database");
 	goto done;
 rename_failed:
-	regit_error_set(REGIT_ERROR_OS, "rename %s: %s", path, strerror(errno));
+	regit_error_set(REGIT_ERROR_OS, "rename %s: %s", pp->path, strerror(errno));
 	error = REGIT_EIO;
 done:
 	if (w && w->fd >= 0)
 		close(w->fd);
-	if (tmp_pack[0])
-		unlink(tmp_pack);
-	if (tmp_idx[0])
-		unlink(tmp_idx);
-	if (zinit)
-		deflateEnd(&z);
+	if (pp && pp->tmp_pack[0])
+		unlink(pp->tmp_pack);
+	if (pp && pp->tmp_idx[0])
+		unlink(pp->tmp_idx);
 	if (w)
 		EVP_MD_CTX_free(w->sha);
 	regit_free(w);
-	regit_free(zbuf);
+	regit_free(pp);
 	return error;
 }
 
@@ -1093,8 +1132,15 @@ static int store_flush_mempack(regit_store *store, const git_oid *tip)
 			break;
 	}
 	if (error == 0) {
+		store_deflater d;
+
+		memset(&d, 0, sizeof(d));
+		d.odb = store->odb;
 		store_objs_unique(&objs);
-		error = store_write_pack(NULL, store, objs.v, objs.n);
+		error = store_write_pack(NULL, store, objs.v, objs.n, store_pack_object, &d);
+		if (d.zinit)
+			deflateEnd(&d.z);
+		regit_free(d.zbuf);
 	}
 	regit_free(objs.v);
 	git_mempack_reset(store->mempack);
@@ -1127,35 +1173,373 @@ static uint32_t store_idx_count(const char *path)
 	return n;
 }
 
-/* Add every object id of a pack index to objs. */
-static int store_idx_collect(store_objs *objs, const char *path, uint32_t count)
+/*
+ * Merging packs copies their entries as they are - the compressed bytes,
+ * deltas included - instead of inflating and deflating every object again:
+ * a merge costs a read, a CRC check and a write of the bytes. An OFS_DELTA
+ * names its base by distance, so its header is rewritten for the base's
+ * new position; REF_DELTA names the base by id, which stays in the merged
+ * pack. Each source pack's entries are written in their offset order, so a
+ * base always precedes its deltas; an object found in several packs is
+ * written once (the first copy) and deltas against a later copy point to
+ * the first.
+ */
+typedef struct store_src_ent {
+	git_oid oid;
+	uint64_t off, len;       /* in the source pack */
+	uint64_t newoff;         /* in the merged pack, once written */
+	uint32_t crc;            /* of the source bytes, from the index */
+	uint32_t src;            /* which source pack */
+	size_t keeper;           /* entry written for this id (itself if kept) */
+} store_src_ent;
+
+typedef struct store_src {
+	unsigned char *map;      /* the .pack file, mapped */
+	size_t size;
+	size_t first, n;         /* its entries in the merge's array, by offset */
+} store_src;
+
+typedef struct store_merge {
+	store_src *srcs;
+	size_t nsrcs;
+	store_src_ent *ents;     /* all entries: source by source, by offset */
+	size_t n, cap;
+	size_t *kept;            /* indexes of the entries written, in order */
+	size_t nkept;
+	unsigned char *hbuf;     /* a rewritten entry header */
+} store_merge;
+
+static void store_merge_dispose(store_merge *m)
 {
-	unsigned char id[20];
-	FILE *f = fopen(path, "rb");
-	uint32_t i;
+	size_t i;
+
+	for (i = 0; i < m->nsrcs; i++)
+		if (m->srcs[i].map)
+			munmap(m->srcs[i].map, m->srcs[i].size);
+	regit_free(m->srcs);
+	regit_free(m->ents);
+	regit_free(m->kept);
+	memset(m, 0, sizeof(*m));
+}
+
+static int store_src_ent_off_cmp(const void *a, const void *b)
+{
+	const store_src_ent *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Read a whole small file (a pack index) into memory. */
+static int store_slurp(unsigned char **out, size_t *len, const char *path)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int error = 0;
 
-	if (!f) {
+	*out = NULL;
+	*len = 0;
+	if (fd < 0) {
 		regit_error_set(REGIT_ERROR_OS, "open %s: %s", path, strerror(errno));
 		/* Gone: another writer merged it first (see store_consolidate). */
 		return errno == ENOENT ? REGIT_ENOTFOUND : REGIT_EIO;
 	}
-	if (fseek(f, 8 + 256 * 4, SEEK_SET) != 0)
+	if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > ((uint64_t)1 << 34)) {
+		regit_error_set(REGIT_ERROR_STORE, "cannot size %s", path);
 		error = REGIT_EIO;
-	for (i = 0; i < count && error == 0; i++) {
-		git_oid oid;
-
-		if (fread(id, 1, 20, f) != 20) {
-			error = REGIT_EIO;
-			break;
-		}
-		memcpy(oid.id, id, 20);
-		error = store_objs_add(objs, &oid);
+		goto done;
 	}
-	if (error == REGIT_EIO)
-		regit_error_set(REGIT_ERROR_STORE, "short pack index %s", path);
-	fclose(f);
+	buf = regit_malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			regit_error_set(REGIT_ERROR_OS, "read %s: %s", path, strerror(errno));
+			error = REGIT_EIO;
+			goto done;
+		}
+		got += (size_t)r;
+	}
+	*out = buf;
+	*len = got;
+	buf = NULL;
+done:
+	regit_free(buf);
+	close(fd);
 	return error;
+}
+
+/*
+ * Add the entries of pack `name` (in dir) to the merge: ids, crcs and
+ * offsets from its version-2 index, the bytes mapped from the pack. Both
+ * files are checked for shape; the entries' lengths follow from the
+ * offsets.
+ */
+static int store_merge_add(store_merge *m, const char *dir, const char *name)
+{
+	char path[4352];
+	unsigned char *idx = NULL;
+	size_t len = 0, i, n, nlarge = 0;
+	const unsigned char *ids, *crcs, *offs, *large;
+	store_src *src;
+	struct stat st;
+	int fd = -1, error = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.idx", dir, name);
+	error = store_slurp(&idx, &len, path);
+	if (error < 0)
+		return error;
+	if (len < 8 + 1024 + 40 || memcmp(idx, "\377tOc", 4) != 0 || store_be32(idx + 4) != 2)
+		goto bad;
+	n = store_be32(idx + 8 + 255 * 4);
+	if ((len - 8 - 1024 - 40) / 28 < n)
+		goto bad;
+	ids = idx + 8 + 1024;
+	crcs = ids + 20 * n;
+	offs = crcs + 4 * n;
+	large = offs + 4 * n;
+	for (i = 0; i < n; i++)
+		if (offs[4 * i] & 0x80)
+			nlarge++;
+	if ((len - 8 - 1024 - 40 - 28 * n) / 8 < nlarge)
+		goto bad;
+
+	{
+		store_src *grown = regit_reallocarray(m->srcs, m->nsrcs + 1, sizeof(*grown));
+
+		if (!grown) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		m->srcs = grown;
+	}
+	src = &m->srcs[m->nsrcs++];
+	memset(src, 0, sizeof(*src));
+	if (m->n + n > m->cap) {
+		size_t ncap = m->cap * 2 > m->n + n ? m->cap * 2 : m->n + n;
+		store_src_ent *grown = regit_reallocarray(m->ents, ncap, sizeof(*grown));
+
+		if (!grown) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
+		m->ents = grown;
+		m->cap = ncap;
+	}
+	src->first = m->n;
+	src->n = n;
+	for (i = 0; i < n; i++) {
+		store_src_ent *e = &m->ents[m->n + i];
+		uint32_t o = store_be32(offs + 4 * i);
+
+		memset(e, 0, sizeof(*e));
+		memcpy(e->oid.id, ids + 20 * i, 20);
+		e->crc = store_be32(crcs + 4 * i);
+		e->src = (uint32_t)(m->nsrcs - 1);
+		if (o & 0x80000000u) {
+			size_t k = o & 0x7fffffffu;
+
+			if (k >= nlarge)
+				goto bad;
+			e->off = (uint64_t)store_be32(large + 8 * k) << 32 | store_be32(large + 8 * k + 4);
+		} else {
+			e->off = o;
+		}
+	}
+	m->n += n;
+
+	snprintf(path, sizeof(path), "%s/%s.pack", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		regit_error_set(REGIT_ERROR_OS, "open %s: %s", path, strerror(errno));
+		error = errno == ENOENT ? REGIT_ENOTFOUND : REGIT_EIO;
+		goto done;
+	}
+	if (fstat(fd, &st) != 0 || st.st_size < 32) {
+		regit_error_set(REGIT_ERROR_STORE, "pack %s is too short", path);
+		error = REGIT_EIO;
+		goto done;
+	}
+	src->size = (size_t)st.st_size;
+	src->map = mmap(NULL, src->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (src->map == MAP_FAILED) {
+		src->map = NULL;
+		regit_error_set(REGIT_ERROR_OS, "map %s: %s", path, strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (memcmp(src->map, "PACK", 4) != 0 || (store_be32(src->map + 4) != 2 &&
+			store_be32(src->map + 4) != 3) || store_be32(src->map + 8) != n ||
+			memcmp(src->map + src->size - 20, idx + len - 40, 20) != 0)
+		goto bad;
+	/* Lengths from the offsets; the last entry ends at the trailer. */
+	qsort(m->ents + src->first, n, sizeof(*m->ents), store_src_ent_off_cmp);
+	for (i = 0; i < n; i++) {
+		store_src_ent *e = &m->ents[src->first + i];
+		uint64_t end = i + 1 < n ? e[1].off : src->size - 20;
+
+		if (e->off < 12 || end <= e->off || end > src->size - 20)
+			goto bad;
+		e->len = end - e->off;
+	}
+	goto done;
+bad:
+	regit_error_set(REGIT_ERROR_STORE, "pack %s/%s is malformed", dir, name);
+	error = REGIT_EIO;
+done:
+	if (fd >= 0)
+		close(fd);
+	regit_free(idx);
+	return error;
+}
+
+/* Order of ids, then of position (the first copy of an id is kept). */
+static const store_src_ent *store_merge_sort_ents;
+
+static int store_merge_id_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = git_oid_cmp(&store_merge_sort_ents[x].oid, &store_merge_sort_ents[y].oid);
+
+	if (c)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/* Choose the entries to write: the first copy of each id, in order. */
+static int store_merge_plan(store_merge *m, store_objs *objs)
+{
+	size_t *order = NULL;
+	size_t i;
+	int error = 0;
+
+	order = regit_reallocarray(NULL, m->n ? m->n : 1, sizeof(*order));
+	m->kept = regit_reallocarray(NULL, m->n ? m->n : 1, sizeof(*m->kept));
+	if (!order || !m->kept) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < m->n; i++)
+		order[i] = i;
+	/* qsort has no payload argument; merging is serialised by the store lock. */
+	store_merge_sort_ents = m->ents;
+	qsort(order, m->n, sizeof(*order), store_merge_id_cmp);
+	store_merge_sort_ents = NULL;
+	for (i = 0; i < m->n; i++) {
+		if (i > 0 && git_oid_equal(&m->ents[order[i - 1]].oid, &m->ents[order[i]].oid))
+			m->ents[order[i]].keeper = m->ents[order[i - 1]].keeper;
+		else
+			m->ents[order[i]].keeper = order[i];
+	}
+	m->nkept = 0;
+	for (i = 0; i < m->n; i++) {
+		if (m->ents[i].keeper != i)
+			continue;
+		m->kept[m->nkept++] = i;
+		error = store_objs_add(objs, &m->ents[i].oid);
+		if (error < 0)
+			goto done;
+	}
+done:
+	regit_free(order);
+	return error;
+}
+
+/* The entry of source src that starts at off, or NULL. */
+static store_src_ent *store_merge_at(store_merge *m, const store_src *src, uint64_t off)
+{
+	size_t lo = 0, hi = src->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		store_src_ent *e = &m->ents[src->first + mid];
+
+		if (e->off == off)
+			return e;
+		if (e->off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* store_emit_fn: copy the i-th kept entry, rewriting an OFS_DELTA's base. */
+static int store_merge_emit(store_out *w, store_obj *obj, size_t i, void *payload)
+{
+	store_merge *m = payload;
+	store_src_ent *e = &m->ents[m->kept[i]];
+	const store_src *src = &m->srcs[e->src];
+	const unsigned char *p = src->map + e->off;
+	size_t hlen = 1, olen;
+	unsigned type = (p[0] >> 4) & 7;
+	unsigned char c = p[0];
+	int error;
+
+	/* Copying bytes unchecked would carry a damaged pack forward. */
+	if ((uint32_t)crc32_z(0, p, (z_size_t)e->len) != e->crc)
+		goto bad;
+	e->newoff = w->total;
+	obj->offset = w->total;
+	/* Skip the type-and-size header. */
+	while (c & 0x80) {
+		if (hlen >= e->len || hlen > 10)
+			goto bad;
+		c = p[hlen++];
+	}
+	if (type == GIT_OBJECT_OFS_DELTA) {
+		uint64_t rel;
+		unsigned char enc[16];
+		size_t epos = sizeof(enc);
+		store_src_ent *base;
+
+		olen = hlen;
+		c = p[olen++];
+		rel = c & 127;
+		while (c & 128) {
+			if (olen >= e->len || rel > (UINT64_MAX >> 8))
+				goto bad;
+			rel += 1;
+			c = p[olen++];
+			rel = (rel << 7) + (c & 127);
+		}
+		if (rel == 0 || rel > e->off)
+			goto bad;
+		base = store_merge_at(m, src, e->off - rel);
+		if (!base || base->off >= e->off)
+			goto bad;
+		base = &m->ents[base->keeper];
+		/* The base was written before (earlier in this source or a
+		 * previous one), so the distance is positive. */
+		rel = e->newoff - base->newoff;
+		enc[--epos] = (unsigned char)(rel & 127);
+		while (rel >>= 7)
+			enc[--epos] = (unsigned char)(128 | (--rel & 127));
+		obj->crc = (uint32_t)crc32_z(0, p, hlen);
+		obj->crc = (uint32_t)crc32_z(obj->crc, enc + epos, sizeof(enc) - epos);
+		obj->crc = (uint32_t)crc32_z(obj->crc, p + olen, (z_size_t)(e->len - olen));
+		error = store_out_put(w, p, hlen);
+		if (error == 0)
+			error = store_out_put(w, enc + epos, sizeof(enc) - epos);
+		if (error == 0)
+			error = store_out_put(w, p + olen, e->len - olen);
+		return error;
+	}
+	if (type == 0 || type == 5)
+		goto bad;
+	obj->crc = e->crc;
+	return store_out_put(w, p, e->len);
+bad:
+	regit_error_set(REGIT_ERROR_STORE, "pack entry of %s is damaged",
+		git_oid_tostr_s(&e->oid));
+	return REGIT_EIO;
 }
 
 static int store_pack_cmp(const void *a, const void *b)
@@ -1167,12 +1551,15 @@ static int store_pack_cmp(const void *a, const void *b)
 
 /*
  * Geometric repack: when there are more than STORE_MAX_PACKS packs, merge
- * the smallest ones - every pack that is less than twice the total of the
- * packs smaller than it - into one. Each object is rewritten O(log n)
- * times over the store's life. Failures leave the packs as they were.
- * With one pack per commit, a limit of 16 merges about every 14th commit
- * (8: every 5th), and each merge costs three fsyncs and a reopen; reading
- * through 16 pack indexes is still cheap.
+ * the small ones so that the packs left, by object count, at least double
+ * from one to the next. Their number is then logarithmic in the store's
+ * size and each object is rewritten O(log n) times over the store's life.
+ * (Choosing only "the smallest packs below twice their running total" is
+ * not enough: one tiny pack in front of many equal ones stops that scan at
+ * once, and the packs piled up.) Failures leave the packs as they were.
+ * With one pack per commit, a limit of 16 merges about every 14th commit,
+ * and each merge costs a copy of the merged bytes, three fsyncs and a
+ * reopen; reading through 16 pack indexes is still cheap.
  */
 #define STORE_MAX_PACKS 16
 
@@ -1180,6 +1567,7 @@ static int store_consolidate(regit_store *store)
 {
 	store_pack *packs = NULL;
 	store_objs objs = { NULL, 0, 0 };
+	store_merge merge;
 	char dir[4096], path[4352], merged[64] = "";
 	size_t n = 0, cap = 0, k = 0, i;
 	uint64_t total = 0;
@@ -1187,6 +1575,7 @@ static int store_consolidate(regit_store *store)
 	DIR *d;
 	int error = 0;
 
+	memset(&merge, 0, sizeof(merge));
 	snprintf(dir, sizeof(dir), "%s/objects/pack", git_repository_path(store->repo));
 	d = opendir(dir);
 	if (!d)
@@ -1210,6 +1599,11 @@ static int store_consolidate(regit_store *store)
 		}
 		memcpy(packs[n].name, de->d_name, len - 4);
 		packs[n].name[len - 4] = '\0';
+		/* git is still receiving (or was told to keep) a pack with a
+		 * .keep file: leave it alone. */
+		snprintf(path, sizeof(path), "%s/%s.keep", dir, packs[n].name);
+		if (access(path, F_OK) == 0)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		packs[n].count = store_idx_count(path);
 		n++;
@@ -1218,24 +1612,26 @@ static int store_consolidate(regit_store *store)
 	if (error < 0 || n <= STORE_MAX_PACKS)
 		goto done;
 	qsort(packs, n, sizeof(*packs), store_pack_cmp);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && packs[i].count >= 2 * total)
+	/* The largest packs that already grow by a factor of two stay; the
+	 * rest is merged, and so is each next pack that the merged one is
+	 * not yet half of (git repack --geometric=2 chooses the same way). */
+	for (k = n - 1; k > 0; k--)
+		if (packs[k].count < 2 * (uint64_t)packs[k - 1].count)
 			break;
+	for (i = 0; i < k; i++)
 		total += packs[i].count;
-		k = i + 1;
-	}
+	while (k < n && packs[k].count < 2 * total)
+		total += packs[k++].count;
 	if (k < 2)
 		goto done;
 	/* Other handles and processes add packs too: see them before reading. */
 	git_odb_refresh(store->odb);
-	for (i = 0; i < k && error == 0; i++) {
-		snprintf(path, sizeof(path), "%s/%s.idx", dir, packs[i].name);
-		error = store_idx_collect(&objs, path, packs[i].count);
-	}
-	if (error < 0)
-		goto done;
-	store_objs_unique(&objs);
-	error = store_write_pack(merged, store, objs.v, objs.n);
+	for (i = 0; i < k && error == 0; i++)
+		error = store_merge_add(&merge, dir, packs[i].name);
+	if (error == 0)
+		error = store_merge_plan(&merge, &objs);
+	if (error == 0)
+		error = store_write_pack(merged, store, objs.v, objs.n, store_merge_emit, &merge);
 	if (error < 0)
 		goto done;
 	/* The merged pack is durable (fsynced); the small ones can go. */
@@ -1248,9 +1644,12 @@ static int store_consolidate(regit_store *store)
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s.rev", dir, packs[i].name);
 		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s.bitmap", dir, packs[i].name);
+		unlink(path);
 	}
 	error = store_reopen(store);
 done:
+	store_merge_dispose(&merge);
 	regit_free(objs.v);
 	regit_free(packs);
 	return error;

@@ -447,6 +447,52 @@ static void test_store__packs_stay_few(void **state)
 	regit_store_listing_free(l);
 }
 
+/*
+ * Merging copies pack entries as they are. A pack git wrote holds deltas
+ * (OFS_DELTA: the base named by its distance, which the merge rewrites);
+ * once enough commits followed, the geometric merge takes it in too, and
+ * git must still find every object, deltas intact.
+ */
+static void test_store__merge_keeps_gits_deltas(void **state)
+{
+	fixture *f = *state;
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX], first[128];
+	regit_store_listing *l = NULL;
+	char expect[4096];
+	int i;
+
+	assert_string_equal(sh("cd '%s' && git init -q -b main w && cd w && "
+		"for i in $(seq 1 40); do seq 1 $((300 + i)) > f$i; done && git add . && "
+		"git -c user.name=t -c user.email=t@t commit -qm seed && "
+		"git push -q '%s' main && git --git-dir='%s' repack -adfq && "
+		"git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | grep -q 'chain length' && echo deltas",
+		f->dir, f->path, f->path, f->path, f->path), "deltas");
+	snprintf(first, sizeof(first), "%s", sh("ls '%s'/objects/pack/ | grep idx", f->path));
+	for (i = 0; i < 120; i++) {
+		char path[32];
+		regit_store_change c;
+
+		snprintf(path, sizeof(path), "d%d/f", i);
+		c = put(path, path);
+		assert_int_equal(regit_store_head(f->store, head), 0);
+		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
+	}
+	/* git's pack was merged away, its deltas copied. */
+	assert_string_equal(sh("ls '%s'/objects/pack/ | grep -c '%s'", f->path, first), "0");
+	assert_string_equal(sh("git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | "
+		"grep -q 'chain length' && echo deltas", f->path, f->path), "deltas");
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	assert_true(atoi(sh("ls '%s'/objects/pack/*.idx | wc -l", f->path)) <= 17);
+	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
+	assert_int_equal(l->nfiles, 160);
+	expect[0] = '\0';
+	for (i = 1; i <= 340; i++)
+		snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect), "%d\n", i);
+	expect_content(f->store, l, "f40", expect);
+	expect_content(f->store, l, "d119/f", "d119/f");
+	regit_store_listing_free(l);
+}
+
 /* Trees are written by the store: entries in git's order, where a
  * directory sorts as if its name ended in '/' ("a-b" < "a/" < "a0"). */
 static void test_store__tree_order_is_gits(void **state)
@@ -525,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__open_refuses_non_repository, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__chain_is_one_commit_per_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__packs_stay_few, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__merge_keeps_gits_deltas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__big_and_empty_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__tree_order_is_gits, setup, teardown),
 	};
