@@ -1,21 +1,23 @@
 /*
  * schema_print.c - regit_schema -> JSON text.
  *
- * Both styles first rebuild the schema as a JSON tree laid out the way Avro
- * Java's Schema.toString() lays it out (confluent-api §4.9): records as
- * type, name, namespace, doc, fields, properties, aliases; fields as name,
- * type, doc, default, order, aliases, properties; a named type written in
- * full where it is first met and by name afterwards; namespaces and
- * references relative to the enclosing namespace; primitives without
- * properties as bare strings. Then the tree is serialised:
+ * Every style lays the schema out the way Avro Java's Schema.toString()
+ * lays it out (confluent-api §4.9): records as type, name, namespace, doc,
+ * fields, properties, aliases; fields as name, type, doc, default, order,
+ * aliases, properties; a named type written in full where it is first met
+ * and by name afterwards; namespaces and references relative to the
+ * enclosing namespace; primitives without properties as bare strings.
  *
  * - COMPACT: no whitespace, numbers and escapes as Jackson writes them
  *   (doubles like Java's Double.toString, \u00XX in upper case), so the
- *   result is the string Avro Java / Confluent would store.
- * - PRETTY: the same tree, two-space indents; a value that contains no
- *   record definition and fits in 80 columns stays on one line, every
- *   record field gets its own line; ends with a newline. The output is a
- *   function of the schema alone, so it is stable under git.
+ *   result is the string Avro Java / Confluent would store. Written
+ *   straight from the model (compact_type).
+ * - PRETTY: the layout is first built as a JSON tree (build_type), since
+ *   where lines break depends on the width of what follows; two-space
+ *   indents; a value that contains no record definition and fits in 80
+ *   columns stays on one line, every record field gets its own line; ends
+ *   with a newline. The output is a function of the schema alone, so it is
+ *   stable under git.
  *
  * Named types imported through regit_schema_options.imports are written by
  * name (as Schema.toString(referencedSchemas, ...) does), except in the
@@ -543,6 +545,258 @@ static int put_pretty(regit_buf *out, const json_t *v, int level, size_t col, in
 	return error;
 }
 
+/* ---- compact, straight from the model ------------------------------------ */
+
+/*
+ * COMPACT and RESOLVED write the same bytes put_inline writes for the tree
+ * build_type builds, without building it: the tree costs a jansson object,
+ * a string and a hash-table insert per key, which dominated printing the
+ * compact text of every version at a registry's cold start. The member
+ * order is build_named's, build_field's and build_type's; custom
+ * properties never collide with the keys written before them (they are
+ * the members the parser did not reserve), so appending them is what
+ * json_object_set did. Values (defaults, properties) are jansson values
+ * already and go through put_inline.
+ */
+static int compact_type(printer *pr, regit_buf *out, const regit_type *t, const char *space);
+
+static int compact_str(regit_buf *out, const char *s)
+{
+	return put_string(out, s, strlen(s));
+}
+
+/* ,"key": for a literal key that needs no escaping. */
+static int compact_key(regit_buf *out, const char *key, int first)
+{
+	int error = 0;
+
+	if (!first)
+		error = regit_buf_putc(out, ',');
+	if (error == 0)
+		error = regit_buf_putc(out, '"');
+	if (error == 0)
+		error = regit_buf_puts(out, key);
+	if (error == 0)
+		error = regit_buf_put(out, "\":", 2);
+	return error;
+}
+
+/* The members of a properties object, each after a comma. */
+static int compact_props(regit_buf *out, const json_t *props)
+{
+	const char *key;
+	json_t *value;
+	int error = 0;
+
+	if (!props)
+		return 0;
+	json_object_foreach((json_t *)props, key, value) {
+		error = regit_buf_putc(out, ',');
+		if (error == 0)
+			error = compact_str(out, key);
+		if (error == 0)
+			error = regit_buf_putc(out, ':');
+		if (error == 0)
+			error = put_inline(out, value, 0, 0, 0);
+		if (error < 0)
+			break;
+	}
+	return error;
+}
+
+static int compact_aliases(regit_buf *out, const char *const *aliases, size_t n,
+	const char *space, int qualify)
+{
+	size_t i;
+	int error;
+
+	if (n == 0)
+		return 0;
+	error = compact_key(out, "aliases", 0);
+	if (error == 0)
+		error = regit_buf_putc(out, '[');
+	for (i = 0; error == 0 && i < n; i++) {
+		if (i > 0)
+			error = regit_buf_putc(out, ',');
+		if (error == 0)
+			error = compact_str(out, qualify ? qualified(aliases[i], space) : aliases[i]);
+	}
+	if (error == 0)
+		error = regit_buf_putc(out, ']');
+	return error;
+}
+
+static int compact_field(printer *pr, regit_buf *out, const regit_field *f, const char *space)
+{
+	int error = compact_key(out, "name", 1);
+
+	if (error == 0)
+		error = compact_str(out, f->name);
+	if (error == 0)
+		error = compact_key(out, "type", 0);
+	if (error == 0)
+		error = compact_type(pr, out, f->type, space);
+	if (error == 0 && f->doc) {
+		error = compact_key(out, "doc", 0);
+		if (error == 0)
+			error = compact_str(out, f->doc);
+	}
+	if (error == 0 && f->default_value) {
+		error = compact_key(out, "default", 0);
+		if (error == 0)
+			error = put_inline(out, f->default_value, 0, 0, 0);
+	}
+	if (error == 0 && f->order != REGIT_ORDER_ASCENDING) {
+		error = compact_key(out, "order", 0);
+		if (error == 0)
+			error = compact_str(out,
+				f->order == REGIT_ORDER_DESCENDING ? "descending" : "ignore");
+	}
+	if (error == 0)
+		error = compact_aliases(out, f->aliases, f->naliases, NULL, 0);
+	if (error == 0)
+		error = compact_props(out, f->props);
+	return error;
+}
+
+static int compact_named(printer *pr, regit_buf *out, const regit_type *t, const char *space)
+{
+	size_t i;
+	int error = regit_buf_putc(out, '{');
+
+	if (error == 0)
+		error = compact_key(out, "type", 1);
+	if (error == 0)
+		error = compact_str(out, regit_type_kind_name(t->kind));
+	if (error == 0)
+		error = compact_key(out, "name", 0);
+	if (error == 0)
+		error = compact_str(out, t->name);
+	if (error == 0 && t->space && (!space || strcmp(t->space, space) != 0)) {
+		error = compact_key(out, "namespace", 0);
+		if (error == 0)
+			error = compact_str(out, t->space);
+	} else if (error == 0 && !t->space && space) {
+		error = compact_key(out, "namespace", 0);
+		if (error == 0)
+			error = regit_buf_put(out, "\"\"", 2);
+	}
+	if (error == 0 && t->doc) {
+		error = compact_key(out, "doc", 0);
+		if (error == 0)
+			error = compact_str(out, t->doc);
+	}
+	if (error < 0)
+		return error;
+	switch (t->kind) {
+	case REGIT_TYPE_RECORD:
+		error = compact_key(out, "fields", 0);
+		if (error == 0)
+			error = regit_buf_putc(out, '[');
+		for (i = 0; error == 0 && i < t->nfields; i++) {
+			if (i > 0)
+				error = regit_buf_putc(out, ',');
+			if (error == 0)
+				error = regit_buf_putc(out, '{');
+			if (error == 0)
+				error = compact_field(pr, out, &t->fields[i], t->space);
+			if (error == 0)
+				error = regit_buf_putc(out, '}');
+		}
+		if (error == 0)
+			error = regit_buf_putc(out, ']');
+		break;
+	case REGIT_TYPE_ENUM:
+		error = compact_key(out, "symbols", 0);
+		if (error == 0)
+			error = regit_buf_putc(out, '[');
+		for (i = 0; error == 0 && i < t->nsymbols; i++) {
+			if (i > 0)
+				error = regit_buf_putc(out, ',');
+			if (error == 0)
+				error = compact_str(out, t->symbols[i]);
+		}
+		if (error == 0)
+			error = regit_buf_putc(out, ']');
+		if (error == 0 && t->enum_default) {
+			error = compact_key(out, "default", 0);
+			if (error == 0)
+				error = compact_str(out, t->enum_default);
+		}
+		break;
+	default:
+		error = compact_key(out, "size", 0);
+		if (error == 0)
+			error = regit_buf_printf(out, "%" JSON_INTEGER_FORMAT, (json_int_t)t->size);
+		break;
+	}
+	if (error == 0)
+		error = compact_props(out, t->props);
+	if (error == 0)
+		error = compact_aliases(out, t->aliases, t->naliases, t->space, 1);
+	if (error == 0)
+		error = regit_buf_putc(out, '}');
+	return error;
+}
+
+static int compact_type(printer *pr, regit_buf *out, const regit_type *t, const char *space)
+{
+	size_t i;
+	int error = 0;
+
+	if (regit_type_is_named(t)) {
+		if (regit_strmap__get(&pr->done, t->fullname) ||
+		    (!pr->inline_imports && regit_schema__lookup(pr->s, t->fullname, 0) != t))
+			return compact_str(out, qualified(t->fullname, space));
+		error = regit_strmap__put(&pr->done, t->fullname, (void *)t);
+		if (error < 0)
+			return error;
+		return compact_named(pr, out, t, space);
+	}
+	switch (t->kind) {
+	case REGIT_TYPE_UNION:
+		error = regit_buf_putc(out, '[');
+		for (i = 0; error == 0 && i < t->nbranches; i++) {
+			if (i > 0)
+				error = regit_buf_putc(out, ',');
+			if (error == 0)
+				error = compact_type(pr, out, t->branches[i], space);
+		}
+		if (error == 0)
+			error = regit_buf_putc(out, ']');
+		return error;
+	case REGIT_TYPE_ARRAY:
+	case REGIT_TYPE_MAP:
+		error = regit_buf_putc(out, '{');
+		if (error == 0)
+			error = compact_key(out, "type", 1);
+		if (error == 0)
+			error = compact_str(out, regit_type_kind_name(t->kind));
+		if (error == 0)
+			error = compact_key(out, t->kind == REGIT_TYPE_ARRAY ? "items" : "values", 0);
+		if (error == 0)
+			error = compact_type(pr, out, t->items, space);
+		if (error == 0)
+			error = compact_props(out, t->props);
+		if (error == 0)
+			error = regit_buf_putc(out, '}');
+		return error;
+	default:
+		if (!t->props || json_object_size(t->props) == 0)
+			return compact_str(out, regit_type_kind_name(t->kind));
+		error = regit_buf_putc(out, '{');
+		if (error == 0)
+			error = compact_key(out, "type", 1);
+		if (error == 0)
+			error = compact_str(out, regit_type_kind_name(t->kind));
+		if (error == 0)
+			error = compact_props(out, t->props);
+		if (error == 0)
+			error = regit_buf_putc(out, '}');
+		return error;
+	}
+}
+
 int regit_schema_print(const regit_schema *schema, regit_print_style style, regit_buf *out)
 {
 	printer pr;
@@ -558,16 +812,18 @@ int regit_schema_print(const regit_schema *schema, regit_print_style style, regi
 	pr.s = schema;
 	pr.inline_imports = style == REGIT_PRINT_RESOLVED;
 	regit_strmap__init(&pr.done);
+	if (style != REGIT_PRINT_PRETTY) {
+		error = compact_type(&pr, out, schema->root, NULL);
+		if (error == REGIT_ENOMEM)
+			regit_error_set_oom();
+		goto done;
+	}
 	error = build_type(&pr, &tree, schema->root, NULL);
 	if (error < 0)
 		goto done;
-	if (style != REGIT_PRINT_PRETTY) {
-		error = put_inline(out, tree, 0, 0, start);
-	} else {
-		error = put_pretty(out, tree, 0, 0, 0);
-		if (error == 0)
-			error = regit_buf_putc(out, '\n');
-	}
+	error = put_pretty(out, tree, 0, 0, 0);
+	if (error == 0)
+		error = regit_buf_putc(out, '\n');
 done:
 	if (error < 0 && out->ptr) {
 		out->size = start;
