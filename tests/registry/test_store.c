@@ -493,6 +493,89 @@ static void test_store__merge_keeps_gits_deltas(void **state)
 	regit_store_listing_free(l);
 }
 
+/*
+ * A chain that keeps changing one large directory (the subjects directory
+ * of a batch of registrations) writes each new version of that tree as a
+ * delta against the previous one, in one pack; chains longer than the
+ * delta depth limit start over with a whole tree. git and a fresh handle
+ * read every commit's tree back, and the editing keeps git's order when
+ * names are files, directories, or turn from one into the other.
+ */
+static void test_store__chain_writes_deltas(void **state)
+{
+	fixture *f = *state;
+	enum { BASE = 700, CHAIN = 60 };
+	regit_store_change *seed = calloc(BASE, sizeof(*seed));
+	regit_store_change *adds = calloc(CHAIN, sizeof(*adds));
+	regit_store_commit_spec specs[CHAIN];
+	char (*paths)[48] = calloc(BASE + CHAIN, sizeof(*paths));
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+	regit_store *other = NULL;
+	int i;
+
+	assert_non_null(seed);
+	assert_non_null(adds);
+	assert_non_null(paths);
+	for (i = 0; i < BASE; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "subjects/subject-%04d/v1.json", i);
+		seed[i] = put(paths[i], paths[i]);
+	}
+	assert_int_equal(regit_store_commit(head, f->store, "", seed, BASE, "seed", NULL), 0);
+	for (i = 0; i < CHAIN; i++) {
+		/* Spread over the directory: each lands between old entries. */
+		snprintf(paths[BASE + i], sizeof(paths[0]), "subjects/subject-%04d-x/v1.json",
+			(i * 37) % BASE);
+		adds[i] = put(paths[BASE + i], paths[BASE + i]);
+		specs[i].changes = &adds[i];
+		specs[i].nchanges = 1;
+		specs[i].message = paths[BASE + i];
+		specs[i].author = NULL;
+	}
+	assert_int_equal(regit_store_commit_chain(out, f->store, head, specs, CHAIN), 0);
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
+		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	/* Deltas, and chains no longer than 50. */
+	assert_true(atoi(sh("git verify-pack -v '%s'/objects/pack/*.idx | "
+		"awk '$2 == \"tree\" && NF == 7 {n++} END {print n + 0}'", f->path)) >= CHAIN - 2);
+	assert_string_equal(sh("git verify-pack -v '%s'/objects/pack/*.idx | "
+		"awk '/^chain length = / {v = $4 + 0; if (v > m) m = v} END {print m}'",
+		f->path), "50");
+	assert_string_equal(sh("git --git-dir='%s' ls-tree main subjects/ | wc -l", f->path), "760");
+	for (i = 1; i < CHAIN; i += 13)
+		assert_string_equal(sh("git --git-dir='%s' ls-tree main~%d subjects/ | wc -l",
+			f->path, i), i == 1 ? "759" : sh("echo %d", BASE + CHAIN - i));
+	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
+	assert_int_equal(regit_store_list(&l, other, NULL), 0);
+	assert_int_equal(l->nfiles, BASE + CHAIN);
+	expect_content(other, l, paths[BASE + CHAIN - 1], paths[BASE + CHAIN - 1]);
+	expect_content(other, l, paths[0], paths[0]);
+	regit_store_listing_free(l);
+
+	/* A file becomes a directory and back; removals prune. */
+	{
+		regit_store_change c1[] = { put("subjects/subject-0001", "now a file"),
+			rm("subjects/subject-0002/v1.json") };
+		regit_store_change c2[] = { put("subjects/subject-0001/v2.json", "dir again") };
+
+		assert_int_equal(regit_store_commit(head, other, out, c1, 2, "flip", NULL), 0);
+		assert_string_equal(sh("git --git-dir='%s' cat-file -p main:subjects/subject-0001",
+			f->path), "now a file");
+		assert_string_equal(sh("git --git-dir='%s' ls-tree main subjects/ | wc -l", f->path),
+			"759");
+		assert_int_equal(regit_store_commit(out, other, head, c2, 1, "flop", NULL), 0);
+		assert_string_equal(sh("git --git-dir='%s' ls-tree --name-only main "
+			"subjects/subject-0001/", f->path), "subjects/subject-0001/v2.json");
+		assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean",
+			f->path), "clean");
+	}
+	regit_store_free(other);
+	free(seed);
+	free(adds);
+	free(paths);
+}
+
 /* Trees are written by the store: entries in git's order, where a
  * directory sorts as if its name ended in '/' ("a-b" < "a/" < "a0"). */
 static void test_store__tree_order_is_gits(void **state)
@@ -572,6 +655,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__chain_is_one_commit_per_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__packs_stay_few, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__merge_keeps_gits_deltas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__chain_writes_deltas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__big_and_empty_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__tree_order_is_gits, setup, teardown),
 	};
