@@ -1482,7 +1482,8 @@ static int store_tree_splice(store_tree *t, size_t i, size_t ndel, const unsigne
 		t->ocap = ncap;
 	}
 	memmove(t->data + start + inslen, t->data + end, t->len - end);
-	memcpy(t->data + start, ins, inslen);
+	if (inslen)
+		memcpy(t->data + start, ins, inslen);
 	t->len = newlen;
 	memmove(t->offs + i + (inslen ? 1 : 0), t->offs + i + ndel,
 		(t->n - i - ndel) * sizeof(*t->offs));
