@@ -170,7 +170,6 @@ void regit_schema_free(regit_schema *schema)
 {
 	if (!schema)
 		return;
-	json_decref(schema->doc);
 	json_decref(schema->owned);
 	regit_free(schema->named);
 	regit_strmap__dispose(&schema->names);

@@ -25,6 +25,54 @@ char *regit_schema__arena_strndup(regit_arena *arena, const char *s, size_t n);
 void regit_schema__arena_dispose(regit_arena *arena);
 
 /*
+ * A decoded JSON document (schema_json.c), allocated in an arena. Strings
+ * are NUL-terminated and may contain NUL (n is the length); object
+ * members keep their order; keys are unique.
+ */
+typedef enum regit_json_type {
+	REGIT_JSON_NULL = 0,
+	REGIT_JSON_TRUE,
+	REGIT_JSON_FALSE,
+	REGIT_JSON_INTEGER,
+	REGIT_JSON_REAL,
+	REGIT_JSON_STRING,
+	REGIT_JSON_ARRAY,
+	REGIT_JSON_OBJECT
+} regit_json_type;
+
+typedef struct regit_json_member regit_json_member;
+
+typedef struct regit_json_value {
+	regit_json_type type;
+	size_t n;                         /* string length, or array/object size */
+	union {
+		json_int_t i;
+		double d;
+		const char *s;
+		regit_json_member *members;   /* array elements have no key */
+	} u;
+} regit_json_value;
+
+struct regit_json_member {
+	const char *key;                  /* NULL in arrays */
+	size_t klen;
+	regit_json_value value;
+};
+
+/**
+ * Decode text into the arena. @return 0; 1 when the text is not one this
+ * decoder takes (anything jansson might reject or decode differently: the
+ * caller then uses jansson and regit_json__from_jansson); REGIT_ENOMEM
+ */
+int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *text, size_t len);
+/** A jansson value as a document in the arena. @return 0 or REGIT_ENOMEM */
+int regit_json__from_jansson(regit_json_value *out, regit_arena *arena, const json_t *v);
+/** A new jansson value (owned) equal to v, NULL when out of memory. */
+json_t *regit_json__to_jansson(const regit_json_value *v);
+/** Member of an object by key, or NULL (also when obj is no object). @return borrowed */
+const regit_json_value *regit_json__get(const regit_json_value *obj, const char *key);
+
+/*
  * A string-keyed open-addressing hash table. Keys are borrowed and must
  * outlive the table; values are opaque. Used for the named-type table and
  * for duplicate checks (field names, symbols, union branches), which must
@@ -57,8 +105,7 @@ typedef struct regit_type_node {
 
 struct regit_schema {
 	regit_arena arena;
-	json_t *doc;                /* the decoded input (owned); defaults point into it */
-	json_t *owned;              /* JSON array of values we built, e.g. props (owned) */
+	json_t *owned;              /* JSON array of the defaults and properties (owned), or NULL */
 	const regit_type *root;
 	regit_type **named;         /* definition order (arena) */
 	size_t nnamed;

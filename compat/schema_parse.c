@@ -70,6 +70,7 @@ typedef struct parser {
 	char *path;                 /* path_inline or heap (path_cap bytes) */
 	size_t path_cap;
 	int path_nomem;             /* growing the path failed: the parse fails */
+	regit_arena doc_arena;      /* the decoded text, freed after parsing */
 	char path_inline[PATH_INLINE];
 } parser;
 
@@ -194,6 +195,52 @@ static const char *path_dup(parser *p)
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* The document, decoded by schema_json.c. */
+typedef regit_json_value jv;
+
+static const jv *jget(const jv *obj, const char *key)
+{
+	return regit_json__get(obj, key);
+}
+
+static int jis_null(const jv *v) { return v && v->type == REGIT_JSON_NULL; }
+static int jis_string(const jv *v) { return v && v->type == REGIT_JSON_STRING; }
+static int jis_object(const jv *v) { return v && v->type == REGIT_JSON_OBJECT; }
+static int jis_array(const jv *v) { return v && v->type == REGIT_JSON_ARRAY; }
+static int jis_integer(const jv *v) { return v && v->type == REGIT_JSON_INTEGER; }
+
+/* As json_string_value and friends: NULL / 0 for the wrong type. */
+static const char *jstr(const jv *v) { return jis_string(v) ? v->u.s : NULL; }
+static size_t jlen(const jv *v) { return jis_string(v) ? v->n : 0; }
+static size_t jsize(const jv *v) { return jis_array(v) ? v->n : 0; }
+static json_int_t jint(const jv *v) { return jis_integer(v) ? v->u.i : 0; }
+
+static const jv *jat(const jv *arr, size_t i)
+{
+	return jis_array(arr) && i < arr->n ? &arr->u.members[i].value : NULL;
+}
+
+/*
+ * Hand a jansson value (defaults, properties) to the schema, which keeps it
+ * alive; the reference is taken even when this fails. NULL (allocation
+ * failed) is REGIT_ENOMEM.
+ */
+static int keep_json(parser *p, json_t *value)
+{
+	if (!value)
+		return REGIT_ENOMEM;
+	if (!p->s->owned) {
+		p->s->owned = json_array();
+		if (!p->s->owned) {
+			json_decref(value);
+			return REGIT_ENOMEM;
+		}
+	}
+	if (json_array_append_new(p->s->owned, value) < 0)
+		return REGIT_ENOMEM;
+	return 0;
+}
+
 static int is_name_start(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -258,22 +305,22 @@ static int is_reserved(const char *const *set, const char *key)
  * JSON null counts as absent, as in Avro Java (getOptionalText).
  * @return 0 (absent: *out NULL), REGIT_EINVALID
  */
-static int get_string(parser *p, const json_t *obj, const char *key, const char **out)
+static int get_string(parser *p, const jv *obj, const char *key, const char **out)
 {
-	const json_t *v = json_object_get(obj, key);
+	const jv *v = jget(obj, key);
 	size_t saved;
 	int error = 0;
 
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (!v || jis_null(v))
 		return 0;
 	saved = path_push(p, key);
-	if (!json_is_string(v))
+	if (!jis_string(v))
 		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must be a string", key);
-	else if (strlen(json_string_value(v)) != json_string_length(v))
+	else if (strlen(jstr(v)) != jlen(v))
 		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must not contain NUL characters", key);
 	else
-		*out = json_string_value(v);
+		*out = jstr(v);
 	path_pop(p, saved);
 	return error;
 }
@@ -328,22 +375,27 @@ static regit_type_node *new_node(parser *p, regit_type_kind kind)
  * Collect the members of `obj` that are not in `reserved` into a new object
  * kept alive by the schema. @return 0 or REGIT_ENOMEM; *out NULL when none
  */
-static int collect_props(parser *p, const json_t *obj, const char *const *reserved,
+static int collect_props(parser *p, const jv *obj, const char *const *reserved,
 	const json_t **out)
 {
-	const char *key;
-	json_t *value, *props = NULL;
+	json_t *props = NULL;
+	size_t i;
+	int error;
 
 	*out = NULL;
-	json_object_foreach((json_t *)obj, key, value) {
-		if (is_reserved(reserved, key))
+	for (i = 0; i < obj->n; i++) {
+		const regit_json_member *m = &obj->u.members[i];
+
+		if (is_reserved(reserved, m->key))
 			continue;
 		if (!props) {
 			props = json_object();
-			if (!props || json_array_append_new(p->s->owned, props) < 0)
-				return REGIT_ENOMEM;
+			error = keep_json(p, props);
+			if (error < 0)
+				return error;
 		}
-		if (json_object_set(props, key, value) < 0)
+		if (json_object_setn_new_nocheck(props, m->key, m->klen,
+				regit_json__to_jansson(&m->value)) < 0)
 			return REGIT_ENOMEM;
 	}
 	*out = props;
@@ -377,10 +429,10 @@ static long long decimal_max_precision(size_t size)
 	return (long long)floor(log10(2.0) * (8.0 * (double)size - 1.0));
 }
 
-static int parse_decimal(parser *p, regit_type *t, const json_t *obj)
+static int parse_decimal(parser *p, regit_type *t, const jv *obj)
 {
-	const json_t *prec = json_object_get(obj, "precision");
-	const json_t *scale = json_object_get(obj, "scale");
+	const jv *prec = jget(obj, "precision");
+	const jv *scale = jget(obj, "scale");
 	json_int_t pv, sv = 0;
 	size_t saved;
 	int error = 0;
@@ -388,8 +440,8 @@ static int parse_decimal(parser *p, regit_type *t, const json_t *obj)
 	if (!prec)
 		return parser_fail(p, REGIT_EINVALID, "decimal logical type requires \"precision\"");
 	saved = path_push(p, "precision");
-	pv = json_is_integer(prec) ? json_integer_value(prec) : 0;
-	if (!json_is_integer(prec) || pv <= 0 || pv > INT_MAX)
+	pv = jis_integer(prec) ? jint(prec) : 0;
+	if (!jis_integer(prec) || pv <= 0 || pv > INT_MAX)
 		error = parser_fail(p, REGIT_EINVALID,
 			"decimal precision must be a positive integer");
 	else if (t->kind == REGIT_TYPE_FIXED && pv > decimal_max_precision(t->size))
@@ -401,8 +453,8 @@ static int parse_decimal(parser *p, regit_type *t, const json_t *obj)
 		return error;
 	if (scale) {
 		saved = path_push(p, "scale");
-		sv = json_is_integer(scale) ? json_integer_value(scale) : -1;
-		if (!json_is_integer(scale) || sv < 0 || sv > pv)
+		sv = jis_integer(scale) ? jint(scale) : -1;
+		if (!jis_integer(scale) || sv < 0 || sv > pv)
 			error = parser_fail(p, REGIT_EINVALID,
 				"decimal scale must be an integer from 0 to the precision (%lld)",
 				(long long)pv);
@@ -417,7 +469,7 @@ static int parse_decimal(parser *p, regit_type *t, const json_t *obj)
 }
 
 /* Read "logicalType" of a type object; call once kind (and fixed size) are set. */
-static int parse_logical(parser *p, regit_type *t, const json_t *obj)
+static int parse_logical(parser *p, regit_type *t, const jv *obj)
 {
 	static const struct {
 		const char *name;
@@ -434,14 +486,14 @@ static int parse_logical(parser *p, regit_type *t, const json_t *obj)
 		{ "local-timestamp-micros", REGIT_LOGICAL_LOCAL_TIMESTAMP_MICROS, REGIT_TYPE_LONG },
 		{ "duration", REGIT_LOGICAL_DURATION, REGIT_TYPE_FIXED },
 	};
-	const json_t *v = json_object_get(obj, "logicalType");
+	const jv *v = jget(obj, "logicalType");
 	const char *name;
 	size_t i;
 
 	/* A non-string logicalType is not a logical type; it stays a property. */
-	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+	if (!jis_string(v) || strlen(jstr(v)) != jlen(v))
 		return 0;
-	name = json_string_value(v);
+	name = jstr(v);
 	t->logical_name = arena_strdup(p, name);
 	if (!t->logical_name)
 		return REGIT_ENOMEM;
@@ -464,7 +516,7 @@ static int parse_logical(parser *p, regit_type *t, const json_t *obj)
 
 /* ---- types ------------------------------------------------------------ */
 
-static int parse_type(parser *p, const regit_type **out, const json_t *j, const char *space);
+static int parse_type(parser *p, const regit_type **out, const jv *j, const char *space);
 
 /*
  * Resolve a type name (primitive or named reference) written at the
@@ -520,10 +572,10 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 	return 0;
 }
 
-static int parse_aliases(parser *p, const json_t *obj, const char *space,
+static int parse_aliases(parser *p, const jv *obj, const char *space,
 	int qualified, const char *const **out, size_t *count)
 {
-	const json_t *arr = json_object_get(obj, "aliases");
+	const jv *arr = jget(obj, "aliases");
 	const char **aliases;
 	size_t saved, i, n;
 	int error = 0;
@@ -533,24 +585,24 @@ static int parse_aliases(parser *p, const json_t *obj, const char *space,
 	if (!arr)
 		return 0;
 	saved = path_push(p, "aliases");
-	if (!json_is_array(arr)) {
+	if (!jis_array(arr)) {
 		error = parser_fail(p, REGIT_EINVALID, "\"aliases\" must be an array of names");
 		goto done;
 	}
-	n = json_array_size(arr);
+	n = jsize(arr);
 	aliases = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*aliases));
 	if (!aliases) {
 		error = REGIT_ENOMEM;
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		const json_t *a = json_array_get(arr, i);
-		const char *s = json_string_value(a);
+		const jv *a = jat(arr, i);
+		const char *s = jstr(a);
 		size_t isaved = path_push_index(p, i);
 
-		if (!json_is_string(a) ||
-		    !(qualified ? valid_fullname(s, json_string_length(a))
-				: valid_name(s, json_string_length(a)))) {
+		if (!jis_string(a) ||
+		    !(qualified ? valid_fullname(s, jlen(a))
+				: valid_name(s, jlen(a)))) {
 			error = parser_fail(p, REGIT_EINVALID, "alias must be a valid %sname",
 				qualified ? "(full) " : "");
 			goto done;
@@ -615,20 +667,21 @@ static int float_default(parser *p, regit_field *f, const char *record)
 	if (n == 0 || i < n || end != s + n || !isfinite(d))
 		return add_pending_default(p, f, record);  /* reported as a mismatch */
 	real = json_real(d);
-	if (!real || json_array_append_new(p->s->owned, real) < 0)
+	if (keep_json(p, real) < 0)
 		return REGIT_ENOMEM;
 	f->default_value = real;
 	return 0;
 }
 
-static int parse_field(parser *p, regit_field *f, const json_t *obj, const char *space,
+static int parse_field(parser *p, regit_field *f, const jv *obj, const char *space,
 	regit_strmap *seen, const char *record)
 {
 	const char *name, *order = NULL;
+	const jv *def;
 	size_t saved;
 	int error = 0;
 
-	if (!json_is_object(obj))
+	if (!jis_object(obj))
 		return parser_fail(p, REGIT_EINVALID, "a field must be a JSON object");
 	f->path = path_dup(p);
 	if (!f->path)
@@ -683,10 +736,10 @@ static int parse_field(parser *p, regit_field *f, const json_t *obj, const char 
 	if (error < 0)
 		return error;
 
-	if (!json_object_get(obj, "type"))
+	if (!jget(obj, "type"))
 		return parser_fail(p, REGIT_EINVALID, "field \"%s\" has no \"type\"", name);
 	saved = path_push(p, "type");
-	error = parse_type(p, &f->type, json_object_get(obj, "type"), space);
+	error = parse_type(p, &f->type, jget(obj, "type"), space);
 	if (error < 0)
 		return error;
 	path_pop(p, saved);
@@ -694,7 +747,15 @@ static int parse_field(parser *p, regit_field *f, const json_t *obj, const char 
 	error = collect_props(p, obj, field_reserved, &f->props);
 	if (error < 0)
 		return error;
-	f->default_value = json_object_get(obj, "default");
+	def = jget(obj, "default");
+	if (def) {
+		json_t *value = regit_json__to_jansson(def);
+
+		error = keep_json(p, value);
+		if (error < 0)
+			return error;
+		f->default_value = value;
+	}
 	if (f->default_value && json_is_string(f->default_value) &&
 	    (f->type->kind == REGIT_TYPE_FLOAT || f->type->kind == REGIT_TYPE_DOUBLE))
 		return float_default(p, f, record);
@@ -703,9 +764,9 @@ static int parse_field(parser *p, regit_field *f, const json_t *obj, const char 
 	return error;
 }
 
-static int parse_fields(parser *p, regit_type *t, const json_t *obj)
+static int parse_fields(parser *p, regit_type *t, const jv *obj)
 {
-	const json_t *arr = json_object_get(obj, "fields");
+	const jv *arr = jget(obj, "fields");
 	regit_strmap seen;
 	regit_field *fields;
 	size_t saved, i, n;
@@ -715,11 +776,11 @@ static int parse_fields(parser *p, regit_type *t, const json_t *obj)
 	if (!arr)
 		return parser_fail(p, REGIT_EINVALID, "record \"%s\" has no \"fields\"", t->fullname);
 	saved = path_push(p, "fields");
-	if (!json_is_array(arr)) {
+	if (!jis_array(arr)) {
 		error = parser_fail(p, REGIT_EINVALID, "\"fields\" must be an array");
 		goto done;
 	}
-	n = json_array_size(arr);
+	n = jsize(arr);
 	fields = regit_schema__arena_alloc(&p->s->arena, (n ? n : 1) * sizeof(*fields));
 	if (!fields) {
 		error = REGIT_ENOMEM;
@@ -728,7 +789,7 @@ static int parse_fields(parser *p, regit_type *t, const json_t *obj)
 	for (i = 0; i < n; i++) {
 		size_t isaved = path_push_index(p, i);
 
-		error = parse_field(p, &fields[i], json_array_get(arr, i), t->space, &seen,
+		error = parse_field(p, &fields[i], jat(arr, i), t->space, &seen,
 			t->fullname);
 		if (error < 0)
 			goto done;
@@ -747,10 +808,10 @@ static int symbol_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int parse_symbols(parser *p, regit_type_node *node, const json_t *obj)
+static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
 {
 	regit_type *t = &node->pub;
-	const json_t *arr = json_object_get(obj, "symbols");
+	const jv *arr = jget(obj, "symbols");
 	const char *def = NULL;
 	const char **symbols, **sorted;
 	regit_strmap seen;
@@ -761,11 +822,11 @@ static int parse_symbols(parser *p, regit_type_node *node, const json_t *obj)
 	if (!arr)
 		return parser_fail(p, REGIT_EINVALID, "enum \"%s\" has no \"symbols\"", t->fullname);
 	saved = path_push(p, "symbols");
-	if (!json_is_array(arr)) {
+	if (!jis_array(arr)) {
 		error = parser_fail(p, REGIT_EINVALID, "\"symbols\" must be an array of names");
 		goto done;
 	}
-	n = json_array_size(arr);
+	n = jsize(arr);
 	error = count_names(p, n);
 	if (error < 0)
 		goto done;
@@ -776,11 +837,11 @@ static int parse_symbols(parser *p, regit_type_node *node, const json_t *obj)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		const json_t *v = json_array_get(arr, i);
-		const char *s = json_string_value(v);
+		const jv *v = jat(arr, i);
+		const char *s = jstr(v);
 		size_t isaved = path_push_index(p, i);
 
-		if (!json_is_string(v) || !valid_name(s, json_string_length(v))) {
+		if (!jis_string(v) || !valid_name(s, jlen(v))) {
 			error = parser_fail(p, REGIT_EINVALID, "enum symbol must be a valid name");
 			goto done;
 		}
@@ -822,25 +883,25 @@ done:
 	return error;
 }
 
-static int parse_size(parser *p, regit_type *t, const json_t *obj)
+static int parse_size(parser *p, regit_type *t, const jv *obj)
 {
-	const json_t *v = json_object_get(obj, "size");
+	const jv *v = jget(obj, "size");
 	size_t saved;
 
 	if (!v)
 		return parser_fail(p, REGIT_EINVALID, "fixed \"%s\" has no \"size\"", t->fullname);
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > INT_MAX) {
+	if (!jis_integer(v) || jint(v) < 0 ||
+	    jint(v) > INT_MAX) {
 		saved = path_push(p, "size");
 		(void)saved;
 		return parser_fail(p, REGIT_EINVALID,
 			"fixed size must be an integer from 0 to %d", INT_MAX);
 	}
-	t->size = (size_t)json_integer_value(v);
+	t->size = (size_t)jint(v);
 	return 0;
 }
 
-static int parse_named(parser *p, const regit_type **out, const json_t *obj,
+static int parse_named(parser *p, const regit_type **out, const jv *obj,
 	regit_type_kind kind, const char *enclosing)
 {
 	const char *name, *ns = NULL, *dot;
@@ -964,13 +1025,13 @@ static int parse_named(parser *p, const regit_type **out, const json_t *obj,
 	return 0;
 }
 
-static int parse_union(parser *p, const regit_type **out, const json_t *arr, const char *space)
+static int parse_union(parser *p, const regit_type **out, const jv *arr, const char *space)
 {
 	regit_type_node *node = new_node(p, REGIT_TYPE_UNION);
 	const regit_type **branches;
 	regit_strmap named;
 	unsigned seen_kinds = 0;
-	size_t i, n = json_array_size(arr);
+	size_t i, n = jsize(arr);
 	int error = 0;
 
 	regit_strmap__init(&named);
@@ -980,10 +1041,10 @@ static int parse_union(parser *p, const regit_type **out, const json_t *arr, con
 	if (!branches)
 		return REGIT_ENOMEM;
 	for (i = 0; i < n; i++) {
-		const json_t *b = json_array_get(arr, i);
+		const jv *b = jat(arr, i);
 		size_t saved = path_push_index(p, i);
 
-		if (json_is_array(b)) {
+		if (jis_array(b)) {
 			error = parser_fail(p, REGIT_EINVALID, "a union may not directly contain a union");
 			goto done;
 		}
@@ -1020,11 +1081,11 @@ done:
 	return error;
 }
 
-static int parse_container(parser *p, const regit_type **out, const json_t *obj,
+static int parse_container(parser *p, const regit_type **out, const jv *obj,
 	regit_type_kind kind, const char *space)
 {
 	const char *key = kind == REGIT_TYPE_ARRAY ? "items" : "values";
-	const json_t *sub = json_object_get(obj, key);
+	const jv *sub = jget(obj, key);
 	regit_type_node *node = new_node(p, kind);
 	size_t saved;
 	int error;
@@ -1049,9 +1110,9 @@ static int parse_container(parser *p, const regit_type **out, const json_t *obj,
 	return 0;
 }
 
-static int parse_object(parser *p, const regit_type **out, const json_t *obj, const char *space)
+static int parse_object(parser *p, const regit_type **out, const jv *obj, const char *space)
 {
-	const json_t *tv = json_object_get(obj, "type");
+	const jv *tv = jget(obj, "type");
 	const char *type;
 	regit_type_kind kind;
 	regit_type_node *node;
@@ -1060,13 +1121,13 @@ static int parse_object(parser *p, const regit_type **out, const json_t *obj, co
 
 	if (!tv)
 		return parser_fail(p, REGIT_EINVALID, "type object has no \"type\"");
-	if (!json_is_string(tv) || strlen(json_string_value(tv)) != json_string_length(tv)) {
+	if (!jis_string(tv) || strlen(jstr(tv)) != jlen(tv)) {
 		saved = path_push(p, "type");
 		(void)saved;
 		return parser_fail(p, REGIT_EINVALID,
 			"\"type\" of a type object must be a type name (nest schemas in fields, items or values)");
 	}
-	type = json_string_value(tv);
+	type = jstr(tv);
 
 	if (kind_of_primitive(type, &kind)) {
 		node = new_node(p, kind);
@@ -1106,16 +1167,16 @@ static int parse_object(parser *p, const regit_type **out, const json_t *obj, co
 	return 0;
 }
 
-static int parse_type(parser *p, const regit_type **out, const json_t *j, const char *space)
+static int parse_type(parser *p, const regit_type **out, const jv *j, const char *space)
 {
-	if (json_is_string(j)) {
-		if (strlen(json_string_value(j)) != json_string_length(j))
+	if (jis_string(j)) {
+		if (strlen(jstr(j)) != jlen(j))
 			return parser_fail(p, REGIT_EINVALID, "type name must not contain NUL characters");
-		return resolve_name(p, out, json_string_value(j), space);
+		return resolve_name(p, out, jstr(j), space);
 	}
-	if (json_is_object(j))
+	if (jis_object(j))
 		return parse_object(p, out, j, space);
-	if (json_is_array(j))
+	if (jis_array(j))
 		return parse_union(p, out, j, space);
 	return parser_fail(p, REGIT_EINVALID,
 		"a schema must be a type name, a type object or a union array");
@@ -1408,6 +1469,8 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 	regit_schema_error local_err;
 	regit_schema *s = NULL;
 	parser *p = NULL;
+	regit_json_value doc;
+	json_t *jdoc;
 	json_error_t jerr;
 	int error = 0, line = 0, column = 0;
 
@@ -1464,40 +1527,44 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 	p->path = p->path_inline;
 	p->path_cap = sizeof(p->path_inline);
 
-	/*
-	 * jansson reports a failed allocation as whatever syntax error it ran
-	 * into next; our allocator (see regit_alloc_install_json) records it.
-	 */
-	regit_error_clear();
-	s->doc = json_loadb(text, len,
-		JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	if (!s->doc) {
-		if (regit_error_last()->klass == REGIT_ERROR_NOMEMORY) {
-			error = REGIT_ENOMEM;
+	error = regit_json__parse(&doc, &p->doc_arena, text, len);
+	if (error == 1) {
+		/*
+		 * Not plain JSON for the fast decoder: jansson decides (and words
+		 * the error). It reports a failed allocation as whatever syntax
+		 * error it ran into next; our allocator (see
+		 * regit_alloc_install_json) records it.
+		 */
+		regit_error_clear();
+		jdoc = json_loadb(text, len,
+			JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+		if (!jdoc) {
+			if (regit_error_last()->klass == REGIT_ERROR_NOMEMORY) {
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+			switch (json_error_code(&jerr)) {
+			case json_error_out_of_memory:
+				error = REGIT_ENOMEM;
+				goto done;
+			case json_error_stack_overflow:
+				error = REGIT_ELIMIT;
+				break;
+			default:
+				error = REGIT_EINVALID;
+				break;
+			}
+			snprintf(err->message, sizeof(err->message), "invalid JSON: %s", jerr.text);
+			error_position(err, text, len, &jerr);
 			goto done;
 		}
-		switch (json_error_code(&jerr)) {
-		case json_error_out_of_memory:
-			error = REGIT_ENOMEM;
-			goto done;
-		case json_error_stack_overflow:
-			error = REGIT_ELIMIT;
-			break;
-		default:
-			error = REGIT_EINVALID;
-			break;
-		}
-		snprintf(err->message, sizeof(err->message), "invalid JSON: %s", jerr.text);
-		error_position(err, text, len, &jerr);
-		goto done;
+		error = regit_json__from_jansson(&doc, &p->doc_arena, jdoc);
+		json_decref(jdoc);
 	}
-	s->owned = json_array();
-	if (!s->owned) {
-		error = REGIT_ENOMEM;
+	if (error < 0)
 		goto done;
-	}
 
-	error = parse_type(p, &s->root, s->doc, NULL);
+	error = parse_type(p, &s->root, &doc, NULL);
 	if (error == 0)
 		error = check_defaults(p);
 	if (error == 0)
@@ -1520,6 +1587,7 @@ done:
 			regit_error_set(REGIT_ERROR_SCHEMA, "%s", err->message);
 	}
 	if (p) {
+		regit_schema__arena_dispose(&p->doc_arena);
 		regit_free(p->defaults);
 		regit_free(p->fallbacks);
 		if (p->path != p->path_inline)
