@@ -61,10 +61,12 @@ struct regit_json_member {
 
 /**
  * Decode text into the arena. @return 0; 1 when the text is not one this
- * decoder takes (anything jansson might reject or decode differently: the
- * caller then uses jansson and regit_json__from_jansson); REGIT_ENOMEM
+ * decoder takes (anything jansson might reject or decode differently, or
+ * arrays and objects nested deeper than max_depth: the caller then uses
+ * jansson and regit_json__from_jansson); REGIT_ENOMEM
  */
-int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *text, size_t len);
+int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *text, size_t len,
+	size_t max_depth);
 /** A jansson value as a document in the arena. @return 0 or REGIT_ENOMEM */
 int regit_json__from_jansson(regit_json_value *out, regit_arena *arena, const json_t *v);
 /** A new jansson value (owned) equal to v, NULL when out of memory. */

@@ -38,7 +38,7 @@ typedef struct jfast {
 	regit_arena *arena;
 	regit_json_member *stack;    /* children of the open containers */
 	size_t nstack, cap;
-	size_t depth;
+	size_t depth, max_depth;
 } jfast;
 
 /* Not ours to decode: the caller falls back to jansson. */
@@ -286,7 +286,7 @@ static int jf_container(jfast *j, regit_json_value *v, int object)
 	unsigned char close = object ? '}' : ']';
 	int error;
 
-	if (++j->depth > JSON_FAST_MAX_DEPTH)
+	if (++j->depth > j->max_depth)
 		return JF_DECLINE;
 	j->s++;
 	jf_ws(j);
@@ -392,7 +392,8 @@ static int jf_value(jfast *j, regit_json_value *v)
 	}
 }
 
-int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *text, size_t len)
+int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *text, size_t len,
+	size_t max_depth)
 {
 	jfast j;
 	int error;
@@ -401,6 +402,7 @@ int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *tex
 	j.s = (const unsigned char *)text;
 	j.end = j.s + len;
 	j.arena = arena;
+	j.max_depth = max_depth < JSON_FAST_MAX_DEPTH ? max_depth : JSON_FAST_MAX_DEPTH;
 	jf_ws(&j);
 	error = jf_value(&j, out);
 	if (error == 0) {

@@ -267,7 +267,8 @@ static void schema_free(reg_schema *s)
 		return;
 	reg_text_unref(s->text);
 	reg_refs_free(s->refs, s->nrefs);
-	regit_free(s->key);
+	if (s->key_owned)
+		regit_free((char *)s->key);
 	regit_free(s);
 }
 
@@ -460,6 +461,8 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 	int deleted, int64_t ts)
 {
 	regit_buf key = REGIT_BUF_INIT;
+	const char *key_ptr;
+	size_t key_len;
 	reg_schema *schema = NULL, *fresh = NULL, *same = NULL;
 	reg_version *v = NULL;
 	uint64_t hash;
@@ -479,13 +482,22 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 			s->name, version);
 		return REGIT_EINVALID;
 	}
-	error = reg_identity_key(&key, text->s, text->len, refs, nrefs);
-	if (error < 0)
-		goto done;
-	hash = reg_hash(key.ptr, key.size);
+	/* Without references the key is the text: no copy (a cold start adds
+	 * 100,000 versions). */
+	if (nrefs == 0) {
+		key_ptr = text->s;
+		key_len = text->len;
+	} else {
+		error = reg_identity_key(&key, text->s, text->len, refs, nrefs);
+		if (error < 0)
+			goto done;
+		key_ptr = key.ptr;
+		key_len = key.size;
+	}
+	hash = reg_hash(key_ptr, key_len);
 	schema = reg_index_schema(idx, id);
 	if (schema) {
-		if (schema->key_len != key.size || memcmp(schema->key, key.ptr, key.size) != 0) {
+		if (schema->key_len != key_len || memcmp(schema->key, key_ptr, key_len) != 0) {
 			regit_error_set(REGIT_ERROR_STORE,
 				"id %d is used by two different schemas (subject '%.200s' version %d)",
 				id, s->name, version);
@@ -499,12 +511,17 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 			goto done;
 		}
 		fresh->text = reg_text_ref(text);
-		fresh->key_len = key.size;
+		fresh->key_len = key_len;
 		fresh->key_hash = hash;
-		fresh->key = regit_buf_detach(&key);
-		if (!fresh->key) {
-			error = REGIT_ENOMEM;
-			goto done;
+		if (nrefs == 0) {
+			fresh->key = text->s;
+		} else {
+			fresh->key = regit_buf_detach(&key);
+			if (!fresh->key) {
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+			fresh->key_owned = 1;
 		}
 		error = reg_refs_copy(&fresh->refs, refs, nrefs);
 		if (error < 0)
@@ -793,6 +810,8 @@ typedef struct build_ctx {
 	size_t nparse;               /* versions to do */
 	size_t max_schema_size;
 	regit_registry_error *err;
+	/* Buffers one thread reuses from version to version (NULL: use its own). */
+	regit_buf *scratch_raw, *scratch_out;
 } build_ctx;
 
 static int build_fail(build_ctx *b, const char *path, const char *why)
@@ -804,11 +823,13 @@ static int build_fail(build_ctx *b, const char *path, const char *why)
 	return REGIT_EINVALID;
 }
 
-static int build_read(regit_buf *out, build_ctx *b, const regit_store_file *f, size_t max)
+/* Read f into out, which is emptied first (its allocation is kept). */
+static int build_read_into(regit_buf *out, build_ctx *b, const regit_store_file *f, size_t max)
 {
 	int error;
 
-	regit_buf_init(out, max);
+	regit_buf_clear(out);
+	out->max = max;
 	error = regit_store_read(out, b->store, &f->oid);
 	if (error == REGIT_ELIMIT)
 		return build_fail(b, f->path, "file too large");
@@ -817,6 +838,12 @@ static int build_read(regit_buf *out, build_ctx *b, const regit_store_file *f, s
 		snprintf(b->err->message, sizeof(b->err->message), "%s", regit_error_message());
 	}
 	return error;
+}
+
+static int build_read(regit_buf *out, build_ctx *b, const regit_store_file *f, size_t max)
+{
+	regit_buf_init(out, max);
+	return build_read_into(out, b, f, max);
 }
 
 /* Parse a small JSON metadata file into a new reference. */
@@ -1081,14 +1108,14 @@ static int build_meta(build_ctx *b, pending *p)
 	int error;
 
 	{
-		regit_buf raw;
+		regit_buf own = REGIT_BUF_INIT, *raw = b->scratch_raw ? b->scratch_raw : &own;
 
-		error = build_read(&raw, b, p->meta, REG_MAX_META_SIZE);
-		if (error == 0 && meta_fast(p, raw.ptr ? raw.ptr : "", raw.size)) {
-			regit_buf_dispose(&raw);
+		error = build_read_into(raw, b, p->meta, REG_MAX_META_SIZE);
+		if (error == 0 && meta_fast(p, raw->ptr ? raw->ptr : "", raw->size)) {
+			regit_buf_dispose(&own);
 			return 0;
 		}
-		regit_buf_dispose(&raw);
+		regit_buf_dispose(&own);
 		if (error < 0)
 			return error;
 	}
@@ -1207,19 +1234,20 @@ static int build_lookup(const char **text, size_t *len, const regit_reference **
 	return 0;
 }
 
-/* The compact text of one pending version (parsing its .avsc). */
-static int build_text(build_ctx *b, pending *p)
+/* The compact text of one pending version, parsing raw (its .avsc). */
+static int build_text_from(build_ctx *b, pending *p, const char *raw, size_t raw_len)
 {
 	regit_schema_error serr;
 	reg_parsed *parsed = NULL;
 	reg_resolver r = { build_lookup, b };
-	regit_buf out;
+	regit_buf own = REGIT_BUF_INIT, *out = b->scratch_out ? b->scratch_out : &own;
 	int error;
 
 	if (p->text)
 		return 0;
-	regit_buf_init(&out, b->max_schema_size * 2 + 4096);
-	error = reg_parse(&parsed, p->raw, p->raw_len, p->refs, p->nrefs, &r,
+	regit_buf_clear(out);
+	out->max = b->max_schema_size * 2 + 4096;
+	error = reg_parse(&parsed, raw, raw_len, p->refs, p->nrefs, &r,
 		b->max_schema_size * 4 + 65536, &serr);
 	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
 		error = build_fail(b, p->avsc->path, serr.message);
@@ -1227,30 +1255,37 @@ static int build_text(build_ctx *b, pending *p)
 	}
 	if (error < 0)
 		goto done;
-	error = reg_canonical(&out, parsed, 0);
+	error = reg_canonical(out, parsed, 0);
 	if (error < 0)
 		goto done;
-	p->text = reg_text_new(out.ptr ? out.ptr : "", out.size);
+	p->text = reg_text_new(out->ptr ? out->ptr : "", out->size);
 	if (!p->text)
 		error = REGIT_ENOMEM;
 done:
 	reg_parsed_free(parsed);
-	regit_buf_dispose(&out);
+	regit_buf_dispose(&own);
 	return error;
+}
+
+static int build_text(build_ctx *b, pending *p)
+{
+	return build_text_from(b, p, p->raw, p->raw_len);
 }
 
 /*
  * Reading and parsing the changed versions is nearly all of a cold start,
  * so it runs on BUILD_THREADS threads (blob reads share the store). Each
  * worker takes every BUILD_THREADS-th version that needs work and, for
- * versions without references, does everything: read and parse the .json,
- * read the .avsc, parse it, keep only the compact text. A version with
- * references is only read (its text needs other versions' texts) and is
- * parsed afterwards on this thread. Identical .avsc blobs are parsed once:
- * versions that share one (the same schema under several subjects) take
- * the text of the first of them ("leader"), when neither has references.
- * A failure is re-run on this thread so the message lands in b->err; the
- * lowest failing version is the one reported.
+ * versions without references, does everything in one go: read and parse
+ * the .json, read the .avsc, parse it, keep only the compact text (the
+ * file and the printed text go through buffers the thread reuses, so a
+ * version costs few allocations). A version with references is only read
+ * (its text needs other versions' texts) and is parsed afterwards on this
+ * thread. Identical .avsc blobs are parsed once: versions that share one
+ * (the same schema under several subjects) take the text of the first of
+ * them ("leader"), when neither has references. A failure is re-run on
+ * this thread so the message lands in b->err; the lowest failing version
+ * is the one reported.
  */
 #define BUILD_MAX_THREADS 4
 #define BUILD_PARALLEL_MIN 256
@@ -1288,28 +1323,23 @@ static int build_raw(build_ctx *b, pending *p)
 	return 0;
 }
 
-/* Pass 1: the metadata and the .avsc content of one version. */
+/* The metadata of one version, and its text or (with references) its .avsc. */
 static int build_one(build_ctx *b, pending *p)
 {
+	regit_buf own = REGIT_BUF_INIT, *raw;
 	int error = build_meta(b, p);
 
 	if (error < 0)
 		return error;
-	if (p->nrefs == 0 && p->follower)
+	if (p->nrefs)
+		return build_raw(b, p);    /* parsed once every text is known */
+	if (p->follower)
 		return 0;    /* takes its leader's text afterwards */
-	return build_raw(b, p);
-}
-
-/* Pass 2: the compact text of a version without references. */
-static int build_one_text(build_ctx *b, pending *p)
-{
-	int error;
-
-	if (p->nrefs || p->follower)
-		return 0;
-	error = build_text(b, p);
-	regit_free(p->raw);    /* only the compact text is kept */
-	p->raw = NULL;
+	raw = b->scratch_raw ? b->scratch_raw : &own;
+	error = build_read_into(raw, b, p->avsc, b->max_schema_size * 4 + 65536);
+	if (error == 0)
+		error = build_text_from(b, p, raw->ptr ? raw->ptr : "", raw->size);
+	regit_buf_dispose(&own);
 	return error;
 }
 
@@ -1328,9 +1358,12 @@ static void *build_worker_main(void *arg)
 	build_worker *w = arg;
 	regit_registry_error local;
 	build_ctx mine = *w->b;
+	regit_buf raw = REGIT_BUF_INIT, out = REGIT_BUF_INIT;
 	size_t i;
 
 	mine.err = &local;
+	mine.scratch_raw = &raw;
+	mine.scratch_out = &out;
 	for (i = w->start; i < w->b->np; i += w->step) {
 		pending *p = &w->b->p[i];
 
@@ -1342,36 +1375,55 @@ static void *build_worker_main(void *arg)
 			break;
 		}
 	}
+	regit_buf_dispose(&raw);
+	regit_buf_dispose(&out);
 	return NULL;
 }
 
-static int oid_index_cmp(const void *a, const void *b, void *payload)
-{
-	const pending *p = payload;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = memcmp(&p[x].avsc->oid, &p[y].avsc->oid, sizeof(p[x].avsc->oid));
+/* A version to do, keyed by its .avsc blob id (the leading bytes as a
+ * number, so most comparisons never touch the listing). */
+typedef struct oid_order {
+	uint64_t key;
+	const regit_store_oid *oid;
+	size_t i;
+} oid_order;
 
+static int oid_order_cmp(const void *a, const void *b)
+{
+	const oid_order *x = a, *y = b;
+	int c;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	c = memcmp(x->oid, y->oid, sizeof(*x->oid));
 	if (c)
 		return c;
-	return x < y ? -1 : x > y;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 /* Mark versions whose .avsc blob an earlier version to do shares. */
 static int build_mark_followers(build_ctx *b)
 {
-	size_t *order, n = 0, i;
+	oid_order *order;
+	size_t n = 0, i, k;
 
 	order = regit_calloc(b->np ? b->np : 1, sizeof(*order));
 	if (!order)
 		return REGIT_ENOMEM;
-	for (i = 0; i < b->np; i++)
-		if (b->p[i].todo)
-			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), oid_index_cmp, b->p);
+	for (i = 0; i < b->np; i++) {
+		if (!b->p[i].todo)
+			continue;
+		order[n].oid = &b->p[i].avsc->oid;
+		order[n].i = i;
+		for (k = 0; k < 8; k++)
+			order[n].key = (order[n].key << 8) | order[n].oid->id[k];
+		n++;
+	}
+	qsort(order, n, sizeof(*order), oid_order_cmp);
 	for (i = 1; i < n; i++) {
-		pending *prev = &b->p[order[i - 1]], *p = &b->p[order[i]];
+		pending *prev = &b->p[order[i - 1].i], *p = &b->p[order[i].i];
 
-		if (memcmp(&prev->avsc->oid, &p->avsc->oid, sizeof(p->avsc->oid)) == 0)
+		if (memcmp(order[i - 1].oid, order[i].oid, sizeof(*order[i].oid)) == 0)
 			p->leader = prev->leader ? prev->leader : prev;
 	}
 	for (i = 0; i < b->np; i++)
@@ -1434,6 +1486,7 @@ static int build_pass(build_ctx *b, build_step fn, size_t nthreads)
 
 static int build_all(build_ctx *b)
 {
+	regit_buf raw = REGIT_BUF_INIT, out = REGIT_BUF_INIT;
 	size_t i, nthreads = 1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int error;
@@ -1443,11 +1496,9 @@ static int build_all(build_ctx *b)
 		return error;
 	if (ncpu > 1 && b->nparse >= BUILD_PARALLEL_MIN)
 		nthreads = (size_t)ncpu < BUILD_MAX_THREADS ? (size_t)ncpu : BUILD_MAX_THREADS;
-	/* Two passes: all files read and metadata parsed, then the texts (the
-	 * allocation pattern of mixing both per version costs more CPU). */
+	b->scratch_raw = &raw;    /* this thread's, when it does the work */
+	b->scratch_out = &out;
 	error = build_pass(b, build_one, nthreads);
-	if (error == 0)
-		error = build_pass(b, build_one_text, nthreads);
 	/* Followers: the leader's text when both have no references. */
 	for (i = 0; i < b->np && error == 0; i++) {
 		pending *p = &b->p[i];
@@ -1464,6 +1515,10 @@ static int build_all(build_ctx *b)
 	for (i = 0; i < b->np && error == 0; i++)
 		if (b->p[i].todo)
 			error = build_text(b, &b->p[i]);
+	b->scratch_raw = NULL;
+	b->scratch_out = NULL;
+	regit_buf_dispose(&raw);
+	regit_buf_dispose(&out);
 	return error;
 }
 

@@ -72,7 +72,9 @@ struct reg_schema {
 	reg_text *text;
 	regit_reference *refs;       /* owned copy */
 	size_t nrefs;
-	char *key;                   /* identity key, owned */
+	const char *key;             /* identity key: text->s itself when there are no
+	                                references (key_owned 0), else owned */
+	int key_owned;
 	size_t key_len;
 	uint64_t key_hash;
 	size_t nversions;
