@@ -234,6 +234,8 @@ static int keep_json(parser *p, json_t *value)
 {
 	if (!value)
 		return REGIT_ENOMEM;
+	if (json_is_null(value) || json_is_boolean(value))
+		return 0;    /* jansson's singletons: nothing to keep alive */
 	if (!p->s->owned) {
 		p->s->owned = json_array();
 		if (!p->s->owned) {

@@ -46,6 +46,8 @@ struct regit_registry {
 	char *store_path;
 	char *cache_path;               /* "<store>/regit-cache" */
 	uint64_t cache_generation;      /* generation the cache was written at */
+	pthread_t cache_saver;          /* writes the cache after a cold start */
+	int cache_saving;               /* cache_saver runs: joined by regit_registry_free */
 	regit_store *store;
 	pthread_rwlock_t rw;
 	pthread_mutex_t wlock;
@@ -343,6 +345,23 @@ static int push_validate(regit_registry *reg, const reg_index *prev, const reg_i
 	regit_registry_error *err);
 
 /*
+ * Writing the start-up cache after a cold start (tens of MB for 100,000
+ * versions) is not needed to serve, so it runs beside the server. It
+ * reads the index under the read lock: a reload or write that would
+ * replace (and free) the index waits for it.
+ */
+static void *cache_saver_main(void *arg)
+{
+	regit_registry *reg = arg;
+
+	pthread_rwlock_rdlock(&reg->rw);
+	if (reg->idx && reg->store_ok)
+		(void)reg_cache_save(reg->cache_path, reg->idx);
+	pthread_rwlock_unlock(&reg->rw);
+	return NULL;
+}
+
+/*
  * Reload from the store's head if it moved (caller holds wlock). The new
  * tree must load (structure, schemas, references) and its new versions must
  * pass the compatibility policy (push_validate); otherwise it is reported
@@ -448,10 +467,13 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	reg_cache_free(cache);
 	if (error < 0)
 		goto done;
-	if (reg->idx->nparsed > 0)
-		(void)reg_cache_save(reg->cache_path, reg->idx);
 	reg->cache_generation = atomic_load(&reg->generation);
 	reg->store_ok = 1;
+	if (reg->idx->nparsed > 0) {
+		reg->cache_saving = pthread_create(&reg->cache_saver, NULL, cache_saver_main, reg) == 0;
+		if (!reg->cache_saving)
+			(void)reg_cache_save(reg->cache_path, reg->idx);
+	}
 	*out = reg;
 	reg = NULL;
 done:
@@ -479,6 +501,8 @@ void regit_registry_free(regit_registry *reg)
 {
 	if (!reg)
 		return;
+	if (reg->cache_saving)
+		pthread_join(reg->cache_saver, NULL);
 	/* Keep the start-up cache current for the next start. */
 	if (reg->cache_path && reg->idx && reg->store_ok &&
 			atomic_load(&reg->generation) != reg->cache_generation)
@@ -538,6 +562,7 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->store_ok = reg->store_ok;
 	memcpy(out->head, idx->head, sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
+	out->parsed = idx->nparsed;
 	read_leave(reg, taken);
 }
 

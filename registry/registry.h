@@ -289,6 +289,8 @@ typedef struct regit_registry_stats {
 	int store_ok;              /* 0 when the last reload found the store invalid */
 	char head[41];             /* commit the index was built from */
 	char store_message[256];   /* why the store is not ok */
+	size_t parsed;             /* versions whose files the last load parsed (not taken
+	                              from the start-up cache or the previous index) */
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
