@@ -142,6 +142,14 @@ typedef struct regit_store_commit_spec {
 int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs);
 
+/**
+ * Wait until the store's background work is done. After each commit a
+ * store merges its packs on a thread of its own (no acknowledgement waits
+ * for that); tests and tools that look at the pack directory call this
+ * first. Returns at once when there is nothing to wait for.
+ */
+void regit_store_idle(regit_store *store);
+
 /** The id a blob with this content has (or will have) in any store. */
 int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len);
 

@@ -79,6 +79,14 @@ struct regit_store {
 	pthread_rwlock_t lock;
 	regit_store_options opts;
 	char *path;
+	char *packdir;           /* "<gitdir>objects/pack" */
+	/* Pack merging runs on its own thread (started by the first commit),
+	 * so no acknowledgement waits for it; see store_consolidate. */
+	pthread_mutex_t mlock;
+	pthread_cond_t mcond;    /* work or stop for the thread */
+	pthread_cond_t midle;    /* the thread has nothing to do */
+	pthread_t maint;
+	int maint_started, mpending, mbusy, mstop, mlock_ready;
 };
 
 static void store_new_reset(regit_store *store);
@@ -192,6 +200,7 @@ int regit_store_open(regit_store **out, const char *path,
 	regit_store_options defaults = REGIT_STORE_OPTIONS_INIT;
 	regit_store *store = NULL;
 	git_repository_init_options init = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	regit_buf pd = REGIT_BUF_INIT;
 	struct stat st;
 	int libinit = 0;
 	int error = 0;
@@ -249,19 +258,37 @@ opened:
 	error = store_attach(store);
 	if (error < 0)
 		goto done;
+	if (regit_buf_printf(&pd, "%sobjects/pack", git_repository_path(store->repo)) < 0) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	store->packdir = pd.ptr;
+	pd.ptr = NULL;
 	if (pthread_rwlock_init(&store->lock, NULL) != 0) {
 		regit_error_set(REGIT_ERROR_OS, "mutex init");
 		error = REGIT_ERROR;
 		goto done;
 	}
+	if (pthread_mutex_init(&store->mlock, NULL) != 0 ||
+	    pthread_cond_init(&store->mcond, NULL) != 0 ||
+	    pthread_cond_init(&store->midle, NULL) != 0) {
+		/* (a failed init leaves nothing to destroy on Linux) */
+		pthread_rwlock_destroy(&store->lock);
+		regit_error_set(REGIT_ERROR_OS, "mutex init");
+		error = REGIT_ERROR;
+		goto done;
+	}
+	store->mlock_ready = 1;
 	*out = store;
 	store = NULL;
 	libinit = 0;
 done:
+	regit_buf_dispose(&pd);
 	if (store) {
 		git_odb_free(store->odb);
 		git_repository_free(store->repo);
 		regit_free(store->path);
+		regit_free(store->packdir);
 		regit_free(store);
 	}
 	if (libinit)
@@ -273,6 +300,17 @@ void regit_store_free(regit_store *store)
 {
 	if (!store)
 		return;
+	if (store->mlock_ready) {
+		pthread_mutex_lock(&store->mlock);
+		store->mstop = 1;
+		pthread_cond_broadcast(&store->mcond);
+		pthread_mutex_unlock(&store->mlock);
+		if (store->maint_started)
+			pthread_join(store->maint, NULL);
+		pthread_cond_destroy(&store->midle);
+		pthread_cond_destroy(&store->mcond);
+		pthread_mutex_destroy(&store->mlock);
+	}
 	store_new_reset(store);
 	regit_free(store->news);
 	store_cache_clear(store);
@@ -280,6 +318,7 @@ void regit_store_free(regit_store *store)
 	git_repository_free(store->repo);
 	pthread_rwlock_destroy(&store->lock);
 	regit_free(store->path);
+	regit_free(store->packdir);
 	regit_free(store);
 	git_libgit2_shutdown();
 }
@@ -927,8 +966,8 @@ typedef struct store_pack_paths {
 	char dir[4096], tmp_pack[4200], tmp_idx[4200], path[4300];
 } store_pack_paths;
 
-static int store_write_pack(char name[64], regit_store *store, store_obj *objs, size_t n,
-	store_emit_fn emit, void *payload)
+static int store_write_pack(char name[64], const char *dir, git_odb *refresh, store_obj *objs,
+	size_t n, store_emit_fn emit, void *payload)
 {
 	unsigned char head[12], pack_sum[20];
 	store_pack_paths *pp = NULL;
@@ -946,7 +985,7 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 		error = REGIT_ENOMEM;
 		goto done;
 	}
-	snprintf(pp->dir, sizeof(pp->dir), "%sobjects/pack", git_repository_path(store->repo));
+	snprintf(pp->dir, sizeof(pp->dir), "%s", dir);
 	w->fd = -1;
 	w->sha = EVP_MD_CTX_new();
 	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha1(), NULL) != 1) {
@@ -1017,7 +1056,7 @@ static int store_write_pack(char name[64], regit_store *store, store_obj *objs, 
 			snprintf(name, 64, "pack-%s", hex);
 	}
 	error = store_fsync_dir(pp->dir);
-	if (error == 0 && git_odb_refresh(store->odb) < 0)
+	if (error == 0 && refresh && git_odb_refresh(refresh) < 0)
 		error = store_git_error(-1, "refresh object database");
 	goto done;
 rename_failed:
@@ -1372,7 +1411,8 @@ static int store_new_flush(regit_store *store)
 	for (i = 0; i < store->nnew && error == 0; i++)
 		error = store_objs_add(&objs, &store->news[i].oid);
 	if (error == 0)
-		error = store_write_pack(NULL, store, objs.v, objs.n, store_new_emit, &nw);
+		error = store_write_pack(NULL, store->packdir, store->odb, objs.v, objs.n,
+			store_new_emit, &nw);
 done:
 	if (error == REGIT_ERROR && !regit_error_message()[0])
 		regit_error_set(REGIT_ERROR_STORE, "cannot set up deflate");
@@ -2164,7 +2204,9 @@ static int store_pack_cmp(const void *a, const void *b)
  * once, and the packs piled up.) Failures leave the packs as they were.
  * With one pack per commit, a limit of 16 merges about every 14th commit,
  * and each merge costs a copy of the merged bytes, three fsyncs and a
- * reopen; reading through 16 pack indexes is still cheap.
+ * reopen; reading through 16 pack indexes is still cheap. It runs on the
+ * store's merging thread (store_maint_main) without the store's lock,
+ * except for deleting the merged packs and reopening.
  */
 #define STORE_MAX_PACKS 16
 
@@ -2181,7 +2223,7 @@ static int store_consolidate(regit_store *store)
 	int error = 0;
 
 	memset(&merge, 0, sizeof(merge));
-	snprintf(dir, sizeof(dir), "%s/objects/pack", git_repository_path(store->repo));
+	snprintf(dir, sizeof(dir), "%s", store->packdir);
 	d = opendir(dir);
 	if (!d)
 		return 0;
@@ -2229,17 +2271,17 @@ static int store_consolidate(regit_store *store)
 		total += packs[k++].count;
 	if (k < 2)
 		goto done;
-	/* Other handles and processes add packs too: see them before reading. */
-	git_odb_refresh(store->odb);
 	for (i = 0; i < k && error == 0; i++)
 		error = store_merge_add(&merge, dir, packs[i].name);
 	if (error == 0)
 		error = store_merge_plan(&merge, &objs);
 	if (error == 0)
-		error = store_write_pack(merged, store, objs.v, objs.n, store_merge_emit, &merge);
+		error = store_write_pack(merged, dir, NULL, objs.v, objs.n, store_merge_emit, &merge);
 	if (error < 0)
 		goto done;
-	/* The merged pack is durable (fsynced); the small ones can go. */
+	/* The merged pack is durable (fsynced); the small ones can go, once
+	 * nothing in this process reads through the handle's open packs. */
+	pthread_rwlock_wrlock(&store->lock);
 	for (i = 0; i < k; i++) {
 		if (strcmp(merged, packs[i].name) == 0)
 			continue;
@@ -2253,11 +2295,87 @@ static int store_consolidate(regit_store *store)
 		unlink(path);
 	}
 	error = store_reopen(store);
+	pthread_rwlock_unlock(&store->lock);
 done:
 	store_merge_dispose(&merge);
 	regit_free(objs.v);
 	regit_free(packs);
 	return error;
+}
+
+/*
+ * The merging thread. A commit only flags that there may be work
+ * (store_maint_kick); the thread merges while no lock is held - the source
+ * packs are immutable files and the merged pack is a new one - and takes
+ * the store's lock only to delete the merged packs and reopen the
+ * repository. Commits and reads go on meanwhile, and no registration's
+ * answer waits for a merge. If the thread cannot be started, the commit
+ * merges itself, as before.
+ */
+static void store_maint_run(regit_store *store)
+{
+	/* ENOTFOUND: another writer merged the same packs first; harmless. */
+	int rc = store_consolidate(store);
+
+	if (rc < 0 && rc != REGIT_ENOTFOUND)
+		fprintf(stderr, "regit: store repack skipped: %s\n", regit_error_message());
+}
+
+static void *store_maint_main(void *arg)
+{
+	regit_store *store = arg;
+
+	pthread_mutex_lock(&store->mlock);
+	for (;;) {
+		while (!store->mpending && !store->mstop)
+			pthread_cond_wait(&store->mcond, &store->mlock);
+		if (store->mstop)
+			break;
+		store->mpending = 0;
+		store->mbusy = 1;
+		pthread_mutex_unlock(&store->mlock);
+		store_maint_run(store);
+		pthread_mutex_lock(&store->mlock);
+		store->mbusy = 0;
+		pthread_cond_broadcast(&store->midle);
+	}
+	store->mbusy = 0;
+	pthread_cond_broadcast(&store->midle);
+	pthread_mutex_unlock(&store->mlock);
+	return NULL;
+}
+
+/* Called with store->lock held by the committing thread. */
+static void store_maint_kick(regit_store *store)
+{
+	int sync = 0;
+
+	pthread_mutex_lock(&store->mlock);
+	if (!store->maint_started && !store->mstop) {
+		if (pthread_create(&store->maint, NULL, store_maint_main, store) == 0)
+			store->maint_started = 1;
+	}
+	if (store->maint_started) {
+		store->mpending = 1;
+		pthread_cond_signal(&store->mcond);
+	} else {
+		sync = 1;
+	}
+	pthread_mutex_unlock(&store->mlock);
+	if (sync) {
+		/* store_consolidate takes the lock itself for its last step. */
+		pthread_rwlock_unlock(&store->lock);
+		store_maint_run(store);
+		pthread_rwlock_wrlock(&store->lock);
+	}
+}
+
+void regit_store_idle(regit_store *store)
+{
+	pthread_mutex_lock(&store->mlock);
+	while (store->maint_started && (store->mpending || store->mbusy) && !store->mstop)
+		pthread_cond_wait(&store->midle, &store->mlock);
+	pthread_mutex_unlock(&store->mlock);
 }
 
 /* ---- commit -------------------------------------------------------------- */
@@ -2665,13 +2783,8 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 		goto done;
 	}
 	git_oid_tostr(out, REGIT_STORE_OID_HEX, &last);
-	/* Housekeeping; the commit is published whatever happens here. */
-	git_commit_free(head_commit);
-	head_commit = NULL;
-	/* ENOTFOUND: another writer merged the same packs first; harmless. */
-	rc = store_consolidate(store);
-	if (rc < 0 && rc != REGIT_ENOTFOUND)
-		fprintf(stderr, "regit: store repack skipped: %s\n", regit_error_message());
+	/* Housekeeping, after the answer: the commit is published. */
+	store_maint_kick(store);
 done:
 	store_new_reset(store);
 	git_reference_free(ref);

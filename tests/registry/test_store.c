@@ -433,6 +433,7 @@ static void test_store__packs_stay_few(void **state)
 		assert_int_equal(regit_store_head(f->store, head), 0);
 		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
 	}
+	regit_store_idle(f->store);
 	assert_true(atoi(sh("ls '%s'/objects/pack/*.idx | wc -l", f->path)) <= 17);
 	assert_string_equal(sh("ls '%s'/objects/ | grep -c '^[0-9a-f][0-9a-f]$'", f->path), "0");
 	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
@@ -477,6 +478,7 @@ static void test_store__merge_keeps_gits_deltas(void **state)
 		assert_int_equal(regit_store_head(f->store, head), 0);
 		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
 	}
+	regit_store_idle(f->store);
 	/* git's pack was merged away, its deltas copied. */
 	assert_string_equal(sh("ls '%s'/objects/pack/ | grep -c '%s'", f->path, first), "0");
 	assert_string_equal(sh("git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | "
