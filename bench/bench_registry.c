@@ -3,7 +3,8 @@
  *
  *   1. durable registrations/s: one client registering one after another,
  *      then 32 concurrent clients (group commit shares the fsyncs), in this
- *      process (registry_wrk.sh measures the same over HTTP); every
+ *      process (registry_wrk.sh measures the same over HTTP), into a fresh
+ *      store and into one of 10,000 versions (1,000 subjects); every
  *      registration is compatibility-checked (FULL_TRANSITIVE, strict) and
  *      acknowledged only once its commit is durable;
  *   2. start-up: a store holding 100,000 schema versions (10,000 subjects x
@@ -125,7 +126,14 @@ static void *client_main(void *p)
 	return NULL;
 }
 
-static int bench_registrations(const char *dir, int nclients, double seconds)
+static int generate_store(const char *path, int nsubjects, int nversions);
+
+/*
+ * Registrations into a fresh store, or (seed > 0) into one that already
+ * holds seed subjects x 10 versions: the realistic case, where every
+ * commit rewrites a subjects directory of seed entries and more.
+ */
+static int bench_registrations(const char *dir, int nclients, double seconds, int seed)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry_error err;
@@ -137,7 +145,9 @@ static int bench_registrations(const char *dir, int nclients, double seconds)
 	double t0, t1, cpu0, cpu1;
 	int i, total = 0, failures = 0;
 
-	snprintf(path, sizeof(path), "%s/reg-%d.git", dir, nclients);
+	snprintf(path, sizeof(path), "%s/reg-%d-%d.git", dir, nclients, seed);
+	if (seed > 0 && generate_store(path, seed, 10) != 0)
+		return 1;
 	opts.store_path = path;
 	if (regit_registry_open(&reg, &opts, &err) != 0) {
 		fprintf(stderr, "open: %s\n", err.message);
@@ -161,7 +171,12 @@ static int bench_registrations(const char *dir, int nclients, double seconds)
 	t1 = now_s();
 	cpu1 = cpu_s();
 	regit_registry_stats_get(reg, &st);
-	snprintf(path, sizeof(path), "register, %d client%s", nclients, nclients == 1 ? "" : "s");
+	if (seed > 0)
+		snprintf(path, sizeof(path), "register, %d client%s, %dk store", nclients,
+			nclients == 1 ? "" : "s", seed * 10 / 1000);
+	else
+		snprintf(path, sizeof(path), "register, %d client%s", nclients,
+			nclients == 1 ? "" : "s");
 	printf("%-34s %8.0f /s   (%d in %.1f s, CPU %.2f ms each, %llu commits, %d failed, load %s)\n",
 		path, total / (t1 - t0), total, t1 - t0, total ? (cpu1 - cpu0) * 1e3 / total : 0.0,
 		(unsigned long long)st.commits, failures, loadavg());
@@ -341,15 +356,19 @@ int main(int argc, char **argv)
 	dir = mkdtemp(tmpl);
 	if (!dir)
 		return 1;
-	/* For profiling: --register CLIENTS SECONDS runs only that part. */
-	if (argc == 4 && strcmp(argv[1], "--register") == 0) {
-		failed = bench_registrations(dir, (int)strtol(argv[2], NULL, 10), strtod(argv[3], NULL));
+	/* For profiling: --register CLIENTS SECONDS [SUBJECTS] runs only that
+	 * part (SUBJECTS x 10 versions already in the store). */
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--register") == 0) {
+		failed = bench_registrations(dir, (int)strtol(argv[2], NULL, 10), strtod(argv[3], NULL),
+			argc == 5 ? (int)strtol(argv[4], NULL, 10) : 0);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		return system(cmd) != 0 || failed;
 	}
 	printf("%-34s %8s\n", "registry core (git store, fsync on)", "result");
-	failed |= bench_registrations(dir, 1, q ? 1.0 : 5.0);
-	failed |= bench_registrations(dir, 32, q ? 1.0 : 5.0);
+	failed |= bench_registrations(dir, 1, q ? 1.0 : 5.0, 0);
+	failed |= bench_registrations(dir, 32, q ? 1.0 : 5.0, 0);
+	failed |= bench_registrations(dir, 1, q ? 1.0 : 5.0, q ? 100 : 1000);
+	failed |= bench_registrations(dir, 32, q ? 1.0 : 5.0, q ? 100 : 1000);
 	failed |= bench_startup(dir, q ? 1000 : 10000, 10);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

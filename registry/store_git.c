@@ -69,6 +69,8 @@ struct regit_store {
 	 * "new objects"); empty between commits. */
 	store_new *news;
 	size_t nnew, capnew;
+	size_t *slots;           /* hash table over news: index + 1, 0 free */
+	size_t capslots;
 	/* Recently made or read trees, for the next commit to edit. */
 	store_tree *trees[STORE_TREE_CACHE];
 	uint64_t tick;
@@ -313,6 +315,7 @@ void regit_store_free(regit_store *store)
 	}
 	store_new_reset(store);
 	regit_free(store->news);
+	regit_free(store->slots);
 	store_cache_clear(store);
 	git_odb_free(store->odb);
 	git_repository_free(store->repo);
@@ -1108,14 +1111,50 @@ typedef struct store_new {
  * `git gc` recompresses them if space matters. */
 #define STORE_STORE_TREES_FROM 16384
 
+/* Slot of oid in the open-addressing table over news (ids are uniform). */
+static size_t store_new_slot(const regit_store *store, const git_oid *oid)
+{
+	size_t mask = store->capslots - 1, h;
+
+	memcpy(&h, oid->id, sizeof(h));
+	for (h &= mask;; h = (h + 1) & mask) {
+		size_t v = store->slots[h];
+
+		if (v == 0 || memcmp(store->news[v - 1].oid.id, oid->id, 20) == 0)
+			return h;
+	}
+}
+
 static store_new *store_new_find(regit_store *store, const git_oid *oid)
 {
-	size_t i;
+	size_t v;
 
-	for (i = store->nnew; i > 0; i--)
-		if (git_oid_equal(&store->news[i - 1].oid, oid))
-			return &store->news[i - 1];
-	return NULL;
+	if (!store->capslots)
+		return NULL;
+	v = store->slots[store_new_slot(store, oid)];
+	return v ? &store->news[v - 1] : NULL;
+}
+
+/* Keep the table at most half full (rebuilt when it grows). */
+static int store_new_index(regit_store *store)
+{
+	size_t i, cap;
+	size_t *slots;
+
+	if (store->capslots >= 2 * (store->nnew + 1))
+		return 0;
+	cap = store->capslots ? store->capslots * 2 : 256;
+	while (cap < 2 * (store->nnew + 1))
+		cap *= 2;
+	slots = regit_calloc(cap, sizeof(*slots));
+	if (!slots)
+		return REGIT_ENOMEM;
+	regit_free(store->slots);
+	store->slots = slots;
+	store->capslots = cap;
+	for (i = 0; i < store->nnew; i++)
+		store->slots[store_new_slot(store, &store->news[i].oid)] = i + 1;
+	return 0;
 }
 
 static void store_new_reset(regit_store *store)
@@ -1124,6 +1163,8 @@ static void store_new_reset(regit_store *store)
 
 	for (i = 0; i < store->nnew; i++)
 		regit_free(store->news[i].data);
+	if (store->capslots)
+		memset(store->slots, 0, store->capslots * sizeof(*store->slots));
 	store->nnew = 0;
 }
 
@@ -1135,6 +1176,8 @@ static int store_new_add(regit_store *store, const git_oid *oid, git_object_t ty
 
 	if (store_new_find(store, oid))
 		return 0;
+	if (store_new_index(store) < 0)
+		return REGIT_ENOMEM;
 	if (store->nnew == store->capnew) {
 		size_t ncap = store->capnew ? store->capnew * 2 : 64;
 		store_new *grown = regit_reallocarray(store->news, ncap, sizeof(*grown));
@@ -1160,6 +1203,7 @@ static int store_new_add(regit_store *store, const git_oid *oid, git_object_t ty
 		if (b && b->type == GIT_OBJECT_TREE)
 			o->base = (size_t)(b - store->news);
 	}
+	store->slots[store_new_slot(store, oid)] = store->nnew + 1;
 	store->nnew++;
 	return 0;
 }
@@ -1292,11 +1336,19 @@ static int store_delta_make(regit_buf *d, const store_new *base, const store_new
 	return 1;
 }
 
-/* Writing the chain's objects: zlib streams and the delta buffer. */
+/*
+ * Writing the chain's objects: zlib streams and the delta buffer. zlib
+ * clears its match hash table on every reset - 64 KB at the default
+ * memLevel, more work than deflating a 300-byte blob - so small objects
+ * (most of them: blobs, commits, deltas) get a stream with a 512-byte
+ * table, and the stored stream, which never matches, one too.
+ */
+#define STORE_SMALL_OBJECT 4096
+
 typedef struct store_new_writer {
 	regit_store *store;
-	z_stream fast, stored;
-	int fast_init, stored_init;
+	z_stream fast, small, stored;
+	int fast_init, small_init, stored_init;
 	unsigned char *zbuf;
 	size_t zcap;
 	regit_buf delta;
@@ -1361,6 +1413,8 @@ static int store_new_emit(store_out *w, store_obj *obj, size_t i, void *payload)
 	}
 	if (type == GIT_OBJECT_TREE && len >= STORE_STORE_TREES_FROM)
 		z = &nw->stored;
+	else if (len < STORE_SMALL_OBJECT)
+		z = &nw->small;
 	/* Header: type in bits 4-6 of the first byte, size in 4 + 7k bits. */
 	size = len;
 	head[hlen] = (unsigned char)((type << 4) | (size & 15));
@@ -1402,7 +1456,12 @@ static int store_new_flush(regit_store *store)
 		goto done;
 	}
 	nw.fast_init = 1;
-	if (deflateInit2(&nw.stored, Z_NO_COMPRESSION, Z_DEFLATED, 15, 8,
+	if (deflateInit2(&nw.small, Z_BEST_SPEED, Z_DEFLATED, 12, 1, Z_DEFAULT_STRATEGY) != Z_OK) {
+		error = REGIT_ERROR;
+		goto done;
+	}
+	nw.small_init = 1;
+	if (deflateInit2(&nw.stored, Z_NO_COMPRESSION, Z_DEFLATED, 15, 1,
 			Z_DEFAULT_STRATEGY) != Z_OK) {
 		error = REGIT_ERROR;
 		goto done;
@@ -1418,6 +1477,8 @@ done:
 		regit_error_set(REGIT_ERROR_STORE, "cannot set up deflate");
 	if (nw.fast_init)
 		deflateEnd(&nw.fast);
+	if (nw.small_init)
+		deflateEnd(&nw.small);
 	if (nw.stored_init)
 		deflateEnd(&nw.stored);
 	regit_free(nw.zbuf);
@@ -2540,7 +2601,8 @@ static char *store_author_name(const char *author)
  * "refs/heads/main.lock" behind, and libgit2, like git, then refuses every
  * later update of the ref with GIT_ELOCKED: the store would stay read-only
  * for good. So every regit writer holds an flock on "<gitdir>/regit-write.lock"
- * while it moves the ref; the kernel releases it when the process dies.
+ * from reading the head until the ref has moved; the kernel releases it
+ * when the process dies.
  * Holding it, a ref lock file can only belong to a dead regit writer or to
  * an external git command (which holds it for milliseconds), so one that
  * stays unchanged for STORE_STALE_LOCK_MS is removed and the update retried.
@@ -2715,13 +2777,24 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 		return REGIT_EINVALID;
 	}
 
+	/*
+	 * Writers of this store (threads with their own handles, other
+	 * processes) take turns from here to the ref update: one that finds
+	 * the head moved gives up at once, before building and fsyncing a pack
+	 * that could only lose the compare-and-swap. Two busy servers on one
+	 * store otherwise kept losing each other's races, and one of them
+	 * could run out of retries.
+	 */
+	wlock = store_writer_lock(store);
 	error = store_branch(&branch, store);
 	if (error < 0)
 		goto done;
 	error = store_head_oid(&cur, &exists, store, branch);
 	if (error < 0)
 		goto done;
-	/* Cheap early check; the ref update below is the authoritative one. */
+	/* Cheap early check; the ref update below is the authoritative one
+	 * (git itself, or a writer that could not take the lock, may move
+	 * the branch). */
 	if (exists != has_expected || (exists && !git_oid_equal(&cur, &expected))) {
 		regit_error_set(REGIT_ERROR_STORE, "store head moved");
 		error = REGIT_ECONFLICT;
@@ -2759,7 +2832,6 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	 * if it still holds that id. A concurrent writer holding the ref lock
 	 * (GIT_ELOCKED) is a lost race too.
 	 */
-	wlock = store_writer_lock(store);
 	for (attempt = 0;; attempt++) {
 		if (has_expected)
 			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 1,
@@ -2773,6 +2845,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	}
 	if (wlock >= 0)
 		close(wlock);   /* releases the flock */
+	wlock = -1;
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
 		regit_error_set(REGIT_ERROR_STORE, "store head moved");
 		error = REGIT_ECONFLICT;
@@ -2786,6 +2859,8 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	/* Housekeeping, after the answer: the commit is published. */
 	store_maint_kick(store);
 done:
+	if (wlock >= 0)
+		close(wlock);
 	store_new_reset(store);
 	git_reference_free(ref);
 	git_commit_free(head_commit);
