@@ -26,21 +26,28 @@ struct regit_arena_chunk {
 #define ARENA_CHUNK 16384u
 
 /*
- * Each thread keeps one freed standard chunk for its next arena. Parsing a
- * schema takes two arenas (the document and the schema) and frees the
- * first at once; a registry's cold start parses 100,000 schemas on a few
- * threads. Without the spare, every parse made two 16 KB mallocs, and a
- * request that large makes glibc consolidate its fast bins each time.
- * The key's destructor frees the spare of a thread that exits.
+ * Each thread keeps up to two freed standard chunks (a list) for its next
+ * arenas. Parsing a schema takes two arenas (the document and the schema);
+ * a registry's cold start parses 100,000 schemas on a few threads.
+ * Without the spares, every parse made two 16 KB mallocs, and a request
+ * that large makes glibc consolidate its fast bins each time. The key's
+ * destructor frees the spares of a thread that exits.
  */
-static _Thread_local regit_arena_chunk *arena_spare;
+#define ARENA_SPARES 2
+static _Thread_local regit_arena_chunk *arena_spare;    /* list through next */
+static _Thread_local int arena_nspare;
 static pthread_key_t arena_key;
 static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 static int arena_key_ok;
 
-static void arena_spare_free(void *chunk)
+static void arena_spare_free(void *list)
 {
-	regit_free(chunk);
+	regit_arena_chunk *c = list, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		regit_free(c);
+	}
 }
 
 static void arena_key_init(void)
@@ -54,9 +61,10 @@ static regit_arena_chunk *arena_chunk_new(size_t csize)
 
 	if (csize == ARENA_CHUNK && arena_spare) {
 		chunk = arena_spare;
-		arena_spare = NULL;
+		arena_spare = chunk->next;
+		arena_nspare--;
 		if (arena_key_ok)
-			pthread_setspecific(arena_key, NULL);
+			pthread_setspecific(arena_key, arena_spare);
 		return chunk;
 	}
 	chunk = regit_malloc(ARENA_HEADER + csize);
@@ -67,10 +75,12 @@ static regit_arena_chunk *arena_chunk_new(size_t csize)
 
 static void arena_chunk_free(regit_arena_chunk *chunk)
 {
-	if (chunk->size == ARENA_CHUNK && !arena_spare) {
+	if (chunk->size == ARENA_CHUNK && arena_nspare < ARENA_SPARES) {
 		pthread_once(&arena_once, arena_key_init);
 		if (arena_key_ok && pthread_setspecific(arena_key, chunk) == 0) {
+			chunk->next = arena_spare;
 			arena_spare = chunk;
+			arena_nspare++;
 			return;
 		}
 	}

@@ -33,12 +33,17 @@
 /* Nesting past this goes to jansson too (it stops at 2048). */
 #define JSON_FAST_MAX_DEPTH 512
 
+/* Children of open containers a schema usually needs at most: kept on the
+ * C stack, so decoding it allocates nothing but the arena. */
+#define JSON_FAST_INLINE_STACK 128
+
 typedef struct jfast {
 	const unsigned char *s, *end;
 	regit_arena *arena;
-	regit_json_member *stack;    /* children of the open containers */
+	regit_json_member *stack;    /* children of the open containers: inline or heap */
 	size_t nstack, cap;
 	size_t depth, max_depth;
+	regit_json_member inline_stack[JSON_FAST_INLINE_STACK];
 } jfast;
 
 /* Not ours to decode: the caller falls back to jansson. */
@@ -265,9 +270,16 @@ static int jf_number(jfast *j, regit_json_value *v)
 static int jf_push(jfast *j, const regit_json_member *m)
 {
 	if (j->nstack == j->cap) {
-		size_t ncap = j->cap ? j->cap * 2 : 64;
-		regit_json_member *grown = regit_reallocarray(j->stack, ncap, sizeof(*grown));
+		size_t ncap = j->cap * 2;
+		regit_json_member *grown;
 
+		if (j->stack == j->inline_stack) {
+			grown = regit_reallocarray(NULL, ncap, sizeof(*grown));
+			if (grown)
+				memcpy(grown, j->stack, j->nstack * sizeof(*grown));
+		} else {
+			grown = regit_reallocarray(j->stack, ncap, sizeof(*grown));
+		}
 		if (!grown)
 			return REGIT_ENOMEM;
 		j->stack = grown;
@@ -398,10 +410,13 @@ int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *tex
 	jfast j;
 	int error;
 
-	memset(&j, 0, sizeof(j));
 	j.s = (const unsigned char *)text;
 	j.end = j.s + len;
 	j.arena = arena;
+	j.stack = j.inline_stack;
+	j.nstack = 0;
+	j.cap = JSON_FAST_INLINE_STACK;
+	j.depth = 0;
 	j.max_depth = max_depth < JSON_FAST_MAX_DEPTH ? max_depth : JSON_FAST_MAX_DEPTH;
 	jf_ws(&j);
 	error = jf_value(&j, out);
@@ -410,7 +425,8 @@ int regit_json__parse(regit_json_value *out, regit_arena *arena, const char *tex
 		if (j.s != j.end)
 			error = JF_DECLINE;
 	}
-	regit_free(j.stack);
+	if (j.stack != j.inline_stack)
+		regit_free(j.stack);
 	return error;
 }
 

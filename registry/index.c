@@ -38,6 +38,7 @@ reg_text *reg_text_new(const char *s, size_t len)
 	t->len = len;
 	memcpy(t->s, s, len);
 	t->s[len] = '\0';
+	t->hash = reg_hash(t->s, len);
 	return t;
 }
 
@@ -494,7 +495,7 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 		key_ptr = key.ptr;
 		key_len = key.size;
 	}
-	hash = reg_hash(key_ptr, key_len);
+	hash = nrefs == 0 ? text->hash : reg_hash(key_ptr, key_len);
 	schema = reg_index_schema(idx, id);
 	if (schema) {
 		if (schema->key_len != key_len || memcmp(schema->key, key_ptr, key_len) != 0) {

@@ -37,6 +37,9 @@
 typedef struct reg_text {
 	size_t refs;
 	size_t len;
+	uint64_t hash;               /* reg_hash(s, len): the identity key's hash when
+	                                there are no references; computed by whoever
+	                                makes the text (the build threads, at start-up) */
 	char s[];
 } reg_text;
 
