@@ -672,11 +672,22 @@ static int plan_commit(regit_registry *reg, plan *p, const char *author,
  * lock), then reload from whatever the head is now. */
 static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
 {
-	struct timespec ts = { 0, (long)(1 + (rand() % (2 + attempt * 2))) * 1000000L };
-
+	/*
+	 * A second lost race means another writer keeps the store busy (a
+	 * second server on it): take the writers' lock before reloading and
+	 * keep it until this write is done (writes_done), so the next attempt
+	 * plans on a head nobody else can move. Without it a slower process
+	 * could lose every attempt to a faster one.
+	 */
 	if (attempt > 0)
-		nanosleep(&ts, NULL);
+		regit_store_lock_writers(reg->store);
 	return reload_locked(reg, 0, err);
+}
+
+/* End of a write that may have taken the writers' lock in after_conflict. */
+static void writes_done(regit_registry *reg)
+{
+	regit_store_unlock_writers(reg->store);
 }
 
 /* Root files every write keeps current: the README and regit.json. */
@@ -1768,6 +1779,7 @@ static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
 			break;
 		error = REGIT_ECONFLICT;
 	}
+	writes_done(reg);
 	for (i = 0; i < n; i++) {
 		reg_job *j = jobs[i];
 
@@ -1922,6 +1934,7 @@ static int write_loop(regit_registry *reg, const char *author, make_fn make,
 			break;
 		error = REGIT_ECONFLICT;
 	}
+	writes_done(reg);
 	if (error == REGIT_ECONFLICT)
 		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Too much write contention on the store");
 	write_leave(reg);

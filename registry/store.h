@@ -143,6 +143,22 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs);
 
 /**
+ * Make this handle's writes exclusive among the store's regit writers
+ * (other processes, other handles) until regit_store_unlock_writers. Each
+ * commit takes that lock anyway from reading the head to moving the ref;
+ * holding it longer lets a writer that keeps losing the compare-and-swap
+ * to a busy neighbour reload, re-plan and commit without racing again, so
+ * it cannot be starved. Commits made meanwhile do not take it again. Not
+ * reentrant; one writer thread of the handle at a time.
+ * @return 0; the lock is skipped when its file cannot be created (a
+ *         read-only store): the compare-and-swap still decides.
+ */
+int regit_store_lock_writers(regit_store *store);
+
+/** Release what regit_store_lock_writers took (nothing when it took nothing). */
+void regit_store_unlock_writers(regit_store *store);
+
+/**
  * Wait until the store's background work is done. After each commit a
  * store merges its packs on a thread of its own (no acknowledgement waits
  * for that); tests and tools that look at the pack directory call this

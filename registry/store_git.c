@@ -79,6 +79,7 @@ struct regit_store {
 	 * share it (libgit2's object database reads are thread-safe), so a
 	 * start-up can read files on several threads. */
 	pthread_rwlock_t lock;
+	int held_wlock;          /* regit_store_lock_writers' fd, else -1 */
 	regit_store_options opts;
 	char *path;
 	char *packdir;           /* "<gitdir>objects/pack" */
@@ -223,6 +224,7 @@ int regit_store_open(regit_store **out, const char *path,
 		error = REGIT_ENOMEM;
 		goto done;
 	}
+	store->held_wlock = -1;
 	store->opts = opts ? *opts : defaults;
 	store->path = regit_strdup(path);
 	if (!store->path) {
@@ -318,6 +320,7 @@ void regit_store_free(regit_store *store)
 	regit_free(store->slots);
 	store_cache_clear(store);
 	git_odb_free(store->odb);
+	regit_store_unlock_writers(store);
 	git_repository_free(store->repo);
 	pthread_rwlock_destroy(&store->lock);
 	regit_free(store->path);
@@ -2625,6 +2628,20 @@ static int store_writer_lock(regit_store *store)
 	return fd;    /* -1: carry on without it (read-only dir); CAS still holds */
 }
 
+int regit_store_lock_writers(regit_store *store)
+{
+	if (store->held_wlock < 0)
+		store->held_wlock = store_writer_lock(store);
+	return 0;
+}
+
+void regit_store_unlock_writers(regit_store *store)
+{
+	if (store->held_wlock >= 0)
+		close(store->held_wlock);   /* releases the flock */
+	store->held_wlock = -1;
+}
+
 /* GIT_ELOCKED with the writer lock held: wait for a live holder to finish,
  * remove a stale lock file. @return 1 to retry the update, 0 to give up. */
 static int store_clear_stale_ref_lock(regit_store *store, const char *branch)
@@ -2785,7 +2802,8 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	 * store otherwise kept losing each other's races, and one of them
 	 * could run out of retries.
 	 */
-	wlock = store_writer_lock(store);
+	if (store->held_wlock < 0)
+		wlock = store_writer_lock(store);
 	error = store_branch(&branch, store);
 	if (error < 0)
 		goto done;
@@ -2839,7 +2857,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 		else
 			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 0,
 				NULL, specs[nspecs - 1].message);
-		if (rc != GIT_ELOCKED || wlock < 0 || attempt == 3 ||
+		if (rc != GIT_ELOCKED || (wlock < 0 && store->held_wlock < 0) || attempt == 3 ||
 		    !store_clear_stale_ref_lock(store, branch))
 			break;
 	}

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +315,61 @@ static void test_store__racing_writers_never_lose_a_commit(void **state)
 	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->path), "80");
 	for (i = 0; i < 4; i++)
 		regit_store_free(handles[i]);
+}
+
+typedef struct blocked_arg {
+	regit_store *store;
+	char head[REGIT_STORE_OID_HEX];
+	atomic_int done;
+	int rc;
+} blocked_arg;
+
+static void *blocked_commit(void *p)
+{
+	blocked_arg *a = p;
+	regit_store_change c = put("late", "late");
+	char out[REGIT_STORE_OID_HEX];
+
+	a->rc = regit_store_commit(out, a->store, a->head, &c, 1, "late", NULL);
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+static void test_store__lock_writers_holds_off_other_handles(void **state)
+{
+	fixture *f = *state;
+	regit_store *other = NULL;
+	regit_store_change a = put("a", "1"), b = put("b", "2");
+	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	struct timespec pause = { 0, 200 * 1000000L };
+	blocked_arg arg;
+	pthread_t th;
+
+	assert_int_equal(regit_store_commit(h1, f->store, "", &a, 1, "a", NULL), 0);
+	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
+	assert_int_equal(regit_store_lock_writers(f->store), 0);
+	/* Another handle (another process) with the same view of the head
+	 * waits for the lock instead of racing... */
+	memset(&arg, 0, sizeof(arg));
+	arg.store = other;
+	strcpy(arg.head, h1);
+	atomic_init(&arg.done, 0);
+	assert_int_equal(pthread_create(&th, NULL, blocked_commit, &arg), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(atomic_load(&arg.done), 0);
+	/* ...so the holder's commits (which do not take the lock again) win. */
+	assert_int_equal(regit_store_commit(h2, f->store, h1, &b, 1, "b", NULL), 0);
+	regit_store_unlock_writers(f->store);
+	pthread_join(th, NULL);
+	assert_int_equal(arg.rc, REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(other, head), 0);
+	assert_string_equal(head, h2);
+	/* Unlocking twice is harmless; the lock is free for the next writer. */
+	regit_store_unlock_writers(f->store);
+	strcpy(arg.head, h2);
+	blocked_commit(&arg);
+	assert_int_equal(arg.rc, 0);
+	regit_store_free(other);
 }
 
 static void test_store__reopen_sees_everything(void **state)
@@ -650,6 +707,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__cas_refuses_stale_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__two_handles_like_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__racing_writers_never_lose_a_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__lock_writers_holds_off_other_handles, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_store__reopen_sees_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_authors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__read_is_bounded, setup, teardown),
