@@ -28,10 +28,22 @@
 #define CACHE_MAGIC "REGITC02"
 #define CACHE_MAX_SIZE ((size_t)1 << 31)
 
+/*
+ * Entries stay in file order, which is the index's order (subjects, then
+ * versions), the order a start-up looks them up in: reg_cache_find tries
+ * the entry after the last one found before searching. order[] sorts them
+ * by (avsc, meta) for the search; key is the avsc id's leading bytes.
+ */
+typedef struct cache_pos {
+	uint64_t key;
+	uint32_t i;
+} cache_pos;
+
 struct reg_cache {
 	char *data;                  /* the file, owned */
 	size_t size;
-	reg_cache_entry *entries;    /* sorted by (avsc, meta) */
+	reg_cache_entry *entries;    /* file order */
+	cache_pos *order;            /* by (avsc, meta) */
 	size_t n;
 };
 
@@ -55,12 +67,32 @@ static uint64_t cache_sum(const char *p, size_t n)
 	return h;
 }
 
-static int cache_entry_cmp(const void *a, const void *b)
+static int cache_entry_cmp(const reg_cache_entry *x, const reg_cache_entry *y)
 {
-	const reg_cache_entry *x = a, *y = b;
 	int c = memcmp(&x->avsc, &y->avsc, sizeof(x->avsc));
 
 	return c ? c : memcmp(&x->meta, &y->meta, sizeof(x->meta));
+}
+
+static uint64_t cache_key(const regit_store_oid *oid)
+{
+	uint64_t k = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		k = (k << 8) | oid->id[i];
+	return k;
+}
+
+/* qsort_r: positions by (key, entry). */
+static int cache_pos_cmp(const void *a, const void *b, void *payload)
+{
+	const cache_pos *x = a, *y = b;
+	const reg_cache_entry *e = payload;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return cache_entry_cmp(&e[x->i], &e[y->i]);
 }
 
 void reg_cache_free(reg_cache *c)
@@ -69,6 +101,7 @@ void reg_cache_free(reg_cache *c)
 		return;
 	regit_free(c->data);
 	regit_free(c->entries);
+	regit_free(c->order);
 	regit_free(c);
 }
 
@@ -112,7 +145,8 @@ int reg_cache_load(reg_cache **out, const char *path)
 	if (!cache_take(&count, c, &pos, 4) || count > c->size / 53)
 		goto invalid;
 	c->entries = regit_calloc(count ? count : 1, sizeof(*c->entries));
-	if (!c->entries)
+	c->order = regit_calloc(count ? count : 1, sizeof(*c->order));
+	if (!c->entries || !c->order)
 		goto invalid;
 	for (i = 0; i < count; i++) {
 		reg_cache_entry *e = &c->entries[i];
@@ -132,9 +166,11 @@ int reg_cache_load(reg_cache **out, const char *path)
 		e->text = c->data + pos;
 		e->len = tlen;
 		pos += tlen;
+		c->order[i].key = cache_key(&e->avsc);
+		c->order[i].i = (uint32_t)i;
 	}
 	c->n = count;
-	qsort(c->entries, c->n, sizeof(*c->entries), cache_entry_cmp);
+	qsort_r(c->order, c->n, sizeof(*c->order), cache_pos_cmp, c->entries);
 	fclose(f);
 	*out = c;
 	return 0;
@@ -147,15 +183,37 @@ invalid:
 }
 
 const reg_cache_entry *reg_cache_find(const reg_cache *c, const regit_store_oid *avsc,
-	const regit_store_oid *meta)
+	const regit_store_oid *meta, size_t *hint)
 {
 	reg_cache_entry key;
+	uint64_t k;
+	size_t lo = 0, hi;
 
 	if (!c || !c->n)
 		return NULL;
 	key.avsc = *avsc;
 	key.meta = *meta;
-	return bsearch(&key, c->entries, c->n, sizeof(*c->entries), cache_entry_cmp);
+	if (hint && *hint < c->n && cache_entry_cmp(&c->entries[*hint], &key) == 0)
+		return &c->entries[(*hint)++];
+	k = cache_key(avsc);
+	hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const cache_pos *pos = &c->order[mid];
+		int cmp = pos->key != k ? (pos->key < k ? -1 : 1) :
+			cache_entry_cmp(&c->entries[pos->i], &key);
+
+		if (cmp == 0) {
+			if (hint)
+				*hint = (size_t)pos->i + 1;
+			return &c->entries[pos->i];
+		}
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 int reg_cache_save(const char *path, const reg_index *idx)

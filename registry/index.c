@@ -1718,7 +1718,7 @@ static int index_build(reg_index **out, regit_store *store,
 	size_t max_schema_size, regit_registry_error *err, int *cache_bad)
 {
 	build_ctx b;
-	size_t i, j, ncached = 0;
+	size_t i, j, ncached = 0, cache_hint = 0;
 	int error = 0;
 
 	*out = NULL;
@@ -1737,16 +1737,32 @@ static int index_build(reg_index **out, regit_store *store,
 	if (error < 0)
 		goto done;
 
-	/* Metadata, and schema text reused or read. */
 	for (i = 0; i < b.np; i++) {
 		pending *p = &b.p[i];
-		const reg_version *old = NULL;
 
 		if (!p->avsc || !p->meta) {
 			error = build_fail(&b, (p->avsc ? p->avsc : p->meta)->path,
 				"a version needs both its .avsc and its .json file");
 			goto done;
 		}
+	}
+	/* In the index's order (subjects, then versions by number): the order
+	 * the start-up cache was written in, so its entries come one after the
+	 * other (reg_cache_find's hint). */
+	b.sorted = regit_calloc(b.np ? b.np : 1, sizeof(*b.sorted));
+	if (!b.sorted) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < b.np; i++)
+		b.sorted[i] = &b.p[i];
+	qsort(b.sorted, b.np, sizeof(*b.sorted), pending_cmp);
+
+	/* Metadata, and schema text reused or read. */
+	for (i = 0; i < b.np; i++) {
+		pending *p = b.sorted[i];
+		const reg_version *old = NULL;
+
 		if (prev) {
 			old = reg_subject_version(reg_index_subject(prev, p->subject->name,
 				p->subject->name_len), p->version);
@@ -1767,7 +1783,8 @@ static int index_build(reg_index **out, regit_store *store,
 			continue;
 		}
 		if (cache) {
-			const reg_cache_entry *e = reg_cache_find(cache, &p->avsc->oid, &p->meta->oid);
+			const reg_cache_entry *e = reg_cache_find(cache, &p->avsc->oid, &p->meta->oid,
+				&cache_hint);
 
 			if (e) {
 				p->id = e->id;
@@ -1789,14 +1806,6 @@ static int index_build(reg_index **out, regit_store *store,
 	}
 
 	/* Parse what changed; references resolve against the new tree. */
-	b.sorted = regit_calloc(b.np ? b.np : 1, sizeof(*b.sorted));
-	if (!b.sorted) {
-		error = REGIT_ENOMEM;
-		goto done;
-	}
-	for (i = 0; i < b.np; i++)
-		b.sorted[i] = &b.p[i];
-	qsort(b.sorted, b.np, sizeof(*b.sorted), pending_cmp);
 	error = build_all(&b);
 	if (error < 0)
 		goto done;

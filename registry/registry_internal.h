@@ -127,8 +127,13 @@ typedef struct reg_cache_entry {
 
 /** Load a cache file; a missing or invalid file gives *out == NULL and 0. */
 int reg_cache_load(reg_cache **out, const char *path);
+/*
+ * The entry for a version's two blobs, or NULL. hint (may be NULL) is where
+ * to look first, updated past the entry found: lookups in the order the
+ * cache was written (the index's) then find each entry at once.
+ */
 const reg_cache_entry *reg_cache_find(const reg_cache *c, const regit_store_oid *avsc,
-	const regit_store_oid *meta);
+	const regit_store_oid *meta, size_t *hint);
 void reg_cache_free(reg_cache *c);
 /** Write the cache for idx (versions without references), atomically. */
 int reg_cache_save(const char *path, const reg_index *idx);
