@@ -1763,7 +1763,8 @@ static void store_cache_clear(regit_store *store)
 }
 
 /*
- * A private copy of tree oid, to edit: from the cache, from this chain's
+ * Tree oid, the caller's to edit (and to hand to store_tree_put, which
+ * caches the result): taken from the cache, or copied from this chain's
  * new objects, or read from the object database.
  */
 static int store_tree_load(store_tree **out, regit_store *store, const git_oid *oid)
@@ -1779,16 +1780,11 @@ static int store_tree_load(store_tree **out, regit_store *store, const git_oid *
 	for (i = 0; i < STORE_TREE_CACHE; i++) {
 		c = store->trees[i];
 		if (c && git_oid_equal(&c->oid, oid)) {
-			c->used = ++store->tick;
-			t = store_tree_new(oid, c->data, c->len);
-			if (!t || (c->n && !(t->offs = regit_reallocarray(NULL, c->n, sizeof(*t->offs))))) {
-				store_tree_free(t);
-				return REGIT_ENOMEM;
-			}
-			if (c->n)
-				memcpy(t->offs, c->offs, c->n * sizeof(*t->offs));
-			t->n = t->ocap = c->n;
-			*out = t;
+			/* Taken out rather than copied: the caller edits it into
+			 * the next version, which store_tree_put caches instead. */
+			store->trees[i] = NULL;
+			store->cache_bytes -= c->cap;
+			*out = c;
 			return 0;
 		}
 	}
@@ -1816,18 +1812,6 @@ static int store_tree_load(store_tree **out, regit_store *store, const git_oid *
 	error = store_tree_index(t);
 	if (error < 0)
 		goto done;
-	/* Cache a copy of what was read; t is the caller's to edit. */
-	c = store_tree_new(oid, t->data, t->len);
-	if (c) {
-		c->offs = regit_reallocarray(NULL, t->n ? t->n : 1, sizeof(*c->offs));
-		if (c->offs) {
-			memcpy(c->offs, t->offs, t->n * sizeof(*c->offs));
-			c->n = c->ocap = t->n;
-			store_cache_put(store, c);
-		} else {
-			store_tree_free(c);
-		}
-	}
 	*out = t;
 	t = NULL;
 done:
