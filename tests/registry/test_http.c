@@ -210,6 +210,23 @@ static void test_http__huge_header_is_refused(void **state)
 	regit_buf_dispose(&hv);
 }
 
+static void test_http__eight_kb_of_headers_are_served(void **state)
+{
+	fixture *f = *state;
+	regit_buf hv = REGIT_BUF_INIT;
+	struct curl_slist *h;
+
+	/* What Jetty (Confluent's server) accepts must fit the default pool,
+	 * e.g. a long bearer token. */
+	regit_buf_puts(&hv, "Authorization: Bearer ");
+	while (hv.size < 8192)
+		regit_buf_puts(&hv, "abcdefghij");
+	h = curl_slist_append(NULL, regit_buf_cstr(&hv));
+	assert_int_equal(do_req(f, "GET", "/", h, NULL, 0), 200);
+	curl_slist_free_all(h);
+	regit_buf_dispose(&hv);
+}
+
 static void test_http__bad_listen_address(void **state)
 {
 	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
@@ -425,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http__declared_large_body_is_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__chunked_large_body_is_413, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http__huge_header_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http__eight_kb_of_headers_are_served, setup, teardown),
 		cmocka_unit_test(test_http__bad_listen_address),
 		cmocka_unit_test(test_http__response_body_sources),
 		cmocka_unit_test(test_http__writes_do_not_block_pool_threads),
