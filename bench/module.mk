@@ -24,6 +24,6 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBREGIT)
 # bench/registry_wrk.sh's baseline: a bare libmicrohttpd server (not a
 # benchmark program itself, so it is not named bench_*).
 bench-build: $(BUILD)/bench/trivial_server
-$(BUILD)/bench/trivial_server: $(BUILD)/obj/bench/trivial_server.o
+$(BUILD)/bench/trivial_server: $(BUILD)/obj/bench/trivial_server.o $(LIBREGIT)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBREGIT) $(LIBS)

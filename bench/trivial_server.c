@@ -1,10 +1,10 @@
 /*
  * trivial_server.c - the baseline for bench/registry_wrk.sh: a libmicrohttpd
- * server configured like `regit serve` (epoll thread pool of nproc threads,
- * turbo, queue on the final callback so keep-alive holds) that answers
- * every request with the same bytes from memory, through one shared
- * response object. Whatever regit does on top of this is what the
- * benchmark measures.
+ * server configured like `regit serve` (epoll thread pool of one thread
+ * per CPU it may run on, turbo, queue on the final callback so keep-alive
+ * holds) that answers every request with the same bytes from memory,
+ * through one shared response object. Whatever regit does on top of this
+ * is what the benchmark measures.
  *
  *   trivial_server BODY_FILE CONTENT_TYPE    prints "port N", serves until killed
  */
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+
+#include "util/cpu.h"
 
 static struct MHD_Response *shared;
 
@@ -49,7 +51,6 @@ int main(int argc, char **argv)
 	const union MHD_DaemonInfo *di;
 	FILE *f;
 	size_t len;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sockaddr_in sa;
 	sigset_t set;
 	int sig;
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
 		0, NULL, NULL, handle, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(n > 0 ? n : 1),
+		MHD_OPTION_THREAD_POOL_SIZE, regit_cpu_count(),
 		MHD_OPTION_CONNECTION_LIMIT, 4096u,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_END);

@@ -45,7 +45,7 @@ static void serve_usage(FILE *f)
 		"                      fields without a default; avro: Avro resolution only,\n"
 		"                      as Confluent decides\n"
 		"  --access-log        one JSON line per request on stderr\n"
-		"  --threads N         HTTP worker threads (default: CPU count)\n"
+		"  --threads N         HTTP worker threads (default: the CPUs it may run on)\n"
 		"%s"
 		"\n"
 		"Endpoints: the Confluent API (/subjects, /schemas, /config, /mode,\n"

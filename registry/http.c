@@ -40,6 +40,7 @@
 
 #include "registry/http.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 #include "util/error.h"
 
 /* Worker threads for requests that may write, at most (started as needed). */
@@ -638,11 +639,8 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		flags |= MHD_USE_IPv6;
 
 	threads = opts->threads;
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = n > 0 ? (unsigned)n : 1;
-	}
+	if (threads == 0)
+		threads = regit_cpu_count();
 	/* HTTPS: GnuTLS inside libmicrohttpd, certificate and key as PEM text. */
 	if (opts->tls_cert_pem && opts->tls_key_pem) {
 		flags |= MHD_USE_TLS;

@@ -24,6 +24,7 @@
 #include "compat/schema.h"
 #include "registry/layout.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 #include "util/error.h"
 
 /* ---- shared text, references, identity ---------------------------------- */
@@ -1498,7 +1499,7 @@ static int build_all(build_ctx *b)
 	regit_buf raw = REGIT_BUF_INIT, out = REGIT_BUF_INIT;
 	oid_order *by_meta = NULL, *by_avsc = NULL;
 	size_t i, n = 0, nthreads = 1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long ncpu = (long)regit_cpu_count();
 	int error;
 
 	error = build_order(&by_avsc, &n, b, 1);
