@@ -372,6 +372,62 @@ static void test_store__lock_writers_holds_off_other_handles(void **state)
 	regit_store_free(other);
 }
 
+static void test_store__merged_large_trees_become_deltas(void **state)
+{
+	fixture *f = *state;
+	regit_store_change *init;
+	char (*paths)[32];
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+	regit_store *other = NULL;
+	regit_store_listing *l = NULL;
+	long tree, packs;
+	int i;
+
+	/* A `subjects/` tree of 600 directories (~20 KB, above the size
+	 * stored without zlib), then 40 commits adding one directory each:
+	 * 41 packs, each with a whole copy of that tree until they merge. */
+	init = calloc(600, sizeof(*init));
+	paths = calloc(600, sizeof(*paths));
+	assert_non_null(init);
+	assert_non_null(paths);
+	for (i = 0; i < 600; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "subjects/s%04d/v1", i);
+		init[i] = put(paths[i], paths[i]);
+	}
+	assert_int_equal(regit_store_commit(out, f->store, "", init, 600, "init", NULL), 0);
+	for (i = 0; i < 40; i++) {
+		char path[48];
+		regit_store_change c;
+
+		snprintf(path, sizeof(path), "subjects/n%04d/v1", i);
+		c = put(path, path);
+		assert_int_equal(regit_store_head(f->store, head), 0);
+		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
+	}
+	regit_store_idle(f->store);
+	tree = atol(sh("git --git-dir='%s' cat-file -s main:subjects", f->path));
+	packs = atol(sh("cat '%s'/objects/pack/*.pack | wc -c", f->path));
+	assert_true(tree > 16384);
+	/* Whole copies would be over 41 trees; merged, most are deltas. */
+	assert_true(packs < 15 * tree);
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
+	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
+		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	/* Every tree of the history reads back (git and a fresh handle). */
+	assert_string_equal(sh("git --git-dir='%s' log --format=%%H main | while read c; do "
+		"git --git-dir='%s' ls-tree -r $c >/dev/null || echo bad; done; echo end",
+		f->path, f->path), "end");
+	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
+	assert_int_equal(regit_store_list(&l, other, NULL), 0);
+	assert_int_equal(l->nfiles, 640);
+	expect_content(other, l, "subjects/n0039/v1", "subjects/n0039/v1");
+	expect_content(other, l, "subjects/s0000/v1", "subjects/s0000/v1");
+	regit_store_listing_free(l);
+	regit_store_free(other);
+	free(paths);
+	free(init);
+}
+
 static void test_store__reopen_sees_everything(void **state)
 {
 	fixture *f = *state;
@@ -708,6 +764,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__two_handles_like_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__racing_writers_never_lose_a_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__lock_writers_holds_off_other_handles, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_store__merged_large_trees_become_deltas, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_store__reopen_sees_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_authors, setup, teardown),
