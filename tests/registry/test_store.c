@@ -106,6 +106,30 @@ static const char *sh(const char *fmt, ...)
 	return out;
 }
 
+/* git agrees the store is sound: fsck --strict, and every pack's checksums
+ * and index (the packs are written by the store itself). */
+static void expect_git_valid(const char *path)
+{
+	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", path), "clean");
+	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
+		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", path), "end");
+}
+
+/* n commits, each adding the file fmt % i (content: its path), one pack each. */
+static void commit_each(regit_store *store, const char *fmt, int n)
+{
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX], path[64];
+	regit_store_change c;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), fmt, i);
+		c = put(path, path);
+		assert_int_equal(regit_store_head(store, head), 0);
+		assert_int_equal(regit_store_commit(out, store, head, &c, 1, path, NULL), 0);
+	}
+}
+
 static void test_store__new_store_is_empty(void **state)
 {
 	fixture *f = *state;
@@ -377,7 +401,7 @@ static void test_store__merged_large_trees_become_deltas(void **state)
 	fixture *f = *state;
 	regit_store_change *init;
 	char (*paths)[32];
-	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+	char out[REGIT_STORE_OID_HEX];
 	regit_store *other = NULL;
 	regit_store_listing *l = NULL;
 	long tree, packs;
@@ -395,24 +419,14 @@ static void test_store__merged_large_trees_become_deltas(void **state)
 		init[i] = put(paths[i], paths[i]);
 	}
 	assert_int_equal(regit_store_commit(out, f->store, "", init, 600, "init", NULL), 0);
-	for (i = 0; i < 40; i++) {
-		char path[48];
-		regit_store_change c;
-
-		snprintf(path, sizeof(path), "subjects/n%04d/v1", i);
-		c = put(path, path);
-		assert_int_equal(regit_store_head(f->store, head), 0);
-		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
-	}
+	commit_each(f->store, "subjects/n%04d/v1", 40);
 	regit_store_idle(f->store);
 	tree = atol(sh("git --git-dir='%s' cat-file -s main:subjects", f->path));
 	packs = atol(sh("cat '%s'/objects/pack/*.pack | wc -c", f->path));
 	assert_true(tree > 16384);
 	/* Whole copies would be over 41 trees; merged, most are deltas. */
 	assert_true(packs < 15 * tree);
-	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
-	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
-		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	expect_git_valid(f->path);
 	/* Every tree of the history reads back (git and a fresh handle). */
 	assert_string_equal(sh("git --git-dir='%s' log --format=%%H main | while read c; do "
 		"git --git-dir='%s' ls-tree -r $c >/dev/null || echo bad; done; echo end",
@@ -532,28 +546,15 @@ static void test_store__chain_is_one_commit_per_change(void **state)
 static void test_store__packs_stay_few(void **state)
 {
 	fixture *f = *state;
-	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
 	regit_store_listing *l = NULL;
-	int i;
 
 	/* One pack per commit, merged geometrically: never more than a handful. */
-	for (i = 0; i < 60; i++) {
-		char path[32];
-		regit_store_change c;
-
-		snprintf(path, sizeof(path), "d%d/f", i);
-		c = put(path, path);
-		assert_int_equal(regit_store_head(f->store, head), 0);
-		assert_int_equal(regit_store_commit(out, f->store, head, &c, 1, path, NULL), 0);
-	}
+	commit_each(f->store, "d%d/f", 60);
 	regit_store_idle(f->store);
 	assert_true(atoi(sh("ls '%s'/objects/pack/*.idx | wc -l", f->path)) <= 17);
 	assert_string_equal(sh("ls '%s'/objects/ | grep -c '^[0-9a-f][0-9a-f]$'", f->path), "0");
-	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
-	/* The packs are written by the store itself: git checks each one's
-	 * checksums and index, and nothing temporary is left behind. */
-	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
-		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	expect_git_valid(f->path);
+	/* Nothing temporary is left behind. */
 	assert_string_equal(sh("ls '%s'/objects/pack | grep -c tmp_", f->path), "0");
 	assert_int_equal(regit_store_list(&l, f->store, NULL), 0);
 	assert_int_equal(l->nfiles, 60);
@@ -648,9 +649,7 @@ static void test_store__chain_writes_deltas(void **state)
 		specs[i].author = NULL;
 	}
 	assert_int_equal(regit_store_commit_chain(out, f->store, head, specs, CHAIN), 0);
-	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->path), "clean");
-	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
-		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	expect_git_valid(f->path);
 	/* Deltas, and chains no longer than 50. */
 	assert_true(atoi(sh("git verify-pack -v '%s'/objects/pack/*.idx | "
 		"awk '$2 == \"tree\" && NF == 7 {n++} END {print n + 0}'", f->path)) >= CHAIN - 2);
@@ -736,8 +735,7 @@ static void test_store__big_and_empty_files(void **state)
 	c[0] = put("big", big);
 	c[1] = put("empty", "");
 	assert_int_equal(regit_store_commit(out, f->store, "", c, 2, "big", NULL), 0);
-	assert_string_equal(sh("cd '%s'/objects/pack && for i in *.idx; do "
-		"git verify-pack \"$i\" >/dev/null 2>&1 || echo \"bad $i\"; done; echo end", f->path), "end");
+	expect_git_valid(f->path);
 	assert_string_equal(sh("git --git-dir='%s' cat-file -s main:big", f->path), "300000");
 	/* A fresh handle (another process) reads both back. */
 	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
