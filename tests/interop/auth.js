@@ -15,23 +15,9 @@
 const assert = require('assert');
 const { SchemaRegistry, SchemaType } = require('@kafkajs/confluent-schema-registry');
 
-const url = process.env.REGISTRY_URL;
-let n = 0;
-let failed = 0;
+const { test, run } = require('./tap');
 
-async function test(name, fn) {
-  n += 1;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (e) {
-    failed += 1;
-    console.log(`not ok ${n} - ${name}`);
-    for (const line of String(e && e.stack ? e.stack : e).split('\n').slice(0, 6)) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
+const url = process.env.REGISTRY_URL;
 
 function schema(name) {
   return {
@@ -42,7 +28,7 @@ function schema(name) {
   };
 }
 
-(async () => {
+run('auth interop', async () => {
   const writer = new SchemaRegistry({ host: url, auth: { username: 'wendy', password: 'secret' } });
   const admin = new SchemaRegistry({ host: url, auth: { username: 'alice', password: 'secret' } });
   const anon = new SchemaRegistry({ host: url });
@@ -74,9 +60,4 @@ function schema(name) {
       assert.strictEqual(r2.id, r.id);
     });
 
-  console.log(`# ${n} tests, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-})().catch((e) => {
-  console.log(`not ok ${n + 1} - auth interop script crashed: ${e}`);
-  process.exit(1);
 });

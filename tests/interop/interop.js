@@ -16,23 +16,9 @@ const {
   SchemaRegistryClient, AvroSerializer, AvroDeserializer, SerdeType,
 } = require('@confluentinc/schemaregistry');
 
-const url = process.env.REGISTRY_URL;
-let n = 0;
-let failed = 0;
+const { test, run } = require('./tap');
 
-async function test(name, fn) {
-  n += 1;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (e) {
-    failed += 1;
-    console.log(`not ok ${n} - ${name}`);
-    for (const line of String(e && e.stack ? e.stack : e).split('\n').slice(0, 6)) {
-      console.log(`#   ${line}`);
-    }
-  }
-}
+const url = process.env.REGISTRY_URL;
 
 const userV1 = {
   type: 'record', name: 'User', namespace: 'com.example.interop',
@@ -60,7 +46,7 @@ function frameId(buf) {
   return buf.readInt32BE(1);
 }
 
-(async () => {
+run('interop', async () => {
   const kjs = new SchemaRegistry({ host: url }, { forSchemaOptions: {} });
   const ccl = new SchemaRegistryClient({ baseURLs: [url], maxRetries: 0 });
   let kjsId;
@@ -179,9 +165,4 @@ function frameId(buf) {
     assert.deepStrictEqual(await ccl.deleteSubject('ccl-tmp-value', true), [1]);
   });
 
-  console.log(`# ${n} tests, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-})().catch((e) => {
-  console.log(`not ok ${n + 1} - interop script crashed: ${e}`);
-  process.exit(1);
 });
