@@ -48,6 +48,8 @@ trap cleanup EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+# notok_run DESC: a failed test with the last run's exit code and stderr
+notok_run() { notok "$1: exit $RC"; echo "$ERR" | head -5 | sed 's/^/#   /'; }
 check() { if [ "$1" = 0 ]; then ok "$2"; else notok "$2"; fi; }
 
 # run ARGS...: $RC, $ERR (stdout in $TMP/out)
@@ -62,8 +64,7 @@ expect_fail() {
 	if [ "$RC" = "$2" ] && [[ "$ERR" == *"$3"* ]]; then
 		ok "$1"
 	else
-		notok "$1 (exit $RC, want $2 with '$3')"
-		echo "$ERR" | head -5 | sed 's/^/#   /'
+		notok_run "$1 (want exit $2 with '$3')"
 	fi
 }
 
@@ -256,8 +257,7 @@ if [ "$RC" = 0 ] && [ -f "$G1/order.c" ]; then
 	check $? "latest version ($ID3) decodes with the plain decoder; versions 1 and 2 get resolvers labelled by subject/version/id"
 	build_and_decode "latest" "$G1"
 else
-	notok "gen --registry --subject: exit $RC"
-	echo "$ERR" | head -5 | sed 's/^/#   /'
+	notok_run "gen --registry --subject"
 fi
 
 # ---- reader from a file without an id: takes the matching version's id --------
@@ -269,8 +269,7 @@ if [ "$RC" = 0 ]; then
 	check $? "--reader v3.avsc (no id) takes id $ID3 of the same registered schema"
 	build_and_decode "--reader file" "$G2"
 else
-	notok "gen --reader FILE --subject: exit $RC"
-	echo "$ERR" | head -5 | sed 's/^/#   /'
+	notok_run "gen --reader FILE --subject"
 fi
 
 # A reader id that the registry gives a different schema would misread frames.
@@ -293,8 +292,7 @@ if command -v curl >/dev/null 2>&1 && [ "$(del orders-value 2)" = 200 ]; then
 		check $? "a soft-deleted version keeps its decoder (id $ID2, labelled soft-deleted)"
 		build_and_decode "soft-deleted v2" "$G3"
 	else
-		notok "gen --subject with a soft-deleted version: exit $RC"
-		echo "$ERR" | head -5 | sed 's/^/#   /'
+		notok_run "gen --subject with a soft-deleted version"
 	fi
 	run gen -o "$TMP/gen/live" --live-only --registry "$URL" --subject orders-value
 	[ "$RC" = 0 ] && ! grep -q "case ${ID2}u:" "$TMP/gen/live/order.c" &&
