@@ -149,11 +149,11 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
  * holding it longer lets a writer that keeps losing the compare-and-swap
  * to a busy neighbour reload, re-plan and commit without racing again, so
  * it cannot be starved. Commits made meanwhile do not take it again. Not
- * reentrant; one writer thread of the handle at a time.
- * @return 0; the lock is skipped when its file cannot be created (a
- *         read-only store): the compare-and-swap still decides.
+ * reentrant; one writer thread of the handle at a time. When the lock
+ * file cannot be created (a read-only store) there is no lock: the
+ * compare-and-swap still decides.
  */
-int regit_store_lock_writers(regit_store *store);
+void regit_store_lock_writers(regit_store *store);
 
 /** Release what regit_store_lock_writers took (nothing when it took nothing). */
 void regit_store_unlock_writers(regit_store *store);

@@ -2830,11 +2830,10 @@ static int store_writer_lock(regit_store *store)
 	return fd;    /* -1: carry on without it (read-only dir); CAS still holds */
 }
 
-int regit_store_lock_writers(regit_store *store)
+void regit_store_lock_writers(regit_store *store)
 {
 	if (store->held_wlock < 0)
 		store->held_wlock = store_writer_lock(store);
-	return 0;
 }
 
 void regit_store_unlock_writers(regit_store *store)

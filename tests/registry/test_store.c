@@ -371,7 +371,7 @@ static void test_store__lock_writers_holds_off_other_handles(void **state)
 
 	assert_int_equal(regit_store_commit(h1, f->store, "", &a, 1, "a", NULL), 0);
 	assert_int_equal(regit_store_open(&other, f->path, NULL), 0);
-	assert_int_equal(regit_store_lock_writers(f->store), 0);
+	regit_store_lock_writers(f->store);
 	/* Another handle (another process) with the same view of the head
 	 * waits for the lock instead of racing... */
 	memset(&arg, 0, sizeof(arg));
