@@ -1521,18 +1521,43 @@ static void store_tree_free(store_tree *t)
 	regit_free(t);
 }
 
+/*
+ * One serialised tree entry at p ("<mode> <name>\0<20-byte id>"): where the
+ * next one starts, its name, and whether it is a tree (mode 40000; git also
+ * reads 040000). @return 0, or -1 when it is malformed
+ */
+static int store_tree_entry(const unsigned char *p, const unsigned char *end,
+	const unsigned char **next, const char **name, size_t *len, int *is_tree)
+{
+	const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
+	const unsigned char *nul;
+
+	if (!sp || sp == p)
+		return -1;
+	nul = memchr(sp + 1, '\0', (size_t)(end - sp - 1));
+	if (!nul || nul == sp + 1 || end - nul - 1 < GIT_OID_RAWSZ)
+		return -1;
+	*is_tree = (sp - p == 5 && memcmp(p, "40000", 5) == 0) ||
+		(sp - p == 6 && memcmp(p, "040000", 6) == 0);
+	*name = (const char *)sp + 1;
+	*len = (size_t)(nul - sp - 1);
+	*next = nul + 1 + GIT_OID_RAWSZ;
+	return 0;
+}
+
 /* Index the entries of t->data, checking the format. */
 static int store_tree_index(store_tree *t)
 {
-	size_t pos = 0;
+	const unsigned char *p = t->data, *end = t->data + t->len;
 
 	t->n = 0;
-	while (pos < t->len) {
-		const unsigned char *sp = memchr(t->data + pos, ' ', t->len - pos);
-		const unsigned char *nul = sp ? memchr(sp, '\0', t->len - (size_t)(sp - t->data)) : NULL;
+	while (p < end) {
+		const unsigned char *next;
+		const char *name;
+		size_t len;
+		int is_tree;
 
-		if (!sp || sp == t->data + pos || !nul || nul == sp + 1 ||
-				(size_t)(nul - t->data) + 21 > t->len || t->len > 0xffffffffu) {
+		if (t->len > 0xffffffffu || store_tree_entry(p, end, &next, &name, &len, &is_tree) < 0) {
 			regit_error_set(REGIT_ERROR_STORE, "malformed tree %s", git_oid_tostr_s(&t->oid));
 			return REGIT_EIO;
 		}
@@ -1545,8 +1570,8 @@ static int store_tree_index(store_tree *t)
 			t->offs = grown;
 			t->ocap = ncap;
 		}
-		t->offs[t->n++] = (uint32_t)pos;
-		pos = (size_t)(nul - t->data) + 21;
+		t->offs[t->n++] = (uint32_t)(p - t->data);
+		p = next;
 	}
 	return 0;
 }
@@ -1572,14 +1597,13 @@ static store_tree *store_tree_new(const git_oid *oid, const void *data, size_t l
 /* Entry i: name (not NUL-terminated in the sense of length) and mode. */
 static const char *store_tree_name(const store_tree *t, size_t i, size_t *nlen, int *is_tree)
 {
-	const unsigned char *p = t->data + t->offs[i];
-	const unsigned char *sp = memchr(p, ' ', t->len - t->offs[i]);
-	const char *name = (const char *)sp + 1;
+	const unsigned char *next;
+	const char *name = "";
 
-	*nlen = strlen(name);
-	/* Trees are mode 40000 (git also reads 040000). */
-	*is_tree = (sp - p == 5 && memcmp(p, "40000", 5) == 0) ||
-		(sp - p == 6 && memcmp(p, "040000", 6) == 0);
+	/* Indexed entries were checked by store_tree_index. */
+	*nlen = 0;
+	*is_tree = 0;
+	(void)store_tree_entry(t->data + t->offs[i], t->data + t->len, &next, &name, nlen, is_tree);
 	return name;
 }
 
@@ -2175,25 +2199,6 @@ static store_src_ent *store_merge_at(store_merge *m, const store_src *src, uint6
 			hi = mid;
 	}
 	return NULL;
-}
-
-/* One tree entry at p: its end, name and kind. @return 0, -1 malformed */
-static int store_tree_entry(const unsigned char *p, const unsigned char *end,
-	const unsigned char **next, const char **name, size_t *len, int *is_tree)
-{
-	const unsigned char *sp = memchr(p, ' ', (size_t)(end - p));
-	const unsigned char *nul;
-
-	if (!sp)
-		return -1;
-	nul = memchr(sp + 1, '\0', (size_t)(end - sp - 1));
-	if (!nul || end - nul - 1 < GIT_OID_RAWSZ)
-		return -1;
-	*is_tree = sp - p == 5 && memcmp(p, "40000", 5) == 0;
-	*name = (const char *)sp + 1;
-	*len = (size_t)(nul - sp - 1);
-	*next = nul + 1 + GIT_OID_RAWSZ;
-	return 0;
 }
 
 /* Literal bytes for a delta, 127 at most per instruction. */
