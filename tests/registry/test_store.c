@@ -442,6 +442,22 @@ static void test_store__merged_large_trees_become_deltas(void **state)
 	free(init);
 }
 
+static void test_store__malformed_tree_is_refused(void **state)
+{
+	fixture *f = *state;
+	regit_store_change a = put("a", "1"), b = put("b", "2");
+	char out[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(out, f->store, "", &a, 1, "a", NULL), 0);
+	/* A pushed head whose tree has an entry without its id. */
+	assert_string_equal(sh("cd '%s' && t=$(printf '100644 x' | git --git-dir=. hash-object -t tree "
+		"-w --literally --stdin) && c=$(git --git-dir=. commit-tree $t -p main -m bad) && "
+		"git --git-dir=. update-ref refs/heads/main $c && echo pushed", f->path), "pushed");
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_int_equal(regit_store_commit(out, f->store, head, &b, 1, "b", NULL), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "malformed tree"));
+}
+
 static void test_store__reopen_sees_everything(void **state)
 {
 	fixture *f = *state;
@@ -765,6 +781,7 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_store__merged_large_trees_become_deltas, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_store__malformed_tree_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__reopen_sees_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_authors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__read_is_bounded, setup, teardown),
