@@ -1201,10 +1201,7 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 	if (!e)
 		return;   /* caching is an optimisation; the response is already built */
 	atomic_init(&e->refs, 1);
-	atomic_init(&e->pre.obj, NULL);
-	atomic_init(&e->pre.free_obj, NULL);
-	atomic_init(&e->pre.content_type, NULL);
-	atomic_init(&e->pre.evicted, 0);
+	memset(&e->pre, 0, sizeof(e->pre));
 	e->gen = gen;
 	e->len = len;
 	memcpy(e->body, body, len);

@@ -29,6 +29,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,14 +378,42 @@ static void http_mhd_response_free(void *obj)
 	MHD_destroy_response(obj);
 }
 
+/*
+ * Prebuilt slots are locked by stripe: a slot has no lock of its own (its
+ * owner only zero-fills it), and a slot's lock must outlive the slot, since
+ * destroying the last response frees the owner that holds the slot.
+ */
+#define HTTP_PREBUILT_LOCKS 64u
+static pthread_mutex_t http_prebuilt_locks[HTTP_PREBUILT_LOCKS] = {
+#define L4 PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, \
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER
+#define L16 L4, L4, L4, L4
+	L16, L16, L16, L16
+#undef L16
+#undef L4
+};
+
+static pthread_mutex_t *http_prebuilt_lock(const regit_http_prebuilt *slot)
+{
+	uintptr_t a = (uintptr_t)slot;
+
+	return &http_prebuilt_locks[(a >> 6 ^ a >> 12) % HTTP_PREBUILT_LOCKS];
+}
+
 void regit_http_prebuilt_evict(regit_http_prebuilt *slot)
 {
+	pthread_mutex_t *lock = http_prebuilt_lock(slot);
 	void *obj;
 	void (*free_obj)(void *);
 
-	atomic_store(&slot->evicted, 1);
-	obj = atomic_exchange(&slot->obj, NULL);
-	free_obj = atomic_load(&slot->free_obj);
+	pthread_mutex_lock(lock);
+	slot->evicted = 1;
+	obj = slot->obj;
+	free_obj = slot->free_obj;
+	slot->obj = NULL;
+	pthread_mutex_unlock(lock);
+	/* Outside the lock: dropping the last response may free the slot's
+	 * owner. Readers that queued it hold their own references. */
 	if (obj && free_obj)
 		free_obj(obj);
 }
@@ -394,49 +423,55 @@ void regit_http_prebuilt_evict(regit_http_prebuilt *slot)
  * owner's slot (MHD reference-counts responses, so any number of
  * connections may queue it). The first request builds it; its free
  * callback holds a reference on the body's owner, so the body outlives
- * every connection still sending it.
+ * every connection still sending it. Loading the slot and queueing the
+ * response (which takes MHD's reference) happen under the slot's lock,
+ * as does an eviction's removal, so no reader queues a destroyed response.
  */
 static enum MHD_Result http_queue_prebuilt(regit_http_server *srv,
 	struct MHD_Connection *con, const char *method, http_req *req,
 	regit_http_response *resp, const char *body, size_t len)
 {
 	regit_http_prebuilt *slot = resp->prebuilt;
-	struct MHD_Response *mr;
-	void *expected = NULL;
-	const char *ctype = NULL;
-	int mine = 0;
+	pthread_mutex_t *lock = http_prebuilt_lock(slot);
+	struct MHD_Response *mr, *mine;
 	enum MHD_Result ret;
 
-	mr = atomic_load(&slot->obj);
-	if (!mr || atomic_load(&slot->content_type) != resp->content_type) {
-		resp->retain(resp->release_arg);
-		mr = MHD_create_response_from_buffer_with_free_callback_cls(len,
-			(void *)body, resp->release, resp->release_arg);
-		if (!mr) {
-			resp->release(resp->release_arg);
-			regit_http_response_dispose(resp);
-			return MHD_NO;
-		}
-		if (resp->content_type)
-			MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
-				resp->content_type);
-		mine = 1;
-		/* Publish for the next requests; the first content type a slot
-		 * sees is the only one it ever holds. */
-		if (!atomic_load(&slot->evicted) && !atomic_load(&slot->obj) &&
-		    (atomic_compare_exchange_strong(&slot->content_type, &ctype,
-			resp->content_type) || ctype == resp->content_type)) {
-			atomic_store(&slot->free_obj, http_mhd_response_free);
-			if (atomic_compare_exchange_strong(&slot->obj, &expected, mr)) {
-				mine = 0;   /* the slot keeps this reference */
-				if (atomic_load(&slot->evicted))
-					regit_http_prebuilt_evict(slot);
-			}
-		}
+	pthread_mutex_lock(lock);
+	mr = slot->obj;
+	if (mr && slot->content_type == resp->content_type) {
+		ret = MHD_queue_response(con, (unsigned)resp->status, mr);
+		pthread_mutex_unlock(lock);
+		http_finish(srv, con, method, req, resp, len);
+		return ret;
 	}
-	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
-	if (mine)
-		MHD_destroy_response(mr);
+	pthread_mutex_unlock(lock);
+
+	resp->retain(resp->release_arg);
+	mine = MHD_create_response_from_buffer_with_free_callback_cls(len,
+		(void *)body, resp->release, resp->release_arg);
+	if (!mine) {
+		resp->release(resp->release_arg);
+		regit_http_response_dispose(resp);
+		return MHD_NO;
+	}
+	if (resp->content_type)
+		MHD_add_response_header(mine, MHD_HTTP_HEADER_CONTENT_TYPE,
+			resp->content_type);
+	/* Publish for the next requests; the first content type a slot sees
+	 * is the only one it ever holds. */
+	pthread_mutex_lock(lock);
+	if (!slot->evicted && !slot->obj &&
+	    (!slot->content_type || slot->content_type == resp->content_type)) {
+		slot->content_type = resp->content_type;
+		slot->free_obj = http_mhd_response_free;
+		slot->obj = mine;   /* the slot keeps this reference */
+		ret = MHD_queue_response(con, (unsigned)resp->status, mine);
+		pthread_mutex_unlock(lock);
+	} else {
+		pthread_mutex_unlock(lock);
+		ret = MHD_queue_response(con, (unsigned)resp->status, mine);
+		MHD_destroy_response(mine);
+	}
 	http_finish(srv, con, method, req, resp, len);
 	return ret;
 }

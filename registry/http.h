@@ -12,7 +12,6 @@
 #ifndef REGIT_HTTP_H
 #define REGIT_HTTP_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,12 +38,18 @@ typedef struct regit_http_request {
  * owner, released when the transport drops its last use. Before the owner
  * forgets the slot it calls regit_http_prebuilt_evict(), which breaks that
  * cycle.
+ *
+ * The fields belong to http.c and are read and written only under its
+ * slot lock (a striped lock keyed by the slot's address): a reader takes
+ * its own reference on obj (by queueing it) before the lock is dropped,
+ * so an eviction can never destroy an object between a reader's load and
+ * its use. The owner zero-fills the slot and does nothing else with it.
  */
 typedef struct regit_http_prebuilt {
-	_Atomic(void *) obj;             /* server-owned object, or NULL */
-	void (*_Atomic free_obj)(void *obj);
-	const char *_Atomic content_type;  /* the type obj answers with */
-	atomic_int evicted;              /* the owner no longer publishes it */
+	void *obj;                       /* server-owned object, or NULL */
+	void (*free_obj)(void *obj);
+	const char *content_type;        /* the type obj answers with */
+	int evicted;                     /* the owner no longer publishes it */
 } regit_http_prebuilt;
 
 /** Drop the server object kept in a slot (owner side; idempotent). */

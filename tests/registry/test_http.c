@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -432,6 +435,192 @@ static void test_http__stop_with_a_write_in_flight(void **state)
 	pthread_cond_destroy(&g.cv);
 }
 
+/*
+ * A shared prebuilt response is queued by readers while its owner evicts
+ * it (issue #17, finding 1). The handler hands out a reference-counted
+ * body with a prebuilt slot, as the API's response cache does; a thread
+ * keeps replacing the body and evicting the old slot, as a write that
+ * bumps the registry's generation makes the cache do. More server threads
+ * than cores and keep-alive clients make the window between a reader's
+ * load of the slot and its queueing of the response wide: before the fix,
+ * the evictor destroyed responses a reader then queued (a double free,
+ * which ASan reports at once, or libmicrohttpd's "Failed to unlock mutex"
+ * abort in a plain build).
+ */
+typedef struct hot_body {
+	atomic_uint refs;
+	regit_http_prebuilt pre;
+	size_t len;
+	char text[32];
+} hot_body;
+
+typedef struct hot {
+	pthread_mutex_t mu;
+	hot_body *cur;
+	atomic_int stop;
+	atomic_ulong evictions;
+	atomic_ulong released;
+	atomic_ulong made;
+} hot;
+
+static hot *hot_global;
+
+static void hot_release(void *arg)
+{
+	hot_body *b = arg;
+
+	if (atomic_fetch_sub(&b->refs, 1) == 1) {
+		atomic_fetch_add(&hot_global->released, 1);
+		regit_free(b);
+	}
+}
+
+static void hot_retain(void *arg)
+{
+	hot_body *b = arg;
+
+	atomic_fetch_add(&b->refs, 1);
+}
+
+static hot_body *hot_make(hot *h, unsigned long n)
+{
+	hot_body *b = regit_calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	atomic_init(&b->refs, 1);
+	b->len = (size_t)snprintf(b->text, sizeof(b->text), "body-%08lu", n % 100000000ul);
+	atomic_fetch_add(&h->made, 1);
+	return b;
+}
+
+static void hot_handler(const regit_http_request *req, regit_http_response *resp,
+	void *payload)
+{
+	hot *h = payload;
+	hot_body *b;
+
+	(void)req;
+	pthread_mutex_lock(&h->mu);
+	b = h->cur;
+	atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&h->mu);
+	resp->status = 200;
+	resp->content_type = "text/plain";
+	resp->body = b->text;
+	resp->body_len = b->len;
+	resp->release = hot_release;
+	resp->retain = hot_retain;
+	resp->release_arg = b;
+	resp->prebuilt = &b->pre;
+}
+
+static void *hot_evictor(void *arg)
+{
+	hot *h = arg;
+	unsigned long n = 1;
+
+	while (!atomic_load(&h->stop)) {
+		hot_body *nb = hot_make(h, ++n), *old;
+
+		pthread_mutex_lock(&h->mu);
+		old = h->cur;
+		h->cur = nb;
+		pthread_mutex_unlock(&h->mu);
+		regit_http_prebuilt_evict(&old->pre);
+		hot_release(old);
+		atomic_fetch_add(&h->evictions, 1);
+		if (n % 64 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+typedef struct hot_client {
+	const char *base;
+	hot *h;
+	unsigned long ok, bad;
+} hot_client;
+
+static void *hot_reader(void *arg)
+{
+	hot_client *c = arg;
+	CURL *curl = curl_easy_init();
+	regit_buf out;
+	char url[128];
+
+	regit_buf_init(&out, 4096);
+	snprintf(url, sizeof(url), "%s/schemas/ids/1", c->base);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	while (!atomic_load(&c->h->stop)) {
+		long status = 0;
+
+		regit_buf_clear(&out);
+		if (curl_easy_perform(curl) == CURLE_OK)
+			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		/* Any body, old or new, but a whole one. */
+		if (status == 200 && out.size == 13 && memcmp(out.ptr, "body-", 5) == 0)
+			c->ok++;
+		else
+			c->bad++;
+	}
+	curl_easy_cleanup(curl);
+	regit_buf_dispose(&out);
+	return NULL;
+}
+
+static void test_http__prebuilt_survives_concurrent_eviction(void **state)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+	regit_http_server *srv = NULL;
+	hot h;
+	hot_client cl[12];
+	pthread_t th[12], ev;
+	char base[64];
+	unsigned long ok = 0, bad = 0;
+	int i;
+	const char *secs = getenv("REGIT_STRESS_SECONDS");
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_init(&h.mu, NULL);
+	hot_global = &h;
+	h.cur = hot_make(&h, 1);
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 8;   /* more event threads than this machine's cores */
+	assert_int_equal(regit_http_server_start(&srv, &opts, hot_handler, NULL, &h), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", regit_http_server_port(srv));
+	for (i = 0; i < 12; i++) {
+		cl[i].base = base;
+		cl[i].h = &h;
+		cl[i].ok = cl[i].bad = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, hot_reader, &cl[i]), 0);
+	}
+	assert_int_equal(pthread_create(&ev, NULL, hot_evictor, &h), 0);
+	sleep(secs ? (unsigned)atoi(secs) : 3);
+	atomic_store(&h.stop, 1);
+	pthread_join(ev, NULL);
+	for (i = 0; i < 12; i++) {
+		pthread_join(th[i], NULL);
+		ok += cl[i].ok;
+		bad += cl[i].bad;
+	}
+	print_message("prebuilt stress: %lu responses, %lu evictions\n", ok,
+		(unsigned long)atomic_load(&h.evictions));
+	assert_int_equal(bad, 0);
+	assert_true(ok > 100);
+	assert_true(atomic_load(&h.evictions) > 100);
+	regit_http_server_free(srv);
+	/* Every body is released exactly once once the server is gone: no
+	 * response outlived its slot, none was freed twice. */
+	regit_http_prebuilt_evict(&h.cur->pre);
+	hot_release(h.cur);
+	assert_int_equal(atomic_load(&h.released), atomic_load(&h.made));
+	pthread_mutex_destroy(&h.mu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_http__response_body_sources),
 		cmocka_unit_test(test_http__writes_do_not_block_pool_threads),
 		cmocka_unit_test(test_http__stop_with_a_write_in_flight),
+		cmocka_unit_test(test_http__prebuilt_survives_concurrent_eviction),
 	};
 	int rc;
 
