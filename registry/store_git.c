@@ -82,6 +82,10 @@ struct regit_store {
 	int held_wlock;          /* regit_store_lock_writers' fd, else -1 */
 	regit_store_options opts;
 	char *path;
+	char *gitdir;            /* git_repository_path(): "<gitdir>/"; kept
+	                          * because repo is replaced by a reopen on the
+	                          * merging thread, and the writers' lock path
+	                          * is read without the store's lock */
 	char *packdir;           /* "<gitdir>objects/pack" */
 	/* Pack merging runs on its own thread (started by the first commit),
 	 * so no acknowledgement waits for it; see store_consolidate. */
@@ -262,7 +266,9 @@ opened:
 	error = store_attach(store);
 	if (error < 0)
 		goto done;
-	if (regit_buf_printf(&pd, "%sobjects/pack", git_repository_path(store->repo)) < 0) {
+	store->gitdir = regit_strdup(git_repository_path(store->repo));
+	if (!store->gitdir ||
+	    regit_buf_printf(&pd, "%sobjects/pack", store->gitdir) < 0) {
 		error = REGIT_ENOMEM;
 		goto done;
 	}
@@ -292,6 +298,7 @@ done:
 		git_odb_free(store->odb);
 		git_repository_free(store->repo);
 		regit_free(store->path);
+		regit_free(store->gitdir);
 		regit_free(store->packdir);
 		regit_free(store);
 	}
@@ -324,6 +331,7 @@ void regit_store_free(regit_store *store)
 	git_repository_free(store->repo);
 	pthread_rwlock_destroy(&store->lock);
 	regit_free(store->path);
+	regit_free(store->gitdir);
 	regit_free(store->packdir);
 	regit_free(store);
 	git_libgit2_shutdown();
@@ -2130,13 +2138,12 @@ done:
 	return error;
 }
 
-/* Order of ids, then of position (the first copy of an id is kept). */
-static const store_src_ent *store_merge_sort_ents;
-
-static int store_merge_id_cmp(const void *a, const void *b)
+/* qsort_r: order of ids, then of position (the first copy of an id is kept). */
+static int store_merge_id_cmp(const void *a, const void *b, void *payload)
 {
+	const store_src_ent *ents = payload;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = git_oid_cmp(&store_merge_sort_ents[x].oid, &store_merge_sort_ents[y].oid);
+	int c = git_oid_cmp(&ents[x].oid, &ents[y].oid);
 
 	if (c)
 		return c;
@@ -2158,10 +2165,9 @@ static int store_merge_plan(store_merge *m, store_objs *objs)
 	}
 	for (i = 0; i < m->n; i++)
 		order[i] = i;
-	/* qsort has no payload argument; merging is serialised by the store lock. */
-	store_merge_sort_ents = m->ents;
-	qsort(order, m->n, sizeof(*order), store_merge_id_cmp);
-	store_merge_sort_ents = NULL;
+	/* Merges run without the store lock, one thread per store handle:
+	 * the comparator's state travels in qsort_r's payload. */
+	qsort_r(order, m->n, sizeof(*order), store_merge_id_cmp, m->ents);
 	for (i = 0; i < m->n; i++) {
 		if (i > 0 && git_oid_equal(&m->ents[order[i - 1]].oid, &m->ents[order[i]].oid))
 			m->ents[order[i]].keeper = m->ents[order[i - 1]].keeper;
@@ -2824,7 +2830,7 @@ static int store_writer_lock(regit_store *store)
 	regit_buf path = REGIT_BUF_INIT;
 	int fd = -1;
 
-	if (regit_buf_printf(&path, "%sregit-write.lock", git_repository_path(store->repo)) < 0)
+	if (regit_buf_printf(&path, "%sregit-write.lock", store->gitdir) < 0)
 		return -1;
 	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0) {
@@ -2856,7 +2862,7 @@ static int store_clear_stale_ref_lock(regit_store *store, const char *branch)
 	struct stat first, now;
 	int waited = 0, retry = 0;
 
-	if (regit_buf_printf(&path, "%s%s.lock", git_repository_path(store->repo), branch) < 0)
+	if (regit_buf_printf(&path, "%s%s.lock", store->gitdir, branch) < 0)
 		return 0;
 	if (stat(path.ptr, &first) != 0) {
 		retry = errno == ENOENT;   /* released meanwhile */
