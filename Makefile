@@ -4,6 +4,7 @@
 #   make run        install deps if missing, build, serve on ./data/registry.git
 #   make test       install deps if missing, build, run every test
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-san/)
+#   make test-tsan  the unit tests under ThreadSanitizer (build-tsan/)
 #   make fuzz       libFuzzer targets with clang (build-fuzz/)
 #   make bench      benchmarks
 #   make valgrind   the unit tests under valgrind
@@ -23,6 +24,9 @@ SANITIZE ?=
 ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build-tsan
+SAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SAN_FLAGS =
@@ -61,7 +65,7 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test fuzz bench valgrind lint install clean check-build
+.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint install clean check-build
 all: $(REGIT)
 
 deps:
@@ -97,6 +101,13 @@ check-build: $(REGIT) $(TEST_BINS) $(FUZZ_REPLAY_BINS)
 test: test-deps
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run
+
+# The threaded code (the HTTP server, the registry's readers and writers,
+# the store's merger) under ThreadSanitizer: the cmocka unit tests only, as
+# the integration scripts' timeouts do not allow its slowdown.
+test-tsan: test-deps
+	@$(MAKE) --no-print-directory SANITIZE=thread $(TEST_BINS:$(BUILD)/%=build-tsan/%)
+	@BUILD=build-tsan SANITIZE=thread UNIT_ONLY=1 tests/run
 
 run: deps
 	@$(MAKE) --no-print-directory $(REGIT)
@@ -136,7 +147,7 @@ install: $(REGIT)
 	install -m 755 $(REGIT) $(DESTDIR)$(PREFIX)/bin/regit
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(wildcard */module.mk tests/*/module.mk)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
