@@ -137,9 +137,11 @@ bench: test-deps
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) bench/run
 
+# Banned functions, in code (comment lines, which may say "gets (", are not).
 lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\s*\(' \
-		$(LIB_SRCS) $(CLI_SRCS) || { echo "lint: banned function"; exit 1; }
+		$(LIB_SRCS) $(CLI_SRCS) | grep -vE '^[^:]+:[0-9]+:\s*(/?\*|//)' \
+		|| { echo "lint: banned function"; exit 1; }
 	@echo "lint: ok"
 
 install: $(REGIT)
