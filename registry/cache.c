@@ -17,9 +17,11 @@
  */
 #include "registry/registry_internal.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -119,15 +121,26 @@ int reg_cache_load(reg_cache **out, const char *path)
 {
 	reg_cache *c = NULL;
 	FILE *f = NULL;
+	struct stat st;
 	long len;
 	size_t pos = 8, i;
 	uint32_t count;
 	uint64_t sum;
+	int fd;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f)
+	/*
+	 * Whoever can push to the store can write its directory: a symlink
+	 * (to a device, a huge file) or a FIFO (open would block the start)
+	 * named regit-cache is not a cache. Only a regular file is read.
+	 */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return 0;
+	}
 	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 20 || (size_t)len > CACHE_MAX_SIZE ||
 			fseek(f, 0, SEEK_SET) != 0)
 		goto invalid;
@@ -224,6 +237,7 @@ int reg_cache_save(const char *path, const reg_index *idx)
 	size_t i, j, tlen = strlen(path) + 16;
 	uint32_t count = 0;
 	uint64_t sum;
+	int fd = -1;
 	int error = 0;
 
 	regit_buf_init(&out, CACHE_MAX_SIZE);
@@ -265,15 +279,37 @@ int reg_cache_save(const char *path, const reg_index *idx)
 	error = regit_buf_put(&out, &sum, 8);
 	if (error < 0)
 		goto done;
-	/* Written aside and renamed: readers see the old or the new file. */
+	/*
+	 * Written aside and renamed: readers see the old or the new file. The
+	 * store directory is writable by whoever may push to it, so the
+	 * temporary name is never predictable and never an existing file
+	 * (mkostemp: O_EXCL, which also refuses a symlink): a name like
+	 * "regit-cache.<pid>" let a planted symlink make the server overwrite
+	 * any file it can write. rename() replaces a symlink at path itself,
+	 * never its target.
+	 */
 	tmp = regit_malloc(tlen);
 	if (!tmp) {
 		error = REGIT_ENOMEM;
 		goto done;
 	}
-	snprintf(tmp, tlen, "%s.%d", path, (int)getpid());
-	f = fopen(tmp, "wb");
-	if (!f || fwrite(out.ptr, 1, out.size, f) != out.size) {
+	snprintf(tmp, tlen, "%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		regit_free(tmp);
+		tmp = NULL;
+		error = REGIT_EIO;
+		goto done;
+	}
+	/* derived from the public tree: as readable as the repository */
+	(void)fchmod(fd, 0644);
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (fwrite(out.ptr, 1, out.size, f) != out.size) {
 		error = REGIT_EIO;
 		goto done;
 	}

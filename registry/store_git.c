@@ -2832,7 +2832,17 @@ static int store_writer_lock(regit_store *store)
 
 	if (regit_buf_printf(&path, "%sregit-write.lock", store->gitdir) < 0)
 		return -1;
-	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* The directory is writable by pushers: a symlink planted here must
+	 * not make the server create or lock a file elsewhere. */
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		struct stat st;
+
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd >= 0) {
 		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
 			;

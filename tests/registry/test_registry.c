@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry/registry.h"
 #include "registry/store.h"
@@ -1622,6 +1624,56 @@ static void test_registry__startup_cache_is_checked(void **state)
 	regit_free(before);
 }
 
+/*
+ * The store directory is writable by whoever may push to it. A symlink
+ * planted under the cache's old temporary name ("regit-cache.<pid>") made
+ * the server truncate and overwrite its target (an --auth file, a TLS key);
+ * one named regit-cache was followed on load. Neither may be touched, and
+ * the cache must still work.
+ */
+static void test_registry__startup_cache_ignores_planted_symlinks(void **state)
+{
+	fixture *f = *state;
+	char victim[600], planted[700], cache[600], *before, *after;
+	char buf[64] = { 0 };
+	struct stat st;
+	FILE *fp;
+	int pid;
+
+	reg_ok(f->reg, "c1", USER_V1, 1);
+	before = dump_state(f->reg);
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	assert_non_null(fp = fopen(victim, "w"));
+	fputs("secret key", fp);
+	fclose(fp);
+	/* This process writes the cache; cover its pid and a few around it. */
+	for (pid = (int)getpid() - 2; pid <= (int)getpid() + 2; pid++) {
+		snprintf(planted, sizeof(planted), "%s/regit-cache.%d", f->store, pid);
+		assert_int_equal(symlink(victim, planted), 0);
+	}
+	snprintf(cache, sizeof(cache), "%s/regit-cache", f->store);
+	unlink(cache);
+	assert_int_equal(symlink(victim, cache), 0);
+
+	reopen(f);    /* loads (must not follow regit-cache), writes on free... */
+	reopen(f);    /* ...and this open reads what was written */
+	assert_non_null(fp = fopen(victim, "r"));
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "secret key");
+	/* The cache is a regular file again (rename replaced the link). */
+	assert_int_equal(lstat(cache, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_true(st.st_size > 20);
+	snprintf(planted, sizeof(planted), "%s/regit-cache.%d", f->store, (int)getpid());
+	assert_int_equal(lstat(planted, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	after = dump_state(f->reg);
+	assert_string_equal(before, after);
+	regit_free(after);
+	regit_free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1651,6 +1703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_is_checked, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__cold_start_parallel_and_shared_blobs, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__startup_cache_ignores_planted_symlinks, setup_confluent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry/store.h"
 #include "tests/support/tmpdir.h"
@@ -767,6 +769,29 @@ static void test_store__big_and_empty_files(void **state)
 	free(big);
 }
 
+/* The writer lock lives in the store directory, which pushers can write: a
+ * symlink planted as regit-write.lock must not make the server create (or
+ * lock) a file elsewhere. Commits still work, with the compare-and-swap. */
+static void test_store__writer_lock_does_not_follow_symlinks(void **state)
+{
+	fixture *f = *state;
+	regit_store_change a = put("a", "1"), b = put("b", "2");
+	char lock[600], target[600], h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX];
+	struct stat st;
+
+	snprintf(lock, sizeof(lock), "%s/regit-write.lock", f->path);
+	snprintf(target, sizeof(target), "%s/created-through-symlink", f->dir);
+	unlink(lock);
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(regit_store_commit(h1, f->store, "", &a, 1, "a", NULL), 0);
+	regit_store_lock_writers(f->store);
+	assert_int_equal(regit_store_commit(h2, f->store, h1, &b, 1, "b", NULL), 0);
+	regit_store_unlock_writers(f->store);
+	assert_int_not_equal(stat(target, &st), 0);
+	assert_int_equal(lstat(lock, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +817,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__chain_writes_deltas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__big_and_empty_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__tree_order_is_gits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__writer_lock_does_not_follow_symlinks, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
