@@ -61,9 +61,13 @@ typedef struct regit_store_options {
 	size_t max_files;        /* listing bound; default 10,000,000 */
 	size_t max_path;         /* bytes per path; default 4096 */
 	size_t max_depth;        /* directory depth; default 16 */
+	/* How long a commit waits for the branch's ref lock held by another
+	 * process (a git push in progress) before failing with REGIT_EIO;
+	 * default 5000 ms. Such a lock is never removed. */
+	unsigned ref_lock_timeout_ms;
 } regit_store_options;
 
-#define REGIT_STORE_OPTIONS_INIT { 10000000u, 4096u, 16u }
+#define REGIT_STORE_OPTIONS_INIT { 10000000u, 4096u, 16u, 5000u }
 
 /**
  * Open the bare repository at path, creating it (and its parent
@@ -118,7 +122,9 @@ int regit_store_read(regit_buf *out, regit_store *store,
  * @param author         author name; NULL or "" for "regit". Characters git
  *                       refuses in names (<, >, newlines) are replaced.
  * @return 0; REGIT_ECONFLICT when the branch moved (nothing is published);
- *         REGIT_EINVALID for a bad path; REGIT_EIO, REGIT_ENOMEM
+ *         REGIT_EINVALID for a bad path; REGIT_EIO (also when another
+ *         process kept the branch's ref lock past opts.ref_lock_timeout_ms;
+ *         nothing is published), REGIT_ENOMEM
  */
 int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_change *changes,
@@ -171,5 +177,13 @@ int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len);
 
 /** Hex form of a blob id (41 bytes with NUL). */
 void regit_store_oid_fmt(char out[REGIT_STORE_OID_HEX], const regit_store_oid *oid);
+
+/*
+ * Test seam, not API: when set, a commit calls it right before it updates
+ * the branch (holding the writer lock, its update marked), with the path
+ * of the ref's lock file and the new commit's hex id. Crash tests use it to
+ * die there, as a kill -9 would. NULL in the server.
+ */
+extern void (*regit_store__before_ref_update)(const char *lock_path, const char *new_hex);
 
 #endif

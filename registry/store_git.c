@@ -2812,18 +2812,38 @@ static char *store_author_name(const char *author)
 }
 
 /*
- * Crash safety of the ref update. A writer killed (kill -9, power loss)
- * between creating the branch's lock file and renaming it into place leaves
- * "refs/heads/main.lock" behind, and libgit2, like git, then refuses every
- * later update of the ref with GIT_ELOCKED: the store would stay read-only
- * for good. So every regit writer holds an flock on "<gitdir>/regit-write.lock"
- * from reading the head until the ref has moved; the kernel releases it
- * when the process dies.
- * Holding it, a ref lock file can only belong to a dead regit writer or to
- * an external git command (which holds it for milliseconds), so one that
- * stays unchanged for STORE_STALE_LOCK_MS is removed and the update retried.
+ * Crash safety of the ref update, and git's own ref locks.
+ *
+ * A writer killed (kill -9) between libgit2 creating "refs/heads/main.lock"
+ * and renaming it into place leaves the lock file behind, and libgit2, like
+ * git, then refuses every later update of the ref with GIT_ELOCKED: the
+ * store would stay read-only for good. But a lock file can equally be held
+ * by a live git (a slow push, a reference-transaction hook, `git update-ref
+ * --stdin` between prepare and commit), and removing that breaks git's
+ * update. Its age says nothing, so a lock is only removed when it is proven
+ * to be a dead regit writer's:
+ *
+ *  - every regit writer holds an flock on "<gitdir>/regit-write.lock" from
+ *    reading the head until the ref has moved (the kernel drops it when the
+ *    process dies), and right around its ref update it writes
+ *    "<branch> <new commit id>\n" into that file, truncating it again as
+ *    soon as libgit2 returns. A writer that finds the file non-empty while
+ *    holding the flock knows its previous holder died inside a ref update;
+ *  - libgit2 fills its lock with "<new commit id>\n" before renaming it, and
+ *    only that dead writer knew that id (its commit was never published).
+ *    A lock with exactly that content, while the branch does not point at
+ *    the id, is the dead writer's and is removed.
+ *
+ * Anything else (no mark, another content, an empty lock: the writer may
+ * have died before libgit2 created the lock, and an empty lock may be a
+ * live git deleting the branch) is waited for until
+ * opts.ref_lock_timeout_ms, and then the commit fails with REGIT_EIO;
+ * nothing was published. Removing such a lock is the operator's call, as
+ * with git ("Another git process seems to be running...").
  */
-#define STORE_STALE_LOCK_MS 300
+
+/* Test seam, see store.h. */
+void (*regit_store__before_ref_update)(const char *lock_path, const char *new_hex);
 
 static int store_writer_lock(regit_store *store)
 {
@@ -2864,34 +2884,111 @@ void regit_store_unlock_writers(regit_store *store)
 	store->held_wlock = -1;
 }
 
-/* GIT_ELOCKED with the writer lock held: wait for a live holder to finish,
- * remove a stale lock file. @return 1 to retry the update, 0 to give up. */
-static int store_clear_stale_ref_lock(regit_store *store, const char *branch)
+/* Mark (new set) or unmark (new NULL) a ref update in the flocked file. A
+ * mark that cannot be written only means a crash now cannot be cleaned up
+ * automatically. */
+static void store_mark_ref_update(int wfd, const char *branch, const git_oid *new)
+{
+	char line[STORE_MAX_NAME + 64], hex[GIT_OID_HEXSZ + 1];
+	int n;
+
+	if (!new) {
+		if (ftruncate(wfd, 0) != 0) {
+			/* a mark left behind proves nothing once the ref is
+			 * updated (checked against the branch) */
+		}
+		return;
+	}
+	git_oid_tostr(hex, sizeof(hex), new);
+	n = snprintf(line, sizeof(line), "%s %s\n", branch, hex);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	/* A torn or stale tail would not parse as a mark: proves nothing. */
+	if (pwrite(wfd, line, (size_t)n, 0) != n)
+		return;
+	if (ftruncate(wfd, n) != 0)
+		return;
+}
+
+/*
+ * Holding the writer flock (wfd): if the previous holder died inside its
+ * ref update (it left its mark), remove the ref lock it left, when proven
+ * to be its lock (see above). Clears the mark either way: what it proves
+ * is about this moment only.
+ */
+static void store_recover_ref_lock(regit_store *store, int wfd, const char *branch)
+{
+	char mark[STORE_MAX_NAME + 64], content[GIT_OID_HEXSZ + 2];
+	regit_buf lock = REGIT_BUF_INIT;
+	struct stat st, again;
+	git_oid new, cur;
+	char *sp;
+	ssize_t n;
+	int fd = -1;
+
+	n = pread(wfd, mark, sizeof(mark) - 1, 0);
+	if (n <= 0)
+		return;      /* the usual case: the previous holder finished */
+	mark[n] = '\0';
+	sp = strrchr(mark, ' ');
+	/* "<branch> <40 hex>\n" for our branch; anything else proves nothing
+	 * (and names no other file to remove) */
+	if (!sp || strlen(sp + 1) != GIT_OID_HEXSZ + 1 || sp[1 + GIT_OID_HEXSZ] != '\n' ||
+	    git_oid_fromstrn(&new, sp + 1, GIT_OID_HEXSZ) < 0)
+		goto done;
+	*sp = '\0';
+	if (strcmp(mark, branch) != 0)
+		goto done;
+	/* Published: its lock was renamed, so a lock now is someone else's. */
+	if (git_reference_name_to_id(&cur, store->repo, mark) == 0 && git_oid_equal(&cur, &new))
+		goto done;
+	if (regit_buf_printf(&lock, "%s%s.lock", git_repository_path(store->repo), mark) < 0)
+		goto done;
+	fd = open(lock.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto done;
+	n = read(fd, content, sizeof(content));
+	if (n != GIT_OID_HEXSZ + 1 || memcmp(content, sp + 1, GIT_OID_HEXSZ + 1) != 0)
+		goto done;
+	/* Still the same file (nobody replaced it meanwhile): remove it. */
+	if (lstat(lock.ptr, &again) == 0 && again.st_ino == st.st_ino && again.st_dev == st.st_dev)
+		(void)unlink(lock.ptr);
+done:
+	if (fd >= 0)
+		close(fd);
+	regit_buf_dispose(&lock);
+	store_mark_ref_update(wfd, NULL, NULL);
+}
+
+static uint64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* GIT_ELOCKED: wait for the branch's lock file to go away, until deadline
+ * (monotonic ms). @return 1 to retry the update, 0 to give up. */
+static int store_wait_ref_lock(regit_store *store, const char *branch, uint64_t deadline)
 {
 	regit_buf path = REGIT_BUF_INIT;
-	struct stat first, now;
-	int waited = 0, retry = 0;
+	struct stat st;
+	int retry = 0;
 
 	if (regit_buf_printf(&path, "%s%s.lock", store->gitdir, branch) < 0)
 		return 0;
-	if (stat(path.ptr, &first) != 0) {
-		retry = errno == ENOENT;   /* released meanwhile */
-		goto done;
-	}
-	while (waited < STORE_STALE_LOCK_MS) {
-		struct timespec ts = { 0, 10 * 1000000L };
+	for (;;) {
+		struct timespec ts = { 0, 5 * 1000000L };
 
-		nanosleep(&ts, NULL);
-		waited += 10;
-		if (stat(path.ptr, &now) != 0 || now.st_ino != first.st_ino ||
-		    now.st_size != first.st_size || now.st_mtim.tv_sec != first.st_mtim.tv_sec ||
-		    now.st_mtim.tv_nsec != first.st_mtim.tv_nsec) {
-			retry = 1;          /* someone is alive and moved on */
-			goto done;
+		if (lstat(path.ptr, &st) != 0 && errno == ENOENT) {
+			retry = 1;
+			break;
 		}
+		if (store_now_ms() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
 	}
-	retry = unlink(path.ptr) == 0 || errno == ENOENT;
-done:
 	regit_buf_dispose(&path);
 	return retry;
 }
@@ -2991,7 +3088,8 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	int has_expected = expected_head && *expected_head;
 	int exists = 0;
 	int error = 0;
-	int wlock = -1, attempt;
+	int wlock = -1, mfd;
+	uint64_t deadline;
 	size_t i, j;
 	int rc;
 
@@ -3026,9 +3124,12 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	 */
 	if (store->held_wlock < 0)
 		wlock = store_writer_lock(store);
+	mfd = wlock >= 0 ? wlock : store->held_wlock;
 	error = store_branch(&branch, store);
 	if (error < 0)
 		goto done;
+	if (mfd >= 0)
+		store_recover_ref_lock(store, mfd, branch);
 	error = store_head_oid(&cur, &exists, store, branch);
 	if (error < 0)
 		goto done;
@@ -3069,24 +3170,47 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	/*
 	 * The compare-and-swap. force=0 with no current id creates the branch
 	 * only if it does not exist; force=1 with a current id replaces it only
-	 * if it still holds that id. A concurrent writer holding the ref lock
-	 * (GIT_ELOCKED) is a lost race too.
+	 * if it still holds that id. The ref's lock file held by someone else
+	 * (GIT_ELOCKED) is waited for, never broken (see "git's own ref
+	 * locks" above); once it is gone the compare-and-swap decides.
 	 */
-	for (attempt = 0;; attempt++) {
+	deadline = store_now_ms() + store->opts.ref_lock_timeout_ms;
+	for (;;) {
+		if (mfd >= 0)
+			store_mark_ref_update(mfd, branch, &last);
+		if (regit_store__before_ref_update) {
+			char hex[GIT_OID_HEXSZ + 1];
+			regit_buf lp = REGIT_BUF_INIT;
+
+			git_oid_tostr(hex, sizeof(hex), &last);
+			if (regit_buf_printf(&lp, "%s%s.lock", git_repository_path(store->repo),
+					branch) == 0)
+				regit_store__before_ref_update(lp.ptr, hex);
+			regit_buf_dispose(&lp);
+		}
 		if (has_expected)
 			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 1,
 				&expected, specs[nspecs - 1].message);
 		else
 			rc = git_reference_create_matching(&ref, store->repo, branch, &last, 0,
 				NULL, specs[nspecs - 1].message);
-		if (rc != GIT_ELOCKED || (wlock < 0 && store->held_wlock < 0) || attempt == 3 ||
-		    !store_clear_stale_ref_lock(store, branch))
+		if (mfd >= 0)
+			store_mark_ref_update(mfd, NULL, NULL);
+		if (rc != GIT_ELOCKED || !store_wait_ref_lock(store, branch, deadline))
 			break;
 	}
 	if (wlock >= 0)
 		close(wlock);   /* releases the flock */
 	wlock = -1;
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
+	if (rc == GIT_ELOCKED) {
+		regit_error_set(REGIT_ERROR_STORE, "%s is locked by another process (%s%s.lock) "
+			"after %u ms; if no git command is running on the store, the lock is stale "
+			"and can be removed", branch, git_repository_path(store->repo), branch,
+			store->opts.ref_lock_timeout_ms);
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		regit_error_set(REGIT_ERROR_STORE, "store head moved");
 		error = REGIT_ECONFLICT;
 		goto done;
