@@ -121,6 +121,9 @@ static int sec_read_pem(char **out, const char *path, const char *what)
 	}
 	if (error < 0) {
 		fprintf(stderr, "regit serve: %s %s: %s\n", what, path, regit_error_message());
+		/* whatever it was, it may be the key */
+		if (buf.ptr)
+			explicit_bzero(buf.ptr, buf.size);
 		regit_buf_dispose(&buf);
 		return -1;
 	}

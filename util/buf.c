@@ -6,8 +6,12 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static size_t buf_max(const regit_buf *buf)
 {
@@ -37,6 +41,18 @@ void regit_buf_clear(regit_buf *buf)
 		buf->ptr[0] = '\0';
 }
 
+/* Grow by half again so repeated appends stay amortised O(1). */
+static size_t buf_next_size(const regit_buf *buf, size_t need)
+{
+	size_t nsize = buf->asize < 64 ? 64 : buf->asize + buf->asize / 2;
+
+	if (nsize < need)
+		nsize = need;
+	if (nsize > buf_max(buf) + 1)
+		nsize = buf_max(buf) + 1;
+	return nsize;
+}
+
 int regit_buf_grow(regit_buf *buf, size_t extra)
 {
 	size_t need, nsize;
@@ -50,13 +66,7 @@ int regit_buf_grow(regit_buf *buf, size_t extra)
 	need = buf->size + extra + 1;
 	if (need <= buf->asize)
 		return 0;
-
-	/* Grow by half again so repeated appends stay amortised O(1). */
-	nsize = buf->asize < 64 ? 64 : buf->asize + buf->asize / 2;
-	if (nsize < need)
-		nsize = need;
-	if (nsize > buf_max(buf) + 1)
-		nsize = buf_max(buf) + 1;
+	nsize = buf_next_size(buf, need);
 
 	p = regit_realloc(buf->ptr, nsize);
 	if (!p)
@@ -183,29 +193,110 @@ char *regit_buf_detach(regit_buf *buf)
 	return p;
 }
 
+/*
+ * regit_buf_grow for content that may be secret: a new block, and the old
+ * one wiped before it is freed, where realloc would leave a copy in freed
+ * memory. The caller checked extra against the limit.
+ */
+static int buf_grow_wiping(regit_buf *buf, size_t extra)
+{
+	size_t need = buf->size + extra + 1, nsize;
+	char *p;
+
+	if (need <= buf->asize)
+		return 0;
+	nsize = buf_next_size(buf, need);
+	p = regit_malloc(nsize);
+	if (!p)
+		return REGIT_ENOMEM;
+	if (buf->ptr) {
+		memcpy(p, buf->ptr, buf->size + 1);
+		explicit_bzero(buf->ptr, buf->asize);
+		regit_free(buf->ptr);
+	} else {
+		p[0] = '\0';
+	}
+	buf->ptr = p;
+	buf->asize = nsize;
+	return 0;
+}
+
+#define BUF_READ_STEP 16384
+
+/*
+ * Files read here include secrets (the TLS key, the --auth file), so the
+ * content goes from read(2) straight into buf: no stdio buffer and no stack
+ * chunk keep a copy after the call, growth wipes what it leaves behind, and
+ * a regular file is sized up front (one allocation). What stays is buf
+ * itself, which the caller wipes when it holds a secret.
+ */
 int regit_buf_read_file(regit_buf *buf, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char chunk[16384];
-	size_t n;
-	int error = 0;
+	struct stat st;
+	size_t start = buf->size;
+	ssize_t n;
+	int fd, error = 0;
 
-	if (!f) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		regit_error_set(REGIT_ERROR_OS, "cannot open %s: %s", path, strerror(errno));
 		return REGIT_EIO;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		error = regit_buf_put(buf, chunk, n);
-		if (error == REGIT_ELIMIT)
-			regit_error_set(REGIT_ERROR_OS, "%s is larger than %zu bytes",
-				path, buf_max(buf));
-		if (error < 0)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		size_t left = buf_max(buf) - buf->size;
+
+		if ((uint64_t)st.st_size > left)
+			goto too_large;
+		/* one byte more: the read that finds the end needs room */
+		error = buf_grow_wiping(buf, (uint64_t)st.st_size < left ? (size_t)st.st_size + 1 :
+			left);
+	}
+	while (error == 0) {
+		size_t room = buf->asize ? buf->asize - 1 - buf->size : 0;
+
+		if (room == 0) {
+			size_t left = buf_max(buf) - buf->size;
+			char probe;
+
+			if (left > 0) {
+				error = buf_grow_wiping(buf, left < BUF_READ_STEP ? left : BUF_READ_STEP);
+				continue;
+			}
+			/* Full: one more byte means the file is too large. */
+			n = read(fd, &probe, 1);
+			explicit_bzero(&probe, 1);
+			if (n > 0)
+				goto too_large;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				goto read_failed;
 			break;
+		}
+		n = read(fd, buf->ptr + buf->size, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto read_failed;
+		if (n == 0)
+			break;
+		buf->size += (size_t)n;
+		buf->ptr[buf->size] = '\0';
 	}
-	if (error == 0 && ferror(f)) {
-		regit_error_set(REGIT_ERROR_OS, "cannot read %s: %s", path, strerror(errno));
-		error = REGIT_EIO;
+	goto done;
+too_large:
+	regit_error_set(REGIT_ERROR_OS, "%s is larger than %zu bytes", path, buf_max(buf));
+	error = REGIT_ELIMIT;
+	goto done;
+read_failed:
+	regit_error_set(REGIT_ERROR_OS, "cannot read %s: %s", path, strerror(errno));
+	error = REGIT_EIO;
+done:
+	close(fd);
+	/* A failed read appends nothing, and leaves no part of it in memory. */
+	if (error < 0 && buf->ptr) {
+		explicit_bzero(buf->ptr + start, buf->asize - start);
+		buf->size = start;
 	}
-	fclose(f);
 	return error;
 }

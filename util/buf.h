@@ -54,7 +54,13 @@ const char *regit_buf_cstr(const regit_buf *buf);
  */
 char *regit_buf_detach(regit_buf *buf);
 
-/** Read a whole file into buf (bounded by buf->max). @return 0, REGIT_EIO, REGIT_ELIMIT, REGIT_ENOMEM */
+/**
+ * Append a whole file to buf (bounded by buf->max). Safe for secrets: no
+ * copy of the content is left anywhere but in buf (no stdio or stack
+ * buffer, growth wipes the old block); the caller wipes buf when done. On
+ * failure nothing is appended.
+ * @return 0, REGIT_EIO, REGIT_ELIMIT, REGIT_ENOMEM
+ */
 int regit_buf_read_file(regit_buf *buf, const char *path);
 
 #endif
