@@ -141,6 +141,11 @@ int regit_cmd_serve(int argc, char **argv)
 	}
 	ret = REGIT_EXIT_OK;
 
+	/* Before the first secret is read (the key, the auth file). */
+	if (regit_serve_harden_process() < 0) {
+		ret = REGIT_EXIT_INTERNAL;
+		goto done;
+	}
 	if (regit_serve_security_prepare(&sec, &hopts) < 0) {
 		ret = REGIT_EXIT_USAGE;
 		goto done;

@@ -4,10 +4,13 @@
 #include "cli/serve_security.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -185,4 +188,15 @@ void regit_serve_security_dispose(regit_serve_security *sec)
 	}
 	regit_free(sec->tls_cert);
 	sec->tls_cert = sec->tls_key = NULL;
+}
+
+int regit_serve_harden_process(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || setrlimit(RLIMIT_CORE, &none) != 0) {
+		fprintf(stderr, "regit serve: cannot disable core dumps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }

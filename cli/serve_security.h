@@ -46,6 +46,16 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 
 void regit_serve_security_dispose(regit_serve_security *sec);
 
+/**
+ * Keep the secrets the server holds (the TLS key, the auth cache's key,
+ * passwords in request headers) out of core dumps: the process becomes
+ * non-dumpable (PR_SET_DUMPABLE 0, which also closes /proc/PID/mem and
+ * ptrace to other processes of the same user) and its core size limit,
+ * soft and hard, is 0. Call before any secret is read.
+ * @return 0, -1 (message printed)
+ */
+int regit_serve_harden_process(void);
+
 /** 1 when every address "host:port" resolves to is loopback. */
 int regit_serve_is_loopback(const char *listen);
 

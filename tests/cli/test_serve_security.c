@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/serve_security.h"
 #include "tests/support/tmpdir.h"
@@ -121,12 +125,40 @@ static void test_serve_security__prepare(void **state)
 	test_tmpdir_remove(dir);
 }
 
+/* In a child, so this test process stays debuggable. */
+static void test_serve_security__harden_process(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+			_exit(10);    /* the seam proves nothing if it was 0 already */
+		if (regit_serve_harden_process() != 0)
+			_exit(11);
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(12);
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0)
+			_exit(13);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_serve_security__loopback),
 		cmocka_unit_test(test_serve_security__args),
 		cmocka_unit_test(test_serve_security__prepare),
+		cmocka_unit_test(test_serve_security__harden_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
