@@ -14,10 +14,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -42,6 +45,7 @@ typedef struct auth_cache_slot {
 struct regit_auth {
 	auth_entry *entries;              /* owned, nentries long */
 	size_t nentries;
+	char *decoy;                      /* owned; NULL iff nentries == 0 */
 	unsigned char key[32];            /* HMAC key for the cache, random */
 	pthread_mutex_t lock;             /* guards cache and next_slot */
 	auth_cache_slot cache[AUTH_CACHE_SLOTS];
@@ -124,6 +128,274 @@ static int auth_hash_acceptable(const char *hash, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+/* ---- hash cost and the decoy --------------------------------------------- */
+
+/*
+ * An unknown user must cost as much as the costliest known one, or timing
+ * tells which names exist. Each scheme states its cost in the setting, so
+ * within a scheme the costliest entry is found by parsing (exact, no
+ * clock). Across schemes the units differ (bcrypt's 2^cost vs sha-crypt's
+ * rounds vs yescrypt's N*r memory), so the costliest entry of each scheme
+ * present is timed once at load and the slowest wins; a file normally
+ * holds one or two schemes, so that is a handful of hashes.
+ */
+
+/* yescrypt's and scrypt's base-64 alphabet value of c, or 64 if none. */
+static unsigned auth_a64(char c)
+{
+	static const char alphabet[] =
+		"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	const char *p = c ? strchr(alphabet, c) : NULL;
+
+	return p ? (unsigned)(p - alphabet) : 64;
+}
+
+/*
+ * yescrypt's variable-length integer: the first character says how many
+ * follow (values up to 47 take one character, then ranges of two, three
+ * ... characters). Returns the position after it, NULL when malformed.
+ */
+static const char *auth_yescrypt_uint(const char *s, uint32_t min, uint64_t *out)
+{
+	uint64_t v = min;
+	unsigned start = 0, end = 47, chars = 1, bits = 0;
+	unsigned c = auth_a64(*s++);
+
+	if (c > 63)
+		return NULL;
+	while (c > end) {
+		v += (uint64_t)(end + 1 - start) << bits;
+		start = end + 1;
+		end = start + (62 - end) / 2;
+		chars++;
+		bits += 6;
+	}
+	v += (uint64_t)(c - start) << bits;
+	while (--chars) {
+		c = auth_a64(*s++);
+		if (c > 63)
+			return NULL;
+		bits -= 6;
+		v += (uint64_t)c << bits;
+	}
+	*out = v;
+	return s;
+}
+
+/* N * r * p * (t + 1) of a "$y$" / "$gy$" setting starting at params;
+ * 0 when malformed (crypt would then fail too). */
+static double auth_yescrypt_cost(const char *params)
+{
+	/* flavor, log2(N), r, then an optional "have" bitmap announcing p
+	 * (bit 0) and t (bit 1); later fields do not change the order. */
+	uint64_t v[5] = { 0, 0, 0, 0, 1 }, t = 0;
+	static const uint32_t mins[5] = { 0, 1, 1, 1, 2 };
+	const char *s = params;
+	int i;
+
+	for (i = 0; i < 3 && s; i++)
+		s = auth_yescrypt_uint(s, mins[i], &v[i]);
+	if (!s || v[1] > 63)
+		return 0;
+	if (*s != '$') {
+		s = auth_yescrypt_uint(s, 1, &v[3]);
+		if (s && (v[3] & 1))
+			s = auth_yescrypt_uint(s, 2, &v[4]);
+		if (s && (v[3] & 2))
+			s = auth_yescrypt_uint(s, 1, &t);
+		if (!s)
+			return 0;
+	}
+	return ldexp(1.0, (int)v[1]) * (double)v[2] * (double)v[4] * (double)(t + 1);
+}
+
+/* N * r * p of a "$7$" setting: N as log2 in one character, r and p as
+ * 30-bit little-endian numbers in five characters each. */
+static double auth_scrypt_cost(const char *params)
+{
+	unsigned nlog2 = auth_a64(params[0]);
+	double rp = 1;
+	int i, k;
+
+	if (nlog2 < 1 || nlog2 > 63)
+		return 0;
+	for (k = 0; k < 2; k++) {
+		uint32_t v = 0;
+
+		for (i = 0; i < 5; i++) {
+			unsigned c = auth_a64(params[1 + 5 * k + i]);
+
+			if (c > 63)
+				return 0;
+			v |= (uint32_t)c << (6 * i);
+		}
+		rp *= v;
+	}
+	return ldexp(1.0, (int)nlog2) * rp;
+}
+
+/*
+ * The scheme of an accepted hash (index into auth_hash_prefixes) and its
+ * cost in that scheme's own unit; only costs of one scheme compare.
+ */
+static void auth_hash_cost(const char *hash, size_t *scheme, double *cost)
+{
+	size_t i;
+
+	*scheme = 0;
+	*cost = 0;
+	for (i = 0; i < sizeof(auth_hash_prefixes) / sizeof(auth_hash_prefixes[0]); i++) {
+		if (strncmp(hash, auth_hash_prefixes[i], strlen(auth_hash_prefixes[i])) == 0) {
+			*scheme = i;
+			break;
+		}
+	}
+	if (strncmp(hash, "$y$", 3) == 0) {
+		*cost = auth_yescrypt_cost(hash + 3);
+	} else if (strncmp(hash, "$gy$", 4) == 0) {
+		*cost = auth_yescrypt_cost(hash + 4);
+	} else if (strncmp(hash, "$7$", 3) == 0) {
+		*cost = auth_scrypt_cost(hash + 3);
+	} else if (strncmp(hash, "$6$", 3) == 0) {
+		/* libcrypt's default and clamp for sha512crypt's rounds */
+		*cost = 5000;
+		if (strncmp(hash + 3, "rounds=", 7) == 0) {
+			*cost = strtod(hash + 10, NULL);
+			if (*cost < 1000)
+				*cost = 1000;
+			if (*cost > 999999999)
+				*cost = 999999999;
+		}
+	} else if (hash[1] == '2' && hash[4] >= '0' && hash[4] <= '9' &&
+		   hash[5] >= '0' && hash[5] <= '9') {
+		*cost = ldexp(1.0, (hash[4] - '0') * 10 + (hash[5] - '0'));   /* $2b$NN$ */
+	}
+}
+
+static double auth_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Hash a random password with the setting of e's hash (crypt reads only
+ * the setting part: scheme, cost, salt), timing the fastest of `runs` attempts so a busy
+ * machine inflates the figure as little as possible.
+ * @param out receives an owned copy of the first result
+ */
+static int auth_decoy_hash(char **out, double *seconds, const auth_entry *e,
+	int runs)
+{
+	unsigned char rnd[16];
+	char pw[2 * sizeof(rnd) + 1];
+	struct crypt_data *cd = NULL;
+	const char *h;
+	double best = 0;
+	size_t i;
+	int run, error = 0;
+
+	*out = NULL;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		regit_error_set(REGIT_ERROR_OS, "getrandom: %s", strerror(errno));
+		return REGIT_EIO;
+	}
+	for (i = 0; i < sizeof(rnd); i++) {
+		pw[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
+		pw[2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
+	}
+	pw[2 * sizeof(rnd)] = '\0';
+	cd = regit_calloc(1, sizeof(*cd));
+	if (!cd) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	for (run = 0; run < runs; run++) {
+		double t0 = auth_now(), t;
+
+		h = crypt_rn(pw, e->hash, cd, (int)sizeof(*cd));
+		t = auth_now() - t0;
+		if (!h || h[0] == '*') {
+			regit_error_set(REGIT_ERROR_HTTP,
+				"credentials: user '%s': malformed password hash", e->user);
+			error = REGIT_EINVALID;
+			goto done;
+		}
+		if (run == 0 || t < best)
+			best = t;
+		if (!*out) {
+			*out = regit_strdup(h);
+			if (!*out) {
+				error = REGIT_ENOMEM;
+				goto done;
+			}
+		}
+	}
+	*seconds = best;
+
+done:
+	auth_wipe(rnd, sizeof(rnd));
+	auth_wipe(pw, sizeof(pw));
+	if (cd) {
+		auth_wipe(cd, sizeof(*cd));
+		regit_free(cd);
+	}
+	if (error < 0) {
+		regit_free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+/* Set auth->decoy from the costliest entry (see the comment above). */
+static int auth_make_decoy(regit_auth *auth)
+{
+	enum { NSCHEMES = sizeof(auth_hash_prefixes) / sizeof(auth_hash_prefixes[0]) };
+	size_t top[NSCHEMES];              /* costliest entry per scheme */
+	double topcost[NSCHEMES] = { 0 };
+	size_t i, scheme, present = 0;
+	double cost, best = -1;
+	int error = 0;
+
+	for (i = 0; i < NSCHEMES; i++)
+		top[i] = SIZE_MAX;
+	for (i = 0; i < auth->nentries; i++) {
+		auth_hash_cost(auth->entries[i].hash, &scheme, &cost);
+		if (top[scheme] == SIZE_MAX || cost > topcost[scheme]) {
+			present += top[scheme] == SIZE_MAX;
+			top[scheme] = i;
+			topcost[scheme] = cost;
+		}
+	}
+	for (scheme = 0; scheme < NSCHEMES; scheme++) {
+		char *h = NULL;
+		double t = 0;
+
+		if (top[scheme] == SIZE_MAX)
+			continue;
+		/* One scheme needs no clock: one hash makes the decoy. */
+		error = auth_decoy_hash(&h, &t, &auth->entries[top[scheme]],
+			present > 1 ? 3 : 1);
+		if (error < 0)
+			return error;
+		if (t > best) {
+			best = t;
+			regit_free(auth->decoy);
+			auth->decoy = h;
+		} else {
+			regit_free(h);
+		}
+	}
+	return 0;
+}
+
+const char *regit_auth__decoy(const regit_auth *auth)
+{
+	return auth ? auth->decoy : NULL;
 }
 
 /* ---- credentials file ---------------------------------------------------- */
@@ -263,6 +535,7 @@ int regit_auth_parse(regit_auth **out, const char *text, size_t len)
 			}
 		}
 	}
+	error = auth_make_decoy(auth);
 
 done:
 	if (error < 0) {
@@ -297,6 +570,7 @@ void regit_auth_free(regit_auth *auth)
 	if (!auth)
 		return;
 	auth_free_entries(auth->entries, auth->nentries);
+	regit_free(auth->decoy);
 	pthread_mutex_destroy(&auth->lock);
 	auth_wipe(auth, sizeof(*auth));
 	regit_free(auth);
@@ -593,10 +867,12 @@ regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
 			}
 		}
 		if (!found) {
-			/* Spend the same time as for a real user, so timing does
-			 * not tell which names exist. The result is ignored. */
-			if (auth->nentries > 0)
-				(void)regit_auth_verify_password(auth->entries[0].hash, pass);
+			/* Spend as long as for the costliest real user, so
+			 * timing does not tell which names exist. The decoy
+			 * hashes a random password: the result is ignored and
+			 * could not match anyway. */
+			if (auth->decoy)
+				(void)regit_auth_verify_password(auth->decoy, pass);
 			goto done;
 		}
 		if (!regit_auth_verify_password(auth->entries[idx].hash, pass))

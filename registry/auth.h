@@ -19,8 +19,10 @@
  * A request's Authorization header is checked against the entry of its
  * user by hashing the password with the stored hash as setting (crypt_rn,
  * thread-safe) and comparing the full result in constant time. An unknown
- * user is hashed against a dummy entry so response time does not reveal
- * which names exist. Because a memory-hard hash costs ~25 ms, successful
+ * user is hashed against a decoy made at load time: a random password
+ * hashed with the setting (scheme, cost, salt) of the costliest entry in
+ * the file, so an unknown name costs as much as the slowest known one and
+ * response time does not reveal which names exist. Because a memory-hard hash costs ~25 ms, successful
  * checks are remembered as HMAC-SHA256(process-random key, "user:password")
  * so keep-alive clients pay it once; the cache never holds a password.
  *
@@ -159,5 +161,12 @@ regit_role regit_auth_route_role(const char *method, const char *path,
 const char *regit_role_name(regit_role role);
 /** Parse a role name (case-sensitive, as written in the file). @return 0 or REGIT_EINVALID */
 int regit_role_parse(const char *name, size_t len, regit_role *out);
+
+/**
+ * Internal, for tests: the decoy hash unknown users are checked against
+ * (see the top of this file), NULL for an empty file.
+ * @return borrowed; lives as long as auth
+ */
+const char *regit_auth__decoy(const regit_auth *auth);
 
 #endif

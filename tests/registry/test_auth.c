@@ -32,6 +32,19 @@
 /* openssl passwd -5 -salt abc hunter2: SHA-256 crypt, "legacy" to libcrypt */
 #define HASH_SHA256 "$5$abc$aw8kcfRnzkuA1XFRzd1AgTNuyzM2RdMYKc3X22kKYc0"
 
+/*
+ * Cheap and costly hashes of one scheme for the decoy tests, made with
+ * python3 crypt.crypt (libxcrypt): the password, then the setting.
+ */
+#define HASH_BC04 "$2b$04$cheapcheapcheapcheapcuL6b7B95zNwZnabgN5KP89F/MAt6lwmG"      /* cheap */
+#define HASH_BC10 "$2b$10$costlycostlycostlycosere8uJ2j65chuAOyjxLmX0nuYH2rupTi"      /* costly */
+#define HASH_SHA1000 "$6$rounds=1000$cheapsal$k74xI0wm9HVn.XI8Mq5o910YLTBmJSpntaOgyiryPvVLJJf5gCs20tvvQBdgt.gR0jZb5HAKKDK5dkhtSzP4K1" /* cheap */
+#define HASH_SHA4000 "$6$rounds=4000$mediumsa$4hVSPeG1i0o/FqNxGACUaZajoncFl9Jp6UBehEC7D1d0DTDkUZbzD/bhyOUB4lzp.NpUpF9RjvaOji9CxtRRl." /* medium */
+#define HASH_Y_CHEAP "$y$j75$cheapcheapcheapcheapch/$0WCb8XsL51px8U7ycEz2kUkzft2qgQp1VUpao907/i/"  /* cheap, N=2^10 r=8 */
+#define HASH_Y_COSTLY "$y$j9T$costlycostlycostlycost/$POeFNzFnlhDyAPNMGhudb/t.XU/CbZUJtYC6L5G1gf4" /* costly, N=2^12 r=32 */
+#define HASH_SCRYPT12 "$7$AU..../....cheapcheap$x8XXD2g9A2vyZpR3bbBXWg70d8pfk8yBDsUzTBr1ir6"   /* cheap */
+#define HASH_SCRYPT14 "$7$CU..../....costlycost$N8atBoe2lOZ7Un/mckGkKk153VSUIESYOoU0LDvNUv3"   /* costly */
+
 #define B64_ALICE_SECRET "YWxpY2U6c2VjcmV0"     /* alice:secret */
 #define B64_ALICE_WRONG "YWxpY2U6c2VjcmU="      /* alice:secre */
 #define B64_BOB_COLON "Ym9iOnA6YSBzcw=="        /* bob:p:a ss */
@@ -464,6 +477,77 @@ static void test_auth__parse_alloc_failures(void **state)
 	assert_true(ok);
 }
 
+/* Everything up to the last '$': scheme, cost and salt. */
+static size_t setting_len(const char *hash)
+{
+	return (size_t)(strrchr(hash, '$') - hash);
+}
+
+/*
+ * Load `text` and check that the decoy for unknown users was made with
+ * the setting of `costliest`, from a password other than its own.
+ */
+static void expect_decoy(const char *text, const char *costliest,
+	const char *password)
+{
+	regit_auth *auth = NULL;
+	const char *decoy;
+
+	assert_int_equal(parse_str(&auth, text), 0);
+	decoy = regit_auth__decoy(auth);
+	assert_non_null(decoy);
+	if (setting_len(decoy) != setting_len(costliest) ||
+	    strncmp(decoy, costliest, setting_len(costliest)) != 0)
+		fail_msg("decoy '%s' does not use the setting of '%s'", decoy, costliest);
+	assert_string_not_equal(decoy, costliest);
+	assert_false(regit_auth_verify_password(decoy, password));
+	/* an unknown user is still refused */
+	assert_int_equal(regit_auth_check(auth, "Basic ZXZlOnNlY3JldA==", /* eve:secret */
+		REGIT_ROLE_READ, NULL), REGIT_AUTH_UNAUTHENTICATED);
+	regit_auth_free(auth);
+}
+
+/*
+ * An unknown user is checked against a decoy with the costliest entry's
+ * parameters, wherever that entry is in the file, so that its timing
+ * matches the slowest known user (issue #17: with a cheap first entry,
+ * wrong passwords for unknown users were 3.6x faster).
+ */
+static void test_auth__decoy_uses_costliest_entry(void **state)
+{
+	regit_auth *auth = NULL;
+
+	(void)state;
+	/* bcrypt: $2b$04$ first, $2b$10$ later */
+	expect_decoy("cheap:read:" HASH_BC04 "\ncostly:read:" HASH_BC10 "\n"
+		"cheap2:read:" HASH_BC04 "\n", HASH_BC10, "costly");
+	/* sha-crypt: rounds=1000 first; no rounds= means 5000, above 4000 */
+	expect_decoy("cheap:read:" HASH_SHA1000 "\nalice:read:" HASH_SECRET "\n"
+		"medium:read:" HASH_SHA4000 "\n", HASH_SECRET, "secret");
+	expect_decoy("cheap:read:" HASH_SHA1000 "\nmedium:read:" HASH_SHA4000 "\n",
+		HASH_SHA4000, "medium");
+	/* yescrypt: N and r from the encoded parameters */
+	expect_decoy("cheap:read:" HASH_Y_CHEAP "\ncostly:read:" HASH_Y_COSTLY "\n",
+		HASH_Y_COSTLY, "costly");
+	/* scrypt: N = 2^12 first, 2^14 later */
+	expect_decoy("cheap:read:" HASH_SCRYPT12 "\ncostly:read:" HASH_SCRYPT14 "\n",
+		HASH_SCRYPT14, "costly");
+	/* across schemes the entries are timed: yescrypt's 16 MiB (~20 ms)
+	 * against ~1 ms for the cheap ones, far beyond scheduling noise */
+	expect_decoy("cheap:read:" HASH_SHA1000 "\ncheap2:read:" HASH_BC04 "\n"
+		"costly:read:" HASH_Y_COSTLY "\n", HASH_Y_COSTLY, "costly");
+	expect_decoy("cheap:read:" HASH_Y_CHEAP "\ncostly:read:" HASH_BC10 "\n",
+		HASH_BC10, "costly");
+	/* one entry: the decoy uses its setting */
+	expect_decoy("dave:write:" HASH_BCRYPT "\n", HASH_BCRYPT, "hunter2");
+	/* no entries, no decoy: every user is unknown */
+	assert_int_equal(parse_str(&auth, "# nobody\n"), 0);
+	assert_null(regit_auth__decoy(auth));
+	assert_int_equal(regit_auth_check(auth, "Basic " B64_ALICE_SECRET,
+		REGIT_ROLE_READ, NULL), REGIT_AUTH_UNAUTHENTICATED);
+	regit_auth_free(auth);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_auth__load_file),
 		cmocka_unit_test(test_auth__check),
 		cmocka_unit_test(test_auth__check_concurrent),
+		cmocka_unit_test(test_auth__decoy_uses_costliest_entry),
 		cmocka_unit_test(test_auth__route_roles),
 		cmocka_unit_test(test_auth__parse_alloc_failures),
 	};
