@@ -7,10 +7,16 @@
  * the transfer is aborted when it would grow past the cap). Error responses
  * are turned into regit codes and one-line messages here, so commands only
  * decide what an error means for their exit status.
+ *
+ * A base URL may carry credentials ("http://user:pass@host"); every message
+ * shows it redacted ("http://user:***@host"), so a password never reaches a
+ * terminal, a CI log or a bug report.
  */
 #include "cli/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +37,8 @@
 struct regit_client {
 	CURL *curl;
 	struct curl_slist *headers;
-	char *url;                 /* base, no trailing slash */
+	char *url;                 /* base, no trailing slash; may hold userinfo */
+	char *shown_url;           /* url with the password redacted, for messages */
 	char *userpass;            /* NULL: no authentication */
 	long timeout_ms;
 	long connect_timeout_ms;
@@ -230,7 +237,7 @@ int regit_client_classify(int *error_code, int status, const char *body, size_t 
 
 		snprintf(first, sizeof(first), "%s", regit_error_message());
 		regit_error_set(REGIT_ERROR_HTTP,
-			"%s (give credentials with --user USER:PASS or " REGIT_CLIENT_ENV_AUTH ")", first);
+			"%s (give credentials with " REGIT_CLIENT_ENV_AUTH " or --user-file FILE)", first);
 	}
 	if (error_code)
 		*error_code = code;
@@ -254,12 +261,44 @@ static size_t client_write(char *data, size_t size, size_t nmemb, void *payload)
 	return len;
 }
 
+char *regit_client_redact_url(const char *url)
+{
+	regit_buf out = REGIT_BUF_INIT;
+	const char *start, *at, *colon;
+	int error;
+
+	/*
+	 * The userinfo is everything between "://" (or the start, for a URL
+	 * without a scheme) and the last '@'. A password may hold '/', '?' or
+	 * '@' that its owner forgot to encode, so the last '@' anywhere counts:
+	 * redacting too much only hides part of a path, too little leaks.
+	 */
+	start = strstr(url, "://");
+	start = start ? start + 3 : url;
+	at = strrchr(start, '@');
+	if (!at)
+		return regit_strdup(url);
+	colon = memchr(start, ':', (size_t)(at - start));
+	error = regit_buf_put(&out, url, (size_t)(start - url));
+	if (error == 0 && colon)
+		error = regit_buf_put(&out, start, (size_t)(colon - start));
+	if (error == 0)
+		error = regit_buf_puts(&out, colon ? ":***" : "***");
+	if (error == 0)
+		error = regit_buf_puts(&out, at);
+	if (error < 0) {
+		regit_buf_dispose(&out);
+		return NULL;
+	}
+	return regit_buf_detach(&out);
+}
+
 /* The base URL must be absolute http(s) with a host and nothing after the path. */
 static int client_check_url(const char *url)
 {
 	size_t i, len = strlen(url);
 	CURLU *u = NULL;
-	char *host = NULL;
+	char *host = NULL, *shown = NULL;
 	int error = 0;
 
 	if (len == 0 || len > REGIT_CLIENT_MAX_URL) {
@@ -267,34 +306,93 @@ static int client_check_url(const char *url)
 			REGIT_CLIENT_MAX_URL);
 		return REGIT_EINVALID;
 	}
+	shown = regit_client_redact_url(url);
+	if (!shown) {
+		regit_error_set_oom();
+		return REGIT_ENOMEM;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)url[i];
 
 		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#') {
 			regit_error_set(REGIT_ERROR_CLI,
 				"invalid registry URL '%.200s': no spaces, control characters, query or fragment allowed",
-				url);
-			return REGIT_EINVALID;
+				shown);
+			error = REGIT_EINVALID;
+			goto done;
 		}
 	}
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
 		regit_error_set(REGIT_ERROR_CLI,
-			"invalid registry URL '%.200s': must start with http:// or https://", url);
-		return REGIT_EINVALID;
+			"invalid registry URL '%.200s': must start with http:// or https://", shown);
+		error = REGIT_EINVALID;
+		goto done;
 	}
 	u = curl_url();
 	if (!u) {
 		regit_error_set_oom();
-		return REGIT_ENOMEM;
+		error = REGIT_ENOMEM;
+		goto done;
 	}
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host) {
-		regit_error_set(REGIT_ERROR_CLI, "invalid registry URL '%.200s'", url);
+		regit_error_set(REGIT_ERROR_CLI, "invalid registry URL '%.200s'", shown);
 		error = REGIT_EINVALID;
 	}
+done:
 	curl_free(host);
 	curl_url_cleanup(u);
+	regit_free(shown);
 	return error;
+}
+
+/* 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) or localhost. */
+static int client_host_is_loopback(const char *host)
+{
+	char v6[64];
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t len = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+		return 1;
+	/* inet_aton takes the short forms ("127.1") the resolver also takes. */
+	if (inet_aton(host, &a4))
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (len < 2 || len - 2 >= sizeof(v6) || host[0] != '[' || host[len - 1] != ']')
+		return 0;
+	memcpy(v6, host + 1, len - 2);
+	v6[len - 2] = '\0';
+	if (inet_pton(AF_INET6, v6, &a6) != 1)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+}
+
+int regit_client_sends_clear_credentials(const regit_client *client)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	int clear = 0;
+
+	u = curl_url();
+	if (!u)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, client->url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		/* libcurl sends the URL's own userinfo as Basic too. */
+		int has_creds = client->userpass ||
+			curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
+
+		clear = has_creds && strcasecmp(scheme, "http") == 0 &&
+			!client_host_is_loopback(host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return clear;
 }
 
 int regit_client_new(regit_client **out, const regit_client_options *opts)
@@ -342,7 +440,9 @@ int regit_client_new(regit_client **out, const regit_client_options *opts)
 	while (len > 0 && url[len - 1] == '/')
 		len--;
 	client->url = regit_strndup(url, len);
-	if (!client->url) {
+	if (client->url)
+		client->shown_url = regit_client_redact_url(client->url);
+	if (!client->url || !client->shown_url) {
 		error = REGIT_ENOMEM;
 		goto done;
 	}
@@ -417,7 +517,15 @@ void regit_client_free(regit_client *client)
 		curl_easy_cleanup(client->curl);
 	curl_slist_free_all(client->headers);
 	regit_buf_dispose(&client->response);
+	if (client->url) {
+		/* The URL may hold a password too. */
+		volatile char *p = client->url;
+
+		while (*p)
+			*p++ = '\0';
+	}
 	regit_free(client->url);
+	regit_free(client->shown_url);
 	if (client->userpass) {
 		/* Do not leave the password in freed memory. */
 		volatile char *p = client->userpass;
@@ -432,7 +540,7 @@ void regit_client_free(regit_client *client)
 
 const char *regit_client_url(const regit_client *client)
 {
-	return client->url;
+	return client->shown_url;
 }
 
 int regit_client_status(const regit_client *client)
@@ -461,15 +569,15 @@ static int client_transport_error(const regit_client *client, CURLcode rc)
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 		regit_error_set(REGIT_ERROR_HTTP, "cannot reach registry at %s: %s",
-			client->url, detail);
+			client->shown_url, detail);
 		return REGIT_EIO;
 	case CURLE_OPERATION_TIMEDOUT:
 		regit_error_set(REGIT_ERROR_HTTP, "registry at %s did not answer in time: %s",
-			client->url, detail);
+			client->shown_url, detail);
 		return REGIT_EIO;
 	default:
 		regit_error_set(REGIT_ERROR_HTTP, "request to registry at %s failed: %s",
-			client->url, detail);
+			client->shown_url, detail);
 		return REGIT_EIO;
 	}
 }
@@ -537,7 +645,7 @@ int regit_client_request(json_t **out, regit_client *client, const char *method,
 		if (client->too_large) {
 			regit_error_set(REGIT_ERROR_HTTP,
 				"response from registry at %s is larger than %zu bytes",
-				client->url, client->response.max);
+				client->shown_url, client->response.max);
 			error = REGIT_ELIMIT;
 		} else {
 			error = client_transport_error(client, rc);
@@ -569,7 +677,7 @@ int regit_client_request(json_t **out, regit_client *client, const char *method,
 		client_quote(quoted, sizeof(quoted), client->response.ptr, client->response.size);
 		regit_error_set(REGIT_ERROR_HTTP,
 			"registry at %s sent a response that is not JSON (%s): %s",
-			client->url, jerr.text, quoted);
+			client->shown_url, jerr.text, quoted);
 		error = REGIT_EIO;
 		goto done;
 	}

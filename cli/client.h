@@ -43,8 +43,9 @@ typedef struct regit_client_options {
 	const char *url;
 	/*
 	 * "user:password" for HTTP Basic authentication. NULL:
-	 * $REGIT_REGISTRY_AUTH, else no authentication. An empty string means
-	 * "no authentication" even when the variable is set.
+	 * $REGIT_REGISTRY_AUTH, else the URL's own "user:password@", else no
+	 * authentication. An empty string means "no authentication" even when
+	 * the variable is set.
 	 */
 	const char *userpass;
 	long timeout_ms;          /* whole request; 0: 30 s */
@@ -68,8 +69,28 @@ int regit_client_new(regit_client **out, const regit_client_options *opts);
 /** Free the client; NULL is fine. */
 void regit_client_free(regit_client *client);
 
-/** The base URL in use, without trailing slash. @return borrowed, lives as long as client */
+/**
+ * The base URL in use, without trailing slash, with its password
+ * redacted by regit_client_redact_url (safe to print).
+ * @return borrowed, lives as long as client
+ */
 const char *regit_client_url(const regit_client *client);
+
+/**
+ * A URL fit for messages: in "http(s)://USERINFO@host..." the password
+ * part of USERINFO becomes "***" ("alice:***@host"), and USERINFO without
+ * a colon (a bare token) is replaced whole ("***@host"). Works on invalid
+ * URLs too, since those are what error messages quote.
+ * @return owned (regit_free), NULL when out of memory
+ */
+char *regit_client_redact_url(const char *url);
+
+/**
+ * Whether requests carry Basic credentials (from the options, the
+ * environment or the URL) in clear text to another machine: plain http://
+ * to a host other than localhost, 127.0.0.0/8 or ::1. The CLI warns then.
+ */
+int regit_client_sends_clear_credentials(const regit_client *client);
 
 /**
  * Send one request and parse the JSON response.

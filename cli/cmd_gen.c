@@ -5,7 +5,7 @@
  *   regit gen [-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID]
  *             --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]
  *   regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]
- *             --subject S [--registry URL] [--user U:P] [--timeout SECS]
+ *             --subject S [--registry URL] [--user-file F] [--timeout SECS]
  *
  * Each schema becomes DIR/NAME.h + DIR/NAME.c, plus the shared runtime
  * DIR/regit_avro.h; DIR is created when missing and the written paths are
@@ -52,7 +52,7 @@ static void gen_usage(FILE *f)
 		"                 --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]\n"
 		"       regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]\n"
 		"                 --subject SUBJECT [--live-only] [--registry URL]\n"
-		"                 [--user USER:PASS] [--timeout SECONDS]\n"
+		"                 [--user-file FILE] [--timeout SECONDS]\n"
 		"\n"
 		"Generate self-contained C encoders/decoders (NAME.h + NAME.c per schema,\n"
 		"plus the shared runtime header regit_avro.h) for Avro schemas.\n"
@@ -72,7 +72,10 @@ static void gen_usage(FILE *f)
 		"  --live-only        leave soft-deleted versions out\n"
 		"  --registry URL     registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
 		"                     else " REGIT_CLIENT_DEFAULT_URL ")\n"
-		"  --user USER:PASS   HTTP Basic credentials (default $" REGIT_CLIENT_ENV_AUTH ")\n"
+		"  --user-file FILE   HTTP Basic credentials: the first line of FILE, USER:PASS\n"
+		"                     (- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")\n"
+		"  --user USER:PASS   the same on the command line, visible to other local\n"
+		"                     users (warns); --user - reads stdin\n"
 		"  --timeout SECONDS  give up on a request after this long (default 30)\n"
 		"  -h, --help         this help\n"
 		"\n"
@@ -530,7 +533,7 @@ int regit_cmd_gen(int argc, char **argv)
 		rc = REGIT_EXIT_USAGE;
 	}
 	if (rc == 0 && (remote_opts || live_only) && !subject) {
-		fprintf(stderr, "regit gen: --registry, --user, --timeout and --live-only need --subject\n");
+		fprintf(stderr, "regit gen: --registry, --user, --user-file, --timeout and --live-only need --subject\n");
 		rc = REGIT_EXIT_USAGE;
 	}
 	if (rc == 0 && subject)

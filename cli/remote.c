@@ -5,10 +5,13 @@
 #include "cli/remote.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "compat/schema.h"
@@ -18,6 +21,8 @@
 
 /* The registry's own schema limit is 4 MiB of text (schema.h). */
 #define REMOTE_MAX_SCHEMA_FILE ((size_t)4 * 1024 * 1024)
+/* USER:PASS from a file; the server takes 64 + 1 + 1024 (registry/auth.h). */
+#define REMOTE_MAX_CREDENTIALS 2048
 
 int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
 {
@@ -57,7 +62,7 @@ int regit_remote_opt(const char **value, const regit_remote *remote,
 int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 {
 	const char *v = NULL;
-	int m;
+	int m, from_file;
 
 	m = regit_remote_opt(&v, remote, argc, argv, i, "--registry");
 	if (m != 0) {
@@ -65,11 +70,31 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 			remote->client.url = v;
 		return m;
 	}
-	m = regit_remote_opt(&v, remote, argc, argv, i, "--user");
+	from_file = 1;
+	m = regit_remote_opt(&v, remote, argc, argv, i, "--user-file");
+	if (m == 0) {
+		from_file = 0;
+		m = regit_remote_opt(&v, remote, argc, argv, i, "--user");
+	}
 	if (m != 0) {
-		if (m > 0)
+		if (m < 0)
+			return m;
+		if (remote->client.userpass || remote->user_file) {
+			regit_remote_usage_error(remote,
+				"credentials given twice (--user, --user-file)");
+			return -1;
+		}
+		if (from_file || strcmp(v, "-") == 0) {
+			remote->user_file = v;
+		} else {
 			remote->client.userpass = v;
-		return m;
+			/* Still accepted (scripts use it), but say why it is unwise. */
+			if (*v)
+				fprintf(stderr, "regit %s: warning: --user USER:PASS is visible to "
+					"other local users (ps, /proc); use $" REGIT_CLIENT_ENV_AUTH
+					" or --user-file FILE\n", remote->cmd);
+		}
+		return 1;
 	}
 	m = regit_remote_opt(&v, remote, argc, argv, i, "--timeout");
 	if (m != 0) {
@@ -109,9 +134,95 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 	return 0;
 }
 
+/*
+ * Read USER:PASS from the first line of remote->user_file ("-": stdin),
+ * NUL-terminated into out. Only the first line is read, so stdin can go
+ * on to carry something else.
+ */
+static int remote_read_credentials(char *out, size_t size, const regit_remote *remote)
+{
+	const char *path = remote->user_file;
+	int is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "stdin" : path;
+	struct stat st;
+	size_t n = 0;
+	int fd, error = 0;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		regit_error_set(REGIT_ERROR_OS, "%s: %s", path, strerror(errno));
+		return REGIT_EIO;
+	}
+	/*
+	 * Warn rather than refuse: secrets mounted by orchestrators are often
+	 * 0644 inside a container where nobody else lives.
+	 */
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)))
+		fprintf(stderr, "regit %s: warning: %s is readable by other users "
+			"(mode %03o); chmod 600 it\n", remote->cmd, path,
+			(unsigned)(st.st_mode & 0777));
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			regit_error_set(REGIT_ERROR_OS, "reading credentials from %s: %s",
+				name, strerror(errno));
+			error = REGIT_EIO;
+			goto done;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (n + 1 >= size) {
+			regit_error_set(REGIT_ERROR_CLI, "credentials in %s longer than %zu bytes",
+				name, size - 1);
+			error = REGIT_ELIMIT;
+			goto done;
+		}
+		out[n++] = c;
+	}
+	if (n > 0 && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	if (n == 0 || !memchr(out, ':', n) || strlen(out) != n) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: the first line must be USER:PASS", name);
+		error = REGIT_EINVALID;
+	}
+done:
+	if (!is_stdin)
+		close(fd);
+	return error;
+}
+
 int regit_remote_connect(regit_client **out, const regit_remote *remote)
 {
-	return regit_client_new(out, &remote->client);
+	/* Once per process, however many clients a command makes. */
+	static int warned_clear;
+	regit_client_options opts = remote->client;
+	char creds[REMOTE_MAX_CREDENTIALS + 1];
+	int error;
+
+	*out = NULL;
+	creds[0] = '\0';
+	if (remote->user_file) {
+		error = remote_read_credentials(creds, sizeof(creds), remote);
+		if (error < 0)
+			goto done;
+		opts.userpass = creds;
+	}
+	error = regit_client_new(out, &opts);
+	if (error == 0 && !warned_clear && regit_client_sends_clear_credentials(*out)) {
+		warned_clear = 1;
+		fprintf(stderr, "regit %s: warning: sending credentials unencrypted over "
+			"http:// to %s; use https:// for a registry on another host\n",
+			remote->cmd, regit_client_url(*out));
+	}
+done:
+	explicit_bzero(creds, sizeof(creds));
+	return error;
 }
 
 int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no)

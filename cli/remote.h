@@ -18,16 +18,22 @@ typedef struct regit_remote {
 	const char *cmd;               /* "register": prefix of error messages */
 	regit_client_options client;   /* strings borrowed from argv */
 	int json;                      /* --format json */
+	/* --user-file FILE or --user -: where regit_remote_connect reads
+	 * USER:PASS ("-" is stdin); borrowed from argv, NULL when not given */
+	const char *user_file;
 } regit_remote;
 
-#define REGIT_REMOTE_INIT(name) { (name), REGIT_CLIENT_OPTIONS_INIT, 0 }
+#define REGIT_REMOTE_INIT(name) { (name), REGIT_CLIENT_OPTIONS_INIT, 0, NULL }
 
 /* The help text for the options every client command takes. */
 #define REGIT_REMOTE_OPTIONS_HELP \
 	"  --registry URL       registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n" \
 	"                       else " REGIT_CLIENT_DEFAULT_URL ")\n" \
-	"  --user USER:PASS     HTTP Basic credentials (default $" REGIT_CLIENT_ENV_AUTH ";\n" \
-	"                       prefer the variable: arguments are visible to other users)\n" \
+	"  --user-file FILE     HTTP Basic credentials: the first line of FILE, USER:PASS\n" \
+	"                       (- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")\n" \
+	"  --user USER:PASS     the same on the command line, where other local users\n" \
+	"                       can see it (warns; prefer the variable or --user-file);\n" \
+	"                       --user - reads stdin\n" \
 	"  --timeout SECONDS    give up on a request after this long (default 30)\n" \
 	"  --format text|json   output for people (default) or for scripts\n" \
 	"  -h, --help           this help\n" \
@@ -46,7 +52,8 @@ int regit_remote_opt(const char **value, const regit_remote *remote,
 
 /**
  * Consume one of the common options at argv[*i] (--registry, --user,
- * --timeout, --format).
+ * --user-file, --timeout, --format). --user USER:PASS prints a warning
+ * that the password is visible to other local users.
  * @return 1 consumed, 0 not a common option, -1 usage error (printed)
  */
 int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i);
@@ -55,7 +62,14 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i);
 int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/** Create the client from the options. @return as regit_client_new */
+/**
+ * Create the client from the options, reading USER:PASS from --user-file
+ * (or stdin) first. Warns once on stderr when Basic credentials would go
+ * over plain http:// to a host that is not loopback.
+ * @return as regit_client_new; REGIT_EIO when the credentials file cannot
+ *         be read, REGIT_EINVALID when its first line is not USER:PASS,
+ *         REGIT_ELIMIT when that line is too long
+ */
 int regit_remote_connect(regit_client **out, const regit_remote *remote);
 
 /**

@@ -203,7 +203,7 @@ static void test_client__classify_confluent_errors(void **state)
 		{ 422, "{\"error_code\":42205,\"message\":\"Subject x is in read-only mode\"}",
 		  REGIT_EPERM, 42205, "42205 Subject x is in read-only mode" },
 		{ 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}",
-		  REGIT_EPERM, 401, "401 Unauthorized (give credentials with --user USER:PASS or REGIT_REGISTRY_AUTH)" },
+		  REGIT_EPERM, 401, "401 Unauthorized (give credentials with REGIT_REGISTRY_AUTH or --user-file FILE)" },
 		{ 403, "", REGIT_EPERM, 0, "HTTP 403 from registry" },
 		{ 400, "{\"error_code\":400,\"message\":\"Unrecognized field\"}",
 		  REGIT_EINVALID, 400, "400 Unrecognized field" },
@@ -860,6 +860,151 @@ static void test_client__request_rejects_bad_arguments(void **state)
 	regit_client_free(NULL);
 }
 
+/* ---- credentials in URLs and in clear text ---- */
+
+#define URL_PASSWORD "S3cretPW"
+
+static void test_client__redact_url(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "http://alice:" URL_PASSWORD "@127.0.0.1:1", "http://alice:***@127.0.0.1:1" },
+		{ "https://alice:" URL_PASSWORD "@h/prefix/", "https://alice:***@h/prefix/" },
+		{ "http://token@h", "http://***@h" },
+		{ "http://alice:p@ss:w/rd@h:1/x", "http://alice:***@h:1/x" },
+		{ "http://alice:@h", "http://alice:***@h" },
+		{ "ftp://alice:" URL_PASSWORD "@h", "ftp://alice:***@h" },
+		{ "alice:" URL_PASSWORD "@h:8081", "alice:***@h:8081" },
+		{ "http://127.0.0.1:8081/p", "http://127.0.0.1:8081/p" },
+		{ "", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = regit_client_redact_url(cases[i].in);
+
+		assert_non_null(r);
+		if (strcmp(r, cases[i].out) != 0)
+			fail_msg("redact(%s) = %s, want %s", cases[i].in, r, cases[i].out);
+		regit_free(r);
+	}
+}
+
+static void assert_no_password(const char *text)
+{
+	if (strstr(text, URL_PASSWORD))
+		fail_msg("the password shows in '%s'", text);
+}
+
+/*
+ * issue #17: `--registry http://alice:S3cretPW@127.0.0.1:1` printed the
+ * password in "cannot reach registry at ...". No message may show it.
+ */
+static void test_client__messages_never_show_url_password(void **state)
+{
+	static const char *const bad[] = {
+		"ftp://alice:" URL_PASSWORD "@h", "http://alice:" URL_PASSWORD "@h/ x",
+		"http://alice:" URL_PASSWORD "@h/?q", "http://alice:" URL_PASSWORD "@",
+	};
+	regit_client_options opts = REGIT_CLIENT_OPTIONS_INIT;
+	regit_client *c = NULL;
+	fake_server s;
+	char url[128];
+	size_t i;
+	int port;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		opts.url = bad[i];
+		assert_int_equal(regit_client_new(&c, &opts), REGIT_EINVALID);
+		assert_no_password(regit_error_message());
+	}
+
+	/* the answer is not JSON, then the connection is refused */
+	memset(&s, 0, sizeof(s));
+	s.responses[0] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 6\r\n\r\n<html>";
+	s.nresponses = 1;
+	fake_start(&s);
+	snprintf(url, sizeof(url), "http://alice:" URL_PASSWORD "@127.0.0.1:%d/", s.port);
+	opts.url = url;
+	opts.userpass = NULL;
+	unsetenv(REGIT_CLIENT_ENV_AUTH);
+	assert_int_equal(regit_client_new(&c, &opts), 0);
+	assert_no_password(regit_client_url(c));
+	assert_int_equal(regit_client_request(NULL, c, "GET", "/", NULL), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "not JSON"));
+	assert_non_null(strstr(regit_error_message(), "alice:***@127.0.0.1"));
+	assert_no_password(regit_error_message());
+	regit_client_free(c);
+	fake_stop(&s);
+	/* the URL's credentials are still what authenticates */
+	assert_non_null(strstr(s.requests[0], "Authorization: Basic YWxpY2U6UzNjcmV0UFc=\r\n"));
+
+	port = s.port;
+	snprintf(url, sizeof(url), "http://alice:" URL_PASSWORD "@127.0.0.1:%d", port);
+	assert_int_equal(regit_client_new(&c, &opts), 0);
+	assert_int_equal(regit_client_request(NULL, c, "GET", "/subjects", NULL), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "cannot reach registry at http://alice:***@127.0.0.1:"));
+	assert_no_password(regit_error_message());
+	regit_client_free(c);
+}
+
+static void test_client__clear_credentials(void **state)
+{
+	static const struct {
+		const char *url, *userpass;
+		int clear;
+	} cases[] = {
+		{ "http://10.0.0.1:8081", "u:p", 1 },
+		{ "http://registry.example", "u:p", 1 },
+		{ "http://u:p@registry.example", NULL, 1 },   /* the URL's own */
+		{ "http://u:p@registry.example", "", 1 },     /* ... sent even then */
+		{ "http://token@registry.example", NULL, 1 },
+		{ "HTTP://10.0.0.1", "u:p", 1 },
+		{ "http://[2001:db8::1]:1", "u:p", 1 },
+		{ "http://128.0.0.1", "u:p", 1 },
+		{ "https://10.0.0.1:8081", "u:p", 0 },
+		{ "http://10.0.0.1:8081", "", 0 },
+		{ "http://10.0.0.1:8081", NULL, 0 },
+		{ "http://127.0.0.1:8081", "u:p", 0 },
+		{ "http://127.200.3.4", "u:p", 0 },
+		{ "http://127.1", "u:p", 0 },
+		{ "http://localhost:8081", "u:p", 0 },
+		{ "http://LOCALHOST.", "u:p", 0 },
+		{ "http://[::1]:8081", "u:p", 0 },
+		{ "http://[::ffff:127.0.0.1]:8081", "u:p", 0 },
+		{ "http://u:p@127.0.0.1", NULL, 0 },
+	};
+	regit_client_options opts = REGIT_CLIENT_OPTIONS_INIT;
+	size_t i;
+
+	(void)state;
+	unsetenv(REGIT_CLIENT_ENV_AUTH);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		regit_client *c = NULL;
+
+		opts.url = cases[i].url;
+		opts.userpass = cases[i].userpass;
+		assert_int_equal(regit_client_new(&c, &opts), 0);
+		if (regit_client_sends_clear_credentials(c) != cases[i].clear)
+			fail_msg("%s with '%s': want %d", cases[i].url,
+				cases[i].userpass ? cases[i].userpass : "(none)", cases[i].clear);
+		regit_client_free(c);
+	}
+	/* credentials from the environment count too */
+	setenv(REGIT_CLIENT_ENV_AUTH, "bob:pw", 1);
+	{
+		regit_client *c = NULL;
+
+		opts.url = "http://10.0.0.1";
+		opts.userpass = NULL;
+		assert_int_equal(regit_client_new(&c, &opts), 0);
+		assert_true(regit_client_sends_clear_credentials(c));
+		regit_client_free(c);
+	}
+	unsetenv(REGIT_CLIENT_ENV_AUTH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -885,6 +1030,9 @@ int main(void)
 		cmocka_unit_test(test_client__request_errors),
 		cmocka_unit_test(test_client__timeout_and_refusal),
 		cmocka_unit_test(test_client__request_rejects_bad_arguments),
+		cmocka_unit_test(test_client__redact_url),
+		cmocka_unit_test(test_client__messages_never_show_url_password),
+		cmocka_unit_test(test_client__clear_credentials),
 	};
 
 	regit_alloc_install_json();

@@ -53,6 +53,17 @@ expect() {
 	ok "$desc"
 }
 
+# expect_no DESC TEXT: neither stdout nor stderr of the last run holds TEXT
+expect_no() {
+	case "$OUT$ERR" in
+	*"$2"*) not_ok "$1 ('$2' printed)"; echo "#   stderr: $ERR" | head -5 ;;
+	*) ok "$1" ;;
+	esac
+}
+
+# warnings WORD: how many stderr lines of the last run are warnings about WORD
+warnings() { printf '%s\n' "$ERR" | grep -c "warning: .*$1"; }
+
 # expect_err DESC RC SUBSTRING: exit code and a piece of stderr
 expect_err() {
 	local desc=$1 rc=$2 pat=$3
@@ -389,6 +400,38 @@ run subjects --registry "http://127.0.0.1:$port"
 expect_err "closed port: exit 2, cannot reach" 2 "cannot reach registry"
 REGIT_REGISTRY_URL="http://127.0.0.1:$port" run subjects
 expect_err "REGIT_REGISTRY_URL is used when --registry is absent" 2 "127.0.0.1:$port"
+# issue #17: the password of a URL's userinfo is never printed
+run subjects --registry "http://alice:S3cretPW@127.0.0.1:$port"
+expect_err "URL credentials: the error shows the URL redacted" 2 "http://alice:***@127.0.0.1:$port"
+expect_no "URL credentials: the password is not printed (refused)" S3cretPW
+run subjects --registry "ftp://alice:S3cretPW@127.0.0.1:$port"
+expect_err "URL credentials: an invalid URL is quoted redacted" 2 "ftp://alice:***@"
+expect_no "URL credentials: the password is not printed (invalid URL)" S3cretPW
+REGIT_REGISTRY_URL="http://alice:S3cretPW@127.0.0.1:$port" run subjects
+expect_no "URL credentials: nor when the URL comes from REGIT_REGISTRY_URL" S3cretPW
+# Basic credentials over plain http:// to another host: one warning. The
+# address is TEST-NET-1 (RFC 5737), so nothing answers; only stderr matters.
+REGIT_REGISTRY_AUTH=u:p run subjects --registry http://192.0.2.1:1 --timeout 0.3
+if [ "$RC" = 2 ] && [ "$(warnings unencrypted)" = 1 ]; then
+	ok "credentials over http:// to another host: one warning"
+else
+	not_ok "clear-text warning (exit $RC): $ERR"
+fi
+run subjects --registry http://alice:S3cretPW@192.0.2.1:1 --timeout 0.3
+if [ "$(warnings unencrypted)" = 1 ]; then
+	ok "URL credentials over http:// to another host: warned"
+else
+	not_ok "clear-text warning for URL credentials: $ERR"
+fi
+expect_no "URL credentials: the warning does not print the password" S3cretPW
+run subjects --registry http://192.0.2.1:1 --timeout 0.3
+[ "$(warnings unencrypted)" = 0 ] && ok "no credentials: no clear-text warning" ||
+	not_ok "warned without credentials: $ERR"
+for u in "http://127.0.0.1:$port" "http://127.3.2.1:$port" "http://localhost:$port" "http://[::1]:$port"; do
+	REGIT_REGISTRY_AUTH=u:p run subjects --registry "$u"
+	[ "$(warnings unencrypted)" = 0 ] && ok "credentials to loopback $u: no warning" ||
+		not_ok "warned for loopback $u: $ERR"
+done
 # A listener that never answers: the timeout ends the wait.
 python3 -c '
 import socket, sys, time
@@ -442,6 +485,46 @@ if [ -z "${CLIENT_TEST_REGISTRY:-}" ] && "$REGIT_BIN" passwd --help >/dev/null 2
 		REGIT_REGISTRY_AUTH=reader:rpw run register --registry "$AURL" --user writer:wpw \
 			--subject s "$V2"
 		expect "--user wins over the variable" 0 "registered s version 2 (id 2)"
+		[ "$(warnings 'visible to other local users')" = 1 ] &&
+			ok "--user USER:PASS warns that it is visible" || not_ok "--user warning: $ERR"
+		REGIT_REGISTRY_AUTH=reader:rpw run versions --registry "$AURL" --subject s
+		[ -z "$ERR" ] && ok "REGIT_REGISTRY_AUTH: no warning" || not_ok "variable warned: $ERR"
+
+		# --user-file FILE, --user-file - and --user -: the first line is USER:PASS
+		# (run is a function: stdin comes by redirection, not through a pipe)
+		printf 'reader:rpw\nignored\n' >"$TMP/cred"
+		chmod 600 "$TMP/cred"
+		run versions --registry "$AURL" --subject s --user-file "$TMP/cred"
+		expect "--user-file authenticates" 0 "$(printf '1\n2')"
+		[ -z "$ERR" ] && ok "--user-file with mode 600: no warning" || not_ok "--user-file warned: $ERR"
+		run versions --registry "$AURL" --subject s --user-file="$TMP/cred"
+		expect "--user-file=FILE authenticates" 0 "$(printf '1\n2')"
+		chmod 644 "$TMP/cred"
+		run versions --registry "$AURL" --subject s --user-file "$TMP/cred"
+		expect "--user-file readable by others still works" 0 "$(printf '1\n2')"
+		[ "$(warnings 'readable by other users')" = 1 ] && ok "... with a warning to chmod 600" ||
+			not_ok "no mode warning: $ERR"
+		run register --registry "$AURL" --subject s2 --user-file - "$V1" < <(printf 'writer:wpw\r\n')
+		expect "--user-file - reads stdin (CRLF)" 0 "registered s2 version 1 (id 1)"
+		run versions --registry "$AURL" --subject s2 --user - < <(printf 'reader:rpw')
+		expect "--user - reads stdin (no newline)" 0 "1"
+		[ -z "$ERR" ] && ok "--user -: no warning" || not_ok "--user - warned: $ERR"
+		printf 'reader:wrong-S3cretPW\n' >"$TMP/cred"
+		run versions --registry "$AURL" --subject s --user-file "$TMP/cred"
+		expect_err "--user-file with a wrong password: exit 2, 401" 2 "401"
+		expect_no "--user-file: the password is not printed" S3cretPW
+		run subjects --registry "$AURL" --user-file - <<<no-colon
+		expect_err "--user-file: a first line without a colon is refused" 2 "USER:PASS"
+		run subjects --registry "$AURL" --user-file "$TMP/missing"
+		expect_err "--user-file: a missing file is an error" 2 "$TMP/missing"
+		run subjects --registry "$AURL" --user-file "$TMP/cred" --user reader:rpw
+		expect_err "--user and --user-file together: usage error" 2 "twice"
+		# credentials in the URL authenticate; a failing request hides them
+		run versions --registry "http://reader:rpw@127.0.0.1:$aport" --subject s
+		expect "URL credentials authenticate" 0 "$(printf '1\n2')"
+		run register --registry "http://reader:S3cretPW@127.0.0.1:$aport" --subject s "$V2"
+		expect_err "URL credentials, wrong password: exit 2, 401" 2 "401"
+		expect_no "URL credentials: the password is not printed (401)" S3cretPW
 	fi
 	kill "$AUTH_PID" 2>/dev/null
 	wait "$AUTH_PID" 2>/dev/null
