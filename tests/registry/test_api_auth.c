@@ -162,6 +162,10 @@ static void test_api_auth__author_is_the_user(void **state)
 	assert_int_equal(call(f, "POST", "/subjects/a/versions", WENDY, SCHEMA, NULL, 0, NULL), 200);
 	assert_int_equal(call(f, "PUT", "/config", ALICE, "{\"compatibility\":\"FULL\"}", NULL, 0,
 		NULL), 200);
+	/* Only a missing git binary is a reason to skip: a store git cannot
+	 * read (no commits, no authors) is a failure. */
+	if (system("git --version >/dev/null 2>&1") != 0)
+		skip();   /* no git binary */
 	snprintf(cmd, sizeof(cmd), "git --git-dir '%s' log --format=%%an 2>/dev/null", f->store);
 	p = popen(cmd, "r");
 	assert_non_null(p);
@@ -173,9 +177,7 @@ static void test_api_auth__author_is_the_user(void **state)
 		else
 			other++;
 	}
-	pclose(p);
-	if (wendy + alice + other == 0)
-		skip();   /* no git binary */
+	assert_int_equal(pclose(p), 0);
 	assert_int_equal(wendy, 1);
 	assert_int_equal(alice, 1);
 	assert_int_equal(other, 0);
