@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 if ! command -v python3 >/dev/null; then
-	echo "ok 1 # skip python3 not installed"
+	echo "ok 1 - registry_api # skip python3 not installed (scripts/install-deps --test)"
 	exit 0
 fi
 exec python3 tests/integration/registry_api.py
