@@ -8,6 +8,9 @@
 # let python3-avro (the specification's resolution, including reader-added
 # fields with defaults, which Avro-C cannot do) and Avro-C's resolved writer
 # (where it accepts the pair) say what the reader should see, and compare.
+# The expected values are python3-avro's only: Avro-C's resolver departs from
+# the specification, so without python3-avro each case's decoding checks are
+# one visible skip (scripts/install-deps --test installs it).
 # Also: a reader field without default that the writer lacks is refused at
 # generation time (exit 1). Prints TAP lines.
 set -u
@@ -46,6 +49,10 @@ for c in tests/codegen/evolution/*/; do
 	fi
 	gname=$(sed -n 's|.*/\([^/]*\)\.c$|\1|p' "$dir/files" | head -1)
 	for cc in gcc clang; do
+		if ! command -v $cc >/dev/null 2>&1; then
+			ok "$name: evolution code compiles warning-free with $cc -pedantic # skip $cc not installed (scripts/install-deps --test)"
+			continue
+		fi
 		if $cc $PEDANTIC -c "$dir/$gname.c" -o "$dir/$gname.$cc.o" 2>"$dir/$cc.err"; then
 			ok "$name: evolution code compiles warning-free with $cc -pedantic"
 		else
@@ -60,22 +67,40 @@ for c in tests/codegen/evolution/*/; do
 		sed 's/^/# /' "$dir/build.err" | head -20
 		continue
 	fi
-	"$dir/evolve" gen "$c/writer.avsc" "$c/reader.avsc" 7 "$N" "$dir/data"
-	if [ $have_oracle = 1 ]; then
-		$PY tests/codegen/resolve_oracle.py "$c/writer.avsc" "$c/reader.avsc" "$dir/data" "$N"
-	else
-		echo "# python3-avro missing: the specification check has no oracle"
-		for ((k = 0; k < N; k++)); do
-			[ -e "$dir/data/avroc_$k.bin" ] && cp "$dir/data/avroc_$k.bin" "$dir/data/exp_$k.bin"
-		done
+	# The expected readings come from python3-avro only. Avro-C's resolver
+	# departs from the specification (evolve.c counts where), so its output
+	# is never used as the expected value: without the oracle the decoding
+	# checks are one visible skip per case.
+	if [ $have_oracle = 0 ]; then
+		ok "$name: decoding vs the specification, Avro-C and frames # skip python3-avro not installed (scripts/install-deps --test)"
+		continue
 	fi
+	if ! "$dir/evolve" gen "$c/writer.avsc" "$c/reader.avsc" 7 "$N" "$dir/data" \
+		>"$dir/gen.out" 2>&1; then
+		notok "$name: Avro-C writes the writer data (evolve gen)"
+		sed 's/^/# /' "$dir/gen.out" | head -20
+		continue
+	fi
+	cat "$dir/gen.out"
+	if ! $PY tests/codegen/resolve_oracle.py "$c/writer.avsc" "$c/reader.avsc" "$dir/data" "$N" \
+		2>"$dir/oracle.err"; then
+		notok "$name: python3-avro oracle (tests/codegen/resolve_oracle.py) runs"
+		sed 's/^/# /' "$dir/oracle.err" | head -20
+		continue
+	fi
+	# evolve check exits 1 when a check failed; it must still have said
+	# which one, else (a crash, a sanitizer abort) that is one more failure.
+	"$dir/evolve" check "$dir/data" "$N" >"$dir/check.out" 2>&1
+	rc=$?
+	bad=0
 	while IFS= read -r line; do
 		case "$line" in
 		"ok "*) ok "${line#ok [0-9]* - }" ;;
-		"not ok "*) notok "${line#not ok [0-9]* - }" ;;
+		"not ok "*) notok "${line#not ok [0-9]* - }"; bad=1 ;;
 		*) echo "$line" ;;
 		esac
-	done < <("$dir/evolve" check "$dir/data" "$N" 2>&1)
+	done <"$dir/check.out"
+	[ $rc -ne 0 ] && [ $bad = 0 ] && notok "$name: evolve check exited $rc without a failed check"
 done
 
 # A reader field with no default that the writer lacks cannot be compiled.
