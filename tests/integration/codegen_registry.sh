@@ -213,7 +213,7 @@ EOF
 		sed 's/^/#   /' "$TMP/oracle.diff" | head -12
 	fi
 else
-	echo "# python3-avro missing: no writer data, decoding checks skipped"
+	ok "python3-avro's schema resolution agrees with the expected readings # skip python3-avro not installed (scripts/install-deps --test)"
 fi
 
 # build_and_decode DESC DIR: compile DIR/order.c with registry.c and compare
@@ -221,7 +221,10 @@ fi
 build_and_decode() {
 	local desc=$1 dir=$2 cc
 	for cc in gcc clang; do
-		command -v $cc >/dev/null 2>&1 || continue
+		if ! command -v $cc >/dev/null 2>&1; then
+			ok "$desc: generated code compiles warning-free with $cc -pedantic # skip $cc not installed (scripts/install-deps --test)"
+			continue
+		fi
 		if $cc $PEDANTIC -c "$dir/order.c" -o "$dir/order.$cc.o" 2>"$dir/$cc.err"; then
 			ok "$desc: generated code compiles warning-free with $cc -pedantic"
 		else
@@ -235,7 +238,10 @@ build_and_decode() {
 		sed 's/^/#   /' "$dir/build.err" | head -10
 		return
 	fi
-	[ $have_avro = 1 ] || return
+	if [ $have_avro = 0 ]; then
+		ok "$desc: frames of versions 1-3 decode by id # skip python3-avro not installed, no writer data (scripts/install-deps --test)"
+		return
+	fi
 	"$dir/decode" "$DATA"/a.bin "$DATA"/b.bin "$DATA"/c.bin "$DATA"/d.bin "$DATA"/e.bin \
 		>"$dir/got" 2>&1
 	if diff "$TMP/expected" "$dir/got" >"$dir/diff"; then

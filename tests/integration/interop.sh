@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 REGIT_BIN=${REGIT_BIN:-$PWD/build/regit}
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "ok 1 # skip node/npm not installed (scripts/install-deps --test installs them)"
+	echo "ok 1 - npm Confluent clients against regit serve # skip node/npm not installed (scripts/install-deps --test)"
 	exit 0
 fi
 if [ ! -d tests/interop/node_modules/@kafkajs/confluent-schema-registry ] ||
