@@ -2942,7 +2942,7 @@ static void store_recover_ref_lock(regit_store *store, int wfd, const char *bran
 	/* Published: its lock was renamed, so a lock now is someone else's. */
 	if (git_reference_name_to_id(&cur, store->repo, mark) == 0 && git_oid_equal(&cur, &new))
 		goto done;
-	if (regit_buf_printf(&lock, "%s%s.lock", git_repository_path(store->repo), mark) < 0)
+	if (regit_buf_printf(&lock, "%s%s.lock", store->gitdir, mark) < 0)
 		goto done;
 	fd = open(lock.ptr, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -3183,7 +3183,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 			regit_buf lp = REGIT_BUF_INIT;
 
 			git_oid_tostr(hex, sizeof(hex), &last);
-			if (regit_buf_printf(&lp, "%s%s.lock", git_repository_path(store->repo),
+			if (regit_buf_printf(&lp, "%s%s.lock", store->gitdir,
 					branch) == 0)
 				regit_store__before_ref_update(lp.ptr, hex);
 			regit_buf_dispose(&lp);
@@ -3205,7 +3205,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	if (rc == GIT_ELOCKED) {
 		regit_error_set(REGIT_ERROR_STORE, "%s is locked by another process (%s%s.lock) "
 			"after %u ms; if no git command is running on the store, the lock is stale "
-			"and can be removed", branch, git_repository_path(store->repo), branch,
+			"and can be removed", branch, store->gitdir, branch,
 			store->opts.ref_lock_timeout_ms);
 		error = REGIT_EIO;
 		goto done;
