@@ -132,7 +132,7 @@ static uint64_t id_hash(int id)
 	return x ^ (x >> 31);
 }
 
-/* ---- hash map ----------------------------------------------------------- */
+/* ---- hash map (reg_map, registry_internal.h) ---------------------------- */
 
 static int map_grow(reg_map *m)
 {
@@ -157,16 +157,14 @@ static int map_grow(reg_map *m)
 	return 0;
 }
 
-/* Make room for one more entry (load factor <= 1/2). */
-static int map_reserve(reg_map *m)
+int reg_map_reserve(reg_map *m)
 {
 	if ((m->n + 1) * 2 > m->cap)
 		return map_grow(m);
 	return 0;
 }
 
-/* Insert; map_reserve must have succeeded first. */
-static void map_put(reg_map *m, uint64_t hash, void *val)
+void reg_map_put(reg_map *m, uint64_t hash, void *val)
 {
 	size_t j = hash & (m->cap - 1);
 
@@ -177,9 +175,7 @@ static void map_put(reg_map *m, uint64_t hash, void *val)
 	m->n++;
 }
 
-typedef int (*map_eq)(const void *val, const void *key);
-
-static void *map_get(const reg_map *m, uint64_t hash, map_eq eq, const void *key)
+void *reg_map_get(const reg_map *m, uint64_t hash, reg_map_eq eq, const void *key)
 {
 	size_t j;
 
@@ -194,8 +190,8 @@ static void *map_get(const reg_map *m, uint64_t hash, map_eq eq, const void *key
 	return NULL;
 }
 
-/* Remove the slot holding exactly val (backward-shift deletion). */
-static void map_remove(reg_map *m, uint64_t hash, const void *val)
+/* Backward-shift deletion: no tombstones, probes stay short. */
+void reg_map_remove(reg_map *m, uint64_t hash, const void *val)
 {
 	size_t j, k;
 
@@ -448,14 +444,14 @@ int reg_subject_max_version(const reg_subject *s)
 
 reg_schema *reg_index_schema(const reg_index *idx, int id)
 {
-	return map_get(&idx->ids, id_hash(id), schema_id_eq, &id);
+	return reg_map_get(&idx->ids, id_hash(id), schema_id_eq, &id);
 }
 
 reg_schema *reg_index_identity(const reg_index *idx, const char *key, size_t len, uint64_t hash)
 {
 	key_ref k = { key, len };
 
-	return map_get(&idx->identities, hash, schema_key_eq, &k);
+	return reg_map_get(&idx->identities, hash, schema_key_eq, &k);
 }
 
 int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
@@ -534,9 +530,9 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 		fresh->pub.schema_len = text->len;
 		fresh->pub.refs = fresh->refs;
 		fresh->pub.nrefs = nrefs;
-		error = map_reserve(&idx->ids);
+		error = reg_map_reserve(&idx->ids);
 		if (error == 0)
-			error = map_reserve(&idx->identities);
+			error = reg_map_reserve(&idx->identities);
 		if (error < 0)
 			goto done;
 		schema = fresh;
@@ -564,15 +560,15 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 
 	/* Nothing can fail from here on. */
 	if (fresh) {
-		map_put(&idx->ids, id_hash(id), fresh);
+		reg_map_put(&idx->ids, id_hash(id), fresh);
 		same = reg_index_identity(idx, fresh->key, fresh->key_len, fresh->key_hash);
 		if (!same) {
-			map_put(&idx->identities, fresh->key_hash, fresh);
+			reg_map_put(&idx->identities, fresh->key_hash, fresh);
 		} else {
 			idx->identity_dups++;
 			if (id < same->pub.id) {
-				map_remove(&idx->identities, same->key_hash, same);
-				map_put(&idx->identities, fresh->key_hash, fresh);
+				reg_map_remove(&idx->identities, same->key_hash, same);
+				reg_map_put(&idx->identities, fresh->key_hash, fresh);
 			}
 		}
 		fresh = NULL;
@@ -628,9 +624,9 @@ void reg_index_remove_version(reg_index *idx, reg_version *v)
 	if (--schema->nversions > 0)
 		return;
 
-	map_remove(&idx->ids, id_hash(schema->pub.id), schema);
+	reg_map_remove(&idx->ids, id_hash(schema->pub.id), schema);
 	if (reg_index_identity(idx, schema->key, schema->key_len, schema->key_hash) == schema) {
-		map_remove(&idx->identities, schema->key_hash, schema);
+		reg_map_remove(&idx->identities, schema->key_hash, schema);
 		if (idx->identity_dups > 0) {
 			/* Another id with the same schema takes over (lowest id). */
 			reg_schema *best = NULL;
@@ -647,7 +643,7 @@ void reg_index_remove_version(reg_index *idx, reg_version *v)
 			if (best) {
 				idx->identity_dups--;
 				/* The map just lost an entry, so there is room. */
-				map_put(&idx->identities, best->key_hash, best);
+				reg_map_put(&idx->identities, best->key_hash, best);
 			}
 		}
 	} else if (idx->identity_dups > 0) {
@@ -672,7 +668,7 @@ void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted)
 /* ---- resolver ------------------------------------------------------------ */
 
 static int index_lookup(const char **text, size_t *len, const regit_reference **refs,
-	size_t *nrefs, const char *subject, int version, void *payload)
+	size_t *nrefs, const void **token, const char *subject, int version, void *payload)
 {
 	const reg_index *idx = payload;
 	const reg_version *v = reg_subject_version(
@@ -684,6 +680,9 @@ static int index_lookup(const char **text, size_t *len, const regit_reference **
 	*len = v->text->len;
 	*refs = v->refs;
 	*nrefs = v->nrefs;
+	/* Versions sharing an id share its entry and have its text and
+	 * references (reg_index_add_version refuses an id with another key). */
+	*token = v->schema;
 	return 0;
 }
 
@@ -691,6 +690,7 @@ void reg_index_resolver(reg_resolver *out, const reg_index *idx)
 {
 	out->lookup = index_lookup;
 	out->payload = (void *)idx;
+	out->memo = NULL;
 }
 
 /* ---- metadata files ------------------------------------------------------ */
@@ -814,6 +814,7 @@ typedef struct build_ctx {
 	regit_registry_error *err;
 	/* Buffers one thread reuses from version to version (NULL: use its own). */
 	regit_buf *scratch_raw, *scratch_out;
+	reg_memo *memo;              /* parses of referenced versions, for the build */
 } build_ctx;
 
 static int build_fail(build_ctx *b, const char *path, const char *why)
@@ -1217,7 +1218,7 @@ static pending *build_find(build_ctx *b, const char *subject, int version)
 }
 
 static int build_lookup(const char **text, size_t *len, const regit_reference **refs,
-	size_t *nrefs, const char *subject, int version, void *payload)
+	size_t *nrefs, const void **token, const char *subject, int version, void *payload)
 {
 	build_ctx *b = payload;
 	pending *p = build_find(b, subject, version);
@@ -1233,6 +1234,8 @@ static int build_lookup(const char **text, size_t *len, const regit_reference **
 	}
 	*refs = p->refs;
 	*nrefs = p->nrefs;
+	/* Raw or compact, the text of one version parses the same. */
+	*token = p;
 	return 0;
 }
 
@@ -1241,7 +1244,7 @@ static int build_text_from(build_ctx *b, pending *p, const char *raw, size_t raw
 {
 	regit_schema_error serr;
 	reg_parsed *parsed = NULL;
-	reg_resolver r = { build_lookup, b };
+	reg_resolver r = { build_lookup, b, b->memo };
 	regit_buf own = REGIT_BUF_INIT, *out = b->scratch_out ? b->scratch_out : &own;
 	int error;
 
@@ -1806,8 +1809,16 @@ static int index_build(reg_index **out, regit_store *store,
 		p->todo = 1;
 	}
 
-	/* Parse what changed; references resolve against the new tree. */
-	error = build_all(&b);
+	/*
+	 * Parse what changed; references resolve against the new tree. The
+	 * memo lets each referenced version be parsed once for the whole
+	 * build, not once for every version that reaches it.
+	 */
+	error = reg_memo_new(&b.memo, REG_MEMO_MAX_BYTES);
+	if (error == 0)
+		error = build_all(&b);
+	reg_memo_free(b.memo);
+	b.memo = NULL;
 	if (error < 0)
 		goto done;
 	/* Spot-check the cache: a few evenly spread entries against their files. */

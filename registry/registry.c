@@ -69,6 +69,12 @@ struct regit_registry {
 	pthread_cond_t qcond;
 	struct reg_job *qhead, **qtail;
 	int leader;
+	/* parses of referenced schemas for the published index (see memo_acquire) */
+	pthread_mutex_t memolock;
+	reg_memo *memo;                 /* guarded by memolock */
+	uint64_t memo_gen;              /* generation memo is for; guarded by memolock */
+	const reg_index *check_idx;     /* a reloaded index being validated, and */
+	reg_memo *check_memo;           /* its memo (both used by the wlock holder only) */
 	/* GUID -> id, sorted, rebuilt lazily per generation (see guid_table) */
 	pthread_mutex_t guidlock;
 	struct reg_guid *guids;
@@ -443,6 +449,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	pthread_mutex_init(&reg->qlock, NULL);
 	pthread_cond_init(&reg->qcond, NULL);
 	pthread_mutex_init(&reg->pclock, NULL);
+	pthread_mutex_init(&reg->memolock, NULL);
 	pthread_mutex_init(&reg->guidlock, NULL);
 	reg->qtail = &reg->qhead;
 	locks = 1;
@@ -485,6 +492,7 @@ done:
 			pthread_mutex_destroy(&reg->qlock);
 			pthread_cond_destroy(&reg->qcond);
 			pthread_mutex_destroy(&reg->pclock);
+			pthread_mutex_destroy(&reg->memolock);
 			pthread_mutex_destroy(&reg->guidlock);
 		}
 		regit_free(reg->store_path);
@@ -509,6 +517,7 @@ void regit_registry_free(regit_registry *reg)
 		(void)reg_cache_save(reg->cache_path, reg->idx);
 	regit_free(reg->cache_path);
 	pcache_clear(reg);
+	reg_memo_free(reg->memo);
 	reg_index_free(reg->idx);
 	regit_store_free(reg->store);
 	pthread_rwlock_destroy(&reg->rw);
@@ -516,6 +525,7 @@ void regit_registry_free(regit_registry *reg)
 	pthread_mutex_destroy(&reg->qlock);
 	pthread_cond_destroy(&reg->qcond);
 	pthread_mutex_destroy(&reg->pclock);
+	pthread_mutex_destroy(&reg->memolock);
 	pthread_mutex_destroy(&reg->guidlock);
 	regit_free(reg->guids);
 	regit_free(reg->store_path);
@@ -713,6 +723,47 @@ static int plan_root(plan *p, int has_root, int cur_next_id, int next_id)
 
 /* ---- schema parsing helpers ------------------------------------------------ */
 
+/*
+ * The memo of parsed referenced schemas for the published index, shared by
+ * every reader of one generation: any change to the index moves the
+ * generation and the next caller starts a new memo (the old one is freed
+ * when its last user lets go). The caller is in a read section or holds
+ * wlock, so the index and the generation stay as they are while it uses
+ * the memo. @return a new reference, or NULL (out of memory: parse without)
+ */
+static reg_memo *memo_acquire(regit_registry *reg)
+{
+	uint64_t gen = atomic_load(&reg->generation);
+	reg_memo *stale = NULL, *m;
+
+	pthread_mutex_lock(&reg->memolock);
+	if (reg->memo && reg->memo_gen != gen) {
+		stale = reg->memo;
+		reg->memo = NULL;
+	}
+	if (!reg->memo && reg_memo_new(&reg->memo, REG_MEMO_MAX_BYTES) == 0)
+		reg->memo_gen = gen;
+	m = reg_memo_ref(reg->memo);
+	pthread_mutex_unlock(&reg->memolock);
+	reg_memo_free(stale);
+	return m;
+}
+
+/*
+ * A resolver over idx carrying the memo for idx (a reference: drop it with
+ * reg_memo_free(out->memo)): the published index's, or that of the
+ * reloaded index push_validate is checking (only the wlock holder passes
+ * an index that is not published). Any other index gets none.
+ */
+static void registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx)
+{
+	reg_index_resolver(out, idx);
+	if (idx && idx == reg->idx)
+		out->memo = memo_acquire(reg);
+	else if (idx && idx == reg->check_idx)
+		out->memo = reg_memo_ref(reg->check_memo);
+}
+
 /* Text and references a register/lookup request resolves to. */
 typedef struct req_schema {
 	reg_parsed *parsed;
@@ -752,12 +803,11 @@ static int ref_cmp(const void *a, const void *b)
  * .avsc file, and the compact text is taken from re-reading that file, so
  * that what a later reload computes is exactly what is stored now.
  */
-static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index *idx,
-	const regit_register_request *req, int normalize, int stored,
+static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_index *idx,
+	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
 	regit_registry_error *err)
 {
 	regit_schema_error serr;
-	reg_resolver r;
 	reg_parsed *again = NULL;
 	size_t i, max = reg->opts.max_schema_size;
 	int error = 0;
@@ -800,8 +850,7 @@ static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index
 	if (normalize && out->nrefs > 1)
 		qsort(out->refs, out->nrefs, sizeof(*out->refs), ref_cmp);
 
-	reg_index_resolver(&r, idx);
-	error = reg_parse(&out->parsed, req->schema, req->schema_len, out->refs, out->nrefs, &r,
+	error = reg_parse(&out->parsed, req->schema, req->schema_len, out->refs, out->nrefs, r,
 		max, &serr);
 	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
 		if (serr.path[0])
@@ -816,7 +865,7 @@ static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index
 		goto internal;
 	if (stored) {
 		/* The .avsc is printed from the canonical text's own parse. */
-		error = reg_parse(&again, out->text.ptr, out->text.size, out->refs, out->nrefs, &r,
+		error = reg_parse(&again, out->text.ptr, out->text.size, out->refs, out->nrefs, r,
 			max * 2 + 4096, &serr);
 		if (error == 0)
 			error = regit_schema_print(again->schema, REGIT_PRINT_PRETTY, &out->pretty);
@@ -824,7 +873,7 @@ static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index
 		again = NULL;
 		if (error == 0)
 			error = reg_parse(&again, out->pretty.ptr, out->pretty.size, out->refs, out->nrefs,
-				&r, max * 4 + 65536, &serr);
+				r, max * 4 + 65536, &serr);
 		if (error == 0) {
 			regit_buf_clear(&out->text);
 			error = reg_canonical(&out->text, again, 0);
@@ -844,6 +893,19 @@ internal:
 	if (error == REGIT_ELIMIT)
 		return sr_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
 	return sr_internal(err, error);
+}
+
+static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index *idx,
+	const regit_register_request *req, int normalize, int stored,
+	regit_registry_error *err)
+{
+	reg_resolver r;
+	int error;
+
+	registry_resolver(&r, reg, idx);
+	error = req_schema_parse(out, reg, idx, &r, req, normalize, stored, err);
+	reg_memo_free(r.memo);
+	return error;
 }
 
 static int version_key_eq(const reg_version *v, const req_schema *r)
@@ -1024,6 +1086,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	size_t i, n = c->nold;
 	int error = 0;
 
+	memset(&r, 0, sizeof(r));
 	c->result.compatible = 1;
 	if (c->level == REGIT_LEVEL_NONE || n == 0)
 		return 0;
@@ -1037,7 +1100,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 		error = sr_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
-	reg_index_resolver(&r, idx);
+	registry_resolver(&r, c->reg, idx);
 	for (i = 0; i < n; i++) {
 		const compat_old *o = &c->olds[i];
 		uint64_t h = o->id ? reg_hash(o->text, o->len) : 0;
@@ -1093,6 +1156,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	else if (error < 0)
 		error = sr_internal(err, error);
 done:
+	reg_memo_free(r.memo);
 	regit_free(labels);
 	regit_free(label_buf);
 	regit_free(olds);
@@ -1285,9 +1349,10 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 			compat_add_old(&c, cap, s->versions[j - 1]);
 	c.level = eff.level;
 	c.strict = eff.strict;
-	reg_index_resolver(&r, idx);
+	registry_resolver(&r, reg, idx);
 	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
 		reg->opts.max_schema_size * 2 + 4096, &serr);
+	reg_memo_free(r.memo);
 	if (error < 0) {
 		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
 			"does not parse: %s", v->pub.version, s->name, serr.message);
@@ -1326,6 +1391,10 @@ static int push_validate(regit_registry *reg, const reg_index *prev, const reg_i
 	size_t i, k;
 	int error = 0;
 
+	/* Versions checked here share their references' parses (none if out
+	 * of memory: each parse is then on its own). */
+	if (reg_memo_new(&reg->check_memo, REG_MEMO_MAX_BYTES) == 0)
+		reg->check_idx = idx;
 	for (i = 0; i < idx->nsubjects && error == 0; i++) {
 		const reg_subject *s = idx->subjects[i];
 		const reg_subject *ps = reg_index_subject(prev, s->name, s->name_len);
@@ -1348,6 +1417,9 @@ static int push_validate(regit_registry *reg, const reg_index *prev, const reg_i
 				error = push_check_version(reg, idx, s, k, err);
 		}
 	}
+	reg->check_idx = NULL;
+	reg_memo_free(reg->check_memo);
+	reg->check_memo = NULL;
 	return error;
 }
 
@@ -1665,10 +1737,11 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
 
 	pthread_rwlock_wrlock(&reg->rw);
 	error = fn(reg->idx, payload);
-	if (error == 0) {
+	if (error == 0)
 		memcpy(reg->idx->head, head, REGIT_STORE_OID_HEX);
-		atomic_fetch_add(&reg->generation, 1);
-	}
+	/* Even a failed apply may have changed the index: what was derived
+	 * from it per generation (the parse memo) must not be reused. */
+	atomic_fetch_add(&reg->generation, 1);
 	pthread_rwlock_unlock(&reg->rw);
 	if (error < 0) {
 		reg->stale = 1;
@@ -3234,9 +3307,10 @@ int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
 			error = sr_internal(err, error);
 		goto done;
 	}
-	reg_index_resolver(&r, reg->idx);
+	registry_resolver(&r, reg, reg->idx);
 	error = reg_parse(&parsed, s->pub.schema, s->pub.schema_len, s->refs, s->nrefs, &r,
 		reg->opts.max_schema_size * 2 + 4096, &serr);
+	reg_memo_free(r.memo);
 	if (error == 0)
 		error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
 	if (error == REGIT_EINVALID)

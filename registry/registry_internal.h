@@ -32,6 +32,9 @@
 #define REG_MAX_REF_DEPTH 16        /* reference chains */
 #define REG_MAX_META_SIZE (64u << 10)  /* a metadata file */
 #define REG_MAX_VERSION 0x7fffffff
+/* Estimated bytes of parsed referenced schemas a memo keeps (registry/parse.c):
+ * about 3,500 small schemas. */
+#define REG_MEMO_MAX_BYTES (64u << 20)
 
 /* Shared, immutable schema text; refcounted by the indexes that use it. */
 typedef struct reg_text {
@@ -94,6 +97,18 @@ typedef struct reg_map {
 	size_t cap;                  /* power of two or 0 */
 	size_t n;
 } reg_map;
+
+/* Whether the entry val has the key a lookup is for. */
+typedef int (*reg_map_eq)(const void *val, const void *key);
+
+/** Make room for one more entry (load factor <= 1/2). @return 0 or REGIT_ENOMEM */
+int reg_map_reserve(reg_map *m);
+/** Insert val (borrowed, not NULL); reg_map_reserve must have succeeded first. */
+void reg_map_put(reg_map *m, uint64_t hash, void *val);
+/** The entry with this hash for which eq(val, key) holds, or NULL. @return borrowed */
+void *reg_map_get(const reg_map *m, uint64_t hash, reg_map_eq eq, const void *key);
+/** Remove the slot holding exactly val. */
+void reg_map_remove(reg_map *m, uint64_t hash, const void *val);
 
 typedef struct reg_index {
 	char head[REGIT_STORE_OID_HEX];
@@ -195,10 +210,19 @@ int reg_index_build(reg_index **out, regit_store *store,
 /* ---- parsing with references ------------------------------------------- */
 
 /*
+ * Parses of referenced schemas shared by every reg_parse given the memo
+ * (registry/parse.c): the registry keeps one per generation of its index,
+ * an index build one for the build. Reference-counted and thread-safe.
+ */
+typedef struct reg_memo reg_memo;
+
+/*
  * A parsed schema and what it borrows from: imports is the array handed to
- * the parser (every schema reachable through references, flattened); the
- * top-level result also owns all parsed references in deps (in completion
- * order, so freeing backwards frees dependents first).
+ * the parser (every schema reachable through references, flattened, each
+ * once). The top-level result owns the references it parsed that are not
+ * in a memo in deps (in completion order, so freeing backwards frees
+ * dependents first) and holds a reference on the memo (if any) whose
+ * entries it borrows.
  */
 typedef struct reg_parsed {
 	regit_schema *schema;
@@ -206,28 +230,60 @@ typedef struct reg_parsed {
 	size_t nimports;
 	struct reg_parsed **deps;       /* owned (top level only) */
 	size_t ndeps;
+	reg_memo *memo;                 /* a reference (top level only), or NULL */
+	size_t nparsed;                 /* top level: references this call parsed
+	                                   itself (not taken from the memo) */
+	/* A referenced schema's: */
+	const void *token;              /* its resolver token */
+	size_t len;                     /* bytes of its text */
+	size_t height;                  /* longest reference chain below it */
 } reg_parsed;
 
 void reg_parsed_free(reg_parsed *p);
 
-/* Where reference targets come from during parsing. */
+/*
+ * Where reference targets come from during parsing. lookup gives the text
+ * of subject/version (borrowed for the call) and a token that identifies
+ * it: two lookups giving the same token give the same text and references
+ * for as long as the memo is used with this resolver (that is what lets a
+ * memo hold parses across calls).
+ */
 typedef struct reg_resolver {
-	/* text of subject/version, or NULL (borrowed for the call) */
 	int (*lookup)(const char **text, size_t *len, const regit_reference **refs,
-		size_t *nrefs, const char *subject, int version, void *payload);
+		size_t *nrefs, const void **token, const char *subject, int version,
+		void *payload);
 	void *payload;
+	reg_memo *memo;                 /* borrowed, or NULL: nothing shared between calls */
 } reg_resolver;
 
 /**
+ * A new, empty memo. It keeps parses until their estimated size reaches
+ * max_bytes; later parses are owned by the results that made them.
+ * @return 0 or REGIT_ENOMEM (*out NULL)
+ */
+int reg_memo_new(reg_memo **out, size_t max_bytes);
+/** Take another reference (m may be NULL). @return m */
+reg_memo *reg_memo_ref(reg_memo *m);
+/** Drop a reference; the last one frees the memo and its parses. NULL is fine. */
+void reg_memo_free(reg_memo *m);
+/** Parses the memo holds. */
+size_t reg_memo_count(reg_memo *m);
+
+/**
  * Parse text whose references are resolved through r (recursively, depth
- * bounded). On a bad schema or reference, REGIT_EINVALID with a message in
- * serr->message.
+ * and total bounded). Each referenced schema is parsed at most once per
+ * call, and not at all when r->memo holds its parse. On a bad schema or
+ * reference, REGIT_EINVALID with a message in serr->message.
  */
 int reg_parse(reg_parsed **out, const char *text, size_t len,
 	const regit_reference *refs, size_t nrefs, const reg_resolver *r,
 	size_t max_size, regit_schema_error *serr);
 
-/** The index as a resolver (versions in any state). */
+/**
+ * The index as a resolver (versions in any state), without a memo. Its
+ * tokens are the versions' reg_schema entries (one per id: same text and
+ * references), valid while the index is not changed.
+ */
 void reg_index_resolver(reg_resolver *out, const reg_index *idx);
 
 /**

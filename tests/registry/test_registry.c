@@ -1543,6 +1543,269 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	free(c);
 }
 
+/*
+ * A deep reference graph (issue #17): DEEP_LAYERS x DEEP_WIDTH subjects
+ * "deep-L-I", each of layer L > 0 referencing every subject of layer
+ * L - 1 and using its record as a field. Reads must answer as before, and
+ * must not parse everything a schema reaches again for every request:
+ * reads of deep-3-0 (24 schemas below it) may not cost much more than the
+ * same reads of deep-1-0 (8 below it), counted in allocations (a parse of
+ * a referenced schema takes dozens; before the memo it was 3 times as many).
+ */
+#define DEEP_LAYERS 4
+#define DEEP_WIDTH 8
+
+static void deep_schema(regit_buf *text, regit_reference *refs, int layer, int i,
+	const char *extra)
+{
+	int j;
+
+	regit_buf_clear(text);
+	regit_buf_printf(text, "{\"type\":\"record\",\"name\":\"T%d_%d\",\"namespace\":\"deep\","
+		"\"fields\":[", layer, i);
+	if (layer == 0)
+		regit_buf_puts(text, "{\"name\":\"id\",\"type\":\"long\"}");
+	for (j = 0; layer > 0 && j < DEEP_WIDTH; j++) {
+		char *name = malloc(32), *subject = malloc(32);
+
+		assert_true(name && subject);
+		snprintf(name, 32, "deep.T%d_%d", layer - 1, j);
+		snprintf(subject, 32, "deep-%d-%d", layer - 1, j);
+		refs[j].name = name;
+		refs[j].subject = subject;
+		refs[j].version = 1;
+		regit_buf_printf(text, "%s{\"name\":\"f%d\",\"type\":\"deep.T%d_%d\"}", j ? "," : "",
+			j, layer - 1, j);
+	}
+	regit_buf_printf(text, "%s]}", extra);
+}
+
+static void deep_refs_free(regit_reference *refs)
+{
+	int j;
+
+	for (j = 0; j < DEEP_WIDTH; j++) {
+		free((char *)refs[j].name);
+		free((char *)refs[j].subject);
+	}
+}
+
+/*
+ * Lookup (found and not), compatibility and resolved reads of deep-L-0
+ * (layer > 0) with id want_id; returns the allocations they made.
+ */
+static unsigned long deep_reads(regit_registry *reg, int layer, int want_id,
+	const char *want_in_resolved)
+{
+	regit_reference refs[DEEP_WIDTH];
+	regit_register_request r = { 0 }, *req = &r, other;
+	regit_registry_error err;
+	const regit_version *v = NULL;
+	regit_buf out = REGIT_BUF_INIT, text = REGIT_BUF_INIT;
+	unsigned long before;
+	char name[64], subject[32], sibling[32];
+	int compatible = 0, l, i;
+
+	deep_schema(&text, refs, layer, 0, "");
+	snprintf(subject, sizeof(subject), "deep-%d-0", layer);
+	snprintf(sibling, sizeof(sibling), "deep-%d-1", layer);
+	r.subject = subject;
+	r.schema = text.ptr;
+	r.schema_len = text.size;
+	r.refs = refs;
+	r.nrefs = DEEP_WIDTH;
+	other = r;
+	other.subject = sibling;
+	before = regit_alloc_count();
+	regit_registry_read_begin(reg);
+	assert_int_equal(regit_registry_lookup(reg, req, 0, &v, &err), 0);
+	assert_int_equal(v->id, want_id);
+	/* The same schema under another subject of the layer is not there. */
+	assert_int_equal(regit_registry_lookup(reg, &other, 0, &v, &err), REGIT_ENOTFOUND);
+	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
+	regit_registry_read_end(reg);
+	assert_int_equal(regit_registry_test_compat(reg, req, REGIT_VERSION_LATEST, 0, &compatible,
+		NULL, &err), 0);
+	assert_true(compatible);
+	assert_int_equal(regit_registry_schema_resolved(reg, want_id, &out, &err), 0);
+	before = regit_alloc_count() - before;
+	/* Self-contained: every record of the graph below written out once. */
+	for (l = 0; l < layer; l++) {
+		for (i = 0; i < DEEP_WIDTH; i++) {
+			const char *at;
+
+			snprintf(name, sizeof(name), "\"name\":\"T%d_%d\"", l, i);
+			at = strstr(out.ptr, name);
+			assert_non_null(at);
+			assert_null(strstr(at + 1, name));
+		}
+	}
+	if (want_in_resolved)
+		assert_non_null(strstr(out.ptr, want_in_resolved));
+	regit_buf_dispose(&out);
+	regit_buf_dispose(&text);
+	deep_refs_free(refs);
+	return before;
+}
+
+/* The fewest allocations of a few rounds of deep_reads (other threads may allocate). */
+static unsigned long deep_reads_least(regit_registry *reg, int layer, int want_id)
+{
+	unsigned long least = (unsigned long)-1, n;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		n = deep_reads(reg, layer, want_id, NULL);
+		if (n < least)
+			least = n;
+	}
+	return least;
+}
+
+typedef struct deep_reader {
+	regit_registry *reg;
+	int id;
+} deep_reader;
+
+static void *deep_reader_main(void *arg)
+{
+	deep_reader *d = arg;
+
+	for (int k = 0; k < 3; k++)
+		deep_reads(d->reg, DEEP_LAYERS - 1, d->id, "\"extra\"");
+	return NULL;
+}
+
+static void test_registry__deep_references(void **state)
+{
+	fixture *f = *state;
+	regit_reference refs[DEEP_WIDTH];
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	regit_buf text = REGIT_BUF_INIT;
+	regit_store *store = NULL;
+	regit_store_change change;
+	char subject[32], head[REGIT_STORE_OID_HEX], newhead[REGIT_STORE_OID_HEX];
+	unsigned long low, top;
+	int l, i, top_id = 0, k, compatible = 1;
+	pthread_t th[4];
+	deep_reader rd;
+
+	for (l = 0; l < DEEP_LAYERS; l++) {
+		for (i = 0; i < DEEP_WIDTH; i++) {
+			snprintf(subject, sizeof(subject), "deep-%d-%d", l, i);
+			deep_schema(&text, refs, l, i, "");
+			req.subject = subject;
+			req.schema = text.ptr;
+			req.schema_len = text.size;
+			req.refs = l ? refs : NULL;
+			req.nrefs = l ? DEEP_WIDTH : 0;
+			if (regit_registry_register(f->reg, &req, &res, &err) != 0)
+				fail_msg("register %s: %d %s", subject, err.code, err.message);
+			if (l)
+				deep_refs_free(refs);
+		}
+	}
+	/* Ids were given in order: deep-L-0 has id L * DEEP_WIDTH + 1. */
+	top_id = res.id - DEEP_WIDTH + 1;
+	assert_int_equal(top_id, (DEEP_LAYERS - 1) * DEEP_WIDTH + 1);
+	low = deep_reads_least(f->reg, 1, DEEP_WIDTH + 1);
+	top = deep_reads_least(f->reg, DEEP_LAYERS - 1, top_id);
+	print_message("allocations of the reads: %lu reaching 24 schemas, %lu reaching 8\n", top, low);
+	if (top > low + low / 2)
+		fail_msg("reads reaching 24 schemas made %lu allocations, reaching 8: %lu", top, low);
+
+	/* The request below: deep-3-0's schema as registered. */
+	deep_schema(&text, refs, DEEP_LAYERS - 1, 0, "");
+	req.subject = "deep-3-0";
+	req.schema = text.ptr;
+	req.schema_len = text.size;
+	req.refs = refs;
+	req.nrefs = DEEP_WIDTH;
+
+	/* An incompatible change is still seen through the references. */
+	{
+		regit_buf bad = REGIT_BUF_INIT;
+		regit_register_request breq = req;
+
+		regit_buf_puts(&bad, text.ptr);
+		bad.size -= 2;
+		regit_buf_puts(&bad, ",{\"name\":\"req\",\"type\":\"deep.T0_0\"}]}");
+		breq.schema = bad.ptr;
+		breq.schema_len = bad.size;
+		assert_int_equal(regit_registry_test_compat(f->reg, &breq, REGIT_VERSION_LATEST, 0,
+			&compatible, NULL, &err), 0);
+		assert_false(compatible);
+		regit_buf_dispose(&bad);
+	}
+
+	/* A push that changes a referenced schema (deep-0-0 gets a field):
+	 * reads after the reload see it, from every thread at once. */
+	assert_int_equal(regit_store_open(&store, f->store, NULL), 0);
+	assert_int_equal(regit_store_head(store, head), 0);
+	memset(&change, 0, sizeof(change));
+	change.path = "subjects/deep-0-0/v1.avsc";
+	change.data = "{\"type\":\"record\",\"name\":\"T0_0\",\"namespace\":\"deep\",\"fields\":["
+		"{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"extra\",\"type\":\"int\"}]}";
+	change.len = strlen(change.data);
+	assert_int_equal(regit_store_commit(newhead, store, head, &change, 1, "push", NULL), 0);
+	regit_store_free(store);
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	rd.reg = f->reg;
+	rd.id = top_id;
+	for (k = 0; k < 4; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, deep_reader_main, &rd), 0);
+	for (k = 0; k < 4; k++)
+		pthread_join(th[k], NULL);
+
+	/* Pushed versions with references are checked on reload (their
+	 * references' parses shared by the checks): deep-1-0 v2 with an
+	 * optional field is served, v3 with a required one is refused. */
+	for (k = 2; k <= 3; k++) {
+		regit_store_change push[2];
+		regit_buf avsc = REGIT_BUF_INIT, meta = REGIT_BUF_INIT;
+		char apath[64], mpath[64];
+		int j;
+
+		deep_refs_free(refs);
+		deep_schema(&avsc, refs, 1, 0, "");
+		avsc.size -= 2;    /* "]}": more fields follow */
+		regit_buf_puts(&avsc, k == 2 ? ",{\"name\":\"opt\",\"type\":\"int\",\"default\":0}]}" :
+			",{\"name\":\"opt\",\"type\":\"int\",\"default\":0},{\"name\":\"req\",\"type\":\"int\"}]}");
+		regit_buf_printf(&meta, "{\"subject\": \"deep-1-0\", \"version\": %d, \"id\": %d, "
+			"\"deleted\": false, \"ts\": 0, \"references\": [", k, 1000 + k);
+		for (j = 0; j < DEEP_WIDTH; j++)
+			regit_buf_printf(&meta, "%s{\"name\": \"deep.T0_%d\", \"subject\": \"deep-0-%d\", "
+				"\"version\": 1}", j ? ", " : "", j, j);
+		regit_buf_puts(&meta, "]}");
+		snprintf(apath, sizeof(apath), "subjects/deep-1-0/v%d.avsc", k);
+		snprintf(mpath, sizeof(mpath), "subjects/deep-1-0/v%d.json", k);
+		memset(push, 0, sizeof(push));
+		push[0].path = apath;
+		push[0].data = avsc.ptr;
+		push[0].len = avsc.size;
+		push[1].path = mpath;
+		push[1].data = meta.ptr;
+		push[1].len = meta.size;
+		assert_int_equal(regit_store_open(&store, f->store, NULL), 0);
+		assert_int_equal(regit_store_head(store, head), 0);
+		assert_int_equal(regit_store_commit(newhead, store, head, push, 2, "push", NULL), 0);
+		regit_store_free(store);
+		if (k == 2) {
+			assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+			assert_int_equal(get_id(f->reg, "deep-1-0", 2), 1002);
+		} else {
+			assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+			assert_non_null(strstr(err.message, "Version 3 of subject \"deep-1-0\""));
+		}
+		regit_buf_dispose(&avsc);
+		regit_buf_dispose(&meta);
+	}
+	deep_refs_free(refs);
+	regit_buf_dispose(&text);
+}
+
 static void test_registry__read_sections_and_generation(void **state)
 {
 	fixture *f = *state;
@@ -1700,6 +1963,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__two_instances_like_two_processes, setup_strict, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__lost_race_rechecks_compatibility, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__direct_push_and_refresh, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__deep_references, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_is_checked, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__cold_start_parallel_and_shared_blobs, setup_confluent, teardown),
