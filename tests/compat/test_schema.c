@@ -667,6 +667,63 @@ static void test_schema__imports(void **state)
 	regit_schema_free(addr);
 }
 
+/*
+ * Enough imports that the parser indexes their names (a registry schema
+ * imports everything its references reach): lookups must mean what a scan
+ * of the imports in order meant.
+ */
+static void test_schema__many_imports(void **state)
+{
+	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
+	const regit_schema *imports[13];
+	regit_schema *own[13] = { NULL };
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	char text[256];
+	const char *top;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 11; i++) {
+		snprintf(text, sizeof(text), "{\"type\":\"record\",\"name\":\"m.T%d\",\"fields\":[]}", i);
+		own[i] = parse_ok(text);
+	}
+	/* Another definition of m.T3, later: the first import to define it wins. */
+	own[11] = parse_ok("{\"type\":\"enum\",\"name\":\"m.T3\",\"symbols\":[\"A\"]}");
+	own[12] = parse_ok("{\"type\":\"record\",\"name\":\"Z\",\"fields\":[]}");
+	for (i = 0; i < 13; i++)
+		imports[i] = own[i];
+	imports[5] = NULL;            /* skipped, as by a scan */
+	opts.imports = imports;
+	opts.nimports = 13;
+
+	top = "{\"type\":\"record\",\"name\":\"Top\",\"namespace\":\"m\",\"fields\":["
+		"{\"name\":\"a\",\"type\":\"T7\"},{\"name\":\"b\",\"type\":\"m.T3\"},"
+		"{\"name\":\"c\",\"type\":\"Z\"}]}";
+	assert_int_equal(regit_schema_parse(&s, top, strlen(top), &opts, &err), 0);
+	assert_ptr_equal(regit_schema_root(s)->fields[0].type, regit_schema_root(own[7]));
+	assert_ptr_equal(regit_schema_root(s)->fields[1].type, regit_schema_root(own[3]));
+	/* Z: not in namespace m, found in the null namespace. */
+	assert_ptr_equal(regit_schema_root(s)->fields[2].type, regit_schema_root(own[12]));
+	regit_schema_free(s);
+
+	/* Unknown names, names of the skipped import, redefinitions. */
+	top = "{\"type\":\"record\",\"name\":\"m.Top\",\"fields\":[{\"name\":\"a\",\"type\":\"m.T5\"}]}";
+	assert_int_equal(regit_schema_parse(&s, top, strlen(top), &opts, &err), REGIT_EINVALID);
+	assert_non_null(strstr(err.message, "unknown type \"m.T5\""));
+	top = "{\"type\":\"fixed\",\"name\":\"m.T10\",\"size\":1}";
+	assert_int_equal(regit_schema_parse(&s, top, strlen(top), &opts, &err), REGIT_EINVALID);
+	assert_non_null(strstr(err.message, "defined twice"));
+	/* Z resolved in the null namespace, then m.Z defined: ambiguous. */
+	top = "{\"type\":\"record\",\"name\":\"Top\",\"namespace\":\"m\",\"fields\":["
+		"{\"name\":\"a\",\"type\":\"Z\"},"
+		"{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"Z\",\"fields\":[]}}]}";
+	assert_int_equal(regit_schema_parse(&s, top, strlen(top), &opts, &err), REGIT_EINVALID);
+	assert_non_null(strstr(err.message, "ambiguous"));
+	for (i = 0; i < 13; i++)
+		regit_schema_free(own[i]);
+}
+
 /* ---- errors carry positions ------------------------------------------- */
 
 static void test_schema__error_positions(void **state)
@@ -993,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_schema__pretty_layout),
 		cmocka_unit_test(test_schema__print_appends_and_respects_limit),
 		cmocka_unit_test(test_schema__imports),
+		cmocka_unit_test(test_schema__many_imports),
 		cmocka_unit_test(test_schema__error_positions),
 		cmocka_unit_test(test_schema__deep_nesting),
 		cmocka_unit_test(test_schema__many_names),
