@@ -14,7 +14,9 @@
  *   - lookup: POST /subjects/{top} (regit_registry_lookup), the schema as
  *     registered, so it is found; and the same schema under another
  *     subject of the top layer, where it is not found (the lookup then
- *     also parses the stored form of the text and compares normalized);
+ *     also parses the stored form of the text and compares normalized),
+ *     and a request of 20,000 fields whose types are all referenced ones
+ *     (every name looked up among everything the references reach);
  *   - compatibility: POST /compatibility/subjects/{top}/versions/latest;
  *   - resolved: GET /schemas/ids/{top id}?format=resolved;
  *   - the first lookup after a write (a registration into another subject);
@@ -215,12 +217,13 @@ static int open_and_report(const char *path)
 	return 0;
 }
 
-typedef enum { OP_LOOKUP, OP_LOOKUP_MISS, OP_COMPAT, OP_RESOLVED } op_kind;
+typedef enum { OP_LOOKUP, OP_LOOKUP_MISS, OP_LOOKUP_WIDE, OP_COMPAT, OP_RESOLVED } op_kind;
 
 typedef struct bench_ctx {
 	regit_registry *reg;
 	regit_register_request req;       /* the top subject's schema */
 	regit_register_request miss;      /* the same under a subject without it */
+	regit_register_request wide;      /* the top's references, 20,000 fields using them */
 	int id;                           /* its id */
 	size_t resolved_len;
 } bench_ctx;
@@ -238,12 +241,13 @@ static int run_op(bench_ctx *b, op_kind op)
 		if (error == 0 && v->id != b->id)
 			error = -1;
 		regit_registry_read_end(b->reg);
-	} else if (op == OP_LOOKUP_MISS) {
+	} else if (op == OP_LOOKUP_MISS || op == OP_LOOKUP_WIDE) {
 		const regit_version *v = NULL;
 
 		/* Not found: both passes and the normalized comparison run. */
 		regit_registry_read_begin(b->reg);
-		error = regit_registry_lookup(b->reg, &b->miss, 0, &v, &err);
+		error = regit_registry_lookup(b->reg, op == OP_LOOKUP_MISS ? &b->miss : &b->wide, 0,
+			&v, &err);
 		if (error != 0 && err.code == REGIT_SR_SCHEMA_NOT_FOUND)
 			error = 0;
 		else if (error == 0)
@@ -284,7 +288,7 @@ static int measure(bench_ctx *b, op_kind op, const char *label, double budget)
 			return 1;
 		n++;
 	}
-	printf("%-44s %10.3f ms CPU/op  (first %.3f ms, %d ops)\n", label,
+	printf("%-48s %10.3f ms CPU/op  (first %.3f ms, %d ops)\n", label,
 		n > 1 ? t * 1e3 / (n - 1) : first * 1e3, first * 1e3, n);
 	return 0;
 }
@@ -293,7 +297,7 @@ static int bench_reads(const char *path, int layers, int width)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry_error err;
-	regit_buf text = REGIT_BUF_INIT;
+	regit_buf text = REGIT_BUF_INIT, wide = REGIT_BUF_INIT;
 	bench_ctx b;
 	const regit_version *v = NULL;
 	char subject[32], other[32];
@@ -315,6 +319,16 @@ static int bench_reads(const char *path, int layers, int width)
 	snprintf(other, sizeof(other), "deep-%d-%d", layers - 1, width > 1 ? 1 : 0);
 	b.miss = b.req;
 	b.miss.subject = other;
+	/* A request a reader may send: every field names a referenced type,
+	 * so the parser looks up 20,000 names among all imports. */
+	regit_buf_puts(&wide, "{\"type\":\"record\",\"name\":\"Wide\",\"namespace\":\"deep\",\"fields\":[");
+	for (int k = 0; k < 20000; k++)
+		regit_buf_printf(&wide, "%s{\"name\":\"w%d\",\"type\":\"T0_%d\"}", k ? "," : "", k,
+			k % width);
+	regit_buf_puts(&wide, "]}");
+	b.wide = b.req;
+	b.wide.schema = wide.ptr;
+	b.wide.schema_len = wide.size;
 	if (regit_registry_get_version(b.reg, subject, 1, 0, &v, &err) != 0) {
 		fprintf(stderr, "get: %s\n", err.message);
 		failed = 1;
@@ -325,10 +339,12 @@ static int bench_reads(const char *path, int layers, int width)
 	if (width > 1)
 		failed |= measure(&b, OP_LOOKUP_MISS, "POST /subjects/{top'} (lookup, not found)",
 			budget);
+	failed |= measure(&b, OP_LOOKUP_WIDE, "POST /subjects/{top} (20,000 fields, not found)",
+		budget);
 	failed |= measure(&b, OP_COMPAT, "POST /compatibility/.../latest", budget);
 	failed |= measure(&b, OP_RESOLVED, "GET /schemas/ids/{top}?format=resolved", budget);
 	if (!failed)
-		printf("%-44s %10zu bytes\n", "  resolved text", b.resolved_len);
+		printf("%-48s %10zu bytes\n", "  resolved text", b.resolved_len);
 	/* A write moves the registry's generation: the next read parses again. */
 	if (!failed) {
 		regit_register_request w = { 0 };
@@ -344,13 +360,14 @@ static int bench_reads(const char *path, int layers, int width)
 		} else {
 			t0 = thread_cpu_s();
 			failed |= run_op(&b, OP_LOOKUP);
-			printf("%-44s %10.3f ms CPU\n", "lookup, first after a write",
+			printf("%-48s %10.3f ms CPU\n", "lookup, first after a write",
 				(thread_cpu_s() - t0) * 1e3);
 		}
 	}
 done:
 	refs_free((regit_reference *)b.req.refs, b.req.nrefs);
 	regit_buf_dispose(&text);
+	regit_buf_dispose(&wide);
 	regit_registry_free(b.reg);
 	return failed;
 }
@@ -372,7 +389,7 @@ static int bench_startup(const char *path)
 	pclose(p);
 	if (sscanf(line, "%lf %lf", &wall, &cpu) != 2)
 		return 1;
-	printf("%-44s %10.3f s    (process CPU %.3f s), load %s\n", "start-up (fresh process)",
+	printf("%-48s %10.3f s    (process CPU %.3f s), load %s\n", "start-up (fresh process)",
 		wall, cpu, loadavg());
 	return 0;
 }
