@@ -25,7 +25,9 @@ const char regit_serve_security_usage[] =
 	"                      written by `regit passwd` (roles read < write < admin)\n"
 	"  --insecure-no-auth  allow a non-loopback --listen without --auth\n"
 	"  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
-	"  --tls-key FILE      PEM private key for --tls-cert\n";
+	"  --tls-key FILE      PEM private key for --tls-cert\n"
+	"  --tls-priorities S  GnuTLS priority string (default: TLS 1.2+ with ECDHE/DHE\n"
+	"                      and AEAD ciphers only; see gnutls_priority_init(3))\n";
 
 static int sec_value(int argc, char **argv, int *i, const char *name, const char **out)
 {
@@ -59,6 +61,8 @@ int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, i
 		rc = sec_value(argc, argv, i, "--tls-cert", &sec->tls_cert_path);
 	if (rc == 0)
 		rc = sec_value(argc, argv, i, "--tls-key", &sec->tls_key_path);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--tls-priorities", &sec->tls_priorities);
 	return rc;
 }
 
@@ -138,6 +142,12 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 {
 	struct stat st;
 
+	/* A malformed address first: "127.0.0.1" is no loopback address to
+	 * serve without --auth, it is a missing port. */
+	if (regit_http_listen_check(hopts->listen) < 0) {
+		fprintf(stderr, "regit serve: --listen: %s\n", regit_error_message());
+		return -1;
+	}
 	if (!sec->auth_path && !sec->insecure_no_auth && !regit_serve_is_loopback(hopts->listen)) {
 		fprintf(stderr,
 			"regit serve: refusing to serve %s without authentication; use --auth FILE"
@@ -158,6 +168,10 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 			fprintf(stderr, "regit serve: warning: %s is readable by others"
 				" (chmod 600 it)\n", sec->auth_path);
 	}
+	if (sec->tls_priorities && !sec->tls_cert_path) {
+		fprintf(stderr, "regit serve: --tls-priorities needs --tls-cert and --tls-key\n");
+		return -1;
+	}
 	if (!sec->tls_cert_path != !sec->tls_key_path) {
 		fprintf(stderr, "regit serve: --tls-cert and --tls-key go together\n");
 		return -1;
@@ -174,6 +188,7 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 			return -1;
 		hopts->tls_cert_pem = sec->tls_cert;
 		hopts->tls_key_pem = sec->tls_key;
+		hopts->tls_priorities = sec->tls_priorities;
 	}
 	return 0;
 }

@@ -19,13 +19,14 @@ typedef struct regit_serve_security {
 	const char *auth_path;       /* borrowed from argv */
 	const char *tls_cert_path;   /* borrowed from argv */
 	const char *tls_key_path;    /* borrowed from argv */
+	const char *tls_priorities;  /* borrowed from argv; NULL = the default */
 	int insecure_no_auth;
 	regit_auth *auth;            /* owned; NULL without --auth */
 	char *tls_cert;              /* owned PEM text */
 	char *tls_key;               /* owned PEM text */
 } regit_serve_security;
 
-#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 /* Lines for `regit serve --help`. */
 extern const char regit_serve_security_usage[];

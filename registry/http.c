@@ -29,6 +29,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,11 @@ struct regit_http_server {
 	unsigned nworkers, idle;
 	int stopping;                /* no more offloading; workers drain and exit */
 	int pool_ready;
+	/* While MHD_start_daemon runs, its last message is kept here instead of
+	 * printed: a failed start is explained by http_start_error in regit's
+	 * words ("already in use", not MHD's "Failed to bind to port 0"). */
+	int starting;                /* under http_log_lock */
+	char start_log[256];
 };
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
@@ -580,6 +586,38 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 }
 
 /* Split "host:port", "[v6]:port" or ":port" into a socket address. */
+int regit_http_listen_check(const char *listen)
+{
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+	const char *p;
+	unsigned long port = 0;
+
+	if (!listen || !*listen) {
+		regit_error_set(REGIT_ERROR_HTTP, "empty listen address");
+		return REGIT_EINVALID;
+	}
+	/* "::1" alone has colons but no port: an IPv6 host is written [::1]:PORT */
+	if (!colon || colon[1] == '\0' || (listen[0] != '[' && colon != strchr(listen, ':'))) {
+		regit_error_set(REGIT_ERROR_HTTP, "listen address '%s' is not HOST:PORT"
+			" (an IPv6 host in brackets: [::1]:8081)", listen);
+		return REGIT_EINVALID;
+	}
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || p - colon > 5) {
+			regit_error_set(REGIT_ERROR_HTTP, "listen port '%s' is not a number"
+				" from 0 to 65535", colon + 1);
+			return REGIT_EINVALID;
+		}
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (port > 65535) {
+		regit_error_set(REGIT_ERROR_HTTP, "listen port %lu is out of range (0 to 65535)",
+			port);
+		return REGIT_EINVALID;
+	}
+	return 0;
+}
+
 static int http_resolve(struct sockaddr_storage *out, socklen_t *outlen,
 	const char *listen)
 {
@@ -592,11 +630,9 @@ static int http_resolve(struct sockaddr_storage *out, socklen_t *outlen,
 		regit_error_set(REGIT_ERROR_HTTP, "empty listen address");
 		return REGIT_EINVALID;
 	}
-	colon = strrchr(listen, ':');
-	if (!colon || colon[1] == '\0') {
-		regit_error_set(REGIT_ERROR_HTTP, "listen address '%s' is not HOST:PORT", listen);
+	if (regit_http_listen_check(listen) < 0)
 		return REGIT_EINVALID;
-	}
+	colon = strrchr(listen, ':');
 	hs = listen;
 	he = colon;
 	if (*hs == '[') {
@@ -633,6 +669,95 @@ done:
 	return error;
 }
 
+/*
+ * libmicrohttpd's own messages (a client's TLS garbage, a refused
+ * connection, a bad option) go through here: one format, "regit: http:",
+ * and at most HTTP_LOG_BURST lines per HTTP_LOG_WINDOW_S seconds, so a
+ * client sending garbage in a loop cannot flood the log; what was dropped
+ * is counted in the next line that passes.
+ */
+#define HTTP_LOG_BURST 20u
+#define HTTP_LOG_WINDOW_S 10
+
+static pthread_mutex_t http_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t http_log_window;
+static unsigned http_log_lines;
+static unsigned long http_log_dropped;
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	regit_http_server *srv = cls;
+	char msg[512];
+	unsigned long dropped = 0;
+	time_t now = time(NULL);
+	size_t n;
+	int pass;
+
+	pthread_mutex_lock(&http_log_lock);
+	if (srv && srv->starting) {
+		vsnprintf(srv->start_log, sizeof(srv->start_log), fmt, ap);
+		n = strlen(srv->start_log);
+		while (n > 0 && (srv->start_log[n - 1] == '\n' || srv->start_log[n - 1] == '\r'))
+			srv->start_log[--n] = '\0';
+		pthread_mutex_unlock(&http_log_lock);
+		return;
+	}
+	if (now - http_log_window >= HTTP_LOG_WINDOW_S) {
+		http_log_window = now;
+		http_log_lines = 0;
+	}
+	pass = http_log_lines < HTTP_LOG_BURST;
+	if (pass) {
+		http_log_lines++;
+		dropped = http_log_dropped;
+		http_log_dropped = 0;
+	} else {
+		http_log_dropped++;
+	}
+	pthread_mutex_unlock(&http_log_lock);
+	if (!pass)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	if (dropped)
+		fprintf(stderr, "regit: http: %s (%lu similar messages suppressed)\n", msg, dropped);
+	else
+		fprintf(stderr, "regit: http: %s\n", msg);
+}
+
+/*
+ * libmicrohttpd says only "failed to start"; find the real reason by
+ * binding the address ourselves (in use, not allowed, not local).
+ */
+static void http_start_error(const struct sockaddr_storage *ss, socklen_t sslen,
+	const regit_http_options *opts, int tls, const char *mhd_said)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, err = 0;
+
+	if (fd < 0) {
+		err = errno;
+	} else {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)ss, sslen) < 0)
+			err = errno;
+		close(fd);
+	}
+	if (err)
+		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s: %s", opts->listen,
+			err == EADDRINUSE ? "the address is already in use (another server on"
+			" this port?)" : strerror(err));
+	else if (tls)
+		regit_error_set(REGIT_ERROR_HTTP, "cannot start HTTPS on %s: the TLS"
+			" certificate, key or --tls-priorities string was refused (%s)",
+			opts->listen, mhd_said[0] ? mhd_said : "no reason given");
+	else
+		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s: %s", opts->listen,
+			mhd_said[0] ? mhd_said : "no reason given");
+}
+
 int regit_http_server_start(regit_http_server **out, const regit_http_options *opts,
 	regit_http_handler handler, regit_http_observer observer, void *payload)
 {
@@ -641,9 +766,10 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	socklen_t sslen = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 		MHD_ALLOW_SUSPEND_RESUME;
-	struct MHD_OptionItem tls[3] = {
+	struct MHD_OptionItem tls[4] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	unsigned threads;
@@ -683,10 +809,15 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		tls[0].ptr_value = (void *)opts->tls_cert_pem;
 		tls[1].value = 0;
 		tls[1].ptr_value = (void *)opts->tls_key_pem;
+		tls[2].value = 0;
+		tls[2].ptr_value = (void *)(opts->tls_priorities ? opts->tls_priorities :
+			REGIT_HTTP_TLS_PRIORITIES);
 	} else {
 		tls[0].option = MHD_OPTION_END;
 	}
+	srv->starting = 1;
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,   /* must come first */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->opts.max_header,
@@ -697,12 +828,16 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
+	pthread_mutex_lock(&http_log_lock);
+	srv->starting = 0;
+	pthread_mutex_unlock(&http_log_lock);
 	if (!srv->daemon) {
-		regit_error_set(REGIT_ERROR_HTTP, "cannot listen on %s%s", opts->listen,
-			(flags & MHD_USE_TLS) ? " (or the TLS certificate or key was refused)" : "");
+		http_start_error(&ss, sslen, opts, flags & MHD_USE_TLS, srv->start_log);
 		error = REGIT_EIO;
 		goto done;
 	}
+	if (srv->start_log[0])
+		fprintf(stderr, "regit: http: %s\n", srv->start_log);
 	di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : 0;
 	*out = srv;

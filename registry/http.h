@@ -101,6 +101,7 @@ typedef struct regit_http_options {
 	int access_log;             /* one line per request on stderr */
 	const char *tls_cert_pem;   /* PEM text; with tls_key_pem: HTTPS (borrowed) */
 	const char *tls_key_pem;
+	const char *tls_priorities; /* GnuTLS priority string; NULL = REGIT_HTTP_TLS_PRIORITIES */
 } regit_http_options;
 
 /*
@@ -113,7 +114,24 @@ typedef struct regit_http_options {
 #define REGIT_HTTP_OPTIONS_INIT \
 	{ "127.0.0.1:8081", 0, (size_t)16 << 20, 16u << 10, 60, 4096, 0 }
 
+/*
+ * The default TLS priorities: TLS 1.3 and 1.2 only, key exchange with
+ * (EC)DHE only (forward secrecy), AEAD ciphers only (no CBC, no SHA-1
+ * MACs), as Mozilla's "intermediate" profile asks. --tls-priorities
+ * replaces it with any GnuTLS priority string.
+ */
+#define REGIT_HTTP_TLS_PRIORITIES \
+	"SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
+	"+DHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD"
+
 typedef struct regit_http_server regit_http_server;
+
+/**
+ * Check the form of a listen address: HOST:PORT or [V6]:PORT, the port a
+ * number from 0 to 65535 (0 = any free port). Resolves nothing.
+ * @return 0, or REGIT_EINVALID with the reason in the last error
+ */
+int regit_http_listen_check(const char *listen);
 
 /**
  * Bind and start serving on background threads.
