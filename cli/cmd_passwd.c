@@ -63,7 +63,8 @@ static int passwd_read_line(int fd, char *out, size_t *len)
 		if (r == 0 || c == '\n')
 			break;
 		if (n == REGIT_AUTH_PASSWORD_MAX) {
-			regit_error_set(REGIT_ERROR_CLI, "password longer than %d bytes",
+			regit_error_set(REGIT_ERROR_CLI, "password longer than %d bytes"
+				" (crypt(3) takes no longer one); choose a shorter one",
 				REGIT_AUTH_PASSWORD_MAX);
 			return REGIT_ELIMIT;
 		}

@@ -67,7 +67,10 @@ typedef enum regit_auth_result {
 
 /* Bounds on untrusted input. */
 #define REGIT_AUTH_USER_MAX 64          /* bytes in a user name */
-#define REGIT_AUTH_PASSWORD_MAX 1024    /* bytes in a password */
+/* Bytes in a password: crypt(3) refuses longer passphrases (libxcrypt's
+ * CRYPT_MAX_PASSPHRASE_SIZE is 512 with the NUL), so no longer one could
+ * ever be set, and the server refuses longer ones without hashing. */
+#define REGIT_AUTH_PASSWORD_MAX 511
 #define REGIT_AUTH_HEADER_MAX 2048      /* bytes in an Authorization header */
 #define REGIT_AUTH_FILE_MAX (1u << 20)  /* bytes in a credentials file */
 #define REGIT_AUTH_ENTRIES_MAX 10000    /* entries in a credentials file */
