@@ -389,12 +389,20 @@ int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,
 	if (error < 0)
 		return error;
 	s->body = remote_schema_body(text);
-	regit_free(text);
-	return s->body ? 0 : REGIT_EINVALID;
+	if (!s->body) {
+		regit_free(text);
+		return REGIT_EINVALID;
+	}
+	s->text = text;
+	s->len = strlen(text);
+	return 0;
 }
 
 void regit_remote_schema_dispose(regit_remote_schema *s)
 {
 	regit_free(s->body);
+	regit_free(s->text);
 	s->body = NULL;
+	s->text = NULL;
+	s->len = 0;
 }

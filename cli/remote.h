@@ -88,9 +88,12 @@ typedef struct regit_remote_schema {
 	const char *file;   /* FILE.avsc (borrowed from argv) */
 	int normalize;      /* --normalize */
 	char *body;         /* {"schema": text}, set by regit_remote_schema_load (owned) */
+	char *text;         /* the file's text, set by regit_remote_schema_load (owned),
+	                     * for positions of the registry's findings */
+	size_t len;
 } regit_remote_schema;
 
-#define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, NULL }
+#define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, NULL, NULL, 0 }
 
 /**
  * Consume the argument at argv[*i] as --normalize, "-- FILE" or FILE, after

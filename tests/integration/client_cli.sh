@@ -267,22 +267,43 @@ expect "test a registered schema: compatible, exit 0" 0 "$V2: compatible with $S
 run test --subject "$S" "$BAD"
 if [ "$RC" = 1 ] && [[ "$OUT" == "$BAD: incompatible with $S"* ]] &&
    [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 2 ]; then
-	ok "test an incompatible schema: exit 1 with the registry's messages"
+	ok "test an incompatible schema: exit 1 with the registry's findings"
 else
 	not_ok "test incompatible (exit $RC: $OUT $ERR)"
 fi
+# Findings as `check` prints them: FILE:LINE:COL: error: [RULE] ... (SUBJECT version N),
+# at a real position of the file, not the registry's raw {errorType:'...'} strings.
+finding=$(printf '%s\n' "$OUT" | sed -n 2p)
+if [[ "$finding" =~ ^"$BAD":([0-9]+):([0-9]+):\ error:\ \[[A-Z_]+\]\ .*\("$S"\ version\ [0-9]+\)$ ]] &&
+   [ "${BASH_REMATCH[1]}" -le "$(wc -l <"$BAD")" ] && [[ "$OUT" != *"errorType"* ]] &&
+   [[ "$ERR" == *"problem"*"rules)"* ]]; then
+	ok "test prints findings at FILE:LINE:COL like check, with a summary on stderr"
+else
+	not_ok "test findings style (exit $RC: $OUT | $ERR)"
+fi
 run test --subject "$S" --format json "$BAD"
-if [ "$RC" = 1 ] && [ "$(json_get 'j["compatible"], len(j["messages"]) > 0')" = "False True" ]; then
-	ok "test --format json: compatible false with messages"
+if [ "$RC" = 1 ] && [ "$(json_get 'j["compatible"], len(j["messages"]) > 0, len(j["findings"]) > 0 and all(f["line"] > 0 and f["rule"] for f in j["findings"])')" = "False True True" ]; then
+	ok "test --format json: compatible false with messages and positioned findings"
 else
 	not_ok "test --format json (exit $RC: $OUT $ERR)"
 fi
 run test --subject "$S" --version 1 --format json "$V2"
-expect "test --version 1 against one version" 0 '{"compatible":true,"messages":[]}'
+expect "test --version 1 against one version" 0 \
+	'{"compatible":true,"new_subject":false,"findings":[],"messages":[]}'
 run test --subject "$S" --version 9 "$V2"
-expect_err "test against a missing version: exit 2, 40402" 2 "40402"
+expect_err "test against a missing version: exit 1 (the answer is no), 40402" 1 "40402"
+# A CI gate fails closed: a misspelt subject must not pass as "compatible".
 run test --subject brand-new "$BAD"
-expect "test against a subject with no versions: compatible" 0 "$BAD: compatible with brand-new"
+expect_err "test against a subject with no versions: exit 1, says so" 1 "has no versions"
+run test --subject brand-new --allow-new "$BAD"
+expect "test --allow-new accepts a subject with no versions" 0 \
+	"$BAD: brand-new has no versions: nothing to test against (--allow-new: fine)"
+run test --subject brand-new --allow-new --format json "$BAD"
+if [ "$RC" = 0 ] && [ "$(json_get 'j["compatible"], j["new_subject"]')" = "True True" ]; then
+	ok "test --format json says new_subject"
+else
+	not_ok "test --format json new_subject (exit $RC: $OUT $ERR)"
+fi
 
 # ---- config -------------------------------------------------------------------------
 run config
