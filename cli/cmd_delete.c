@@ -8,6 +8,12 @@
  * does both steps, so one command removes a schema for good. The hard
  * step names the version the soft step returned, because "latest" moves
  * once the latest version is soft-deleted.
+ *
+ * --permanent first asks for the hard delete alone: the registry checks
+ * the role before anything else, so a user who may soft-delete but not
+ * hard-delete (role write) is refused with nothing done, instead of being
+ * left with a soft delete it did not ask for. "Not soft-deleted yet"
+ * (40405/40407) is the usual answer, and the two steps follow.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +26,9 @@
 /* Confluent codes for "already soft-deleted": fine before a hard delete. */
 #define DELETE_SUBJECT_SOFT_DELETED 40404
 #define DELETE_VERSION_SOFT_DELETED 40406
+/* ... and for "soft-delete it first", the answer to a lone hard delete. */
+#define DELETE_SUBJECT_NOT_SOFT_DELETED 40405
+#define DELETE_VERSION_NOT_SOFT_DELETED 40407
 
 static void delete_usage(FILE *f)
 {
@@ -101,6 +110,27 @@ int regit_cmd_delete(int argc, char **argv)
 	if (error < 0)
 		goto done;
 
+	/* Step 0: the hard delete alone; refused roles stop here, nothing done. */
+	if (permanent) {
+		error = delete_path(&path, subject, version, 1);
+		if (error < 0)
+			goto done;
+		error = regit_client_request(&resp, client, "DELETE",
+			regit_buf_cstr(&path), NULL);
+		if (error == 0)
+			goto answered;      /* it was soft-deleted already */
+		if (error != REGIT_ENOTFOUND ||
+		    regit_client_error_code(client) != (version ?
+		    DELETE_VERSION_NOT_SOFT_DELETED : DELETE_SUBJECT_NOT_SOFT_DELETED)) {
+			regit_error_set(REGIT_ERROR_HTTP, "%s; nothing was deleted",
+				regit_error_message());
+			goto done;
+		}
+		regit_error_clear();
+		json_decref(resp);
+		resp = NULL;
+	}
+
 	/* Step 1: soft delete (tolerating "already soft-deleted" when going on). */
 	error = delete_path(&path, subject, version, 0);
 	if (error < 0)
@@ -129,10 +159,17 @@ int regit_cmd_delete(int argc, char **argv)
 			goto done;
 		error = regit_client_request(&resp, client, "DELETE",
 			regit_buf_cstr(&path), NULL);
-		if (error < 0)
+		if (error < 0) {
+			/* Say exactly what was done: step 1 did happen. */
+			regit_error_set(REGIT_ERROR_HTTP, "%s; %s %s%s%s was soft-deleted, not"
+				" permanently", regit_error_message(), subject,
+				target ? "version " : "", target ? target : "",
+				target ? "" : " (every version)");
 			goto done;
+		}
 	}
 
+answered:
 	/* A version delete answers a number, a subject delete an array. */
 	if (json_is_integer(resp)) {
 		versions = json_array();

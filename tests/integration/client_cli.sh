@@ -550,6 +550,14 @@ else
 		run register --registry "http://reader:S3cretPW@127.0.0.1:$aport" --subject s "$V2"
 		expect_err "URL credentials, wrong password: exit 2, 401" 2 "401"
 		expect_no "URL credentials: the password is not printed (401)" S3cretPW
+		# delete --permanent by a user who may not hard-delete: refused
+		# before anything happens, and it says so
+		run delete --registry "$AURL" --user-file - --subject s --version 2 --permanent \
+			< <(printf 'writer:wpw\n')
+		expect_err "delete --permanent as a write user: exit 2, 403, nothing deleted" 2 \
+			"nothing was deleted"
+		run versions --registry "$AURL" --user-file - --subject s < <(printf 'reader:rpw\n')
+		expect "... and version 2 is still live, not soft-deleted" 0 "$(printf '1\n2')"
 	fi
 	kill "$AUTH_PID" 2>/dev/null
 	wait "$AUTH_PID" 2>/dev/null
