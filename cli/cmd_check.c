@@ -99,9 +99,11 @@ static void check_usage(FILE *f)
 		"\n"
 		"Check that a new schema version may follow the old ones. Old files are\n"
 		"given newest first. With --against, every .avsc file under each PATH\n"
-		"(default: schemas/) is compared with the same file at GITREF and, for\n"
-		"the transitive levels, with its earlier versions in git history; a\n"
-		"deleted schema file is an error, a new one is fine.\n"
+		"(default: schemas/ at the repository root) is compared with the same file\n"
+		"at GITREF and, for the transitive levels, with its earlier versions in\n"
+		"git history; a deleted schema file is an error, a new one is fine. A\n"
+		"PATH with no .avsc file, here or at GITREF, is exit 2: a CI gate that\n"
+		"checks nothing must not pass.\n"
 		"\n"
 		"options:\n"
 		"  --level L     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
@@ -1063,8 +1065,13 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 
 	for (i = 0; i < npaths; i++) {
 		const char *arg = paths[i];
+		size_t before = all.n;
 
-		if (arg[0] == '/') {
+		if (paths == default_paths) {
+			/* The default is the repository's schemas/, wherever the
+			 * user stands in the working tree. */
+			error = check_normalise(&rel, "", arg);
+		} else if (arg[0] == '/') {
 			/* Absolute: must lie in the working tree. */
 			if (strncmp(arg, wd_real, wdlen) != 0 ||
 			    (arg[wdlen] != '/' && arg[wdlen] != '\0')) {
@@ -1084,6 +1091,25 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		error = regit_gitsource_list(&at_ref, &nref, src, rel, ".avsc");
 		if (error < 0)
 			goto done;
+		if (all.n == before && nref == 0) {
+			/* A CI gate fails closed: a misspelt path checks nothing. */
+			regit_buf full = REGIT_BUF_INIT;
+			struct stat st;
+			int exists;
+
+			error = regit_buf_printf(&full, "%s%s", workdir, rel);
+			exists = error == 0 && stat(regit_buf_cstr(&full), &st) == 0;
+			regit_buf_dispose(&full);
+			if (error < 0)
+				goto done;
+			regit_error_set(REGIT_ERROR_CLI, exists ?
+				"%s: no .avsc file there, in the working tree or at %s" :
+				"%s: no such file or directory, in the working tree or at %s",
+				paths == default_paths ? "schemas/ (the default, at the repository root)" :
+				arg, o->against);
+			error = REGIT_EINVALID;
+			goto done;
+		}
 		for (j = 0; j < nref; j++) {
 			error = check_paths_take(&all, at_ref[j]);
 			at_ref[j] = NULL;

@@ -266,3 +266,17 @@ check "git: unknown revision exits 2" "[ $? -eq 2 ] && grep -q no-such-branch $t
 check "git: outside a repository exits 2" "[ $? -eq 2 ]"
 "$REGIT" check --against HEAD ../outside >"$tmp/out" 2>"$tmp/err"
 check "git: a PATH outside the repository exits 2" "[ $? -eq 2 ] && grep -q outside $tmp/err"
+# A CI gate fails closed: a run that checks nothing is an error, not "compatible".
+"$REGIT" check --against HEAD schemaz >"$tmp/out" 2>"$tmp/err"
+check "git: a misspelt PATH exits 2 (it checked nothing)" \
+	"[ $? -eq 2 ] && grep -q 'schemaz: no such file or directory' $tmp/err"
+mkdir -p "$repo/docs-empty" && touch "$repo/docs-empty/README"
+"$REGIT" check --against HEAD docs-empty >"$tmp/out" 2>"$tmp/err"
+check "git: a PATH with no .avsc file exits 2" \
+	"[ $? -eq 2 ] && grep -q 'docs-empty: no .avsc file there' $tmp/err"
+rm -rf "$repo/docs-empty"
+cp "$tmp/v3.avsc" "$repo/schemas/nested/user.avsc"
+( cd "$repo/schemas/nested" && "$REGIT" check --against main ) >"$tmp/out" 2>"$tmp/err"
+check "git: the default schemas/ is the repository's, wherever we stand" \
+	"[ $? -eq 1 ] && grep -q 'user.avsc:2:12: error: \[FIELD_REMOVED\]' $tmp/out"
+git -C "$repo" checkout -q -- schemas
