@@ -201,6 +201,21 @@ static int store_mkdirs(const char *path)
 	return error;
 }
 
+/* Is path a directory with nothing in it (not even dot files)? */
+static int store_dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 int regit_store_open(regit_store **out, const char *path,
 	const regit_store_options *opts)
 {
@@ -239,9 +254,17 @@ int regit_store_open(regit_store **out, const char *path,
 	if (stat(path, &st) == 0) {
 		rc = git_repository_open_bare(&store->repo, path);
 		if (rc < 0) {
-			/* An existing empty directory becomes a new store. */
-			if (S_ISDIR(st.st_mode) && rc == GIT_ENOTFOUND)
+			/* An existing empty directory becomes a new store; anything
+			 * else (a checkout, a data directory) is not ours to init. */
+			if (S_ISDIR(st.st_mode) && rc == GIT_ENOTFOUND && store_dir_empty(path))
 				goto create;
+			if (S_ISDIR(st.st_mode) && rc == GIT_ENOTFOUND) {
+				regit_error_set(REGIT_ERROR_STORE, "%s is a non-empty directory but"
+					" not a bare git repository (a regit store); refusing to"
+					" create a store in it", path);
+				error = REGIT_EINVALID;
+				goto done;
+			}
 			error = store_git_error(rc, path);
 			if (error == REGIT_ENOTFOUND)
 				error = REGIT_EIO;

@@ -536,6 +536,22 @@ static void test_store__open_refuses_non_repository(void **state)
 	assert_int_equal(system(sh("mkdir -p '%s' && echo true", path)), 0);
 	assert_int_equal(regit_store_open(&s, path, NULL), 0);
 	regit_store_free(s);
+	s = NULL;
+	/* A git checkout, or any directory with files, is not made a store:
+	 * no `git init --bare` into someone's working tree. */
+	snprintf(path, sizeof(path), "%s/checkout", f->dir);
+	assert_int_equal(system(sh("git init -q '%s' && echo hi > '%s/README' && echo true",
+		path, path)), 0);
+	assert_int_equal(regit_store_open(&s, path, NULL), REGIT_EINVALID);
+	assert_null(s);
+	assert_non_null(strstr(regit_error_message(), "not a bare git repository"));
+	assert_int_equal(system(sh("test ! -e '%s/HEAD' && test ! -e '%s/objects' && echo true",
+		path, path)), 0);
+	snprintf(path, sizeof(path), "%s/datadir", f->dir);
+	assert_int_equal(system(sh("mkdir -p '%s' && touch '%s/.keep' && echo true",
+		path, path)), 0);
+	assert_int_equal(regit_store_open(&s, path, NULL), REGIT_EINVALID);
+	assert_null(s);
 }
 
 static void test_store__chain_is_one_commit_per_change(void **state)
