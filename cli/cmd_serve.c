@@ -171,6 +171,7 @@ int regit_cmd_serve(int argc, char **argv)
 		goto done;
 	}
 	regit_api_set_auth(api, sec.auth);
+	hopts.writes = regit_api_may_write;
 	if (regit_http_server_start(&srv, &hopts, regit_api_handle, regit_api_observe,
 	    api) < 0) {
 		fprintf(stderr, "regit serve: %s\n", regit_error_message());

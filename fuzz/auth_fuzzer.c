@@ -1,17 +1,21 @@
 /*
  * auth_fuzzer.c - libFuzzer target for registry/auth's untrusted-input
  * parsers: the Authorization header (attacker-controlled, before any
- * authentication), the credentials file, and the route -> role table.
+ * authentication), the credentials file, and the API's route table as
+ * auth uses it (regit_api_route_of).
  *
  * The first byte picks the parser; the rest is its input. Properties
  * checked beyond "no crash": a decoded header yields a valid user name and
  * a non-empty password within bounds; a parsed file never holds more than
- * REGIT_AUTH_ENTRIES_MAX entries; every route maps to a real role.
+ * REGIT_AUTH_ENTRIES_MAX entries; every request maps to a real role, a
+ * request no route serves needs admin and never writes, the server's write
+ * check agrees with the table, and a query only ever raises the role.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/api.h"
 #include "registry/auth.h"
 #include "util/alloc.h"
 
@@ -60,13 +64,28 @@ static void fuzz_route(const uint8_t *data, size_t size)
 		return;
 	nl = strchr(s, '\n');
 	if (nl) {
+		char *q;
+		unsigned f;
+
 		*nl = '\0';
-		r = regit_auth_route_role(s, nl + 1, (unsigned)size & 3u);
+		f = regit_api_route_of(s, nl + 1);
+		r = (regit_role)(f & REGIT_API_ROLE_MASK);
 		if (r < REGIT_ROLE_READ || r > REGIT_ROLE_ADMIN)
 			abort();
-		/* a query flag can only raise the role */
-		if (regit_auth_route_role(s, nl + 1, 0) > r)
+		/* no route: fail-closed, and nothing for a write worker */
+		if ((f & REGIT_API_NO_ROUTE) &&
+		    (r != REGIT_ROLE_ADMIN || (f & REGIT_API_WRITES)))
 			abort();
+		/* the server's write check is the table's */
+		if (regit_api_may_write(s, nl + 1, NULL) != !!(f & REGIT_API_WRITES))
+			abort();
+		/* a query can only raise the role */
+		q = strchr(nl + 1, '?');
+		if (q) {
+			*q = '\0';
+			if ((regit_role)(regit_api_route_of(s, nl + 1) & REGIT_API_ROLE_MASK) > r)
+				abort();
+		}
 	}
 	regit_free(s);
 }

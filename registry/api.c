@@ -38,7 +38,8 @@
 
 /* ---- routes -------------------------------------------------------------- */
 
-enum { M_GET = 1, M_POST = 2, M_PUT = 4, M_DELETE = 8 };
+/* Methods the API serves; HEAD is served as GET. M_NONE: any other. */
+enum { M_NONE, M_GET, M_POST, M_PUT, M_DELETE, M_COUNT };
 
 enum api_route_id {
 	R_ROOT, R_SUBJECTS, R_SUBJECT, R_SUBJECT_VERSIONS, R_SUBJECT_VERSION,
@@ -52,11 +53,30 @@ enum api_route_id {
 
 typedef struct api_ctx api_ctx;
 
+/*
+ * What one method of a route is, for the security boundary and the server:
+ * the role it needs and whether it changes the store. This table is the
+ * only place that says so: api_authorize() enforces the role and
+ * regit_api_route_of() tells registry/http.c which requests write (they
+ * run on its worker threads). A role of REGIT_ROLE_NONE means the route
+ * does not serve the method (405).
+ */
+typedef struct api_op {
+	unsigned char role;       /* regit_role */
+	unsigned char flags;      /* API_OP_* */
+} api_op;
+
+#define API_OP_WRITES 0x1u                /* commits to the store */
+#define API_OP_ADMIN_IF_PERMANENT 0x2u    /* ?permanent=true needs admin (hard delete) */
+#define API_OP_ADMIN_IF_FORCE 0x4u        /* ?force=true needs admin (skips compatibility) */
+
+#define OP(role, flags) { REGIT_ROLE_##role, (flags) }
+
 typedef struct api_route {
 	const char *name;                       /* metrics label */
 	const char *seg[API_MAX_SEGMENTS];      /* "*" = parameter; NULL ends */
-	unsigned methods;
 	void (*fn)(api_ctx *c);
+	api_op ops[M_COUNT];                    /* by method; zero = not served */
 } api_route;
 
 /* ---- metrics -------------------------------------------------------------- */
@@ -1630,50 +1650,83 @@ static void h_health(api_ctx *c)
 	out_puts(c, "}");
 }
 
+/*
+ * The routes, matched in order on the raw path segments. Per method: the
+ * role a user needs (with `serve --auth`) and whether the request writes.
+ * Reads need `read`, changes `write`; configuration, modes, contexts and
+ * anything that bypasses a safety net (a permanent delete, a forced
+ * registration) need `admin`. POST / (liveness), POST /subjects/{s}
+ * (lookup) and the POST /compatibility/ checks are reads.
+ */
 static const api_route api_routes[R_COUNT] = {
-	[R_ROOT] = { "/", { NULL }, M_GET | M_POST, h_root },
-	[R_SUBJECTS] = { "/subjects", { "subjects", NULL }, M_GET, h_subjects },
-	[R_SUBJECT] = { "/subjects/{s}", { "subjects", "*", NULL }, M_POST | M_DELETE, h_subject },
+	[R_ROOT] = { "/", { NULL }, h_root,
+		{ [M_GET] = OP(READ, 0), [M_POST] = OP(READ, 0) } },
+	[R_SUBJECTS] = { "/subjects", { "subjects", NULL }, h_subjects,
+		{ [M_GET] = OP(READ, 0) } },
+	[R_SUBJECT] = { "/subjects/{s}", { "subjects", "*", NULL }, h_subject,
+		{ [M_POST] = OP(READ, 0),
+		  [M_DELETE] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_PERMANENT) } },
 	[R_SUBJECT_VERSIONS] = { "/subjects/{s}/versions", { "subjects", "*", "versions", NULL },
-		M_GET | M_POST, h_subject_versions },
+		h_subject_versions,
+		{ [M_GET] = OP(READ, 0),
+		  [M_POST] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_FORCE) } },
 	[R_SUBJECT_VERSION] = { "/subjects/{s}/versions/{v}",
-		{ "subjects", "*", "versions", "*", NULL }, M_GET | M_DELETE, h_subject_version },
+		{ "subjects", "*", "versions", "*", NULL }, h_subject_version,
+		{ [M_GET] = OP(READ, 0),
+		  [M_DELETE] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_PERMANENT) } },
 	[R_SUBJECT_VERSION_SCHEMA] = { "/subjects/{s}/versions/{v}/schema",
-		{ "subjects", "*", "versions", "*", "schema", NULL }, M_GET, h_subject_version_schema },
+		{ "subjects", "*", "versions", "*", "schema", NULL }, h_subject_version_schema,
+		{ [M_GET] = OP(READ, 0) } },
 	[R_SUBJECT_VERSION_REFBY] = { "/subjects/{s}/versions/{v}/referencedby",
-		{ "subjects", "*", "versions", "*", "referencedby", NULL }, M_GET,
-		h_subject_version_refby },
+		{ "subjects", "*", "versions", "*", "referencedby", NULL }, h_subject_version_refby,
+		{ [M_GET] = OP(READ, 0) } },
 	[R_SUBJECT_METADATA] = { "/subjects/{s}/metadata", { "subjects", "*", "metadata", NULL },
-		M_GET, h_subject_metadata },
-	[R_SCHEMAS] = { "/schemas", { "schemas", NULL }, M_GET, h_schemas },
-	[R_SCHEMA_TYPES] = { "/schemas/types", { "schemas", "types", NULL }, M_GET, h_schema_types },
-	[R_SCHEMA_ID] = { "/schemas/ids/{id}", { "schemas", "ids", "*", NULL }, M_GET, h_schema_id },
+		h_subject_metadata, { [M_GET] = OP(READ, 0) } },
+	[R_SCHEMAS] = { "/schemas", { "schemas", NULL }, h_schemas, { [M_GET] = OP(READ, 0) } },
+	[R_SCHEMA_TYPES] = { "/schemas/types", { "schemas", "types", NULL }, h_schema_types,
+		{ [M_GET] = OP(READ, 0) } },
+	[R_SCHEMA_ID] = { "/schemas/ids/{id}", { "schemas", "ids", "*", NULL }, h_schema_id,
+		{ [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_ID_SCHEMA] = { "/schemas/ids/{id}/schema", { "schemas", "ids", "*", "schema", NULL },
-		M_GET, h_schema_id_schema },
+		h_schema_id_schema, { [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_ID_SUBJECTS] = { "/schemas/ids/{id}/subjects",
-		{ "schemas", "ids", "*", "subjects", NULL }, M_GET, h_schema_id_subjects },
+		{ "schemas", "ids", "*", "subjects", NULL }, h_schema_id_subjects,
+		{ [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_ID_VERSIONS] = { "/schemas/ids/{id}/versions",
-		{ "schemas", "ids", "*", "versions", NULL }, M_GET, h_schema_id_versions },
-	[R_SCHEMA_GUID] = { "/schemas/guids/{guid}", { "schemas", "guids", "*", NULL }, M_GET,
-		h_schema_guid },
+		{ "schemas", "ids", "*", "versions", NULL }, h_schema_id_versions,
+		{ [M_GET] = OP(READ, 0) } },
+	[R_SCHEMA_GUID] = { "/schemas/guids/{guid}", { "schemas", "guids", "*", NULL },
+		h_schema_guid, { [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_GUID_IDS] = { "/schemas/guids/{guid}/ids", { "schemas", "guids", "*", "ids", NULL },
-		M_GET, h_schema_guid },
+		h_schema_guid, { [M_GET] = OP(READ, 0) } },
 	[R_COMPAT_VERSION] = { "/compatibility/subjects/{s}/versions/{v}",
-		{ "compatibility", "subjects", "*", "versions", "*", NULL }, M_POST, h_compat },
+		{ "compatibility", "subjects", "*", "versions", "*", NULL }, h_compat,
+		{ [M_POST] = OP(READ, 0) } },
 	[R_COMPAT_VERSIONS] = { "/compatibility/subjects/{s}/versions",
-		{ "compatibility", "subjects", "*", "versions", NULL }, M_POST, h_compat },
-	[R_CONFIG] = { "/config", { "config", NULL }, M_GET | M_PUT | M_DELETE, h_config },
-	[R_CONFIG_SUBJECT] = { "/config/{s}", { "config", "*", NULL }, M_GET | M_PUT | M_DELETE,
-		h_config },
-	[R_MODE] = { "/mode", { "mode", NULL }, M_GET | M_PUT | M_DELETE, h_mode },
-	[R_MODE_SUBJECT] = { "/mode/{s}", { "mode", "*", NULL }, M_GET | M_PUT | M_DELETE, h_mode },
-	[R_CONTEXTS] = { "/contexts", { "contexts", NULL }, M_GET, h_contexts },
-	[R_CONTEXT] = { "/contexts/{ctx}", { "contexts", "*", NULL }, M_DELETE, h_context },
-	[R_V1_METADATA] = { "/v1/metadata/{x}", { "v1", "metadata", "*", NULL }, M_GET,
-		h_v1_metadata },
-	[R_METRICS] = { "/metrics", { "metrics", NULL }, M_GET, h_metrics },
-	[R_HEALTH] = { "/health", { "health", NULL }, M_GET, h_health },
-	[R_UNKNOWN] = { "unknown", { NULL }, 0, NULL },
+		{ "compatibility", "subjects", "*", "versions", NULL }, h_compat,
+		{ [M_POST] = OP(READ, 0) } },
+	[R_CONFIG] = { "/config", { "config", NULL }, h_config,
+		{ [M_GET] = OP(READ, 0), [M_PUT] = OP(ADMIN, API_OP_WRITES),
+		  [M_DELETE] = OP(ADMIN, API_OP_WRITES) } },
+	[R_CONFIG_SUBJECT] = { "/config/{s}", { "config", "*", NULL }, h_config,
+		{ [M_GET] = OP(READ, 0), [M_PUT] = OP(ADMIN, API_OP_WRITES),
+		  [M_DELETE] = OP(ADMIN, API_OP_WRITES) } },
+	[R_MODE] = { "/mode", { "mode", NULL }, h_mode,
+		{ [M_GET] = OP(READ, 0), [M_PUT] = OP(ADMIN, API_OP_WRITES),
+		  [M_DELETE] = OP(ADMIN, API_OP_WRITES) } },
+	[R_MODE_SUBJECT] = { "/mode/{s}", { "mode", "*", NULL }, h_mode,
+		{ [M_GET] = OP(READ, 0), [M_PUT] = OP(ADMIN, API_OP_WRITES),
+		  [M_DELETE] = OP(ADMIN, API_OP_WRITES) } },
+	[R_CONTEXTS] = { "/contexts", { "contexts", NULL }, h_contexts, { [M_GET] = OP(READ, 0) } },
+	/* Deleting a context is a change by contract; regit has only the
+	 * default one, so the handler answers without committing. */
+	[R_CONTEXT] = { "/contexts/{ctx}", { "contexts", "*", NULL }, h_context,
+		{ [M_DELETE] = OP(ADMIN, API_OP_WRITES) } },
+	[R_V1_METADATA] = { "/v1/metadata/{x}", { "v1", "metadata", "*", NULL }, h_v1_metadata,
+		{ [M_GET] = OP(READ, 0) } },
+	[R_METRICS] = { "/metrics", { "metrics", NULL }, h_metrics, { [M_GET] = OP(READ, 0) } },
+	[R_HEALTH] = { "/health", { "health", NULL }, h_health, { [M_GET] = OP(READ, 0) } },
+	[R_UNKNOWN] = { "unknown", { NULL }, NULL, { { 0, 0 } } },
 };
 
 /* ---- metrics rendering -------------------------------------------------------- */
@@ -1796,7 +1849,7 @@ static unsigned api_method(const char *m)
 		return M_PUT;
 	if (strcmp(m, "DELETE") == 0)
 		return M_DELETE;
-	return 0;
+	return M_NONE;
 }
 
 static int api_seg_is(const api_ctx *c, size_t i, const char *lit)
@@ -1836,16 +1889,22 @@ static int api_authenticate(api_ctx *c)
 	return 0;
 }
 
+/* The role c's request needs: its route's, raised by the query. */
+static regit_role api_required_role(const api_ctx *c, const api_route *route)
+{
+	const api_op *op = &route->ops[c->method];
+
+	if ((op->flags & API_OP_ADMIN_IF_PERMANENT) && api_qbool(c, "permanent"))
+		return REGIT_ROLE_ADMIN;
+	if ((op->flags & API_OP_ADMIN_IF_FORCE) && api_qbool(c, "force"))
+		return REGIT_ROLE_ADMIN;
+	return (regit_role)op->role;
+}
+
 static int api_authorize(api_ctx *c, const api_route *route)
 {
-	unsigned flags = 0;
-	regit_role need;
+	regit_role need = api_required_role(c, route);
 
-	if (api_qbool(c, "permanent"))
-		flags |= REGIT_AUTH_PERMANENT;
-	if (api_qbool(c, "force"))
-		flags |= REGIT_AUTH_FORCE;
-	need = regit_auth_route_role(c->req->method, route->name, flags);
 	if (c->role >= need)
 		return 1;
 	api_error(c, 403, 403, "Forbidden: user %s (role %s) may not do this; it needs role %s",
@@ -1948,7 +2007,13 @@ static int api_foreign_context(api_ctx *c)
 	}
 }
 
-static void api_dispatch(api_ctx *c)
+/*
+ * Route a request: the front half of dispatch, shared with
+ * regit_api_route_of() so that the server's view of a request (does it
+ * write?) is the router's. Sets c->method and the response's route.
+ * @return the route, or NULL when answered (400 target, 404, 405, 500)
+ */
+static const api_route *api_resolve(api_ctx *c)
 {
 	const regit_http_request *req = c->req;
 	const char *target = req->target ? req->target : "/";
@@ -1957,12 +2022,6 @@ static void api_dispatch(api_ctx *c)
 	size_t i, need, nroute;
 	const api_route *route = NULL;
 	int path_ok = 1;
-
-	c->ctype = regit_api_negotiate(req->accept);
-	c->resp->route = api_routes[R_UNKNOWN].name;
-	c->resp->route_id = R_UNKNOWN;
-	if (c->api->auth && !api_authenticate(c))
-		return;
 
 	/* One arena for every decoded string: never more than the target. */
 	need = strlen(target) + 2 * (API_MAX_SEGMENTS + API_MAX_QUERY) + 16;
@@ -1973,7 +2032,7 @@ static void api_dispatch(api_ctx *c)
 		c->arena = regit_malloc(need);
 		if (!c->arena) {
 			api_error(c, 500, 500, "out of memory");
-			return;
+			return NULL;
 		}
 		c->arena_size = need;
 	}
@@ -1985,7 +2044,7 @@ static void api_dispatch(api_ctx *c)
 
 		if (ch <= 0x20 || ch == 0x7f) {
 			api_error(c, 400, 400, "Illegal character in the request target");
-			return;
+			return NULL;
 		}
 	}
 
@@ -2013,7 +2072,7 @@ static void api_dispatch(api_ctx *c)
 		}
 	}
 	if (path_ok && api_context_prefix(c) < 0)
-		return;
+		return NULL;
 	if (path_ok) {
 		for (nroute = 0; nroute < R_UNKNOWN; nroute++) {
 			if (api_match(c, &api_routes[nroute])) {
@@ -2024,15 +2083,34 @@ static void api_dispatch(api_ctx *c)
 	}
 	if (!route) {
 		api_error(c, 404, 404, "HTTP 404 Not Found");
-		return;
+		return NULL;
 	}
 	c->resp->route = route->name;
 	c->resp->route_id = (int)(route - api_routes);
 	c->method = api_method(req->method ? req->method : "");
-	if (!(c->method & route->methods)) {
+	if (route->ops[c->method].role == REGIT_ROLE_NONE) {
 		api_error(c, 405, 405, "HTTP 405 Method Not Allowed");
-		return;
+		return NULL;
 	}
+	return route;
+}
+
+static void api_dispatch(api_ctx *c)
+{
+	const regit_http_request *req = c->req;
+	const char *target = req->target ? req->target : "/";
+	const char *q = strchr(target, '?');
+	const api_route *route;
+	size_t i;
+
+	c->ctype = regit_api_negotiate(req->accept);
+	c->resp->route = api_routes[R_UNKNOWN].name;
+	c->resp->route_id = R_UNKNOWN;
+	if (c->api->auth && !api_authenticate(c))
+		return;
+	route = api_resolve(c);
+	if (!route)
+		return;
 	if (!regit_api_content_type_ok(req->content_type)) {
 		api_error(c, 415, 415, "HTTP 415 Unsupported Media Type");
 		return;
@@ -2104,6 +2182,60 @@ void regit_api_handle(const regit_http_request *req, regit_http_response *resp,
 		api_error(c, 500, 500, "Response too large or out of memory");
 	if (c->arena && c->arena != c->stack)
 		regit_free(c->arena);
+}
+
+/* regit_api_route_of; with_role 0 skips the query (the role is then the
+ * route's own), which is all the server's write check needs. */
+static unsigned api_route_of(const char *method, const char *target, int with_role)
+{
+	regit_http_request req;
+	regit_http_response resp;
+	const api_route *route;
+	const char *q;
+	unsigned flags = REGIT_ROLE_ADMIN | REGIT_API_NO_ROUTE;
+	api_ctx ctx;
+	api_ctx *c = &ctx;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.target = target;
+	/* Errors the router would answer are rendered into a scratch response
+	 * that is thrown away: too small to ever allocate much. */
+	regit_http_response_init(&resp, 256);
+	memset(c, 0, offsetof(api_ctx, stack));
+	c->req = &req;
+	c->resp = &resp;
+	c->ctype = API_CT_V1;
+	route = api_resolve(c);
+	if (!route)
+		goto done;
+	q = with_role ? strchr(target ? target : "/", '?') : NULL;
+	if (q && api_parse_query(c, q + 1, strlen(q + 1)) < 0)
+		goto done;   /* out of arena: fail closed */
+	flags = (unsigned)api_required_role(c, route);
+	if (route->ops[c->method].flags & API_OP_WRITES)
+		flags |= REGIT_API_WRITES;
+done:
+	regit_http_response_dispose(&resp);
+	if (c->arena && c->arena != c->stack)
+		regit_free(c->arena);
+	return flags;
+}
+
+unsigned regit_api_route_of(const char *method, const char *target)
+{
+	return api_route_of(method, target, 1);
+}
+
+int regit_api_may_write(const char *method, const char *target, void *payload)
+{
+	(void)payload;
+	return (api_route_of(method, target, 0) & REGIT_API_WRITES) != 0;
+}
+
+const char *regit_api__route_name(size_t i)
+{
+	return i < R_UNKNOWN ? api_routes[i].name : NULL;
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */

@@ -39,7 +39,7 @@ void regit_api_free(regit_api *api);
 /**
  * Require HTTP Basic authentication (registry/auth.h): 401 without valid
  * credentials (before routing, so nothing is revealed), 403 when the route
- * needs a higher role; the user becomes the commit author of every write.
+ * needs a higher role (regit_api_route_of); the user becomes the commit author of every write.
  * auth is borrowed and must outlive the api; NULL turns authentication off
  * (the default).
  */
@@ -61,7 +61,55 @@ void regit_api_handle(const regit_http_request *req, regit_http_response *resp,
 void regit_api_observe(const regit_http_request *req, const regit_http_response *resp,
 	uint64_t elapsed_ns, void *payload);
 
+/*
+ * Classification of a request by the route table in api.c, the single
+ * source of which requests write and which role each needs (with
+ * `serve --auth`; roles in registry/auth.h):
+ *
+ *   read   GET/HEAD of every route, POST / (liveness), POST /subjects/{s}
+ *          (lookup), POST /compatibility/subjects/{s}/versions[/{v}]
+ *   write  POST /subjects/{s}/versions (register), DELETE /subjects/{s}
+ *          and DELETE /subjects/{s}/versions/{v} (soft deletes)
+ *   admin  PUT/DELETE /config[/{s}] and /mode[/{s}], DELETE /contexts/{ctx},
+ *          the soft deletes with ?permanent=true, register with
+ *          ?force=true (it skips the compatibility checks)
+ *
+ * Matching is the router's own, on the raw target: "%2F" inside a subject
+ * stays in its segment (so POST /subjects/a%2Fversions is a lookup of
+ * subject "a/versions"), a trailing slash is ignored, /contexts/{ctx}/
+ * prefixes and ":.ctx:subject" forms route like the plain path, HEAD is
+ * GET. A request no route serves (404, 405, a malformed target) is
+ * answered with an error before any role check; it is classified
+ * fail-closed as admin, not writing, with REGIT_API_NO_ROUTE.
+ */
+#define REGIT_API_ROLE_MASK 0x3u    /* the regit_role the request needs */
+#define REGIT_API_WRITES 0x4u       /* it changes the store */
+#define REGIT_API_NO_ROUTE 0x8u     /* no route serves this method and target */
+
+/**
+ * Classify a request (see above). Thread-safe, allocates nothing for
+ * targets under 2 KB.
+ * @param method as sent ("GET", "POST", ...); NULL is no method
+ * @param target the raw request target, query included: ?permanent=true
+ *               and ?force=true raise the role as the table says
+ * @return REGIT_API_* flags; the role is flags & REGIT_API_ROLE_MASK
+ */
+unsigned regit_api_route_of(const char *method, const char *target);
+
+/**
+ * Matches regit_http_writes (registry/http.h): true when the route table
+ * says the request writes, so the server runs it on a worker thread.
+ */
+int regit_api_may_write(const char *method, const char *target, void *payload);
+
 /* ---- internals shared with tests and fuzzers ------------------------- */
+
+/**
+ * The i-th route's name ("/subjects/{s}/versions"), NULL past the last:
+ * lets tests check that they cover every route of the table.
+ */
+const char *regit_api__route_name(size_t i);
+
 
 /* A decoded register / lookup / compatibility body. Strings are owned. */
 typedef struct regit_api_schema_body {

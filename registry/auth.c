@@ -1,6 +1,6 @@
 /*
- * auth.c - credentials file, HTTP Basic parsing, password hashing and the
- * route -> role table for `regit serve --auth` (contract in auth.h).
+ * auth.c - credentials file, HTTP Basic parsing and password hashing for
+ * `regit serve --auth` (contract in auth.h).
  *
  * Entries are immutable after parsing, so concurrent checks only share the
  * small verification cache, which has its own mutex. Secrets are wiped
@@ -900,43 +900,4 @@ regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
 	if (regit_auth_authenticate(auth, header, user_out, &role) != REGIT_AUTH_OK)
 		return REGIT_AUTH_UNAUTHENTICATED;
 	return role >= required ? REGIT_AUTH_OK : REGIT_AUTH_FORBIDDEN;
-}
-
-/* ---- route table ------------------------------------------------------------ */
-
-/* path equals prefix or continues with '/' after it */
-static int auth_path_under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-regit_role regit_auth_route_role(const char *method, const char *path,
-	unsigned flags)
-{
-	if (!method || !path)
-		return REGIT_ROLE_ADMIN;
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
-	    strcmp(method, "OPTIONS") == 0)
-		return REGIT_ROLE_READ;
-	if (strcmp(method, "POST") == 0) {
-		if (strcmp(path, "/") == 0 || path[0] == '\0')
-			return REGIT_ROLE_READ;               /* liveness */
-		if (auth_path_under(path, "/compatibility"))
-			return REGIT_ROLE_READ;               /* compatibility tests */
-		if (strncmp(path, "/subjects/", 10) == 0 && path[10] != '\0') {
-			/* Lookup unless it could be a registration (see auth.h). */
-			if (!strstr(path + 10, "/versions"))
-				return REGIT_ROLE_READ;
-			return (flags & REGIT_AUTH_FORCE) ? REGIT_ROLE_ADMIN : REGIT_ROLE_WRITE;
-		}
-		return REGIT_ROLE_ADMIN;
-	}
-	if (strcmp(method, "DELETE") == 0) {
-		if (strncmp(path, "/subjects/", 10) == 0 && path[10] != '\0')
-			return (flags & REGIT_AUTH_PERMANENT) ? REGIT_ROLE_ADMIN : REGIT_ROLE_WRITE;
-		return REGIT_ROLE_ADMIN;
-	}
-	return REGIT_ROLE_ADMIN;                          /* PUT and the rest */
 }

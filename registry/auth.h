@@ -26,22 +26,8 @@
  * checks are remembered as HMAC-SHA256(process-random key, "user:password")
  * so keep-alive clients pay it once; the cache never holds a password.
  *
- * Route -> role table (regit_auth_route_role), fail-closed: anything not
- * listed needs admin.
- *
- *   read   GET/HEAD anything (subjects, versions, schemas, config, mode,
- *          metrics, health), POST / (liveness), POST /subjects/{s}
- *          (lookup), POST /compatibility/... (compatibility tests)
- *   write  POST /subjects/{s}/versions (register), DELETE /subjects/{s}
- *          and DELETE /subjects/{s}/versions/{v} (soft delete)
- *   admin  PUT/DELETE /config[/{s}], PUT/DELETE /mode[/{s}], any DELETE
- *          with permanent=true, register with force=true (it skips the
- *          compatibility checks), everything else
- *
- * Because MHD hands the server a percent-decoded path, a subject may itself
- * contain "/versions"; a POST under /subjects/ whose path contains
- * "/versions" is therefore always treated as a registration (write), never
- * as a lookup, so a reader can never reach the register handler.
+ * Which role a request needs is not decided here: the API's route table
+ * says it per route and method (registry/api.h, regit_api_route_of).
  */
 #ifndef REGIT_AUTH_H
 #define REGIT_AUTH_H
@@ -76,10 +62,6 @@ typedef enum regit_auth_result {
 #define REGIT_AUTH_ENTRIES_MAX 10000    /* entries in a credentials file */
 #define REGIT_AUTH_HASH_MAX 512         /* bytes in one stored hash */
 
-/* Flags for regit_auth_route_role: query parameters that raise the role. */
-#define REGIT_AUTH_PERMANENT 0x1u      /* ?permanent=true */
-#define REGIT_AUTH_FORCE 0x2u          /* ?force=true */
-
 /**
  * Parse credentials from memory (the format above).
  * @param out receives an owned handle (free with regit_auth_free); NULL on failure
@@ -102,7 +84,7 @@ size_t regit_auth_count(const regit_auth *auth);
  * Thread-safe: any number of threads may check concurrently.
  * @param auth   borrowed
  * @param header the Authorization header value, NULL when absent
- * @param required the role the route needs (regit_auth_route_role)
+ * @param required the role the request needs (regit_api_route_of)
  * @param user_out receives the authenticated user name (NUL-terminated,
  *        also on REGIT_AUTH_FORBIDDEN) when not NULL; needs
  *        REGIT_AUTH_USER_MAX + 1 bytes
@@ -148,17 +130,6 @@ int regit_auth_verify_password(const char *hash, const char *password);
 
 /** True when name is a valid user name (see the top of this file). */
 int regit_auth_valid_user(const char *name, size_t len);
-
-/**
- * The role a request needs (the table at the top of this file).
- * @param method HTTP method, e.g. "POST"
- * @param path   the path without query string, e.g. "/subjects/x/versions",
- *               or the router's template for it ("/subjects/{s}/versions")
- * @param flags  REGIT_AUTH_PERMANENT / REGIT_AUTH_FORCE when those query
- *               parameters are true
- */
-regit_role regit_auth_route_role(const char *method, const char *path,
-	unsigned flags);
 
 /** "read", "write", "admin" ("none" for REGIT_ROLE_NONE). */
 const char *regit_role_name(regit_role role);

@@ -18,8 +18,8 @@
  * (group commit). On MHD's few pool threads (one per core) a waiting write
  * would both block every other connection of its thread and cap the number
  * of writes in flight - and so the size of a group - at the thread count.
- * So requests that may write (any method but GET/HEAD/OPTIONS, except the
- * read-only POST /compatibility/ checks) are handed to a pool of worker
+ * So requests that write (as the handler's owner says through
+ * opts.writes: for the API, its route table) are handed to a pool of worker
  * threads: the connection is suspended, a worker runs the handler, stores
  * the response and resumes the connection, and MHD calls the access
  * handler again, which queues it (libmicrohttpd's suspend/resume).
@@ -200,22 +200,19 @@ static void *http_worker_main(void *arg)
 }
 
 /*
- * Does this request go to a worker? Everything that may write, on
+ * Does this request go to a worker? Everything that writes, on
  * connections that stay open. A client that closes after its request
  * often half-closes its side right after sending it, and libmicrohttpd
  * treats the end of input it reads after resuming a connection as an
  * abort, dropping the answer; such one-shot requests run inline as before
  * (they gain nothing from a worker anyway: nothing else waits on them).
  */
-static int http_may_write(struct MHD_Connection *con, const char *method,
-	const char *version, const char *target)
+static int http_may_write(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, const char *version, const char *target)
 {
 	const char *conn;
 
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
-	    strcmp(method, "OPTIONS") == 0)
-		return 0;
-	if (strcmp(method, "POST") == 0 && strncmp(target, "/compatibility/", 15) == 0)
+	if (!srv->opts.writes || !srv->opts.writes(method, target, srv->payload))
 		return 0;
 	if (!version || strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
 		return 0;
@@ -570,7 +567,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;
-	if (http_may_write(con, method, version, req->target)) {
+	if (http_may_write(srv, con, method, version, req->target)) {
 		/* Header values and method live in the connection's memory until
 		 * the request completes, so the worker may borrow them. */
 		req->hreq = hreq;

@@ -91,6 +91,14 @@ typedef void (*regit_http_handler)(const regit_http_request *req,
 typedef void (*regit_http_observer)(const regit_http_request *req,
 	const regit_http_response *resp, uint64_t elapsed_ns, void *payload);
 
+/*
+ * Does this request write? Those run on worker threads (registry/http.c
+ * says why). method and target (raw, query included) as sent; payload is
+ * the handler's. The handler's owner answers, from its route table; the
+ * server only looks at methods and paths through this.
+ */
+typedef int (*regit_http_writes)(const char *method, const char *target, void *payload);
+
 typedef struct regit_http_options {
 	const char *listen;         /* "host:port" or "[v6]:port"; port 0 = any */
 	unsigned threads;           /* 0 = number of online CPUs */
@@ -102,6 +110,7 @@ typedef struct regit_http_options {
 	const char *tls_cert_pem;   /* PEM text; with tls_key_pem: HTTPS (borrowed) */
 	const char *tls_key_pem;
 	const char *tls_priorities; /* GnuTLS priority string; NULL = REGIT_HTTP_TLS_PRIORITIES */
+	regit_http_writes writes;   /* NULL: every request runs on a pool thread */
 } regit_http_options;
 
 /*

@@ -1,14 +1,18 @@
 /*
  * test_api_auth.c - authentication in the socket-free API handler
  * (regit_api_set_auth): 401 before routing with a WWW-Authenticate
- * challenge, 403 per the route -> role table after it, Confluent error
- * bodies, and the authenticated user as the git commit author.
+ * challenge, 403 per the route table after it, Confluent error bodies,
+ * and the authenticated user as the git commit author. The route table's
+ * roles and write flags (regit_api_route_of) are checked for every route
+ * and method against the expectations below, and over real HTTP: a read
+ * user is refused every writing request, write and admin users pass.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include "registry/api.h"
 #include "registry/auth.h"
 #include "tests/support/tmpdir.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 /* openssl passwd -6 -salt saltsalt secret */
@@ -183,12 +188,434 @@ static void test_api_auth__author_is_the_user(void **state)
 	assert_int_equal(other, 0);
 }
 
+/* ---- the route table ------------------------------------------------------- */
+
+/*
+ * What each route must be, restated here on purpose: a change to the
+ * table in api.c that is not also made here fails. `ops` has one letter
+ * per method, GET POST PUT DELETE: '-' not served (405), 'r' needs read,
+ * 'W' needs write and writes, 'A' needs admin and writes. `raise` names
+ * the query parameter that makes the writing method need admin.
+ */
+static const struct route_case {
+	const char *route;     /* regit_api__route_name */
+	const char *target;    /* a target it serves */
+	const char *ops;
+	const char *raise;
+} route_cases[] = {
+	{ "/", "/", "rr--", NULL },
+	{ "/subjects", "/subjects", "r---", NULL },
+	{ "/subjects/{s}", "/subjects/x", "-r-W", "permanent" },
+	{ "/subjects/{s}/versions", "/subjects/x/versions", "rW--", "force" },
+	{ "/subjects/{s}/versions/{v}", "/subjects/x/versions/1", "r--W", "permanent" },
+	{ "/subjects/{s}/versions/{v}/schema", "/subjects/x/versions/1/schema", "r---", NULL },
+	{ "/subjects/{s}/versions/{v}/referencedby", "/subjects/x/versions/latest/referencedby",
+		"r---", NULL },
+	{ "/subjects/{s}/metadata", "/subjects/x/metadata", "r---", NULL },
+	{ "/schemas", "/schemas", "r---", NULL },
+	{ "/schemas/types", "/schemas/types", "r---", NULL },
+	{ "/schemas/ids/{id}", "/schemas/ids/1", "r---", NULL },
+	{ "/schemas/ids/{id}/schema", "/schemas/ids/1/schema", "r---", NULL },
+	{ "/schemas/ids/{id}/subjects", "/schemas/ids/1/subjects", "r---", NULL },
+	{ "/schemas/ids/{id}/versions", "/schemas/ids/1/versions", "r---", NULL },
+	{ "/schemas/guids/{guid}", "/schemas/guids/g", "r---", NULL },
+	{ "/schemas/guids/{guid}/ids", "/schemas/guids/g/ids", "r---", NULL },
+	{ "/compatibility/subjects/{s}/versions/{v}",
+		"/compatibility/subjects/x/versions/latest", "-r--", NULL },
+	{ "/compatibility/subjects/{s}/versions", "/compatibility/subjects/x/versions",
+		"-r--", NULL },
+	{ "/config", "/config", "r-AA", NULL },
+	{ "/config/{s}", "/config/x", "r-AA", NULL },
+	{ "/mode", "/mode", "r-AA", NULL },
+	{ "/mode/{s}", "/mode/x", "r-AA", NULL },
+	{ "/contexts", "/contexts", "r---", NULL },
+	{ "/contexts/{ctx}", "/contexts/.other", "---A", NULL },
+	{ "/v1/metadata/{x}", "/v1/metadata/version", "r---", NULL },
+	{ "/metrics", "/metrics", "r---", NULL },
+	{ "/health", "/health", "r---", NULL },
+};
+
+static const char *const route_methods[4] = { "GET", "POST", "PUT", "DELETE" };
+
+/* The flags an ops letter stands for. */
+static unsigned op_flags(char op)
+{
+	switch (op) {
+	case 'r': return REGIT_ROLE_READ;
+	case 'W': return REGIT_ROLE_WRITE | REGIT_API_WRITES;
+	case 'A': return REGIT_ROLE_ADMIN | REGIT_API_WRITES;
+	default: return REGIT_ROLE_ADMIN | REGIT_API_NO_ROUTE;
+	}
+}
+
+static void expect_route(const char *method, const char *target, unsigned want)
+{
+	unsigned got = regit_api_route_of(method, target);
+
+	if (got != want)
+		fail_msg("%s %s: got role %s%s%s, want role %s%s%s",
+			method ? method : "(null)", target,
+			regit_role_name((regit_role)(got & REGIT_API_ROLE_MASK)),
+			(got & REGIT_API_WRITES) ? ", writes" : "",
+			(got & REGIT_API_NO_ROUTE) ? ", no route" : "",
+			regit_role_name((regit_role)(want & REGIT_API_ROLE_MASK)),
+			(want & REGIT_API_WRITES) ? ", writes" : "",
+			(want & REGIT_API_NO_ROUTE) ? ", no route" : "");
+	/* The server's write check is the same table. */
+	assert_int_equal(regit_api_may_write(method, target, NULL),
+		(want & REGIT_API_WRITES) != 0);
+}
+
+/* Every route of the table has a case here, and its target reaches it. */
+static void test_api_auth__route_table_is_covered(void **state)
+{
+	fixture *f = *state;
+	size_t i, j, n = sizeof(route_cases) / sizeof(route_cases[0]);
+	const char *name;
+
+	for (i = 0; (name = regit_api__route_name(i)) != NULL; i++) {
+		for (j = 0; j < n; j++) {
+			if (strcmp(route_cases[j].route, name) == 0)
+				break;
+		}
+		if (j == n)
+			fail_msg("route %s has no case in route_cases", name);
+	}
+	assert_int_equal(i, n);
+	/* A method no route serves is answered 405 once routed, which names
+	 * the route the target reached. */
+	for (j = 0; j < n; j++) {
+		regit_http_request req;
+		regit_http_response resp;
+
+		memset(&req, 0, sizeof(req));
+		req.method = "PATCH";
+		req.target = route_cases[j].target;
+		req.authorization = RITA;
+		req.body = "";
+		regit_http_response_init(&resp, 1 << 16);
+		regit_api_handle(&req, &resp, f->api);
+		assert_int_equal(resp.status, 405);
+		if (strcmp(resp.route, route_cases[j].route) != 0)
+			fail_msg("%s routes to %s, not %s", route_cases[j].target, resp.route,
+				route_cases[j].route);
+		regit_http_response_dispose(&resp);
+	}
+}
+
+/* Every route x method: role, write flag, and what the query raises. */
+static void test_api_auth__route_table(void **state)
+{
+	static const char *const unserved[] = { "OPTIONS", "PATCH", "TRACE", "get", "", NULL };
+	size_t i, m, n = sizeof(route_cases) / sizeof(route_cases[0]);
+	char t[256];
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		const struct route_case *rc = &route_cases[i];
+
+		for (m = 0; m < 4; m++) {
+			unsigned want = op_flags(rc->ops[m]);
+
+			expect_route(route_methods[m], rc->target, want);
+			/* the same with a trailing slash and under the default context */
+			snprintf(t, sizeof(t), "%s/", rc->target);
+			expect_route(route_methods[m], t, want);
+			snprintf(t, sizeof(t), "/contexts/:.:%s", rc->target);
+			if (strncmp(rc->target, "/contexts", 9) != 0 && strcmp(rc->target, "/") != 0)
+				expect_route(route_methods[m], t, want);
+			/* a query raises only what the table says it raises */
+			snprintf(t, sizeof(t), "%s?permanent=true&force=true", rc->target);
+			if (rc->raise && (want & REGIT_API_WRITES))
+				want = REGIT_ROLE_ADMIN | REGIT_API_WRITES;
+			expect_route(route_methods[m], t, want);
+		}
+		/* HEAD is GET */
+		expect_route("HEAD", rc->target, op_flags(rc->ops[0]));
+		for (m = 0; unserved[m]; m++)
+			expect_route(unserved[m], rc->target, REGIT_ROLE_ADMIN | REGIT_API_NO_ROUTE);
+		expect_route(NULL, rc->target, REGIT_ROLE_ADMIN | REGIT_API_NO_ROUTE);
+	}
+}
+
+/* The forms a target takes on the wire route like the plain path. */
+static void test_api_auth__route_forms(void **state)
+{
+	static const struct {
+		const char *method, *target;
+		char op;
+	} cases[] = {
+		/* the escalating parameters, parsed as the handler parses them */
+		{ "POST", "/subjects/x/versions?force=true", 'a' },
+		{ "POST", "/subjects/x/versions?force=TRUE", 'a' },
+		{ "POST", "/subjects/x/versions?normalize=true&f%6Frce=true", 'a' },
+		{ "POST", "/subjects/x/versions?force=yes", 'W' },
+		{ "POST", "/subjects/x/versions?force=false&force=true", 'W' },
+		{ "POST", "/subjects/x/versions?permanent=true", 'W' },
+		{ "POST", "/subjects/x?permanent=true&force=true", 'r' },
+		{ "DELETE", "/subjects/x?permanent=true", 'a' },
+		{ "DELETE", "/subjects/x?force=true", 'W' },
+		{ "DELETE", "/subjects/x/versions/1?permanent=true", 'a' },
+		{ "DELETE", "/subjects/x/versions/latest?permanent=false", 'W' },
+		{ "GET", "/subjects/x/versions?force=true", 'r' },
+		/* contexts: the URL prefix and qualified subjects */
+		{ "POST", "/contexts/./subjects/x/versions", 'W' },
+		{ "POST", "/contexts/:.:/subjects/x/versions", 'W' },
+		{ "POST", "/contexts/.other/subjects/x/versions", 'W' },
+		{ "POST", "/subjects/:.:x/versions", 'W' },
+		{ "POST", "/subjects/:.other:x/versions", 'W' },
+		{ "POST", "/contexts/./compatibility/subjects/x/versions", 'r' },
+		{ "POST", "/contexts/.other/compatibility/subjects/x/versions/1", 'r' },
+		{ "PUT", "/contexts/./config/x", 'A' },
+		{ "DELETE", "/contexts/.", 'A' },
+		{ "GET", "/contexts/./contexts", 'r' },
+		/* "%2F" stays inside its segment: a subject named "a/versions" */
+		{ "POST", "/subjects/a%2Fversions", 'r' },
+		{ "DELETE", "/subjects/a%2Fversions", 'W' },
+		{ "POST", "/subjects/a%2Fversions/versions", 'W' },
+		{ "POST", "/subjects/%7Bs%7D", 'r' },
+		{ "POST", "/subjects/%zz/versions", 'W' },   /* routed; 400 before any role check */
+		/* nothing serves these: answered 4xx, fail-closed admin */
+		{ "POST", "/subjects/a/versions/versions", '-' },
+		{ "POST", "/subjects/a/versionsx", '-' },
+		{ "POST", "/subjects/", '-' },
+		{ "POST", "/subjects", '-' },
+		{ "POST", "/config", '-' },
+		{ "POST", "/compatibility", '-' },
+		{ "POST", "/compatibilityx/subjects/x/versions", '-' },
+		{ "PUT", "/subjects/x/versions", '-' },
+		{ "DELETE", "/schemas/ids/1", '-' },
+		{ "GET", "/nope", '-' },
+		{ "GET", "", '-' },
+		{ "GET", "subjects", '-' },
+		{ "GET", "//subjects", '-' },
+		{ "GET", "/subjects x", '-' },
+		{ "GET", "/a/b/c/d/e/f/g/h/i", '-' },
+		{ "POST", "/contexts/a:b/subjects/x/versions", '-' },
+		{ "POST", "/contexts/%zz/subjects/x/versions", '-' },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_route(cases[i].method, cases[i].target,
+			cases[i].op == 'a' ? REGIT_ROLE_ADMIN | REGIT_API_WRITES
+					    : op_flags(cases[i].op));
+	/* long targets take the heap arena and route the same */
+	{
+		char t[4096];
+
+		memset(t, 'a', sizeof(t));
+		memcpy(t, "/subjects/", 10);
+		snprintf(t + sizeof(t) - 30, 30, "/versions?force=true");
+		expect_route("POST", t, REGIT_ROLE_ADMIN | REGIT_API_WRITES);
+	}
+}
+
+/* ---- over HTTP ---------------------------------------------------------------- */
+
+typedef struct http_client {
+	regit_http_server *srv;
+	CURL *curl;
+	regit_buf out;
+	char base[64];
+} http_client;
+
+static size_t http_collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	regit_buf_put(userdata, ptr, size * nmemb);
+	return size * nmemb;
+}
+
+/* One request on the client's keep-alive connection; returns the status. */
+static long http_call(http_client *h, const char *method, const char *target,
+	const char *authz, const char *body)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[512], hdr[256];
+	long status = -1;
+
+	snprintf(url, sizeof(url), "%s%s", h->base, target);
+	snprintf(hdr, sizeof(hdr), "Authorization: %s", authz);
+	hdrs = curl_slist_append(hdrs, hdr);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/vnd.schemaregistry.v1+json");
+	regit_buf_clear(&h->out);
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, http_collect);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &h->out);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h->curl, CURLOPT_PATH_AS_IS, 1L);   /* keep "/contexts/./" */
+	if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	} else {
+		curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+		if (body) {
+			curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		}
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	if (curl_easy_perform(h->curl) == CURLE_OK)
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdrs);
+	return status;
+}
+
+static void http_start(http_client *h, fixture *f)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+
+	memset(h, 0, sizeof(*h));
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 2;
+	opts.writes = regit_api_may_write;   /* as `regit serve` wires it */
+	assert_int_equal(regit_http_server_start(&h->srv, &opts, regit_api_handle, NULL,
+		f->api), 0);
+	snprintf(h->base, sizeof(h->base), "http://127.0.0.1:%u",
+		regit_http_server_port(h->srv));
+	h->curl = curl_easy_init();
+	assert_non_null(h->curl);
+	regit_buf_init(&h->out, 1 << 20);
+}
+
+static void http_stop(http_client *h)
+{
+	curl_easy_cleanup(h->curl);
+	regit_http_server_free(h->srv);
+	regit_buf_dispose(&h->out);
+}
+
+/* A body each writing method accepts. */
+static const char *body_for(const char *method, const char *target)
+{
+	if (strcmp(method, "PUT") != 0)
+		return strcmp(method, "POST") == 0 ? SCHEMA : NULL;
+	return strstr(target, "/mode") ? "{\"mode\":\"READWRITE\"}" : "{\"compatibility\":\"FULL\"}";
+}
+
+/*
+ * A read user is refused (403) every writing route of the table, with and
+ * without the escalating query, and passes every reading one.
+ */
+static void test_api_auth__http_reader_never_writes(void **state)
+{
+	fixture *f = *state;
+	http_client h;
+	size_t i, m, n = sizeof(route_cases) / sizeof(route_cases[0]), writing = 0;
+	char t[256];
+	long st;
+
+	http_start(&h, f);
+	/* something to read and to delete */
+	assert_int_equal(http_call(&h, "POST", "/subjects/x/versions", WENDY, SCHEMA), 200);
+	for (i = 0; i < n; i++) {
+		for (m = 0; m < 4; m++) {
+			const char *method = route_methods[m];
+			char op = route_cases[i].ops[m];
+
+			if (op == '-')
+				continue;
+			st = http_call(&h, method, route_cases[i].target, RITA,
+				body_for(method, route_cases[i].target));
+			if (op == 'r') {
+				if (st == 401 || st == 403 || st < 0)
+					fail_msg("read user: %s %s got %ld", method,
+						route_cases[i].target, st);
+				continue;
+			}
+			writing++;
+			if (st != 403)
+				fail_msg("read user: %s %s got %ld, want 403", method,
+					route_cases[i].target, st);
+			assert_non_null(strstr(regit_buf_cstr(&h.out), "needs role"));
+			snprintf(t, sizeof(t), "/contexts/:.:%s?permanent=true&force=true",
+				route_cases[i].target);
+			if (strncmp(route_cases[i].target, "/contexts", 9) != 0)
+				assert_int_equal(http_call(&h, method, t, RITA,
+					body_for(method, t)), 403);
+		}
+	}
+	assert_int_equal(writing, 12);
+	assert_int_equal(http_call(&h, "HEAD", "/subjects/x/versions", RITA, NULL), 200);
+	/* nothing the reader sent changed the store */
+	assert_int_equal(http_call(&h, "GET", "/subjects/x/versions", RITA, NULL), 200);
+	assert_string_equal(regit_buf_cstr(&h.out), "[1]");
+	assert_int_equal(http_call(&h, "GET", "/config/x", RITA, NULL), 404);
+	http_stop(&h);
+}
+
+/* Write and admin users pass where the table says, over keep-alive HTTP
+ * (so the writes run on the server's worker threads). */
+static void test_api_auth__http_writers_pass(void **state)
+{
+	static const struct {
+		const char *method, *target, *user;
+		long status;
+	} steps[] = {
+		{ "POST", "/subjects/s/versions", WENDY, 200 },
+		{ "POST", "/subjects/s/versions?force=true", WENDY, 403 },
+		{ "POST", "/subjects/s/versions?force=true", ALICE, 200 },
+		{ "POST", "/contexts/./subjects/t/versions", WENDY, 200 },
+		{ "POST", "/subjects/:.:u/versions/", WENDY, 200 },
+		{ "PUT", "/config", WENDY, 403 },
+		{ "PUT", "/config", ALICE, 200 },
+		{ "PUT", "/config/s", WENDY, 403 },
+		{ "PUT", "/config/s", ALICE, 200 },
+		{ "DELETE", "/config/s", WENDY, 403 },
+		{ "DELETE", "/config/s", ALICE, 200 },
+		{ "DELETE", "/config", ALICE, 200 },
+		{ "PUT", "/mode/s", WENDY, 403 },
+		{ "PUT", "/mode/s", ALICE, 200 },
+		{ "DELETE", "/mode/s", WENDY, 403 },
+		{ "DELETE", "/mode/s", ALICE, 200 },
+		{ "PUT", "/mode", ALICE, 200 },
+		{ "DELETE", "/mode", ALICE, 200 },
+		{ "DELETE", "/contexts/.other", WENDY, 403 },
+		{ "DELETE", "/contexts/.other", ALICE, 204 },
+		{ "DELETE", "/subjects/s/versions/1", WENDY, 200 },
+		{ "DELETE", "/subjects/s/versions/1?permanent=true", WENDY, 403 },
+		{ "DELETE", "/subjects/s/versions/1?permanent=true", ALICE, 200 },
+		{ "DELETE", "/subjects/t", WENDY, 200 },
+		{ "DELETE", "/subjects/t?permanent=true", WENDY, 403 },
+		{ "DELETE", "/subjects/t?permanent=true", ALICE, 200 },
+		{ "DELETE", "/contexts/./subjects/u", ALICE, 200 },
+	};
+	fixture *f = *state;
+	http_client h;
+	size_t i;
+	long st;
+
+	http_start(&h, f);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		st = http_call(&h, steps[i].method, steps[i].target, steps[i].user,
+			body_for(steps[i].method, steps[i].target));
+		if (st != steps[i].status)
+			fail_msg("step %zu: %s %s as %s got %ld, want %ld: %s", i,
+				steps[i].method, steps[i].target,
+				strcmp(steps[i].user, ALICE) == 0 ? "alice" : "wendy", st, steps[i].status,
+				regit_buf_cstr(&h.out));
+	}
+	/* every subject was deleted by the steps that passed */
+	assert_int_equal(http_call(&h, "GET", "/subjects", WENDY, NULL), 200);
+	assert_string_equal(regit_buf_cstr(&h.out), "[]");
+	http_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_api_auth__unauthenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_auth__roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_auth__author_is_the_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_auth__route_table_is_covered, setup, teardown),
+		cmocka_unit_test(test_api_auth__route_table),
+		cmocka_unit_test(test_api_auth__route_forms),
+		cmocka_unit_test_setup_teardown(test_api_auth__http_reader_never_writes, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_api_auth__http_writers_pass, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

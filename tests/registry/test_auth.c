@@ -385,72 +385,6 @@ static void test_auth__check_concurrent(void **state)
 	regit_auth_free(auth);
 }
 
-static void test_auth__route_roles(void **state)
-{
-	static const struct {
-		const char *method, *path;
-		unsigned flags;
-		regit_role role;
-	} cases[] = {
-		{ "GET", "/", 0, REGIT_ROLE_READ },
-		{ "GET", "/subjects", 0, REGIT_ROLE_READ },
-		{ "GET", "/subjects/x/versions/latest", 0, REGIT_ROLE_READ },
-		{ "GET", "/schemas/ids/1", 0, REGIT_ROLE_READ },
-		{ "GET", "/config", 0, REGIT_ROLE_READ },
-		{ "GET", "/metrics", 0, REGIT_ROLE_READ },
-		{ "HEAD", "/subjects", 0, REGIT_ROLE_READ },
-		{ "POST", "/", 0, REGIT_ROLE_READ },
-		{ "POST", "/subjects/x", 0, REGIT_ROLE_READ },
-		{ "POST", "/subjects/x-value", REGIT_AUTH_PERMANENT, REGIT_ROLE_READ },
-		{ "POST", "/compatibility/subjects/x/versions/latest", 0, REGIT_ROLE_READ },
-		{ "POST", "/compatibility/subjects/x/versions", 0, REGIT_ROLE_READ },
-		{ "POST", "/subjects/x/versions", 0, REGIT_ROLE_WRITE },
-		{ "POST", "/subjects/x/versions", REGIT_AUTH_FORCE, REGIT_ROLE_ADMIN },
-		/* a subject that itself contains "/versions" is never a lookup */
-		{ "POST", "/subjects/a/versions/versions", 0, REGIT_ROLE_WRITE },
-		{ "POST", "/subjects/a/versionsx", 0, REGIT_ROLE_WRITE },
-		{ "POST", "/subjects/", 0, REGIT_ROLE_ADMIN },
-		{ "POST", "/subjects", 0, REGIT_ROLE_ADMIN },
-		{ "POST", "/config", 0, REGIT_ROLE_ADMIN },
-		{ "POST", "/compatibilityx", 0, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/subjects/x/versions/1", 0, REGIT_ROLE_WRITE },
-		{ "DELETE", "/subjects/x", 0, REGIT_ROLE_WRITE },
-		{ "DELETE", "/subjects/x/versions/1", REGIT_AUTH_PERMANENT, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/subjects/x", REGIT_AUTH_PERMANENT, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/config", 0, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/config/x", 0, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/mode/x", 0, REGIT_ROLE_ADMIN },
-		{ "PUT", "/config", 0, REGIT_ROLE_ADMIN },
-		{ "PUT", "/config/x", 0, REGIT_ROLE_ADMIN },
-		{ "PUT", "/mode", 0, REGIT_ROLE_ADMIN },
-		{ "PATCH", "/subjects/x", 0, REGIT_ROLE_ADMIN },
-		{ "get", "/subjects", 0, REGIT_ROLE_ADMIN },
-		{ NULL, "/", 0, REGIT_ROLE_ADMIN },
-		/* the API router's route templates */
-		{ "POST", "/subjects/{s}", 0, REGIT_ROLE_READ },
-		{ "POST", "/subjects/{s}/versions", 0, REGIT_ROLE_WRITE },
-		{ "DELETE", "/subjects/{s}", 0, REGIT_ROLE_WRITE },
-		{ "DELETE", "/subjects/{s}/versions/{v}", REGIT_AUTH_PERMANENT, REGIT_ROLE_ADMIN },
-		{ "POST", "/compatibility/subjects/{s}/versions/{v}", 0, REGIT_ROLE_READ },
-		{ "PUT", "/config/{s}", 0, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/mode/{s}", 0, REGIT_ROLE_ADMIN },
-		{ "DELETE", "/contexts/{ctx}", 0, REGIT_ROLE_ADMIN },
-		{ "GET", "/metrics", 0, REGIT_ROLE_READ },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		regit_role r = regit_auth_route_role(cases[i].method, cases[i].path,
-			cases[i].flags);
-
-		if (r != cases[i].role)
-			fail_msg("%s %s (flags %u): got %s, want %s",
-				cases[i].method ? cases[i].method : "(null)", cases[i].path,
-				cases[i].flags, regit_role_name(r), regit_role_name(cases[i].role));
-	}
-}
-
 /* Every allocation failure during parsing is reported and leaks nothing. */
 static void test_auth__parse_alloc_failures(void **state)
 {
@@ -564,7 +498,6 @@ int main(void)
 		cmocka_unit_test(test_auth__check),
 		cmocka_unit_test(test_auth__check_concurrent),
 		cmocka_unit_test(test_auth__decoy_uses_costliest_entry),
-		cmocka_unit_test(test_auth__route_roles),
 		cmocka_unit_test(test_auth__parse_alloc_failures),
 	};
 

@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "registry/api.h"
 #include "registry/http.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -267,7 +268,8 @@ static void test_http__response_body_sources(void **state)
  * Writes run on worker threads, not on MHD's pool threads: with one pool
  * thread, eight POSTs are all inside the handler at once (each waits for
  * the others, as registrations wait for their group commit), a GET is
- * answered meanwhile, and POST /compatibility/ checks stay inline.
+ * answered meanwhile, and POST /compatibility/ checks stay inline (which
+ * requests write is the API route table's answer, regit_api_may_write).
  */
 typedef struct gate {
 	pthread_mutex_t mu;
@@ -349,6 +351,7 @@ static void test_http__writes_do_not_block_pool_threads(void **state)
 	g.want = 8;
 	opts.listen = "127.0.0.1:0";
 	opts.threads = 1;
+	opts.writes = regit_api_may_write;   /* the API's route table decides */
 	assert_int_equal(regit_http_server_start(&srv, &opts, gate_handler, NULL, &g), 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", regit_http_server_port(srv));
 	for (i = 0; i < 7; i++) {
@@ -413,6 +416,7 @@ static void test_http__stop_with_a_write_in_flight(void **state)
 	g.want = 2;   /* never reached: the handler waits for its deadline */
 	opts.listen = "127.0.0.1:0";
 	opts.threads = 1;
+	opts.writes = regit_api_may_write;   /* the API's route table decides */
 	assert_int_equal(regit_http_server_start(&srv, &opts, gate_handler, NULL, &g), 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", regit_http_server_port(srv));
 	p.base = base;
