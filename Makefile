@@ -9,6 +9,7 @@
 #   make bench      benchmarks
 #   make valgrind   the unit tests under valgrind
 #   make lint       banned-function check
+#   make cycles     no dependency cycle between source files, folder layering
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # User CFLAGS/LDFLAGS are honoured; project flags are added around them.
@@ -65,7 +66,8 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint install clean check-build
+.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint cycles install \
+	clean check-build
 all: $(REGIT)
 
 deps:
@@ -143,6 +145,12 @@ lint:
 		$(LIB_SRCS) $(CLI_SRCS) | grep -vE '^[^:]+:[0-9]+:\s*(/?\*|//)' \
 		|| { echo "lint: banned function"; exit 1; }
 	@echo "lint: ok"
+
+# No two source files depend on each other (from `nm` of the objects),
+# and each folder uses only the ones below it: scripts/cycles. Known
+# cycles being removed are listed in tests/cycles.allowed.
+cycles: $(LIB_OBJS) $(CLI_OBJS)
+	@scripts/cycles $(BUILD)
 
 install: $(REGIT)
 	install -d $(DESTDIR)$(PREFIX)/bin
