@@ -872,6 +872,8 @@ static int check_scan(check_paths *out, const char *workdir, const char *rel, in
 	dir = opendir(full.ptr);
 	if (!dir)
 		goto done;
+	/* readdir_r is deprecated; readdir is thread-safe per DIR stream. */
+	/* cppcheck-suppress readdirCalled */
 	while ((ent = readdir(dir)) != NULL) {
 		if (ent->d_name[0] == '.')
 			continue;  /* ., .., .git and hidden files */

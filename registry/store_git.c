@@ -2527,6 +2527,8 @@ static int store_consolidate(regit_store *store)
 	d = opendir(dir);
 	if (!d)
 		return 0;
+	/* readdir_r is deprecated; readdir is thread-safe per DIR stream. */
+	/* cppcheck-suppress readdirCalled */
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 

@@ -330,7 +330,8 @@ static int jsonpos_scan_key(jsonpos_scanner *s, jsonpos_token *tok, int *match)
  */
 static int jsonpos_skip_value(jsonpos_scanner *s)
 {
-	uint64_t objs[JSONPOS_MAX_DEPTH / 64];
+	/* Zeroed: setting one bit reads the whole word (cppcheck legacyUninitvar). */
+	uint64_t objs[JSONPOS_MAX_DEPTH / 64] = { 0 };
 	size_t depth = 0;
 	int error = 0;
 	int c;
