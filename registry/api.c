@@ -72,6 +72,11 @@ typedef struct api_op {
 
 #define OP(role, flags) { REGIT_ROLE_##role, (flags) }
 
+/* regit_api_route_of returns the role in the low bits of its flags. */
+_Static_assert(REGIT_ROLE_ADMIN <= REGIT_API_ROLE_MASK &&
+	(REGIT_API_ROLE_MASK & (REGIT_API_WRITES | REGIT_API_NO_ROUTE)) == 0,
+	"roles must fit REGIT_API_ROLE_MASK");
+
 typedef struct api_route {
 	const char *name;                       /* metrics label */
 	const char *seg[API_MAX_SEGMENTS];      /* "*" = parameter; NULL ends */

@@ -87,8 +87,8 @@ void regit_api_observe(const regit_http_request *req, const regit_http_response 
 #define REGIT_API_NO_ROUTE 0x8u     /* no route serves this method and target */
 
 /**
- * Classify a request (see above). Thread-safe, allocates nothing for
- * targets under 2 KB.
+ * Classify a request (see above). Thread-safe; allocates only for a long
+ * target (over ~2 KB) or one the router refuses (its error body, dropped).
  * @param method as sent ("GET", "POST", ...); NULL is no method
  * @param target the raw request target, query included: ?permanent=true
  *               and ?force=true raise the role as the table says
