@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "compat/schema.h"
@@ -39,7 +40,7 @@ reg_text *reg_text_new(const char *s, size_t len)
 	t->len = len;
 	memcpy(t->s, s, len);
 	t->s[len] = '\0';
-	t->hash = reg_hash(t->s, len);
+	t->hash = regit_hash(t->s, len);
 	return t;
 }
 
@@ -106,23 +107,6 @@ int reg_identity_key(regit_buf *out, const char *text, size_t len,
 	return error;
 }
 
-uint64_t reg_hash(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	/* Final mix: the low bits pick the slot. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t id_hash(int id)
 {
 	uint64_t x = (uint64_t)(uint32_t)id + 0x9e3779b97f4a7c15ull;
@@ -130,95 +114,6 @@ static uint64_t id_hash(int id)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
 	return x ^ (x >> 31);
-}
-
-/* ---- hash map (reg_map, registry_internal.h) ---------------------------- */
-
-static int map_grow(reg_map *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : 64, i;
-	reg_map_slot *slots = regit_calloc(ncap, sizeof(*slots));
-
-	if (!slots)
-		return REGIT_ENOMEM;
-	for (i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->slots[i].val)
-			continue;
-		j = m->slots[i].hash & (ncap - 1);
-		while (slots[j].val)
-			j = (j + 1) & (ncap - 1);
-		slots[j] = m->slots[i];
-	}
-	regit_free(m->slots);
-	m->slots = slots;
-	m->cap = ncap;
-	return 0;
-}
-
-int reg_map_reserve(reg_map *m)
-{
-	if ((m->n + 1) * 2 > m->cap)
-		return map_grow(m);
-	return 0;
-}
-
-void reg_map_put(reg_map *m, uint64_t hash, void *val)
-{
-	size_t j = hash & (m->cap - 1);
-
-	while (m->slots[j].val)
-		j = (j + 1) & (m->cap - 1);
-	m->slots[j].hash = hash;
-	m->slots[j].val = val;
-	m->n++;
-}
-
-void *reg_map_get(const reg_map *m, uint64_t hash, reg_map_eq eq, const void *key)
-{
-	size_t j;
-
-	if (!m->cap)
-		return NULL;
-	j = hash & (m->cap - 1);
-	while (m->slots[j].val) {
-		if (m->slots[j].hash == hash && eq(m->slots[j].val, key))
-			return m->slots[j].val;
-		j = (j + 1) & (m->cap - 1);
-	}
-	return NULL;
-}
-
-/* Backward-shift deletion: no tombstones, probes stay short. */
-void reg_map_remove(reg_map *m, uint64_t hash, const void *val)
-{
-	size_t j, k;
-
-	if (!m->cap)
-		return;
-	j = hash & (m->cap - 1);
-	while (m->slots[j].val && m->slots[j].val != val)
-		j = (j + 1) & (m->cap - 1);
-	if (!m->slots[j].val)
-		return;
-	m->slots[j].val = NULL;
-	m->n--;
-	k = j;
-	for (;;) {
-		size_t home;
-
-		k = (k + 1) & (m->cap - 1);
-		if (!m->slots[k].val)
-			break;
-		home = m->slots[k].hash & (m->cap - 1);
-		/* Move k back to j unless its home lies cyclically in (j, k]. */
-		if ((j < k) ? (home <= j || home > k) : (home <= j && home > k)) {
-			m->slots[j] = m->slots[k];
-			m->slots[k].val = NULL;
-			j = k;
-		}
-	}
 }
 
 static int schema_id_eq(const void *val, const void *key)
@@ -444,14 +339,14 @@ int reg_subject_max_version(const reg_subject *s)
 
 reg_schema *reg_index_schema(const reg_index *idx, int id)
 {
-	return reg_map_get(&idx->ids, id_hash(id), schema_id_eq, &id);
+	return regit_map_get(&idx->ids, id_hash(id), schema_id_eq, &id);
 }
 
 reg_schema *reg_index_identity(const reg_index *idx, const char *key, size_t len, uint64_t hash)
 {
 	key_ref k = { key, len };
 
-	return reg_map_get(&idx->identities, hash, schema_key_eq, &k);
+	return regit_map_get(&idx->identities, hash, schema_key_eq, &k);
 }
 
 int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
@@ -492,7 +387,7 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 		key_ptr = key.ptr;
 		key_len = key.size;
 	}
-	hash = nrefs == 0 ? text->hash : reg_hash(key_ptr, key_len);
+	hash = nrefs == 0 ? text->hash : regit_hash(key_ptr, key_len);
 	schema = reg_index_schema(idx, id);
 	if (schema) {
 		if (schema->key_len != key_len || memcmp(schema->key, key_ptr, key_len) != 0) {
@@ -530,9 +425,9 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 		fresh->pub.schema_len = text->len;
 		fresh->pub.refs = fresh->refs;
 		fresh->pub.nrefs = nrefs;
-		error = reg_map_reserve(&idx->ids);
+		error = regit_map_reserve(&idx->ids);
 		if (error == 0)
-			error = reg_map_reserve(&idx->identities);
+			error = regit_map_reserve(&idx->identities);
 		if (error < 0)
 			goto done;
 		schema = fresh;
@@ -560,15 +455,15 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 
 	/* Nothing can fail from here on. */
 	if (fresh) {
-		reg_map_put(&idx->ids, id_hash(id), fresh);
+		regit_map_put(&idx->ids, id_hash(id), fresh);
 		same = reg_index_identity(idx, fresh->key, fresh->key_len, fresh->key_hash);
 		if (!same) {
-			reg_map_put(&idx->identities, fresh->key_hash, fresh);
+			regit_map_put(&idx->identities, fresh->key_hash, fresh);
 		} else {
 			idx->identity_dups++;
 			if (id < same->pub.id) {
-				reg_map_remove(&idx->identities, same->key_hash, same);
-				reg_map_put(&idx->identities, fresh->key_hash, fresh);
+				regit_map_remove(&idx->identities, same->key_hash, same);
+				regit_map_put(&idx->identities, fresh->key_hash, fresh);
 			}
 		}
 		fresh = NULL;
@@ -624,9 +519,9 @@ void reg_index_remove_version(reg_index *idx, reg_version *v)
 	if (--schema->nversions > 0)
 		return;
 
-	reg_map_remove(&idx->ids, id_hash(schema->pub.id), schema);
+	regit_map_remove(&idx->ids, id_hash(schema->pub.id), schema);
 	if (reg_index_identity(idx, schema->key, schema->key_len, schema->key_hash) == schema) {
-		reg_map_remove(&idx->identities, schema->key_hash, schema);
+		regit_map_remove(&idx->identities, schema->key_hash, schema);
 		if (idx->identity_dups > 0) {
 			/* Another id with the same schema takes over (lowest id). */
 			reg_schema *best = NULL;
@@ -643,7 +538,7 @@ void reg_index_remove_version(reg_index *idx, reg_version *v)
 			if (best) {
 				idx->identity_dups--;
 				/* The map just lost an entry, so there is room. */
-				reg_map_put(&idx->identities, best->key_hash, best);
+				regit_map_put(&idx->identities, best->key_hash, best);
 			}
 		}
 	} else if (idx->identity_dups > 0) {
@@ -706,7 +601,7 @@ uint64_t reg_version_seal(const char *subject, size_t len, int version, int id)
 	if (regit_buf_puts(&b, "regit-seal") == 0 && regit_buf_putc(&b, '\0') == 0 &&
 			regit_buf_put(&b, subject, len) == 0 &&
 			regit_buf_printf(&b, "%c%d%c%d", '\0', version, '\0', id) == 0)
-		h = reg_hash(b.ptr, b.size);
+		h = regit_hash(b.ptr, b.size);
 	regit_buf_dispose(&b);
 	return h;
 }
@@ -768,6 +663,40 @@ int reg_meta_config_write(regit_buf *out, const regit_config *cfg)
 	if (error == 0)
 		error = regit_buf_puts(out, "\n}\n");
 	return error;
+}
+
+/* ---- modes, names (part of the store's file format) -------------------- */
+
+static const char *const mode_names[] = {
+	"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"
+};
+
+const char *regit_mode_name(regit_mode mode)
+{
+	if ((unsigned)mode < sizeof(mode_names) / sizeof(*mode_names))
+		return mode_names[mode];
+	return "READWRITE";
+}
+
+int regit_mode_parse(const char *name, regit_mode *out)
+{
+	size_t i, len;
+
+	if (!name)
+		return REGIT_EINVALID;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	len = strlen(name);
+	while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		len--;
+	for (i = 0; i < sizeof(mode_names) / sizeof(*mode_names); i++) {
+		if (strlen(mode_names[i]) == len && strncasecmp(name, mode_names[i], len) == 0) {
+			*out = (regit_mode)i;
+			return 0;
+		}
+	}
+	regit_error_set(REGIT_ERROR_STORE, "invalid mode '%.64s'", name);
+	return REGIT_EINVALID;
 }
 
 int reg_meta_mode_write(regit_buf *out, regit_mode mode)

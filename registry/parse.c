@@ -50,7 +50,7 @@
 struct reg_memo {
 	pthread_mutex_t lock;
 	size_t refs;                /* guarded by lock */
-	reg_map entries;            /* token -> reg_parsed (owned); guarded by lock */
+	regit_map entries;            /* token -> reg_parsed (owned); guarded by lock */
 	size_t bytes;               /* estimated size of the entries; guarded by lock */
 	size_t max_bytes;
 };
@@ -66,7 +66,7 @@ typedef struct parse_dep {
 typedef struct parse_ctx {
 	const reg_resolver *r;
 	size_t max_size;
-	reg_map seen;               /* token -> parse_dep (owned) */
+	regit_map seen;               /* token -> parse_dep (owned) */
 	reg_parsed **order;         /* parsed here and not in the memo, in completion order */
 	size_t norder, ordercap;
 	size_t nparsed;
@@ -91,7 +91,7 @@ static void parse_fail(regit_schema_error *serr, const char *fmt, ...)
 
 static uint64_t ptr_hash(const void *ptr)
 {
-	return reg_hash(&ptr, sizeof(ptr));
+	return regit_hash(&ptr, sizeof(ptr));
 }
 
 static int ptr_eq(const void *val, const void *key)
@@ -201,7 +201,7 @@ static reg_parsed *memo_get(reg_memo *m, uint64_t hash, const void *token)
 	reg_parsed *p;
 
 	pthread_mutex_lock(&m->lock);
-	p = reg_map_get(&m->entries, hash, parsed_token_eq, token);
+	p = regit_map_get(&m->entries, hash, parsed_token_eq, token);
 	pthread_mutex_unlock(&m->lock);
 	return p;
 }
@@ -227,10 +227,10 @@ static reg_parsed *memo_put(reg_memo *m, uint64_t hash, reg_parsed *p)
 	reg_parsed *entry;
 
 	pthread_mutex_lock(&m->lock);
-	entry = reg_map_get(&m->entries, hash, parsed_token_eq, p->token);
+	entry = regit_map_get(&m->entries, hash, parsed_token_eq, p->token);
 	/* m->bytes never exceeds m->max_bytes. */
-	if (!entry && cost <= m->max_bytes - m->bytes && reg_map_reserve(&m->entries) == 0) {
-		reg_map_put(&m->entries, hash, p);
+	if (!entry && cost <= m->max_bytes - m->bytes && regit_map_reserve(&m->entries) == 0) {
+		regit_map_put(&m->entries, hash, p);
 		m->bytes += cost;
 		entry = p;
 	}
@@ -244,7 +244,7 @@ static reg_parsed *memo_put(reg_memo *m, uint64_t hash, reg_parsed *p)
 typedef struct import_set {
 	const regit_schema **arr;
 	size_t n, cap;
-	reg_map set;                /* schema -> itself */
+	regit_map set;                /* schema -> itself */
 } import_set;
 
 static int import_add(import_set *s, const regit_schema *schema)
@@ -252,7 +252,7 @@ static int import_add(import_set *s, const regit_schema *schema)
 	uint64_t hash = ptr_hash(schema);
 
 	/* The set only compares addresses: the const is never written through. */
-	if (reg_map_get(&s->set, hash, ptr_eq, schema))
+	if (regit_map_get(&s->set, hash, ptr_eq, schema))
 		return 0;
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 16;
@@ -263,9 +263,9 @@ static int import_add(import_set *s, const regit_schema *schema)
 		s->arr = grown;
 		s->cap = ncap;
 	}
-	if (reg_map_reserve(&s->set) < 0)
+	if (regit_map_reserve(&s->set) < 0)
 		return REGIT_ENOMEM;
-	reg_map_put(&s->set, hash, (void *)schema);
+	regit_map_put(&s->set, hash, (void *)schema);
 	s->arr[s->n++] = schema;
 	return 0;
 }
@@ -280,7 +280,7 @@ static int import_add_closure(import_set *s, const reg_parsed *dep)
 	size_t i;
 	int error;
 
-	if (reg_map_get(&s->set, ptr_hash(dep->schema), ptr_eq, dep->schema))
+	if (regit_map_get(&s->set, ptr_hash(dep->schema), ptr_eq, dep->schema))
 		return 0;
 	error = import_add(s, dep->schema);
 	for (i = 0; i < dep->nimports && error == 0; i++)
@@ -317,12 +317,12 @@ static int seen_add(parse_dep **out, parse_ctx *ctx, uint64_t hash, const void *
 	*out = NULL;
 	if (!d)
 		return REGIT_ENOMEM;
-	if (reg_map_reserve(&ctx->seen) < 0) {
+	if (regit_map_reserve(&ctx->seen) < 0) {
 		regit_free(d);
 		return REGIT_ENOMEM;
 	}
 	d->token = token;
-	reg_map_put(&ctx->seen, hash, d);
+	regit_map_put(&ctx->seen, hash, d);
 	*out = d;
 	return 0;
 }
@@ -354,7 +354,7 @@ static int parse_ref(reg_parsed **out, int *shared, parse_ctx *ctx, const regit_
 		return REGIT_EINVALID;
 	}
 	hash = ptr_hash(token);
-	d = reg_map_get(&ctx->seen, hash, dep_token_eq, token);
+	d = regit_map_get(&ctx->seen, hash, dep_token_eq, token);
 	if (d) {
 		if (d->state != 2) {
 			parse_fail(ctx->serr, "reference cycle through subject '%.200s' version %d",

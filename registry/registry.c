@@ -149,40 +149,6 @@ static void err_init(regit_registry_error *err)
 	err->message[0] = '\0';
 }
 
-/* ---- modes, names ----------------------------------------------------------- */
-
-static const char *const mode_names[] = {
-	"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"
-};
-
-const char *regit_mode_name(regit_mode mode)
-{
-	if ((unsigned)mode < sizeof(mode_names) / sizeof(*mode_names))
-		return mode_names[mode];
-	return "READWRITE";
-}
-
-int regit_mode_parse(const char *name, regit_mode *out)
-{
-	size_t i, len;
-
-	if (!name)
-		return REGIT_EINVALID;
-	while (*name == ' ' || *name == '\t')
-		name++;
-	len = strlen(name);
-	while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
-		len--;
-	for (i = 0; i < sizeof(mode_names) / sizeof(*mode_names); i++) {
-		if (strlen(mode_names[i]) == len && strncasecmp(name, mode_names[i], len) == 0) {
-			*out = (regit_mode)i;
-			return 0;
-		}
-	}
-	regit_error_set(REGIT_ERROR_STORE, "invalid mode '%.64s'", name);
-	return REGIT_EINVALID;
-}
-
 /* ---- locking ---------------------------------------------------------------- */
 
 void regit_registry_read_begin(regit_registry *reg)
@@ -885,7 +851,7 @@ static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_inde
 	error = reg_identity_key(&out->key, out->text.ptr, out->text.size, out->refs, out->nrefs);
 	if (error < 0)
 		goto internal;
-	out->hash = reg_hash(out->key.ptr, out->key.size);
+	out->hash = regit_hash(out->key.ptr, out->key.size);
 	return 0;
 internal:
 	if (error == REGIT_EINVALID)
@@ -1103,7 +1069,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	registry_resolver(&r, c->reg, idx);
 	for (i = 0; i < n; i++) {
 		const compat_old *o = &c->olds[i];
-		uint64_t h = o->id ? reg_hash(o->text, o->len) : 0;
+		uint64_t h = o->id ? regit_hash(o->text, o->len) : 0;
 
 		if (o->parsed) {
 			olds[i] = o->parsed;

@@ -26,6 +26,7 @@
 #include "registry/registry.h"
 #include "registry/store.h"
 #include "util/buf.h"
+#include "util/map.h"
 
 /* Bounds on what a store tree or a request may contain. */
 #define REG_MAX_REFS 100            /* references per schema */
@@ -40,7 +41,7 @@
 typedef struct reg_text {
 	size_t refs;
 	size_t len;
-	uint64_t hash;               /* reg_hash(s, len): the identity key's hash when
+	uint64_t hash;               /* regit_hash(s, len): the identity key's hash when
 	                                there are no references; computed by whoever
 	                                makes the text (the build threads, at start-up) */
 	char s[];
@@ -86,36 +87,13 @@ struct reg_schema {
 	size_t nversions;
 };
 
-/* Open-addressing hash table of pointers with cached hashes. */
-typedef struct reg_map_slot {
-	uint64_t hash;
-	void *val;                   /* NULL = empty */
-} reg_map_slot;
-
-typedef struct reg_map {
-	reg_map_slot *slots;
-	size_t cap;                  /* power of two or 0 */
-	size_t n;
-} reg_map;
-
-/* Whether the entry val has the key a lookup is for. */
-typedef int (*reg_map_eq)(const void *val, const void *key);
-
-/** Make room for one more entry (load factor <= 1/2). @return 0 or REGIT_ENOMEM */
-int reg_map_reserve(reg_map *m);
-/** Insert val (borrowed, not NULL); reg_map_reserve must have succeeded first. */
-void reg_map_put(reg_map *m, uint64_t hash, void *val);
-/** The entry with this hash for which eq(val, key) holds, or NULL. @return borrowed */
-void *reg_map_get(const reg_map *m, uint64_t hash, reg_map_eq eq, const void *key);
-/** Remove the slot holding exactly val. */
-void reg_map_remove(reg_map *m, uint64_t hash, const void *val);
 
 typedef struct reg_index {
 	char head[REGIT_STORE_OID_HEX];
 	reg_subject **subjects;      /* owned, sorted by name */
 	size_t nsubjects, cap;
-	reg_map ids;                 /* int id -> reg_schema */
-	reg_map identities;          /* key -> reg_schema */
+	regit_map ids;                 /* int id -> reg_schema */
+	regit_map identities;          /* key -> reg_schema */
 	size_t identity_dups;        /* schemas sharing a key with another id */
 	int has_config;
 	regit_config config;
@@ -164,7 +142,6 @@ void reg_refs_free(regit_reference *refs, size_t n);
 /* The identity key of a schema text with references (owned, in *out). */
 int reg_identity_key(regit_buf *out, const char *text, size_t len,
 	const regit_reference *refs, size_t nrefs);
-uint64_t reg_hash(const void *data, size_t len);
 
 /* ---- index ------------------------------------------------------------- */
 

@@ -210,6 +210,7 @@ static int store_dir_empty(const char *path)
 
 	if (!d)
 		return 0;
+	/* cppcheck-suppress readdirCalled ; one stream, one thread: readdir_r is deprecated */
 	while (empty && (e = readdir(d)) != NULL)
 		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
 	closedir(d);
