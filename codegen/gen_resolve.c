@@ -3,24 +3,25 @@
  *
  * For every writer schema the generator emits a decoder that reads data
  * written with that schema straight into the reader's C types, following
- * the Avro specification's schema resolution:
- *   - records match by full name (or reader alias, or unqualified name);
- *     fields match by name or reader field alias; writer-only fields are
- *     skipped; reader-only fields get the reader's default;
- *   - int -> long/float/double, long -> float/double, float -> double,
- *     string <-> bytes are promoted;
- *   - enums map by symbol name; a writer symbol the reader lacks takes the
- *     reader enum's default, else decoding fails with REGIT_AVRO_ERESOLVE;
- *   - unions: a writer branch goes to the first reader branch that matches
- *     it exactly, else to the first it can be promoted to; a writer branch
- *     with no reader branch fails with REGIT_AVRO_ERESOLVE when it occurs.
- * Schema pairs that cannot match at all (a reader field without default
- * missing from the writer, kinds that never match) fail at generation time
- * with REGIT_EINCOMPATIBLE, so a compiled decoder never meets them.
+ * the Avro specification's schema resolution. Every decision the
+ * specification makes (do names match, which union branch, which writer
+ * field or default, which enum symbol, promotions) is asked of
+ * compat/resolve.h, the module the compatibility checker uses too, so
+ * `regit gen --writer` and `regit check` give the same answers. What this
+ * file decides is only *when* a failure shows:
+ *   - a writer enum symbol the reader cannot read (no such symbol, no
+ *     default), or a writer union branch no reader branch matches, fails
+ *     with REGIT_AVRO_ERESOLVE when the data holds it;
+ *   - schema pairs that cannot match at all (a reader field without
+ *     default missing from the writer, types that do not match) fail at
+ *     generation time with REGIT_EINCOMPATIBLE, so a compiled decoder
+ *     never meets them.
  *
  * NAME_decode_frame then picks the decoder by the frame's schema id.
  */
 #include "codegen/gen_internal.h"
+
+#include "compat/resolve.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,7 @@ typedef struct rs_ctx {
 	size_t npairs, apairs;
 	rs_skip *skips;
 	size_t nskips, askips;
+	regit_resolver *resolver; /* the resolution decisions (compat/resolve.h) */
 	regit_buf fns;          /* function bodies */
 	regit_buf protos;       /* their prototypes */
 } rs_ctx;
@@ -57,74 +59,21 @@ static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_t
 	gen_pos pos, const char *e, const char *present, int ind);
 static void rs_skip_value(rs_ctx *rs, regit_buf *b, const regit_type *w, int ind);
 
-static int rs_names_match(const regit_type *w, const regit_type *r)
+/* Report a resolver failure (memory, step budget) as the generation's error. */
+static void rs_check(rs_ctx *rs, int error)
 {
-	size_t i;
-
-	if (strcmp(w->fullname, r->fullname) == 0)
-		return 1;
-	for (i = 0; i < r->naliases; i++) {
-		if (strcmp(r->aliases[i], w->fullname) == 0)
-			return 1;
-	}
-	/* The specification compares unqualified names. */
-	return strcmp(w->name, r->name) == 0;
-}
-
-/* Does writer type w match reader type r (exact kind, or named match)? */
-static int rs_exact(const regit_type *w, const regit_type *r)
-{
-	if (w->kind != r->kind)
-		return 0;
-	switch (w->kind) {
-	case REGIT_TYPE_RECORD:
-	case REGIT_TYPE_ENUM:
-		return rs_names_match(w, r);
-	case REGIT_TYPE_FIXED:
-		return rs_names_match(w, r) && w->size == r->size;
-	default:
-		return 1;
-	}
-}
-
-static int rs_promotable(const regit_type *w, const regit_type *r)
-{
-	switch (w->kind) {
-	case REGIT_TYPE_INT:
-		return r->kind == REGIT_TYPE_LONG || r->kind == REGIT_TYPE_FLOAT ||
-			r->kind == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_LONG:
-		return r->kind == REGIT_TYPE_FLOAT || r->kind == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_FLOAT:
-		return r->kind == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_STRING:
-		return r->kind == REGIT_TYPE_BYTES;
-	case REGIT_TYPE_BYTES:
-		return r->kind == REGIT_TYPE_STRING;
-	default:
-		return 0;
-	}
-}
-
-static int rs_matches(const regit_type *w, const regit_type *r)
-{
-	return rs_exact(w, r) || rs_promotable(w, r);
+	if (error < 0)
+		regit_gen__fail(rs->g, error, "%s", regit_error_message());
 }
 
 /* The reader union branch for a (non-union) writer type, or -1. */
-static long rs_pick_branch(const regit_type *w, const regit_type *ru)
+static long rs_pick_branch(rs_ctx *rs, const regit_type *w, const regit_type *ru)
 {
 	size_t k;
+	int error = regit_resolve_branch(&k, rs->resolver, ru, w);
 
-	for (k = 0; k < ru->nbranches; k++) {
-		if (rs_exact(w, ru->branches[k]))
-			return (long)k;
-	}
-	for (k = 0; k < ru->nbranches; k++) {
-		if (rs_promotable(w, ru->branches[k]))
-			return (long)k;
-	}
-	return -1;
+	rs_check(rs, error);
+	return error < 0 || k == REGIT_RESOLVE_NONE ? -1 : (long)k;
 }
 
 static const char *rs_pair_fn(rs_ctx *rs, const regit_type *w, const regit_type *r)
@@ -502,7 +451,7 @@ static void rs_emit_plain(rs_ctx *rs, regit_buf *b, const regit_type *w, const r
 	unsigned v;
 	size_t i, k;
 
-	if (!rs_matches(w, r)) {
+	if (!regit_resolve_match(r, w)) {
 		rs_incompatible(rs, w, r, e);
 		return;
 	}
@@ -547,30 +496,22 @@ static void rs_emit_plain(rs_ctx *rs, regit_buf *b, const regit_type *w, const r
 	switch (w->kind) {
 	case REGIT_TYPE_ENUM: {
 		const char *rc = regit_gen__named(g, r)->cname;
-		long dflt = -1;
-
-		if (r->enum_default) {
-			for (k = 0; k < r->nsymbols; k++) {
-				if (strcmp(r->symbols[k], r->enum_default) == 0)
-					dflt = (long)k;
-			}
-		}
 		v = g->var++;
 		GEN_OUT(g, b, ind, "{\n");
 		GEN_OUT(g, b, ind + 1, "int32_t x__%u;\n\n", v);
 		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &x__%u));\n", v);
 		GEN_OUT(g, b, ind + 1, "switch (x__%u) {\n", v);
-		for (i = 0; i < w->nsymbols; i++) {
-			long to = dflt;
+		for (i = 0; i < w->nsymbols && !g->error; i++) {
+			int error = regit_resolve_symbol(&k, rs->resolver, r, w->symbols[i]);
 
-			for (k = 0; k < r->nsymbols; k++) {
-				if (strcmp(r->symbols[k], w->symbols[i]) == 0)
-					to = (long)k;
+			if (error < 0) {
+				rs_check(rs, error);
+				break;
 			}
-			if (to < 0)
+			if (k == REGIT_RESOLVE_NONE)
 				GEN_OUT(g, b, ind + 1, "case %zu: return REGIT_AVRO_ERESOLVE;\n", i);
 			else
-				GEN_OUT(g, b, ind + 1, "case %zu: %s = (%s)%ld; break;\n", i, e, rc, to);
+				GEN_OUT(g, b, ind + 1, "case %zu: %s = (%s)%zu; break;\n", i, e, rc, k);
 		}
 		GEN_OUT(g, b, ind + 1, "default: return REGIT_AVRO_EINVALID;\n");
 		GEN_OUT(g, b, ind + 1, "}\n");
@@ -692,12 +633,12 @@ static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_t
 
 			GEN_OUT(g, b, ind + 1, "case %zu:\n", k);
 			if (r->kind == REGIT_TYPE_UNION) {
-				pick = rs_pick_branch(wb, r);
+				pick = rs_pick_branch(rs, wb, r);
 				if (pick < 0)
 					GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ERESOLVE;\n");
 				else
 					rs_into_branch(rs, b, wb, r, (size_t)pick, e, present, ind + 2);
-			} else if (rs_matches(wb, r)) {
+			} else if (regit_resolve_match(r, wb)) {
 				rs_emit_plain(rs, b, wb, r, pos, e, ind + 2);
 			} else {
 				GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ERESOLVE;\n");
@@ -711,7 +652,7 @@ static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_t
 		return;
 	}
 	if (r->kind == REGIT_TYPE_UNION) {
-		pick = rs_pick_branch(w, r);
+		pick = rs_pick_branch(rs, w, r);
 		if (pick < 0) {
 			rs_incompatible(rs, w, r, e);
 			return;
@@ -722,23 +663,6 @@ static void rs_emit(rs_ctx *rs, regit_buf *b, const regit_type *w, const regit_t
 	rs_emit_plain(rs, b, w, r, pos, e, ind);
 }
 
-static long rs_find_field(const regit_type *w, const regit_field *rf)
-{
-	size_t i, a;
-
-	for (i = 0; i < w->nfields; i++) {
-		if (strcmp(w->fields[i].name, rf->name) == 0)
-			return (long)i;
-	}
-	for (a = 0; a < rf->naliases; a++) {
-		for (i = 0; i < w->nfields; i++) {
-			if (strcmp(w->fields[i].name, rf->aliases[a]) == 0)
-				return (long)i;
-		}
-	}
-	return -1;
-}
-
 static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
 {
 	gen_ctx *g = rs->g;
@@ -746,20 +670,36 @@ static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
 	const gen_named *rn = regit_gen__named(g, r);
 	regit_buf *b = &rs->fns;
 	long *map = NULL;       /* writer field -> reader field, or -1 */
-	size_t i, j;
+	regit_resolve_field_action *actions = NULL;  /* per reader field */
+	size_t i, j, wi;
 
 	map = regit_calloc(w->nfields + 1, sizeof(*map));
-	if (!map) {
+	actions = regit_calloc(r->nfields + 1, sizeof(*actions));
+	if (!map || !actions) {
 		regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
-		return;
+		goto done;
 	}
 	for (i = 0; i < w->nfields; i++)
 		map[i] = -1;
-	for (j = 0; j < r->nfields; j++) {
-		long wi = rs_find_field(w, &r->fields[j]);
+	for (j = 0; j < r->nfields && !g->error; j++) {
+		int error = regit_resolve_field(&actions[j], &wi, rs->resolver, w, &r->fields[j], j);
 
-		if (wi >= 0)
+		if (error < 0) {
+			rs_check(rs, error);
+			goto done;
+		}
+		if (actions[j] != REGIT_RESOLVE_FIELD_READ)
+			continue;
+		/*
+		 * Two reader fields reading one writer field (a name and another
+		 * field's alias): the bytes are read once, into the first; the
+		 * other is filled like a field the writer lacks.
+		 */
+		if (map[wi] < 0)
 			map[wi] = (long)j;
+		else
+			actions[j] = r->fields[j].default_value ? REGIT_RESOLVE_FIELD_DEFAULT :
+				REGIT_RESOLVE_FIELD_MISSING;
 	}
 	GEN_OUT(g, &rs->protos, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth);\n",
 		pr->fname, rn->cname);
@@ -785,13 +725,9 @@ static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
 	}
 	/* Reader fields the writer lacks: defaults. */
 	for (j = 0; j < r->nfields && !g->error; j++) {
-		int found = 0;
-
-		for (i = 0; i < w->nfields; i++)
-			found |= map[i] == (long)j;
-		if (found)
+		if (actions[j] == REGIT_RESOLVE_FIELD_READ)
 			continue;
-		if (!r->fields[j].default_value) {
+		if (actions[j] == REGIT_RESOLVE_FIELD_MISSING) {
 			regit_gen__fail(g, REGIT_EINCOMPATIBLE,
 				"reader field %s.%s has no default and writer %s lacks it",
 				r->fullname, r->fields[j].name, w->fullname);
@@ -804,7 +740,9 @@ static void rs_emit_pair(rs_ctx *rs, rs_pair *pr)
 			r->fields[j].default_value, 1);
 	}
 	GEN_OUT(g, b, 1, "*pp = p;\n\treturn 0;\n}\n\n");
+done:
 	regit_free(map);
+	regit_free(actions);
 }
 
 static void rs_emit_skip_fn(rs_ctx *rs, rs_skip *sk)
@@ -840,6 +778,8 @@ static void rs_emit_writer(gen_ctx *g, size_t wi)
 	rs.wi = wi;
 	regit_buf_init(&rs.fns, 0);
 	regit_buf_init(&rs.protos, 0);
+	if (regit_resolver_new(&rs.resolver) < 0)
+		regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
 
 	GEN_OUT(g, &top, 0, "/* Decoder for writer schema id %lu%s%s. */\n",
 		(unsigned long)wr->id, wr->label ? ": " : "",
@@ -894,6 +834,7 @@ static void rs_emit_writer(gen_ctx *g, size_t wi)
 	regit_buf_dispose(&rs.protos);
 	regit_free(rs.pairs);
 	regit_free(rs.skips);
+	regit_resolver_free(rs.resolver);
 }
 
 void regit_gen__emit_resolvers(gen_ctx *g)

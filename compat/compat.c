@@ -15,12 +15,17 @@
  * in the number of reachable pairs. Findings are recorded at the first
  * visit, with the JSON pointers of the path that led there.
  *
- * Lookups that could be quadratic on hostile input (fields by name, enum
- * symbols, union branches by kind and name) go through hash indexes built
- * once per node; small nodes are scanned linearly. A step budget and a
- * recursion bound turn pathological inputs into REGIT_ELIMIT.
+ * What the specification decides (do names match, which union branch,
+ * which writer field, which enum symbol, promotions) is asked of
+ * compat/resolve.c, which the code generator's evolution decoders use
+ * too, so `regit check` and `regit gen --writer` cannot disagree. This
+ * file walks the pairs and turns each negative answer into a finding.
+ * The resolver's indexes keep lookups on hostile input linear, and its
+ * step budget (charged by this walk as well) plus a recursion bound turn
+ * pathological inputs into REGIT_ELIMIT.
  */
 #include "compat/compat.h"
+#include "compat/resolve.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -31,113 +36,20 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* Nested pairs deeper than this are refused (each level is a C stack frame). */
 #define COMPAT_MAX_DEPTH 1000
-/* Pair visits + lookups per check: far above any real schema pair. */
-#define COMPAT_MAX_STEPS ((size_t)1 << 26)
 #define COMPAT_DEFAULT_MAX_FINDINGS 1000
-/* Below this many entries a linear scan beats building a hash index. */
-#define COMPAT_LINEAR_MAX 8
 /* Paths and messages are short; bound them anyway. */
 #define COMPAT_PATH_MAX ((size_t)1 << 20)
 /* How many missing enum symbols a message lists by name. */
 #define COMPAT_SYMBOLS_SHOWN 5
 
 #define COMPAT_NKINDS (REGIT_TYPE_FIXED + 1)
-#define COMPAT_NONE ((size_t)-1)
+#define COMPAT_NONE REGIT_RESOLVE_NONE
 
 enum { MODE_RESOLVE = 0, MODE_STRICT = 1 };
-
-/* ---- hashing ------------------------------------------------------------ */
-
-static uint64_t compat_hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static uint64_t compat_hash_ptrs(const void *a, const void *b, unsigned mode)
-{
-	/* MurmurHash3's 64-bit finaliser: every input bit reaches the low bits
-	 * we mask with (aligned pointers alone differ in high bits only). */
-	uint64_t h = (uint64_t)(uintptr_t)a;
-
-	h ^= ((uint64_t)(uintptr_t)b << 32 | (uint64_t)(uintptr_t)b >> 32) + mode;
-	h ^= h >> 33;
-	h *= 0xFF51AFD7ED558CCDULL;
-	h ^= h >> 33;
-	h *= 0xC4CEB9FE1A85EC53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/*
- * Name -> first index. Sized once for a known number of keys (load <= 1/2),
- * so it never grows. Keys are borrowed from the schema.
- */
-typedef struct compat_strmap_slot {
-	const char *key;
-	size_t val;
-} compat_strmap_slot;
-
-typedef struct compat_strmap {
-	compat_strmap_slot *slots;
-	size_t mask;
-} compat_strmap;
-
-static int strmap_init(compat_strmap *m, size_t n)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * n)
-		cap *= 2;
-	m->slots = regit_calloc(cap, sizeof(*m->slots));
-	if (!m->slots)
-		return REGIT_ENOMEM;
-	m->mask = cap - 1;
-	return 0;
-}
-
-static void strmap_dispose(compat_strmap *m)
-{
-	regit_free(m->slots);
-	m->slots = NULL;
-}
-
-/* Insert unless present: the first occurrence wins. */
-static void strmap_put_first(compat_strmap *m, const char *key, size_t val)
-{
-	size_t i = (size_t)compat_hash_str(key) & m->mask;
-
-	while (m->slots[i].key) {
-		if (strcmp(m->slots[i].key, key) == 0)
-			return;
-		i = (i + 1) & m->mask;
-	}
-	m->slots[i].key = key;
-	m->slots[i].val = val;
-}
-
-static size_t strmap_get(const compat_strmap *m, const char *key)
-{
-	size_t i;
-
-	if (!m->slots || !key)
-		return COMPAT_NONE;
-	i = (size_t)compat_hash_str(key) & m->mask;
-	while (m->slots[i].key) {
-		if (strcmp(m->slots[i].key, key) == 0)
-			return m->slots[i].val;
-		i = (i + 1) & m->mask;
-	}
-	return COMPAT_NONE;
-}
 
 /* Visited (a, b, mode) triples; open addressing, grows at load 1/2. */
 typedef struct compat_pair {
@@ -162,7 +74,7 @@ static int pairset_grow(compat_pairset *s)
 
 		if (!s->slots[i].a)
 			continue;
-		j = (size_t)compat_hash_ptrs(s->slots[i].a, s->slots[i].b,
+		j = (size_t)regit_hash_ptrs(s->slots[i].a, s->slots[i].b,
 			s->slots[i].mode) & (ncap - 1);
 		while (nslots[j].a)
 			j = (j + 1) & (ncap - 1);
@@ -185,7 +97,7 @@ static int pairset_add(compat_pairset *s, const void *a, const void *b, unsigned
 		if (error < 0)
 			return error;
 	}
-	i = (size_t)compat_hash_ptrs(a, b, mode) & (s->cap - 1);
+	i = (size_t)regit_hash_ptrs(a, b, mode) & (s->cap - 1);
 	while (s->slots[i].a) {
 		if (s->slots[i].a == a && s->slots[i].b == b && s->slots[i].mode == mode)
 			return 1;
@@ -196,197 +108,6 @@ static int pairset_add(compat_pairset *s, const void *a, const void *b, unsigned
 	s->slots[i].mode = mode;
 	s->count++;
 	return 0;
-}
-
-/* ---- per-node indexes --------------------------------------------------- */
-
-/*
- * Built lazily for large records, enums and unions, cached per node for
- * the whole check (the new schema's nodes are met once per old version).
- */
-typedef struct compat_index {
-	const regit_type *node;
-	compat_strmap names;     /* record: field name; enum: symbol */
-	compat_strmap aliases;   /* record: field alias */
-	/* union: first branch of each kind, and named branches by name/alias */
-	size_t first_kind[COMPAT_NKINDS];
-	compat_strmap union_names;
-	compat_strmap union_aliases;
-	compat_strmap union_fullnames;
-} compat_index;
-
-typedef struct compat_indexes {
-	compat_index **slots;
-	size_t cap, count;
-} compat_indexes;
-
-static void index_free(compat_index *ix)
-{
-	if (!ix)
-		return;
-	strmap_dispose(&ix->names);
-	strmap_dispose(&ix->aliases);
-	strmap_dispose(&ix->union_names);
-	strmap_dispose(&ix->union_aliases);
-	strmap_dispose(&ix->union_fullnames);
-	regit_free(ix);
-}
-
-static void indexes_dispose(compat_indexes *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->cap; i++)
-		index_free(c->slots[i]);
-	regit_free(c->slots);
-	c->slots = NULL;
-	c->cap = c->count = 0;
-}
-
-static int indexes_grow(compat_indexes *c)
-{
-	size_t ncap = c->cap ? c->cap * 2 : 32, i;
-	compat_index **nslots = regit_calloc(ncap, sizeof(*nslots));
-
-	if (!nslots)
-		return REGIT_ENOMEM;
-	for (i = 0; i < c->cap; i++) {
-		size_t j;
-
-		if (!c->slots[i])
-			continue;
-		j = (size_t)compat_hash_ptrs(c->slots[i]->node, NULL, 0) & (ncap - 1);
-		while (nslots[j])
-			j = (j + 1) & (ncap - 1);
-		nslots[j] = c->slots[i];
-	}
-	regit_free(c->slots);
-	c->slots = nslots;
-	c->cap = ncap;
-	return 0;
-}
-
-/* The unqualified part of a full name ("a.b.C" -> "C"). */
-static const char *compat_unqualified(const char *fullname)
-{
-	const char *dot = strrchr(fullname, '.');
-
-	return dot ? dot + 1 : fullname;
-}
-
-static int index_build(compat_index *ix, const regit_type *t)
-{
-	size_t i, j, n = 0;
-	int error = 0;
-
-	for (i = 0; i < COMPAT_NKINDS; i++)
-		ix->first_kind[i] = COMPAT_NONE;
-
-	switch (t->kind) {
-	case REGIT_TYPE_RECORD:
-		error = strmap_init(&ix->names, t->nfields);
-		if (error < 0)
-			return error;
-		for (i = 0; i < t->nfields; i++) {
-			strmap_put_first(&ix->names, t->fields[i].name, i);
-			n += t->fields[i].naliases;
-		}
-		error = strmap_init(&ix->aliases, n);
-		if (error < 0)
-			return error;
-		for (i = 0; i < t->nfields; i++)
-			for (j = 0; j < t->fields[i].naliases; j++)
-				strmap_put_first(&ix->aliases, t->fields[i].aliases[j], i);
-		break;
-	case REGIT_TYPE_ENUM:
-		error = strmap_init(&ix->names, t->nsymbols);
-		if (error < 0)
-			return error;
-		for (i = 0; i < t->nsymbols; i++)
-			strmap_put_first(&ix->names, t->symbols[i], i);
-		break;
-	case REGIT_TYPE_UNION:
-		for (i = 0; i < t->nbranches; i++) {
-			const regit_type *b = t->branches[i];
-
-			if (ix->first_kind[b->kind] == COMPAT_NONE)
-				ix->first_kind[b->kind] = i;
-			n += b->naliases;
-		}
-		error = strmap_init(&ix->union_names, t->nbranches);
-		if (error < 0)
-			return error;
-		error = strmap_init(&ix->union_aliases, n);
-		if (error < 0)
-			return error;
-		error = strmap_init(&ix->union_fullnames, t->nbranches);
-		if (error < 0)
-			return error;
-		/*
-		 * Keyed by unqualified name: named types match on it. Kinds are
-		 * checked by the caller, so one map serves all three named kinds.
-		 */
-		for (i = 0; i < t->nbranches; i++) {
-			const regit_type *b = t->branches[i];
-
-			if (!b->name)
-				continue;
-			strmap_put_first(&ix->union_names, b->name, i);
-			if (b->fullname)
-				strmap_put_first(&ix->union_fullnames, b->fullname, i);
-			for (j = 0; j < b->naliases; j++)
-				strmap_put_first(&ix->union_aliases,
-					compat_unqualified(b->aliases[j]), i);
-		}
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* @return 0 with *out set (borrowed from the cache), REGIT_ENOMEM */
-static int indexes_get(compat_index **out, compat_indexes *c, const regit_type *t)
-{
-	compat_index *ix = NULL;
-	size_t i;
-	int error = 0;
-
-	*out = NULL;
-	if (c->cap) {
-		i = (size_t)compat_hash_ptrs(t, NULL, 0) & (c->cap - 1);
-		while (c->slots[i]) {
-			if (c->slots[i]->node == t) {
-				*out = c->slots[i];
-				return 0;
-			}
-			i = (i + 1) & (c->cap - 1);
-		}
-	}
-	if (2 * (c->count + 1) > c->cap) {
-		error = indexes_grow(c);
-		if (error < 0)
-			goto done;
-	}
-	ix = regit_calloc(1, sizeof(*ix));
-	if (!ix) {
-		error = REGIT_ENOMEM;
-		goto done;
-	}
-	ix->node = t;
-	error = index_build(ix, t);
-	if (error < 0)
-		goto done;
-	i = (size_t)compat_hash_ptrs(t, NULL, 0) & (c->cap - 1);
-	while (c->slots[i])
-		i = (i + 1) & (c->cap - 1);
-	c->slots[i] = ix;
-	c->count++;
-	*out = ix;
-	ix = NULL;
-done:
-	index_free(ix);
-	return error;
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -483,11 +204,11 @@ typedef struct compat_ctx {
 	regit_buf rtext, wtext, htext; /* the trails rendered, for a finding */
 	regit_buf msg;             /* scratch for the message being built */
 	compat_pairset pairs;
-	compat_indexes indexes;
+	regit_resolver *rs;        /* resolution decisions, indexes, step budget */
 	/* "old_index\x1fpath\x1fold_path" of strict findings, to drop Avro twins */
 	char **keys;
 	size_t nkeys, akeys;
-	size_t steps, depth;
+	size_t depth;
 } compat_ctx;
 
 static const char *const compat_kind_names[COMPAT_NKINDS] = {
@@ -506,16 +227,10 @@ static int compat_is_named(const regit_type *t)
 		t->kind == REGIT_TYPE_FIXED;
 }
 
+/* Pair visits + lookups per check, on the resolver's budget. */
 static int compat_step(compat_ctx *ctx, size_t n)
 {
-	ctx->steps += n;
-	if (ctx->steps > COMPAT_MAX_STEPS) {
-		regit_error_set(REGIT_ERROR_COMPAT,
-			"the schemas are too large to compare (more than %zu steps)",
-			(size_t)COMPAT_MAX_STEPS);
-		return REGIT_ELIMIT;
-	}
-	return 0;
+	return regit_resolver_step(ctx->rs, n);
 }
 
 static void compat_truncate(compat_trail *t, size_t mark)
@@ -734,237 +449,6 @@ static int compat_enter(compat_ctx *ctx, const regit_type *a, const regit_type *
 	return pairset_add(&ctx->pairs, a, b, mode);
 }
 
-/* Does the reader name (or a reader alias) match the writer's name? */
-static int names_match(const regit_type *r, const regit_type *w)
-{
-	size_t i;
-
-	if (!r->name || !w->name)
-		return 0;
-	if (strcmp(r->name, w->name) == 0)
-		return 1;
-	for (i = 0; i < r->naliases; i++)
-		if (strcmp(compat_unqualified(r->aliases[i]), w->name) == 0)
-			return 1;
-	return 0;
-}
-
-/* Writer kind promotable to reader kind (spec: int->long/float/double, ...). */
-static int compat_promotes(regit_type_kind w, regit_type_kind r)
-{
-	switch (w) {
-	case REGIT_TYPE_INT:
-		return r == REGIT_TYPE_LONG || r == REGIT_TYPE_FLOAT || r == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_LONG:
-		return r == REGIT_TYPE_FLOAT || r == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_FLOAT:
-		return r == REGIT_TYPE_DOUBLE;
-	case REGIT_TYPE_STRING:
-		return r == REGIT_TYPE_BYTES;
-	case REGIT_TYPE_BYTES:
-		return r == REGIT_TYPE_STRING;
-	default:
-		return 0;
-	}
-}
-
-/*
- * The specification's "match" (Schema Resolution): what picks a reader
- * union branch. Shallow for named types (names, and sizes for fixed);
- * arrays and maps match when their items/values match. Unnamed nesting is
- * bounded by the parser's depth limit, named types stop the recursion.
- */
-static int types_match(const regit_type *r, const regit_type *w)
-{
-	if (r->kind == REGIT_TYPE_UNION || w->kind == REGIT_TYPE_UNION)
-		return 1;
-	if (r->kind != w->kind)
-		return compat_promotes(w->kind, r->kind);
-	switch (r->kind) {
-	case REGIT_TYPE_ARRAY:
-	case REGIT_TYPE_MAP:
-		return types_match(r->items, w->items);
-	case REGIT_TYPE_RECORD:
-	case REGIT_TYPE_ENUM:
-		return names_match(r, w);
-	case REGIT_TYPE_FIXED:
-		return names_match(r, w) && r->size == w->size;
-	default:
-		return 1;
-	}
-}
-
-/* Same kind and, for named types, the same full name. */
-static int same_type(const regit_type *a, const regit_type *b)
-{
-	if (a->kind != b->kind)
-		return 0;
-	if (!compat_is_named(a))
-		return 1;
-	return a->fullname && b->fullname && strcmp(a->fullname, b->fullname) == 0;
-}
-
-/*
- * A branch of `u` that is exactly w's type (same kind, same full name),
- * if any, and it matches. Tried before the specification's "first branch
- * that matches", which is ambiguous when a union holds two records of the
- * same unqualified name in different namespaces: read literally it would
- * resolve a writer's b.R against the reader's a.R, so a schema could not
- * even read its own data. Avro Java's resolver makes the same choice.
- */
-static int union_exact(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *w)
-{
-	compat_index *ix = NULL;
-	size_t i;
-	int error;
-
-	*out = COMPAT_NONE;
-	if (u->nbranches <= COMPAT_LINEAR_MAX) {
-		for (i = 0; i < u->nbranches; i++) {
-			if (same_type(u->branches[i], w)) {
-				if (types_match(u->branches[i], w))
-					*out = i;
-				return 0;
-			}
-		}
-		return 0;
-	}
-	error = indexes_get(&ix, &ctx->indexes, u);
-	if (error < 0)
-		return error;
-	i = compat_is_named(w) ? strmap_get(&ix->union_fullnames, w->fullname) :
-		ix->first_kind[w->kind];
-	if (i != COMPAT_NONE && same_type(u->branches[i], w) && types_match(u->branches[i], w))
-		*out = i;
-	return 0;
-}
-
-/*
- * The first branch of reader union `u` that matches writer type `w`
- * (specification: "the first schema in the reader's union that matches").
- * Large unions are searched through the index: the candidates are the
- * first branch of w's kind, of each kind w promotes to, and the first
- * named branch whose name or alias is w's name. If a candidate fails the
- * full match (a second array in a union, a same-named fixed of another
- * size) we fall back to a scan, which the step budget bounds.
- */
-static int union_select(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *w)
-{
-	compat_index *ix = NULL;
-	size_t best = COMPAT_NONE, c[8], nc = 0, i;
-	regit_type_kind k;
-	int error = 0, failed = 0;
-
-	*out = COMPAT_NONE;
-	error = union_exact(out, ctx, u, w);
-	if (error < 0 || *out != COMPAT_NONE)
-		return error;
-	if (u->nbranches <= COMPAT_LINEAR_MAX)
-		goto scan;
-	error = indexes_get(&ix, &ctx->indexes, u);
-	if (error < 0)
-		return error;
-	if (compat_is_named(w)) {
-		c[nc++] = strmap_get(&ix->union_names, w->name);
-		c[nc++] = strmap_get(&ix->union_aliases, w->name);
-	} else {
-		c[nc++] = ix->first_kind[w->kind];
-	}
-	for (k = REGIT_TYPE_NULL; k <= REGIT_TYPE_STRING; k++)
-		if (compat_promotes(w->kind, k))
-			c[nc++] = ix->first_kind[k];
-	for (i = 0; i < nc; i++) {
-		if (c[i] == COMPAT_NONE || (best != COMPAT_NONE && c[i] > best))
-			continue;
-		if (types_match(u->branches[c[i]], w))
-			best = c[i];
-		else
-			failed = 1;
-	}
-	if (!failed) {
-		*out = best;
-		return 0;
-	}
-scan:
-	error = compat_step(ctx, u->nbranches);
-	if (error < 0)
-		return error;
-	for (i = 0; i < u->nbranches; i++) {
-		if (types_match(u->branches[i], w)) {
-			*out = i;
-			break;
-		}
-	}
-	return 0;
-}
-
-/* Index of the writer field the reader field reads: by name, then alias. */
-static int field_lookup_for_reader(size_t *out, compat_ctx *ctx,
-	const regit_type *w, const regit_field *rf, size_t hint)
-{
-	compat_index *ix = NULL;
-	size_t i, j;
-	int error;
-
-	*out = COMPAT_NONE;
-	/* Fields are mostly appended, so the same position usually holds it. */
-	if (hint < w->nfields && strcmp(w->fields[hint].name, rf->name) == 0) {
-		*out = hint;
-		return 0;
-	}
-	if (w->nfields <= COMPAT_LINEAR_MAX) {
-		for (i = 0; i < w->nfields; i++)
-			if (strcmp(w->fields[i].name, rf->name) == 0) {
-				*out = i;
-				return 0;
-			}
-		for (j = 0; j < rf->naliases; j++)
-			for (i = 0; i < w->nfields; i++)
-				if (strcmp(w->fields[i].name, rf->aliases[j]) == 0) {
-					*out = i;
-					return 0;
-				}
-		return 0;
-	}
-	error = indexes_get(&ix, &ctx->indexes, w);
-	if (error < 0)
-		return error;
-	*out = strmap_get(&ix->names, rf->name);
-	for (j = 0; j < rf->naliases && *out == COMPAT_NONE; j++)
-		*out = strmap_get(&ix->names, rf->aliases[j]);
-	return 0;
-}
-
-/*
- * Strict matching of a field across versions: same name, or either side
- * lists the other's name among its aliases.
- */
-static int field_lookup_either(size_t *out, compat_ctx *ctx,
-	const regit_type *rec, const regit_field *f, size_t hint)
-{
-	compat_index *ix = NULL;
-	size_t i, j;
-	int error;
-
-	error = field_lookup_for_reader(out, ctx, rec, f, hint);
-	if (error < 0 || *out != COMPAT_NONE)
-		return error;
-	if (rec->nfields <= COMPAT_LINEAR_MAX) {
-		for (i = 0; i < rec->nfields; i++)
-			for (j = 0; j < rec->fields[i].naliases; j++)
-				if (strcmp(rec->fields[i].aliases[j], f->name) == 0) {
-					*out = i;
-					return 0;
-				}
-		return 0;
-	}
-	error = indexes_get(&ix, &ctx->indexes, rec);
-	if (error < 0)
-		return error;
-	*out = strmap_get(&ix->aliases, f->name);
-	return 0;
-}
-
 static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w);
 
 /* Reader sentence parts: "the new schema reads int but version 3 writes string". */
@@ -1017,7 +501,8 @@ static int resolve_fixed(compat_ctx *ctx, const regit_type *r, const regit_type 
 {
 	int error;
 
-	if (r->size == w->size)
+	/* The names matched, so only the size can be why they do not. */
+	if (regit_resolve_match(r, w))
 		return 0;
 	regit_buf_clear(&ctx->msg);
 	error = msg_subject(ctx);
@@ -1033,32 +518,18 @@ static int resolve_fixed(compat_ctx *ctx, const regit_type *r, const regit_type 
 
 static int resolve_enum(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 {
-	compat_index *ix = NULL;
 	size_t i, j, nmissing = 0;
 	int error = 0;
 
-	/* A reader default absorbs every symbol it lacks (spec 1.11). */
-	if (r->enum_default)
-		return 0;
-	if (r->nsymbols > COMPAT_LINEAR_MAX) {
-		error = indexes_get(&ix, &ctx->indexes, r);
-		if (error < 0)
-			return error;
-	}
 	error = compat_step(ctx, w->nsymbols);
 	if (error < 0)
 		return error;
 	regit_buf_clear(&ctx->msg);
 	for (i = 0; i < w->nsymbols; i++) {
-		int found = 0;
-
-		if (ix) {
-			found = strmap_get(&ix->names, w->symbols[i]) != COMPAT_NONE;
-		} else {
-			for (j = 0; j < r->nsymbols && !found; j++)
-				found = strcmp(r->symbols[j], w->symbols[i]) == 0;
-		}
-		if (found)
+		error = regit_resolve_symbol(&j, ctx->rs, r, w->symbols[i]);
+		if (error < 0)
+			return error;
+		if (j != COMPAT_NONE)
 			continue;
 		if (nmissing < COMPAT_SYMBOLS_SHOWN)
 			error = regit_buf_printf(&ctx->msg, "%s`%s`",
@@ -1097,14 +568,14 @@ static int resolve_record(compat_ctx *ctx, const regit_type *r, const regit_type
 
 	for (i = 0; i < r->nfields; i++) {
 		const regit_field *rf = &r->fields[i];
+		regit_resolve_field_action action;
 
-		error = field_lookup_for_reader(&j, ctx, w, rf, i);
+		error = regit_resolve_field(&action, &j, ctx->rs, w, rf, i);
 		if (error < 0)
 			goto done;
-		if (j == COMPAT_NONE) {
-			/* A writer field the reader lacks is skipped; the reverse needs a default. */
-			if (rf->default_value)
-				continue;
+		if (action == REGIT_RESOLVE_FIELD_DEFAULT)
+			continue;
+		if (action == REGIT_RESOLVE_FIELD_MISSING) {
 			error = where_field(&ctx->where, rf->name);
 			if (error == 0)
 				error = where_text(ctx);
@@ -1193,7 +664,7 @@ static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 		goto done;
 	}
 	if (r->kind == REGIT_TYPE_UNION) {
-		error = union_select(&j, ctx, r, w);
+		error = regit_resolve_branch(&j, ctx->rs, r, w);
 		if (error < 0)
 			goto done;
 		if (j == COMPAT_NONE) {
@@ -1206,7 +677,7 @@ static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 		goto done;
 	}
 	if (r->kind != w->kind) {
-		if (!compat_promotes(w->kind, r->kind))
+		if (!regit_resolve_promotes(w->kind, r->kind))
 			error = resolve_type_mismatch(ctx, r, w);
 		goto done;
 	}
@@ -1222,20 +693,20 @@ static int resolve(compat_ctx *ctx, const regit_type *r, const regit_type *w)
 			error = resolve(ctx, r->items, w->items);
 		break;
 	case REGIT_TYPE_FIXED:
-		if (!names_match(r, w))
+		if (!regit_resolve_names_match(r, w))
 			error = resolve_name_mismatch(ctx, r, w);
 		else
 			error = resolve_fixed(ctx, r, w);
 		break;
 	case REGIT_TYPE_ENUM:
-		if (!names_match(r, w))
+		if (!regit_resolve_names_match(r, w))
 			error = resolve_name_mismatch(ctx, r, w);
 		else
 			error = resolve_enum(ctx, r, w);
 		break;
 	case REGIT_TYPE_RECORD:
 		/* A renamed record is another type: its fields would only add noise. */
-		if (!names_match(r, w))
+		if (!regit_resolve_names_match(r, w))
 			error = resolve_name_mismatch(ctx, r, w);
 		else
 			error = resolve_record(ctx, r, w);
@@ -1252,102 +723,6 @@ done:
 }
 
 /* ---- strict rules ------------------------------------------------------- */
-
-/* Records that are the same type across versions: name or alias either way. */
-static int names_correspond(const regit_type *n, const regit_type *o)
-{
-	return names_match(n, o) || names_match(o, n);
-}
-
-/* The branch of `u` with exactly o's kind and full name, if any. */
-static int union_exact_kind(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *o)
-{
-	compat_index *ix = NULL;
-	size_t i;
-	int error;
-
-	*out = COMPAT_NONE;
-	if (u->nbranches <= COMPAT_LINEAR_MAX) {
-		for (i = 0; i < u->nbranches; i++)
-			if (same_type(u->branches[i], o)) {
-				*out = i;
-				break;
-			}
-		return 0;
-	}
-	error = indexes_get(&ix, &ctx->indexes, u);
-	if (error < 0)
-		return error;
-	i = compat_is_named(o) ? strmap_get(&ix->union_fullnames, o->fullname) :
-		ix->first_kind[o->kind];
-	if (i != COMPAT_NONE && same_type(u->branches[i], o))
-		*out = i;
-	return 0;
-}
-
-/*
- * The branch of new union `u` that continues old type `o`: same kind and,
- * for named types, corresponding names. @return index or COMPAT_NONE
- */
-static int union_correspond(size_t *out, compat_ctx *ctx, const regit_type *u, const regit_type *o)
-{
-	compat_index *ix = NULL;
-	size_t i, c;
-	int error;
-
-	*out = COMPAT_NONE;
-	error = union_exact_kind(out, ctx, u, o);
-	if (error < 0 || *out != COMPAT_NONE)
-		return error;
-	if (u->nbranches <= COMPAT_LINEAR_MAX) {
-		for (i = 0; i < u->nbranches; i++) {
-			const regit_type *b = u->branches[i];
-
-			if (b->kind == o->kind && (!compat_is_named(o) || names_correspond(b, o))) {
-				*out = i;
-				break;
-			}
-		}
-		return 0;
-	}
-	error = indexes_get(&ix, &ctx->indexes, u);
-	if (error < 0)
-		return error;
-	if (!compat_is_named(o)) {
-		*out = ix->first_kind[o->kind];
-		return 0;
-	}
-	c = strmap_get(&ix->union_names, o->name);
-	if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
-		*out = c;
-		return 0;
-	}
-	c = strmap_get(&ix->union_aliases, o->name);
-	if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
-		*out = c;
-		return 0;
-	}
-	for (i = 0; i < o->naliases; i++) {
-		c = strmap_get(&ix->union_names, compat_unqualified(o->aliases[i]));
-		if (c != COMPAT_NONE && u->branches[c]->kind == o->kind) {
-			*out = c;
-			return 0;
-		}
-	}
-	/* Same-named branches of another kind shadow in the index: scan. */
-	error = compat_step(ctx, u->nbranches);
-	if (error < 0)
-		return error;
-	for (i = 0; i < u->nbranches; i++) {
-		const regit_type *b = u->branches[i];
-
-		if (b->kind == o->kind && names_correspond(b, o)) {
-			*out = i;
-			break;
-		}
-	}
-	return 0;
-}
 
 static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o);
 
@@ -1383,7 +758,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 	for (i = 0; i < o->nfields; i++) {
 		const regit_field *of = &o->fields[i];
 
-		error = field_lookup_either(&j, ctx, n, of, i);
+		error = regit_resolve_field_counterpart(&j, ctx->rs, n, of, i);
 		if (error < 0)
 			goto done;
 		if (j == COMPAT_NONE) {
@@ -1423,7 +798,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 
 		if (nf->default_value)
 			continue;
-		error = field_lookup_either(&j, ctx, o, nf, i);
+		error = regit_resolve_field_counterpart(&j, ctx->rs, o, nf, i);
 		if (error < 0)
 			goto done;
 		if (j != COMPAT_NONE)
@@ -1482,7 +857,7 @@ static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o
 		goto done;
 	}
 	if (n->kind == REGIT_TYPE_UNION) {
-		error = union_correspond(&j, ctx, n, o);
+		error = regit_resolve_branch_counterpart(&j, ctx->rs, n, o);
 		if (error < 0 || j == COMPAT_NONE)
 			goto done;
 		error = path_index(&ctx->rpath, j);
@@ -1504,7 +879,7 @@ static int strict_walk(compat_ctx *ctx, const regit_type *n, const regit_type *o
 			error = strict_walk(ctx, n->items, o->items);
 		break;
 	case REGIT_TYPE_RECORD:
-		if (names_correspond(n, o))
+		if (regit_resolve_names_match(n, o) || regit_resolve_names_match(o, n))
 			error = strict_record(ctx, n, o);
 		break;
 	default:
@@ -1520,7 +895,8 @@ done:
 
 /* ---- entry points ------------------------------------------------------- */
 
-static void ctx_init(compat_ctx *ctx, regit_compat_result *out, size_t max_findings)
+/* @return 0, REGIT_ENOMEM (ctx_dispose is safe either way) */
+static int ctx_init(compat_ctx *ctx, regit_compat_result *out, size_t max_findings)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->out = out;
@@ -1529,6 +905,7 @@ static void ctx_init(compat_ctx *ctx, regit_compat_result *out, size_t max_findi
 	regit_buf_init(&ctx->wtext, COMPAT_PATH_MAX);
 	regit_buf_init(&ctx->htext, COMPAT_PATH_MAX);
 	regit_buf_init(&ctx->msg, COMPAT_PATH_MAX);
+	return regit_resolver_new(&ctx->rs);
 }
 
 static void ctx_dispose(compat_ctx *ctx)
@@ -1543,7 +920,7 @@ static void ctx_dispose(compat_ctx *ctx)
 	regit_buf_dispose(&ctx->htext);
 	regit_buf_dispose(&ctx->msg);
 	regit_free(ctx->pairs.slots);
-	indexes_dispose(&ctx->indexes);
+	regit_resolver_free(ctx->rs);
 	for (i = 0; i < ctx->nkeys; i++)
 		regit_free(ctx->keys[i]);
 	regit_free(ctx->keys);
@@ -1592,12 +969,13 @@ int regit_compat_can_read(const regit_schema *reader, const regit_schema *writer
 		regit_error_set(REGIT_ERROR_COMPAT, "no schema given");
 		return REGIT_ERROR;
 	}
-	ctx_init(&ctx, out, 0);
+	error = ctx_init(&ctx, out, 0);
 	ctx.reader_is_new = 1;
 	ctx.reader_name = "the reader schema";
 	ctx.writer_name = "the writer schema";
 	ctx.old_label = "the writer schema";
-	error = resolve(&ctx, regit_schema_root(reader), regit_schema_root(writer));
+	if (error == 0)
+		error = resolve(&ctx, regit_schema_root(reader), regit_schema_root(writer));
 	ctx_dispose(&ctx);
 	return error;
 }
@@ -1658,8 +1036,8 @@ int regit_compat_check_ext(const regit_schema *next, const regit_schema *const *
 	if (count > nold)
 		count = nold;
 
-	ctx_init(&ctx, out, opts->max_findings);
-	for (i = 0; i < count; i++) {
+	error = ctx_init(&ctx, out, opts->max_findings);
+	for (i = 0; i < count && error == 0; i++) {
 		const regit_type *nroot = regit_schema_root(next);
 		const regit_type *oroot;
 

@@ -25,9 +25,15 @@ and "Aliases"):
      enums and fixed). Patched: compare unqualified names.
   P2 aliases. python looks for the writer's full name among the reader's
      aliases as written, so an alias written relative to the reader's
-     namespace ("Old" in namespace "ns") never matches "ns.Old". The spec
-     makes aliases relative to the namespace and matching is on
-     unqualified names (P1). Patched: compare unqualified names.
+     namespace ("Old" in namespace "ns") never matches "ns.Old". The
+     specification: "Aliases may be fully qualified, or may be relative to
+     the namespace of the type that declares them" and "a reader's aliases
+     ... names the writer's type" by its full name (as Avro Java does:
+     reader.getAliases() holds full names and must contain the writer's
+     full name). Patched: qualify relative aliases with the reader's
+     namespace, then compare full names. (Matching aliases on unqualified
+     names, as this oracle once did, wrongly accepts reader a.New with
+     alias "b.Old" for writer c.Old.)
   P3 reader union, non-union writer. python accepts when *any* reader
      branch is compatible. The specification: "the first schema in the
      reader's union that matches the writer's schema is recursively
@@ -70,12 +76,20 @@ def unqualified(name):
     return name.rsplit(".", 1)[-1]
 
 
+def qualify(alias, fullname):
+    """An alias as a full name: relative ones take the namespace of the type
+    (full name `fullname`) that declares them."""
+    if "." in alias or "." not in fullname:
+        return alias
+    return fullname.rsplit(".", 1)[0] + "." + alias
+
+
 def spec_name_equals(reader, writer):
-    """P1 + P2: unqualified names; reader aliases name the writer."""
+    """P1 + P2: unqualified names; a reader alias is the writer's full name."""
     if unqualified(reader.fullname) == unqualified(writer.fullname):
         return True
     aliases = reader.props.get("aliases") or []
-    return any(unqualified(a) == unqualified(writer.fullname) for a in aliases)
+    return any(qualify(a, reader.fullname) == writer.fullname for a in aliases)
 
 
 def spec_match(r, w):

@@ -230,6 +230,50 @@ static void test_compat__names_and_aliases(void **state)
 		"{\"type\":\"record\",\"name\":\"S\",\"fields\":[]}",
 		"{\"type\":\"record\",\"name\":\"R\",\"aliases\":[\"S\"],\"fields\":[]}"));
 	regit_compat_result_dispose(&res);
+	/*
+	 * Aliases are full names (spec "Aliases", Avro Java): "b.Old" names
+	 * b.Old, not c.Old. Matching aliases on their unqualified part once
+	 * made `regit check` accept this pair while `regit gen --writer`
+	 * refused it.
+	 */
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"a.New\",\"aliases\":[\"b.Old\"],\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"c.Old\",\"fields\":[]}"));
+	assert_string_equal(res.findings[0].rule, "NAME_MISMATCH");
+	regit_compat_result_dispose(&res);
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"a.New\",\"aliases\":[\"b.Old\"],\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"b.Old\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	/*
+	 * A relative alias is relative to the namespace of the type that
+	 * declares it, the reader's: after a namespace change n1 -> n2 the
+	 * alias "Old" is n2.Old and no longer names n1.Old.
+	 */
+	assert_false(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"New\",\"namespace\":\"n2\",\"aliases\":[\"Old\"],\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"Old\",\"namespace\":\"n1\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	assert_true(can_read(&res,
+		"{\"type\":\"record\",\"name\":\"New\",\"namespace\":\"n2\",\"aliases\":[\"n1.Old\"],\"fields\":[]}",
+		"{\"type\":\"record\",\"name\":\"Old\",\"namespace\":\"n1\",\"fields\":[]}"));
+	regit_compat_result_dispose(&res);
+	/* The same rule picks union branches: no branch reads c.Old. */
+	assert_false(can_read(&res,
+		"[\"null\",{\"type\":\"record\",\"name\":\"a.New\",\"aliases\":[\"b.Old\"],\"fields\":[]}]",
+		"{\"type\":\"record\",\"name\":\"c.Old\",\"fields\":[]}"));
+	assert_string_equal(res.findings[0].rule, "MISSING_UNION_BRANCH");
+	regit_compat_result_dispose(&res);
+	/* Under the strict rules, inside a union: the relative alias links nothing either. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"Outer\",\"fields\":[{\"name\":\"x\",\"type\":"
+		"[\"null\",{\"type\":\"record\",\"name\":\"New\",\"namespace\":\"n2\",\"aliases\":[\"Old\"],"
+		"\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}]}]}",
+		"{\"type\":\"record\",\"name\":\"Outer\",\"fields\":[{\"name\":\"x\",\"type\":"
+		"{\"type\":\"record\",\"name\":\"Old\",\"namespace\":\"n1\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}}]}",
+		NULL));
+	assert_non_null(find_rule(&res, "MISSING_UNION_BRANCH"));
+	regit_compat_result_dispose(&res);
 	/* Field aliases: the reader field reads the writer field it aliases. */
 	assert_true(can_read(&res,
 		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"aliases\":[\"a\"],\"type\":\"long\"}]}",
