@@ -10,6 +10,12 @@
  *           maps and unions emitted inline, then the public wrappers.
  * The emitted decoders check every length and index against the remaining
  * input (see regit_avro.h); encoders check every write against the buffer.
+ *
+ * This file is the driver: it owns naming, the type definitions, the
+ * encoders and the public wrappers, and calls the emitters in
+ * gen_internal.h (decode statements, defaults, JSON codecs, resolving
+ * decoders); they and it share the helpers in gen_util.h. Nothing calls
+ * back into this file (codegen/README.md).
  */
 #include "codegen/gen.h"
 #include "codegen/gen_internal.h"
@@ -21,125 +27,6 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
-
-/* ---------------------------------------------------------------------- */
-/* Sticky output helpers                                                   */
-
-void regit_gen__fail(gen_ctx *g, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (g->error)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	g->error = code;
-	if (code == REGIT_ENOMEM)
-		regit_error_set_oom();
-	else
-		regit_error_set(REGIT_ERROR_CODEGEN, "%s", msg);
-}
-
-static void gen_check(gen_ctx *g, int rc)
-{
-	if (rc < 0 && !g->error) {
-		g->error = rc;
-		if (rc != REGIT_ENOMEM)
-			regit_error_set(REGIT_ERROR_CODEGEN, "generated code exceeds the size limit");
-	}
-}
-
-static char *gen_keep(gen_ctx *g, char *s)
-{
-	char **n;
-
-	if (!s) {
-		gen_check(g, REGIT_ENOMEM);
-		return NULL;
-	}
-	if (g->npool == g->apool) {
-		n = regit_reallocarray(g->pool, g->apool ? g->apool * 2 : 64, sizeof(char *));
-		if (!n) {
-			regit_free(s);
-			gen_check(g, REGIT_ENOMEM);
-			return NULL;
-		}
-		g->pool = n;
-		g->apool = g->apool ? g->apool * 2 : 64;
-	}
-	g->pool[g->npool++] = s;
-	return s;
-}
-
-const char *regit_gen__str(gen_ctx *g, const char *fmt, ...)
-{
-	regit_buf b = REGIT_BUF_INIT;
-	va_list ap;
-	char *s;
-	int rc;
-
-	if (g->error)
-		return "";
-	va_start(ap, fmt);
-	rc = regit_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (rc < 0) {
-		regit_buf_dispose(&b);
-		gen_check(g, rc);
-		return "";
-	}
-	s = gen_keep(g, regit_buf_detach(&b));
-	return s ? s : "";
-}
-
-void regit_gen__out(gen_ctx *g, regit_buf *b, int ind, const char *fmt, ...)
-{
-	va_list ap;
-	int i, rc = 0;
-
-	if (g->error)
-		return;
-	for (i = 0; i < ind && rc == 0; i++)
-		rc = regit_buf_putc(b, '\t');
-	if (rc == 0) {
-		va_start(ap, fmt);
-		rc = regit_buf_vprintf(b, fmt, ap);
-		va_end(ap);
-	}
-	gen_check(g, rc);
-}
-
-const char *regit_gen__c_literal(gen_ctx *g, const char *data, size_t len)
-{
-	regit_buf b = REGIT_BUF_INIT;
-	size_t i;
-	int rc;
-	char *s;
-
-	rc = regit_buf_putc(&b, '"');
-	for (i = 0; i < len && rc == 0; i++) {
-		unsigned char ch = (unsigned char)data[i];
-
-		if (ch == '"' || ch == '\\')
-			rc = regit_buf_printf(&b, "\\%c", ch);
-		else if (ch >= 0x20 && ch < 0x7f && ch != '?')
-			rc = regit_buf_putc(&b, (char)ch);
-		else
-			/* Octal escapes never swallow a following digit beyond 3. */
-			rc = regit_buf_printf(&b, "\\%03o", ch);
-	}
-	if (rc == 0)
-		rc = regit_buf_putc(&b, '"');
-	if (rc < 0) {
-		regit_buf_dispose(&b);
-		gen_check(g, rc);
-		return "\"\"";
-	}
-	s = gen_keep(g, regit_buf_detach(&b));
-	return s ? s : "\"\"";
-}
 
 /* ---------------------------------------------------------------------- */
 /* Names                                                                   */
@@ -196,48 +83,18 @@ static int is_keyword(const char *s)
 	return in_list(c_keywords, s);
 }
 
-/* snake_case: "UserCreated" -> "user_created", "HTTPCode" -> "http_code". */
-static const char *gen_snake(gen_ctx *g, const char *name)
-{
-	regit_buf b = REGIT_BUF_INIT;
-	size_t i, n = strlen(name);
-	int rc = 0;
-	char *s;
-
-	for (i = 0; i < n && rc == 0; i++) {
-		unsigned char ch = (unsigned char)name[i];
-		unsigned char prev = i ? (unsigned char)name[i - 1] : 0;
-		unsigned char next = i + 1 < n ? (unsigned char)name[i + 1] : 0;
-
-		if (isupper(ch) && i > 0 && (islower(prev) || isdigit(prev) ||
-		    (isupper(prev) && islower(next))))
-			rc = regit_buf_putc(&b, '_');
-		if (rc == 0)
-			rc = regit_buf_putc(&b, isalnum(ch) ? (char)tolower(ch) : '_');
-	}
-	if (rc == 0 && (b.size == 0 || isdigit((unsigned char)b.ptr[0])))
-		rc = regit_buf_puts(&b, "_");
-	if (rc < 0) {
-		regit_buf_dispose(&b);
-		gen_check(g, rc);
-		return "x";
-	}
-	s = gen_keep(g, regit_buf_detach(&b));
-	return s ? s : "x";
-}
-
 static const char *gen_upper(gen_ctx *g, const char *s)
 {
 	char *u = regit_strdup(s);
 	size_t i;
 
 	if (!u) {
-		gen_check(g, REGIT_ENOMEM);
+		regit_gen__check(g, REGIT_ENOMEM);
 		return "X";
 	}
 	for (i = 0; u[i]; i++)
 		u[i] = (char)toupper((unsigned char)u[i]);
-	u = gen_keep(g, u);
+	u = regit_gen__keep(g, u);
 	return u ? u : "X";
 }
 
@@ -267,7 +124,7 @@ static const char *gen_claim(gen_ctx *g, const char *base)
 	if (g->nids == g->aids) {
 		n = regit_reallocarray(g->ids, g->aids ? g->aids * 2 : 64, sizeof(char *));
 		if (!n) {
-			gen_check(g, REGIT_ENOMEM);
+			regit_gen__check(g, REGIT_ENOMEM);
 			return "x";
 		}
 		g->ids = n;
@@ -280,23 +137,12 @@ static const char *gen_claim(gen_ctx *g, const char *base)
 static const char *gen_prefixed(gen_ctx *g, const char *snake)
 {
 	if (g->opts->prefix && g->opts->prefix[0])
-		return GEN_STR(g, "%s_%s", gen_snake(g, g->opts->prefix), snake);
+		return GEN_STR(g, "%s_%s", regit_gen__snake(g, g->opts->prefix), snake);
 	return snake;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Schema analysis                                                         */
-
-gen_named *regit_gen__named(gen_ctx *g, const regit_type *t)
-{
-	size_t i;
-
-	for (i = 0; i < g->nnamed; i++) {
-		if (g->named[i].type == t)
-			return &g->named[i];
-	}
-	return NULL;
-}
 
 static void gen_collect(gen_ctx *g, const regit_type *t, unsigned depth)
 {
@@ -315,7 +161,7 @@ static void gen_collect(gen_ctx *g, const regit_type *t, unsigned depth)
 		if (g->nnamed == g->anamed) {
 			n = regit_reallocarray(g->named, g->anamed ? g->anamed * 2 : 16, sizeof(*n));
 			if (!n) {
-				gen_check(g, REGIT_ENOMEM);
+				regit_gen__check(g, REGIT_ENOMEM);
 				return;
 			}
 			g->named = n;
@@ -386,95 +232,6 @@ static int gen_reaches(const regit_type *from, const regit_type *target,
 	}
 }
 
-int regit_gen__is_optional(const regit_type *t, size_t *value_branch, size_t *null_branch)
-{
-	if (t->kind != REGIT_TYPE_UNION || t->nbranches != 2)
-		return 0;
-	if (t->branches[0]->kind == REGIT_TYPE_NULL && t->branches[1]->kind != REGIT_TYPE_NULL) {
-		if (value_branch)
-			*value_branch = 1;
-		if (null_branch)
-			*null_branch = 0;
-		return 1;
-	}
-	if (t->branches[1]->kind == REGIT_TYPE_NULL && t->branches[0]->kind != REGIT_TYPE_NULL) {
-		if (value_branch)
-			*value_branch = 0;
-		if (null_branch)
-			*null_branch = 1;
-		return 1;
-	}
-	return 0;
-}
-
-int regit_gen__ptr_needed(gen_ctx *g, const regit_type *t, gen_pos pos)
-{
-	gen_named *n;
-
-	if (t->kind != REGIT_TYPE_RECORD || pos == GEN_POS_FIELD || pos == GEN_POS_ITEM ||
-	    pos == GEN_POS_ROOT)
-		return 0;
-	n = regit_gen__named(g, t);
-	return n && n->recursive;
-}
-
-static const char *branch_base(const regit_type *b)
-{
-	switch (b->kind) {
-	case REGIT_TYPE_ARRAY: return "array";
-	case REGIT_TYPE_MAP: return "map";
-	default:
-		if (regit_type_is_named(b))
-			return b->name;
-		return regit_type_kind_name(b->kind);
-	}
-}
-
-const char *regit_gen__branch_member(gen_ctx *g, const regit_type *u, size_t k)
-{
-	const regit_type *b = u->branches[k];
-	size_t i;
-
-	/* Two named branches may share a short name across namespaces. */
-	if (regit_type_is_named(b)) {
-		for (i = 0; i < u->nbranches; i++) {
-			if (i != k && regit_type_is_named(u->branches[i]) &&
-			    strcmp(u->branches[i]->name, b->name) == 0)
-				return GEN_STR(g, "as_%s_%zu", gen_snake(g, b->name), k);
-		}
-		return GEN_STR(g, "as_%s", gen_snake(g, b->name));
-	}
-	return GEN_STR(g, "as_%s", branch_base(b));
-}
-
-static size_t min_size_depth(const regit_type *t, unsigned depth)
-{
-	size_t i, s = 0, m;
-
-	if (depth > 64)
-		return 0;
-	switch (t->kind) {
-	case REGIT_TYPE_NULL: return 0;
-	case REGIT_TYPE_FLOAT: return 4;
-	case REGIT_TYPE_DOUBLE: return 8;
-	case REGIT_TYPE_FIXED: return t->size;
-	case REGIT_TYPE_RECORD:
-		for (i = 0; i < t->nfields; i++) {
-			m = min_size_depth(t->fields[i].type, depth + 1);
-			s = s + m < s ? SIZE_MAX : s + m;
-		}
-		return s;
-	default:
-		/* Every other kind starts with at least one varint byte. */
-		return 1;
-	}
-}
-
-size_t regit_gen__min_size(const regit_type *t)
-{
-	return min_size_depth(t, 0);
-}
-
 /* Names for every named type and record member; recursion flags. */
 static void gen_name_types(gen_ctx *g)
 {
@@ -483,7 +240,7 @@ static void gen_name_types(gen_ctx *g)
 
 	seen = regit_calloc(maxseen, sizeof(*seen));
 	if (!seen) {
-		gen_check(g, REGIT_ENOMEM);
+		regit_gen__check(g, REGIT_ENOMEM);
 		return;
 	}
 	for (i = 0; i < g->nnamed && !g->error; i++) {
@@ -493,7 +250,7 @@ static void gen_name_types(gen_ctx *g)
 		if (t == g->root)
 			n->cname = g->name;
 		else
-			n->cname = (char *)gen_claim(g, gen_prefixed(g, gen_snake(g, t->name)));
+			n->cname = (char *)gen_claim(g, gen_prefixed(g, regit_gen__snake(g, t->name)));
 		n->upper = (char *)gen_upper(g, n->cname);
 		if (t->kind != REGIT_TYPE_RECORD)
 			continue;
@@ -502,7 +259,7 @@ static void gen_name_types(gen_ctx *g)
 		n->members = regit_calloc(t->nfields + 1, sizeof(char *));
 		n->has_members = regit_calloc(t->nfields + 1, sizeof(char *));
 		if (!n->members || !n->has_members) {
-			gen_check(g, REGIT_ENOMEM);
+			regit_gen__check(g, REGIT_ENOMEM);
 			break;
 		}
 		/* Members: field names, keywords suffixed, unique in the record. */
@@ -658,38 +415,6 @@ static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos p
 	GEN_OUT(g, b, 0, " %s%s;\n", stars == 2 ? "**" : stars == 1 ? "*" : "", name);
 }
 
-/* A one-line comment body: no comment terminators, no control characters. */
-static const char *comment_text(gen_ctx *g, const char *s)
-{
-	regit_buf b = REGIT_BUF_INIT;
-	size_t i;
-	int rc = 0;
-	char *r;
-
-	for (i = 0; s[i] && i < 300 && rc == 0; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '*' && s[i + 1] == '/')
-			rc = regit_buf_puts(&b, "* ");
-		else if (ch == '/' && s[i + 1] == '*')
-			rc = regit_buf_puts(&b, "/ ");
-		else
-			rc = regit_buf_putc(&b, ch < 0x20 ? ' ' : (char)ch);
-	}
-	if (rc < 0) {
-		regit_buf_dispose(&b);
-		gen_check(g, rc);
-		return "";
-	}
-	r = gen_keep(g, regit_buf_detach(&b));
-	return r ? r : "";
-}
-
-const char *regit_gen__comment_text(gen_ctx *g, const char *s)
-{
-	return comment_text(g, s);
-}
-
 /* FNV-1a over a structural signature: a guard that differs when two headers
  * define the same C name differently, so such a clash fails to compile. */
 static void type_sig(gen_ctx *g, regit_buf *b, const regit_type *t, int top)
@@ -762,12 +487,12 @@ static void emit_enum_def(gen_ctx *g, gen_named *n)
 
 	syms = regit_calloc(t->nsymbols + 1, sizeof(*syms));
 	if (!syms) {
-		gen_check(g, REGIT_ENOMEM);
+		regit_gen__check(g, REGIT_ENOMEM);
 		return;
 	}
 	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
 	GEN_OUT(g, g->h, 0, "/* enum %s%s%s */\n", t->fullname, t->doc ? ": " : "",
-		t->doc ? comment_text(g, t->doc) : "");
+		t->doc ? regit_gen__comment_text(g, t->doc) : "");
 	GEN_OUT(g, g->h, 0, "typedef enum %s {\n", n->cname);
 	for (i = 0; i < t->nsymbols; i++) {
 		syms[i] = gen_claim(g, GEN_STR(g, "%s_%s", n->upper, gen_upper(g, t->symbols[i])));
@@ -793,7 +518,7 @@ static void emit_fixed_def(gen_ctx *g, gen_named *n)
 
 	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
 	GEN_OUT(g, g->h, 0, "/* fixed %s, %zu bytes%s%s */\n", t->fullname, t->size,
-		t->doc ? ": " : "", t->doc ? comment_text(g, t->doc) : "");
+		t->doc ? ": " : "", t->doc ? regit_gen__comment_text(g, t->doc) : "");
 	GEN_OUT(g, g->h, 0, "typedef uint8_t %s[%zu];\n#endif\n\n", n->cname,
 		t->size ? t->size : 1);
 }
@@ -851,7 +576,7 @@ static void emit_record_def(gen_ctx *g, gen_named *n)
 
 	guard = type_guard(g, n);
 	GEN_OUT(g, &body, 0, "/* record %s%s%s */\n", t->fullname, t->doc ? ": " : "",
-		t->doc ? comment_text(g, t->doc) : "");
+		t->doc ? regit_gen__comment_text(g, t->doc) : "");
 	GEN_OUT(g, &body, 0, "struct %s {\n", n->cname);
 	for (i = 0; i < t->nfields; i++) {
 		if (t->fields[i].type->kind != REGIT_TYPE_NULL)
@@ -864,7 +589,7 @@ static void emit_record_def(gen_ctx *g, gen_named *n)
 		const char *path = GEN_STR(g, "%s_%s", n->upper, gen_upper(g, n->members[i]));
 
 		if (f->doc)
-			GEN_OUT(g, &body, 1, "/* %s */\n", comment_text(g, f->doc));
+			GEN_OUT(g, &body, 1, "/* %s */\n", regit_gen__comment_text(g, f->doc));
 		if (n->has_members[i]) {
 			regit_gen__is_optional(f->type, &vb, NULL);
 			GEN_OUT(g, &body, 1, "bool %s;\n", n->has_members[i]);
@@ -888,11 +613,6 @@ static void emit_record_def(gen_ctx *g, gen_named *n)
 
 /* ---------------------------------------------------------------------- */
 /* Encoders and sizes                                                      */
-
-static const char *fn(gen_ctx *g, const char *what, const gen_named *n)
-{
-	return GEN_STR(g, "%s__%s_%s", g->name, what, n->cname);
-}
 
 /* Writing a constant union index: one byte when it fits. */
 static const char *enc_index(gen_ctx *g, size_t k)
@@ -973,10 +693,10 @@ static void emit_enc(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 			GEN_OUT(g, b, ind, "if (!%s)\n", e);
 			GEN_OUT(g, b, ind + 1, "return REGIT_AVRO_EINVALID;\n");
 			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, %s, depth + 1));\n",
-				fn(g, "enc", regit_gen__named(g, t)), e);
+				regit_gen__fn(g, "enc", regit_gen__named(g, t)), e);
 		} else {
 			GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(&p, end, &%s, depth + 1));\n",
-				fn(g, "enc", regit_gen__named(g, t)), e);
+				regit_gen__fn(g, "enc", regit_gen__named(g, t)), e);
 		}
 		break;
 	case REGIT_TYPE_ARRAY:
@@ -1063,10 +783,10 @@ static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos
 	case REGIT_TYPE_RECORD:
 		if (regit_gen__ptr_needed(g, t, pos))
 			GEN_OUT(g, b, ind, "s += %s ? %s(%s, depth + 1) : 0;\n", e,
-				fn(g, "size", regit_gen__named(g, t)), e);
+				regit_gen__fn(g, "size", regit_gen__named(g, t)), e);
 		else
 			GEN_OUT(g, b, ind, "s += %s(&%s, depth + 1);\n",
-				fn(g, "size", regit_gen__named(g, t)), e);
+				regit_gen__fn(g, "size", regit_gen__named(g, t)), e);
 		break;
 	case REGIT_TYPE_ARRAY:
 	case REGIT_TYPE_MAP:
@@ -1111,169 +831,6 @@ static void emit_size(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos
 }
 
 /* ---------------------------------------------------------------------- */
-/* Decoders                                                                */
-
-void regit_gen__emit_read_record(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
-	const char *e, const char *callee, const char *args, int ind)
-{
-	const gen_named *n = regit_gen__named(g, t);
-	unsigned v;
-
-	if (!regit_gen__ptr_needed(g, t, pos)) {
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(%s(%s&%s, arena, depth + 1));\n", callee, args, e);
-		return;
-	}
-	/* Behind a pointer: the record comes from the arena. */
-	v = g->var++;
-	GEN_OUT(g, b, ind, "{\n");
-	GEN_OUT(g, b, ind + 1, "%s *r__%u = (%s *)regit_avro_arena_alloc(arena, sizeof(%s));\n\n",
-		n->cname, v, n->cname, n->cname);
-	GEN_OUT(g, b, ind + 1, "if (!r__%u)\n", v);
-	GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
-	GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(%s(%sr__%u, arena, depth + 1));\n", callee, args, v);
-	GEN_OUT(g, b, ind + 1, "%s = r__%u;\n", e, v);
-	GEN_OUT(g, b, ind, "}\n");
-}
-
-/* The runtime's reader for each primitive (regit_avro.h: regit_avro_read_<suffix>). */
-static const char *const read_suffix[] = {
-	[REGIT_TYPE_BOOLEAN] = "bool",
-	[REGIT_TYPE_INT] = "int",
-	[REGIT_TYPE_LONG] = "long",
-	[REGIT_TYPE_FLOAT] = "float",
-	[REGIT_TYPE_DOUBLE] = "double",
-	[REGIT_TYPE_STRING] = "str",
-	[REGIT_TYPE_BYTES] = "bytes",
-};
-
-void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
-	const char *e, const char *present, int ind)
-{
-	size_t vb, nb, k;
-	unsigned v;
-
-	switch (t->kind) {
-	case REGIT_TYPE_NULL:
-		break;
-	case REGIT_TYPE_BOOLEAN:
-	case REGIT_TYPE_INT:
-	case REGIT_TYPE_LONG:
-	case REGIT_TYPE_FLOAT:
-	case REGIT_TYPE_DOUBLE:
-	case REGIT_TYPE_STRING:
-	case REGIT_TYPE_BYTES:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_%s(&p, end, &%s));\n",
-			read_suffix[t->kind], e);
-		break;
-	case REGIT_TYPE_FIXED:
-		GEN_OUT(g, b, ind, "REGIT_AVRO_TRY(regit_avro_read_fixed(&p, end, %s, %zu));\n",
-			e, t->size);
-		break;
-	case REGIT_TYPE_ENUM:
-		v = g->var++;
-		GEN_OUT(g, b, ind, "{\n");
-		GEN_OUT(g, b, ind + 1, "int32_t e__%u;\n\n", v);
-		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_int(&p, end, &e__%u));\n", v);
-		GEN_OUT(g, b, ind + 1, "if (e__%u < 0 || e__%u >= %zu)\n", v, v, t->nsymbols);
-		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
-		GEN_OUT(g, b, ind + 1, "%s = (%s)e__%u;\n", e, regit_gen__named(g, t)->cname, v);
-		GEN_OUT(g, b, ind, "}\n");
-		break;
-	case REGIT_TYPE_RECORD:
-		regit_gen__emit_read_record(g, b, t, pos, e, fn(g, "dec", regit_gen__named(g, t)),
-			"&p, end, ", ind);
-		break;
-	case REGIT_TYPE_ARRAY:
-	case REGIT_TYPE_MAP: {
-		int isarr = t->kind == REGIT_TYPE_ARRAY;
-		int nullitems = isarr && t->items->kind == REGIT_TYPE_NULL;
-		const char *items = isarr ? "items" : "entries";
-		size_t min = regit_gen__min_size(t->items) + (isarr ? 0 : 1);
-
-		v = g->var++;
-		GEN_OUT(g, b, ind, "{\n");
-		GEN_OUT(g, b, ind + 1, "uint64_t n__%u;\n", v);
-		if (!nullitems)
-			GEN_OUT(g, b, ind + 1, "size_t c__%u = 0, i__%u;\n", v, v);
-		GEN_OUT(g, b, ind + 1, "\n");
-		if (!nullitems)
-			GEN_OUT(g, b, ind + 1, "%s.%s = NULL;\n", e, items);
-		GEN_OUT(g, b, ind + 1, "%s.count = 0;\n", e);
-		GEN_OUT(g, b, ind + 1, "for (;;) {\n");
-		GEN_OUT(g, b, ind + 2, "REGIT_AVRO_TRY(regit_avro_read_block(&p, end, %zu, %s.count, &n__%u));\n",
-			min, e, v);
-		GEN_OUT(g, b, ind + 2, "if (n__%u == 0)\n", v);
-		GEN_OUT(g, b, ind + 3, "break;\n");
-		if (nullitems) {
-			GEN_OUT(g, b, ind + 2, "%s.count += (size_t)n__%u;\n", e, v);
-			GEN_OUT(g, b, ind + 1, "}\n");
-			GEN_OUT(g, b, ind, "}\n");
-			break;
-		}
-		GEN_OUT(g, b, ind + 2, "{\n");
-		GEN_OUT(g, b, ind + 3, "void *g__%u = %s.%s;\n\n", v, e, items);
-		GEN_OUT(g, b, ind + 3,
-			"REGIT_AVRO_TRY(regit_avro_grow(arena, &g__%u, &c__%u, %s.count, n__%u, sizeof(*%s.%s)));\n",
-			v, v, e, v, e, items);
-		GEN_OUT(g, b, ind + 3, "%s.%s = g__%u;\n", e, items, v);
-		GEN_OUT(g, b, ind + 2, "}\n");
-		GEN_OUT(g, b, ind + 2, "for (i__%u = %s.count; i__%u < %s.count + (size_t)n__%u; i__%u++) {\n",
-			v, e, v, e, v, v);
-		if (isarr) {
-			regit_gen__emit_dec(g, b, t->items, GEN_POS_ITEM,
-				GEN_STR(g, "%s.items[i__%u]", e, v), NULL, ind + 3);
-		} else {
-			GEN_OUT(g, b, ind + 3, "REGIT_AVRO_TRY(regit_avro_read_str(&p, end, &%s.entries[i__%u].key));\n",
-				e, v);
-			regit_gen__emit_dec(g, b, t->items, GEN_POS_MAPVAL,
-				GEN_STR(g, "%s.entries[i__%u].value", e, v), NULL, ind + 3);
-		}
-		GEN_OUT(g, b, ind + 2, "}\n");
-		GEN_OUT(g, b, ind + 2, "%s.count += (size_t)n__%u;\n", e, v);
-		GEN_OUT(g, b, ind + 1, "}\n");
-		GEN_OUT(g, b, ind, "}\n");
-		break;
-	}
-	case REGIT_TYPE_UNION:
-		v = g->var++;
-		GEN_OUT(g, b, ind, "{\n");
-		GEN_OUT(g, b, ind + 1, "int64_t u__%u;\n\n", v);
-		GEN_OUT(g, b, ind + 1, "REGIT_AVRO_TRY(regit_avro_read_long(&p, end, &u__%u));\n", v);
-		if (regit_gen__is_optional(t, &vb, &nb)) {
-			const char *pr = present ? present : GEN_STR(g, "%s.present", e);
-			const char *val = present ? e : GEN_STR(g, "%s.value", e);
-
-			GEN_OUT(g, b, ind + 1, "if (u__%u == %zu) {\n", v, vb);
-			GEN_OUT(g, b, ind + 2, "%s = true;\n", pr);
-			regit_gen__emit_dec(g, b, t->branches[vb], GEN_POS_OPTVAL, val, NULL, ind + 2);
-			GEN_OUT(g, b, ind + 1, "} else if (u__%u == %zu) {\n", v, nb);
-			GEN_OUT(g, b, ind + 2, "%s = false;\n", pr);
-			GEN_OUT(g, b, ind + 2, "memset(&%s, 0, sizeof(%s));\n", val, val);
-			GEN_OUT(g, b, ind + 1, "} else {\n");
-			GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
-			GEN_OUT(g, b, ind + 1, "}\n");
-			GEN_OUT(g, b, ind, "}\n");
-			break;
-		}
-		GEN_OUT(g, b, ind + 1, "switch (u__%u) {\n", v);
-		for (k = 0; k < t->nbranches; k++) {
-			GEN_OUT(g, b, ind + 1, "case %zu:\n", k);
-			GEN_OUT(g, b, ind + 2, "%s.tag = %zu;\n", e, k);
-			if (t->branches[k]->kind != REGIT_TYPE_NULL)
-				regit_gen__emit_dec(g, b, t->branches[k], GEN_POS_BRANCH,
-					GEN_STR(g, "%s.%s", e, regit_gen__branch_member(g, t, k)), NULL,
-					ind + 2);
-			GEN_OUT(g, b, ind + 2, "break;\n");
-		}
-		GEN_OUT(g, b, ind + 1, "default:\n");
-		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_EINVALID;\n");
-		GEN_OUT(g, b, ind + 1, "}\n");
-		GEN_OUT(g, b, ind, "}\n");
-		break;
-	}
-}
-
-/* ---------------------------------------------------------------------- */
 /* Functions                                                               */
 
 /* The static codec functions of one record (or of a non-record root). */
@@ -1281,9 +838,9 @@ static void emit_record_fns(gen_ctx *g, gen_named *n)
 {
 	const regit_type *t = n ? n->type : g->root;
 	const char *cname = n ? n->cname : g->name;
-	const char *encf = n ? fn(g, "enc", n) : GEN_STR(g, "%s__enc_root", g->name);
-	const char *decf = n ? fn(g, "dec", n) : GEN_STR(g, "%s__dec_root", g->name);
-	const char *szf = n ? fn(g, "size", n) : GEN_STR(g, "%s__size_root", g->name);
+	const char *encf = n ? regit_gen__fn(g, "enc", n) : GEN_STR(g, "%s__enc_root", g->name);
+	const char *decf = n ? regit_gen__fn(g, "dec", n) : GEN_STR(g, "%s__dec_root", g->name);
+	const char *szf = n ? regit_gen__fn(g, "size", n) : GEN_STR(g, "%s__size_root", g->name);
 	regit_buf *c = g->c;
 	size_t i;
 
@@ -1344,11 +901,11 @@ static void emit_prototypes(gen_ctx *g)
 		if (n->type->kind != REGIT_TYPE_RECORD)
 			continue;
 		GEN_OUT(g, g->c, 0, "static int %s(uint8_t **pp, uint8_t *end, const %s *in, unsigned depth);\n",
-			fn(g, "enc", n), n->cname);
+			regit_gen__fn(g, "enc", n), n->cname);
 		GEN_OUT(g, g->c, 0, "static size_t %s(const %s *in, unsigned depth);\n",
-			fn(g, "size", n), n->cname);
+			regit_gen__fn(g, "size", n), n->cname);
 		GEN_OUT(g, g->c, 0, "static int %s(const uint8_t **pp, const uint8_t *end, %s *out, regit_avro_arena *arena, unsigned depth);\n",
-			fn(g, "dec", n), n->cname);
+			regit_gen__fn(g, "dec", n), n->cname);
 	}
 	GEN_OUT(g, g->c, 0, "\n");
 }
@@ -1444,9 +1001,9 @@ static void emit_public(gen_ctx *g)
 	const char *N = g->name;
 	/* A named enum or fixed root has no record functions: it uses the root ones. */
 	const gen_named *rn = g->root->kind == REGIT_TYPE_RECORD ? regit_gen__named(g, g->root) : NULL;
-	const char *encf = rn ? fn(g, "enc", rn) : GEN_STR(g, "%s__enc_root", N);
-	const char *decf = rn ? fn(g, "dec", rn) : GEN_STR(g, "%s__dec_root", N);
-	const char *szf = rn ? fn(g, "size", rn) : GEN_STR(g, "%s__size_root", N);
+	const char *encf = rn ? regit_gen__fn(g, "enc", rn) : GEN_STR(g, "%s__enc_root", N);
+	const char *decf = rn ? regit_gen__fn(g, "dec", rn) : GEN_STR(g, "%s__dec_root", N);
+	const char *szf = rn ? regit_gen__fn(g, "size", rn) : GEN_STR(g, "%s__size_root", N);
 	regit_buf *h = g->h, *c = g->c;
 	long key;
 
@@ -1511,7 +1068,7 @@ static void emit_banner(gen_ctx *g, regit_buf *b)
 {
 	GEN_OUT(g, b, 0, "/*\n * generated by regit, do not edit.\n");
 	if (g->opts->source)
-		GEN_OUT(g, b, 0, " * source: %s\n", comment_text(g, g->opts->source));
+		GEN_OUT(g, b, 0, " * source: %s\n", regit_gen__comment_text(g, g->opts->source));
 	GEN_OUT(g, b, 0, " * schema: %s\n", g->root->fullname ? g->root->fullname :
 		regit_type_kind_name(g->root->kind));
 	GEN_OUT(g, b, 0, " * Rabin fingerprint (CRC-64-AVRO of the canonical form): 0x%016llx\n */\n",
@@ -1609,9 +1166,9 @@ int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
 
 	/* NAME: the root's own name, or the fallback for unnamed roots. */
 	if (regit_type_is_named(g.root))
-		base = gen_snake(&g, g.root->name);
+		base = regit_gen__snake(&g, g.root->name);
 	else
-		base = gen_snake(&g, g.opts->fallback_name ? g.opts->fallback_name : "value");
+		base = regit_gen__snake(&g, g.opts->fallback_name ? g.opts->fallback_name : "value");
 	g.name = (char *)gen_claim(&g, gen_prefixed(&g, base));
 	g.upper_name = (char *)gen_upper(&g, g.name);
 	/* Reserve the public entry points before any other name is given out. */

@@ -1,82 +1,27 @@
 /*
- * gen_internal.h - state shared by the code generator's files.
+ * gen_internal.h - the code generator's emitters, as the driver sees them.
  *
- * gen.c names things and emits types, encoders and decoders; gen_resolve.c
- * emits the schema-evolution decoders; gen_json.c the JSON codecs. They
- * share one gen_ctx whose output calls are "sticky": the first failure is
- * kept in ctx->error and later appends do nothing, so emitters need not
- * check every line (regit_gen_generate checks once at the end).
+ * gen.c is the driver: it names things, emits the types, encoders and the
+ * public API, and calls the emitters declared here. Each emitter file
+ * uses only gen_util.h and the emitters listed before it:
+ *   gen_dec.c      plain Avro binary decode statements;
+ *   gen_default.c  schema defaults as C assignments;
+ *   gen_json.c     NAME_to_json / NAME_from_json (uses gen_dec, gen_default);
+ *   gen_resolve.c  decoders for writer schemas (uses gen_dec, gen_default,
+ *                  and compat/resolve.h for every resolution decision).
+ * No file calls back into gen.c, so there is no cycle between files.
  */
 #ifndef REGIT_CODEGEN_GEN_INTERNAL_H
 #define REGIT_CODEGEN_GEN_INTERNAL_H
 
-#include "codegen/gen.h"
+#include "codegen/gen_util.h"
 
-/* Where a value sits; decides pointer vs. by-value storage. */
-typedef enum gen_pos {
-	GEN_POS_ROOT = 0,
-	GEN_POS_FIELD,      /* a record field */
-	GEN_POS_ITEM,       /* directly an array item (T *items) */
-	GEN_POS_MAPVAL,     /* a map entry's value */
-	GEN_POS_BRANCH,     /* a tagged union member */
-	GEN_POS_OPTVAL      /* the value of a ["null", T] */
-} gen_pos;
-
-typedef struct gen_named {
-	const regit_type *type;
-	char *cname;            /* C type name */
-	char *upper;            /* upper-case, for constants */
-	char **members;         /* records: C member name per field */
-	char **has_members;     /* records: presence member per optional field, else NULL */
-	int recursive;          /* record that can reach itself */
-	int state;              /* definition emission: 0 new, 1 in progress, 2 done */
-} gen_named;
-
-typedef struct gen_ctx {
-	const regit_gen_options *opts;
-	const regit_schema *schema;
-	const regit_type *root;
-	char *name;             /* NAME */
-	char *upper_name;       /* NAME upper-cased */
-	gen_named *named;
-	size_t nnamed, anamed;
-	char **ids;             /* global identifiers in use */
-	size_t nids, aids;
-	char **pool;            /* strings freed with the context */
-	size_t npool, apool;
-	regit_buf *h, *c;
-	regit_buf decls;        /* constants that must precede the current type */
-	unsigned var;           /* counter for unique local names */
-	int error;
-} gen_ctx;
-
-/* Formatted string owned by the context ("" after a failure). */
-const char *regit_gen__str(gen_ctx *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Append indentation (tabs) then formatted text. */
-void regit_gen__out(gen_ctx *g, regit_buf *b, int ind, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* Record a generation failure (message + code), keeping the first. */
-void regit_gen__fail(gen_ctx *g, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-gen_named *regit_gen__named(gen_ctx *g, const regit_type *t);
-int regit_gen__is_optional(const regit_type *t, size_t *value_branch, size_t *null_branch);
-int regit_gen__ptr_needed(gen_ctx *g, const regit_type *t, gen_pos pos);
-const char *regit_gen__branch_member(gen_ctx *g, const regit_type *u, size_t k);
-/* Smallest encoded size of a value of t (a lower bound under recursion). */
-size_t regit_gen__min_size(const regit_type *t);
-/* Text safe inside a one-line C comment (owned by the context). */
-const char *regit_gen__comment_text(gen_ctx *g, const char *s);
-/* A C string literal for data (quotes included). */
-const char *regit_gen__c_literal(gen_ctx *g, const char *data, size_t len);
-
-/* Emit decode statements reading a value of type t into lvalue `e`. */
+/* gen_dec.c: decode statements reading a value of type t into lvalue `e`. */
 void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, int ind);
 
 /*
- * Read record t into lvalue e by calling callee(<args>&e or r, arena,
+ * gen_dec.c: read record t into lvalue e by calling callee(<args>&e or r, arena,
  * depth + 1); where t is stored behind a pointer (recursion) the record is
  * allocated from `arena` first. args is the leading arguments with a
  * trailing ", " (e.g. "&p, end, ").
@@ -84,10 +29,8 @@ void regit_gen__emit_dec(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 void regit_gen__emit_read_record(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *callee, const char *args, int ind);
 
-/* gen_resolve.c: decoders for writer schemas; called after the plain codecs. */
-void regit_gen__emit_resolvers(gen_ctx *g);
 /*
- * gen_resolve.c: statements setting lvalue `e` to the schema default j (the
+ * gen_default.c: statements setting lvalue `e` to the schema default j (the
  * field's JSON default); needs `arena` in scope for records behind
  * pointers, arrays and maps. A default that does not match t fails with
  * REGIT_EINVALID.
@@ -96,11 +39,10 @@ void regit_gen__emit_default(gen_ctx *g, regit_buf *b, const regit_type *t, gen_
 	const char *e, const char *present, const json_t *j, int ind);
 /* gen_json.c: NAME_to_json / NAME_from_json. */
 void regit_gen__emit_json(gen_ctx *g);
+/* gen_resolve.c: decoders for writer schemas; called after the plain codecs. */
+void regit_gen__emit_resolvers(gen_ctx *g);
 
 /* Bumped when the generated type layout changes. */
 #define REGIT_GEN_ABI 1
-
-#define GEN_OUT(g, b, ind, ...) regit_gen__out((g), (b), (ind), __VA_ARGS__)
-#define GEN_STR(g, ...) regit_gen__str((g), __VA_ARGS__)
 
 #endif
