@@ -27,6 +27,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* ---------------------------------------------------------------------- */
 /* Names                                                                   */
@@ -415,6 +416,9 @@ static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos p
 	GEN_OUT(g, b, 0, " %s%s;\n", stars == 2 ? "**" : stars == 1 ? "*" : "", name);
 }
 
+/* The FNV-1a seed of type guards (see type_guard). */
+#define GEN_GUARD_SEED 1469598103934665603ULL
+
 /* FNV-1a over a structural signature: a guard that differs when two headers
  * define the same C name differently, so such a clash fails to compile. */
 static void type_sig(gen_ctx *g, regit_buf *b, const regit_type *t, int top)
@@ -465,15 +469,16 @@ static void type_sig(gen_ctx *g, regit_buf *b, const regit_type *t, int top)
 static const char *type_guard(gen_ctx *g, gen_named *n)
 {
 	regit_buf b = REGIT_BUF_INIT;
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
+	uint64_t h;
 
 	type_sig(g, &b, n->type, 1);
 	GEN_OUT(g, &b, 0, "|%s|%d", g->opts->prefix ? g->opts->prefix : "", REGIT_GEN_ABI);
-	for (i = 0; i < b.size; i++) {
-		h ^= (unsigned char)b.ptr[i];
-		h *= 1099511628211ull;
-	}
+	/*
+	 * Not FNV's standard offset basis (a digit went missing long ago), but
+	 * headers from earlier regit versions carry guards made with it: a
+	 * different seed would make identical types look different to them.
+	 */
+	h = regit_hash_fnv1a(GEN_GUARD_SEED, b.ptr ? b.ptr : "", b.size);
 	regit_buf_dispose(&b);
 	return GEN_STR(g, "REGIT_AVRO_TYPE_%s_%016llx", n->upper, (unsigned long long)h);
 }

@@ -26,6 +26,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/json_escape.h"
 
 /*
  * The parser bounds JSON nesting (64 by default), and a named type is
@@ -155,51 +156,20 @@ static int canon_puts(canon_sink *sink, const char *s)
 	return canon_emit(sink, s, strlen(s));
 }
 
+static int canon_emit_escaped(const char *data, size_t len, void *payload)
+{
+	return canon_emit(payload, data, len);
+}
+
 /*
- * A JSON string literal. Same escaping as regit_buf_put_json_string, so the
- * canonical text is identical whichever sink receives it. Names and
- * symbols are plain ASCII after validation; the escaping only matters for
- * models that did not come from the parser.
+ * A JSON string literal, escaped like every JSON string regit writes
+ * (util/json_escape.h), so the canonical text is identical whichever sink
+ * receives it. Names and symbols are plain ASCII after validation; the
+ * escaping only matters for models that did not come from the parser.
  */
 static int canon_put_string(canon_sink *sink, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0, len = strlen(s);
-	int error = canon_emit(sink, "\"", 1);
-
-	for (i = 0; error == 0 && i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		error = canon_emit(sink, s + i - run, run);
-		run = 0;
-		if (error < 0)
-			break;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		error = canon_emit(sink, esc, elen);
-	}
-	if (error == 0)
-		error = canon_emit(sink, s + len - run, run);
-	if (error == 0)
-		error = canon_emit(sink, "\"", 1);
-	return error;
+	return regit_json_escape(s, strlen(s), canon_emit_escaped, sink);
 }
 
 static size_t canon_seen_hash(const regit_type *t, size_t cap)

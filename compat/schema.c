@@ -11,6 +11,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* ---- arena ------------------------------------------------------------ */
 
@@ -153,12 +154,8 @@ void regit_schema__arena_dispose(regit_arena *arena)
 static size_t strmap_hash(const char *s)
 {
 	/* FNV-1a: fine for identifiers; the table is resized at 50% load. */
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = regit_hash_str(s);
 
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ull;
-	}
 	return (size_t)(h ^ (h >> 32));
 }
 

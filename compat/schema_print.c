@@ -33,6 +33,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/json_escape.h"
 
 #define PRETTY_WIDTH 80
 
@@ -289,46 +290,15 @@ check:
 
 /* ---- serialisation ---------------------------------------------------- */
 
-/* A JSON string as Jackson writes it: short escapes, else \u00XX upper case. */
+static int print_emit(const char *data, size_t len, void *payload)
+{
+	return regit_buf_put(payload, data, len);
+}
+
+/* A JSON string as Jackson writes it (util/json_escape.h). */
 static int put_string(regit_buf *out, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, run = 0;
-	int error = regit_buf_putc(out, '"');
-
-	for (i = 0; error == 0 && i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		error = regit_buf_put(out, s + i - run, run);
-		run = 0;
-		if (error < 0)
-			break;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\r': esc[1] = 'r'; break;
-		default:
-			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		error = regit_buf_put(out, esc, elen);
-	}
-	if (error == 0)
-		error = regit_buf_put(out, s + n - run, run);
-	if (error == 0)
-		error = regit_buf_putc(out, '"');
-	return error;
+	return regit_json_escape(s, n, print_emit, out);
 }
 
 /*

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "alloc.h"
 #include "error.h"
+#include "json_escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,44 +133,16 @@ int regit_buf_printf(regit_buf *buf, const char *fmt, ...)
 	return error;
 }
 
+static int buf_emit(const char *data, size_t len, void *payload)
+{
+	return regit_buf_put(payload, data, len);
+}
+
 int regit_buf_put_json_string(regit_buf *buf, const char *str, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t start = buf->size, i, run = 0;
-	int error = regit_buf_putc(buf, '"');
+	size_t start = buf->size;
+	int error = regit_json_escape(str, len, buf_emit, buf);
 
-	for (i = 0; error == 0 && i < len; i++) {
-		unsigned char c = (unsigned char)str[i];
-		char esc[7] = { '\\', 0, 0, 0, 0, 0, 0 };
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		error = regit_buf_put(buf, str + i - run, run);
-		run = 0;
-		if (error < 0)
-			break;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		error = regit_buf_put(buf, esc, elen);
-	}
-	if (error == 0)
-		error = regit_buf_put(buf, str + len - run, run);
-	if (error == 0)
-		error = regit_buf_putc(buf, '"');
 	if (error < 0) {
 		buf->size = start;
 		if (buf->ptr)

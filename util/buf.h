@@ -41,7 +41,8 @@ int regit_buf_vprintf(regit_buf *buf, const char *fmt, va_list ap);
 
 /**
  * Append `str` as a JSON string literal (quotes included), escaping
- * control characters, quotes and backslashes; other bytes pass through.
+ * control characters, quotes and backslashes; other bytes pass through
+ * (util/json_escape.h). On failure the buffer is as it was.
  */
 int regit_buf_put_json_string(regit_buf *buf, const char *str, size_t len);
 
