@@ -8,8 +8,10 @@
  * the pairs it leads to are fine. (The one disjunction in other checkers,
  * "some branch of the reader union can read this writer type", does not
  * exist here: following the specification, a non-union writer is resolved
- * against the *first* matching reader branch, so the choice is made
- * locally and never undone.) A pair's verdict is therefore "no reachable
+ * against one reader branch, the one regit_resolve_branch() picks (the
+ * writer's exact type, else the first matching branch of its kind, else
+ * the first it promotes to), so the choice is made locally and never
+ * undone.) A pair's verdict is therefore "no reachable
  * pair has a local failure", so each pair is visited once: a hash set of
  * visited pairs makes recursive types terminate and keeps the work linear
  * in the number of reachable pairs. Findings are recorded at the first

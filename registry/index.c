@@ -27,6 +27,7 @@
 #include "util/alloc.h"
 #include "util/cpu.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 /* ---- shared text, references, identity ---------------------------------- */
 

@@ -38,3 +38,13 @@ uint64_t regit_hash_ptrs(const void *a, const void *b, unsigned tag)
 	h ^= h >> 33;
 	return h;
 }
+
+uint64_t regit_hash(const void *data, size_t len)
+{
+	uint64_t h = regit_hash_fnv1a(REGIT_FNV1A_BASIS, data, len);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}

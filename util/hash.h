@@ -18,6 +18,13 @@
 /** FNV-1a of len bytes, continuing from h (start with REGIT_FNV1A_BASIS). */
 uint64_t regit_hash_fnv1a(uint64_t h, const void *data, size_t len);
 
+/**
+ * FNV-1a of len bytes with a final mix, so its low bits can choose a slot
+ * of a power-of-two table (util/map.h). Its values are stored (the
+ * registry's version seals), so it must not change.
+ */
+uint64_t regit_hash(const void *data, size_t len);
+
 /** FNV-1a of a NUL-terminated string. */
 uint64_t regit_hash_str(const char *s);
 

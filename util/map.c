@@ -6,23 +6,6 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-uint64_t regit_hash(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	/* Final mix: the low bits pick the slot. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
 static int map_grow(regit_map *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 64, i;

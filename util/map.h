@@ -6,7 +6,7 @@
  * deletion, so no tombstones). It stores no keys: a lookup passes the hash
  * and an equality callback that compares an entry with the key sought, so
  * one table type serves ids, strings and composite keys without copies.
- * regit_hash is FNV-1a with a final mix (the low bits choose the slot).
+ * Hashes for it come from util/hash.h (regit_hash for bytes).
  */
 #ifndef REGIT_MAP_H
 #define REGIT_MAP_H
@@ -14,8 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** FNV-1a of len bytes, mixed so that its low bits are usable as a slot. */
-uint64_t regit_hash(const void *data, size_t len);
+#include "util/hash.h"
 
 typedef struct regit_map_slot {
 	uint64_t hash;

@@ -43,7 +43,10 @@ and "Aliases"):
      matching branch and resolve against it alone, except that a branch
      of exactly the writer's type (same kind, same full name) is preferred
      (Avro Java's resolver does the same; without it a union holding a.R
-     and b.R could not read its own b.R data). This also removes
+     and b.R could not read its own b.R data), and so is a branch of the
+     writer's kind over one it promotes to (an int is read by "int" in
+     ["long", "int"]; this choice never changes a verdict, as promotions
+     only happen between primitives). This also removes
      python's memoisation of trial results, which can give answers that
      depend on traversal order in recursive schemas.
 
@@ -127,9 +130,10 @@ class SpecChecker(ac.ReaderWriterCompatibilityChecker):
                     if spec_match(branch, writer):
                         return self.get_compatibility(branch, writer, "0", location)
                     break
-            for branch in reader.schemas:
-                if spec_match(branch, writer):
-                    return self.get_compatibility(branch, writer, "0", location)
+            for same_kind in (True, False):
+                for branch in reader.schemas:
+                    if (branch.type == writer.type) == same_kind and spec_match(branch, writer):
+                        return self.get_compatibility(branch, writer, "0", location)
             return ac.incompatible(ac.SchemaIncompatibilityType.missing_union_branch,
                                    "no matching branch", location)
         return super().calculate_compatibility(reader, writer, location)
