@@ -24,6 +24,7 @@ typedef struct regit_cmd {
 int regit_cmd_fmt(int argc, char **argv);
 int regit_cmd_validate(int argc, char **argv);
 int regit_cmd_check(int argc, char **argv);
+int regit_cmd_lint(int argc, char **argv);
 int regit_cmd_serve(int argc, char **argv);
 int regit_cmd_gen(int argc, char **argv);
 int regit_cmd_register(int argc, char **argv);

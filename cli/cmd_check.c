@@ -24,6 +24,7 @@
 
 #include "cli/cmd.h"
 #include "cli/gitsource.h"
+#include "cli/report.h"
 #include "compat/compat.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -305,24 +306,6 @@ static int check_output_json(regit_buf *b, const check_report *r, const check_op
 	return error;
 }
 
-/* GitHub workflow commands: escape data and, more strictly, properties. */
-static int check_put_gh(regit_buf *b, const char *s, int property)
-{
-	int error = 0;
-
-	for (; *s && error == 0; s++) {
-		switch (*s) {
-		case '%': error = regit_buf_puts(b, "%25"); break;
-		case '\r': error = regit_buf_puts(b, "%0D"); break;
-		case '\n': error = regit_buf_puts(b, "%0A"); break;
-		case ':': error = property ? regit_buf_puts(b, "%3A") : regit_buf_putc(b, ':'); break;
-		case ',': error = property ? regit_buf_puts(b, "%2C") : regit_buf_putc(b, ','); break;
-		default: error = regit_buf_putc(b, *s); break;
-		}
-	}
-	return error;
-}
-
 static int check_output_github(regit_buf *b, const check_report *r)
 {
 	size_t i;
@@ -333,42 +316,19 @@ static int check_output_github(regit_buf *b, const check_report *r)
 
 		error = regit_buf_puts(b, "::error file=");
 		if (error == 0)
-			error = check_put_gh(b, it->gh_file, 1);
+			error = regit_report_put_gh(b, it->gh_file, 1);
 		if (error == 0 && it->line > 0)
 			error = regit_buf_printf(b, ",line=%d,col=%d", it->line, it->column);
 		if (error == 0)
 			error = regit_buf_puts(b, ",title=");
 		if (error == 0)
-			error = check_put_gh(b, it->rule, 1);
+			error = regit_report_put_gh(b, it->rule, 1);
 		if (error == 0)
 			error = regit_buf_puts(b, "::");
 		if (error == 0)
-			error = check_put_gh(b, it->message, 0);
+			error = regit_report_put_gh(b, it->message, 0);
 		if (error == 0)
 			error = regit_buf_putc(b, '\n');
-	}
-	return error;
-}
-
-static int check_put_xml(regit_buf *b, const char *s)
-{
-	int error = 0;
-
-	for (; s && *s && error == 0; s++) {
-		switch (*s) {
-		case '&': error = regit_buf_puts(b, "&amp;"); break;
-		case '<': error = regit_buf_puts(b, "&lt;"); break;
-		case '>': error = regit_buf_puts(b, "&gt;"); break;
-		case '"': error = regit_buf_puts(b, "&quot;"); break;
-		case '\'': error = regit_buf_puts(b, "&apos;"); break;
-		default:
-			/* Control characters are not allowed in XML 1.0. */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				error = regit_buf_putc(b, '?');
-			else
-				error = regit_buf_putc(b, *s);
-			break;
-		}
 	}
 	return error;
 }
@@ -407,7 +367,7 @@ static int check_output_junit(regit_buf *b, const check_report *r)
 
 		error = regit_buf_puts(b, "    <testcase classname=\"regit.check\" name=\"");
 		if (error == 0)
-			error = check_put_xml(b, f->name);
+			error = regit_report_put_xml(b, f->name);
 		if (error == 0)
 			error = regit_buf_puts(b, f->count ? "\">\n" : "\"/>\n");
 		if (error < 0 || !f->count)
@@ -416,11 +376,11 @@ static int check_output_junit(regit_buf *b, const check_report *r)
 		if (error == 0)
 			error = regit_buf_printf(b, "%zu problem%s: ", f->count, f->count == 1 ? "" : "s");
 		if (error == 0)
-			error = check_put_xml(b, r->items[f->first].message);
+			error = regit_report_put_xml(b, r->items[f->first].message);
 		if (error == 0)
 			error = regit_buf_puts(b, "\" type=\"");
 		if (error == 0)
-			error = check_put_xml(b, r->items[f->first].rule);
+			error = regit_report_put_xml(b, r->items[f->first].rule);
 		if (error == 0)
 			error = regit_buf_puts(b, "\">");
 		for (j = f->first; j < f->first + f->count && error == 0; j++) {
@@ -428,7 +388,7 @@ static int check_output_junit(regit_buf *b, const check_report *r)
 
 			error = check_output_text_item(&line, &r->items[j]);
 			if (error == 0)
-				error = check_put_xml(b, line.ptr);
+				error = regit_report_put_xml(b, line.ptr);
 			if (error == 0)
 				error = regit_buf_putc(b, '\n');
 			regit_buf_dispose(&line);

@@ -100,6 +100,36 @@ void regit_gitsource_free(regit_gitsource *src)
 	regit_free(src);
 }
 
+int regit_gitsource_find_workdir(char **out, const char *dir)
+{
+	git_repository *repo = NULL;
+	const char *wd;
+	int error = 0, gerr;
+
+	*out = NULL;
+	gerr = git_libgit2_init();
+	if (gerr < 0)
+		return gitsource_error(gerr, "initialising libgit2");
+	gerr = git_repository_open_ext(&repo, dir, 0, NULL);
+	if (gerr < 0) {
+		error = gitsource_error(gerr, "no repository here");
+		goto done;
+	}
+	wd = git_repository_workdir(repo);
+	if (!wd) {
+		regit_error_set(REGIT_ERROR_CLI, "the repository has no working tree");
+		error = REGIT_ENOTFOUND;
+		goto done;
+	}
+	*out = regit_strdup(wd);
+	if (!*out)
+		error = REGIT_ENOMEM;
+done:
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return error;
+}
+
 const char *regit_gitsource_workdir(const regit_gitsource *src)
 {
 	return git_repository_workdir(src->repo);

@@ -38,6 +38,16 @@ int regit_gitsource_open(regit_gitsource **out, const char *dir, const char *ref
 void regit_gitsource_free(regit_gitsource *src);
 
 /**
+ * The working tree of the repository containing `dir` (absolute, with a
+ * trailing '/'), without resolving any revision: a repository without
+ * commits has one too. For commands that only need the repository root.
+ * @param out  receives an owned string (regit_free); NULL on failure
+ * @return 0, REGIT_ENOTFOUND (no repository, or a bare one), REGIT_EIO,
+ *         REGIT_ENOMEM
+ */
+int regit_gitsource_find_workdir(char **out, const char *dir);
+
+/**
  * The working directory, absolute, with a trailing '/'. @return borrowed,
  * lives as long as src; NULL for a bare repository
  */

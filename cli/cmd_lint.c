@@ -1,0 +1,950 @@
+/*
+ * cmd_lint.c - `regit lint`: are these events designed to be consumed?
+ *
+ *   regit lint [--config FILE] [--format F] [PATH...]
+ *   regit lint --list-rules [--format text|json]
+ *   regit lint --init [--config FILE]
+ *
+ * Lints every .avsc file under each PATH (default: the `paths` of
+ * regit.yaml at the repository root, else schemas/ there) with the rules
+ * of compat/lint.h, as configured by regit.yaml (cli/config.h). Output
+ * follows `regit check`: compiler-style text, JSON, GitHub annotations,
+ * JUnit XML, plus SARIF for code-scanning tools. Exit: 0 clean (warnings
+ * allowed), 1 findings of severity error, 2 usage, a missing path, nothing
+ * to lint, an invalid schema or config, 3 out of memory or a bug.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "cli/config.h"
+#include "cli/gitsource.h"
+#include "cli/report.h"
+#include "compat/lint.h"
+#include "compat/schema.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/jsonpos.h"
+
+/* Schema texts larger than this are refused before parsing (as check). */
+#define LINT_MAX_SCHEMA ((size_t)4 << 20)
+/* Directory depth scanned under a PATH, and files linted per run. */
+#define LINT_MAX_DIR_DEPTH 32
+#define LINT_MAX_FILES 10000
+
+typedef enum lint_format {
+	FORMAT_TEXT = 0,
+	FORMAT_JSON,
+	FORMAT_GITHUB,
+	FORMAT_JUNIT,
+	FORMAT_SARIF
+} lint_format;
+
+static const char *const lint_format_names[] = { "text", "json", "github", "junit", "sarif" };
+
+/* One finding, or an unreadable / invalid schema (severity ERROR, status 2). */
+typedef struct lint_item {
+	const char *rule;              /* static */
+	regit_lint_severity severity;
+	char *path;                    /* JSON pointer, or NULL */
+	char *message;
+	int line, column;              /* 0 when unknown */
+} lint_item;
+
+typedef struct lint_file {
+	char *display;                 /* as shown: relative to the current directory */
+	char *rel;                     /* repository-relative (ignore globs, SARIF) */
+	size_t first, count;           /* its items */
+	size_t nerrors, nwarnings;
+	int invalid;                   /* unreadable or not a schema */
+} lint_file;
+
+typedef struct lint_report {
+	lint_item *items;
+	size_t nitems, aitems;
+	lint_file *files;
+	size_t nfiles, afiles;
+	size_t nerrors, nwarnings, ninvalid, nomitted;
+} lint_report;
+
+static void lint_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: regit lint [--config FILE] [--format F] [PATH ...]\n"
+		"       regit lint --list-rules [--format text|json]\n"
+		"       regit lint --init [--config FILE]\n"
+		"\n"
+		"Check event schemas for what consumers need: event id, correlation id,\n"
+		"schema version, event time, partition key, enum and nullable defaults,\n"
+		"naming, docs, misspelt attributes. Every .avsc file under each PATH is\n"
+		"linted (default: the `paths` of regit.yaml at the repository root, else\n"
+		"schemas/ there).\n"
+		"\n"
+		"options:\n"
+		"  --config FILE  settings (default: regit.yaml at the repository root,\n"
+		"                 when present)\n"
+		"  --format F     text (default), json, github (Actions annotations),\n"
+		"                 junit (XML report), sarif (SARIF 2.1.0)\n"
+		"  --list-rules   print every rule: id, category, default severity,\n"
+		"                 explanation\n"
+		"  --init         write a commented default regit.yaml (never overwrites)\n"
+		"  -h, --help     this help\n"
+		"\n"
+		"exit status: 0 no errors (warnings allowed), 1 findings of severity\n"
+		"error, 2 usage error, missing path, nothing to lint, invalid schema or\n"
+		"config, 3 internal error\n");
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+static void lint_report_dispose(lint_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nitems; i++) {
+		regit_free(r->items[i].path);
+		regit_free(r->items[i].message);
+	}
+	regit_free(r->items);
+	for (i = 0; i < r->nfiles; i++) {
+		regit_free(r->files[i].display);
+		regit_free(r->files[i].rel);
+	}
+	regit_free(r->files);
+	memset(r, 0, sizeof(*r));
+}
+
+static int lint_file_begin(lint_report *r, const char *display, const char *rel)
+{
+	lint_file *f;
+
+	if (r->nfiles == r->afiles) {
+		size_t n = r->afiles ? r->afiles * 2 : 16;
+		lint_file *grown = regit_reallocarray(r->files, n, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		r->files = grown;
+		r->afiles = n;
+	}
+	f = &r->files[r->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->first = r->nitems;
+	f->display = regit_strdup(display);
+	f->rel = regit_strdup(rel);
+	return f->display && f->rel ? 0 : REGIT_ENOMEM;
+}
+
+/* Append an item to the current file (strings copied). */
+static int lint_add(lint_report *r, const char *rule, regit_lint_severity sev,
+	const char *path, const char *message, int line, int column, int invalid)
+{
+	lint_file *f = &r->files[r->nfiles - 1];
+	lint_item *it;
+
+	if (r->nitems == r->aitems) {
+		size_t n = r->aitems ? r->aitems * 2 : 32;
+		lint_item *grown = regit_reallocarray(r->items, n, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		r->items = grown;
+		r->aitems = n;
+	}
+	it = &r->items[r->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->rule = rule;
+	it->severity = sev;
+	it->line = line;
+	it->column = column;
+	f->count++;
+	if (invalid) {
+		f->invalid = 1;
+		r->ninvalid++;
+	}
+	if (sev == REGIT_LINT_ERROR) {
+		f->nerrors++;
+		r->nerrors++;
+	} else {
+		f->nwarnings++;
+		r->nwarnings++;
+	}
+	it->path = path ? regit_strdup(path) : NULL;
+	it->message = regit_strdup(message);
+	if ((path && !it->path) || !it->message)
+		return REGIT_ENOMEM;
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *lint_sev_name(regit_lint_severity s)
+{
+	return s == REGIT_LINT_ERROR ? "error" : s == REGIT_LINT_WARNING ? "warning" : "off";
+}
+
+static int lint_text_item(regit_buf *b, const lint_file *f, const lint_item *it)
+{
+	if (it->line > 0)
+		return regit_buf_printf(b, "%s:%d:%d: %s: [%s] %s", f->display, it->line,
+			it->column, lint_sev_name(it->severity), it->rule, it->message);
+	return regit_buf_printf(b, "%s: %s: [%s] %s", f->display, lint_sev_name(it->severity),
+		it->rule, it->message);
+}
+
+static int lint_json_str(regit_buf *b, const char *s)
+{
+	if (!s)
+		return regit_buf_puts(b, "null");
+	return regit_buf_put_json_string(b, s, strlen(s));
+}
+
+static int lint_json_pos(regit_buf *b, const char *key, int v)
+{
+	if (v <= 0)
+		return regit_buf_printf(b, ", \"%s\": null", key);
+	return regit_buf_printf(b, ", \"%s\": %d", key, v);
+}
+
+static int lint_output_json(regit_buf *b, const lint_report *r)
+{
+	size_t i, j, n = 0;
+	int error;
+
+	error = regit_buf_printf(b, "{\"ok\": %s, \"errors\": %zu, \"warnings\": %zu, "
+		"\"files\": %zu, \"findings\": [",
+		r->nerrors || r->ninvalid ? "false" : "true", r->nerrors, r->nwarnings, r->nfiles);
+	for (i = 0; i < r->nfiles && error == 0; i++) {
+		const lint_file *f = &r->files[i];
+
+		for (j = f->first; j < f->first + f->count && error == 0; j++) {
+			const lint_item *it = &r->items[j];
+
+			error = regit_buf_printf(b, "%s\n  {\"rule\": \"%s\", \"severity\": \"%s\", \"path\": ",
+				n++ ? "," : "", it->rule, lint_sev_name(it->severity));
+			if (error == 0)
+				error = lint_json_str(b, it->path);
+			if (error == 0)
+				error = regit_buf_puts(b, ", \"message\": ");
+			if (error == 0)
+				error = lint_json_str(b, it->message);
+			if (error == 0)
+				error = regit_buf_puts(b, ", \"file\": ");
+			if (error == 0)
+				error = lint_json_str(b, f->display);
+			if (error == 0)
+				error = lint_json_pos(b, "line", it->line);
+			if (error == 0)
+				error = lint_json_pos(b, "column", it->column);
+			if (error == 0)
+				error = regit_buf_putc(b, '}');
+		}
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, n ? "\n]}\n" : "]}\n");
+	return error;
+}
+
+static int lint_output_github(regit_buf *b, const lint_report *r)
+{
+	size_t i, j;
+	int error = 0;
+
+	for (i = 0; i < r->nfiles && error == 0; i++) {
+		const lint_file *f = &r->files[i];
+
+		for (j = f->first; j < f->first + f->count && error == 0; j++) {
+			const lint_item *it = &r->items[j];
+
+			error = regit_buf_printf(b, "::%s file=", lint_sev_name(it->severity));
+			if (error == 0)
+				error = regit_report_put_gh(b, f->rel, 1);
+			if (error == 0 && it->line > 0)
+				error = regit_buf_printf(b, ",line=%d,col=%d", it->line, it->column);
+			if (error == 0)
+				error = regit_buf_puts(b, ",title=");
+			if (error == 0)
+				error = regit_report_put_gh(b, it->rule, 1);
+			if (error == 0)
+				error = regit_buf_puts(b, "::");
+			if (error == 0)
+				error = regit_report_put_gh(b, it->message, 0);
+			if (error == 0)
+				error = regit_buf_putc(b, '\n');
+		}
+	}
+	return error;
+}
+
+static int lint_output_junit(regit_buf *b, const lint_report *r)
+{
+	size_t i, j, failures = 0, errors = 0;
+	int error;
+
+	for (i = 0; i < r->nfiles; i++) {
+		if (r->files[i].invalid)
+			errors++;
+		else if (r->files[i].nerrors)
+			failures++;
+	}
+	error = regit_buf_printf(b,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"regit lint\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n"
+		"  <testsuite name=\"event schema lint\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+		r->nfiles, failures, errors, r->nfiles, failures, errors);
+	for (i = 0; i < r->nfiles && error == 0; i++) {
+		const lint_file *f = &r->files[i];
+		const char *tag = f->invalid ? "error" : f->nerrors ? "failure" : "system-out";
+
+		error = regit_buf_puts(b, "    <testcase classname=\"regit.lint\" name=\"");
+		if (error == 0)
+			error = regit_report_put_xml(b, f->display);
+		if (error == 0)
+			error = regit_buf_puts(b, f->count ? "\">\n" : "\"/>\n");
+		if (error < 0 || !f->count)
+			continue;
+		if (strcmp(tag, "system-out") == 0) {
+			error = regit_buf_puts(b, "      <system-out>");
+		} else {
+			error = regit_buf_printf(b, "      <%s message=\"%zu problem%s: ", tag,
+				f->nerrors, f->nerrors == 1 ? "" : "s");
+			if (error == 0)
+				error = regit_report_put_xml(b, r->items[f->first].message);
+			if (error == 0)
+				error = regit_buf_puts(b, "\" type=\"");
+			if (error == 0)
+				error = regit_report_put_xml(b, r->items[f->first].rule);
+			if (error == 0)
+				error = regit_buf_puts(b, "\">");
+		}
+		for (j = f->first; j < f->first + f->count && error == 0; j++) {
+			regit_buf line = REGIT_BUF_INIT;
+
+			error = lint_text_item(&line, f, &r->items[j]);
+			if (error == 0)
+				error = regit_report_put_xml(b, line.ptr);
+			if (error == 0)
+				error = regit_buf_putc(b, '\n');
+			regit_buf_dispose(&line);
+		}
+		if (error == 0)
+			error = regit_buf_printf(b, "</%s>\n    </testcase>\n", tag);
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, "  </testsuite>\n</testsuites>\n");
+	return error;
+}
+
+/* SARIF 2.1.0: the rule table as the tool's rules, one result per item. */
+static int lint_output_sarif(regit_buf *b, const lint_report *r)
+{
+	size_t i, j, n = 0, count = regit_lint_rule_count();
+	int error;
+
+	error = regit_buf_puts(b, "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", "
+		"\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"regit lint\", "
+		"\"informationUri\": \"https://github.com/regit/regit/blob/main/docs/designing-events.md\", "
+		"\"rules\": [");
+	for (i = 0; i < count && error == 0; i++) {
+		const regit_lint_rule *rule = regit_lint_rule_at(i);
+
+		error = regit_buf_printf(b, "%s\n  {\"id\": \"%s\", \"shortDescription\": {\"text\": ",
+			i ? "," : "", rule->id);
+		if (error == 0)
+			error = lint_json_str(b, rule->summary);
+		if (error == 0)
+			error = regit_buf_puts(b, "}, \"fullDescription\": {\"text\": ");
+		if (error == 0)
+			error = lint_json_str(b, rule->explanation);
+		if (error == 0)
+			error = regit_buf_printf(b, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
+				"\"properties\": {\"category\": \"%s\"}}",
+				rule->severity == REGIT_LINT_OFF ? "none" : lint_sev_name(rule->severity),
+				rule->category);
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, "]}}, \"results\": [");
+	for (i = 0; i < r->nfiles && error == 0; i++) {
+		const lint_file *f = &r->files[i];
+
+		for (j = f->first; j < f->first + f->count && error == 0; j++) {
+			const lint_item *it = &r->items[j];
+			int idx = regit_lint_rule_find(it->rule);
+
+			error = regit_buf_printf(b, "%s\n  {\"ruleId\": \"%s\", ", n++ ? "," : "", it->rule);
+			if (error == 0 && idx >= 0)
+				error = regit_buf_printf(b, "\"ruleIndex\": %d, ", idx);
+			if (error == 0)
+				error = regit_buf_printf(b, "\"level\": \"%s\", \"message\": {\"text\": ",
+					lint_sev_name(it->severity));
+			if (error == 0)
+				error = lint_json_str(b, it->message);
+			if (error == 0)
+				error = regit_buf_puts(b, "}, \"locations\": [{\"physicalLocation\": "
+					"{\"artifactLocation\": {\"uri\": ");
+			if (error == 0)
+				error = lint_json_str(b, f->rel);
+			if (error == 0)
+				error = regit_buf_putc(b, '}');
+			if (error == 0 && it->line > 0)
+				error = regit_buf_printf(b, ", \"region\": {\"startLine\": %d, \"startColumn\": %d}",
+					it->line, it->column);
+			if (error == 0)
+				error = regit_buf_putc(b, '}');
+			if (error == 0 && it->path) {
+				error = regit_buf_puts(b, ", \"logicalLocations\": [{\"fullyQualifiedName\": ");
+				if (error == 0)
+					error = lint_json_str(b, it->path);
+				if (error == 0)
+					error = regit_buf_puts(b, "}]");
+			}
+			if (error == 0)
+				error = regit_buf_puts(b, "}]}");
+		}
+	}
+	if (error == 0)
+		error = regit_buf_puts(b, n ? "\n]}]}\n" : "]}]}\n");
+	return error;
+}
+
+static int lint_output(const lint_report *r, lint_format format)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i, j;
+	int error = 0;
+
+	switch (format) {
+	case FORMAT_JSON:
+		error = lint_output_json(&b, r);
+		break;
+	case FORMAT_GITHUB:
+		error = lint_output_github(&b, r);
+		break;
+	case FORMAT_JUNIT:
+		error = lint_output_junit(&b, r);
+		break;
+	case FORMAT_SARIF:
+		error = lint_output_sarif(&b, r);
+		break;
+	default:
+		for (i = 0; i < r->nfiles && error == 0; i++) {
+			const lint_file *f = &r->files[i];
+
+			for (j = f->first; j < f->first + f->count && error == 0; j++) {
+				error = lint_text_item(&b, f, &r->items[j]);
+				if (error == 0)
+					error = regit_buf_putc(&b, '\n');
+			}
+		}
+		break;
+	}
+	if (error == 0 && b.size)
+		fwrite(b.ptr, 1, b.size, stdout);
+	fflush(stdout);
+	if (error == 0 && format == FORMAT_TEXT) {
+		if (r->nomitted)
+			fprintf(stderr, "regit lint: %zu more findings were not listed\n", r->nomitted);
+		if (r->nerrors == 0 && r->nwarnings == 0)
+			fprintf(stderr, "regit lint: clean (%zu file%s)\n", r->nfiles,
+				r->nfiles == 1 ? "" : "s");
+		else
+			fprintf(stderr, "regit lint: %zu error%s, %zu warning%s (%zu file%s)\n",
+				r->nerrors, r->nerrors == 1 ? "" : "s",
+				r->nwarnings, r->nwarnings == 1 ? "" : "s",
+				r->nfiles, r->nfiles == 1 ? "" : "s");
+	}
+	regit_buf_dispose(&b);
+	return error;
+}
+
+/* ---- --list-rules ------------------------------------------------------- */
+
+/* Append `text` wrapped at 76 columns, each line indented by `indent`. */
+static int lint_wrap(regit_buf *b, const char *text, const char *indent)
+{
+	const char *p = text;
+	int error = 0;
+
+	while (*p && error == 0) {
+		size_t take = strlen(p), cut;
+
+		if (take > 72) {
+			for (cut = 72; cut > 0 && p[cut] != ' '; cut--)
+				;
+			take = cut ? cut : 72;
+		}
+		error = regit_buf_printf(b, "%s%.*s\n", indent, (int)take, p);
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+	return error;
+}
+
+static int lint_list_rules(lint_format format)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	size_t i, count = regit_lint_rule_count();
+	int error = 0;
+
+	if (format == FORMAT_JSON)
+		error = regit_buf_putc(&b, '[');
+	for (i = 0; i < count && error == 0; i++) {
+		const regit_lint_rule *rule = regit_lint_rule_at(i);
+
+		if (format == FORMAT_JSON) {
+			error = regit_buf_printf(&b, "%s\n  {\"id\": \"%s\", \"category\": \"%s\", "
+				"\"severity\": \"%s\", \"summary\": ", i ? "," : "", rule->id,
+				rule->category, lint_sev_name(rule->severity));
+			if (error == 0)
+				error = lint_json_str(&b, rule->summary);
+			if (error == 0)
+				error = regit_buf_puts(&b, ", \"explanation\": ");
+			if (error == 0)
+				error = lint_json_str(&b, rule->explanation);
+			if (error == 0)
+				error = regit_buf_putc(&b, '}');
+			continue;
+		}
+		error = regit_buf_printf(&b, "%s%-20s %-14s %-8s %s\n", i ? "\n" : "", rule->id,
+			rule->category, lint_sev_name(rule->severity), rule->summary);
+		if (error == 0)
+			error = lint_wrap(&b, rule->explanation, "    ");
+	}
+	if (error == 0 && format == FORMAT_JSON)
+		error = regit_buf_puts(&b, "\n]\n");
+	if (error == 0)
+		fwrite(b.ptr, 1, b.size, stdout);
+	regit_buf_dispose(&b);
+	return error;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+typedef struct lint_paths {
+	char **v;
+	size_t n;
+} lint_paths;
+
+static void lint_paths_dispose(lint_paths *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		regit_free(p->v[i]);
+	regit_free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Append (taking ownership of s, also on failure). */
+static int lint_paths_take(lint_paths *p, char *s)
+{
+	char **grown;
+
+	if (!s)
+		return REGIT_ENOMEM;
+	if (p->n >= LINT_MAX_FILES) {
+		regit_free(s);
+		regit_error_set(REGIT_ERROR_CLI, "more than %d schema files", LINT_MAX_FILES);
+		return REGIT_ELIMIT;
+	}
+	grown = regit_reallocarray(p->v, p->n + 1, sizeof(*grown));
+	if (!grown) {
+		regit_free(s);
+		return REGIT_ENOMEM;
+	}
+	p->v = grown;
+	p->v[p->n++] = s;
+	return 0;
+}
+
+static int lint_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * Collect the files to lint under `path`: the path itself when it is a
+ * file (any name: it was asked for), .avsc files below it when it is a
+ * directory (hidden entries skipped). A missing top path is an error.
+ */
+static int lint_scan(lint_paths *out, const char *path, int depth)
+{
+	regit_buf child = REGIT_BUF_INIT;
+	struct stat st;
+	DIR *dir = NULL;
+	struct dirent *ent;
+	int error = 0;
+
+	if (depth > LINT_MAX_DIR_DEPTH)
+		return 0;
+	if (stat(path, &st) != 0) {
+		if (depth > 0)
+			return 0;
+		regit_error_set(REGIT_ERROR_CLI, "%s: %s", path, strerror(errno));
+		return REGIT_ENOTFOUND;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (depth == 0 || lint_ends_with(path, ".avsc"))
+			error = lint_paths_take(out, regit_strdup(path));
+		return error;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	dir = opendir(path);
+	if (!dir) {
+		if (depth > 0)
+			return 0;
+		regit_error_set(REGIT_ERROR_CLI, "%s: %s", path, strerror(errno));
+		return REGIT_EIO;
+	}
+	while ((ent = readdir(dir)) != NULL) {
+		if (ent->d_name[0] == '.')
+			continue;
+		regit_buf_clear(&child);
+		error = regit_buf_printf(&child, "%s%s%s", path,
+			lint_ends_with(path, "/") ? "" : "/", ent->d_name);
+		if (error == 0)
+			error = lint_scan(out, child.ptr, depth + 1);
+		if (error < 0)
+			break;
+	}
+	closedir(dir);
+	regit_buf_dispose(&child);
+	return error;
+}
+
+static int lint_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `s` without `prefix` + '/' when it starts so, else s. */
+static const char *lint_strip(const char *s, const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+
+	if (n && strncmp(s, prefix, n) == 0) {
+		if (prefix[n - 1] == '/')
+			return s + n;
+		if (s[n] == '/')
+			return s + n + 1;
+	}
+	return s;
+}
+
+/* Lint one file into the report. Only internal failures are returned. */
+static int lint_one(lint_report *r, const char *file, const char *cwd, const char *root,
+	const regit_config *cfg, const regit_lint_options *opts)
+{
+	regit_buf text = REGIT_BUF_INIT;
+	regit_schema *schema = NULL;
+	regit_schema_error err;
+	regit_lint_result res = REGIT_LINT_RESULT_INIT;
+	char real[PATH_MAX];
+	const char *display = file, *rel = file;
+	size_t i;
+	int error = 0, line, column;
+
+	if (realpath(file, real)) {
+		if (cwd && lint_strip(real, cwd) != real)
+			display = lint_strip(real, cwd);
+		if (root && lint_strip(real, root) != real)
+			rel = lint_strip(real, root);
+	}
+	error = lint_file_begin(r, display, rel);
+	if (error < 0)
+		goto done;
+	regit_buf_init(&text, LINT_MAX_SCHEMA);
+	error = regit_buf_read_file(&text, file);
+	if (error == REGIT_ENOMEM)
+		goto done;
+	if (error < 0) {
+		error = lint_add(r, "INVALID_SCHEMA", REGIT_LINT_ERROR, NULL, regit_error_message(),
+			0, 0, 1);
+		goto done;
+	}
+	memset(&err, 0, sizeof(err));
+	error = regit_schema_parse(&schema, text.ptr ? text.ptr : "", text.size, NULL, &err);
+	if (error == REGIT_ENOMEM)
+		goto done;
+	if (error < 0) {
+		line = err.line;
+		column = err.column;
+		if (line <= 0 && regit_jsonpos_find_nearest(text.ptr, text.size, err.path,
+		    &line, &column) < 0)
+			line = column = 0;
+		error = lint_add(r, "INVALID_SCHEMA", REGIT_LINT_ERROR, err.path,
+			err.message[0] ? err.message : regit_error_message(), line, column, 1);
+		goto done;
+	}
+	error = regit_lint_schema(schema, opts, &res);
+	if (error == REGIT_ELIMIT) {
+		error = lint_add(r, "TOO_COMPLEX", REGIT_LINT_ERROR, NULL, regit_error_message(),
+			0, 0, 1);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	r->nomitted += res.nomitted;
+	for (i = 0; i < res.nfindings; i++) {
+		const regit_lint_finding *f = &res.findings[i];
+
+		if (regit_config_lint_ignored(cfg, f->rule, rel))
+			continue;
+		if (regit_jsonpos_find_nearest(text.ptr, text.size, f->path, &line, &column) < 0)
+			line = column = 0;
+		error = lint_add(r, f->rule, f->severity, f->path, f->message, line, column, 0);
+		if (error < 0)
+			goto done;
+	}
+done:
+	regit_lint_result_dispose(&res);
+	regit_schema_free(schema);
+	regit_buf_dispose(&text);
+	return error;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+/* "--name VALUE" or "--name=VALUE"; advances *i. @return value or NULL */
+static const char *lint_optval(int argc, char **argv, int *i, const char *name, int *matched)
+{
+	size_t n = strlen(name);
+
+	*matched = 0;
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=') {
+		*matched = 1;
+		return argv[*i] + n + 1;
+	}
+	if (argv[*i][n] != '\0')
+		return NULL;
+	*matched = 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	(*i)++;
+	return argv[*i];
+}
+
+static int lint_init(const char *root, const char *config_path)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	struct stat st;
+	FILE *f;
+	int status = REGIT_EXIT_OK;
+
+	if (config_path ? regit_buf_puts(&path, config_path) < 0 :
+	    regit_buf_printf(&path, "%s%s%s", root ? root : "", root && !lint_ends_with(root, "/") ? "/" : "",
+		REGIT_CONFIG_FILE) < 0) {
+		regit_buf_dispose(&path);
+		return REGIT_EXIT_INTERNAL;
+	}
+	if (stat(path.ptr, &st) == 0) {
+		fprintf(stderr, "regit lint: %s exists; not overwritten\n", path.ptr);
+		status = REGIT_EXIT_USAGE;
+		goto done;
+	}
+	f = fopen(path.ptr, "wx");
+	if (!f || fputs(regit_config_default_text(), f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "regit lint: %s: %s\n", path.ptr, strerror(errno));
+		status = REGIT_EXIT_USAGE;
+		goto done;
+	}
+	fprintf(stderr, "regit lint: wrote %s\n", path.ptr);
+done:
+	regit_buf_dispose(&path);
+	return status;
+}
+
+int regit_cmd_lint(int argc, char **argv)
+{
+	lint_format format = FORMAT_TEXT;
+	lint_report r;
+	lint_paths files = { NULL, 0 };
+	regit_config *cfg = NULL;
+	regit_lint_options opts;
+	regit_buf tmp = REGIT_BUF_INIT;
+	const char *config_path = NULL, *v;
+	char **args = NULL;
+	char *root = NULL;
+	char cwd[PATH_MAX], root_real[PATH_MAX];
+	size_t nargs = 0, k;
+	int i, matched, error = 0, status = REGIT_EXIT_OK, list_rules = 0, init = 0;
+	int options_done = 0, have_cwd;
+
+	memset(&r, 0, sizeof(r));
+	if (regit_cli_wants_help(argc, argv)) {
+		lint_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	args = regit_calloc((size_t)argc + 1, sizeof(*args));
+	if (!args) {
+		fprintf(stderr, "regit lint: out of memory\n");
+		return REGIT_EXIT_INTERNAL;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!options_done && strcmp(argv[i], "--") == 0) {
+			options_done = 1;
+			continue;
+		}
+		if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+			args[nargs++] = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--list-rules") == 0) {
+			list_rules = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--init") == 0) {
+			init = 1;
+			continue;
+		}
+		v = lint_optval(argc, argv, &i, "--config", &matched);
+		if (matched) {
+			if (!v || !v[0]) {
+				fprintf(stderr, "regit lint: --config needs a file\n");
+				goto usage;
+			}
+			config_path = v;
+			continue;
+		}
+		v = lint_optval(argc, argv, &i, "--format", &matched);
+		if (matched) {
+			size_t f;
+
+			for (f = 0; v && f < sizeof(lint_format_names) / sizeof(lint_format_names[0]); f++)
+				if (strcmp(v, lint_format_names[f]) == 0)
+					break;
+			if (!v || f == sizeof(lint_format_names) / sizeof(lint_format_names[0])) {
+				fprintf(stderr, "regit lint: --format must be text, json, github, junit or sarif\n");
+				goto usage;
+			}
+			format = (lint_format)f;
+			continue;
+		}
+		fprintf(stderr, "regit lint: unknown option %s\n", argv[i]);
+		goto usage;
+	}
+
+	if (list_rules) {
+		if (init || nargs || (format != FORMAT_TEXT && format != FORMAT_JSON)) {
+			fprintf(stderr, "regit lint: --list-rules takes only --format text|json\n");
+			goto usage;
+		}
+		status = lint_list_rules(format) < 0 ? REGIT_EXIT_INTERNAL : REGIT_EXIT_OK;
+		goto done;
+	}
+
+	have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+	/* The repository root, when there is one; else the current directory. */
+	error = regit_gitsource_find_workdir(&root, ".");
+	if (error == REGIT_ENOMEM)
+		goto fail;
+	if (error < 0) {
+		regit_error_clear();
+		root = regit_strdup(have_cwd ? cwd : ".");
+		if (!root) {
+			error = REGIT_ENOMEM;
+			goto fail;
+		}
+	}
+	if (realpath(root, root_real)) {
+		regit_free(root);
+		root = regit_strdup(root_real);
+		if (!root) {
+			error = REGIT_ENOMEM;
+			goto fail;
+		}
+	}
+
+	if (init) {
+		if (nargs) {
+			fprintf(stderr, "regit lint: --init takes no paths\n");
+			goto usage;
+		}
+		status = lint_init(root, config_path);
+		goto done;
+	}
+
+	if (config_path) {
+		error = regit_config_load(&cfg, config_path);
+	} else {
+		error = regit_buf_printf(&tmp, "%s/%s", root, REGIT_CONFIG_FILE);
+		if (error == 0)
+			error = regit_config_load(&cfg, tmp.ptr);
+		if (error == REGIT_ENOTFOUND) {
+			regit_error_clear();
+			error = 0;
+		}
+	}
+	if (error < 0)
+		goto fail;
+	regit_config_lint_options(cfg, &opts);
+
+	if (nargs) {
+		for (k = 0; k < nargs && error == 0; k++)
+			error = lint_scan(&files, args[k], 0);
+	} else if (regit_config_path_count(cfg)) {
+		for (k = 0; k < regit_config_path_count(cfg) && error == 0; k++) {
+			const char *p = regit_config_path_at(cfg, k);
+
+			regit_buf_clear(&tmp);
+			error = p[0] == '/' ? regit_buf_puts(&tmp, p) :
+				regit_buf_printf(&tmp, "%s/%s", root, p);
+			if (error == 0)
+				error = lint_scan(&files, tmp.ptr, 0);
+		}
+	} else {
+		regit_buf_clear(&tmp);
+		error = regit_buf_printf(&tmp, "%s/schemas", root);
+		if (error == 0)
+			error = lint_scan(&files, tmp.ptr, 0);
+	}
+	if (error < 0)
+		goto fail;
+	if (files.n == 0) {
+		fprintf(stderr, "regit lint: no .avsc files to lint\n");
+		status = REGIT_EXIT_USAGE;
+		goto done;
+	}
+	qsort(files.v, files.n, sizeof(*files.v), lint_strcmp);
+	for (k = 0; k < files.n && error == 0; k++) {
+		if (k > 0 && strcmp(files.v[k], files.v[k - 1]) == 0)
+			continue;
+		error = lint_one(&r, files.v[k], have_cwd ? cwd : NULL, root, cfg, &opts);
+	}
+	if (error < 0)
+		goto fail;
+	if (lint_output(&r, format) < 0) {
+		error = REGIT_ENOMEM;
+		goto fail;
+	}
+	status = r.ninvalid ? REGIT_EXIT_USAGE : r.nerrors ? REGIT_EXIT_FAIL : REGIT_EXIT_OK;
+	goto done;
+fail:
+	fprintf(stderr, "regit lint: %s\n", regit_error_message());
+	status = error == REGIT_ENOMEM ? REGIT_EXIT_INTERNAL : REGIT_EXIT_USAGE;
+	goto done;
+usage:
+	fprintf(stderr, "run 'regit lint --help' for usage\n");
+	status = REGIT_EXIT_USAGE;
+done:
+	lint_report_dispose(&r);
+	lint_paths_dispose(&files);
+	regit_config_free(cfg);
+	regit_buf_dispose(&tmp);
+	regit_free(root);
+	regit_free(args);
+	return status;
+}
