@@ -750,13 +750,99 @@ static int strict_add_here(compat_ctx *ctx, const char *rule)
 	return error;
 }
 
+/*
+ * A field of the new record that no old field corresponds to (by name or
+ * alias) and that could be old field `i` renamed: the same type and the
+ * same default (or none on both sides), at the same position or within
+ * COMPAT_RENAME_WINDOW of it (a bounded search, so hostile records stay
+ * linear). A different default says "another field", which keeps the
+ * findings FIELD_REMOVED + an addition. `added` flags the new fields
+ * without a counterpart; a field taken by a rename is cleared from it.
+ */
+#define COMPAT_RENAME_WINDOW 8
+
+static int strict_could_be(const regit_field *nf, const regit_field *of)
+{
+	if (!regit_resolve_same_type(nf->type, of->type))
+		return 0;
+	if (!nf->default_value || !of->default_value)
+		return !nf->default_value && !of->default_value;
+	return json_equal((json_t *)nf->default_value, (json_t *)of->default_value);
+}
+
+static size_t strict_rename_candidate(const regit_type *n, const regit_field *of, size_t i,
+	unsigned char *added)
+{
+	size_t d, k;
+
+	for (d = 0; d <= COMPAT_RENAME_WINDOW; d++) {
+		k = i + d;
+		if (k < n->nfields && added[k] && strict_could_be(&n->fields[k], of))
+			return k;
+		if (d && d <= i) {
+			k = i - d;
+			if (k < n->nfields && added[k] && strict_could_be(&n->fields[k], of))
+				return k;
+		}
+	}
+	return COMPAT_NONE;
+}
+
+/* FIELD_RENAMED for old field `i` now new field `j` (paths: the two fields). */
+static int strict_renamed(compat_ctx *ctx, const regit_type *n, size_t j,
+	const regit_type *o, size_t i, int aliased)
+{
+	size_t nmark = ctx->rpath.size, omark = ctx->wpath.size, hmark = ctx->where.size;
+	int error;
+
+	error = where_field(&ctx->where, o->fields[i].name);
+	if (error == 0)
+		error = where_text(ctx);
+	if (error == 0) {
+		regit_buf_clear(&ctx->msg);
+		if (aliased)
+			error = regit_buf_printf(&ctx->msg,
+				"field `%s` was renamed to `%s`; the alias keeps Avro readers working, "
+				"but code, JSON and queries of consumers still on %s use the old name",
+				ctx->htext.ptr, n->fields[j].name, ctx->old_label);
+		else
+			error = regit_buf_printf(&ctx->msg,
+				"field `%s` was renamed to `%s` without an alias (or removed and `%s` "
+				"added in its place); consumers still on %s read `%s`",
+				ctx->htext.ptr, n->fields[j].name, n->fields[j].name, ctx->old_label,
+				o->fields[i].name);
+	}
+	if (error == 0)
+		error = path_field(&ctx->rpath, j, 0);
+	if (error == 0)
+		error = path_field(&ctx->wpath, i, 0);
+	if (error == 0)
+		error = strict_add_here(ctx, "FIELD_RENAMED");
+	compat_truncate(&ctx->rpath, nmark);
+	compat_truncate(&ctx->wpath, omark);
+	compat_truncate(&ctx->where, hmark);
+	return error;
+}
+
 static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type *o)
 {
 	size_t i, j, nmark = ctx->rpath.size, omark = ctx->wpath.size;
 	size_t hmark = ctx->where.size;
+	unsigned char *added = NULL;
 	int error = 0;
 
-	/* Fields of the old record: each must live on in the new one. */
+	/* New fields without an old counterpart: added, or the new name of a rename. */
+	added = regit_calloc(n->nfields + 1, 1);
+	if (!added)
+		return REGIT_ENOMEM;
+	for (i = 0; i < n->nfields; i++) {
+		error = regit_resolve_field_counterpart(&j, ctx->rs, o, &n->fields[i], i);
+		if (error < 0)
+			goto done;
+		added[i] = j == COMPAT_NONE;
+	}
+
+	/* Fields of the old record: each must live on in the new one, under its name. */
 	for (i = 0; i < o->nfields; i++) {
 		const regit_field *of = &o->fields[i];
 
@@ -764,6 +850,14 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 		if (error < 0)
 			goto done;
 		if (j == COMPAT_NONE) {
+			j = strict_rename_candidate(n, of, i, added);
+			if (j != COMPAT_NONE) {
+				added[j] = 0;
+				error = strict_renamed(ctx, n, j, o, i, 0);
+				if (error < 0)
+					goto done;
+				continue;
+			}
 			error = where_field(&ctx->where, of->name);
 			if (error == 0)
 				error = where_text(ctx);
@@ -780,7 +874,10 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 			if (error == 0)
 				error = strict_add_here(ctx, "FIELD_REMOVED");
 		} else {
-			error = path_field(&ctx->rpath, j, 1);
+			if (strcmp(n->fields[j].name, of->name) != 0)
+				error = strict_renamed(ctx, n, j, o, i, 1);
+			if (error == 0)
+				error = path_field(&ctx->rpath, j, 1);
 			if (error == 0)
 				error = path_field(&ctx->wpath, i, 1);
 			if (error == 0)
@@ -798,12 +895,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 	for (i = 0; i < n->nfields; i++) {
 		const regit_field *nf = &n->fields[i];
 
-		if (nf->default_value)
-			continue;
-		error = regit_resolve_field_counterpart(&j, ctx->rs, o, nf, i);
-		if (error < 0)
-			goto done;
-		if (j != COMPAT_NONE)
+		if (nf->default_value || !added[i])
 			continue;
 		error = where_field(&ctx->where, nf->name);
 		if (error == 0)
@@ -827,6 +919,7 @@ static int strict_record(compat_ctx *ctx, const regit_type *n, const regit_type 
 			goto done;
 	}
 done:
+	regit_free(added);
 	return error;
 }
 
@@ -893,6 +986,57 @@ done:
 	compat_truncate(&ctx->where, hmark);
 	ctx->depth--;
 	return error;
+}
+
+/*
+ * PARTITION_KEY_CHANGED: the top-level record's "regit.key" (the field the
+ * code generator and producers partition by) must keep naming the same
+ * field. A key that names the old key field's new name (the field lists
+ * the old name as an alias) is the same key; adding a key where there was
+ * none is fine. Events of one entity written before and after a change
+ * land on different partitions, so consumers see them out of order.
+ */
+static const char *strict_key_of(const regit_type *t)
+{
+	const json_t *k;
+
+	if (t->kind != REGIT_TYPE_RECORD || !t->props)
+		return NULL;
+	k = json_object_get(t->props, "regit.key");
+	return json_is_string(k) ? json_string_value(k) : NULL;
+}
+
+static int strict_partition_key(compat_ctx *ctx, const regit_type *n, const regit_type *o)
+{
+	const char *ok = strict_key_of(o), *nk = strict_key_of(n);
+	size_t i, j;
+	int error;
+
+	if (!ok || (nk && strcmp(ok, nk) == 0))
+		return 0;
+	if (nk && n->kind == REGIT_TYPE_RECORD) {
+		for (i = 0; i < n->nfields; i++) {
+			if (strcmp(n->fields[i].name, nk) != 0)
+				continue;
+			for (j = 0; j < n->fields[i].naliases; j++)
+				if (strcmp(n->fields[i].aliases[j], ok) == 0)
+					return 0;
+		}
+	}
+	regit_buf_clear(&ctx->msg);
+	if (nk)
+		error = regit_buf_printf(&ctx->msg,
+			"the partition key (\"regit.key\") changed from `%s` to `%s`; events of one "
+			"entity written with %s and with the new schema land on different partitions "
+			"and are consumed out of order", ok, nk, ctx->old_label);
+	else
+		error = regit_buf_printf(&ctx->msg,
+			"the partition key (\"regit.key\": `%s` in %s) was dropped; producers no longer "
+			"know which field to partition by, so events of one entity may be consumed "
+			"out of order", ok, ctx->old_label);
+	if (error < 0)
+		return error;
+	return strict_add(ctx, "PARTITION_KEY_CHANGED", nk ? "/regit.key" : "", "/regit.key");
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -1064,6 +1208,8 @@ int regit_compat_check_ext(const regit_schema *next, const regit_schema *const *
 			ctx.reader_name = "the new schema";
 			ctx.writer_name = ctx.old_label;
 			error = strict_walk(&ctx, nroot, oroot);
+			if (error == 0)
+				error = strict_partition_key(&ctx, nroot, oroot);
 			if (error < 0)
 				goto done;
 		}

@@ -6,8 +6,11 @@
  *  - Avro schema resolution (specification 1.11, "Schema Resolution"): can
  *    a reader schema decode data written with a writer schema;
  *  - the strict evolution rules this product exists for: no field is ever
- *    removed (FIELD_REMOVED) and no field is added without a default
- *    (REQUIRED_FIELD_ADDED), anywhere in the schema.
+ *    removed (FIELD_REMOVED), renamed (FIELD_RENAMED: with an alias, or a
+ *    removed and an added field of the same type, default and position) or
+ *    added without a default (REQUIRED_FIELD_ADDED), anywhere in the
+ *    schema, and the top-level record's partition key ("regit.key") keeps
+ *    naming the same field (PARTITION_KEY_CHANGED).
  * Levels follow Confluent Schema Registry: BACKWARD means the new schema
  * reads data written with the old ones, FORWARD the reverse, FULL both;
  * the *_TRANSITIVE forms compare with every old version, the others with

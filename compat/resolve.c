@@ -334,8 +334,7 @@ int regit_resolve_match(const regit_type *r, const regit_type *w)
 	}
 }
 
-/* Same kind and, for named types, the same full name. */
-static int resolve_same_type(const regit_type *a, const regit_type *b)
+int regit_resolve_same_type(const regit_type *a, const regit_type *b)
 {
 	if (a->kind != b->kind)
 		return 0;
@@ -361,7 +360,7 @@ static int branch_exact(size_t *out, regit_resolver *rs, const regit_type *u,
 	*out = REGIT_RESOLVE_NONE;
 	if (u->nbranches <= RESOLVE_LINEAR_MAX) {
 		for (i = 0; i < u->nbranches; i++) {
-			if (resolve_same_type(u->branches[i], t)) {
+			if (regit_resolve_same_type(u->branches[i], t)) {
 				*out = i;
 				break;
 			}
@@ -373,7 +372,7 @@ static int branch_exact(size_t *out, regit_resolver *rs, const regit_type *u,
 		return error;
 	i = regit_type_is_named(t) ? strmap_get(&ix->union_fullnames, t->fullname) :
 		ix->first_kind[t->kind];
-	if (i != REGIT_RESOLVE_NONE && resolve_same_type(u->branches[i], t))
+	if (i != REGIT_RESOLVE_NONE && regit_resolve_same_type(u->branches[i], t))
 		*out = i;
 	return 0;
 }

@@ -125,6 +125,9 @@ int regit_resolve_field(regit_resolve_field_action *action, size_t *index,
 int regit_resolve_symbol(size_t *out, regit_resolver *rs,
 	const regit_type *reader_enum, const char *writer_symbol);
 
+/** The same type by identity: same kind and, for named types, the same full name. */
+int regit_resolve_same_type(const regit_type *a, const regit_type *b);
+
 /**
  * Strict rules: the field of record `rec` that is `field` of another
  * version: the same name, or one side lists the other's name as an alias.

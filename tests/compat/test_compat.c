@@ -547,17 +547,141 @@ static void test_compat__strict_top_level(void **state)
 	assert_int_equal(res.nfindings, 1);
 	assert_string_equal(res.findings[0].rule, "REQUIRED_FIELD_ADDED");
 	regit_compat_result_dispose(&res);
-	/* Renaming with an alias is neither a removal nor an addition ... */
-	assert_true(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_STRICT,
-		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
-		REC_A, NULL));
-	regit_compat_result_dispose(&res);
-	/* ... but old readers do not know the alias: FORWARD fails in Avro terms. */
-	assert_false(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+	/* Renaming with an alias is neither a removal nor an addition, but a rename ... */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_STRICT,
 		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
 		REC_A, NULL));
 	assert_int_equal(res.nfindings, 1);
-	assert_string_equal(res.findings[0].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+	assert_string_equal(res.findings[0].rule, "FIELD_RENAMED");
+	regit_compat_result_dispose(&res);
+	/* ... which Avro alone accepts for BACKWARD ... */
+	assert_true(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_AVRO,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
+		REC_A, NULL));
+	regit_compat_result_dispose(&res);
+	/* ... but old readers do not know the alias: FORWARD fails in Avro terms too. */
+	assert_false(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"z\",\"aliases\":[\"a\"],\"type\":\"int\"}]}",
+		REC_A, NULL));
+	assert_int_equal(res.nfindings, 2);
+	assert_string_equal(res.findings[0].rule, "FIELD_RENAMED");
+	assert_string_equal(res.findings[1].rule, "READER_FIELD_MISSING_DEFAULT_VALUE");
+	regit_compat_result_dispose(&res);
+}
+
+#define REC2(a, b) "{\"type\":\"record\",\"name\":\"R\",\"fields\":[" a "," b "]}"
+
+/* FIELD_RENAMED names both fields, instead of FIELD_REMOVED + REQUIRED_FIELD_ADDED. */
+static void test_compat__field_renamed(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const regit_finding *f;
+
+	(void)state;
+	/* Without an alias: same place, same type. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"mail\",\"type\":\"string\"}"),
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"email\",\"type\":\"string\"}"),
+		NULL));
+	assert_int_equal(count_rule(&res, "FIELD_REMOVED"), 0);
+	assert_int_equal(count_rule(&res, "REQUIRED_FIELD_ADDED"), 0);
+	f = find_rule(&res, "FIELD_RENAMED");
+	assert_non_null(f);
+	assert_string_equal(f->path, "/fields/1");
+	assert_string_equal(f->old_path, "/fields/1");
+	assert_non_null(strstr(f->message, "`email` was renamed to `mail` without an alias"));
+	regit_compat_result_dispose(&res);
+	/* With an alias, in a nested record, also when the field moved. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		"{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"in\",\"type\":"
+		REC2("{\"name\":\"mail\",\"aliases\":[\"email\"],\"type\":\"string\"}", "{\"name\":\"id\",\"type\":\"long\"}") "}]}",
+		"{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"in\",\"type\":"
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"email\",\"type\":\"string\"}") "}]}",
+		NULL));
+	assert_int_equal(res.nfindings, 1);
+	f = &res.findings[0];
+	assert_string_equal(f->rule, "FIELD_RENAMED");
+	assert_string_equal(f->path, "/fields/0/type/fields/0");
+	assert_string_equal(f->old_path, "/fields/0/type/fields/1");
+	assert_non_null(strstr(f->message, "`in.email` was renamed to `mail`"));
+	regit_compat_result_dispose(&res);
+	/* A different type is a removal and an addition, not a rename. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"age\",\"type\":\"int\"}"),
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"email\",\"type\":\"string\"}"),
+		NULL));
+	assert_int_equal(count_rule(&res, "FIELD_RENAMED"), 0);
+	assert_int_equal(count_rule(&res, "FIELD_REMOVED"), 1);
+	assert_int_equal(count_rule(&res, "REQUIRED_FIELD_ADDED"), 1);
+	regit_compat_result_dispose(&res);
+	/* A different default says "another field": removed, and one added. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"nick\",\"type\":\"string\",\"default\":\"x\"}"),
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"email\",\"type\":\"string\",\"default\":\"\"}"),
+		NULL));
+	assert_int_equal(count_rule(&res, "FIELD_RENAMED"), 0);
+	assert_int_equal(count_rule(&res, "FIELD_REMOVED"), 1);
+	regit_compat_result_dispose(&res);
+	/* Avro rules know no renames. */
+	assert_int_equal(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_AVRO,
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"mail\",\"type\":\"string\",\"default\":\"\"}"),
+		REC2("{\"name\":\"id\",\"type\":\"long\"}", "{\"name\":\"email\",\"type\":\"string\"}"),
+		NULL), 1);
+	assert_int_equal(count_rule(&res, "FIELD_RENAMED"), 0);
+	regit_compat_result_dispose(&res);
+}
+
+#define KEYED(key, fields) "{\"type\":\"record\",\"name\":\"E\"" key ",\"fields\":[" fields "]}"
+#define KF "{\"name\":\"user_id\",\"type\":\"string\"},{\"name\":\"org_id\",\"type\":\"string\"}"
+
+static void test_compat__partition_key_changed(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+	const regit_finding *f;
+
+	(void)state;
+	/* Same key, or a key where there was none: fine. */
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		KEYED(",\"regit.key\":\"user_id\"", KF), KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		KEYED(",\"regit.key\":\"user_id\"", KF), KEYED("", KF), NULL));
+	regit_compat_result_dispose(&res);
+	/* Another field. */
+	assert_false(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT,
+		KEYED(",\"regit.key\":\"org_id\"", KF), KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
+	assert_int_equal(res.nfindings, 1);
+	f = &res.findings[0];
+	assert_string_equal(f->rule, "PARTITION_KEY_CHANGED");
+	assert_string_equal(f->path, "/regit.key");
+	assert_string_equal(f->old_path, "/regit.key");
+	assert_non_null(strstr(f->message, "from `user_id` to `org_id`"));
+	regit_compat_result_dispose(&res);
+	/* Dropped. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		KEYED("", KF), KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
+	assert_int_equal(res.nfindings, 1);
+	assert_string_equal(res.findings[0].rule, "PARTITION_KEY_CHANGED");
+	assert_string_equal(res.findings[0].path, "");
+	assert_non_null(strstr(res.findings[0].message, "was dropped"));
+	regit_compat_result_dispose(&res);
+	/* Against every old version at a transitive level. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD_TRANSITIVE, REGIT_RULES_STRICT,
+		KEYED(",\"regit.key\":\"org_id\"", KF), KEYED(",\"regit.key\":\"org_id\"", KF),
+		KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
+	assert_int_equal(count_rule(&res, "PARTITION_KEY_CHANGED"), 1);
+	assert_int_equal(res.findings[0].old_index, 1);
+	regit_compat_result_dispose(&res);
+	/* The key field renamed with an alias is the same key (the rename is reported). */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT,
+		KEYED(",\"regit.key\":\"account_id\"", "{\"name\":\"account_id\",\"aliases\":[\"user_id\"],\"type\":\"string\"},{\"name\":\"org_id\",\"type\":\"string\"}"),
+		KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
+	assert_int_equal(count_rule(&res, "PARTITION_KEY_CHANGED"), 0);
+	assert_int_equal(count_rule(&res, "FIELD_RENAMED"), 1);
+	regit_compat_result_dispose(&res);
+	/* Avro rules ignore the key. */
+	assert_true(check(&res, REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_AVRO,
+		KEYED(",\"regit.key\":\"org_id\"", KF), KEYED(",\"regit.key\":\"user_id\"", KF), NULL));
 	regit_compat_result_dispose(&res);
 }
 
@@ -802,6 +926,8 @@ int main(void)
 		cmocka_unit_test(test_compat__labels),
 		cmocka_unit_test(test_compat__level_names),
 		cmocka_unit_test(test_compat__strict_top_level),
+		cmocka_unit_test(test_compat__field_renamed),
+		cmocka_unit_test(test_compat__partition_key_changed),
 		cmocka_unit_test(test_compat__strict_nested),
 		cmocka_unit_test(test_compat__strict_added_nested),
 		cmocka_unit_test(test_compat__large_enum_and_union),
