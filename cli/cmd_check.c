@@ -8,7 +8,9 @@
  * compares every .avsc under each PATH (default schemas/) in the working
  * tree with the same file at GITREF, and with its earlier versions in the
  * history reachable from GITREF for the transitive levels; a schema file
- * that exists at GITREF but was deleted is itself a finding. Findings are
+ * that exists at GITREF but was deleted is itself a finding. There,
+ * regit.yaml at the repository root (cli/config.h) gives the default
+ * paths and the level and rules per path glob; --level and --rules win. Findings are
  * printed like compiler diagnostics (text), as JSON, as GitHub Actions
  * annotations or as a JUnit report. Exit: 0 compatible, 1 incompatible,
  * 2 usage error or invalid schema, 3 out of memory or a bug.
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/config.h"
 #include "cli/gitsource.h"
 #include "cli/report.h"
 #include "compat/compat.h"
@@ -81,6 +84,7 @@ typedef struct check_opts {
 	regit_compat_rules rules;
 	check_format format;
 	const char *against;
+	int level_set, rules_set;  /* given on the command line: wins over regit.yaml */
 } check_opts;
 
 /* A schema with the text it was parsed from (for line:column). */
@@ -100,11 +104,13 @@ static void check_usage(FILE *f)
 		"\n"
 		"Check that a new schema version may follow the old ones. Old files are\n"
 		"given newest first. With --against, every .avsc file under each PATH\n"
-		"(default: schemas/ at the repository root) is compared with the same file\n"
-		"at GITREF and, for the transitive levels, with its earlier versions in\n"
-		"git history; a deleted schema file is an error, a new one is fine. A\n"
-		"PATH with no .avsc file, here or at GITREF, is exit 2: a CI gate that\n"
-		"checks nothing must not pass.\n"
+		"(default: the paths of regit.yaml at the repository root, else\n"
+		"schemas/) is compared with the same file at GITREF and, for the\n"
+		"transitive levels, with its earlier versions in git history; a\n"
+		"deleted schema file is an error, a new one is fine. regit.yaml's\n"
+		"check section sets the level and rules per path glob, unless --level\n"
+		"or --rules is given. A PATH with no .avsc file, here or at GITREF, is\n"
+		"exit 2: a CI gate that checks nothing must not pass.\n"
 		"\n"
 		"options:\n"
 		"  --level L     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
@@ -988,17 +994,15 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 {
 	static char *default_paths[] = { "schemas" };
 	regit_gitsource *src = NULL;
+	regit_config *cfg = NULL;
+	regit_buf cfg_path = REGIT_BUF_INIT;
 	check_paths all = { NULL, 0, 0 };
 	char cwd[PATH_MAX], wd_real[PATH_MAX];
 	char *cwd_prefix = NULL, *rel = NULL, **at_ref = NULL;
 	const char *workdir;
 	size_t nref = 0, i, j, wdlen;
-	int error = 0;
+	int error = 0, from_config = 0;
 
-	if (npaths == 0) {
-		paths = default_paths;
-		npaths = 1;
-	}
 	error = regit_gitsource_open(&src, ".", o->against);
 	if (error < 0)
 		goto done;
@@ -1025,13 +1029,35 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		goto done;
 	}
 
+	/*
+	 * regit.yaml at the repository root: its `paths` (repository-relative)
+	 * when none are given, and per-path `check` levels and rules where the
+	 * command line does not set them.
+	 */
+	error = regit_buf_printf(&cfg_path, "%s%s", workdir, REGIT_CONFIG_FILE);
+	if (error == 0)
+		error = regit_config_load(&cfg, cfg_path.ptr);
+	if (error == REGIT_ENOTFOUND) {
+		regit_error_clear();
+		error = 0;
+	}
+	if (error < 0)
+		goto done;
+	if (npaths == 0 && regit_config_path_count(cfg)) {
+		npaths = regit_config_path_count(cfg);
+		from_config = 1;
+	} else if (npaths == 0) {
+		paths = default_paths;
+		npaths = 1;
+	}
+
 	for (i = 0; i < npaths; i++) {
-		const char *arg = paths[i];
+		const char *arg = from_config ? regit_config_path_at(cfg, i) : paths[i];
 		size_t before = all.n;
 
-		if (paths == default_paths) {
-			/* The default is the repository's schemas/, wherever the
-			 * user stands in the working tree. */
+		/* regit.yaml's paths and the default schemas/ are the repository
+		 * root's, wherever the user stands in the working tree. */
+		if ((from_config || paths == default_paths) && arg[0] != '/') {
 			error = check_normalise(&rel, "", arg);
 		} else if (arg[0] == '/') {
 			/* Absolute: must lie in the working tree. */
@@ -1092,6 +1118,9 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		struct stat st;
 		regit_git_version *probe = NULL;
 		size_t nprobe = 0;
+		check_opts fo;
+		regit_compat_level level = o->level;
+		regit_compat_rules rules = o->rules;
 
 		if (i > 0 && strcmp(all.v[i], all.v[i - 1]) == 0)
 			continue;
@@ -1106,7 +1135,13 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		if (error < 0)
 			goto done;
 		in_ref = nprobe > 0;
-		error = check_git_file(r, o, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref);
+		fo = *o;
+		regit_config_check_for(cfg, all.v[i], &level, &rules, NULL);
+		if (!o->level_set)
+			fo.level = level;
+		if (!o->rules_set)
+			fo.rules = rules;
+		error = check_git_file(r, &fo, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref);
 		if (error < 0)
 			goto done;
 	}
@@ -1116,6 +1151,8 @@ done:
 	regit_free(rel);
 	regit_free(cwd_prefix);
 	regit_gitsource_free(src);
+	regit_config_free(cfg);
+	regit_buf_dispose(&cfg_path);
 	return error;
 }
 
@@ -1172,6 +1209,7 @@ int regit_cmd_check(int argc, char **argv)
 		}
 		v = check_optval(argc, argv, &i, "--level", &matched);
 		if (matched) {
+			o.level_set = 1;
 			if (!v || regit_compat_level_parse(v, &o.level) < 0) {
 				fprintf(stderr, "regit check: %s\n",
 					v ? regit_error_message() : "--level needs a value");
@@ -1181,6 +1219,7 @@ int regit_cmd_check(int argc, char **argv)
 		}
 		v = check_optval(argc, argv, &i, "--rules", &matched);
 		if (matched) {
+			o.rules_set = 1;
 			if (v && strcmp(v, "strict") == 0)
 				o.rules = REGIT_RULES_STRICT;
 			else if (v && strcmp(v, "avro") == 0)

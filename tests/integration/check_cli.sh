@@ -280,3 +280,28 @@ cp "$tmp/v3.avsc" "$repo/schemas/nested/user.avsc"
 check "git: the default schemas/ is the repository's, wherever we stand" \
 	"[ $? -eq 1 ] && grep -q 'user.avsc:2:12: error: \[FIELD_REMOVED\]' $tmp/out"
 git -C "$repo" checkout -q -- schemas
+
+# ---- regit.yaml -------------------------------------------------------------
+
+git -C "$repo" checkout -q -- schemas
+cp "$tmp/v2.avsc" "$repo/schemas/nested/user.avsc"   # int -> long: BACKWARD only
+"$REGIT" check --against HEAD schemas/nested >"$tmp/out" 2>"$tmp/err"
+check "regit.yaml absent: FULL_TRANSITIVE rejects int -> long" "[ $? -eq 1 ]"
+cat >"$repo/regit.yaml" <<'YAML'
+paths: [schemas/nested]
+check:
+  level: FULL_TRANSITIVE
+  paths:
+    "schemas/nested/*": {level: BACKWARD}
+YAML
+( cd "$repo/other" && "$REGIT" check --against HEAD ) >"$tmp/out" 2>"$tmp/err"
+check "regit.yaml: paths (repository-relative) and a per-glob level" \
+	"[ $? -eq 0 ] && grep -q ' 1 file)' $tmp/err"
+"$REGIT" check --against HEAD --level FULL >"$tmp/out" 2>"$tmp/err"
+check "regit.yaml: --level on the command line wins" \
+	"[ $? -eq 1 ] && grep -q 'TYPE_MISMATCH' $tmp/out"
+printf 'check:\n  levle: NONE\n' >"$repo/regit.yaml"
+"$REGIT" check --against HEAD >"$tmp/out" 2>"$tmp/err"
+check "regit.yaml: an unknown key exits 2 with its line" \
+	"[ $? -eq 2 ] && grep -q 'regit.yaml:2:3: unknown key .levle. in check' $tmp/err"
+rm -f "$repo/regit.yaml"
