@@ -60,12 +60,16 @@ static int config_fail(config_parser *p, const yaml_node_t *at, const char *fmt,
 
 static int config_fail(config_parser *p, const yaml_node_t *at, const char *fmt, ...)
 {
-	char msg[400];
+	char msg[400], *c;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Scalars quoted in messages may span lines: keep the message one line. */
+	for (c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (at)
 		regit_error_set(REGIT_ERROR_CLI, "%s:%zu:%zu: %s", p->name,
 			at->start_mark.line + 1, at->start_mark.column + 1, msg);

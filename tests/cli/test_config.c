@@ -211,6 +211,11 @@ static void test_config__aliases_and_bounds(void **state)
 	assert_int_equal(rc, REGIT_ELIMIT);
 	assert_null(c);
 	regit_free(big);
+	/* A scalar spanning lines still makes a one-line message (found by fuzzing). */
+	rc = regit_config_parse(&c, "lint:\n  except: [DOC, EVEN\n\n  u]\n", 33, "regit.yaml");
+	assert_int_equal(rc, REGIT_EINVALID);
+	assert_null(strchr(regit_error_message(), '\n'));
+	assert_non_null(strstr(regit_error_message(), "unknown lint rule 'EVEN?u'"));
 	/* Embedded NUL in a scalar is refused, not truncated. */
 	rc = regit_config_parse(&c, "paths: [\"a\\0b\"]\n", 16, "regit.yaml");
 	assert_int_equal(rc, REGIT_EINVALID);
