@@ -62,6 +62,7 @@ static int lint_add_v(lint_ctx *ctx, const char *path, const char *fmt, va_list 
 	regit_lint_result *out = ctx->out;
 	regit_lint_finding *f, *grown;
 	regit_lint_severity sev = ctx->opts->severity[ctx->rule];
+	char *c;
 	int error;
 
 	if (sev == REGIT_LINT_ERROR)
@@ -87,6 +88,10 @@ static int lint_add_v(lint_ctx *ctx, const char *path, const char *fmt, va_list 
 	f->message = regit_strdup(regit_buf_cstr(&ctx->msg));
 	if (!f->path || !f->message)
 		return REGIT_ENOMEM;
+	/* Attribute names are arbitrary JSON strings: keep the message one line. */
+	for (c = f->message; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return 0;
 }
 
