@@ -737,16 +737,20 @@ static const char *lint_optval(int argc, char **argv, int *i, const char *name, 
 	return argv[*i];
 }
 
+/* `--init`: write the default regit.yaml at `root` (or `config_path`), never over a file. */
 static int lint_init(const char *root, const char *config_path)
 {
 	regit_buf path = REGIT_BUF_INIT;
 	struct stat st;
 	FILE *f;
 	int status = REGIT_EXIT_OK;
+	int error;
 
-	if (config_path ? regit_buf_puts(&path, config_path) < 0 :
-	    regit_buf_printf(&path, "%s%s%s", root ? root : "", root && !lint_ends_with(root, "/") ? "/" : "",
-		REGIT_CONFIG_FILE) < 0) {
+	if (config_path)
+		error = regit_buf_puts(&path, config_path);
+	else
+		error = regit_buf_printf(&path, "%s/%s", root, REGIT_CONFIG_FILE);
+	if (error < 0) {
 		regit_buf_dispose(&path);
 		return REGIT_EXIT_INTERNAL;
 	}
@@ -756,7 +760,11 @@ static int lint_init(const char *root, const char *config_path)
 		goto done;
 	}
 	f = fopen(path.ptr, "wx");
-	if (!f || fputs(regit_config_default_text(), f) < 0 || fclose(f) != 0) {
+	if (f) {
+		error = fputs(regit_config_default_text(), f) < 0;
+		error |= fclose(f) != 0;
+	}
+	if (!f || error) {
 		fprintf(stderr, "regit lint: %s: %s\n", path.ptr, strerror(errno));
 		status = REGIT_EXIT_USAGE;
 		goto done;
