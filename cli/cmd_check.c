@@ -77,6 +77,7 @@ typedef struct check_report {
 	check_file *files;
 	size_t nfiles, afiles;
 	int status;            /* worst exit code so far */
+	int from_config;       /* regit.yaml set the level or rules of some file */
 } check_report;
 
 typedef struct check_opts {
@@ -439,16 +440,19 @@ static int check_output(const check_report *r, const check_opts *o)
 
 		for (i = 0; i < r->nitems; i++)
 			nf += r->items[i].old_index >= 0;
+		char how[96];
+
+		if (r->from_config)
+			snprintf(how, sizeof(how), "levels and rules per regit.yaml");
+		else
+			snprintf(how, sizeof(how), "%s, %s rules", regit_compat_level_name(o->level),
+				o->rules == REGIT_RULES_AVRO ? "avro" : "strict");
 		if (r->status == REGIT_EXIT_OK)
-			fprintf(stderr, "regit check: compatible (%s, %s rules, %zu file%s)\n",
-				regit_compat_level_name(o->level),
-				o->rules == REGIT_RULES_AVRO ? "avro" : "strict",
+			fprintf(stderr, "regit check: compatible (%s, %zu file%s)\n", how,
 				r->nfiles, r->nfiles == 1 ? "" : "s");
 		else
-			fprintf(stderr, "regit check: %zu problem%s (%s, %s rules)\n",
-				r->nitems, r->nitems == 1 ? "" : "s",
-				regit_compat_level_name(o->level),
-				o->rules == REGIT_RULES_AVRO ? "avro" : "strict");
+			fprintf(stderr, "regit check: %zu problem%s (%s)\n",
+				r->nitems, r->nitems == 1 ? "" : "s", how);
 	}
 	regit_buf_dispose(&b);
 	return error;
@@ -1119,6 +1123,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		regit_git_version *probe = NULL;
 		size_t nprobe = 0;
 		check_opts fo;
+		int explicit_cfg = 0;
 		regit_compat_level level = o->level;
 		regit_compat_rules rules = o->rules;
 
@@ -1136,11 +1141,13 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 			goto done;
 		in_ref = nprobe > 0;
 		fo = *o;
-		regit_config_check_for(cfg, all.v[i], &level, &rules, NULL);
+		regit_config_check_for(cfg, all.v[i], &level, &rules, &explicit_cfg);
 		if (!o->level_set)
 			fo.level = level;
 		if (!o->rules_set)
 			fo.rules = rules;
+		if (explicit_cfg && (!o->level_set || !o->rules_set))
+			r->from_config = 1;
 		error = check_git_file(r, &fo, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref);
 		if (error < 0)
 			goto done;

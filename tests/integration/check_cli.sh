@@ -296,7 +296,7 @@ check:
 YAML
 ( cd "$repo/other" && "$REGIT" check --against HEAD ) >"$tmp/out" 2>"$tmp/err"
 check "regit.yaml: paths (repository-relative) and a per-glob level" \
-	"[ $? -eq 0 ] && grep -q ' 1 file)' $tmp/err"
+	"[ $? -eq 0 ] && grep -q 'compatible (levels and rules per regit.yaml, 1 file)' $tmp/err"
 "$REGIT" check --against HEAD --level FULL >"$tmp/out" 2>"$tmp/err"
 check "regit.yaml: --level on the command line wins" \
 	"[ $? -eq 1 ] && grep -q 'TYPE_MISMATCH' $tmp/out"
