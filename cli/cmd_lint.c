@@ -607,6 +607,7 @@ static int lint_scan(lint_paths *out, const char *path, int depth)
 		regit_error_set(REGIT_ERROR_CLI, "%s: %s", path, strerror(errno));
 		return REGIT_EIO;
 	}
+	/* cppcheck-suppress readdirCalled ; one stream, one thread: readdir_r is deprecated */
 	while ((ent = readdir(dir)) != NULL) {
 		if (ent->d_name[0] == '.')
 			continue;

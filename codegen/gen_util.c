@@ -182,7 +182,7 @@ const char *regit_gen__comment_text(gen_ctx *g, const char *s)
 	int rc = 0;
 	char *r;
 
-	for (i = 0; s[i] && i < 300 && rc == 0; i++) {
+	for (i = 0; i < 300 && s[i] && rc == 0; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
 		if (ch == '*' && s[i + 1] == '/')
