@@ -61,6 +61,12 @@ static regit_arena_chunk *arena_chunk_new(size_t csize)
 	regit_arena_chunk *chunk;
 
 	if (csize == ARENA_CHUNK && arena_spare) {
+		/* A spare is an allocation too, for failure injection: without
+		 * this an Nth-allocation loop never fails a parse. */
+		if (regit_alloc__should_fail()) {
+			regit_error_set_oom();
+			return NULL;
+		}
 		chunk = arena_spare;
 		arena_spare = chunk->next;
 		arena_nspare--;

@@ -97,6 +97,13 @@ void regit_free(void *ptr)
 	free(ptr);
 }
 
+int regit_alloc__should_fail(void)
+{
+	if (atomic_load_explicit(&alloc_budget, memory_order_relaxed) < 0)
+		return 0;
+	return alloc_should_fail();
+}
+
 void regit_alloc_fail_after(long n)
 {
 	atomic_store(&alloc_budget, n < 0 ? -1 : n);

@@ -31,6 +31,14 @@ void regit_free(void *ptr);
  */
 void regit_alloc_fail_after(long n);
 
+/**
+ * For allocators that recycle memory without calling regit_malloc (the
+ * schema arena's spare chunks): nonzero when regit_alloc_fail_after says
+ * this allocation must fail, so failure injection reaches them too. Counts
+ * as an allocation while injection is on; a single relaxed load when off.
+ */
+int regit_alloc__should_fail(void);
+
 /** How many allocations have been made since the process started. */
 unsigned long regit_alloc_count(void);
 
