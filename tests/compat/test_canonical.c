@@ -168,6 +168,54 @@ static void test_canonical__strings_are_json_escaped(void **state)
 	regit_buf_dispose(&buf);
 }
 
+/*
+ * A piece longer than the writer's 4,096-byte staging buffer (here a
+ * 5,000-character name) goes straight to the sink: it is in the canonical
+ * text and in both fingerprints, so names differing only in their last
+ * character give different fingerprints.
+ */
+static void test_canonical__piece_longer_than_stage(void **state)
+{
+	enum { NAMELEN = 5000 };
+	regit_schema *s[2] = { NULL, NULL };
+	regit_schema_error err;
+	regit_buf json = REGIT_BUF_INIT, want = REGIT_BUF_INIT, got = REGIT_BUF_INIT;
+	unsigned char sha[2][32], ref[32];
+	char *name = malloc(NAMELEN + 1);
+	int k;
+
+	(void)state;
+	assert_non_null(name);
+	memset(name, 'n', NAMELEN);
+	name[NAMELEN] = '\0';
+	for (k = 0; k < 2; k++) {
+		name[NAMELEN - 1] = k ? 'y' : 'x';
+		regit_buf_clear(&json);
+		assert_int_equal(regit_buf_printf(&json,
+			"{\"type\":\"fixed\",\"size\":4,\"name\":\"%s\"}", name), 0);
+		assert_int_equal(regit_schema_parse(&s[k], json.ptr, json.size, NULL, &err), 0);
+		regit_buf_clear(&want);
+		assert_int_equal(regit_buf_printf(&want,
+			"{\"name\":\"%s\",\"type\":\"fixed\",\"size\":4}", name), 0);
+		regit_buf_clear(&got);
+		assert_int_equal(regit_schema_canonical(s[k], &got), 0);
+		assert_string_equal(regit_buf_cstr(&got), regit_buf_cstr(&want));
+		assert_true(regit_schema_fingerprint_rabin(s[k]) ==
+			regit_rabin_fingerprint(want.ptr, want.size));
+		assert_int_equal(regit_schema_fingerprint_sha256(s[k], sha[k]), 0);
+		sha256sum_of(regit_buf_cstr(&want), ref);
+		assert_memory_equal(sha[k], ref, 32);
+	}
+	assert_true(regit_schema_fingerprint_rabin(s[0]) != regit_schema_fingerprint_rabin(s[1]));
+	assert_memory_not_equal(sha[0], sha[1], 32);
+	regit_schema_free(s[0]);
+	regit_schema_free(s[1]);
+	regit_buf_dispose(&json);
+	regit_buf_dispose(&want);
+	regit_buf_dispose(&got);
+	free(name);
+}
+
 static void test_canonical__limit_leaves_buffer_unchanged(void **state)
 {
 	regit_buf buf;
@@ -369,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_canonical__hand_built_recursive_model),
 		cmocka_unit_test(test_canonical__sub_node_is_its_own_schema),
 		cmocka_unit_test(test_canonical__strings_are_json_escaped),
+		cmocka_unit_test(test_canonical__piece_longer_than_stage),
 		cmocka_unit_test(test_canonical__limit_leaves_buffer_unchanged),
 		cmocka_unit_test(test_canonical__many_named_types_and_oom),
 		cmocka_unit_test(test_canonical__imported_types_are_expanded),

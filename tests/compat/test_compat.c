@@ -685,6 +685,69 @@ static void test_compat__partition_key_changed(void **state)
 	regit_compat_result_dispose(&res);
 }
 
+/*
+ * Records over COMPAT_LINEAR_MAX (8) fields are looked up through a name
+ * index instead of a scan: a name the other side lacks must still be
+ * missing there (the differential generator never makes more than 4
+ * fields, so nothing else reaches the index with a miss).
+ */
+#define F9(last) "{\"type\":\"record\",\"name\":\"R\",\"fields\":[" \
+	"{\"name\":\"f0\",\"type\":\"int\"},{\"name\":\"f1\",\"type\":\"int\"}," \
+	"{\"name\":\"f2\",\"type\":\"int\"},{\"name\":\"f3\",\"type\":\"int\"}," \
+	"{\"name\":\"f4\",\"type\":\"int\"},{\"name\":\"f5\",\"type\":\"int\"}," \
+	"{\"name\":\"f6\",\"type\":\"int\"},{\"name\":\"f7\",\"type\":\"int\"}," \
+	"{\"name\":\"f8\",\"type\":\"int\"}" last "]}"
+#define F10 F9(",{\"name\":\"f9\",\"type\":\"int\"}")
+
+static void test_compat__wide_record_missing_field(void **state)
+{
+	regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+	(void)state;
+	/* Strict: f9 removed from a 10-field record. */
+	assert_false(check(&res, REGIT_LEVEL_BACKWARD, REGIT_RULES_STRICT, F9(""), F10, NULL));
+	assert_int_equal(count_rule(&res, "FIELD_REMOVED"), 1);
+	assert_string_equal(find_rule(&res, "FIELD_REMOVED")->old_path, "/fields/9");
+	regit_compat_result_dispose(&res);
+	/* Avro resolution: a reader field no writer field (nor alias) names. */
+	assert_false(can_read(&res, F9(",{\"name\":\"g\",\"type\":\"int\"}"), F10));
+	assert_int_equal(count_rule(&res, "READER_FIELD_MISSING_DEFAULT_VALUE"), 1);
+	regit_compat_result_dispose(&res);
+	/* The same with a default reads fine; and the unchanged record passes. */
+	assert_true(can_read(&res, F9(",{\"name\":\"g\",\"type\":\"int\",\"default\":0}"), F10));
+	regit_compat_result_dispose(&res);
+	assert_true(check(&res, REGIT_LEVEL_FULL, REGIT_RULES_STRICT, F10, F10, NULL));
+	regit_compat_result_dispose(&res);
+}
+
+/* A union-typed field without a default is still a required field: old
+ * data has no value for it, whatever its type (nullable or not). */
+static void test_compat__strict_required_union_field(void **state)
+{
+	static const char *const types[] = {
+		"[\"null\",\"string\"]", "[\"string\",\"null\"]", "[\"int\",\"long\"]",
+	};
+	char next[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		regit_compat_result res = REGIT_COMPAT_RESULT_INIT;
+
+		snprintf(next, sizeof(next), "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+			"{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"u\",\"type\":%s}]}", types[i]);
+		/* Avro allows it at FORWARD (old readers skip u) ... */
+		assert_true(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_AVRO, next, REC_A, NULL));
+		regit_compat_result_dispose(&res);
+		/* ... the strict rules do not. */
+		assert_false(check(&res, REGIT_LEVEL_FORWARD, REGIT_RULES_STRICT, next, REC_A, NULL));
+		assert_int_equal(res.nfindings, 1);
+		assert_string_equal(res.findings[0].rule, "REQUIRED_FIELD_ADDED");
+		assert_string_equal(res.findings[0].path, "/fields/1");
+		regit_compat_result_dispose(&res);
+	}
+}
+
 #define NESTED(inner) "{\"type\":\"record\",\"name\":\"Outer\",\"fields\":[{\"name\":\"x\",\"type\":" inner "}]}"
 #define IN1 "{\"type\":\"record\",\"name\":\"In\",\"fields\":[{\"name\":\"p\",\"type\":\"int\"},{\"name\":\"q\",\"type\":\"int\",\"default\":0}]}"
 #define IN2 "{\"type\":\"record\",\"name\":\"In\",\"fields\":[{\"name\":\"p\",\"type\":\"int\"}]}"
@@ -928,6 +991,8 @@ int main(void)
 		cmocka_unit_test(test_compat__strict_top_level),
 		cmocka_unit_test(test_compat__field_renamed),
 		cmocka_unit_test(test_compat__partition_key_changed),
+		cmocka_unit_test(test_compat__wide_record_missing_field),
+		cmocka_unit_test(test_compat__strict_required_union_field),
 		cmocka_unit_test(test_compat__strict_nested),
 		cmocka_unit_test(test_compat__strict_added_nested),
 		cmocka_unit_test(test_compat__large_enum_and_union),

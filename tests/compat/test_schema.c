@@ -866,6 +866,17 @@ static void test_schema__many_names(void **state)
 	assert_int_equal(regit_schema_parse(&s, b.ptr, b.size, &opts, &err), 0);
 	assert_int_equal(regit_schema_root(s)->nfields, 100000);
 	regit_schema_free(s);
+	/* Exactly at the bound: 99,999 fields plus the record's name parse
+	 * with the default options. */
+	regit_buf_clear(&b);
+	assert_int_equal(regit_buf_puts(&b, "{\"type\":\"record\",\"name\":\"R\",\"fields\":["), 0);
+	for (i = 0; i < 99999; i++)
+		assert_int_equal(regit_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"int\"}",
+			i ? "," : "", i), 0);
+	assert_int_equal(regit_buf_puts(&b, "]}"), 0);
+	assert_int_equal(regit_schema_parse(&s, b.ptr, b.size, NULL, &err), 0);
+	assert_int_equal(regit_schema_root(s)->nfields, 99999);
+	regit_schema_free(s);
 
 	/* A union with many duplicate-free named branches stays linear too. */
 	regit_buf_clear(&b);
