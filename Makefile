@@ -11,6 +11,7 @@
 #   make lint       banned-function check
 #   make analyze    static analysis (cppcheck) of the product sources; clean
 #   make cycles     no dependency cycle between source files, folder layering
+#   make mutate     known past bugs (tests/mutants.list) must each fail a test
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # User CFLAGS/LDFLAGS are honoured; project flags are added around them.
@@ -67,8 +68,8 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint analyze cycles install \
-	clean check-build
+.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint analyze cycles mutate \
+	install clean check-build
 all: $(REGIT)
 
 deps:
@@ -111,6 +112,12 @@ test: test-deps
 test-tsan: test-deps
 	@$(MAKE) --no-print-directory SANITIZE=thread $(TEST_BINS:$(BUILD)/%=build-tsan/%)
 	@BUILD=build-tsan SANITIZE=thread UNIT_ONLY=1 tests/run
+
+# Mutation check: each bug in tests/mutants.list, applied to a copy of the
+# tree under /tmp, must make its tests fail (scripts/mutate).
+mutate: test-deps
+	@$(MAKE) --no-print-directory check-build
+	@BUILD=$(BUILD) scripts/mutate
 
 run: deps
 	@$(MAKE) --no-print-directory $(REGIT)
