@@ -1818,6 +1818,12 @@ static void api_metrics_render(api_ctx *c)
 		(unsigned long long)regit_registry_generation(api->reg),
 		atomic_load_explicit(&api->cache_hits, memory_order_relaxed),
 		atomic_load_explicit(&api->cache_misses, memory_order_relaxed));
+	if (api->auth)
+		out_printf(c,
+			"# HELP regit_auth_password_hashes_total Password hashes computed; requests "
+			"answered from the credential cache compute none.\n"
+			"# TYPE regit_auth_password_hashes_total counter\n"
+			"regit_auth_password_hashes_total %lu\n", regit_auth_hash_count(api->auth));
 }
 
 void regit_api_observe(const regit_http_request *req, const regit_http_response *resp,

@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 #include <pthread.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct regit_auth {
 	pthread_mutex_t lock;             /* guards cache and next_slot */
 	auth_cache_slot cache[AUTH_CACHE_SLOTS];
 	size_t next_slot;
+	atomic_ulong hashes;              /* password hashes computed */
 };
 
 /* Hash methods we accept in a credentials file; everything else is weak
@@ -871,10 +873,13 @@ regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
 			 * timing does not tell which names exist. The decoy
 			 * hashes a random password: the result is ignored and
 			 * could not match anyway. */
-			if (auth->decoy)
+			if (auth->decoy) {
+				atomic_fetch_add_explicit(&auth->hashes, 1, memory_order_relaxed);
 				(void)regit_auth_verify_password(auth->decoy, pass);
+			}
 			goto done;
 		}
+		atomic_fetch_add_explicit(&auth->hashes, 1, memory_order_relaxed);
 		if (!regit_auth_verify_password(auth->entries[idx].hash, pass))
 			goto done;
 		if (have_mac)
@@ -890,6 +895,11 @@ done:
 	auth_wipe(pass, sizeof(pass));
 	auth_wipe(mac, sizeof(mac));
 	return result;
+}
+
+unsigned long regit_auth_hash_count(const regit_auth *auth)
+{
+	return auth ? atomic_load_explicit(&((regit_auth *)auth)->hashes, memory_order_relaxed) : 0;
 }
 
 regit_auth_result regit_auth_check(regit_auth *auth, const char *header,

@@ -80,6 +80,14 @@ void regit_auth_free(regit_auth *auth);
 size_t regit_auth_count(const regit_auth *auth);
 
 /**
+ * Password hashes computed so far by regit_auth_authenticate (real users'
+ * and the decoy's), 0 for NULL. A request answered from the verification
+ * cache computes none; tests and /metrics
+ * (regit_auth_password_hashes_total) use this to show the cache works.
+ */
+unsigned long regit_auth_hash_count(const regit_auth *auth);
+
+/**
  * Authenticate a request and authorise it for `required`.
  * Thread-safe: any number of threads may check concurrently.
  * @param auth   borrowed

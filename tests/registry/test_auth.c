@@ -296,6 +296,8 @@ static void test_auth__check(void **state)
 	assert_int_equal(parse_str(&auth, creds), 0);
 	/* twice: the second round is answered from the cache */
 	for (round = 0; round < 2; round++) {
+		unsigned long hashes = regit_auth_hash_count(auth);
+
 		assert_int_equal(regit_auth_check(auth, "Basic " B64_ALICE_SECRET,
 			REGIT_ROLE_ADMIN, user), REGIT_AUTH_OK);
 		assert_string_equal(user, "alice");
@@ -308,6 +310,10 @@ static void test_auth__check(void **state)
 		assert_int_equal(regit_auth_check(auth, "Basic " B64_ALICE_WRONG,
 			REGIT_ROLE_READ, user), REGIT_AUTH_UNAUTHENTICATED);
 		assert_string_equal(user, "");
+		/* Round 0 hashed alice, bob (once: the second check of bob:
+		 * is cached already) and the wrong password; round 1 only the
+		 * wrong password, which is never cached. */
+		assert_int_equal(regit_auth_hash_count(auth) - hashes, round == 0 ? 3 : 1);
 	}
 	/* carol shares alice's password; the cache must not confuse them */
 	assert_int_equal(regit_auth_check(auth, "Basic Y2Fyb2w6c2VjcmV0", /* carol:secret */
