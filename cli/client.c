@@ -716,19 +716,65 @@ static int client_int_member(int *out, const json_t *obj, const char *key, json_
 
 void regit_client_schema_dispose(regit_client_schema *schema)
 {
+	size_t i;
+
+	for (i = 0; i < schema->nrefs; i++) {
+		regit_free(schema->refs[i].name);
+		regit_free(schema->refs[i].subject);
+	}
+	regit_free(schema->refs);
 	regit_free(schema->subject);
 	regit_free(schema->schema);
+	regit_free(schema->schema_type);
 	schema->subject = NULL;
 	schema->schema = NULL;
+	schema->schema_type = NULL;
+	schema->refs = NULL;
+	schema->nrefs = 0;
 	schema->version = 0;
 	schema->id = -1;
 	schema->deleted = 0;
 }
 
+/* "references": [{"name", "subject", "version"}...] into s->refs. */
+static int client_parse_refs(regit_client_schema *s, const json_t *refs)
+{
+	const json_t *item, *name, *subject;
+	size_t i, n;
+
+	if (!refs || json_is_null(refs))
+		return 0;
+	if (!json_is_array(refs))
+		return client_bad_answer("\"references\" is not an array");
+	n = json_array_size(refs);
+	if (n == 0)
+		return 0;
+	if (n > REGIT_CLIENT_MAX_REFS)
+		return client_bad_answer("more than 10000 references (REGIT_CLIENT_MAX_REFS)");
+	s->refs = regit_calloc(n, sizeof(*s->refs));
+	if (!s->refs)
+		return REGIT_ENOMEM;
+	json_array_foreach(refs, i, item) {
+		regit_client_ref *r = &s->refs[i];
+
+		name = json_object_get(item, "name");
+		subject = json_object_get(item, "subject");
+		if (!json_is_string(name) || !json_is_string(subject) ||
+		    client_int_member(&r->version, item, "version", 1) <= 0)
+			return client_bad_answer("a reference is not {\"name\", \"subject\", \"version\"}");
+		s->nrefs = i + 1;
+		r->name = regit_strndup(json_string_value(name), json_string_length(name));
+		r->subject = regit_strndup(json_string_value(subject), json_string_length(subject));
+		if (!r->name || !r->subject)
+			return REGIT_ENOMEM;
+	}
+	return 0;
+}
+
 int regit_client_parse_schema(regit_client_schema *out, const json_t *resp)
 {
 	regit_client_schema s = REGIT_CLIENT_SCHEMA_INIT;
-	const json_t *text, *subject;
+	const json_t *text, *subject, *type;
 	int error = 0;
 
 	*out = s;
@@ -740,20 +786,31 @@ int regit_client_parse_schema(regit_client_schema *out, const json_t *resp)
 	subject = json_object_get(resp, "subject");
 	if (subject && !json_is_string(subject))
 		return client_bad_answer("\"subject\" is not a string");
+	type = json_object_get(resp, "schemaType");
+	if (type && !json_is_string(type) && !json_is_null(type))
+		return client_bad_answer("\"schemaType\" is not a string");
 	if (client_int_member(&s.version, resp, "version", 1) < 0)
 		return client_bad_answer("\"version\" is not a version number");
 	if (client_int_member(&s.id, resp, "id", 0) < 0)
 		return client_bad_answer("\"id\" is not a schema id");
+	error = client_parse_refs(&s, json_object_get(resp, "references"));
+	if (error < 0)
+		goto fail;
 	s.schema = regit_strndup(json_string_value(text), json_string_length(text));
 	if (s.schema && subject)
 		s.subject = regit_strdup(json_string_value(subject));
-	if (!s.schema || (subject && !s.subject)) {
+	if (s.schema && json_is_string(type) && strcmp(json_string_value(type), "AVRO") != 0)
+		s.schema_type = regit_strdup(json_string_value(type));
+	if (!s.schema || (subject && !s.subject) ||
+	    (json_is_string(type) && strcmp(json_string_value(type), "AVRO") != 0 && !s.schema_type)) {
 		error = REGIT_ENOMEM;
-		regit_client_schema_dispose(&s);
-		return error;
+		goto fail;
 	}
 	*out = s;
 	return 0;
+fail:
+	regit_client_schema_dispose(&s);
+	return error;
 }
 
 int regit_client_parse_registered(int *id, int *version, const json_t *resp)

@@ -179,6 +179,16 @@ int regit_client_put_escaped(regit_buf *out, const char *s, size_t len);
  * reported instead of printed.
  */
 
+/* More references than any schema has; bounds what an answer may carry. */
+#define REGIT_CLIENT_MAX_REFS 10000
+
+/** A schema reference {"name", "subject", "version"} (Confluent SchemaReference). */
+typedef struct regit_client_ref {
+	char *name;      /* owned; the full name of the type it provides */
+	char *subject;   /* owned */
+	int version;     /* 1..2^31-1 */
+} regit_client_ref;
+
 /** A schema as GET /subjects/{s}/versions/{v} or GET /schemas/ids/{id} returns it. */
 typedef struct regit_client_schema {
 	char *subject;   /* owned; NULL when the answer has none (by-id lookups) */
@@ -186,16 +196,21 @@ typedef struct regit_client_schema {
 	int id;          /* -1 when the answer has none */
 	char *schema;    /* owned; the schema JSON text as stored by the registry */
 	int deleted;     /* 1 for a soft-deleted version (regit_client_fetch_subject) */
+	/* owned; "AVRO" and an absent schemaType (Confluent 7.x) give NULL */
+	char *schema_type;
+	regit_client_ref *refs;   /* owned array, in the answer's order; NULL when none */
+	size_t nrefs;
 } regit_client_schema;
 
-#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL, 0 }
+#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL, 0, NULL, NULL, 0 }
 
 /** Free the strings; the struct is REGIT_CLIENT_SCHEMA_INIT afterwards. */
 void regit_client_schema_dispose(regit_client_schema *schema);
 
 /**
  * @param out   filled (owned strings) on success; left empty on failure
- * @return 0, REGIT_EIO (no "schema" string, or a field of the wrong type),
+ * @return 0, REGIT_EIO (no "schema" string, or a field of the wrong type,
+ *         a malformed reference, more than REGIT_CLIENT_MAX_REFS of them),
  *         REGIT_ENOMEM
  */
 int regit_client_parse_schema(regit_client_schema *out, const json_t *resp);

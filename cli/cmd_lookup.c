@@ -25,7 +25,7 @@ static void lookup_usage(FILE *f)
 		"\n"
 		"  --subject SUBJECT    the subject\n"
 		"  --deleted            also match soft-deleted versions\n"
-		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: not registered under SUBJECT, or no such subject)\n"
 		"\n"
@@ -79,6 +79,9 @@ int regit_cmd_lookup(int argc, char **argv)
 	if (error < 0)
 		goto done;
 	error = regit_remote_connect(&client, &remote);
+	if (error < 0)
+		goto done;
+	error = regit_remote_schema_resolve(&sch, &remote, client);
 	if (error < 0)
 		goto done;
 	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);

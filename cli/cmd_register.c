@@ -25,7 +25,7 @@ static void register_usage(FILE *f)
 		"version of SUBJECT changes nothing and prints that version and id.\n"
 		"\n"
 		"  --subject SUBJECT    the subject (any string, e.g. orders-value)\n"
-		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: the registry rejected the schema as incompatible)\n"
 		"\n"
@@ -74,6 +74,9 @@ int regit_cmd_register(int argc, char **argv)
 	if (error < 0)
 		goto done;
 	error = regit_remote_connect(&client, &remote);
+	if (error < 0)
+		goto done;
+	error = regit_remote_schema_resolve(&sch, &remote, client);
 	if (error < 0)
 		goto done;
 	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);

@@ -37,7 +37,7 @@ static void test_usage(FILE *f)
 		"\n"
 		"  --subject SUBJECT    the subject\n"
 		"  --version V          test against this version (a number or latest)\n"
-		"  --normalize          let the registry normalize the schema first\n"
+		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
 		"  --allow-new          a subject with no versions is fine (exit 0); without\n"
 		"                       it that is exit 1, as a misspelt subject would be\n"
 		REGIT_REMOTE_OPTIONS_HELP
@@ -107,7 +107,7 @@ static void test_print_finding(const test_finding *f, const regit_remote_schema 
 {
 	int line = 0, column = 0;
 
-	if (sch->text && regit_jsonpos_find_nearest(sch->text, sch->len, f->path, &line,
+	if (sch->text && regit_jsonpos_find_nearest(sch->text, strlen(sch->text), f->path, &line,
 		&column) == 0)
 		printf("%s:%d:%d: error: [%s] %.*s", sch->file, line, column, f->rule,
 			(int)f->desc_len, f->desc);
@@ -206,6 +206,9 @@ int regit_cmd_test(int argc, char **argv)
 	error = regit_remote_connect(&client, &remote);
 	if (error < 0)
 		goto done;
+	error = regit_remote_schema_resolve(&sch, &remote, client);
+	if (error < 0)
+		goto done;
 	error = regit_client_request(&resp, client, "POST", regit_buf_cstr(&path), sch.body);
 	if (error < 0)
 		goto done;
@@ -235,7 +238,7 @@ int regit_cmd_test(int argc, char **argv)
 			    test_parse_finding(&f, json_string_value(item)) < 0)
 				continue;
 			if (sch.text)
-				(void)regit_jsonpos_find_nearest(sch.text, sch.len, f.path, &line,
+				(void)regit_jsonpos_find_nearest(sch.text, strlen(sch.text), f.path, &line,
 					&column);
 			json_array_append_new(findings, json_pack("{s:s, s:s%, s:s, s:i, s:i, s:I}",
 				"rule", f.rule, "message", f.desc, f.desc_len, "path", f.path,

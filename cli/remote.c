@@ -235,29 +235,44 @@ int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no)
 	return REGIT_EXIT_USAGE;
 }
 
-/* Read a schema file and check it with the registry's parser. @param out owned text */
-static int remote_read_schema(char **out, const char *path)
+/* Read a schema file: at most 4 MiB, no NUL. @param out owned text */
+static int remote_read_text(char **out, const char *path)
 {
 	regit_buf buf;
-	regit_schema *schema = NULL;
-	regit_schema_error err;
 	int error;
 
 	*out = NULL;
 	regit_buf_init(&buf, REMOTE_MAX_SCHEMA_FILE);
 	error = regit_buf_read_file(&buf, path);
-	if (error < 0)
-		goto done;
-	if (strlen(regit_buf_cstr(&buf)) != buf.size) {
+	if (error == 0 && strlen(regit_buf_cstr(&buf)) != buf.size) {
 		regit_error_set(REGIT_ERROR_CLI, "%s: contains a NUL byte", path);
 		error = REGIT_EINVALID;
-		goto done;
 	}
-	/*
-	 * Validate with the same parser the registry uses, so mistakes are
-	 * reported with a position in the file rather than as a 42201.
-	 */
-	error = regit_schema_parse(&schema, regit_buf_cstr(&buf), buf.size, NULL, &err);
+	if (error == 0) {
+		*out = regit_buf_detach(&buf);
+		if (!*out)
+			error = REGIT_ENOMEM;
+	}
+	regit_buf_dispose(&buf);
+	return error;
+}
+
+/*
+ * Check schema text with the same parser the registry uses, so mistakes
+ * are reported with a position in the file rather than as a 42201.
+ * `imports` are the referenced schemas (borrowed).
+ */
+static int remote_check_schema(const char *path, const char *text,
+	const regit_schema *const *imports, size_t nimports)
+{
+	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
+	regit_schema *schema = NULL;
+	regit_schema_error err;
+	int error;
+
+	opts.imports = imports;
+	opts.nimports = nimports;
+	error = regit_schema_parse(&schema, text, strlen(text), &opts, &err);
 	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
 		if (err.line > 0)
 			regit_error_set(REGIT_ERROR_SCHEMA, "%s:%d:%d: error: %s%s%s%s", path,
@@ -268,22 +283,19 @@ static int remote_read_schema(char **out, const char *path)
 				err.message, err.path[0] ? " (at " : "", err.path,
 				err.path[0] ? ")" : "");
 	}
-	if (error < 0)
-		goto done;
-	*out = regit_buf_detach(&buf);
-	if (!*out)
-		error = REGIT_ENOMEM;
-done:
 	regit_schema_free(schema);
-	regit_buf_dispose(&buf);
 	return error;
 }
 
-/* The body {"schema": text} as JSON text. @return owned or NULL (error set) */
-static char *remote_schema_body(const char *schema_text)
+/*
+ * The body {"schema": text[, "references": [...]]} as JSON text.
+ * @return owned or NULL (error set)
+ */
+static char *remote_schema_body(const char *schema_text, const regit_remote_schema *s)
 {
-	json_t *body = NULL, *str;
+	json_t *body = NULL, *str, *arr = NULL, *ref;
 	char *dumped = NULL, *out = NULL;
+	size_t i;
 
 	str = json_string(schema_text);
 	if (!str) {
@@ -296,6 +308,22 @@ static char *remote_schema_body(const char *schema_text)
 			json_decref(str);
 		regit_error_set_oom();
 		goto done;
+	}
+	if (s && s->nrefs) {
+		arr = json_array();
+		if (!arr || json_object_set_new(body, "references", arr) < 0) {
+			regit_error_set_oom();
+			goto done;
+		}
+		for (i = 0; i < s->nrefs; i++) {
+			/* Subjects and names were checked as UTF-8 when parsed. */
+			ref = json_pack("{s:s, s:s, s:i}", "name", s->refs[i].name,
+				"subject", s->refs[i].subject, "version", s->refs[i].version);
+			if (!ref || json_array_append_new(arr, ref) < 0) {
+				regit_error_set_oom();
+				goto done;
+			}
+		}
 	}
 	dumped = json_dumps(body, JSON_COMPACT);
 	if (!dumped) {
@@ -350,15 +378,64 @@ int regit_remote_check_subject(const regit_remote *remote, const char *subject)
 	return 0;
 }
 
+/* NAME=SUBJECT:VERSION into s->refs, split in place. @return 1, -1 usage error (printed) */
+static int remote_reference_arg(regit_remote_schema *s, const regit_remote *remote,
+	char *arg)
+{
+	char *eq = strchr(arg, '='), *colon = strrchr(arg, ':');
+	json_t *probe;
+	long v = 0;
+
+	if (!eq || eq == arg || !colon || colon < eq + 2 || !colon[1]) {
+		regit_remote_usage_error(remote,
+			"--reference wants NAME=SUBJECT:VERSION, not '%s'", arg);
+		return -1;
+	}
+	if (strcasecmp(colon + 1, "latest") != 0) {
+		if (!regit_remote_valid_version(colon + 1) || strcmp(colon + 1, "-1") == 0) {
+			regit_remote_usage_error(remote, "--reference '%s': the version is "
+				"a number from 1 or latest, not '%s'", arg, colon + 1);
+			return -1;
+		}
+		v = strtol(colon + 1, NULL, 10);
+	}
+	if (s->nrefs == REGIT_REMOTE_MAX_REFS) {
+		regit_remote_usage_error(remote, "more than %d --reference options",
+			REGIT_REMOTE_MAX_REFS);
+		return -1;
+	}
+	/* jansson refuses invalid UTF-8 when making a string: use it as the check. */
+	probe = json_string(arg);
+	if (!probe) {
+		regit_remote_usage_error(remote, "--reference '%s' is not valid UTF-8", arg);
+		return -1;
+	}
+	json_decref(probe);
+	*eq = '\0';
+	*colon = '\0';
+	s->refs[s->nrefs].name = arg;
+	s->refs[s->nrefs].subject = eq + 1;
+	s->refs[s->nrefs].version = (int)v;
+	s->nrefs++;
+	return 1;
+}
+
 int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
 	int argc, char **argv, int *i)
 {
 	const char *arg = argv[*i];
+	const char *ref = NULL;
+	int m;
 
 	if (strcmp(arg, "--normalize") == 0) {
 		s->normalize = 1;
 		return 1;
 	}
+	m = regit_remote_opt(&ref, remote, argc, argv, i, "--reference");
+	if (m < 0)
+		return -1;
+	if (m > 0)
+		return remote_reference_arg(s, remote, (char *)ref);
 	if (strcmp(arg, "--") == 0 && *i + 1 < argc && !s->file) {
 		s->file = argv[++*i];
 		return 1;
@@ -379,30 +456,145 @@ int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,
 	const char *subject)
 {
 	char *text = NULL;
+	json_t *probe;
+	json_error_t jerr;
 	int error;
 
 	if (regit_remote_check_subject(remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
 	if (!s->file)
 		return regit_remote_usage_error(remote, "missing the schema file");
-	error = remote_read_schema(&text, s->file);
+	error = remote_read_text(&text, s->file);
 	if (error < 0)
 		return error;
-	s->body = remote_schema_body(text);
-	if (!s->body) {
-		regit_free(text);
-		return REGIT_EINVALID;
+	if (s->nrefs) {
+		/* Its types need the referenced ones: only the JSON is checked now. */
+		probe = json_loads(text, JSON_DECODE_ANY, &jerr);
+		if (!probe) {
+			regit_error_set(REGIT_ERROR_SCHEMA, "%s:%d:%d: error: %s", s->file,
+				jerr.line, jerr.column, jerr.text);
+			regit_free(text);
+			return REGIT_EINVALID;
+		}
+		json_decref(probe);
+		s->text = text;
+		return 0;
 	}
-	s->text = text;
-	s->len = strlen(text);
-	return 0;
+	error = remote_check_schema(s->file, text, NULL, 0);
+	if (error == 0) {
+		s->body = remote_schema_body(text, NULL);
+		if (!s->body)
+			error = REGIT_EINVALID;
+	}
+	if (error == 0)
+		s->text = text;     /* kept: positions of the registry's findings */
+	else
+		regit_free(text);
+	return error;
+}
+
+/*
+ * One --reference: its version number (for "latest") and its schema with
+ * references inlined, parsed into *out (owned).
+ */
+static int remote_fetch_reference(regit_schema **out, regit_remote_schema *s, size_t k,
+	regit_client *client)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	regit_client_schema got = REGIT_CLIENT_SCHEMA_INIT, resolved = REGIT_CLIENT_SCHEMA_INIT;
+	regit_schema_error err;
+	json_t *resp = NULL;
+	char number[16];
+	int error;
+	regit_remote_ref *ref = &s->refs[k];
+
+	*out = NULL;
+	if (ref->version)
+		snprintf(number, sizeof(number), "%d", ref->version);
+	else
+		snprintf(number, sizeof(number), "latest");
+	error = regit_buf_puts(&path, "/subjects");
+	if (error == 0)
+		error = regit_client_put_segment(&path, ref->subject);
+	if (error == 0)
+		error = regit_buf_puts(&path, "/versions");
+	if (error == 0)
+		error = regit_client_put_segment(&path, number);
+	if (error == 0)
+		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0)
+		error = regit_client_parse_schema(&got, resp);
+	if (error == 0 && (got.id < 0 || got.version < 1)) {
+		regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: "
+			"no id or version for %s version %s", ref->subject, number);
+		error = REGIT_EIO;
+	}
+	json_decref(resp);
+	resp = NULL;
+	if (error == 0) {
+		ref->version = got.version;
+		regit_buf_clear(&path);
+		error = regit_buf_printf(&path, "/schemas/ids/%d?format=resolved", got.id);
+	}
+	if (error == 0)
+		error = regit_client_request(&resp, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0)
+		error = regit_client_parse_schema(&resolved, resp);
+	if (error == REGIT_ENOTFOUND) {
+		char why[512];
+
+		/* The message is rewritten from itself: copy it first. */
+		snprintf(why, sizeof(why), "%s", regit_error_message());
+		regit_error_set(REGIT_ERROR_CLI, "--reference %s=%s:%s: %s", ref->name,
+			ref->subject, number, why);
+		error = REGIT_EINVALID;
+	}
+	if (error == 0) {
+		error = regit_schema_parse(out, resolved.schema, strlen(resolved.schema), NULL, &err);
+		if (error == REGIT_EINVALID || error == REGIT_ELIMIT)
+			regit_error_set(REGIT_ERROR_SCHEMA, "--reference %s=%s:%d: the registry's "
+				"schema (id %d) does not parse with its references inlined: %s",
+				ref->name, ref->subject, ref->version, got.id, err.message);
+	}
+	regit_client_schema_dispose(&got);
+	regit_client_schema_dispose(&resolved);
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
+}
+
+int regit_remote_schema_resolve(regit_remote_schema *s, const regit_remote *remote,
+	regit_client *client)
+{
+	regit_schema *imports[REGIT_REMOTE_MAX_REFS];
+	size_t i, n = 0;
+	int error = 0;
+
+	(void)remote;
+	if (!s->nrefs || s->body)
+		return 0;
+	for (i = 0; i < s->nrefs && error == 0; i++) {
+		error = remote_fetch_reference(&imports[i], s, i, client);
+		if (error == 0)
+			n++;
+	}
+	if (error == 0)
+		error = remote_check_schema(s->file, s->text,
+			(const regit_schema *const *)imports, n);
+	if (error == 0) {
+		s->body = remote_schema_body(s->text, s);
+		if (!s->body)
+			error = REGIT_EINVALID;
+	}
+	for (i = 0; i < n; i++)
+		regit_schema_free(imports[i]);
+	return error;
 }
 
 void regit_remote_schema_dispose(regit_remote_schema *s)
 {
-	regit_free(s->body);
 	regit_free(s->text);
-	s->body = NULL;
 	s->text = NULL;
-	s->len = 0;
+	regit_free(s->body);
+	s->body = NULL;
 }

@@ -82,23 +82,44 @@ int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no);
 
 /*
  * The schema file that `register`, `lookup` and `test` send: the FILE
- * argument, --normalize, and the request body built from the file.
+ * argument, --normalize, --reference, and the request body built from them.
  */
+
+/* --reference options per command; a schema with more is made by a program. */
+#define REGIT_REMOTE_MAX_REFS 256
+
+/* The help text of the options regit_remote_schema_arg takes. */
+#define REGIT_REMOTE_SCHEMA_OPTIONS_HELP \
+	"  --normalize          let the registry normalize the schema first\n" \
+	"  --reference NAME=SUBJECT:VERSION\n" \
+	"                       the named type NAME used by FILE is defined by\n" \
+	"                       SUBJECT's VERSION (a number or latest) in the\n" \
+	"                       registry (a Confluent schema reference; repeatable)\n"
+
+/* One --reference; strings borrowed from argv (the argument is split in place). */
+typedef struct regit_remote_ref {
+	const char *name, *subject;
+	int version;        /* 0 for "latest" until regit_remote_schema_resolve */
+} regit_remote_ref;
+
 typedef struct regit_remote_schema {
 	const char *file;   /* FILE.avsc (borrowed from argv) */
 	int normalize;      /* --normalize */
-	char *body;         /* {"schema": text}, set by regit_remote_schema_load (owned) */
-	char *text;         /* the file's text, set by regit_remote_schema_load (owned),
-	                     * for positions of the registry's findings */
-	size_t len;
+	regit_remote_ref refs[REGIT_REMOTE_MAX_REFS];   /* --reference, in order */
+	size_t nrefs;
+	char *text;         /* the file's text, set by the load (owned): for references
+	                     * to resolve and for positions of the registry's findings */
+	char *body;         /* {"schema": text[, "references"]}: see the load functions (owned) */
 } regit_remote_schema;
 
-#define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, NULL, NULL, 0 }
+#define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, { { NULL, NULL, 0 } }, 0, NULL, NULL }
 
 /**
- * Consume the argument at argv[*i] as --normalize, "-- FILE" or FILE, after
- * the command's own options had their turn. Any other option, and a second
- * FILE, are usage errors.
+ * Consume the argument at argv[*i] as --normalize, --reference
+ * NAME=SUBJECT:VERSION (split at the first '=' and the last ':', since
+ * subjects may hold colons), "-- FILE" or FILE, after the command's own
+ * options had their turn. Any other option, a malformed reference, and a
+ * second FILE, are usage errors.
  * @return 1 consumed, -1 usage error (printed)
  */
 int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
@@ -109,13 +130,27 @@ int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
  * regit_remote_check_subject) and FILE were given, read FILE, check that
  * it is a valid Avro schema with the registry's own parser (reporting
  * "file:line:col: error: message (at /pointer)"), and build s->body from
- * the text as written (the registry canonicalises it).
+ * the text as written (the registry canonicalises it). With --reference
+ * the file's types need the referenced ones, so the check and the body
+ * wait for regit_remote_schema_resolve.
  * @return 0; REGIT_EXIT_USAGE for a usage error (printed; return it);
  *         or REGIT_EIO, REGIT_ELIMIT, REGIT_EINVALID, REGIT_ENOMEM (error
  *         set; for regit_remote_fail)
  */
 int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,
 	const char *subject);
+
+/**
+ * With --reference (else nothing to do): ask the registry for each
+ * referenced version (GET /subjects/{s}/versions/{v}; "latest" becomes
+ * its number) and for its schema with its own references inlined (GET
+ * /schemas/ids/{id}?format=resolved), check FILE with those named types
+ * available, and build s->body with "references".
+ * @return 0; REGIT_EINVALID for a reference the registry does not have
+ *         or a schema that does not parse; else as regit_client_request
+ */
+int regit_remote_schema_resolve(regit_remote_schema *s, const regit_remote *remote,
+	regit_client *client);
 
 /** Free what regit_remote_schema_load allocated. */
 void regit_remote_schema_dispose(regit_remote_schema *s);

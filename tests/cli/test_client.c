@@ -265,6 +265,13 @@ static void test_client__parse_schema(void **state)
 		"{\"schema\": \"x\", \"version\": 0}", "{\"schema\": \"x\", \"version\": \"1\"}",
 		"{\"schema\": \"x\", \"id\": -1}", "{\"schema\": \"x\", \"id\": 2147483648}",
 		"{\"schema\": \"x\", \"version\": 1.5}",
+		"{\"schema\": \"x\", \"schemaType\": 1}",
+		"{\"schema\": \"x\", \"references\": {}}",
+		"{\"schema\": \"x\", \"references\": [1]}",
+		"{\"schema\": \"x\", \"references\": [{\"name\": \"A\", \"subject\": \"a\"}]}",
+		"{\"schema\": \"x\", \"references\": [{\"name\": \"A\", \"subject\": \"a\", \"version\": 0}]}",
+		"{\"schema\": \"x\", \"references\": [{\"name\": \"A\", \"subject\": \"a\", \"version\": 1},"
+			" {\"name\": 2, \"subject\": \"b\", \"version\": 1}]}",
 	};
 	regit_client_schema s = REGIT_CLIENT_SCHEMA_INIT;
 	json_t *j;
@@ -282,6 +289,23 @@ static void test_client__parse_schema(void **state)
 	assert_null(s.schema);
 	json_decref(j);
 
+	/* References and a schemaType other than AVRO are kept; AVRO is NULL. */
+	j = parse("{\"schema\":\"\\\"B\\\"\",\"schemaType\":\"JSON\",\"references\":["
+		"{\"name\":\"ns.A\",\"subject\":\"a:b\",\"version\":2},"
+		"{\"name\":\"C\",\"subject\":\"c\",\"version\":7}]}");
+	assert_int_equal(regit_client_parse_schema(&s, j), 0);
+	assert_string_equal(s.schema_type, "JSON");
+	assert_int_equal(s.nrefs, 2);
+	assert_string_equal(s.refs[0].name, "ns.A");
+	assert_string_equal(s.refs[0].subject, "a:b");
+	assert_int_equal(s.refs[0].version, 2);
+	assert_string_equal(s.refs[1].subject, "c");
+	assert_int_equal(s.refs[1].version, 7);
+	regit_client_schema_dispose(&s);
+	assert_null(s.refs);
+	assert_int_equal(s.nrefs, 0);
+	json_decref(j);
+
 	/* GET /schemas/ids/{id}: no subject, version or id in the answer. */
 	j = parse("{\"schema\":\"\\\"int\\\"\",\"schemaType\":\"AVRO\"}");
 	assert_int_equal(regit_client_parse_schema(&s, j), 0);
@@ -289,6 +313,8 @@ static void test_client__parse_schema(void **state)
 	assert_int_equal(s.version, 0);
 	assert_int_equal(s.id, -1);
 	assert_string_equal(s.schema, "\"int\"");
+	assert_null(s.schema_type);
+	assert_null(s.refs);
 	regit_client_schema_dispose(&s);
 	json_decref(j);
 
@@ -297,6 +323,7 @@ static void test_client__parse_schema(void **state)
 		assert_int_equal(regit_client_parse_schema(&s, j), REGIT_EIO);
 		assert_null(s.schema);
 		assert_null(s.subject);
+		assert_null(s.refs);
 		assert_non_null(strstr(regit_error_message(), "unexpected registry response"));
 		json_decref(j);
 	}

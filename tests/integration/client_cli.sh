@@ -382,6 +382,70 @@ run delete --subject other-value --permanent --format json
 expect "delete --permanent of a live subject in one step" 0 \
 	'{"subject":"other-value","versions":[1],"permanent":true}'
 
+# ---- schema references -------------------------------------------------------
+ADDR=$TMP/addr.avsc CUST=$TMP/cust.avsc
+cat >"$ADDR" <<'EOF'
+{"type": "record", "name": "Address", "namespace": "shop",
+ "fields": [{"name": "city", "type": "string"}]}
+EOF
+cat >"$CUST" <<'EOF'
+{"type": "record", "name": "Customer", "namespace": "shop",
+ "fields": [{"name": "addr", "type": "Address"}]}
+EOF
+run register --subject ref:addr --format json "$ADDR"
+addr_id=$(json_get 'j["id"]')
+run register --subject ref-cust "$CUST"
+expect_err "register without the --reference: unknown type, located in the file" 2 \
+	"cust.avsc:2:38: error: unknown type"
+run register --subject ref-cust --reference shop.Address=ref:addr:latest --format json "$CUST"
+expect "register --reference NAME=SUBJECT:latest (subject with a colon)" 0
+cust_id=$(json_get 'j["id"]')
+run get --subject ref-cust --format json
+[ "$(json_get 'j["references"]')" = "[{'name': 'shop.Address', 'subject': 'ref:addr', 'version': 1}]" ] &&
+	ok "get --format json keeps the references, latest resolved to 1" ||
+	not_ok "references: $OUT"
+run get --subject ref-cust
+expect_err "get of a schema with references warns that it does not stand alone" 0 \
+	"shop.Address=ref:addr:1"
+run get --subject ref-cust --resolved
+expect "get --resolved" 0
+[ -z "$ERR" ] && ok "get --resolved: no warning" || not_ok "get --resolved printed: $ERR"
+printf '%s\n' "$OUT" >"$TMP/cust-old.avsc"
+run check "$TMP/cust-old.avsc" "$TMP/cust-old.avsc"
+expect "get --resolved > old.avsc && check new old works" 0
+run get --id "$cust_id" --resolved --raw
+case "$OUT" in
+*'"type":{"type":"record","name":"Address"'*) ok "get --id --resolved inlines the referenced type" ;;
+*) not_ok "get --id --resolved: $OUT" ;;
+esac
+run get --subject ref-cust --resolved --format json
+[ "$(json_get '"Address" in j["schema"] and len(j["references"]) == 1')" = True ] &&
+	ok "get --resolved --format json: resolved text, references kept" ||
+	not_ok "get --resolved --format json: $OUT"
+run register --subject ref-cust --reference shop.Address=ref:addr:1 "$CUST"
+expect "register again with the version number: the same version" 0 \
+	"registered ref-cust version 1 (id $cust_id)"
+run lookup --subject ref-cust --reference shop.Address=ref:addr:1 "$CUST"
+expect "lookup --reference finds it" 0 "ref-cust version 1 (id $cust_id)"
+run test --subject ref-cust --reference shop.Address=ref:addr:1 "$CUST"
+expect "test --reference" 0
+run register --subject ref-cust --reference shop.Address=ref:addr:9 "$CUST"
+expect_err "a missing referenced version: exit 2, named" 2 "shop.Address=ref:addr:9: 40402"
+run register --subject ref-cust --reference shop.Address=nope:1 "$CUST"
+expect_err "a missing referenced subject: exit 2, named" 2 "shop.Address=nope:1: 40401"
+for bad in shop.Address=ref-addr =ref:addr:1 shop.Address=:1 shop.Address=ref:addr:0 shop.Address=ref:addr:x; do
+	run register --subject ref-cust --reference "$bad" "$CUST"
+	expect_err "--reference '$bad' is a usage error" 2 "--reference"
+done
+[ "$addr_id" != "$cust_id" ] && ok "referenced and referencing schemas have their own ids" ||
+	not_ok "ids $addr_id $cust_id"
+run delete --subject ref:addr --permanent
+expect_err "a referenced subject cannot be deleted" 2 "42206"
+run delete --subject ref-cust --permanent
+expect "the referencing subject goes first" 0
+run delete --subject ref:addr --permanent
+expect "then the referenced one" 0
+
 # ---- subjects that try to be paths ---------------------------------------------------
 i=0
 for name in '..' '.' 'a/../b' '%2e%2e' 'sp ace+plus' 'ünï/cödé' 'x?deleted=true' 'tab	in'; do
