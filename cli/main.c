@@ -22,6 +22,8 @@ static const regit_cmd commands[] = {
 	{ "test", regit_cmd_test, "test a schema file against a subject's registered versions" },
 	{ "config", regit_cmd_config, "show or set a compatibility level (global or per subject)" },
 	{ "delete", regit_cmd_delete, "delete a subject or a version (soft, or --permanent)" },
+	{ "import", regit_cmd_import, "copy another registry's subjects, versions and ids into this one" },
+	{ "export", regit_cmd_export, "write a registry's content as plain files (schemas + manifest)" },
 	{ "passwd", regit_cmd_passwd, "add or update a user in a `serve --auth` credentials file" },
 };
 

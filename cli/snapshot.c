@@ -1,0 +1,309 @@
+/*
+ * snapshot.c - read a registry's whole content through its REST API.
+ *
+ * GET /subjects?deleted=true lists every subject that has versions, live or
+ * soft-deleted; regit_client_fetch_subject reads each one's versions (the
+ * live list and the ?deleted=true list tell soft-deleted ones apart);
+ * GET /config/{s} and /mode/{s} answer 404 when the subject has none of its
+ * own. Subjects outside the prefix that a schema references are read too,
+ * until the set is closed, since a copy cannot register a schema before
+ * what it references.
+ */
+#include "cli/snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+static int snapshot_subject_cmp(const void *a, const void *b)
+{
+	const regit_snapshot_subject *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int snapshot_version_cmp(const void *a, const void *b)
+{
+	const regit_client_schema *x = a, *y = b;
+
+	return (x->version > y->version) - (x->version < y->version);
+}
+
+void regit_snapshot_free(regit_snapshot *snap)
+{
+	size_t i;
+
+	if (!snap)
+		return;
+	for (i = 0; i < snap->nsubjects; i++) {
+		regit_snapshot_subject *s = &snap->subjects[i];
+
+		regit_free(s->name);
+		regit_client_schemas_free(s->versions, s->nversions);
+		json_decref(s->config);
+		regit_free(s->mode);
+	}
+	regit_free(snap->subjects);
+	json_decref(snap->config);
+	regit_free(snap->mode);
+	regit_free(snap);
+}
+
+const regit_snapshot_subject *regit_snapshot_subject_find(const regit_snapshot *snap,
+	const char *name)
+{
+	regit_snapshot_subject key;
+
+	memset(&key, 0, sizeof(key));
+	key.name = (char *)name;
+	if (!snap->nsubjects)
+		return NULL;
+	return bsearch(&key, snap->subjects, snap->nsubjects, sizeof(key), snapshot_subject_cmp);
+}
+
+const regit_client_schema *regit_snapshot_version_find(const regit_snapshot_subject *s,
+	int version)
+{
+	regit_client_schema key = REGIT_CLIENT_SCHEMA_INIT;
+
+	key.version = version;
+	if (!s || !s->nversions)
+		return NULL;
+	return bsearch(&key, s->versions, s->nversions, sizeof(key), snapshot_version_cmp);
+}
+
+/*
+ * GET path; a 404 (no subject-level config or mode, or a registry without
+ * the route) gives *out = NULL and 0.
+ */
+static int snapshot_get_optional(json_t **out, regit_client *client, const regit_buf *path)
+{
+	int error = regit_client_request(out, client, "GET", regit_buf_cstr(path), NULL);
+
+	if (error == REGIT_ENOTFOUND) {
+		regit_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	return error;
+}
+
+/* "/<what>" or "/<what>/<subject>" */
+static int snapshot_path(regit_buf *path, const char *what, const char *subject)
+{
+	int error;
+
+	regit_buf_clear(path);
+	error = regit_buf_puts(path, what);
+	if (error == 0 && subject)
+		error = regit_client_put_segment(path, subject);
+	return error;
+}
+
+/* The config and mode of one scope (subject NULL: global). */
+static int snapshot_settings(json_t **config, char **mode, regit_client *client,
+	const char *subject)
+{
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *resp = NULL;
+	const json_t *m;
+	int error;
+
+	*config = NULL;
+	*mode = NULL;
+	error = snapshot_path(&path, "/config", subject);
+	if (error == 0)
+		error = snapshot_get_optional(config, client, &path);
+	if (error == 0 && *config && !json_is_object(*config)) {
+		regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: the config "
+			"of %s is not a JSON object", subject ? subject : "the registry");
+		error = REGIT_EIO;
+	}
+	if (error == 0)
+		error = snapshot_path(&path, "/mode", subject);
+	if (error == 0)
+		error = snapshot_get_optional(&resp, client, &path);
+	if (error == 0 && resp) {
+		m = json_object_get(resp, "mode");
+		if (!json_is_string(m)) {
+			regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: no "
+				"\"mode\" string for %s", subject ? subject : "the registry");
+			error = REGIT_EIO;
+		} else {
+			*mode = regit_strdup(json_string_value(m));
+			if (!*mode)
+				error = REGIT_ENOMEM;
+		}
+	}
+	if (error < 0) {
+		json_decref(*config);
+		*config = NULL;
+	}
+	json_decref(resp);
+	regit_buf_dispose(&path);
+	return error;
+}
+
+/* Append subject `name` with all its versions (and settings) to snap. */
+static int snapshot_add_subject(regit_snapshot *snap, size_t *alloc, regit_client *client,
+	const char *name, int settings, int dependency)
+{
+	regit_snapshot_subject *s;
+	int error;
+
+	if (snap->nsubjects >= REGIT_SNAPSHOT_MAX_SUBJECTS) {
+		regit_error_set(REGIT_ERROR_CLI, "more than %d subjects", REGIT_SNAPSHOT_MAX_SUBJECTS);
+		return REGIT_ELIMIT;
+	}
+	if (snap->nsubjects == *alloc) {
+		size_t n = *alloc ? *alloc * 2 : 64;
+		regit_snapshot_subject *grown = regit_realloc(snap->subjects, n * sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		snap->subjects = grown;
+		*alloc = n;
+	}
+	s = &snap->subjects[snap->nsubjects];
+	memset(s, 0, sizeof(*s));
+	s->dependency = dependency;
+	s->name = regit_strdup(name);
+	if (!s->name)
+		return REGIT_ENOMEM;
+	snap->nsubjects++;
+	error = regit_client_fetch_subject(&s->versions, &s->nversions, client, name, 1);
+	if (error == REGIT_ENOTFOUND && !dependency) {
+		/* Hard-deleted since it was listed: nothing to copy. */
+		regit_error_clear();
+		error = 0;
+	}
+	if (error < 0)
+		return error;
+	snap->nversions += s->nversions;
+	if (snap->nversions > REGIT_SNAPSHOT_MAX_VERSIONS) {
+		regit_error_set(REGIT_ERROR_CLI, "more than %d versions", REGIT_SNAPSHOT_MAX_VERSIONS);
+		return REGIT_ELIMIT;
+	}
+	qsort(s->versions, s->nversions, sizeof(*s->versions), snapshot_version_cmp);
+	if (settings)
+		error = snapshot_settings(&s->config, &s->mode, client, name);
+	return error;
+}
+
+/*
+ * While references are being followed: subjects[0, nsorted) are sorted
+ * (the listed ones), the few appended after them are searched linearly.
+ */
+static int snapshot_has(const regit_snapshot *snap, size_t nsorted, const char *name)
+{
+	regit_snapshot_subject key;
+	size_t i;
+
+	memset(&key, 0, sizeof(key));
+	key.name = (char *)name;
+	if (nsorted && bsearch(&key, snap->subjects, nsorted, sizeof(key), snapshot_subject_cmp))
+		return 1;
+	for (i = nsorted; i < snap->nsubjects; i++)
+		if (strcmp(snap->subjects[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int regit_snapshot_read(regit_snapshot **out, regit_client *client, const char *prefix,
+	int settings)
+{
+	regit_snapshot *snap = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *list = NULL;
+	const json_t *item;
+	size_t i, j, k, nsorted, alloc = 0, plen = prefix ? strlen(prefix) : 0;
+	int error;
+
+	*out = NULL;
+	snap = regit_calloc(1, sizeof(*snap));
+	if (!snap)
+		return REGIT_ENOMEM;
+	error = regit_buf_puts(&path, "/subjects?deleted=true");
+	if (error == 0 && plen)
+		error = regit_client_put_query(&path, "subjectPrefix", prefix);
+	if (error == 0)
+		error = regit_client_request(&list, client, "GET", regit_buf_cstr(&path), NULL);
+	if (error == 0 && !json_is_array(list)) {
+		regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: "
+			"the subject list is not a JSON array");
+		error = REGIT_EIO;
+	}
+	json_array_foreach(list, i, item) {
+		if (error < 0)
+			break;
+		if (!json_is_string(item)) {
+			regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: "
+				"the subject list holds something other than strings");
+			error = REGIT_EIO;
+			break;
+		}
+		/* Registries that ignore subjectPrefix answer everything. */
+		if (plen && strncmp(json_string_value(item), prefix, plen) != 0)
+			continue;
+		error = snapshot_add_subject(snap, &alloc, client, json_string_value(item),
+			settings, 0);
+	}
+	if (error == 0 && snap->nsubjects)
+		qsort(snap->subjects, snap->nsubjects, sizeof(*snap->subjects), snapshot_subject_cmp);
+	for (i = 1; error == 0 && i < snap->nsubjects; i++) {
+		if (strcmp(snap->subjects[i - 1].name, snap->subjects[i].name) == 0) {
+			regit_error_set(REGIT_ERROR_HTTP, "unexpected registry response: "
+				"subject '%s' is listed twice", snap->subjects[i].name);
+			error = REGIT_EIO;
+		}
+	}
+	/* Close over references: the array grows while it is walked. */
+	nsorted = snap->nsubjects;
+	for (i = 0; error == 0 && i < snap->nsubjects; i++) {
+		for (j = 0; error == 0 && j < snap->subjects[i].nversions; j++) {
+			const regit_client_schema *v = &snap->subjects[i].versions[j];
+
+			for (k = 0; error == 0 && k < v->nrefs; k++)
+				if (!snapshot_has(snap, nsorted, v->refs[k].subject))
+					error = snapshot_add_subject(snap, &alloc, client,
+						v->refs[k].subject, settings, 1);
+		}
+	}
+	if (error == 0 && settings && !plen)
+		error = snapshot_settings(&snap->config, &snap->mode, client, NULL);
+	if (error < 0)
+		goto done;
+	if (snap->nsubjects)
+		qsort(snap->subjects, snap->nsubjects, sizeof(*snap->subjects), snapshot_subject_cmp);
+	/* Every reference must name a version the registry has. */
+	for (i = 0; error == 0 && i < snap->nsubjects; i++) {
+		for (j = 0; error == 0 && j < snap->subjects[i].nversions; j++) {
+			const regit_client_schema *v = &snap->subjects[i].versions[j];
+
+			for (k = 0; error == 0 && k < v->nrefs; k++) {
+				const regit_snapshot_subject *t =
+					regit_snapshot_subject_find(snap, v->refs[k].subject);
+
+				if (!regit_snapshot_version_find(t, v->refs[k].version)) {
+					regit_error_set(REGIT_ERROR_CLI, "subject '%s' version %d (id %d) "
+						"references '%s' version %d, which the registry does not have",
+						snap->subjects[i].name, v->version, v->id,
+						v->refs[k].subject, v->refs[k].version);
+					error = REGIT_EINVALID;
+				}
+			}
+		}
+	}
+	if (error == 0) {
+		*out = snap;
+		snap = NULL;
+	}
+done:
+	json_decref(list);
+	regit_buf_dispose(&path);
+	regit_snapshot_free(snap);
+	return error;
+}
