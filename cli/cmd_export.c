@@ -308,6 +308,14 @@ int regit_cmd_export(int argc, char **argv)
 	}
 	if (!dir || !*dir)
 		return regit_remote_usage_error(&remote, "missing the directory DIR");
+	if (prefix) {
+		/* jansson refuses invalid UTF-8 when making a string: use it as the check. */
+		json_t *probe = json_string(prefix);
+
+		if (!probe)
+			return regit_remote_usage_error(&remote, "--subject-prefix is not valid UTF-8");
+		json_decref(probe);
+	}
 
 	error = regit_remote_connect(&client, &remote);
 	if (error == 0)

@@ -291,6 +291,11 @@ static int import_plan(import_ctx *ctx)
 					"is id %d in the source but id %d in the target",
 					sub->name, it->v->version, it->v->id, t->id);
 				error = REGIT_EEXISTS;
+			} else if (t && !import_same_schema(t, it->v)) {
+				regit_error_set(REGIT_ERROR_CLI, "id conflict: subject '%s' version %d "
+					"(id %d) holds different schemas in the source and the target",
+					sub->name, it->v->version, it->v->id);
+				error = REGIT_EEXISTS;
 			} else if (t) {
 				ctx->present++;
 				it->soft_delete = it->v->deleted && !t->deleted;
@@ -741,6 +746,14 @@ int regit_cmd_import(int argc, char **argv)
 	}
 	if (!from_url || !*from_url)
 		return regit_remote_usage_error(&remote, "--from SOURCE_URL is required");
+	if (prefix) {
+		/* jansson refuses invalid UTF-8 when making a string: use it as the check. */
+		json_t *probe = json_string(prefix);
+
+		if (!probe)
+			return regit_remote_usage_error(&remote, "--subject-prefix is not valid UTF-8");
+		json_decref(probe);
+	}
 	if (from_user && from_user_file)
 		return regit_remote_usage_error(&remote,
 			"source credentials given twice (--from-user, --from-user-file)");
