@@ -69,8 +69,8 @@ static void import_usage(FILE *f)
 		"  --subject-prefix P   only subjects starting with P, plus the subjects\n"
 		"                       their schemas reference; the global config stays\n"
 		"  --dry-run            read both registries and print what would be done\n"
-		"  --registry URL, --user-file, --user: the target, as for every client\n"
-		"                       command\n"
+		"\n"
+		"the target registry (any Confluent-compatible one), its credentials, output:\n"
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: a conflict; nothing was written)\n"
 		"\n"
