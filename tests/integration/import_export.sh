@@ -133,7 +133,8 @@ start SRC --auth "$TMP/users"
 start DST
 start CONFLICT
 start PREFIX
-ok "four servers start"
+start FAIL
+ok "five servers start"
 SRC=$URL_SRC DST=$URL_DST
 
 cat >"$TMP/addr1.avsc" <<'EOF'
@@ -186,8 +187,19 @@ f config --subject cust-value FULL
 f config --subject 'orders value/x' NONE
 f config --subject 'orders value/x' --rules avro
 f config BACKWARD
-curl -s -f -u admin:apw -X PUT -H 'Content-Type: application/json' \
-	-d '{"mode":"READONLY"}' "$SRC/mode/cust-value" >/dev/null || fill_ok=0
+CT='Content-Type: application/json'
+# put URL BODY [USER:PASS] / post URL BODY [USER:PASS]: curl, failing on an error status
+put() { curl -s -f ${3:+-u "$3"} -X PUT -H "$CT" -d "$2" "$1" >/dev/null || fill_ok=0; }
+post() { curl -s -f ${3:+-u "$3"} -H "$CT" -d "$2" "$1" >/dev/null || fill_ok=0; }
+put "$SRC/mode/cust-value" '{"mode":"READONLY"}' admin:apw
+# Ids need not follow references: imported into the source, place (id 90,
+# version 5) references zone (id 100), so a copy by id alone would fail.
+put "$SRC/mode?force=true" '{"mode":"IMPORT"}' admin:apw
+post "$SRC/subjects/zone/versions" \
+	'{"schema":"{\"type\":\"enum\",\"name\":\"Zone\",\"namespace\":\"geo\",\"symbols\":[\"N\",\"S\"]}","id":100,"version":1}' admin:apw
+post "$SRC/subjects/place/versions" \
+	'{"schema":"{\"type\":\"record\",\"name\":\"Place\",\"namespace\":\"geo\",\"fields\":[{\"name\":\"z\",\"type\":\"Zone\"}]}","references":[{"name":"geo.Zone","subject":"zone","version":1}],"id":90,"version":5}' admin:apw
+put "$SRC/mode" '{"mode":"READWRITE"}' admin:apw
 [ "$fill_ok" = 1 ] && ok "the source is filled" || not_ok "filling the source"
 unset REGIT_REGISTRY_AUTH
 dump "$SRC" admin:apw >"$TMP/src.dump"
@@ -234,7 +246,11 @@ lacks "... the source password is not printed" S3cretRPW
 # references before their referrers: addr v2 (id 2) is copied before cust-value (id 3)
 order=$(printf '%s\n' "$OUT" | grep -n '^copied' | tr '\n' ' ')
 case "$order" in
-*"addr version 2"*"cust-value"*) ok "a referenced version is copied before its referrer" ;;
+*"addr version 2"*"cust-value"*"place version 5 (id 90)"*) ;;
+*) not_ok "copy order: $order" ;;
+esac
+case "$order" in
+*"zone version 1 (id 100)"*"place version 5 (id 90)"*) ok "a referenced version is copied before its referrer, else by id" ;;
 *) not_ok "copy order: $order" ;;
 esac
 dump "$DST" >"$TMP/dst.dump"
@@ -255,21 +271,27 @@ chmod 600 "$TMP/from-cred"
 before=$(commits DST)
 run import --from "$SRC" --registry "$DST" --from-user-file "$TMP/from-cred"
 expect "a rerun (--from-user-file)" 0
-has "... copies nothing" "copied 0 versions (0 soft-deleted), 5 already there, 0 configs and 0 modes set"
+has "... copies nothing" "copied 0 versions (0 soft-deleted), 7 already there, 0 configs and 0 modes set"
 [ "$(commits DST)" = "$before" ] && ok "... and writes no commit" || not_ok "rerun wrote $(( $(commits DST) - before )) commits"
 
 REGIT_REGISTRY_AUTH=admin:apw "$REGIT_BIN" register --registry "$SRC" --subject addr "$TMP/addr3.avsc" >/dev/null 2>&1
+fill_ok=1
+put "$DST/mode/addr" '{"mode":"READONLY"}'
 run import --from "$SRC" --registry "$DST" --from-user-file "$TMP/from-cred" --format json
-expect "a rerun after the source changed" 0
-[ "$OUT" = '{"copied":1,"soft_deleted":0,"present":5,"configs":0,"modes":0,"dry_run":false}' ] &&
+expect "a rerun after the source changed, into a READONLY subject" 0
+[ "$OUT" = '{"copied":1,"soft_deleted":0,"present":7,"configs":0,"modes":0,"dry_run":false}' ] &&
 	ok "... copies only the new version (json summary)" || not_ok "summary: $OUT"
+[ "$(curl -s "$DST/mode/addr")" = '{"mode":"READONLY"}' ] && ok "... and puts the subject's mode back" ||
+	not_ok "subject mode: $(curl -s "$DST/mode/addr")"
+curl -s -f -X DELETE "$DST/mode/addr" >/dev/null || fill_ok=0
+[ "$fill_ok" = 1 ] || not_ok "setting the target's subject mode"
 dump "$SRC" admin:apw >"$TMP/src.dump"
 dump "$DST" | grep -v '^\["new",' >"$TMP/dst.dump"
 diff -q "$TMP/src.dump" "$TMP/dst.dump" >/dev/null && ok "... and the copies agree again" ||
 	not_ok "source and target differ after the rerun"
 run register --registry "$DST" --subject new "$TMP/mine.avsc"
 expect "the target takes new schemas" 0
-has "... with ids after the imported ones" "(id 8)"
+has "... with ids after the imported ones" "(id 102)"
 
 # ---- an id conflict -----------------------------------------------------------------
 "$REGIT_BIN" register --registry "$URL_CONFLICT" --subject mine "$TMP/mine.avsc" >/dev/null 2>&1
@@ -282,6 +304,25 @@ has "... the error names both schemas" "id 1 is subject 'addr' version 1 in the 
 	not_ok "the conflicting import wrote"
 [ "$(curl -s "$URL_CONFLICT/mode")" = '{"mode":"READWRITE"}' ] && ok "... the mode is untouched" ||
 	not_ok "mode: $(curl -s "$URL_CONFLICT/mode")"
+
+# ---- a failure half-way ------------------------------------------------------
+# The target has addr version 1 (same id, same schema) and a live schema
+# referencing it, so the soft delete that catches up with the source fails
+# after the new versions are in: the mode must still be put back.
+fill_ok=1
+put "$URL_FAIL/mode" '{"mode":"IMPORT"}'
+post "$URL_FAIL/subjects/addr/versions" \
+	'{"schema":"{\"type\":\"record\",\"name\":\"Address\",\"namespace\":\"shop\",\"fields\":[{\"name\":\"city\",\"type\":\"string\"}]}","id":1,"version":1}'
+post "$URL_FAIL/subjects/holder/versions" \
+	'{"schema":"{\"type\":\"record\",\"name\":\"H\",\"fields\":[{\"name\":\"a\",\"type\":\"shop.Address\"}]}","references":[{"name":"shop.Address","subject":"addr","version":1}],"id":500,"version":1}'
+put "$URL_FAIL/mode" '{"mode":"READONLY"}'
+[ "$fill_ok" = 1 ] && ok "a target with a live referrer of addr version 1" || not_ok "filling FAIL"
+run import --from "$SRC" --registry "$URL_FAIL" --from-user-file "$TMP/from-cred"
+expect "the soft delete is refused: exit 2" 2
+has "... with the target's reason" "42206"
+has "... after copying the new versions" "copied addr version 2 (id 2)"
+[ "$(curl -s "$URL_FAIL/mode")" = '{"mode":"READONLY"}' ] && ok "... and the target's mode is put back" ||
+	not_ok "mode after the failure: $(curl -s "$URL_FAIL/mode")"
 
 # ---- --subject-prefix ---------------------------------------------------------------
 run import --from "$SRC" --registry "$URL_PREFIX" --from-user-file "$TMP/from-cred" --subject-prefix cust
@@ -297,7 +338,7 @@ run subjects --registry "$URL_PREFIX" --deleted
 # ---- export -------------------------------------------------------------------------
 run export "$TMP/exp" --registry "$SRC" --user-file "$TMP/from-cred"
 expect "export DIR" 0
-has "... says what it wrote" "exported 4 subjects, 6 versions to $TMP/exp"
+has "... says what it wrote" "exported 6 subjects, 8 versions to $TMP/exp"
 [ -f "$TMP/exp/subjects/addr/v1.avsc" ] && [ -f "$TMP/exp/subjects/orders%20value%2Fx/v2.avsc" ] &&
 	[ ! -e "$TMP/exp/subjects/orders%20value%2Fx/v1.avsc" ] && [ -f "$TMP/exp/subjects/gone/v1.avsc" ] &&
 	ok "... one .avsc per version, soft-deleted ones too, subject names encoded" ||
