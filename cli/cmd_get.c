@@ -203,6 +203,10 @@ int regit_cmd_get(int argc, char **argv)
 		}
 		if (error < 0)
 			goto done;
+		/* A registry that ignores format=resolved answers the text as stored. */
+		if (strcmp(json_string_value(text), schema.schema) == 0)
+			fprintf(stderr, "regit get: warning: the registry did not inline the "
+				"schema's references (format=resolved unsupported?)\n");
 		/* The entity stays the registry's, with the resolved text. */
 		if (json_object_set(resp, "schema", text) < 0) {
 			regit_error_set_oom();
