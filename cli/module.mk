@@ -6,3 +6,8 @@
 $(BUILD)/tests/cli/test_%: $(BUILD)/obj/tests/cli/test_%.o $(BUILD)/obj/cli/%.o $(TEST_SUPPORT_OBJS) $(LIBREGIT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/$*.o $(TEST_SUPPORT_OBJS) $(LIBREGIT) $(LIBS) $(CMOCKA_LIBS)
+
+# test_snapshot reads a registry through the client: both objects.
+$(BUILD)/tests/cli/test_snapshot: $(BUILD)/obj/tests/cli/test_snapshot.o $(BUILD)/obj/cli/snapshot.o $(BUILD)/obj/cli/client.o $(TEST_SUPPORT_OBJS) $(LIBREGIT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/snapshot.o $(BUILD)/obj/cli/client.o $(TEST_SUPPORT_OBJS) $(LIBREGIT) $(LIBS) $(CMOCKA_LIBS)
