@@ -245,6 +245,28 @@ static int import_conflict(import_ctx *ctx, const import_item *it)
 	return REGIT_EEXISTS;
 }
 
+/*
+ * Whether the target holds another schema under the item's id. The last
+ * error message is kept either way.
+ */
+static int import_id_taken(import_ctx *ctx, const import_item *it)
+{
+	regit_client_schema got = REGIT_CLIENT_SCHEMA_INIT;
+	json_t *resp = NULL;
+	char path[64], kept[512];
+	int taken = 0;
+
+	snprintf(kept, sizeof(kept), "%s", regit_error_message());
+	snprintf(path, sizeof(path), "/schemas/ids/%d", it->v->id);
+	if (regit_client_request(&resp, ctx->target, "GET", path, NULL) == 0 &&
+	    regit_client_parse_schema(&got, resp) == 0)
+		taken = !import_same_schema(&got, it->v);
+	regit_client_schema_dispose(&got);
+	json_decref(resp);
+	regit_error_set(REGIT_ERROR_HTTP, "%s", kept);
+	return taken;
+}
+
 /* Read the target's side and decide what each source version needs. */
 static int import_plan(import_ctx *ctx)
 {
@@ -442,9 +464,9 @@ static int import_register(import_ctx *ctx, const import_item *it)
 		error = regit_buf_puts(&path, "/versions");
 	if (error == 0)
 		error = regit_client_request(&resp, ctx->target, "POST", regit_buf_cstr(&path), text);
-	/* 42205 "Overwrite new schema with id N": taken since the check. */
+	/* 42205 (not permitted): is the id taken since the check? Else keep the message. */
 	if (error == REGIT_EPERM && regit_client_error_code(ctx->target) == 42205 &&
-	    strstr(regit_client_error_text(ctx->target), "id"))
+	    import_id_taken(ctx, it))
 		error = import_conflict(ctx, it);
 	if (error == 0)
 		error = regit_client_parse_registered(&id, &version, resp);
