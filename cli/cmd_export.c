@@ -16,12 +16,14 @@
  *    "config": {...}?, "mode": M?,
  *    "subjects": [{"subject", "dir", "config"?, "mode"?, "dependency"?,
  *                  "versions": [{"version", "id", "deleted", "schemaType"?,
- *                                "references"?, "file"}]}]}
+ *                                "references"?, "file", "schema"}]}]}
  *
  * config and mode appear where the registry has them (global ones only
  * without a prefix); "dependency": true marks a subject outside the prefix
- * exported because a schema references it. DIR must not exist or be empty,
- * so an export never mixes with older files.
+ * exported because a schema references it; "schema" is the registry's own
+ * text, so that `regit import --from DIR` registers exactly what was
+ * exported (the .avsc files are for people and diffs). DIR must not exist
+ * or be empty, so an export never mixes with older files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +50,8 @@ static void export_usage(FILE *f)
 		"ids, deleted flags, references, configs and modes. The registry is read\n"
 		"through its REST API (any Confluent-compatible one). DIR must not exist\n"
 		"or be empty. Subject directory names are encoded as in a regit store:\n"
-		"bytes outside [A-Za-z0-9_.-] become %%XX.\n"
+		"bytes outside [A-Za-z0-9_.-] become %%XX. `regit import --from DIR`\n"
+		"copies an export into a registry.\n"
 		"\n"
 		"  --subject-prefix P   only subjects starting with P, plus the subjects\n"
 		"                       their schemas reference\n"
@@ -169,7 +172,8 @@ static json_t *export_version_entry(const regit_client_schema *v, const char *fi
 				goto fail;
 		}
 	}
-	if (json_object_set_new(e, "file", json_string(file)) < 0)
+	if (json_object_set_new(e, "file", json_string(file)) < 0 ||
+	    json_object_set_new(e, "schema", json_string(v->schema)) < 0)
 		goto fail;
 	return e;
 fail:

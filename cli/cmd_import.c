@@ -60,8 +60,8 @@ static void import_usage(FILE *f)
 		"conflict: nothing is written and both schemas are named. The target's\n"
 		"mode is put back as it was, also after a failure.\n"
 		"\n"
-		"  --from URL           the source registry (may carry user:pass@, shown\n"
-		"                       redacted)\n"
+		"  --from URL|DIR       the source registry (may carry user:pass@, shown\n"
+		"                       redacted), or a directory `regit export` wrote\n"
 		"  --from-user-file FILE  source credentials: the first line of FILE,\n"
 		"                       USER:PASS (- reads stdin; default $" IMPORT_ENV_FROM_AUTH ";\n"
 		"                       the target's credentials are never sent to the source)\n"
@@ -737,7 +737,7 @@ int regit_cmd_import(int argc, char **argv)
 	import_ctx ctx;
 	const char *from_url = NULL, *from_user = NULL, *from_user_file = NULL, *prefix = NULL;
 	json_t *out = NULL;
-	int i, m, error = 0, rc = REGIT_EXIT_OK;
+	int i, m, from_dir, error = 0, rc = REGIT_EXIT_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.remote = &remote;
@@ -779,6 +779,10 @@ int regit_cmd_import(int argc, char **argv)
 	if (from_user && from_user_file)
 		return regit_remote_usage_error(&remote,
 			"source credentials given twice (--from-user, --from-user-file)");
+	from_dir = strncmp(from_url, "http://", 7) != 0 && strncmp(from_url, "https://", 8) != 0;
+	if (from_dir && prefix)
+		return regit_remote_usage_error(&remote, "--subject-prefix needs a registry as "
+			"the source; export with --subject-prefix instead");
 	from.client = remote.client;
 	from.client.url = from_url;
 	/* Never the target's $REGIT_REGISTRY_AUTH: "" means no credentials
@@ -798,11 +802,19 @@ int regit_cmd_import(int argc, char **argv)
 		return regit_remote_usage_error(&remote,
 			"only one of the source and target credentials can come from stdin");
 
-	error = regit_remote_connect(&ctx.source, &from);
-	if (error == 0)
-		error = regit_remote_connect(&ctx.target, &remote);
-	if (error == 0)
-		error = regit_snapshot_read(&ctx.snap, ctx.source, prefix, 1);
+	if (from_dir) {
+		error = regit_snapshot_load_dir(&ctx.snap, from_url);
+		if (error == 0)
+			error = regit_remote_connect(&ctx.target, &remote);
+		if (error < 0)
+			goto done;
+	} else {
+		error = regit_remote_connect(&ctx.source, &from);
+		if (error == 0)
+			error = regit_remote_connect(&ctx.target, &remote);
+		if (error == 0)
+			error = regit_snapshot_read(&ctx.snap, ctx.source, prefix, 1);
+	}
 	if (error < 0) {
 		if (ctx.source && error != REGIT_ENOMEM) {
 			char why[512];

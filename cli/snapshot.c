@@ -11,8 +11,10 @@
  */
 #include "cli/snapshot.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -212,6 +214,32 @@ static int snapshot_has(const regit_snapshot *snap, size_t nsorted, const char *
 	return 0;
 }
 
+/* Every reference must name a version the snapshot has (subjects sorted). */
+static int snapshot_check_refs(const regit_snapshot *snap)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < snap->nsubjects; i++) {
+		for (j = 0; j < snap->subjects[i].nversions; j++) {
+			const regit_client_schema *v = &snap->subjects[i].versions[j];
+
+			for (k = 0; k < v->nrefs; k++) {
+				const regit_snapshot_subject *t =
+					regit_snapshot_subject_find(snap, v->refs[k].subject);
+
+				if (regit_snapshot_version_find(t, v->refs[k].version))
+					continue;
+				regit_error_set(REGIT_ERROR_CLI, "subject '%s' version %d (id %d) "
+					"references '%s' version %d, which the source does not have",
+					snap->subjects[i].name, v->version, v->id,
+					v->refs[k].subject, v->refs[k].version);
+				return REGIT_EINVALID;
+			}
+		}
+	}
+	return 0;
+}
+
 int regit_snapshot_read(regit_snapshot **out, regit_client *client, const char *prefix,
 	int settings)
 {
@@ -278,23 +306,212 @@ int regit_snapshot_read(regit_snapshot **out, regit_client *client, const char *
 		goto done;
 	if (snap->nsubjects)
 		qsort(snap->subjects, snap->nsubjects, sizeof(*snap->subjects), snapshot_subject_cmp);
-	/* Every reference must name a version the registry has. */
-	for (i = 0; error == 0 && i < snap->nsubjects; i++) {
-		for (j = 0; error == 0 && j < snap->subjects[i].nversions; j++) {
-			const regit_client_schema *v = &snap->subjects[i].versions[j];
+	error = snapshot_check_refs(snap);
+	if (error == 0) {
+		*out = snap;
+		snap = NULL;
+	}
+done:
+	json_decref(list);
+	regit_buf_dispose(&path);
+	regit_snapshot_free(snap);
+	return error;
+}
 
-			for (k = 0; error == 0 && k < v->nrefs; k++) {
-				const regit_snapshot_subject *t =
-					regit_snapshot_subject_find(snap, v->refs[k].subject);
+/* A manifest member that must be a string when present. @return 0, REGIT_EINVALID */
+static int snapshot_manifest_string(char **out, const json_t *obj, const char *key,
+	const char *where)
+{
+	const json_t *v = json_object_get(obj, key);
 
-				if (!regit_snapshot_version_find(t, v->refs[k].version)) {
-					regit_error_set(REGIT_ERROR_CLI, "subject '%s' version %d (id %d) "
-						"references '%s' version %d, which the registry does not have",
-						snap->subjects[i].name, v->version, v->id,
-						v->refs[k].subject, v->refs[k].version);
-					error = REGIT_EINVALID;
-				}
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_string(v)) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: \"%s\" is not a string", where, key);
+		return REGIT_EINVALID;
+	}
+	*out = regit_strdup(json_string_value(v));
+	return *out ? 0 : REGIT_ENOMEM;
+}
+
+/* A manifest member that must be an object when present: *out a new reference. */
+static int snapshot_manifest_object(json_t **out, const json_t *obj, const char *key,
+	const char *where)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_object(v)) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: \"%s\" is not an object", where, key);
+		return REGIT_EINVALID;
+	}
+	*out = json_incref(v);
+	return 0;
+}
+
+/* One subject of the manifest into s (zeroed by the caller). */
+static int snapshot_manifest_subject(regit_snapshot_subject *s, const json_t *entry,
+	const char *where)
+{
+	const json_t *name = json_object_get(entry, "subject");
+	const json_t *versions = json_object_get(entry, "versions");
+	const json_t *item;
+	size_t j;
+	int error;
+
+	if (!json_is_string(name) || !json_is_array(versions)) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: a subject without a \"subject\" string "
+			"and a \"versions\" array", where);
+		return REGIT_EINVALID;
+	}
+	s->name = regit_strdup(json_string_value(name));
+	if (!s->name)
+		return REGIT_ENOMEM;
+	s->dependency = json_is_true(json_object_get(entry, "dependency"));
+	error = snapshot_manifest_object(&s->config, entry, "config", where);
+	if (error == 0)
+		error = snapshot_manifest_string(&s->mode, entry, "mode", where);
+	if (error < 0)
+		return error;
+	if (json_array_size(versions) > REGIT_CLIENT_MAX_VERSIONS) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: subject '%s' has more than %d versions",
+			where, s->name, REGIT_CLIENT_MAX_VERSIONS);
+		return REGIT_ELIMIT;
+	}
+	if (json_array_size(versions) == 0)
+		return 0;
+	s->versions = regit_calloc(json_array_size(versions), sizeof(*s->versions));
+	if (!s->versions)
+		return REGIT_ENOMEM;
+	json_array_foreach(versions, j, item) {
+		regit_client_schema *v = &s->versions[j];
+
+		/* A version entry has the registry's shape plus "deleted" and "file". */
+		error = regit_client_parse_schema(v, item);
+		if (error == REGIT_EIO) {
+			regit_error_set(REGIT_ERROR_CLI, "%s: subject '%s': version entry %zu is "
+				"not {\"version\", \"id\", \"schema\", ...}", where, s->name, j);
+			error = REGIT_EINVALID;
+		}
+		if (error == 0)
+			s->nversions = j + 1;   /* owned by s from here, freed with it */
+		if (error == 0 && (v->version < 1 || v->id < 0 ||
+		    !json_is_boolean(json_object_get(item, "deleted")))) {
+			regit_error_set(REGIT_ERROR_CLI, "%s: subject '%s': version entry %zu lacks "
+				"its version, id or deleted flag", where, s->name, j);
+			error = REGIT_EINVALID;
+		}
+		if (error < 0)
+			return error;
+		v->deleted = json_is_true(json_object_get(item, "deleted"));
+	}
+	qsort(s->versions, s->nversions, sizeof(*s->versions), snapshot_version_cmp);
+	for (j = 1; j < s->nversions; j++) {
+		if (s->versions[j - 1].version == s->versions[j].version) {
+			regit_error_set(REGIT_ERROR_CLI, "%s: subject '%s' lists version %d twice",
+				where, s->name, s->versions[j].version);
+			return REGIT_EINVALID;
+		}
+	}
+	return 0;
+}
+
+int regit_snapshot_load_dir(regit_snapshot **out, const char *dir)
+{
+	regit_snapshot *snap = NULL;
+	regit_buf path = REGIT_BUF_INIT;
+	json_t *manifest = NULL;
+	const json_t *subjects, *entry;
+	json_error_t jerr;
+	struct stat st;
+	const char *where;
+	size_t i;
+	int error;
+
+	*out = NULL;
+	error = regit_buf_printf(&path, "%s/manifest.json", dir);
+	if (error < 0)
+		goto done;
+	where = regit_buf_cstr(&path);
+	if (stat(where, &st) != 0) {
+		regit_error_set(REGIT_ERROR_OS, "%s: %s (not a `regit export` directory?)", where,
+			strerror(errno));
+		error = REGIT_EIO;
+		goto done;
+	}
+	if (st.st_size > REGIT_SNAPSHOT_MAX_MANIFEST) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: larger than %lld bytes", where,
+			(long long)REGIT_SNAPSHOT_MAX_MANIFEST);
+		error = REGIT_ELIMIT;
+		goto done;
+	}
+	manifest = json_load_file(where, JSON_REJECT_DUPLICATES, &jerr);
+	if (!manifest) {
+		regit_error_set(REGIT_ERROR_CLI, "%s:%d:%d: %s", where, jerr.line, jerr.column,
+			jerr.text);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	subjects = json_object_get(manifest, "subjects");
+	if (!json_is_integer(json_object_get(manifest, "format")) ||
+	    json_integer_value(json_object_get(manifest, "format")) != 1 ||
+	    !json_is_array(subjects)) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: not a format 1 manifest with a "
+			"\"subjects\" array", where);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	if (json_array_size(subjects) > REGIT_SNAPSHOT_MAX_SUBJECTS) {
+		regit_error_set(REGIT_ERROR_CLI, "%s: more than %d subjects", where,
+			REGIT_SNAPSHOT_MAX_SUBJECTS);
+		error = REGIT_ELIMIT;
+		goto done;
+	}
+	snap = regit_calloc(1, sizeof(*snap));
+	if (snap)
+		snap->subjects = regit_calloc(json_array_size(subjects) + 1, sizeof(*snap->subjects));
+	if (!snap || !snap->subjects) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	error = snapshot_manifest_object(&snap->config, manifest, "config", where);
+	if (error == 0)
+		error = snapshot_manifest_string(&snap->mode, manifest, "mode", where);
+	json_array_foreach(subjects, i, entry) {
+		if (error < 0)
+			break;
+		snap->nsubjects = i + 1;
+		error = snapshot_manifest_subject(&snap->subjects[i], entry, where);
+		if (error == 0) {
+			snap->nversions += snap->subjects[i].nversions;
+			if (snap->nversions > REGIT_SNAPSHOT_MAX_VERSIONS) {
+				regit_error_set(REGIT_ERROR_CLI, "%s: more than %d versions", where,
+					REGIT_SNAPSHOT_MAX_VERSIONS);
+				error = REGIT_ELIMIT;
 			}
+		}
+	}
+	if (error < 0)
+		goto done;
+	if (snap->nsubjects)
+		qsort(snap->subjects, snap->nsubjects, sizeof(*snap->subjects), snapshot_subject_cmp);
+	for (i = 1; i < snap->nsubjects && error == 0; i++) {
+		if (strcmp(snap->subjects[i - 1].name, snap->subjects[i].name) == 0) {
+			regit_error_set(REGIT_ERROR_CLI, "%s: subject '%s' is listed twice", where,
+				snap->subjects[i].name);
+			error = REGIT_EINVALID;
+		}
+	}
+	if (error == 0) {
+		error = snapshot_check_refs(snap);
+		if (error < 0) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", regit_error_message());
+			regit_error_set(REGIT_ERROR_CLI, "%s: %s", where, why);
 		}
 	}
 	if (error == 0) {
@@ -302,7 +519,7 @@ int regit_snapshot_read(regit_snapshot **out, regit_client *client, const char *
 		snap = NULL;
 	}
 done:
-	json_decref(list);
+	json_decref(manifest);
 	regit_buf_dispose(&path);
 	regit_snapshot_free(snap);
 	return error;

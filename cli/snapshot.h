@@ -19,6 +19,8 @@
 /* Bounds on what a snapshot holds (memory and requests). */
 #define REGIT_SNAPSHOT_MAX_SUBJECTS 100000
 #define REGIT_SNAPSHOT_MAX_VERSIONS 1000000
+/* manifest.json of a `regit export`: 1 GiB, which jansson holds in memory whole */
+#define REGIT_SNAPSHOT_MAX_MANIFEST ((long long)1 << 30)
 
 typedef struct regit_snapshot_subject {
 	char *name;                     /* owned */
@@ -56,6 +58,18 @@ typedef struct regit_snapshot {
  */
 int regit_snapshot_read(regit_snapshot **out, regit_client *client, const char *prefix,
 	int settings);
+
+/**
+ * Load what `regit export` wrote into DIR: DIR/manifest.json, whose version
+ * entries carry the registry's schema text (the .avsc files are for people
+ * and are not read).
+ *
+ * @param out  receives the snapshot (owned); NULL on failure
+ * @return 0; REGIT_EIO (no manifest), REGIT_EINVALID (not a format 1
+ *         manifest, a malformed entry, a subject or version listed twice,
+ *         a reference to a version it does not hold), REGIT_ELIMIT, REGIT_ENOMEM
+ */
+int regit_snapshot_load_dir(regit_snapshot **out, const char *dir);
 
 /** Free a snapshot; NULL is fine. */
 void regit_snapshot_free(regit_snapshot *snap);

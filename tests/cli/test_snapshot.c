@@ -2,7 +2,8 @@
  * test_snapshot.c - cli/snapshot.c against a real registry served in this
  * process (registry + HTTP API on a loopback port, temporary git store):
  * soft-deleted versions and subjects, version gaps, references, the prefix
- * and the subjects it pulls in through references, configs and modes.
+ * and the subjects it pulls in through references, configs and modes; and
+ * the manifest of an export, hostile ones included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,12 +217,90 @@ static void test_snapshot__unreachable_registry(void **state)
 	regit_client_free(client);
 }
 
+static void write_manifest(const char *dir, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_snapshot__load_dir(void **state)
+{
+	static const char *const bad[] = {
+		"not json",
+		"[]",
+		"{\"format\": 2, \"subjects\": []}",
+		"{\"format\": 1}",
+		"{\"format\": 1, \"subjects\": [1]}",
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\"}]}",
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"versions\": [{\"version\": 1, \"id\": 1}]}]}",
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"versions\": [{\"version\": 1, \"id\": 1, \"schema\": \"x\"}]}]}",
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"mode\": 5, \"versions\": []}]}",
+		"{\"format\": 1, \"config\": \"FULL\", \"subjects\": []}",
+		/* a subject, a version listed twice */
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"versions\": []}, {\"subject\": \"a\", \"versions\": []}]}",
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"versions\": ["
+			"{\"version\": 1, \"id\": 1, \"deleted\": false, \"schema\": \"x\"},"
+			"{\"version\": 1, \"id\": 2, \"deleted\": false, \"schema\": \"y\"}]}]}",
+		/* a reference to a version it does not hold */
+		"{\"format\": 1, \"subjects\": [{\"subject\": \"a\", \"versions\": ["
+			"{\"version\": 1, \"id\": 1, \"deleted\": false, \"schema\": \"x\","
+			" \"references\": [{\"name\": \"N\", \"subject\": \"b\", \"version\": 1}]}]}]}",
+		"{\"format\": 1, \"subjects\": [], \"subjects\": []}",
+	};
+	fixture *f = *state;
+	regit_snapshot *snap = NULL;
+	const regit_snapshot_subject *s;
+	size_t i;
+
+	/* No manifest at all. */
+	assert_int_equal(regit_snapshot_load_dir(&snap, f->dir), REGIT_EIO);
+	assert_null(snap);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_manifest(f->dir, bad[i]);
+		snap = (regit_snapshot *)1;
+		if (regit_snapshot_load_dir(&snap, f->dir) != REGIT_EINVALID)
+			fail_msg("manifest %zu accepted or wrong code: %s", i, bad[i]);
+		assert_null(snap);
+		assert_non_null(strstr(regit_error_message(), "manifest.json"));
+	}
+	write_manifest(f->dir, "{\"format\": 1, \"mode\": \"READONLY\", \"config\": "
+		"{\"compatibilityLevel\": \"FULL\"}, \"subjects\": ["
+		"{\"subject\": \"b\", \"mode\": \"IMPORT\", \"dependency\": true, \"versions\": ["
+		"{\"version\": 4, \"id\": 9, \"deleted\": true, \"schema\": \"\\\"int\\\"\"}]},"
+		"{\"subject\": \"a\", \"versions\": ["
+		"{\"version\": 2, \"id\": 3, \"deleted\": false, \"schema\": \"x\", \"file\": \"f\","
+		" \"references\": [{\"name\": \"N\", \"subject\": \"b\", \"version\": 4}]},"
+		"{\"version\": 1, \"id\": 1, \"deleted\": false, \"schema\": \"y\"}]}]}");
+	assert_int_equal(regit_snapshot_load_dir(&snap, f->dir), 0);
+	assert_int_equal(snap->nsubjects, 2);
+	assert_int_equal(snap->nversions, 3);
+	assert_string_equal(snap->mode, "READONLY");
+	assert_non_null(snap->config);
+	s = regit_snapshot_subject_find(snap, "a");
+	assert_int_equal(s->versions[0].version, 1);   /* sorted */
+	assert_int_equal(s->versions[1].nrefs, 1);
+	assert_false(s->dependency);
+	s = regit_snapshot_subject_find(snap, "b");
+	assert_true(s->dependency);
+	assert_string_equal(s->mode, "IMPORT");
+	assert_true(s->versions[0].deleted);
+	assert_string_equal(s->versions[0].schema, "\"int\"");
+	regit_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_snapshot__reads_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot__prefix_pulls_in_references, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot__unreachable_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot__load_dir, setup, teardown),
 	};
 
 	regit_alloc_install_json();

@@ -134,7 +134,8 @@ start DST
 start CONFLICT
 start PREFIX
 start FAIL
-ok "five servers start"
+start RESTORE
+ok "six servers start"
 SRC=$URL_SRC DST=$URL_DST
 
 cat >"$TMP/addr1.avsc" <<'EOF'
@@ -367,6 +368,29 @@ PY
 [ "$check" = "True True READONLY FULL BACKWARD False" ] &&
 	ok "manifest.json: every id and deleted flag, references, subject and global config and mode" ||
 	not_ok "manifest: $check"
+run import --from "$TMP/exp" --registry "$URL_RESTORE"
+expect "import --from DIR: an export restored into an empty registry" 0
+dump "$URL_RESTORE" >"$TMP/restore.dump"
+if diff "$TMP/src.dump" "$TMP/restore.dump" >"$TMP/diff"; then
+	ok "... with the same subjects, versions, ids, deleted flags, references, schemas, configs and modes"
+else
+	not_ok "source and restored copy differ"
+	sed 's/^/#   /' "$TMP/diff" | head -20
+fi
+run import --from "$TMP/exp" --registry "$URL_RESTORE" --format json
+[ "$OUT" = '{"copied":0,"soft_deleted":0,"present":8,"configs":0,"modes":0,"dry_run":false}' ] &&
+	ok "... and again: nothing to copy" || not_ok "second restore: $OUT"
+run import --from "$TMP/exp" --registry "$URL_RESTORE" --subject-prefix cust
+expect "import --from DIR --subject-prefix: usage error" 2
+mkdir "$TMP/bad"
+printf '{"format": 1, "subjects": [{"subject": "a", "versions": [{"version": 1}]}]}\n' >"$TMP/bad/manifest.json"
+run import --from "$TMP/bad" --registry "$URL_RESTORE"
+expect "import --from DIR with a malformed manifest: exit 2" 2
+has "... names the file and the entry" "$TMP/bad/manifest.json: subject 'a': version entry 0"
+run import --from "$TMP/nothing" --registry "$URL_RESTORE"
+expect "import --from a directory without a manifest: exit 2" 2
+has "... says so" "not a \`regit export\` directory"
+
 run export "$TMP/exp" --registry "$SRC" --user-file "$TMP/from-cred"
 expect "export into a non-empty directory: exit 2" 2
 has "... says why" "not empty"
