@@ -21,8 +21,8 @@
  * order (referrers first, since a referenced version cannot be deleted
  * under a live referrer). The target's global mode is set to IMPORT
  * (force=true: the target may have schemas, e.g. on a rerun) only when
- * something is registered, and put back as it was on every path out, like
- * the subject modes that had to be switched. Then subject configs and
+ * something is registered or soft-deleted, and put back as it was on every
+ * path out, like the subject modes that had to be switched. Then subject configs and
  * modes are copied where they differ, and with no prefix the global
  * config; the global mode is not (a source being migrated is usually put
  * READONLY, which would freeze the target).
@@ -542,7 +542,8 @@ static int import_versions(import_ctx *ctx)
 		ctx->soft_deleted = ndelete;
 		return 0;
 	}
-	if (ncopy) {
+	/* Soft deletes too: a READONLY target refuses them, IMPORT does not. */
+	if (ncopy || ndelete) {
 		subject_modes = regit_calloc(snap->nsubjects + 1, sizeof(*subject_modes));
 		if (!subject_modes)
 			return import_oom();
@@ -559,7 +560,7 @@ static int import_versions(import_ctx *ctx)
 			char *mode = NULL;
 
 			for (i = ctx->offset[s]; i < ctx->offset[s] + snap->subjects[s].nversions; i++)
-				any |= ctx->items[i].copy;
+				any |= ctx->items[i].copy || ctx->items[i].soft_delete;
 			if (!any)
 				continue;
 			error = import_get_mode(&mode, ctx->target, snap->subjects[s].name);
