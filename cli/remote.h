@@ -1,10 +1,11 @@
 /*
  * remote.h - shared plumbing of the registry client commands.
  *
- * `regit register`, `get`, `subjects`, `versions`, `test`, `config` and
- * `delete` accept the same connection and output options, map errors to
- * exit codes the same way, and read schema files the same way. This keeps
- * each cmd_<name>.c down to its own flags, its request and its output.
+ * `regit register`, `get`, `lookup`, `subjects`, `versions`, `test`,
+ * `config`, `delete`, `import` and `export` accept the same connection and
+ * output options and map errors to exit codes the same way; those that send
+ * a schema file read it (and its --reference options) the same way. This
+ * keeps each cmd_<name>.c down to its own flags, its request and its output.
  */
 #ifndef REGIT_CLI_REMOTE_H
 #define REGIT_CLI_REMOTE_H
