@@ -31,6 +31,7 @@
  * target untouched; after a failure half-way a rerun continues.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,38 @@ static void import_usage(FILE *f)
 		"text output: one line per change, then a summary\n"
 		"json output: {\"copied\", \"soft_deleted\", \"present\", \"configs\", \"modes\",\n"
 		"\"dry_run\"}\n");
+}
+
+/*
+ * SIGINT/SIGTERM while writing: finish the request in flight, stop, and put
+ * the modes back (a second signal kills, as the handler is reset).
+ */
+static volatile sig_atomic_t import_stop;
+
+static void import_on_signal(int sig)
+{
+	import_stop = sig;
+}
+
+static void import_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = import_on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int import_interrupted(void)
+{
+	if (!import_stop)
+		return 0;
+	regit_error_set(REGIT_ERROR_CLI, "interrupted by signal %d; a rerun continues",
+		(int)import_stop);
+	return REGIT_ERROR;
 }
 
 typedef struct import_item {
@@ -577,7 +610,8 @@ static int import_versions(import_ctx *ctx)
 	for (i = 0; i < ctx->ntopo && error == 0; i++) {
 		const import_item *it = &ctx->items[ctx->topo[i]];
 
-		if (it->copy) {
+		error = import_interrupted();
+		if (it->copy && error == 0) {
 			error = import_register(ctx, it);
 			ctx->copied += error == 0;
 		}
@@ -585,7 +619,8 @@ static int import_versions(import_ctx *ctx)
 	for (i = ctx->ntopo; i-- > 0 && error == 0;) {
 		const import_item *it = &ctx->items[ctx->topo[i]];
 
-		if (it->soft_delete) {
+		error = import_interrupted();
+		if (it->soft_delete && error == 0) {
 			error = import_soft_delete(ctx, it);
 			ctx->soft_deleted += error == 0;
 		}
@@ -827,8 +862,10 @@ int regit_cmd_import(int argc, char **argv)
 		goto done;
 	}
 	error = import_plan(&ctx);
-	if (error == 0)
+	if (error == 0) {
+		import_catch_signals();
 		error = import_versions(&ctx);
+	}
 	if (error == 0)
 		error = import_settings(&ctx);
 	if (error < 0)

@@ -135,7 +135,9 @@ start CONFLICT
 start PREFIX
 start FAIL
 start RESTORE
-ok "six servers start"
+start BIG
+start BIGCOPY
+ok "eight servers start"
 SRC=$URL_SRC DST=$URL_DST
 
 cat >"$TMP/addr1.avsc" <<'EOF'
@@ -324,6 +326,37 @@ has "... with the target's reason" "42206"
 has "... after copying the new versions" "copied addr version 2 (id 2)"
 [ "$(curl -s "$URL_FAIL/mode")" = '{"mode":"READONLY"}' ] && ok "... and the target's mode is put back" ||
 	not_ok "mode after the failure: $(curl -s "$URL_FAIL/mode")"
+
+# ---- interrupted --------------------------------------------------------------
+# SIGINT while copying: the request in flight finishes, the mode goes back,
+# and a rerun completes the copy.
+python3 - "$URL_BIG" <<'PY' && ok "a source with 150 subjects" || not_ok "filling BIG"
+import json, sys, urllib.request
+for i in range(150):
+    body = json.dumps({"schema": json.dumps({"type": "fixed", "name": "F%d" % i, "size": i + 1})})
+    req = urllib.request.Request(sys.argv[1] + "/subjects/s%03d/versions" % i, body.encode(),
+                                 {"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+"$REGIT_BIN" import --from "$URL_BIG" --registry "$URL_BIGCOPY" >"$TMP/big.out" 2>"$TMP/big.err" &
+big=$!
+for _ in $(seq 1 400); do
+	[ "$(curl -s "$URL_BIGCOPY/mode")" = '{"mode":"IMPORT"}' ] && break
+	sleep 0.02
+done
+kill -INT "$big"
+wait "$big"
+RC=$? OUT=$(cat "$TMP/big.out") ERR=$(cat "$TMP/big.err")
+expect "SIGINT during an import: exit 2" 2
+has "... says so" "interrupted by signal 2; a rerun continues" "target mode back to READWRITE"
+[ "$(curl -s "$URL_BIGCOPY/mode")" = '{"mode":"READWRITE"}' ] && ok "... and the mode is READWRITE again" ||
+	not_ok "mode after SIGINT: $(curl -s "$URL_BIGCOPY/mode")"
+copied=$(printf '%s\n' "$OUT" | grep -c '^copied s')
+[ "$copied" -lt 150 ] && ok "... before everything was copied ($copied of 150)" ||
+	not_ok "the import finished before the signal ($copied)"
+run import --from "$URL_BIG" --registry "$URL_BIGCOPY" --format json
+[ "$(printf '%s' "$OUT" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["copied"] + j["present"], j["present"])')" = "150 $copied" ] &&
+	ok "a rerun copies the rest" || not_ok "rerun after SIGINT: $OUT (copied before: $copied)"
 
 # ---- --subject-prefix ---------------------------------------------------------------
 run import --from "$SRC" --registry "$URL_PREFIX" --from-user-file "$TMP/from-cred" --subject-prefix cust
