@@ -723,6 +723,10 @@ void regit_client_schema_dispose(regit_client_schema *schema)
 		regit_free(schema->refs[i].subject);
 	}
 	regit_free(schema->refs);
+	json_decref(schema->metadata);
+	json_decref(schema->rule_set);
+	schema->metadata = NULL;
+	schema->rule_set = NULL;
 	regit_free(schema->subject);
 	regit_free(schema->schema);
 	regit_free(schema->schema_type);
@@ -796,6 +800,16 @@ int regit_client_parse_schema(regit_client_schema *out, const json_t *resp)
 	error = client_parse_refs(&s, json_object_get(resp, "references"));
 	if (error < 0)
 		goto fail;
+	s.metadata = json_object_get(resp, "metadata");
+	s.rule_set = json_object_get(resp, "ruleSet");
+	if ((s.metadata && !json_is_object(s.metadata) && !json_is_null(s.metadata)) ||
+	    (s.rule_set && !json_is_object(s.rule_set) && !json_is_null(s.rule_set))) {
+		s.metadata = s.rule_set = NULL;
+		error = client_bad_answer("\"metadata\" or \"ruleSet\" is not an object");
+		goto fail;
+	}
+	s.metadata = json_is_object(s.metadata) ? json_incref(s.metadata) : NULL;
+	s.rule_set = json_is_object(s.rule_set) ? json_incref(s.rule_set) : NULL;
 	s.schema = regit_strndup(json_string_value(text), json_string_length(text));
 	if (s.schema && subject)
 		s.subject = regit_strdup(json_string_value(subject));

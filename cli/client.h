@@ -200,9 +200,14 @@ typedef struct regit_client_schema {
 	char *schema_type;
 	regit_client_ref *refs;   /* owned array, in the answer's order; NULL when none */
 	size_t nrefs;
+	/*
+	 * Confluent data-contract members (7.4+), passed on untouched by `regit
+	 * import`/`export`: new references, NULL when absent (regit has none)
+	 */
+	json_t *metadata, *rule_set;
 } regit_client_schema;
 
-#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL, 0, NULL, NULL, 0 }
+#define REGIT_CLIENT_SCHEMA_INIT { NULL, 0, -1, NULL, 0, NULL, NULL, 0, NULL, NULL }
 
 /** Free the strings; the struct is REGIT_CLIENT_SCHEMA_INIT afterwards. */
 void regit_client_schema_dispose(regit_client_schema *schema);

@@ -16,7 +16,8 @@
  *    "config": {...}?, "mode": M?,
  *    "subjects": [{"subject", "dir", "config"?, "mode"?, "dependency"?,
  *                  "versions": [{"version", "id", "deleted", "schemaType"?,
- *                                "references"?, "file", "schema"}]}]}
+ *                                "references"?, "metadata"?, "ruleSet"?,
+ *                                "file", "schema"}]}]}
  *
  * config and mode appear where the registry has them (global ones only
  * without a prefix); "dependency": true marks a subject outside the prefix
@@ -160,6 +161,10 @@ static json_t *export_version_entry(const regit_client_schema *v, const char *fi
 	if (!e)
 		return NULL;
 	if (v->schema_type && json_object_set_new(e, "schemaType", json_string(v->schema_type)) < 0)
+		goto fail;
+	if (v->metadata && json_object_set(e, "metadata", v->metadata) < 0)
+		goto fail;
+	if (v->rule_set && json_object_set(e, "ruleSet", v->rule_set) < 0)
 		goto fail;
 	if (v->nrefs) {
 		refs = json_array();

@@ -471,6 +471,10 @@ static int import_register(import_ctx *ctx, const import_item *it)
 	if (body && it->v->schema_type &&
 	    json_object_set_new(body, "schemaType", json_string(it->v->schema_type)) < 0)
 		error = import_oom();
+	if (body && it->v->metadata && json_object_set(body, "metadata", it->v->metadata) < 0)
+		error = import_oom();
+	if (body && it->v->rule_set && json_object_set(body, "ruleSet", it->v->rule_set) < 0)
+		error = import_oom();
 	if (body && it->v->nrefs && error == 0) {
 		refs = json_array();
 		if (!refs || json_object_set_new(body, "references", refs) < 0)

@@ -266,6 +266,8 @@ static void test_client__parse_schema(void **state)
 		"{\"schema\": \"x\", \"id\": -1}", "{\"schema\": \"x\", \"id\": 2147483648}",
 		"{\"schema\": \"x\", \"version\": 1.5}",
 		"{\"schema\": \"x\", \"schemaType\": 1}",
+		"{\"schema\": \"x\", \"metadata\": []}",
+		"{\"schema\": \"x\", \"ruleSet\": \"r\"}",
 		"{\"schema\": \"x\", \"references\": {}}",
 		"{\"schema\": \"x\", \"references\": [1]}",
 		"{\"schema\": \"x\", \"references\": [{\"name\": \"A\", \"subject\": \"a\"}]}",
@@ -290,7 +292,8 @@ static void test_client__parse_schema(void **state)
 	json_decref(j);
 
 	/* References and a schemaType other than AVRO are kept; AVRO is NULL. */
-	j = parse("{\"schema\":\"\\\"B\\\"\",\"schemaType\":\"JSON\",\"references\":["
+	j = parse("{\"schema\":\"\\\"B\\\"\",\"schemaType\":\"JSON\","
+		"\"metadata\":{\"properties\":{\"owner\":\"x\"}},\"ruleSet\":{\"domainRules\":[]},\"references\":["
 		"{\"name\":\"ns.A\",\"subject\":\"a:b\",\"version\":2},"
 		"{\"name\":\"C\",\"subject\":\"c\",\"version\":7}]}");
 	assert_int_equal(regit_client_parse_schema(&s, j), 0);
@@ -301,7 +304,12 @@ static void test_client__parse_schema(void **state)
 	assert_int_equal(s.refs[0].version, 2);
 	assert_string_equal(s.refs[1].subject, "c");
 	assert_int_equal(s.refs[1].version, 7);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.metadata,
+		"properties"), "owner")), "x");
+	assert_true(json_is_array(json_object_get(s.rule_set, "domainRules")));
 	regit_client_schema_dispose(&s);
+	assert_null(s.metadata);
+	assert_null(s.rule_set);
 	assert_null(s.refs);
 	assert_int_equal(s.nrefs, 0);
 	json_decref(j);
@@ -315,6 +323,8 @@ static void test_client__parse_schema(void **state)
 	assert_string_equal(s.schema, "\"int\"");
 	assert_null(s.schema_type);
 	assert_null(s.refs);
+	assert_null(s.metadata);
+	assert_null(s.rule_set);
 	regit_client_schema_dispose(&s);
 	json_decref(j);
 
