@@ -300,6 +300,17 @@ static int import_id_taken(import_ctx *ctx, const import_item *it)
 	return taken;
 }
 
+/* Prefix the error message of a failed read with the registry it came from. */
+static void import_say_where(int error, const char *side, const regit_client *client)
+{
+	char why[512];
+
+	if (error >= 0 || error == REGIT_ENOMEM)
+		return;
+	snprintf(why, sizeof(why), "%s", regit_error_message());
+	regit_error_set(REGIT_ERROR_CLI, "%s %s: %s", side, regit_client_url(client), why);
+}
+
 /* Read the target's side and decide what each source version needs. */
 static int import_plan(import_ctx *ctx)
 {
@@ -331,6 +342,7 @@ static int import_plan(import_ctx *ctx)
 			regit_error_clear();
 			error = 0;
 		}
+		import_say_where(error, "target", ctx->target);
 		ctx->offset[s] = n;
 		for (j = 0; j < sub->nversions && error == 0; j++) {
 			import_item *it = &ctx->items[n];
@@ -852,18 +864,12 @@ int regit_cmd_import(int argc, char **argv)
 		error = regit_remote_connect(&ctx.source, &from);
 		if (error == 0)
 			error = regit_remote_connect(&ctx.target, &remote);
-		if (error == 0)
+		if (error == 0) {
 			error = regit_snapshot_read(&ctx.snap, ctx.source, prefix, 1);
-	}
-	if (error < 0) {
-		if (ctx.source && error != REGIT_ENOMEM) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", regit_error_message());
-			regit_error_set(REGIT_ERROR_CLI, "source %s: %s",
-				regit_client_url(ctx.source), why);
+			import_say_where(error, "source", ctx.source);
 		}
-		goto done;
+		if (error < 0)
+			goto done;
 	}
 	error = import_plan(&ctx);
 	if (error == 0) {

@@ -230,6 +230,9 @@ has "... --from-user warns that it is visible" "visible to other local users"
 run import --from "http://reader:WrongPW123@${SRC#http://}" --registry "$DST"
 expect "a wrong password in the source URL: exit 2" 2
 lacks "... and the URL is shown redacted" WrongPW123
+REGIT_IMPORT_FROM_AUTH=reader:S3cretRPW run import --from "$SRC" --registry http://127.0.0.1:1
+expect "an unreachable target: exit 2" 2
+has "... named as the target" "target http://127.0.0.1:1"
 [ "$(commits DST)" = 0 ] && ok "nothing reached the target" || not_ok "target has $(commits DST) commits"
 
 # ---- the copy ---------------------------------------------------------------------
