@@ -336,7 +336,7 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 	struct MHD_Response *mr = NULL;
 	enum MHD_Result ret;
 	const char *body;
-	size_t len;
+	size_t len, i;
 
 	body = regit_http_response_body(resp, &len);
 	if (resp->buf.size > 0) {
@@ -370,6 +370,8 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 	if (resp->www_authenticate)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 			resp->www_authenticate);
+	for (i = 0; i < resp->nheaders && i < sizeof(resp->headers) / sizeof(resp->headers[0]); i++)
+		MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
 	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 	http_finish(srv, con, method, req, resp, len);
@@ -564,6 +566,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 		MHD_HTTP_HEADER_ACCEPT);
 	hreq.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_AUTHORIZATION);
+	hreq.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_IF_NONE_MATCH);
 	hreq.body = regit_buf_cstr(&req->body);
 	hreq.body_len = req->body.size;
 	hreq.start_ns = req->start_ns;

@@ -24,6 +24,7 @@ typedef struct regit_http_request {
 	const char *content_type;  /* Content-Type header, NULL when absent */
 	const char *accept;        /* Accept header, NULL when absent */
 	const char *authorization; /* Authorization header, NULL when absent */
+	const char *if_none_match; /* If-None-Match header, NULL when absent */
 	const char *body;          /* request body ("" when none); NUL-terminated */
 	size_t body_len;
 	uint64_t start_ns;         /* CLOCK_MONOTONIC when the request arrived; 0 = now */
@@ -75,6 +76,10 @@ typedef struct regit_http_response {
 	const char *www_authenticate; /* static; sent as WWW-Authenticate when set (401) */
 	int route_id;              /* handler-defined route index for metrics */
 	char user[72];             /* authenticated user, for the access log ("" = none) */
+	/* Extra headers (ETag, Cache-Control, Content-Security-Policy,
+	 * Location, ...): static name/value strings, the first `nheaders`. */
+	struct { const char *name, *value; } headers[8];
+	size_t nheaders;
 } regit_http_response;
 
 /** Prepare an empty response (status 500, no body, buffer capped at max). */

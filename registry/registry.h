@@ -277,6 +277,96 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 	int version, int verbose, int *compatible, char ***messages,
 	regit_registry_error *err);
 
+/* ---- reads for the web UI (GET/POST /regit/...) --------------------------- */
+
+/* One finding of regit_registry_check_report, with where it points. */
+typedef struct regit_check_finding {
+	const char *rule;      /* static: "FIELD_REMOVED", ... */
+	char *path;            /* owned: JSON pointer into the new schema ("" = root) */
+	char *old_path;        /* owned: JSON pointer into the old schema, or NULL */
+	int old_version;       /* the version compared with (0 when unknown) */
+	char *message;         /* owned: one sentence */
+} regit_check_finding;
+
+typedef struct regit_check_report {
+	int compatible;
+	regit_compat_level level;      /* the level applied */
+	int strict;                    /* the rules applied: 1 strict, 0 avro */
+	regit_check_finding *findings; /* owned; at most 100 */
+	size_t nfindings;
+	size_t nomitted;               /* findings past the cap */
+} regit_check_report;
+
+/**
+ * The compatibility check of a candidate with structured findings (rule,
+ * JSON pointers into both schemas, the old version), where
+ * regit_registry_test_compat gives one-line messages.
+ *
+ * @param version   0: the subject's live versions as its level says (what a
+ *                  registration would face); N: version N alone (also a
+ *                  soft-deleted one), at the level made non-transitive
+ * @param level     a level to apply instead of the subject's, or -1
+ * @param out       filled on success; dispose with regit_check_report_dispose
+ *                  (also after a failure)
+ * @return 0 whatever the verdict; < 0 with err (40402, 42201 for a
+ *         candidate that does not parse, 50001)
+ */
+int regit_registry_check_report(regit_registry *reg, const regit_register_request *req,
+	int version, int level, regit_check_report *out, regit_registry_error *err);
+void regit_check_report_dispose(regit_check_report *r);
+
+/* How regit_registry_version_text writes a version's schema. */
+typedef enum regit_text_style {
+	REGIT_TEXT_PRETTY = 0,    /* indented, one field per line (the .avsc file) */
+	REGIT_TEXT_CANONICAL,     /* Avro Parsing Canonical Form */
+	REGIT_TEXT_RESOLVED       /* compact, references written in full */
+} regit_text_style;
+
+/**
+ * Append subject/version's schema (soft-deleted versions too) in a style to
+ * out. The version's id goes to *id when id is not NULL.
+ * @return 0, < 0 with err (40401, 40402, 50001)
+ */
+int regit_registry_version_text(regit_registry *reg, const char *subject, int version,
+	regit_text_style style, regit_buf *out, int *id, regit_registry_error *err);
+
+/* One commit of a subject's history (borrowed for the callback call). */
+typedef struct regit_history_entry {
+	const char *commit;      /* hex id */
+	const char *author;
+	const char *email;
+	long long time;          /* seconds since the epoch */
+	int tz_offset;           /* minutes east of UTC */
+	const char *summary;     /* first line of the commit message */
+} regit_history_entry;
+
+/**
+ * The commits that changed a subject's directory in the store, newest
+ * first, from the commit the served index was built from (or `from`, a hex
+ * commit id from a previous call's *next): its audit history. Bounded work:
+ * at most `limit` (1..100) entries, after `skip`, and a bounded walk per
+ * call (store.h, REGIT_STORE_LOG_MAX_WALK); *next (41 bytes) receives
+ * where to continue, "" at the end.
+ * @return 0 (an unknown subject simply has no history), < 0 with err
+ *         (42208 invalid subject, 400 bad cursor, 50001)
+ */
+int regit_registry_subject_history(regit_registry *reg, const char *subject,
+	const char *from, size_t skip, size_t limit,
+	int (*cb)(const regit_history_entry *e, void *payload), void *payload,
+	char *next, regit_registry_error *err);
+
+/**
+ * The commit that registered each of a subject's versions (the newest
+ * commit that added its vN.avsc), from the served head: its author and
+ * date. cb(i, entry) is called for versions[i] when found within the
+ * bounded walk (REGIT_STORE_LOG_MAX_WALK commits); n at most 100.
+ * @return 0, < 0 with err (42208, 50001)
+ */
+int regit_registry_version_origins(regit_registry *reg, const char *subject,
+	const int *versions, size_t n,
+	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload,
+	regit_registry_error *err);
+
 /* ---- health and metrics -------------------------------------------------- */
 
 typedef struct regit_registry_stats {

@@ -178,6 +178,57 @@ int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len);
 /** Hex form of a blob id (41 bytes with NUL). */
 void regit_store_oid_fmt(char out[REGIT_STORE_OID_HEX], const regit_store_oid *oid);
 
+/* One commit of a path's history (regit_store_log). Strings are borrowed
+ * for the callback call only. */
+typedef struct regit_store_log_entry {
+	char commit[REGIT_STORE_OID_HEX];
+	const char *author;      /* author name */
+	const char *email;       /* author email */
+	long long time;          /* author time, seconds since the epoch */
+	int tz_offset;           /* author's time zone, minutes east of UTC */
+	const char *summary;     /* first line of the message */
+} regit_store_log_entry;
+
+/* Commits one regit_store_log call looks at, at most: the work bound. */
+#define REGIT_STORE_LOG_MAX_WALK 20000u
+
+/**
+ * The commits that changed anything under `path` (a file or a directory
+ * prefix, e.g. "subjects/orders"), newest first, following first parents
+ * from `from` (hex commit id; NULL or "" = the branch head). A commit counts
+ * when the tree entry at `path` differs from its first parent's (added,
+ * changed or removed), so the cost is two tree lookups per commit walked,
+ * never a diff. At most `limit` entries (1..1000) reach cb, after `skip`
+ * matching ones are passed over; at most REGIT_STORE_LOG_MAX_WALK commits
+ * are walked per call.
+ *
+ * @param next   receives the commit to continue from when the walk stopped
+ *               early (limit reached or the walk bound hit), "" when the
+ *               history is exhausted
+ * @param cb     called per entry; nonzero stops the walk
+ * @return 0, REGIT_ENOTFOUND (unknown `from`), REGIT_EINVALID (bad
+ *         arguments), REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_log(char next[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *from, const char *path, size_t skip, size_t limit,
+	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload);
+
+/**
+ * Which commit added each of `names` (files directly under `dir`) as they
+ * are now: following first parents from `from` (hex; NULL or "" = head),
+ * the newest commit where dir/name exists and did not in its first parent.
+ * Only commits that changed `dir` are looked into, so the cost is one tree
+ * lookup per commit walked plus one per name at the directory's own
+ * commits; at most REGIT_STORE_LOG_MAX_WALK commits, and at most 1000 names.
+ * cb(i, entry) is called once per name found (i indexes names); names not
+ * found within the walk get no call.
+ * @return 0, REGIT_EINVALID, REGIT_ENOTFOUND (unknown from), REGIT_EIO,
+ *         REGIT_ENOMEM
+ */
+int regit_store_file_origins(regit_store *store, const char *from, const char *dir,
+	const char *const *names, size_t n,
+	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload);
+
 /*
  * Test seam, not API: when set, a commit calls it right before it updates
  * the branch (holding the writer lock, its update marked), with the path

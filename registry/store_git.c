@@ -3284,3 +3284,246 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 
 	return regit_store_commit_chain(out, store, expected_head, &spec, 1);
 }
+
+/* ---- history of a path ------------------------------------------------------ */
+
+/*
+ * The id of the tree entry at path in commit's tree into *oid; *found = 0
+ * when the path does not exist there.
+ */
+static int store_log_entry_id(git_oid *oid, int *found, git_commit *commit, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int rc;
+
+	*found = 0;
+	rc = git_commit_tree(&tree, commit);
+	if (rc < 0)
+		return store_git_error(rc, "read commit tree");
+	rc = git_tree_entry_bypath(&entry, tree, path);
+	if (rc == 0) {
+		git_oid_cpy(oid, git_tree_entry_id(entry));
+		*found = 1;
+	}
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		return store_git_error(rc, "read tree entry");
+	return 0;
+}
+
+/* The commit to start a walk from: `from` or the branch head (*commit NULL
+ * for an unborn branch). */
+static int store_walk_start(git_commit **commit, regit_store *store, const char *from)
+{
+	char *branch = NULL;
+	git_oid oid;
+	int exists = 1, error = 0, rc;
+
+	*commit = NULL;
+	if (from && *from) {
+		if (strlen(from) != 40 || git_oid_fromstrn(&oid, from, 40) < 0) {
+			regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", from);
+			return REGIT_EINVALID;
+		}
+	} else {
+		error = store_branch(&branch, store);
+		if (error == 0)
+			error = store_head_oid(&oid, &exists, store, branch);
+		regit_free(branch);
+		if (error < 0 || !exists)
+			return error;
+	}
+	rc = git_commit_lookup(commit, store->repo, &oid);
+	if (rc < 0)
+		return store_git_error(rc, "read commit");
+	return 0;
+}
+
+static void store_log_fill(regit_store_log_entry *e, git_commit *commit)
+{
+	const git_signature *sig = git_commit_author(commit);
+	const char *msg = git_commit_summary(commit);
+
+	memset(e, 0, sizeof(*e));
+	git_oid_tostr(e->commit, sizeof(e->commit), git_commit_id(commit));
+	e->author = sig && sig->name ? sig->name : "";
+	e->email = sig && sig->email ? sig->email : "";
+	e->time = sig ? (long long)sig->when.time : 0;
+	e->tz_offset = sig ? sig->when.offset : 0;
+	e->summary = msg ? msg : "";
+}
+
+/* One attempt of regit_store_log under the exclusive lock; *emitted counts
+ * the entries given to cb, so a retry is only made when none were. */
+static int store_log_once(char next[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *from, const char *path, size_t skip, size_t limit,
+	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload,
+	size_t *emitted)
+{
+	git_commit *commit = NULL, *parent = NULL;
+	git_oid cur_id, parent_id;
+	int cur_found = 0, parent_found = 0;
+	size_t walked = 0, matched = 0;
+	int error = 0, rc;
+
+	next[0] = '\0';
+	error = store_walk_start(&commit, store, from);
+	if (error < 0 || !commit)
+		return error;
+	error = store_log_entry_id(&cur_id, &cur_found, commit, path);
+	while (error == 0 && commit) {
+		int changed;
+
+		if (walked++ >= REGIT_STORE_LOG_MAX_WALK || *emitted >= limit) {
+			git_oid_tostr(next, REGIT_STORE_OID_HEX, git_commit_id(commit));
+			break;
+		}
+		parent_found = 0;
+		if (git_commit_parentcount(commit) > 0) {
+			rc = git_commit_parent(&parent, commit, 0);
+			if (rc < 0) {
+				error = store_git_error(rc, "read parent commit");
+				break;
+			}
+			error = store_log_entry_id(&parent_id, &parent_found, parent, path);
+			if (error < 0)
+				break;
+		}
+		changed = cur_found != parent_found ||
+			(cur_found && !git_oid_equal(&cur_id, &parent_id));
+		if (changed && matched++ >= skip) {
+			regit_store_log_entry e;
+
+			store_log_fill(&e, commit);
+			(*emitted)++;
+			if (cb(&e, payload) != 0) {
+				next[0] = '\0';
+				break;
+			}
+		}
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+		cur_found = parent_found;
+		if (parent_found)
+			git_oid_cpy(&cur_id, &parent_id);
+	}
+	git_commit_free(parent);
+	git_commit_free(commit);
+	return error;
+}
+
+int regit_store_log(char next[REGIT_STORE_OID_HEX], regit_store *store,
+	const char *from, const char *path, size_t skip, size_t limit,
+	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload)
+{
+	size_t emitted = 0;
+	int error;
+
+	next[0] = '\0';
+	if (!store || !path || !*path || !cb || limit == 0 || limit > 1000) {
+		regit_error_set(REGIT_ERROR_STORE, "bad history request");
+		return REGIT_EINVALID;
+	}
+	/* Exclusive, like a listing: the walk reads many objects, and a pack
+	 * merged away meanwhile is recovered by reopening, which needs it. */
+	pthread_rwlock_wrlock(&store->lock);
+	error = store_log_once(next, store, from, path, skip, limit, cb, payload, &emitted);
+	if (store_retryable(error) && emitted == 0 && store_reopen(store) == 0)
+		error = store_log_once(next, store, from, path, skip, limit, cb, payload, &emitted);
+	pthread_rwlock_unlock(&store->lock);
+	return error;
+}
+
+static int store_origins_once(regit_store *store, const char *from, const char *dir,
+	const char *const *names, size_t n, unsigned char *done_flags,
+	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload)
+{
+	git_commit *commit = NULL, *parent = NULL;
+	git_oid cur_id, parent_id, oid;
+	int cur_found = 0, parent_found = 0;
+	size_t walked = 0, left = n, i;
+	char path[4096];
+	int error;
+
+	error = store_walk_start(&commit, store, from);
+	if (error < 0 || !commit)
+		return error;
+	error = store_log_entry_id(&cur_id, &cur_found, commit, dir);
+	while (error == 0 && commit && left > 0 && walked++ < REGIT_STORE_LOG_MAX_WALK) {
+		int changed;
+
+		parent_found = 0;
+		if (git_commit_parentcount(commit) > 0) {
+			int rc = git_commit_parent(&parent, commit, 0);
+
+			if (rc < 0) {
+				error = store_git_error(rc, "read parent commit");
+				break;
+			}
+			error = store_log_entry_id(&parent_id, &parent_found, parent, dir);
+			if (error < 0)
+				break;
+		}
+		changed = cur_found != parent_found ||
+			(cur_found && !git_oid_equal(&cur_id, &parent_id));
+		for (i = 0; changed && cur_found && i < n && error == 0; i++) {
+			int in_cur = 0, in_parent = 0;
+
+			if (done_flags[i])
+				continue;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
+				done_flags[i] = 1;
+				left--;
+				continue;
+			}
+			error = store_log_entry_id(&oid, &in_cur, commit, path);
+			if (error == 0 && in_cur && parent)
+				error = store_log_entry_id(&oid, &in_parent, parent, path);
+			if (error == 0 && in_cur && !in_parent) {
+				regit_store_log_entry e;
+
+				store_log_fill(&e, commit);
+				done_flags[i] = 1;
+				left--;
+				cb(i, &e, payload);
+			}
+		}
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+		cur_found = parent_found;
+		if (parent_found)
+			git_oid_cpy(&cur_id, &parent_id);
+	}
+	git_commit_free(parent);
+	git_commit_free(commit);
+	return error;
+}
+
+int regit_store_file_origins(regit_store *store, const char *from, const char *dir,
+	const char *const *names, size_t n,
+	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload)
+{
+	unsigned char *done_flags;
+	int error;
+
+	if (!store || !dir || !*dir || !cb || (n && !names) || n > 1000) {
+		regit_error_set(REGIT_ERROR_STORE, "bad file origins request");
+		return REGIT_EINVALID;
+	}
+	if (n == 0)
+		return 0;
+	done_flags = regit_calloc(n, 1);
+	if (!done_flags)
+		return REGIT_ENOMEM;
+	pthread_rwlock_wrlock(&store->lock);
+	error = store_origins_once(store, from, dir, names, n, done_flags, cb, payload);
+	if (store_retryable(error) && store_reopen(store) == 0)
+		error = store_origins_once(store, from, dir, names, n, done_flags, cb, payload);
+	pthread_rwlock_unlock(&store->lock);
+	regit_free(done_flags);
+	return error;
+}
