@@ -16,7 +16,7 @@
 #
 # User CFLAGS/LDFLAGS are honoured; project flags are added around them.
 # Sources are found by folder: util/ compat/ registry/ codegen/ make the
-# library, cli/ the binary, tests/<dir>/test_*.c one cmocka binary each.
+# library (plus the web UI's files from ui/, embedded by ui/module.mk), cli/ the binary, tests/<dir>/test_*.c one cmocka binary each.
 # A folder may add rules in its own module.mk.
 
 PREFIX ?= /usr/local
@@ -134,11 +134,12 @@ FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
 	@scripts/install-deps --fuzz
-	@mkdir -p $(FUZZ_BUILD)
+	@mkdir -p $(FUZZ_BUILD)/gen
+	@scripts/embed-ui $(FUZZ_BUILD)/gen/ui_assets.c $(UI_ASSETS)
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f _fuzzer.c); \
 		echo "clang $$n"; \
-		clang $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRCS) $(LIBS); \
+		clang $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRCS) $(FUZZ_BUILD)/gen/ui_assets.c $(LIBS); \
 	done
 	@echo "run e.g.: $(FUZZ_BUILD)/schema fuzz/corpora/schema -max_total_time=600"
 

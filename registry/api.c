@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "registry/api.h"
+#include "registry/api_ui.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -2118,6 +2119,9 @@ static void api_dispatch(api_ctx *c)
 	c->resp->route = api_routes[R_UNKNOWN].name;
 	c->resp->route_id = R_UNKNOWN;
 	if (c->api->auth && !api_authenticate(c))
+		return;
+	/* The web UI's files and /regit/ reads (registry/api_ui.c). */
+	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL))
 		return;
 	route = api_resolve(c);
 	if (!route)

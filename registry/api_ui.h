@@ -1,0 +1,30 @@
+/*
+ * api_ui.h - the web UI under `regit serve`: its files at /ui/ and the
+ * reads it needs that the Confluent API lacks, at /regit/... (documented
+ * in registry/README.md, "The web UI and /regit/ endpoints").
+ *
+ * registry/api.c calls regit_api__ui_handle() for every authenticated
+ * request before its own routing; this file owns its routes (each with the
+ * role it needs) so the two tables stay apart.
+ */
+#ifndef REGIT_API_UI_H
+#define REGIT_API_UI_H
+
+#include "registry/auth.h"
+#include "registry/http.h"
+#include "registry/registry.h"
+
+/**
+ * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...
+ * path, and GET / from a browser (an Accept header that names text/html),
+ * which is redirected to /ui/. API clients' GET / is left to the API.
+ *
+ * @param user  the authenticated user, NULL without --auth (borrowed)
+ * @param role  the user's role; ignored when auth is 0
+ * @param auth  1 when the server checks credentials
+ * @return 1 when answered (resp filled), 0 when the request is not the UI's
+ */
+int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
+	regit_http_response *resp, const char *user, regit_role role, int auth);
+
+#endif
