@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# ui_browser.sh - the web UI (/ui/) in a real headless Chromium: a user
+# clicks through subjects, a subject, a schema, a diff, test/register,
+# config, mode, deletes and health as admin, write and read-only users
+# (tests/ui/ui.test.js, puppeteer-core). `regit serve --auth` runs on a
+# random loopback port with a temporary store. The diff view's screenshot
+# goes to docs/ui-diff.png (UI_SCREENSHOT overrides), shown in README.md.
+#
+# The browser is Debian's chromium-headless-shell (or chromium; REGIT_BROWSER
+# names another); scripts/install-deps --test installs it and node/npm, so a
+# missing one is a failure, not a skip. puppeteer-core comes pinned from
+# tests/ui/package-lock.json (`npm ci`, no browser download).
+set -u
+cd "$(dirname "$0")/../.."
+REGIT_BIN=${REGIT_BIN:-$PWD/build/regit}
+
+browser=${REGIT_BROWSER:-}
+if [ -z "$browser" ]; then
+	for b in chromium-headless-shell chromium; do
+		if command -v "$b" >/dev/null 2>&1; then
+			browser=$(command -v "$b")
+			break
+		fi
+	done
+fi
+if [ -z "$browser" ] || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "not ok 1 - web UI browser test: needs chromium-headless-shell (or chromium), node and npm: run scripts/install-deps --test"
+	exit 1
+fi
+if [ ! -d tests/ui/node_modules/puppeteer-core ]; then
+	echo "# installing puppeteer-core (npm ci in tests/ui)"
+	if ! (cd tests/ui && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+		echo "not ok 1 - npm ci in tests/ui"
+		exit 1
+	fi
+fi
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for u in alice:admin wendy:write rita:read; do
+	if ! echo secret | "$REGIT_BIN" passwd --password-stdin "$tmp/creds" "${u%%:*}" "${u#*:}" \
+		>/dev/null 2>"$tmp/passwd.err"; then
+		echo "not ok 1 - regit passwd ${u%%:*}"
+		sed 's/^/#   /' "$tmp/passwd.err"
+		exit 1
+	fi
+done
+
+"$REGIT_BIN" serve --listen 127.0.0.1:0 --store "$tmp/store.git" --auth "$tmp/creds" \
+	>"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+port=
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/serve.out")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+if [ -z "$port" ]; then
+	echo "not ok 1 - regit serve --auth starts"
+	sed 's/^/#   /' "$tmp/serve.err"
+	exit 1
+fi
+
+REGISTRY_URL=http://127.0.0.1:$port STORE="$tmp/store.git" WORK="$tmp" BROWSER="$browser" \
+	UI_SCREENSHOT=${UI_SCREENSHOT:-$PWD/docs/ui-diff.png} \
+	timeout 300 node tests/ui/ui.test.js
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "# regit serve's stderr (last lines):"
+	tail -5 "$tmp/serve.err" | sed 's/^/#   /'
+fi
+exit $rc
