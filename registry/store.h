@@ -189,8 +189,13 @@ typedef struct regit_store_log_entry {
 	const char *summary;     /* first line of the message */
 } regit_store_log_entry;
 
-/* Commits one regit_store_log call looks at, at most: the work bound. */
-#define REGIT_STORE_LOG_MAX_WALK 20000u
+/*
+ * Commits one regit_store_log or regit_store_file_origins call looks at, at
+ * most: the work bound. Each costs a tree lookup (parsing the trees on the
+ * way, a 10,000-subject subjects/ tree among them); the walk holds the
+ * store's lock for 128 commits at a time, so writers wait at most that.
+ */
+#define REGIT_STORE_LOG_MAX_WALK 5000u
 
 /**
  * The commits that changed anything under `path` (a file or a directory

@@ -3288,6 +3288,28 @@ int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 /* ---- history of a path ------------------------------------------------------ */
 
 /*
+ * A first-parent walk that looks for the commits changing one path: the
+ * tree entry at the path in each commit against its first parent's, one
+ * tree lookup per commit (the parent's lookup is the next step's own), no
+ * diff. The walk runs in chunks of STORE_WALK_CHUNK commits, each under the
+ * store's exclusive lock (a pack merged away meanwhile is recovered by
+ * reopening, which needs it), and keeps only object ids between chunks,
+ * so a long walk never holds writers off for long.
+ */
+#define STORE_WALK_CHUNK 128u
+
+typedef struct store_walk {
+	git_oid at;               /* the commit to look at next */
+	int more;                 /* 0 once the root was passed */
+	git_oid cur_id;           /* the path's entry in `at`, when cur_found */
+	int cur_found, cur_known;
+	size_t walked;
+} store_walk;
+
+/* Called for each commit that changed the path; nonzero stops the walk. */
+typedef int (*store_walk_visit)(git_commit *commit, git_commit *parent, void *payload);
+
+/*
  * The id of the tree entry at path in commit's tree into *oid; *found = 0
  * when the path does not exist there.
  */
@@ -3313,32 +3335,113 @@ static int store_log_entry_id(git_oid *oid, int *found, git_commit *commit, cons
 	return 0;
 }
 
-/* The commit to start a walk from: `from` or the branch head (*commit NULL
- * for an unborn branch). */
-static int store_walk_start(git_commit **commit, regit_store *store, const char *from)
+/* Where a walk starts: `from` or the branch head (w->more = 0 for an
+ * unborn branch). Under the lock. */
+static int store_walk_init(store_walk *w, regit_store *store, const char *from)
 {
 	char *branch = NULL;
-	git_oid oid;
-	int exists = 1, error = 0, rc;
+	int exists = 1, error = 0;
 
-	*commit = NULL;
+	memset(w, 0, sizeof(*w));
 	if (from && *from) {
-		if (strlen(from) != 40 || git_oid_fromstrn(&oid, from, 40) < 0) {
+		if (strlen(from) != 40 || git_oid_fromstrn(&w->at, from, 40) < 0) {
 			regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", from);
 			return REGIT_EINVALID;
 		}
 	} else {
 		error = store_branch(&branch, store);
 		if (error == 0)
-			error = store_head_oid(&oid, &exists, store, branch);
+			error = store_head_oid(&w->at, &exists, store, branch);
 		regit_free(branch);
-		if (error < 0 || !exists)
+		if (error < 0)
 			return error;
 	}
-	rc = git_commit_lookup(commit, store->repo, &oid);
+	w->more = exists;
+	return 0;
+}
+
+/*
+ * Up to `steps` commits of a walk, under the lock. *stopped is set when
+ * visit asked to stop. On failure the walk state is where it was at the
+ * failing commit, so a retry on a reopened repository continues from it.
+ */
+static int store_walk_chunk(regit_store *store, store_walk *w, const char *path, size_t steps,
+	store_walk_visit visit, void *payload, int *stopped)
+{
+	git_commit *commit = NULL, *parent = NULL;
+	git_oid parent_id;
+	int parent_found, error = 0, rc;
+
+	rc = git_commit_lookup(&commit, store->repo, &w->at);
 	if (rc < 0)
 		return store_git_error(rc, "read commit");
-	return 0;
+	if (!w->cur_known) {
+		error = store_log_entry_id(&w->cur_id, &w->cur_found, commit, path);
+		if (error < 0)
+			goto done;
+		w->cur_known = 1;
+	}
+	while (steps-- > 0 && w->more) {
+		int changed;
+
+		parent_found = 0;
+		if (git_commit_parentcount(commit) > 0) {
+			rc = git_commit_parent(&parent, commit, 0);
+			if (rc < 0) {
+				error = store_git_error(rc, "read parent commit");
+				break;
+			}
+			error = store_log_entry_id(&parent_id, &parent_found, parent, path);
+			if (error < 0)
+				break;
+		}
+		changed = w->cur_found != parent_found ||
+			(w->cur_found && !git_oid_equal(&w->cur_id, &parent_id));
+		w->walked++;
+		if (changed && visit(commit, parent, payload) != 0) {
+			*stopped = 1;
+			break;
+		}
+		git_commit_free(commit);
+		commit = parent;
+		parent = NULL;
+		if (!commit) {
+			w->more = 0;
+			break;
+		}
+		git_oid_cpy(&w->at, git_commit_id(commit));
+		w->cur_found = parent_found;
+		if (parent_found)
+			git_oid_cpy(&w->cur_id, &parent_id);
+	}
+done:
+	git_commit_free(parent);
+	git_commit_free(commit);
+	return error;
+}
+
+/* Run a walk to its end, a stop, or the walk bound, chunk by chunk. */
+static int store_walk_run(regit_store *store, const char *from, const char *path,
+	store_walk *w, store_walk_visit visit, void *payload, int *stopped)
+{
+	int error;
+
+	*stopped = 0;
+	pthread_rwlock_wrlock(&store->lock);
+	error = store_walk_init(w, store, from);
+	pthread_rwlock_unlock(&store->lock);
+	while (error == 0 && w->more && !*stopped && w->walked < REGIT_STORE_LOG_MAX_WALK) {
+		size_t steps = REGIT_STORE_LOG_MAX_WALK - w->walked;
+
+		if (steps > STORE_WALK_CHUNK)
+			steps = STORE_WALK_CHUNK;
+		pthread_rwlock_wrlock(&store->lock);
+		error = store_walk_chunk(store, w, path, steps, visit, payload, stopped);
+		if (store_retryable(error) && store_reopen(store) == 0)
+			error = store_walk_chunk(store, w, path, steps, visit, payload, stopped);
+		pthread_rwlock_unlock(&store->lock);
+	}
+	return error;
 }
 
 static void store_log_fill(regit_store_log_entry *e, git_commit *commit)
@@ -3355,160 +3458,113 @@ static void store_log_fill(regit_store_log_entry *e, git_commit *commit)
 	e->summary = msg ? msg : "";
 }
 
-/* One attempt of regit_store_log under the exclusive lock; *emitted counts
- * the entries given to cb, so a retry is only made when none were. */
-static int store_log_once(char next[REGIT_STORE_OID_HEX], regit_store *store,
-	const char *from, const char *path, size_t skip, size_t limit,
-	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload,
-	size_t *emitted)
+typedef struct store_log_state {
+	size_t skip, limit, matched, emitted;
+	int (*cb)(const regit_store_log_entry *e, void *payload);
+	void *payload;
+	int full;                 /* limit reached: the walk stopped before `next` */
+	char next[REGIT_STORE_OID_HEX];
+} store_log_state;
+
+static int store_log_visit(git_commit *commit, git_commit *parent, void *payload)
 {
-	git_commit *commit = NULL, *parent = NULL;
-	git_oid cur_id, parent_id;
-	int cur_found = 0, parent_found = 0;
-	size_t walked = 0, matched = 0;
-	int error = 0, rc;
+	store_log_state *st = payload;
+	regit_store_log_entry e;
 
-	next[0] = '\0';
-	error = store_walk_start(&commit, store, from);
-	if (error < 0 || !commit)
-		return error;
-	error = store_log_entry_id(&cur_id, &cur_found, commit, path);
-	while (error == 0 && commit) {
-		int changed;
-
-		if (walked++ >= REGIT_STORE_LOG_MAX_WALK || *emitted >= limit) {
-			git_oid_tostr(next, REGIT_STORE_OID_HEX, git_commit_id(commit));
-			break;
-		}
-		parent_found = 0;
-		if (git_commit_parentcount(commit) > 0) {
-			rc = git_commit_parent(&parent, commit, 0);
-			if (rc < 0) {
-				error = store_git_error(rc, "read parent commit");
-				break;
-			}
-			error = store_log_entry_id(&parent_id, &parent_found, parent, path);
-			if (error < 0)
-				break;
-		}
-		changed = cur_found != parent_found ||
-			(cur_found && !git_oid_equal(&cur_id, &parent_id));
-		if (changed && matched++ >= skip) {
-			regit_store_log_entry e;
-
-			store_log_fill(&e, commit);
-			(*emitted)++;
-			if (cb(&e, payload) != 0) {
-				next[0] = '\0';
-				break;
-			}
-		}
-		git_commit_free(commit);
-		commit = parent;
-		parent = NULL;
-		cur_found = parent_found;
-		if (parent_found)
-			git_oid_cpy(&cur_id, &parent_id);
+	(void)parent;
+	if (st->matched++ < st->skip)
+		return 0;
+	if (st->emitted >= st->limit) {
+		/* One more change exists: the next page starts here. */
+		git_oid_tostr(st->next, sizeof(st->next), git_commit_id(commit));
+		st->full = 1;
+		return 1;
 	}
-	git_commit_free(parent);
-	git_commit_free(commit);
-	return error;
+	store_log_fill(&e, commit);
+	st->emitted++;
+	return st->cb(&e, st->payload) != 0;
 }
 
 int regit_store_log(char next[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *from, const char *path, size_t skip, size_t limit,
 	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload)
 {
-	size_t emitted = 0;
-	int error;
+	store_log_state st;
+	store_walk w;
+	int stopped = 0, error;
 
 	next[0] = '\0';
 	if (!store || !path || !*path || !cb || limit == 0 || limit > 1000) {
 		regit_error_set(REGIT_ERROR_STORE, "bad history request");
 		return REGIT_EINVALID;
 	}
-	/* Exclusive, like a listing: the walk reads many objects, and a pack
-	 * merged away meanwhile is recovered by reopening, which needs it. */
-	pthread_rwlock_wrlock(&store->lock);
-	error = store_log_once(next, store, from, path, skip, limit, cb, payload, &emitted);
-	if (store_retryable(error) && emitted == 0 && store_reopen(store) == 0)
-		error = store_log_once(next, store, from, path, skip, limit, cb, payload, &emitted);
-	pthread_rwlock_unlock(&store->lock);
-	return error;
+	memset(&st, 0, sizeof(st));
+	st.skip = skip;
+	st.limit = limit;
+	st.cb = cb;
+	st.payload = payload;
+	error = store_walk_run(store, from, path, &w, store_log_visit, &st, &stopped);
+	if (error < 0)
+		return error;
+	if (st.full)
+		memcpy(next, st.next, sizeof(st.next));
+	else if (!stopped && w.more)
+		git_oid_tostr(next, REGIT_STORE_OID_HEX, &w.at);   /* the walk bound */
+	return 0;
 }
 
-static int store_origins_once(regit_store *store, const char *from, const char *dir,
-	const char *const *names, size_t n, unsigned char *done_flags,
-	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload)
+typedef struct store_origins_state {
+	regit_store *store;
+	const char *dir;
+	const char *const *names;
+	size_t n, left;
+	unsigned char *found;
+	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload);
+	void *payload;
+} store_origins_state;
+
+static int store_origins_visit(git_commit *commit, git_commit *parent, void *payload)
 {
-	git_commit *commit = NULL, *parent = NULL;
-	git_oid cur_id, parent_id, oid;
-	int cur_found = 0, parent_found = 0;
-	size_t walked = 0, left = n, i;
+	store_origins_state *st = payload;
 	char path[4096];
-	int error;
+	git_oid oid;
+	size_t i;
+	int error = 0;
 
-	error = store_walk_start(&commit, store, from);
-	if (error < 0 || !commit)
-		return error;
-	error = store_log_entry_id(&cur_id, &cur_found, commit, dir);
-	while (error == 0 && commit && left > 0 && walked++ < REGIT_STORE_LOG_MAX_WALK) {
-		int changed;
+	for (i = 0; i < st->n && error == 0; i++) {
+		int in_cur = 0, in_parent = 0;
 
-		parent_found = 0;
-		if (git_commit_parentcount(commit) > 0) {
-			int rc = git_commit_parent(&parent, commit, 0);
-
-			if (rc < 0) {
-				error = store_git_error(rc, "read parent commit");
-				break;
-			}
-			error = store_log_entry_id(&parent_id, &parent_found, parent, dir);
-			if (error < 0)
-				break;
+		if (st->found[i])
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->dir, st->names[i]) >=
+		    sizeof(path)) {
+			st->found[i] = 1;
+			st->left--;
+			continue;
 		}
-		changed = cur_found != parent_found ||
-			(cur_found && !git_oid_equal(&cur_id, &parent_id));
-		for (i = 0; changed && cur_found && i < n && error == 0; i++) {
-			int in_cur = 0, in_parent = 0;
+		error = store_log_entry_id(&oid, &in_cur, commit, path);
+		if (error == 0 && in_cur && parent)
+			error = store_log_entry_id(&oid, &in_parent, parent, path);
+		if (error == 0 && in_cur && !in_parent) {
+			regit_store_log_entry e;
 
-			if (done_flags[i])
-				continue;
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
-				done_flags[i] = 1;
-				left--;
-				continue;
-			}
-			error = store_log_entry_id(&oid, &in_cur, commit, path);
-			if (error == 0 && in_cur && parent)
-				error = store_log_entry_id(&oid, &in_parent, parent, path);
-			if (error == 0 && in_cur && !in_parent) {
-				regit_store_log_entry e;
-
-				store_log_fill(&e, commit);
-				done_flags[i] = 1;
-				left--;
-				cb(i, &e, payload);
-			}
+			store_log_fill(&e, commit);
+			st->found[i] = 1;
+			st->left--;
+			st->cb(i, &e, st->payload);
 		}
-		git_commit_free(commit);
-		commit = parent;
-		parent = NULL;
-		cur_found = parent_found;
-		if (parent_found)
-			git_oid_cpy(&cur_id, &parent_id);
 	}
-	git_commit_free(parent);
-	git_commit_free(commit);
-	return error;
+	/* A failed lookup ends the walk; the names it left have no origin. */
+	return error < 0 || st->left == 0;
 }
 
 int regit_store_file_origins(regit_store *store, const char *from, const char *dir,
 	const char *const *names, size_t n,
 	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload)
 {
-	unsigned char *done_flags;
-	int error;
+	store_origins_state st;
+	store_walk w;
+	int stopped = 0, error;
 
 	if (!store || !dir || !*dir || !cb || (n && !names) || n > 1000) {
 		regit_error_set(REGIT_ERROR_STORE, "bad file origins request");
@@ -3516,14 +3572,17 @@ int regit_store_file_origins(regit_store *store, const char *from, const char *d
 	}
 	if (n == 0)
 		return 0;
-	done_flags = regit_calloc(n, 1);
-	if (!done_flags)
+	memset(&st, 0, sizeof(st));
+	st.store = store;
+	st.dir = dir;
+	st.names = names;
+	st.n = st.left = n;
+	st.cb = cb;
+	st.payload = payload;
+	st.found = regit_calloc(n, 1);
+	if (!st.found)
 		return REGIT_ENOMEM;
-	pthread_rwlock_wrlock(&store->lock);
-	error = store_origins_once(store, from, dir, names, n, done_flags, cb, payload);
-	if (store_retryable(error) && store_reopen(store) == 0)
-		error = store_origins_once(store, from, dir, names, n, done_flags, cb, payload);
-	pthread_rwlock_unlock(&store->lock);
-	regit_free(done_flags);
+	error = store_walk_run(store, from, dir, &w, store_origins_visit, &st, &stopped);
+	regit_free(st.found);
 	return error;
 }
