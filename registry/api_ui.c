@@ -940,10 +940,16 @@ static const ui_route ui_routes[] = {
 		UM_POST, REGIT_ROLE_READ, 0, h_check },
 };
 
-/* Does the Accept header name text/html (a browser's navigation)? */
+/*
+ * Is this a browser navigating? Browsers send text/html together with
+ * application/xhtml+xml; Java's HttpURLConnection (under Confluent's Java
+ * client) sends "text/html, image/gif, image/jpeg, *; q=.2, ..." on every
+ * API call and must keep getting {}.
+ */
 static int ui_accepts_html(const char *accept)
 {
-	return accept && strcasestr(accept, "text/html") != NULL;
+	return accept && strcasestr(accept, "text/html") != NULL &&
+		strcasestr(accept, "application/xhtml+xml") != NULL;
 }
 
 int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,

@@ -16,8 +16,9 @@
 
 /**
  * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...
- * path, and GET / from a browser (an Accept header that names text/html),
- * which is redirected to /ui/. API clients' GET / is left to the API.
+ * path, and GET / from a browser (an Accept header naming text/html and
+ * application/xhtml+xml), which is redirected to /ui/. API clients' GET /
+ * (Java's default Accept names text/html too) is left to the API.
  *
  * @param user  the authenticated user, NULL without --auth (borrowed)
  * @param role  the user's role; ignored when auth is 0

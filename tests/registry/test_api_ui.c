@@ -165,6 +165,10 @@ static void test_api_ui__files_and_redirects(void **state)
 	assert_string_equal(f->location, "/ui/");
 	assert_int_equal(call(f, "GET", "/", RITA, NULL), 200);
 	assert_string_equal(f->body, "{}");
+	/* Java's HttpURLConnection default Accept (Confluent's Java client). */
+	assert_int_equal(call_h(f, "GET", "/", RITA, NULL,
+		"text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2", NULL), 200);
+	assert_string_equal(f->body, "{}");
 	/* Paths that only start like the UI's are the API's. */
 	assert_int_equal(call(f, "GET", "/uix", RITA, NULL), 404);
 	assert_int_equal(call(f, "GET", "/regitx", RITA, NULL), 404);
