@@ -11,6 +11,7 @@
  *
  * The /regit/ reads (registry/README.md documents their shapes):
  *   GET  /regit/whoami                           user, role, what it may do
+ *   GET  /regit/health                           /health + the last refused push
  *   GET  /regit/subjects?q=&by=&deleted=&offset=&limit=   one page of subjects
  *   GET  /regit/subjects/{s}/versions?offset=&limit=      versions + git authors
  *   GET  /regit/subjects/{s}/history?from=&limit=         the subject's commits
@@ -919,12 +920,50 @@ static void h_check(ui_ctx *u)
 	regit_api_schema_body_dispose(&body);
 }
 
+/* ---- /regit/health ------------------------------------------------------------------------ */
+
+/*
+ * GET /regit/health -> {"status":"ok"|"invalid","head","subjects","schemas",
+ *   "versions","commits","compatRejections","storeRejections"[,"message"]
+ *   [,"lastRejection":{"head","time","message"}]}
+ * /health plus the last refused push, kept after a valid push replaced it;
+ * always 200 (the UI reads it; monitors use /health and its 503).
+ */
+static void h_health(ui_ctx *u)
+{
+	regit_registry_stats st;
+
+	memset(&st, 0, sizeof(st));
+	regit_registry_stats_get(u->reg, &st);
+	ui_json_ok(u);
+	ui_printf(u, "{\"status\":\"%s\",\"head\":", st.store_ok ? "ok" : "invalid");
+	ui_str(u, st.head, strnlen(st.head, sizeof(st.head)));
+	ui_printf(u, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu,"
+		"\"compatRejections\":%llu,\"storeRejections\":%llu", st.subjects, st.schemas,
+		st.versions, (unsigned long long)st.commits,
+		(unsigned long long)st.compat_rejections, (unsigned long long)st.store_rejections);
+	if (!st.store_ok) {
+		ui_puts(u, ",\"message\":");
+		ui_str(u, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
+	}
+	if (st.last_rejection[0]) {
+		ui_puts(u, ",\"lastRejection\":{\"head\":");
+		ui_str(u, st.last_rejection_head,
+			strnlen(st.last_rejection_head, sizeof(st.last_rejection_head)));
+		ui_printf(u, ",\"time\":%lld,\"message\":", (long long)st.last_rejection_time);
+		ui_str(u, st.last_rejection, strnlen(st.last_rejection, sizeof(st.last_rejection)));
+		ui_puts(u, "}");
+	}
+	ui_puts(u, "}");
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 static const ui_route ui_routes[] = {
 	{ "/ui/", { "ui", NULL }, UM_GET, REGIT_ROLE_READ, 0, h_ui_index },
 	{ "/ui/{file}", { "ui", "*", NULL }, UM_GET, REGIT_ROLE_READ, 0, h_ui_file },
 	{ "/regit/whoami", { "regit", "whoami", NULL }, UM_GET, REGIT_ROLE_READ, 0, h_whoami },
+	{ "/regit/health", { "regit", "health", NULL }, UM_GET, REGIT_ROLE_READ, 0, h_health },
 	{ "/regit/subjects", { "regit", "subjects", NULL }, UM_GET, REGIT_ROLE_READ, 0,
 		h_subjects },
 	{ "/regit/subjects/{s}/versions", { "regit", "subjects", "*", "versions", NULL }, UM_GET,

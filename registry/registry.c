@@ -59,6 +59,11 @@ struct regit_registry {
 	int store_ok;                   /* guarded by rw */
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
+	/* The last refused head, kept after a later head loads (the UI's
+	 * health panel): why, which commit, when (seconds since the epoch). */
+	char last_reject[1024];
+	char last_reject_head[REGIT_STORE_OID_HEX];
+	int64_t last_reject_time;
 	int stale;                      /* index missed a committed write */
 	/* parsed old versions for compatibility checks (see pcache_get) */
 	pthread_mutex_t pclock;
@@ -308,6 +313,9 @@ static void report_bad_store(regit_registry *reg, const regit_registry_error *er
 	pthread_rwlock_wrlock(&reg->rw);
 	reg->store_ok = 0;
 	snprintf(reg->store_message, sizeof(reg->store_message), "%.250s", err->message);
+	snprintf(reg->last_reject, sizeof(reg->last_reject), "%.1020s", err->message);
+	memcpy(reg->last_reject_head, reg->bad_head, sizeof(reg->last_reject_head));
+	reg->last_reject_time = (int64_t)time(NULL);
 	atomic_fetch_add(&reg->generation, 1);
 	pthread_rwlock_unlock(&reg->rw);
 	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
@@ -538,6 +546,9 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->store_ok = reg->store_ok;
 	memcpy(out->head, idx->head, sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
+	snprintf(out->last_rejection, sizeof(out->last_rejection), "%s", reg->last_reject);
+	memcpy(out->last_rejection_head, reg->last_reject_head, sizeof(out->last_rejection_head));
+	out->last_rejection_time = reg->last_reject_time;
 	out->parsed = idx->nparsed;
 	read_leave(reg, taken);
 }

@@ -381,6 +381,12 @@ typedef struct regit_registry_stats {
 	char store_message[256];   /* why the store is not ok */
 	size_t parsed;             /* versions whose files the last load parsed (not taken
 	                              from the start-up cache or the previous index) */
+	/* The last head a reload refused, kept after a valid head replaced it:
+	 * its findings (or why it did not load), its commit, when (seconds
+	 * since the epoch); "" and 0 when none was refused. */
+	char last_rejection[1024];
+	char last_rejection_head[41];
+	int64_t last_rejection_time;
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);

@@ -585,24 +585,28 @@
 
   async function viewHealth() {
     const mine = routeGen;
-    const [health, metrics] = await Promise.all([api('GET', '/health'), api('GET', '/metrics')]);
+    const [health, metrics] = await Promise.all([api('GET', '/regit/health'), api('GET', '/metrics')]);
     const ok = health.status === 'ok';
+    const last = health.lastRejection;
     const cards = [
       ['Store', ok ? 'ok' : 'invalid'],
       ['Subjects', health.subjects], ['Schemas', health.schemas], ['Versions', health.versions],
-      ['Commits by this server', metric(metrics, 'regit_store_commits_total')],
-      ['Registrations refused (incompatible)', metric(metrics, 'regit_compat_rejections_total')],
-      ['Pushes refused', metric(metrics, 'regit_store_rejections_total')],
+      ['Commits by this server', health.commits],
+      ['Registrations refused (incompatible)', health.compatRejections],
+      ['Pushes refused', health.storeRejections],
       ['HTTP requests', metric(metrics, 'regit_http_requests_total')],
     ];
     showIf(mine, h('h1', {}, 'Health'),
       h('p', { id: 'store-state', class: ok ? 'verdict good' : 'verdict bad' },
         ok ? 'The store is valid and served.' : 'The store\'s head was refused; the previous state is served.'),
-      h('p', {}, 'Head ', h('code', { id: 'store-head' }, health.head || '(empty)')),
-      ok ? null : h('section', { 'aria-labelledby': 'h-rejected' }, h('h2', { id: 'h-rejected' }, 'Last rejected push'),
-        h('pre', { class: 'code', id: 'rejected' }, health.message || '')),
+      h('p', {}, 'Served head ', h('code', { id: 'store-head' }, health.head || '(empty)')),
       h('div', { class: 'cards', id: 'metrics' }, cards.map(([k, v]) =>
-        h('div', { class: 'card' }, h('div', { class: 'muted' }, k), h('div', { class: 'v' }, v === null ? '–' : v)))));
+        h('div', { class: 'card' }, h('div', { class: 'muted' }, k), h('div', { class: 'v' }, v === null ? '–' : v)))),
+      h('section', { 'aria-labelledby': 'h-rejected' }, h('h2', { id: 'h-rejected' }, 'Last rejected push'),
+        last ? h('p', {}, 'Commit ', h('code', { id: 'rejected-head' }, last.head || '?'), ', refused ',
+          fmtTime(last.time * 1000), ok ? ' (a later head loaded).' : ' (still the branch head).') : null,
+        last ? h('pre', { class: 'code', id: 'rejected' }, last.message)
+          : h('p', { class: 'muted', id: 'rejected' }, 'No push has been refused since the server started.')));
   }
 
   /* ---- routing ------------------------------------------------------------------------------ */

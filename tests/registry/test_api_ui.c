@@ -188,6 +188,9 @@ static void test_api_ui__whoami_per_role(void **state)
 	assert_contains(f->body, "\"register\":true,\"softDelete\":true,\"hardDelete\":false");
 	assert_int_equal(call(f, "GET", "/regit/whoami", ALICE, NULL), 200);
 	assert_contains(f->body, "\"hardDelete\":true,\"config\":true,\"mode\":true");
+	assert_int_equal(call(f, "GET", "/regit/health", RITA, NULL), 200);
+	assert_contains(f->body, "{\"status\":\"ok\",\"head\":\"");
+	assert_contains(f->body, "\"compatRejections\":0,\"storeRejections\":0}");
 	/* What whoami says matches what the API does. */
 	assert_int_equal(call(f, "POST", "/subjects/a/versions", RITA, V1), 403);
 	assert_int_equal(call(f, "POST", "/subjects/a/versions", WENDY, V1), 200);

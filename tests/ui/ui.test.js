@@ -366,6 +366,7 @@ run('ui', async () => {
     const cards = await admin.$$eval('#metrics .card', (cs) => Object.fromEntries(cs.map((c) => [c.children[0].textContent, c.children[1].textContent])));
     assert.strictEqual(cards.Subjects, '59');   // 58 live, old-value soft-deleted
     assert.ok(Number(cards['Commits by this server']) >= 66, JSON.stringify(cards));
+    await waitText(admin, '#rejected', 'No push has been refused');
     assert.ok(Number(cards['HTTP requests']) > 0);
   });
 
@@ -394,6 +395,21 @@ run('ui', async () => {
     await waitText(admin, '#store-state', 'refused');
     await waitText(admin, '#rejected', 'orders-value');
     await waitText(admin, '#rejected', 'Version 5');
+    await waitText(admin, '#rejected', 'TYPE_MISMATCH');
+    await waitText(admin, '#rejected-head', git('rev-parse', 'HEAD').trim());
+    // A valid head replaces it: the store is ok again, the rejection stays listed.
+    git('revert', '--no-edit', 'HEAD');
+    git('push', '-q', 'origin', 'HEAD:main');
+    ok = false;
+    for (let i = 0; i < 40 && !ok; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const r = await fetch(BASE + '/health', { headers: { Authorization: auth('rita') } });
+      ok = r.status === 200;
+    }
+    assert.ok(ok, '/health is 200 again');
+    await go(admin, '#/subjects');
+    await go(admin, '#/health');
+    await waitText(admin, '#store-state', 'valid and served');
     await waitText(admin, '#rejected', 'TYPE_MISMATCH');
   });
 
