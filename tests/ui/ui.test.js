@@ -455,5 +455,17 @@ run('ui', async () => {
     await writer.waitForSelector('#register');
   });
 
+  await test('write user: a new subject from "Register a new subject", authored by wendy', async () => {
+    await go(writer, '#/subjects');
+    await writer.click('#new-subject');
+    await writer.waitForFunction(() => document.querySelector('main').dataset.view === '#/test');
+    await writer.type('#test-subject', 'fresh-value');
+    await writer.$eval('#candidate', (el) => { el.value = '{"type": "record", "name": "Fresh", "fields": []}'; });
+    await writer.click('#register');
+    await waitText(writer, '#status', 'Registered fresh-value version 1');
+    await waitText(writer, '#versions tbody', 'wendy');
+    await waitText(writer, '#history', 'register fresh-value v1');
+  });
+
   await browser.close();
 });
