@@ -808,10 +808,123 @@ static void test_store__writer_lock_does_not_follow_symlinks(void **state)
 	assert_true(S_ISLNK(st.st_mode));
 }
 
+/* ---- history of a path (regit_store_log, regit_store_file_origins) ---- */
+
+typedef struct log_seen {
+	char summary[8][64];
+	char author[8][32];
+	size_t n;
+} log_seen;
+
+static int log_collect(const regit_store_log_entry *e, void *payload)
+{
+	log_seen *s = payload;
+
+	if (s->n < 8) {
+		snprintf(s->summary[s->n], sizeof(s->summary[0]), "%s", e->summary);
+		snprintf(s->author[s->n], sizeof(s->author[0]), "%s", e->author);
+		s->n++;
+	}
+	return 0;
+}
+
+static void origins_collect(size_t i, const regit_store_log_entry *e, void *payload)
+{
+	log_seen *s = payload;
+
+	if (i < 8)
+		snprintf(s->summary[i], sizeof(s->summary[0]), "%s", e->summary);
+}
+
+static void commit1(regit_store *store, regit_store_change c, const char *msg, const char *author)
+{
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_head(store, head), 0);
+	assert_int_equal(regit_store_commit(out, store, head, &c, 1, msg, author), 0);
+}
+
+static void test_store__log_follows_a_path(void **state)
+{
+	fixture *f = *state;
+	const char *names[] = { "v1", "v2", "v9" };
+	char next[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	log_seen s;
+
+	commit1(f->store, put("s/a/v1", "1"), "add a/v1", "ada");
+	commit1(f->store, put("s/b/v1", "1"), "add b/v1", "bob");
+	commit1(f->store, put("s/a/v2", "2"), "add a/v2", "bob");
+	commit1(f->store, put("s/a/v1", "1b"), "change a/v1", "ada");
+	commit1(f->store, rm("s/a/v2"), "remove a/v2", "cy");
+	commit1(f->store, put("s/a/v2", "2b"), "re-add a/v2", "cy");
+	commit1(f->store, put("s/b/v2", "2"), "add b/v2", "bob");
+
+	/* Only the commits that touched s/a, newest first. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/a", 0, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 5);
+	assert_string_equal(s.summary[0], "re-add a/v2");
+	assert_string_equal(s.author[0], "cy");
+	assert_string_equal(s.summary[4], "add a/v1");
+	assert_string_equal(next, "");
+
+	/* Pages: two, then from `next` the rest; skip works too. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/a", 0, 2, log_collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(strlen(next), 40);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(head, f->store, next, "s/a", 0, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.summary[0], "change a/v1");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/a", 4, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.summary[0], "add a/v1");
+
+	/* A file path; a path never present; bad arguments. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/b/v2", 0, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/zz", 0, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/a", 0, 0, log_collect, &s),
+		REGIT_EINVALID);
+	assert_int_equal(regit_store_log(next, f->store, "nothex", "s/a", 0, 1, log_collect, &s),
+		REGIT_EINVALID);
+	assert_true(regit_store_log(next, f->store, "0123456789012345678901234567890123456789",
+		"s/a", 0, 1, log_collect, &s) < 0);
+
+	/* Which commit added each file as it is now: a/v2's re-add, not its first add. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_file_origins(f->store, NULL, "s/a", names, 3, origins_collect,
+		&s), 0);
+	assert_string_equal(s.summary[0], "add a/v1");
+	assert_string_equal(s.summary[1], "re-add a/v2");
+	assert_string_equal(s.summary[2], "");
+}
+
+static void test_store__log_of_an_empty_store(void **state)
+{
+	fixture *f = *state;
+	const char *names[] = { "v1" };
+	char next[REGIT_STORE_OID_HEX];
+	log_seen s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(regit_store_log(next, f->store, NULL, "s/a", 0, 10, log_collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(regit_store_file_origins(f->store, NULL, "s/a", names, 1, origins_collect,
+		&s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store__new_store_is_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__log_follows_a_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__log_of_an_empty_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__commit_list_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__remove_prunes_empty_directories, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__duplicate_paths_last_wins, setup, teardown),
