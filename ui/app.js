@@ -20,6 +20,7 @@
 
 (function () {
   const PAGE = 50;
+  const REF_MAX = 20;            /* references shown per schema: one request each */
   const LEVELS = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE',
     'FULL', 'FULL_TRANSITIVE', 'NONE'];
   const MODES = ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'];
@@ -381,8 +382,8 @@
     const mine = routeGen;
     const ver = await api('GET', `/subjects/${enc(subject)}/versions/${version}?deleted=true`);
     const [refby, idVersions] = await Promise.all([
-      api('GET', `/subjects/${enc(subject)}/versions/${version}/referencedby?deleted=true`).catch(() => []),
-      api('GET', `/schemas/ids/${ver.id}/versions?deleted=true`).catch(() => []),
+      api('GET', `/subjects/${enc(subject)}/versions/${version}/referencedby?deleted=true&limit=${REF_MAX + 1}`).catch(() => []),
+      api('GET', `/schemas/ids/${ver.id}/versions?deleted=true&limit=${REF_MAX + 1}`).catch(() => []),
     ]);
     const pre = h('pre', { class: 'code', id: 'schema-text', tabindex: '0', 'aria-label': 'Schema text' });
     let current = { style: 'pretty', text: '' };
@@ -401,14 +402,15 @@
     const refsOut = (ver.references || []).map((r) => h('li', {}, r.name, ' → ',
       h('a', { href: `#/schema/${enc(r.subject)}/${r.version}` }, `${r.subject} version ${r.version}`)));
     const refByOut = [];
-    for (const id of refby) {
-      const users = await api('GET', `/schemas/ids/${id}/versions?deleted=true`).catch(() => []);
+    for (const id of refby.slice(0, REF_MAX)) {
+      const users = await api('GET', `/schemas/ids/${id}/versions?deleted=true&limit=${REF_MAX}`).catch(() => []);
       for (const u of users) {
         refByOut.push(h('li', {}, h('a', { href: `#/schema/${enc(u.subject)}/${u.version}` },
           `${u.subject} version ${u.version}`), ` (schema id ${id})`));
       }
     }
-    const sameId = idVersions.filter((u) => !(u.subject === subject && u.version === ver.version))
+    if (refby.length > REF_MAX) refByOut.push(h('li', { class: 'muted' }, `… and more (the first ${REF_MAX} schema ids are shown)`));
+    const sameId = idVersions.slice(0, REF_MAX).filter((u) => !(u.subject === subject && u.version === ver.version))
       .map((u) => h('li', {}, h('a', { href: `#/schema/${enc(u.subject)}/${u.version}` }, `${u.subject} version ${u.version}`)));
     showIf(mine, h('h1', {}, subjectLink(subject), ` version ${ver.version}`),
       h('p', {}, `Schema id ${ver.id}`, ver.guid ? `, GUID ${ver.guid}` : '',
