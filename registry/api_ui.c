@@ -859,7 +859,7 @@ static void h_check(ui_ctx *u)
 	regit_register_request rr;
 	regit_registry_error err;
 	regit_check_report rep;
-	regit_buf text;
+	regit_buf text = REGIT_BUF_INIT;
 	const char *vs = ui_q(u, "version");
 	int version = 0, level, rc;
 
@@ -908,6 +908,7 @@ static void h_check(ui_ctx *u)
 	} else if (rc < 0) {
 		ui_reg_error(u, &err);
 	} else {
+		/* Borrowed: only ptr and size are read, nothing is freed. */
 		text.ptr = body.schema;
 		text.size = body.schema_len;
 		ui_json_ok(u);
