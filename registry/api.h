@@ -139,6 +139,12 @@ int regit_api_decode_config_body(regit_config *out, regit_registry_error *err,
 int regit_api_decode_mode_body(char *out, size_t outsize, regit_registry_error *err,
 	const char *body, size_t len);
 
+/* ---- request syntax (api_syntax.c) ---- */
+
+#define REGIT_API_CT_V1 "application/vnd.schemaregistry.v1+json"
+#define REGIT_API_CT_SR "application/vnd.schemaregistry+json"
+#define REGIT_API_CT_JSON "application/json"
+
 /**
  * Percent-decode `in` (len bytes) into out (at least len + 1 bytes);
  * plus_space turns '+' into ' ' (query strings). @return the decoded
