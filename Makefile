@@ -6,6 +6,7 @@
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan (build-san/)
 #   make test-tsan  the unit tests under ThreadSanitizer (build-tsan/)
 #   make fuzz       libFuzzer targets with clang (build-fuzz/)
+#   make fuzz-smoke every libFuzzer target for FUZZ_SECONDS (CI: 10 s each)
 #   make bench      benchmarks
 #   make valgrind   the unit tests under valgrind
 #   make lint       banned-function check
@@ -68,7 +69,7 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test test-tsan fuzz bench valgrind lint analyze cycles mutate \
+.PHONY: all deps test-deps run test test-tsan fuzz fuzz-smoke bench valgrind lint analyze cycles mutate \
 	install clean check-build
 all: $(REGIT)
 
@@ -128,20 +129,31 @@ valgrind: test-deps
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) VALGRIND=1 tests/run
 
-# libFuzzer builds need clang; one binary per fuzz/*_fuzzer.c.
+# libFuzzer builds need clang: the library's sources are compiled once into
+# build-fuzz/libregit.a (-fsanitize=fuzzer-no-link), and each
+# fuzz/*_fuzzer.c is linked against it (fuzz/module.mk has the rules).
 FUZZ_BUILD = build-fuzz
-FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g -I. $(PKG_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g -I. $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%_fuzzer.c=$(FUZZ_BUILD)/%)
+FUZZ_SECONDS ?= 10
 fuzz:
 	@scripts/install-deps --fuzz
-	@mkdir -p $(FUZZ_BUILD)/gen
-	@scripts/embed-ui $(FUZZ_BUILD)/gen/ui_assets.c $(UI_ASSETS)
-	@set -e; for f in $(FUZZ_SRCS); do \
-		n=$$(basename $$f _fuzzer.c); \
-		echo "clang $$n"; \
-		clang $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRCS) $(FUZZ_BUILD)/gen/ui_assets.c $(LIBS); \
+	@$(MAKE) --no-print-directory fuzz-codegen
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@echo "run e.g.: fuzz/run schema 600"
+
+# Every target for FUZZ_SECONDS (default 10) from its corpus: any crash,
+# leak or timeout fails (fuzz/run keeps the repository corpus read-only).
+fuzz-smoke: fuzz
+	@set -e; for b in $(FUZZ_BINS); do \
+		n=$$(basename $$b); \
+		FUZZ_DIR=$(CURDIR)/$(FUZZ_BUILD)/smoke-$$n fuzz/run $$n $(FUZZ_SECONDS) >$(FUZZ_BUILD)/smoke-$$n.log 2>&1; \
+		if ls $(FUZZ_BUILD)/smoke-$$n/artifacts/* >/dev/null 2>&1; then \
+			cat $(FUZZ_BUILD)/smoke-$$n.log; echo "fuzz-smoke: $$n FAILED"; exit 1; \
+		fi; \
+		echo "fuzz-smoke: $$n ok ($$(grep -Eo '^#[0-9]+' $(FUZZ_BUILD)/smoke-$$n.log | tail -1 | tr -d '#') runs)"; \
 	done
-	@echo "run e.g.: $(FUZZ_BUILD)/schema fuzz/corpora/schema -max_total_time=600"
 
 bench: test-deps
 	@scripts/install-deps --bench
@@ -187,4 +199,4 @@ clean:
 	rm -rf build build-san build-tsan build-fuzz
 
 -include $(wildcard */module.mk tests/*/module.mk)
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -42,11 +42,25 @@ fuzz-codegen:
 	@$(MAKE) --no-print-directory $(FUZZ_GEN_STAMP)
 FUZZ_CFLAGS += -I$(BUILD)
 
-# One libFuzzer binary at a time: `make build-fuzz/http` rebuilds only that
-# target, with the flags of `make fuzz` (which rebuilds all of them);
-# fuzz/run runs one. The generated codegen code comes first, as above.
-$(FUZZ_BUILD)/%: fuzz/%_fuzzer.c $(LIB_SRCS) $(FUZZ_GEN_STAMP) \
-		$(wildcard util/*.h compat/*.h registry/*.h codegen/*.h)
-	@scripts/install-deps --fuzz
+# The library once, then one libFuzzer binary per target: `make
+# build-fuzz/http` rebuilds only that target (and what it needs), with the
+# flags of `make fuzz`; fuzz/run runs one. The generated codegen code and
+# the UI assets come first, as above.
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/gen/ui_assets.o
+
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/obj/gen/ui_assets.o: $(BUILD)/gen/ui_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libregit.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/%: fuzz/%_fuzzer.c $(FUZZ_BUILD)/libregit.a $(FUZZ_GEN_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -I$(BUILD) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< \
+		$(FUZZ_BUILD)/libregit.a $(LIBS)
