@@ -65,6 +65,7 @@ struct regit_registry {
 	char last_reject_head[REGIT_STORE_OID_HEX];
 	int64_t last_reject_time;
 	int stale;                      /* index missed a committed write */
+	int verifying;                  /* regit_registry_verify: never writes the served ref */
 	/* parsed old versions for compatibility checks (see pcache_get) */
 	pthread_mutex_t pclock;
 	struct pcache_entry *pcache[REG_PCACHE_SIZE];
@@ -270,14 +271,15 @@ static int level_transitive(regit_compat_level level)
 
 /* ---- open / free / reload ---------------------------------------------------- */
 
-static int load_index(reg_index **out, regit_registry *reg, const reg_index *prev,
-	const reg_cache *cache, regit_registry_error *err)
+/* Build the index of commit (NULL: the branch head). */
+static int load_index(reg_index **out, regit_registry *reg, const char *commit,
+	const reg_index *prev, const reg_cache *cache, regit_registry_error *err)
 {
 	regit_store_listing *listing = NULL;
 	int error;
 
 	*out = NULL;
-	error = regit_store_list(&listing, reg->store, NULL);
+	error = regit_store_list(&listing, reg->store, commit);
 	if (error < 0)
 		return sr_internal(err, error);
 	error = reg_index_build(out, reg->store, listing, prev, cache, reg->opts.max_schema_size,
@@ -307,6 +309,20 @@ static void publish(regit_registry *reg, reg_index *idx)
 	reg_index_free(old);
 }
 
+/*
+ * Record head as served (refs/regit/served) after it was accepted: a
+ * write of ours or a validated reload. Failing to record it costs only
+ * work at the next start (the range since the older served head is
+ * checked again), so it is logged, not returned.
+ */
+static void served_advance(regit_registry *reg, const char *head)
+{
+	if (reg->verifying || !head[0])
+		return;
+	if (regit_store_set_served(reg->store, head) < 0)
+		fprintf(stderr, "regit: cannot record the served head: %s\n", regit_error_message());
+}
+
 static void report_bad_store(regit_registry *reg, const regit_registry_error *err)
 {
 	atomic_fetch_add(&reg->store_rejections, 1);
@@ -322,6 +338,8 @@ static void report_bad_store(regit_registry *reg, const regit_registry_error *er
 }
 
 static int push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err);
+static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err);
 
 /*
@@ -343,9 +361,11 @@ static void *cache_saver_main(void *arg)
 
 /*
  * Reload from the store's head if it moved (caller holds wlock). The new
- * tree must load (structure, schemas, references) and its new versions must
- * pass the compatibility policy (push_validate); otherwise it is reported
- * and the index being served stays.
+ * head must descend from the served one and keep what it served
+ * (ledger_check), its tree must load (structure, schemas, references) and
+ * its new versions must pass the compatibility policy (push_validate);
+ * otherwise it is reported and the index being served stays. A head back
+ * at the served one (the branch was reset) makes the store good again.
  */
 static int reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 {
@@ -356,13 +376,30 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 	error = regit_store_head(reg->store, head);
 	if (error < 0)
 		return sr_internal(err, error);
-	if (!force && !reg->stale && strcmp(head, reg->idx->head) == 0)
+	if (!force && !reg->stale && strcmp(head, reg->idx->head) == 0) {
+		if (!reg->store_ok) {
+			pthread_rwlock_wrlock(&reg->rw);
+			reg->store_ok = 1;
+			reg->store_message[0] = '\0';
+			reg->bad_head[0] = '\0';
+			atomic_fetch_add(&reg->generation, 1);
+			pthread_rwlock_unlock(&reg->rw);
+			fprintf(stderr, "regit: store good again: the branch is back at the served "
+				"head %.12s\n", head);
+		}
 		return 0;
+	}
 	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
 		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
-	error = load_index(&idx, reg, reg->idx, NULL, err);
+	error = load_index(&idx, reg, NULL, reg->idx, NULL, err);
 	if (error == 0) {
-		error = push_validate(reg, reg->idx, idx, err);
+		/* A forced reload re-reads our own head after a failed apply:
+		 * nothing new to check. */
+		if (!(force && strcmp(idx->head, reg->idx->head) == 0)) {
+			error = ledger_check(reg, reg->idx, idx, err);
+			if (error == 0)
+				error = push_validate(reg, reg->idx, idx, err);
+		}
 		if (error == REGIT_EINVALID || error == REGIT_EINCOMPATIBLE)
 			memcpy(reg->bad_head, idx->head, sizeof(reg->bad_head));
 		if (error < 0)
@@ -380,6 +417,52 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		return error;
 	}
 	publish(reg, idx);
+	served_advance(reg, reg->idx->head);
+	return 0;
+}
+
+/*
+ * The start-up load. Without a served ref (a new store, or one a registry
+ * before the ledger wrote) the head is trusted as it is. With one, the
+ * served head is what the registry answered from last (kill -9 included):
+ * it is loaded as the trusted state and the head is then checked against
+ * it exactly like a reload, so a bad push that landed while no registry
+ * was running is refused with /health 503 and the served state answers
+ * reads, as if the registry had been running.
+ */
+static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry_error *err)
+{
+	char served[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	regit_registry_error rerr;
+	int error;
+
+	error = regit_store_served(reg->store, served);
+	if (error == 0)
+		error = regit_store_head(reg->store, head);
+	if (error < 0)
+		return sr_internal(err, error);
+	if (served[0] && strcmp(served, head) != 0 &&
+			load_index(&reg->idx, reg, served, NULL, cache, err) == 0) {
+		reg->store_ok = 1;
+		err_init(&rerr);
+		error = reload_locked(reg, 0, &rerr);
+		/* A refused head is reported (store_ok 0) and the served state
+		 * stays; only an I/O or memory failure fails the open. */
+		if (error < 0 && rerr.code == REGIT_SR_STORE_ERROR && !reg->store_ok)
+			error = 0;
+		if (error < 0)
+			*err = rerr;
+		return error;
+	}
+	reg_index_free(reg->idx);
+	reg->idx = NULL;
+	err_init(err);
+	error = load_index(&reg->idx, reg, NULL, NULL, cache, err);
+	if (error < 0)
+		return error;
+	reg->store_ok = 1;
+	if (strcmp(served, reg->idx->head) != 0)
+		served_advance(reg, reg->idx->head);
 	return 0;
 }
 
@@ -443,22 +526,34 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 		error = sr_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
+	if (reg->opts.no_load) {
+		/* regit_registry_verify loads what it checks itself. */
+		reg->idx = reg_index_new();
+		if (!reg->idx)
+			error = sr_internal(err, REGIT_ENOMEM);
+		reg->store_ok = 1;
+		reg->verifying = 1;
+		if (error == 0)
+			goto opened;
+		goto done;
+	}
 	reg_cache_load(&cache, reg->cache_path);
-	error = load_index(&reg->idx, reg, NULL, cache, err);
+	error = open_load(reg, cache, err);
 	reg_cache_free(cache);
 	if (error < 0)
 		goto done;
 	reg->cache_generation = atomic_load(&reg->generation);
-	reg->store_ok = 1;
 	if (reg->idx->nparsed > 0) {
 		reg->cache_saving = pthread_create(&reg->cache_saver, NULL, cache_saver_main, reg) == 0;
 		if (!reg->cache_saving)
 			(void)reg_cache_save(reg->cache_path, reg->idx);
 	}
+opened:
 	*out = reg;
 	reg = NULL;
 done:
 	if (reg) {
+		reg_index_free(reg->idx);
 		regit_store_free(reg->store);
 		if (locks) {
 			pthread_rwlock_destroy(&reg->rw);
@@ -1400,6 +1495,161 @@ static int push_validate(regit_registry *reg, const reg_index *prev, const reg_i
 	return error;
 }
 
+/* ---- the ledger: what was served stays served ----------------------------------- */
+
+/* Commits looked at to tell a hard delete from a removal of a live version. */
+#define REG_LEDGER_MAX_COMMITS 1000000
+
+/* Same schema text and references? */
+static int schema_same(const reg_schema *a, const reg_schema *b)
+{
+	size_t i;
+
+	if (a->text->len != b->text->len || memcmp(a->text->s, b->text->s, a->text->len) != 0 ||
+			a->nrefs != b->nrefs)
+		return 0;
+	for (i = 0; i < a->nrefs; i++) {
+		if (strcmp(a->refs[i].name, b->refs[i].name) != 0 ||
+				strcmp(a->refs[i].subject, b->refs[i].subject) != 0 ||
+				a->refs[i].version != b->refs[i].version)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether version of subject is soft-deleted in one of the commits of
+ * chain (oldest first, the last one being the new head, where it is gone):
+ * then its removal was a hard delete after a soft delete, as the API does
+ * it, possibly in one push with the soft delete.
+ */
+static int ledger_soft_deleted(regit_registry *reg, const regit_store_commits *chain,
+	const char *subject, int version)
+{
+	char file[32], path[REGIT_LAYOUT_MAX_COMPONENT + 32];
+	size_t i;
+	int found = 0;
+
+	snprintf(file, sizeof(file), "v%d.json", version);
+	if (subject_path(path, sizeof(path), subject, file) < 0)
+		return 0;
+	for (i = chain->n - 1; i > 0 && !found; i--) {
+		regit_buf meta;
+		json_t *obj;
+
+		regit_buf_init(&meta, REG_MAX_META_SIZE);
+		if (regit_store_read_at(&meta, reg->store, chain->ids[i - 1], path) == 0) {
+			obj = json_loadb(meta.ptr ? meta.ptr : "", meta.size, 0, NULL);
+			found = json_is_true(json_object_get(obj, "deleted"));
+			json_decref(obj);
+		}
+		regit_buf_dispose(&meta);
+	}
+	return found;
+}
+
+/*
+ * The invariants of issue #12: a registry's store is an append-only ledger
+ * of what it served. Compared with prev, the index being served, idx (a
+ * new head from a push, another process or an upstream) must
+ *  - descend from prev's head: no rewrite, no rollback;
+ *  - keep next_id from going down, and issue no id below prev's next_id
+ *    that prev did not serve: an id that was hard-deleted stays retired
+ *    (the API registers a returning schema under a new id too);
+ *  - give every id prev served exactly its text and references;
+ *  - keep every version prev served under the same number, with the same
+ *    id, text and references; a version may go only if it was
+ *    soft-deleted (in prev or in a commit between), as the API's hard
+ *    delete does.
+ * The compatibility policy and the tree's structure are push_validate's
+ * and reg_index_build's. Only end points are compared (and, for a removed
+ * version, the commits between): commits a push brought in between were
+ * never served.
+ * @return 0, REGIT_EINVALID with err saying what, or another error
+ */
+static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err)
+{
+	regit_store_commits chain;
+	int have_chain = 0;
+	size_t i, k;
+	int rc, error = 0;
+
+	memset(&chain, 0, sizeof(chain));
+	if (prev->head[0] && strcmp(prev->head, idx->head) != 0) {
+		rc = idx->head[0] ? regit_store_descends(reg->store, idx->head, prev->head) : 0;
+		if (rc < 0)
+			return sr_internal(err, rc);
+		if (rc == 0) {
+			sr_fail(err, REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
+				"served head %.12s: history was rewritten or rolled back (reset the "
+				"branch to %.12s or push on top of it)", idx->head[0] ? idx->head :
+				"(none)", prev->head, prev->head);
+			return REGIT_EINVALID;
+		}
+	}
+	if (idx->next_id < prev->next_id) {
+		sr_fail(err, REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
+			"to %d were served and are never issued again", prev->next_id, idx->next_id,
+			prev->next_id - 1);
+		return REGIT_EINVALID;
+	}
+	for (i = 0; i < idx->ids.cap; i++) {
+		const reg_schema *sc = idx->ids.slots[i].val;
+		const reg_schema *old;
+
+		if (!sc)
+			continue;
+		old = reg_index_schema(prev, sc->pub.id);
+		if (old && !schema_same(old, sc)) {
+			sr_fail(err, REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
+				"the schema text and references it was served with", sc->pub.id);
+			return REGIT_EINVALID;
+		}
+		if (!old && sc->pub.id < prev->next_id) {
+			sr_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
+				"were issued before (a hard-deleted id stays retired)", sc->pub.id,
+				prev->next_id);
+			return REGIT_EINVALID;
+		}
+	}
+	for (i = 0; i < prev->nsubjects && error == 0; i++) {
+		const reg_subject *ps = prev->subjects[i];
+		const reg_subject *s = reg_index_subject(idx, ps->name, ps->name_len);
+
+		for (k = 0; k < ps->nversions && error == 0; k++) {
+			const reg_version *old = ps->versions[k];
+			const reg_version *v = s ? reg_subject_version(s, old->pub.version) : NULL;
+
+			if (v && v->pub.id != old->pub.id) {
+				error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+					"\"%.200s\" was renumbered from id %d to id %d", old->pub.version,
+					ps->name, old->pub.id, v->pub.id);
+			} else if (v && !version_same(old, v)) {
+				error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+					"\"%.200s\" (id %d) was edited in place: a version keeps its "
+					"text and references", old->pub.version, ps->name, old->pub.id);
+			} else if (!v && !old->pub.deleted) {
+				if (!have_chain) {
+					rc = regit_store_first_parents(&chain, reg->store, idx->head,
+						prev->head, REG_LEDGER_MAX_COMMITS);
+					have_chain = rc == 0;
+				}
+				if (!have_chain || !ledger_soft_deleted(reg, &chain, ps->name,
+						old->pub.version))
+					error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of "
+						"subject \"%.200s\" (id %d) was removed while live: only "
+						"a soft-deleted version may be deleted permanently",
+						old->pub.version, ps->name, old->pub.id);
+			}
+			if (error < 0)
+				error = REGIT_EINVALID;
+		}
+	}
+	regit_store_commits_dispose(&chain);
+	return error;
+}
+
 /* ---- register ------------------------------------------------------------------ */
 
 static int check_subject(const char *subject, regit_registry_error *err)
@@ -1720,6 +1970,7 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
 	 * from it per generation (the parse memo) must not be reused. */
 	atomic_fetch_add(&reg->generation, 1);
 	pthread_rwlock_unlock(&reg->rw);
+	served_advance(reg, head);
 	if (error < 0) {
 		reg->stale = 1;
 		(void)reload_locked(reg, 1, &ignored);

@@ -110,10 +110,11 @@ typedef struct regit_registry_options {
 	regit_compat_level default_level; /* server default; FULL_TRANSITIVE */
 	int default_strict;              /* 1: strict rules by default */
 	size_t max_schema_size;          /* bytes; default 1 MiB (42209 beyond) */
+	int no_load;                     /* internal: regit_registry_verify's handle */
 } regit_registry_options;
 
 #define REGIT_REGISTRY_OPTIONS_INIT \
-	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20 }
+	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, 0 }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts,

@@ -235,6 +235,65 @@ int regit_store_file_origins(regit_store *store, const char *from, const char *d
 	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload);
 
 /*
+ * The served ref (refs/regit/served): the branch head a registry last
+ * accepted and served. It is what "history" means for the ledger checks
+ * (a new head must descend from it; ids it served keep their content) and
+ * survives restarts and kill -9 (written through libgit2 with fsync).
+ * out is "" when the ref is absent or does not name a commit.
+ * @return 0, REGIT_EIO
+ */
+int regit_store_served(regit_store *store, char out[REGIT_STORE_OID_HEX]);
+
+/** Point the served ref at commit (hex; "" does nothing). @return 0, REGIT_EINVALID, REGIT_EIO */
+int regit_store_set_served(regit_store *store, const char *commit);
+
+/**
+ * Whether commit is ancestor or a descendant of it (equal counts; an
+ * empty ancestor "" is everyone's).
+ * @return 1 yes, 0 no, REGIT_EINVALID, REGIT_EIO (e.g. a commit is missing)
+ */
+int regit_store_descends(regit_store *store, const char *commit, const char *ancestor);
+
+/**
+ * A revision git understands (a hex id, "main", "HEAD~2", a tag) as a
+ * commit id. @return 0, REGIT_ENOTFOUND, REGIT_EIO
+ */
+int regit_store_resolve(regit_store *store, const char *rev, char out[REGIT_STORE_OID_HEX]);
+
+/* Commit ids, owned by the struct (regit_store_commits_dispose). */
+typedef struct regit_store_commits {
+	char (*ids)[REGIT_STORE_OID_HEX];
+	size_t n, cap;
+} regit_store_commits;
+
+/**
+ * The first-parent chain from base (exclusive; NULL or "" for the root,
+ * inclusive) to tip (inclusive), oldest first, at most max commits.
+ * @return 0, REGIT_ENOTFOUND (base is not on tip's first-parent chain),
+ *         REGIT_ELIMIT, REGIT_EINVALID, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_first_parents(regit_store_commits *out, regit_store *store,
+	const char *tip, const char *base, size_t max);
+
+void regit_store_commits_dispose(regit_store_commits *c);
+
+/**
+ * Append the content of the file at path in commit's tree to out.
+ * @return 0, REGIT_ENOTFOUND (no such commit or file), REGIT_ELIMIT,
+ *         REGIT_EINVALID, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_read_at(regit_buf *out, regit_store *store, const char *commit,
+	const char *path);
+
+/**
+ * Read objects from dir too (an objects directory: a pre-receive hook's
+ * quarantine, $GIT_QUARANTINE_PATH, holds the pushed objects until the
+ * hook accepts them). Read-only handles only: commits never write there.
+ * @return 0, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_add_objects(regit_store *store, const char *dir);
+
+/*
  * Test seam, not API: when set, a commit calls it right before it updates
  * the branch (holding the writer lock, its update marked), with the path
  * of the ref's lock file and the new commit's hex id. Crash tests use it to

@@ -87,6 +87,8 @@ struct regit_store {
 	                          * merging thread, and the writers' lock path
 	                          * is read without the store's lock */
 	char *packdir;           /* "<gitdir>objects/pack" */
+	char *extra_objects;     /* regit_store_add_objects' directory, or NULL;
+	                          * re-attached after a reopen */
 	/* Pack merging runs on its own thread (started by the first commit),
 	 * so no acknowledgement waits for it; see store_consolidate. */
 	pthread_mutex_t mlock;
@@ -159,6 +161,11 @@ static int store_attach(regit_store *store)
 
 	if (rc < 0)
 		return store_git_error(rc, "open object database");
+	if (store->extra_objects) {
+		rc = git_odb_add_disk_alternate(store->odb, store->extra_objects);
+		if (rc < 0)
+			return store_git_error(rc, "add object directory");
+	}
 	return 0;
 }
 
@@ -357,6 +364,7 @@ void regit_store_free(regit_store *store)
 	regit_free(store->path);
 	regit_free(store->gitdir);
 	regit_free(store->packdir);
+	regit_free(store->extra_objects);
 	regit_free(store);
 	git_libgit2_shutdown();
 }
@@ -449,6 +457,244 @@ done:
 	pthread_rwlock_unlock(&store->lock);
 	regit_free(branch);
 	return error;
+}
+
+/* ---- history: the served ref, ancestry -------------------------------------- */
+
+#define STORE_SERVED_REF "refs/regit/served"
+
+/* A hex commit id, or a revision git understands, as a commit id. */
+static int store_commit_oid(git_oid *out, regit_store *store, const char *rev)
+{
+	git_object *obj = NULL;
+	git_object *peeled = NULL;
+	int rc;
+
+	rc = git_revparse_single(&obj, store->repo, rev);
+	if (rc == 0)
+		rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+	if (rc == 0)
+		git_oid_cpy(out, git_object_id(peeled));
+	git_object_free(peeled);
+	git_object_free(obj);
+	if (rc < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "no commit '%.100s' in the store", rev);
+		return rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS ||
+			rc == GIT_EPEEL ? REGIT_ENOTFOUND : store_git_error(rc, "resolve");
+	}
+	return 0;
+}
+
+int regit_store_served(regit_store *store, char out[REGIT_STORE_OID_HEX])
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	int rc;
+
+	out[0] = '\0';
+	pthread_rwlock_wrlock(&store->lock);
+	rc = git_reference_name_to_id(&oid, store->repo, STORE_SERVED_REF);
+	/* A ref naming something that is not a commit (or a commit whose
+	 * objects are gone) is as good as none. */
+	if (rc == 0 && git_commit_lookup(&c, store->repo, &oid) == 0)
+		git_oid_tostr(out, REGIT_STORE_OID_HEX, &oid);
+	git_commit_free(c);
+	pthread_rwlock_unlock(&store->lock);
+	if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EINVALIDSPEC)
+		return store_git_error(rc, "read " STORE_SERVED_REF);
+	return 0;
+}
+
+int regit_store_set_served(regit_store *store, const char *commit)
+{
+	git_reference *ref = NULL;
+	git_oid oid;
+	int rc;
+
+	if (!commit || !*commit)
+		return 0;
+	if (git_oid_fromstr(&oid, commit) < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", commit);
+		return REGIT_EINVALID;
+	}
+	pthread_rwlock_wrlock(&store->lock);
+	rc = git_reference_create(&ref, store->repo, STORE_SERVED_REF, &oid, 1,
+		"regit: served");
+	git_reference_free(ref);
+	pthread_rwlock_unlock(&store->lock);
+	if (rc < 0)
+		return store_git_error(rc, "update " STORE_SERVED_REF);
+	return 0;
+}
+
+int regit_store_descends(regit_store *store, const char *commit, const char *ancestor)
+{
+	git_oid a, b;
+	int rc;
+
+	if (!ancestor || !*ancestor)
+		return 1;
+	if (!commit || !*commit)
+		return 0;
+	if (git_oid_fromstr(&a, commit) < 0 || git_oid_fromstr(&b, ancestor) < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "not a commit id");
+		return REGIT_EINVALID;
+	}
+	if (git_oid_equal(&a, &b))
+		return 1;
+	pthread_rwlock_wrlock(&store->lock);
+	rc = git_graph_descendant_of(store->repo, &a, &b);
+	pthread_rwlock_unlock(&store->lock);
+	if (rc < 0)
+		return store_git_error(rc, "ancestry");
+	return rc;
+}
+
+int regit_store_resolve(regit_store *store, const char *rev, char out[REGIT_STORE_OID_HEX])
+{
+	git_oid oid;
+	int error;
+
+	out[0] = '\0';
+	pthread_rwlock_wrlock(&store->lock);
+	error = store_commit_oid(&oid, store, rev);
+	pthread_rwlock_unlock(&store->lock);
+	if (error == 0)
+		git_oid_tostr(out, REGIT_STORE_OID_HEX, &oid);
+	return error;
+}
+
+int regit_store_first_parents(regit_store_commits *out, regit_store *store,
+	const char *tip, const char *base, size_t max)
+{
+	git_oid oid, stop;
+	git_commit *c = NULL;
+	int has_stop = 0;
+	int error = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (git_oid_fromstr(&oid, tip) < 0 || (base && *base && git_oid_fromstr(&stop, base) < 0)) {
+		regit_error_set(REGIT_ERROR_STORE, "not a commit id");
+		return REGIT_EINVALID;
+	}
+	has_stop = base && *base;
+	pthread_rwlock_wrlock(&store->lock);
+	for (;;) {
+		char (*grown)[REGIT_STORE_OID_HEX];
+
+		if (has_stop && git_oid_equal(&oid, &stop))
+			break;
+		if (out->n == max) {
+			regit_error_set(REGIT_ERROR_STORE, "more than %zu commits to check", max);
+			error = REGIT_ELIMIT;
+			break;
+		}
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 64;
+
+			grown = regit_realloc(out->ids, cap * sizeof(*out->ids));
+			if (!grown) {
+				error = REGIT_ENOMEM;
+				break;
+			}
+			out->ids = grown;
+			out->cap = cap;
+		}
+		git_oid_tostr(out->ids[out->n++], REGIT_STORE_OID_HEX, &oid);
+		rc = git_commit_lookup(&c, store->repo, &oid);
+		if (rc < 0) {
+			error = store_git_error(rc, "read commit");
+			break;
+		}
+		if (git_commit_parentcount(c) == 0) {
+			if (has_stop) {
+				regit_error_set(REGIT_ERROR_STORE, "%.40s is not an ancestor of %.40s",
+					base, tip);
+				error = REGIT_ENOTFOUND;
+			}
+			break;
+		}
+		git_oid_cpy(&oid, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		c = NULL;
+	}
+	git_commit_free(c);
+	pthread_rwlock_unlock(&store->lock);
+	if (error < 0) {
+		regit_store_commits_dispose(out);
+		return error;
+	}
+	/* oldest first */
+	for (size_t i = 0; i < out->n / 2; i++) {
+		char t[REGIT_STORE_OID_HEX];
+
+		memcpy(t, out->ids[i], sizeof(t));
+		memcpy(out->ids[i], out->ids[out->n - 1 - i], sizeof(t));
+		memcpy(out->ids[out->n - 1 - i], t, sizeof(t));
+	}
+	return 0;
+}
+
+void regit_store_commits_dispose(regit_store_commits *c)
+{
+	regit_free(c->ids);
+	memset(c, 0, sizeof(*c));
+}
+
+int regit_store_read_at(regit_buf *out, regit_store *store, const char *commit,
+	const char *path)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int error = 0;
+	int rc;
+
+	if (git_oid_fromstr(&oid, commit) < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", commit);
+		return REGIT_EINVALID;
+	}
+	pthread_rwlock_wrlock(&store->lock);
+	rc = git_commit_lookup(&c, store->repo, &oid);
+	if (rc == 0)
+		rc = git_commit_tree(&tree, c);
+	if (rc == 0)
+		rc = git_tree_entry_bypath(&e, tree, path);
+	if (rc == 0 && git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		rc = GIT_ENOTFOUND;
+	if (rc == 0)
+		rc = git_blob_lookup(&blob, store->repo, git_tree_entry_id(e));
+	if (rc < 0)
+		error = store_git_error(rc, "read file");
+	else
+		error = regit_buf_put(out, git_blob_rawcontent(blob),
+			(size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	pthread_rwlock_unlock(&store->lock);
+	return error;
+}
+
+int regit_store_add_objects(regit_store *store, const char *dir)
+{
+	char *copy = regit_strdup(dir);
+	int rc;
+
+	if (!copy)
+		return REGIT_ENOMEM;
+	pthread_rwlock_wrlock(&store->lock);
+	regit_free(store->extra_objects);
+	store->extra_objects = copy;
+	rc = git_odb_add_disk_alternate(store->odb, copy);
+	pthread_rwlock_unlock(&store->lock);
+	if (rc < 0)
+		return store_git_error(rc, "add object directory");
+	return 0;
 }
 
 /* ---- listing ------------------------------------------------------------- */

@@ -1397,12 +1397,25 @@ static void test_registry__direct_push_and_refresh(void **state)
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 1);
 	assert_int_equal(get_id(f->reg, "r", 1), 9);
-	/* A restart on a bad head fails loudly instead of serving half a tree. */
+	/* A bad head that lands while no registry runs: the restart serves
+	 * what was served (refs/regit/served) and reports the head. */
 	assert_string_equal(sh("cd '%s' && echo 'garbage' > subjects/r/v1.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'bad2' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
 	regit_registry_free(f->reg);
 	f->reg = NULL;
+	assert_int_equal(regit_registry_open(&f->reg, &f->opts, &err), 0);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_non_null(strstr(st.store_message, "subjects/r/v1.json"));
+	assert_int_equal(get_id(f->reg, "r", 1), 9);
+	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	/* Without a served ref (a store no registry served yet) the head is
+	 * all there is: a bad one fails loudly instead of serving half a tree. */
+	regit_registry_free(f->reg);
+	f->reg = NULL;
+	assert_string_equal(sh("git --git-dir='%s' update-ref -d refs/regit/served && echo ok",
+		f->store), "ok");
 	assert_int_equal(regit_registry_open(&f->reg, &f->opts, &err), REGIT_EINVALID);
 	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
 	assert_null(f->reg);
@@ -1523,6 +1536,9 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	big_put(c, paths, &n, "subjects/s-100/v2.avsc", "{\"type\": \"nope\"}");
 	big_put(c, paths, &n, "subjects/s-200/v1.avsc", "{\"type\": \"record\"}");
 	assert_int_equal(regit_store_commit(out, store, head, c, n, "break", NULL), 0);
+	/* (with no served head to fall back to) */
+	assert_string_equal(sh("git --git-dir='%s' update-ref -d refs/regit/served && echo ok",
+		big), "ok");
 	assert_int_equal(regit_registry_open(&reg, &opts, &err), REGIT_EINVALID);
 	assert_null(reg);
 	assert_non_null(strstr(err.message, "subjects/s-100/v2.avsc"));
@@ -1672,7 +1688,7 @@ static void *deep_reader_main(void *arg)
 	deep_reader *d = arg;
 
 	for (int k = 0; k < 3; k++)
-		deep_reads(d->reg, DEEP_LAYERS - 1, d->id, "\"extra\"");
+		deep_reads(d->reg, DEEP_LAYERS - 1, d->id, "\"id\"");
 	return NULL;
 }
 
@@ -1740,8 +1756,9 @@ static void test_registry__deep_references(void **state)
 		regit_buf_dispose(&bad);
 	}
 
-	/* A push that changes a referenced schema (deep-0-0 gets a field):
-	 * reads after the reload see it, from every thread at once. */
+	/* A push that changes a referenced schema in place (deep-0-0 gets a
+	 * field) is refused: id 1 keeps its text. Reads keep the served
+	 * state, from every thread at once; resetting the branch heals. */
 	assert_int_equal(regit_store_open(&store, f->store, NULL), 0);
 	assert_int_equal(regit_store_head(store, head), 0);
 	memset(&change, 0, sizeof(change));
@@ -1751,6 +1768,10 @@ static void test_registry__deep_references(void **state)
 	change.len = strlen(change.data);
 	assert_int_equal(regit_store_commit(newhead, store, head, &change, 1, "push", NULL), 0);
 	regit_store_free(store);
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_non_null(strstr(err.message, "changed its schema"));
+	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
+		f->store, head), "ok");
 	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
 	rd.reg = f->reg;
 	rd.id = top_id;
