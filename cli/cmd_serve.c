@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/serve_hook.h"
 #include "cli/serve_security.h"
 #include "registry/api.h"
 #include "registry/http.h"
@@ -165,6 +166,9 @@ int regit_cmd_serve(int argc, char **argv)
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}
+	/* git refuses bad pushes before they land; reloads still check. */
+	(void)regit_serve_hook_install(ropts.store_path, ropts.default_level,
+		ropts.default_strict);
 	if (regit_api_new(&api, reg) < 0) {
 		fprintf(stderr, "regit serve: out of memory\n");
 		ret = REGIT_EXIT_INTERNAL;

@@ -11,6 +11,7 @@ static const regit_cmd commands[] = {
 	{ "serve", regit_cmd_serve, "run the schema registry (Confluent REST API, git store)" },
 	{ "check", regit_cmd_check, "check schema changes for compatibility (for CI)" },
 	{ "lint", regit_cmd_lint, "check event schemas against event-design rules (regit.yaml)" },
+	{ "verify", regit_cmd_verify, "check a registry store's history: ids never reissued, versions never rewritten" },
 	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
 	{ "validate", regit_cmd_validate, "validate Avro schema files" },
 	{ "fmt", regit_cmd_fmt, "print a schema pretty, canonical, or its fingerprint" },

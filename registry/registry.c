@@ -581,7 +581,7 @@ void regit_registry_free(regit_registry *reg)
 	if (reg->cache_saving)
 		pthread_join(reg->cache_saver, NULL);
 	/* Keep the start-up cache current for the next start. */
-	if (reg->cache_path && reg->idx && reg->store_ok &&
+	if (reg->cache_path && reg->idx && reg->store_ok && !reg->verifying &&
 			atomic_load(&reg->generation) != reg->cache_generation)
 		(void)reg_cache_save(reg->cache_path, reg->idx);
 	regit_free(reg->cache_path);
@@ -1647,6 +1647,145 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 		}
 	}
 	regit_store_commits_dispose(&chain);
+	return error;
+}
+
+/* ---- verify -------------------------------------------------------------------- */
+
+/* Commits regit verify walks at most. */
+#define REG_VERIFY_MAX_COMMITS 10000000
+
+static int verify_is_zero(const char *rev)
+{
+	if (!*rev)
+		return 1;
+	for (; *rev; rev++)
+		if (*rev != '0')
+			return 0;
+	return 1;
+}
+
+/* Check commit against the state served so far (reg->idx); publish it if it passes. */
+static int verify_commit(regit_registry *reg, const char *commit,
+	const regit_verify_options *vo, size_t *nfindings, int *stop, regit_registry_error *err)
+{
+	regit_registry_error e;
+	reg_index *idx = NULL;
+	int error;
+
+	err_init(&e);
+	error = load_index(&idx, reg, commit, reg->idx, NULL, &e);
+	if (error == 0) {
+		error = ledger_check(reg, reg->idx, idx, &e);
+		if (error == 0)
+			error = push_validate(reg, reg->idx, idx, &e);
+	}
+	if (error == 0) {
+		publish(reg, idx);
+		return 0;
+	}
+	reg_index_free(idx);
+	if (error != REGIT_EINVALID && error != REGIT_EINCOMPATIBLE) {
+		*err = e;
+		return error;
+	}
+	(*nfindings)++;
+	if (vo->finding && vo->finding(commit, e.message, vo->payload) != 0)
+		*stop = 1;
+	return 0;
+}
+
+int regit_registry_verify(const regit_registry_options *ropts, const regit_verify_options *vo,
+	size_t *checked, size_t *nfindings, regit_registry_error *err)
+{
+	regit_registry_options o = ropts ? *ropts : (regit_registry_options)REGIT_REGISTRY_OPTIONS_INIT;
+	regit_registry *reg = NULL;
+	regit_store_commits chain;
+	char from[REGIT_STORE_OID_HEX] = "", to[REGIT_STORE_OID_HEX] = "";
+	size_t i, dummy;
+	int stop = 0, rc, error = 0;
+
+	memset(&chain, 0, sizeof(chain));
+	if (!checked)
+		checked = &dummy;
+	*checked = 0;
+	*nfindings = 0;
+	err_init(err);
+	o.no_load = 1;
+	error = regit_registry_open(&reg, &o, err);
+	if (error < 0)
+		return error;
+	if (vo->objects_dir) {
+		error = regit_store_add_objects(reg->store, vo->objects_dir);
+		if (error < 0)
+			goto fail;
+	}
+	if (vo->from_served)
+		error = regit_store_served(reg->store, from);
+	if (error == 0 && !from[0] && vo->from && !verify_is_zero(vo->from))
+		error = regit_store_resolve(reg->store, vo->from, from);
+	if (error < 0)
+		goto fail;
+	if (vo->to && verify_is_zero(vo->to)) {
+		(*checked)++;
+		(*nfindings)++;
+		if (vo->finding)
+			vo->finding("", "The registry's branch would be deleted: the ids and "
+				"versions it served would be gone", vo->payload);
+		goto done;
+	}
+	if (vo->to)
+		error = regit_store_resolve(reg->store, vo->to, to);
+	else
+		error = regit_store_head(reg->store, to);
+	if (error < 0)
+		goto fail;
+	if (from[0]) {
+		reg_index_free(reg->idx);
+		error = load_index(&reg->idx, reg, from, NULL, NULL, err);
+		if (error < 0) {
+			/* the trusted state must load; say which */
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			error = sr_fail(err, REGIT_SR_STORE_ERROR, "The state verified from (%.12s) "
+				"does not load: %.400s", from, msg);
+			goto done;
+		}
+	}
+	if (!to[0] || strcmp(from, to) == 0)
+		goto done;
+	rc = vo->tip_only ? 0 : regit_store_descends(reg->store, to, from);
+	if (rc < 0) {
+		error = sr_internal(err, rc);
+		goto done;
+	}
+	if (rc == 1) {
+		error = regit_store_first_parents(&chain, reg->store, to, from,
+			REG_VERIFY_MAX_COMMITS);
+		/* from is an ancestor off the first-parent chain (merged in):
+		 * the tip alone is checked. */
+		if (error == REGIT_ENOTFOUND) {
+			regit_store_commits_dispose(&chain);
+			error = 0;
+		}
+		if (error < 0)
+			goto fail;
+	}
+	if (chain.n == 0) {
+		(*checked)++;
+		error = verify_commit(reg, to, vo, nfindings, &stop, err);
+	}
+	for (i = 0; i < chain.n && !stop && error == 0; i++) {
+		(*checked)++;
+		error = verify_commit(reg, chain.ids[i], vo, nfindings, &stop, err);
+	}
+	goto done;
+fail:
+	sr_internal(err, error);
+done:
+	regit_store_commits_dispose(&chain);
+	regit_registry_free(reg);
 	return error;
 }
 

@@ -408,6 +408,46 @@ uint64_t regit_registry_generation(regit_registry *reg);
  */
 int regit_registry_refresh(regit_registry *reg, regit_registry_error *err);
 
+/* ---- verifying a store's history (regit verify, the pre-receive hook) ---- */
+
+typedef struct regit_verify_options {
+	/* The state trusted as served: a revision, or NULL for the empty
+	 * store (the whole history is checked). */
+	const char *from;
+	/* Trust refs/regit/served instead of from when it exists (a hook:
+	 * what the registry served, not what the branch says). */
+	int from_served;
+	/* The revision checked; NULL for the branch head. "" or all zeros:
+	 * the branch is deleted, which is refused. */
+	const char *to;
+	/* Check to alone against from, as a registry's reload does (a push,
+	 * whatever commits it brought), instead of every first-parent commit
+	 * from from to to, each against the last one that passed. */
+	int tip_only;
+	/* Another objects directory to read (a hook's $GIT_QUARANTINE_PATH), or NULL. */
+	const char *objects_dir;
+	/* Called for each refused commit (message: one line); a non-zero
+	 * return stops the walk. */
+	int (*finding)(const char *commit, const char *message, void *payload);
+	void *payload;
+} regit_verify_options;
+
+/**
+ * Check the invariants a registry applies to every head it takes in
+ * (regit_registry_refresh: the ledger of served ids and versions, the
+ * tree's validity, the compatibility policy of pushed versions) over a
+ * store's history, without writing anything to the store. ropts gives the
+ * store and the server's default level and rules.
+ *
+ * @param checked    receives the number of commits checked (may be NULL)
+ * @param nfindings  receives the number of refused commits
+ * @return 0 when the history was checked (findings or not);
+ *         REGIT_ENOTFOUND (a revision does not exist), REGIT_ELIMIT,
+ *         REGIT_EIO, REGIT_ENOMEM, with err->message
+ */
+int regit_registry_verify(const regit_registry_options *ropts, const regit_verify_options *vopts,
+	size_t *checked, size_t *nfindings, regit_registry_error *err);
+
 /* Names <-> enums ("READWRITE"); parse is case-insensitive. */
 const char *regit_mode_name(regit_mode mode);
 int regit_mode_parse(const char *name, regit_mode *out);
