@@ -1958,6 +1958,175 @@ static void test_registry__startup_cache_ignores_planted_symlinks(void **state)
 	regit_free(before);
 }
 
+/* ---- the ledger (issue #12) ------------------------------------------------ */
+
+/* Commit changes on top of the branch head behind the registry's back. */
+static void ledger_push(fixture *f, const regit_store_change *c, size_t n, char out[REGIT_STORE_OID_HEX])
+{
+	regit_store *store = NULL;
+	char head[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_open(&store, f->store, NULL), 0);
+	assert_int_equal(regit_store_head(store, head), 0);
+	assert_int_equal(regit_store_commit(out, store, head, c, n, "push", "bob"), 0);
+	regit_store_free(store);
+}
+
+/* The registry refuses the head, keeps serving, refuses writes; a reset heals. */
+static void ledger_refused(fixture *f, const char *served, const char *why)
+{
+	regit_registry_error err;
+	regit_registry_stats st;
+
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	if (!strstr(err.message, why))
+		fail_msg("expected '%s' in '%s'", why, err.message);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_string_equal(st.head, served);
+	assert_non_null(strstr(st.store_message, why));
+	assert_int_equal(get_id(f->reg, "b", 1), 2);
+	assert_int_equal(reg_schema(f->reg, "w", "\"long\"", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	/* the branch back at the served head: good again, no restart */
+	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
+		f->store, served), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 1);
+	assert_string_equal(st.store_message, "");
+}
+
+typedef struct ledger_findings {
+	size_t n;
+	char commit[REGIT_STORE_OID_HEX];
+	char message[512];
+} ledger_findings;
+
+static int ledger_finding(const char *commit, const char *message, void *payload)
+{
+	ledger_findings *lf = payload;
+
+	lf->n++;
+	snprintf(lf->commit, sizeof(lf->commit), "%s", commit);
+	snprintf(lf->message, sizeof(lf->message), "%s", message);
+	return 0;
+}
+
+static void test_registry__ledger(void **state)
+{
+	fixture *f = *state;
+	regit_registry_error err;
+	regit_registry_stats st;
+	regit_store_change c[2];
+	regit_verify_options vo;
+	ledger_findings lf;
+	char served[REGIT_STORE_OID_HEX], first[REGIT_STORE_OID_HEX], bad[REGIT_STORE_OID_HEX];
+	const char *meta5 = "{\"subject\": \"x\", \"version\": 1, \"id\": 2, \"deleted\": false, "
+		"\"ts\": 0, \"references\": []}\n";
+	size_t checked = 0, nf = 0;
+	int id = 0, *ids = NULL;
+	size_t nids = 0;
+
+	assert_int_equal(reg_schema(f->reg, "a", USER_V1, &id, NULL, &err), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(reg_schema(f->reg, "b", "\"int\"", &id, NULL, &err), 0);
+	assert_int_equal(id, 2);
+	assert_int_equal(reg_schema(f->reg, "c", "\"string\"", &id, NULL, &err), 0);
+	assert_int_equal(id, 3);
+	regit_registry_stats_get(f->reg, &st);
+	snprintf(served, sizeof(served), "%s", st.head);
+	assert_string_equal(sh("git --git-dir='%s' rev-parse refs/regit/served", f->store), served);
+	snprintf(first, sizeof(first), "%s",
+		sh("git --git-dir='%s' rev-list --reverse main | head -n1", f->store));
+
+	/* The issue's reproduction: the first commit force-pushed. */
+	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
+		f->store, first), "ok");
+	ledger_refused(f, served, "does not descend from the served head");
+
+	/* A commit whose tree is empty. */
+	assert_string_equal(sh("cd '%s' && t=$(git --git-dir=registry.git mktree </dev/null) && "
+		"c=$(git --git-dir=registry.git commit-tree $t -p main -m empty) && "
+		"git --git-dir=registry.git update-ref refs/heads/main $c && echo ok", f->dir), "ok");
+	ledger_refused(f, served, "The next id went back from 4 to 1");
+
+	/* The text of id 2 edited in place. */
+	memset(c, 0, sizeof(c));
+	c[0].path = "subjects/b/v1.avsc";
+	c[0].data = "\"long\"\n";
+	c[0].len = strlen(c[0].data);
+	ledger_push(f, c, 1, bad);
+	ledger_refused(f, served, "Id 2 changed its schema");
+
+	/* A version's id renumbered. */
+	c[0].path = "subjects/c/v1.json";
+	c[0].data = "{\"subject\": \"c\", \"version\": 1, \"id\": 9, \"deleted\": false, \"ts\": 0}\n";
+	c[0].len = strlen(c[0].data);
+	ledger_push(f, c, 1, bad);
+	ledger_refused(f, served, "renumbered from id 3 to id 9");
+
+	/* A live version removed without a soft delete. */
+	c[0].path = "subjects/c/v1.json";
+	c[0].remove = 1;
+	c[1].path = "subjects/c/v1.avsc";
+	c[1].remove = 1;
+	ledger_push(f, c, 2, bad);
+	ledger_refused(f, served, "was removed while live");
+
+	/* Id 2 hard-deleted through the API, then pushed back with another schema. */
+	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 0, NULL, &ids, &nids, &err), 0);
+	free(ids);
+	ids = NULL;
+	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 1, NULL, &ids, &nids, &err), 0);
+	free(ids);
+	ids = NULL;
+	regit_registry_stats_get(f->reg, &st);
+	snprintf(served, sizeof(served), "%s", st.head);
+	memset(c, 0, sizeof(c));
+	c[0].path = "subjects/x/v1.avsc";
+	c[0].data = "\"bytes\"\n";
+	c[0].len = strlen(c[0].data);
+	c[1].path = "subjects/x/v1.json";
+	c[1].data = meta5;
+	c[1].len = strlen(meta5);
+	ledger_push(f, c, 2, bad);
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_non_null(strstr(err.message, "Id 2 is issued again"));
+
+	/* regit verify sees it too, and the history before it is clean. */
+	memset(&vo, 0, sizeof(vo));
+	memset(&lf, 0, sizeof(lf));
+	vo.finding = ledger_finding;
+	vo.payload = &lf;
+	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf, &err), 0);
+	assert_int_equal(nf, 1);
+	assert_int_equal(lf.n, 1);
+	assert_string_equal(lf.commit, bad);
+	assert_non_null(strstr(lf.message, "Id 2 is issued again"));
+	assert_true(checked >= 6);
+	vo.to = served;
+	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf, &err), 0);
+	assert_int_equal(nf, 0);
+	/* ... and verify never writes the served ref */
+	assert_string_equal(sh("git --git-dir='%s' rev-parse refs/regit/served", f->store), served);
+
+	/* A restart on that head serves the served state, refused head reported. */
+	reopen(f);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_string_equal(st.head, served);
+	assert_non_null(strstr(st.store_message, "Id 2 is issued again"));
+	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
+		f->store, served), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 1);
+	/* No id was issued twice through all of it. */
+	assert_int_equal(reg_schema(f->reg, "d", "\"double\"", &id, NULL, &err), 0);
+	assert_int_equal(id, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1989,6 +2158,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_is_checked, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__cold_start_parallel_and_shared_blobs, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_ignores_planted_symlinks, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__ledger, setup_confluent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
