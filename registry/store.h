@@ -238,14 +238,22 @@ int regit_store_file_origins(regit_store *store, const char *from, const char *d
  * The served ref (refs/regit/served): the branch head a registry last
  * accepted and served. It is what "history" means for the ledger checks
  * (a new head must descend from it; ids it served keep their content) and
- * survives restarts and kill -9 (written through libgit2 with fsync).
+ * survives restarts and kill -9 (see regit_store_set_served).
  * out is "" when the ref is absent or does not name a commit.
  * @return 0, REGIT_EIO
  */
 int regit_store_served(regit_store *store, char out[REGIT_STORE_OID_HEX]);
 
-/** Point the served ref at commit (hex; "" does nothing). @return 0, REGIT_EINVALID, REGIT_EIO */
-int regit_store_set_served(regit_store *store, const char *commit);
+/**
+ * Point the served ref at commit (hex; "" does nothing). durable: fsync
+ * the file and its directory first. Without it the update survives kill -9
+ * (the page cache does) but after a power loss the ref may be older or
+ * gone; an older served head is still safe (every head a registry recorded
+ * passed the checks), a missing one makes the next start trust the head.
+ * While another process holds the ref's lock the ref is left as it is.
+ * @return 0, REGIT_EINVALID, REGIT_EIO, REGIT_ENOMEM
+ */
+int regit_store_set_served(regit_store *store, const char *commit, int durable);
 
 /**
  * Whether commit is ancestor or a descendant of it (equal counts; an

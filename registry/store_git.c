@@ -505,11 +505,64 @@ int regit_store_served(regit_store *store, char out[REGIT_STORE_OID_HEX])
 	return 0;
 }
 
-int regit_store_set_served(regit_store *store, const char *commit)
+static int store_fsync_dir(const char *dir);
+
+/*
+ * Write the served ref as git writes a loose ref: an exclusive
+ * "<ref>.lock" (which also keeps git out meanwhile), renamed over the ref.
+ * Durable: fsync of the file and the directory first.
+ * @return 0, 1 when the lock file exists (someone else is writing it), REGIT_EIO
+ */
+static int store_served_write(regit_store *store, const git_oid *oid, int durable)
 {
-	git_reference *ref = NULL;
+	regit_buf dir = REGIT_BUF_INIT, path = REGIT_BUF_INIT, lock = REGIT_BUF_INIT;
+	char line[GIT_OID_HEXSZ + 2];
+	int fd = -1, error = 0;
+
+	git_oid_tostr(line, sizeof(line), oid);
+	line[GIT_OID_HEXSZ] = '\n';
+	if (regit_buf_printf(&dir, "%srefs/regit", store->gitdir) < 0 ||
+			regit_buf_printf(&path, "%s/served", dir.ptr) < 0 ||
+			regit_buf_printf(&lock, "%s/served.lock", dir.ptr) < 0) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	if (mkdir(dir.ptr, 0755) < 0 && errno != EEXIST)
+		goto io;
+	fd = open(lock.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		error = 1;
+		goto done;
+	}
+	if (fd < 0)
+		goto io;
+	if (write(fd, line, GIT_OID_HEXSZ + 1) != GIT_OID_HEXSZ + 1 || (durable && fsync(fd) < 0)) {
+		(void)close(fd);
+		(void)unlink(lock.ptr);
+		goto io;
+	}
+	if (close(fd) < 0 || rename(lock.ptr, path.ptr) < 0) {
+		(void)unlink(lock.ptr);
+		goto io;
+	}
+	if (durable)
+		error = store_fsync_dir(dir.ptr);
+	goto done;
+io:
+	regit_error_set(REGIT_ERROR_OS, "update %s: %s", path.ptr ? path.ptr : "served ref",
+		strerror(errno));
+	error = REGIT_EIO;
+done:
+	regit_buf_dispose(&dir);
+	regit_buf_dispose(&path);
+	regit_buf_dispose(&lock);
+	return error;
+}
+
+int regit_store_set_served(regit_store *store, const char *commit, int durable)
+{
 	git_oid oid;
-	int rc;
+	int error = 0;
 
 	if (!commit || !*commit)
 		return 0;
@@ -517,14 +570,19 @@ int regit_store_set_served(regit_store *store, const char *commit)
 		regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", commit);
 		return REGIT_EINVALID;
 	}
-	pthread_rwlock_wrlock(&store->lock);
-	rc = git_reference_create(&ref, store->repo, STORE_SERVED_REF, &oid, 1,
-		"regit: served");
-	git_reference_free(ref);
-	pthread_rwlock_unlock(&store->lock);
-	if (rc < 0)
-		return store_git_error(rc, "update " STORE_SERVED_REF);
-	return 0;
+	/* Another registry on the store may be recording its head right now
+	 * (it holds the lock file briefly): retry a little, then leave the
+	 * ref as it is. Any head a registry accepted is a safe served head;
+	 * an older one only makes the next start check a longer range. */
+	for (int attempt = 0; attempt < 50; attempt++) {
+		struct timespec ms = { 0, 1000000 };
+
+		error = store_served_write(store, &oid, durable);
+		if (error != 1)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	return error == 1 ? 0 : error;
 }
 
 int regit_store_descends(regit_store *store, const char *commit, const char *ancestor)
