@@ -1551,13 +1551,35 @@ static int ledger_soft_deleted(regit_registry *reg, const regit_store_commits *c
 }
 
 /*
+ * Whether id was given to a version by a registry in IMPORT mode (sealed,
+ * its subject in IMPORT mode), which the API allows for any id not in
+ * use: a migration's ids, and another registry on the store doing one.
+ */
+static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
+{
+	size_t i, k;
+
+	for (i = 0; i < idx->nsubjects; i++) {
+		const reg_subject *s = idx->subjects[i];
+
+		if (effective_mode(idx, s) != REGIT_MODE_IMPORT)
+			continue;
+		for (k = 0; k < s->nversions; k++)
+			if (s->versions[k]->pub.id == id && version_sealed(reg, s->versions[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
  * The invariants of issue #12: a registry's store is an append-only ledger
  * of what it served. Compared with prev, the index being served, idx (a
  * new head from a push, another process or an upstream) must
  *  - descend from prev's head: no rewrite, no rollback;
  *  - keep next_id from going down, and issue no id below prev's next_id
  *    that prev did not serve: an id that was hard-deleted stays retired
- *    (the API registers a returning schema under a new id too);
+ *    (the API registers a returning schema under a new id too), except
+ *    where a registry wrote it in IMPORT mode (ledger_imported);
  *  - give every id prev served exactly its text and references;
  *  - keep every version prev served under the same number, with the same
  *    id, text and references; a version may go only if it was
@@ -1608,7 +1630,7 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 				"the schema text and references it was served with", sc->pub.id);
 			return REGIT_EINVALID;
 		}
-		if (!old && sc->pub.id < prev->next_id) {
+		if (!old && sc->pub.id < prev->next_id && !ledger_imported(reg, idx, sc->pub.id)) {
 			sr_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
 				"were issued before (a hard-deleted id stays retired)", sc->pub.id,
 				prev->next_id);

@@ -2125,6 +2125,28 @@ static void test_registry__ledger(void **state)
 	/* No id was issued twice through all of it. */
 	assert_int_equal(reg_schema(f->reg, "d", "\"double\"", &id, NULL, &err), 0);
 	assert_int_equal(id, 4);
+
+	/* Except on purpose: another registry on the store importing (IMPORT
+	 * mode, an explicit id) may use an id below next_id that is not in
+	 * use, as the API allows; this one takes that in. */
+	{
+		regit_registry *other = NULL;
+		regit_register_request req = { 0 };
+		regit_register_result res;
+
+		assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+		assert_int_equal(regit_registry_set_mode(other, "imp", REGIT_MODE_IMPORT, 0, NULL,
+			&err), 0);
+		req.subject = "imp";
+		req.schema = "\"float\"";
+		req.schema_len = strlen(req.schema);
+		req.id = 2;
+		assert_int_equal(regit_registry_register(other, &req, &res, &err), 0);
+		assert_int_equal(res.id, 2);
+		regit_registry_free(other);
+		assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+		assert_int_equal(get_id(f->reg, "imp", 1), 2);
+	}
 }
 
 int main(void)
