@@ -51,6 +51,8 @@ static void serve_usage(FILE *f)
 		"\n"
 		"Endpoints: the Confluent API (/subjects, /schemas, /config, /mode,\n"
 		"/compatibility, ...), plus GET /metrics (Prometheus) and GET /health.\n"
+		"The store gets a pre-receive hook (rewritten at each start) that refuses\n"
+		"pushes the registry would refuse (`regit verify --help`).\n"
 		"SIGINT or SIGTERM stops the server cleanly.\n", regit_serve_security_usage);
 }
 
