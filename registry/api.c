@@ -1612,6 +1612,11 @@ static void api_metrics_render(api_ctx *c)
 			"answered from the credential cache compute none.\n"
 			"# TYPE regit_auth_password_hashes_total counter\n"
 			"regit_auth_password_hashes_total %lu\n", regit_auth_hash_count(api->auth));
+	out_printf(c,
+		"# HELP regit_store_ledger_rejections_total Of the refused reloads: heads that broke "
+		"the ledger (rewritten history, an id reissued or edited, a version removed or "
+		"renumbered).\n# TYPE regit_store_ledger_rejections_total counter\n"
+		"regit_store_ledger_rejections_total %llu\n", (unsigned long long)st.ledger_rejections);
 }
 
 void regit_api_observe(const regit_http_request *req, const regit_http_response *resp,

@@ -56,6 +56,7 @@ struct regit_registry {
 	atomic_uint_fast64_t commits;
 	atomic_uint_fast64_t rejections;
 	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
+	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (ledger_check) */
 	int store_ok;                   /* guarded by rw */
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
@@ -397,6 +398,8 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		 * nothing new to check. */
 		if (!(force && strcmp(idx->head, reg->idx->head) == 0)) {
 			error = ledger_check(reg, reg->idx, idx, err);
+			if (error == REGIT_EINVALID)
+				atomic_fetch_add(&reg->ledger_rejections, 1);
 			if (error == 0)
 				error = push_validate(reg, reg->idx, idx, err);
 		}
@@ -638,6 +641,7 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->commits = atomic_load(&reg->commits);
 	out->compat_rejections = atomic_load(&reg->rejections);
 	out->store_rejections = atomic_load(&reg->store_rejections);
+	out->ledger_rejections = atomic_load(&reg->ledger_rejections);
 	out->store_ok = reg->store_ok;
 	memcpy(out->head, idx->head, sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);

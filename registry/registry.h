@@ -388,6 +388,9 @@ typedef struct regit_registry_stats {
 	char last_rejection[1024];
 	char last_rejection_head[41];
 	int64_t last_rejection_time;
+	uint64_t ledger_rejections;  /* of store_rejections: heads that broke the ledger
+	                              (rewritten history, an id reissued or edited, a
+	                              version removed or renumbered) */
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);

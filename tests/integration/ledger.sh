@@ -141,6 +141,8 @@ bypass() {
 	rej1=$(body GET /metrics | sed -n 's/^regit_store_rejections_total \([0-9]*\).*/\1/p')
 	check "$name: regit_store_rejections_total counts it ($rej0 -> $rej1), regit_store_ok 0" \
 		bash -c "[ '${rej1:-0}' -gt '${rej0:-0}' ] && curl -s http://127.0.0.1:$port/metrics | grep -q '^regit_store_ok 0'"
+	check "$name: regit_store_ledger_rejections_total counts it as a ledger break" \
+		bash -c "curl -s http://127.0.0.1:$port/metrics | grep -qx 'regit_store_ledger_rejections_total [1-9][0-9]*'"
 	check "$name: the log says why" grep -qE "$pat" "$tmp/err"
 	check "$name: reads answer from the served state (id 2, s3 v1)" test \
 		"$(status GET /schemas/ids/2) $(status GET /subjects/s3/versions/1)" = "200 200"
