@@ -1689,7 +1689,7 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 /* ---- verify -------------------------------------------------------------------- */
 
 /* Commits regit verify walks at most. */
-#define REG_VERIFY_MAX_COMMITS 10000000
+#define REG_VERIFY_MAX_COMMITS 1000000
 
 static int verify_is_zero(const char *rev)
 {
