@@ -394,9 +394,11 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
 	error = load_index(&idx, reg, NULL, reg->idx, NULL, err);
 	if (error == 0) {
-		/* A forced reload re-reads our own head after a failed apply:
-		 * nothing new to check. */
-		if (!(force && strcmp(idx->head, reg->idx->head) == 0)) {
+		/* A forced reload follows a write of ours whose apply failed (out
+		 * of memory): the head is our own commit, and the index it would
+		 * be compared with may be half-changed, so there is nothing to
+		 * check it against. */
+		if (!force) {
 			error = ledger_check(reg, reg->idx, idx, err);
 			if (error == REGIT_EINVALID)
 				atomic_fetch_add(&reg->ledger_rejections, 1);
@@ -1536,6 +1538,8 @@ static int ledger_soft_deleted(regit_registry *reg, const regit_store_commits *c
 	size_t i;
 	int found = 0;
 
+	if (chain->n < 2)
+		return 0;
 	snprintf(file, sizeof(file), "v%d.json", version);
 	if (subject_path(path, sizeof(path), subject, file) < 0)
 		return 0;
