@@ -39,6 +39,7 @@ int regit_cmd_passwd(int argc, char **argv);
 int regit_cmd_import(int argc, char **argv);
 int regit_cmd_export(int argc, char **argv);
 int regit_cmd_verify(int argc, char **argv);
+int regit_cmd_decode(int argc, char **argv);
 
 /** True when argv holds -h or --help (before any "--"). */
 int regit_cli_wants_help(int argc, char **argv);

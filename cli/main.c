@@ -26,6 +26,7 @@ static const regit_cmd commands[] = {
 	{ "import", regit_cmd_import, "copy another registry's subjects, versions and ids into this one" },
 	{ "export", regit_cmd_export, "write a registry's content as plain files (schemas + manifest)" },
 	{ "passwd", regit_cmd_passwd, "add or update a user in a `serve --auth` credentials file" },
+	{ "decode", regit_cmd_decode, "print Confluent-framed Avro messages as JSON (writer schemas from the registry)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
