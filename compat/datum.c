@@ -205,7 +205,10 @@ static int datum_utf8(json_t **out, datum_ctx *c, size_t n)
 
 	if (error < 0)
 		return error;
+	regit_error_clear();
 	*out = json_stringn((const char *)c->p, n);
+	if (!*out && regit_error_last()->klass == REGIT_ERROR_NOMEMORY)
+		return REGIT_ENOMEM;
 	if (!*out)
 		return DATUM_FAIL(c, REGIT_EINVALID, "a string is not valid UTF-8");
 	c->p += n;
