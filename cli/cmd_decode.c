@@ -23,7 +23,7 @@
  * DECODE_MAX_LINE bytes, raw messages at DECODE_MAX_MESSAGE.
  *
  * A message that cannot be decoded gets one line on stderr naming its
- * position (FILE, or FILE:LINE; stdin is "-"), and the others are still
+ * position (FILE, or FILE:LINE; stdin is "stdin"), and the others are still
  * printed. Exit status: 0 all decoded, 1 some message failed, 2 usage or
  * registry errors (unreachable, bad credentials, an unusable reader), 3 out
  * of memory.
@@ -469,40 +469,71 @@ done:
 	return error;
 }
 
+/*
+ * Read one line into buf (without its newline; NUL bytes kept), at most
+ * DECODE_MAX_LINE bytes: the rest of a longer line is read and dropped, so
+ * a hostile stream cannot make a line take all memory.
+ * @return 1 a line, 0 end of input, -1 read error; *too_long set when cut
+ */
+static int decode_getline(regit_buf *buf, int *too_long, FILE *f)
+{
+	char chunk[8192];
+	size_t n = 0;
+	int c, any = 0;
+
+	regit_buf_clear(buf);
+	*too_long = 0;
+	while ((c = getc(f)) != EOF) {
+		any = 1;
+		if (c == '\n')
+			break;
+		chunk[n++] = (char)c;
+		if (n == sizeof(chunk)) {
+			if (!*too_long && regit_buf_put(buf, chunk, n) < 0)
+				*too_long = 1;
+			n = 0;
+		}
+	}
+	if (n > 0 && !*too_long && regit_buf_put(buf, chunk, n) < 0)
+		*too_long = 1;
+	if (c == EOF && ferror(f))
+		return -1;
+	return any;
+}
+
 /* Decode the lines of one stream (hex, base64, json-lines). */
 static void decode_lines(decode_state *st, FILE *f, const char *name)
 {
-	char *line = NULL, *s;
-	size_t cap = 0, n, lineno = 0, blen;
-	ssize_t got;
+	regit_buf line, pos = REGIT_BUF_INIT;
+	char *s;
+	size_t n, lineno = 0, blen;
 	unsigned char *bytes = NULL;
-	regit_buf pos = REGIT_BUF_INIT;
-	int error;
+	int error, got = 0, too_long;
 
-	while (!st->fatal && (got = getline(&line, &cap, f)) >= 0) {
+	regit_buf_init(&line, DECODE_MAX_LINE);
+	while (!st->fatal && (got = decode_getline(&line, &too_long, f)) > 0) {
 		lineno++;
-		s = line;
-		n = (size_t)got;
-		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
-		                 s[n - 1] == '\t'))
-			n--;
-		while (n > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			n--;
-		}
 		regit_buf_clear(&pos);
 		if (regit_buf_printf(&pos, "%s:%zu", name, lineno) < 0) {
 			st->fatal = REGIT_EXIT_INTERNAL;
 			break;
 		}
-		if (n == 0)
-			continue;
-		if (n > DECODE_MAX_LINE) {
+		if (too_long) {
 			fprintf(stderr, "regit decode: %s: line longer than %zu bytes\n",
 				regit_buf_cstr(&pos), DECODE_MAX_LINE);
 			st->failed = 1;
 			continue;
 		}
+		s = line.ptr ? line.ptr : (char *)"";
+		n = line.size;
+		while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		if (n == 0)
+			continue;
 		if (st->format == DECODE_JSON_LINES) {
 			error = decode_json_line(&bytes, &blen, &pos, s, n);
 		} else {
@@ -526,12 +557,12 @@ static void decode_lines(decode_state *st, FILE *f, const char *name)
 		regit_free(bytes);
 		bytes = NULL;
 	}
-	if (!st->fatal && ferror(f)) {
+	if (!st->fatal && got < 0) {
 		fprintf(stderr, "regit decode: %s: read error: %s\n", name, strerror(errno));
 		st->fatal = REGIT_EXIT_USAGE;
 	}
 	regit_free(bytes);
-	free(line);
+	regit_buf_dispose(&line);
 	regit_buf_dispose(&pos);
 }
 
@@ -575,9 +606,9 @@ static void decode_stream(decode_state *st, const char *file)
 		}
 	}
 	if (st->format == DECODE_RAW)
-		decode_raw(st, f, file);
+		decode_raw(st, f, f == stdin ? "stdin" : file);
 	else
-		decode_lines(st, f, file);
+		decode_lines(st, f, f == stdin ? "stdin" : file);
 	if (f != stdin)
 		fclose(f);
 }
