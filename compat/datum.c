@@ -220,12 +220,16 @@ static const char *datum_type_name(const regit_type *t)
 	return regit_type_is_named(t) ? t->fullname : regit_type_kind_name(t->kind);
 }
 
-/* {"<name of t>": v}, or v itself for null; takes v. */
+/*
+ * {"<name of t>": v}, or v itself for null. Takes v on every path; *out is
+ * NULL on failure (so datum_wrap(&v, c, t, v) leaves no dangling v).
+ */
 static int datum_wrap(json_t **out, datum_ctx *c, const regit_type *t, json_t *v)
 {
 	json_t *o;
 	int error;
 
+	*out = NULL;
 	if (t->kind == REGIT_TYPE_NULL) {
 		*out = v;
 		return 0;
@@ -236,7 +240,11 @@ static int datum_wrap(json_t **out, datum_ctx *c, const regit_type *t, json_t *v
 		return error;
 	}
 	o = json_object();
-	if (!o || json_object_set_new(o, datum_type_name(t), v) < 0) {
+	if (!o) {
+		json_decref(v);
+		return datum_oom();
+	}
+	if (json_object_set_new(o, datum_type_name(t), v) < 0) {
 		json_decref(o);
 		return datum_oom();
 	}
