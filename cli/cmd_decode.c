@@ -96,6 +96,7 @@ static void decode_usage(FILE *f)
 		"  --version V          that version (default latest)\n"
 		"  --fields a,b.c       print only these fields (dotted paths into records;\n"
 		"                       a path steps through union wrappers); missing: null\n"
+		"  (--format is accepted for symmetry: the output is always JSON lines)\n"
 		REGIT_REMOTE_OPTIONS_HELP
 		"  (exit 1: some message could not be decoded; each gets a line on stderr\n"
 		"  naming its position, FILE or FILE:LINE; the others are printed)\n");
@@ -206,6 +207,19 @@ static const decode_writer *decode_writer_get(decode_state *st, unsigned long id
 	}
 	if (error == 0)
 		error = regit_client_parse_schema(&rs, resp);
+	if (error == 0 && json_is_string(json_object_get(resp, "schemaType")) &&
+	    strcmp(json_string_value(json_object_get(resp, "schemaType")), "AVRO") != 0) {
+		/* Confluent omits schemaType for Avro; PROTOBUF and JSON are not ours. */
+		regit_buf_clear(&path);
+		error = regit_buf_printf(&path, "a %s schema, not Avro",
+			json_string_value(json_object_get(resp, "schemaType")));
+		if (error == 0) {
+			w->problem = regit_buf_detach(&path);
+			if (!w->problem)
+				error = REGIT_ENOMEM;
+		}
+		goto done;
+	}
 	if (error == 0) {
 		error = decode_parse_registered(&w->schema, st, rs.schema, (int)id);
 		if (error == REGIT_EINVALID || error == REGIT_ELIMIT || error == REGIT_ENOTFOUND) {
