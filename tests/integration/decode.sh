@@ -232,6 +232,15 @@ run decode "${R[@]}" "$TMP/short.bin" "$TMP/msgs2/msg-1.bin" --fields event_id
 [ "$RC" = 1 ] && [[ "$ERR" == *"$TMP/short.bin: truncated"* ]] && [ "$(wc -l <<<"$OUT")" = 1 ]
 if [ $? = 0 ]; then ok "raw: a short file names the file, the next is printed"; else notok "raw short file: exit $RC: $ERR"; fi
 
+# ---- --fields through an optional record (a hand-built frame) ---------------------
+printf '{"type":"record","name":"Order","fields":[{"name":"shipping","type":["null",{"type":"record","name":"Address","fields":[{"name":"city","type":"string"}]}]}]}' >"$TMP/order.avsc"
+OID=$(register order-value "$TMP/order.avsc")
+printf '00%08x02084265726e\n00%08x00\n' "$OID" "$OID" >"$TMP/order.hex"
+run decode "${R[@]}" --input-format hex --fields shipping.city,shipping "$TMP/order.hex"
+expect "--fields steps through a union wrapper into an optional record" 0 \
+	'{"shipping.city":"Bern","shipping":{"Address":{"city":"Bern"}}}
+{"shipping.city":null,"shipping":null}'
+
 # ---- messages from the npm Confluent serializers ----------------------------------
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	notok "node and npm are installed (scripts/install-deps --test)"
