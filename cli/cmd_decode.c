@@ -195,6 +195,12 @@ static const decode_writer *decode_writer_get(decode_state *st, unsigned long id
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 
+	if (id > 2147483647UL) {
+		/* Confluent ids are Java ints: no registry has this one; do not ask. */
+		w->problem = regit_strdup("unknown schema id (ids are 0..2147483647)");
+		error = w->problem ? 0 : REGIT_ENOMEM;
+		goto done;
+	}
 	if (decode_connect(st) < 0)
 		return NULL;
 	error = regit_buf_printf(&path, "/schemas/ids/%lu", id);

@@ -215,11 +215,12 @@ IDX=$(printf '%08x' $((ID2 + 1000)))
 	echo "zz"
 	echo "$GOOD"
 	echo "00${IDX}00"
+	echo "00ffffffff00"
 } >"$TMP/mixed.hex"
 run decode "${R[@]}" --input-format hex --fields correlation_id "$TMP/mixed.hex"
 expect "bad messages: exit 1, the good ones printed" 1 '{"correlation_id":"corr-42"}
 {"correlation_id":"corr-42"}'
-[ "$(wc -l <<<"$ERR")" = 6 ]
+[ "$(wc -l <<<"$ERR")" = 7 ]
 if [ $? = 0 ]; then ok "one stderr line per bad message"; else notok "one stderr line per bad message"; echo "$ERR" | sed 's/^/#   /'; fi
 has_err "bad magic names its line" "$TMP/mixed.hex:2: bad magic byte 0x01"
 has_err "truncated names its line" "$TMP/mixed.hex:3: schema id $ID2: truncated"
@@ -227,6 +228,7 @@ has_err "unknown id names its line" "$TMP/mixed.hex:4: schema id $((ID2 + 1000))
 has_err "trailing bytes name their line" "$TMP/mixed.hex:5: schema id $ID2: 1 trailing bytes"
 has_err "bad hex names its line" "$TMP/mixed.hex:6: not a hex digit"
 has_err "unknown id again (cached) names its line" "$TMP/mixed.hex:8: schema id $((ID2 + 1000)): unknown"
+has_err "an id past 2^31-1 is unknown without asking" "$TMP/mixed.hex:9: schema id 4294967295: unknown schema id"
 printf '\x00\x00' >"$TMP/short.bin"
 run decode "${R[@]}" "$TMP/short.bin" "$TMP/msgs2/msg-1.bin" --fields event_id
 [ "$RC" = 1 ] && [[ "$ERR" == *"$TMP/short.bin: truncated"* ]] && [ "$(wc -l <<<"$OUT")" = 1 ]
