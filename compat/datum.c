@@ -66,10 +66,14 @@ static size_t datum_path_push(datum_ctx *c, const char *seg, size_t n)
 {
 	size_t old = c->pathlen;
 
+	size_t i;
+
 	if (c->pathlen + n + 2 < DATUM_PATH_MAX) {
 		c->path[c->pathlen++] = '/';
-		memcpy(c->path + c->pathlen, seg, n);
-		c->pathlen += n;
+		/* Map keys are data: keep control bytes out of one-line messages. */
+		for (i = 0; i < n; i++)
+			c->path[c->pathlen++] = (unsigned char)seg[i] < 0x20 || seg[i] == 0x7f ?
+				'?' : seg[i];
 		c->path[c->pathlen] = '\0';
 	}
 	return old;

@@ -269,6 +269,24 @@ static void test_datum__hostile(void **state)
 		NULL, deep, REGIT_ELIMIT);
 }
 
+/* Messages stay one line and name where in the value the problem is. */
+static void test_datum__error_paths(void **state)
+{
+	regit_schema *w = parse("{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":"
+		"{\"type\":\"array\",\"items\":\"int\"}}}]}");
+	/* m = {"a\nb": [1, <cut off>]} */
+	static const unsigned char bytes[] = { 0x02, 0x06, 'a', '\n', 'b', 0x04, 0x02, 0x80 };
+	json_t *v = NULL;
+
+	(void)state;
+	assert_int_equal(regit_datum_decode(&v, regit_schema_root(w), NULL, bytes, sizeof(bytes),
+		NULL), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "at byte 8 (at /m/a?b/1)"));
+	assert_null(strchr(regit_error_message(), '\n'));
+	regit_schema_free(w);
+}
+
 static void test_datum__unframe(void **state)
 {
 	static const unsigned char ok[] = { 0, 0, 0, 1, 2, 0x02 };
@@ -334,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_datum__enums),
 		cmocka_unit_test(test_datum__union_changes),
 		cmocka_unit_test(test_datum__hostile),
+		cmocka_unit_test(test_datum__error_paths),
 		cmocka_unit_test(test_datum__unframe),
 		cmocka_unit_test(test_datum__allocation_failures),
 	};
