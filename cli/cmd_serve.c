@@ -29,7 +29,8 @@ static void serve_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: regit serve [--listen HOST:PORT] [--store PATH] [--compat LEVEL]\n"
-		"                   [--rules strict|avro] [--access-log] [--threads N]\n"
+		"                   [--rules strict|avro] [--lint off|warn|enforce]\n"
+		"                   [--access-log] [--threads N]\n"
 		"                   [--auth FILE] [--tls-cert PEM --tls-key PEM]\n"
 		"\n"
 		"Run the schema registry: the Confluent Schema Registry REST API (Avro)\n"
@@ -45,6 +46,11 @@ static void serve_usage(FILE *f)
 		"  --rules RULES       strict (default): also refuse removed fields and new\n"
 		"                      fields without a default; avro: Avro resolution only,\n"
 		"                      as Confluent decides\n"
+		"  --lint POLICY       default lint policy of registrations (subjects and the\n"
+		"                      global config override it with \"regit.lint\"): off\n"
+		"                      (default); warn: register, log and count findings;\n"
+		"                      enforce: refuse lint errors (42201). The default\n"
+		"                      rules and naming conventions of `regit lint` apply\n"
 		"  --access-log        one JSON line per request on stderr\n"
 		"  --threads N         HTTP worker threads (default: the CPUs it may run on)\n"
 		"%s"
@@ -114,6 +120,14 @@ int regit_cmd_serve(int argc, char **argv)
 				ropts.default_strict = 0;
 			} else if (rc > 0) {
 				fprintf(stderr, "regit serve: --rules is strict or avro, not '%s'\n", val);
+				goto done;
+			}
+		}
+		if (rc == 0) {
+			rc = serve_arg(argc, argv, &i, "--lint", &val);
+			if (rc > 0 && regit_lint_policy_parse(val, &ropts.default_lint) < 0) {
+				fprintf(stderr, "regit serve: --lint is off, warn or enforce, not '%s'\n",
+					val);
 				goto done;
 			}
 		}

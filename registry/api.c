@@ -453,7 +453,11 @@ static void out_config(api_ctx *c, const regit_config *cfg, const char *level_ke
 	if (cfg->has_strict) {
 		out_printf(c, "%s\"" REGIT_API_RULES_KEY "\":\"%s\"", first ? "" : ",",
 			cfg->strict ? "strict" : "avro");
+		first = 0;
 	}
+	if (cfg->has_lint)
+		out_printf(c, "%s\"" REGIT_API_LINT_KEY "\":\"%s\"", first ? "" : ",",
+			regit_lint_policy_name(cfg->lint));
 	out_puts(c, "}");
 }
 
@@ -1264,7 +1268,8 @@ static void h_compat(api_ctx *c)
 
 /*
  * GET /config[/{s}]?defaultToGlobal= -> {"compatibilityLevel": L, ...}
- * PUT /config[/{s}] body {"compatibility": L, "normalize"?, "regit.rules"?} -> echo
+ * PUT /config[/{s}] body {"compatibility": L, "normalize"?, "regit.rules"?,
+ *   "regit.lint"?} -> echo
  * DELETE /config[/{s}] -> the removed config, {"compatibility": L, ...}
  */
 static void h_config(api_ctx *c)
@@ -1606,6 +1611,27 @@ static void api_metrics_render(api_ctx *c)
 		(unsigned long long)regit_registry_generation(api->reg),
 		atomic_load_explicit(&api->cache_hits, memory_order_relaxed),
 		atomic_load_explicit(&api->cache_misses, memory_order_relaxed));
+	/* Lint under a warn/enforce policy: by rule and severity, and by
+	 * outcome; no subject label, so the series stay few (rules x 2 + 3). */
+	out_puts(c, "# HELP regit_lint_findings_total Lint findings in schemas registered "
+		"or refused under a warn or enforce lint policy, by rule and severity.\n"
+		"# TYPE regit_lint_findings_total counter\n");
+	for (r = 0; r < regit_lint_rule_count() && r < REGIT_LINT_MAX_RULES; r++) {
+		for (s = 0; s < 2; s++) {
+			if (st.lint_findings[r][s] == 0)
+				continue;
+			out_printf(c, "regit_lint_findings_total{rule=\"%s\",severity=\"%s\"} %llu\n",
+				regit_lint_rule_at(r)->id, s ? "error" : "warning",
+				(unsigned long long)st.lint_findings[r][s]);
+		}
+	}
+	out_puts(c, "# HELP regit_lint_schemas_total Schemas linted under a warn or enforce "
+		"lint policy, by outcome (clean, warned: registered with findings, refused: "
+		"42201).\n# TYPE regit_lint_schemas_total counter\n");
+	for (r = 0; r < REGIT_LINT_OUTCOME_COUNT; r++)
+		out_printf(c, "regit_lint_schemas_total{outcome=\"%s\"} %llu\n",
+			regit_lint_outcome_name((regit_lint_outcome)r),
+			(unsigned long long)st.lint_outcomes[r]);
 	if (api->auth)
 		out_printf(c,
 			"# HELP regit_auth_password_hashes_total Password hashes computed; requests "

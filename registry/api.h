@@ -11,7 +11,8 @@
  * The rules implemented are those of docs/confluent-api.md (§1 HTTP
  * conventions, §3 endpoints) for the default context, plus three regit
  * routes: GET /metrics (Prometheus text), GET /health (store state) and the
- * "regit.rules" key in config bodies (strict|avro evolution rules).
+ * "regit.rules" and "regit.lint" keys in config bodies (strict|avro
+ * evolution rules; off|warn|enforce lint policy).
  */
 #ifndef REGIT_API_H
 #define REGIT_API_H
@@ -27,6 +28,8 @@ typedef struct regit_api regit_api;
 
 /* Extra config key carrying regit's rule set; Confluent clients ignore it. */
 #define REGIT_API_RULES_KEY "regit.rules"
+/* Extra config key carrying the lint policy (off|warn|enforce); likewise. */
+#define REGIT_API_LINT_KEY "regit.lint"
 
 /**
  * Create the API over a registry.

@@ -251,6 +251,17 @@ int regit_api_decode_config_body(regit_config *out, regit_registry_error *err,
 			goto done;
 		}
 	}
+	v = json_object_get(root, REGIT_API_LINT_KEY);
+	if (v && !json_is_null(v)) {
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v) ||
+		    regit_lint_policy_parse(json_string_value(v), &out->lint) < 0) {
+			error = body_fail(err, 42203, "Invalid value for '" REGIT_API_LINT_KEY
+				"'. Valid values are off, warn and enforce");
+			goto done;
+		}
+		out->has_lint = 1;
+	}
 done:
 	json_decref(root);
 	return error;

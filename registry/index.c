@@ -661,6 +661,11 @@ int reg_meta_config_write(regit_buf *out, const regit_config *cfg)
 		error = regit_buf_printf(out, "%s  \"strict\": %s", sep, cfg->strict ? "true" : "false");
 		sep = ",\n";
 	}
+	if (error == 0 && cfg->has_lint) {
+		error = regit_buf_printf(out, "%s  \"lint\": \"%s\"", sep,
+			regit_lint_policy_name(cfg->lint));
+		sep = ",\n";
+	}
 	if (error == 0)
 		error = regit_buf_puts(out, "\n}\n");
 	return error;
@@ -671,6 +676,29 @@ int reg_meta_config_write(regit_buf *out, const regit_config *cfg)
 static const char *const mode_names[] = {
 	"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"
 };
+
+static const char *const lint_policy_names[REGIT_LINT_POLICY_COUNT] = {
+	"off", "warn", "enforce"
+};
+
+const char *regit_lint_policy_name(regit_lint_policy policy)
+{
+	return (unsigned)policy < REGIT_LINT_POLICY_COUNT ? lint_policy_names[policy] : "off";
+}
+
+int regit_lint_policy_parse(const char *name, regit_lint_policy *out)
+{
+	size_t i;
+
+	for (i = 0; name && i < REGIT_LINT_POLICY_COUNT; i++) {
+		if (strcasecmp(name, lint_policy_names[i]) == 0) {
+			*out = (regit_lint_policy)i;
+			return 0;
+		}
+	}
+	regit_error_set(REGIT_ERROR_STORE, "invalid lint policy '%.64s'", name ? name : "");
+	return REGIT_EINVALID;
+}
 
 const char *regit_mode_name(regit_mode mode)
 {
@@ -838,6 +866,12 @@ int regit_registry__config_from_json(regit_config *out, const json_t *obj)
 			return REGIT_EINVALID;
 		out->has_strict = 1;
 		out->strict = json_is_true(v);
+	}
+	v = json_object_get(obj, "lint");
+	if (v) {
+		if (!json_is_string(v) || regit_lint_policy_parse(json_string_value(v), &out->lint) < 0)
+			return REGIT_EINVALID;
+		out->has_lint = 1;
 	}
 	return 0;
 }

@@ -57,6 +57,10 @@ struct regit_registry {
 	atomic_uint_fast64_t rejections;
 	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
 	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (ledger_check) */
+	/* Lint under warn/enforce: findings by rule index and severity
+	 * (0 warning, 1 error), linted schemas by regit_lint_outcome. */
+	atomic_uint_fast64_t lint_findings[REGIT_LINT_MAX_RULES][2];
+	atomic_uint_fast64_t lint_outcomes[REGIT_LINT_OUTCOME_COUNT];
 	int store_ok;                   /* guarded by rw */
 	char store_message[256];
 	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
@@ -229,6 +233,7 @@ typedef struct effective {
 	regit_compat_level level;
 	int strict;
 	int normalize;
+	regit_lint_policy lint;
 } effective;
 
 static void effective_config(effective *out, const regit_registry *reg,
@@ -237,6 +242,7 @@ static void effective_config(effective *out, const regit_registry *reg,
 	out->level = reg->opts.default_level;
 	out->strict = reg->opts.default_strict ? 1 : 0;
 	out->normalize = 0;
+	out->lint = reg->opts.default_lint;
 	if (idx->has_config) {
 		if (idx->config.has_level)
 			out->level = idx->config.level;
@@ -244,6 +250,8 @@ static void effective_config(effective *out, const regit_registry *reg,
 			out->strict = idx->config.strict;
 		if (idx->config.has_normalize)
 			out->normalize = idx->config.normalize;
+		if (idx->config.has_lint)
+			out->lint = idx->config.lint;
 	}
 	if (s && s->has_config) {
 		if (s->config.has_level)
@@ -252,6 +260,8 @@ static void effective_config(effective *out, const regit_registry *reg,
 			out->strict = s->config.strict;
 		if (s->config.has_normalize)
 			out->normalize = s->config.normalize;
+		if (s->config.has_lint)
+			out->lint = s->config.lint;
 	}
 }
 
@@ -651,6 +661,12 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	memcpy(out->last_rejection_head, reg->last_reject_head, sizeof(out->last_rejection_head));
 	out->last_rejection_time = reg->last_reject_time;
 	out->parsed = idx->nparsed;
+	for (i = 0; i < REGIT_LINT_MAX_RULES; i++) {
+		out->lint_findings[i][0] = atomic_load(&reg->lint_findings[i][0]);
+		out->lint_findings[i][1] = atomic_load(&reg->lint_findings[i][1]);
+	}
+	for (i = 0; i < REGIT_LINT_OUTCOME_COUNT; i++)
+		out->lint_outcomes[i] = atomic_load(&reg->lint_outcomes[i]);
 	read_leave(reg, taken);
 }
 
@@ -1293,6 +1309,119 @@ static int compat_reject(regit_registry_error *err, const compat_run *c, const c
 	return error;
 }
 
+/* ---- the lint policy ----------------------------------------------------------- */
+
+const char *regit_lint_outcome_name(regit_lint_outcome outcome)
+{
+	switch (outcome) {
+	case REGIT_LINT_OUTCOME_CLEAN: return "clean";
+	case REGIT_LINT_OUTCOME_WARNED: return "warned";
+	case REGIT_LINT_OUTCOME_REFUSED: return "refused";
+	default: return "unknown";
+	}
+}
+
+/* "[error] EVENT_ID at /fields: message" lines joined by "; ". */
+static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < res->nfindings && error == 0; i++) {
+		const regit_lint_finding *f = &res->findings[i];
+
+		error = regit_buf_printf(out, "%s[%s] %s at '%s': %s", i ? "; " : "",
+			f->severity == REGIT_LINT_ERROR ? "error" : "warning", f->rule,
+			f->path, f->message);
+	}
+	if (error == 0 && res->nomitted)
+		error = regit_buf_printf(out, "; and %zu more", res->nomitted);
+	return error;
+}
+
+/*
+ * The lint policy applied to a schema about to become a version: off does
+ * nothing; warn and enforce lint it with the default rules and conventions
+ * (compat/lint.h: the server has no regit.yaml), count the findings by rule
+ * and the outcome, and log them; enforce refuses a schema with lint errors
+ * (42201, every finding in the message). Warnings never refuse.
+ * push_version: 0 for a registration, else the number of a pushed version
+ * (push_check_version), which is checked only under enforce and not counted
+ * (a refused head is checked once; a reload of it is not a new event).
+ * @return 0, REGIT_EINVALID (42201) or another error, with err
+ */
+static int lint_apply(regit_registry *reg, regit_lint_policy policy,
+	const regit_schema *schema, const char *subject, int push_version,
+	regit_registry_error *err)
+{
+	regit_lint_result res = REGIT_LINT_RESULT_INIT;
+	regit_lint_outcome outcome;
+	regit_buf msg;
+	size_t i;
+	int error;
+
+	if (policy == REGIT_LINT_POLICY_OFF ||
+			(push_version && policy != REGIT_LINT_POLICY_ENFORCE))
+		return 0;
+	regit_buf_init(&msg, 64 * 1024);
+	error = regit_lint_schema(schema, NULL, &res);
+	if (error == REGIT_ELIMIT) {
+		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+			"Schema too large or deeply nested to lint");
+		goto done;
+	} else if (error < 0) {
+		error = sr_internal(err, error);
+		goto done;
+	}
+	if (res.nfindings == 0 && res.nomitted == 0)
+		outcome = REGIT_LINT_OUTCOME_CLEAN;
+	else if (res.nerrors && policy == REGIT_LINT_POLICY_ENFORCE)
+		outcome = REGIT_LINT_OUTCOME_REFUSED;
+	else
+		outcome = REGIT_LINT_OUTCOME_WARNED;
+	if (!push_version) {
+		for (i = 0; i < res.nfindings; i++) {
+			int r = regit_lint_rule_find(res.findings[i].rule);
+
+			if (r >= 0 && r < REGIT_LINT_MAX_RULES)
+				atomic_fetch_add(&reg->lint_findings[r]
+					[res.findings[i].severity == REGIT_LINT_ERROR], 1);
+		}
+		atomic_fetch_add(&reg->lint_outcomes[outcome], 1);
+	}
+	if (outcome == REGIT_LINT_OUTCOME_CLEAN ||
+			(push_version && outcome != REGIT_LINT_OUTCOME_REFUSED))
+		goto done;
+	if (push_version)
+		error = regit_buf_printf(&msg, "Version %d of subject \"%.200s\" was pushed into "
+			"the store but breaks the lint policy (enforce), findings: ",
+			push_version, subject);
+	else if (outcome == REGIT_LINT_OUTCOME_REFUSED)
+		error = regit_buf_printf(&msg, "Schema being registered breaks the lint policy "
+			"(enforce) of subject \"%.200s\", findings: ", subject);
+	else
+		error = regit_buf_printf(&msg, "lint (%s) %.200s: ",
+			regit_lint_policy_name(policy), subject);
+	if (error == 0)
+		error = lint_findings_text(&msg, &res);
+	if (error < 0) {
+		error = sr_internal(err, error);
+		goto done;
+	}
+	if (outcome == REGIT_LINT_OUTCOME_WARNED) {
+		fprintf(stderr, "regit: %.2000s\n", msg.ptr);
+		goto done;
+	}
+	/* Long lists are cut to the message size, visibly. */
+	if (msg.size >= sizeof(err->message))
+		memcpy(msg.ptr + sizeof(err->message) - 4, "...", 4);
+	error = sr_fail(err, REGIT_SR_INVALID_SCHEMA, "%s", msg.ptr);
+done:
+	regit_buf_dispose(&msg);
+	regit_lint_result_dispose(&res);
+	return error;
+}
+
 /* ---- batches: registrations planned together, committed as a chain ---------- */
 
 /* A registration planned earlier in the same batch (not yet in the index). */
@@ -1415,13 +1544,15 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 
 	memset(&c, 0, sizeof(c));
 	effective_config(&eff, reg, idx, s);
-	if (eff.level == REGIT_LEVEL_NONE || effective_mode(idx, s) == REGIT_MODE_IMPORT)
+	if (effective_mode(idx, s) == REGIT_MODE_IMPORT)
+		return 0;
+	if (eff.level == REGIT_LEVEL_NONE && eff.lint != REGIT_LINT_POLICY_ENFORCE)
 		return 0;
 	for (j = 0; j < i; j++)
 		cap += !s->versions[j]->pub.deleted;
-	if (cap == 0)
+	if (cap == 0 && eff.lint != REGIT_LINT_POLICY_ENFORCE)
 		return 0;
-	c.olds = regit_calloc(cap, sizeof(*c.olds));
+	c.olds = regit_calloc(cap ? cap : 1, sizeof(*c.olds));
 	if (!c.olds)
 		return sr_internal(err, REGIT_ENOMEM);
 	for (j = i; j > 0; j--)
@@ -1441,6 +1572,8 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	error = compat_check(&c, idx, reg, parsed->schema, err);
 	if (error == 0 && !c.result.compatible)
 		error = compat_reject(err, &c, s->name, v->pub.version);
+	if (error == 0)
+		error = lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, err);
 done:
 	reg_parsed_free(parsed);
 	compat_run_dispose(&c);
@@ -2000,6 +2133,11 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 			atomic_fetch_add(&reg->rejections, 1);
 			return compat_reject(err, c, req->subject, 0);
 		}
+		/* The lint policy, like the compatibility policy, is spared on
+		 * purpose by force=true and IMPORT mode. */
+		error = lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0, err);
+		if (error < 0)
+			return error;
 	}
 
 	/* The version number. */
@@ -2811,21 +2949,34 @@ static void config_merge(regit_config *dst, const regit_config *src)
 		dst->has_strict = 1;
 		dst->strict = src->strict;
 	}
+	if (src->has_lint) {
+		dst->has_lint = 1;
+		dst->lint = src->lint;
+	}
 }
 
 static int config_equal(const regit_config *a, const regit_config *b)
 {
 	return a->has_level == b->has_level && (!a->has_level || a->level == b->level) &&
 		a->has_normalize == b->has_normalize && (!a->has_normalize || a->normalize == b->normalize) &&
-		a->has_strict == b->has_strict && (!a->has_strict || a->strict == b->strict);
+		a->has_strict == b->has_strict && (!a->has_strict || a->strict == b->strict) &&
+		a->has_lint == b->has_lint && (!a->has_lint || a->lint == b->lint);
 }
 
-/* The server default as a config: what "global" means when nothing is set. */
+/*
+ * The server default as a config: what "global" means when nothing is set.
+ * A lint policy other than off (regit serve --lint) shows too, so the
+ * effective policy is visible; off stays implicit, as before the policy.
+ */
 static void config_default(regit_config *out, const regit_registry *reg)
 {
 	memset(out, 0, sizeof(*out));
 	out->has_level = 1;
 	out->level = reg->opts.default_level;
+	if (reg->opts.default_lint != REGIT_LINT_POLICY_OFF) {
+		out->has_lint = 1;
+		out->lint = reg->opts.default_lint;
+	}
 }
 
 static int config_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
@@ -2882,11 +3033,13 @@ static int config_make(plan *p, void *state, regit_registry *reg, const reg_inde
 			plan_put(p, "config.json", b);
 	if (error < 0)
 		return sr_internal(err, error);
-	snprintf(p->message, sizeof(p->message), "config %.300s: %s%s%s",
+	snprintf(p->message, sizeof(p->message), "config %.300s: %s%s%s%s%s",
 		c->subject ? c->subject : "(global)",
 		c->result.has_level ? regit_compat_level_name(c->result.level) : "-",
 		c->result.has_normalize ? (c->result.normalize ? ", normalize" : ", no normalize") : "",
-		c->result.has_strict ? (c->result.strict ? ", strict" : ", avro rules") : "");
+		c->result.has_strict ? (c->result.strict ? ", strict" : ", avro rules") : "",
+		c->result.has_lint ? ", lint " : "",
+		c->result.has_lint ? regit_lint_policy_name(c->result.lint) : "");
 	return 0;
 }
 
@@ -3759,6 +3912,44 @@ static int messages_add(char ***msgs, size_t *n, regit_buf *text)
 	return 0;
 }
 
+/*
+ * verbose=true also reports what the subject's lint policy (warn or
+ * enforce) finds, one message per finding, after the compatibility
+ * findings; is_compatible stays the compatibility verdict alone (Confluent
+ * clients read it as such), so a message's `policy` says whether the
+ * finding would refuse a registration.
+ */
+static int lint_messages(char ***msgs, size_t *n, regit_buf *text,
+	regit_lint_policy policy, const regit_schema *schema)
+{
+	regit_lint_result res = REGIT_LINT_RESULT_INIT;
+	size_t i;
+	int error;
+
+	if (policy == REGIT_LINT_POLICY_OFF)
+		return 0;
+	error = regit_lint_schema(schema, NULL, &res);
+	for (i = 0; i < res.nfindings && error == 0; i++) {
+		const regit_lint_finding *f = &res.findings[i];
+		int refuses = policy == REGIT_LINT_POLICY_ENFORCE && f->severity == REGIT_LINT_ERROR;
+
+		error = regit_buf_printf(text, "{lintRule:'%s', severity:'%s', description:'%s', "
+			"path:'%s', policy:'%s', refuses:%s}", f->rule,
+			f->severity == REGIT_LINT_ERROR ? "error" : "warning", f->message, f->path,
+			regit_lint_policy_name(policy), refuses ? "true" : "false");
+		if (error == 0)
+			error = messages_add(msgs, n, text);
+	}
+	if (error == 0 && res.nomitted) {
+		error = regit_buf_printf(text, "{lintRule:'', description:'%zu more lint "
+			"findings omitted'}", res.nomitted);
+		if (error == 0)
+			error = messages_add(msgs, n, text);
+	}
+	regit_lint_result_dispose(&res);
+	return error;
+}
+
 static void messages_free(char **msgs)
 {
 	size_t i;
@@ -3852,6 +4043,8 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 			if (error == 0)
 				error = messages_add(&msgs, &nmsgs, &text);
 		}
+		if (error == 0)
+			error = lint_messages(&msgs, &nmsgs, &text, eff.lint, rs.parsed->schema);
 		if (error < 0)
 			error = sr_internal(err, error);
 	}

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "compat/compat.h"
+#include "compat/lint.h"
 #include "util/buf.h"
 
 typedef struct regit_registry regit_registry;
@@ -96,6 +97,19 @@ typedef enum regit_mode {
 	REGIT_MODE_FORWARD
 } regit_mode;
 
+/*
+ * regit extension: what registrations do with the event-design lint
+ * (compat/lint.h, the default rules and conventions) of a new schema.
+ * The order is the policy's strength; append only.
+ */
+typedef enum regit_lint_policy {
+	REGIT_LINT_POLICY_OFF = 0,   /* not linted */
+	REGIT_LINT_POLICY_WARN,      /* registered; findings logged and counted */
+	REGIT_LINT_POLICY_ENFORCE    /* a lint error refuses it: 42201 with the findings */
+} regit_lint_policy;
+
+#define REGIT_LINT_POLICY_COUNT 3
+
 /* A config as stored; unset members keep the "absent" markers. */
 typedef struct regit_config {
 	int has_level;        regit_compat_level level;
@@ -103,6 +117,8 @@ typedef struct regit_config {
 	/* regit extension: strict evolution rules (no removed fields, no new
 	 * required fields). Confluent clients ignore the extra key. */
 	int has_strict;       int strict;
+	/* regit extension: the lint policy ("regit.lint"). */
+	int has_lint;         regit_lint_policy lint;
 } regit_config;
 
 typedef struct regit_registry_options {
@@ -110,11 +126,13 @@ typedef struct regit_registry_options {
 	regit_compat_level default_level; /* server default; FULL_TRANSITIVE */
 	int default_strict;              /* 1: strict rules by default */
 	size_t max_schema_size;          /* bytes; default 1 MiB (42209 beyond) */
+	regit_lint_policy default_lint;  /* server default lint policy; OFF */
 	int no_load;                     /* internal: regit_registry_verify's handle */
 } regit_registry_options;
 
 #define REGIT_REGISTRY_OPTIONS_INIT \
-	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, 0 }
+	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, \
+	  REGIT_LINT_POLICY_OFF, 0 }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
@@ -370,6 +388,17 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 
 /* ---- health and metrics -------------------------------------------------- */
 
+/* What the lint policy made of a linted schema (counted in stats). */
+typedef enum regit_lint_outcome {
+	REGIT_LINT_OUTCOME_CLEAN = 0,   /* no findings */
+	REGIT_LINT_OUTCOME_WARNED,      /* findings, registered anyway */
+	REGIT_LINT_OUTCOME_REFUSED,     /* lint errors under enforce: 42201 */
+	REGIT_LINT_OUTCOME_COUNT
+} regit_lint_outcome;
+
+/** "clean", "warned", "refused". */
+const char *regit_lint_outcome_name(regit_lint_outcome outcome);
+
 typedef struct regit_registry_stats {
 	size_t subjects;
 	size_t schemas;            /* distinct ids */
@@ -391,6 +420,11 @@ typedef struct regit_registry_stats {
 	uint64_t ledger_rejections;  /* of store_rejections: heads that broke the ledger
 	                              (rewritten history, an id reissued or edited, a
 	                              version removed or renumbered) */
+	/* Lint under a warn or enforce policy (registrations; pushes refused
+	 * under enforce): findings by rule index (regit_lint_rule_at) and
+	 * severity (0 warning, 1 error), and linted schemas by outcome. */
+	uint64_t lint_findings[REGIT_LINT_MAX_RULES][2];
+	uint64_t lint_outcomes[REGIT_LINT_OUTCOME_COUNT];
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
@@ -454,5 +488,8 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 /* Names <-> enums ("READWRITE"); parse is case-insensitive. */
 const char *regit_mode_name(regit_mode mode);
 int regit_mode_parse(const char *name, regit_mode *out);
+/* "off", "warn", "enforce" (parse is case-insensitive); 0 or REGIT_EINVALID. */
+const char *regit_lint_policy_name(regit_lint_policy policy);
+int regit_lint_policy_parse(const char *name, regit_lint_policy *out);
 
 #endif
