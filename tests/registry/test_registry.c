@@ -1034,6 +1034,263 @@ static void test_registry__tree_is_readable(void **state)
 	assert_string_equal(sh("git --git-dir='%s' fsck --strict 2>&1 && echo clean", f->store), "clean");
 }
 
+/* ---- the lint policy ("regit.lint") ------------------------------------------------- */
+
+/* An event that lints clean with the default rules and conventions. */
+#define EV_HEAD "{\"type\":\"record\",\"name\":\"UserDeleted\",\"namespace\":\"com.example\","
+#define EV_DOC "\"doc\":\"A user left.\","
+#define EV_FIELDS "\"regit.key\":\"user_id\",\"fields\":[" \
+	"{\"name\":\"event_id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"},\"doc\":\"Id.\"}," \
+	"{\"name\":\"schema_version\",\"type\":\"int\",\"default\":1,\"doc\":\"Version.\"}," \
+	"{\"name\":\"timestamp\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"},\"doc\":\"When.\"}," \
+	"{\"name\":\"user_id\",\"type\":\"string\",\"doc\":\"Who.\"}"
+#define EV_CORR ",{\"name\":\"correlation_id\",\"type\":\"string\",\"doc\":\"Cause.\"}"
+#define EV_CLEAN EV_HEAD EV_DOC EV_FIELDS EV_CORR "]}"
+/* Warnings only: the record has no doc (DOC). */
+#define EV_WARN EV_HEAD EV_FIELDS EV_CORR "]}"
+/* One error: no correlation_id (CORRELATION_ID); BACKWARD-compatible with EV_CLEAN. */
+#define EV_ERR EV_HEAD EV_DOC EV_FIELDS "]}"
+
+static int set_lint(regit_registry *reg, const char *subject, regit_lint_policy policy)
+{
+	regit_config cfg = { 0 }, out;
+	regit_registry_error err;
+
+	cfg.has_lint = 1;
+	cfg.lint = policy;
+	return regit_registry_set_config(reg, subject, &cfg, NULL, &out, &err) == 0 ? 0 : err.code;
+}
+
+static uint64_t lint_count(regit_registry *reg, const char *rule, int error)
+{
+	regit_registry_stats st;
+	int r = regit_lint_rule_find(rule);
+
+	assert_true(r >= 0);
+	regit_registry_stats_get(reg, &st);
+	return st.lint_findings[r][error ? 1 : 0];
+}
+
+static uint64_t lint_outcome(regit_registry *reg, regit_lint_outcome o)
+{
+	regit_registry_stats st;
+
+	regit_registry_stats_get(reg, &st);
+	return st.lint_outcomes[o];
+}
+
+/*
+ * The policy is a config member like the rules: stored in config.json,
+ * merged by PUT, inherited from the global config (then the server
+ * default), removed with the subject's config, kept across a restart.
+ */
+static void test_registry__lint_policy_config(void **state)
+{
+	fixture *f = *state;
+	regit_config cfg = { 0 }, out;
+	regit_registry_error err;
+
+	/* Default off: not shown, as before the policy existed. */
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_false(out.has_lint);
+	assert_int_equal(set_lint(f->reg, NULL, REGIT_LINT_POLICY_WARN), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_true(out.has_lint);
+	assert_int_equal(out.lint, REGIT_LINT_POLICY_WARN);
+	/* A subject's policy overrides; PUT merges with the level. */
+	assert_int_equal(set_level(f->reg, "s", REGIT_LEVEL_FORWARD), 0);
+	assert_int_equal(set_lint(f->reg, "s", REGIT_LINT_POLICY_ENFORCE), 0);
+	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%s", f->store),
+		"config s: FORWARD, lint enforce");
+	assert_string_equal(sh("git --git-dir='%s' show main:subjects/s/config.json | tr -d ' \\n'",
+		f->store), "{\"compatibilityLevel\":\"FORWARD\",\"lint\":\"enforce\"}");
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
+	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
+	/* Setting it again is no commit. */
+	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->store), "3");
+	assert_int_equal(set_lint(f->reg, "s", REGIT_LINT_POLICY_ENFORCE), 0);
+	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->store), "3");
+	/* A restart reads it back. */
+	reopen(f);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
+	/* DELETE returns it; the subject then inherits the global one. */
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_WARN);
+	/* The server default (regit serve --lint) shows when nothing is set. */
+	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_false(out.has_lint);
+	f->opts.default_lint = REGIT_LINT_POLICY_ENFORCE;
+	reopen(f);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
+	/* ... and a config sets a weaker one. */
+	cfg.has_lint = 1;
+	cfg.lint = REGIT_LINT_POLICY_OFF;
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_OFF);
+	/* Names. */
+	assert_string_equal(regit_lint_policy_name(REGIT_LINT_POLICY_WARN), "warn");
+	assert_int_equal(regit_lint_policy_parse("Enforce", &cfg.lint), 0);
+	assert_int_equal(cfg.lint, REGIT_LINT_POLICY_ENFORCE);
+	assert_int_equal(regit_lint_policy_parse("loud", &cfg.lint), REGIT_EINVALID);
+	assert_int_equal(regit_lint_policy_parse(NULL, &cfg.lint), REGIT_EINVALID);
+}
+
+static void free_msgs(char **msgs)
+{
+	for (size_t i = 0; msgs && msgs[i]; i++)
+		regit_free(msgs[i]);
+	regit_free(msgs);
+}
+
+/* Does one of msgs contain both needles? */
+static int msgs_have(char **msgs, const char *a, const char *b)
+{
+	for (size_t i = 0; msgs && msgs[i]; i++)
+		if (strstr(msgs[i], a) && (!b || strstr(msgs[i], b)))
+			return 1;
+	return 0;
+}
+
+static void test_registry__lint_policy_on_register(void **state)
+{
+	fixture *f = *state;
+	regit_register_request req = { 0 };
+	regit_register_result res;
+	regit_registry_error err;
+	char **msgs = NULL;
+	int ok = 0;
+
+	/* off (the default): nothing linted, nothing counted. */
+	reg_ok(f->reg, "off", EV_ERR, 1);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 0);
+	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 0);
+
+	/* enforce: lint errors refuse with 42201 and every finding. */
+	assert_int_equal(set_lint(f->reg, "e", REGIT_LINT_POLICY_ENFORCE), 0);
+	assert_int_equal(reg_schema(f->reg, "e", EV_ERR, NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
+	assert_non_null(strstr(err.message, "lint policy (enforce)"));
+	assert_non_null(strstr(err.message, "[error] CORRELATION_ID at '': "));
+	assert_int_equal(get_code(f->reg, "e", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_REFUSED), 1);
+	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 1);
+	/* Warnings alone do not refuse; a clean schema counts as clean. */
+	reg_ok(f->reg, "e", EV_WARN, 1);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 1);
+	assert_int_equal(lint_count(f->reg, "DOC", 0), 1);
+	reg_ok(f->reg, "e", EV_CLEAN, 2);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_CLEAN), 1);
+	/* An idempotent re-registration is not linted again. */
+	reg_ok(f->reg, "e", EV_CLEAN, 2);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_CLEAN), 1);
+	/* force=true spares the policy, as it spares compatibility. */
+	req.subject = "e";
+	req.schema = EV_ERR;
+	req.schema_len = strlen(EV_ERR);
+	req.force = 1;
+	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(res.version, 3);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_REFUSED), 1);
+
+	/* warn, inherited from the global config: registered, counted. */
+	assert_int_equal(set_lint(f->reg, NULL, REGIT_LINT_POLICY_WARN), 0);
+	reg_ok(f->reg, "w", EV_ERR, 1);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 2);
+	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 2);
+	/* A subject's enforce still wins over the global warn. */
+	assert_int_equal(reg_schema(f->reg, "e", EV_ERR "  ", NULL, NULL, &err), 0);
+
+	/* verbose compatibility lists the lint findings with the policy;
+	 * is_compatible stays the compatibility verdict. */
+	req.subject = "e2";
+	req.force = 0;
+	assert_int_equal(set_lint(f->reg, "e2", REGIT_LINT_POLICY_ENFORCE), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(ok, 1);
+	assert_true(msgs_have(msgs, "lintRule:'CORRELATION_ID'", "policy:'enforce', refuses:true"));
+	free_msgs(msgs);
+	msgs = NULL;
+	req.subject = "w";
+	req.schema = EV_WARN;
+	req.schema_len = strlen(EV_WARN);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_true(msgs_have(msgs, "lintRule:'DOC'", "severity:'warning'"));
+	assert_true(msgs_have(msgs, "lintRule:'DOC'", "policy:'warn', refuses:false"));
+	free_msgs(msgs);
+	msgs = NULL;
+	/* Under off, verbose says nothing of lint. */
+	req.subject = "off";
+	assert_int_equal(set_lint(f->reg, "off", REGIT_LINT_POLICY_OFF), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_false(msgs_have(msgs, "lintRule", NULL));
+	free_msgs(msgs);
+	/* Checking counts nothing. */
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 2);
+}
+
+/* A push is held to the enforce policy of the tree it brings. */
+static void test_registry__lint_policy_on_push(void **state)
+{
+	fixture *f = *state;
+	regit_registry_stats st;
+	regit_registry_error err;
+	char clone[600];
+
+	assert_int_equal(set_lint(f->reg, "p", REGIT_LINT_POLICY_ENFORCE), 0);
+	reg_ok(f->reg, "p", EV_CLEAN, 1);
+	snprintf(clone, sizeof(clone), "%s/clone", f->dir);
+	assert_string_equal(sh("git clone -q '%s' '%s' 2>&1 && echo ok", f->store, clone), "ok");
+	/* v2 drops correlation_id: compatible, but a lint error. */
+	assert_string_equal(sh("cd '%s' && printf '%%s' '" EV_ERR "' > subjects/p/v2.avsc && "
+		"echo '{\"id\": 7, \"deleted\": false}' > subjects/p/v2.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'v2' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	regit_registry_stats_get(f->reg, &st);
+	assert_int_equal(st.store_ok, 0);
+	assert_int_equal(st.store_rejections, 1);
+	assert_non_null(strstr(st.store_message, "Version 2 of subject \"p\""));
+	assert_non_null(strstr(err.message, "CORRELATION_ID"));
+	assert_int_equal(get_code(f->reg, "p", 2, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
+	/* The same push with the policy at warn in the pushed tree is served
+	 * (pushes are not counted: a reload is not a registration). */
+	assert_string_equal(sh("cd '%s' && sed -i 's/enforce/warn/' subjects/p/config.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'warn' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(get_id(f->reg, "p", 2), 7);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 0);
+	/* A subject's first version is linted too (no compatibility to check),
+	 * here under a policy the same push sets; an unknown value is an
+	 * invalid tree. */
+	assert_string_equal(sh("cd '%s' && mkdir -p subjects/n && "
+		"printf '%%s' '" EV_ERR "' > subjects/n/v1.avsc && "
+		"echo '{\"id\": 7, \"deleted\": false}' > subjects/n/v1.json && "
+		"echo '{\"lint\": \"enforce\"}' > subjects/n/config.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_non_null(strstr(err.message, "Version 1 of subject \"n\""));
+	assert_string_equal(sh("cd '%s' && echo '{\"lint\": \"loud\"}' > subjects/n/config.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n2' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_non_null(strstr(err.message, "subjects/n/config.json"));
+	assert_string_equal(sh("cd '%s' && echo '{\"lint\": \"off\"}' > subjects/n/config.json && "
+		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n3' && "
+		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
+	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(get_id(f->reg, "n", 1), 7);
+}
+
 /* ---- restart, concurrency, pushes ------------------------------------------------------ */
 
 typedef struct dump {
@@ -2181,6 +2438,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__cold_start_parallel_and_shared_blobs, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__startup_cache_ignores_planted_symlinks, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__ledger, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lint_policy_config, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lint_policy_on_register, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lint_policy_on_push, setup_confluent, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
