@@ -236,6 +236,24 @@ static void test_api__config_and_mode_bodies(void **state)
 	s = "{\"regit.rules\":\"lax\"}";
 	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
 	assert_int_equal(err.code, 42203);
+	/* regit.lint: off|warn|enforce in any case; null is absent. */
+	s = "{\"regit.lint\":\"Enforce\"}";
+	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_true(cfg.has_lint);
+	assert_int_equal(cfg.lint, REGIT_LINT_POLICY_ENFORCE);
+	assert_false(cfg.has_level || cfg.has_strict || cfg.has_normalize);
+	s = "{\"regit.lint\":null,\"compatibility\":\"NONE\"}";
+	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_false(cfg.has_lint);
+	s = "{\"regit.lint\":\"strict\"}";
+	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
+	assert_int_equal(err.code, 42203);
+	assert_non_null(strstr(err.message, "off, warn and enforce"));
+	s = "{\"regit.lint\":true}";
+	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
+	assert_int_equal(err.code, 42203);
+	s = "{\"regit.lint\":\"warn\\u0000x\"}";    /* not "warn" */
+	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
 
 	s = "{\"mode\":\"readonly\"}";
 	assert_int_equal(regit_api_decode_mode_body(mode, sizeof(mode), &err, s, strlen(s)), 0);
