@@ -780,6 +780,37 @@ static void ui_findings(ui_ctx *u, const regit_check_report *r, const regit_buf 
 }
 
 /*
+ * "lint":{"policy","refuses","omitted","findings":[{"rule","severity","message",
+ * "path","line","column"}]} under a warn or enforce policy; nothing under off.
+ * refuses: a registration would be refused for lint errors (enforce).
+ */
+static void ui_lint(ui_ctx *u, const regit_check_report *r, const regit_buf *text)
+{
+	size_t i;
+
+	if (r->lint_policy == REGIT_LINT_POLICY_OFF)
+		return;
+	ui_printf(u, ",\"lint\":{\"policy\":\"%s\",\"refuses\":%s,\"omitted\":%zu,"
+		"\"findings\":[", regit_lint_policy_name(r->lint_policy),
+		r->lint_policy == REGIT_LINT_POLICY_ENFORCE && r->lint.nerrors ? "true" : "false",
+		r->lint.nomitted);
+	for (i = 0; i < r->lint.nfindings; i++) {
+		const regit_lint_finding *f = &r->lint.findings[i];
+		int line = 0, col = 0;
+
+		if (text && text->ptr)
+			regit_jsonpos_find_nearest(text->ptr, text->size, f->path, &line, &col);
+		ui_printf(u, "%s{\"rule\":\"%s\",\"severity\":\"%s\",\"message\":", i ? "," : "",
+			f->rule, f->severity == REGIT_LINT_ERROR ? "error" : "warning");
+		ui_cstr(u, f->message);
+		ui_puts(u, ",\"path\":");
+		ui_cstr(u, f->path);
+		ui_printf(u, ",\"line\":%d,\"column\":%d}", line, col);
+	}
+	ui_puts(u, "]}");
+}
+
+/*
  * GET /regit/subjects/{s}/diff?from=A&to=B&level= -> {"subject","old":{"version",
  *   "id","deleted","schema"},"new":{...},"compatible","level","rules",
  *   "findings":[{"rule","message","path","oldPath","oldVersion","line",
@@ -846,7 +877,8 @@ done:
 
 /*
  * POST /regit/compatibility/subjects/{s}?version=&level= body RegisterSchemaRequest
- *   -> {"compatible","level","rules","findings":[{..."line","column"}]}
+ *   -> {"compatible","level","rules","findings":[{..."line","column"}],
+ *       "lint"?: {"policy","refuses","omitted","findings":[...]}}
  *      or, for a candidate that does not parse,
  *      {"compatible":false,"error":{"message","line","column"}}
  * Like POST /compatibility/subjects/{s}/versions[/{v}] (version absent: what
@@ -915,6 +947,7 @@ static void h_check(ui_ctx *u)
 		ui_puts(u, "{\"subject\":");
 		ui_cstr(u, u->params[0]);
 		ui_findings(u, &rep, &text, NULL);
+		ui_lint(u, &rep, &text);
 		ui_puts(u, "}");
 	}
 	regit_check_report_dispose(&rep);

@@ -4081,6 +4081,7 @@ void regit_check_report_dispose(regit_check_report *r)
 		regit_free(r->findings[i].message);
 	}
 	regit_free(r->findings);
+	regit_lint_result_dispose(&r->lint);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -4166,6 +4167,9 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 	if (error < 0)
 		goto done;
 	error = check_report_take(out, &c);
+	out->lint_policy = eff.lint;
+	if (error == 0 && eff.lint != REGIT_LINT_POLICY_OFF)
+		error = regit_lint_schema(rs.parsed->schema, NULL, &out->lint);
 	if (error < 0)
 		error = sr_internal(err, error);
 done:

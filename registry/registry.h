@@ -314,6 +314,8 @@ typedef struct regit_check_report {
 	regit_check_finding *findings; /* owned; at most 100 */
 	size_t nfindings;
 	size_t nomitted;               /* findings past the cap */
+	regit_lint_policy lint_policy; /* the subject's effective lint policy */
+	regit_lint_result lint;        /* owned: its findings (none under off) */
 } regit_check_report;
 
 /**
@@ -326,7 +328,8 @@ typedef struct regit_check_report {
  *                  soft-deleted one), at the level made non-transitive
  * @param level     a level to apply instead of the subject's, or -1
  * @param out       filled on success; dispose with regit_check_report_dispose
- *                  (also after a failure)
+ *                  (also after a failure); under a warn or enforce lint
+ *                  policy also the candidate's lint findings (default rules)
  * @return 0 whatever the verdict; < 0 with err (40402, 42201 for a
  *         candidate that does not parse, 50001)
  */

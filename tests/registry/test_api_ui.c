@@ -331,6 +331,19 @@ static void test_api_ui__diff_and_check_findings_at_lines(void **state)
 	assert_int_equal(call(f, "POST", "/regit/compatibility/subjects/u", RITA, "not json"), 400);
 	assert_int_equal(call(f, "POST", "/regit/compatibility/subjects/u?version=5", RITA, V1), 404);
 	assert_int_equal(call(f, "GET", "/regit/compatibility/subjects/u", RITA, NULL), 405);
+	/* No lint block under the default policy (off). */
+	assert_int_equal(call(f, "POST", "/regit/compatibility/subjects/u", RITA, V2), 200);
+	assert_null(strstr(f->body, "\"lint\""));
+	/* Under enforce: the candidate's lint findings at their lines. */
+	assert_int_equal(call(f, "PUT", "/config/u", ALICE, "{\"regit.lint\":\"enforce\"}"), 200);
+	assert_int_equal(call(f, "POST", "/regit/compatibility/subjects/u", RITA,
+		"{\"schema\":\"{\\\"type\\\": \\\"record\\\", \\\"name\\\": \\\"U\\\",\\n"
+		"\\\"fields\\\": [\\n{\\\"name\\\": \\\"id\\\", \\\"type\\\": \\\"long\\\"},\\n"
+		"{\\\"name\\\": \\\"fooBar\\\", \\\"type\\\": \\\"int\\\", \\\"default\\\": 0}]}\"}"), 200);
+	assert_contains(f->body, "\"lint\":{\"policy\":\"enforce\",\"refuses\":true,\"omitted\":0,");
+	assert_contains(f->body, "{\"rule\":\"EVENT_ID\",\"severity\":\"error\",\"message\":");
+	assert_contains(f->body, "{\"rule\":\"FIELD_NAMING\",\"severity\":\"error\",\"message\":"
+		"\"field `fooBar` is not snake_case\",\"path\":\"/fields/1\",\"line\":4,\"column\":1}");
 }
 
 /* Hostile targets: bounded, answered, never a crash. */
