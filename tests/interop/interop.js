@@ -125,6 +125,21 @@ run('interop', async () => {
     assert.strictEqual(await ccl.getCompatibility('ccl-order-value'), 'FULL');
     assert.ok(await ccl.getDefaultCompatibility());
   });
+  await test('confluent: a subject config with regit.lint reads as usual', async () => {
+    // regit's extra key next to the level: Confluent's client reads the level
+    // and ignores the rest, and registration under warn goes through.
+    const r = await fetch(`${url}/config/ccl-lint-value`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'BACKWARD', 'regit.lint': 'warn' }),
+    });
+    assert.strictEqual(r.status, 200, await r.text());
+    assert.strictEqual(await ccl.getCompatibility('ccl-lint-value'), 'BACKWARD');
+    const id = await ccl.register('ccl-lint-value', { schemaType: 'AVRO', schema: JSON.stringify(order) });
+    assert.ok(Number.isInteger(id) && id > 0);
+    const got = await kjs.getLatestSchemaId('ccl-lint-value');
+    assert.strictEqual(got, id);
+  });
 
   const cdes = new AvroDeserializer(ccl, SerdeType.VALUE, {});
   let cclBytes;
