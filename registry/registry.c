@@ -1365,7 +1365,12 @@ static int lint_apply(regit_registry *reg, regit_lint_policy policy,
 		return 0;
 	regit_buf_init(&msg, 64 * 1024);
 	error = regit_lint_schema(schema, NULL, &res);
-	if (error == REGIT_ELIMIT) {
+	if (error == REGIT_ELIMIT && policy == REGIT_LINT_POLICY_WARN) {
+		/* Nested beyond the linter's bound (the parser's is lower):
+		 * warn never refuses, so it is registered unlinted. */
+		error = 0;
+		goto done;
+	} else if (error == REGIT_ELIMIT) {
 		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
 			"Schema too large or deeply nested to lint");
 		goto done;
