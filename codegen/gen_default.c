@@ -10,19 +10,22 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-/* Bytes of an Avro JSON bytes/fixed default: code points 0-255 as bytes. */
-static int default_latin1(const char *s, char *out, size_t *outlen)
+/*
+ * Bytes of an Avro JSON bytes/fixed default: code points 0-255 as bytes.
+ * The string's length comes from jansson: "\u0000" is a byte like any other.
+ */
+static int default_latin1(const char *s, size_t len, char *out, size_t *outlen)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *u = (const unsigned char *)s, *end = u + len;
 	size_t n = 0;
 
-	while (*u) {
+	while (u < end) {
 		unsigned cp;
 
 		if (u[0] < 0x80) {
 			cp = u[0];
 			u += 1;
-		} else if ((u[0] & 0xe0) == 0xc0 && u[1]) {
+		} else if ((u[0] & 0xe0) == 0xc0 && end - u >= 2) {
 			cp = (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
 			u += 2;
 		} else {
@@ -88,7 +91,7 @@ void regit_gen__emit_default(gen_ctx *g, regit_buf *b, const regit_type *t, gen_
 			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
 			return;
 		}
-		if (default_latin1(json_string_value(j), raw, &n) < 0 ||
+		if (default_latin1(json_string_value(j), json_string_length(j), raw, &n) < 0 ||
 		    (t->kind == REGIT_TYPE_FIXED && n != t->size)) {
 			regit_free(raw);
 			{ default_bad(g, t); return; }
