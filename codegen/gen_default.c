@@ -45,7 +45,36 @@ static void default_bad(gen_ctx *g, const regit_type *t)
 		regit_type_kind_name(t->kind));
 }
 
+static void default_emit(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, const json_t *j, int ind);
+
+/*
+ * A record default may leave out a field whose own default is the record
+ * again ({"name":"n","type":["R","null"],"default":{}} in R): expanding it
+ * never ends. Nesting is bounded like decoding (REGIT_AVRO_MAX_DEPTH, 128):
+ * a default deeper than that could not be decoded either. REGIT_ELIMIT, not
+ * EINVALID: the JSON decoder keeps a field whose default C cannot hold
+ * required (EINVALID), but a schema with an endless default is refused.
+ */
+#define GEN_DEFAULT_MAX_DEPTH 128
+
 void regit_gen__emit_default(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
+	const char *e, const char *present, const json_t *j, int ind)
+{
+	if (g->error)
+		return;
+	if (g->default_depth >= GEN_DEFAULT_MAX_DEPTH) {
+		regit_gen__fail(g, REGIT_ELIMIT,
+			"a default of %s nests deeper than %d levels (a record default that contains itself without end?)",
+			t->fullname ? t->fullname : regit_type_kind_name(t->kind), GEN_DEFAULT_MAX_DEPTH);
+		return;
+	}
+	g->default_depth++;
+	default_emit(g, b, t, pos, e, present, j, ind);
+	g->default_depth--;
+}
+
+static void default_emit(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *e, const char *present, const json_t *j, int ind)
 {
 	size_t i, n, vb, nb;
