@@ -43,6 +43,45 @@ static const char *const c_keywords[] = {
 	NULL
 };
 
+/* C++ keywords (and alternative tokens): generated headers compile as C++. */
+static const char *const cxx_keywords[] = {
+	"alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "catch",
+	"char8_t", "char16_t", "char32_t", "class", "co_await", "co_return",
+	"co_yield", "compl", "concept", "const_cast", "consteval", "constexpr",
+	"constinit", "decltype", "delete", "dynamic_cast", "explicit", "export",
+	"friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+	"nullptr", "operator", "or", "or_eq", "private", "protected", "public",
+	"reinterpret_cast", "requires", "static_assert", "static_cast", "template",
+	"this", "thread_local", "throw", "try", "typeid", "typename", "using",
+	"virtual", "wchar_t", "xor", "xor_eq",
+	NULL
+};
+
+/*
+ * Object-like macros of the headers generated code includes (stdbool,
+ * stddef, stdint, stdlib, string; float, math and jansson with --json) and
+ * of the usual companions (stdio, errno, limits, assert): a member or type
+ * named like one would be replaced by the preprocessor. The families of
+ * <stdint.h>, <limits.h>, <float.h> and <math.h> are matched by
+ * lib_macro_family() below.
+ */
+static const char *const lib_macros[] = {
+	"NULL", "EOF", "errno", "assert", "offsetof", "stdin", "stdout", "stderr",
+	"BUFSIZ", "FILENAME_MAX", "FOPEN_MAX", "L_tmpnam", "TMP_MAX", "SEEK_CUR",
+	"SEEK_END", "SEEK_SET", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
+	"MB_CUR_MAX", "MB_LEN_MAX", "CHAR_BIT", "DECIMAL_DIG", "HUGE_VAL",
+	"HUGE_VALF", "HUGE_VALL", "INFINITY", "NAN", "MATH_ERRNO", "MATH_ERREXCEPT",
+	"math_errhandling", "EDOM", "ERANGE", "EILSEQ", "noreturn", "complex",
+	"imaginary", "I", "json_auto_t", "json_boolean_value",
+	"JSON_ALLOW_NUL", "JSON_COMPACT", "JSON_DECODE_ANY", "JSON_DECODE_INT_AS_REAL",
+	"JSON_DISABLE_EOF_CHECK", "JSON_EMBED", "JSON_ENCODE_ANY", "JSON_ENSURE_ASCII",
+	"JSON_ERROR_SOURCE_LENGTH", "JSON_ERROR_TEXT_LENGTH", "JSON_ESCAPE_SLASH",
+	"JSON_INLINE", "JSON_INTEGER_FORMAT", "JSON_INTEGER_IS_LONG_LONG",
+	"JSON_MAX_INDENT", "JSON_PARSER_MAX_DEPTH", "JSON_PRESERVE_ORDER",
+	"JSON_REJECT_DUPLICATES", "JSON_SORT_KEYS", "JSON_STRICT", "JSON_VALIDATE_ONLY",
+	NULL
+};
+
 /* Names the generated functions use for parameters and locals, and
  * library names: no generated type or constant may take them. */
 static const char *const reserved_globals[] = {
@@ -79,9 +118,64 @@ static int looks_local(const char *s)
 	return 1;
 }
 
+static int has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * The macro families of <stdint.h> and <limits.h> (INT32_MAX, UINT_FAST8_MAX,
+ * SIZE_MAX, LLONG_MIN, ...; also the C23 _WIDTH ones), and <float.h> and
+ * <math.h> (FLT_*, DBL_*, LDBL_*, FP_*), which C reserves.
+ */
+static int lib_macro_family(const char *s)
+{
+	static const char *const stems[] = {
+		"CHAR", "SCHAR", "UCHAR", "SHRT", "USHRT", "INT", "UINT", "LONG",
+		"ULONG", "LLONG", "ULLONG", "SIZE", "PTRDIFF", "SIG_ATOMIC", "WCHAR",
+		"WINT", "INTMAX", "UINTMAX", "INTPTR", "UINTPTR", "BOOL", NULL
+	};
+	static const char *const ends[] = { "_MAX", "_MIN", "_WIDTH", NULL };
+	const char *p = s;
+	size_t i, n = strlen(s);
+
+	if (has_prefix(s, "FLT_") || has_prefix(s, "DBL_") || has_prefix(s, "LDBL_") ||
+	    has_prefix(s, "FP_") || has_prefix(s, "JANSSON_"))
+		return 1;
+	for (i = 0; ends[i]; i++) {
+		size_t el = strlen(ends[i]);
+
+		if (n > el && strcmp(s + n - el, ends[i]) == 0)
+			break;
+	}
+	if (!ends[i])
+		return 0;
+	n -= strlen(ends[i]);
+	for (i = 0; stems[i]; i++) {
+		if (strlen(stems[i]) == n && strncmp(s, stems[i], n) == 0)
+			return 1;
+	}
+	/* U?INT(_LEAST|_FAST)?(8|16|32|64) */
+	if (*p == 'U')
+		p++;
+	if (strncmp(p, "INT", 3) != 0)
+		return 0;
+	p += 3;
+	if (strncmp(p, "_LEAST", 6) == 0)
+		p += 6;
+	else if (strncmp(p, "_FAST", 5) == 0)
+		p += 5;
+	return (size_t)(p - s) < n &&
+		((n - (size_t)(p - s) == 1 && strncmp(p, "8", 1) == 0) ||
+		 (n - (size_t)(p - s) == 2 && (strncmp(p, "16", 2) == 0 ||
+		  strncmp(p, "32", 2) == 0 || strncmp(p, "64", 2) == 0)));
+}
+
+/* A name C or C++ (or a library macro) would not take as an identifier. */
 static int is_keyword(const char *s)
 {
-	return in_list(c_keywords, s);
+	return in_list(c_keywords, s) || in_list(cxx_keywords, s) ||
+		in_list(lib_macros, s) || lib_macro_family(s);
 }
 
 static const char *gen_upper(gen_ctx *g, const char *s)
