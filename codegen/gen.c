@@ -211,6 +211,12 @@ static const char *gen_claim(gen_ctx *g, const char *base)
 	unsigned k = 2;
 	char **n;
 
+	/* regit_avro_* / REGIT_AVRO_* belong to the runtime header, where no
+	 * name ends in "_" or holds "__": a type called regit_avro_str becomes
+	 * regit_avro_str_, and its constants (REGIT_AVRO_STR__X) are safe. */
+	if ((strncmp(base, "regit_avro", 10) == 0 || strncmp(base, "REGIT_AVRO", 10) == 0) &&
+	    !strstr(base, "__") && base[strlen(base) - 1] != '_')
+		base = s = GEN_STR(g, "%s_", base);
 	while (is_keyword(s) || in_list(reserved_globals, s) || looks_local(s) ||
 	       ids_has(g->ids, g->nids, s))
 		s = GEN_STR(g, "%s_%u", base, k++);
