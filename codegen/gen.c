@@ -588,7 +588,7 @@ static void emit_enum_def(gen_ctx *g, gen_named *n)
 	const regit_type *t = n->type;
 	const char *guard = type_guard(g, n);
 	size_t i;
-	const char **syms;
+	const char **syms, *count;
 
 	syms = regit_calloc(t->nsymbols + 1, sizeof(*syms));
 	if (!syms) {
@@ -598,13 +598,15 @@ static void emit_enum_def(gen_ctx *g, gen_named *n)
 	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
 	GEN_OUT(g, g->h, 0, "/* enum %s%s%s */\n", t->fullname, t->doc ? ": " : "",
 		t->doc ? regit_gen__comment_text(g, t->doc) : "");
+	/* E_COUNT first: a symbol COUNT becomes E_COUNT_2. */
+	count = gen_claim(g, GEN_STR(g, "%s_COUNT", n->upper));
 	GEN_OUT(g, g->h, 0, "typedef enum %s {\n", n->cname);
 	for (i = 0; i < t->nsymbols; i++) {
 		syms[i] = gen_claim(g, GEN_STR(g, "%s_%s", n->upper, gen_upper(g, t->symbols[i])));
 		GEN_OUT(g, g->h, 1, "%s = %zu%s\n", syms[i], i, i + 1 < t->nsymbols ? "," : "");
 	}
 	GEN_OUT(g, g->h, 0, "} %s;\n", n->cname);
-	GEN_OUT(g, g->h, 0, "#define %s_COUNT %zuu\n", gen_claim(g, n->upper), t->nsymbols);
+	GEN_OUT(g, g->h, 0, "#define %s %zuu\n", count, t->nsymbols);
 	GEN_OUT(g, g->h, 0, "/** The Avro symbol of v, or NULL when v is out of range. */\n");
 	GEN_OUT(g, g->h, 0, "static inline const char *%s(%s v)\n{\n",
 		gen_claim(g, GEN_STR(g, "%s_symbol", n->cname)), n->cname);
