@@ -259,21 +259,28 @@ static const char *branch_base(const regit_type *b)
 	}
 }
 
+/* The part of a branch's member name after "as_", before any suffix. */
+static const char *branch_key(gen_ctx *g, const regit_type *b)
+{
+	return regit_type_is_named(b) ? regit_gen__snake(g, b->name) : branch_base(b);
+}
+
 const char *regit_gen__branch_member(gen_ctx *g, const regit_type *u, size_t k)
 {
-	const regit_type *b = u->branches[k];
+	const char *key = branch_key(g, u->branches[k]);
 	size_t i;
 
-	/* Two named branches may share a short name across namespaces. */
-	if (regit_type_is_named(b)) {
-		for (i = 0; i < u->nbranches; i++) {
-			if (i != k && regit_type_is_named(u->branches[i]) &&
-			    strcmp(u->branches[i]->name, b->name) == 0)
-				return GEN_STR(g, "as_%s_%zu", regit_gen__snake(g, b->name), k);
-		}
-		return GEN_STR(g, "as_%s", regit_gen__snake(g, b->name));
+	/*
+	 * Two branches may map to one C name: named types sharing a short name
+	 * across namespaces, or names that differ only in case or underscores
+	 * (FooBar and Foo_Bar, enum Color and fixed color). Each then carries
+	 * its branch index.
+	 */
+	for (i = 0; i < u->nbranches; i++) {
+		if (i != k && strcmp(branch_key(g, u->branches[i]), key) == 0)
+			return GEN_STR(g, "as_%s_%zu", key, k);
 	}
-	return GEN_STR(g, "as_%s", branch_base(b));
+	return GEN_STR(g, "as_%s", key);
 }
 
 static size_t min_size_depth(const regit_type *t, unsigned depth)
