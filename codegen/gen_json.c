@@ -790,7 +790,7 @@ static void emit_record_json_fns(gen_ctx *g, gen_named *n)
 
 static void emit_public_json(gen_ctx *g)
 {
-	const char *N = g->name;
+	const char *N = g->name, *root_depth;
 	regit_buf *h = g->h, *c = g->c;
 	jw_dest d;
 
@@ -816,10 +816,20 @@ static void emit_public_json(gen_ctx *g)
 		"int %s_from_json(%s *out, const char *json, size_t len, regit_avro_arena *arena);\n\n",
 		N, N, N, N);
 
+	/*
+	 * The depth the root wrappers start from. A root record is depth 0 in
+	 * NAME_decode, but here it is reached through a call with depth + 1:
+	 * starting from (unsigned)-1 (+ 1 wraps to 0, defined for unsigned)
+	 * makes JSON accept exactly the nesting binary decoding accepts.
+	 */
+	root_depth = g->root->kind == REGIT_TYPE_RECORD ?
+		"unsigned depth = (unsigned)-1; /* the root record is depth 0 */\n\n\t(void)depth;\n" :
+		"unsigned depth = 0;\n\n\t(void)depth;\n";
+
 	/* to_json: the value goes into a one-item holder array, so the root
 	 * is attached like any other value. */
 	GEN_OUT(g, c, 0, "static inline int %s__jw__root(const %s *in, json_t *holder)\n{\n", N, N);
-	GEN_OUT(g, c, 1, "unsigned depth = 0;\n\n\t(void)depth;\n");
+	GEN_OUT(g, c, 1, "%s", root_depth);
 	d.parent = "holder";
 	d.key = "NULL";
 	d.klen = "0";
@@ -849,7 +859,7 @@ static void emit_public_json(gen_ctx *g)
 	/* from_json */
 	GEN_OUT(g, c, 0, "static inline int %s__jr__root(json_t *j, %s *out, regit_avro_arena *arena)\n{\n",
 		N, N);
-	GEN_OUT(g, c, 1, "unsigned depth = 0;\n\n\t(void)depth;\n\t(void)arena;\n");
+	GEN_OUT(g, c, 1, "%s\t(void)arena;\n", root_depth);
 	emit_jr(g, c, g->root, GEN_POS_ROOT, "(*out)", NULL, "j", 1);
 	GEN_OUT(g, c, 1, "return 0;\n}\n\n");
 
