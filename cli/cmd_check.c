@@ -485,6 +485,8 @@ static void check_pos(const check_doc *d, const char *pointer, int *line, int *c
  * Parse d->text. An invalid schema becomes an INVALID_SCHEMA item (exit 2)
  * and *ok = 0; only internal failures are returned as errors.
  */
+void regit_cli_print_schema_warnings(const char *file, const regit_schema *schema);
+
 static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, int *ok)
 {
 	regit_schema_error err;
@@ -497,6 +499,7 @@ static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, i
 	if (error == REGIT_ENOMEM)
 		return error;
 	if (error == 0) {
+		regit_cli_print_schema_warnings(d->display, d->schema);
 		*ok = 1;
 		return 0;
 	}

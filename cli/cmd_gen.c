@@ -110,6 +110,8 @@ static int gen_split_id(gen_input *in, const char *arg)
 	return in->path ? 0 : REGIT_ENOMEM;
 }
 
+void regit_cli_print_schema_warnings(const char *file, const regit_schema *schema);
+
 static int gen_load(gen_input *in)
 {
 	regit_schema_error err;
@@ -130,6 +132,7 @@ static int gen_load(gen_input *in)
 				err.path[0] ? " at " : "", err.path);
 		return REGIT_EXIT_USAGE;
 	}
+	regit_cli_print_schema_warnings(in->path, in->schema);
 	return 0;
 }
 

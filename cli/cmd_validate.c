@@ -42,6 +42,20 @@ void regit_cli_print_schema_error(const char *file, const regit_schema_error *er
 	fputc('\n', stderr);
 }
 
+/** Print what the parse ignored (regit_schema_warnings), one line each (shared with gen, check). */
+void regit_cli_print_schema_warnings(const char *file, const regit_schema *schema);
+
+void regit_cli_print_schema_warnings(const char *file, const regit_schema *schema)
+{
+	const char *const *w = NULL;
+	size_t n = regit_schema_warnings(schema, &w), i;
+
+	for (i = 0; i < n && i < REGIT_SCHEMA_MAX_WARNINGS; i++)
+		fprintf(stderr, "%s: warning: %s\n", file, w[i]);
+	if (n > REGIT_SCHEMA_MAX_WARNINGS)
+		fprintf(stderr, "%s: warning: %zu more warnings\n", file, n - REGIT_SCHEMA_MAX_WARNINGS);
+}
+
 int regit_cmd_validate(int argc, char **argv)
 {
 	int i, status = REGIT_EXIT_OK, files = 0, only_files = 0;
@@ -66,6 +80,8 @@ int regit_cmd_validate(int argc, char **argv)
 		}
 		files++;
 		error = regit_schema_parse_file(&schema, argv[i], NULL, &err);
+		if (error == 0)
+			regit_cli_print_schema_warnings(argv[i], schema);
 		regit_schema_free(schema);
 		if (error == REGIT_ENOMEM) {
 			fprintf(stderr, "%s: error: out of memory\n", argv[i]);

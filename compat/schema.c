@@ -244,6 +244,13 @@ void regit_schema_free(regit_schema *schema)
 	regit_free(schema);
 }
 
+size_t regit_schema_warnings(const regit_schema *schema, const char *const **out)
+{
+	if (out)
+		*out = schema ? schema->warnings : NULL;
+	return schema ? schema->nwarnings : 0;
+}
+
 const regit_type *regit_schema_root(const regit_schema *schema)
 {
 	return schema ? schema->root : NULL;

@@ -169,6 +169,22 @@ int regit_schema_parse_file(regit_schema **out, const char *path,
 
 void regit_schema_free(regit_schema *schema);
 
+/** At most this many warnings are kept per schema (regit_schema_warnings). */
+#define REGIT_SCHEMA_MAX_WARNINGS 8
+
+/**
+ * What the parse accepted but ignored, as the Avro specification asks:
+ * an invalid logical type (a decimal whose scale exceeds its precision, or
+ * without a precision) is ignored and the underlying type is used, as
+ * python-avro and Avro Java do (with a warning).
+ *
+ * @param out  receives up to REGIT_SCHEMA_MAX_WARNINGS one-line messages
+ *             ("... at /fields/0/type"), borrowed (live as long as schema);
+ *             may be NULL
+ * @return the number of warnings (may exceed the messages kept)
+ */
+size_t regit_schema_warnings(const regit_schema *schema, const char *const **out);
+
 /** The top-level type. @return borrowed, lives as long as schema */
 const regit_type *regit_schema_root(const regit_schema *schema);
 

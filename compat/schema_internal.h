@@ -114,6 +114,10 @@ struct regit_schema {
 	regit_strmap names;         /* fullname -> regit_type * */
 	const regit_schema *const *imports;  /* borrowed, from the options */
 	size_t nimports;
+	/* What the parse ignored (an invalid logical type): the first
+	 * REGIT_SCHEMA_MAX_WARNINGS messages (arena), and how many there were. */
+	const char *warnings[REGIT_SCHEMA_MAX_WARNINGS];
+	size_t nwarnings;
 };
 
 /** Named type by full name in this schema or (when `imports`) its imports. */

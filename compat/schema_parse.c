@@ -13,8 +13,10 @@
  * - Properties that are not reserved for the kind (including logicalType,
  *   precision and scale) are kept in input order in `props`.
  * - An unknown logicalType, or a known one on the wrong underlying type, is
- *   kept as REGIT_LOGICAL_UNKNOWN and otherwise ignored. A decimal on bytes
- *   or fixed with bad precision/scale is an error (stricter than Java).
+ *   kept as REGIT_LOGICAL_UNKNOWN and otherwise ignored. So is a decimal
+ *   with a bad precision or scale (the specification: "an invalid logical
+ *   type is ignored"; Java and python-avro warn), with a warning
+ *   (regit_schema_warnings).
  * - An unqualified reference is looked up in the enclosing namespace, then
  *   in the null namespace (Avro Java does this too); it is an error when
  *   both would match, because printing could not keep the meaning.
@@ -438,37 +440,65 @@ static long long decimal_max_precision(size_t size)
 	return (long long)floor(log10(2.0) * (8.0 * (double)size - 1.0));
 }
 
+static int parser_warn(parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Keep a warning (message + " at " + the current path) in the schema. */
+static int parser_warn(parser *p, const char *fmt, ...)
+{
+	char msg[512], line[1024];
+	char *w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->s->nwarnings < REGIT_SCHEMA_MAX_WARNINGS) {
+		snprintf(line, sizeof(line), "%s at %s", msg, p->path[0] ? p->path : "/");
+		w = regit_schema__arena_strndup(&p->s->arena, line, strlen(line));
+		if (!w)
+			return REGIT_ENOMEM;
+		p->s->warnings[p->s->nwarnings] = w;
+	}
+	p->s->nwarnings++;
+	return 0;
+}
+
+/*
+ * An invalid decimal is ignored (the type stays REGIT_LOGICAL_UNKNOWN: its
+ * underlying bytes or fixed is used), with a warning.
+ */
 static int parse_decimal(parser *p, regit_type *t, const jv *obj)
 {
 	const jv *prec = jget(obj, "precision");
 	const jv *scale = jget(obj, "scale");
 	json_int_t pv, sv = 0;
-	size_t saved;
+	size_t saved, nwarn = p->s->nwarnings;
 	int error = 0;
 
 	if (!prec)
-		return parser_fail(p, REGIT_EINVALID, "decimal logical type requires \"precision\"");
+		return parser_warn(p, "decimal logical type without \"precision\" ignored");
 	saved = path_push(p, "precision");
 	pv = jis_integer(prec) ? jint(prec) : 0;
 	if (!jis_integer(prec) || pv <= 0 || pv > INT_MAX)
-		error = parser_fail(p, REGIT_EINVALID,
-			"decimal precision must be a positive integer");
+		error = parser_warn(p,
+			"decimal logical type ignored: precision must be a positive integer");
 	else if (t->kind == REGIT_TYPE_FIXED && pv > decimal_max_precision(t->size))
-		error = parser_fail(p, REGIT_EINVALID,
-			"decimal precision %lld does not fit in fixed of size %zu (at most %lld digits)",
+		error = parser_warn(p,
+			"decimal logical type ignored: precision %lld does not fit in fixed of size %zu (at most %lld digits)",
 			(long long)pv, t->size, decimal_max_precision(t->size));
 	path_pop(p, saved);
-	if (error < 0)
+	if (error < 0 || p->s->nwarnings != nwarn)
 		return error;
 	if (scale) {
 		saved = path_push(p, "scale");
 		sv = jis_integer(scale) ? jint(scale) : -1;
 		if (!jis_integer(scale) || sv < 0 || sv > pv)
-			error = parser_fail(p, REGIT_EINVALID,
-				"decimal scale must be an integer from 0 to the precision (%lld)",
+			error = parser_warn(p,
+				"decimal logical type ignored: scale must be an integer from 0 to the precision (%lld)",
 				(long long)pv);
 		path_pop(p, saved);
-		if (error < 0)
+		if (error < 0 || p->s->nwarnings != nwarn)
 			return error;
 	}
 	t->logical = REGIT_LOGICAL_DECIMAL;

@@ -284,6 +284,49 @@ static void test_schema__invalid_files(void **state)
 	assert_true(for_each_file("tests/compat/schemas/invalid", ".avsc", invalid_case) >= 60);
 }
 
+/* ---- warnings --------------------------------------------------------- */
+
+static size_t decimal_ignored_seen;
+
+/* valid/decimal_ignored_*: an invalid decimal is ignored with a warning
+ * (the specification; python-avro and Java do the same). */
+static void decimal_ignored_case(const char *path)
+{
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	const char *const *w = NULL;
+	const regit_type *t;
+
+	if (!strstr(path, "decimal_ignored_"))
+		return;
+	decimal_ignored_seen++;
+	assert_int_equal(regit_schema_parse_file(&s, path, NULL, &err), 0);
+	assert_int_equal(regit_schema_warnings(s, &w), 1);
+	assert_non_null(strstr(w[0], "decimal logical type"));
+	assert_non_null(strstr(w[0], "ignored"));
+	t = regit_schema_root(s);
+	if (t->kind == REGIT_TYPE_RECORD)
+		t = t->fields[0].type;
+	assert_int_equal(t->logical, REGIT_LOGICAL_UNKNOWN);
+	regit_schema_free(s);
+}
+
+static void test_schema__invalid_decimal_is_ignored_with_a_warning(void **state)
+{
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	const char *text = "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":4,\"scale\":2}";
+
+	(void)state;
+	for_each_file("tests/compat/schemas/valid", ".avsc", decimal_ignored_case);
+	assert_int_equal(decimal_ignored_seen, 6);
+	/* A valid decimal gives none. */
+	assert_int_equal(regit_schema_parse(&s, text, strlen(text), NULL, &err), 0);
+	assert_int_equal(regit_schema_warnings(s, NULL), 0);
+	assert_int_equal(regit_schema_root(s)->logical, REGIT_LOGICAL_DECIMAL);
+	regit_schema_free(s);
+}
+
 /* ---- the model -------------------------------------------------------- */
 
 static void test_schema__interop_model(void **state)
@@ -1051,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_schema__valid_files_round_trip),
 		cmocka_unit_test(test_schema__avro_c_agrees),
 		cmocka_unit_test(test_schema__invalid_files),
+		cmocka_unit_test(test_schema__invalid_decimal_is_ignored_with_a_warning),
 		cmocka_unit_test(test_schema__interop_model),
 		cmocka_unit_test(test_schema__fields_keep_everything),
 		cmocka_unit_test(test_schema__namespaces),

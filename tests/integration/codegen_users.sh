@@ -5,7 +5,8 @@
 # clang, and run; the program exits 0 when the generated code behaves as
 # the case expects (defaults, names, init, depth limits). CASE.args, when
 # present, holds extra `regit gen` arguments; CASE.fail holds the exit
-# status and a message `regit gen` must give instead of generating.
+# status and a message `regit gen` must give instead of generating;
+# CASE.warn a warning it must print while generating.
 # Prints TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
@@ -51,6 +52,14 @@ for schema in "$CASES"/*.avsc; do
 		notok "$case: regit gen exits 0 (got $rc)"
 		sed 's/^/# /' "$dir/gen.err" | head -5
 		continue
+	fi
+	if [ -f "$CASES/$case.warn" ]; then
+		if grep -qF -- "$(cat "$CASES/$case.warn")" "$dir/gen.err"; then
+			ok "$case: regit gen warns \"$(cat "$CASES/$case.warn")\""
+		else
+			notok "$case: regit gen warns \"$(cat "$CASES/$case.warn")\""
+			sed 's/^/# /' "$dir/gen.err" | head -5
+		fi
 	fi
 	name=$(sed -n 's|.*/\([^/]*\)\.c$|\1|p' "$dir/files" | head -1)
 	for cc in gcc clang; do
