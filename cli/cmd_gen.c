@@ -601,6 +601,22 @@ int regit_cmd_gen(int argc, char **argv)
 		rc = gen_one(&outs[i], &inputs[i], prefix, json, writers, nwriters);
 		nouts = i + 1;
 	}
+	/* Two schemas that become the same NAME.h/NAME.c: refuse rather than
+	 * let the second silently overwrite the first. */
+	for (i = 0; i < nouts && rc == 0; i++) {
+		size_t j;
+
+		for (j = 0; j < i && rc == 0; j++) {
+			if (strcmp(outs[i].name, outs[j].name) != 0)
+				continue;
+			fprintf(stderr, "regit gen: %s and %s both generate %s.h and %s.c; "
+				"generate them into different directories (-o) or rename one with --prefix\n",
+				inputs[j].label ? inputs[j].label : inputs[j].path,
+				inputs[i].label ? inputs[i].label : inputs[i].path,
+				outs[i].name, outs[i].name);
+			rc = REGIT_EXIT_USAGE;
+		}
+	}
 	if (rc == 0)
 		rc = gen_mkdirs(dir);
 	if (rc == 0) {

@@ -82,5 +82,20 @@ for schema in "$CASES"/*.avsc; do
 	done
 done
 
+# Two schemas that generate the same file name: refused, nothing written.
+dup=$OUT/dup
+mkdir -p "$dup"
+echo '{"type":"record","name":"Same","fields":[]}' >"$dup/a.avsc"
+echo '{"type":"record","name":"Same","namespace":"other","fields":[{"name":"x","type":"int"}]}' >"$dup/b.avsc"
+"$REGIT" gen -o "$dup/out" "$dup/a.avsc" "$dup/b.avsc" >/dev/null 2>"$dup/err"
+rc=$?
+if [ $rc = 2 ] && grep -qF "$dup/a.avsc and $dup/b.avsc both generate same.h and same.c" "$dup/err" &&
+   ! [ -e "$dup/out" ]; then
+	ok "two schemas generating same.h: exit 2 with a message, nothing written"
+else
+	notok "two schemas generating same.h: exit 2 with a message, nothing written (got $rc)"
+	sed 's/^/# /' "$dup/err" | head -5
+fi
+
 [ $n -gt 0 ] || notok "no cases in $CASES"
 echo "1..$n"
