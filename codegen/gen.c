@@ -486,7 +486,9 @@ static void emit_ctype(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos po
 				break;
 		}
 		if (k < t->nbranches) {
-			GEN_OUT(g, b, ind + 1, "union {\n");
+			/* A struct inside an anonymous union is C11, but an
+			 * extension in C++ (clang++ -pedantic warns). */
+			GEN_OUT(g, b, ind + 1, "REGIT_AVRO_ANON_UNION {\n");
 			for (k = 0; k < t->nbranches; k++) {
 				if (t->branches[k]->kind == REGIT_TYPE_NULL)
 					continue;
@@ -502,6 +504,21 @@ static void emit_ctype(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos po
 	}
 }
 
+/* Does a member of the record being defined have the C name `cname`? */
+static int member_hides(gen_ctx *g, const char *cname)
+{
+	size_t i;
+
+	if (!g->in_record)
+		return 0;
+	for (i = 0; i < g->in_record->type->nfields; i++) {
+		if (strcmp(g->in_record->members[i], cname) == 0 ||
+		    (g->in_record->has_members[i] && strcmp(g->in_record->has_members[i], cname) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos pos,
 	const char *path, const char *name, int ind, int extra_ptr)
 {
@@ -512,6 +529,16 @@ static void emit_member(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos p
 		return;
 	}
 	GEN_OUT(g, b, ind, "%s", "");
+	/*
+	 * A member named like a type ("plan plan;") is C but not C++, where
+	 * the member changes what "plan" means in the rest of the struct
+	 * (nested ones included): name such a type so that C++ does not look
+	 * it up in the struct (an elaborated "enum plan" / "struct r", or ::f
+	 * for a fixed typedef).
+	 */
+	if (regit_type_is_named(t) && member_hides(g, regit_gen__named(g, t)->cname))
+		GEN_OUT(g, b, 0, "%s", t->kind == REGIT_TYPE_RECORD ? "struct " :
+			t->kind == REGIT_TYPE_ENUM ? "enum " : "REGIT_AVRO_GLOBAL ");
 	emit_ctype(g, b, t, pos, path, ind);
 	GEN_OUT(g, b, 0, " %s%s;\n", stars == 2 ? "**" : stars == 1 ? "*" : "", name);
 }
@@ -691,6 +718,7 @@ static void emit_record_def(gen_ctx *g, gen_named *n)
 	}
 	if (i == t->nfields)
 		GEN_OUT(g, &body, 1, "char regit_empty_; /* C forbids empty structs */\n");
+	g->in_record = n;
 	for (i = 0; i < t->nfields; i++) {
 		const regit_field *f = &t->fields[i];
 		const char *path = GEN_STR(g, "%s_%s", n->upper, gen_upper(g, n->members[i]));
@@ -706,6 +734,7 @@ static void emit_record_def(gen_ctx *g, gen_named *n)
 			emit_member(g, &body, f->type, GEN_POS_FIELD, path, n->members[i], 1, 0);
 		}
 	}
+	g->in_record = NULL;
 	GEN_OUT(g, &body, 0, "};\n#endif\n\n");
 	/* Tag constants collected while writing the body go first, inside
 	 * the guard so two headers sharing the record do not clash. */
@@ -1178,8 +1207,10 @@ static void emit_banner(gen_ctx *g, regit_buf *b)
 		GEN_OUT(g, b, 0, " * source: %s\n", regit_gen__comment_text(g, g->opts->source));
 	GEN_OUT(g, b, 0, " * schema: %s\n", g->root->fullname ? g->root->fullname :
 		regit_type_kind_name(g->root->kind));
-	GEN_OUT(g, b, 0, " * Rabin fingerprint (CRC-64-AVRO of the canonical form): 0x%016llx\n */\n",
+	GEN_OUT(g, b, 0, " * Rabin fingerprint (CRC-64-AVRO of the canonical form): 0x%016llx\n",
 		(unsigned long long)regit_schema_fingerprint_rabin(g->schema));
+	GEN_OUT(g, b, 0, " * Language: C11 or later (%s); the header also compiles as C++11.\n */\n",
+		b == g->h ? "include from C++ freely, compile the .c as C" : "compile as C, not C++");
 }
 
 static void emit_header_top(gen_ctx *g)

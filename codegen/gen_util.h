@@ -49,6 +49,7 @@ typedef struct gen_ctx {
 	regit_buf *h, *c;
 	regit_buf decls;        /* constants that must precede the current type */
 	unsigned var;           /* counter for unique local names */
+	const gen_named *in_record; /* record whose members are being emitted (gen.c) */
 	unsigned default_depth; /* nesting of the default being emitted (gen_default.c) */
 	int error;
 } gen_ctx;

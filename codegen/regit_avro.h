@@ -17,6 +17,11 @@
  * arena has a hard size limit, so a 6-byte message declaring a 4 GiB string
  * fails with REGIT_AVRO_ETRUNCATED instead of allocating.
  *
+ * Language: C11 (-std=c11 or later: _Alignof, anonymous unions in the
+ * generated structs) or C++11 (the declarations sit in extern "C", so a
+ * C++ file can include this header and generated NAME.h files and link
+ * NAME.c compiled as C). gcc and clang, -Wall -Wextra -pedantic clean.
+ *
  * Tuning knobs (define before including):
  *   REGIT_AVRO_MAX_DEPTH  nesting depth of recursive records (default 128)
  *   REGIT_AVRO_MAX_ITEMS  items of one array/map whose items encode to zero
@@ -32,6 +37,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* "::" in C++, nothing in C: generated headers write REGIT_AVRO_GLOBAL f
+ * for a fixed type f where a member of the same name follows. */
+#ifdef __cplusplus
+#define REGIT_AVRO_GLOBAL ::
+#else
+#define REGIT_AVRO_GLOBAL
+#endif
+
+/* The anonymous union of a generated tagged union. Types declared inside
+ * one are standard C11 but an extension in C++, which gcc and clang accept
+ * silently under -pedantic when marked __extension__. */
+#if defined(__cplusplus) && defined(__GNUC__)
+#define REGIT_AVRO_ANON_UNION __extension__ union
+#else
+#define REGIT_AVRO_ANON_UNION union
+#endif
 
 #ifndef REGIT_AVRO_MAX_DEPTH
 #define REGIT_AVRO_MAX_DEPTH 128u
@@ -126,7 +148,12 @@ typedef struct regit_avro_arena {
 	size_t total;                   /* heap mode: bytes of chunks now */
 } regit_avro_arena;
 
-#define REGIT_AVRO_ALIGN ((size_t)_Alignof(max_align_t))
+#ifdef __cplusplus
+#define REGIT_AVRO_ALIGNOF(T) alignof(T)
+#else
+#define REGIT_AVRO_ALIGNOF(T) _Alignof(T)
+#endif
+#define REGIT_AVRO_ALIGN ((size_t)REGIT_AVRO_ALIGNOF(max_align_t))
 #define REGIT_AVRO_CHUNK_HDR \
 	((sizeof(regit_avro_chunk) + REGIT_AVRO_ALIGN - 1) & ~(REGIT_AVRO_ALIGN - 1))
 
