@@ -12,7 +12,7 @@
  * input (see regit_avro.h); encoders check every write against the buffer.
  *
  * This file is the driver: it owns naming, the type definitions, the
- * encoders and the public wrappers, and calls the emitters in
+ * encoders, R_init and the public wrappers, and calls the emitters in
  * gen_internal.h (decode statements, defaults, JSON codecs, resolving
  * decoders); they and it share the helpers in gen_util.h. Nothing calls
  * back into this file (codegen/README.md).
@@ -355,6 +355,9 @@ static void gen_name_types(gen_ctx *g)
 		n->upper = (char *)gen_upper(g, n->cname);
 		if (t->kind != REGIT_TYPE_RECORD)
 			continue;
+		/* NAME_init of the root was reserved with the entry points. */
+		n->init = (char *)(t == g->root ? GEN_STR(g, "%s_init", g->name) :
+			gen_claim(g, GEN_STR(g, "%s_init", n->cname)));
 		nseen = 0;
 		n->recursive = gen_reaches(t, t, seen, &nseen, maxseen);
 		n->members = regit_calloc(t->nfields + 1, sizeof(char *));
@@ -1213,6 +1216,8 @@ static void emit_banner(gen_ctx *g, regit_buf *b)
 		b == g->h ? "include from C++ freely, compile the .c as C" : "compile as C, not C++");
 }
 
+static void emit_record_init(gen_ctx *g, gen_named *n);
+
 static void emit_header_top(gen_ctx *g)
 {
 	regit_buf *h = g->h;
@@ -1247,6 +1252,10 @@ static void emit_header_top(gen_ctx *g)
 		if (g->named[i].type->kind == REGIT_TYPE_RECORD)
 			emit_record_def(g, &g->named[i]);
 	}
+	for (i = 0; i < g->nnamed; i++) {
+		if (g->named[i].type->kind == REGIT_TYPE_RECORD)
+			emit_record_init(g, &g->named[i]);
+	}
 	if (g->root->kind != REGIT_TYPE_RECORD && !regit_type_is_named(g->root)) {
 		regit_buf body = REGIT_BUF_INIT;
 
@@ -1264,6 +1273,55 @@ static void emit_header_top(gen_ctx *g)
 	} else if (g->root->kind != REGIT_TYPE_RECORD) {
 		/* A named enum/fixed root: NAME is its type name already. */
 	}
+}
+
+/*
+ * cname_init() of record n: static inline in the header, inside its own
+ * guard (like the type), so headers sharing the record can be included and
+ * linked together. Emitted after every type is complete, because a default
+ * may allocate any record.
+ */
+static void emit_record_init(gen_ctx *g, gen_named *n)
+{
+	const regit_type *t = n->type;
+	const char *guard = GEN_STR(g, "%s_INIT", type_guard(g, n));
+	size_t i;
+
+	GEN_OUT(g, g->h, 0, "#ifndef %s\n#define %s\n", guard, guard);
+	GEN_OUT(g, g->h, 0,
+		"/**\n * Set *out to the defaults of record %s: each field with a\n"
+		" * \"default\" gets it, the others are zero (0, false, empty string,\n"
+		" * bytes, array and map, the first symbol, union branch 0 / absent).\n"
+		" * Non-empty array and map defaults and recursive records come from\n"
+		" * arena (may be NULL when no default needs memory).\n"
+		" * @return 0 or REGIT_AVRO_ENOMEM\n */\n", t->fullname);
+	GEN_OUT(g, g->h, 0, "static inline int %s(%s *out, regit_avro_arena *arena)\n{\n",
+		n->init, n->cname);
+	GEN_OUT(g, g->h, 1, "(void)arena;\n\tmemset(out, 0, sizeof(*out));\n");
+	for (i = 0; i < t->nfields && !g->error; i++) {
+		const regit_field *f = &t->fields[i];
+		regit_buf tmp = REGIT_BUF_INIT;
+		unsigned var = g->var;
+
+		if (!f->default_value || f->type->kind == REGIT_TYPE_NULL)
+			continue;
+		regit_gen__emit_default(g, &tmp, f->type, GEN_POS_FIELD,
+			GEN_STR(g, "out->%s", n->members[i]),
+			n->has_members[i] ? GEN_STR(g, "out->%s", n->has_members[i]) : NULL,
+			f->default_value, 1);
+		if (g->error == REGIT_EINVALID) {
+			/* A default C cannot hold (a float "NaN"): left zero. */
+			g->error = 0;
+			regit_error_clear();
+			g->var = var;
+			GEN_OUT(g, g->h, 1, "/* %s: its default has no C value; left zero */\n",
+				n->members[i]);
+		} else if (!g->error && tmp.size) {
+			GEN_OUT(g, g->h, 0, "%s", tmp.ptr);
+		}
+		regit_buf_dispose(&tmp);
+	}
+	GEN_OUT(g, g->h, 1, "return 0;\n}\n#endif\n\n");
 }
 
 static void gen_ctx_dispose(gen_ctx *g)
@@ -1313,7 +1371,7 @@ int regit_gen_generate(regit_gen_output *out, const regit_schema *schema,
 	{
 		static const char *const suffixes[] = {
 			"encode", "decode", "encoded_size", "encode_frame", "decode_frame",
-			"decode_writer", "partition_key", "to_json", "from_json", "symbol", NULL
+			"decode_writer", "partition_key", "to_json", "from_json", "symbol", "init", NULL
 		};
 
 		for (i = 0; suffixes[i]; i++)

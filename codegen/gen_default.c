@@ -205,7 +205,10 @@ static void default_emit(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 			v, n, e, items);
 		GEN_OUT(g, b, ind + 1, "if (!a__%u)\n", v);
 		GEN_OUT(g, b, ind + 2, "return REGIT_AVRO_ENOMEM;\n");
-		GEN_OUT(g, b, ind + 1, "%s.%s = a__%u;\n", e, items, v);
+		/* The cast is for C++ (NAME_init is in the header): void * does
+		 * not convert implicitly there, and the item type has no name. */
+		GEN_OUT(g, b, ind + 1, "%s.%s = REGIT_AVRO_PTR_CAST(%s.%s, a__%u);\n", e, items,
+			e, items, v);
 		if (isarr) {
 			for (i = 0; i < n; i++)
 				regit_gen__emit_default(g, b, t->items, GEN_POS_ITEM,

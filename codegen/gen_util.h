@@ -30,6 +30,7 @@ typedef struct gen_named {
 	char *upper;            /* upper-case, for constants */
 	char **members;         /* records: C member name per field */
 	char **has_members;     /* records: presence member per optional field, else NULL */
+	char *init;             /* records: the name of its _init function */
 	int recursive;          /* record that can reach itself */
 	int state;              /* definition emission: 0 new, 1 in progress, 2 done */
 } gen_named;

@@ -55,6 +55,14 @@
 #define REGIT_AVRO_ANON_UNION union
 #endif
 
+/* p (a void *) as the type of lvalue lv: C converts implicitly, C++ needs
+ * a cast, and anonymous struct types have no name to write one with. */
+#ifdef __cplusplus
+#define REGIT_AVRO_PTR_CAST(lv, p) static_cast<decltype(lv)>(p)
+#else
+#define REGIT_AVRO_PTR_CAST(lv, p) (p)
+#endif
+
 #ifndef REGIT_AVRO_MAX_DEPTH
 #define REGIT_AVRO_MAX_DEPTH 128u
 #endif
