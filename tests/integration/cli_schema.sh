@@ -25,6 +25,16 @@ check "validate: file:line:col: error: message (at pointer)" \
 	"grep -qxF '$bad:1:46: error: duplicate enum symbol \"A\" (at /symbols/2)' $tmp/err"
 check "validate: only the invalid file is reported" "[ \$(wc -l < $tmp/err) -eq 1 ]"
 
+# An invalid decimal is ignored with a warning (the specification; Java and
+# python-avro warn too): validate and check succeed and say so on stderr.
+dec=tests/compat/schemas/valid/decimal_ignored_scale_above_precision.avsc
+"$REGIT" validate "$dec" >"$tmp/out" 2>"$tmp/err"
+check "validate: an invalid decimal is a warning, exit 0" \
+	"[ $? -eq 0 ] && grep -qF '$dec: warning: decimal logical type ignored: scale must be an integer from 0 to the precision (4) at /fields/0/type/scale' $tmp/err"
+"$REGIT" check "$dec" "$dec" >"$tmp/out" 2>"$tmp/err"
+check "check: an invalid decimal is a warning, exit 0" \
+	"[ $? -eq 0 ] && grep -qF 'warning: decimal logical type ignored' $tmp/err"
+
 cat >"$tmp/multi.avsc" <<'JSON'
 {"type": "record", "name": "R",
  "fields": [

@@ -431,6 +431,20 @@ static void test_api__register_read_and_cache(void **state)
 	assert_non_null(strstr(f->body, "\"error_code\":40403"));
 }
 
+/* An invalid decimal is ignored, as the Avro specification says and
+ * Confluent (Avro Java) does: registered, and kept as written. */
+static void test_api__invalid_decimal_is_registered(void **state)
+{
+	fixture *f = *state;
+	const char *body = "{\"schema\":\"{\\\"type\\\":\\\"bytes\\\","
+		"\\\"logicalType\\\":\\\"decimal\\\",\\\"precision\\\":2,\\\"scale\\\":5}\"}";
+
+	assert_int_equal(call(f, "POST", "/subjects/d/versions", V1, body), 200);
+	assert_non_null(strstr(f->body, "\"id\":1"));
+	assert_int_equal(call(f, "GET", "/subjects/d/versions/latest/schema", NULL, NULL), 200);
+	assert_non_null(strstr(f->body, "\"scale\":5"));
+}
+
 static void test_api__metrics_and_health(void **state)
 {
 	fixture *f = *state;
@@ -470,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_api__config_and_mode_bodies),
 		cmocka_unit_test_setup_teardown(test_api__routing_errors, api_setup, api_teardown),
 		cmocka_unit_test_setup_teardown(test_api__register_read_and_cache, api_setup,
+			api_teardown),
+		cmocka_unit_test_setup_teardown(test_api__invalid_decimal_is_registered, api_setup,
 			api_teardown),
 		cmocka_unit_test_setup_teardown(test_api__metrics_and_health, api_setup, api_teardown),
 	};
