@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/config.h"
 #include "cli/gitsource.h"
 #include "cli/report.h"
@@ -97,39 +98,43 @@ typedef struct check_doc {
 	char *label;           /* how messages name this version */
 } check_doc;
 
-static void check_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit check [options] NEW.avsc OLD.avsc [OLDER.avsc ...]\n"
-		"       regit check [options] --against GITREF [PATH ...]\n"
-		"\n"
-		"Check that a new schema version may follow the old ones. Old files are\n"
-		"given newest first. With --against, every .avsc file under each PATH\n"
-		"(default: the paths of regit.yaml at the repository root, else\n"
-		"schemas/) is compared with the same file at GITREF and, for the\n"
-		"transitive levels, with its earlier versions in git history; a\n"
-		"deleted schema file is an error, a new one is fine. regit.yaml's\n"
-		"check section sets the level and rules per path glob, unless --level\n"
-		"or --rules is given. A PATH with no .avsc file, here or at GITREF, is\n"
-		"exit 2: a CI gate that checks nothing must not pass.\n"
-		"\n"
-		"options:\n"
-		"  --level L     NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
-		"                FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE\n"
-		"                (default FULL_TRANSITIVE). BACKWARD: the new schema\n"
-		"                reads data written with the old; FORWARD: the old\n"
-		"                reads the new; FULL: both.\n"
-		"  --rules R     strict (default): Avro resolution plus no removed\n"
-		"                fields and no added fields without a default;\n"
-		"                avro: Avro schema resolution only\n"
-		"  --format F    text (default), json, github (Actions annotations),\n"
-		"                junit (XML report)\n"
-		"  --against REF compare with git revision REF (branch, tag, commit)\n"
-		"  -h, --help    this help\n"
-		"\n"
-		"exit status: 0 compatible, 1 incompatible, 2 usage error or invalid\n"
-		"schema, 3 internal error\n");
-}
+enum { CHECK_OPT_LEVEL = 1, CHECK_OPT_RULES, CHECK_OPT_FORMAT, CHECK_OPT_AGAINST };
+
+static const regit_opt_spec check_specs[] = {
+	{ REGIT_OPT_VALUE, CHECK_OPT_LEVEL, "level", 0, "L",
+	  "NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
+	  "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE\n"
+	  "(default FULL_TRANSITIVE). BACKWARD: the new schema\n"
+	  "reads data written with the old; FORWARD: the old\n"
+	  "reads the new; FULL: both." },
+	{ REGIT_OPT_VALUE, CHECK_OPT_RULES, "rules", 0, "R",
+	  "strict (default): Avro resolution plus no removed\n"
+	  "fields and no added fields without a default;\n"
+	  "avro: Avro schema resolution only" },
+	{ REGIT_OPT_VALUE, CHECK_OPT_FORMAT, "format", 0, "F",
+	  "text (default), json, github (Actions annotations),\n"
+	  "junit (XML report)" },
+	{ REGIT_OPT_VALUE, CHECK_OPT_AGAINST, "against", 0, "REF",
+	  "compare with git revision REF (branch, tag, commit)" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const check_frags[] = { check_specs, NULL };
+
+const regit_opt_cmd regit_cmd_check_opts = {
+	"check", "check schema changes for compatibility (for CI)",
+	"[options] NEW.avsc OLD.avsc [OLDER.avsc ...]\n[options] --against GITREF [PATH ...]",
+	"Check that a new schema version may follow the old ones. Old files are\n"
+	"given newest first. With --against, every .avsc file under each PATH\n"
+	"(default: the paths of regit.yaml at the repository root, else\n"
+	"schemas/) is compared with the same file at GITREF and, for the\n"
+	"transitive levels, with its earlier versions in git history; a\n"
+	"deleted schema file is an error, a new one is fine. regit.yaml's\n"
+	"check section sets the level and rules per path glob, unless --level\n"
+	"or --rules is given. A PATH with no .avsc file, here or at GITREF, is\n"
+	"exit 2: a CI gate that checks nothing must not pass.",
+	check_frags, NULL,
+	"0 compatible\n1 incompatible\n2 usage error or invalid schema\n3 internal error\n"
+};
 
 static int check_worse(int a, int b)
 {
@@ -1168,67 +1173,49 @@ done:
 
 /* ---- main --------------------------------------------------------------- */
 
-/* "--name VALUE" or "--name=VALUE"; advances *i. @return value or NULL */
-static const char *check_optval(int argc, char **argv, int *i, const char *name, int *matched)
-{
-	size_t n = strlen(name);
-
-	*matched = 0;
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=') {
-		*matched = 1;
-		return argv[*i] + n + 1;
-	}
-	if (argv[*i][n] != '\0')
-		return NULL;
-	*matched = 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	(*i)++;
-	return argv[*i];
-}
 
 int regit_cmd_check(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt op;
 	check_opts o = { REGIT_LEVEL_FULL_TRANSITIVE, REGIT_RULES_STRICT, FORMAT_TEXT, NULL };
 	check_report r;
 	char **files = NULL;
 	size_t nfiles = 0;
-	int i, error = 0, matched, options_done = 0;
+	int error = 0, matched;
 	const char *v;
 
 	memset(&r, 0, sizeof(r));
-	if (regit_cli_wants_help(argc, argv)) {
-		check_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_check_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
 	files = regit_calloc((size_t)argc + 1, sizeof(*files));
 	if (!files) {
 		fprintf(stderr, "regit check: out of memory\n");
 		return REGIT_EXIT_INTERNAL;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!options_done && strcmp(argv[i], "--") == 0) {
-			options_done = 1;
+	regit_opt_parser_init(&p, &regit_cmd_check_opts, argc, argv);
+	for (;;) {
+		matched = regit_opt_next(&op, &p);
+		if (matched < 0) {
+			r.status = REGIT_EXIT_USAGE;
+			goto done;
+		}
+		if (matched == 0)
+			break;
+		v = op.value;
+		if (!op.spec) {
+			files[nfiles++] = (char *)v;
 			continue;
 		}
-		if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
-			files[nfiles++] = argv[i];
-			continue;
-		}
-		v = check_optval(argc, argv, &i, "--level", &matched);
-		if (matched) {
+		if (op.spec->id == CHECK_OPT_LEVEL) {
 			o.level_set = 1;
-			if (!v || regit_compat_level_parse(v, &o.level) < 0) {
-				fprintf(stderr, "regit check: %s\n",
-					v ? regit_error_message() : "--level needs a value");
+			if (regit_compat_level_parse(v, &o.level) < 0) {
+				fprintf(stderr, "regit check: %s\n", regit_error_message());
 				goto usage;
 			}
 			continue;
 		}
-		v = check_optval(argc, argv, &i, "--rules", &matched);
-		if (matched) {
+		if (op.spec->id == CHECK_OPT_RULES) {
 			o.rules_set = 1;
 			if (v && strcmp(v, "strict") == 0)
 				o.rules = REGIT_RULES_STRICT;
@@ -1240,8 +1227,7 @@ int regit_cmd_check(int argc, char **argv)
 			}
 			continue;
 		}
-		v = check_optval(argc, argv, &i, "--format", &matched);
-		if (matched) {
+		if (op.spec->id == CHECK_OPT_FORMAT) {
 			if (v && strcmp(v, "text") == 0)
 				o.format = FORMAT_TEXT;
 			else if (v && strcmp(v, "json") == 0)
@@ -1256,17 +1242,13 @@ int regit_cmd_check(int argc, char **argv)
 			}
 			continue;
 		}
-		v = check_optval(argc, argv, &i, "--against", &matched);
-		if (matched) {
-			if (!v || !v[0]) {
+		{
+			if (!v[0]) {
 				fprintf(stderr, "regit check: --against needs a git revision\n");
 				goto usage;
 			}
 			o.against = v;
-			continue;
 		}
-		fprintf(stderr, "regit check: unknown option %s\n", argv[i]);
-		goto usage;
 	}
 
 	if (o.against) {

@@ -15,38 +15,47 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "registry/api.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void config_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit config [--subject SUBJECT] [options]           show the level\n"
-		"       regit config [--subject SUBJECT] [options] LEVEL     set it\n"
-		"       regit config [--subject SUBJECT] [options] --unset   remove it\n"
-		"\n"
-		"Show or change the compatibility level of SUBJECT, or the global level\n"
-		"without --subject. LEVEL is NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
-		"FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE (any case). A subject\n"
-		"without its own level follows the global one; --unset returns it to that.\n"
-		"\n"
-		"  --subject SUBJECT    the subject (default: the global level)\n"
-		"  --unset              remove the subject's level (global: back to the\n"
-		"                       server default)\n"
-		"  --rules strict|avro  regit registries: strict evolution rules (no\n"
-		"                       removed fields, no new fields without default) or\n"
-		"                       plain Avro resolution; kept when only LEVEL changes\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: --unset found no level to remove)\n"
-		"\n"
-		"text output: the level, then \"; rules strict|avro\" when the registry\n"
-		"reports rules; \"(global)\" marks what the subject inherits\n"
-		"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R,\n"
-		"\"rulesInherited\": bool]}; --unset prints the registry's answer\n");
-}
+enum { CONFIG_OPT_SUBJECT = 1, CONFIG_OPT_UNSET, CONFIG_OPT_RULES };
+
+static const regit_opt_spec config_specs[] = {
+	{ REGIT_OPT_VALUE, CONFIG_OPT_SUBJECT, "subject", 0, "SUBJECT",
+	  "the subject (default: the global level)" },
+	{ REGIT_OPT_FLAG, CONFIG_OPT_UNSET, "unset", 0, NULL,
+	  "remove the subject's level (global: back to the\n"
+	  "server default)" },
+	{ REGIT_OPT_VALUE, CONFIG_OPT_RULES, "rules", 0, "strict|avro",
+	  "regit registries: strict evolution rules (no\n"
+	  "removed fields, no new fields without default) or\n"
+	  "plain Avro resolution; kept when only LEVEL changes" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const config_frags[] = {
+	config_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_config_opts = {
+	"config", "show or set a compatibility level (global or per subject)",
+	"[--subject SUBJECT] [options]           show the level\n"
+	"[--subject SUBJECT] [options] LEVEL     set it\n"
+	"[--subject SUBJECT] [options] --unset   remove it",
+	"Show or change the compatibility level of SUBJECT, or the global level\n"
+	"without --subject. LEVEL is NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD,\n"
+	"FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE (any case). A subject\n"
+	"without its own level follows the global one; --unset returns it to that.",
+	config_frags,
+	"text output: the level, then \"; rules strict|avro\" when the registry\n"
+	"reports rules; \"(global)\" marks what the subject inherits\n"
+	"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R,\n"
+	"\"rulesInherited\": bool]}; --unset prints the registry's answer",
+	"0 shown or changed\n1 --unset found no level to remove\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 static int config_path(regit_buf *path, const char *subject)
 {
@@ -143,37 +152,42 @@ done:
 
 int regit_cmd_config(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("config");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL, *level = NULL, *rules = NULL;
 	json_t *resp = NULL, *body = NULL;
 	char *text = NULL;
-	int unset = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int unset = 0, m, error = 0, rc = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		config_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_config_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m == 0)
-			m = regit_remote_opt(&rules, &remote, argc, argv, &i, "--rules");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--unset") == 0)
+	remote.opt = &regit_cmd_config_opts;
+	regit_opt_parser_init(&p, &regit_cmd_config_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case CONFIG_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case CONFIG_OPT_RULES:
+			rules = o.value;
+			break;
+		case CONFIG_OPT_UNSET:
 			unset = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else if (!level)
-			level = argv[i];
-		else
-			return regit_remote_usage_error(&remote, "one LEVEL at a time");
+			break;
+		default:
+			if (level)
+				return regit_remote_usage_error(&remote, "one LEVEL at a time");
+			level = o.value;
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (subject && regit_remote_check_subject(&remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
 	if (unset && (level || rules))

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -30,25 +31,32 @@
 #define DELETE_SUBJECT_NOT_SOFT_DELETED 40405
 #define DELETE_VERSION_NOT_SOFT_DELETED 40407
 
-static void delete_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit delete --subject SUBJECT [--version V] [--permanent] [options]\n"
-		"\n"
-		"Delete every version of SUBJECT, or one version. Without --permanent the\n"
-		"delete is soft: the schemas stay readable by id (consumers keep working)\n"
-		"and `--deleted` listings still show them. --permanent removes them for\n"
-		"good (soft-deleting first when needed).\n"
-		"\n"
-		"  --subject SUBJECT    the subject\n"
-		"  --version V          only this version (a number or latest)\n"
-		"  --permanent          hard delete\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: no such subject or version, or it is soft-deleted already)\n"
-		"\n"
-		"text output: deleted SUBJECT version(s) N... [permanently]\n"
-		"json output: {\"subject\": S, \"versions\": [N...], \"permanent\": bool}\n");
-}
+enum { DELETE_OPT_SUBJECT = 1, DELETE_OPT_VERSION, DELETE_OPT_PERMANENT };
+
+static const regit_opt_spec delete_specs[] = {
+	{ REGIT_OPT_VALUE, DELETE_OPT_SUBJECT, "subject", 0, "SUBJECT", "the subject" },
+	{ REGIT_OPT_VALUE, DELETE_OPT_VERSION, "version", 0, "V",
+	  "only this version (a number or latest)" },
+	{ REGIT_OPT_FLAG, DELETE_OPT_PERMANENT, "permanent", 0, NULL, "hard delete" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const delete_frags[] = {
+	delete_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_delete_opts = {
+	"delete", "delete a subject or a version (soft, or --permanent)",
+	"--subject SUBJECT [--version V] [--permanent] [options]",
+	"Delete every version of SUBJECT, or one version. Without --permanent the\n"
+	"delete is soft: the schemas stay readable by id (consumers keep working)\n"
+	"and `--deleted` listings still show them. --permanent removes them for\n"
+	"good (soft-deleting first when needed).",
+	delete_frags,
+	"text output: deleted SUBJECT version(s) N... [permanently]\n"
+	"json output: {\"subject\": S, \"versions\": [N...], \"permanent\": bool}",
+	"0 deleted\n1 no such subject or version, or it is soft-deleted already\n"
+	REGIT_REMOTE_EXIT_STATUS
+};
 
 static int delete_path(regit_buf *path, const char *subject, const char *version,
 	int permanent)
@@ -70,6 +78,8 @@ static int delete_path(regit_buf *path, const char *subject, const char *version
 
 int regit_cmd_delete(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("delete");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
@@ -77,29 +87,32 @@ int regit_cmd_delete(int argc, char **argv)
 	char number[32];
 	json_t *resp = NULL, *versions = NULL, *item, *out = NULL;
 	size_t k;
-	int permanent = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int permanent = 0, m, error = 0, rc = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		delete_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_delete_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m == 0)
-			m = regit_remote_opt(&version, &remote, argc, argv, &i, "--version");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--permanent") == 0)
+	remote.opt = &regit_cmd_delete_opts;
+	regit_opt_parser_init(&p, &regit_cmd_delete_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case DELETE_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case DELETE_OPT_VERSION:
+			version = o.value;
+			break;
+		case DELETE_OPT_PERMANENT:
 			permanent = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (regit_remote_check_subject(&remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
 	if (version && !regit_remote_valid_version(version))

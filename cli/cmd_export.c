@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "cli/snapshot.h"
 #include "compat/schema.h"
@@ -41,26 +42,33 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-static void export_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit export DIR [options]\n"
-		"\n"
-		"Write a registry's content as plain files: DIR/subjects/<subject>/v<N>.avsc\n"
-		"for every version (soft-deleted ones too), and DIR/manifest.json with the\n"
-		"ids, deleted flags, references, configs and modes. The registry is read\n"
-		"through its REST API (any Confluent-compatible one). DIR must not exist\n"
-		"or be empty. Subject directory names are encoded as in a regit store:\n"
-		"bytes outside [A-Za-z0-9_.-] become %%XX. `regit import --from DIR`\n"
-		"copies an export into a registry.\n"
-		"\n"
-		"  --subject-prefix P   only subjects starting with P, plus the subjects\n"
-		"                       their schemas reference\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"\n"
-		"text output: exported N subjects, M versions to DIR\n"
-		"json output: {\"dir\", \"subjects\", \"versions\"}\n");
-}
+enum { EXPORT_OPT_SUBJECT_PREFIX = 1 };
+
+static const regit_opt_spec export_specs[] = {
+	{ REGIT_OPT_VALUE, EXPORT_OPT_SUBJECT_PREFIX, "subject-prefix", 0, "P",
+	  "only subjects starting with P, plus the subjects\n"
+	  "their schemas reference" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const export_frags[] = {
+	export_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_export_opts = {
+	"export", "write a registry's content as plain files (schemas + manifest)",
+	"DIR [options]",
+	"Write a registry's content as plain files: DIR/subjects/<subject>/v<N>.avsc\n"
+	"for every version (soft-deleted ones too), and DIR/manifest.json with the\n"
+	"ids, deleted flags, references, configs and modes. The registry is read\n"
+	"through its REST API (any Confluent-compatible one). DIR must not exist\n"
+	"or be empty. Subject directory names are encoded as in a regit store:\n"
+	"bytes outside [A-Za-z0-9_.-] become %XX. `regit import --from DIR`\n"
+	"copies an export into a registry.",
+	export_frags,
+	"text output: exported N subjects, M versions to DIR\n"
+	"json output: {\"dir\", \"subjects\", \"versions\"}",
+	"0 exported\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 /* DIR: created when missing; an existing one must be an empty directory. */
 static int export_make_dir(const char *dir)
@@ -287,34 +295,32 @@ done:
 
 int regit_cmd_export(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("export");
 	regit_client *client = NULL;
 	regit_snapshot *snap = NULL;
 	const char *dir = NULL, *prefix = NULL;
 	json_t *out = NULL;
-	int i, m, error = 0, rc = REGIT_EXIT_OK;
+	int m, error = 0, rc = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		export_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_export_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&prefix, &remote, argc, argv, &i, "--subject-prefix");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !dir)
-			dir = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else if (dir)
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+	remote.opt = &regit_cmd_export_opts;
+	regit_opt_parser_init(&p, &regit_cmd_export_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		if (o.spec && o.spec->id == EXPORT_OPT_SUBJECT_PREFIX)
+			prefix = o.value;
+		else if (o.spec || dir)
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
 		else
-			dir = argv[i];
+			dir = o.value;
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (!dir || !*dir)
 		return regit_remote_usage_error(&remote, "missing the directory DIR");
 	if (prefix) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "compat/schema.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -23,22 +24,29 @@ void regit_cli_print_schema_error(const char *file, const regit_schema_error *er
 
 typedef enum { FMT_PRETTY, FMT_COMPACT, FMT_CANONICAL, FMT_RABIN, FMT_SHA256 } fmt_mode;
 
-static void fmt_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit fmt [--compact | --canonical | --fingerprint rabin|sha256] FILE\n"
-		"\n"
-		"Print an Avro schema file (FILE may be - for standard input):\n"
-		"  (default)            indented, stable JSON for people and git\n"
-		"  --compact            one line, as Avro Java's Schema.toString() writes it\n"
-		"                       (the schema string a Confluent registry stores)\n"
-		"  --canonical          Avro Parsing Canonical Form\n"
-		"  --fingerprint rabin  CRC-64-AVRO of the canonical form, 16 hex digits\n"
-		"  --fingerprint sha256 SHA-256 of the canonical form, 64 hex digits\n"
-		"\n"
-		"Exit status: 0 ok, 2 invalid schema, unreadable file or bad usage,\n"
-		"3 out of memory.\n");
-}
+enum { FMT_OPT_COMPACT = 1, FMT_OPT_CANONICAL, FMT_OPT_FINGERPRINT };
+
+static const regit_opt_spec fmt_specs[] = {
+	{ REGIT_OPT_FLAG, FMT_OPT_COMPACT, "compact", 0, NULL,
+	  "one line, as Avro Java's Schema.toString() writes it\n"
+	  "(the schema string a Confluent registry stores)" },
+	{ REGIT_OPT_FLAG, FMT_OPT_CANONICAL, "canonical", 0, NULL,
+	  "Avro Parsing Canonical Form" },
+	{ REGIT_OPT_VALUE, FMT_OPT_FINGERPRINT, "fingerprint", 0, "rabin|sha256",
+	  "rabin: CRC-64-AVRO of the canonical form, 16 hex\n"
+	  "digits; sha256: SHA-256 of it, 64 hex digits" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const fmt_frags[] = { fmt_specs, NULL };
+
+const regit_opt_cmd regit_cmd_fmt_opts = {
+	"fmt", "print a schema pretty, canonical, or its fingerprint",
+	"[--compact | --canonical | --fingerprint rabin|sha256] FILE",
+	"Print an Avro schema file (FILE may be - for standard input); by default\n"
+	"indented, stable JSON for people and git.",
+	fmt_frags, NULL,
+	"0 printed\n2 invalid schema, unreadable file or bad usage\n3 out of memory\n"
+};
 
 static int fmt_read(regit_buf *buf, const char *path)
 {
@@ -62,6 +70,8 @@ static int fmt_read(regit_buf *buf, const char *path)
 
 int regit_cmd_fmt(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
 	regit_buf in, out = REGIT_BUF_INIT;
 	regit_schema *schema = NULL;
@@ -69,28 +79,32 @@ int regit_cmd_fmt(int argc, char **argv)
 	fmt_mode mode = FMT_PRETTY;
 	const char *file = NULL;
 	unsigned char sha[32];
-	int i, modes = 0, error = 0, status = REGIT_EXIT_OK;
+	int i, r, modes = 0, error = 0, status = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		fmt_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_fmt_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	regit_opt_parser_init(&p, &regit_cmd_fmt_opts, argc, argv);
+	for (;;) {
+		const char *algo;
 
-		if (strcmp(a, "--compact") == 0) {
+		r = regit_opt_next(&o, &p);
+		if (r < 0)
+			return REGIT_EXIT_USAGE;
+		if (r == 0)
+			break;
+		algo = o.value;
+		if (!o.spec && file) {
+			fprintf(stderr, "regit fmt: one FILE at a time\n");
+			return REGIT_EXIT_USAGE;
+		} else if (!o.spec) {
+			file = o.value;
+		} else if (o.spec->id == FMT_OPT_COMPACT) {
 			mode = FMT_COMPACT;
 			modes++;
-		} else if (strcmp(a, "--canonical") == 0) {
+		} else if (o.spec->id == FMT_OPT_CANONICAL) {
 			mode = FMT_CANONICAL;
 			modes++;
-		} else if (strcmp(a, "--fingerprint") == 0 || strncmp(a, "--fingerprint=", 14) == 0) {
-			const char *algo = a[13] == '=' ? a + 14 : (i + 1 < argc ? argv[++i] : NULL);
-
-			if (!algo) {
-				fprintf(stderr, "regit fmt: --fingerprint needs rabin or sha256\n");
-				return REGIT_EXIT_USAGE;
-			}
+		} else {
 			if (strcmp(algo, "rabin") == 0) {
 				mode = FMT_RABIN;
 			} else if (strcmp(algo, "sha256") == 0) {
@@ -100,21 +114,12 @@ int regit_cmd_fmt(int argc, char **argv)
 				return REGIT_EXIT_USAGE;
 			}
 			modes++;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "regit fmt: unknown option '%s'\n", a);
-			fmt_usage(stderr);
-			return REGIT_EXIT_USAGE;
-		} else if (file) {
-			fprintf(stderr, "regit fmt: one FILE at a time\n");
-			return REGIT_EXIT_USAGE;
-		} else {
-			file = a;
 		}
 	}
 	if (!file || modes > 1) {
 		fprintf(stderr, !file ? "regit fmt: no schema file given\n"
 			: "regit fmt: choose one of --compact, --canonical, --fingerprint\n");
-		fmt_usage(stderr);
+		fprintf(stderr, "see 'regit fmt --help'\n");
 		return REGIT_EXIT_USAGE;
 	}
 

@@ -16,38 +16,48 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void get_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit get --subject SUBJECT [--version V|latest] [options]\n"
-		"       regit get --id ID [options]\n"
-		"\n"
-		"Print a registered schema: a version of a subject (default: the latest)\n"
-		"or the schema with a global id.\n"
-		"\n"
-		"  --subject SUBJECT    the subject\n"
-		"  --version V          a version number or latest (default latest)\n"
-		"  --id ID              the schema id (instead of --subject)\n"
-		"  --deleted            also find soft-deleted versions\n"
-		"  --raw                print the schema string exactly as the registry\n"
-		"                       stores it instead of pretty-printing it\n"
-		"  --resolved           inline the types the schema takes from its\n"
-		"                       references, so the output stands alone (for\n"
-		"                       `regit check`); without it a schema with\n"
-		"                       references is printed as stored, with a warning\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: no such subject, version or id)\n"
-		"\n"
-		"text output: the schema; json output: the registry's answer\n"
-		"{\"subject\", \"version\", \"id\", \"schema\", \"references\", ...}\n"
-		"(with --resolved, \"schema\" is the resolved text)\n");
-}
+enum { GET_OPT_SUBJECT = 1, GET_OPT_VERSION, GET_OPT_ID, GET_OPT_DELETED,
+	GET_OPT_RAW, GET_OPT_RESOLVED };
+
+static const regit_opt_spec get_specs[] = {
+	{ REGIT_OPT_VALUE, GET_OPT_SUBJECT, "subject", 0, "SUBJECT", "the subject" },
+	{ REGIT_OPT_VALUE, GET_OPT_VERSION, "version", 0, "V",
+	  "a version number or latest (default latest)" },
+	{ REGIT_OPT_VALUE, GET_OPT_ID, "id", 0, "ID", "the schema id (instead of --subject)" },
+	{ REGIT_OPT_FLAG, GET_OPT_DELETED, "deleted", 0, NULL,
+	  "also find soft-deleted versions" },
+	{ REGIT_OPT_FLAG, GET_OPT_RAW, "raw", 0, NULL,
+	  "print the schema string exactly as the registry\n"
+	  "stores it instead of pretty-printing it" },
+	{ REGIT_OPT_FLAG, GET_OPT_RESOLVED, "resolved", 0, NULL,
+	  "inline the types the schema takes from its\n"
+	  "references, so the output stands alone (for\n"
+	  "`regit check`); without it a schema with\n"
+	  "references is printed as stored, with a warning" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const get_frags[] = {
+	get_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_get_opts = {
+	"get", "print a registered schema by subject and version, or by id",
+	"--subject SUBJECT [--version V|latest] [options]\n--id ID [options]",
+	"Print a registered schema: a version of a subject (default: the latest)\n"
+	"or the schema with a global id.",
+	get_frags,
+	"text output: the schema; json output: the registry's answer\n"
+	"{\"subject\", \"version\", \"id\", \"schema\", \"references\", ...}\n"
+	"(with --resolved, \"schema\" is the resolved text)",
+	"0 printed\n1 no such subject, version or id\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 static int get_valid_id(const char *s)
 {
@@ -108,42 +118,50 @@ static int get_print_pretty(const char *schema)
 
 int regit_cmd_get(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("get");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL, *version = NULL, *id = NULL;
 	regit_client_schema schema = REGIT_CLIENT_SCHEMA_INIT;
 	json_t *resp = NULL, *resolved = NULL, *text;
-	int deleted = 0, raw = 0, want_resolved = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int deleted = 0, raw = 0, want_resolved = 0, m, error = 0, rc = REGIT_EXIT_OK;
 	size_t k;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		get_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_get_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m == 0)
-			m = regit_remote_opt(&version, &remote, argc, argv, &i, "--version");
-		if (m == 0)
-			m = regit_remote_opt(&id, &remote, argc, argv, &i, "--id");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--deleted") == 0)
+	remote.opt = &regit_cmd_get_opts;
+	regit_opt_parser_init(&p, &regit_cmd_get_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case GET_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case GET_OPT_VERSION:
+			version = o.value;
+			break;
+		case GET_OPT_ID:
+			id = o.value;
+			break;
+		case GET_OPT_DELETED:
 			deleted = 1;
-		else if (strcmp(argv[i], "--raw") == 0)
+			break;
+		case GET_OPT_RAW:
 			raw = 1;
-		else if (strcmp(argv[i], "--resolved") == 0)
+			break;
+		case GET_OPT_RESOLVED:
 			want_resolved = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (id && (subject || version))
 		return regit_remote_usage_error(&remote,
 			"give either --id or --subject [--version], not both");

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "cli/snapshot.h"
 #include "util/alloc.h"
@@ -48,37 +49,48 @@
 /* How deep references may nest (the topological sort recurses). */
 #define IMPORT_MAX_DEPTH 1000
 
-static void import_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit import --from SOURCE_URL [options]\n"
-		"\n"
-		"Copy every subject, version (soft-deleted ones too), id, reference,\n"
-		"subject config and subject mode of a Confluent-compatible registry\n"
-		"(Confluent, Karapace, Redpanda, regit) into the target registry through\n"
-		"its IMPORT mode, keeping the ids. A rerun copies only what is new. A\n"
-		"subject version or id the target already has for another schema is a\n"
-		"conflict: nothing is written and both schemas are named. The target's\n"
-		"mode is put back as it was, also after a failure.\n"
-		"\n"
-		"  --from URL|DIR       the source registry (may carry user:pass@, shown\n"
-		"                       redacted), or a directory `regit export` wrote\n"
-		"  --from-user-file FILE  source credentials: the first line of FILE,\n"
-		"                       USER:PASS (- reads stdin; default $" IMPORT_ENV_FROM_AUTH ";\n"
-		"                       the target's credentials are never sent to the source)\n"
-		"  --from-user USER:PASS  the same on the command line (warns)\n"
-		"  --subject-prefix P   only subjects starting with P, plus the subjects\n"
-		"                       their schemas reference; the global config stays\n"
-		"  --dry-run            read both registries and print what would be done\n"
-		"\n"
-		"the target registry (any Confluent-compatible one), its credentials, output:\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: a conflict; nothing was written)\n"
-		"\n"
-		"text output: one line per change, then a summary\n"
-		"json output: {\"copied\", \"soft_deleted\", \"present\", \"configs\", \"modes\",\n"
-		"\"dry_run\"}\n");
-}
+enum { IMPORT_OPT_FROM = 1, IMPORT_OPT_FROM_USER_FILE, IMPORT_OPT_FROM_USER,
+	IMPORT_OPT_SUBJECT_PREFIX, IMPORT_OPT_DRY_RUN };
+
+static const regit_opt_spec import_specs[] = {
+	{ REGIT_OPT_VALUE, IMPORT_OPT_FROM, "from", 0, "URL|DIR",
+	  "the source registry (may carry user:pass@, shown\n"
+	  "redacted), or a directory `regit export` wrote" },
+	{ REGIT_OPT_VALUE, IMPORT_OPT_FROM_USER_FILE, "from-user-file", 0, "FILE",
+	  "source credentials: the first line of FILE,\n"
+	  "USER:PASS (- reads stdin; default $" IMPORT_ENV_FROM_AUTH ";\n"
+	  "the target's credentials are never sent to the source)" },
+	{ REGIT_OPT_VALUE, IMPORT_OPT_FROM_USER, "from-user", 0, "USER:PASS",
+	  "the same on the command line (warns)" },
+	{ REGIT_OPT_VALUE, IMPORT_OPT_SUBJECT_PREFIX, "subject-prefix", 0, "P",
+	  "only subjects starting with P, plus the subjects\n"
+	  "their schemas reference; the global config stays" },
+	{ REGIT_OPT_FLAG, IMPORT_OPT_DRY_RUN, "dry-run", 0, NULL,
+	  "read both registries and print what would be done" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const import_frags[] = {
+	import_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_import_opts = {
+	"import", "copy another registry's subjects, versions and ids into this one",
+	"--from SOURCE_URL [options]",
+	"Copy every subject, version (soft-deleted ones too), id, reference,\n"
+	"subject config and subject mode of a Confluent-compatible registry\n"
+	"(Confluent, Karapace, Redpanda, regit) into the target registry through\n"
+	"its IMPORT mode, keeping the ids. A rerun copies only what is new. A\n"
+	"subject version or id the target already has for another schema is a\n"
+	"conflict: nothing is written and both schemas are named. The target's\n"
+	"mode is put back as it was, also after a failure. The target registry\n"
+	"(any Confluent-compatible one), its credentials and the output are\n"
+	"given by --registry, --user-file, --user, --timeout and --format.",
+	import_frags,
+	"text output: one line per change, then a summary\n"
+	"json output: {\"copied\", \"soft_deleted\", \"present\", \"configs\", \"modes\",\n"
+	"\"dry_run\"}",
+	"0 copied (or nothing to copy)\n1 a conflict; nothing was written\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 /*
  * SIGINT/SIGTERM while writing: finish the request in flight, stop, and put
@@ -784,40 +796,48 @@ static void import_ctx_dispose(import_ctx *ctx)
 
 int regit_cmd_import(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("import");
 	regit_remote from = REGIT_REMOTE_INIT("import");
 	import_ctx ctx;
 	const char *from_url = NULL, *from_user = NULL, *from_user_file = NULL, *prefix = NULL;
 	json_t *out = NULL;
-	int i, m, from_dir, error = 0, rc = REGIT_EXIT_OK;
+	int m, from_dir, error = 0, rc = REGIT_EXIT_OK;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.remote = &remote;
-	if (regit_cli_wants_help(argc, argv)) {
-		import_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_import_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&from_url, &remote, argc, argv, &i, "--from");
-		if (m == 0)
-			m = regit_remote_opt(&from_user_file, &remote, argc, argv, &i, "--from-user-file");
-		if (m == 0)
-			m = regit_remote_opt(&from_user, &remote, argc, argv, &i, "--from-user");
-		if (m == 0)
-			m = regit_remote_opt(&prefix, &remote, argc, argv, &i, "--subject-prefix");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--dry-run") == 0)
+	remote.opt = &regit_cmd_import_opts;
+	from.opt = &regit_cmd_import_opts;
+	regit_opt_parser_init(&p, &regit_cmd_import_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case IMPORT_OPT_FROM:
+			from_url = o.value;
+			break;
+		case IMPORT_OPT_FROM_USER_FILE:
+			from_user_file = o.value;
+			break;
+		case IMPORT_OPT_FROM_USER:
+			from_user = o.value;
+			break;
+		case IMPORT_OPT_SUBJECT_PREFIX:
+			prefix = o.value;
+			break;
+		case IMPORT_OPT_DRY_RUN:
 			ctx.dry_run = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (!from_url || !*from_url)
 		return regit_remote_usage_error(&remote, "--from SOURCE_URL is required");
 	if (prefix) {

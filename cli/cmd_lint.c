@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/config.h"
 #include "cli/gitsource.h"
 #include "cli/report.h"
@@ -74,33 +75,39 @@ typedef struct lint_report {
 	size_t nerrors, nwarnings, ninvalid, nomitted;
 } lint_report;
 
-static void lint_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit lint [--config FILE] [--format F] [PATH ...]\n"
-		"       regit lint --list-rules [--format text|json]\n"
-		"       regit lint --init [--config FILE]\n"
-		"\n"
-		"Check event schemas for what consumers need: event id, correlation id,\n"
-		"schema version, event time, partition key, enum and nullable defaults,\n"
-		"naming, docs, misspelt attributes. Every .avsc file under each PATH is\n"
-		"linted (default: the `paths` of regit.yaml at the repository root, else\n"
-		"schemas/ there).\n"
-		"\n"
-		"options:\n"
-		"  --config FILE  settings (default: regit.yaml at the repository root,\n"
-		"                 when present)\n"
-		"  --format F     text (default), json, github (Actions annotations),\n"
-		"                 junit (XML report), sarif (SARIF 2.1.0)\n"
-		"  --list-rules   print every rule: id, category, default severity,\n"
-		"                 explanation\n"
-		"  --init         write a commented default regit.yaml (never overwrites)\n"
-		"  -h, --help     this help\n"
-		"\n"
-		"exit status: 0 no errors (warnings allowed), 1 findings of severity\n"
-		"error, 2 usage error, missing path, nothing to lint, invalid schema or\n"
-		"config, 3 internal error\n");
-}
+enum { LINT_OPT_CONFIG = 1, LINT_OPT_FORMAT, LINT_OPT_LIST_RULES, LINT_OPT_INIT };
+
+static const regit_opt_spec lint_specs[] = {
+	{ REGIT_OPT_VALUE, LINT_OPT_CONFIG, "config", 0, "FILE",
+	  "settings (default: regit.yaml at the repository root,\n"
+	  "when present)" },
+	{ REGIT_OPT_VALUE, LINT_OPT_FORMAT, "format", 0, "F",
+	  "text (default), json, github (Actions annotations),\n"
+	  "junit (XML report), sarif (SARIF 2.1.0)" },
+	{ REGIT_OPT_FLAG, LINT_OPT_LIST_RULES, "list-rules", 0, NULL,
+	  "print every rule: id, category, default severity,\n"
+	  "explanation" },
+	{ REGIT_OPT_FLAG, LINT_OPT_INIT, "init", 0, NULL,
+	  "write a commented default regit.yaml (never overwrites)" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const lint_frags[] = { lint_specs, NULL };
+
+const regit_opt_cmd regit_cmd_lint_opts = {
+	"lint", "check event schemas against event-design rules (regit.yaml)",
+	"[--config FILE] [--format F] [PATH ...]\n"
+	"--list-rules [--format text|json]\n"
+	"--init [--config FILE]",
+	"Check event schemas for what consumers need: event id, correlation id,\n"
+	"schema version, event time, partition key, enum and nullable defaults,\n"
+	"naming, docs, misspelt attributes. Every .avsc file under each PATH is\n"
+	"linted (default: the `paths` of regit.yaml at the repository root, else\n"
+	"schemas/ there).",
+	lint_frags, NULL,
+	"0 no errors (warnings allowed)\n1 findings of severity error\n"
+	"2 usage error, missing path, nothing to lint, invalid schema or config\n"
+	"3 internal error\n"
+};
 
 /* ---- report ------------------------------------------------------------- */
 
@@ -717,26 +724,6 @@ done:
 
 /* ---- main --------------------------------------------------------------- */
 
-/* "--name VALUE" or "--name=VALUE"; advances *i. @return value or NULL */
-static const char *lint_optval(int argc, char **argv, int *i, const char *name, int *matched)
-{
-	size_t n = strlen(name);
-
-	*matched = 0;
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=') {
-		*matched = 1;
-		return argv[*i] + n + 1;
-	}
-	if (argv[*i][n] != '\0')
-		return NULL;
-	*matched = 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	(*i)++;
-	return argv[*i];
-}
 
 /* `--init`: write the default regit.yaml at `root` (or `config_path`), never over a file. */
 static int lint_init(const char *root, const char *config_path)
@@ -778,6 +765,8 @@ done:
 
 int regit_cmd_lint(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	lint_format format = FORMAT_TEXT;
 	lint_report r;
 	lint_paths files = { NULL, 0 };
@@ -789,47 +778,48 @@ int regit_cmd_lint(int argc, char **argv)
 	char *root = NULL;
 	char cwd[PATH_MAX], root_real[PATH_MAX];
 	size_t nargs = 0, k;
-	int i, matched, error = 0, status = REGIT_EXIT_OK, list_rules = 0, init = 0;
-	int options_done = 0, have_cwd;
+	int matched, error = 0, status = REGIT_EXIT_OK, list_rules = 0, init = 0;
+	int have_cwd;
 
 	memset(&r, 0, sizeof(r));
-	if (regit_cli_wants_help(argc, argv)) {
-		lint_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_lint_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
 	args = regit_calloc((size_t)argc + 1, sizeof(*args));
 	if (!args) {
 		fprintf(stderr, "regit lint: out of memory\n");
 		return REGIT_EXIT_INTERNAL;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!options_done && strcmp(argv[i], "--") == 0) {
-			options_done = 1;
+	regit_opt_parser_init(&p, &regit_cmd_lint_opts, argc, argv);
+	for (;;) {
+		matched = regit_opt_next(&o, &p);
+		if (matched < 0) {
+			status = REGIT_EXIT_USAGE;
+			goto done;
+		}
+		if (matched == 0)
+			break;
+		v = o.value;
+		if (!o.spec) {
+			args[nargs++] = (char *)v;
 			continue;
 		}
-		if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
-			args[nargs++] = argv[i];
-			continue;
-		}
-		if (strcmp(argv[i], "--list-rules") == 0) {
+		if (o.spec->id == LINT_OPT_LIST_RULES) {
 			list_rules = 1;
 			continue;
 		}
-		if (strcmp(argv[i], "--init") == 0) {
+		if (o.spec->id == LINT_OPT_INIT) {
 			init = 1;
 			continue;
 		}
-		v = lint_optval(argc, argv, &i, "--config", &matched);
-		if (matched) {
-			if (!v || !v[0]) {
+		if (o.spec->id == LINT_OPT_CONFIG) {
+			if (!v[0]) {
 				fprintf(stderr, "regit lint: --config needs a file\n");
 				goto usage;
 			}
 			config_path = v;
 			continue;
 		}
-		v = lint_optval(argc, argv, &i, "--format", &matched);
-		if (matched) {
+		{
 			size_t f;
 
 			for (f = 0; v && f < sizeof(lint_format_names) / sizeof(lint_format_names[0]); f++)
@@ -840,10 +830,7 @@ int regit_cmd_lint(int argc, char **argv)
 				goto usage;
 			}
 			format = (lint_format)f;
-			continue;
 		}
-		fprintf(stderr, "regit lint: unknown option %s\n", argv[i]);
-		goto usage;
 	}
 
 	if (list_rules) {

@@ -10,31 +10,39 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void lookup_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit lookup --subject SUBJECT [options] FILE.avsc\n"
-		"\n"
-		"Find the schema in FILE among the versions of SUBJECT and print its\n"
-		"version and id, without registering anything.\n"
-		"\n"
-		"  --subject SUBJECT    the subject\n"
-		"  --deleted            also match soft-deleted versions\n"
-		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: not registered under SUBJECT, or no such subject)\n"
-		"\n"
-		"text output: SUBJECT version V (id N)\n"
-		"json output: {\"subject\": S, \"version\": V, \"id\": N}\n");
-}
+enum { LOOKUP_OPT_SUBJECT = 1, LOOKUP_OPT_DELETED };
+
+static const regit_opt_spec lookup_specs[] = {
+	{ REGIT_OPT_VALUE, LOOKUP_OPT_SUBJECT, "subject", 0, "SUBJECT", "the subject" },
+	{ REGIT_OPT_FLAG, LOOKUP_OPT_DELETED, "deleted", 0, NULL,
+	  "also match soft-deleted versions" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const lookup_frags[] = {
+	lookup_specs, regit_remote_schema_opt_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_lookup_opts = {
+	"lookup", "find a schema file among a subject's versions (version and id)",
+	"--subject SUBJECT [options] FILE.avsc",
+	"Find the schema in FILE among the versions of SUBJECT and print its\n"
+	"version and id, without registering anything.",
+	lookup_frags,
+	"text output: SUBJECT version V (id N)\n"
+	"json output: {\"subject\": S, \"version\": V, \"id\": N}",
+	"0 found\n1 not registered under SUBJECT, or no such subject\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 int regit_cmd_lookup(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("lookup");
 	regit_client_schema found = REGIT_CLIENT_SCHEMA_INIT;
 	regit_client *client = NULL;
@@ -42,27 +50,25 @@ int regit_cmd_lookup(int argc, char **argv)
 	const char *subject = NULL;
 	regit_remote_schema sch = REGIT_REMOTE_SCHEMA_INIT;
 	json_t *resp = NULL, *out = NULL;
-	int deleted = 0, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int deleted = 0, m, error = 0, rc = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		lookup_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_lookup_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--deleted") == 0) {
+	remote.opt = &regit_cmd_lookup_opts;
+	regit_opt_parser_init(&p, &regit_cmd_lookup_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		if (o.spec && o.spec->id == LOOKUP_OPT_SUBJECT)
+			subject = o.value;
+		else if (o.spec && o.spec->id == LOOKUP_OPT_DELETED)
 			deleted = 1;
-			continue;
-		}
-		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
+		else if (regit_remote_schema_apply(&sch, &remote, &o) < 0)
 			return REGIT_EXIT_USAGE;
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 
 	error = regit_remote_schema_load(&sch, &remote, subject);
 	if (error > 0)

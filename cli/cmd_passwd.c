@@ -25,25 +25,34 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "registry/auth.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void passwd_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit passwd [--password-stdin] FILE USER ROLE\n"
-		"       regit passwd --delete FILE USER\n"
-		"\n"
-		"Add or update USER with ROLE (read, write or admin) in the credentials\n"
-		"file FILE used by `regit serve --auth FILE`. The password is read from\n"
-		"stdin: asked twice without echo on a terminal, else the first line.\n"
-		"The file is replaced atomically and kept at mode 0600.\n"
-		"\n"
-		"  --password-stdin  read the password from stdin even on a terminal\n"
-		"  --delete          remove USER instead\n");
-}
+enum { PASSWD_OPT_PASSWORD_STDIN = 1, PASSWD_OPT_DELETE };
+
+static const regit_opt_spec passwd_specs[] = {
+	{ REGIT_OPT_FLAG, PASSWD_OPT_PASSWORD_STDIN, "password-stdin", 0, NULL,
+	  "read the password from stdin even on a terminal" },
+	{ REGIT_OPT_FLAG, PASSWD_OPT_DELETE, "delete", 0, NULL, "remove USER instead" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const passwd_frags[] = { passwd_specs, NULL };
+
+const regit_opt_cmd regit_cmd_passwd_opts = {
+	"passwd", "add or update a user in a `serve --auth` credentials file",
+	"[--password-stdin] FILE USER ROLE\n--delete FILE USER",
+	"Add or update USER with ROLE (read, write or admin) in the credentials\n"
+	"file FILE used by `regit serve --auth FILE`. The password is read from\n"
+	"stdin: asked twice without echo on a terminal, else the first line.\n"
+	"The file is replaced atomically and kept at mode 0600.",
+	passwd_frags, NULL,
+	"0 the file was updated\n1 --delete: no such user\n"
+	"2 bad usage, invalid user, role or password, or the file could not be\n"
+	"  read or written\n3 out of memory\n"
+};
 
 /* Read one line of at most REGIT_AUTH_PASSWORD_MAX bytes from fd. */
 static int passwd_read_line(int fd, char *out, size_t *len)
@@ -229,6 +238,8 @@ done:
 
 int regit_cmd_passwd(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	const char *args[3] = { NULL, NULL, NULL };
 	char password[REGIT_AUTH_PASSWORD_MAX + 1];
 	char hash[REGIT_AUTH_HASH_MAX];
@@ -243,35 +254,27 @@ int regit_cmd_passwd(int argc, char **argv)
 
 	regit_buf_init(&old, REGIT_AUTH_FILE_MAX);
 	password[0] = '\0';
-	if (regit_cli_wants_help(argc, argv)) {
-		passwd_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_passwd_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--password-stdin") == 0) {
-			force_stdin = 1;
-		} else if (strcmp(argv[i], "--delete") == 0) {
-			del = 1;
-		} else if (strcmp(argv[i], "--") == 0) {
-			for (i++; i < argc && nargs < 3; i++)
-				args[nargs++] = argv[i];
-			if (i < argc)
-				nargs = 4;
-			break;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "regit passwd: unknown option %s\n", argv[i]);
-			passwd_usage(stderr);
+	regit_opt_parser_init(&p, &regit_cmd_passwd_opts, argc, argv);
+	for (;;) {
+		i = regit_opt_next(&o, &p);
+		if (i < 0)
 			return REGIT_EXIT_USAGE;
-		} else if (nargs < 3) {
-			args[nargs++] = argv[i];
-		} else {
+		if (i == 0)
+			break;
+		if (o.spec && o.spec->id == PASSWD_OPT_PASSWORD_STDIN)
+			force_stdin = 1;
+		else if (o.spec && o.spec->id == PASSWD_OPT_DELETE)
+			del = 1;
+		else if (nargs < 3)
+			args[nargs++] = o.value;
+		else
 			nargs = 4;
-		}
 	}
-	if (nargs != (del ? 2u : 3u)) {
-		passwd_usage(stderr);
-		return REGIT_EXIT_USAGE;
-	}
+	if (nargs != (del ? 2u : 3u))
+		return regit_opt_usage_error(&regit_cmd_passwd_opts, "%s",
+			del ? "--delete takes FILE USER" : "give FILE USER ROLE");
 	if (!regit_auth_valid_user(args[1], strlen(args[1]))) {
 		fprintf(stderr, "regit passwd: invalid user name '%s' (1-%d of A-Z a-z 0-9 . _ @ + -)\n",
 			args[1], REGIT_AUTH_USER_MAX);

@@ -10,54 +10,63 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void register_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit register --subject SUBJECT [options] FILE.avsc\n"
-		"\n"
-		"Register the Avro schema in FILE under SUBJECT and print the version and\n"
-		"id the registry gave it. Registering a schema that is already a live\n"
-		"version of SUBJECT changes nothing and prints that version and id.\n"
-		"\n"
-		"  --subject SUBJECT    the subject (any string, e.g. orders-value)\n"
-		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: the registry rejected the schema as incompatible)\n"
-		"\n"
-		"text output: registered SUBJECT version V (id N)\n"
-		"json output: {\"subject\": S, \"version\": V, \"id\": N}\n");
-}
+enum { REGISTER_OPT_SUBJECT = 1 };
+
+static const regit_opt_spec register_specs[] = {
+	{ REGIT_OPT_VALUE, REGISTER_OPT_SUBJECT, "subject", 0, "SUBJECT",
+	  "the subject (any string, e.g. orders-value)" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const register_frags[] = {
+	register_specs, regit_remote_schema_opt_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_register_opts = {
+	"register", "register a schema file under a subject (registry client)",
+	"--subject SUBJECT [options] FILE.avsc",
+	"Register the Avro schema in FILE under SUBJECT and print the version and\n"
+	"id the registry gave it. Registering a schema that is already a live\n"
+	"version of SUBJECT changes nothing and prints that version and id.",
+	register_frags,
+	"text output: registered SUBJECT version V (id N)\n"
+	"json output: {\"subject\": S, \"version\": V, \"id\": N}",
+	"0 registered (or already a live version)\n"
+	"1 the registry rejected the schema as incompatible\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 int regit_cmd_register(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("register");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
 	const char *subject = NULL;
 	regit_remote_schema sch = REGIT_REMOTE_SCHEMA_INIT;
 	json_t *resp = NULL, *out = NULL;
-	int id, version, i, m, error = 0, rc = REGIT_EXIT_OK;
+	int id, version, m, error = 0, rc = REGIT_EXIT_OK;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		register_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_register_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m < 0)
+	remote.opt = &regit_cmd_register_opts;
+	regit_opt_parser_init(&p, &regit_cmd_register_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		if (o.spec && o.spec->id == REGISTER_OPT_SUBJECT)
+			subject = o.value;
+		else if (regit_remote_schema_apply(&sch, &remote, &o) < 0)
 			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
-			return REGIT_EXIT_USAGE;
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 
 	error = regit_remote_schema_load(&sch, &remote, subject);
 	if (error > 0)

@@ -12,20 +12,27 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-static void subjects_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit subjects [--prefix PREFIX] [--deleted] [options]\n"
-		"\n"
-		"List the subjects that have live versions, sorted by name.\n"
-		"\n"
-		"  --prefix PREFIX      only subjects starting with PREFIX\n"
-		"  --deleted            include subjects whose versions are all soft-deleted\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (an empty list is not an error: exit 0)\n"
-		"\n"
-		"text output: one subject per line; json output: [\"a\", \"b\"]\n");
-}
+enum { SUBJECTS_OPT_PREFIX = 1, SUBJECTS_OPT_DELETED };
+
+static const regit_opt_spec subjects_specs[] = {
+	{ REGIT_OPT_VALUE, SUBJECTS_OPT_PREFIX, "prefix", 0, "PREFIX",
+	  "only subjects starting with PREFIX" },
+	{ REGIT_OPT_FLAG, SUBJECTS_OPT_DELETED, "deleted", 0, NULL,
+	  "include subjects whose versions are all soft-deleted" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const subjects_frags[] = {
+	subjects_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_subjects_opts = {
+	"subjects", "list the registry's subjects",
+	"[--prefix PREFIX] [--deleted] [options]",
+	"List the subjects that have live versions, sorted by name.",
+	subjects_frags,
+	"text output: one subject per line; json output: [\"a\", \"b\"]",
+	"0 listed (an empty list is not an error)\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 int regit_cmd_subjects(int argc, char **argv)
 {
@@ -34,28 +41,32 @@ int regit_cmd_subjects(int argc, char **argv)
 	regit_buf path = REGIT_BUF_INIT;
 	const char *prefix = NULL;
 	json_t *resp = NULL, *item;
+	regit_opt_parser p;
+	regit_opt o;
 	size_t k;
-	int deleted = 0, i, m, error = 0;
+	int deleted = 0, m, error = 0;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		subjects_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_subjects_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&prefix, &remote, argc, argv, &i, "--prefix");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--deleted") == 0)
+	remote.opt = &regit_cmd_subjects_opts;
+	regit_opt_parser_init(&p, &regit_cmd_subjects_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case SUBJECTS_OPT_PREFIX:
+			prefix = o.value;
+			break;
+		case SUBJECTS_OPT_DELETED:
 			deleted = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 
 	error = regit_buf_puts(&path, "/subjects");
 	if (error == 0 && prefix && *prefix)

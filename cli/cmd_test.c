@@ -18,38 +18,46 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/jsonpos.h"
 
-static void test_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit test --subject SUBJECT [--version V] [options] FILE.avsc\n"
-		"\n"
-		"Ask the registry whether the schema in FILE is compatible with SUBJECT,\n"
-		"under the subject's compatibility level, without registering it.\n"
-		"Without --version the schema is tested against every version the\n"
-		"level compares with, exactly as registration would; with --version\n"
-		"against that one version only.\n"
-		"\n"
-		"  --subject SUBJECT    the subject\n"
-		"  --version V          test against this version (a number or latest)\n"
-		REGIT_REMOTE_SCHEMA_OPTIONS_HELP
-		"  --allow-new          a subject with no versions is fine (exit 0); without\n"
-		"                       it that is exit 1, as a misspelt subject would be\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: incompatible, or the subject has no versions)\n"
-		"\n"
-		"text output: FILE: compatible|incompatible with SUBJECT, then one line per\n"
-		"finding, as `regit check` prints them:\n"
-		"  FILE:LINE:COL: error: [RULE] message (SUBJECT version N)\n"
-		"json output: {\"compatible\": bool, \"new_subject\": bool,\n"
-		"  \"findings\": [{\"rule\",\"message\",\"path\",\"line\",\"column\",\"version\"}],\n"
-		"  \"messages\": [the registry's own strings]}\n");
-}
+enum { TEST_OPT_SUBJECT = 1, TEST_OPT_VERSION, TEST_OPT_ALLOW_NEW };
+
+static const regit_opt_spec test_specs[] = {
+	{ REGIT_OPT_VALUE, TEST_OPT_SUBJECT, "subject", 0, "SUBJECT", "the subject" },
+	{ REGIT_OPT_VALUE, TEST_OPT_VERSION, "version", 0, "V",
+	  "test against this version (a number or latest)" },
+	{ REGIT_OPT_FLAG, TEST_OPT_ALLOW_NEW, "allow-new", 0, NULL,
+	  "a subject with no versions is fine (exit 0); without\n"
+	  "it that is exit 1, as a misspelt subject would be" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const test_frags[] = {
+	test_specs, regit_remote_schema_opt_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_test_opts = {
+	"test", "test a schema file against a subject's registered versions",
+	"--subject SUBJECT [--version V] [options] FILE.avsc",
+	"Ask the registry whether the schema in FILE is compatible with SUBJECT,\n"
+	"under the subject's compatibility level, without registering it.\n"
+	"Without --version the schema is tested against every version the\n"
+	"level compares with, exactly as registration would; with --version\n"
+	"against that one version only.",
+	test_frags,
+	"text output: FILE: compatible|incompatible with SUBJECT, then one line per\n"
+	"finding, as `regit check` prints them:\n"
+	"  FILE:LINE:COL: error: [RULE] message (SUBJECT version N)\n"
+	"json output: {\"compatible\": bool, \"new_subject\": bool,\n"
+	"  \"findings\": [{\"rule\",\"message\",\"path\",\"line\",\"column\",\"version\"}],\n"
+	"  \"messages\": [the registry's own strings]}",
+	"0 compatible\n1 incompatible, or the subject has no versions, or --version\n"
+	"  names no version\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 /*
  * One verbose message of the registry, Confluent's shape:
@@ -148,6 +156,8 @@ static int test_subject_exists(regit_client *client, const char *subject)
 
 int regit_cmd_test(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("test");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
@@ -157,30 +167,28 @@ int regit_cmd_test(int argc, char **argv)
 	json_t *resp = NULL, *out = NULL, *findings = NULL;
 	test_finding f;
 	size_t k;
-	int compatible, i, m, error = 0, rc = REGIT_EXIT_OK, allow_new = 0, is_new = 0;
+	int compatible, m, error = 0, rc = REGIT_EXIT_OK, allow_new = 0, is_new = 0;
 	int nfindings = 0;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		test_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_test_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--allow-new") == 0) {
+	remote.opt = &regit_cmd_test_opts;
+	regit_opt_parser_init(&p, &regit_cmd_test_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		if (o.spec && o.spec->id == TEST_OPT_SUBJECT)
+			subject = o.value;
+		else if (o.spec && o.spec->id == TEST_OPT_VERSION)
+			version = o.value;
+		else if (o.spec && o.spec->id == TEST_OPT_ALLOW_NEW)
 			allow_new = 1;
-			continue;
-		}
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m == 0)
-			m = regit_remote_opt(&version, &remote, argc, argv, &i, "--version");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (regit_remote_schema_arg(&sch, &remote, argc, argv, &i) < 0)
+		else if (regit_remote_schema_apply(&sch, &remote, &o) < 0)
 			return REGIT_EXIT_USAGE;
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (version && !regit_remote_valid_version(version))
 		return regit_remote_usage_error(&remote,
 			"--version wants a number from 1 or 'latest', not '%s'", version);

@@ -11,22 +11,23 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "compat/schema.h"
 #include "util/error.h"
 
-static void validate_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit validate FILE...\n"
-		"\n"
-		"Parse and validate Avro schema files (.avsc) against the Avro 1.11\n"
-		"specification: names, references, duplicate fields and symbols,\n"
-		"unions, defaults, logical type parameters, size and depth bounds.\n"
-		"\n"
-		"Errors are printed as FILE:LINE:COL: error: MESSAGE (at /json/pointer).\n"
-		"Exit status: 0 all valid, 2 invalid file, unreadable file or bad usage,\n"
-		"3 out of memory.\n");
-}
+static const regit_opt_spec *const validate_frags[] = { NULL };
+
+const regit_opt_cmd regit_cmd_validate_opts = {
+	"validate", "validate Avro schema files",
+	"FILE...",
+	"Parse and validate Avro schema files (.avsc) against the Avro 1.11\n"
+	"specification: names, references, duplicate fields and symbols,\n"
+	"unions, defaults, logical type parameters, size and depth bounds.\n"
+	"\n"
+	"Errors are printed as FILE:LINE:COL: error: MESSAGE (at /json/pointer).",
+	validate_frags, NULL,
+	"0 all valid\n2 an invalid file, an unreadable file or bad usage\n3 out of memory\n"
+};
 
 /** Print a parse failure compiler-style (shared with `regit fmt`). */
 void regit_cli_print_schema_error(const char *file, const regit_schema_error *err);
@@ -58,44 +59,42 @@ void regit_cli_print_schema_warnings(const char *file, const regit_schema *schem
 
 int regit_cmd_validate(int argc, char **argv)
 {
-	int i, status = REGIT_EXIT_OK, files = 0, only_files = 0;
+	regit_opt_parser p;
+	regit_opt o;
+	int i, status = REGIT_EXIT_OK, files = 0;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		validate_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_validate_opts, argc, argv))
 		return REGIT_EXIT_OK;
+	/* Usage first: an unknown option after a file must not leave it half done. */
+	regit_opt_parser_init(&p, &regit_cmd_validate_opts, argc, argv);
+	for (;;) {
+		i = regit_opt_next(&o, &p);
+		if (i < 0)
+			return REGIT_EXIT_USAGE;
+		if (i == 0)
+			break;
+		files++;
 	}
-	for (i = 1; i < argc; i++) {
+	if (files == 0)
+		return regit_opt_usage_error(&regit_cmd_validate_opts, "no schema files given");
+	regit_opt_parser_init(&p, &regit_cmd_validate_opts, argc, argv);
+	while (regit_opt_next(&o, &p) > 0) {
 		regit_schema *schema = NULL;
 		regit_schema_error err;
 		int error;
 
-		if (!only_files && strcmp(argv[i], "--") == 0) {
-			only_files = 1;
-			continue;
-		}
-		if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "regit validate: unknown option '%s'\n", argv[i]);
-			validate_usage(stderr);
-			return REGIT_EXIT_USAGE;
-		}
-		files++;
-		error = regit_schema_parse_file(&schema, argv[i], NULL, &err);
+		error = regit_schema_parse_file(&schema, o.value, NULL, &err);
 		if (error == 0)
-			regit_cli_print_schema_warnings(argv[i], schema);
+			regit_cli_print_schema_warnings(o.value, schema);
 		regit_schema_free(schema);
 		if (error == REGIT_ENOMEM) {
-			fprintf(stderr, "%s: error: out of memory\n", argv[i]);
+			fprintf(stderr, "%s: error: out of memory\n", o.value);
 			return REGIT_EXIT_INTERNAL;
 		}
 		if (error < 0) {
-			regit_cli_print_schema_error(argv[i], &err);
+			regit_cli_print_schema_error(o.value, &err);
 			status = REGIT_EXIT_USAGE;
 		}
-	}
-	if (files == 0) {
-		fprintf(stderr, "regit validate: no schema files given\n");
-		validate_usage(stderr);
-		return REGIT_EXIT_USAGE;
 	}
 	return status;
 }

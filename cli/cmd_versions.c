@@ -8,28 +8,37 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
 
-static void versions_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit versions --subject SUBJECT [--deleted] [options]\n"
-		"\n"
-		"List the live version numbers of SUBJECT, ascending.\n"
-		"\n"
-		"  --subject SUBJECT    the subject\n"
-		"  --deleted            include soft-deleted versions\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: no such subject, or it has no live versions)\n"
-		"\n"
-		"text output: one version per line; json output: [1, 2, 3]\n");
-}
+enum { VERSIONS_OPT_SUBJECT = 1, VERSIONS_OPT_DELETED };
+
+static const regit_opt_spec versions_specs[] = {
+	{ REGIT_OPT_VALUE, VERSIONS_OPT_SUBJECT, "subject", 0, "SUBJECT", "the subject" },
+	{ REGIT_OPT_FLAG, VERSIONS_OPT_DELETED, "deleted", 0, NULL,
+	  "include soft-deleted versions" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const versions_frags[] = {
+	versions_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_versions_opts = {
+	"versions", "list a subject's versions",
+	"--subject SUBJECT [--deleted] [options]",
+	"List the live version numbers of SUBJECT, ascending.",
+	versions_frags,
+	"text output: one version per line; json output: [1, 2, 3]",
+	"0 listed\n1 no such subject, or it has no live versions\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 int regit_cmd_versions(int argc, char **argv)
 {
+	regit_opt_parser p;
+	regit_opt o;
 	regit_remote remote = REGIT_REMOTE_INIT("versions");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
@@ -37,27 +46,29 @@ int regit_cmd_versions(int argc, char **argv)
 	json_t *resp = NULL;
 	int *versions = NULL;
 	size_t k, count = 0;
-	int deleted = 0, i, m, error = 0;
+	int deleted = 0, m, error = 0;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		versions_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_versions_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		m = regit_remote_common(&remote, argc, argv, &i);
-		if (m == 0)
-			m = regit_remote_opt(&subject, &remote, argc, argv, &i, "--subject");
-		if (m < 0)
-			return REGIT_EXIT_USAGE;
-		if (m > 0)
-			continue;
-		if (strcmp(argv[i], "--deleted") == 0)
+	remote.opt = &regit_cmd_versions_opts;
+	regit_opt_parser_init(&p, &regit_cmd_versions_opts, argc, argv);
+	for (;;) {
+		m = regit_remote_next(&o, &p, &remote);
+		if (m <= 0)
+			break;
+		switch (o.spec ? o.spec->id : 0) {
+		case VERSIONS_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case VERSIONS_OPT_DELETED:
 			deleted = 1;
-		else if (argv[i][0] == '-')
-			return regit_remote_usage_error(&remote, "unknown option '%s'", argv[i]);
-		else
-			return regit_remote_usage_error(&remote, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return regit_remote_usage_error(&remote, "unexpected argument '%s'", o.value);
+		}
 	}
+	if (m < 0)
+		return REGIT_EXIT_USAGE;
 	if (regit_remote_check_subject(&remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
 

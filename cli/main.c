@@ -1,35 +1,55 @@
 /*
- * main.c - the regit binary: dispatch to a subcommand.
+ * main.c - the regit binary: dispatch to a subcommand, and the commands
+ * about the binary itself (help, version, man, completion).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/docgen.h"
+#include "cli/opt.h"
+#include "regit_version.h"
 #include "util/alloc.h"
 
+static int main_help(int argc, char **argv);
+static int main_version(int argc, char **argv);
+static int main_man(int argc, char **argv);
+static int main_completion(int argc, char **argv);
+static const regit_opt_cmd main_help_opts, main_version_opts, main_man_opts,
+	main_completion_opts;
+
 static const regit_cmd commands[] = {
-	{ "serve", regit_cmd_serve, "run the schema registry (Confluent REST API, git store)" },
-	{ "check", regit_cmd_check, "check schema changes for compatibility (for CI)" },
-	{ "lint", regit_cmd_lint, "check event schemas against event-design rules (regit.yaml)" },
-	{ "verify", regit_cmd_verify, "check a registry store's history: ids never reissued, versions never rewritten" },
-	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
-	{ "validate", regit_cmd_validate, "validate Avro schema files" },
-	{ "fmt", regit_cmd_fmt, "print a schema pretty, canonical, or its fingerprint" },
-	{ "register", regit_cmd_register, "register a schema file under a subject (registry client)" },
-	{ "get", regit_cmd_get, "print a registered schema by subject and version, or by id" },
-	{ "lookup", regit_cmd_lookup, "find a schema file among a subject's versions (version and id)" },
-	{ "subjects", regit_cmd_subjects, "list the registry's subjects" },
-	{ "versions", regit_cmd_versions, "list a subject's versions" },
-	{ "test", regit_cmd_test, "test a schema file against a subject's registered versions" },
-	{ "config", regit_cmd_config, "show or set a compatibility level (global or per subject)" },
-	{ "delete", regit_cmd_delete, "delete a subject or a version (soft, or --permanent)" },
-	{ "import", regit_cmd_import, "copy another registry's subjects, versions and ids into this one" },
-	{ "export", regit_cmd_export, "write a registry's content as plain files (schemas + manifest)" },
-	{ "passwd", regit_cmd_passwd, "add or update a user in a `serve --auth` credentials file" },
-	{ "decode", regit_cmd_decode, "print Confluent-framed Avro messages as JSON (writer schemas from the registry)" },
+	{ "serve", regit_cmd_serve, NULL, "run the schema registry (Confluent REST API, git store)", 0 },
+	{ "check", regit_cmd_check, &regit_cmd_check_opts, NULL, 0 },
+	{ "lint", regit_cmd_lint, &regit_cmd_lint_opts, NULL, 0 },
+	{ "verify", regit_cmd_verify, NULL, "check a registry store's history: ids never reissued, versions never rewritten", 0 },
+	{ "gen", regit_cmd_gen, NULL, "generate C encoders/decoders from Avro schemas", 0 },
+	{ "validate", regit_cmd_validate, &regit_cmd_validate_opts, NULL, 0 },
+	{ "fmt", regit_cmd_fmt, &regit_cmd_fmt_opts, NULL, 0 },
+	{ "register", regit_cmd_register, &regit_cmd_register_opts, NULL, 0 },
+	{ "get", regit_cmd_get, &regit_cmd_get_opts, NULL, 0 },
+	{ "lookup", regit_cmd_lookup, &regit_cmd_lookup_opts, NULL, 0 },
+	{ "subjects", regit_cmd_subjects, &regit_cmd_subjects_opts, NULL, 0 },
+	{ "versions", regit_cmd_versions, &regit_cmd_versions_opts, NULL, 0 },
+	{ "test", regit_cmd_test, &regit_cmd_test_opts, NULL, 0 },
+	{ "config", regit_cmd_config, &regit_cmd_config_opts, NULL, 0 },
+	{ "delete", regit_cmd_delete, &regit_cmd_delete_opts, NULL, 0 },
+	{ "import", regit_cmd_import, &regit_cmd_import_opts, NULL, 0 },
+	{ "export", regit_cmd_export, &regit_cmd_export_opts, NULL, 0 },
+	{ "passwd", regit_cmd_passwd, &regit_cmd_passwd_opts, NULL, 0 },
+	{ "decode", regit_cmd_decode, NULL, "print Confluent-framed Avro messages as JSON (writer schemas from the registry)", 0 },
+	{ "help", main_help, &main_help_opts, NULL, 0 },
+	{ "version", main_version, &main_version_opts, NULL, 0 },
+	{ "completion", main_completion, &main_completion_opts, NULL, 0 },
+	{ "man", main_man, &main_man_opts, NULL, 1 },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *main_summary(const regit_cmd *c)
+{
+	return c->opts ? c->opts->summary : c->summary;
+}
 
 static void main_usage(FILE *f)
 {
@@ -37,13 +57,188 @@ static void main_usage(FILE *f)
 
 	fprintf(f, "usage: regit <command> [options]\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nrun 'regit <command> --help' for a command's options\n");
+		if (!commands[i].hidden)
+			fprintf(f, "  %-10s %s\n", commands[i].name, main_summary(&commands[i]));
+	fprintf(f, "\nrun 'regit <command> --help' or 'regit help <command>' for a "
+		"command's options\n");
+}
+
+static const regit_cmd *main_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Parse a command that takes no options but -h; operands into *ops. */
+static int main_operands(const regit_opt_cmd *cmd, int argc, char **argv,
+	const char **ops, int max, int *nops)
+{
+	regit_opt_parser p;
+	regit_opt o;
+	int r;
+
+	*nops = 0;
+	regit_opt_parser_init(&p, cmd, argc, argv);
+	for (;;) {
+		r = regit_opt_next(&o, &p);
+		if (r <= 0)
+			break;
+		if (*nops >= max)
+			return regit_opt_usage_error(cmd, "unexpected argument '%s'", o.value);
+		ops[(*nops)++] = o.value;
+	}
+	return r < 0 ? REGIT_EXIT_USAGE : 0;
+}
+
+/* ---- help --------------------------------------------------------------- */
+
+static const regit_opt_spec *const main_no_specs[] = { NULL };
+
+static const regit_opt_cmd main_help_opts = {
+	"help", "show the help of regit or of one command",
+	"[COMMAND]",
+	"Print the list of commands or, with COMMAND, the same help as\n"
+	"'regit COMMAND --help'.",
+	main_no_specs, NULL,
+	"0 help printed\n2 unknown command or bad usage\n"
+};
+
+static int main_help(int argc, char **argv)
+{
+	const char *ops[1];
+	const regit_cmd *c;
+	char *help_argv[3];
+	int nops, r;
+
+	if (regit_opt_help_requested(&main_help_opts, argc, argv))
+		return REGIT_EXIT_OK;
+	r = main_operands(&main_help_opts, argc, argv, ops, 1, &nops);
+	if (r)
+		return r;
+	if (nops == 0) {
+		main_usage(stdout);
+		return REGIT_EXIT_OK;
+	}
+	c = main_find(ops[0]);
+	if (!c)
+		return regit_opt_usage_error(&main_help_opts, "unknown command '%s'", ops[0]);
+	if (c->opts) {
+		regit_opt_print_help(stdout, c->opts);
+		return REGIT_EXIT_OK;
+	}
+	/* a command without a table prints its own help */
+	help_argv[0] = (char *)c->name;
+	help_argv[1] = (char *)"--help";
+	help_argv[2] = NULL;
+	return c->run(2, help_argv);
+}
+
+/* ---- version ------------------------------------------------------------ */
+
+static const regit_opt_cmd main_version_opts = {
+	"version", "print regit's version and the git commit it was built from",
+	"",
+	"Print \"regit VERSION (commit COMMIT)\"; COMMIT is 'git describe --always\n"
+	"--dirty' of the source tree at build time, or \"unknown\" when it was not\n"
+	"built from git. 'regit --version' is the same.",
+	main_no_specs, NULL,
+	"0 printed\n2 bad usage\n"
+};
+
+static int main_version(int argc, char **argv)
+{
+	int nops, r;
+
+	if (regit_opt_help_requested(&main_version_opts, argc, argv))
+		return REGIT_EXIT_OK;
+	r = main_operands(&main_version_opts, argc, argv, NULL, 0, &nops);
+	if (r)
+		return r;
+	printf("regit %s (commit %s)\n", REGIT_VERSION, REGIT_GIT_COMMIT);
+	return REGIT_EXIT_OK;
+}
+
+/* ---- man, completion ---------------------------------------------------- */
+
+enum { MAIN_OPT_OUTPUT = 1 };
+
+static const regit_opt_spec main_man_specs[] = {
+	{ REGIT_OPT_VALUE, MAIN_OPT_OUTPUT, "output", 'o', "DIR",
+	  "the directory to write into (default .)" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const main_man_frags[] = { main_man_specs, NULL };
+
+static const regit_opt_cmd main_man_opts = {
+	"man", "write the man pages (regit.1, regit-COMMAND.1)",
+	"[--output DIR]",
+	"Write roff man pages generated from the commands' option tables:\n"
+	"regit.1 and one regit-COMMAND.1 per command that has a table. 'make'\n"
+	"runs this into build/man/ and 'make install' installs them.",
+	main_man_frags, NULL,
+	"0 written\n2 bad usage or a file could not be written\n"
+};
+
+static int main_man(int argc, char **argv)
+{
+	regit_opt_parser p;
+	regit_opt o;
+	const char *dir = ".";
+	int r;
+
+	if (regit_opt_help_requested(&main_man_opts, argc, argv))
+		return REGIT_EXIT_OK;
+	regit_opt_parser_init(&p, &main_man_opts, argc, argv);
+	for (;;) {
+		r = regit_opt_next(&o, &p);
+		if (r <= 0)
+			break;
+		if (!o.spec)
+			return regit_opt_usage_error(&main_man_opts, "unexpected argument '%s'", o.value);
+		dir = o.value;
+	}
+	if (r < 0)
+		return REGIT_EXIT_USAGE;
+	return regit_docgen_man(dir, commands, NCOMMANDS, REGIT_VERSION) < 0 ?
+		REGIT_EXIT_USAGE : REGIT_EXIT_OK;
+}
+
+static const regit_opt_cmd main_completion_opts = {
+	"completion", "print the bash or zsh completion script",
+	"bash|zsh",
+	"Print a completion script generated from the commands' option tables.\n"
+	"bash: source <(regit completion bash); zsh: save it as _regit in a\n"
+	"directory of $fpath. 'make install' installs both.",
+	main_no_specs, NULL,
+	"0 printed\n2 bad usage (no shell, or not bash or zsh)\n"
+};
+
+static int main_completion(int argc, char **argv)
+{
+	const char *ops[1];
+	int nops, r;
+
+	if (regit_opt_help_requested(&main_completion_opts, argc, argv))
+		return REGIT_EXIT_OK;
+	r = main_operands(&main_completion_opts, argc, argv, ops, 1, &nops);
+	if (r)
+		return r;
+	if (nops == 1 && strcmp(ops[0], "bash") == 0)
+		regit_docgen_bash(stdout, commands, NCOMMANDS);
+	else if (nops == 1 && strcmp(ops[0], "zsh") == 0)
+		regit_docgen_zsh(stdout, commands, NCOMMANDS);
+	else
+		return regit_opt_usage_error(&main_completion_opts, "name a shell: bash or zsh");
+	return REGIT_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	size_t i;
+	const regit_cmd *c;
 
 	regit_alloc_install_json();
 
@@ -51,20 +246,15 @@ int main(int argc, char **argv)
 		main_usage(stderr);
 		return REGIT_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		main_usage(stdout);
 		return REGIT_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("regit 0.1.0\n");
-		return REGIT_EXIT_OK;
-	}
-	for (i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	}
-	fprintf(stderr, "regit: unknown command '%s'\n", argv[1]);
-	main_usage(stderr);
+	if (strcmp(argv[1], "--version") == 0)
+		return main_version(argc - 1, argv + 1);
+	c = main_find(argv[1]);
+	if (c)
+		return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "regit: unknown command '%s'; see 'regit --help'\n", argv[1]);
 	return REGIT_EXIT_USAGE;
 }

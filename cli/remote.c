@@ -32,7 +32,10 @@ int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nrun 'regit %s --help' for usage\n", remote->cmd);
+	if (remote->opt)
+		fprintf(stderr, "; see 'regit %s --help'\n", remote->cmd);
+	else
+		fprintf(stderr, "\nrun 'regit %s --help' for usage\n", remote->cmd);
 	return REGIT_EXIT_USAGE;
 }
 
@@ -59,32 +62,51 @@ int regit_remote_opt(const char **value, const regit_remote *remote,
 	return 1;
 }
 
-int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
-{
-	const char *v = NULL;
-	int m, from_file;
+const regit_opt_spec regit_remote_opt_specs[] = {
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_REGISTRY, "registry", 0, "URL",
+	  "registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
+	  "else " REGIT_CLIENT_DEFAULT_URL ")" },
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER_FILE, "user-file", 0, "FILE",
+	  "HTTP Basic credentials: the first line of FILE, USER:PASS\n"
+	  "(- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")" },
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER, "user", 0, "USER:PASS",
+	  "the same on the command line, where other local users\n"
+	  "can see it (warns; prefer the variable or --user-file);\n"
+	  "--user - reads stdin" },
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_TIMEOUT, "timeout", 0, "SECONDS",
+	  "give up on a request after this long (default 30)" },
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_FORMAT, "format", 0, "text|json",
+	  "output for people (default) or for scripts" },
+	REGIT_OPT_SPEC_END
+};
 
-	m = regit_remote_opt(&v, remote, argc, argv, i, "--registry");
-	if (m != 0) {
-		if (m > 0)
-			remote->client.url = v;
-		return m;
-	}
-	from_file = 1;
-	m = regit_remote_opt(&v, remote, argc, argv, i, "--user-file");
-	if (m == 0) {
-		from_file = 0;
-		m = regit_remote_opt(&v, remote, argc, argv, i, "--user");
-	}
-	if (m != 0) {
-		if (m < 0)
-			return m;
+const regit_opt_spec regit_remote_schema_opt_specs[] = {
+	{ REGIT_OPT_FLAG, REGIT_REMOTE_OPT_NORMALIZE, "normalize", 0, NULL,
+	  "let the registry normalize the schema first" },
+	{ REGIT_OPT_LIST, REGIT_REMOTE_OPT_REFERENCE, "reference", 0, "NAME=SUBJECT:VERSION",
+	  "the named type NAME used by FILE is defined by\n"
+	  "SUBJECT's VERSION (a number or latest) in the\n"
+	  "registry (a Confluent schema reference)" },
+	REGIT_OPT_SPEC_END
+};
+
+int regit_remote_apply(regit_remote *remote, const regit_opt *o)
+{
+	const char *v = o->value;
+	int id = o->spec ? o->spec->id : 0;
+
+	switch (id) {
+	case REGIT_REMOTE_OPT_REGISTRY:
+		remote->client.url = v;
+		return 1;
+	case REGIT_REMOTE_OPT_USER_FILE:
+	case REGIT_REMOTE_OPT_USER:
 		if (remote->client.userpass || remote->user_file) {
 			regit_remote_usage_error(remote,
 				"credentials given twice (--user, --user-file)");
 			return -1;
 		}
-		if (from_file || strcmp(v, "-") == 0) {
+		if (id == REGIT_REMOTE_OPT_USER_FILE || strcmp(v, "-") == 0) {
 			remote->user_file = v;
 		} else {
 			remote->client.userpass = v;
@@ -95,14 +117,10 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 					" or --user-file FILE\n", remote->cmd);
 		}
 		return 1;
-	}
-	m = regit_remote_opt(&v, remote, argc, argv, i, "--timeout");
-	if (m != 0) {
+	case REGIT_REMOTE_OPT_TIMEOUT: {
 		char *end = NULL;
 		double secs;
 
-		if (m < 0)
-			return m;
 		errno = 0;
 		secs = strtod(v, &end);
 		if (errno || end == v || *end || !(secs > 0) || secs > 86400) {
@@ -117,10 +135,7 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 			remote->client.connect_timeout_ms = remote->client.timeout_ms;
 		return 1;
 	}
-	m = regit_remote_opt(&v, remote, argc, argv, i, "--format");
-	if (m != 0) {
-		if (m < 0)
-			return m;
+	case REGIT_REMOTE_OPT_FORMAT:
 		if (strcmp(v, "json") == 0) {
 			remote->json = 1;
 		} else if (strcmp(v, "text") == 0) {
@@ -130,6 +145,45 @@ int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
 			return -1;
 		}
 		return 1;
+	default:
+		return 0;
+	}
+}
+
+int regit_remote_next(regit_opt *o, regit_opt_parser *p, regit_remote *remote)
+{
+	int r;
+
+	for (;;) {
+		r = regit_opt_next(o, p);
+		if (r <= 0)
+			return r;
+		r = regit_remote_apply(remote, o);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 1;
+	}
+}
+
+/* For commands not yet on an option table: the same options, by hand. */
+int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
+{
+	const regit_opt_spec *s;
+	regit_opt o;
+	char name[REGIT_OPT_NAME_MAX];
+	int m;
+
+	for (s = regit_remote_opt_specs; s->kind != REGIT_OPT_END; s++) {
+		snprintf(name, sizeof(name), "--%s", s->name);
+		o.spec = s;
+		o.value = NULL;
+		m = regit_remote_opt(&o.value, remote, argc, argv, i, name);
+		if (m == 0)
+			continue;
+		if (m < 0)
+			return m;
+		return regit_remote_apply(remote, &o);
 	}
 	return 0;
 }
@@ -418,6 +472,29 @@ static int remote_reference_arg(regit_remote_schema *s, const regit_remote *remo
 	s->refs[s->nrefs].version = (int)v;
 	s->nrefs++;
 	return 1;
+}
+
+int regit_remote_schema_apply(regit_remote_schema *s, const regit_remote *remote,
+	const regit_opt *o)
+{
+	if (!o->spec) {
+		if (s->file) {
+			regit_remote_usage_error(remote, "one schema file at a time");
+			return -1;
+		}
+		s->file = o->value;
+		return 1;
+	}
+	switch (o->spec->id) {
+	case REGIT_REMOTE_OPT_NORMALIZE:
+		s->normalize = 1;
+		return 1;
+	case REGIT_REMOTE_OPT_REFERENCE:
+		/* argv is the process's: the argument is split in place */
+		return remote_reference_arg(s, remote, (char *)o->value);
+	default:
+		return 0;
+	}
 }
 
 int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "cli/client.h"
+#include "cli/opt.h"
 
 typedef struct regit_remote {
 	const char *cmd;               /* "register": prefix of error messages */
@@ -22,6 +23,9 @@ typedef struct regit_remote {
 	/* --user-file FILE or --user -: where regit_remote_connect reads
 	 * USER:PASS ("-" is stdin); borrowed from argv, NULL when not given */
 	const char *user_file;
+	/* the command's option table (cli/opt.h) when it has one: usage
+	 * errors then read "regit CMD: ...; see 'regit CMD --help'" */
+	const regit_opt_cmd *opt;
 } regit_remote;
 
 #define REGIT_REMOTE_INIT(name) { (name), REGIT_CLIENT_OPTIONS_INIT, 0, NULL }
@@ -40,6 +44,54 @@ typedef struct regit_remote {
 	"  -h, --help           this help\n" \
 	"\nexit status: 0 ok, 1 the answer is no (see above), 2 usage, invalid input,\n" \
 	"server or network error, 3 out of memory\n"
+
+/*
+ * The option table fragments (cli/opt.h) of the client commands. Their ids
+ * are REGIT_REMOTE_OPT_*, above any id a command uses for its own options.
+ */
+typedef struct regit_remote_schema regit_remote_schema;
+
+enum {
+	REGIT_REMOTE_OPT_REGISTRY = 1000,
+	REGIT_REMOTE_OPT_USER_FILE,
+	REGIT_REMOTE_OPT_USER,
+	REGIT_REMOTE_OPT_TIMEOUT,
+	REGIT_REMOTE_OPT_FORMAT,
+	REGIT_REMOTE_OPT_NORMALIZE,
+	REGIT_REMOTE_OPT_REFERENCE
+};
+
+/* --registry, --user-file, --user, --timeout, --format */
+extern const regit_opt_spec regit_remote_opt_specs[];
+/* --normalize, --reference (the commands that send a schema file) */
+extern const regit_opt_spec regit_remote_schema_opt_specs[];
+
+/* The exit-status text of a client command, after its own "1 ..." line. */
+#define REGIT_REMOTE_EXIT_STATUS \
+	"2 usage, invalid input, server or network error\n" \
+	"3 out of memory\n"
+
+/**
+ * Apply a parsed option from regit_remote_opt_specs.
+ * @return 1 applied, 0 not one of them, -1 usage error (printed)
+ */
+int regit_remote_apply(regit_remote *remote, const regit_opt *o);
+
+/**
+ * regit_opt_next for a client command: the options of
+ * regit_remote_opt_specs are applied and skipped.
+ * @return 1 *o is one of the command's own options or an operand; 0 no
+ *         more; -1 usage error (printed)
+ */
+int regit_remote_next(regit_opt *o, regit_opt_parser *p, regit_remote *remote);
+
+/**
+ * Apply a parsed option from regit_remote_schema_opt_specs, or an operand
+ * (the schema FILE; a second one is a usage error).
+ * @return 1 applied, 0 not one of them, -1 usage error (printed)
+ */
+int regit_remote_schema_apply(regit_remote_schema *s, const regit_remote *remote,
+	const regit_opt *o);
 
 /**
  * Match option `name` at argv[*i], as "--name VALUE" or "--name=VALUE".
@@ -103,7 +155,7 @@ typedef struct regit_remote_ref {
 	int version;        /* 0 for "latest" until regit_remote_schema_resolve */
 } regit_remote_ref;
 
-typedef struct regit_remote_schema {
+struct regit_remote_schema {
 	const char *file;   /* FILE.avsc (borrowed from argv) */
 	int normalize;      /* --normalize */
 	regit_remote_ref refs[REGIT_REMOTE_MAX_REFS];   /* --reference, in order */
@@ -111,7 +163,7 @@ typedef struct regit_remote_schema {
 	char *text;         /* the file's text, set by the load (owned): for references
 	                     * to resolve and for positions of the registry's findings */
 	char *body;         /* {"schema": text[, "references"]}: see the load functions (owned) */
-} regit_remote_schema;
+};
 
 #define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, { { NULL, NULL, 0 } }, 0, NULL, NULL }
 

@@ -56,7 +56,7 @@ check "validate: missing file exits 2 with its name" \
 	"[ $? -eq 2 ] && grep -q 'missing.avsc' $tmp/err"
 
 "$REGIT" validate 2>"$tmp/err"
-check "validate: no files is a usage error" "[ $? -eq 2 ] && grep -q usage $tmp/err"
+check "validate: no files is a usage error" "[ $? -eq 2 ] && grep -q 'no schema files given; see .regit validate --help.' $tmp/err"
 "$REGIT" validate --bogus "$good" 2>"$tmp/err"
 check "validate: unknown option exits 2" "[ $? -eq 2 ]"
 "$REGIT" validate --help >"$tmp/out"

@@ -67,7 +67,7 @@ check "invalid schema: exit 2, INVALID_SCHEMA with a position" \
 "$REGIT" lint --format xml "$tmp/good.avsc" >"$tmp/out" 2>"$tmp/err"
 check "unknown format: exit 2" "[ $? -eq 2 ]"
 "$REGIT" lint --bogus >"$tmp/out" 2>"$tmp/err"
-check "unknown option: exit 2" "[ $? -eq 2 ] && grep -q 'unknown option --bogus' $tmp/err"
+check "unknown option: exit 2" "[ $? -eq 2 ] && grep -q -- '^regit lint: unknown option .--bogus.; see .regit lint --help.$' $tmp/err"
 "$REGIT" lint --help >"$tmp/out" 2>"$tmp/err"
 check "--help: exit 0, usage on stdout" "[ $? -eq 0 ] && grep -q '^usage: regit lint' $tmp/out"
 
