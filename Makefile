@@ -13,7 +13,8 @@
 #   make analyze    static analysis (cppcheck) of the product sources; clean
 #   make cycles     no dependency cycle between source files, folder layering
 #   make mutate     known past bugs (tests/mutants.list) must each fail a test
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (and make uninstall)
+#   make man, make completion   build/man/*.1, build/completion/ from the option tables
 #
 # User CFLAGS/LDFLAGS are honoured; project flags are added around them.
 # Sources are found by folder: util/ compat/ registry/ codegen/ make the
@@ -69,8 +70,8 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test test-tsan fuzz fuzz-smoke bench valgrind lint analyze cycles mutate \
-	install clean check-build
+.PHONY: all deps test-deps run test test-tsan fuzz fuzz-smoke bench valgrind lint analyze cycles \
+	mutate install uninstall clean check-build
 all: $(REGIT)
 
 deps:
@@ -191,9 +192,34 @@ analyze:
 cycles: $(LIB_OBJS) $(CLI_OBJS)
 	@scripts/cycles $(BUILD)
 
-install: $(REGIT)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(REGIT) $(DESTDIR)$(PREFIX)/bin/regit
+# make install PREFIX=/usr/local DESTDIR=: the binary, the man pages and
+# completion scripts generated from the option tables (cli/module.mk), the
+# runtime header of `regit gen`'s code, and the systemd unit (ExecStart set
+# to this PREFIX's binary). `make uninstall` (same PREFIX and DESTDIR)
+# removes exactly these files. tests/integration/install.sh checks both.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+install: $(REGIT) man completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 755 $(REGIT) $(DESTDIR)$(BINDIR)/regit
+	install -m 644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(COMPLETION_DIR)/regit.bash $(DESTDIR)$(BASHCOMPDIR)/regit
+	install -m 644 $(COMPLETION_DIR)/_regit $(DESTDIR)$(ZSHCOMPDIR)/_regit
+	install -m 644 codegen/regit_avro.h $(DESTDIR)$(INCLUDEDIR)/regit_avro.h
+	sed 's|/usr/local/bin/regit|$(BINDIR)/regit|' contrib/regit.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/regit.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/regit.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/regit $(DESTDIR)$(MANDIR)/man1/regit.1 \
+		$(DESTDIR)$(MANDIR)/man1/regit-*.1 $(DESTDIR)$(BASHCOMPDIR)/regit \
+		$(DESTDIR)$(ZSHCOMPDIR)/_regit $(DESTDIR)$(INCLUDEDIR)/regit_avro.h \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/regit.service
 
 clean:
 	rm -rf build build-san build-tsan build-fuzz
