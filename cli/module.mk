@@ -46,3 +46,8 @@ $(COMPLETION_DIR)/_regit: $(REGIT)
 	$(REGIT) completion zsh >$@
 all: man completion
 check-build: man completion
+
+# test_opt: the parser needs cmd.o (regit_cli_wants_help) too.
+$(BUILD)/tests/cli/test_opt: $(BUILD)/obj/tests/cli/test_opt.o $(BUILD)/obj/cli/opt.o $(BUILD)/obj/cli/cmd.o $(TEST_SUPPORT_OBJS) $(LIBREGIT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/cli/opt.o $(BUILD)/obj/cli/cmd.o $(TEST_SUPPORT_OBJS) $(LIBREGIT) $(LIBS) $(CMOCKA_LIBS)
