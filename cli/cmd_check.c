@@ -107,11 +107,11 @@ static const regit_opt_spec check_specs[] = {
 	  "(default FULL_TRANSITIVE). BACKWARD: the new schema\n"
 	  "reads data written with the old; FORWARD: the old\n"
 	  "reads the new; FULL: both." },
-	{ REGIT_OPT_VALUE, CHECK_OPT_RULES, "rules", 0, "R",
+	{ REGIT_OPT_VALUE, CHECK_OPT_RULES, "rules", 0, "strict|avro",
 	  "strict (default): Avro resolution plus no removed\n"
 	  "fields and no added fields without a default;\n"
 	  "avro: Avro schema resolution only" },
-	{ REGIT_OPT_VALUE, CHECK_OPT_FORMAT, "format", 0, "F",
+	{ REGIT_OPT_VALUE, CHECK_OPT_FORMAT, "format", 0, "text|json|github|junit",
 	  "text (default), json, github (Actions annotations),\n"
 	  "junit (XML report)" },
 	{ REGIT_OPT_VALUE, CHECK_OPT_AGAINST, "against", 0, "REF",

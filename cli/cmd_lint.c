@@ -81,7 +81,7 @@ static const regit_opt_spec lint_specs[] = {
 	{ REGIT_OPT_VALUE, LINT_OPT_CONFIG, "config", 0, "FILE",
 	  "settings (default: regit.yaml at the repository root,\n"
 	  "when present)" },
-	{ REGIT_OPT_VALUE, LINT_OPT_FORMAT, "format", 0, "F",
+	{ REGIT_OPT_VALUE, LINT_OPT_FORMAT, "format", 0, "text|json|github|junit|sarif",
 	  "text (default), json, github (Actions annotations),\n"
 	  "junit (XML report), sarif (SARIF 2.1.0)" },
 	{ REGIT_OPT_FLAG, LINT_OPT_LIST_RULES, "list-rules", 0, NULL,

@@ -177,6 +177,22 @@ int regit_docgen_man(const char *dir, const regit_cmd *cmds, size_t n, const cha
 	return 0;
 }
 
+/* A value name "a|b|c" lists the only values there are. */
+static int docgen_is_choice(const regit_opt_spec *s)
+{
+	return s->kind != REGIT_OPT_FLAG && strchr(s->value_name, '|') &&
+		!strpbrk(s->value_name, " =:");
+}
+
+/* The words of a choice value name, space separated. */
+static void docgen_choices(FILE *f, const regit_opt_spec *s)
+{
+	const char *c;
+
+	for (c = s->value_name; *c; c++)
+		fputc(*c == '|' ? ' ' : *c, f);
+}
+
 /* Each option of a table as "--name" (and "-x"), space separated. */
 static void docgen_words(FILE *f, const regit_opt_cmd *c, int values_only)
 {
@@ -224,11 +240,32 @@ void regit_docgen_bash(FILE *f, const regit_cmd *cmds, size_t n)
 		docgen_words(f, cmds[i].opts, 1);
 		fputs("\"\n\t\t;;\n", f);
 	}
-	fputs("\thelp)\n\t\tCOMPREPLY=($(compgen -W \"", f);
+	/* an option's value: its choices when it has a fixed set */
+	fputs("\tesac\n\tcase \"$cmd $prev\" in\n", f);
+	for (i = 0; i < n; i++) {
+		const regit_opt_spec *const *frag;
+		const regit_opt_spec *s;
+
+		if (!cmds[i].opts)
+			continue;
+		for (frag = cmds[i].opts->specs; frag && *frag; frag++) {
+			for (s = *frag; s->kind != REGIT_OPT_END; s++) {
+				if (!docgen_is_choice(s))
+					continue;
+				fprintf(f, "\t\"%s --%s\")\n\t\tCOMPREPLY=($(compgen -W \"",
+					cmds[i].name, s->name);
+				docgen_choices(f, s);
+				fputs("\" -- \"$cur\"))\n\t\treturn 0\n\t\t;;\n", f);
+			}
+		}
+	}
+	fputs("\tesac\n\tcase $cmd in\n", f);
+	/* `regit help CMD`: command names, unless an option is being typed */
+	fputs("\thelp)\n\t\tif [[ $cur != -* ]]; then\n\t\t\tCOMPREPLY=($(compgen -W \"", f);
 	for (i = 0; i < n; i++)
 		if (cmds[i].opts && !cmds[i].hidden)
 			fprintf(f, "%s%s", i ? " " : "", cmds[i].name);
-	fputs("\" -- \"$cur\"))\n\t\treturn 0\n\t\t;;\n"
+	fputs("\" -- \"$cur\"))\n\t\t\treturn 0\n\t\tfi\n\t\t;;\n"
 		"\tesac\n"
 		"\tcase \" $values \" in\n"
 		"\t*\" $prev \"*)\n"
@@ -257,9 +294,25 @@ static void docgen_zsh_text(FILE *f, const char *s)
 	}
 }
 
+/* What completes an option's value in zsh: its choices, files, or nothing. */
+static void docgen_zsh_action(FILE *f, const regit_opt_spec *s)
+{
+	if (docgen_is_choice(s)) {
+		fputs(":(", f);
+		docgen_choices(f, s);
+		fputc(')', f);
+	} else if (strcmp(s->value_name, "DIR") == 0) {
+		fputs(":_files -/", f);
+	} else if (strstr(s->value_name, "FILE") || strstr(s->value_name, "PATH") ||
+		   strstr(s->value_name, "DIR")) {
+		fputs(":_files", f);
+	} else {
+		fputs(": ", f);
+	}
+}
+
 static void docgen_zsh_spec(FILE *f, const regit_opt_spec *s)
 {
-	const char *action = ":_files";
 
 	fputs("\t\t\t'", f);
 	if (s->kind == REGIT_OPT_LIST)
@@ -275,7 +328,7 @@ static void docgen_zsh_spec(FILE *f, const regit_opt_spec *s)
 	if (s->kind != REGIT_OPT_FLAG) {
 		fputc(':', f);
 		docgen_zsh_text(f, s->value_name);
-		fputs(action, f);
+		docgen_zsh_action(f, s);
 	}
 	fputs("' \\\n", f);
 }

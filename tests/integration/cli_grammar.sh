@@ -29,6 +29,8 @@ check "regit completion bash" "[ \$? -eq 0 ] && grep -q '^complete -o filenames 
 check "regit completion zsh" "[ \$? -eq 0 ] && head -1 $tmp/_regit | grep -qx '#compdef regit'"
 if command -v zsh >/dev/null 2>&1; then
 	check "the zsh completion parses" "zsh -n $tmp/_regit"
+else
+	ok "the zsh completion parses # skip zsh missing (scripts/install-deps --test)"
 fi
 check "the bash completion parses" "bash -n $tmp/regit.bash"
 
@@ -93,6 +95,13 @@ check "bash completion of 'regit reg' offers register" "grep -qx register $tmp/b
 bash -c 'source "$1"; COMP_WORDS=(regit get --subject=x --format ""); COMP_CWORD=4; _regit; echo "${#COMPREPLY[@]}"' \
 	_ "$tmp/regit.bash" >"$tmp/b.val"
 check "bash completion after a value option does not offer options" "! grep -q -- '--' $tmp/b.val"
+
+bash -c 'source "$1"; COMP_WORDS=(regit get --format ""); COMP_CWORD=3; _regit; printf "%s\n" "${COMPREPLY[@]}"' \
+	_ "$tmp/regit.bash" | sort >"$tmp/b.fmt"
+check "bash completion of a choice value offers the choices" "[ \"\$(tr '\n' ' ' <$tmp/b.fmt)\" = 'json text ' ]"
+bash -c 'source "$1"; COMP_WORDS=(regit lint --format s); COMP_CWORD=3; _regit; printf "%s\n" "${COMPREPLY[@]}"' \
+	_ "$tmp/regit.bash" >"$tmp/b.fmt"
+check "... from the table (lint --format s: sarif)" "grep -qx sarif $tmp/b.fmt"
 
 # --opt=value for a value option of each command (validate and passwd
 # have none): the value reaches the command.
