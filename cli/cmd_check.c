@@ -1210,7 +1210,7 @@ int regit_cmd_check(int argc, char **argv)
 		if (op.spec->id == CHECK_OPT_LEVEL) {
 			o.level_set = 1;
 			if (regit_compat_level_parse(v, &o.level) < 0) {
-				fprintf(stderr, "regit check: %s\n", regit_error_message());
+				regit_opt_usage_error(&regit_cmd_check_opts, "%s", regit_error_message());
 				goto usage;
 			}
 			continue;
@@ -1222,7 +1222,7 @@ int regit_cmd_check(int argc, char **argv)
 			else if (v && strcmp(v, "avro") == 0)
 				o.rules = REGIT_RULES_AVRO;
 			else {
-				fprintf(stderr, "regit check: --rules must be strict or avro\n");
+				regit_opt_usage_error(&regit_cmd_check_opts, "--rules must be strict or avro");
 				goto usage;
 			}
 			continue;
@@ -1237,14 +1237,14 @@ int regit_cmd_check(int argc, char **argv)
 			else if (v && strcmp(v, "junit") == 0)
 				o.format = FORMAT_JUNIT;
 			else {
-				fprintf(stderr, "regit check: --format must be text, json, github or junit\n");
+				regit_opt_usage_error(&regit_cmd_check_opts, "--format must be text, json, github or junit");
 				goto usage;
 			}
 			continue;
 		}
 		{
 			if (!v[0]) {
-				fprintf(stderr, "regit check: --against needs a git revision\n");
+				regit_opt_usage_error(&regit_cmd_check_opts, "--against needs a git revision");
 				goto usage;
 			}
 			o.against = v;
@@ -1255,7 +1255,7 @@ int regit_cmd_check(int argc, char **argv)
 		error = check_against(&r, &o, files, nfiles);
 	} else {
 		if (nfiles < 2) {
-			fprintf(stderr, "regit check: need a new schema and at least one old one\n");
+			regit_opt_usage_error(&regit_cmd_check_opts, "need a new schema and at least one old one");
 			goto usage;
 		}
 		error = check_files(&r, &o, files, nfiles);
@@ -1271,7 +1271,6 @@ int regit_cmd_check(int argc, char **argv)
 	}
 	goto done;
 usage:
-	fprintf(stderr, "run 'regit check --help' for usage\n");
 	r.status = REGIT_EXIT_USAGE;
 done:
 	error = r.status;

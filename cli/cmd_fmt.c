@@ -94,8 +94,7 @@ int regit_cmd_fmt(int argc, char **argv)
 			break;
 		algo = o.value;
 		if (!o.spec && file) {
-			fprintf(stderr, "regit fmt: one FILE at a time\n");
-			return REGIT_EXIT_USAGE;
+			return regit_opt_usage_error(&regit_cmd_fmt_opts, "one FILE at a time");
 		} else if (!o.spec) {
 			file = o.value;
 		} else if (o.spec->id == FMT_OPT_COMPACT) {
@@ -110,17 +109,15 @@ int regit_cmd_fmt(int argc, char **argv)
 			} else if (strcmp(algo, "sha256") == 0) {
 				mode = FMT_SHA256;
 			} else {
-				fprintf(stderr, "regit fmt: unknown fingerprint '%s' (rabin or sha256)\n", algo);
-				return REGIT_EXIT_USAGE;
+				return regit_opt_usage_error(&regit_cmd_fmt_opts,
+					"unknown fingerprint '%s' (rabin or sha256)", algo);
 			}
 			modes++;
 		}
 	}
 	if (!file || modes > 1) {
-		fprintf(stderr, !file ? "regit fmt: no schema file given\n"
-			: "regit fmt: choose one of --compact, --canonical, --fingerprint\n");
-		fprintf(stderr, "see 'regit fmt --help'\n");
-		return REGIT_EXIT_USAGE;
+		return regit_opt_usage_error(&regit_cmd_fmt_opts, "%s", !file ? "no schema file given"
+			: "choose one of --compact, --canonical, --fingerprint");
 	}
 
 	regit_buf_init(&in, opts.max_size);

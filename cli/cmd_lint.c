@@ -813,7 +813,7 @@ int regit_cmd_lint(int argc, char **argv)
 		}
 		if (o.spec->id == LINT_OPT_CONFIG) {
 			if (!v[0]) {
-				fprintf(stderr, "regit lint: --config needs a file\n");
+				regit_opt_usage_error(&regit_cmd_lint_opts, "--config needs a file");
 				goto usage;
 			}
 			config_path = v;
@@ -826,7 +826,7 @@ int regit_cmd_lint(int argc, char **argv)
 				if (strcmp(v, lint_format_names[f]) == 0)
 					break;
 			if (!v || f == sizeof(lint_format_names) / sizeof(lint_format_names[0])) {
-				fprintf(stderr, "regit lint: --format must be text, json, github, junit or sarif\n");
+				regit_opt_usage_error(&regit_cmd_lint_opts, "--format must be text, json, github, junit or sarif");
 				goto usage;
 			}
 			format = (lint_format)f;
@@ -835,7 +835,7 @@ int regit_cmd_lint(int argc, char **argv)
 
 	if (list_rules) {
 		if (init || nargs || (format != FORMAT_TEXT && format != FORMAT_JSON)) {
-			fprintf(stderr, "regit lint: --list-rules takes only --format text|json\n");
+			regit_opt_usage_error(&regit_cmd_lint_opts, "--list-rules takes only --format text|json");
 			goto usage;
 		}
 		status = lint_list_rules(format) < 0 ? REGIT_EXIT_INTERNAL : REGIT_EXIT_OK;
@@ -866,7 +866,7 @@ int regit_cmd_lint(int argc, char **argv)
 
 	if (init) {
 		if (nargs) {
-			fprintf(stderr, "regit lint: --init takes no paths\n");
+			regit_opt_usage_error(&regit_cmd_lint_opts, "--init takes no paths");
 			goto usage;
 		}
 		status = lint_init(root, config_path);
@@ -933,7 +933,6 @@ fail:
 	status = error == REGIT_ENOMEM ? REGIT_EXIT_INTERNAL : REGIT_EXIT_USAGE;
 	goto done;
 usage:
-	fprintf(stderr, "run 'regit lint --help' for usage\n");
 	status = REGIT_EXIT_USAGE;
 done:
 	lint_report_dispose(&r);
