@@ -20,12 +20,21 @@ struct regit_opt_cmd;
 typedef struct regit_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	/* the command's option table (cli/opt.h): its help, man page and
-	 * completion; NULL for a command that still parses argv by hand */
-	const struct regit_opt_cmd *opts;
 	const char *summary;        /* one line for `regit --help` when opts is NULL */
+	/* the command's option table (cli/opt.h): its summary, help, man page
+	 * and completion; NULL for a command that still parses argv by hand
+	 * (an entry { name, run, summary } means just that) */
+	const struct regit_opt_cmd *opts;
 	int hidden;                 /* not listed by `regit --help` */
 } regit_cmd;
+
+/* The option tables of the commands converted to cli/opt.h. */
+extern const struct regit_opt_cmd regit_cmd_fmt_opts, regit_cmd_validate_opts,
+	regit_cmd_check_opts, regit_cmd_lint_opts, regit_cmd_register_opts,
+	regit_cmd_get_opts, regit_cmd_lookup_opts, regit_cmd_subjects_opts,
+	regit_cmd_versions_opts, regit_cmd_test_opts, regit_cmd_config_opts,
+	regit_cmd_delete_opts, regit_cmd_passwd_opts, regit_cmd_import_opts,
+	regit_cmd_export_opts;
 
 int regit_cmd_fmt(int argc, char **argv);
 int regit_cmd_validate(int argc, char **argv);
@@ -46,14 +55,6 @@ int regit_cmd_import(int argc, char **argv);
 int regit_cmd_export(int argc, char **argv);
 int regit_cmd_verify(int argc, char **argv);
 int regit_cmd_decode(int argc, char **argv);
-
-/* The option tables of the commands converted to cli/opt.h. */
-extern const struct regit_opt_cmd regit_cmd_fmt_opts, regit_cmd_validate_opts,
-	regit_cmd_check_opts, regit_cmd_lint_opts, regit_cmd_register_opts,
-	regit_cmd_get_opts, regit_cmd_lookup_opts, regit_cmd_subjects_opts,
-	regit_cmd_versions_opts, regit_cmd_test_opts, regit_cmd_config_opts,
-	regit_cmd_delete_opts, regit_cmd_passwd_opts, regit_cmd_import_opts,
-	regit_cmd_export_opts;
 
 /** True when argv holds -h or --help (before any "--"). */
 int regit_cli_wants_help(int argc, char **argv);
