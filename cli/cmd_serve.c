@@ -32,6 +32,8 @@ static void serve_usage(FILE *f)
 		"                   [--rules strict|avro] [--lint off|warn|enforce]\n"
 		"                   [--access-log] [--threads N]\n"
 		"                   [--auth FILE] [--tls-cert PEM --tls-key PEM]\n"
+		"                   [--max-body-memory MB] [--max-connections-per-ip N]\n"
+		"                   [--header-timeout S]\n"
 		"\n"
 		"Run the schema registry: the Confluent Schema Registry REST API (Avro)\n"
 		"on a git repository that holds every subject, version and config.\n"
@@ -59,7 +61,7 @@ static void serve_usage(FILE *f)
 		"/compatibility, ...), plus GET /metrics (Prometheus) and GET /health.\n"
 		"The store gets a pre-receive hook (rewritten at each start) that refuses\n"
 		"pushes the registry would refuse (`regit verify --help`).\n"
-		"SIGINT or SIGTERM stops the server cleanly.\n", regit_serve_security_usage);
+		"SIGINT or SIGTERM stops the server cleanly; SIGHUP rereads the --auth file.\n", regit_serve_security_usage);
 }
 
 static int serve_arg(int argc, char **argv, int *i, const char *name, const char **out)
@@ -92,6 +94,7 @@ int regit_cmd_serve(int argc, char **argv)
 	regit_registry_error err;
 	const char *val = NULL;
 	sigset_t set;
+	char problem[512];
 	int i, rc, ret = REGIT_EXIT_OK, last_ok = 1;
 
 	if (regit_cli_wants_help(argc, argv)) {
@@ -172,6 +175,7 @@ int regit_cmd_serve(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -192,6 +196,7 @@ int regit_cmd_serve(int argc, char **argv)
 	}
 	regit_api_set_auth(api, sec.auth);
 	hopts.writes = regit_api_may_write;
+	hopts.admit = regit_api_admit;
 	if (regit_http_server_start(&srv, &hopts, regit_api_handle, regit_api_observe,
 	    api) < 0) {
 		fprintf(stderr, "regit serve: %s\n", regit_error_message());
@@ -216,6 +221,12 @@ int regit_cmd_serve(int argc, char **argv)
 		}
 		if (sig < 0 && errno != EAGAIN && errno != EINTR)
 			break;
+		/* The credentials file: changed (checked every second) or SIGHUP. */
+		rc = regit_serve_security_reload(&sec, sig == SIGHUP, problem, sizeof(problem));
+		if (rc > 0)
+			regit_api_set_auth(api, sec.auth);
+		else if (rc < 0)
+			regit_api_set_auth_problem(api, problem);
 		memset(&err, 0, sizeof(err));
 		rc = regit_registry_refresh(reg, &err);
 		regit_registry_stats_get(reg, &st);

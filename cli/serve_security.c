@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -27,7 +28,16 @@ const char regit_serve_security_usage[] =
 	"  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
 	"  --tls-key FILE      PEM private key for --tls-cert\n"
 	"  --tls-priorities S  GnuTLS priority string (default: TLS 1.2+ with ECDHE/DHE\n"
-	"                      and AEAD ciphers only; see gnutls_priority_init(3))\n";
+	"                      and AEAD ciphers only; see gnutls_priority_init(3))\n"
+	"  --max-body-memory MB  request bodies held in memory at once, all clients\n"
+	"                      together (default 256); past it new bodies get 503\n"
+	"  --max-connections-per-ip N  connections one client address may hold\n"
+	"                      (default 64)\n"
+	"  --header-timeout S  seconds of silence allowed while a request's headers\n"
+	"                      arrive (default 10)\n"
+	"The --auth file is reread when it changes and on SIGHUP; a file that does\n"
+	"not load keeps the previous credentials (logged, and shown by GET /health).\n"
+	"Failed logins are limited per client address (429 with Retry-After).\n";
 
 static int sec_value(int argc, char **argv, int *i, const char *name, const char **out)
 {
@@ -63,6 +73,12 @@ int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, i
 		rc = sec_value(argc, argv, i, "--tls-key", &sec->tls_key_path);
 	if (rc == 0)
 		rc = sec_value(argc, argv, i, "--tls-priorities", &sec->tls_priorities);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--max-body-memory", &sec->max_body_memory);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--max-connections-per-ip", &sec->max_per_ip);
+	if (rc == 0)
+		rc = sec_value(argc, argv, i, "--header-timeout", &sec->header_timeout);
 	return rc;
 }
 
@@ -138,9 +154,84 @@ static int sec_read_pem(char **out, const char *path, const char *what)
 	return *out ? 0 : -1;
 }
 
+/* A whole number from lo to hi; -1 (after a message) otherwise. */
+static long long sec_number(const char *name, const char *val, long long lo, long long hi)
+{
+	char *end = NULL;
+	long long n;
+
+	errno = 0;
+	n = strtoll(val, &end, 10);
+	if (errno || !end || end == val || *end || n < lo || n > hi) {
+		fprintf(stderr, "regit serve: %s takes a whole number from %lld to %lld\n",
+			name, lo, hi);
+		return -1;
+	}
+	return n;
+}
+
+static void sec_stamp(long long out[4], const struct stat *st)
+{
+	out[0] = (long long)st->st_ino;
+	out[1] = (long long)st->st_size;
+	out[2] = (long long)st->st_mtim.tv_sec;
+	out[3] = (long long)st->st_mtim.tv_nsec;
+}
+
+int regit_serve_security_reload(regit_serve_security *sec, int force, char *problem,
+	size_t problem_size)
+{
+	regit_auth *fresh = NULL;
+	struct stat st;
+	long long stamp[4] = { 0, 0, 0, 0 };
+
+	if (problem_size)
+		problem[0] = '\0';
+	if (!sec->auth_path)
+		return 0;
+	if (stat(sec->auth_path, &st) == 0)
+		sec_stamp(stamp, &st);
+	if (!force && memcmp(stamp, sec->auth_stamp, sizeof(stamp)) == 0)
+		return 0;
+	memcpy(sec->auth_stamp, stamp, sizeof(stamp));
+	if (regit_auth_load(&fresh, sec->auth_path) < 0) {
+		snprintf(problem, problem_size, "--auth %s not reloaded, previous credentials"
+			" kept: %s", sec->auth_path, regit_error_message());
+		fprintf(stderr, "regit serve: %s\n", problem);
+		sec->auth_broken = 1;
+		return -1;
+	}
+	regit_auth_free(sec->auth);
+	sec->auth = fresh;
+	sec->auth_broken = 0;
+	fprintf(stderr, "regit serve: --auth %s reloaded (%zu users)\n", sec->auth_path,
+		regit_auth_count(fresh));
+	return 1;
+}
+
 int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts)
 {
 	struct stat st;
+	long long n;
+
+	if (sec->max_body_memory) {
+		n = sec_number("--max-body-memory", sec->max_body_memory, 1, 1 << 20);
+		if (n < 0)
+			return -1;
+		hopts->max_body_memory = (size_t)n << 20;
+	}
+	if (sec->max_per_ip) {
+		n = sec_number("--max-connections-per-ip", sec->max_per_ip, 1, 100000);
+		if (n < 0)
+			return -1;
+		hopts->max_per_ip = (unsigned)n;
+	}
+	if (sec->header_timeout) {
+		n = sec_number("--header-timeout", sec->header_timeout, 1, 3600);
+		if (n < 0)
+			return -1;
+		hopts->header_timeout_s = (unsigned)n;
+	}
 
 	/* A malformed address first: "127.0.0.1" is no loopback address to
 	 * serve without --auth, it is a missing port. */
@@ -156,6 +247,8 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 		return -1;
 	}
 	if (sec->auth_path) {
+		if (stat(sec->auth_path, &st) == 0)
+			sec_stamp(sec->auth_stamp, &st);
 		if (regit_auth_load(&sec->auth, sec->auth_path) < 0) {
 			fprintf(stderr, "regit serve: --auth %s: %s\n", sec->auth_path,
 				regit_error_message());

@@ -24,9 +24,16 @@ typedef struct regit_serve_security {
 	regit_auth *auth;            /* owned; NULL without --auth */
 	char *tls_cert;              /* owned PEM text */
 	char *tls_key;               /* owned PEM text */
+	/* hostile-load limits as given (borrowed from argv; NULL = default) */
+	const char *max_body_memory;
+	const char *max_per_ip;
+	const char *header_timeout;
+	long long auth_stamp[4];     /* the loaded file's inode, size, mtime */
+	int auth_broken;             /* the last reload failed (logged once) */
 } regit_serve_security;
 
-#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
+	NULL, NULL, NULL, { 0, 0, 0, 0 }, 0 }
 
 /* Lines for `regit serve --help`. */
 extern const char regit_serve_security_usage[];
@@ -46,6 +53,17 @@ int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, i
 int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *hopts);
 
 void regit_serve_security_dispose(regit_serve_security *sec);
+
+/**
+ * Reload the --auth file when it changed since it was last read (inode,
+ * size or modification time), or always with force (SIGHUP). On success
+ * sec->auth is the new handle (the old reference dropped) and 1 is
+ * returned; a file that fails to load keeps sec->auth, logs why once and
+ * returns -1 with the reason in problem (problem_size bytes); 0 when
+ * nothing changed or there is no --auth.
+ */
+int regit_serve_security_reload(regit_serve_security *sec, int force, char *problem,
+	size_t problem_size);
 
 /**
  * Keep the secrets the server holds (the TLS key, the auth cache's key,

@@ -26,6 +26,7 @@
 #include "registry/api.h"
 #include "registry/api_ui.h"
 #include "util/alloc.h"
+#include "util/cpu.h"
 #include "util/error.h"
 
 #define API_CT_V1 REGIT_API_CT_V1
@@ -118,7 +119,17 @@ struct regit_api {
 	atomic_ullong sum_us[R_COUNT];
 	atomic_ullong cache_hits;
 	atomic_ullong cache_misses;
-	regit_auth *auth;                            /* borrowed; NULL = no auth */
+	/* Credentials: swapped by regit_api_set_auth while requests run, so
+	 * each request takes its own reference under auth_lock. */
+	pthread_mutex_t auth_lock;
+	regit_auth *auth;                            /* a reference; NULL = no auth */
+	char auth_problem[256];                      /* under auth_lock; "" = none */
+	regit_auth_throttle *throttle;               /* failed checks per address */
+	/* Password hashes running at once (on worker threads), at most
+	 * max_hashing: a flood of wrong passwords takes that many cores, not all. */
+	pthread_mutex_t hash_lock;
+	pthread_cond_t hash_cv;
+	unsigned hashing, max_hashing;
 };
 
 /* ---- per-request context -------------------------------------------------- */
@@ -144,6 +155,7 @@ struct api_ctx {
 	char *arena;                      /* decoded strings; stack or heap */
 	size_t arena_used, arena_size;
 	int fail;                         /* an output append failed */
+	regit_auth *auth;                 /* this request's reference; NULL without auth */
 	const char *user;                 /* authenticated user (commit author); NULL without auth */
 	char user_buf[REGIT_AUTH_USER_MAX + 1];
 	regit_role role;                  /* the user's role */
@@ -1432,15 +1444,24 @@ static void h_metrics(api_ctx *c)
 static void h_health(api_ctx *c)
 {
 	regit_registry_stats st;
+	char auth_problem[sizeof(c->api->auth_problem)];
 
 	memset(&st, 0, sizeof(st));
 	regit_registry_stats_get(c->api->reg, &st);
+	pthread_mutex_lock(&c->api->auth_lock);
+	memcpy(auth_problem, c->api->auth_problem, sizeof(auth_problem));
+	pthread_mutex_unlock(&c->api->auth_lock);
 	c->resp->status = st.store_ok ? 200 : 503;
 	c->resp->content_type = API_CT_JSON;
-	out_printf(c, "{\"status\":\"%s\",\"head\":", st.store_ok ? "ok" : "invalid");
+	out_printf(c, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
+		auth_problem[0] ? "degraded" : "ok");
 	out_str(c, st.head, strnlen(st.head, sizeof(st.head)));
 	out_printf(c, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu",
 		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits);
+	if (auth_problem[0]) {
+		out_puts(c, ",\"auth\":");
+		out_str(c, auth_problem, strlen(auth_problem));
+	}
 	if (!st.store_ok) {
 		out_puts(c, ",\"message\":");
 		out_str(c, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
@@ -1700,6 +1721,17 @@ static int api_match(const api_ctx *c, const api_route *r)
 	return i == c->nsegs;
 }
 
+/* The credentials in force, as a reference of the caller's (NULL: no auth). */
+static regit_auth *api_auth_get(regit_api *api)
+{
+	regit_auth *auth;
+
+	pthread_mutex_lock(&api->auth_lock);
+	auth = regit_auth_retain(api->auth);
+	pthread_mutex_unlock(&api->auth_lock);
+	return auth;
+}
+
 /*
  * Authentication (registry/auth.h), only with `serve --auth`. Credentials
  * are checked before routing, so without valid ones every request is a 401
@@ -1708,7 +1740,18 @@ static int api_match(const api_ctx *c, const api_route *r)
  */
 static int api_authenticate(api_ctx *c)
 {
-	if (regit_auth_authenticate(c->api->auth, c->req->authorization, c->user_buf,
+	const regit_http_admission *adm = c->req->admission;
+
+	if (adm && adm->authenticated) {
+		/* Checked by regit_api_admit before the body was read. */
+		snprintf(c->user_buf, sizeof(c->user_buf), "%.*s", REGIT_AUTH_USER_MAX,
+			adm->user);
+		c->role = (regit_role)adm->role;
+		c->user = c->user_buf;
+		snprintf(c->resp->user, sizeof(c->resp->user), "%s", c->user_buf);
+		return 1;
+	}
+	if (regit_auth_authenticate(c->auth, c->req->authorization, c->user_buf,
 	    &c->role) == REGIT_AUTH_OK) {
 		c->user = c->user_buf;
 		snprintf(c->resp->user, sizeof(c->resp->user), "%s", c->user_buf);
@@ -1936,7 +1979,7 @@ static void api_dispatch(api_ctx *c)
 	c->ctype = regit_api_negotiate(req->accept);
 	c->resp->route = api_routes[R_UNKNOWN].name;
 	c->resp->route_id = R_UNKNOWN;
-	if (c->api->auth && !api_authenticate(c))
+	if (c->auth && !api_authenticate(c))
 		return;
 	/* The web UI's files and /regit/ reads (registry/api_ui.c). */
 	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL))
@@ -1988,7 +2031,7 @@ static void api_dispatch(api_ctx *c)
 		}
 		c->params[0] = subject;
 	}
-	if (c->api->auth && !api_authorize(c, route))
+	if (c->auth && !api_authorize(c, route))
 		return;
 	if (c->foreign_ctx && api_foreign_context(c))
 		return;
@@ -2010,11 +2053,95 @@ void regit_api_handle(const regit_http_request *req, regit_http_response *resp,
 	c->resp = resp;
 	resp->status = 500;
 	resp->content_type = API_CT_V1;
+	c->auth = api_auth_get(c->api);
 	api_dispatch(c);
 	if (c->fail)
 		api_error(c, 500, 500, "Response too large or out of memory");
 	if (c->arena && c->arena != c->stack)
 		regit_free(c->arena);
+	regit_auth_free(c->auth);
+}
+
+/* Answer a refused admission: a Confluent error body. */
+static int api_admit_refuse(regit_api *api, const regit_http_request *req,
+	regit_http_response *resp, int status, unsigned retry_after, const char *msg)
+{
+	api_ctx ctx;
+	api_ctx *c = &ctx;
+
+	memset(c, 0, offsetof(api_ctx, stack));
+	c->api = api;
+	c->req = req;
+	c->resp = resp;
+	c->ctype = regit_api_negotiate(req->accept);
+	resp->route = api_routes[R_UNKNOWN].name;
+	resp->route_id = R_UNKNOWN;
+	if (status == 401)
+		resp->www_authenticate = "Basic realm=\"regit\", charset=\"UTF-8\"";
+	resp->retry_after_s = retry_after;
+	api_error(c, status, status, "%s", msg);
+	return REGIT_HTTP_REFUSE;
+}
+
+/* A full password check on a worker thread, max_hashing at a time. */
+static regit_auth_result api_hash_check(regit_api *api, regit_auth *auth,
+	const char *header, char *user, regit_role *role)
+{
+	regit_auth_result r;
+
+	pthread_mutex_lock(&api->hash_lock);
+	while (api->hashing >= api->max_hashing)
+		pthread_cond_wait(&api->hash_cv, &api->hash_lock);
+	api->hashing++;
+	pthread_mutex_unlock(&api->hash_lock);
+	r = regit_auth_authenticate(auth, header, user, role);
+	pthread_mutex_lock(&api->hash_lock);
+	api->hashing--;
+	pthread_cond_signal(&api->hash_cv);
+	pthread_mutex_unlock(&api->hash_lock);
+	return r;
+}
+
+int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
+	regit_http_response *resp, int may_block, void *payload)
+{
+	regit_api *api = payload;
+	regit_auth *auth = api_auth_get(api);
+	regit_auth_result r;
+	regit_role role = REGIT_ROLE_NONE;
+	unsigned wait;
+	int rc = REGIT_HTTP_ADMIT;
+
+	memset(adm, 0, sizeof(*adm));
+	if (!auth)
+		return REGIT_HTTP_ADMIT;
+	r = regit_auth_authenticate_cached(auth, req->authorization, adm->user, &role);
+	if (r == REGIT_AUTH_NEEDS_HASH) {
+		wait = regit_auth_throttle_wait(api->throttle, req->remote);
+		if (wait) {
+			rc = api_admit_refuse(api, req, resp, 429, wait,
+				"Too many failed logins from this address; retry later");
+			goto done;
+		}
+		if (!may_block) {
+			rc = REGIT_HTTP_ADMIT_BLOCKS;
+			goto done;
+		}
+		r = api_hash_check(api, auth, req->authorization, adm->user, &role);
+		if (r != REGIT_AUTH_OK)
+			regit_auth_throttle_fail(api->throttle, req->remote);
+	}
+	if (r != REGIT_AUTH_OK) {
+		rc = api_admit_refuse(api, req, resp, 401, 0,
+			"Unauthorized: valid HTTP Basic credentials are required");
+		goto done;
+	}
+	adm->authenticated = 1;
+	adm->role = (int)role;
+	snprintf(resp->user, sizeof(resp->user), "%s", adm->user);
+done:
+	regit_auth_free(auth);
+	return rc;
 }
 
 /* regit_api_route_of; with_role 0 skips the query (the role is then the
@@ -2096,8 +2223,19 @@ int regit_api_new(regit_api **out, regit_registry *reg)
 		regit_free(api);
 		return REGIT_ENOMEM;
 	}
+	if (regit_auth_throttle_new(&api->throttle) < 0) {
+		regit_free(api->cache);
+		regit_free(api);
+		return REGIT_ENOMEM;
+	}
 	for (i = 0; i < API_CACHE_LOCKS; i++)
 		pthread_mutex_init(&api->cache_lock[i], NULL);
+	pthread_mutex_init(&api->auth_lock, NULL);
+	pthread_mutex_init(&api->hash_lock, NULL);
+	pthread_cond_init(&api->hash_cv, NULL);
+	api->max_hashing = regit_cpu_count() / 2;
+	if (api->max_hashing == 0)
+		api->max_hashing = 1;
 	api->reg = reg;
 	*out = api;
 	return 0;
@@ -2105,7 +2243,22 @@ int regit_api_new(regit_api **out, regit_registry *reg)
 
 void regit_api_set_auth(regit_api *api, regit_auth *auth)
 {
+	regit_auth *old;
+
+	regit_auth_retain(auth);
+	pthread_mutex_lock(&api->auth_lock);
+	old = api->auth;
 	api->auth = auth;
+	api->auth_problem[0] = '\0';
+	pthread_mutex_unlock(&api->auth_lock);
+	regit_auth_free(old);   /* freed once the last request using it is done */
+}
+
+void regit_api_set_auth_problem(regit_api *api, const char *problem)
+{
+	pthread_mutex_lock(&api->auth_lock);
+	snprintf(api->auth_problem, sizeof(api->auth_problem), "%s", problem ? problem : "");
+	pthread_mutex_unlock(&api->auth_lock);
 }
 
 void regit_api_free(regit_api *api)
@@ -2120,6 +2273,11 @@ void regit_api_free(regit_api *api)
 	}
 	for (i = 0; i < API_CACHE_LOCKS; i++)
 		pthread_mutex_destroy(&api->cache_lock[i]);
+	regit_auth_free(api->auth);
+	regit_auth_throttle_free(api->throttle);
+	pthread_mutex_destroy(&api->auth_lock);
+	pthread_mutex_destroy(&api->hash_lock);
+	pthread_cond_destroy(&api->hash_cv);
 	regit_free(api->cache);
 	regit_free(api);
 }

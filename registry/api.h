@@ -43,10 +43,27 @@ void regit_api_free(regit_api *api);
  * Require HTTP Basic authentication (registry/auth.h): 401 without valid
  * credentials (before routing, so nothing is revealed), 403 when the route
  * needs a higher role (regit_api_route_of); the user becomes the commit author of every write.
- * auth is borrowed and must outlive the api; NULL turns authentication off
- * (the default).
+ * The api takes its own reference on auth (regit_auth_retain); calling it
+ * again swaps the credentials while requests run (each request keeps the
+ * ones it started with). NULL turns authentication off (the default).
  */
 void regit_api_set_auth(regit_api *api, regit_auth *auth);
+
+/**
+ * Say in GET /health that the credentials file could not be reloaded (the
+ * credentials in force stay); NULL or "" clears it. Thread-safe.
+ */
+void regit_api_set_auth_problem(regit_api *api, const char *problem);
+
+/**
+ * The admission check (matches regit_http_admit, registry/http.h): with
+ * auth, 401 for missing or wrong credentials before any body is read; a
+ * cache miss needs a password hash, which only runs with may_block (on a
+ * worker, a few at a time); an address with too many failed checks gets
+ * 429 with Retry-After before any hash (regit_auth_throttle).
+ */
+int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
+	regit_http_response *resp, int may_block, void *payload);
 
 /**
  * Handle one request. Thread-safe. Matches regit_http_handler; payload is

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,7 @@ typedef struct auth_cache_slot {
 } auth_cache_slot;
 
 struct regit_auth {
+	atomic_int refs;                  /* regit_auth_retain / regit_auth_free */
 	auth_entry *entries;              /* owned, nentries long */
 	size_t nentries;
 	char *decoy;                      /* owned; NULL iff nentries == 0 */
@@ -481,6 +483,7 @@ int regit_auth_parse(regit_auth **out, const char *text, size_t len)
 	auth = regit_calloc(1, sizeof(*auth));
 	if (!auth)
 		return REGIT_ENOMEM;
+	atomic_init(&auth->refs, 1);
 	if (pthread_mutex_init(&auth->lock, NULL) != 0) {
 		regit_free(auth);
 		regit_error_set(REGIT_ERROR_OS, "cannot initialise a mutex");
@@ -567,9 +570,18 @@ done:
 	return error;
 }
 
+regit_auth *regit_auth_retain(regit_auth *auth)
+{
+	if (auth)
+		atomic_fetch_add_explicit(&auth->refs, 1, memory_order_relaxed);
+	return auth;
+}
+
 void regit_auth_free(regit_auth *auth)
 {
 	if (!auth)
+		return;
+	if (atomic_fetch_sub_explicit(&auth->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	auth_free_entries(auth->entries, auth->nentries);
 	regit_free(auth->decoy);
@@ -900,6 +912,129 @@ done:
 unsigned long regit_auth_hash_count(const regit_auth *auth)
 {
 	return auth ? atomic_load_explicit(&((regit_auth *)auth)->hashes, memory_order_relaxed) : 0;
+}
+
+regit_auth_result regit_auth_authenticate_cached(regit_auth *auth, const char *header,
+	char *user_out, regit_role *role_out)
+{
+	char user[REGIT_AUTH_USER_MAX + 1];
+	char pass[REGIT_AUTH_PASSWORD_MAX + 1];
+	unsigned char mac[AUTH_MAC_LEN];
+	regit_auth_result result = REGIT_AUTH_UNAUTHENTICATED;
+	size_t idx = 0;
+
+	if (user_out)
+		user_out[0] = '\0';
+	*role_out = REGIT_ROLE_NONE;
+	if (!auth || regit_auth_parse_basic(header, user, pass) < 0)
+		goto done;
+	result = REGIT_AUTH_NEEDS_HASH;
+	if (auth_mac(auth, user, pass, mac) < 0 || !auth_cache_find(auth, mac, &idx))
+		goto done;
+	if (user_out)
+		memcpy(user_out, auth->entries[idx].user, strlen(auth->entries[idx].user) + 1);
+	*role_out = auth->entries[idx].role;
+	result = REGIT_AUTH_OK;
+done:
+	auth_wipe(pass, sizeof(pass));
+	auth_wipe(mac, sizeof(mac));
+	return result;
+}
+
+/* ---- failed attempts per address ----------------------------------------- */
+
+typedef struct auth_throttle_slot {
+	char addr[48];
+	double tokens;        /* failures it may still make now */
+	double last;          /* auth_now() of the last refill */
+} auth_throttle_slot;
+
+struct regit_auth_throttle {
+	pthread_mutex_t lock;
+	auth_throttle_slot slots[REGIT_AUTH_THROTTLE_SLOTS];
+};
+
+int regit_auth_throttle_new(regit_auth_throttle **out)
+{
+	regit_auth_throttle *t = regit_calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return REGIT_ENOMEM;
+	pthread_mutex_init(&t->lock, NULL);
+	*out = t;
+	return 0;
+}
+
+void regit_auth_throttle_free(regit_auth_throttle *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	regit_free(t);
+}
+
+/* The address's slot, refilled to now; NULL when it has none and !create.
+ * Under t->lock. */
+static auth_throttle_slot *auth_throttle_slot_of(regit_auth_throttle *t,
+	const char *addr, int create)
+{
+	auth_throttle_slot *s, *oldest = NULL;
+	double now = auth_now();
+	size_t i;
+
+	for (i = 0; i < REGIT_AUTH_THROTTLE_SLOTS; i++) {
+		s = &t->slots[i];
+		if (s->addr[0] && strcmp(s->addr, addr) == 0)
+			break;
+		if (!oldest || !s->addr[0] || (oldest->addr[0] && s->last < oldest->last))
+			oldest = s;
+	}
+	if (i == REGIT_AUTH_THROTTLE_SLOTS) {
+		if (!create)
+			return NULL;
+		s = oldest;
+		snprintf(s->addr, sizeof(s->addr), "%s", addr);
+		s->tokens = REGIT_AUTH_THROTTLE_BURST;
+		s->last = now;
+	}
+	s->tokens += (now - s->last) / REGIT_AUTH_THROTTLE_PERIOD_S;
+	if (s->tokens > REGIT_AUTH_THROTTLE_BURST)
+		s->tokens = REGIT_AUTH_THROTTLE_BURST;
+	s->last = now;
+	return s;
+}
+
+unsigned regit_auth_throttle_wait(regit_auth_throttle *t, const char *addr)
+{
+	auth_throttle_slot *s;
+	unsigned wait = 0;
+
+	if (!t || !addr)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	s = auth_throttle_slot_of(t, addr, 0);
+	if (s && s->tokens < 1) {
+		wait = (unsigned)ceil((1 - s->tokens) * REGIT_AUTH_THROTTLE_PERIOD_S);
+		if (wait == 0)
+			wait = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return wait;
+}
+
+void regit_auth_throttle_fail(regit_auth_throttle *t, const char *addr)
+{
+	auth_throttle_slot *s;
+
+	if (!t || !addr)
+		return;
+	pthread_mutex_lock(&t->lock);
+	s = auth_throttle_slot_of(t, addr, 1);
+	s->tokens -= 1;
+	if (s->tokens < -REGIT_AUTH_THROTTLE_BURST)
+		s->tokens = -REGIT_AUTH_THROTTLE_BURST;
+	pthread_mutex_unlock(&t->lock);
 }
 
 regit_auth_result regit_auth_check(regit_auth *auth, const char *header,

@@ -48,7 +48,9 @@ typedef enum regit_role {
 typedef enum regit_auth_result {
 	REGIT_AUTH_OK = 0,
 	REGIT_AUTH_UNAUTHENTICATED = 1,   /* 401: no, malformed or wrong credentials */
-	REGIT_AUTH_FORBIDDEN = 2          /* 403: valid user, role too low */
+	REGIT_AUTH_FORBIDDEN = 2,         /* 403: valid user, role too low */
+	REGIT_AUTH_NEEDS_HASH = 3         /* regit_auth_authenticate_cached: not in
+	                                   * the cache; deciding costs a hash */
 } regit_auth_result;
 
 /* Bounds on untrusted input. */
@@ -73,7 +75,14 @@ int regit_auth_parse(regit_auth **out, const char *text, size_t len);
 /** Read and parse a credentials file. @return as regit_auth_parse, or REGIT_EIO */
 int regit_auth_load(regit_auth **out, const char *path);
 
-/** Free a handle; NULL is fine. */
+/**
+ * Take another reference: the handle is freed when the last holder calls
+ * regit_auth_free (a server swapping credentials while requests use the
+ * old ones). @return auth
+ */
+regit_auth *regit_auth_retain(regit_auth *auth);
+
+/** Drop a reference (the constructor's counts as one); NULL is fine. */
 void regit_auth_free(regit_auth *auth);
 
 /** Number of entries loaded. */
@@ -110,6 +119,43 @@ regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
  */
 regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
 	char *user_out, regit_role *role_out);
+
+/**
+ * regit_auth_authenticate without hashing: answers from the cache of
+ * successful checks, or says that only a hash can decide. Cheap (one
+ * HMAC), for event threads.
+ * @return REGIT_AUTH_OK (cached), REGIT_AUTH_UNAUTHENTICATED (no or
+ *         malformed header: no hash needed to refuse), REGIT_AUTH_NEEDS_HASH
+ */
+regit_auth_result regit_auth_authenticate_cached(regit_auth *auth, const char *header,
+	char *user_out, regit_role *role_out);
+
+/*
+ * A limiter of failed password checks per client address: each address
+ * may fail REGIT_AUTH_THROTTLE_BURST times, then once per
+ * REGIT_AUTH_THROTTLE_PERIOD_S seconds. Addresses share a fixed table
+ * (REGIT_AUTH_THROTTLE_SLOTS entries, the least recently failing one
+ * replaced), so its memory is bounded whatever the number of addresses.
+ * Thread-safe.
+ */
+#define REGIT_AUTH_THROTTLE_BURST 10
+#define REGIT_AUTH_THROTTLE_PERIOD_S 1
+#define REGIT_AUTH_THROTTLE_SLOTS 1024
+
+typedef struct regit_auth_throttle regit_auth_throttle;
+
+/** @return 0 or REGIT_ENOMEM */
+int regit_auth_throttle_new(regit_auth_throttle **out);
+void regit_auth_throttle_free(regit_auth_throttle *t);
+
+/**
+ * May `addr` try a password now? @return 0 when it may, else the seconds
+ * to wait (for Retry-After)
+ */
+unsigned regit_auth_throttle_wait(regit_auth_throttle *t, const char *addr);
+
+/** Record a failed check from `addr`. */
+void regit_auth_throttle_fail(regit_auth_throttle *t, const char *addr);
 
 /**
  * Decode an HTTP Basic Authorization header value ("Basic base64(u:p)").

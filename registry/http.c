@@ -23,6 +23,27 @@
  * threads: the connection is suspended, a worker runs the handler, stores
  * the response and resumes the connection, and MHD calls the access
  * handler again, which queues it (libmicrohttpd's suspend/resume).
+ *
+ * Hostile clients (issue #13). Nothing a client sends before it is
+ * admitted costs more than its connection's fixed header memory:
+ *  - admission (opts.admit: authentication) runs on the first access
+ *    callback, when the headers are complete and before any body byte is
+ *    read; a refusal is answered at once, so "Expect: 100-continue" gets a
+ *    401 instead of "100 Continue". A check that would block (a password
+ *    hash) moves to a worker like a write does; its refusal is sent after
+ *    the body was read and dropped, never buffered;
+ *  - all request bodies buffered at once share one budget
+ *    (opts.max_body_memory): a declared length is reserved up front (503
+ *    before the body when it does not fit), a chunked body as it comes
+ *    (the connection is closed when it no longer fits);
+ *  - one address holds at most opts.max_per_ip connections, and a request's
+ *    headers must keep arriving: opts.header_timeout_s of silence while
+ *    they are received closes the connection (the longer opts.timeout_s
+ *    applies from the first access callback on, and while idle between
+ *    keep-alive requests);
+ *  - libmicrohttpd's own connection limit is set a little above
+ *    opts.max_connections, so the connections beyond it are answered (503,
+ *    closed) instead of dropped unanswered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +51,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +69,8 @@
 
 /* Worker threads for requests that may write, at most (started as needed). */
 #define HTTP_MAX_WORKERS 128
+/* Connections accepted beyond opts.max_connections only to be told 503. */
+#define HTTP_OVERFLOW_CONNECTIONS 64u
 
 typedef struct http_req http_req;
 
@@ -70,6 +94,8 @@ struct regit_http_server {
 	 * words ("already in use", not MHD's "Failed to bind to port 0"). */
 	int starting;                /* under http_log_lock */
 	char start_log[256];
+	atomic_size_t body_mem;      /* bytes reserved by bodies in flight */
+	atomic_uint connections;     /* open connections (NOTIFY_CONNECTION) */
 };
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
@@ -78,7 +104,15 @@ struct http_req {
 	uint64_t start_ns;
 	int started;         /* first access callback seen */
 	int too_large;       /* body exceeded the cap; discard the rest */
-	int offloaded;       /* 1: a worker runs the handler; 2: resp is ready */
+	int offloaded;       /* 1: a worker runs the job; 2: it is done */
+	int job;             /* HTTP_JOB_*: what the worker runs */
+	int admitted;        /* admission passed (or there is none) */
+	int refused;         /* admission refused: resp holds the answer */
+	int answered;        /* a response was queued */
+	int over_budget;     /* the body did not fit the memory budget */
+	size_t charged;      /* bytes of srv->body_mem this request holds */
+	regit_http_admission adm;
+	char remote[48];     /* client address, "-" when unknown */
 	struct MHD_Connection *con;
 	regit_http_request hreq;     /* what the worker passes to the handler */
 	regit_http_response resp;    /* the worker's answer */
@@ -87,6 +121,46 @@ struct http_req {
 };
 
 static const char http_json_type[] = "application/json";
+
+enum { HTTP_JOB_HANDLE = 0, HTTP_JOB_ADMIT = 1 };
+
+/* Reserve n bytes of the body budget. @return 1 when they fit */
+static int http_budget_take(regit_http_server *srv, size_t n)
+{
+	size_t cur = atomic_load_explicit(&srv->body_mem, memory_order_relaxed);
+
+	do {
+		if (n > srv->opts.max_body_memory || cur > srv->opts.max_body_memory - n)
+			return 0;
+	} while (!atomic_compare_exchange_weak_explicit(&srv->body_mem, &cur, cur + n,
+		memory_order_relaxed, memory_order_relaxed));
+	return 1;
+}
+
+static void http_budget_release(regit_http_server *srv, http_req *req)
+{
+	if (req->charged)
+		atomic_fetch_sub_explicit(&srv->body_mem, req->charged, memory_order_relaxed);
+	req->charged = 0;
+}
+
+static void http_addr_text(struct MHD_Connection *con, char *out, size_t outsize)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	snprintf(out, outsize, "-");
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				out, (socklen_t)outsize);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				out, (socklen_t)outsize);
+	}
+}
 
 uint64_t regit_http_now_ns(void)
 {
@@ -133,7 +207,11 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 	http_req *req;
 	size_t len;
 
-	(void)con;
+	/* From the request line to the end of its headers: the short
+	 * deadline (see the top of the file). */
+	if (srv->opts.header_timeout_s < srv->opts.timeout_s)
+		MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT,
+			srv->opts.header_timeout_s);
 	if (!uri)
 		uri = "/";
 	len = strlen(uri);
@@ -150,13 +228,14 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 static void http_completed(void *cls, struct MHD_Connection *con, void **req_cls,
 	enum MHD_RequestTerminationCode toe)
 {
+	regit_http_server *srv = cls;
 	http_req *req = *req_cls;
 
-	(void)cls;
 	(void)con;
 	(void)toe;
 	if (!req)
 		return;
+	http_budget_release(srv, req);
 	/* A response a worker built but that was never queued (the client
 	 * went away after it was resumed). */
 	if (req->offloaded == 2)
@@ -188,7 +267,17 @@ static void *http_worker_main(void *arg)
 			srv->qtail = &srv->qhead;
 		pthread_mutex_unlock(&srv->wmu);
 
-		srv->handler(&req->hreq, &req->resp, srv->payload);
+		if (req->job == HTTP_JOB_ADMIT) {
+			int rc = srv->opts.admit(&req->hreq, &req->adm, &req->resp, 1,
+				srv->payload);
+
+			req->admitted = rc == REGIT_HTTP_ADMIT;
+			req->refused = !req->admitted;
+			if (req->refused && rc != REGIT_HTTP_REFUSE)
+				req->resp.status = 500;   /* blocked again: a broken hook */
+		} else {
+			srv->handler(&req->hreq, &req->resp, srv->payload);
+		}
 		req->offloaded = 2;
 		/* The MHD thread calls http_access again and queues req->resp;
 		 * the mutex below orders the write above before that. */
@@ -253,6 +342,19 @@ done:
 	return queued;
 }
 
+static void http_notify_connection(void *cls, struct MHD_Connection *con,
+	void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	regit_http_server *srv = cls;
+
+	(void)con;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add_explicit(&srv->connections, 1, memory_order_relaxed);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub_explicit(&srv->connections, 1, memory_order_relaxed);
+}
+
 static void http_free_owned(void *ptr)
 {
 	regit_free(ptr);
@@ -264,24 +366,16 @@ static void http_access_log(struct MHD_Connection *con, const char *method,
 	const http_req *req, const regit_http_response *resp, size_t len,
 	uint64_t elapsed_ns)
 {
-	char addr[INET6_ADDRSTRLEN] = "-";
-	const union MHD_ConnectionInfo *ci;
+	char addr[sizeof(req->remote)] = "-";
 	regit_buf line;
 	struct timespec now;
 	struct tm tm;
 	char ts[32];
 
-	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-				addr, sizeof(addr));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-				addr, sizeof(addr));
-	}
+	if (req->remote[0])
+		snprintf(addr, sizeof(addr), "%s", req->remote);
+	else
+		http_addr_text(con, addr, sizeof(addr));
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -372,6 +466,15 @@ static enum MHD_Result http_queue(regit_http_server *srv, struct MHD_Connection 
 			resp->www_authenticate);
 	for (i = 0; i < resp->nheaders && i < sizeof(resp->headers) / sizeof(resp->headers[0]); i++)
 		MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+	if (resp->retry_after_s) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp->retry_after_s);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (resp->close)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	req->answered = 1;
 	ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 	http_finish(srv, con, method, req, resp, len);
@@ -446,6 +549,7 @@ static enum MHD_Result http_queue_prebuilt(regit_http_server *srv,
 	if (mr && slot->content_type == resp->content_type) {
 		ret = MHD_queue_response(con, (unsigned)resp->status, mr);
 		pthread_mutex_unlock(lock);
+		req->answered = 1;
 		http_finish(srv, con, method, req, resp, len);
 		return ret;
 	}
@@ -477,6 +581,7 @@ static enum MHD_Result http_queue_prebuilt(regit_http_server *srv,
 		ret = MHD_queue_response(con, (unsigned)resp->status, mine);
 		MHD_destroy_response(mine);
 	}
+	req->answered = 1;
 	http_finish(srv, con, method, req, resp, len);
 	return ret;
 }
@@ -489,6 +594,159 @@ static void http_error_body(regit_http_response *resp, int status, const char *m
 	regit_buf_printf(&resp->buf, "{\"error_code\":%d,\"message\":", status);
 	regit_buf_put_json_string(&resp->buf, msg, strlen(msg));
 	regit_buf_putc(&resp->buf, '}');
+}
+
+/* Fill the request the handler (or the admission hook) sees. */
+static void http_fill_request(regit_http_request *hreq, struct MHD_Connection *con,
+	const char *method, http_req *req)
+{
+	memset(hreq, 0, sizeof(*hreq));
+	hreq->method = method;
+	hreq->target = req->target;
+	hreq->content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_TYPE);
+	hreq->accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_ACCEPT);
+	hreq->authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_AUTHORIZATION);
+	hreq->if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_IF_NONE_MATCH);
+	hreq->body = regit_buf_cstr(&req->body);
+	hreq->body_len = req->body.size;
+	hreq->start_ns = req->start_ns;
+	hreq->remote = req->remote;
+	hreq->admission = req->admitted && req->adm.authenticated ? &req->adm : NULL;
+}
+
+/* Queue an error answer of our own (413, 503); before the body (early)
+ * the connection is closed rather than the body read. */
+static enum MHD_Result http_refuse(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, http_req *req, int early, int status, const char *msg)
+{
+	regit_http_response resp;
+
+	regit_http_response_init(&resp, 4096);
+	http_error_body(&resp, status, msg);
+	resp.route = "-";
+	resp.close = early;
+	if (status == 503)
+		resp.retry_after_s = 1;
+	return http_queue(srv, con, method, req, &resp);
+}
+
+/* The body's declared length; 0 with *chunked when it has none. */
+static unsigned long long http_declared_length(struct MHD_Connection *con, int *has)
+{
+	const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end = NULL;
+	unsigned long long n;
+
+	*has = 0;
+	if (!cl)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno != 0 || end == cl)
+		return 0;
+	*has = 1;
+	return n;
+}
+
+/* Reserve the declared body's bytes. @return 0, or -1 when they do not fit */
+static int http_reserve_body(regit_http_server *srv, struct MHD_Connection *con,
+	http_req *req)
+{
+	int has_length;
+	unsigned long long declared = http_declared_length(con, &has_length);
+
+	if (!has_length || declared == 0 || req->charged)
+		return 0;
+	if (!http_budget_take(srv, (size_t)declared))
+		return -1;
+	req->charged = (size_t)declared;
+	return 0;
+}
+
+/*
+ * The first access callback: headers complete, no body read yet. Connection
+ * limit, declared size, admission and the body budget, in that order.
+ * @return MHD_YES/MHD_NO for MHD (MHD_YES with nothing queued: go on)
+ */
+static enum MHD_Result http_first_call(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, http_req *req)
+{
+	regit_http_response resp;
+	regit_http_request hreq;
+	unsigned long long declared;
+	int has_length, rc;
+	char msg[128];
+
+	req->started = 1;
+	http_addr_text(con, req->remote, sizeof(req->remote));
+	if (srv->opts.header_timeout_s < srv->opts.timeout_s)
+		MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT,
+			srv->opts.timeout_s);
+	if (atomic_load_explicit(&srv->connections, memory_order_relaxed) >
+	    srv->opts.max_connections)
+		return http_refuse(srv, con, method, req, 1, 503,
+			"Service unavailable: too many connections; retry later");
+	declared = http_declared_length(con, &has_length);
+	if (has_length && declared > srv->opts.max_body) {
+		/* Refuse without reading it; MHD closes afterwards. */
+		req->too_large = 1;
+		snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
+			srv->opts.max_body);
+		return http_refuse(srv, con, method, req, 1, 413, msg);
+	}
+	if (srv->opts.admit) {
+		http_fill_request(&hreq, con, method, req);
+		regit_http_response_init(&resp, (size_t)64 << 10);
+		rc = srv->opts.admit(&hreq, &req->adm, &resp, 0, srv->payload);
+		if (rc == REGIT_HTTP_REFUSE) {
+			/* With a body: closed rather than read (MHD does so for
+			 * POST and PUT itself). */
+			if ((has_length && declared > 0) || MHD_lookup_connection_value(con,
+			    MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+				resp.close = 1;
+			return http_queue(srv, con, method, req, &resp);
+		}
+		if (rc == REGIT_HTTP_ADMIT_BLOCKS) {
+			req->hreq = hreq;
+			req->resp = resp;
+			req->job = HTTP_JOB_ADMIT;
+			if (http_offload(srv, con, req) == 0) {
+				return MHD_YES;
+			}
+			memset(&req->resp, 0, sizeof(req->resp));
+			req->offloaded = 0;
+			regit_http_response_dispose(&resp);
+			return http_refuse(srv, con, method, req, 1, 503,
+				"Service unavailable: cannot check credentials now; retry later");
+		}
+		regit_http_response_dispose(&resp);
+	}
+	req->admitted = 1;
+	if (http_reserve_body(srv, con, req) < 0)
+		return http_refuse(srv, con, method, req, 1, 503,
+			"Service unavailable: too many request bodies in flight; retry later");
+	return MHD_YES;
+}
+
+/* The first access callback again, after a worker decided admission. */
+static enum MHD_Result http_admitted(regit_http_server *srv, struct MHD_Connection *con,
+	const char *method, http_req *req)
+{
+	if (!req->admitted) {
+		req->refused = 0;
+		req->resp.close = 1;
+		return http_queue(srv, con, method, req, &req->resp);
+	}
+	regit_http_response_dispose(&req->resp);
+	if (http_reserve_body(srv, con, req) < 0)
+		return http_refuse(srv, con, method, req, 1, 503,
+			"Service unavailable: too many request bodies in flight; retry later");
+	return MHD_YES;
 }
 
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
@@ -505,77 +763,83 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *con,
 	if (!req)
 		return MHD_NO;   /* allocation failed in the URI log: drop */
 	if (req->offloaded == 2) {
-		/* Resumed: a worker has the answer. */
 		req->offloaded = 0;
-		return http_queue(srv, con, method, req, &req->resp);
+		if (req->job == HTTP_JOB_HANDLE)   /* resumed: a worker has the answer */
+			return http_queue(srv, con, method, req, &req->resp);
+		/*
+		 * Admission decided on a worker. A connection suspended in
+		 * its first access callback gets that callback again when
+		 * resumed (libmicrohttpd keeps it in "headers processed"),
+		 * still before any body and before "100 Continue": a refusal
+		 * is queued now and the body never read.
+		 */
+		req->job = HTTP_JOB_HANDLE;
+		if (*upload_data_size == 0)
+			return http_admitted(srv, con, method, req);
+		/* Defensive: a body already (a libmicrohttpd that does not
+		 * repeat the call): a refused body is dropped below and the
+		 * refusal sent at its end. */
+		if (req->admitted) {
+			regit_http_response_dispose(&req->resp);
+			if (http_reserve_body(srv, con, req) < 0)
+				req->over_budget = 1;
+		}
 	}
 	if (req->offloaded)
 		return MHD_YES;  /* not expected while suspended; keep waiting */
-
-	if (!req->started) {
-		const char *cl;
-
-		req->started = 1;
-		cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl) {
-			char *end = NULL;
-			unsigned long long n;
-
-			errno = 0;
-			n = strtoull(cl, &end, 10);
-			if (errno == 0 && end != cl && n > srv->opts.max_body) {
-				/* Refuse without reading it; MHD closes afterwards. */
-				req->too_large = 1;
-				regit_http_response_init(&resp, 4096);
-				snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
-					srv->opts.max_body);
-				http_error_body(&resp, 413, msg);
-				resp.route = "-";
-				return http_queue(srv, con, method, req, &resp);
-			}
-		}
-		return MHD_YES;
-	}
-
-	if (*upload_data_size > 0) {
-		if (!req->too_large &&
-		    regit_buf_put(&req->body, upload_data, *upload_data_size) < 0) {
-			req->too_large = 1;
-			regit_buf_dispose(&req->body);
-		}
+	if (req->answered) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 
-	regit_http_response_init(&resp, (size_t)64 << 20);
+	if (!req->started)
+		return http_first_call(srv, con, method, req);
+
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->refused || req->too_large || req->over_budget)
+			return MHD_YES;   /* read and dropped */
+		if (req->body.size + n > req->charged) {
+			/* A chunked body (or more than declared): charge as it comes,
+			 * and close the connection once it no longer fits. */
+			size_t more = req->body.size + n - req->charged;
+
+			if (!http_budget_take(srv, more))
+				return MHD_NO;
+			req->charged += more;
+		}
+		if (regit_buf_put(&req->body, upload_data, n) < 0) {
+			req->too_large = 1;
+			regit_buf_dispose(&req->body);
+		}
+		return MHD_YES;
+	}
+
+	if (req->refused) {
+		req->refused = 0;
+		req->resp.close = 1;
+		return http_queue(srv, con, method, req, &req->resp);
+	}
+	if (req->over_budget)
+		return http_refuse(srv, con, method, req, 0, 503,
+			"Service unavailable: too many request bodies in flight; retry later");
 	if (req->too_large) {
 		snprintf(msg, sizeof(msg), "request body larger than %zu bytes",
 			srv->opts.max_body);
-		http_error_body(&resp, 413, msg);
-		resp.route = "-";
-		return http_queue(srv, con, method, req, &resp);
+		return http_refuse(srv, con, method, req, 0, 413, msg);
 	}
 
-	memset(&hreq, 0, sizeof(hreq));
-	hreq.method = method;
-	hreq.target = req->target;
-	hreq.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-		MHD_HTTP_HEADER_CONTENT_TYPE);
-	hreq.accept = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-		MHD_HTTP_HEADER_ACCEPT);
-	hreq.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-		MHD_HTTP_HEADER_AUTHORIZATION);
-	hreq.if_none_match = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-		MHD_HTTP_HEADER_IF_NONE_MATCH);
-	hreq.body = regit_buf_cstr(&req->body);
-	hreq.body_len = req->body.size;
-	hreq.start_ns = req->start_ns;
+	regit_http_response_init(&resp, (size_t)64 << 20);
+	http_fill_request(&hreq, con, method, req);
 	if (http_may_write(srv, con, method, version, req->target)) {
 		/* Header values and method live in the connection's memory until
 		 * the request completes, so the worker may borrow them. */
 		req->hreq = hreq;
+		req->hreq.admission = hreq.admission ? &req->adm : NULL;
 		req->resp = resp;
+		req->job = HTTP_JOB_HANDLE;
 		if (http_offload(srv, con, req) == 0)
 			return MHD_YES;
 		resp = req->resp;
@@ -793,6 +1057,16 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		srv->opts.max_body = (size_t)16 << 20;
 	if (srv->opts.max_header < 8192)
 		srv->opts.max_header = 8192;
+	if (srv->opts.max_body_memory == 0)
+		srv->opts.max_body_memory = (size_t)256 << 20;
+	if (srv->opts.max_per_ip == 0)
+		srv->opts.max_per_ip = 64;
+	if (srv->opts.header_timeout_s == 0)
+		srv->opts.header_timeout_s = 10;
+	if (srv->opts.max_connections == 0)
+		srv->opts.max_connections = 4096;
+	atomic_init(&srv->body_mem, 0);
+	atomic_init(&srv->connections, 0);
 
 	error = http_resolve(&ss, &sslen, opts->listen);
 	if (error < 0)
@@ -822,8 +1096,12 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, srv->opts.max_header,
-		MHD_OPTION_CONNECTION_TIMEOUT, srv->opts.timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections,
+		/* Until a request's headers are in (see the top of the file). */
+		MHD_OPTION_CONNECTION_TIMEOUT, srv->opts.header_timeout_s < srv->opts.timeout_s ?
+			srv->opts.header_timeout_s : srv->opts.timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections + HTTP_OVERFLOW_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opts.max_per_ip,
+		MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, srv,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,

@@ -28,7 +28,22 @@ typedef struct regit_http_request {
 	const char *body;          /* request body ("" when none); NUL-terminated */
 	size_t body_len;
 	uint64_t start_ns;         /* CLOCK_MONOTONIC when the request arrived; 0 = now */
+	const char *remote;        /* client address ("127.0.0.1"), NULL when unknown */
+	/* Who the server's admission check (regit_http_admit) found, NULL when
+	 * no check ran (no admit hook; tests calling a handler directly). */
+	const struct regit_http_admission *admission;
 } regit_http_request;
+
+/*
+ * What an admission check learnt about a request before its body was read:
+ * the authenticated user and role (the handler's own meaning). Filled by
+ * the admit hook; handed to the handler as req->admission.
+ */
+typedef struct regit_http_admission {
+	int authenticated;         /* user and role are valid */
+	int role;
+	char user[72];
+} regit_http_admission;
 
 /*
  * A place, owned by whoever owns a reusable body (the API's response cache),
@@ -74,6 +89,8 @@ typedef struct regit_http_response {
 	regit_buf buf;             /* owned body storage */
 	const char *route;         /* static route name for logs/metrics ("/schemas/ids/{id}") */
 	const char *www_authenticate; /* static; sent as WWW-Authenticate when set (401) */
+	unsigned retry_after_s;    /* sent as Retry-After when not 0 (429, 503) */
+	int close;                 /* send "Connection: close" (and close) */
 	int route_id;              /* handler-defined route index for metrics */
 	char user[72];             /* authenticated user, for the access log ("" = none) */
 	/* Extra headers (ETag, Cache-Control, Content-Security-Policy,
@@ -104,6 +121,26 @@ typedef void (*regit_http_observer)(const regit_http_request *req,
  */
 typedef int (*regit_http_writes)(const char *method, const char *target, void *payload);
 
+/* regit_http_admit's answers. */
+#define REGIT_HTTP_ADMIT 0         /* go on: read the body, run the handler */
+#define REGIT_HTTP_REFUSE 1        /* resp holds the answer; sent before any body */
+#define REGIT_HTTP_ADMIT_BLOCKS 2  /* deciding would block: call again off the event thread */
+
+/*
+ * The admission check, called once per request as soon as its headers are
+ * complete and before any byte of its body is read or buffered (req->body
+ * is empty). may_block 0: on an event thread, where it must not block or
+ * spend much CPU (a password hash): it answers REGIT_HTTP_ADMIT_BLOCKS
+ * instead and is called again with may_block 1 on a worker thread, the
+ * connection suspended meanwhile. A refusal is sent at once (a request
+ * with a body then has its connection closed); a refusal decided on a
+ * worker is sent after the body was read and thrown away (libmicrohttpd
+ * answers only before or after a body), never buffered.
+ */
+typedef int (*regit_http_admit)(const regit_http_request *req,
+	regit_http_admission *adm, regit_http_response *resp, int may_block,
+	void *payload);
+
 typedef struct regit_http_options {
 	const char *listen;         /* "host:port" or "[v6]:port"; port 0 = any */
 	unsigned threads;           /* 0 = number of online CPUs */
@@ -116,6 +153,11 @@ typedef struct regit_http_options {
 	const char *tls_key_pem;
 	const char *tls_priorities; /* GnuTLS priority string; NULL = REGIT_HTTP_TLS_PRIORITIES */
 	regit_http_writes writes;   /* NULL: every request runs on a pool thread */
+	regit_http_admit admit;     /* NULL: every request is admitted */
+	size_t max_body_memory;     /* bytes of request bodies buffered at once, all
+	                             * requests together; past it 503 (0 = 256 MB) */
+	unsigned max_per_ip;        /* connections from one address (0 = 64) */
+	unsigned header_timeout_s;  /* to receive a request's headers (0 = 10) */
 } regit_http_options;
 
 /*
