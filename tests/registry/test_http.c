@@ -680,6 +680,101 @@ static void test_http__prebuilt_survives_concurrent_eviction(void **state)
 	pthread_mutex_destroy(&h.mu);
 }
 
+/* ---- admission (the hook that authenticates before any body) ------------ */
+
+/*
+ * Authorization "ok" admits, "no" refuses (401); "slow-ok" and "slow-no"
+ * say the same only when allowed to block (on a worker thread).
+ */
+static int test_admit(const regit_http_request *req, regit_http_admission *adm,
+	regit_http_response *resp, int may_block, void *payload)
+{
+	const char *a = req->authorization ? req->authorization : "";
+	int slow = strncmp(a, "slow-", 5) == 0;
+
+	(void)payload;
+	if (slow && !may_block)
+		return REGIT_HTTP_ADMIT_BLOCKS;
+	if (slow)
+		a += 5;
+	if (strcmp(a, "ok") == 0) {
+		adm->authenticated = 1;
+		adm->role = 7;
+		snprintf(adm->user, sizeof(adm->user), "%s", slow ? "slowpoke" : "quick");
+		return REGIT_HTTP_ADMIT;
+	}
+	resp->status = 401;
+	resp->content_type = "application/json";
+	regit_buf_puts(&resp->buf, "{\"error_code\":401,\"message\":\"no\"}");
+	return REGIT_HTTP_REFUSE;
+}
+
+/* Echoes who admission said the client is. */
+static void admitted_handler(const regit_http_request *req, regit_http_response *resp,
+	void *payload)
+{
+	seen *s = payload;
+
+	__atomic_fetch_add(&s->requests, 1, __ATOMIC_SEQ_CST);
+	resp->status = 200;
+	resp->content_type = "text/plain";
+	resp->route = "admitted";
+	regit_buf_printf(&resp->buf, "user=%s role=%d len=%zu remote=%s",
+		req->admission ? req->admission->user : "-",
+		req->admission ? req->admission->role : -1, req->body_len,
+		req->remote ? req->remote : "-");
+}
+
+static void test_http__admission_runs_before_the_body(void **state)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+	fixture f;
+	struct curl_slist *h;
+	static const char *const cases[][3] = {
+		/* Authorization, Expect, the answer */
+		{ "Authorization: ok", NULL, "user=quick role=7 len=600 remote=127.0.0.1" },
+		{ "Authorization: slow-ok", NULL, "user=slowpoke role=7 len=600 remote=127.0.0.1" },
+		{ "Authorization: slow-ok", "Expect: 100-continue",
+		  "user=slowpoke role=7 len=600 remote=127.0.0.1" },
+		{ "Authorization: no", "Expect: 100-continue", "{\"error_code\":401,\"message\":\"no\"}" },
+		{ "Authorization: slow-no", "Expect: 100-continue",
+		  "{\"error_code\":401,\"message\":\"no\"}" },
+		{ "Authorization: slow-no", NULL, "{\"error_code\":401,\"message\":\"no\"}" },
+	};
+	char body[600];
+	size_t i;
+	int handled;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	memset(body, 'b', sizeof(body));
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 2;
+	opts.admit = test_admit;
+	assert_int_equal(regit_http_server_start(&f.srv, &opts, admitted_handler, NULL, &f.s), 0);
+	snprintf(f.base, sizeof(f.base), "http://127.0.0.1:%u", regit_http_server_port(f.srv));
+	f.curl = curl_easy_init();
+	regit_buf_init(&f.out, 1 << 20);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ok = strstr(cases[i][2], "user=") != NULL;
+
+		h = curl_slist_append(NULL, cases[i][0]);
+		if (cases[i][1])
+			h = curl_slist_append(h, cases[i][1]);
+		handled = f.s.requests;
+		assert_int_equal(do_req(&f, "POST", "/x", h, body, (long)sizeof(body)),
+			ok ? 200 : 401);
+		assert_string_equal(regit_buf_cstr(&f.out), cases[i][2]);
+		assert_int_equal(f.s.requests, handled + ok);
+		/* Without a body too (GET). */
+		assert_int_equal(do_req(&f, "GET", "/y", h, NULL, 0), ok ? 200 : 401);
+		curl_slist_free_all(h);
+	}
+	curl_easy_cleanup(f.curl);
+	regit_http_server_free(f.srv);
+	regit_buf_dispose(&f.out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_http__writes_do_not_block_pool_threads),
 		cmocka_unit_test(test_http__stop_with_a_write_in_flight),
 		cmocka_unit_test(test_http__prebuilt_survives_concurrent_eviction),
+		cmocka_unit_test(test_http__admission_runs_before_the_body),
 	};
 	int rc;
 
