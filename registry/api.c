@@ -258,6 +258,7 @@ static const char *api_code_default_message(int code)
 	case REGIT_SR_INVALID_SUBJECT: return "Invalid subject";
 	case REGIT_SR_SCHEMA_TOO_LARGE: return "Schema too large";
 	case REGIT_SR_STORE_ERROR: return "Error in the backend data store";
+	case REGIT_SR_STORE_BUSY: return "Store busy: another writer holds it; retry later";
 	default: return "Internal server error";
 	}
 }
@@ -269,7 +270,8 @@ static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
 	const char *msg = err->message[0] ? err->message : NULL;
 
 	if (code == 0) {
-		code = rc == REGIT_EIO ? REGIT_SR_STORE_ERROR : 500;
+		code = rc == REGIT_EIO ? REGIT_SR_STORE_ERROR :
+			rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : 500;
 		if (!msg)
 			msg = regit_error_message();
 	}

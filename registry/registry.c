@@ -149,7 +149,7 @@ static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
 /* A failure that is not the client's: out of memory, git I/O. */
 static int sr_internal(regit_registry_error *err, int rc)
 {
-	err->code = REGIT_SR_STORE_ERROR;
+	err->code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
 	snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
 	return rc < 0 ? rc : REGIT_ERROR;
 }

@@ -46,7 +46,8 @@ enum {
 	REGIT_SR_REFERENCE_EXISTS = 42206,
 	REGIT_SR_INVALID_SUBJECT = 42208,
 	REGIT_SR_SCHEMA_TOO_LARGE = 42209,
-	REGIT_SR_STORE_ERROR = 50001
+	REGIT_SR_STORE_ERROR = 50001,
+	REGIT_SR_STORE_BUSY = 50002      /* Confluent's "operation timed out" */
 };
 
 /* What went wrong, ready for {"error_code", "message"}. */

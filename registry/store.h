@@ -124,7 +124,9 @@ int regit_store_read(regit_buf *out, regit_store *store,
  * @return 0; REGIT_ECONFLICT when the branch moved (nothing is published);
  *         REGIT_EINVALID for a bad path; REGIT_EIO (also when another
  *         process kept the branch's ref lock past opts.ref_lock_timeout_ms;
- *         nothing is published), REGIT_ENOMEM
+ *         nothing is published), REGIT_EBUSY (another process held the
+ *         writers' lock, regit-write.lock, that long; nothing is
+ *         published), REGIT_ENOMEM
  */
 int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_change *changes,

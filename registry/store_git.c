@@ -3175,6 +3175,8 @@ static char *store_author_name(const char *author)
 /* Test seam, see store.h. */
 void (*regit_store__before_ref_update)(const char *lock_path, const char *new_hex);
 
+static uint64_t store_now_ms(void);
+
 static int store_writer_lock(regit_store *store)
 {
 	regit_buf path = REGIT_BUF_INIT;
@@ -3194,17 +3196,33 @@ static int store_writer_lock(regit_store *store)
 		}
 	}
 	if (fd >= 0) {
-		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-			;
+		/* Another process may hold it for as long as it likes: wait
+		 * up to opts.ref_lock_timeout_ms, like for git's ref lock. */
+		uint64_t deadline = store_now_ms() + store->opts.ref_lock_timeout_ms;
+		struct timespec nap = { 0, 5 * 1000000L };
+
+		while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			if ((errno != EWOULDBLOCK && errno != EINTR) ||
+			    store_now_ms() >= deadline) {
+				close(fd);
+				fd = errno == EWOULDBLOCK ? -2 : -1;
+				break;
+			}
+			nanosleep(&nap, NULL);
+		}
 	}
 	regit_buf_dispose(&path);
-	return fd;    /* -1: carry on without it (read-only dir); CAS still holds */
+	/* -1: carry on without it (read-only dir); CAS still holds.
+	 * -2: another process kept it past the deadline. */
+	return fd;
 }
 
 void regit_store_lock_writers(regit_store *store)
 {
 	if (store->held_wlock < 0)
 		store->held_wlock = store_writer_lock(store);
+	if (store->held_wlock < 0)
+		store->held_wlock = -1;   /* not held: the commit asks again */
 }
 
 void regit_store_unlock_writers(regit_store *store)
@@ -3454,6 +3472,13 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	 */
 	if (store->held_wlock < 0)
 		wlock = store_writer_lock(store);
+	if (wlock == -2) {
+		wlock = -1;
+		regit_error_set(REGIT_ERROR_STORE, "store busy: another process held the"
+			" writers' lock (%sregit-write.lock) for %u ms; nothing was written",
+			store->gitdir, store->opts.ref_lock_timeout_ms);
+		return REGIT_EBUSY;
+	}
 	mfd = wlock >= 0 ? wlock : store->held_wlock;
 	error = store_branch(&branch, store);
 	if (error < 0)

@@ -66,6 +66,7 @@ const char *regit_error_code_name(int code)
 	case REGIT_EIO: return "REGIT_EIO";
 	case REGIT_ECONFLICT: return "REGIT_ECONFLICT";
 	case REGIT_EPERM: return "REGIT_EPERM";
+	case REGIT_EBUSY: return "REGIT_EBUSY";
 	default: return "REGIT_E?";
 	}
 }

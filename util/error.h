@@ -22,7 +22,8 @@ enum {
 	REGIT_ELIMIT = -7,       /* a size, depth or count bound was hit */
 	REGIT_EIO = -8,          /* file system or git storage failure */
 	REGIT_ECONFLICT = -9,    /* lost a compare-and-swap race; retry */
-	REGIT_EPERM = -10        /* operation not permitted (mode, auth) */
+	REGIT_EPERM = -10,       /* operation not permitted (mode, auth) */
+	REGIT_EBUSY = -11        /* a lock held by another process past its deadline */
 };
 
 /* Which layer reported the error; helps log readers, never branched on. */

@@ -362,7 +362,11 @@ try:
     slow = []
     for i in range(200):
         try:
-            s = socket.create_connection(("127.0.0.1", P), timeout=5)
+            # Attackers come from another address than the client
+            # (alive() below): one address may hold only
+            # --max-connections-per-ip connections (default 64).
+            s = socket.create_connection(("127.0.0.1", P), timeout=5,
+                                         source_address=("127.0.0.2", 0))
             s.sendall(b"POST /subjects/slow/versions HTTP/1.1\r\nHost: x\r\n")
             slow.append(s)
         except OSError:
@@ -393,7 +397,10 @@ try:
     idle = []
     for i in range(2000):
         try:
-            idle.append(socket.create_connection(("127.0.0.1", P), timeout=5))
+            # 32 addresses, at most 64 connections each (the limit per address)
+            idle.append(socket.create_connection(("127.0.0.1", P), timeout=5,
+                                                 source_address=("127.0.%d.%d" % (
+                                                     1 + i // 64 // 250, 2 + i // 64 % 250), 0)))
         except OSError:
             break
     time.sleep(0.5)

@@ -321,6 +321,72 @@ try:
          "legitimate client served throughout the password guessing",
          f"ok {legit.ok} bad {legit.bad} {legit.errors[:5]}")
 
+    # ---- row 4: one-shot writes while another process holds the writers' lock --
+    # HTTP/1.0 and "Connection: close" writes, half-closed after sending as
+    # one-shot clients do, wait for the store on worker threads: reads keep
+    # being served meanwhile; they are answered once the lock goes, and
+    # past the deadline (5 s) they fail with 50002 having written nothing.
+    import fcntl
+    lockf = open(os.path.join(tmp, "store.git", "regit-write.lock"), "a+")
+
+    def one_shot(i, form, results):
+        body = json.dumps({"schema": json.dumps({"type": "fixed", "name": "f", "size": i + 1})})
+        head = (b"POST /subjects/locked-%d/versions HTTP/%s\r\nHost: x\r\n"
+                b"Authorization: %s\r\nContent-Type: application/json\r\n%s"
+                b"Content-Length: %d\r\n\r\n" % (
+                    i, b"1.0" if form == 0 else b"1.1", BOB.encode(),
+                    b"" if form == 0 else b"Connection: close\r\n", len(body)))
+        try:
+            s = connect(port, "127.0.0.6", timeout=30)
+            s.sendall(head + body.encode())
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                c = s.recv(65536)
+                if not c:
+                    break
+                data += c
+            s.close()
+            results[i] = data
+        except OSError as e:
+            results[i] = repr(e).encode()
+
+    passwd(creds, "bob", "write", pw="bob-pw")   # deleted below; (re)made here
+    srv.request("GET", "/subjects", headers={"Authorization": BOB}, fresh=True)
+    for phase, hold in (("released after 1.5 s", 1.5), ("held past the deadline", None)):
+        fcntl.flock(lockf, fcntl.LOCK_EX)
+        results = {}
+        base = 0 if hold else 10
+        ths = [threading.Thread(target=one_shot, args=(base + i, i % 2, results))
+               for i in range(6)]
+        with Legit(port, ALICE) as legit:
+            for th in ths:
+                th.start()
+            time.sleep(hold if hold else 1.0)
+            if hold:
+                fcntl.flock(lockf, fcntl.LOCK_UN)
+            for th in ths:
+                th.join(60)
+        fcntl.flock(lockf, fcntl.LOCK_UN)
+        t.ok(legit.ok > 0 and legit.bad == 0,
+             f"writers' lock {phase}: reads served while one-shot writes wait",
+             f"ok {legit.ok} bad {legit.bad} {legit.errors[:5]}")
+        if hold:
+            t.ok(all(r.startswith(b"HTTP/1.1 200") for r in results.values()) and
+                 len(results) == 6,
+                 "half-closed HTTP/1.0 and Connection: close writes are answered (200)",
+                 [r[:40] for r in results.values()])
+        else:
+            t.ok(len(results) == 6 and all(r.startswith(b"HTTP/1.1 500") and b'"error_code":50002'
+                                           in r for r in results.values()),
+                 "writers' lock held past the deadline: 50002 store busy",
+                 [r[-160:] for r in results.values()])
+            subj = srv.request("GET", "/subjects", headers={"Authorization": ALICE},
+                               fresh=True).json()
+            t.ok(not any(x in subj for x in (f"locked-{10 + i}" for i in range(6))),
+                 "store busy: nothing was written", subj)
+    lockf.close()
+
     # ---- row 5: the credentials file is reloaded ------------------------------
     r = srv.request("GET", "/subjects", headers={"Authorization": BOB}, fresh=True)
     t.ok(r.status == 200, "bob is served before his deletion", r)
