@@ -207,17 +207,87 @@ static void api_ok(api_ctx *c)
 	c->resp->content_type = c->ctype;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid
+ * (RFC 3629).
+ */
+static size_t api_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Copy msg into out (outsize bytes, NUL-terminated) as valid UTF-8: each
+ * byte that starts no valid sequence becomes U+FFFD. Error messages quote
+ * what clients sent (a subject's decoded bytes, cut at a byte count), and
+ * a JSON body must be UTF-8 (RFC 8259 section 8.1).
+ */
+static void api_utf8_clean(char *out, size_t outsize, const char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	size_t n = strlen(msg), o = 0, len;
+
+	while (n > 0) {
+		len = api_utf8_len(p, n);
+		if (len == 0) {
+			if (o + 3 >= outsize)
+				break;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+			n--;
+			continue;
+		}
+		if (o + len >= outsize)
+			break;
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+		n -= len;
+	}
+	out[o] = '\0';
+}
+
 static void api_error(api_ctx *c, int status, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static void api_error(api_ctx *c, int status, int code, const char *fmt, ...)
 {
-	char msg[4096];
+	char raw[4096], msg[3 * sizeof(raw)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	api_utf8_clean(msg, sizeof(msg), raw);
 	regit_buf_clear(&c->resp->buf);
 	c->fail = 0;
 	c->resp->status = status;

@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -659,6 +660,48 @@ static int http_reserve_body(regit_http_server *srv, struct MHD_Connection *con,
 	return 0;
 }
 
+/* Counts of the headers that frame a body (http_framing_ok). */
+typedef struct http_framing {
+	unsigned lengths;        /* Content-Length headers */
+	unsigned distinct;       /* ... with a value other than the first's */
+	unsigned encodings;      /* Transfer-Encoding headers */
+	const char *first;
+} http_framing;
+
+static enum MHD_Result http_framing_header(void *cls, enum MHD_ValueKind kind,
+	const char *key, const char *value)
+{
+	http_framing *f = cls;
+
+	(void)kind;
+	if (!key)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->lengths++ == 0)
+			f->first = value ? value : "";
+		else if (strcmp(f->first, value ? value : "") != 0)
+			f->distinct++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encodings++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Ambiguous body framing is how requests are smuggled past a proxy that
+ * reads it differently (RFC 9112 section 6.3): two different Content-Length
+ * values, or Content-Length with Transfer-Encoding. Refused (400, closed)
+ * rather than guessed at. @return 1 when the framing is unambiguous
+ */
+static int http_framing_ok(struct MHD_Connection *con)
+{
+	http_framing f;
+
+	memset(&f, 0, sizeof(f));
+	MHD_get_connection_values(con, MHD_HEADER_KIND, http_framing_header, &f);
+	return f.distinct == 0 && !(f.lengths > 0 && f.encodings > 0);
+}
+
 /*
  * The first access callback: headers complete, no body read yet. Connection
  * limit, declared size, admission and the body budget, in that order.
@@ -682,6 +725,10 @@ static enum MHD_Result http_first_call(regit_http_server *srv, struct MHD_Connec
 	    srv->opts.max_connections)
 		return http_refuse(srv, con, method, req, 1, 503,
 			"Service unavailable: too many connections; retry later");
+	if (!http_framing_ok(con))
+		return http_refuse(srv, con, method, req, 1, 400,
+			"Bad request: ambiguous body length (two Content-Length values, or"
+			" Content-Length with Transfer-Encoding)");
 	declared = http_declared_length(con, &has_length);
 	if (has_length && declared > srv->opts.max_body) {
 		/* Refuse without reading it; MHD closes afterwards. */

@@ -387,6 +387,30 @@ try:
                  "store busy: nothing was written", subj)
     lockf.close()
 
+    # ---- row 6: ambiguous framing, invalid UTF-8 in error messages -------------
+    b = b'{"schema":"\\"int\\""}'
+    for desc, hdrs in [("two different Content-Length headers",
+                        b"Content-Length: %d\r\nContent-Length: 5\r\n" % len(b)),
+                       ("Content-Length with Transfer-Encoding",
+                        b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n" % len(b))]:
+        s = connect(port, "127.0.0.7")
+        s.sendall(b"POST /subjects/smuggle/versions HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+                  ALICE.encode() + b"\r\nContent-Type: application/json\r\n" + hdrs +
+                  b"\r\n" + b)
+        st, head, rest = read_response(s)
+        t.ok(st == 400 and b'"error_code":400' in rest and closed_soon(s, 10),
+             f"{desc}: 400 and the connection closed", (st, head, rest))
+        s.close()
+    r = srv.request("GET", "/subjects/%FF%C3%28ok%E2%82/versions",
+                    headers={"Authorization": ALICE}, fresh=True)
+    try:
+        r.raw.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    t.ok(r.status == 404 and valid and "\ufffd" in r.json().get("message", ""),
+         "a subject of invalid UTF-8: the error message is valid UTF-8 (U+FFFD)", r.raw[:200])
+
     # ---- row 5: the credentials file is reloaded ------------------------------
     r = srv.request("GET", "/subjects", headers={"Authorization": BOB}, fresh=True)
     t.ok(r.status == 200, "bob is served before his deletion", r)
