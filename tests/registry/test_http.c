@@ -19,6 +19,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -775,6 +778,47 @@ static void test_http__admission_runs_before_the_body(void **state)
 	regit_buf_dispose(&f.out);
 }
 
+/* Past opts.max_connections a request is answered 503, not dropped. */
+static void test_http__over_the_connection_limit_is_503(void **state)
+{
+	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
+	fixture f;
+	int idle[2] = { -1, -1 };
+	static const char req[] = "GET /k HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[512];
+	struct sockaddr_in sa;
+	size_t i;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	opts.listen = "127.0.0.1:0";
+	opts.threads = 1;
+	opts.max_connections = 2;
+	assert_int_equal(regit_http_server_start(&f.srv, &opts, echo_handler, NULL, &f.s), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)regit_http_server_port(f.srv));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 2; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(idle[i] >= 0);
+		assert_int_equal(connect(idle[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		/* One answered request: the server has surely counted it. */
+		assert_int_equal(write(idle[i], req, strlen(req)), (ssize_t)strlen(req));
+		assert_true(read(idle[i], buf, sizeof(buf)) > 0);
+	}
+	snprintf(f.base, sizeof(f.base), "http://127.0.0.1:%u", regit_http_server_port(f.srv));
+	f.curl = curl_easy_init();
+	regit_buf_init(&f.out, 1 << 20);
+	assert_int_equal(do_req(&f, "GET", "/x", NULL, NULL, 0), 503);
+	assert_non_null(strstr(regit_buf_cstr(&f.out), "\"error_code\":503"));
+	for (i = 0; i < 2; i++)
+		close(idle[i]);
+	curl_easy_cleanup(f.curl);
+	regit_http_server_free(f.srv);
+	regit_buf_dispose(&f.out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_http__stop_with_a_write_in_flight),
 		cmocka_unit_test(test_http__prebuilt_survives_concurrent_eviction),
 		cmocka_unit_test(test_http__admission_runs_before_the_body),
+		cmocka_unit_test(test_http__over_the_connection_limit_is_503),
 	};
 	int rc;
 
