@@ -488,6 +488,67 @@ static void test_auth__decoy_uses_costliest_entry(void **state)
 	regit_auth_free(auth);
 }
 
+/* The cache-only check: no hash, and never a false OK. */
+static void test_auth__authenticate_cached(void **state)
+{
+	regit_auth *auth = NULL;
+	char user[REGIT_AUTH_USER_MAX + 1];
+	regit_role role;
+
+	(void)state;
+	assert_int_equal(parse_str(&auth, creds), 0);
+	assert_int_equal(regit_auth_authenticate_cached(auth, NULL, user, &role),
+		REGIT_AUTH_UNAUTHENTICATED);
+	assert_int_equal(regit_auth_authenticate_cached(auth, "Basic !!!", user, &role),
+		REGIT_AUTH_UNAUTHENTICATED);
+	assert_int_equal(regit_auth_authenticate_cached(auth, "Basic " B64_ALICE_SECRET, user,
+		&role), REGIT_AUTH_NEEDS_HASH);
+	assert_int_equal(role, REGIT_ROLE_NONE);
+	assert_int_equal(regit_auth_authenticate(auth, "Basic " B64_ALICE_SECRET, user, &role),
+		REGIT_AUTH_OK);
+	assert_int_equal(regit_auth_authenticate_cached(auth, "Basic " B64_ALICE_SECRET, user,
+		&role), REGIT_AUTH_OK);
+	assert_string_equal(user, "alice");
+	assert_int_equal(role, REGIT_ROLE_ADMIN);
+	/* a wrong password is never cached, whatever was checked before */
+	assert_int_equal(regit_auth_authenticate(auth, "Basic " B64_ALICE_WRONG, user, &role),
+		REGIT_AUTH_UNAUTHENTICATED);
+	assert_int_equal(regit_auth_authenticate_cached(auth, "Basic " B64_ALICE_WRONG, user,
+		&role), REGIT_AUTH_NEEDS_HASH);
+	/* references: the handle lives until its last holder lets go */
+	assert_ptr_equal(regit_auth_retain(auth), auth);
+	regit_auth_free(auth);
+	assert_true(regit_auth_count(auth) > 0);   /* still ours */
+	regit_auth_free(auth);
+}
+
+/* Failed checks per address: a burst, then one per period; others unaffected. */
+static void test_auth__throttle(void **state)
+{
+	regit_auth_throttle *t = NULL;
+	int i;
+
+	(void)state;
+	assert_int_equal(regit_auth_throttle_new(&t), 0);
+	assert_int_equal(regit_auth_throttle_wait(t, "10.0.0.1"), 0u);
+	for (i = 0; i < REGIT_AUTH_THROTTLE_BURST; i++) {
+		assert_int_equal(regit_auth_throttle_wait(t, "10.0.0.1"), 0u);
+		regit_auth_throttle_fail(t, "10.0.0.1");
+	}
+	assert_true(regit_auth_throttle_wait(t, "10.0.0.1") >= 1u);
+	assert_int_equal(regit_auth_throttle_wait(t, "10.0.0.2"), 0u);
+	assert_int_equal(regit_auth_throttle_wait(t, NULL), 0u);
+	/* The table is bounded: many addresses evict the oldest, never grow it. */
+	for (i = 0; i < 3 * REGIT_AUTH_THROTTLE_SLOTS; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 256, i % 256);
+		regit_auth_throttle_fail(t, addr);
+	}
+	regit_auth_throttle_free(t);
+	regit_auth_throttle_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_auth__load_file),
 		cmocka_unit_test(test_auth__check),
 		cmocka_unit_test(test_auth__check_concurrent),
+		cmocka_unit_test(test_auth__authenticate_cached),
+		cmocka_unit_test(test_auth__throttle),
 		cmocka_unit_test(test_auth__decoy_uses_costliest_entry),
 		cmocka_unit_test(test_auth__parse_alloc_failures),
 	};
