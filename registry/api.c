@@ -2199,9 +2199,17 @@ int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
 			rc = REGIT_HTTP_ADMIT_BLOCKS;
 			goto done;
 		}
+		/* Taken before hashing, given back on success: guesses running
+		 * at once cannot all get past the check above. */
+		wait = regit_auth_throttle_take(api->throttle, req->remote);
+		if (wait) {
+			rc = api_admit_refuse(api, req, resp, 429, wait,
+				"Too many failed logins from this address; retry later");
+			goto done;
+		}
 		r = api_hash_check(api, auth, req->authorization, adm->user, &role);
-		if (r != REGIT_AUTH_OK)
-			regit_auth_throttle_fail(api->throttle, req->remote);
+		if (r == REGIT_AUTH_OK)
+			regit_auth_throttle_refund(api->throttle, req->remote);
 	}
 	if (r != REGIT_AUTH_OK) {
 		rc = api_admit_refuse(api, req, resp, 401, 0,

@@ -1037,6 +1037,42 @@ void regit_auth_throttle_fail(regit_auth_throttle *t, const char *addr)
 	pthread_mutex_unlock(&t->lock);
 }
 
+unsigned regit_auth_throttle_take(regit_auth_throttle *t, const char *addr)
+{
+	auth_throttle_slot *s;
+	unsigned wait = 0;
+
+	if (!t || !addr)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	s = auth_throttle_slot_of(t, addr, 1);
+	if (s->tokens < 1) {
+		wait = (unsigned)ceil((1 - s->tokens) * REGIT_AUTH_THROTTLE_PERIOD_S);
+		if (wait == 0)
+			wait = 1;
+	} else {
+		s->tokens -= 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return wait;
+}
+
+void regit_auth_throttle_refund(regit_auth_throttle *t, const char *addr)
+{
+	auth_throttle_slot *s;
+
+	if (!t || !addr)
+		return;
+	pthread_mutex_lock(&t->lock);
+	s = auth_throttle_slot_of(t, addr, 0);
+	if (s) {
+		s->tokens += 1;
+		if (s->tokens > REGIT_AUTH_THROTTLE_BURST)
+			s->tokens = REGIT_AUTH_THROTTLE_BURST;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
 regit_auth_result regit_auth_check(regit_auth *auth, const char *header,
 	regit_role required, char *user_out)
 {

@@ -158,6 +158,17 @@ unsigned regit_auth_throttle_wait(regit_auth_throttle *t, const char *addr);
 void regit_auth_throttle_fail(regit_auth_throttle *t, const char *addr);
 
 /**
+ * Take the right to one check from `addr` before hashing, counted as a
+ * failure until regit_auth_throttle_refund says it succeeded: so checks
+ * running at once cannot all pass regit_auth_throttle_wait before the first
+ * failure is recorded. @return 0 when taken, else the seconds to wait
+ */
+unsigned regit_auth_throttle_take(regit_auth_throttle *t, const char *addr);
+
+/** Give back what regit_auth_throttle_take took (the check succeeded). */
+void regit_auth_throttle_refund(regit_auth_throttle *t, const char *addr);
+
+/**
  * Decode an HTTP Basic Authorization header value ("Basic base64(u:p)").
  * The scheme is case-insensitive; base64 is strict (standard alphabet,
  * padding optional but never wrong). The password may contain ':'.

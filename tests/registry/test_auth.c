@@ -538,6 +538,15 @@ static void test_auth__throttle(void **state)
 	assert_true(regit_auth_throttle_wait(t, "10.0.0.1") >= 1u);
 	assert_int_equal(regit_auth_throttle_wait(t, "10.0.0.2"), 0u);
 	assert_int_equal(regit_auth_throttle_wait(t, NULL), 0u);
+	/* take/refund: a successful check costs nothing in the end */
+	for (i = 0; i < 3 * REGIT_AUTH_THROTTLE_BURST; i++) {
+		assert_int_equal(regit_auth_throttle_take(t, "10.0.0.3"), 0u);
+		regit_auth_throttle_refund(t, "10.0.0.3");
+	}
+	/* ... a failed one keeps its token taken */
+	for (i = 0; i < REGIT_AUTH_THROTTLE_BURST; i++)
+		assert_int_equal(regit_auth_throttle_take(t, "10.0.0.3"), 0u);
+	assert_true(regit_auth_throttle_take(t, "10.0.0.3") >= 1u);
 	/* The table is bounded: many addresses evict the oldest, never grow it. */
 	for (i = 0; i < 3 * REGIT_AUTH_THROTTLE_SLOTS; i++) {
 		char addr[32];
