@@ -266,6 +266,32 @@ try:
     t.ok(legit.ok > 0 and legit.bad == 0,
          "legitimate client served while an address holds its slow connections",
          f"ok {legit.ok} bad {legit.bad} {legit.errors[:5]}")
+    # A thousand slow connections over 50 addresses (20 each, the limit),
+    # each sending a header line now and then (every 20 s in the issue): the
+    # legitimate client is served while they are open, and every one of them
+    # is closed by the header deadline (--header-timeout 2) rather than held.
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < min(hard, 4096):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    many = []
+    for i in range(1000):
+        try:
+            s = connect(port, "127.0.2.%d" % (2 + i // 20), timeout=5)
+            s.sendall(b"GET /subjects HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n")
+            many.append(s)
+        except OSError:
+            pass
+    with Legit(port, ALICE) as legit:
+        time.sleep(0.5)
+    t.ok(len(many) >= 900 and legit.ok > 0 and legit.bad == 0,
+         "legitimate client served with 1,000 slow-header connections open",
+         f"{len(many)} open; ok {legit.ok} bad {legit.bad} {legit.errors[:5]}")
+    closed = sum(1 for s in many if closed_soon(s, 15))
+    t.ok(closed == len(many), "every slow-header connection is closed by the header deadline",
+         f"{closed} of {len(many)} closed")
+    for s in many:
+        s.close()
     # The deadline: a connection that stops sending its headers is closed.
     s = connect(port, "127.0.0.4")
     s.sendall(b"GET /subjects HTTP/1.1\r\nHost: x\r\n")
