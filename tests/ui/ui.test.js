@@ -382,7 +382,10 @@ run('ui', async () => {
       JSON.stringify({ subject: 'orders-value', version: 5, id: 900, deleted: false, ts: 1 }) + '\n');
     git('add', '-A');
     git('commit', '-qm', 'push an incompatible orders-value v5');
-    git('push', '-q', 'origin', 'HEAD:main');
+    // The store's pre-receive hook would refuse this push in the pusher's
+    // terminal; it is bypassed, as a push straight into the repository
+    // would, so that the server's own check is what the panel shows.
+    git('push', '-q', '--receive-pack=git -c core.hooksPath=/dev/null receive-pack', 'origin', 'HEAD:main');
     let ok = false;
     for (let i = 0; i < 40 && !ok; i++) {
       await new Promise((r) => setTimeout(r, 250));
