@@ -418,15 +418,19 @@ static void ui_subject_row(ui_ctx *u, const char *name)
 	ui_printf(u, ",\"deleted\":%s", deleted ? "true" : "false");
 	memset(&cfg, 0, sizeof(cfg));
 	ui_err_init(&err);
-	if (regit_registry_get_config(u->reg, name, 1, &cfg, &err) == 0 && cfg.has_level)
-		ui_printf(u, ",\"compatibility\":\"%s\"", regit_compat_level_name(cfg.level));
+	if (regit_registry_get_config(u->reg, name, 1, &cfg, &err) == 0) {
+		if (cfg.has_level)
+			ui_printf(u, ",\"compatibility\":\"%s\"", regit_compat_level_name(cfg.level));
+		ui_printf(u, ",\"lint\":\"%s\"",
+			regit_lint_policy_name(cfg.has_lint ? cfg.lint : REGIT_LINT_POLICY_OFF));
+	}
 	ui_puts(u, "}");
 }
 
 /*
  * GET /regit/subjects?q=&by=name|id|guid&deleted=&offset=&limit=
  *   -> {"total":N,"offset":o,"limit":l,"subjects":[{"name","version","id",
- *       "deleted","compatibility"}]}
+ *       "deleted","compatibility","lint"}]}
  * by=name (default): q is a case-insensitive substring of the name; by=id:
  * the subjects using schema id q; by=guid: those using the schema with
  * GUID q. deleted=true includes soft-deleted subjects.

@@ -220,14 +220,16 @@
       h('td', { class: 'num' }, s.version ? h('a', { href: `#/schema/${enc(s.name)}/${s.version}` }, s.version) : ''),
       h('td', { class: 'num' }, s.id || ''),
       h('td', {}, s.compatibility || ''),
+      h('td', {}, s.lint || 'off'),
       h('td', {}, s.deleted ? h('span', { class: 'tag deleted' }, 'soft-deleted') : '')));
     showIf(mine, h('h1', {}, 'Subjects'), form,
       me.can.register ? h('p', {}, h('a', { href: '#/test', id: 'new-subject' }, 'Register a new subject…')) : null,
       h('table', { id: 'subjects' },
         h('caption', { class: 'sr-only' }, 'Subjects'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Subject'), h('th', { scope: 'col', class: 'num' }, 'Latest version'),
-          h('th', { scope: 'col', class: 'num' }, 'Schema id'), h('th', { scope: 'col' }, 'Compatibility'), h('th', { scope: 'col' }, 'State'))),
-        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No subject matches.')))),
+          h('th', { scope: 'col', class: 'num' }, 'Schema id'), h('th', { scope: 'col' }, 'Compatibility'), h('th', { scope: 'col' }, 'Lint policy'),
+          h('th', { scope: 'col' }, 'State'))),
+        h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No subject matches.')))),
       pager(data.offset, data.subjects.length, data.total, (p) => go(p)));
   }
 
@@ -334,22 +336,26 @@
   function configSection(subject, cfg) {
     const level = cfg.compatibilityLevel || '';
     const rules = cfg['regit.rules'] || '';
+    const lint = cfg['regit.lint'] || '';
     const sec = h('section', { 'aria-labelledby': 'h-config' }, h('h2', { id: 'h-config' }, 'Compatibility'),
       h('p', { id: 'config-current' }, 'Level ', h('strong', {}, level || 'server default'),
-        ', rules ', h('strong', {}, rules || 'server default'), '.'));
+        ', rules ', h('strong', {}, rules || 'server default'),
+        ', lint policy ', h('strong', {}, lint || 'off'), '.'));
     if (!me.can.config) return sec;
     const lv = h('select', { id: 'config-level' }, LEVELS.map((l) => h('option', { value: l, selected: l === level }, l)));
     const rs = h('select', { id: 'config-rules' }, ['strict', 'avro'].map((r) => h('option', { value: r, selected: r === rules }, r)));
+    const li = h('select', { id: 'config-lint' }, ['off', 'warn', 'enforce'].map((p) => h('option', { value: p, selected: p === (lint || 'off') }, p)));
     sec.append(h('form', { class: 'inline', id: 'config-form', onsubmit: async (e) => {
       e.preventDefault();
       try {
-        await api('PUT', `/config/${enc(subject)}`, { compatibility: lv.value, 'regit.rules': rs.value });
-        say(`Compatibility of ${subject} set to ${lv.value} (${rs.value}).`, true, true);
+        await api('PUT', `/config/${enc(subject)}`, { compatibility: lv.value, 'regit.rules': rs.value, 'regit.lint': li.value });
+        say(`Compatibility of ${subject} set to ${lv.value} (${rs.value}, lint ${li.value}).`, true, true);
         route();
       } catch (err) { fail(err); }
     } },
     h('div', {}, h('label', { for: 'config-level' }, 'Level'), h('br'), lv),
     h('div', {}, h('label', { for: 'config-rules' }, 'Rules'), h('br'), rs),
+    h('div', {}, h('label', { for: 'config-lint' }, 'Lint policy'), h('br'), li),
     h('button', { type: 'submit' }, 'Save compatibility')));
     return sec;
   }

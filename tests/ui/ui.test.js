@@ -316,15 +316,27 @@ run('ui', async () => {
     assert.deepStrictEqual(versions, ['1', '2', '3', '4']);
   });
 
-  await test('config: the level and rules are shown and changed', async () => {
+  await test('config: the level, rules and lint policy are shown and changed', async () => {
     await waitText(admin, '#config-current', 'FULL_TRANSITIVE');
     await admin.select('#config-level', 'BACKWARD');
     await admin.select('#config-rules', 'avro');
+    await admin.select('#config-lint', 'warn');
     await admin.click('#config-form button[type=submit]');
-    await waitText(admin, '#config-current', 'Level BACKWARD, rules avro');
+    await waitText(admin, '#config-current', 'Level BACKWARD, rules avro, lint policy warn');
     const cfg = await call('rita', 'GET', '/config/orders-value');
     assert.strictEqual(cfg.compatibilityLevel, 'BACKWARD');
     assert.strictEqual(cfg['regit.rules'], 'avro');
+    assert.strictEqual(cfg['regit.lint'], 'warn');
+    // The subjects list shows each subject's lint policy.
+    await go(admin, '#/subjects?q=orders-value');
+    await waitText(admin, '#subjects', 'Lint policy');
+    const rows = await admin.$$eval('#subjects tbody tr', (trs) => trs.map((tr) =>
+      Array.from(tr.cells).map((td) => td.textContent.trim())));
+    const orders = rows.find((r) => r[0] === 'orders-value');
+    assert.ok(orders, `orders-value listed: ${JSON.stringify(rows)}`);
+    assert.strictEqual(orders[4], 'warn', JSON.stringify(rows));
+    await go(admin, '#/subject/orders-value');
+    await waitText(admin, '#config-current', 'lint policy warn');
   });
 
   await test('mode: changed after a confirmation, cancel changes nothing', async () => {
