@@ -17,7 +17,7 @@
 #   make man, make completion   build/man/*.1, build/completion/ from the option tables
 #
 # User CFLAGS/LDFLAGS are honoured; project flags are added around them.
-# Sources are found by folder: util/ compat/ registry/ codegen/ make the
+# Sources are found by folder: util/ compat/ store/ registry/ server/ codegen/ make the
 # library (plus the web UI's files from ui/, embedded by ui/module.mk), cli/ the binary, tests/<dir>/test_*.c one cmocka binary each.
 # A folder may add rules in its own module.mk.
 
@@ -52,7 +52,7 @@ ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(SAN_FLAGS) -I. $(PKG_CFLAGS) -MMD -MP $(CFL
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lcrypt -lpthread -lm
 
-LIB_SRCS := $(sort $(wildcard util/*.c compat/*.c registry/*.c codegen/*.c))
+LIB_SRCS := $(sort $(wildcard util/*.c compat/*.c store/*.c registry/*.c server/*.c codegen/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
@@ -175,7 +175,7 @@ lint:
 #     /* why this is fine */
 #     /* cppcheck-suppress ID */
 # and only where a file cannot carry the comment, in scripts/cppcheck.supp.
-ANALYZE_DIRS = util compat registry codegen cli
+ANALYZE_DIRS = util compat store registry server codegen cli
 CPPCHECK_FLAGS = --std=c11 --platform=unix64 --library=posix -D_GNU_SOURCE -I. \
 	--enable=warning,portability,performance --inline-suppr \
 	--suppressions-list=scripts/cppcheck.supp --error-exitcode=1 --quiet \

@@ -36,7 +36,7 @@
 
 #include "registry/layout.h"
 #include "registry/registry.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

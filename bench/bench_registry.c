@@ -26,7 +26,7 @@
 #include "compat/schema.h"
 #include "registry/layout.h"
 #include "registry/registry.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

@@ -17,7 +17,7 @@
 #include "cli/cmd.h"
 #include "cli/opt.h"
 #include "cli/remote.h"
-#include "registry/api.h"
+#include "server/api.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

@@ -1,7 +1,7 @@
 /*
  * cmd_passwd.c - `regit passwd`: add, update or delete an entry of the
  * credentials file that `regit serve --auth FILE` reads (format in
- * registry/auth.h).
+ * server/auth.h).
  *
  * The password comes from stdin (never from argv, where `ps` would show
  * it): when stdin is a terminal it is asked for twice without echo,
@@ -26,7 +26,7 @@
 
 #include "cli/cmd.h"
 #include "cli/opt.h"
-#include "registry/auth.h"
+#include "server/auth.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

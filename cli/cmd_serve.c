@@ -2,7 +2,7 @@
  * cmd_serve.c - `regit serve`: the Confluent-compatible schema registry.
  *
  * Opens the git store (registry/registry.h), puts the REST API
- * (registry/api.h) behind the HTTP server (registry/http.h), and then the
+ * (server/api.h) behind the HTTP server (server/http.h), and then the
  * main thread only waits: for SIGINT/SIGTERM (clean shutdown) or, every
  * second, to ask the registry whether someone pushed to the store directly.
  * Signals are blocked before the server threads start, so they inherit the
@@ -20,9 +20,9 @@
 #include "cli/cmd.h"
 #include "cli/serve_hook.h"
 #include "cli/serve_security.h"
-#include "registry/api.h"
-#include "registry/http.h"
 #include "registry/registry.h"
+#include "server/api.h"
+#include "server/http.h"
 #include "util/error.h"
 
 static void serve_usage(FILE *f)

@@ -21,7 +21,7 @@
 
 /* The registry's own schema limit is 4 MiB of text (schema.h). */
 #define REMOTE_MAX_SCHEMA_FILE ((size_t)4 * 1024 * 1024)
-/* USER:PASS from a file; the server takes 64 + 1 + 1024 (registry/auth.h). */
+/* USER:PASS from a file; the server takes 64 + 1 + 1024 (server/auth.h). */
 #define REMOTE_MAX_CREDENTIALS 2048
 
 int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)

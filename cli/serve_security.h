@@ -12,8 +12,8 @@
 #ifndef REGIT_CLI_SERVE_SECURITY_H
 #define REGIT_CLI_SERVE_SECURITY_H
 
-#include "registry/auth.h"
-#include "registry/http.h"
+#include "server/auth.h"
+#include "server/http.h"
 
 typedef struct regit_serve_security {
 	const char *auth_path;       /* borrowed from argv */

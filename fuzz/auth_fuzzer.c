@@ -1,5 +1,5 @@
 /*
- * auth_fuzzer.c - libFuzzer target for registry/auth's untrusted-input
+ * auth_fuzzer.c - libFuzzer target for server/auth's untrusted-input
  * parsers: the Authorization header (attacker-controlled, before any
  * authentication), the credentials file, and the API's route table as
  * auth uses it (regit_api_route_of).
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/api.h"
-#include "registry/auth.h"
+#include "server/api.h"
+#include "server/auth.h"
 #include "util/alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

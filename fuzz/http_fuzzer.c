@@ -25,8 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "registry/api.h"
-#include "registry/auth.h"
+#include "server/api.h"
+#include "server/auth.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -29,7 +29,7 @@
 
 #include "registry/layout.h"
 #include "registry/registry_internal.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/md5.h"

@@ -3,7 +3,7 @@
  * and mode with Confluent Schema Registry semantics (see
  * docs/confluent-api.md for the rules), persisted in a git store.
  *
- * This layer knows nothing of HTTP: registry/http.c parses requests, calls
+ * This layer knows nothing of HTTP: server/http.c parses requests, calls
  * these functions and renders their results as Confluent JSON. Errors come
  * back as Confluent error codes (40401, 42201, 40901, ...) so the HTTP layer
  * only maps code -> status (a 5-digit code's first three digits; a 3-digit

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "registry/registry.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/map.h"
 

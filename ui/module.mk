@@ -1,7 +1,7 @@
 # ui/module.mk - the web UI's files built into libregit.a.
 #
 # scripts/embed-ui turns ui/*.{html,css,js} into $(BUILD)/gen/ui_assets.c
-# (registry/ui_assets.h), compiled and archived with the library.
+# (server/ui_assets.h), compiled and archived with the library.
 UI_ASSETS := $(sort $(wildcard ui/*.html ui/*.css ui/*.js))
 UI_ASSETS_OBJ := $(BUILD)/obj/gen/ui_assets.o
 

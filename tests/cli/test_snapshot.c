@@ -16,9 +16,9 @@
 
 #include "cli/client.h"
 #include "cli/snapshot.h"
-#include "registry/api.h"
-#include "registry/http.h"
 #include "registry/registry.h"
+#include "server/api.h"
+#include "server/http.h"
 #include "tests/support/tmpdir.h"
 #include "util/alloc.h"
 #include "util/error.h"

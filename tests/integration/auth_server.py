@@ -4,7 +4,7 @@
 Users are created with `regit passwd` (the real CLI), one per role. Checks:
 401 with WWW-Authenticate and a Confluent error body for missing/wrong
 credentials, 403 for a role that is too low, the route -> role table of
-registry/auth.h end to end, the git commit author being the authenticated
+server/auth.h end to end, the git commit author being the authenticated
 user, the refusal to bind a non-loopback address without auth, and HTTPS
 with --tls-cert/--tls-key.
 """

@@ -22,7 +22,7 @@
 #include "compat/schema.h"
 #include "registry/layout.h"
 #include "registry/registry.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/buf.h"
 

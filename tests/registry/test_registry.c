@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "registry/registry.h"
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/alloc.h"
 #include "util/buf.h"

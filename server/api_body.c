@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "registry/api.h"
+#include "server/api.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

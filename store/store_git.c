@@ -30,7 +30,7 @@
  * process may delete packs this handle had open; a read that fails is
  * retried once on a freshly opened repository.
  */
-#include "registry/store.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <time.h>

@@ -63,7 +63,7 @@
 
 #include <microhttpd.h>
 
-#include "registry/http.h"
+#include "server/http.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
 #include "util/error.h"

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "registry/api.h"
-#include "registry/api_ui.h"
+#include "server/api.h"
+#include "server/api_ui.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
 #include "util/error.h"
@@ -59,7 +59,7 @@ typedef struct api_ctx api_ctx;
  * What one method of a route is, for the security boundary and the server:
  * the role it needs and whether it changes the store. This table is the
  * only place that says so: api_authorize() enforces the role and
- * regit_api_route_of() tells registry/http.c which requests write (they
+ * regit_api_route_of() tells server/http.c which requests write (they
  * run on its worker threads). A role of REGIT_ROLE_NONE means the route
  * does not serve the method (405).
  */
@@ -1805,7 +1805,7 @@ static regit_auth *api_auth_get(regit_api *api)
 }
 
 /*
- * Authentication (registry/auth.h), only with `serve --auth`. Credentials
+ * Authentication (server/auth.h), only with `serve --auth`. Credentials
  * are checked before routing, so without valid ones every request is a 401
  * (unknown routes included: nothing is revealed); the role is checked once
  * the route and its query are known (403). Both answer Confluent error JSON.
@@ -2053,7 +2053,7 @@ static void api_dispatch(api_ctx *c)
 	c->resp->route_id = R_UNKNOWN;
 	if (c->auth && !api_authenticate(c))
 		return;
-	/* The web UI's files and /regit/ reads (registry/api_ui.c). */
+	/* The web UI's files and /regit/ reads (server/api_ui.c). */
 	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL))
 		return;
 	route = api_resolve(c);

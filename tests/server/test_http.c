@@ -1,5 +1,5 @@
 /*
- * test_http.c - registry/http: the libmicrohttpd glue, driven over real
+ * test_http.c - server/http: the libmicrohttpd glue, driven over real
  * loopback sockets with libcurl and a handler that echoes what it saw.
  */
 #include <setjmp.h>
@@ -25,8 +25,8 @@
 
 #include <curl/curl.h>
 
-#include "registry/api.h"
-#include "registry/http.h"
+#include "server/api.h"
+#include "server/http.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/api.h"
-#include "registry/auth.h"
+#include "server/api.h"
+#include "server/auth.h"
 #include "tests/support/tmpdir.h"
 #include "util/buf.h"
 #include "util/error.h"

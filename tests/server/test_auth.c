@@ -1,5 +1,5 @@
 /*
- * test_auth.c - registry/auth: credentials file, Basic header decoding,
+ * test_auth.c - server/auth: credentials file, Basic header decoding,
  * password hashing and verification, request checks and the route table.
  *
  * Known hashes below were made with an independent tool
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry/auth.h"
+#include "server/auth.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"

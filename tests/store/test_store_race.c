@@ -1,5 +1,5 @@
 /*
- * test_store_race.c - registry/store_git: a writer against an outside
+ * test_store_race.c - store/store_git: a writer against an outside
  * update of the branch.
  *
  * Two checks stand between a commit and a lost update: an early one (the
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/error.h"
 
@@ -172,5 +172,5 @@ int main(void)
 			setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("registry/store_race", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("store/store_race", tests, NULL, NULL);
 }

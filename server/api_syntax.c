@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "registry/api.h"
 #include "registry/registry.h"
+#include "server/api.h"
 
 static int api_hexval(int ch)
 {

@@ -2,7 +2,7 @@
  * api_ui.c - the web UI's routes: its files at /ui/ and the /regit/ reads.
  *
  * The UI is plain HTML, CSS and JavaScript (ui/), built into the binary
- * (registry/ui_assets.h) and served with a strict Content-Security-Policy
+ * (server/ui_assets.h) and served with a strict Content-Security-Policy
  * (default-src 'self': no inline script, no other host), a strong ETag and
  * "Cache-Control: no-cache", so a browser revalidates and gets 304 until
  * the binary changes. Everything the UI changes goes through the Confluent
@@ -27,9 +27,9 @@
 #include <strings.h>
 
 #include "compat/schema.h"
-#include "registry/api.h"
-#include "registry/api_ui.h"
-#include "registry/ui_assets.h"
+#include "server/api.h"
+#include "server/api_ui.h"
+#include "server/ui_assets.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/jsonpos.h"
@@ -312,7 +312,7 @@ static void h_ui_file(ui_ctx *u)
 /* ---- /regit/whoami ------------------------------------------------------------------ */
 
 /*
- * What each role may do in the UI. The API decides (registry/auth.c); this
+ * What each role may do in the UI. The API decides (server/auth.c); this
  * only hides what would be refused: register and soft delete need write;
  * permanent deletes, config and mode need admin (README "Security").
  */

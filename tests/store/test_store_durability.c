@@ -1,5 +1,5 @@
 /*
- * test_store_durability.c - registry/store_git: what a commit fsyncs, and
+ * test_store_durability.c - store/store_git: what a commit fsyncs, and
  * in which order.
  *
  * kill -9 cannot show a missing fsync (the page cache survives a killed
@@ -25,7 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 
 #define MAX_SYNCS 256
@@ -151,5 +151,5 @@ int main(void)
 		cmocka_unit_test(test_store_durability__commit_syncs_pack_idx_dir_then_ref),
 	};
 
-	return cmocka_run_group_tests_name("registry/store_durability", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("store/store_durability", tests, NULL, NULL);
 }

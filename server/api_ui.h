@@ -3,16 +3,16 @@
  * reads it needs that the Confluent API lacks, at /regit/... (documented
  * in registry/README.md, "The web UI and /regit/ endpoints").
  *
- * registry/api.c calls regit_api__ui_handle() for every authenticated
+ * server/api.c calls regit_api__ui_handle() for every authenticated
  * request before its own routing; this file owns its routes (each with the
  * role it needs) so the two tables stay apart.
  */
 #ifndef REGIT_API_UI_H
 #define REGIT_API_UI_H
 
-#include "registry/auth.h"
-#include "registry/http.h"
 #include "registry/registry.h"
+#include "server/auth.h"
+#include "server/http.h"
 
 /**
  * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...

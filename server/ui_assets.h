@@ -3,7 +3,7 @@
  *
  * The table is generated at build time by scripts/embed-ui from the files
  * under ui/ (ui/module.mk), so `regit serve` needs nothing on disk and
- * never asks another host for anything. registry/api_ui.c serves them
+ * never asks another host for anything. server/api_ui.c serves them
  * under /ui/.
  */
 #ifndef REGIT_UI_ASSETS_H

@@ -6,7 +6,7 @@
  * headers, body) and produces status, content type and body: routing,
  * percent-decoding, query parsing, content negotiation, error bodies and
  * rendering all happen here, without sockets, so unit tests and fuzzers
- * drive it directly. registry/http.c adapts it to libmicrohttpd.
+ * drive it directly. server/http.c adapts it to libmicrohttpd.
  *
  * The rules implemented are those of docs/confluent-api.md (§1 HTTP
  * conventions, §3 endpoints) for the default context, plus three regit
@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "registry/auth.h"
-#include "registry/http.h"
 #include "registry/registry.h"
+#include "server/auth.h"
+#include "server/http.h"
 
 typedef struct regit_api regit_api;
 
@@ -40,7 +40,7 @@ int regit_api_new(regit_api **out, regit_registry *reg);
 void regit_api_free(regit_api *api);
 
 /**
- * Require HTTP Basic authentication (registry/auth.h): 401 without valid
+ * Require HTTP Basic authentication (server/auth.h): 401 without valid
  * credentials (before routing, so nothing is revealed), 403 when the route
  * needs a higher role (regit_api_route_of); the user becomes the commit author of every write.
  * The api takes its own reference on auth (regit_auth_retain); calling it
@@ -56,7 +56,7 @@ void regit_api_set_auth(regit_api *api, regit_auth *auth);
 void regit_api_set_auth_problem(regit_api *api, const char *problem);
 
 /**
- * The admission check (matches regit_http_admit, registry/http.h): with
+ * The admission check (matches regit_http_admit, server/http.h): with
  * auth, 401 for missing or wrong credentials before any body is read; a
  * cache miss needs a password hash, which only runs with may_block (on a
  * worker, a few at a time); an address with too many failed checks gets
@@ -84,7 +84,7 @@ void regit_api_observe(const regit_http_request *req, const regit_http_response 
 /*
  * Classification of a request by the route table in api.c, the single
  * source of which requests write and which role each needs (with
- * `serve --auth`; roles in registry/auth.h):
+ * `serve --auth`; roles in server/auth.h):
  *
  *   read   GET/HEAD of every route, POST / (liveness), POST /subjects/{s}
  *          (lookup), POST /compatibility/subjects/{s}/versions[/{v}]
@@ -117,7 +117,7 @@ void regit_api_observe(const regit_http_request *req, const regit_http_response 
 unsigned regit_api_route_of(const char *method, const char *target);
 
 /**
- * Matches regit_http_writes (registry/http.h): true when the route table
+ * Matches regit_http_writes (server/http.h): true when the route table
  * says the request writes, so the server runs it on a worker thread.
  */
 int regit_api_may_write(const char *method, const char *target, void *payload);

@@ -1,5 +1,5 @@
 /*
- * test_api_ui.c - registry/api_ui: the web UI's files at /ui/ (headers,
+ * test_api_ui.c - server/api_ui: the web UI's files at /ui/ (headers,
  * ETag revalidation, the browser redirect of /) and the /regit/ reads
  * (whoami per role, subject search and paging, versions with their git
  * authors, history pages, schema text, diff and check findings with
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/api.h"
-#include "registry/auth.h"
+#include "server/api.h"
+#include "server/auth.h"
 #include "tests/support/tmpdir.h"
 #include "util/error.h"
 

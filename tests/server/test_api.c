@@ -1,5 +1,5 @@
 /*
- * test_api.c - registry/api: the socket-free Confluent API handler. Parsers
+ * test_api.c - server/api: the socket-free Confluent API handler. Parsers
  * (ints, versions, booleans, percent-encoding, media types), body decoding,
  * and the router end to end over a registry on a temporary store.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry/api.h"
+#include "server/api.h"
 #include "util/alloc.h"
 
 #define V1 "application/vnd.schemaregistry.v1+json"

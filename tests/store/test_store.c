@@ -1,5 +1,5 @@
 /*
- * test_store.c - registry/store_git: a real bare repository in a temporary
+ * test_store.c - store/store_git: a real bare repository in a temporary
  * directory. Covers creation, commit and listing, directory pruning, the
  * compare-and-swap (between threads and between two handles, which is what
  * two processes look like), reopening, and that plain git reads the result.
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/alloc.h"
 #include "util/buf.h"

@@ -14,7 +14,7 @@
  * Writes are durable when they return: libgit2's fsync of the git directory
  * is switched on for the whole process.
  *
- * registry/store_git.c implements this and is the only file that includes
+ * store/store_git.c implements this and is the only file that includes
  * <git2.h>. A store handle may be used from several threads; calls on one
  * handle are serialised by an internal lock, except regit_store_read, which
  * runs concurrently with other reads. Two handles (or two processes)

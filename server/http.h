@@ -2,12 +2,12 @@
  * http.h - the HTTP server under `regit serve`, and the socket-free request
  * and response types the API layer works with.
  *
- * registry/http.c is the only file that touches libmicrohttpd. It accepts
+ * server/http.c is the only file that touches libmicrohttpd. It accepts
  * connections (an epoll thread pool, keep-alive, bounded headers and
  * bodies, timeouts, a connection limit), collects each request completely
  * and hands it to a handler as a plain regit_http_request. The handler
  * fills a regit_http_response; http.c sends it. Because the handler sees no
- * sockets, tests and fuzzers call it directly (registry/api.h).
+ * sockets, tests and fuzzers call it directly (server/api.h).
  */
 #ifndef REGIT_HTTP_H
 #define REGIT_HTTP_H
@@ -114,7 +114,7 @@ typedef void (*regit_http_observer)(const regit_http_request *req,
 	const regit_http_response *resp, uint64_t elapsed_ns, void *payload);
 
 /*
- * Does this request write? Those run on worker threads (registry/http.c
+ * Does this request write? Those run on worker threads (server/http.c
  * says why). method and target (raw, query included) as sent; payload is
  * the handler's. The handler's owner answers, from its route table; the
  * server only looks at methods and paths through this.

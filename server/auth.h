@@ -27,7 +27,7 @@
  * so keep-alive clients pay it once; the cache never holds a password.
  *
  * Which role a request needs is not decided here: the API's route table
- * says it per route and method (registry/api.h, regit_api_route_of).
+ * says it per route and method (server/api.h, regit_api_route_of).
  */
 #ifndef REGIT_AUTH_H
 #define REGIT_AUTH_H

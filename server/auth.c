@@ -7,7 +7,7 @@
  * from stack buffers as soon as a check is done. libcrypt (crypt_rn,
  * crypt_gensalt_rn) does the hashing; OpenSSL's HMAC keys the cache.
  */
-#include "registry/auth.h"
+#include "server/auth.h"
 
 #include <crypt.h>
 #include <errno.h>

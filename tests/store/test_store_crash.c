@@ -1,5 +1,5 @@
 /*
- * test_store_crash.c - registry/store_git and the branch's ref lock file.
+ * test_store_crash.c - store/store_git and the branch's ref lock file.
  *
  * kill -9 between libgit2 creating "refs/heads/main.lock" and renaming it
  * leaves the lock file behind. Before the first fix every later commit
@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry/store.h"
+#include "store/store.h"
 #include "tests/support/tmpdir.h"
 #include "util/error.h"
 
