@@ -9,7 +9,7 @@
  * API with the user's own credentials, so the API's checks apply; the
  * routes here only read, and each carries the role it needs in ui_routes.
  *
- * The /regit/ reads (registry/README.md documents their shapes):
+ * The /regit/ reads (server/README.md documents their shapes):
  *   GET  /regit/whoami                           user, role, what it may do
  *   GET  /regit/health                           /health + the last refused push
  *   GET  /regit/subjects?q=&by=&deleted=&offset=&limit=   one page of subjects

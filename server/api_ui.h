@@ -1,7 +1,7 @@
 /*
  * api_ui.h - the web UI under `regit serve`: its files at /ui/ and the
  * reads it needs that the Confluent API lacks, at /regit/... (documented
- * in registry/README.md, "The web UI and /regit/ endpoints").
+ * in server/README.md, "The web UI and /regit/ endpoints").
  *
  * server/api.c calls regit_api__ui_handle() for every authenticated
  * request before its own routing; this file owns its routes (each with the

@@ -2,7 +2,7 @@
  * app.js - the regit web UI: one page, hash routes, no framework.
  *
  * Every read and write is a same-origin fetch to the Confluent API or to
- * the /regit/ reads (registry/README.md); the browser sends the user's
+ * the /regit/ reads (server/README.md); the browser sends the user's
  * HTTP Basic credentials, so the server decides what is allowed. The UI
  * asks /regit/whoami once and leaves out what the role cannot do. No
  * inline script or style (the server's Content-Security-Policy forbids
