@@ -57,6 +57,11 @@ struct regit_registry {
 	atomic_uint_fast64_t rejections;
 	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
 	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (ledger_check) */
+	/* Commits that failed on a full disk (REGIT_ENOSPC); disk_full is 1
+	 * from such a failure until a commit succeeds (note_write). */
+	atomic_uint_fast64_t nospace_failures;
+	atomic_int disk_full;
+	atomic_int_fast64_t disk_full_since;   /* seconds since the epoch */
 	/* Lint under warn/enforce: findings by rule index and severity
 	 * (0 warning, 1 error), linted schemas by regit_lint_outcome. */
 	atomic_uint_fast64_t lint_findings[REGIT_LINT_MAX_RULES][2];
@@ -150,8 +155,30 @@ static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
 static int sr_internal(regit_registry_error *err, int rc)
 {
 	err->code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
-	snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
+	if (rc == REGIT_ENOSPC)
+		snprintf(err->message, sizeof(err->message),
+			"store write failed: no space left on device (%s); nothing was written",
+			regit_error_message());
+	else
+		snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
 	return rc < 0 ? rc : REGIT_ERROR;
+}
+
+/*
+ * Record how a commit ended for /health and /metrics: a full disk
+ * (REGIT_ENOSPC) makes the registry "degraded" until a commit succeeds,
+ * so freeing space needs no restart. Other failures leave the flag alone:
+ * they say nothing about the disk.
+ */
+static void note_write(regit_registry *reg, int error)
+{
+	if (error == 0) {
+		atomic_store(&reg->disk_full, 0);
+	} else if (error == REGIT_ENOSPC) {
+		atomic_fetch_add(&reg->nospace_failures, 1);
+		if (!atomic_exchange(&reg->disk_full, 1))
+			atomic_store(&reg->disk_full_since, (int_fast64_t)time(NULL));
+	}
 }
 
 static void err_init(regit_registry_error *err)
@@ -654,6 +681,9 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->compat_rejections = atomic_load(&reg->rejections);
 	out->store_rejections = atomic_load(&reg->store_rejections);
 	out->ledger_rejections = atomic_load(&reg->ledger_rejections);
+	out->nospace_failures = atomic_load(&reg->nospace_failures);
+	out->disk_full = atomic_load(&reg->disk_full);
+	out->disk_full_since = out->disk_full ? atomic_load(&reg->disk_full_since) : 0;
 	out->store_ok = reg->store_ok;
 	memcpy(out->head, idx->head, sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
@@ -765,6 +795,7 @@ static int plan_commit(regit_registry *reg, plan *p, const char *author,
 		n = p->nmany + p->nchanges;
 	}
 	error = regit_store_commit(head, reg->store, reg->idx->head, all, n, p->message, author);
+	note_write(reg, error);
 	if (all != p->changes)
 		regit_free(all);
 	if (error == 0)
@@ -2398,6 +2429,7 @@ static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
 		if (nspecs == 0)
 			break;
 		error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, nspecs);
+		note_write(reg, error);
 		if (error == 0) {
 			batch_apply_args a = { jobs, n };
 

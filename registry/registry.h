@@ -429,6 +429,13 @@ typedef struct regit_registry_stats {
 	 * severity (0 warning, 1 error), and linted schemas by outcome. */
 	uint64_t lint_findings[REGIT_LINT_MAX_RULES][2];
 	uint64_t lint_outcomes[REGIT_LINT_OUTCOME_COUNT];
+	/* Writes that failed on a full disk (ENOSPC, EDQUOT; the answer was
+	 * 500 / 50001 and nothing was written); disk_full is 1 from such a
+	 * failure until a write succeeds, since disk_full_since (seconds since
+	 * the epoch; 0 when not full). */
+	uint64_t nospace_failures;
+	int disk_full;
+	int64_t disk_full_since;
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);

@@ -340,7 +340,7 @@ static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
 	const char *msg = err->message[0] ? err->message : NULL;
 
 	if (code == 0) {
-		code = rc == REGIT_EIO ? REGIT_SR_STORE_ERROR :
+		code = rc == REGIT_EIO || rc == REGIT_ENOSPC ? REGIT_SR_STORE_ERROR :
 			rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : 500;
 		if (!msg)
 			msg = regit_error_message();
@@ -1512,7 +1512,12 @@ static void h_metrics(api_ctx *c)
 	api_metrics_render(c);
 }
 
-/* GET /health -> 200 {"status":"ok",...} or 503 when the store is invalid. */
+/*
+ * GET /health -> 200 {"status":"ok",...} or 503 when the store is invalid.
+ * "degraded" (still 200: reads are served, writes may fail) when the last
+ * --auth reload failed ("auth": why) or the last store write found the
+ * disk full ("store": why, until a write succeeds).
+ */
 static void h_health(api_ctx *c)
 {
 	regit_registry_stats st;
@@ -1526,7 +1531,7 @@ static void h_health(api_ctx *c)
 	c->resp->status = st.store_ok ? 200 : 503;
 	c->resp->content_type = API_CT_JSON;
 	out_printf(c, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
-		auth_problem[0] ? "degraded" : "ok");
+		auth_problem[0] || st.disk_full ? "degraded" : "ok");
 	out_str(c, st.head, strnlen(st.head, sizeof(st.head)));
 	out_printf(c, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu",
 		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits);
@@ -1534,6 +1539,9 @@ static void h_health(api_ctx *c)
 		out_puts(c, ",\"auth\":");
 		out_str(c, auth_problem, strlen(auth_problem));
 	}
+	if (st.disk_full)
+		out_printf(c, ",\"store\":\"the last write failed: no space left on device\","
+			"\"diskFullSince\":%lld", (long long)st.disk_full_since);
 	if (!st.store_ok) {
 		out_puts(c, ",\"message\":");
 		out_str(c, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
@@ -1704,6 +1712,15 @@ static void api_metrics_render(api_ctx *c)
 		(unsigned long long)regit_registry_generation(api->reg),
 		atomic_load_explicit(&api->cache_hits, memory_order_relaxed),
 		atomic_load_explicit(&api->cache_misses, memory_order_relaxed));
+	/* Only the full-disk reason is counted apart: the one an operator can
+	 * act on without reading the log (free space; no restart needed). */
+	out_printf(c, "# HELP regit_store_write_failures_total Store writes that failed, by reason.\n"
+		"# TYPE regit_store_write_failures_total counter\n"
+		"regit_store_write_failures_total{reason=\"no_space\"} %llu\n"
+		"# HELP regit_store_disk_full 1 from a write that found the disk full (ENOSPC, "
+		"EDQUOT) until a write succeeds.\n"
+		"# TYPE regit_store_disk_full gauge\nregit_store_disk_full %d\n",
+		(unsigned long long)st.nospace_failures, st.disk_full ? 1 : 0);
 	/* Lint under a warn/enforce policy: by rule and severity, and by
 	 * outcome; no subject label, so the series stay few (rules x 2 + 3). */
 	out_puts(c, "# HELP regit_lint_findings_total Lint findings in schemas registered "

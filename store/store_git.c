@@ -106,6 +106,16 @@ static void store_cache_clear(regit_store *store);
 #define STORE_EMAIL "regit@localhost"
 #define STORE_BRANCH "refs/heads/main"
 
+/*
+ * The code for a failed write, read, fsync or rename with this errno: a
+ * full disk or an exhausted quota is REGIT_ENOSPC, so the registry can
+ * say so (answer, /health, /metrics); anything else REGIT_EIO.
+ */
+static int store_os_code(int err)
+{
+	return err == ENOSPC || err == EDQUOT ? REGIT_ENOSPC : REGIT_EIO;
+}
+
 /* libgit2's last error as ours; returns the REGIT_E* code to propagate. */
 static int store_git_error(int gitcode, const char *what)
 {
@@ -121,6 +131,11 @@ static int store_git_error(int gitcode, const char *what)
 		return REGIT_ENOMEM;
 	}
 	regit_error_set(REGIT_ERROR_STORE, "%s: %s", what, msg);
+	/* libgit2 reports an OS error with strerror's text (the ref update
+	 * writing its lock file on a full disk). */
+	if (e && e->klass == GIT_ERROR_OS &&
+			(strstr(msg, strerror(ENOSPC)) || strstr(msg, strerror(EDQUOT))))
+		return REGIT_ENOSPC;
 	return REGIT_EIO;
 }
 
@@ -549,9 +564,9 @@ static int store_served_write(regit_store *store, const git_oid *oid, int durabl
 		error = store_fsync_dir(dir.ptr);
 	goto done;
 io:
+	error = store_os_code(errno);
 	regit_error_set(REGIT_ERROR_OS, "update %s: %s", path.ptr ? path.ptr : "served ref",
 		strerror(errno));
-	error = REGIT_EIO;
 done:
 	regit_buf_dispose(&dir);
 	regit_buf_dispose(&path);
@@ -1148,8 +1163,10 @@ static int store_out_flush(store_out *w)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			regit_error_set(REGIT_ERROR_OS, "write pack: %s", strerror(errno));
-			return REGIT_EIO;
+			int err = n < 0 ? errno : ENOSPC;   /* a short write: the disk is full */
+
+			regit_error_set(REGIT_ERROR_OS, "write pack: %s", strerror(err));
+			return store_os_code(err);
 		}
 		off += (size_t)n;
 	}
@@ -1160,6 +1177,7 @@ static int store_out_flush(store_out *w)
 static int store_out_put(store_out *w, const void *data, size_t len)
 {
 	const unsigned char *p = data;
+	int error;
 
 	if (EVP_DigestUpdate(w->sha, data, len) != 1) {
 		regit_error_set(REGIT_ERROR_STORE, "SHA-1 failed");
@@ -1175,8 +1193,11 @@ static int store_out_put(store_out *w, const void *data, size_t len)
 		w->len += n;
 		p += n;
 		len -= n;
-		if (w->len == sizeof(w->buf) && store_out_flush(w) < 0)
-			return REGIT_EIO;
+		if (w->len == sizeof(w->buf)) {
+			error = store_out_flush(w);
+			if (error < 0)
+				return error;
+		}
 	}
 	return 0;
 }
@@ -1185,22 +1206,27 @@ static int store_out_put(store_out *w, const void *data, size_t len)
 static int store_out_finish(store_out *w, unsigned char sum[20])
 {
 	unsigned int len = 0;
+	int error;
 
 	if (EVP_DigestFinal_ex(w->sha, sum, &len) != 1 || len != 20) {
 		regit_error_set(REGIT_ERROR_STORE, "SHA-1 failed");
 		return REGIT_ERROR;
 	}
-	if (w->len + 20 > sizeof(w->buf) && store_out_flush(w) < 0)
-		return REGIT_EIO;
+	if (w->len + 20 > sizeof(w->buf)) {
+		error = store_out_flush(w);
+		if (error < 0)
+			return error;
+	}
 	memcpy(w->buf + w->len, sum, 20);
 	w->len += 20;
 	w->total += 20;
-	if (store_out_flush(w) < 0)
-		return REGIT_EIO;
+	error = store_out_flush(w);
+	if (error < 0)
+		return error;
 	while (fsync(w->fd) != 0) {
 		if (errno != EINTR) {
 			regit_error_set(REGIT_ERROR_OS, "fsync pack: %s", strerror(errno));
-			return REGIT_EIO;
+			return store_os_code(errno);
 		}
 	}
 	return 0;
@@ -1214,7 +1240,8 @@ static void store_put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* A temporary file in dir, created read-only for everyone like git's packs. */
+/* A temporary file in dir, created read-only for everyone like git's packs.
+ * @return the descriptor, or REGIT_ENOSPC, REGIT_EIO */
 static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char *what)
 {
 	int fd;
@@ -1222,8 +1249,10 @@ static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char
 	snprintf(path, pathlen, "%s/tmp_regit_%s_XXXXXX", dir, what);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
-		regit_error_set(REGIT_ERROR_OS, "create %s: %s", path, strerror(errno));
-		return -1;
+		int err = errno;
+
+		regit_error_set(REGIT_ERROR_OS, "create %s: %s", path, strerror(err));
+		return store_os_code(err);
 	}
 	(void)fchmod(fd, 0444);
 	return fd;
@@ -1288,8 +1317,8 @@ static int store_fsync_dir(const char *dir)
 	int error = 0;
 
 	if (fd < 0 || fsync(fd) != 0) {
+		error = store_os_code(errno);
 		regit_error_set(REGIT_ERROR_OS, "fsync %s: %s", dir, strerror(errno));
-		error = REGIT_EIO;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -1338,7 +1367,8 @@ static int store_write_pack(char name[64], const char *dir, git_odb *refresh, st
 	w->fd = store_tmpfile(pp->tmp_pack, sizeof(pp->tmp_pack), pp->dir, "pack");
 	if (w->fd < 0) {
 		pp->tmp_pack[0] = '\0';
-		error = REGIT_EIO;
+		error = w->fd;
+		w->fd = -1;
 		goto done;
 	}
 	memcpy(head, "PACK", 4);
@@ -1371,7 +1401,8 @@ static int store_write_pack(char name[64], const char *dir, git_odb *refresh, st
 	w->fd = store_tmpfile(pp->tmp_idx, sizeof(pp->tmp_idx), pp->dir, "idx");
 	if (w->fd < 0) {
 		pp->tmp_idx[0] = '\0';
-		error = REGIT_EIO;
+		error = w->fd;
+		w->fd = -1;
 		goto done;
 	}
 	error = store_write_idx(w, objs, n, pack_sum);
@@ -1402,8 +1433,8 @@ static int store_write_pack(char name[64], const char *dir, git_odb *refresh, st
 		error = store_git_error(-1, "refresh object database");
 	goto done;
 rename_failed:
+	error = store_os_code(errno);
 	regit_error_set(REGIT_ERROR_OS, "rename %s: %s", pp->path, strerror(errno));
-	error = REGIT_EIO;
 done:
 	if (w && w->fd >= 0)
 		close(w->fd);
@@ -1698,6 +1729,7 @@ static int store_put_entry(store_out *w, store_new_writer *nw, z_stream *z,
 	const unsigned char *head, size_t hlen, const void *data, size_t len, uint32_t *crc)
 {
 	size_t bound = deflateBound(z, (uLong)len);
+	int error;
 
 	if (bound > nw->zcap) {
 		unsigned char *grown = regit_realloc(nw->zbuf, bound);
@@ -1718,9 +1750,10 @@ static int store_put_entry(store_out *w, store_new_writer *nw, z_stream *z,
 		return REGIT_ERROR;
 	}
 	*crc = (uint32_t)crc32_z(crc32_z(0, head, hlen), nw->zbuf, z->total_out);
-	if (store_out_put(w, head, hlen) < 0 || store_out_put(w, nw->zbuf, z->total_out) < 0)
-		return REGIT_EIO;
-	return 0;
+	error = store_out_put(w, head, hlen);
+	if (error == 0)
+		error = store_out_put(w, nw->zbuf, z->total_out);
+	return error;
 }
 
 /* store_emit_fn for the chain's objects (objs[i] is store->news[i]). */

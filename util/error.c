@@ -67,6 +67,7 @@ const char *regit_error_code_name(int code)
 	case REGIT_ECONFLICT: return "REGIT_ECONFLICT";
 	case REGIT_EPERM: return "REGIT_EPERM";
 	case REGIT_EBUSY: return "REGIT_EBUSY";
+	case REGIT_ENOSPC: return "REGIT_ENOSPC";
 	default: return "REGIT_E?";
 	}
 }

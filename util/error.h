@@ -23,7 +23,8 @@ enum {
 	REGIT_EIO = -8,          /* file system or git storage failure */
 	REGIT_ECONFLICT = -9,    /* lost a compare-and-swap race; retry */
 	REGIT_EPERM = -10,       /* operation not permitted (mode, auth) */
-	REGIT_EBUSY = -11        /* a lock held by another process past its deadline */
+	REGIT_EBUSY = -11,       /* a lock held by another process past its deadline */
+	REGIT_ENOSPC = -12       /* a store write found the disk full (ENOSPC, EDQUOT) */
 };
 
 /* Which layer reported the error; helps log readers, never branched on. */
