@@ -43,7 +43,7 @@ for tool in git curl python3 mount umount; do
 done
 mkdir -p "$mnt"
 if ! err=$(mount -t tmpfs -o size=4m tmpfs "$mnt" 2>&1); then
-	nok "mount a 4 MB tmpfs for the store (needs root): ${err:-mount failed}"
+	nok "mount a 4 MB tmpfs for the store (needs root): $(printf "%s" "${err:-mount failed}" | head -n1)"
 	finish
 fi
 mounted=1
@@ -202,7 +202,11 @@ check "every earlier acknowledged registration still reads back" all_readable
 
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+rc=$?
 pid=
+# Under SANITIZE=1 a leak or an error makes the exit status non-zero.
+check "the server stops cleanly on SIGTERM (status $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || tail -n 20 "$tmp/err" | sed 's/^/#   /'
 fsck=$(git --git-dir="$store" fsck --strict 2>&1)
 rc=$?
 check "git fsck --strict on the store is clean" test "$rc" -eq 0
