@@ -212,7 +212,7 @@ static void test_api_ui__subjects_search_and_pages(void **state)
 	assert_contains(f->body, "{\"total\":11,\"offset\":0,\"limit\":5,\"subjects\":[{\"name\":\"s-01\"");
 	assert_int_equal(call(f, "GET", "/regit/subjects?limit=5&offset=10", RITA, NULL), 200);
 	assert_contains(f->body, "\"subjects\":[{\"name\":\"s-11\",\"version\":1,\"id\":2,"
-		"\"deleted\":false,\"compatibility\":\"NONE\"}]}");
+		"\"deleted\":false,\"compatibility\":\"NONE\",\"lint\":\"off\"}]}");
 	assert_int_equal(call(f, "GET", "/regit/subjects?deleted=true&q=S-0", RITA, NULL), 200);
 	assert_contains(f->body, "{\"total\":10,");
 	assert_contains(f->body, "{\"name\":\"s-00\",\"version\":1,\"id\":1,\"deleted\":true");
