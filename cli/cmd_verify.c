@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "registry/registry.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -38,36 +39,56 @@ typedef struct verify_state {
 	int error;
 } verify_state;
 
-static void verify_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit verify [--from REV] [--to REV] [--format text|json]\n"
-		"                    [--compat LEVEL] [--rules strict|avro] [STORE]\n"
-		"\n"
-		"Check a registry store's history (default ./data/registry.git; a\n"
-		"non-bare clone works too) against the invariants `regit serve` applies\n"
-		"to every head it takes in: a new head descends from the served one; an\n"
-		"id keeps its schema text and references forever and a hard-deleted id\n"
-		"is never issued again; the next id never decreases; a version keeps its\n"
-		"number, id and text and is removed only after a soft delete; the tree\n"
-		"is valid and pushed versions pass the compatibility policy.\n"
-		"\n"
-		"Each commit on the first-parent chain from REV to the branch head is\n"
-		"checked against the last commit that passed.\n"
-		"\n"
-		"  --from REV       the state trusted as served (default: the empty store,\n"
-		"                   i.e. the whole history)\n"
-		"  --to REV         the last commit to check (default: the branch head)\n"
-		"  --format F       text (default) or json\n"
-		"  --compat LEVEL   the server's default level (default FULL_TRANSITIVE)\n"
-		"  --rules RULES    the server's default rules: strict (default) or avro\n"
-		"\n"
-		"Exit status: 0 every commit passed, 1 a commit was refused, 2 bad usage\n"
-		"or an unreadable store or revision, 3 out of memory.\n"
-		"\n"
-		"(`--pre-receive OLD NEW` is the store's pre-receive hook, installed by\n"
-		"`regit serve`: NEW is checked against what the registry served.)\n");
-}
+enum {
+	VERIFY_OPT_FROM = 1,
+	VERIFY_OPT_TO,
+	VERIFY_OPT_FORMAT,
+	VERIFY_OPT_COMPAT,
+	VERIFY_OPT_RULES,
+	VERIFY_OPT_PRE_RECEIVE
+};
+
+static const regit_opt_spec verify_specs[] = {
+	{ REGIT_OPT_VALUE, VERIFY_OPT_FROM, "from", 0, "REV",
+	  "the state trusted as served (default: the empty store,\n"
+	  "i.e. the whole history)" },
+	{ REGIT_OPT_VALUE, VERIFY_OPT_TO, "to", 0, "REV",
+	  "the last commit to check (default: the branch head)" },
+	{ REGIT_OPT_VALUE, VERIFY_OPT_FORMAT, "format", 0, "text|json",
+	  "text (default) or json" },
+	{ REGIT_OPT_VALUE, VERIFY_OPT_COMPAT, "compat", 0, "LEVEL",
+	  "the server's default level (default FULL_TRANSITIVE)" },
+	{ REGIT_OPT_VALUE, VERIFY_OPT_RULES, "rules", 0, "strict|avro",
+	  "the server's default rules: strict (default) or avro" },
+	{ REGIT_OPT_VALUE, VERIFY_OPT_PRE_RECEIVE, "pre-receive", 0, "OLD NEW",
+	  "the store's pre-receive hook (installed by `regit serve`):\n"
+	  "NEW alone is checked against what the registry served" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const verify_frags[] = { verify_specs, NULL };
+
+const regit_opt_cmd regit_cmd_verify_opts = {
+	"verify", "check a registry store's history: ids never reissued, versions never rewritten",
+	"[--from REV] [--to REV] [--format text|json] [options] [STORE]\n"
+	"--pre-receive OLD NEW [--compat LEVEL] [--rules strict|avro] [STORE]",
+	"Check a registry store's history (default ./data/registry.git; a\n"
+	"non-bare clone works too) against the invariants `regit serve` applies\n"
+	"to every head it takes in: a new head descends from the served one; an\n"
+	"id keeps its schema text and references forever and a hard-deleted id\n"
+	"is never issued again; the next id never decreases; a version keeps its\n"
+	"number, id and text and is removed only after a soft delete; the tree\n"
+	"is valid and pushed versions pass the compatibility policy.\n"
+	"\n"
+	"Each commit on the first-parent chain from REV to the branch head is\n"
+	"checked against the last commit that passed.",
+	verify_frags,
+	"With --pre-receive OLD NEW, findings go to stderr (git shows them to\n"
+	"the pusher) and the pushed objects are read from git's quarantine.",
+	"0 every commit passed\n"
+	"1 a commit was refused\n"
+	"2 bad usage or an unreadable store or revision\n"
+	"3 out of memory\n"
+};
 
 static int verify_finding(const char *commit, const char *message, void *payload)
 {
@@ -108,25 +129,6 @@ static const char *verify_gitdir(regit_buf *buf, const char *path)
 	return path;
 }
 
-static int verify_opt(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
-
-	if (strcmp(argv[*i], name) == 0) {
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "regit verify: %s needs a value\n", name);
-			return -1;
-		}
-		*out = argv[++*i];
-		return 1;
-	}
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	return 0;
-}
-
 int regit_cmd_verify(int argc, char **argv)
 {
 	regit_registry_options ropts = REGIT_REGISTRY_OPTIONS_INIT;
@@ -134,71 +136,76 @@ int regit_cmd_verify(int argc, char **argv)
 	regit_registry_error err;
 	regit_buf gitdir = REGIT_BUF_INIT, head = REGIT_BUF_INIT;
 	verify_state st;
-	const char *val = NULL, *store = NULL, *format = "text";
+	regit_opt_parser p;
+	regit_opt o;
+	const char *store = NULL, *format = "text";
 	size_t checked = 0, nfindings = 0;
 	struct stat sb;
-	int i, rc, error, ret = REGIT_EXIT_USAGE;
+	int rc, error, ret = REGIT_EXIT_USAGE;
 
 	memset(&vo, 0, sizeof(vo));
 	memset(&st, 0, sizeof(st));
 	regit_buf_init(&st.out, 64u << 20);
-	if (regit_cli_wants_help(argc, argv)) {
-		verify_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_verify_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		rc = verify_opt(argc, argv, &i, "--from", &vo.from);
-		if (rc == 0)
-			rc = verify_opt(argc, argv, &i, "--to", &vo.to);
-		if (rc == 0)
-			rc = verify_opt(argc, argv, &i, "--format", &format);
-		if (rc == 0) {
-			rc = verify_opt(argc, argv, &i, "--compat", &val);
-			if (rc > 0 && regit_compat_level_parse(val, &ropts.default_level) < 0) {
-				fprintf(stderr, "regit verify: unknown compatibility level '%s'\n", val);
+	regit_opt_parser_init(&p, &regit_cmd_verify_opts, argc, argv);
+	while ((rc = regit_opt_next(&o, &p)) > 0) {
+		if (!o.spec) {
+			if (store) {
+				regit_opt_usage_error(&regit_cmd_verify_opts, "one store at a time");
 				goto done;
 			}
+			store = o.value;
+			continue;
 		}
-		if (rc == 0) {
-			rc = verify_opt(argc, argv, &i, "--rules", &val);
-			if (rc > 0 && strcasecmp(val, "strict") == 0) {
+		switch (o.spec->id) {
+		case VERIFY_OPT_FROM:
+			vo.from = o.value;
+			break;
+		case VERIFY_OPT_TO:
+			vo.to = o.value;
+			break;
+		case VERIFY_OPT_FORMAT:
+			format = o.value;
+			break;
+		case VERIFY_OPT_COMPAT:
+			if (regit_compat_level_parse(o.value, &ropts.default_level) < 0) {
+				regit_opt_usage_error(&regit_cmd_verify_opts,
+					"unknown compatibility level '%s'", o.value);
+				goto done;
+			}
+			break;
+		case VERIFY_OPT_RULES:
+			if (strcasecmp(o.value, "strict") == 0) {
 				ropts.default_strict = 1;
-			} else if (rc > 0 && strcasecmp(val, "avro") == 0) {
+			} else if (strcasecmp(o.value, "avro") == 0) {
 				ropts.default_strict = 0;
-			} else if (rc > 0) {
-				fprintf(stderr, "regit verify: --rules is strict or avro, not '%s'\n", val);
+			} else {
+				regit_opt_usage_error(&regit_cmd_verify_opts,
+					"--rules is strict or avro, not '%s'", o.value);
 				goto done;
 			}
-		}
-		if (rc == 0 && strcmp(argv[i], "--pre-receive") == 0) {
-			if (i + 2 >= argc) {
-				fprintf(stderr, "regit verify: --pre-receive needs OLD and NEW\n");
+			break;
+		case VERIFY_OPT_PRE_RECEIVE:
+			/* OLD is the option's value, NEW the next argument */
+			if (p.idx >= p.argc) {
+				regit_opt_usage_error(&regit_cmd_verify_opts,
+					"--pre-receive needs OLD and NEW");
 				goto done;
 			}
 			st.hook = 1;
-			vo.from = argv[++i];
-			vo.to = argv[++i];
-			rc = 1;
-		}
-		if (rc < 0)
-			goto done;
-		if (rc == 0 && argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "regit verify: unknown option '%s'\n", argv[i]);
-			verify_usage(stderr);
-			goto done;
-		}
-		if (rc == 0) {
-			if (store) {
-				fprintf(stderr, "regit verify: one store at a time\n");
-				goto done;
-			}
-			store = argv[i];
+			vo.from = o.value;
+			vo.to = p.argv[p.idx++];
+			break;
 		}
 	}
+	if (rc < 0)
+		goto done;
 	if (strcmp(format, "json") == 0) {
 		st.json = 1;
 	} else if (strcmp(format, "text") != 0) {
-		fprintf(stderr, "regit verify: --format is text or json\n");
+		regit_opt_usage_error(&regit_cmd_verify_opts, "--format is text or json, not '%s'",
+			format);
 		goto done;
 	}
 	st.store = store ? store : ropts.store_path;

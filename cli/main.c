@@ -22,7 +22,7 @@ static const regit_cmd commands[] = {
 	{ "serve", regit_cmd_serve, "run the schema registry (Confluent REST API, git store)" },
 	{ "check", regit_cmd_check, NULL, &regit_cmd_check_opts },
 	{ "lint", regit_cmd_lint, NULL, &regit_cmd_lint_opts },
-	{ "verify", regit_cmd_verify, "check a registry store's history: ids never reissued, versions never rewritten" },
+	{ "verify", regit_cmd_verify, NULL, &regit_cmd_verify_opts },
 	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
 	{ "validate", regit_cmd_validate, NULL, &regit_cmd_validate_opts },
 	{ "fmt", regit_cmd_fmt, NULL, &regit_cmd_fmt_opts },
