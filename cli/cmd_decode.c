@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "compat/datum.h"
 #include "compat/schema.h"
@@ -74,33 +75,51 @@ typedef struct decode_state {
 	int fatal;                /* an exit code that stops everything, or 0 */
 } decode_state;
 
-static void decode_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit decode [--input-format raw|hex|base64|json-lines]\n"
-		"                    [--reader FILE | --subject SUBJECT [--version V]]\n"
-		"                    [--fields a,b.c] [options] [FILE...]\n"
-		"\n"
-		"Decode Confluent-framed Avro messages (magic byte 0, 4-byte big-endian\n"
-		"schema id, Avro binary) with their writer schemas from the registry, and\n"
-		"print each as one line of Avro JSON. Without FILE, read stdin.\n"
-		"\n"
-		"  --input-format F     raw: each FILE is one message (default);\n"
-		"                       hex, base64: one message per line;\n"
-		"                       json-lines: one JSON object per line whose \"value\"\n"
-		"                       is the message in base64 (or in hex with\n"
-		"                       \"encoding\":\"hex\")\n"
-		"  --reader FILE        resolve each message to this reader schema (Avro\n"
-		"                       schema resolution: defaults, promotions, aliases)\n"
-		"  --subject SUBJECT    the same with a registered version as the reader\n"
-		"  --version V          that version (default latest)\n"
-		"  --fields a,b.c       print only these fields (dotted paths into records;\n"
-		"                       a path steps through union wrappers); missing: null\n"
-		"  (--format is accepted for symmetry: the output is always JSON lines)\n"
-		REGIT_REMOTE_OPTIONS_HELP
-		"  (exit 1: some message could not be decoded; each gets a line on stderr\n"
-		"  naming its position, FILE or FILE:LINE; the others are printed)\n");
-}
+enum {
+	DECODE_OPT_INPUT_FORMAT = 1,
+	DECODE_OPT_READER,
+	DECODE_OPT_SUBJECT,
+	DECODE_OPT_VERSION,
+	DECODE_OPT_FIELDS
+};
+
+static const regit_opt_spec decode_specs[] = {
+	{ REGIT_OPT_VALUE, DECODE_OPT_INPUT_FORMAT, "input-format", 0,
+	  "raw|hex|base64|json-lines",
+	  "raw: each FILE is one message (default);\n"
+	  "hex, base64: one message per line;\n"
+	  "json-lines: one JSON object per line whose \"value\"\n"
+	  "is the message in base64 (or in hex with\n"
+	  "\"encoding\":\"hex\")" },
+	{ REGIT_OPT_VALUE, DECODE_OPT_READER, "reader", 0, "FILE",
+	  "resolve each message to this reader schema (Avro\n"
+	  "schema resolution: defaults, promotions, aliases)" },
+	{ REGIT_OPT_VALUE, DECODE_OPT_SUBJECT, "subject", 0, "SUBJECT",
+	  "the same with a registered version as the reader" },
+	{ REGIT_OPT_VALUE, DECODE_OPT_VERSION, "version", 0, "V",
+	  "that version (default latest)" },
+	{ REGIT_OPT_VALUE, DECODE_OPT_FIELDS, "fields", 0, "a,b.c",
+	  "print only these fields (dotted paths into records;\n"
+	  "a path steps through union wrappers); missing: null" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const decode_frags[] = {
+	decode_specs, regit_remote_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_decode_opts = {
+	"decode", "print Confluent-framed Avro messages as JSON (writer schemas from the registry)",
+	"[--input-format F] [--reader FILE | --subject SUBJECT [--version V]] [options] [FILE...]",
+	"Decode Confluent-framed Avro messages (magic byte 0, 4-byte big-endian\n"
+	"schema id, Avro binary) with their writer schemas from the registry, and\n"
+	"print each as one line of Avro JSON. Without FILE, read stdin.",
+	decode_frags,
+	"--format is accepted for symmetry: the output is always JSON lines.\n"
+	"A message that cannot be decoded gets a line on stderr naming its\n"
+	"position (FILE or FILE:LINE); the others are printed.",
+	"0 every message decoded\n"
+	"1 some message could not be decoded\n" REGIT_REMOTE_EXIT_STATUS
+};
 
 static void decode_writer_dispose(decode_writer *w)
 {
@@ -695,46 +714,45 @@ int regit_cmd_decode(int argc, char **argv)
 	const char *fields = NULL;
 	const char **files = NULL;
 	size_t nfiles = 0, k;
-	int i, m, rc = REGIT_EXIT_OK, only_files = 0;
+	regit_opt_parser p;
+	regit_opt o;
+	int m, rc = REGIT_EXIT_OK;
 
 	memset(&st, 0, sizeof(st));
 	st.remote = (regit_remote)REGIT_REMOTE_INIT("decode");
-	if (regit_cli_wants_help(argc, argv)) {
-		decode_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_decode_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
+	st.remote.opt = &regit_cmd_decode_opts;
 	files = regit_calloc((size_t)argc + 1, sizeof(*files));
 	if (!files)
 		return REGIT_EXIT_INTERNAL;
-	for (i = 1; i < argc; i++) {
-		if (!only_files) {
-			m = regit_remote_common(&st.remote, argc, argv, &i);
-			if (m == 0)
-				m = regit_remote_opt(&format, &st.remote, argc, argv, &i, "--input-format");
-			if (m == 0)
-				m = regit_remote_opt(&reader, &st.remote, argc, argv, &i, "--reader");
-			if (m == 0)
-				m = regit_remote_opt(&subject, &st.remote, argc, argv, &i, "--subject");
-			if (m == 0)
-				m = regit_remote_opt(&version, &st.remote, argc, argv, &i, "--version");
-			if (m == 0)
-				m = regit_remote_opt(&fields, &st.remote, argc, argv, &i, "--fields");
-			if (m < 0) {
-				rc = REGIT_EXIT_USAGE;
-				goto done;
-			}
-			if (m > 0)
-				continue;
-			if (strcmp(argv[i], "--") == 0) {
-				only_files = 1;
-				continue;
-			}
-			if (argv[i][0] == '-' && argv[i][1] != '\0') {
-				rc = regit_remote_usage_error(&st.remote, "unknown option '%s'", argv[i]);
-				goto done;
-			}
+	regit_opt_parser_init(&p, &regit_cmd_decode_opts, argc, argv);
+	while ((m = regit_remote_next(&o, &p, &st.remote)) > 0) {
+		if (!o.spec) {
+			files[nfiles++] = o.value;
+			continue;
 		}
-		files[nfiles++] = argv[i];
+		switch (o.spec->id) {
+		case DECODE_OPT_INPUT_FORMAT:
+			format = o.value;
+			break;
+		case DECODE_OPT_READER:
+			reader = o.value;
+			break;
+		case DECODE_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case DECODE_OPT_VERSION:
+			version = o.value;
+			break;
+		case DECODE_OPT_FIELDS:
+			fields = o.value;
+			break;
+		}
+	}
+	if (m < 0) {
+		rc = REGIT_EXIT_USAGE;
+		goto done;
 	}
 	if (!format || strcmp(format, "raw") == 0)
 		st.format = DECODE_RAW;

@@ -37,7 +37,7 @@ static const regit_cmd commands[] = {
 	{ "import", regit_cmd_import, NULL, &regit_cmd_import_opts },
 	{ "export", regit_cmd_export, NULL, &regit_cmd_export_opts },
 	{ "passwd", regit_cmd_passwd, NULL, &regit_cmd_passwd_opts },
-	{ "decode", regit_cmd_decode, "print Confluent-framed Avro messages as JSON (writer schemas from the registry)" },
+	{ "decode", regit_cmd_decode, NULL, &regit_cmd_decode_opts },
 	{ "help", main_help, NULL, &main_help_opts },
 	{ "version", main_version, NULL, &main_version_opts },
 	{ "completion", main_completion, NULL, &main_completion_opts },

@@ -19,7 +19,7 @@ notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
 # Commands that still parse argv by hand (converted later, one commit each).
-unconverted=" serve gen decode "
+unconverted=" serve gen "
 
 "$REGIT" man --output "$tmp" >/dev/null 2>&1
 check "regit man writes regit.1" "[ -s $tmp/regit.1 ]"
@@ -126,6 +126,12 @@ check "verify --format=json --compat=L --rules=R" "[ \$? -eq 0 ] && grep -q '\"o
 "$REGIT" verify --rules=loose "$tmp/store.git" >"$tmp/out" 2>"$tmp/err"
 check "verify --rules=bad: exit 2, the common form" \
 	"[ \$? -eq 2 ] && grep -qxF \"regit verify: --rules is strict or avro, not 'loose'; see 'regit verify --help'\" $tmp/err"
+# decode: --opt=value reaches it (no messages: the registry is not needed).
+"$REGIT" decode --input-format=hex --reader="$good" --registry=http://127.0.0.1:9 </dev/null >"$tmp/out" 2>"$tmp/err"
+check "decode --input-format=F --reader=FILE" "[ \$? -eq 0 ] && [ ! -s $tmp/out ]"
+"$REGIT" decode --input-format=octal </dev/null >"$tmp/out" 2>"$tmp/err"
+check "decode --input-format=bad: exit 2, the common form" \
+	"[ \$? -eq 2 ] && grep -qxF \"regit decode: --input-format wants raw, hex, base64 or json-lines, not 'octal'; see 'regit decode --help'\" $tmp/err"
 # The client commands: --registry=URL at a closed port is the URL in the error.
 dead=http://127.0.0.1:9
 printf '{"type":"string"}\n' >"$tmp/s.avsc"
