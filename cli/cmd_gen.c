@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/remote.h"
 #include "codegen/gen.h"
 #include "compat/schema.h"
@@ -44,48 +45,60 @@ typedef struct gen_input {
 	regit_schema *schema;/* owned */
 } gen_input;
 
-static void gen_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit gen [-o DIR] [--prefix NAME] [--json] SCHEMA.avsc[:ID]...\n"
-		"       regit gen [-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID]\n"
-		"                 --writer OLD.avsc:ID [--writer OLDER.avsc:ID ...]\n"
-		"       regit gen [-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]]\n"
-		"                 --subject SUBJECT [--live-only] [--registry URL]\n"
-		"                 [--user-file FILE] [--timeout SECONDS]\n"
-		"\n"
-		"Generate self-contained C encoders/decoders (NAME.h + NAME.c per schema,\n"
-		"plus the shared runtime header regit_avro.h) for Avro schemas.\n"
-		"\n"
-		"options:\n"
-		"  -o, --output DIR   directory to write into, created if missing (default: .)\n"
-		"  --prefix NAME      prepend NAME_ to every generated identifier\n"
-		"  --json             also NAME_to_json/NAME_from_json (Avro JSON; needs jansson)\n"
-		"  --reader FILE      the schema to decode into (schema evolution)\n"
-		"  --writer FILE:ID   a schema the data may have been written with, and its\n"
-		"                     registry id; NAME_decode_frame picks the decoder by\n"
-		"                     the frame's id (repeatable)\n"
-		"  --subject SUBJECT  the writers are every version registered under\n"
-		"                     SUBJECT, each with its id, soft-deleted ones too\n"
-		"                     (their ids may still be in topics); without\n"
-		"                     --reader the latest live version is the reader\n"
-		"  --live-only        leave soft-deleted versions out\n"
-		"  --registry URL     registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
-		"                     else " REGIT_CLIENT_DEFAULT_URL ")\n"
-		"  --user-file FILE   HTTP Basic credentials: the first line of FILE, USER:PASS\n"
-		"                     (- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")\n"
-		"  --user USER:PASS   the same on the command line, visible to other local\n"
-		"                     users (warns); --user - reads stdin\n"
-		"  --timeout SECONDS  give up on a request after this long (default 30)\n"
-		"  -h, --help         this help\n"
-		"\n"
-		"FILE:ID gives a schema's Confluent registry id; with ids known,\n"
-		"NAME_decode_frame rejects frames whose id is not among them. A --reader\n"
-		"without :ID that is registered under SUBJECT gets that version's id.\n"
-		"\n"
-		"exit status: 0 ok, 1 a writer cannot be resolved against the reader,\n"
-		"2 usage, invalid schema, I/O, registry or network error, 3 out of memory\n");
-}
+enum {
+	GEN_OPT_OUTPUT = 1,
+	GEN_OPT_PREFIX,
+	GEN_OPT_JSON,
+	GEN_OPT_READER,
+	GEN_OPT_WRITER,
+	GEN_OPT_SUBJECT,
+	GEN_OPT_LIVE_ONLY
+};
+
+static const regit_opt_spec gen_specs[] = {
+	{ REGIT_OPT_VALUE, GEN_OPT_OUTPUT, "output", 'o', "DIR",
+	  "directory to write into, created if missing (default: .)" },
+	{ REGIT_OPT_VALUE, GEN_OPT_PREFIX, "prefix", 0, "NAME",
+	  "prepend NAME_ to every generated identifier" },
+	{ REGIT_OPT_FLAG, GEN_OPT_JSON, "json", 0, NULL,
+	  "also NAME_to_json/NAME_from_json (Avro JSON; needs jansson)" },
+	{ REGIT_OPT_VALUE, GEN_OPT_READER, "reader", 0, "FILE[:ID]",
+	  "the schema to decode into (schema evolution)" },
+	{ REGIT_OPT_LIST, GEN_OPT_WRITER, "writer", 0, "FILE:ID",
+	  "a schema the data may have been written with, and its\n"
+	  "registry id; NAME_decode_frame picks the decoder by\n"
+	  "the frame's id" },
+	{ REGIT_OPT_VALUE, GEN_OPT_SUBJECT, "subject", 0, "SUBJECT",
+	  "the writers are every version registered under\n"
+	  "SUBJECT, each with its id, soft-deleted ones too\n"
+	  "(their ids may still be in topics); without\n"
+	  "--reader the latest live version is the reader" },
+	{ REGIT_OPT_FLAG, GEN_OPT_LIVE_ONLY, "live-only", 0, NULL,
+	  "leave soft-deleted versions out" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const gen_frags[] = {
+	gen_specs, regit_remote_conn_opt_specs, NULL
+};
+
+const regit_opt_cmd regit_cmd_gen_opts = {
+	"gen", "generate C encoders/decoders from Avro schemas",
+	"[-o DIR] [--prefix NAME] [--json] SCHEMA.avsc[:ID]...\n"
+	"[-o DIR] [--prefix NAME] [--json] --reader NEW.avsc[:ID] --writer OLD.avsc:ID...\n"
+	"[-o DIR] [--prefix NAME] [--json] [--reader NEW.avsc[:ID]] --subject SUBJECT [--live-only] [options]",
+	"Generate self-contained C encoders/decoders (NAME.h + NAME.c per schema,\n"
+	"plus the shared runtime header regit_avro.h) for Avro schemas. The\n"
+	"written paths are printed one per line.",
+	gen_frags,
+	"FILE:ID gives a schema's Confluent registry id; with ids known,\n"
+	"NAME_decode_frame rejects frames whose id is not among them. A --reader\n"
+	"without :ID that is registered under SUBJECT gets that version's id.\n"
+	"--registry, --user-file, --user and --timeout need --subject.",
+	"0 written\n"
+	"1 a writer cannot be resolved against the reader\n"
+	"2 usage, invalid schema, I/O, registry or network error\n"
+	"3 out of memory\n"
+};
 
 /* Split "file.avsc:42" into path and id when the suffix is all digits. */
 static int gen_split_id(gen_input *in, const char *arg)
@@ -450,85 +463,79 @@ int regit_cmd_gen(int argc, char **argv)
 	regit_gen_output *outs = NULL;
 	size_t ninputs = 0, nwriters = 0, nfetched = 0, nouts = 0, i;
 	const char *dir = ".", *prefix = NULL, *reader = NULL, *subject = NULL;
-	int json = 0, rc = 0, a, m, remote_opts = 0, live_only = 0;
+	regit_opt_parser p;
+	regit_opt o;
+	int json = 0, rc = 0, m, remote_opts = 0, live_only = 0;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		gen_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_gen_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
+	remote.opt = &regit_cmd_gen_opts;
 	/* Room for the file writers; registry versions are added after fetching. */
 	writers_in = regit_calloc(GEN_MAX_INPUTS, sizeof(*writers_in));
 	if (!writers_in) {
 		fprintf(stderr, "regit gen: out of memory\n");
 		return REGIT_EXIT_INTERNAL;
 	}
-	for (a = 1; a < argc && rc == 0; a++) {
-		const char *arg = argv[a];
-		int needs_value = strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0 ||
-			strcmp(arg, "--prefix") == 0 || strcmp(arg, "--reader") == 0 ||
-			strcmp(arg, "--writer") == 0;
-
-		if (needs_value && a + 1 >= argc) {
-			fprintf(stderr, "regit gen: %s needs a value\n", arg);
+	regit_opt_parser_init(&p, &regit_cmd_gen_opts, argc, argv);
+	while (rc == 0 && (m = regit_opt_next(&o, &p)) != 0) {
+		if (m < 0) {
 			rc = REGIT_EXIT_USAGE;
 			break;
 		}
-		/* The client commands' connection options, as they spell them. */
-		if (strncmp(arg, "--format", 8) != 0) {
-			m = regit_remote_common(&remote, argc, argv, &a);
-			if (m == 0)
-				m = regit_remote_opt(&subject, &remote, argc, argv, &a, "--subject");
-			else if (m > 0)
-				remote_opts = 1;
-			if (m < 0) {
-				rc = REGIT_EXIT_USAGE;
+		if (!o.spec) {
+			if (ninputs == GEN_MAX_INPUTS) {
+				rc = regit_opt_usage_error(&regit_cmd_gen_opts, "too many schemas");
 				break;
 			}
-			if (m > 0)
-				continue;
+			if (gen_split_id(&inputs[ninputs++], o.value) < 0)
+				rc = REGIT_EXIT_INTERNAL;
+			continue;
 		}
-		if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
-			dir = argv[++a];
-		} else if (strcmp(arg, "--prefix") == 0) {
-			prefix = argv[++a];
-		} else if (strcmp(arg, "--live-only") == 0) {
-			live_only = 1;
-		} else if (strcmp(arg, "--json") == 0) {
+		/* The client commands' connection options, as they spell them. */
+		m = regit_remote_apply(&remote, &o);
+		if (m < 0) {
+			rc = REGIT_EXIT_USAGE;
+			break;
+		}
+		if (m > 0) {
+			remote_opts = 1;
+			continue;
+		}
+		switch (o.spec->id) {
+		case GEN_OPT_OUTPUT:
+			dir = o.value;
+			break;
+		case GEN_OPT_PREFIX:
+			prefix = o.value;
+			break;
+		case GEN_OPT_JSON:
 			json = 1;
-		} else if (strcmp(arg, "--reader") == 0) {
+			break;
+		case GEN_OPT_LIVE_ONLY:
+			live_only = 1;
+			break;
+		case GEN_OPT_SUBJECT:
+			subject = o.value;
+			break;
+		case GEN_OPT_READER:
 			if (reader) {
-				fprintf(stderr, "regit gen: only one --reader\n");
-				rc = REGIT_EXIT_USAGE;
+				rc = regit_opt_usage_error(&regit_cmd_gen_opts, "only one --reader");
 				break;
 			}
-			reader = argv[++a];
-		} else if (strcmp(arg, "--writer") == 0) {
+			reader = o.value;
+			break;
+		case GEN_OPT_WRITER:
 			if (nwriters == GEN_MAX_INPUTS) {
-				fprintf(stderr, "regit gen: too many --writer schemas\n");
-				rc = REGIT_EXIT_USAGE;
+				rc = regit_opt_usage_error(&regit_cmd_gen_opts, "too many --writer schemas");
 				break;
 			}
-			if (gen_split_id(&writers_in[nwriters], argv[++a]) < 0)
+			if (gen_split_id(&writers_in[nwriters], o.value) < 0)
 				rc = REGIT_EXIT_INTERNAL;
 			nwriters++;
-			if (rc == 0 && !writers_in[nwriters - 1].has_id) {
-				fprintf(stderr, "regit gen: --writer %s needs its registry id: FILE:ID\n",
-					argv[a]);
-				rc = REGIT_EXIT_USAGE;
-			}
-		} else if (strcmp(arg, "--") == 0) {
-			continue;
-		} else if (arg[0] == '-' && arg[1]) {
-			fprintf(stderr, "regit gen: unknown option %s\n", arg);
-			rc = REGIT_EXIT_USAGE;
-		} else {
-			if (ninputs == GEN_MAX_INPUTS) {
-				fprintf(stderr, "regit gen: too many schemas\n");
-				rc = REGIT_EXIT_USAGE;
-				break;
-			}
-			if (gen_split_id(&inputs[ninputs++], arg) < 0)
-				rc = REGIT_EXIT_INTERNAL;
+			if (rc == 0 && !writers_in[nwriters - 1].has_id)
+				rc = regit_opt_usage_error(&regit_cmd_gen_opts,
+					"--writer %s needs its registry id: FILE:ID", o.value);
+			break;
 		}
 	}
 	if (rc == 0 && subject && ninputs) {
@@ -555,10 +562,9 @@ int regit_cmd_gen(int argc, char **argv)
 		fprintf(stderr, "regit gen: --writer needs --reader\n");
 		rc = REGIT_EXIT_USAGE;
 	}
-	if (rc == 0 && ninputs == 0 && !subject) {
-		gen_usage(stderr);
-		rc = REGIT_EXIT_USAGE;
-	}
+	if (rc == 0 && ninputs == 0 && !subject)
+		rc = regit_opt_usage_error(&regit_cmd_gen_opts,
+			"name a SCHEMA.avsc, --reader with --writer, or --subject");
 	for (i = 0; i < ninputs && rc == 0; i++)
 		rc = gen_load(&inputs[i]);
 	for (i = 0; i < nwriters && rc == 0; i++)

@@ -23,7 +23,7 @@ static const regit_cmd commands[] = {
 	{ "check", regit_cmd_check, NULL, &regit_cmd_check_opts },
 	{ "lint", regit_cmd_lint, NULL, &regit_cmd_lint_opts },
 	{ "verify", regit_cmd_verify, NULL, &regit_cmd_verify_opts },
-	{ "gen", regit_cmd_gen, "generate C encoders/decoders from Avro schemas" },
+	{ "gen", regit_cmd_gen, NULL, &regit_cmd_gen_opts },
 	{ "validate", regit_cmd_validate, NULL, &regit_cmd_validate_opts },
 	{ "fmt", regit_cmd_fmt, NULL, &regit_cmd_fmt_opts },
 	{ "register", regit_cmd_register, NULL, &regit_cmd_register_opts },

@@ -62,21 +62,30 @@ int regit_remote_opt(const char **value, const regit_remote *remote,
 	return 1;
 }
 
+/* The connection options; every client command has them. */
+#define REMOTE_CONN_SPECS \
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_REGISTRY, "registry", 0, "URL", \
+	  "registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n" \
+	  "else " REGIT_CLIENT_DEFAULT_URL ")" }, \
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER_FILE, "user-file", 0, "FILE", \
+	  "HTTP Basic credentials: the first line of FILE, USER:PASS\n" \
+	  "(- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")" }, \
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER, "user", 0, "USER:PASS", \
+	  "the same on the command line, where other local users\n" \
+	  "can see it (warns; prefer the variable or --user-file);\n" \
+	  "--user - reads stdin" }, \
+	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_TIMEOUT, "timeout", 0, "SECONDS", \
+	  "give up on a request after this long (default 30)" }
+
 const regit_opt_spec regit_remote_opt_specs[] = {
-	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_REGISTRY, "registry", 0, "URL",
-	  "registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n"
-	  "else " REGIT_CLIENT_DEFAULT_URL ")" },
-	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER_FILE, "user-file", 0, "FILE",
-	  "HTTP Basic credentials: the first line of FILE, USER:PASS\n"
-	  "(- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")" },
-	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_USER, "user", 0, "USER:PASS",
-	  "the same on the command line, where other local users\n"
-	  "can see it (warns; prefer the variable or --user-file);\n"
-	  "--user - reads stdin" },
-	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_TIMEOUT, "timeout", 0, "SECONDS",
-	  "give up on a request after this long (default 30)" },
+	REMOTE_CONN_SPECS,
 	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_FORMAT, "format", 0, "text|json",
 	  "output for people (default) or for scripts" },
+	REGIT_OPT_SPEC_END
+};
+
+const regit_opt_spec regit_remote_conn_opt_specs[] = {
+	REMOTE_CONN_SPECS,
 	REGIT_OPT_SPEC_END
 };
 

@@ -63,6 +63,8 @@ enum {
 
 /* --registry, --user-file, --user, --timeout, --format */
 extern const regit_opt_spec regit_remote_opt_specs[];
+/* The same without --format, for a command whose output is not text or json */
+extern const regit_opt_spec regit_remote_conn_opt_specs[];
 /* --normalize, --reference (the commands that send a schema file) */
 extern const regit_opt_spec regit_remote_schema_opt_specs[];
 

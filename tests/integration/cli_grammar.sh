@@ -19,7 +19,7 @@ notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
 # Commands that still parse argv by hand (converted later, one commit each).
-unconverted=" serve gen "
+unconverted=" serve "
 
 "$REGIT" man --output "$tmp" >/dev/null 2>&1
 check "regit man writes regit.1" "[ -s $tmp/regit.1 ]"
@@ -132,6 +132,18 @@ check "decode --input-format=F --reader=FILE" "[ \$? -eq 0 ] && [ ! -s $tmp/out 
 "$REGIT" decode --input-format=octal </dev/null >"$tmp/out" 2>"$tmp/err"
 check "decode --input-format=bad: exit 2, the common form" \
 	"[ \$? -eq 2 ] && grep -qxF \"regit decode: --input-format wants raw, hex, base64 or json-lines, not 'octal'; see 'regit decode --help'\" $tmp/err"
+# gen: --output=DIR (issue: it used to be an unknown option), -oDIR.
+"$REGIT" gen --output="$tmp/gen1" --prefix=p "$good" >"$tmp/out" 2>"$tmp/err"
+check "gen --output=DIR --prefix=NAME" "[ \$? -eq 0 ] && [ -s $tmp/gen1/regit_avro.h ] && grep -q '^$tmp/gen1/' $tmp/out && grep -q 'p_' $tmp/gen1/*.h"
+"$REGIT" gen --output "$tmp/gen2" --prefix p "$good" >/dev/null 2>&1
+check "... the same as --output DIR --prefix NAME" "diff -r $tmp/gen1 $tmp/gen2 >/dev/null"
+"$REGIT" gen -o"$tmp/gen3" "$good" >/dev/null 2>&1
+check "gen -oDIR" "[ \$? -eq 0 ] && [ -s $tmp/gen3/regit_avro.h ]"
+"$REGIT" gen --writer="$good" --reader="$good" >"$tmp/out" 2>"$tmp/err"
+check "gen --writer=FILE without :ID: exit 2, the common form" \
+	"[ \$? -eq 2 ] && grep -qxF \"regit gen: --writer $good needs its registry id: FILE:ID; see 'regit gen --help'\" $tmp/err"
+"$REGIT" gen --format=json "$good" >"$tmp/out" 2>"$tmp/err"
+check "gen has no --format" "[ \$? -eq 2 ] && grep -qF \"unknown option '--format'\" $tmp/err"
 # The client commands: --registry=URL at a closed port is the URL in the error.
 dead=http://127.0.0.1:9
 printf '{"type":"string"}\n' >"$tmp/s.avsc"
