@@ -35,7 +35,7 @@ extern const struct regit_opt_cmd regit_cmd_fmt_opts, regit_cmd_validate_opts,
 	regit_cmd_versions_opts, regit_cmd_test_opts, regit_cmd_config_opts,
 	regit_cmd_delete_opts, regit_cmd_passwd_opts, regit_cmd_import_opts,
 	regit_cmd_export_opts, regit_cmd_verify_opts,
-	regit_cmd_decode_opts, regit_cmd_gen_opts;
+	regit_cmd_decode_opts, regit_cmd_gen_opts, regit_cmd_serve_opts;
 
 int regit_cmd_fmt(int argc, char **argv);
 int regit_cmd_validate(int argc, char **argv);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/opt.h"
 #include "cli/serve_hook.h"
 #include "cli/serve_security.h"
 #include "registry/registry.h"
@@ -25,63 +26,64 @@
 #include "server/http.h"
 #include "util/error.h"
 
-static void serve_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: regit serve [--listen HOST:PORT] [--store PATH] [--compat LEVEL]\n"
-		"                   [--rules strict|avro] [--lint off|warn|enforce]\n"
-		"                   [--access-log] [--threads N]\n"
-		"                   [--auth FILE] [--tls-cert PEM --tls-key PEM]\n"
-		"                   [--max-body-memory MB] [--max-connections-per-ip N]\n"
-		"                   [--header-timeout S]\n"
-		"\n"
-		"Run the schema registry: the Confluent Schema Registry REST API (Avro)\n"
-		"on a git repository that holds every subject, version and config.\n"
-		"\n"
-		"  --listen HOST:PORT  address to bind (default 127.0.0.1:8081; port 0 picks\n"
-		"                      a free port, printed on startup)\n"
-		"  --store PATH        bare git repository, created when missing\n"
-		"                      (default ./data/registry.git)\n"
-		"  --compat LEVEL      server default compatibility level: NONE, BACKWARD,\n"
-		"                      FORWARD, FULL or a *_TRANSITIVE form\n"
-		"                      (default FULL_TRANSITIVE)\n"
-		"  --rules RULES       strict (default): also refuse removed fields and new\n"
-		"                      fields without a default; avro: Avro resolution only,\n"
-		"                      as Confluent decides\n"
-		"  --lint POLICY       default lint policy of registrations (subjects and the\n"
-		"                      global config override it with \"regit.lint\"): off\n"
-		"                      (default); warn: register, log and count findings;\n"
-		"                      enforce: refuse lint errors (42201). The default\n"
-		"                      rules and naming conventions of `regit lint` apply\n"
-		"  --access-log        one JSON line per request on stderr\n"
-		"  --threads N         HTTP worker threads (default: the CPUs it may run on)\n"
-		"%s"
-		"\n"
-		"Endpoints: the Confluent API (/subjects, /schemas, /config, /mode,\n"
-		"/compatibility, ...), plus GET /metrics (Prometheus) and GET /health.\n"
-		"The store gets a pre-receive hook (rewritten at each start) that refuses\n"
-		"pushes the registry would refuse (`regit verify --help`).\n"
-		"SIGINT or SIGTERM stops the server cleanly; SIGHUP rereads the --auth file.\n", regit_serve_security_usage);
-}
+enum {
+	SERVE_OPT_LISTEN = 1,
+	SERVE_OPT_STORE,
+	SERVE_OPT_COMPAT,
+	SERVE_OPT_RULES,
+	SERVE_OPT_LINT,
+	SERVE_OPT_ACCESS_LOG,
+	SERVE_OPT_THREADS
+};
 
-static int serve_arg(int argc, char **argv, int *i, const char *name, const char **out)
-{
-	size_t n = strlen(name);
+static const regit_opt_spec serve_specs[] = {
+	{ REGIT_OPT_VALUE, SERVE_OPT_LISTEN, "listen", 0, "HOST:PORT",
+	  "address to bind (default 127.0.0.1:8081; port 0 picks\n"
+	  "a free port, printed on startup)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_STORE, "store", 0, "PATH",
+	  "bare git repository, created when missing\n"
+	  "(default ./data/registry.git)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_COMPAT, "compat", 0, "LEVEL",
+	  "server default compatibility level: NONE, BACKWARD,\n"
+	  "FORWARD, FULL or a *_TRANSITIVE form\n"
+	  "(default FULL_TRANSITIVE)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_RULES, "rules", 0, "strict|avro",
+	  "strict (default): also refuse removed fields and new\n"
+	  "fields without a default; avro: Avro resolution only,\n"
+	  "as Confluent decides" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_LINT, "lint", 0, "off|warn|enforce",
+	  "default lint policy of registrations (subjects and the\n"
+	  "global config override it with \"regit.lint\"): off\n"
+	  "(default); warn: register, log and count findings;\n"
+	  "enforce: refuse lint errors (42201). The default\n"
+	  "rules and naming conventions of `regit lint` apply" },
+	{ REGIT_OPT_FLAG, SERVE_OPT_ACCESS_LOG, "access-log", 0, NULL,
+	  "one JSON line per request on stderr" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_THREADS, "threads", 0, "N",
+	  "HTTP worker threads (default: the CPUs it may run on)" },
+	REGIT_OPT_SPEC_END
+};
+static const regit_opt_spec *const serve_frags[] = {
+	serve_specs, regit_serve_security_opt_specs, NULL
+};
 
-	if (strcmp(argv[*i], name) == 0) {
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "regit serve: %s needs a value\n", name);
-			return -1;
-		}
-		*out = argv[++*i];
-		return 1;
-	}
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	return 0;
-}
+const regit_opt_cmd regit_cmd_serve_opts = {
+	"serve", "run the schema registry (Confluent REST API, git store)",
+	"[--listen HOST:PORT] [--store PATH] [--compat LEVEL] [--auth FILE] [options]",
+	"Run the schema registry: the Confluent Schema Registry REST API (Avro)\n"
+	"on a git repository that holds every subject, version and config.",
+	serve_frags,
+	"Endpoints: the Confluent API (/subjects, /schemas, /config, /mode,\n"
+	"/compatibility, ...), plus GET /metrics (Prometheus) and GET /health.\n"
+	"The store gets a pre-receive hook (rewritten at each start) that refuses\n"
+	"pushes the registry would refuse (`regit verify --help`).\n"
+	"SIGINT or SIGTERM stops the server cleanly; SIGHUP rereads the --auth file.\n"
+	"\n" REGIT_SERVE_SECURITY_NOTES,
+	"0 stopped cleanly (SIGINT or SIGTERM)\n"
+	"2 bad usage, an unsafe or unusable security setting, the store cannot\n"
+	"  be opened or the address cannot be bound\n"
+	"3 out of memory, or the process could not be hardened\n"
+};
 
 int regit_cmd_serve(int argc, char **argv)
 {
@@ -92,73 +94,75 @@ int regit_cmd_serve(int argc, char **argv)
 	regit_http_server *srv = NULL;
 	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
 	regit_registry_error err;
-	const char *val = NULL;
+	regit_opt_parser p;
+	regit_opt o;
 	sigset_t set;
 	char problem[512];
-	int i, rc, ret = REGIT_EXIT_OK, last_ok = 1;
+	int rc, ret = REGIT_EXIT_OK, last_ok = 1;
 
-	if (regit_cli_wants_help(argc, argv)) {
-		serve_usage(stdout);
+	if (regit_opt_help_requested(&regit_cmd_serve_opts, argc, argv))
 		return REGIT_EXIT_OK;
-	}
 	ret = REGIT_EXIT_USAGE;   /* until the options are read */
-	for (i = 1; i < argc; i++) {
-		rc = regit_serve_security_arg(&sec, argc, argv, &i);
-		if (rc == 0)
-			rc = serve_arg(argc, argv, &i, "--listen", &hopts.listen);
-		if (rc == 0)
-			rc = serve_arg(argc, argv, &i, "--store", &ropts.store_path);
-		if (rc == 0) {
-			rc = serve_arg(argc, argv, &i, "--compat", &val);
-			if (rc > 0 && regit_compat_level_parse(val, &ropts.default_level) < 0) {
-				fprintf(stderr, "regit serve: unknown compatibility level '%s'\n", val);
+	regit_opt_parser_init(&p, &regit_cmd_serve_opts, argc, argv);
+	while ((rc = regit_opt_next(&o, &p)) > 0) {
+		if (!o.spec) {
+			regit_opt_usage_error(&regit_cmd_serve_opts, "unexpected argument '%s'",
+				o.value);
+			goto done;
+		}
+		if (regit_serve_security_apply(&sec, &o))
+			continue;
+		switch (o.spec->id) {
+		case SERVE_OPT_LISTEN:
+			hopts.listen = o.value;
+			break;
+		case SERVE_OPT_STORE:
+			ropts.store_path = o.value;
+			break;
+		case SERVE_OPT_COMPAT:
+			if (regit_compat_level_parse(o.value, &ropts.default_level) < 0) {
+				regit_opt_usage_error(&regit_cmd_serve_opts,
+					"unknown compatibility level '%s'", o.value);
 				goto done;
 			}
-		}
-		if (rc == 0) {
-			rc = serve_arg(argc, argv, &i, "--rules", &val);
-			if (rc > 0 && strcasecmp(val, "strict") == 0) {
+			break;
+		case SERVE_OPT_RULES:
+			if (strcasecmp(o.value, "strict") == 0) {
 				ropts.default_strict = 1;
-			} else if (rc > 0 && strcasecmp(val, "avro") == 0) {
+			} else if (strcasecmp(o.value, "avro") == 0) {
 				ropts.default_strict = 0;
-			} else if (rc > 0) {
-				fprintf(stderr, "regit serve: --rules is strict or avro, not '%s'\n", val);
+			} else {
+				regit_opt_usage_error(&regit_cmd_serve_opts,
+					"--rules is strict or avro, not '%s'", o.value);
 				goto done;
 			}
-		}
-		if (rc == 0) {
-			rc = serve_arg(argc, argv, &i, "--lint", &val);
-			if (rc > 0 && regit_lint_policy_parse(val, &ropts.default_lint) < 0) {
-				fprintf(stderr, "regit serve: --lint is off, warn or enforce, not '%s'\n",
-					val);
+			break;
+		case SERVE_OPT_LINT:
+			if (regit_lint_policy_parse(o.value, &ropts.default_lint) < 0) {
+				regit_opt_usage_error(&regit_cmd_serve_opts,
+					"--lint is off, warn or enforce, not '%s'", o.value);
 				goto done;
 			}
-		}
-		if (rc == 0) {
-			rc = serve_arg(argc, argv, &i, "--threads", &val);
-			if (rc > 0) {
-				char *end = NULL;
-				long n = strtol(val, &end, 10);
-
-				if (!end || *end || n < 1 || n > 256) {
-					fprintf(stderr, "regit serve: --threads takes 1..256\n");
-					goto done;
-				}
-				hopts.threads = (unsigned)n;
-			}
-		}
-		if (rc == 0 && strcmp(argv[i], "--access-log") == 0) {
+			break;
+		case SERVE_OPT_ACCESS_LOG:
 			hopts.access_log = 1;
-			rc = 1;
+			break;
+		case SERVE_OPT_THREADS: {
+			char *end = NULL;
+			long n = strtol(o.value, &end, 10);
+
+			if (!end || end == o.value || *end || n < 1 || n > 256) {
+				regit_opt_usage_error(&regit_cmd_serve_opts,
+					"--threads takes 1..256, not '%s'", o.value);
+				goto done;
+			}
+			hopts.threads = (unsigned)n;
+			break;
 		}
-		if (rc < 0)
-			goto done;
-		if (rc == 0) {
-			fprintf(stderr, "regit serve: unknown option '%s'\n", argv[i]);
-			serve_usage(stderr);
-			goto done;
 		}
 	}
+	if (rc < 0)
+		goto done;
 	ret = REGIT_EXIT_OK;
 
 	/* Before the first secret is read (the key, the auth file). */

@@ -19,7 +19,7 @@ static const regit_opt_cmd main_help_opts, main_version_opts, main_man_opts,
 	main_completion_opts;
 
 static const regit_cmd commands[] = {
-	{ "serve", regit_cmd_serve, "run the schema registry (Confluent REST API, git store)" },
+	{ "serve", regit_cmd_serve, NULL, &regit_cmd_serve_opts },
 	{ "check", regit_cmd_check, NULL, &regit_cmd_check_opts },
 	{ "lint", regit_cmd_lint, NULL, &regit_cmd_lint_opts },
 	{ "verify", regit_cmd_verify, NULL, &regit_cmd_verify_opts },

@@ -21,65 +21,60 @@
 
 #define SERVE_PEM_MAX (1u << 20)
 
-const char regit_serve_security_usage[] =
-	"  --auth FILE         require HTTP Basic auth; FILE has user:role:hash lines\n"
-	"                      written by `regit passwd` (roles read < write < admin)\n"
-	"  --insecure-no-auth  allow a non-loopback --listen without --auth\n"
-	"  --tls-cert FILE     serve HTTPS with this PEM certificate (needs --tls-key)\n"
-	"  --tls-key FILE      PEM private key for --tls-cert\n"
-	"  --tls-priorities S  GnuTLS priority string (default: TLS 1.2+ with ECDHE/DHE\n"
-	"                      and AEAD ciphers only; see gnutls_priority_init(3))\n"
-	"  --max-body-memory MB  request bodies held in memory at once, all clients\n"
-	"                      together (default 256); past it new bodies get 503\n"
-	"  --max-connections-per-ip N  connections one client address may hold\n"
-	"                      (default 64)\n"
-	"  --header-timeout S  seconds of silence allowed while a request's headers\n"
-	"                      arrive (default 10)\n"
-	"The --auth file is reread when it changes and on SIGHUP; a file that does\n"
-	"not load keeps the previous credentials (logged, and shown by GET /health).\n"
-	"Failed logins are limited per client address (429 with Retry-After).\n";
+const regit_opt_spec regit_serve_security_opt_specs[] = {
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_AUTH, "auth", 0, "FILE",
+	  "require HTTP Basic auth; FILE has user:role:hash lines\n"
+	  "written by `regit passwd` (roles read < write < admin)" },
+	{ REGIT_OPT_FLAG, REGIT_SERVE_SEC_OPT_INSECURE_NO_AUTH, "insecure-no-auth", 0, NULL,
+	  "allow a non-loopback --listen without --auth" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_TLS_CERT, "tls-cert", 0, "FILE",
+	  "serve HTTPS with this PEM certificate (needs --tls-key)" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_TLS_KEY, "tls-key", 0, "FILE",
+	  "PEM private key for --tls-cert" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_TLS_PRIORITIES, "tls-priorities", 0, "S",
+	  "GnuTLS priority string (default: TLS 1.2+ with ECDHE/DHE\n"
+	  "and AEAD ciphers only; see gnutls_priority_init(3))" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_MAX_BODY_MEMORY, "max-body-memory", 0, "MB",
+	  "request bodies held in memory at once, all clients\n"
+	  "together (default 256); past it new bodies get 503" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_MAX_PER_IP, "max-connections-per-ip", 0, "N",
+	  "connections one client address may hold (default 64)" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT, "header-timeout", 0, "S",
+	  "seconds of silence allowed while a request's headers\n"
+	  "arrive (default 10)" },
+	REGIT_OPT_SPEC_END
+};
 
-static int sec_value(int argc, char **argv, int *i, const char *name, const char **out)
+int regit_serve_security_apply(regit_serve_security *sec, const regit_opt *o)
 {
-	size_t n = strlen(name);
-
-	if (strcmp(argv[*i], name) == 0) {
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "regit serve: %s needs a value\n", name);
-			return -1;
-		}
-		*out = argv[++*i];
+	switch (o->spec ? o->spec->id : 0) {
+	case REGIT_SERVE_SEC_OPT_AUTH:
+		sec->auth_path = o->value;
 		return 1;
-	}
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	return 0;
-}
-
-int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, int *i)
-{
-	int rc;
-
-	if (strcmp(argv[*i], "--insecure-no-auth") == 0) {
+	case REGIT_SERVE_SEC_OPT_INSECURE_NO_AUTH:
 		sec->insecure_no_auth = 1;
 		return 1;
+	case REGIT_SERVE_SEC_OPT_TLS_CERT:
+		sec->tls_cert_path = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_TLS_KEY:
+		sec->tls_key_path = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_TLS_PRIORITIES:
+		sec->tls_priorities = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_MAX_BODY_MEMORY:
+		sec->max_body_memory = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_MAX_PER_IP:
+		sec->max_per_ip = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT:
+		sec->header_timeout = o->value;
+		return 1;
+	default:
+		return 0;
 	}
-	rc = sec_value(argc, argv, i, "--auth", &sec->auth_path);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--tls-cert", &sec->tls_cert_path);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--tls-key", &sec->tls_key_path);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--tls-priorities", &sec->tls_priorities);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--max-body-memory", &sec->max_body_memory);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--max-connections-per-ip", &sec->max_per_ip);
-	if (rc == 0)
-		rc = sec_value(argc, argv, i, "--header-timeout", &sec->header_timeout);
-	return rc;
 }
 
 int regit_serve_is_loopback(const char *listen)

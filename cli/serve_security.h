@@ -12,6 +12,7 @@
 #ifndef REGIT_CLI_SERVE_SECURITY_H
 #define REGIT_CLI_SERVE_SECURITY_H
 
+#include "cli/opt.h"
 #include "server/auth.h"
 #include "server/http.h"
 
@@ -35,15 +36,33 @@ typedef struct regit_serve_security {
 #define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
 	NULL, NULL, NULL, { 0, 0, 0, 0 }, 0 }
 
-/* Lines for `regit serve --help`. */
-extern const char regit_serve_security_usage[];
+/* Ids of our options (from 2000: serve numbers its own from 1). */
+enum {
+	REGIT_SERVE_SEC_OPT_AUTH = 2000,
+	REGIT_SERVE_SEC_OPT_INSECURE_NO_AUTH,
+	REGIT_SERVE_SEC_OPT_TLS_CERT,
+	REGIT_SERVE_SEC_OPT_TLS_KEY,
+	REGIT_SERVE_SEC_OPT_TLS_PRIORITIES,
+	REGIT_SERVE_SEC_OPT_MAX_BODY_MEMORY,
+	REGIT_SERVE_SEC_OPT_MAX_PER_IP,
+	REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT
+};
+
+/* Our options, a fragment of serve's option table (cli/opt.h). */
+extern const regit_opt_spec regit_serve_security_opt_specs[];
+
+/* A paragraph for the notes of `regit serve --help`. */
+#define REGIT_SERVE_SECURITY_NOTES \
+	"The --auth file is reread when it changes and on SIGHUP; a file that does\n" \
+	"not load keeps the previous credentials (logged, and shown by GET /health).\n" \
+	"Failed logins are limited per client address (429 with Retry-After)."
 
 /**
- * Consume argv[*i] (and its value) when it is one of our options.
- * @return 1 consumed (*i advanced past a value), 0 not ours, -1 usage
- *         error (message printed)
+ * Apply a parsed option when it is one of regit_serve_security_opt_specs
+ * (values are checked by regit_serve_security_prepare).
+ * @return 1 applied, 0 not ours
  */
-int regit_serve_security_arg(regit_serve_security *sec, int argc, char **argv, int *i);
+int regit_serve_security_apply(regit_serve_security *sec, const regit_opt *o);
 
 /**
  * Enforce the bind policy, load the credentials and TLS files, and point

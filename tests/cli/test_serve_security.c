@@ -37,32 +37,54 @@ static void test_serve_security__loopback(void **state)
 	assert_false(regit_serve_is_loopback("no-such-host.invalid:1"));
 }
 
+/* Apply --name VALUE as serve's parser would hand it over. */
+static int sec_apply(regit_serve_security *sec, const char *name, const char *value)
+{
+	const regit_opt_spec *s;
+	regit_opt o;
+
+	for (s = regit_serve_security_opt_specs; s->kind != REGIT_OPT_END; s++) {
+		if (strcmp(s->name, name) == 0) {
+			o.spec = s;
+			o.value = value;
+			return regit_serve_security_apply(sec, &o);
+		}
+	}
+	o.spec = NULL;
+	o.value = name;
+	return regit_serve_security_apply(sec, &o);
+}
+
 static void test_serve_security__args(void **state)
 {
 	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
-	char *argv[] = { "serve", "--auth", "f", "--tls-cert=c", "--tls-key", "k",
-		"--insecure-no-auth", "--store", "x", "--auth" };
-	int argc = 10, i;
+	const regit_opt_spec *s;
 
 	(void)state;
-	i = 1;
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
-	assert_int_equal(i, 2);
+	assert_int_equal(sec_apply(&sec, "auth", "f"), 1);
 	assert_string_equal(sec.auth_path, "f");
-	i = 3;
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_int_equal(sec_apply(&sec, "tls-cert", "c"), 1);
 	assert_string_equal(sec.tls_cert_path, "c");
-	i = 4;
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
-	assert_int_equal(i, 5);
+	assert_int_equal(sec_apply(&sec, "tls-key", "k"), 1);
 	assert_string_equal(sec.tls_key_path, "k");
-	i = 6;
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 1);
+	assert_int_equal(sec_apply(&sec, "tls-priorities", "NORMAL"), 1);
+	assert_string_equal(sec.tls_priorities, "NORMAL");
+	assert_int_equal(sec_apply(&sec, "insecure-no-auth", NULL), 1);
 	assert_true(sec.insecure_no_auth);
-	i = 7;
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), 0);
-	i = 9;   /* --auth without a value */
-	assert_int_equal(regit_serve_security_arg(&sec, argc, argv, &i), -1);
+	assert_int_equal(sec_apply(&sec, "max-body-memory", "8"), 1);
+	assert_string_equal(sec.max_body_memory, "8");
+	assert_int_equal(sec_apply(&sec, "max-connections-per-ip", "3"), 1);
+	assert_string_equal(sec.max_per_ip, "3");
+	assert_int_equal(sec_apply(&sec, "header-timeout", "2"), 1);
+	assert_string_equal(sec.header_timeout, "2");
+	/* not ours: serve's own options and operands */
+	assert_int_equal(sec_apply(&sec, "store", "x"), 0);
+	/* the flag takes no value; every other option does */
+	for (s = regit_serve_security_opt_specs; s->kind != REGIT_OPT_END; s++) {
+		assert_int_equal(s->kind == REGIT_OPT_FLAG,
+			strcmp(s->name, "insecure-no-auth") == 0);
+		assert_true(s->id >= 2000);
+	}
 }
 
 static void write_file(const char *path, const char *text, int mode)
