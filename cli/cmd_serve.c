@@ -78,12 +78,131 @@ const regit_opt_cmd regit_cmd_serve_opts = {
 	"The store gets a pre-receive hook (rewritten at each start) that refuses\n"
 	"pushes the registry would refuse (`regit verify --help`).\n"
 	"SIGINT or SIGTERM stops the server cleanly; SIGHUP rereads the --auth file.\n"
-	"\n" REGIT_SERVE_SECURITY_NOTES,
+	"\n" REGIT_SERVE_SECURITY_NOTES "\n"
+	"\n"
+	"Every option can also be set in the environment: REGIT_ and its name\n"
+	"upper-cased with '-' as '_' (REGIT_LISTEN, REGIT_STORE, REGIT_AUTH,\n"
+	"REGIT_TLS_CERT, REGIT_MAX_CONNECTIONS_PER_IP, ...); an empty one is\n"
+	"unset, and a flag (REGIT_ACCESS_LOG, REGIT_INSECURE_NO_AUTH) is on with\n"
+	"1, true, yes or on. The command line wins.",
 	"0 stopped cleanly (SIGINT or SIGTERM)\n"
 	"2 bad usage, an unsafe or unusable security setting, the store cannot\n"
 	"  be opened or the address cannot be bound\n"
 	"3 out of memory, or the process could not be hardened\n"
 };
+
+/* What serve's options set. */
+typedef struct serve_args {
+	regit_registry_options *ropts;
+	regit_http_options *hopts;
+	regit_serve_security *sec;
+} serve_args;
+
+/*
+ * Apply one option; var names the environment variable it came from, or
+ * is NULL for the command line.
+ * @return 0, -1 usage error (printed)
+ */
+static int serve_apply(serve_args *a, const regit_opt *o, const char *var)
+{
+	char from[REGIT_OPT_NAME_MAX + 16] = "";
+
+	if (var)
+		snprintf(from, sizeof(from), " (from $%s)", var);
+	if (regit_serve_security_apply(a->sec, o))
+		return 0;
+	switch (o->spec->id) {
+	case SERVE_OPT_LISTEN:
+		a->hopts->listen = o->value;
+		break;
+	case SERVE_OPT_STORE:
+		a->ropts->store_path = o->value;
+		break;
+	case SERVE_OPT_COMPAT:
+		if (regit_compat_level_parse(o->value, &a->ropts->default_level) < 0) {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"unknown compatibility level '%s'%s", o->value, from);
+			return -1;
+		}
+		break;
+	case SERVE_OPT_RULES:
+		if (strcasecmp(o->value, "strict") == 0) {
+			a->ropts->default_strict = 1;
+		} else if (strcasecmp(o->value, "avro") == 0) {
+			a->ropts->default_strict = 0;
+		} else {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"--rules is strict or avro, not '%s'%s", o->value, from);
+			return -1;
+		}
+		break;
+	case SERVE_OPT_LINT:
+		if (regit_lint_policy_parse(o->value, &a->ropts->default_lint) < 0) {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"--lint is off, warn or enforce, not '%s'%s", o->value, from);
+			return -1;
+		}
+		break;
+	case SERVE_OPT_ACCESS_LOG:
+		a->hopts->access_log = 1;
+		break;
+	case SERVE_OPT_THREADS: {
+		char *end = NULL;
+		long n = strtol(o->value, &end, 10);
+
+		if (!end || end == o->value || *end || n < 1 || n > 256) {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"--threads takes 1..256, not '%s'%s", o->value, from);
+			return -1;
+		}
+		a->hopts->threads = (unsigned)n;
+		break;
+	}
+	}
+	return 0;
+}
+
+/*
+ * Every option from the environment first (REGIT_LISTEN for --listen, ...),
+ * so that the command line, applied next, wins. An empty variable is unset.
+ * @return 0, -1 usage error (printed)
+ */
+static int serve_env(serve_args *a)
+{
+	const regit_opt_spec *const *frag;
+	const regit_opt_spec *s;
+	char var[REGIT_OPT_NAME_MAX + 8];
+	regit_opt o;
+	const char *v;
+	int on;
+
+	for (frag = regit_cmd_serve_opts.specs; *frag; frag++) {
+		for (s = *frag; s->kind != REGIT_OPT_END; s++) {
+			if (regit_opt_env_name(var, sizeof(var), "REGIT_", s) < 0)
+				continue;
+			v = getenv(var);
+			if (!v || (!*v && s->kind != REGIT_OPT_FLAG))
+				continue;
+			o.spec = s;
+			o.value = v;
+			if (s->kind == REGIT_OPT_FLAG) {
+				on = regit_opt_env_flag(v);
+				if (on < 0) {
+					regit_opt_usage_error(&regit_cmd_serve_opts,
+						"$%s is 1, true, yes, on or 0, false, no, off, not '%s'",
+						var, v);
+					return -1;
+				}
+				if (!on)
+					continue;
+				o.value = NULL;
+			}
+			if (serve_apply(a, &o, var) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
 
 int regit_cmd_serve(int argc, char **argv)
 {
@@ -96,6 +215,7 @@ int regit_cmd_serve(int argc, char **argv)
 	regit_registry_error err;
 	regit_opt_parser p;
 	regit_opt o;
+	serve_args args = { &ropts, &hopts, &sec };
 	sigset_t set;
 	char problem[512];
 	int rc, ret = REGIT_EXIT_OK, last_ok = 1;
@@ -103,6 +223,8 @@ int regit_cmd_serve(int argc, char **argv)
 	if (regit_opt_help_requested(&regit_cmd_serve_opts, argc, argv))
 		return REGIT_EXIT_OK;
 	ret = REGIT_EXIT_USAGE;   /* until the options are read */
+	if (serve_env(&args) < 0)
+		goto done;
 	regit_opt_parser_init(&p, &regit_cmd_serve_opts, argc, argv);
 	while ((rc = regit_opt_next(&o, &p)) > 0) {
 		if (!o.spec) {
@@ -110,56 +232,8 @@ int regit_cmd_serve(int argc, char **argv)
 				o.value);
 			goto done;
 		}
-		if (regit_serve_security_apply(&sec, &o))
-			continue;
-		switch (o.spec->id) {
-		case SERVE_OPT_LISTEN:
-			hopts.listen = o.value;
-			break;
-		case SERVE_OPT_STORE:
-			ropts.store_path = o.value;
-			break;
-		case SERVE_OPT_COMPAT:
-			if (regit_compat_level_parse(o.value, &ropts.default_level) < 0) {
-				regit_opt_usage_error(&regit_cmd_serve_opts,
-					"unknown compatibility level '%s'", o.value);
-				goto done;
-			}
-			break;
-		case SERVE_OPT_RULES:
-			if (strcasecmp(o.value, "strict") == 0) {
-				ropts.default_strict = 1;
-			} else if (strcasecmp(o.value, "avro") == 0) {
-				ropts.default_strict = 0;
-			} else {
-				regit_opt_usage_error(&regit_cmd_serve_opts,
-					"--rules is strict or avro, not '%s'", o.value);
-				goto done;
-			}
-			break;
-		case SERVE_OPT_LINT:
-			if (regit_lint_policy_parse(o.value, &ropts.default_lint) < 0) {
-				regit_opt_usage_error(&regit_cmd_serve_opts,
-					"--lint is off, warn or enforce, not '%s'", o.value);
-				goto done;
-			}
-			break;
-		case SERVE_OPT_ACCESS_LOG:
-			hopts.access_log = 1;
-			break;
-		case SERVE_OPT_THREADS: {
-			char *end = NULL;
-			long n = strtol(o.value, &end, 10);
-
-			if (!end || end == o.value || *end || n < 1 || n > 256) {
-				regit_opt_usage_error(&regit_cmd_serve_opts,
-					"--threads takes 1..256, not '%s'", o.value);
-				goto done;
-			}
-			hopts.threads = (unsigned)n;
-			break;
-		}
-		}
+		if (serve_apply(&args, &o, NULL) < 0)
+			goto done;
 	}
 	if (rc < 0)
 		goto done;

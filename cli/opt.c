@@ -4,8 +4,10 @@
  */
 #include "cli/opt.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cmd.h"
 
@@ -118,6 +120,36 @@ int regit_opt_next(regit_opt *out, regit_opt_parser *p)
 	out->spec = spec;
 	out->value = value;
 	return 1;
+}
+
+int regit_opt_env_name(char *out, size_t size, const char *prefix,
+	const regit_opt_spec *spec)
+{
+	size_t n = strlen(prefix), k;
+
+	if (n + strlen(spec->name) >= size)
+		return -1;
+	memcpy(out, prefix, n);
+	for (k = 0; spec->name[k]; k++)
+		out[n + k] = spec->name[k] == '-' ? '_' :
+			(char)toupper((unsigned char)spec->name[k]);
+	out[n + k] = '\0';
+	return 0;
+}
+
+int regit_opt_env_flag(const char *value)
+{
+	static const char *const on[] = { "1", "true", "yes", "on" };
+	static const char *const off[] = { "0", "false", "no", "off", "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++)
+		if (strcasecmp(value, on[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+		if (strcasecmp(value, off[i]) == 0)
+			return 0;
+	return -1;
 }
 
 int regit_opt_help_requested(const regit_opt_cmd *cmd, int argc, char **argv)

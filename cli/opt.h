@@ -90,6 +90,21 @@ void regit_opt_print_help(FILE *f, const regit_opt_cmd *cmd);
 int regit_opt_usage_error(const regit_opt_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * The environment variable that may carry a spec's option: prefix and the
+ * long name upper-cased with '-' as '_' ("REGIT_" + "max-body-memory" is
+ * REGIT_MAX_BODY_MEMORY).
+ * @return 0, or -1 when it does not fit in size bytes
+ */
+int regit_opt_env_name(char *out, size_t size, const char *prefix,
+	const regit_opt_spec *spec);
+
+/**
+ * A flag's value in the environment: "1", "true", "yes", "on" are 1;
+ * "0", "false", "no", "off" and "" are 0 (any case); else -1.
+ */
+int regit_opt_env_flag(const char *value);
+
 /** The help option every command has (-h, --help); for generators. */
 extern const regit_opt_spec regit_opt_help_spec;
 

@@ -177,6 +177,25 @@ static void test_opt__help_from_the_table(void **state)
 		"  2 usage\n");
 }
 
+static void test_opt__env(void **state)
+{
+	static const regit_opt_spec spec = { REGIT_OPT_VALUE, 1,
+		"max-connections-per-ip", 0, "N", "x" };
+	char name[64], small[8];
+
+	(void)state;
+	assert_int_equal(regit_opt_env_name(name, sizeof(name), "REGIT_", &spec), 0);
+	assert_string_equal(name, "REGIT_MAX_CONNECTIONS_PER_IP");
+	assert_int_equal(regit_opt_env_name(small, sizeof(small), "REGIT_", &spec), -1);
+	assert_int_equal(regit_opt_env_flag("1"), 1);
+	assert_int_equal(regit_opt_env_flag("TRUE"), 1);
+	assert_int_equal(regit_opt_env_flag("on"), 1);
+	assert_int_equal(regit_opt_env_flag("0"), 0);
+	assert_int_equal(regit_opt_env_flag(""), 0);
+	assert_int_equal(regit_opt_env_flag("No"), 0);
+	assert_int_equal(regit_opt_env_flag("maybe"), -1);
+}
+
 static void test_opt__help_requested(void **state)
 {
 	(void)state;
@@ -193,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_opt__usage_errors),
 		cmocka_unit_test(test_opt__help_from_the_table),
 		cmocka_unit_test(test_opt__help_requested),
+		cmocka_unit_test(test_opt__env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
