@@ -5,7 +5,8 @@
  *   regit config [--subject S] LEVEL     PUT /config[/S] {"compatibility": LEVEL}
  *   regit config [--subject S] --unset   DELETE /config[/S]
  *   regit config [--subject S] --rules strict|avro [LEVEL]
- *                                        PUT with regit's extension key
+ *   regit config [--subject S] --lint off|warn|enforce [LEVEL]
+ *                                        PUT with regit's extension keys
  *
  * A subject without its own level follows the global one: Confluent answers
  * 40408 for it, and this command then shows the global level marked as
@@ -22,7 +23,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-enum { CONFIG_OPT_SUBJECT = 1, CONFIG_OPT_UNSET, CONFIG_OPT_RULES };
+enum { CONFIG_OPT_SUBJECT = 1, CONFIG_OPT_UNSET, CONFIG_OPT_RULES, CONFIG_OPT_LINT };
 
 static const regit_opt_spec config_specs[] = {
 	{ REGIT_OPT_VALUE, CONFIG_OPT_SUBJECT, "subject", 0, "SUBJECT",
@@ -34,6 +35,11 @@ static const regit_opt_spec config_specs[] = {
 	  "regit registries: strict evolution rules (no\n"
 	  "removed fields, no new fields without default) or\n"
 	  "plain Avro resolution; kept when only LEVEL changes" },
+	{ REGIT_OPT_VALUE, CONFIG_OPT_LINT, "lint", 0, "off|warn|enforce",
+	  "regit registries: the lint policy of registrations\n"
+	  "(\"regit.lint\"): off; warn: register and log findings;\n"
+	  "enforce: refuse lint errors (42201); kept when only\n"
+	  "LEVEL changes" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const config_frags[] = {
@@ -50,10 +56,12 @@ const regit_opt_cmd regit_cmd_config_opts = {
 	"FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE (any case). A subject\n"
 	"without its own level follows the global one; --unset returns it to that.",
 	config_frags,
-	"text output: the level, then \"; rules strict|avro\" when the registry\n"
-	"reports rules; \"(global)\" marks what the subject inherits\n"
+	"text output: the level, then \"; rules strict|avro\" and \"; lint POLICY\"\n"
+	"when the registry reports them; \"(global)\" marks what the subject\n"
+	"inherits\n"
 	"json output: {\"compatibilityLevel\": L, \"inherited\": bool[, \"rules\": R,\n"
-	"\"rulesInherited\": bool]}; --unset prints the registry's answer",
+	"\"rulesInherited\": bool][, \"lint\": P, \"lintInherited\": bool]};\n"
+	"--unset prints the registry's answer",
 	"0 shown or changed\n1 --unset found no level to remove\n" REGIT_REMOTE_EXIT_STATUS
 };
 
@@ -66,12 +74,12 @@ static int config_path(regit_buf *path, const char *subject)
 	return error;
 }
 
-/* The rules string of a config answer, or NULL. @return borrowed */
-static const char *config_rules(const json_t *resp)
+/* A string key of a config answer (regit's extensions), or NULL. @return borrowed */
+static const char *config_string(const json_t *resp, const char *key)
 {
-	const json_t *rules = json_object_get(resp, REGIT_API_RULES_KEY);
+	const json_t *v = json_object_get(resp, key);
 
-	return json_is_string(rules) ? json_string_value(rules) : NULL;
+	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 /*
@@ -84,8 +92,8 @@ static int config_show(const regit_remote *remote, regit_client *client, const c
 {
 	regit_buf path = REGIT_BUF_INIT;
 	json_t *own = NULL, *global = NULL, *out = NULL;
-	const char *level = NULL, *rules = NULL;
-	int level_inherited = 0, rules_inherited = 0, error;
+	const char *level = NULL, *rules = NULL, *lint = NULL;
+	int level_inherited = 0, rules_inherited = 0, lint_inherited = 0, error;
 
 	error = config_path(&path, subject);
 	if (error == 0)
@@ -97,8 +105,9 @@ static int config_show(const regit_remote *remote, regit_client *client, const c
 		goto done;
 	if (own && regit_client_parse_level(&level, own) < 0)
 		level = NULL;
-	rules = own ? config_rules(own) : NULL;
-	if (subject && (!level || !rules)) {
+	rules = own ? config_string(own, REGIT_API_RULES_KEY) : NULL;
+	lint = own ? config_string(own, REGIT_API_LINT_KEY) : NULL;
+	if (subject && (!level || !rules || !lint)) {
 		regit_buf_clear(&path);
 		error = config_path(&path, NULL);
 		if (error == 0)
@@ -113,8 +122,12 @@ static int config_show(const regit_remote *remote, regit_client *client, const c
 				goto done;
 		}
 		if (!rules) {
-			rules = config_rules(global);
+			rules = config_string(global, REGIT_API_RULES_KEY);
 			rules_inherited = 1;
+		}
+		if (!lint) {
+			lint = config_string(global, REGIT_API_LINT_KEY);
+			lint_inherited = 1;
 		}
 	}
 	if (!level) {
@@ -130,6 +143,11 @@ static int config_show(const regit_remote *remote, regit_client *client, const c
 			json_decref(out);
 			out = NULL;
 		}
+		if (out && lint && (json_object_set_new(out, "lint", json_string(lint)) < 0 ||
+		    json_object_set_new(out, "lintInherited", json_boolean(lint_inherited)) < 0)) {
+			json_decref(out);
+			out = NULL;
+		}
 		if (!out) {
 			regit_error_set_oom();
 			error = REGIT_ENOMEM;
@@ -141,6 +159,8 @@ static int config_show(const regit_remote *remote, regit_client *client, const c
 	printf("%s%s", level, level_inherited ? " (global)" : "");
 	if (rules)
 		printf("; rules %s%s", rules, rules_inherited ? " (global)" : "");
+	if (lint)
+		printf("; lint %s%s", lint, lint_inherited ? " (global)" : "");
 	printf("\n");
 done:
 	json_decref(out);
@@ -157,7 +177,7 @@ int regit_cmd_config(int argc, char **argv)
 	regit_remote remote = REGIT_REMOTE_INIT("config");
 	regit_client *client = NULL;
 	regit_buf path = REGIT_BUF_INIT;
-	const char *subject = NULL, *level = NULL, *rules = NULL;
+	const char *subject = NULL, *level = NULL, *rules = NULL, *lint = NULL;
 	json_t *resp = NULL, *body = NULL;
 	char *text = NULL;
 	int unset = 0, m, error = 0, rc = REGIT_EXIT_OK;
@@ -177,6 +197,9 @@ int regit_cmd_config(int argc, char **argv)
 		case CONFIG_OPT_RULES:
 			rules = o.value;
 			break;
+		case CONFIG_OPT_LINT:
+			lint = o.value;
+			break;
 		case CONFIG_OPT_UNSET:
 			unset = 1;
 			break;
@@ -190,10 +213,15 @@ int regit_cmd_config(int argc, char **argv)
 		return REGIT_EXIT_USAGE;
 	if (subject && regit_remote_check_subject(&remote, subject) != 0)
 		return REGIT_EXIT_USAGE;
-	if (unset && (level || rules))
-		return regit_remote_usage_error(&remote, "give LEVEL/--rules or --unset, not both");
+	if (unset && (level || rules || lint))
+		return regit_remote_usage_error(&remote,
+			"give LEVEL/--rules/--lint or --unset, not both");
 	if (rules && strcmp(rules, "strict") != 0 && strcmp(rules, "avro") != 0)
 		return regit_remote_usage_error(&remote, "--rules is strict or avro, not '%s'", rules);
+	if (lint && strcmp(lint, "off") != 0 && strcmp(lint, "warn") != 0 &&
+	    strcmp(lint, "enforce") != 0)
+		return regit_remote_usage_error(&remote,
+			"--lint is off, warn or enforce, not '%s'", lint);
 	if (level && (!*level || strlen(level) > 64))
 		return regit_remote_usage_error(&remote, "'%s' is not a compatibility level", level);
 
@@ -204,7 +232,7 @@ int regit_cmd_config(int argc, char **argv)
 	if (error < 0)
 		goto done;
 
-	if (level || rules) {
+	if (level || rules || lint) {
 		/*
 		 * The registry validates the level (42203) and upper-cases it; PUT
 		 * merges, so an absent key keeps its old value.
@@ -217,6 +245,8 @@ int regit_cmd_config(int argc, char **argv)
 		}
 		if (body && rules)
 			json_object_set_new(body, REGIT_API_RULES_KEY, json_string(rules));
+		if (body && lint)
+			json_object_set_new(body, REGIT_API_LINT_KEY, json_string(lint));
 		text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		if (!text) {
 			regit_error_set_oom();

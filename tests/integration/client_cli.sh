@@ -346,6 +346,39 @@ run config --subject "$S" --unset
 expect_err "config --unset with nothing to remove: exit 1" 1 "404"
 run config --subject "$S" FULL --unset
 expect_err "LEVEL with --unset is a usage error" 2 "not both"
+# The lint policy ("regit.lint"): set, shown, applied, kept when the level changes.
+LX=lint-policy-value
+run config --subject "$LX" --lint enforce
+expect "config --lint enforce: shown with the inherited level" 0 "$GLOBAL (global); lint enforce"
+run config --subject "$LX" --format json
+expect "config --format json has lint and lintInherited" 0 \
+	"{\"compatibilityLevel\":\"$GLOBAL\",\"inherited\":true,\"lint\":\"enforce\",\"lintInherited\":false}"
+run config --subject "$LX"
+expect "config shows the subject's lint policy" 0 "$GLOBAL (global); lint enforce"
+run register --subject "$LX" "$V1"
+expect_err "under enforce a schema with lint errors is refused (42201)" 2 "42201"
+run config --subject "$LX" FULL
+expect "a LEVEL alone keeps the lint policy" 0 "FULL; lint enforce"
+run config --subject "$LX" --lint=warn
+expect "config --lint=warn changes it" 0 "FULL; lint warn"
+run register --subject "$LX" "$V1"
+if [ "$RC" = 0 ] && [[ "$OUT" == "registered $LX version 1 (id "* ]]; then
+	ok "under warn the same schema registers"
+else
+	not_ok "register under lint warn (exit $RC: $OUT $ERR)"
+fi
+# (gone again, so that the listings below see only their own subjects)
+run delete --subject "$LX"
+run delete --subject "$LX" --permanent
+run config --subject "$LX" --lint maybe
+expect_err "--lint other than off|warn|enforce is a usage error" 2 "off, warn or enforce, not 'maybe'"
+run config --subject "$LX" --lint off --unset
+expect_err "--lint with --unset is a usage error" 2 "not both"
+run config --lint off
+expect "config --lint off sets the global policy" 0 "$GLOBAL; lint off"
+run config --subject "$LX" --unset
+run config --subject "$LX"
+expect "a subject without its own policy shows the global one, marked" 0 "$GLOBAL (global); lint off (global)"
 
 # ---- delete ---------------------------------------------------------------------------
 run delete --subject "$S" --version 1
