@@ -39,29 +39,6 @@ int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
 	return REGIT_EXIT_USAGE;
 }
 
-int regit_remote_opt(const char **value, const regit_remote *remote,
-	int argc, char **argv, int *i, const char *name)
-{
-	const char *arg = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0)
-		return 0;
-	if (arg[n] == '=') {
-		*value = arg + n + 1;
-		return 1;
-	}
-	if (arg[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		regit_remote_usage_error(remote, "option %s needs a value", name);
-		return -1;
-	}
-	*i += 1;
-	*value = argv[*i];
-	return 1;
-}
-
 /* The connection options; every client command has them. */
 #define REMOTE_CONN_SPECS \
 	{ REGIT_OPT_VALUE, REGIT_REMOTE_OPT_REGISTRY, "registry", 0, "URL", \
@@ -173,28 +150,6 @@ int regit_remote_next(regit_opt *o, regit_opt_parser *p, regit_remote *remote)
 		if (r == 0)
 			return 1;
 	}
-}
-
-/* For commands not yet on an option table: the same options, by hand. */
-int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i)
-{
-	const regit_opt_spec *s;
-	regit_opt o;
-	char name[REGIT_OPT_NAME_MAX];
-	int m;
-
-	for (s = regit_remote_opt_specs; s->kind != REGIT_OPT_END; s++) {
-		snprintf(name, sizeof(name), "--%s", s->name);
-		o.spec = s;
-		o.value = NULL;
-		m = regit_remote_opt(&o.value, remote, argc, argv, i, name);
-		if (m == 0)
-			continue;
-		if (m < 0)
-			return m;
-		return regit_remote_apply(remote, &o);
-	}
-	return 0;
 }
 
 /*
@@ -504,38 +459,6 @@ int regit_remote_schema_apply(regit_remote_schema *s, const regit_remote *remote
 	default:
 		return 0;
 	}
-}
-
-int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
-	int argc, char **argv, int *i)
-{
-	const char *arg = argv[*i];
-	const char *ref = NULL;
-	int m;
-
-	if (strcmp(arg, "--normalize") == 0) {
-		s->normalize = 1;
-		return 1;
-	}
-	m = regit_remote_opt(&ref, remote, argc, argv, i, "--reference");
-	if (m < 0)
-		return -1;
-	if (m > 0)
-		return remote_reference_arg(s, remote, (char *)ref);
-	if (strcmp(arg, "--") == 0 && *i + 1 < argc && !s->file) {
-		s->file = argv[++*i];
-		return 1;
-	}
-	if (arg[0] == '-' && arg[1] != '\0') {
-		regit_remote_usage_error(remote, "unknown option '%s'", arg);
-		return -1;
-	}
-	if (s->file) {
-		regit_remote_usage_error(remote, "one schema file at a time");
-		return -1;
-	}
-	s->file = arg;
-	return 1;
 }
 
 int regit_remote_schema_load(regit_remote_schema *s, const regit_remote *remote,

@@ -30,21 +30,6 @@ typedef struct regit_remote {
 
 #define REGIT_REMOTE_INIT(name) { (name), REGIT_CLIENT_OPTIONS_INIT, 0, NULL }
 
-/* The help text for the options every client command takes. */
-#define REGIT_REMOTE_OPTIONS_HELP \
-	"  --registry URL       registry base URL (default $" REGIT_CLIENT_ENV_URL ",\n" \
-	"                       else " REGIT_CLIENT_DEFAULT_URL ")\n" \
-	"  --user-file FILE     HTTP Basic credentials: the first line of FILE, USER:PASS\n" \
-	"                       (- reads stdin; default $" REGIT_CLIENT_ENV_AUTH ")\n" \
-	"  --user USER:PASS     the same on the command line, where other local users\n" \
-	"                       can see it (warns; prefer the variable or --user-file);\n" \
-	"                       --user - reads stdin\n" \
-	"  --timeout SECONDS    give up on a request after this long (default 30)\n" \
-	"  --format text|json   output for people (default) or for scripts\n" \
-	"  -h, --help           this help\n" \
-	"\nexit status: 0 ok, 1 the answer is no (see above), 2 usage, invalid input,\n" \
-	"server or network error, 3 out of memory\n"
-
 /*
  * The option table fragments (cli/opt.h) of the client commands. Their ids
  * are REGIT_REMOTE_OPT_*, above any id a command uses for its own options.
@@ -95,24 +80,6 @@ int regit_remote_next(regit_opt *o, regit_opt_parser *p, regit_remote *remote);
 int regit_remote_schema_apply(regit_remote_schema *s, const regit_remote *remote,
 	const regit_opt *o);
 
-/**
- * Match option `name` at argv[*i], as "--name VALUE" or "--name=VALUE".
- * @param value  receives the value (borrowed from argv)
- * @param i      advanced past the value when it was a separate argument
- * @return 1 matched, 0 not this option, -1 matched but the value is missing
- *         (a message was printed)
- */
-int regit_remote_opt(const char **value, const regit_remote *remote,
-	int argc, char **argv, int *i, const char *name);
-
-/**
- * Consume one of the common options at argv[*i] (--registry, --user,
- * --user-file, --timeout, --format). --user USER:PASS prints a warning
- * that the password is visible to other local users.
- * @return 1 consumed, 0 not a common option, -1 usage error (printed)
- */
-int regit_remote_common(regit_remote *remote, int argc, char **argv, int *i);
-
 /** Print "regit <cmd>: <message>" for a usage error and return REGIT_EXIT_USAGE. */
 int regit_remote_usage_error(const regit_remote *remote, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -143,14 +110,6 @@ int regit_remote_fail(const regit_remote *remote, int error, int answer_is_no);
 /* --reference options per command; a schema with more is made by a program. */
 #define REGIT_REMOTE_MAX_REFS 256
 
-/* The help text of the options regit_remote_schema_arg takes. */
-#define REGIT_REMOTE_SCHEMA_OPTIONS_HELP \
-	"  --normalize          let the registry normalize the schema first\n" \
-	"  --reference NAME=SUBJECT:VERSION\n" \
-	"                       the named type NAME used by FILE is defined by\n" \
-	"                       SUBJECT's VERSION (a number or latest) in the\n" \
-	"                       registry (a Confluent schema reference; repeatable)\n"
-
 /* One --reference; strings borrowed from argv (the argument is split in place). */
 typedef struct regit_remote_ref {
 	const char *name, *subject;
@@ -168,17 +127,6 @@ struct regit_remote_schema {
 };
 
 #define REGIT_REMOTE_SCHEMA_INIT { NULL, 0, { { NULL, NULL, 0 } }, 0, NULL, NULL }
-
-/**
- * Consume the argument at argv[*i] as --normalize, --reference
- * NAME=SUBJECT:VERSION (split at the first '=' and the last ':', since
- * subjects may hold colons), "-- FILE" or FILE, after the command's own
- * options had their turn. Any other option, a malformed reference, and a
- * second FILE, are usage errors.
- * @return 1 consumed, -1 usage error (printed)
- */
-int regit_remote_schema_arg(regit_remote_schema *s, const regit_remote *remote,
-	int argc, char **argv, int *i);
 
 /**
  * Once the arguments are parsed: check that `subject` (see
