@@ -312,20 +312,32 @@ static void h_ui_file(ui_ctx *u)
 /* ---- /regit/whoami ------------------------------------------------------------------ */
 
 /*
- * What each role may do in the UI. The API decides (server/auth.c); this
- * only hides what would be refused: register and soft delete need write;
- * permanent deletes, config and mode need admin (README "Security").
+ * What the UI may offer, each ability as the API request that does it. The
+ * role it needs is the route table's (server/api.c, regit_api_route_of),
+ * query included (?permanent=true needs admin), so the UI never offers
+ * what the API would refuse and the two cannot drift.
  */
 static const struct {
 	const char *action;
-	regit_role role;
+	const char *method;
+	const char *target;
 } ui_abilities[] = {
-	{ "register", REGIT_ROLE_WRITE },
-	{ "softDelete", REGIT_ROLE_WRITE },
-	{ "hardDelete", REGIT_ROLE_ADMIN },
-	{ "config", REGIT_ROLE_ADMIN },
-	{ "mode", REGIT_ROLE_ADMIN },
+	{ "register", "POST", "/subjects/s/versions" },
+	{ "softDelete", "DELETE", "/subjects/s/versions/1" },
+	{ "hardDelete", "DELETE", "/subjects/s/versions/1?permanent=true" },
+	{ "config", "PUT", "/config/s" },
+	{ "mode", "PUT", "/mode/s" },
 };
+
+/* May role do what method + target does? A request no route serves: no. */
+static int ui_may(regit_role role, const char *method, const char *target)
+{
+	unsigned flags = regit_api_route_of(method, target);
+
+	if (flags & REGIT_API_NO_ROUTE)
+		return 0;
+	return (unsigned)role >= (flags & REGIT_API_ROLE_MASK);
+}
 
 /* GET /regit/whoami -> {"user","role","auth","can":{"register":b,...}} */
 static void h_whoami(ui_ctx *u)
@@ -340,7 +352,8 @@ static void h_whoami(ui_ctx *u)
 		u->auth ? "true" : "false");
 	for (i = 0; i < sizeof(ui_abilities) / sizeof(ui_abilities[0]); i++)
 		ui_printf(u, "%s\"%s\":%s", i ? "," : "", ui_abilities[i].action,
-			role >= ui_abilities[i].role ? "true" : "false");
+			ui_may(role, ui_abilities[i].method, ui_abilities[i].target) ?
+			"true" : "false");
 	ui_puts(u, "}}");
 }
 

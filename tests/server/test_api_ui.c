@@ -197,6 +197,50 @@ static void test_api_ui__whoami_per_role(void **state)
 	assert_int_equal(call(f, "PUT", "/config/a", WENDY, "{\"compatibility\":\"FULL\"}"), 403);
 }
 
+/*
+ * Each whoami ability is what the route table says of its request: true
+ * exactly when the role regit_api_route_of gives is at most the user's.
+ */
+static void test_api_ui__whoami_from_route_table(void **state)
+{
+	static const struct {
+		const char *action, *method, *target;
+	} ab[] = {
+		{ "register", "POST", "/subjects/x/versions" },
+		{ "softDelete", "DELETE", "/subjects/x/versions/1" },
+		{ "hardDelete", "DELETE", "/subjects/x/versions/1?permanent=true" },
+		{ "config", "PUT", "/config/x" },
+		{ "mode", "PUT", "/mode/x" },
+	};
+	static const struct {
+		const char *authz;
+		regit_role role;
+	} users[] = {
+		{ RITA, REGIT_ROLE_READ }, { WENDY, REGIT_ROLE_WRITE }, { ALICE, REGIT_ROLE_ADMIN },
+	};
+	fixture *f = *state;
+	size_t u, i;
+	char want[128];
+
+	for (u = 0; u < sizeof(users) / sizeof(users[0]); u++) {
+		assert_int_equal(call(f, "GET", "/regit/whoami", users[u].authz, NULL), 200);
+		for (i = 0; i < sizeof(ab) / sizeof(ab[0]); i++) {
+			unsigned flags = regit_api_route_of(ab[i].method, ab[i].target);
+
+			assert_int_equal(flags & REGIT_API_NO_ROUTE, 0);
+			snprintf(want, sizeof(want), "\"%s\":%s", ab[i].action,
+				(flags & REGIT_API_ROLE_MASK) <= (unsigned)users[u].role ?
+				"true" : "false");
+			assert_contains(f->body, want);
+		}
+	}
+	/* The table's roles, not a copy: hard delete is the query's admin. */
+	assert_int_equal(regit_api_route_of("DELETE", "/subjects/x/versions/1?permanent=true") &
+		REGIT_API_ROLE_MASK, REGIT_ROLE_ADMIN);
+	assert_int_equal(regit_api_route_of("DELETE", "/subjects/x/versions/1") &
+		REGIT_API_ROLE_MASK, REGIT_ROLE_WRITE);
+}
+
 static void test_api_ui__subjects_search_and_pages(void **state)
 {
 	fixture *f = *state;
@@ -374,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_api_ui__files_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__whoami_per_role, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_ui__whoami_from_route_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__subjects_search_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__versions_history_and_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__diff_and_check_findings_at_lines, setup,
