@@ -94,6 +94,8 @@ static const int api_status_slots[] = { 200, 204, 400, 404, 405, 409, 413, 415, 
 static const unsigned api_buckets_us[] = { 100, 250, 500, 1000, 2500, 5000, 10000,
 	25000, 50000, 100000, 250000, 500000, 1000000, 2500000 };
 #define API_NBUCKETS (sizeof(api_buckets_us) / sizeof(api_buckets_us[0]))
+/* Route labels: the table's routes, then the web UI's (server/api_ui.h). */
+#define API_NLABELS (R_COUNT + REGIT_API_UI_NROUTES)
 
 /* ---- cache ----------------------------------------------------------------- */
 
@@ -114,9 +116,9 @@ struct regit_api {
 	regit_registry *reg;
 	api_cached **cache;                          /* API_CACHE_SLOTS */
 	pthread_mutex_t cache_lock[API_CACHE_LOCKS];
-	atomic_ullong requests[R_COUNT][API_NSTATUS];
-	atomic_ullong hist[R_COUNT][API_NBUCKETS + 1];
-	atomic_ullong sum_us[R_COUNT];
+	atomic_ullong requests[API_NLABELS][API_NSTATUS];
+	atomic_ullong hist[API_NLABELS][API_NBUCKETS + 1];
+	atomic_ullong sum_us[API_NLABELS];
 	atomic_ullong cache_hits;
 	atomic_ullong cache_misses;
 	/* Credentials: swapped by regit_api_set_auth while requests run, so
@@ -1630,6 +1632,11 @@ static const api_route api_routes[R_COUNT] = {
 
 /* ---- metrics rendering -------------------------------------------------------- */
 
+static const char *api_label(size_t r)
+{
+	return r < R_COUNT ? api_routes[r].name : regit_api__ui_route_name(r - R_COUNT);
+}
+
 static void api_metrics_render(api_ctx *c)
 {
 	regit_api *api = c->api;
@@ -1643,7 +1650,7 @@ static void api_metrics_render(api_ctx *c)
 
 	out_puts(c, "# HELP regit_http_requests_total HTTP requests by route and status.\n"
 		"# TYPE regit_http_requests_total counter\n");
-	for (r = 0; r < R_COUNT; r++) {
+	for (r = 0; r < API_NLABELS; r++) {
 		for (s = 0; s < API_NSTATUS; s++) {
 			unsigned long long n = atomic_load_explicit(&api->requests[r][s],
 				memory_order_relaxed);
@@ -1656,12 +1663,12 @@ static void api_metrics_render(api_ctx *c)
 			else
 				snprintf(status, sizeof(status), "other");
 			out_printf(c, "regit_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-				api_routes[r].name, status, n);
+				api_label(r), status, n);
 		}
 	}
 	out_puts(c, "# HELP regit_http_request_duration_seconds Time from request arrival "
 		"to response queued.\n# TYPE regit_http_request_duration_seconds histogram\n");
-	for (r = 0; r < R_COUNT; r++) {
+	for (r = 0; r < API_NLABELS; r++) {
 		unsigned long long cum = 0, total = 0;
 
 		for (b = 0; b <= API_NBUCKETS; b++)
@@ -1672,17 +1679,17 @@ static void api_metrics_render(api_ctx *c)
 			cum += atomic_load_explicit(&api->hist[r][b], memory_order_relaxed);
 			if (b < API_NBUCKETS)
 				out_printf(c, "regit_http_request_duration_seconds_bucket{route=\"%s\","
-					"le=\"%g\"} %llu\n", api_routes[r].name,
+					"le=\"%g\"} %llu\n", api_label(r),
 					api_buckets_us[b] / 1e6, cum);
 			else
 				out_printf(c, "regit_http_request_duration_seconds_bucket{route=\"%s\","
-					"le=\"+Inf\"} %llu\n", api_routes[r].name, cum);
+					"le=\"+Inf\"} %llu\n", api_label(r), cum);
 		}
 		out_printf(c, "regit_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
-			api_routes[r].name,
+			api_label(r),
 			atomic_load_explicit(&api->sum_us[r], memory_order_relaxed) / 1e6);
 		out_printf(c, "regit_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-			api_routes[r].name, cum);
+			api_label(r), cum);
 	}
 	out_printf(c,
 		"# HELP regit_subjects Subjects in the registry.\n# TYPE regit_subjects gauge\n"
@@ -1763,7 +1770,7 @@ void regit_api_observe(const regit_http_request *req, const regit_http_response 
 	uint64_t us = elapsed_ns / 1000;
 
 	(void)req;
-	r = resp->route_id >= 0 && resp->route_id < R_COUNT ? (size_t)resp->route_id : R_UNKNOWN;
+	r = resp->route_id >= 0 && resp->route_id < (int)API_NLABELS ? (size_t)resp->route_id : R_UNKNOWN;
 	for (s = 0; s < API_NSTATUS - 1; s++) {
 		if (api_status_slots[s] == resp->status)
 			break;
@@ -2071,8 +2078,10 @@ static void api_dispatch(api_ctx *c)
 	if (c->auth && !api_authenticate(c))
 		return;
 	/* The web UI's files and /regit/ reads (server/api_ui.c). */
-	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL))
+	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL)) {
+		c->resp->route_id = c->resp->route_id < 0 ? R_ROOT : R_COUNT + c->resp->route_id;
 		return;
+	}
 	route = api_resolve(c);
 	if (!route)
 		return;

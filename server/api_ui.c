@@ -1030,6 +1030,19 @@ static const ui_route ui_routes[] = {
 		UM_POST, REGIT_ROLE_READ, 0, h_check },
 };
 
+/* The label of requests under /ui and /regit that no route serves. */
+#define UI_ROUTE_UNKNOWN (sizeof(ui_routes) / sizeof(ui_routes[0]))
+
+_Static_assert(sizeof(ui_routes) / sizeof(ui_routes[0]) + 1 == REGIT_API_UI_NROUTES,
+	"REGIT_API_UI_NROUTES counts ui_routes and /regit/unknown");
+
+const char *regit_api__ui_route_name(size_t i)
+{
+	if (i < UI_ROUTE_UNKNOWN)
+		return ui_routes[i].name;
+	return i == UI_ROUTE_UNKNOWN ? "/regit/unknown" : NULL;
+}
+
 /*
  * Is this a browser navigating? Browsers send text/html together with
  * application/xhtml+xml; Java's HttpURLConnection (under Confluent's Java
@@ -1064,6 +1077,7 @@ int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 		resp->body = "/ui/\n";
 		resp->body_len = 5;
 		resp->route = "/";
+		resp->route_id = -1;
 		resp->headers[0].name = "Location";
 		resp->headers[0].value = "/ui/";
 		resp->nheaders = 1;
@@ -1079,6 +1093,7 @@ int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 		resp->body = "/ui/\n";
 		resp->body_len = 5;
 		resp->route = "/ui/";
+		resp->route_id = 0;   /* ui_routes[0], "/ui/" */
 		resp->headers[0].name = "Location";
 		resp->headers[0].value = "/ui/";
 		resp->nheaders = 1;
@@ -1094,6 +1109,7 @@ int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 	u.auth = auth;
 	u.method = method;
 	resp->route = "/regit/unknown";
+	resp->route_id = (int)UI_ROUTE_UNKNOWN;
 	if (plen > 1 && target[plen - 1] == '/')
 		plen--;
 	while (s < plen) {
@@ -1128,6 +1144,7 @@ int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 		return 1;
 	}
 	resp->route = route->name;
+	resp->route_id = (int)(route - ui_routes);
 	if (!(method & route->methods)) {
 		ui_error(&u, 405, 405, "HTTP 405 Method Not Allowed");
 		return 1;

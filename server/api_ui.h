@@ -14,6 +14,16 @@
 #include "server/auth.h"
 #include "server/http.h"
 
+/*
+ * The route labels the UI's requests are counted under in /metrics: its
+ * routes ("/ui/", "/regit/subjects/{s}/versions", ...) and "/regit/unknown"
+ * for a path none serves; a fixed, small set, so the series stay bounded.
+ */
+#define REGIT_API_UI_NROUTES 11
+
+/** The i-th UI route label (static), NULL from REGIT_API_UI_NROUTES on. */
+const char *regit_api__ui_route_name(size_t i);
+
 /**
  * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...
  * path, and GET / from a browser (an Accept header naming text/html and
@@ -23,7 +33,10 @@
  * @param user  the authenticated user, NULL without --auth (borrowed)
  * @param role  the user's role; ignored when auth is 0
  * @param auth  1 when the server checks credentials
- * @return 1 when answered (resp filled), 0 when the request is not the UI's
+ * @return 1 when answered (resp filled), 0 when the request is not the UI's;
+ *         when answered, resp->route_id is the index of its metrics label
+ *         (regit_api__ui_route_name), or -1 for GET / redirected to /ui/
+ *         (counted under the API's own "/")
  */
 int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 	regit_http_response *resp, const char *user, regit_role role, int auth);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "server/api.h"
+#include "server/api_ui.h"
 #include "server/auth.h"
 #include "tests/support/tmpdir.h"
 #include "util/error.h"
@@ -103,6 +104,7 @@ static int call_h(fixture *f, const char *method, const char *target, const char
 	req.body_len = body ? strlen(body) : 0;
 	regit_http_response_init(&resp, 4 << 20);
 	regit_api_handle(&req, &resp, f->api);
+	regit_api_observe(&req, &resp, 1000, f->api);   /* counted, as the server does */
 	status = resp.status;
 	b = regit_http_response_body(&resp, &len);
 	snprintf(f->body, sizeof(f->body), "%.*s", (int)len, b ? b : "");
@@ -239,6 +241,37 @@ static void test_api_ui__whoami_from_route_table(void **state)
 		REGIT_API_ROLE_MASK, REGIT_ROLE_ADMIN);
 	assert_int_equal(regit_api_route_of("DELETE", "/subjects/x/versions/1") &
 		REGIT_API_ROLE_MASK, REGIT_ROLE_WRITE);
+}
+
+/* /metrics counts the UI's requests under their own route labels. */
+static void test_api_ui__metrics_route_labels(void **state)
+{
+	fixture *f = *state;
+	size_t i;
+
+	assert_int_equal(call(f, "GET", "/regit/subjects", RITA, NULL), 200);
+	assert_int_equal(call(f, "GET", "/regit/subjects/a/versions", RITA, NULL), 404);
+	assert_int_equal(call(f, "GET", "/regit/nope", RITA, NULL), 404);
+	assert_int_equal(call(f, "GET", "/ui/", RITA, NULL), 200);
+	assert_int_equal(call(f, "GET", "/ui", RITA, NULL), 301);
+	assert_int_equal(call_h(f, "GET", "/", RITA, NULL, "text/html,application/xhtml+xml",
+		NULL), 302);
+	assert_int_equal(call(f, "GET", "/metrics", RITA, NULL), 200);
+	assert_contains(f->body,
+		"regit_http_requests_total{route=\"/regit/subjects\",status=\"200\"} 1\n");
+	assert_contains(f->body, "regit_http_requests_total{route=\"/regit/subjects/{s}/versions\","
+		"status=\"404\"} 1\n");
+	assert_contains(f->body,
+		"regit_http_requests_total{route=\"/regit/unknown\",status=\"404\"} 1\n");
+	assert_contains(f->body, "regit_http_requests_total{route=\"/ui/\",status=\"200\"} 1\n");
+	assert_contains(f->body, "regit_http_requests_total{route=\"/ui/\",status=\"other\"} 1\n");
+	assert_contains(f->body, "regit_http_requests_total{route=\"/\",status=\"other\"} 1\n");
+	assert_contains(f->body, "regit_http_request_duration_seconds_count{route=\"/regit/subjects\"} 1\n");
+	/* Nothing of the UI's is counted as unknown; the labels are the table's. */
+	assert_null(strstr(f->body, "route=\"unknown\""));
+	for (i = 0; i < REGIT_API_UI_NROUTES; i++)
+		assert_non_null(regit_api__ui_route_name(i));
+	assert_null(regit_api__ui_route_name(REGIT_API_UI_NROUTES));
 }
 
 static void test_api_ui__subjects_search_and_pages(void **state)
@@ -419,6 +452,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api_ui__files_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__whoami_per_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__whoami_from_route_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_ui__metrics_route_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__subjects_search_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__versions_history_and_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__diff_and_check_findings_at_lines, setup,
