@@ -2078,7 +2078,8 @@ static void api_dispatch(api_ctx *c)
 	if (c->auth && !api_authenticate(c))
 		return;
 	/* The web UI's files and /regit/ reads (server/api_ui.c). */
-	if (regit_api__ui_handle(c->api->reg, req, c->resp, c->user, c->role, c->api->auth != NULL)) {
+	if (regit_api__ui_handle(c->api, c->api->reg, req, c->resp, c->user, c->role,
+		c->api->auth != NULL)) {
 		c->resp->route_id = c->resp->route_id < 0 ? R_ROOT : R_COUNT + c->resp->route_id;
 		return;
 	}
@@ -2364,6 +2365,13 @@ void regit_api_set_auth_problem(regit_api *api, const char *problem)
 {
 	pthread_mutex_lock(&api->auth_lock);
 	snprintf(api->auth_problem, sizeof(api->auth_problem), "%s", problem ? problem : "");
+	pthread_mutex_unlock(&api->auth_lock);
+}
+
+void regit_api__auth_problem(regit_api *api, char *out, size_t size)
+{
+	pthread_mutex_lock(&api->auth_lock);
+	snprintf(out, size, "%s", api->auth_problem);
 	pthread_mutex_unlock(&api->auth_lock);
 }
 

@@ -60,6 +60,7 @@ typedef struct ui_route {
 } ui_route;
 
 struct ui_ctx {
+	regit_api *api;
 	regit_registry *reg;
 	const regit_http_request *req;
 	regit_http_response *resp;
@@ -974,25 +975,38 @@ static void h_check(ui_ctx *u)
 /* ---- /regit/health ------------------------------------------------------------------------ */
 
 /*
- * GET /regit/health -> {"status":"ok"|"invalid","head","subjects","schemas",
- *   "versions","commits","compatRejections","storeRejections"[,"message"]
+ * GET /regit/health -> {"status":"ok"|"degraded"|"invalid","head","subjects",
+ *   "schemas","versions","commits","compatRejections","storeRejections"
+ *   [,"auth"][,"store","diskFullSince"][,"message"]
  *   [,"lastRejection":{"head","time","message"}]}
- * /health plus the last refused push, kept after a valid push replaced it;
- * always 200 (the UI reads it; monitors use /health and its 503).
+ * /health's facts (degraded: the credentials file could not be reloaded,
+ * or the last write found the disk full; the reasons in "auth" and
+ * "store") plus the last refused push, kept after a valid push replaced
+ * it; always 200 (the UI reads it; monitors use /health and its 503).
  */
 static void h_health(ui_ctx *u)
 {
 	regit_registry_stats st;
+	char auth_problem[256];
 
 	memset(&st, 0, sizeof(st));
 	regit_registry_stats_get(u->reg, &st);
+	regit_api__auth_problem(u->api, auth_problem, sizeof(auth_problem));
 	ui_json_ok(u);
-	ui_printf(u, "{\"status\":\"%s\",\"head\":", st.store_ok ? "ok" : "invalid");
+	ui_printf(u, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
+		auth_problem[0] || st.disk_full ? "degraded" : "ok");
 	ui_str(u, st.head, strnlen(st.head, sizeof(st.head)));
 	ui_printf(u, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu,"
 		"\"compatRejections\":%llu,\"storeRejections\":%llu", st.subjects, st.schemas,
 		st.versions, (unsigned long long)st.commits,
 		(unsigned long long)st.compat_rejections, (unsigned long long)st.store_rejections);
+	if (auth_problem[0]) {
+		ui_puts(u, ",\"auth\":");
+		ui_cstr(u, auth_problem);
+	}
+	if (st.disk_full)
+		ui_printf(u, ",\"store\":\"the last write failed: no space left on device\","
+			"\"diskFullSince\":%lld", (long long)st.disk_full_since);
 	if (!st.store_ok) {
 		ui_puts(u, ",\"message\":");
 		ui_str(u, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
@@ -1055,7 +1069,7 @@ static int ui_accepts_html(const char *accept)
 		strcasestr(accept, "application/xhtml+xml") != NULL;
 }
 
-int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
+int regit_api__ui_handle(regit_api *api, regit_registry *reg, const regit_http_request *req,
 	regit_http_response *resp, const char *user, regit_role role, int auth)
 {
 	const char *target = req->target ? req->target : "/";
@@ -1101,6 +1115,7 @@ int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
 	}
 
 	memset(&u, 0, sizeof(u));
+	u.api = api;
 	u.reg = reg;
 	u.req = req;
 	u.resp = resp;

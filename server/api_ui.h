@@ -12,6 +12,7 @@
 
 #include "registry/registry.h"
 #include "server/auth.h"
+#include "server/api.h"
 #include "server/http.h"
 
 /*
@@ -25,11 +26,18 @@
 const char *regit_api__ui_route_name(size_t i);
 
 /**
+ * The credentials-file reload problem /health reports (api.c,
+ * regit_api_set_auth_problem), copied into out; "" when none. Thread-safe.
+ */
+void regit_api__auth_problem(regit_api *api, char *out, size_t size);
+
+/**
  * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...
  * path, and GET / from a browser (an Accept header naming text/html and
  * application/xhtml+xml), which is redirected to /ui/. API clients' GET /
  * (Java's default Accept names text/html too) is left to the API.
  *
+ * @param api   the API answering (borrowed), for /health's facts it keeps
  * @param user  the authenticated user, NULL without --auth (borrowed)
  * @param role  the user's role; ignored when auth is 0
  * @param auth  1 when the server checks credentials
@@ -38,7 +46,7 @@ const char *regit_api__ui_route_name(size_t i);
  *         (regit_api__ui_route_name), or -1 for GET / redirected to /ui/
  *         (counted under the API's own "/")
  */
-int regit_api__ui_handle(regit_registry *reg, const regit_http_request *req,
+int regit_api__ui_handle(regit_api *api, regit_registry *reg, const regit_http_request *req,
 	regit_http_response *resp, const char *user, regit_role role, int auth);
 
 #endif

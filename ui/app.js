@@ -594,25 +594,42 @@
   async function viewHealth() {
     const mine = routeGen;
     const [health, metrics] = await Promise.all([api('GET', '/regit/health'), api('GET', '/metrics')]);
-    const ok = health.status === 'ok';
+    /* ok, degraded (served, but the credentials file could not be
+     * reloaded or the last write found the disk full: the reasons in
+     * `auth` and `store`) or invalid (the head was refused). */
+    const ok = health.status === 'ok', degraded = health.status === 'degraded';
     const last = health.lastRejection;
+    const diskFull = metric(metrics, 'regit_store_disk_full');
     const cards = [
-      ['Store', ok ? 'ok' : 'invalid'],
+      ['Store', health.status],
       ['Subjects', health.subjects], ['Schemas', health.schemas], ['Versions', health.versions],
       ['Commits by this server', health.commits],
       ['Registrations refused (incompatible)', health.compatRejections],
       ['Pushes refused', health.storeRejections],
       ['HTTP requests', metric(metrics, 'regit_http_requests_total')],
+      ['Disk full', diskFull === null ? null : diskFull ? 'yes' : 'no'],
     ];
+    const reasons = [];
+    if (health.store) {
+      reasons.push(h('li', { id: 'degraded-store' }, health.store,
+        health.diskFullSince ? ` (since ${fmtTime(health.diskFullSince * 1000)}; writes resume once space is freed)` : ''));
+    }
+    if (health.auth) {
+      reasons.push(h('li', { id: 'degraded-auth' },
+        'The credentials file could not be reloaded; the previous credentials stay in force: ', health.auth));
+    }
     showIf(mine, h('h1', {}, 'Health'),
-      h('p', { id: 'store-state', class: ok ? 'verdict good' : 'verdict bad' },
-        ok ? 'The store is valid and served.' : 'The store\'s head was refused; the previous state is served.'),
+      h('p', { id: 'store-state', class: ok ? 'verdict good' : degraded ? 'verdict warn' : 'verdict bad' },
+        ok ? 'The store is valid and served.'
+          : degraded ? 'Degraded: the store is served, but:'
+            : 'The store\'s head was refused; the previous state is served.'),
+      reasons.length ? h('ul', { id: 'degraded-reasons' }, reasons) : null,
       h('p', {}, 'Served head ', h('code', { id: 'store-head' }, health.head || '(empty)')),
       h('div', { class: 'cards', id: 'metrics' }, cards.map(([k, v]) =>
         h('div', { class: 'card' }, h('div', { class: 'muted' }, k), h('div', { class: 'v' }, v === null ? '–' : v)))),
       h('section', { 'aria-labelledby': 'h-rejected' }, h('h2', { id: 'h-rejected' }, 'Last rejected push'),
         last ? h('p', {}, 'Commit ', h('code', { id: 'rejected-head' }, last.head || '?'), ', refused ',
-          fmtTime(last.time * 1000), ok ? ' (a later head loaded).' : ' (still the branch head).') : null,
+          fmtTime(last.time * 1000), health.status !== 'invalid' ? ' (a later head loaded).' : ' (still the branch head).') : null,
         last ? h('pre', { class: 'code', id: 'rejected' }, last.message)
           : h('p', { class: 'muted', id: 'rejected' }, 'No push has been refused since the server started.')));
   }

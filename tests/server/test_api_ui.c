@@ -274,6 +274,33 @@ static void test_api_ui__metrics_route_labels(void **state)
 	assert_null(regit_api__ui_route_name(REGIT_API_UI_NROUTES));
 }
 
+/*
+ * The health panel's JSON: a credentials file that could not be reloaded
+ * makes /regit/health "degraded" with the reason in "auth", as /health;
+ * cleared, "ok" again. (A full disk, the other degraded state, needs a
+ * real one: tests/integration/disk_full.sh; here only its absence.)
+ */
+static void test_api_ui__health_degraded(void **state)
+{
+	fixture *f = *state;
+
+	assert_int_equal(call(f, "GET", "/regit/health", RITA, NULL), 200);
+	assert_contains(f->body, "{\"status\":\"ok\",");
+	assert_null(strstr(f->body, "\"auth\""));
+	assert_null(strstr(f->body, "\"diskFullSince\""));
+	regit_api_set_auth_problem(f->api, "auth.txt: line 3: unknown role \"boss\"");
+	assert_int_equal(call(f, "GET", "/regit/health", RITA, NULL), 200);
+	assert_contains(f->body, "{\"status\":\"degraded\",\"head\":");
+	assert_contains(f->body, ",\"auth\":\"auth.txt: line 3: unknown role \\\"boss\\\"\"");
+	assert_contains(f->body, "\"storeRejections\":0,");
+	assert_int_equal(call(f, "GET", "/health", RITA, NULL), 200);
+	assert_contains(f->body, "{\"status\":\"degraded\",");
+	regit_api_set_auth_problem(f->api, NULL);
+	assert_int_equal(call(f, "GET", "/regit/health", RITA, NULL), 200);
+	assert_contains(f->body, "{\"status\":\"ok\",");
+	assert_null(strstr(f->body, "\"auth\""));
+}
+
 static void test_api_ui__subjects_search_and_pages(void **state)
 {
 	fixture *f = *state;
@@ -453,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api_ui__whoami_per_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__whoami_from_route_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__metrics_route_labels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_api_ui__health_degraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__subjects_search_and_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__versions_history_and_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_api_ui__diff_and_check_findings_at_lines, setup,

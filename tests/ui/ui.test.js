@@ -380,6 +380,47 @@ run('ui', async () => {
     assert.ok(Number(cards['Commits by this server']) >= 66, JSON.stringify(cards));
     await waitText(admin, '#rejected', 'No push has been refused');
     assert.ok(Number(cards['HTTP requests']) > 0);
+    assert.strictEqual(cards.Store, 'ok');
+    assert.strictEqual(cards['Disk full'], 'no');   // regit_store_disk_full 0
+    assert.strictEqual(await admin.$('#degraded-reasons'), null);
+  });
+
+  // A full disk needs a real one (tests/integration/disk_full.sh, root and
+  // a tmpfs); the other degraded state, a credentials file that cannot be
+  // reloaded, is made here: the previous credentials stay in force.
+  await test('health: a credentials file that cannot be reloaded shows degraded, with its reason', async () => {
+    const creds = path.join(WORK, 'creds');
+    const good = fs.readFileSync(creds);
+    const healthStatus = async () => {
+      const r = await fetch(BASE + '/health', { headers: { Authorization: auth('rita') } });
+      return (await r.json()).status;
+    };
+    fs.appendFileSync(creds, 'mallory:boss:nothash\n');
+    let st = '';
+    for (let i = 0; i < 40 && st !== 'degraded'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      st = await healthStatus();
+    }
+    try {
+      assert.strictEqual(st, 'degraded', '/health turned degraded');
+      await go(admin, '#/subjects');
+      await go(admin, '#/health');
+      await waitText(admin, '#store-state', 'Degraded');
+      await waitText(admin, '#degraded-auth', 'could not be reloaded');
+      assert.strictEqual(await admin.$eval('#store-state', (e) => e.className), 'verdict warn');
+      const cards = await admin.$$eval('#metrics .card', (cs) => Object.fromEntries(cs.map((c) => [c.children[0].textContent, c.children[1].textContent])));
+      assert.strictEqual(cards.Store, 'degraded');
+    } finally {
+      fs.writeFileSync(creds, good);
+    }
+    for (let i = 0; i < 40 && st !== 'ok'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      st = await healthStatus();
+    }
+    assert.strictEqual(st, 'ok', '/health is ok again');
+    await go(admin, '#/subjects');
+    await go(admin, '#/health');
+    await waitText(admin, '#store-state', 'valid and served');
   });
 
   await test('health: a pushed incompatible version is refused and shown as the last rejected push, with its findings', async () => {
