@@ -2064,12 +2064,15 @@ static const api_route *api_resolve(api_ctx *c)
 	return route;
 }
 
+static void api_auth_problem_copy(regit_api *api, char *out, size_t size);
+
 static void api_dispatch(api_ctx *c)
 {
 	const regit_http_request *req = c->req;
 	const char *target = req->target ? req->target : "/";
 	const char *q = strchr(target, '?');
 	const api_route *route;
+	regit_api_ui_env ui_env;
 	size_t i;
 
 	c->ctype = regit_api_negotiate(req->accept);
@@ -2078,7 +2081,10 @@ static void api_dispatch(api_ctx *c)
 	if (c->auth && !api_authenticate(c))
 		return;
 	/* The web UI's files and /regit/ reads (server/api_ui.c). */
-	if (regit_api__ui_handle(c->api, c->api->reg, req, c->resp, c->user, c->role,
+	ui_env.api = c->api;
+	ui_env.route_of = regit_api_route_of;
+	ui_env.auth_problem = api_auth_problem_copy;
+	if (regit_api__ui_handle(&ui_env, c->api->reg, req, c->resp, c->user, c->role,
 		c->api->auth != NULL)) {
 		c->resp->route_id = c->resp->route_id < 0 ? R_ROOT : R_COUNT + c->resp->route_id;
 		return;
@@ -2368,7 +2374,8 @@ void regit_api_set_auth_problem(regit_api *api, const char *problem)
 	pthread_mutex_unlock(&api->auth_lock);
 }
 
-void regit_api__auth_problem(regit_api *api, char *out, size_t size)
+/* regit_api_ui_env.auth_problem (the UI's /regit/health). */
+static void api_auth_problem_copy(regit_api *api, char *out, size_t size)
 {
 	pthread_mutex_lock(&api->auth_lock);
 	snprintf(out, size, "%s", api->auth_problem);

@@ -60,7 +60,7 @@ typedef struct ui_route {
 } ui_route;
 
 struct ui_ctx {
-	regit_api *api;
+	const regit_api_ui_env *env;
 	regit_registry *reg;
 	const regit_http_request *req;
 	regit_http_response *resp;
@@ -331,9 +331,9 @@ static const struct {
 };
 
 /* May role do what method + target does? A request no route serves: no. */
-static int ui_may(regit_role role, const char *method, const char *target)
+static int ui_may(const ui_ctx *u, regit_role role, const char *method, const char *target)
 {
-	unsigned flags = regit_api_route_of(method, target);
+	unsigned flags = u->env->route_of(method, target);
 
 	if (flags & REGIT_API_NO_ROUTE)
 		return 0;
@@ -353,7 +353,7 @@ static void h_whoami(ui_ctx *u)
 		u->auth ? "true" : "false");
 	for (i = 0; i < sizeof(ui_abilities) / sizeof(ui_abilities[0]); i++)
 		ui_printf(u, "%s\"%s\":%s", i ? "," : "", ui_abilities[i].action,
-			ui_may(role, ui_abilities[i].method, ui_abilities[i].target) ?
+			ui_may(u, role, ui_abilities[i].method, ui_abilities[i].target) ?
 			"true" : "false");
 	ui_puts(u, "}}");
 }
@@ -991,7 +991,7 @@ static void h_health(ui_ctx *u)
 
 	memset(&st, 0, sizeof(st));
 	regit_registry_stats_get(u->reg, &st);
-	regit_api__auth_problem(u->api, auth_problem, sizeof(auth_problem));
+	u->env->auth_problem(u->env->api, auth_problem, sizeof(auth_problem));
 	ui_json_ok(u);
 	ui_printf(u, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
 		auth_problem[0] || st.disk_full ? "degraded" : "ok");
@@ -1069,7 +1069,8 @@ static int ui_accepts_html(const char *accept)
 		strcasestr(accept, "application/xhtml+xml") != NULL;
 }
 
-int regit_api__ui_handle(regit_api *api, regit_registry *reg, const regit_http_request *req,
+int regit_api__ui_handle(const regit_api_ui_env *env, regit_registry *reg,
+	const regit_http_request *req,
 	regit_http_response *resp, const char *user, regit_role role, int auth)
 {
 	const char *target = req->target ? req->target : "/";
@@ -1115,7 +1116,7 @@ int regit_api__ui_handle(regit_api *api, regit_registry *reg, const regit_http_r
 	}
 
 	memset(&u, 0, sizeof(u));
-	u.api = api;
+	u.env = env;
 	u.reg = reg;
 	u.req = req;
 	u.resp = resp;

@@ -26,10 +26,17 @@
 const char *regit_api__ui_route_name(size_t i);
 
 /**
- * The credentials-file reload problem /health reports (api.c,
- * regit_api_set_auth_problem), copied into out; "" when none. Thread-safe.
+ * What the UI needs to know of the API answering it. Passed in rather than
+ * called by name, so api_ui.c does not depend on api.c, which calls it.
  */
-void regit_api__auth_problem(regit_api *api, char *out, size_t size);
+typedef struct regit_api_ui_env {
+	regit_api *api;       /* borrowed; only handed back to the functions below */
+	/* The route table's verdict on a request (api.c, regit_api_route_of). */
+	unsigned (*route_of)(const char *method, const char *target);
+	/* The credentials-file reload problem /health reports, copied into
+	 * out; "" when none. Thread-safe. */
+	void (*auth_problem)(regit_api *api, char *out, size_t size);
+} regit_api_ui_env;
 
 /**
  * Answer the request when it is the UI's: GET /ui, /ui/..., any /regit/...
@@ -37,7 +44,7 @@ void regit_api__auth_problem(regit_api *api, char *out, size_t size);
  * application/xhtml+xml), which is redirected to /ui/. API clients' GET /
  * (Java's default Accept names text/html too) is left to the API.
  *
- * @param api   the API answering (borrowed), for /health's facts it keeps
+ * @param env   the API answering (borrowed): its route table and /health's facts
  * @param user  the authenticated user, NULL without --auth (borrowed)
  * @param role  the user's role; ignored when auth is 0
  * @param auth  1 when the server checks credentials
@@ -46,7 +53,8 @@ void regit_api__auth_problem(regit_api *api, char *out, size_t size);
  *         (regit_api__ui_route_name), or -1 for GET / redirected to /ui/
  *         (counted under the API's own "/")
  */
-int regit_api__ui_handle(regit_api *api, regit_registry *reg, const regit_http_request *req,
+int regit_api__ui_handle(const regit_api_ui_env *env, regit_registry *reg,
+	const regit_http_request *req,
 	regit_http_response *resp, const char *user, regit_role role, int auth);
 
 #endif
