@@ -25,6 +25,7 @@
 #include "server/api.h"
 #include "server/http.h"
 #include "util/error.h"
+#include "util/log.h"
 
 enum {
 	SERVE_OPT_LISTEN = 1,
@@ -33,7 +34,8 @@ enum {
 	SERVE_OPT_RULES,
 	SERVE_OPT_LINT,
 	SERVE_OPT_ACCESS_LOG,
-	SERVE_OPT_THREADS
+	SERVE_OPT_THREADS,
+	SERVE_OPT_LOG_LEVEL
 };
 
 static const regit_opt_spec serve_specs[] = {
@@ -61,6 +63,10 @@ static const regit_opt_spec serve_specs[] = {
 	  "one JSON line per request on stderr" },
 	{ REGIT_OPT_VALUE, SERVE_OPT_THREADS, "threads", 0, "N",
 	  "HTTP worker threads (default: the CPUs it may run on)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_LOG_LEVEL, "log-level", 0, "error|warn|info",
+	  "which of regit's own stderr lines to write: errors\n"
+	  "only, also warnings, or also notices such as reloads\n"
+	  "(default info; the access log is separate)" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const serve_frags[] = {
@@ -156,6 +162,17 @@ static int serve_apply(serve_args *a, const regit_opt *o, const char *var)
 			return -1;
 		}
 		a->hopts->threads = (unsigned)n;
+		break;
+	}
+	case SERVE_OPT_LOG_LEVEL: {
+		regit_log_level level;
+
+		if (regit_log_level_parse(o->value, &level) < 0) {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"--log-level is error, warn or info, not '%s'%s", o->value, from);
+			return -1;
+		}
+		regit_log_set_level(level);
 		break;
 	}
 	}
@@ -293,7 +310,7 @@ int regit_cmd_serve(int argc, char **argv)
 		int sig = sigtimedwait(&set, NULL, &ts);
 
 		if (sig == SIGINT || sig == SIGTERM) {
-			fprintf(stderr, "regit: %s, shutting down\n",
+			regit_log(REGIT_LOG_INFO, "regit: %s, shutting down\n",
 				sig == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
@@ -314,7 +331,7 @@ int regit_cmd_serve(int argc, char **argv)
 					err.message[0] ? err.message : st.store_message);
 			last_ok = 0;
 		} else if (!last_ok) {
-			fprintf(stderr, "regit: store valid again at %s\n", st.head);
+			regit_log(REGIT_LOG_INFO, "regit: store valid again at %s\n", st.head);
 			last_ok = 1;
 		}
 	}

@@ -24,6 +24,7 @@
 
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define HOOK_MARKER "regit-pre-receive-hook"
 /* The hook text and any file we compare it with. */
@@ -86,7 +87,7 @@ int regit_serve_hook_install(const char *store, regit_compat_level level, int st
 	regit_buf_init(&old, HOOK_MAX);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0 || (size_t)n >= sizeof(exe) - 1) {
-		fprintf(stderr, "regit serve: pre-receive hook not installed: cannot find this "
+		regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: cannot find this "
 			"binary's path\n");
 		goto done;
 	}
@@ -95,7 +96,7 @@ int regit_serve_hook_install(const char *store, regit_compat_level level, int st
 			regit_buf_printf(&path, "%s/hooks", store) < 0)
 		goto oom;
 	if (mkdir(path.ptr, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "regit serve: pre-receive hook not installed: %s: %s\n", path.ptr,
+		regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: %s: %s\n", path.ptr,
 			strerror(errno));
 		goto done;
 	}
@@ -109,7 +110,7 @@ int regit_serve_hook_install(const char *store, regit_compat_level level, int st
 			goto done;
 		}
 		if (!S_ISREG(st.st_mode) || !old.ptr || !strstr(old.ptr, HOOK_MARKER)) {
-			fprintf(stderr, "regit serve: %s is not regit's; left alone, so pushes are "
+			regit_log(REGIT_LOG_WARN, "regit serve: %s is not regit's; left alone, so pushes are "
 				"checked only when the registry reloads them\n", path.ptr);
 			ret = 1;
 			goto done;
@@ -117,20 +118,20 @@ int regit_serve_hook_install(const char *store, regit_compat_level level, int st
 	}
 	fd = mkstemp(tmp.ptr);
 	if (fd < 0) {
-		fprintf(stderr, "regit serve: pre-receive hook not installed: %s: %s\n", tmp.ptr,
+		regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: %s: %s\n", tmp.ptr,
 			strerror(errno));
 		goto done;
 	}
 	if (write(fd, text.ptr, text.size) != (ssize_t)text.size || fchmod(fd, 0755) < 0 ||
 			fsync(fd) < 0) {
-		fprintf(stderr, "regit serve: pre-receive hook not installed: %s: %s\n", tmp.ptr,
+		regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: %s: %s\n", tmp.ptr,
 			strerror(errno));
 		(void)close(fd);
 		(void)unlink(tmp.ptr);
 		goto done;
 	}
 	if (close(fd) < 0 || rename(tmp.ptr, path.ptr) < 0) {
-		fprintf(stderr, "regit serve: pre-receive hook not installed: %s: %s\n", path.ptr,
+		regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: %s: %s\n", path.ptr,
 			strerror(errno));
 		(void)unlink(tmp.ptr);
 		goto done;
@@ -138,7 +139,7 @@ int regit_serve_hook_install(const char *store, regit_compat_level level, int st
 	ret = 0;
 	goto done;
 oom:
-	fprintf(stderr, "regit serve: pre-receive hook not installed: out of memory\n");
+	regit_log(REGIT_LOG_WARN, "regit serve: pre-receive hook not installed: out of memory\n");
 done:
 	regit_buf_dispose(&text);
 	regit_buf_dispose(&old);

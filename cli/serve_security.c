@@ -18,6 +18,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #define SERVE_PEM_MAX (1u << 20)
 
@@ -199,7 +200,7 @@ int regit_serve_security_reload(regit_serve_security *sec, int force, char *prob
 	regit_auth_free(sec->auth);
 	sec->auth = fresh;
 	sec->auth_broken = 0;
-	fprintf(stderr, "regit serve: --auth %s reloaded (%zu users)\n", sec->auth_path,
+	regit_log(REGIT_LOG_INFO, "regit serve: --auth %s reloaded (%zu users)\n", sec->auth_path,
 		regit_auth_count(fresh));
 	return 1;
 }
@@ -250,10 +251,10 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 			return -1;
 		}
 		if (regit_auth_count(sec->auth) == 0)
-			fprintf(stderr, "regit serve: warning: %s has no users; every request"
+			regit_log(REGIT_LOG_WARN, "regit serve: warning: %s has no users; every request"
 				" will be refused\n", sec->auth_path);
 		if (stat(sec->auth_path, &st) == 0 && (st.st_mode & 077))
-			fprintf(stderr, "regit serve: warning: %s is readable by others"
+			regit_log(REGIT_LOG_WARN, "regit serve: warning: %s is readable by others"
 				" (chmod 600 it)\n", sec->auth_path);
 	}
 	if (sec->tls_priorities && !sec->tls_cert_path) {

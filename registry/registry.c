@@ -32,6 +32,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/md5.h"
 
 /* Lost compare-and-swap races tolerated per write before giving up. */
@@ -358,7 +359,7 @@ static void served_advance(regit_registry *reg, const char *head, int durable)
 	if (reg->verifying || !head[0])
 		return;
 	if (regit_store_set_served(reg->store, head, durable) < 0)
-		fprintf(stderr, "regit: cannot record the served head: %s\n", regit_error_message());
+		regit_log(REGIT_LOG_WARN, "regit: cannot record the served head: %s\n", regit_error_message());
 }
 
 static void report_bad_store(regit_registry *reg, const regit_registry_error *err)
@@ -422,7 +423,7 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 			reg->bad_head[0] = '\0';
 			atomic_fetch_add(&reg->generation, 1);
 			pthread_rwlock_unlock(&reg->rw);
-			fprintf(stderr, "regit: store good again: the branch is back at the served "
+			regit_log(REGIT_LOG_INFO, "regit: store good again: the branch is back at the served "
 				"head %.12s\n", head);
 		}
 		return 0;
@@ -1445,7 +1446,7 @@ static int lint_apply(regit_registry *reg, regit_lint_policy policy,
 		goto done;
 	}
 	if (outcome == REGIT_LINT_OUTCOME_WARNED) {
-		fprintf(stderr, "regit: %.2000s\n", msg.ptr);
+		regit_log(REGIT_LOG_WARN, "regit: %.2000s\n", msg.ptr);
 		goto done;
 	}
 	/* Long lists are cut to the message size, visibly. */

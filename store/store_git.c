@@ -51,6 +51,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/log.h"
 
 typedef struct store_new store_new;
 typedef struct store_tree store_tree;
@@ -2958,7 +2959,7 @@ static void store_maint_run(regit_store *store)
 	int rc = store_consolidate(store);
 
 	if (rc < 0 && rc != REGIT_ENOTFOUND)
-		fprintf(stderr, "regit: store repack skipped: %s\n", regit_error_message());
+		regit_log(REGIT_LOG_WARN, "regit: store repack skipped: %s\n", regit_error_message());
 }
 
 static void *store_maint_main(void *arg)
