@@ -1356,7 +1356,8 @@ static void h_compat(api_ctx *c)
  * GET /config[/{s}]?defaultToGlobal= -> {"compatibilityLevel": L, ...}
  * PUT /config[/{s}] body {"compatibility": L, "normalize"?, "regit.rules"?,
  *   "regit.lint"?} -> echo
- * DELETE /config[/{s}] -> the removed config, {"compatibility": L, ...}
+ * DELETE /config[/{s}] -> the removed config in GET's shape (ent/Config),
+ *   {"compatibilityLevel": L, ...}
  */
 static void h_config(api_ctx *c)
 {
@@ -1395,7 +1396,7 @@ static void h_config(api_ctx *c)
 			return;
 		}
 		api_ok(c);
-		out_config(c, &out, "compatibility");
+		out_config(c, &out, "compatibilityLevel");
 	}
 }
 

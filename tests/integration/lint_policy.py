@@ -144,7 +144,7 @@ try:
 
     # DELETE /config/{s}: back to the inherited policy
     check("DELETE /config/{s} returns the removed config", R("DELETE", "/config/ev-value"), 200,
-          '{"compatibility":"BACKWARD","regit.lint":"enforce"}')
+          '{"compatibilityLevel":"BACKWARD","regit.lint":"enforce"}')
     code("... then the subject has no config", R("GET", "/config/ev-value"), 404, 40408)
     check("... and the lint error registers under the inherited warn",
           R("POST", "/subjects/ev-value/versions", sbody(ERR)), 200)
