@@ -504,6 +504,29 @@ static void out_guid(api_ctx *c, int id)
 		out_printf(c, ",\"guid\":\"%s\"", guid);
 }
 
+/* regit_registry_id_versions callback: the earliest registration time. */
+static int cb_first_ts(const regit_version *v, void *payload)
+{
+	int64_t *ts = payload;
+
+	if (v->ts > 0 && (*ts == 0 || v->ts < *ts))
+		*ts = v->ts;
+	return 0;
+}
+
+/*
+ * ,"ts":N for schema id (8.x SchemaString): when it was first registered,
+ * soft-deleted versions included (the id still resolves); nothing when
+ * no version records a time. The caller holds the read lock.
+ */
+static void out_id_ts(api_ctx *c, int id)
+{
+	int64_t ts = 0;
+
+	if (regit_registry_id_versions(c->api->reg, id, 1, cb_first_ts, &ts, NULL) == 0 && ts > 0)
+		out_printf(c, ",\"ts\":%lld", (long long)ts);
+}
+
 /* ent/Schema: subject, version, id, schemaType, references, schema, guid, ts, deleted. */
 static void out_version(api_ctx *c, const regit_version *v)
 {
@@ -1120,7 +1143,7 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 
 /*
  * ent/SchemaString of one schema: {"schemaType","schema","references",
- * "guid"[,"maxId"]}. With ?format=resolved the schema text inlines its
+ * "guid","ts"[,"maxId"]}. With ?format=resolved the schema text inlines its
  * references; other format values are ignored (confluent-api §3).
  */
 static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
@@ -1149,6 +1172,7 @@ static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
 	if (e->nrefs)
 		out_refs(c, e->refs, e->nrefs);
 	out_guid(c, e->id);
+	out_id_ts(c, e->id);
 	if (api_qbool(c, "fetchMaxId"))
 		out_printf(c, ",\"maxId\":%d", regit_registry_max_id(c->api->reg));
 	out_puts(c, "}");

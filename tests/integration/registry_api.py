@@ -201,13 +201,16 @@ try:
     code("lookup with a non-string schema is 400", R("POST", "/subjects/users-value", '{"schema": 1}'), 400, 400)
 
     # ---- schemas by id ---------------------------------------------------------------------------
-    check("GET /schemas/ids/1 shape", R("GET", "/schemas/ids/1"), 200,
-          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
+    # 8.x SchemaString carries ts: when the id was first registered (the earliest
+    # version using it)
+    first_ts = min(R("GET", f"/subjects/{s}/versions/1").json().get("ts", 0) for s in ("users-value", "copy-value"))
+    check("GET /schemas/ids/1 shape (guid, ts)", R("GET", "/schemas/ids/1"), 200,
+          pred=lambda d: first_ts > 0 and d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1), "ts": first_ts})
     check("?subject does not filter the id away",
           R("GET", "/schemas/ids/1?subject=some-other-topic-value&format=resolved&name=x"), 200,
           pred=lambda d: d["schema"] == S1)
     check("cached GET /schemas/ids/1 is identical", R("GET", "/schemas/ids/1"), 200,
-          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
+          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1), "ts": first_ts})
     code("unknown id is 40403", R("GET", "/schemas/ids/9999"), 404, 40403)
     code("non-integer id is 404/404", R("GET", "/schemas/ids/abc"), 404, 404)
     check("GET /schemas/ids/1/schema raw", R("GET", "/schemas/ids/1/schema"), 200, S1)
@@ -247,8 +250,8 @@ try:
           pred=lambda d: d["guid"] == cust_guid)
     check("versions carry the same GUID", R("GET", "/subjects/customer-value/versions/1"), 200,
           pred=lambda d: d["guid"] == cust_guid)
-    check("GET /schemas/guids/{guid}", R("GET", f"/schemas/guids/{guid_of(S1)}"), 200,
-          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1)})
+    check("GET /schemas/guids/{guid} (SchemaString with ts)", R("GET", f"/schemas/guids/{guid_of(S1)}"), 200,
+          pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1), "ts": first_ts})
     check("GUID lookup ignores hex case", R("GET", f"/schemas/guids/{guid_of(S1).upper()}"), 200,
           pred=lambda d: d["schema"] == S1)
     check("GET /schemas/guids/{guid}?format=resolved", R("GET", f"/schemas/guids/{cust_guid}?format=resolved"), 200,
