@@ -1,6 +1,7 @@
-// tap.js - the TAP output both interop scripts print ("ok N - name" /
-// "not ok N - name" with the first lines of the error), which
-// tests/integration/interop.sh passes on to `make test`.
+// tap.js - the TAP output both interop scripts and the UI browser test
+// (tests/ui/ui.test.js) print ("ok N - name" / "not ok N - name" with the
+// first lines of the error), which tests/integration/interop.sh and
+// ui_browser.sh pass on to `make test`.
 'use strict';
 
 let n = 0;

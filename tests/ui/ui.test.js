@@ -12,7 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const puppeteer = require('puppeteer-core');
-const { test, run } = require('./tap');
+const { test, run } = require('../interop/tap');
 
 const BASE = process.env.REGISTRY_URL;
 const WORK = process.env.WORK;
