@@ -1005,6 +1005,15 @@ static auth_throttle_slot *auth_throttle_slot_of(regit_auth_throttle *t,
 	return s;
 }
 
+/* Whole seconds until the slot has a token again, at least 1; for a slot
+ * with fewer than one token. */
+static unsigned auth_throttle_wait_of(const auth_throttle_slot *s)
+{
+	unsigned wait = (unsigned)ceil((1 - s->tokens) * REGIT_AUTH_THROTTLE_PERIOD_S);
+
+	return wait ? wait : 1;
+}
+
 unsigned regit_auth_throttle_wait(regit_auth_throttle *t, const char *addr)
 {
 	auth_throttle_slot *s;
@@ -1014,11 +1023,8 @@ unsigned regit_auth_throttle_wait(regit_auth_throttle *t, const char *addr)
 		return 0;
 	pthread_mutex_lock(&t->lock);
 	s = auth_throttle_slot_of(t, addr, 0);
-	if (s && s->tokens < 1) {
-		wait = (unsigned)ceil((1 - s->tokens) * REGIT_AUTH_THROTTLE_PERIOD_S);
-		if (wait == 0)
-			wait = 1;
-	}
+	if (s && s->tokens < 1)
+		wait = auth_throttle_wait_of(s);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
 }
@@ -1047,9 +1053,7 @@ unsigned regit_auth_throttle_take(regit_auth_throttle *t, const char *addr)
 	pthread_mutex_lock(&t->lock);
 	s = auth_throttle_slot_of(t, addr, 1);
 	if (s->tokens < 1) {
-		wait = (unsigned)ceil((1 - s->tokens) * REGIT_AUTH_THROTTLE_PERIOD_S);
-		if (wait == 0)
-			wait = 1;
+		wait = auth_throttle_wait_of(s);
 	} else {
 		s->tokens -= 1;
 	}
