@@ -1543,23 +1543,33 @@ static int version_sealed(regit_registry *reg, const reg_version *v)
 	return ok;
 }
 
-/* Same id, schema text and references? */
-static int version_same(const reg_version *a, const reg_version *b)
+/*
+ * Same schema text and references? For versions and schema entries alike
+ * (version_same, schema_same). Texts are compared by pointer first: a
+ * version reused by a reload shares its text with the previous index.
+ */
+static int text_refs_same(const reg_text *atext, const regit_reference *arefs,
+	size_t anrefs, const reg_text *btext, const regit_reference *brefs, size_t bnrefs)
 {
 	size_t i;
 
-	/* (a version reused by a reload shares its text with the previous index) */
-	if (a->pub.id != b->pub.id || a->nrefs != b->nrefs || (a->text != b->text &&
-			(a->text->len != b->text->len ||
-			memcmp(a->text->s, b->text->s, a->text->len) != 0)))
+	if (anrefs != bnrefs || (atext != btext && (atext->len != btext->len ||
+			memcmp(atext->s, btext->s, atext->len) != 0)))
 		return 0;
-	for (i = 0; i < a->nrefs; i++) {
-		if (strcmp(a->refs[i].name, b->refs[i].name) != 0 ||
-				strcmp(a->refs[i].subject, b->refs[i].subject) != 0 ||
-				a->refs[i].version != b->refs[i].version)
+	for (i = 0; i < anrefs; i++) {
+		if (strcmp(arefs[i].name, brefs[i].name) != 0 ||
+				strcmp(arefs[i].subject, brefs[i].subject) != 0 ||
+				arefs[i].version != brefs[i].version)
 			return 0;
 	}
 	return 1;
+}
+
+/* Same id, schema text and references? */
+static int version_same(const reg_version *a, const reg_version *b)
+{
+	return a->pub.id == b->pub.id &&
+		text_refs_same(a->text, a->refs, a->nrefs, b->text, b->refs, b->nrefs);
 }
 
 /*
@@ -1681,18 +1691,7 @@ static int push_validate(regit_registry *reg, const reg_index *prev, const reg_i
 /* Same schema text and references? */
 static int schema_same(const reg_schema *a, const reg_schema *b)
 {
-	size_t i;
-
-	if (a->nrefs != b->nrefs || (a->text != b->text && (a->text->len != b->text->len ||
-			memcmp(a->text->s, b->text->s, a->text->len) != 0)))
-		return 0;
-	for (i = 0; i < a->nrefs; i++) {
-		if (strcmp(a->refs[i].name, b->refs[i].name) != 0 ||
-				strcmp(a->refs[i].subject, b->refs[i].subject) != 0 ||
-				a->refs[i].version != b->refs[i].version)
-			return 0;
-	}
-	return 1;
+	return text_refs_same(a->text, a->refs, a->nrefs, b->text, b->refs, b->nrefs);
 }
 
 /*
