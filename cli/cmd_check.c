@@ -250,20 +250,6 @@ static int check_add(check_report *r, const check_item *src, int status)
 
 /* ---- output ------------------------------------------------------------- */
 
-static int check_put_json_str(regit_buf *b, const char *s)
-{
-	if (!s)
-		return regit_buf_puts(b, "null");
-	return regit_buf_put_json_string(b, s, strlen(s));
-}
-
-static int check_put_json_pos(regit_buf *b, const char *key, int v)
-{
-	if (v <= 0)
-		return regit_buf_printf(b, ", \"%s\": null", key);
-	return regit_buf_printf(b, ", \"%s\": %d", key, v);
-}
-
 static int check_output_json(regit_buf *b, const check_report *r, const check_opts *o)
 {
 	size_t i;
@@ -278,37 +264,37 @@ static int check_output_json(regit_buf *b, const check_report *r, const check_op
 
 		error = regit_buf_printf(b, "%s\n  {\"rule\": \"%s\", \"path\": ", i ? "," : "", it->rule);
 		if (error == 0)
-			error = check_put_json_str(b, it->path);
+			error = regit_report_put_json_str(b, it->path);
 		if (error == 0)
 			error = regit_buf_puts(b, ", \"version\": ");
 		if (error == 0)
-			error = check_put_json_str(b, it->version);
+			error = regit_report_put_json_str(b, it->version);
 		if (error == 0)
 			error = regit_buf_puts(b, ", \"message\": ");
 		if (error == 0)
-			error = check_put_json_str(b, it->message);
+			error = regit_report_put_json_str(b, it->message);
 		if (error == 0)
 			error = regit_buf_puts(b, ", \"file\": ");
 		if (error == 0)
-			error = check_put_json_str(b, it->file);
+			error = regit_report_put_json_str(b, it->file);
 		if (error == 0)
-			error = check_put_json_pos(b, "line", it->line);
+			error = regit_report_put_json_pos(b, "line", it->line);
 		if (error == 0)
-			error = check_put_json_pos(b, "column", it->column);
+			error = regit_report_put_json_pos(b, "column", it->column);
 		if (error == 0 && it->old_index >= 0)
 			error = regit_buf_printf(b, ", \"old_index\": %ld", it->old_index);
 		if (error == 0 && it->old_file) {
 			error = regit_buf_puts(b, ", \"old_file\": ");
 			if (error == 0)
-				error = check_put_json_str(b, it->old_file);
+				error = regit_report_put_json_str(b, it->old_file);
 			if (error == 0)
 				error = regit_buf_puts(b, ", \"old_path\": ");
 			if (error == 0)
-				error = check_put_json_str(b, it->old_path);
+				error = regit_report_put_json_str(b, it->old_path);
 			if (error == 0)
-				error = check_put_json_pos(b, "old_line", it->old_line);
+				error = regit_report_put_json_pos(b, "old_line", it->old_line);
 			if (error == 0)
-				error = check_put_json_pos(b, "old_column", it->old_column);
+				error = regit_report_put_json_pos(b, "old_column", it->old_column);
 		}
 		if (error == 0)
 			error = regit_buf_putc(b, '}');
@@ -326,21 +312,8 @@ static int check_output_github(regit_buf *b, const check_report *r)
 	for (i = 0; i < r->nitems && error == 0; i++) {
 		const check_item *it = &r->items[i];
 
-		error = regit_buf_puts(b, "::error file=");
-		if (error == 0)
-			error = regit_report_put_gh(b, it->gh_file, 1);
-		if (error == 0 && it->line > 0)
-			error = regit_buf_printf(b, ",line=%d,col=%d", it->line, it->column);
-		if (error == 0)
-			error = regit_buf_puts(b, ",title=");
-		if (error == 0)
-			error = regit_report_put_gh(b, it->rule, 1);
-		if (error == 0)
-			error = regit_buf_puts(b, "::");
-		if (error == 0)
-			error = regit_report_put_gh(b, it->message, 0);
-		if (error == 0)
-			error = regit_buf_putc(b, '\n');
+		error = regit_report_put_gh_annotation(b, "error", it->gh_file,
+			it->line, it->column, it->rule, it->message);
 	}
 	return error;
 }
@@ -368,48 +341,30 @@ static int check_output_junit(regit_buf *b, const check_report *r)
 		else if (r->files[i].status > REGIT_EXIT_FAIL)
 			errors++;
 	}
-	error = regit_buf_printf(b,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<testsuites name=\"regit check\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n"
-		"  <testsuite name=\"schema compatibility\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
-		r->nfiles, failures, errors, r->nfiles, failures, errors);
+	error = regit_report_put_junit_begin(b, "regit check", "schema compatibility",
+		r->nfiles, failures, errors);
 	for (i = 0; i < r->nfiles && error == 0; i++) {
 		const check_file *f = &r->files[i];
 		const char *tag = f->status > REGIT_EXIT_FAIL ? "error" : "failure";
 
-		error = regit_buf_puts(b, "    <testcase classname=\"regit.check\" name=\"");
-		if (error == 0)
-			error = regit_report_put_xml(b, f->name);
-		if (error == 0)
-			error = regit_buf_puts(b, f->count ? "\">\n" : "\"/>\n");
+		error = regit_report_put_junit_case(b, "regit.check", f->name, !f->count);
 		if (error < 0 || !f->count)
 			continue;
-		error = regit_buf_printf(b, "      <%s message=\"", tag);
-		if (error == 0)
-			error = regit_buf_printf(b, "%zu problem%s: ", f->count, f->count == 1 ? "" : "s");
-		if (error == 0)
-			error = regit_report_put_xml(b, r->items[f->first].message);
-		if (error == 0)
-			error = regit_buf_puts(b, "\" type=\"");
-		if (error == 0)
-			error = regit_report_put_xml(b, r->items[f->first].rule);
-		if (error == 0)
-			error = regit_buf_puts(b, "\">");
+		error = regit_report_put_junit_problem(b, tag, f->count,
+			r->items[f->first].message, r->items[f->first].rule);
 		for (j = f->first; j < f->first + f->count && error == 0; j++) {
 			regit_buf line = REGIT_BUF_INIT;
 
 			error = check_output_text_item(&line, &r->items[j]);
 			if (error == 0)
-				error = regit_report_put_xml(b, line.ptr);
-			if (error == 0)
-				error = regit_buf_putc(b, '\n');
+				error = regit_report_put_junit_line(b, line.ptr);
 			regit_buf_dispose(&line);
 		}
 		if (error == 0)
-			error = regit_buf_printf(b, "</%s>\n    </testcase>\n", tag);
+			error = regit_report_put_junit_case_end(b, tag);
 	}
 	if (error == 0)
-		error = regit_buf_puts(b, "  </testsuite>\n</testsuites>\n");
+		error = regit_report_put_junit_end(b);
 	return error;
 }
 

@@ -206,20 +206,6 @@ static int lint_text_item(regit_buf *b, const lint_file *f, const lint_item *it)
 		it->rule, it->message);
 }
 
-static int lint_json_str(regit_buf *b, const char *s)
-{
-	if (!s)
-		return regit_buf_puts(b, "null");
-	return regit_buf_put_json_string(b, s, strlen(s));
-}
-
-static int lint_json_pos(regit_buf *b, const char *key, int v)
-{
-	if (v <= 0)
-		return regit_buf_printf(b, ", \"%s\": null", key);
-	return regit_buf_printf(b, ", \"%s\": %d", key, v);
-}
-
 static int lint_output_json(regit_buf *b, const lint_report *r)
 {
 	size_t i, j, n = 0;
@@ -237,19 +223,19 @@ static int lint_output_json(regit_buf *b, const lint_report *r)
 			error = regit_buf_printf(b, "%s\n  {\"rule\": \"%s\", \"severity\": \"%s\", \"path\": ",
 				n++ ? "," : "", it->rule, lint_sev_name(it->severity));
 			if (error == 0)
-				error = lint_json_str(b, it->path);
+				error = regit_report_put_json_str(b, it->path);
 			if (error == 0)
 				error = regit_buf_puts(b, ", \"message\": ");
 			if (error == 0)
-				error = lint_json_str(b, it->message);
+				error = regit_report_put_json_str(b, it->message);
 			if (error == 0)
 				error = regit_buf_puts(b, ", \"file\": ");
 			if (error == 0)
-				error = lint_json_str(b, f->display);
+				error = regit_report_put_json_str(b, f->display);
 			if (error == 0)
-				error = lint_json_pos(b, "line", it->line);
+				error = regit_report_put_json_pos(b, "line", it->line);
 			if (error == 0)
-				error = lint_json_pos(b, "column", it->column);
+				error = regit_report_put_json_pos(b, "column", it->column);
 			if (error == 0)
 				error = regit_buf_putc(b, '}');
 		}
@@ -270,21 +256,8 @@ static int lint_output_github(regit_buf *b, const lint_report *r)
 		for (j = f->first; j < f->first + f->count && error == 0; j++) {
 			const lint_item *it = &r->items[j];
 
-			error = regit_buf_printf(b, "::%s file=", lint_sev_name(it->severity));
-			if (error == 0)
-				error = regit_report_put_gh(b, f->rel, 1);
-			if (error == 0 && it->line > 0)
-				error = regit_buf_printf(b, ",line=%d,col=%d", it->line, it->column);
-			if (error == 0)
-				error = regit_buf_puts(b, ",title=");
-			if (error == 0)
-				error = regit_report_put_gh(b, it->rule, 1);
-			if (error == 0)
-				error = regit_buf_puts(b, "::");
-			if (error == 0)
-				error = regit_report_put_gh(b, it->message, 0);
-			if (error == 0)
-				error = regit_buf_putc(b, '\n');
+			error = regit_report_put_gh_annotation(b, lint_sev_name(it->severity), f->rel,
+				it->line, it->column, it->rule, it->message);
 		}
 	}
 	return error;
@@ -301,51 +274,33 @@ static int lint_output_junit(regit_buf *b, const lint_report *r)
 		else if (r->files[i].nerrors)
 			failures++;
 	}
-	error = regit_buf_printf(b,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<testsuites name=\"regit lint\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n"
-		"  <testsuite name=\"event schema lint\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
-		r->nfiles, failures, errors, r->nfiles, failures, errors);
+	error = regit_report_put_junit_begin(b, "regit lint", "event schema lint",
+		r->nfiles, failures, errors);
 	for (i = 0; i < r->nfiles && error == 0; i++) {
 		const lint_file *f = &r->files[i];
 		const char *tag = f->invalid ? "error" : f->nerrors ? "failure" : "system-out";
 
-		error = regit_buf_puts(b, "    <testcase classname=\"regit.lint\" name=\"");
-		if (error == 0)
-			error = regit_report_put_xml(b, f->display);
-		if (error == 0)
-			error = regit_buf_puts(b, f->count ? "\">\n" : "\"/>\n");
+		error = regit_report_put_junit_case(b, "regit.lint", f->display, !f->count);
 		if (error < 0 || !f->count)
 			continue;
-		if (strcmp(tag, "system-out") == 0) {
+		if (strcmp(tag, "system-out") == 0)
 			error = regit_buf_puts(b, "      <system-out>");
-		} else {
-			error = regit_buf_printf(b, "      <%s message=\"%zu problem%s: ", tag,
-				f->nerrors, f->nerrors == 1 ? "" : "s");
-			if (error == 0)
-				error = regit_report_put_xml(b, r->items[f->first].message);
-			if (error == 0)
-				error = regit_buf_puts(b, "\" type=\"");
-			if (error == 0)
-				error = regit_report_put_xml(b, r->items[f->first].rule);
-			if (error == 0)
-				error = regit_buf_puts(b, "\">");
-		}
+		else
+			error = regit_report_put_junit_problem(b, tag, f->nerrors,
+				r->items[f->first].message, r->items[f->first].rule);
 		for (j = f->first; j < f->first + f->count && error == 0; j++) {
 			regit_buf line = REGIT_BUF_INIT;
 
 			error = lint_text_item(&line, f, &r->items[j]);
 			if (error == 0)
-				error = regit_report_put_xml(b, line.ptr);
-			if (error == 0)
-				error = regit_buf_putc(b, '\n');
+				error = regit_report_put_junit_line(b, line.ptr);
 			regit_buf_dispose(&line);
 		}
 		if (error == 0)
-			error = regit_buf_printf(b, "</%s>\n    </testcase>\n", tag);
+			error = regit_report_put_junit_case_end(b, tag);
 	}
 	if (error == 0)
-		error = regit_buf_puts(b, "  </testsuite>\n</testsuites>\n");
+		error = regit_report_put_junit_end(b);
 	return error;
 }
 
@@ -365,11 +320,11 @@ static int lint_output_sarif(regit_buf *b, const lint_report *r)
 		error = regit_buf_printf(b, "%s\n  {\"id\": \"%s\", \"shortDescription\": {\"text\": ",
 			i ? "," : "", rule->id);
 		if (error == 0)
-			error = lint_json_str(b, rule->summary);
+			error = regit_report_put_json_str(b, rule->summary);
 		if (error == 0)
 			error = regit_buf_puts(b, "}, \"fullDescription\": {\"text\": ");
 		if (error == 0)
-			error = lint_json_str(b, rule->explanation);
+			error = regit_report_put_json_str(b, rule->explanation);
 		if (error == 0)
 			error = regit_buf_printf(b, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
 				"\"properties\": {\"category\": \"%s\"}}",
@@ -392,12 +347,12 @@ static int lint_output_sarif(regit_buf *b, const lint_report *r)
 				error = regit_buf_printf(b, "\"level\": \"%s\", \"message\": {\"text\": ",
 					lint_sev_name(it->severity));
 			if (error == 0)
-				error = lint_json_str(b, it->message);
+				error = regit_report_put_json_str(b, it->message);
 			if (error == 0)
 				error = regit_buf_puts(b, "}, \"locations\": [{\"physicalLocation\": "
 					"{\"artifactLocation\": {\"uri\": ");
 			if (error == 0)
-				error = lint_json_str(b, f->rel);
+				error = regit_report_put_json_str(b, f->rel);
 			if (error == 0)
 				error = regit_buf_putc(b, '}');
 			if (error == 0 && it->line > 0)
@@ -408,7 +363,7 @@ static int lint_output_sarif(regit_buf *b, const lint_report *r)
 			if (error == 0 && it->path) {
 				error = regit_buf_puts(b, ", \"logicalLocations\": [{\"fullyQualifiedName\": ");
 				if (error == 0)
-					error = lint_json_str(b, it->path);
+					error = regit_report_put_json_str(b, it->path);
 				if (error == 0)
 					error = regit_buf_puts(b, "}]");
 			}
@@ -511,11 +466,11 @@ static int lint_list_rules(lint_format format)
 				"\"severity\": \"%s\", \"summary\": ", i ? "," : "", rule->id,
 				rule->category, lint_sev_name(rule->severity));
 			if (error == 0)
-				error = lint_json_str(&b, rule->summary);
+				error = regit_report_put_json_str(&b, rule->summary);
 			if (error == 0)
 				error = regit_buf_puts(&b, ", \"explanation\": ");
 			if (error == 0)
-				error = lint_json_str(&b, rule->explanation);
+				error = regit_report_put_json_str(&b, rule->explanation);
 			if (error == 0)
 				error = regit_buf_putc(&b, '}');
 			continue;
