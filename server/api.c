@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "server/api.h"
+#include "server/api_out.h"
 #include "server/api_ui.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
@@ -169,8 +170,7 @@ struct api_ctx {
 
 static void out_puts(api_ctx *c, const char *s)
 {
-	if (regit_buf_puts(&c->resp->buf, s) < 0)
-		c->fail = 1;
+	regit_api_out_puts(&c->resp->buf, &c->fail, s);
 }
 
 static void out_put(api_ctx *c, const char *s, size_t len)
@@ -187,15 +187,13 @@ static void out_printf(api_ctx *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (regit_buf_vprintf(&c->resp->buf, fmt, ap) < 0)
-		c->fail = 1;
+	regit_api_out_vprintf(&c->resp->buf, &c->fail, fmt, ap);
 	va_end(ap);
 }
 
 static void out_str(api_ctx *c, const char *s, size_t len)
 {
-	if (regit_buf_put_json_string(&c->resp->buf, s, len) < 0)
-		c->fail = 1;
+	regit_api_out_str(&c->resp->buf, &c->fail, s, len);
 }
 
 static void out_cstr(api_ctx *c, const char *s)
@@ -352,23 +350,17 @@ static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
 	api_error(c, api_code_status(code), code, "%s", msg);
 }
 
+/* (a local name for regit_api_err_init, used by every handler) */
 static void api_err_init(regit_registry_error *err)
 {
-	err->code = 0;
-	err->message[0] = '\0';
+	regit_api_err_init(err);
 }
 
 /* ---- request parsing helpers ----------------------------------------------- */
 
 static char *api_arena_alloc(api_ctx *c, size_t n)
 {
-	char *p;
-
-	if (c->arena_size - c->arena_used < n)
-		return NULL;
-	p = c->arena + c->arena_used;
-	c->arena_used += n;
-	return p;
+	return regit_api_arena_take(c->arena, c->arena_size, &c->arena_used, n);
 }
 
 static const char *api_q(const api_ctx *c, const char *key)

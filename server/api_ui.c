@@ -28,6 +28,7 @@
 
 #include "compat/schema.h"
 #include "server/api.h"
+#include "server/api_out.h"
 #include "server/api_ui.h"
 #include "server/ui_assets.h"
 #include "util/alloc.h"
@@ -82,8 +83,7 @@ struct ui_ctx {
 
 static void ui_puts(ui_ctx *u, const char *s)
 {
-	if (regit_buf_puts(&u->resp->buf, s) < 0)
-		u->fail = 1;
+	regit_api_out_puts(&u->resp->buf, &u->fail, s);
 }
 
 static void ui_printf(ui_ctx *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -93,15 +93,13 @@ static void ui_printf(ui_ctx *u, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (regit_buf_vprintf(&u->resp->buf, fmt, ap) < 0)
-		u->fail = 1;
+	regit_api_out_vprintf(&u->resp->buf, &u->fail, fmt, ap);
 	va_end(ap);
 }
 
 static void ui_str(ui_ctx *u, const char *s, size_t len)
 {
-	if (regit_buf_put_json_string(&u->resp->buf, s, len) < 0)
-		u->fail = 1;
+	regit_api_out_str(&u->resp->buf, &u->fail, s, len);
 }
 
 static void ui_cstr(ui_ctx *u, const char *s)
@@ -161,23 +159,11 @@ static void ui_reg_error(ui_ctx *u, const regit_registry_error *err)
 	ui_error(u, status, code, "%s", err->message[0] ? err->message : regit_error_message());
 }
 
-static void ui_err_init(regit_registry_error *err)
-{
-	err->code = 0;
-	err->message[0] = '\0';
-}
-
 /* ---- request parsing ----------------------------------------------------------- */
 
 static char *ui_alloc(ui_ctx *u, size_t n)
 {
-	char *p;
-
-	if (u->arena_size - u->arena_used < n)
-		return NULL;
-	p = u->arena + u->arena_used;
-	u->arena_used += n;
-	return p;
+	return regit_api_arena_take(u->arena, u->arena_size, &u->arena_used, n);
 }
 
 static const char *ui_q(const ui_ctx *u, const char *key)
@@ -417,11 +403,11 @@ static void ui_subject_row(ui_ctx *u, const char *name)
 	regit_config cfg;
 	int deleted = 0;
 
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 0, &v, &err) < 0) {
 		deleted = 1;
 		v = NULL;
-		ui_err_init(&err);
+		regit_api_err_init(&err);
 		if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 1, &v, &err) < 0)
 			v = NULL;
 	}
@@ -431,7 +417,7 @@ static void ui_subject_row(ui_ctx *u, const char *name)
 		ui_printf(u, ",\"version\":%d,\"id\":%d", v->version, v->id);
 	ui_printf(u, ",\"deleted\":%s", deleted ? "true" : "false");
 	memset(&cfg, 0, sizeof(cfg));
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	if (regit_registry_get_config(u->reg, name, 1, &cfg, &err) == 0) {
 		if (cfg.has_level)
 			ui_printf(u, ",\"compatibility\":\"%s\"", regit_compat_level_name(cfg.level));
@@ -475,7 +461,7 @@ static void h_subjects(ui_ctx *u)
 		ui_error(u, 500, 500, "out of memory");
 		return;
 	}
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	regit_registry_read_begin(u->reg);
 	if (!q || !by || strcmp(by, "name") == 0) {
 		memset(&f, 0, sizeof(f));
@@ -495,7 +481,7 @@ static void h_subjects(ui_ctx *u)
 		}
 		s.p = &p;
 		regit_buf_init(&s.last, 1u << 20);
-		ui_err_init(&err);
+		regit_api_err_init(&err);
 		if (id > 0)
 			regit_registry_id_versions(u->reg, id, deleted, cb_ui_id_subject, &s, &err);
 		regit_buf_dispose(&s.last);
@@ -598,7 +584,7 @@ static void h_versions(ui_ctx *u)
 	}
 	memset(&f, 0, sizeof(f));
 	f.deleted = 1;
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	regit_registry_read_begin(u->reg);
 	rc = regit_registry_list_versions(u->reg, subject, &f, cb_ui_version, &p, &err);
 	regit_registry_read_end(u->reg);
@@ -608,7 +594,7 @@ static void h_versions(ui_ctx *u)
 	}
 	for (i = 0; i < p.n; i++)
 		nums[i] = p.rows[i].version;
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	if (regit_registry_version_origins(u->reg, subject, nums, p.n, cb_ui_origin, &p,
 	    &err) < 0) {
 		ui_reg_error(u, &err);
@@ -682,7 +668,7 @@ static void h_history(ui_ctx *u)
 	ui_puts(u, "{\"subject\":");
 	ui_cstr(u, subject);
 	ui_puts(u, ",\"commits\":[");
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	rc = regit_registry_subject_history(u->reg, subject, ui_q(u, "from"), 0, (size_t)limit,
 		cb_ui_history, &h, next, &err);
 	if (rc < 0) {
@@ -732,7 +718,7 @@ static void h_text(ui_ctx *u)
 		return;
 	}
 	regit_buf_init(&text, REGIT_BUF_DEFAULT_MAX);
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	if (regit_registry_version_text(u->reg, u->params[0], version, style, &text, &id,
 	    &err) < 0) {
 		ui_reg_error(u, &err);
@@ -853,7 +839,7 @@ static void h_diff(ui_ctx *u)
 	memset(&rep, 0, sizeof(rep));
 	regit_buf_init(&old_text, REGIT_BUF_DEFAULT_MAX);
 	regit_buf_init(&new_text, REGIT_BUF_DEFAULT_MAX);
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	regit_registry_read_begin(u->reg);
 	if (regit_registry_version_text(u->reg, subject, from, REGIT_TEXT_PRETTY, &old_text,
 	    &old_id, &err) < 0 ||
@@ -917,7 +903,7 @@ static void h_check(ui_ctx *u)
 		return;
 	if (ui_level_param(u, &level) < 0)
 		return;
-	ui_err_init(&err);
+	regit_api_err_init(&err);
 	if (regit_api_decode_schema_body(&body, u->req->body, u->req->body_len, &err) < 0) {
 		ui_reg_error(u, &err);
 		return;
