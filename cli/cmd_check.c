@@ -270,17 +270,8 @@ static int check_output_json(regit_buf *b, const check_report *r, const check_op
 		if (error == 0)
 			error = regit_report_put_json_str(b, it->version);
 		if (error == 0)
-			error = regit_buf_puts(b, ", \"message\": ");
-		if (error == 0)
-			error = regit_report_put_json_str(b, it->message);
-		if (error == 0)
-			error = regit_buf_puts(b, ", \"file\": ");
-		if (error == 0)
-			error = regit_report_put_json_str(b, it->file);
-		if (error == 0)
-			error = regit_report_put_json_pos(b, "line", it->line);
-		if (error == 0)
-			error = regit_report_put_json_pos(b, "column", it->column);
+			error = regit_report_put_json_message_at(b, it->message, it->file,
+				it->line, it->column);
 		if (error == 0 && it->old_index >= 0)
 			error = regit_buf_printf(b, ", \"old_index\": %ld", it->old_index);
 		if (error == 0 && it->old_file) {

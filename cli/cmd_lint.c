@@ -225,17 +225,8 @@ static int lint_output_json(regit_buf *b, const lint_report *r)
 			if (error == 0)
 				error = regit_report_put_json_str(b, it->path);
 			if (error == 0)
-				error = regit_buf_puts(b, ", \"message\": ");
-			if (error == 0)
-				error = regit_report_put_json_str(b, it->message);
-			if (error == 0)
-				error = regit_buf_puts(b, ", \"file\": ");
-			if (error == 0)
-				error = regit_report_put_json_str(b, f->display);
-			if (error == 0)
-				error = regit_report_put_json_pos(b, "line", it->line);
-			if (error == 0)
-				error = regit_report_put_json_pos(b, "column", it->column);
+				error = regit_report_put_json_message_at(b, it->message, f->display,
+					it->line, it->column);
 			if (error == 0)
 				error = regit_buf_putc(b, '}');
 		}

@@ -59,6 +59,25 @@ int regit_report_put_json_pos(regit_buf *b, const char *key, int v)
 	return regit_buf_printf(b, ", \"%s\": %d", key, v);
 }
 
+int regit_report_put_json_message_at(regit_buf *b, const char *message, const char *file,
+	int line, int column)
+{
+	int error;
+
+	error = regit_buf_puts(b, ", \"message\": ");
+	if (error == 0)
+		error = regit_report_put_json_str(b, message);
+	if (error == 0)
+		error = regit_buf_puts(b, ", \"file\": ");
+	if (error == 0)
+		error = regit_report_put_json_str(b, file);
+	if (error == 0)
+		error = regit_report_put_json_pos(b, "line", line);
+	if (error == 0)
+		error = regit_report_put_json_pos(b, "column", column);
+	return error;
+}
+
 int regit_report_put_gh_annotation(regit_buf *b, const char *level, const char *file,
 	int line, int column, const char *rule, const char *message)
 {

@@ -25,6 +25,11 @@ int regit_report_put_json_str(regit_buf *b, const char *s);
 /** Append `, "key": v`, with null for a position v <= 0 (unknown). */
 int regit_report_put_json_pos(regit_buf *b, const char *key, int v);
 
+/** Append a finding's `, "message": M, "file": F, "line": L, "column": C`
+ *  (positions as regit_report_put_json_pos). */
+int regit_report_put_json_message_at(regit_buf *b, const char *message, const char *file,
+	int line, int column);
+
 /**
  * Append one GitHub Actions annotation line:
  * `::level file=FILE[,line=L,col=C],title=RULE::MESSAGE` (line and col only
