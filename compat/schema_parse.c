@@ -22,6 +22,13 @@
  *   both would match, because printing could not keep the meaning.
  * - Namespaces must be dot-separated valid names.
  * - doc on array, map, union or primitive types is dropped (Java does too).
+ *
+ * Size (~1,700 lines, over the project's 1,500): one recursive walk over
+ * the schema JSON with its error paths, logical types, defaults and entry
+ * points. The walk's pieces share the parser state and its error/path
+ * builder (static here); splitting the default checker (section
+ * "defaults") into its own file behind a parser-internal header is the
+ * next cut, left for a commit of its own (issue #11).
  */
 #include "compat/schema_internal.h"
 

@@ -12,6 +12,14 @@
  * is cached per id in a reference-counted entry tagged with the registry
  * generation it was rendered at, and served without copying while that
  * generation is current.
+ *
+ * Size (~2,400 lines, over the project's 1,500): the route table, the
+ * per-request context, output and paging helpers, every handler, metrics
+ * and dispatch. The handlers use the request context and helpers that are
+ * static here; the planned cut (issue #11) is an api_internal.h with the
+ * context and helpers, then handlers grouped per resource (subjects,
+ * schemas, config/mode, metrics) in their own files. api_body.c,
+ * api_syntax.c, api_out.c and api_ui.c are the parts already split off.
  */
 #include <ctype.h>
 #include <pthread.h>
