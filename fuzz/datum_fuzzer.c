@@ -76,6 +76,39 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/*
+ * json_equal looks object keys up by strlen, and an Avro map key may hold
+ * NUL bytes ("a" and "a\0b" then compare as the same key): compare with
+ * the keys' lengths.
+ */
+static int fuzz_equal(json_t *a, json_t *b)
+{
+	const char *key;
+	size_t len, i;
+	json_t *v;
+
+	if (!a || !b || json_typeof(a) != json_typeof(b))
+		return a == b;
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return 0;
+		json_object_keylen_foreach(a, key, len, v) {
+			if (!fuzz_equal(v, json_object_getn(b, key, len)))
+				return 0;
+		}
+		return 1;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		for (i = 0; i < json_array_size(a); i++)
+			if (!fuzz_equal(json_array_get(a, i), json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	return json_equal(a, b);
+}
+
 static void fuzz_decode(const regit_schema *w, const regit_schema *r, const regit_schema *self,
 	const uint8_t *data, size_t size)
 {
@@ -86,14 +119,14 @@ static void fuzz_decode(const regit_schema *w, const regit_schema *r, const regi
 		data, size, NULL);
 	eb = regit_datum_decode(&b, regit_schema_root(w), r ? regit_schema_root(r) : NULL,
 		data, size, NULL);
-	if (ea != eb || (ea == 0 && !json_equal(a, b)) || (ea == 0) != (a != NULL)) {
+	if (ea != eb || (ea == 0 && !fuzz_equal(a, b)) || (ea == 0) != (a != NULL)) {
 		fprintf(stderr, "not deterministic: %d vs %d\n", ea, eb);
 		abort();
 	}
 	if (!r && self) {
 		ec = regit_datum_decode(&c, regit_schema_root(w), regit_schema_root(self), data, size,
 			NULL);
-		if (ea == 0 && ec == 0 && !json_equal(a, c)) {
+		if (ea == 0 && ec == 0 && !fuzz_equal(a, c)) {
 			fprintf(stderr, "reading with the writer's own schema differs\n");
 			abort();
 		}
