@@ -18,7 +18,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc make pkg-config libc6-dev ca-certificates git \
-      libmicrohttpd-dev libavro-dev libgit2-dev libjansson-dev libssl-dev \
+      libmicrohttpd-dev libgit2-dev libjansson-dev libssl-dev \
       libcurl4-openssl-dev libyaml-dev libcmocka-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -30,7 +30,7 @@ RUN make -j"$(nproc)" all \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libavro23 libgit2-1.5 libjansson4 libssl3 libcurl4 \
+      libmicrohttpd12 libgit2-1.5 libjansson4 libssl3 libcurl4 \
       libyaml-0-2 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 regit \
