@@ -31,6 +31,11 @@
 #define CLIENT_DEFAULT_MAX_RESPONSE ((size_t)32 * 1024 * 1024)
 /* Request URLs: base + encoded path; subjects are long at worst, not huge. */
 #define CLIENT_MAX_REQUEST_URL ((size_t)256 * 1024)
+/*
+ * Longest input escaped: no request URL holds more, and libcurl answers
+ * NULL (which would read as out of memory) past its own 8 MB input limit.
+ */
+#define CLIENT_ESCAPE_MAX ((size_t)1024 * 1024)
 /* How much of a non-JSON error body is quoted in a message. */
 #define CLIENT_QUOTE_MAX 160
 
@@ -50,35 +55,28 @@ struct regit_client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static int client_is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
+/*
+ * libcurl's escaper keeps exactly RFC 3986's unreserved bytes (ALPHA, DIGIT,
+ * '-', '.', '_', '~') and writes every other byte, NUL included, as
+ * upper-case %XX: the encoding client.h promises. It allocates with
+ * malloc, so its failure is reported as REGIT_ENOMEM here.
+ */
 int regit_client_put_escaped(regit_buf *out, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, start = out->size;
-	int error = 0;
+	char *escaped;
+	int error;
 
-	for (i = 0; i < len && error == 0; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (client_is_unreserved(c)) {
-			error = regit_buf_putc(out, (char)c);
-		} else {
-			char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			error = regit_buf_put(out, enc, 3);
-		}
-	}
-	if (error < 0) {
-		/* Leave the buffer as it was, like every regit_buf append. */
-		out->size = start;
-		if (out->ptr)
-			out->ptr[start] = '\0';
-	}
+	/* curl_easy_escape() takes an int, and 0 means "strlen(s)". */
+	if (len == 0)
+		return 0;
+	if (len > CLIENT_ESCAPE_MAX)
+		return REGIT_ELIMIT;
+	escaped = curl_easy_escape(NULL, s, (int)len);
+	if (!escaped)
+		return REGIT_ENOMEM;
+	/* regit_buf_puts leaves the buffer as it was when it fails. */
+	error = regit_buf_puts(out, escaped);
+	curl_free(escaped);
 	return error;
 }
 

@@ -168,7 +168,10 @@ int regit_client_put_segment(regit_buf *out, const char *segment);
  */
 int regit_client_put_query(regit_buf *out, const char *key, const char *value);
 
-/** Append `len` bytes of `s` percent-encoded. @return 0, REGIT_ELIMIT, REGIT_ENOMEM */
+/**
+ * Append `len` bytes of `s` percent-encoded (libcurl's curl_easy_escape).
+ * @return 0, REGIT_ELIMIT (also for more than 1 MiB of input), REGIT_ENOMEM
+ */
 int regit_client_put_escaped(regit_buf *out, const char *s, size_t len);
 
 /* ---- typed views of the registry's answers ----

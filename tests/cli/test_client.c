@@ -107,6 +107,30 @@ static void test_client__escape_every_byte_roundtrips(void **state)
 	regit_buf_dispose(&buf);
 }
 
+/*
+ * A length of 0 appends nothing, even when `s` is not empty (libcurl's
+ * escaper reads 0 as "up to the NUL"); an input longer than any request
+ * URL is refused whole.
+ */
+static void test_client__escape_length_bounds(void **state)
+{
+	regit_buf buf = REGIT_BUF_INIT;
+	char *big = calloc(2 * 1024 * 1024, 1);
+
+	(void)state;
+	assert_non_null(big);
+	assert_int_equal(regit_buf_puts(&buf, "/s"), 0);
+	assert_int_equal(regit_client_put_escaped(&buf, "a b", 0), 0);
+	assert_string_equal(regit_buf_cstr(&buf), "/s");
+	assert_int_equal(regit_client_put_escaped(&buf, "a b", 1), 0);
+	assert_string_equal(regit_buf_cstr(&buf), "/sa");
+	memset(big, 'x', 2 * 1024 * 1024 - 1);
+	assert_int_equal(regit_client_put_escaped(&buf, big, strlen(big)), REGIT_ELIMIT);
+	assert_string_equal(regit_buf_cstr(&buf), "/sa");
+	free(big);
+	regit_buf_dispose(&buf);
+}
+
 static void test_client__segment_dots_and_empty(void **state)
 {
 	regit_buf buf = REGIT_BUF_INIT;
@@ -1047,6 +1071,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client__escape_known_vectors),
 		cmocka_unit_test(test_client__escape_every_byte_roundtrips),
+		cmocka_unit_test(test_client__escape_length_bounds),
 		cmocka_unit_test(test_client__segment_dots_and_empty),
 		cmocka_unit_test(test_client__query_separators),
 		cmocka_unit_test(test_client__encoding_respects_limit_atomically),
