@@ -2,8 +2,8 @@
  * md5.h - MD5 (RFC 1321) of a byte string.
  *
  * Not for security: the registry uses it where Confluent does, to derive a
- * stable content identifier (the schema GUID, confluent-api §2) from a
- * schema's identity.
+ * stable content identifier (the schema GUID of confluent-api §2) from a
+ * schema's identity (its text and references, as in §4.1).
  */
 #ifndef REGIT_MD5_H
 #define REGIT_MD5_H

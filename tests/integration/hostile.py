@@ -249,7 +249,7 @@ try:
         ("offset 1e99", "offset=1e99"),
     ]:
         r = srv.request("GET", "/subjects?" + query, fresh=True)
-        # JAX-RS answers 404/404 for an unconvertible offset/limit (reference §1)
+        # JAX-RS answers 404/404 for an unconvertible offset/limit (confluent-api §1)
         t.ok(r.status in (200, 400, 404, 422) and (r.status == 200 or is_error_json(r.text)),
              f"/subjects?{query} is 200 or a clean 4xx ({r.status})", r)
     r = srv.request("GET", "/schemas?limit=2147483647&offset=2147483647", fresh=True)
