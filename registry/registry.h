@@ -3,11 +3,12 @@
  * and mode with Confluent Schema Registry semantics (see
  * docs/confluent-api.md for the rules), persisted in a git store.
  *
- * This layer knows nothing of HTTP: server/http.c parses requests, calls
- * these functions and renders their results as Confluent JSON. Errors come
- * back as Confluent error codes (40401, 42201, 40901, ...) so the HTTP layer
- * only maps code -> status (a 5-digit code's first three digits; a 3-digit
- * code is the status itself).
+ * This layer knows nothing of HTTP: server/api.c routes requests, calls
+ * these functions and renders their results as Confluent JSON (server/http.c
+ * only carries requests and answers over libmicrohttpd). Errors come back as
+ * Confluent error codes (40401, 42201, 40901, ...) so the API layer only maps
+ * code -> status (a 5-digit code's first three digits; a 3-digit code is the
+ * status itself).
  *
  * Threading: any number of threads may call any function. Reads are served
  * from memory under a read lock; writes are serialised, committed to the

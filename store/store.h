@@ -15,10 +15,15 @@
  * is switched on for the whole process.
  *
  * store/store_git.c implements this and is the only file that includes
- * <git2.h>. A store handle may be used from several threads; calls on one
- * handle are serialised by an internal lock, except regit_store_read, which
- * runs concurrently with other reads. Two handles (or two processes)
- * on one repository coordinate only through the ref compare-and-swap.
+ * <git2.h>. A store handle may be used from several threads: commits,
+ * listings and reopening take its internal lock exclusively, and
+ * regit_store_read shares it with other reads. Merging packs runs on a
+ * thread of the handle's own without that lock, taking it only to delete
+ * the merged packs and reopen (regit_store_idle waits for it). Two handles
+ * (or two processes) on one repository coordinate through the writers'
+ * lock file, regit-write.lock, which every commit holds from reading the
+ * head to moving the ref (regit_store_lock_writers), and through the ref
+ * compare-and-swap, which alone decides when that file cannot be created.
  */
 #ifndef REGIT_STORE_H
 #define REGIT_STORE_H
