@@ -34,12 +34,30 @@
 /* Paths and messages are short; bound them anyway. */
 #define LINT_TEXT_MAX ((size_t)1 << 20)
 
+/*
+ * A field every event must carry (the envelope rules EVENT_ID,
+ * CORRELATION_ID and SCHEMA_VERSION, checked by lint_required_field): its
+ * name, type and whether it needs a default, and the words of the
+ * findings. The message texts are fixed, so they pass through "%s".
+ */
+typedef struct lint_required {
+	const char *field;
+	regit_type_kind kind;
+	regit_logical logical;      /* REGIT_LOGICAL_NONE: any */
+	int needs_default;
+	const char *what;           /* "record `R` has no `field` field (what); why" */
+	const char *why;
+	const char *fix;            /* "`field` is <type>; fix" */
+	const char *no_default;     /* "`field` has no default; no_default" */
+} lint_required;
+
 typedef struct lint_ctx {
 	const regit_schema *schema;
 	const regit_lint_options *opts;
 	regit_lint_result *out;
 	size_t max_findings;
 	size_t rule;                   /* index of the rule running */
+	const lint_required *required; /* its row's field, for lint_required_field */
 	const regit_type **types;      /* every reachable node once (named) */
 	size_t ntypes, atypes;
 	const regit_type **events;     /* top-level records */
@@ -53,6 +71,7 @@ typedef int (*lint_check_fn)(lint_ctx *ctx);
 typedef struct lint_row {
 	regit_lint_rule rule;
 	lint_check_fn check;
+	const lint_required *required; /* lint_required_field's rules only */
 } lint_row;
 
 /* ---- findings ----------------------------------------------------------- */
@@ -249,73 +268,49 @@ static const char *lint_describe(const regit_type *t, char *buf, size_t n)
 
 /* ---- envelope ----------------------------------------------------------- */
 
-static int lint_event_id(lint_ctx *ctx)
+static const lint_required lint_event_id = {
+	"event_id", REGIT_TYPE_STRING, REGIT_LOGICAL_UUID, 0,
+	"a string with logicalType uuid", "consumers need it to drop redelivered events",
+	"make it {\"type\": \"string\", \"logicalType\": \"uuid\"}, never null, so every "
+	"event has a unique id", NULL
+};
+
+static const lint_required lint_correlation_id = {
+	"correlation_id", REGIT_TYPE_STRING, REGIT_LOGICAL_NONE, 0,
+	"a string", "without it one request cannot be followed across services",
+	"make it a string that is always set (start a new id at the edge when a request "
+	"has none)", NULL
+};
+
+static const lint_required lint_schema_version = {
+	"schema_version", REGIT_TYPE_INT, REGIT_LOGICAL_NONE, 1,
+	"an int whose default is this version", "consumers cannot branch on the version",
+	"make it an int",
+	"give it the version of this file so producers need not set it by hand"
+};
+
+/* The running rule's required field (ctx->required) in every event. */
+static int lint_required_field(lint_ctx *ctx)
 {
+	const lint_required *r = ctx->required;
 	size_t i;
 	int error = 0;
 	char d[160];
 
 	for (i = 0; i < ctx->nevents && error == 0; i++) {
 		const regit_type *rec = ctx->events[i];
-		const regit_field *f = lint_field(rec, "event_id");
+		const regit_field *f = lint_field(rec, r->field);
 
 		if (!f)
-			error = lint_add(ctx, rec->path,
-				"record `%s` has no `event_id` field (a string with logicalType uuid); "
-				"consumers need it to drop redelivered events", rec->name);
-		else if (f->type->kind != REGIT_TYPE_STRING || f->type->logical != REGIT_LOGICAL_UUID)
-			error = lint_add(ctx, f->path,
-				"`event_id` is %s; make it {\"type\": \"string\", \"logicalType\": \"uuid\"}, "
-				"never null, so every event has a unique id",
-				lint_describe(f->type, d, sizeof(d)));
-	}
-	return error;
-}
-
-static int lint_correlation_id(lint_ctx *ctx)
-{
-	size_t i;
-	int error = 0;
-	char d[160];
-
-	for (i = 0; i < ctx->nevents && error == 0; i++) {
-		const regit_type *rec = ctx->events[i];
-		const regit_field *f = lint_field(rec, "correlation_id");
-
-		if (!f)
-			error = lint_add(ctx, rec->path,
-				"record `%s` has no `correlation_id` field (a string); without it one "
-				"request cannot be followed across services", rec->name);
-		else if (f->type->kind != REGIT_TYPE_STRING)
-			error = lint_add(ctx, f->path,
-				"`correlation_id` is %s; make it a string that is always set "
-				"(start a new id at the edge when a request has none)",
-				lint_describe(f->type, d, sizeof(d)));
-	}
-	return error;
-}
-
-static int lint_schema_version(lint_ctx *ctx)
-{
-	size_t i;
-	int error = 0;
-	char d[160];
-
-	for (i = 0; i < ctx->nevents && error == 0; i++) {
-		const regit_type *rec = ctx->events[i];
-		const regit_field *f = lint_field(rec, "schema_version");
-
-		if (!f)
-			error = lint_add(ctx, rec->path,
-				"record `%s` has no `schema_version` field (an int whose default is "
-				"this version); consumers cannot branch on the version", rec->name);
-		else if (f->type->kind != REGIT_TYPE_INT)
-			error = lint_add(ctx, f->path, "`schema_version` is %s; make it an int",
-				lint_describe(f->type, d, sizeof(d)));
-		else if (!f->default_value)
-			error = lint_add(ctx, f->path,
-				"`schema_version` has no default; give it the version of this file "
-				"so producers need not set it by hand");
+			error = lint_add(ctx, rec->path, "record `%s` has no `%s` field (%s); %s",
+				rec->name, r->field, r->what, r->why);
+		else if (f->type->kind != r->kind ||
+		    (r->logical != REGIT_LOGICAL_NONE && f->type->logical != r->logical))
+			error = lint_add(ctx, f->path, "`%s` is %s; %s", r->field,
+				lint_describe(f->type, d, sizeof(d)), r->fix);
+		else if (r->needs_default && !f->default_value)
+			error = lint_add(ctx, f->path, "`%s` has no default; %s", r->field,
+				r->no_default);
 	}
 	return error;
 }
@@ -753,7 +748,7 @@ static const lint_row lint_rules[] = {
 	    "idempotent consumer remembers the ids it has processed and drops repeats; that "
 	    "needs an id the producer sets once per event and never reuses. The top-level "
 	    "record must have a field `event_id` of type string with logicalType uuid." },
-	  lint_event_id },
+	  lint_required_field, &lint_event_id },
 	{ { "CORRELATION_ID", "envelope", REGIT_LINT_ERROR,
 	    "the event has a `correlation_id` string",
 	    "One user action becomes many events in many services. A `correlation_id`, "
@@ -761,14 +756,14 @@ static const lint_row lint_rules[] = {
 	    "is what ties their logs and traces together. The top-level record must have a "
 	    "field `correlation_id` of type string (not nullable: start a new id at the edge "
 	    "when a request has none)." },
-	  lint_correlation_id },
+	  lint_required_field, &lint_correlation_id },
 	{ { "SCHEMA_VERSION", "envelope", REGIT_LINT_ERROR,
 	    "the event has a `schema_version` int with a default",
 	    "Consumers run old and new versions of an event side by side for months. A "
 	    "`schema_version` int, whose default is the version of the schema file, lets a "
 	    "consumer branch on the version explicitly instead of guessing from which "
 	    "fields are null." },
-	  lint_schema_version },
+	  lint_required_field, &lint_schema_version },
 	{ { "EVENT_TIME", "envelope", REGIT_LINT_ERROR,
 	    "the event has a timestamp: long with logicalType timestamp-millis or -micros",
 	    "Events arrive late and out of order; the time the fact happened must travel "
@@ -988,6 +983,7 @@ int regit_lint_schema(const regit_schema *schema, const regit_lint_options *opts
 		if (opts->severity[i] == REGIT_LINT_OFF)
 			continue;
 		ctx.rule = i;
+		ctx.required = lint_rules[i].required;
 		error = lint_rules[i].check(&ctx);
 	}
 	if (error == REGIT_ENOMEM)

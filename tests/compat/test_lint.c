@@ -136,6 +136,58 @@ static void test_lint__rules_as_data(void **state)
 	assert_true(total >= 2 * regit_lint_rule_count());
 }
 
+/*
+ * The exact words of the required envelope fields' findings (EVENT_ID,
+ * CORRELATION_ID, SCHEMA_VERSION share one table-driven check): missing,
+ * wrong type, no default. Tools and people grep for these lines.
+ */
+static void test_lint__envelope_messages(void **state)
+{
+	static const struct { const char *rule, *schema, *message; } cases[] = {
+		{ "EVENT_ID", "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}",
+		  "record `E` has no `event_id` field (a string with logicalType uuid); "
+		  "consumers need it to drop redelivered events" },
+		{ "EVENT_ID", "{\"type\":\"record\",\"name\":\"E\",\"fields\":"
+		  "[{\"name\":\"event_id\",\"type\":\"string\"}]}",
+		  "`event_id` is string; make it {\"type\": \"string\", \"logicalType\": \"uuid\"}, "
+		  "never null, so every event has a unique id" },
+		{ "CORRELATION_ID", "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}",
+		  "record `E` has no `correlation_id` field (a string); without it one request "
+		  "cannot be followed across services" },
+		{ "CORRELATION_ID", "{\"type\":\"record\",\"name\":\"E\",\"fields\":"
+		  "[{\"name\":\"correlation_id\",\"type\":\"bytes\"}]}",
+		  "`correlation_id` is bytes; make it a string that is always set (start a new "
+		  "id at the edge when a request has none)" },
+		{ "SCHEMA_VERSION", "{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}",
+		  "record `E` has no `schema_version` field (an int whose default is this "
+		  "version); consumers cannot branch on the version" },
+		{ "SCHEMA_VERSION", "{\"type\":\"record\",\"name\":\"E\",\"fields\":"
+		  "[{\"name\":\"schema_version\",\"type\":\"long\"}]}",
+		  "`schema_version` is long; make it an int" },
+		{ "SCHEMA_VERSION", "{\"type\":\"record\",\"name\":\"E\",\"fields\":"
+		  "[{\"name\":\"schema_version\",\"type\":\"int\"}]}",
+		  "`schema_version` has no default; give it the version of this file so "
+		  "producers need not set it by hand" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		regit_lint_options o;
+		regit_lint_result res = REGIT_LINT_RESULT_INIT;
+		regit_schema *s = parse(cases[i].schema);
+		int rule = regit_lint_rule_find(cases[i].rule);
+
+		assert_true(rule >= 0);
+		only(&o, (size_t)rule);
+		assert_int_equal(regit_lint_schema(s, &o, &res), 0);
+		assert_int_equal(res.nfindings, 1);
+		assert_string_equal(res.findings[0].message, cases[i].message);
+		regit_lint_result_dispose(&res);
+		regit_schema_free(s);
+	}
+}
+
 static void test_lint__table(void **state)
 {
 	size_t i, j;
@@ -340,6 +392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lint__rules_as_data),
 		cmocka_unit_test(test_lint__table),
+		cmocka_unit_test(test_lint__envelope_messages),
 		cmocka_unit_test(test_lint__naming),
 		cmocka_unit_test(test_lint__naming_configured),
 		cmocka_unit_test(test_lint__examples_clean),
