@@ -15,7 +15,6 @@
  * annotations or as a JUnit report. Exit: 0 compatible, 1 incompatible,
  * 2 usage error or invalid schema, 3 out of memory or a bug.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "cli/config.h"
 #include "cli/gitsource.h"
 #include "cli/report.h"
+#include "cli/schemafiles.h"
 #include "compat/compat.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -40,8 +40,6 @@
 #define CHECK_MAX_SCHEMA ((size_t)4 << 20)
 /* Old versions taken from git history for the transitive levels. */
 #define CHECK_MAX_VERSIONS 10000
-/* Directory depth scanned under a PATH. */
-#define CHECK_MAX_DIR_DEPTH 32
 
 typedef enum check_format {
 	FORMAT_TEXT = 0,
@@ -723,104 +721,6 @@ done:
 	return error;
 }
 
-typedef struct check_paths {
-	char **v;
-	size_t n, a;
-} check_paths;
-
-static void check_paths_dispose(check_paths *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		regit_free(p->v[i]);
-	regit_free(p->v);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Append (taking ownership of s, also on failure). */
-static int check_paths_take(check_paths *p, char *s)
-{
-	if (!s)
-		return REGIT_ENOMEM;
-	if (p->n >= REGIT_GITSOURCE_MAX_FILES) {
-		regit_free(s);
-		regit_error_set(REGIT_ERROR_CLI, "more than %d schema files", REGIT_GITSOURCE_MAX_FILES);
-		return REGIT_ELIMIT;
-	}
-	if (p->n == p->a) {
-		size_t n = p->a ? p->a * 2 : 16;
-		char **grown = regit_reallocarray(p->v, n, sizeof(*grown));
-
-		if (!grown) {
-			regit_free(s);
-			return REGIT_ENOMEM;
-		}
-		p->v = grown;
-		p->a = n;
-	}
-	p->v[p->n++] = s;
-	return 0;
-}
-
-static int check_ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Collect .avsc files under workdir/rel (a file or a directory) into out. */
-static int check_scan(check_paths *out, const char *workdir, const char *rel, int depth)
-{
-	regit_buf full = REGIT_BUF_INIT, child = REGIT_BUF_INIT;
-	struct stat st;
-	DIR *dir = NULL;
-	struct dirent *ent;
-	int error = 0;
-
-	if (depth > CHECK_MAX_DIR_DEPTH)
-		return 0;
-	error = regit_buf_printf(&full, "%s%s", workdir, rel);
-	if (error < 0)
-		goto done;
-	if (stat(full.ptr, &st) != 0)
-		goto done;  /* absent in the working tree */
-	if (S_ISREG(st.st_mode)) {
-		if (check_ends_with(rel, ".avsc"))
-			error = check_paths_take(out, regit_strdup(rel));
-		goto done;
-	}
-	if (!S_ISDIR(st.st_mode))
-		goto done;
-	dir = opendir(full.ptr);
-	if (!dir)
-		goto done;
-	/* readdir_r is deprecated; readdir is thread-safe per DIR stream. */
-	/* cppcheck-suppress readdirCalled */
-	while ((ent = readdir(dir)) != NULL) {
-		if (ent->d_name[0] == '.')
-			continue;  /* ., .., .git and hidden files */
-		regit_buf_clear(&child);
-		error = regit_buf_printf(&child, "%s%s%s", rel, rel[0] ? "/" : "", ent->d_name);
-		if (error == 0)
-			error = check_scan(out, workdir, child.ptr, depth + 1);
-		if (error < 0)
-			goto done;
-	}
-done:
-	if (dir)
-		closedir(dir);
-	regit_buf_dispose(&full);
-	regit_buf_dispose(&child);
-	return error;
-}
-
-static int check_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int check_is_transitive(regit_compat_level l)
 {
 	return l == REGIT_LEVEL_BACKWARD_TRANSITIVE || l == REGIT_LEVEL_FORWARD_TRANSITIVE ||
@@ -954,7 +854,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 	regit_gitsource *src = NULL;
 	regit_config *cfg = NULL;
 	regit_buf cfg_path = REGIT_BUF_INIT;
-	check_paths all = { NULL, 0, 0 };
+	regit_schemafiles all = { NULL, 0, 0, REGIT_GITSOURCE_MAX_FILES };
 	char cwd[PATH_MAX], wd_real[PATH_MAX];
 	char *cwd_prefix = NULL, *rel = NULL, **at_ref = NULL;
 	const char *workdir;
@@ -1031,7 +931,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		}
 		if (error < 0)
 			goto done;
-		error = check_scan(&all, workdir, rel, 0);
+		error = regit_schemafiles_scan(&all, workdir, rel, 0);
 		if (error < 0)
 			goto done;
 		error = regit_gitsource_list(&at_ref, &nref, src, rel, ".avsc");
@@ -1057,7 +957,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 			goto done;
 		}
 		for (j = 0; j < nref; j++) {
-			error = check_paths_take(&all, at_ref[j]);
+			error = regit_schemafiles_take(&all, at_ref[j]);
 			at_ref[j] = NULL;
 			if (error < 0)
 				goto done;
@@ -1068,8 +968,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		regit_free(rel);
 		rel = NULL;
 	}
-	if (all.n)
-		qsort(all.v, all.n, sizeof(*all.v), check_strcmp);
+	regit_schemafiles_sort_unique(&all);
 	for (i = 0; i < all.n; i++) {
 		int in_tree, in_ref;
 		regit_buf full = REGIT_BUF_INIT;
@@ -1081,8 +980,6 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		regit_compat_level level = o->level;
 		regit_compat_rules rules = o->rules;
 
-		if (i > 0 && strcmp(all.v[i], all.v[i - 1]) == 0)
-			continue;
 		error = regit_buf_printf(&full, "%s%s", workdir, all.v[i]);
 		in_tree = error == 0 && stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode);
 		regit_buf_dispose(&full);
@@ -1108,7 +1005,7 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 	}
 done:
 	regit_gitsource_paths_free(at_ref, nref);
-	check_paths_dispose(&all);
+	regit_schemafiles_dispose(&all);
 	regit_free(rel);
 	regit_free(cwd_prefix);
 	regit_gitsource_free(src);

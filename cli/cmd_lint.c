@@ -13,7 +13,6 @@
  * allowed), 1 findings of severity error, 2 usage, a missing path, nothing
  * to lint, an invalid schema or config, 3 out of memory or a bug.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "cli/config.h"
 #include "cli/gitsource.h"
 #include "cli/report.h"
+#include "cli/schemafiles.h"
 #include "compat/lint.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -36,8 +36,7 @@
 
 /* Schema texts larger than this are refused before parsing (as check). */
 #define LINT_MAX_SCHEMA ((size_t)4 << 20)
-/* Directory depth scanned under a PATH, and files linted per run. */
-#define LINT_MAX_DIR_DEPTH 32
+/* Files linted per run (the depth scanned is schemafiles.h's). */
 #define LINT_MAX_FILES 10000
 
 typedef enum lint_format {
@@ -481,107 +480,6 @@ static int lint_list_rules(lint_format format)
 
 /* ---- files -------------------------------------------------------------- */
 
-typedef struct lint_paths {
-	char **v;
-	size_t n;
-} lint_paths;
-
-static void lint_paths_dispose(lint_paths *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		regit_free(p->v[i]);
-	regit_free(p->v);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Append (taking ownership of s, also on failure). */
-static int lint_paths_take(lint_paths *p, char *s)
-{
-	char **grown;
-
-	if (!s)
-		return REGIT_ENOMEM;
-	if (p->n >= LINT_MAX_FILES) {
-		regit_free(s);
-		regit_error_set(REGIT_ERROR_CLI, "more than %d schema files", LINT_MAX_FILES);
-		return REGIT_ELIMIT;
-	}
-	grown = regit_reallocarray(p->v, p->n + 1, sizeof(*grown));
-	if (!grown) {
-		regit_free(s);
-		return REGIT_ENOMEM;
-	}
-	p->v = grown;
-	p->v[p->n++] = s;
-	return 0;
-}
-
-static int lint_ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/*
- * Collect the files to lint under `path`: the path itself when it is a
- * file (any name: it was asked for), .avsc files below it when it is a
- * directory (hidden entries skipped). A missing top path is an error.
- */
-static int lint_scan(lint_paths *out, const char *path, int depth)
-{
-	regit_buf child = REGIT_BUF_INIT;
-	struct stat st;
-	DIR *dir = NULL;
-	struct dirent *ent;
-	int error = 0;
-
-	if (depth > LINT_MAX_DIR_DEPTH)
-		return 0;
-	if (stat(path, &st) != 0) {
-		if (depth > 0)
-			return 0;
-		regit_error_set(REGIT_ERROR_CLI, "%s: %s", path, strerror(errno));
-		return REGIT_ENOTFOUND;
-	}
-	if (S_ISREG(st.st_mode)) {
-		if (depth == 0 || lint_ends_with(path, ".avsc"))
-			error = lint_paths_take(out, regit_strdup(path));
-		return error;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return 0;
-	dir = opendir(path);
-	if (!dir) {
-		if (depth > 0)
-			return 0;
-		regit_error_set(REGIT_ERROR_CLI, "%s: %s", path, strerror(errno));
-		return REGIT_EIO;
-	}
-	/* cppcheck-suppress readdirCalled ; one stream, one thread: readdir_r is deprecated */
-	while ((ent = readdir(dir)) != NULL) {
-		if (ent->d_name[0] == '.')
-			continue;
-		regit_buf_clear(&child);
-		error = regit_buf_printf(&child, "%s%s%s", path,
-			lint_ends_with(path, "/") ? "" : "/", ent->d_name);
-		if (error == 0)
-			error = lint_scan(out, child.ptr, depth + 1);
-		if (error < 0)
-			break;
-	}
-	closedir(dir);
-	regit_buf_dispose(&child);
-	return error;
-}
-
-static int lint_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* `s` without `prefix` + '/' when it starts so, else s. */
 static const char *lint_strip(const char *s, const char *prefix)
 {
@@ -715,7 +613,7 @@ int regit_cmd_lint(int argc, char **argv)
 	regit_opt o;
 	lint_format format = FORMAT_TEXT;
 	lint_report r;
-	lint_paths files = { NULL, 0 };
+	regit_schemafiles files = { NULL, 0, 0, LINT_MAX_FILES };
 	regit_config *cfg = NULL;
 	regit_lint_options opts;
 	regit_buf tmp = REGIT_BUF_INIT;
@@ -836,7 +734,8 @@ int regit_cmd_lint(int argc, char **argv)
 
 	if (nargs) {
 		for (k = 0; k < nargs && error == 0; k++)
-			error = lint_scan(&files, args[k], 0);
+			error = regit_schemafiles_scan(&files, "", args[k],
+				REGIT_SCHEMAFILES_EXPLICIT);
 	} else if (regit_config_path_count(cfg)) {
 		for (k = 0; k < regit_config_path_count(cfg) && error == 0; k++) {
 			const char *p = regit_config_path_at(cfg, k);
@@ -845,13 +744,14 @@ int regit_cmd_lint(int argc, char **argv)
 			error = p[0] == '/' ? regit_buf_puts(&tmp, p) :
 				regit_buf_printf(&tmp, "%s/%s", root, p);
 			if (error == 0)
-				error = lint_scan(&files, tmp.ptr, 0);
+				error = regit_schemafiles_scan(&files, "", tmp.ptr,
+					REGIT_SCHEMAFILES_EXPLICIT);
 		}
 	} else {
 		regit_buf_clear(&tmp);
 		error = regit_buf_printf(&tmp, "%s/schemas", root);
 		if (error == 0)
-			error = lint_scan(&files, tmp.ptr, 0);
+			error = regit_schemafiles_scan(&files, "", tmp.ptr, REGIT_SCHEMAFILES_EXPLICIT);
 	}
 	if (error < 0)
 		goto fail;
@@ -860,12 +760,9 @@ int regit_cmd_lint(int argc, char **argv)
 		status = REGIT_EXIT_USAGE;
 		goto done;
 	}
-	qsort(files.v, files.n, sizeof(*files.v), lint_strcmp);
-	for (k = 0; k < files.n && error == 0; k++) {
-		if (k > 0 && strcmp(files.v[k], files.v[k - 1]) == 0)
-			continue;
+	regit_schemafiles_sort_unique(&files);
+	for (k = 0; k < files.n && error == 0; k++)
 		error = lint_one(&r, files.v[k], have_cwd ? cwd : NULL, root, cfg, &opts);
-	}
 	if (error < 0)
 		goto fail;
 	if (lint_output(&r, format) < 0) {
@@ -882,7 +779,7 @@ usage:
 	status = REGIT_EXIT_USAGE;
 done:
 	lint_report_dispose(&r);
-	lint_paths_dispose(&files);
+	regit_schemafiles_dispose(&files);
 	regit_config_free(cfg);
 	regit_buf_dispose(&tmp);
 	regit_free(root);
