@@ -103,8 +103,9 @@ static const regit_opt_spec decode_specs[] = {
 	  "a path steps through union wrappers); missing: null" },
 	REGIT_OPT_SPEC_END
 };
+/* No --format: the output is Avro JSON, one message a line, by definition. */
 static const regit_opt_spec *const decode_frags[] = {
-	decode_specs, regit_remote_opt_specs, NULL
+	decode_specs, regit_remote_conn_opt_specs, NULL
 };
 
 const regit_opt_cmd regit_cmd_decode_opts = {
@@ -114,7 +115,6 @@ const regit_opt_cmd regit_cmd_decode_opts = {
 	"schema id, Avro binary) with their writer schemas from the registry, and\n"
 	"print each as one line of Avro JSON. Without FILE, read stdin.",
 	decode_frags,
-	"--format is accepted for symmetry: the output is always JSON lines.\n"
 	"A message that cannot be decoded gets a line on stderr naming its\n"
 	"position (FILE or FILE:LINE); the others are printed.",
 	"0 every message decoded\n"

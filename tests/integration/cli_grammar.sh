@@ -129,6 +129,13 @@ check "verify --rules=bad: exit 2, the common form" \
 # decode: --opt=value reaches it (no messages: the registry is not needed).
 "$REGIT" decode --input-format=hex --reader="$good" --registry=http://127.0.0.1:9 </dev/null >"$tmp/out" 2>"$tmp/err"
 check "decode --input-format=F --reader=FILE" "[ \$? -eq 0 ] && [ ! -s $tmp/out ]"
+# decode's output is JSON lines by definition: it has no --format (it took
+# one and ignored it).
+"$REGIT" decode --format json </dev/null >"$tmp/out" 2>"$tmp/err"
+check "decode --format: unknown option, exit 2" \
+	"[ \$? -eq 2 ] && grep -qxF \"regit decode: unknown option '--format'; see 'regit decode --help'\" $tmp/err"
+"$REGIT" decode --help >"$tmp/out" 2>&1
+check "decode --help names no --format" "! grep -q -- '--format' $tmp/out"
 "$REGIT" decode --input-format=octal </dev/null >"$tmp/out" 2>"$tmp/err"
 check "decode --input-format=bad: exit 2, the common form" \
 	"[ \$? -eq 2 ] && grep -qxF \"regit decode: --input-format wants raw, hex, base64 or json-lines, not 'octal'; see 'regit decode --help'\" $tmp/err"
