@@ -59,6 +59,7 @@ typedef struct decode_writer {
 	unsigned long id;
 	regit_schema *schema;     /* owned; NULL when the registry does not know the id */
 	char *problem;            /* owned; why schema is NULL */
+	regit_datum_decoder *decoder; /* owned; schema read as the reader, made on first use */
 } decode_writer;
 
 typedef struct decode_state {
@@ -123,6 +124,7 @@ const regit_opt_cmd regit_cmd_decode_opts = {
 
 static void decode_writer_dispose(decode_writer *w)
 {
+	regit_datum_decoder_free(w->decoder);
 	regit_schema_free(w->schema);
 	regit_free(w->problem);
 }
@@ -186,7 +188,7 @@ done:
  * with its reason); anything else from the registry stops the run.
  * @return the entry (borrowed from st->cache), or NULL with st->fatal set
  */
-static const decode_writer *decode_writer_get(decode_state *st, unsigned long id)
+static decode_writer *decode_writer_get(decode_state *st, unsigned long id)
 {
 	regit_client_schema rs = REGIT_CLIENT_SCHEMA_INIT;
 	decode_writer *w, *grown;
@@ -325,7 +327,7 @@ static void decode_message(decode_state *st, const char *pos, const unsigned cha
 	size_t len)
 {
 	const unsigned char *payload;
-	const decode_writer *w;
+	decode_writer *w;
 	unsigned long id;
 	size_t plen;
 	json_t *value = NULL;
@@ -342,8 +344,12 @@ static void decode_message(decode_state *st, const char *pos, const unsigned cha
 		st->failed = 1;
 		return;
 	}
-	error = regit_datum_decode(&value, regit_schema_root(w->schema),
-		st->reader ? regit_schema_root(st->reader) : NULL, payload, plen, NULL);
+	error = 0;
+	if (!w->decoder)
+		error = regit_datum_decoder_new(&w->decoder, regit_schema_root(w->schema),
+			st->reader ? regit_schema_root(st->reader) : NULL);
+	if (error == 0)
+		error = regit_datum_decoder_decode(&value, w->decoder, payload, plen, NULL);
 	if (error == REGIT_ENOMEM) {
 		st->fatal = REGIT_EXIT_INTERNAL;
 		return;

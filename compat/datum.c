@@ -13,7 +13,10 @@
  *     to the reader field regit_resolve_field says reads it (names and
  *     reader aliases), or is read and dropped; reader fields the writer
  *     lacks take their defaults, converted to Avro JSON (union defaults are
- *     for the first branch, and are wrapped);
+ *     for the first branch, and are wrapped). That mapping depends on the
+ *     two record types only, so a regit_datum_decoder works it out the
+ *     first time a pair is met and keeps it (datum_plan) for every later
+ *     record and message;
  *   - enum symbols go through regit_resolve_symbol (the reader's default
  *     for unknown symbols);
  *   - promotions (int -> long/float/double, long -> float/double, float ->
@@ -37,8 +40,26 @@
 #include "compat/resolve.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/map.h"
 
 #define DATUM_PATH_MAX 256
+/*
+ * Record pairs whose field mapping a decoder keeps. Each pair met costs
+ * one mapping of the writer's field count; past this many (only hostile
+ * schemas have them) further mappings are worked out per record again.
+ */
+#define DATUM_MAX_PLANS 4096
+
+/* Where each field of writer record w goes in reader record r. */
+typedef struct datum_plan {
+	const regit_type *w, *r;
+	size_t *reader_of;           /* per writer field: reader field or REGIT_RESOLVE_NONE */
+} datum_plan;
+
+struct regit_datum_decoder {
+	const regit_type *writer, *reader;
+	regit_map plans;             /* datum_plan by (w, r); owned entries */
+};
 
 typedef struct datum_ctx {
 	const unsigned char *p;      /* next byte */
@@ -48,6 +69,7 @@ typedef struct datum_ctx {
 	size_t values, max_values;
 	size_t sbytes, max_sbytes;
 	regit_resolver *rs;          /* NULL when reading as written */
+	regit_datum_decoder *dec;    /* its plans */
 	char path[DATUM_PATH_MAX];   /* where in the value, for messages */
 	size_t pathlen;
 } datum_ctx;
@@ -376,45 +398,95 @@ static int datum_skip(datum_ctx *c, const regit_type *w)
 	return error;
 }
 
+static int datum_plan_eq(const void *val, const void *key)
+{
+	const datum_plan *p = val, *k = key;
+
+	return p->w == k->w && p->r == k->r;
+}
+
+/*
+ * The reader field of each writer field of w read as r: the decoder's
+ * plan for the pair, worked out (through compat/resolve) and kept the
+ * first time. *owned is set when the decoder keeps no more plans: the
+ * caller frees that one.
+ */
+static int datum_plan_get(const size_t **out, size_t **owned, datum_ctx *c,
+	const regit_type *w, const regit_type *r)
+{
+	datum_plan key = { w, r, NULL }, *plan;
+	uint64_t h = regit_hash_ptrs(w, r, 0);
+	regit_resolve_field_action action;
+	size_t *reader_of, i, idx;
+	int error;
+
+	*owned = NULL;
+	plan = regit_map_get(&c->dec->plans, h, datum_plan_eq, &key);
+	if (plan) {
+		*out = plan->reader_of;
+		return 0;
+	}
+	reader_of = regit_calloc(w->nfields + 1, sizeof(*reader_of));
+	if (!reader_of)
+		return datum_oom();
+	for (i = 0; i < w->nfields; i++)
+		reader_of[i] = REGIT_RESOLVE_NONE;
+	for (i = 0; i < r->nfields; i++) {
+		error = regit_resolve_field(&action, &idx, c->rs, w, &r->fields[i], i);
+		if (error < 0) {
+			regit_free(reader_of);
+			return error;
+		}
+		if (action == REGIT_RESOLVE_FIELD_READ && idx < w->nfields)
+			reader_of[idx] = i;
+	}
+	*out = reader_of;
+	if (c->dec->plans.n < DATUM_MAX_PLANS && regit_map_reserve(&c->dec->plans) == 0) {
+		plan = regit_malloc(sizeof(*plan));
+		if (plan) {
+			plan->w = w;
+			plan->r = r;
+			plan->reader_of = reader_of;
+			regit_map_put(&c->dec->plans, h, plan);
+			return 0;
+		}
+	}
+	/* Not kept (a bound, or no memory for the entry): this record's alone. */
+	*owned = reader_of;
+	return 0;
+}
+
 static int datum_read_record(json_t **out, datum_ctx *c, const regit_type *w,
 	const regit_type *r)
 {
 	json_t **slots = NULL, *o = NULL;
-	size_t *reader_of = NULL, i, idx, old;
-	regit_resolve_field_action action;
+	const size_t *reader_of = NULL;
+	size_t *owned = NULL, i, ri, old;
 	int error = 0;
 
 	if (!r)
 		r = w;
 	slots = regit_calloc(r->nfields + 1, sizeof(*slots));
-	reader_of = regit_calloc(w->nfields + 1, sizeof(*reader_of));
 	o = json_object();
-	if (!slots || !reader_of || !o) {
+	if (!slots || !o) {
 		error = datum_oom();
 		goto done;
 	}
-	for (i = 0; i < w->nfields; i++)
-		reader_of[i] = REGIT_RESOLVE_NONE;
+	/* Read as written, writer field i is field i; else the pair's plan. */
 	if (r != w) {
-		for (i = 0; i < r->nfields; i++) {
-			error = regit_resolve_field(&action, &idx, c->rs, w, &r->fields[i], i);
-			if (error < 0)
-				goto done;
-			if (action == REGIT_RESOLVE_FIELD_READ && idx < w->nfields)
-				reader_of[idx] = i;
-		}
-	} else {
-		for (i = 0; i < w->nfields; i++)
-			reader_of[i] = i;
+		error = datum_plan_get(&reader_of, &owned, c, w, r);
+		if (error < 0)
+			goto done;
 	}
 	/* The bytes hold the writer's fields in the writer's order. */
 	for (i = 0; i < w->nfields; i++) {
+		ri = reader_of ? reader_of[i] : i;
 		old = datum_path_push(c, w->fields[i].name, strlen(w->fields[i].name));
-		if (reader_of[i] == REGIT_RESOLVE_NONE)
+		if (ri == REGIT_RESOLVE_NONE)
 			error = datum_skip(c, w->fields[i].type);
 		else
-			error = datum_read(&slots[reader_of[i]], c, w->fields[i].type,
-				r != w ? r->fields[reader_of[i]].type : NULL);
+			error = datum_read(&slots[ri], c, w->fields[i].type,
+				r != w ? r->fields[ri].type : NULL);
 		datum_path_pop(c, old);
 		if (error < 0)
 			goto done;
@@ -450,7 +522,7 @@ done:
 			json_decref(slots[i]);
 	}
 	regit_free(slots);
-	regit_free(reader_of);
+	regit_free(owned);
 	json_decref(o);
 	return error;
 }
@@ -735,8 +807,45 @@ done:
 	return 0;
 }
 
-int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type *reader,
-	const void *data, size_t len, const regit_datum_options *opts)
+int regit_datum_decoder_new(regit_datum_decoder **out, const regit_type *writer,
+	const regit_type *reader)
+{
+	regit_datum_decoder *d;
+
+	*out = NULL;
+	if (!writer) {
+		regit_error_set(REGIT_ERROR_COMPAT, "no writer schema");
+		return REGIT_EINVALID;
+	}
+	d = regit_calloc(1, sizeof(*d));
+	if (!d)
+		return datum_oom();
+	d->writer = writer;
+	d->reader = reader;
+	*out = d;
+	return 0;
+}
+
+void regit_datum_decoder_free(regit_datum_decoder *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->plans.cap; i++) {
+		datum_plan *p = d->plans.slots[i].val;
+
+		if (p) {
+			regit_free(p->reader_of);
+			regit_free(p);
+		}
+	}
+	regit_map_dispose(&d->plans);
+	regit_free(d);
+}
+
+int regit_datum_decoder_decode(json_t **out, regit_datum_decoder *d, const void *data,
+	size_t len, const regit_datum_options *opts)
 {
 	regit_datum_options defaults = REGIT_DATUM_OPTIONS_INIT;
 	datum_ctx c;
@@ -744,13 +853,14 @@ int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type 
 	int error = 0;
 
 	*out = NULL;
-	if (!writer || (!data && len > 0)) {
+	if (!d || (!data && len > 0)) {
 		regit_error_set(REGIT_ERROR_COMPAT, "no writer schema or no data");
 		return REGIT_EINVALID;
 	}
 	if (!opts)
 		opts = &defaults;
 	memset(&c, 0, sizeof(c));
+	c.dec = d;
 	c.start = c.p = data ? (const unsigned char *)data : (const unsigned char *)"";
 	c.end = c.p + len;
 	c.max_depth = opts->max_depth ? opts->max_depth : 128;
@@ -758,12 +868,13 @@ int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type 
 		(len > (SIZE_MAX - 4096) / 16 ? SIZE_MAX : 16 * len + 4096);
 	c.max_sbytes = opts->max_string_bytes ? opts->max_string_bytes :
 		(len > (SIZE_MAX - (1u << 20)) / 4 ? SIZE_MAX : 4 * len + (1u << 20));
-	if (reader) {
+	/* A resolver per message: its step budget bounds one decode's work. */
+	if (d->reader) {
 		error = regit_resolver_new(&c.rs);
 		if (error < 0)
 			return error;
 	}
-	error = datum_read(&v, &c, writer, reader);
+	error = datum_read(&v, &c, d->writer, d->reader);
 	if (error == 0 && c.p != c.end) {
 		regit_error_set(REGIT_ERROR_COMPAT,
 			"%zu trailing bytes after the value (it ends at byte %zu of %zu)",
@@ -777,6 +888,24 @@ int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type 
 	}
 	*out = v;
 	return 0;
+}
+
+int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type *reader,
+	const void *data, size_t len, const regit_datum_options *opts)
+{
+	regit_datum_decoder *d = NULL;
+	int error;
+
+	*out = NULL;
+	if (!writer || (!data && len > 0)) {
+		regit_error_set(REGIT_ERROR_COMPAT, "no writer schema or no data");
+		return REGIT_EINVALID;
+	}
+	error = regit_datum_decoder_new(&d, writer, reader);
+	if (error == 0)
+		error = regit_datum_decoder_decode(out, d, data, len, opts);
+	regit_datum_decoder_free(d);
+	return error;
 }
 
 int regit_datum_unframe(unsigned long *id, const unsigned char **payload, size_t *plen,

@@ -62,6 +62,31 @@ typedef struct regit_datum_options {
 int regit_datum_decode(json_t **out, const regit_type *writer, const regit_type *reader,
 	const void *data, size_t len, const regit_datum_options *opts);
 
+/*
+ * A decoder for one writer and reader schema pair, for many messages: what
+ * schema resolution decides about a pair of record types (which reader
+ * field each writer field feeds) is worked out the first time the pair is
+ * met and kept, instead of once per record of every message. Use one per
+ * thread.
+ */
+typedef struct regit_datum_decoder regit_datum_decoder;
+
+/**
+ * @param out     receives the decoder (owned; free with regit_datum_decoder_free)
+ * @param writer  as for regit_datum_decode; borrowed, must outlive the decoder
+ * @param reader  the same, or NULL to read as written
+ * @return 0, REGIT_EINVALID (no writer), REGIT_ENOMEM
+ */
+int regit_datum_decoder_new(regit_datum_decoder **out, const regit_type *writer,
+	const regit_type *reader);
+
+/** regit_datum_decode with the decoder's schemas: same results, same codes. */
+int regit_datum_decoder_decode(json_t **out, regit_datum_decoder *d, const void *data,
+	size_t len, const regit_datum_options *opts);
+
+/** Free the decoder; NULL does nothing. */
+void regit_datum_decoder_free(regit_datum_decoder *d);
+
 /** Bytes of the Confluent wire-format header: magic byte 0, 4-byte big-endian schema id. */
 #define REGIT_DATUM_FRAME_HEADER 5
 

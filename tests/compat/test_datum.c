@@ -20,6 +20,7 @@
 #include "compat/datum.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 static regit_schema *parse(const char *json)
@@ -308,6 +309,127 @@ static void test_datum__unframe(void **state)
 	assert_int_equal(plen, 0);
 }
 
+static char *dump(const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	assert_non_null(text);
+	return text;
+}
+
+/* One decoder's result for bytes equals regit_datum_decode's (also its code). */
+static void same_as_one_shot(regit_datum_decoder *d, const regit_schema *w,
+	const regit_schema *r, const unsigned char *bytes, size_t n)
+{
+	json_t *a = NULL, *b = NULL;
+	int ea = regit_datum_decoder_decode(&a, d, bytes, n, NULL);
+	int eb = regit_datum_decode(&b, regit_schema_root(w), regit_schema_root(r), bytes, n, NULL);
+
+	assert_int_equal(ea, eb);
+	if (ea == 0) {
+		char *ta = dump(a), *tb = dump(b);
+
+		assert_string_equal(ta, tb);
+		free(ta);
+		free(tb);
+	} else {
+		assert_null(a);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
+/*
+ * A decoder keeps each record pair's field mapping: a writer record type
+ * met twice per message (Addr), over several messages, one of them
+ * malformed, reads as a fresh regit_datum_decode reads each.
+ */
+static void test_datum__decoder_reuse(void **state)
+{
+	static const char w[] = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"Addr\",\"fields\":["
+		"{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"}]}},"
+		"{\"name\":\"b\",\"type\":\"Addr\"},{\"name\":\"n\",\"type\":\"int\"}]}";
+	static const char r[] = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+		"{\"name\":\"n\",\"type\":\"long\"},"
+		"{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":\"Addr\",\"fields\":["
+		"{\"name\":\"zip\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"},"
+		"{\"name\":\"country\",\"type\":\"string\",\"default\":\"DE\"}]}},"
+		"{\"name\":\"a\",\"type\":\"Addr\"},"
+		"{\"name\":\"x\",\"type\":\"int\",\"default\":7}]}";
+	static const unsigned char m1[] = { 2, 'B', 2, '1', 2, 'H', 2, '2', 0x54 };
+	static const unsigned char m2[] = { 0, 0, 4, 'Z', 'Z', 0, 0x01 };
+	static const unsigned char bad[] = { 2, 'B', 2 };
+	regit_schema *ws = parse(w), *rs = parse(r);
+	regit_datum_decoder *d = NULL;
+	json_t *v = NULL;
+	char *text;
+
+	(void)state;
+	assert_int_equal(regit_datum_decoder_new(&d, regit_schema_root(ws), regit_schema_root(rs)), 0);
+	assert_int_equal(regit_datum_decoder_decode(&v, d, m1, sizeof(m1), NULL), 0);
+	text = dump(v);
+	assert_string_equal(text, "{\"n\":42,\"b\":{\"zip\":\"2\",\"city\":\"H\",\"country\":\"DE\"},"
+		"\"a\":{\"zip\":\"1\",\"city\":\"B\",\"country\":\"DE\"},\"x\":7}");
+	free(text);
+	json_decref(v);
+	same_as_one_shot(d, ws, rs, m2, sizeof(m2));
+	same_as_one_shot(d, ws, rs, bad, sizeof(bad));
+	same_as_one_shot(d, ws, rs, m1, sizeof(m1));
+	same_as_one_shot(d, ws, rs, m2, sizeof(m2));
+	regit_datum_decoder_free(d);
+	regit_datum_decoder_free(NULL);
+	regit_schema_free(ws);
+	regit_schema_free(rs);
+}
+
+/*
+ * More record pairs than a decoder keeps mappings for (4096): the ones past
+ * the bound are worked out per record, with the same results.
+ */
+static void test_datum__decoder_many_records(void **state)
+{
+	enum { N = 4200 };
+	regit_buf wt = REGIT_BUF_INIT, rt = REGIT_BUF_INIT;
+	regit_schema *ws, *rs;
+	regit_datum_decoder *d = NULL;
+	unsigned char *bytes = calloc(N, 1);
+	json_t *v = NULL;
+	size_t i;
+
+	(void)state;
+	assert_non_null(bytes);
+	assert_int_equal(regit_buf_puts(&wt, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":["), 0);
+	assert_int_equal(regit_buf_puts(&rt, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":["), 0);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(regit_buf_printf(&wt, "%s{\"name\":\"f%zu\",\"type\":{\"type\":"
+			"\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}}",
+			i ? "," : "", i, i), 0);
+		assert_int_equal(regit_buf_printf(&rt, "%s{\"name\":\"f%zu\",\"type\":{\"type\":"
+			"\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"y\",\"type\":\"long\","
+			"\"default\":1},{\"name\":\"x\",\"type\":\"long\"}]}}", i ? "," : "", i, i), 0);
+		bytes[i] = (unsigned char)((i % 60) * 2);
+	}
+	assert_int_equal(regit_buf_puts(&wt, "]}"), 0);
+	assert_int_equal(regit_buf_puts(&rt, "]}"), 0);
+	ws = parse(regit_buf_cstr(&wt));
+	rs = parse(regit_buf_cstr(&rt));
+	assert_int_equal(regit_datum_decoder_new(&d, regit_schema_root(ws), regit_schema_root(rs)), 0);
+	same_as_one_shot(d, ws, rs, bytes, N);
+	same_as_one_shot(d, ws, rs, bytes, N);
+	assert_int_equal(regit_datum_decoder_decode(&v, d, bytes, N, NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "f4199"), "x")),
+		4199 % 60);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "f4199"), "y")), 1);
+	json_decref(v);
+	regit_datum_decoder_free(d);
+	regit_schema_free(ws);
+	regit_schema_free(rs);
+	regit_buf_dispose(&wt);
+	regit_buf_dispose(&rt);
+	free(bytes);
+}
+
 /* Every allocation failing in turn: no leak, no crash, REGIT_ENOMEM or success. */
 static void test_datum__allocation_failures(void **state)
 {
@@ -355,6 +477,8 @@ int main(void)
 		cmocka_unit_test(test_datum__error_paths),
 		cmocka_unit_test(test_datum__unframe),
 		cmocka_unit_test(test_datum__allocation_failures),
+		cmocka_unit_test(test_datum__decoder_reuse),
+		cmocka_unit_test(test_datum__decoder_many_records),
 	};
 
 	regit_alloc_install_json();
