@@ -1,4 +1,4 @@
 # store/module.mk - extra link flags of the store.
 #
-# store_git.c writes git packs itself (zlib); libgit2-dev pulls in zlib1g-dev.
+# pack_write.c writes git packs itself (zlib); libgit2-dev pulls in zlib1g-dev.
 LIBS += -lz

@@ -14,8 +14,9 @@
  * Writes are durable when they return: libgit2's fsync of the git directory
  * is switched on for the whole process.
  *
- * store/store_git.c implements this and is the only file that includes
- * <git2.h>. A store handle may be used from several threads: commits,
+ * store/store_git.c and store/store_history.c implement this and are the
+ * only files that include <git2.h> (store/README.md lists the store's
+ * files). A store handle may be used from several threads: commits,
  * listings and reopening take its internal lock exclusively, and
  * regit_store_read shares it with other reads. Merging packs runs on a
  * thread of the handle's own without that lock, taking it only to delete
