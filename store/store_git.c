@@ -62,7 +62,6 @@ _Static_assert(sizeof(git_oid) == sizeof(regit_store_oid), "a git_oid is 20 byte
 /* Default identity of commits made without an authenticated user. */
 #define STORE_DEFAULT_AUTHOR "regit"
 #define STORE_EMAIL "regit@localhost"
-#define STORE_BRANCH "refs/heads/main"
 
 /* git_oid and the store's ids: the same 20 bytes. */
 static regit_store_oid store_sid(const git_oid *oid)
@@ -78,28 +77,6 @@ static void store_gid(git_oid *out, const regit_store_oid *oid)
 	memcpy(out->id, oid->id, 20);
 }
 
-/* libgit2's last error as ours; returns the REGIT_E* code to propagate. */
-int store_git_error(int gitcode, const char *what)
-{
-	const git_error *e = git_error_last();
-	const char *msg = e && e->message ? e->message : "unknown libgit2 error";
-
-	if (gitcode == GIT_ENOTFOUND) {
-		regit_error_set(REGIT_ERROR_STORE, "%s: %s", what, msg);
-		return REGIT_ENOTFOUND;
-	}
-	if (e && e->klass == GIT_ERROR_NOMEMORY) {
-		regit_error_set_oom();
-		return REGIT_ENOMEM;
-	}
-	regit_error_set(REGIT_ERROR_STORE, "%s: %s", what, msg);
-	/* libgit2 reports an OS error with strerror's text (the ref update
-	 * writing its lock file on a full disk). */
-	if (e && e->klass == GIT_ERROR_OS &&
-			(strstr(msg, strerror(ENOSPC)) || strstr(msg, strerror(EDQUOT))))
-		return REGIT_ENOSPC;
-	return REGIT_EIO;
-}
 
 /*
  * libgit2's global state is reference-counted by git_libgit2_init and
@@ -131,35 +108,7 @@ static int store_lib_init(void)
 	return 0;
 }
 
-/* The object database of a freshly opened repository. */
-static int store_attach(regit_store *store)
-{
-	int rc = git_repository_odb(&store->odb, store->repo);
 
-	if (rc < 0)
-		return store_git_error(rc, "open object database");
-	if (store->extra_objects) {
-		rc = git_odb_add_disk_alternate(store->odb, store->extra_objects);
-		if (rc < 0)
-			return store_git_error(rc, "add object directory");
-	}
-	return 0;
-}
-
-/* Drop and reopen the repository (after packs were replaced). */
-int store_reopen(regit_store *store)
-{
-	git_repository *repo = NULL;
-	int rc = git_repository_open_bare(&repo, store->path);
-
-	if (rc < 0)
-		return store_git_error(rc, "reopen store");
-	git_odb_free(store->odb);
-	git_repository_free(store->repo);
-	store->odb = NULL;
-	store->repo = repo;
-	return store_attach(store);
-}
 
 /* The merger's hook: let go of the packs it deleted (lock held). */
 static int store_merge_reopen(void *ctx)
@@ -207,6 +156,10 @@ static int store_dir_empty(const char *path)
 	return empty;
 }
 
+/* The table of this kind of store (at the end of the file). */
+static const store_ops store_git_ops;
+static void store_git_unlock_writers(regit_store *store);
+
 int regit_store_open(regit_store **out, const char *path,
 	const regit_store_options *opts)
 {
@@ -234,6 +187,7 @@ int regit_store_open(regit_store **out, const char *path,
 		error = REGIT_ENOMEM;
 		goto done;
 	}
+	store->base.ops = &store_git_ops;
 	store->held_wlock = -1;
 	store->opts = opts ? *opts : defaults;
 	store->path = regit_strdup(path);
@@ -328,7 +282,7 @@ done:
 	return error;
 }
 
-void regit_store_free(regit_store *store)
+static void store_git_free(regit_store *store)
 {
 	if (!store)
 		return;
@@ -336,7 +290,7 @@ void regit_store_free(regit_store *store)
 	store_batch_free(store->batch);
 	store_tree_cache_free(store->trees);
 	git_odb_free(store->odb);
-	regit_store_unlock_writers(store);
+	store_git_unlock_writers(store);
 	git_repository_free(store->repo);
 	pthread_rwlock_destroy(&store->lock);
 	regit_free(store->path);
@@ -358,51 +312,9 @@ int regit_store_blob_oid(regit_store_oid *out, const void *data, size_t len)
 	return 0;
 }
 
-/*
- * The branch HEAD names. A store's HEAD is symbolic (refs/heads/main); a
- * detached HEAD (someone ran git checkout in a bare repo) still works
- * through the branch name, which is what we publish to.
- */
-int store_branch(char **out, regit_store *store)
-{
-	git_reference *head = NULL;
-	const char *target;
-	int error = 0;
-	int rc;
 
-	*out = NULL;
-	rc = git_reference_lookup(&head, store->repo, "HEAD");
-	if (rc < 0) {
-		error = store_git_error(rc, "read HEAD");
-		goto done;
-	}
-	if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
-		target = git_reference_symbolic_target(head);
-	else
-		target = STORE_BRANCH;
-	*out = regit_strdup(target);
-	if (!*out)
-		error = REGIT_ENOMEM;
-done:
-	git_reference_free(head);
-	return error;
-}
 
-/* Current branch commit into *oid; *exists = 0 when the branch is unborn. */
-int store_head_oid(git_oid *oid, int *exists, regit_store *store, const char *branch)
-{
-	int rc = git_reference_name_to_id(oid, store->repo, branch);
-
-	*exists = 0;
-	if (rc == GIT_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return store_git_error(rc, "read branch");
-	*exists = 1;
-	return 0;
-}
-
-int regit_store_head(regit_store *store, char out[REGIT_STORE_OID_HEX])
+static int store_git_head(regit_store *store, char out[REGIT_STORE_OID_HEX])
 {
 	char *branch = NULL;
 	git_oid oid;
@@ -424,7 +336,7 @@ done:
 	regit_free(branch);
 	return error;
 }
-int regit_store_add_objects(regit_store *store, const char *dir)
+static int store_git_add_objects(regit_store *store, const char *dir)
 {
 	char *copy = regit_strdup(dir);
 	int rc;
@@ -449,40 +361,6 @@ typedef struct store_list_state {
 	char path[8192];
 } store_list_state;
 
-/*
- * Paths of a listing are carved out of large blocks (a start-up lists
- * hundreds of thousands): a block is a next pointer and then strings.
- */
-#define STORE_POOL_BLOCK ((size_t)256 << 10)
-
-typedef struct store_pool_block {
-	struct store_pool_block *next;
-	size_t used, size;
-	char data[];
-} store_pool_block;
-
-static char *store_pool_strndup(regit_store_listing *l, const char *s, size_t len)
-{
-	store_pool_block *b = l->pool;
-	char *p;
-
-	if (!b || b->size - b->used < len + 1) {
-		size_t size = len + 1 > STORE_POOL_BLOCK ? len + 1 : STORE_POOL_BLOCK;
-
-		b = regit_malloc(sizeof(*b) + size);
-		if (!b)
-			return NULL;
-		b->next = l->pool;
-		b->used = 0;
-		b->size = size;
-		l->pool = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
 
 static int store_list_add(store_list_state *st, regit_store *store, size_t len,
 	const git_oid *oid)
@@ -559,19 +437,6 @@ static int store_file_cmp(const void *a, const void *b)
 	return strcmp(((const regit_store_file *)a)->path, ((const regit_store_file *)b)->path);
 }
 
-void regit_store_listing_free(regit_store_listing *listing)
-{
-	store_pool_block *b, *next;
-
-	if (!listing)
-		return;
-	for (b = listing->pool; b; b = next) {
-		next = b->next;
-		regit_free(b);
-	}
-	regit_free(listing->files);
-	regit_free(listing);
-}
 
 static int store_list_once(regit_store_listing **out, regit_store *store, const char *commit)
 {
@@ -725,13 +590,8 @@ done:
 	return error;
 }
 
-/* Worth one retry on a reopened repository (packs replaced underneath). */
-int store_retryable(int error)
-{
-	return error == REGIT_EIO || error == REGIT_ENOTFOUND;
-}
 
-int regit_store_list(regit_store_listing **out, regit_store *store, const char *commit)
+static int store_git_list(regit_store_listing **out, regit_store *store, const char *commit)
 {
 	int error;
 
@@ -743,7 +603,7 @@ int regit_store_list(regit_store_listing **out, regit_store *store, const char *
 	return error;
 }
 
-int regit_store_read(regit_buf *out, regit_store *store, const regit_store_oid *oid)
+static int store_git_read(regit_buf *out, regit_store *store, const regit_store_oid *oid)
 {
 	size_t before = out->size;
 	int error;
@@ -883,35 +743,6 @@ static int store_change_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/*
- * Paths come from the registry's own layout, but a path that could escape
- * the tree (".", "..", ".git", empty parts) is refused here too.
- */
-static int store_path_valid(const char *path, size_t max)
-{
-	const char *p = path;
-	size_t len = strlen(path);
-
-	if (len == 0 || len > max)
-		return 0;
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 0)
-			return 0;
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		if (n == 4 && strncasecmp(p, ".git", 4) == 0)
-			return 0;
-		if (!end)
-			break;
-		p = end + 1;
-		if (!*p)
-			return 0;    /* trailing slash */
-	}
-	return 1;
-}
 
 /*
  * Apply changes[0..n) (sorted; all below the directory whose tree is
@@ -1104,7 +935,7 @@ static int store_writer_lock(regit_store *store)
 	return fd;
 }
 
-void regit_store_lock_writers(regit_store *store)
+static void store_git_lock_writers(regit_store *store)
 {
 	if (store->held_wlock < 0)
 		store->held_wlock = store_writer_lock(store);
@@ -1112,7 +943,7 @@ void regit_store_lock_writers(regit_store *store)
 		store->held_wlock = -1;   /* not held: the commit asks again */
 }
 
-void regit_store_unlock_writers(regit_store *store)
+static void store_git_unlock_writers(regit_store *store)
 {
 	if (store->held_wlock >= 0)
 		close(store->held_wlock);   /* releases the flock */
@@ -1480,7 +1311,7 @@ done:
 	return error;
 }
 
-int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
+static int store_git_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs)
 {
 	int error;
@@ -1498,17 +1329,30 @@ int regit_store_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	return error;
 }
 
-int regit_store_commit(char out[REGIT_STORE_OID_HEX], regit_store *store,
-	const char *expected_head, const regit_store_change *changes,
-	size_t nchanges, const char *message, const char *author)
-{
-	regit_store_commit_spec spec = { changes, nchanges, message, author };
-
-	return regit_store_commit_chain(out, store, expected_head, &spec, 1);
-}
 
 
-void regit_store_idle(regit_store *store)
+static void store_git_idle(regit_store *store)
 {
 	store_merger_idle(store->merger);
 }
+
+static const store_ops store_git_ops = {
+	"git",
+	store_git_free,
+	store_git_head,
+	store_git_list,
+	store_git_read,
+	store_git_commit_chain,
+	store_git_lock_writers,
+	store_git_unlock_writers,
+	store_git_idle,
+	store_git_log,
+	store_git_file_origins,
+	store_git_served,
+	store_git_set_served,
+	store_git_descends,
+	store_git_resolve,
+	store_git_first_parents,
+	store_git_read_at,
+	store_git_add_objects,
+};

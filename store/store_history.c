@@ -48,7 +48,7 @@ static int store_commit_oid(git_oid *out, regit_store *store, const char *rev)
 	return 0;
 }
 
-int regit_store_served(regit_store *store, char out[REGIT_STORE_OID_HEX])
+int store_git_served(regit_store *store, char out[REGIT_STORE_OID_HEX])
 {
 	git_oid oid;
 	git_commit *c = NULL;
@@ -121,7 +121,7 @@ done:
 	return error;
 }
 
-int regit_store_set_served(regit_store *store, const char *commit, int durable)
+int store_git_set_served(regit_store *store, const char *commit, int durable)
 {
 	git_oid oid;
 	int error = 0;
@@ -147,7 +147,7 @@ int regit_store_set_served(regit_store *store, const char *commit, int durable)
 	return error == 1 ? 0 : error;
 }
 
-int regit_store_descends(regit_store *store, const char *commit, const char *ancestor)
+int store_git_descends(regit_store *store, const char *commit, const char *ancestor)
 {
 	git_oid a, b;
 	int rc;
@@ -170,7 +170,7 @@ int regit_store_descends(regit_store *store, const char *commit, const char *anc
 	return rc;
 }
 
-int regit_store_resolve(regit_store *store, const char *rev, char out[REGIT_STORE_OID_HEX])
+int store_git_resolve(regit_store *store, const char *rev, char out[REGIT_STORE_OID_HEX])
 {
 	git_oid oid;
 	int error;
@@ -184,7 +184,7 @@ int regit_store_resolve(regit_store *store, const char *rev, char out[REGIT_STOR
 	return error;
 }
 
-int regit_store_first_parents(regit_store_commits *out, regit_store *store,
+int store_git_first_parents(regit_store_commits *out, regit_store *store,
 	const char *tip, const char *base, size_t max)
 {
 	git_oid oid, stop;
@@ -256,13 +256,8 @@ int regit_store_first_parents(regit_store_commits *out, regit_store *store,
 	return 0;
 }
 
-void regit_store_commits_dispose(regit_store_commits *c)
-{
-	regit_free(c->ids);
-	memset(c, 0, sizeof(*c));
-}
 
-int regit_store_read_at(regit_buf *out, regit_store *store, const char *commit,
+int store_git_read_at(regit_buf *out, regit_store *store, const char *commit,
 	const char *path)
 {
 	git_oid oid;
@@ -501,7 +496,7 @@ static int store_log_visit(git_commit *commit, git_commit *parent, void *payload
 	return st->cb(&e, st->payload) != 0;
 }
 
-int regit_store_log(char next[REGIT_STORE_OID_HEX], regit_store *store,
+int store_git_log(char next[REGIT_STORE_OID_HEX], regit_store *store,
 	const char *from, const char *path, size_t skip, size_t limit,
 	int (*cb)(const regit_store_log_entry *e, void *payload), void *payload)
 {
@@ -574,7 +569,7 @@ static int store_origins_visit(git_commit *commit, git_commit *parent, void *pay
 	return error < 0 || st->left == 0;
 }
 
-int regit_store_file_origins(regit_store *store, const char *from, const char *dir,
+int store_git_file_origins(regit_store *store, const char *from, const char *dir,
 	const char *const *names, size_t n,
 	void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload)
 {

@@ -52,6 +52,56 @@ enum {
  * Merging packs later turns most of them into deltas (pack_merge.c). */
 #define STORE_STORE_TREES_FROM 16384
 
+/* ---- store.c: the store interface as a table of functions --------------- */
+
+/*
+ * What one kind of store implements (like libgit2's git_odb_backend): the
+ * regit_store_* calls of store.h, minus the ones every store shares
+ * (store.c: regit_store_commit, listing and commit-list disposal, path
+ * checks; regit_store_blob_oid and _oid_fmt). store_git.c is the store on
+ * a git repository, store_mem.c one in memory for unit tests. Every
+ * implementation's handle starts with a store_base; store.c reads the table
+ * from it.
+ */
+typedef struct store_ops {
+	const char *name;
+	void (*free)(regit_store *store);
+	int (*head)(regit_store *store, char out[REGIT_STORE_OID_HEX]);
+	int (*list)(regit_store_listing **out, regit_store *store, const char *commit);
+	int (*read)(regit_buf *out, regit_store *store, const regit_store_oid *oid);
+	int (*commit_chain)(char out[REGIT_STORE_OID_HEX], regit_store *store,
+		const char *expected_head, const regit_store_commit_spec *specs, size_t nspecs);
+	void (*lock_writers)(regit_store *store);
+	void (*unlock_writers)(regit_store *store);
+	void (*idle)(regit_store *store);
+	int (*log)(char next[REGIT_STORE_OID_HEX], regit_store *store, const char *from,
+		const char *path, size_t skip, size_t limit,
+		int (*cb)(const regit_store_log_entry *e, void *payload), void *payload);
+	int (*file_origins)(regit_store *store, const char *from, const char *dir,
+		const char *const *names, size_t n,
+		void (*cb)(size_t i, const regit_store_log_entry *e, void *payload), void *payload);
+	int (*served)(regit_store *store, char out[REGIT_STORE_OID_HEX]);
+	int (*set_served)(regit_store *store, const char *commit, int durable);
+	int (*descends)(regit_store *store, const char *commit, const char *ancestor);
+	int (*resolve)(regit_store *store, const char *rev, char out[REGIT_STORE_OID_HEX]);
+	int (*first_parents)(regit_store_commits *out, regit_store *store, const char *tip,
+		const char *base, size_t max);
+	int (*read_at)(regit_buf *out, regit_store *store, const char *commit, const char *path);
+	int (*add_objects)(regit_store *store, const char *dir);
+} store_ops;
+
+typedef struct store_base {
+	const store_ops *ops;
+} store_base;
+
+/* A path a store accepts: relative, no empty, ".", ".." or ".git" parts,
+ * at most max bytes. */
+int store_path_valid(const char *path, size_t max);
+
+/* A copy of s[0..len) in the listing's string pool (freed with it); NULL
+ * when out of memory. */
+char *store_pool_strndup(regit_store_listing *l, const char *s, size_t len);
+
 /* ---- pack_write.c -------------------------------------------------------- */
 
 /* REGIT_ENOSPC for a full disk or quota (ENOSPC, EDQUOT), else REGIT_EIO. */
