@@ -221,3 +221,31 @@ int store_path_valid(const char *path, size_t max)
 	}
 	return 1;
 }
+
+/* Names git accepts: no angle brackets or line breaks; never empty. */
+char *store_author_name(const char *author)
+{
+	char *name;
+	size_t i, len;
+
+	if (!author || !*author)
+		author = STORE_DEFAULT_AUTHOR;
+	len = strlen(author);
+	if (len > 256)
+		len = 256;
+	name = regit_strndup(author, len);
+	if (!name)
+		return NULL;
+	for (i = 0; name[i]; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch == '<' || ch == '>' || ch < 0x20 || ch == 0x7f)
+			name[i] = '_';
+	}
+	/* git trims surrounding spaces; a name of only spaces would be empty. */
+	if (strspn(name, " ") == strlen(name)) {
+		regit_free(name);
+		name = regit_strdup(STORE_DEFAULT_AUTHOR);
+	}
+	return name;
+}

@@ -14,10 +14,12 @@
  * Writes are durable when they return: libgit2's fsync of the git directory
  * is switched on for the whole process.
  *
- * store/store_git.c and store/store_history.c implement this and are the
- * only files that include <git2.h> (store/README.md lists the store's
- * files). A store handle may be used from several threads: commits,
- * listings and reopening take its internal lock exclusively, and
+ * store/store.c dispatches these calls through a table of functions:
+ * store/store_git.c (with store_history.c and store_git_repo.c) implements
+ * it on git and, with them, is the only place that includes <git2.h>;
+ * store/store_mem.c implements it in memory for tests (store/README.md
+ * lists the files). A git store handle may be used from several threads:
+ * commits, listings and reopening take its internal lock exclusively, and
  * regit_store_read shares it with other reads. Merging packs runs on a
  * thread of the handle's own without that lock, taking it only to delete
  * the merged packs and reopen (regit_store_idle waits for it). Two handles
@@ -87,6 +89,15 @@ int regit_store_open(regit_store **out, const char *path,
 	const regit_store_options *opts);
 
 void regit_store_free(regit_store *store);
+
+/**
+ * A store held in memory (store/store_mem.c), for unit tests: the same
+ * calls, no disk, nothing durable; regit_store_add_objects is refused and
+ * regit_store_resolve knows hex ids, HEAD and main (with ~N). Free with
+ * regit_store_free.
+ * @return 0, REGIT_ENOMEM, REGIT_ERROR
+ */
+int regit_store_open_mem(regit_store **out, const regit_store_options *opts);
 
 /**
  * The commit the branch currently points to ("" when the branch does not

@@ -59,9 +59,6 @@ _Static_assert((int)STORE_OBJ_COMMIT == (int)GIT_OBJECT_COMMIT &&
 	(int)STORE_OBJ_REF_DELTA == (int)GIT_OBJECT_REF_DELTA, "object types are git's");
 _Static_assert(sizeof(git_oid) == sizeof(regit_store_oid), "a git_oid is 20 bytes");
 
-/* Default identity of commits made without an authenticated user. */
-#define STORE_DEFAULT_AUTHOR "regit"
-#define STORE_EMAIL "regit@localhost"
 
 /* git_oid and the store's ids: the same 20 bytes. */
 static regit_store_oid store_sid(const git_oid *oid)
@@ -831,33 +828,6 @@ done:
 	return error;
 }
 
-/* Names git accepts: no angle brackets or line breaks; never empty. */
-static char *store_author_name(const char *author)
-{
-	char *name;
-	size_t i, len;
-
-	if (!author || !*author)
-		author = STORE_DEFAULT_AUTHOR;
-	len = strlen(author);
-	if (len > 256)
-		len = 256;
-	name = regit_strndup(author, len);
-	if (!name)
-		return NULL;
-	for (i = 0; name[i]; i++) {
-		unsigned char ch = (unsigned char)name[i];
-
-		if (ch == '<' || ch == '>' || ch < 0x20 || ch == 0x7f)
-			name[i] = '_';
-	}
-	/* git trims surrounding spaces; a name of only spaces would be empty. */
-	if (strspn(name, " ") == strlen(name)) {
-		regit_free(name);
-		name = regit_strdup(STORE_DEFAULT_AUTHOR);
-	}
-	return name;
-}
 
 /*
  * Crash safety of the ref update, and git's own ref locks.

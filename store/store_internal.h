@@ -15,12 +15,14 @@
  *
  * None of them includes <git2.h>: ids are regit_store_oid (20 raw bytes,
  * the layout of a SHA-1 git_oid) and object types STORE_OBJ_* (git's own
- * numbers, also the type codes of pack entries). store_git.c and
- * store_history.c are the libgit2-facing files (store_git.h). Calls go one
- * way: pack_batch and tree_edit use pack_write; pack_merge uses pack_write
- * and tree_edit; store_git uses all four; store_history uses store_git and
- * pack_write. Nothing calls back up except through a function pointer
- * (the merger's reopen hook), so `make cycles` sees no file cycle.
+ * numbers, also the type codes of pack entries). store_git.c,
+ * store_git_repo.c and store_history.c are the libgit2-facing files
+ * (store_git.h); store.c dispatches store.h's calls through a store_ops
+ * table to them or to store_mem.c. Calls go one way: pack_batch and
+ * tree_edit use pack_write; pack_merge uses pack_write and tree_edit;
+ * store_git uses all of them, store_git_repo and store_history; nothing
+ * calls back up except through a function pointer (the table, the
+ * merger's reopen hook), so `make cycles` sees no file cycle.
  */
 #ifndef REGIT_STORE_INTERNAL_H
 #define REGIT_STORE_INTERNAL_H
@@ -97,6 +99,15 @@ typedef struct store_base {
 /* A path a store accepts: relative, no empty, ".", ".." or ".git" parts,
  * at most max bytes. */
 int store_path_valid(const char *path, size_t max);
+
+/* Default identity of commits made without an authenticated user. */
+#define STORE_DEFAULT_AUTHOR "regit"
+#define STORE_EMAIL "regit@localhost"
+
+/* author as a commit's author name (owned; NULL when out of memory):
+ * characters git refuses (<, >, control characters) become '_'; NULL, ""
+ * or only spaces give STORE_DEFAULT_AUTHOR. */
+char *store_author_name(const char *author);
 
 /* A copy of s[0..len) in the listing's string pool (freed with it); NULL
  * when out of memory. */
