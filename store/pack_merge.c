@@ -138,7 +138,7 @@ static int store_slurp(unsigned char **out, size_t *len, const char *path)
 	*len = 0;
 	if (fd < 0) {
 		regit_error_set(REGIT_ERROR_OS, "open %s: %s", path, strerror(errno));
-		/* Gone: another writer merged it first (see store_consolidate). */
+		/* Gone: another writer merged it first (see store_pack_merge). */
 		return errno == ENOENT ? REGIT_ENOTFOUND : REGIT_EIO;
 	}
 	if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > ((uint64_t)1 << 34)) {
@@ -597,21 +597,7 @@ static int store_pack_cmp(const void *a, const void *b)
 	return x->count < y->count ? -1 : x->count > y->count;
 }
 
-/*
- * Geometric repack: when there are more than STORE_MAX_PACKS packs, merge
- * the small ones so that the packs left, by object count, at least double
- * from one to the next. Their number is then logarithmic in the store's
- * size and each object is rewritten O(log n) times over the store's life.
- * (Choosing only "the smallest packs below twice their running total" is
- * not enough: one tiny pack in front of many equal ones stops that scan at
- * once, and the packs piled up.) Failures leave the packs as they were.
- * With one pack per commit, a limit of 16 merges about every 14th commit,
- * and each merge costs a copy of the merged bytes, three fsyncs and a
- * reopen; reading through 16 pack indexes is still cheap. It runs on the
- * store's merging thread (store_merger_main) without the store's lock,
- * except for deleting the merged packs and reopening.
- */
-
+/* The merge itself (store_internal.h); store_pack_merge chooses the packs. */
 int store_merge_packs(char name[64], const char *dir, const char *const *names, size_t n)
 {
 	store_objs objs = { NULL, 0, 0 };
@@ -631,6 +617,20 @@ int store_merge_packs(char name[64], const char *dir, const char *const *names, 
 	return error;
 }
 
+/*
+ * Geometric repack: when there are more than STORE_MAX_PACKS packs, merge
+ * the small ones so that the packs left, by object count, at least double
+ * from one to the next. Their number is then logarithmic in the store's
+ * size and each object is rewritten O(log n) times over the store's life.
+ * (Choosing only "the smallest packs below twice their running total" is
+ * not enough: one tiny pack in front of many equal ones stops that scan at
+ * once, and the packs piled up.) Failures leave the packs as they were.
+ * With one pack per commit, a limit of 16 merges about every 14th commit,
+ * and each merge costs a copy of the merged bytes, three fsyncs and a
+ * reopen; reading through 16 pack indexes is still cheap. It runs on the
+ * store's merging thread (store_merger_main) without the store's lock,
+ * except for deleting the merged packs and reopening.
+ */
 int store_pack_merge(const store_merge_target *t)
 {
 	store_pack *packs = NULL;
