@@ -257,6 +257,8 @@ int store_name_cmp(const char *a, size_t al, int at, const char *b, size_t bl, i
  * in count and bytes. */
 typedef struct store_tree_cache store_tree_cache;
 
+/* The caller's (store_tree_cache_free, which frees the trees in it too);
+ * NULL when out of memory. */
 store_tree_cache *store_tree_cache_new(void);
 void store_tree_cache_free(store_tree_cache *c);
 void store_tree_cache_clear(store_tree_cache *c);
@@ -270,6 +272,7 @@ store_tree *store_tree_cache_take(store_tree_cache *c, const regit_store_oid *oi
 /* The new objects of the chain being committed, in the order made. */
 typedef struct store_batch store_batch;
 
+/* The caller's (store_batch_free); NULL when out of memory. */
 store_batch *store_batch_new(void);
 void store_batch_free(store_batch *b);
 
@@ -320,7 +323,8 @@ int store_pack_merge(const store_merge_target *t);
 /* The merging thread of one store handle. */
 typedef struct store_merger store_merger;
 
-/* t is copied. @return 0, REGIT_ENOMEM, REGIT_ERROR (mutex init) */
+/* *out the caller's (store_merger_free); t is copied (its lock and ctx
+ * must outlive the merger). @return 0, REGIT_ENOMEM, REGIT_ERROR (mutex init) */
 int store_merger_new(store_merger **out, const store_merge_target *t);
 /* Stops the thread (waits for a merge in progress). */
 void store_merger_free(store_merger *m);
