@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,69 @@ static void test_api__served_ref(void **state)
 	regit_store_idle(f->s);
 }
 
+/* Writers racing on one handle: each retries on a conflict with the new
+ * head; no commit is lost and every one is on the first-parent chain. */
+typedef struct racer {
+	regit_store *s;
+	int id, conflicts;
+} racer;
+
+static void *race_main(void *arg)
+{
+	racer *r = arg;
+
+	for (int i = 0; i < 15; i++) {
+		char path[64], data[64], head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+		regit_store_change c;
+		int rc;
+
+		snprintf(path, sizeof(path), "w%d/f%d", r->id, i);
+		snprintf(data, sizeof(data), "%d.%d", r->id, i);
+		c = put(path, data);
+		do {
+			if (regit_store_head(r->s, head) != 0)
+				return NULL;
+			rc = regit_store_commit(out, r->s, head, &c, 1, path, NULL);
+			if (rc == REGIT_ECONFLICT)
+				r->conflicts++;
+		} while (rc == REGIT_ECONFLICT);
+		if (rc != 0)
+			return NULL;
+	}
+	return r;
+}
+
+static void test_api__racing_writers_lose_nothing(void **state)
+{
+	fixture *f = *state;
+	pthread_t t[4];
+	racer r[4];
+	regit_store_commits list;
+	char head[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+
+	for (int i = 0; i < 4; i++) {
+		r[i].s = f->s;
+		r[i].id = i;
+		r[i].conflicts = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, race_main, &r[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *res = NULL;
+
+		assert_int_equal(pthread_join(t[i], &res), 0);
+		assert_ptr_equal(res, &r[i]);
+	}
+	assert_int_equal(regit_store_head(f->s, head), 0);
+	assert_int_equal(regit_store_first_parents(&list, f->s, head, NULL, 100), 0);
+	assert_int_equal(list.n, 60);
+	regit_store_commits_dispose(&list);
+	assert_int_equal(regit_store_list(&l, f->s, NULL), 0);
+	assert_int_equal(l->nfiles, 60);
+	regit_store_listing_free(l);
+	assert_string_equal(read_at(f->s, head, "w3/f14"), "3.14");
+}
+
 #define BOTH(fn) \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)git_kind), \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)mem_kind)
@@ -409,6 +473,7 @@ int main(void)
 		BOTH(test_api__chain_and_history),
 		BOTH(test_api__log_and_origins),
 		BOTH(test_api__served_ref),
+		BOTH(test_api__racing_writers_lose_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
