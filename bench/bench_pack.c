@@ -288,9 +288,11 @@ int main(void)
 	static const int chains[] = { 1, 32 };
 	const char *q = getenv("BENCH_QUICK");
 	double seconds = q && *q && strcmp(q, "0") != 0 ? 0.4 : 3.0;
-	char dir[] = "/tmp/regit-bench-pack-XXXXXX", path[4096], cmd[4200];
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], path[4200], cmd[4300];
 	double load[3] = { 0, 0, 0 };
 
+	snprintf(dir, sizeof(dir), "%s/regit-bench-pack-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	/* libgit2 as the store runs it (regit_store_open sets the same). */
