@@ -1142,18 +1142,62 @@ static void api_cache_put(regit_api *api, int id, uint64_t gen, const char *body
 }
 
 /*
- * ent/SchemaString of one schema: {"schemaType","schema","references",
- * "guid","ts"[,"maxId"]}. With ?format=resolved the schema text inlines its
- * references; other format values are ignored (confluent-api §3).
+ * Where GET /schemas/ids/{id}?subject=S says the id lives (8.x answers
+ * with "subject" and "version" whenever ?subject= is given): the highest
+ * version of S holding the id, soft-deleted ones included because the id
+ * still resolves through them; when S does not hold it, Confluent's
+ * fallback, the first subject-version holding it (here: by subject, then
+ * version). The subject is copied: callback results are borrowed.
  */
-static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
+typedef struct api_id_home {
+	const char *want;       /* the unqualified ?subject= */
+	regit_buf subject;
+	int version;            /* 0 = nothing found yet */
+	int matched;            /* subject == want */
+	int deleted;
+	int64_t ts;
+	int fail;
+} api_id_home;
+
+static int cb_id_home(const regit_version *v, void *payload)
+{
+	api_id_home *h = payload;
+	int match = strcmp(v->subject, h->want) == 0;
+
+	if (h->version && !(match && (!h->matched || v->version > h->version)))
+		return 0;
+	regit_buf_clear(&h->subject);
+	if (regit_buf_puts(&h->subject, v->subject) < 0)
+		h->fail = 1;
+	h->version = v->version;
+	h->matched = match;
+	h->deleted = v->deleted;
+	h->ts = v->ts;
+	return 0;
+}
+
+/*
+ * ent/SchemaString of one schema: {["subject","version",]"schemaType",
+ * "schema","references","guid","ts"[,"deleted"][,"maxId"]}. With
+ * ?format=resolved the schema text inlines its references; other format
+ * values are ignored (confluent-api §3). home (NULL for the plain answer)
+ * adds the subject-version of ?subject= and takes ts/deleted from it.
+ */
+static int out_schema_string(api_ctx *c, const regit_schema_entry *e,
+	const api_id_home *home)
 {
 	regit_registry_error err;
 	const char *format = api_q(c, "format");
 	int rc;
 
 	api_err_init(&err);
-	out_puts(c, "{\"schemaType\":\"AVRO\",\"schema\":");
+	out_puts(c, "{");
+	if (home && home->version) {
+		out_puts(c, "\"subject\":");
+		out_cstr(c, regit_buf_cstr(&home->subject));
+		out_printf(c, ",\"version\":%d,", home->version);
+	}
+	out_puts(c, "\"schemaType\":\"AVRO\",\"schema\":");
 	if (format && strcasecmp(format, "resolved") == 0 && e->nrefs) {
 		regit_buf text;
 
@@ -1172,7 +1216,14 @@ static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
 	if (e->nrefs)
 		out_refs(c, e->refs, e->nrefs);
 	out_guid(c, e->id);
-	out_id_ts(c, e->id);
+	if (home && home->version) {
+		if (home->ts > 0)
+			out_printf(c, ",\"ts\":%lld", (long long)home->ts);
+		if (home->deleted)
+			out_puts(c, ",\"deleted\":true");
+	} else {
+		out_id_ts(c, e->id);
+	}
 	if (api_qbool(c, "fetchMaxId"))
 		out_printf(c, ",\"maxId\":%d", regit_registry_max_id(c->api->reg));
 	out_puts(c, "}");
@@ -1182,8 +1233,10 @@ static int out_schema_string(api_ctx *c, const regit_schema_entry *e)
 /*
  * GET /schemas/ids/{id}?subject=&format=&fetchMaxId= -> SchemaString.
  * `subject` only selects the context in Confluent, so it does not filter
- * here (§6.4) - but a subject of another context finds nothing (40403).
- * Plain requests (the hot path) are cached; format/fetchMaxId ones are not.
+ * the id away (§6.4) - but a subject of another context finds nothing
+ * (40403); with it the answer names the subject-version (api_id_home).
+ * Plain requests (the hot path) are cached; the others are not: the cache
+ * holds one body per id.
  */
 static void h_schema_id(api_ctx *c)
 {
@@ -1191,16 +1244,18 @@ static void h_schema_id(api_ctx *c)
 	const regit_schema_entry *e = NULL;
 	api_cached *hit;
 	uint64_t gen;
+	api_id_home home;
+	const char *subject = api_q(c, "subject");
 	int id, rc, plain;
 
 	if (api_id_param(c, &id) < 0)
 		return;
-	if (api_other_context(api_q(c, "subject"))) {
+	if (api_other_context(subject)) {
 		api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found: regit "
 			"serves only the default context '.'", id);
 		return;
 	}
-	plain = !api_q(c, "format") && !api_q(c, "fetchMaxId");
+	plain = !subject && !api_q(c, "format") && !api_q(c, "fetchMaxId");
 	gen = regit_registry_generation(c->api->reg);
 	hit = plain ? api_cache_get(c->api, id, gen) : NULL;
 	if (hit) {
@@ -1218,14 +1273,23 @@ static void h_schema_id(api_ctx *c)
 		atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
 	api_err_init(&err);
 	regit_registry_read_begin(c->api->reg);
+	memset(&home, 0, sizeof(home));
+	home.want = subject ? api_unqualify(subject) : NULL;
+	regit_buf_init(&home.subject, 1u << 20);
 	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
+	/* no subject-version found leaves the plain answer: the id still resolves */
+	if (rc == 0 && subject)
+		(void)regit_registry_id_versions(c->api->reg, id, 1, cb_id_home, &home, NULL);
 	if (rc < 0) {
 		api_reg_error(c, rc, &err);
 	} else {
 		api_ok(c);
-		rc = out_schema_string(c, e);
+		if (home.fail)
+			c->fail = 1;
+		rc = out_schema_string(c, e, subject ? &home : NULL);
 	}
 	regit_registry_read_end(c->api->reg);
+	regit_buf_dispose(&home.subject);
 	if (plain && rc == 0 && !c->fail)
 		api_cache_put(c->api, id, gen, c->resp->buf.ptr, c->resp->buf.size);
 }
@@ -1318,7 +1382,7 @@ static void h_schema_guid(api_ctx *c)
 		if (c->resp->route_id == R_SCHEMA_GUID_IDS)
 			out_printf(c, "[{\"context\":\".\",\"id\":%d}]", e->id);
 		else
-			out_schema_string(c, e);
+			out_schema_string(c, e, NULL);
 	}
 	regit_registry_read_end(c->api->reg);
 }

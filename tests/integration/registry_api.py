@@ -206,9 +206,22 @@ try:
     first_ts = min(R("GET", f"/subjects/{s}/versions/1").json().get("ts", 0) for s in ("users-value", "copy-value"))
     check("GET /schemas/ids/1 shape (guid, ts)", R("GET", "/schemas/ids/1"), 200,
           pred=lambda d: first_ts > 0 and d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1), "ts": first_ts})
-    check("?subject does not filter the id away",
+    # ?subject=S (what the npm deserializer sends): 8.x adds the subject-version
+    # of S holding the id; S does not filter the id away, a subject not holding
+    # it gets the first subject-version that does (Confluent's fallback)
+    users_ts = R("GET", "/subjects/users-value/versions/1").json().get("ts")
+    copy_ts = R("GET", "/subjects/copy-value/versions/1").json().get("ts")
+    check("?subject=S names S and its version holding the id", R("GET", "/schemas/ids/1?subject=users-value"), 200,
+          pred=lambda d: d == {"subject": "users-value", "version": 1, "schemaType": "AVRO", "schema": S1,
+                               "guid": guid_of(S1), "ts": users_ts})
+    check("?subject=:.:S is S of the default context", R("GET", "/schemas/ids/1?subject=" + q(":.:copy-value")), 200,
+          pred=lambda d: d["subject"] == "copy-value" and d["version"] == 1 and d["ts"] == copy_ts)
+    check("?subject=S picks the version of S holding the id", R("GET", "/schemas/ids/2?subject=users-value"), 200,
+          pred=lambda d: (d["subject"], d["version"], d["schema"]) == ("users-value", 2, S2))
+    check("?subject does not filter the id away (first holder named)",
           R("GET", "/schemas/ids/1?subject=some-other-topic-value&format=resolved&name=x"), 200,
-          pred=lambda d: d["schema"] == S1)
+          pred=lambda d: d["schema"] == S1 and (d["subject"], d["version"]) == ("copy-value", 1))
+    code("?subject= with an unknown id is 40403", R("GET", "/schemas/ids/9999?subject=users-value"), 404, 40403)
     check("cached GET /schemas/ids/1 is identical", R("GET", "/schemas/ids/1"), 200,
           pred=lambda d: d == {"schemaType": "AVRO", "schema": S1, "guid": guid_of(S1), "ts": first_ts})
     code("unknown id is 40403", R("GET", "/schemas/ids/9999"), 404, 40403)
@@ -420,7 +433,10 @@ try:
     check("lookup with deleted=true finds it", R("POST", "/subjects/del-value?deleted=true", sbody('"bytes"')), 200,
           pred=lambda d: d["version"] == 2)
     check("soft-deleted schema still resolves by id", R("GET", f"/schemas/ids/{bytes_id}"), 200,
-          pred=lambda d: d["schema"] == '"bytes"')
+          pred=lambda d: d["schema"] == '"bytes"' and "deleted" not in d and "subject" not in d)
+    check("?subject= of a soft-deleted version names it, deleted",
+          R("GET", f"/schemas/ids/{bytes_id}?subject=del-value"), 200,
+          pred=lambda d: (d["subject"], d["version"], d.get("deleted")) == ("del-value", 2, True))
     check("id subjects hide soft-deleted", R("GET", f"/schemas/ids/{bytes_id}/subjects"), 200, "[]")
     check("id subjects with deleted=true", R("GET", f"/schemas/ids/{bytes_id}/subjects?deleted=true"), 200,
           '["del-value"]')

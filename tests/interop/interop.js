@@ -113,6 +113,12 @@ run('interop', async () => {
   await test('confluent: getBySubjectAndId', async () => {
     const info = await ccl.getBySubjectAndId('whatever-value', cclId);
     assert.deepStrictEqual(JSON.parse(info.schema).name, 'Order');
+    // the client hands back the body as is: with the id under the subject,
+    // it names the subject and version (8.x SchemaString)
+    const own = await ccl.getBySubjectAndId('ccl-order-value', cclId);
+    assert.strictEqual(JSON.parse(own.schema).name, 'Order');
+    assert.strictEqual(own.subject, 'ccl-order-value');
+    assert.strictEqual(own.version, 1);
   });
   await test('confluent: compatibility and config calls', async () => {
     const compatible = await ccl.testSubjectCompatibility('ccl-order-value',
