@@ -29,6 +29,7 @@
 #include "cli/gitsource.h"
 #include "cli/report.h"
 #include "cli/schemafiles.h"
+#include "cli/schemaset.h"
 #include "compat/compat.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -85,6 +86,8 @@ typedef struct check_opts {
 	check_format format;
 	const char *against;
 	int level_set, rules_set;  /* given on the command line: wins over regit.yaml */
+	char **refs;               /* --reference FILE, in order */
+	size_t nrefs;
 } check_opts;
 
 /* A schema with the text it was parsed from (for line:column). */
@@ -96,7 +99,8 @@ typedef struct check_doc {
 	char *label;           /* how messages name this version */
 } check_doc;
 
-enum { CHECK_OPT_LEVEL = 1, CHECK_OPT_RULES, CHECK_OPT_FORMAT, CHECK_OPT_AGAINST };
+enum { CHECK_OPT_LEVEL = 1, CHECK_OPT_RULES, CHECK_OPT_FORMAT, CHECK_OPT_AGAINST,
+	CHECK_OPT_REFERENCE };
 
 static const regit_opt_spec check_specs[] = {
 	{ REGIT_OPT_VALUE, CHECK_OPT_LEVEL, "level", 0, "L",
@@ -114,6 +118,9 @@ static const regit_opt_spec check_specs[] = {
 	  "junit (XML report)" },
 	{ REGIT_OPT_VALUE, CHECK_OPT_AGAINST, "against", 0, "REF",
 	  "compare with git revision REF (branch, tag, commit)" },
+	{ REGIT_OPT_LIST, CHECK_OPT_REFERENCE, "reference", 0, "FILE",
+	  "a schema file whose named types the checked schemas\n"
+	  "use by name (Confluent schema references)" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const check_frags[] = { check_specs, NULL };
@@ -130,7 +137,15 @@ const regit_opt_cmd regit_cmd_check_opts = {
 	"check section sets the level and rules per path glob, unless --level\n"
 	"or --rules is given. A PATH with no .avsc file, here or at GITREF, is\n"
 	"exit 2: a CI gate that checks nothing must not pass.",
-	check_frags, NULL,
+	check_frags,
+	"Schema references: a schema may use a named type defined in another\n"
+	"file by its full name, as a registry schema does through its\n"
+	"references (`regit register --reference`). The type is looked up in\n"
+	"the --reference files and, with --against, in the other .avsc files\n"
+	"under the PATHs (the working tree's for the new versions, GITREF's\n"
+	"for the old ones); the first file in that order defining it is used.\n"
+	"A name no file defines is an unknown type (exit 2). Example:\n"
+	"  regit check --reference address.avsc order.avsc old/order.avsc",
 	"0 compatible\n1 incompatible\n2 usage error or invalid schema\n3 internal error\n"
 };
 
@@ -431,20 +446,24 @@ static void check_pos(const check_doc *d, const char *pointer, int *line, int *c
 }
 
 /*
- * Parse d->text. An invalid schema becomes an INVALID_SCHEMA item (exit 2)
- * and *ok = 0; only internal failures are returned as errors.
+ * Parse d->text, resolving named types from other files through `set`
+ * (`self`: d's own name in it, or NULL). An invalid schema becomes an
+ * INVALID_SCHEMA item (exit 2) and *ok = 0; only internal failures are
+ * returned as errors.
  */
 void regit_cli_print_schema_warnings(const char *file, const regit_schema *schema);
 
-static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, int *ok)
+static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file,
+	regit_schemaset *set, const char *self, int *ok)
 {
 	regit_schema_error err;
+	regit_buf msg = REGIT_BUF_INIT;
 	check_item it;
 	int error;
 
 	*ok = 0;
 	memset(&err, 0, sizeof(err));
-	error = regit_schema_parse(&d->schema, d->text, d->len, NULL, &err);
+	error = regit_schemaset_parse(set, &d->schema, d->text, d->len, self, &err);
 	if (error == REGIT_ENOMEM)
 		return error;
 	if (error == 0) {
@@ -455,6 +474,9 @@ static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, i
 	memset(&it, 0, sizeof(it));
 	it.rule = "INVALID_SCHEMA";
 	it.message = err.message[0] ? err.message : (char *)regit_error_message();
+	if (err.unknown[0] && regit_buf_printf(&msg, "%s (no --reference file%s defines it)",
+	    err.message, self ? " or other schema file" : "") == 0)
+		it.message = msg.ptr;
 	it.file = d->display;
 	it.gh_file = (char *)gh_file;
 	it.old_index = -1;
@@ -463,7 +485,23 @@ static int check_doc_parse(check_doc *d, check_report *r, const char *gh_file, i
 	it.column = err.column;
 	if (it.line <= 0)
 		check_pos(d, err.path, &it.line, &it.column);
-	return check_add(r, &it, REGIT_EXIT_USAGE);
+	error = check_add(r, &it, REGIT_EXIT_USAGE);
+	regit_buf_dispose(&msg);
+	return error;
+}
+
+/*
+ * A set holding the --reference files, checked: a missing or invalid one
+ * is a usage error (set, REGIT_EINVALID) named as itself.
+ */
+static int check_set_new(regit_schemaset **out, const check_opts *o)
+{
+	int error;
+
+	error = regit_schemaset_new(out);
+	if (error == 0)
+		error = regit_schemaset_add_references(*out, o->refs, o->nrefs, CHECK_MAX_SCHEMA);
+	return error;
 }
 
 /* Read a file of the working tree into d (I/O problems are usage errors). */
@@ -639,13 +677,21 @@ done:
 /* `regit check NEW OLD [OLDER...]` */
 static int check_files(check_report *r, const check_opts *o, char **files, size_t n)
 {
+	regit_schemaset *set = NULL;
 	check_doc *docs = NULL;
 	size_t i;
 	int error = 0, ok, all_ok = 1;
 
+	error = check_set_new(&set, o);
+	if (error < 0) {
+		regit_schemaset_free(set);
+		return error;
+	}
 	docs = regit_calloc(n, sizeof(*docs));
-	if (!docs)
+	if (!docs) {
+		regit_schemaset_free(set);
 		return REGIT_ENOMEM;
+	}
 	error = check_file_begin(r, files[0]);
 	if (error < 0)
 		goto done;
@@ -660,7 +706,7 @@ static int check_files(check_report *r, const check_opts *o, char **files, size_
 		if (error < 0)
 			goto done;
 		if (ok) {
-			error = check_doc_parse(&docs[i], r, files[i], &ok);
+			error = check_doc_parse(&docs[i], r, files[i], set, NULL, &ok);
 			if (error < 0)
 				goto done;
 		}
@@ -672,6 +718,7 @@ done:
 	for (i = 0; docs && i < n; i++)
 		check_doc_dispose(&docs[i]);
 	regit_free(docs);
+	regit_schemaset_free(set);   /* after the schemas parsed through it */
 	return error;
 }
 
@@ -729,7 +776,8 @@ static int check_is_transitive(regit_compat_level l)
 
 /* Check one repository path that exists in the working tree and/or at the ref. */
 static int check_git_file(check_report *r, const check_opts *o, regit_gitsource *src,
-	const char *workdir, const char *cwd_prefix, const char *path, int in_tree, int in_ref)
+	const char *workdir, const char *cwd_prefix, const char *path, int in_tree, int in_ref,
+	regit_schemaset *tree_set, regit_schemaset *ref_set)
 {
 	regit_git_version *versions = NULL;
 	check_doc *docs = NULL;
@@ -790,7 +838,7 @@ static int check_git_file(check_report *r, const check_opts *o, regit_gitsource 
 	error = check_doc_read(&docs[0], full.ptr, r, &ok);
 	if (error < 0 || !ok)
 		goto done;
-	error = check_doc_parse(&docs[0], r, path, &ok);
+	error = check_doc_parse(&docs[0], r, path, tree_set, path, &ok);
 	if (error < 0 || !ok)
 		goto done;
 
@@ -820,7 +868,9 @@ static int check_git_file(check_report *r, const check_opts *o, regit_gitsource 
 		versions[i].text = NULL;
 		ndocs++;
 		memset(&err, 0, sizeof(err));
-		error = regit_schema_parse(&d->schema, d->text, d->len, NULL, &err);
+		/* Earlier commits resolve references with GITREF's files too:
+		 * close enough for history, and one set instead of one per commit. */
+		error = regit_schemaset_parse(ref_set, &d->schema, d->text, d->len, path, &err);
 		if (error == REGIT_ENOMEM)
 			goto done;
 		if (error < 0) {
@@ -847,14 +897,18 @@ done:
 	return error;
 }
 
+enum { CHECK_IN_TREE = 1, CHECK_IN_REF = 2 };
+
 /* `regit check --against REF [PATH...]` */
 static int check_against(check_report *r, const check_opts *o, char **paths, size_t npaths)
 {
 	static char *default_paths[] = { "schemas" };
 	regit_gitsource *src = NULL;
 	regit_config *cfg = NULL;
+	regit_schemaset *tree_set = NULL, *ref_set = NULL;
 	regit_buf cfg_path = REGIT_BUF_INIT;
 	regit_schemafiles all = { NULL, 0, 0, REGIT_GITSOURCE_MAX_FILES };
+	unsigned char *where = NULL;   /* per path: CHECK_IN_TREE | CHECK_IN_REF */
 	char cwd[PATH_MAX], wd_real[PATH_MAX];
 	char *cwd_prefix = NULL, *rel = NULL, **at_ref = NULL;
 	const char *workdir;
@@ -969,28 +1023,60 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 		rel = NULL;
 	}
 	regit_schemafiles_sort_unique(&all);
+
+	/*
+	 * Where each file is, and the two sets references resolve from: the
+	 * --reference files, then every checked file of the working tree (for
+	 * the new versions) or at the ref (for the old ones), named by their
+	 * repository path.
+	 */
+	where = regit_calloc(all.n + 1, 1);
+	if (!where) {
+		error = REGIT_ENOMEM;
+		goto done;
+	}
+	error = check_set_new(&tree_set, o);
+	if (error == 0)
+		error = check_set_new(&ref_set, o);
+	if (error < 0)
+		goto done;
 	for (i = 0; i < all.n; i++) {
-		int in_tree, in_ref;
 		regit_buf full = REGIT_BUF_INIT;
 		struct stat st;
 		regit_git_version *probe = NULL;
 		size_t nprobe = 0;
-		check_opts fo;
-		int explicit_cfg = 0;
-		regit_compat_level level = o->level;
-		regit_compat_rules rules = o->rules;
 
 		error = regit_buf_printf(&full, "%s%s", workdir, all.v[i]);
-		in_tree = error == 0 && stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode);
+		if (error == 0 && stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode)) {
+			where[i] |= CHECK_IN_TREE;
+			/* named by its repository path, what check_git_file passes as self */
+			error = regit_schemaset_add_file(tree_set, full.ptr, all.v[i], CHECK_MAX_SCHEMA);
+			if (error < 0 && error != REGIT_ENOMEM) {
+				regit_error_clear();   /* unreadable: its own check says so */
+				error = 0;
+			}
+		}
 		regit_buf_dispose(&full);
 		if (error < 0)
 			goto done;
 		/* Present at the ref? (history with max 1 reads just that blob) */
 		error = regit_gitsource_history(&probe, &nprobe, src, all.v[i], 1);
+		if (error == 0 && nprobe > 0) {
+			where[i] |= CHECK_IN_REF;
+			error = regit_schemaset_add(ref_set, all.v[i], probe[0].text, probe[0].len);
+		}
 		regit_gitsource_versions_free(probe, nprobe);
 		if (error < 0)
 			goto done;
-		in_ref = nprobe > 0;
+	}
+
+	for (i = 0; i < all.n; i++) {
+		int in_tree = (where[i] & CHECK_IN_TREE) != 0, in_ref = (where[i] & CHECK_IN_REF) != 0;
+		check_opts fo;
+		int explicit_cfg = 0;
+		regit_compat_level level = o->level;
+		regit_compat_rules rules = o->rules;
+
 		fo = *o;
 		regit_config_check_for(cfg, all.v[i], &level, &rules, &explicit_cfg);
 		if (!o->level_set)
@@ -999,11 +1085,15 @@ static int check_against(check_report *r, const check_opts *o, char **paths, siz
 			fo.rules = rules;
 		if (explicit_cfg && (!o->level_set || !o->rules_set))
 			r->from_config = 1;
-		error = check_git_file(r, &fo, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref);
+		error = check_git_file(r, &fo, src, workdir, cwd_prefix, all.v[i], in_tree, in_ref,
+			tree_set, ref_set);
 		if (error < 0)
 			goto done;
 	}
 done:
+	regit_schemaset_free(tree_set);
+	regit_schemaset_free(ref_set);
+	regit_free(where);
 	regit_gitsource_paths_free(at_ref, nref);
 	regit_schemafiles_dispose(&all);
 	regit_free(rel);
@@ -1032,7 +1122,10 @@ int regit_cmd_check(int argc, char **argv)
 	if (regit_opt_help_requested(&regit_cmd_check_opts, argc, argv))
 		return REGIT_EXIT_OK;
 	files = regit_calloc((size_t)argc + 1, sizeof(*files));
-	if (!files) {
+	o.refs = regit_calloc((size_t)argc + 1, sizeof(*o.refs));
+	if (!files || !o.refs) {
+		regit_free(files);
+		regit_free(o.refs);
 		fprintf(stderr, "regit check: out of memory\n");
 		return REGIT_EXIT_INTERNAL;
 	}
@@ -1085,6 +1178,14 @@ int regit_cmd_check(int argc, char **argv)
 			}
 			continue;
 		}
+		if (op.spec->id == CHECK_OPT_REFERENCE) {
+			if (!v[0]) {
+				regit_opt_usage_error(&regit_cmd_check_opts, "--reference needs a file");
+				goto usage;
+			}
+			o.refs[o.nrefs++] = (char *)v;
+			continue;
+		}
 		{
 			if (!v[0]) {
 				regit_opt_usage_error(&regit_cmd_check_opts, "--against needs a git revision");
@@ -1119,5 +1220,6 @@ done:
 	error = r.status;
 	check_report_dispose(&r);
 	regit_free(files);
+	regit_free(o.refs);
 	return error;
 }

@@ -27,6 +27,7 @@
 #include "cli/gitsource.h"
 #include "cli/report.h"
 #include "cli/schemafiles.h"
+#include "cli/schemaset.h"
 #include "compat/lint.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
@@ -74,7 +75,8 @@ typedef struct lint_report {
 	size_t nerrors, nwarnings, ninvalid, nomitted;
 } lint_report;
 
-enum { LINT_OPT_CONFIG = 1, LINT_OPT_FORMAT, LINT_OPT_LIST_RULES, LINT_OPT_INIT };
+enum { LINT_OPT_CONFIG = 1, LINT_OPT_FORMAT, LINT_OPT_LIST_RULES, LINT_OPT_INIT,
+	LINT_OPT_REFERENCE };
 
 static const regit_opt_spec lint_specs[] = {
 	{ REGIT_OPT_VALUE, LINT_OPT_CONFIG, "config", 0, "FILE",
@@ -88,13 +90,16 @@ static const regit_opt_spec lint_specs[] = {
 	  "explanation" },
 	{ REGIT_OPT_FLAG, LINT_OPT_INIT, "init", 0, NULL,
 	  "write a commented default regit.yaml (never overwrites)" },
+	{ REGIT_OPT_LIST, LINT_OPT_REFERENCE, "reference", 0, "FILE",
+	  "a schema file whose named types the linted schemas\n"
+	  "use by name (Confluent schema references)" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const lint_frags[] = { lint_specs, NULL };
 
 const regit_opt_cmd regit_cmd_lint_opts = {
 	"lint", "check event schemas against event-design rules (regit.yaml)",
-	"[--config FILE] [--format F] [PATH ...]\n"
+	"[--config FILE] [--format F] [--reference FILE ...] [PATH ...]\n"
 	"--list-rules [--format text|json]\n"
 	"--init [--config FILE]",
 	"Check event schemas for what consumers need: event id, correlation id,\n"
@@ -102,7 +107,14 @@ const regit_opt_cmd regit_cmd_lint_opts = {
 	"naming, docs, misspelt attributes. Every .avsc file under each PATH is\n"
 	"linted (default: the `paths` of regit.yaml at the repository root, else\n"
 	"schemas/ there).",
-	lint_frags, NULL,
+	lint_frags,
+	"Schema references: a schema may use a named type defined in another\n"
+	"file by its full name, as a registry schema does through its\n"
+	"references. The type is looked up in the --reference files, then in\n"
+	"the other linted files (the first one defining it is used); a name no\n"
+	"file defines is an invalid schema (exit 2). A referenced type is\n"
+	"linted in the file that defines it, not where it is used. Example:\n"
+	"  regit lint --reference common/address.avsc events/order.avsc",
 	"0 no errors (warnings allowed)\n1 findings of severity error\n"
 	"2 usage error, missing path, nothing to lint, invalid schema or config\n"
 	"3 internal error\n"
@@ -496,7 +508,7 @@ static const char *lint_strip(const char *s, const char *prefix)
 
 /* Lint one file into the report. Only internal failures are returned. */
 static int lint_one(lint_report *r, const char *file, const char *cwd, const char *root,
-	const regit_config *cfg, const regit_lint_options *opts)
+	const regit_config *cfg, const regit_lint_options *opts, regit_schemaset *set)
 {
 	regit_buf text = REGIT_BUF_INIT;
 	regit_schema *schema = NULL;
@@ -526,7 +538,8 @@ static int lint_one(lint_report *r, const char *file, const char *cwd, const cha
 		goto done;
 	}
 	memset(&err, 0, sizeof(err));
-	error = regit_schema_parse(&schema, text.ptr ? text.ptr : "", text.size, NULL, &err);
+	error = regit_schemaset_parse(set, &schema, text.ptr ? text.ptr : "", text.size, file,
+		&err);
 	if (error == REGIT_ENOMEM)
 		goto done;
 	if (error < 0) {
@@ -535,8 +548,15 @@ static int lint_one(lint_report *r, const char *file, const char *cwd, const cha
 		if (line <= 0 && regit_jsonpos_find_nearest(text.ptr, text.size, err.path,
 		    &line, &column) < 0)
 			line = column = 0;
+		regit_buf_clear(&text);   /* the text is done with: hold the message */
+		if (err.unknown[0] && regit_buf_printf(&text,
+		    "%s (no --reference file or other linted file defines it)", err.message) < 0) {
+			error = REGIT_ENOMEM;
+			goto done;
+		}
 		error = lint_add(r, "INVALID_SCHEMA", REGIT_LINT_ERROR, err.path,
-			err.message[0] ? err.message : regit_error_message(), line, column, 1);
+			err.unknown[0] ? text.ptr : err.message[0] ? err.message :
+			regit_error_message(), line, column, 1);
 		goto done;
 	}
 	error = regit_lint_schema(schema, opts, &res);
@@ -563,6 +583,30 @@ done:
 	regit_lint_result_dispose(&res);
 	regit_schema_free(schema);
 	regit_buf_dispose(&text);
+	return error;
+}
+
+/*
+ * The set references resolve from: the --reference files (a missing or
+ * invalid one is a usage error, set), then every file to lint, named by
+ * the path lint_one gets.
+ */
+static int lint_set_new(regit_schemaset **out, char **refs, size_t nrefs,
+	char *const *files, size_t nfiles)
+{
+	size_t i;
+	int error;
+
+	error = regit_schemaset_new(out);
+	if (error == 0)
+		error = regit_schemaset_add_references(*out, refs, nrefs, LINT_MAX_SCHEMA);
+	for (i = 0; error == 0 && i < nfiles; i++) {
+		error = regit_schemaset_add_file(*out, files[i], NULL, LINT_MAX_SCHEMA);
+		if (error < 0 && error != REGIT_ENOMEM) {
+			regit_error_clear();   /* unreadable: lint_one reports it */
+			error = 0;
+		}
+	}
 	return error;
 }
 
@@ -616,12 +660,13 @@ int regit_cmd_lint(int argc, char **argv)
 	regit_schemafiles files = { NULL, 0, 0, LINT_MAX_FILES };
 	regit_config *cfg = NULL;
 	regit_lint_options opts;
+	regit_schemaset *set = NULL;
 	regit_buf tmp = REGIT_BUF_INIT;
 	const char *config_path = NULL, *v;
-	char **args = NULL;
+	char **args = NULL, **refs = NULL;
 	char *root = NULL;
 	char cwd[PATH_MAX], root_real[PATH_MAX];
-	size_t nargs = 0, k;
+	size_t nargs = 0, nrefs = 0, k;
 	int matched, error = 0, status = REGIT_EXIT_OK, list_rules = 0, init = 0;
 	int have_cwd;
 
@@ -629,7 +674,10 @@ int regit_cmd_lint(int argc, char **argv)
 	if (regit_opt_help_requested(&regit_cmd_lint_opts, argc, argv))
 		return REGIT_EXIT_OK;
 	args = regit_calloc((size_t)argc + 1, sizeof(*args));
-	if (!args) {
+	refs = regit_calloc((size_t)argc + 1, sizeof(*refs));
+	if (!args || !refs) {
+		regit_free(args);
+		regit_free(refs);
 		fprintf(stderr, "regit lint: out of memory\n");
 		return REGIT_EXIT_INTERNAL;
 	}
@@ -653,6 +701,14 @@ int regit_cmd_lint(int argc, char **argv)
 		}
 		if (o.spec->id == LINT_OPT_INIT) {
 			init = 1;
+			continue;
+		}
+		if (o.spec->id == LINT_OPT_REFERENCE) {
+			if (!v[0]) {
+				regit_opt_usage_error(&regit_cmd_lint_opts, "--reference needs a file");
+				goto usage;
+			}
+			refs[nrefs++] = (char *)v;
 			continue;
 		}
 		if (o.spec->id == LINT_OPT_CONFIG) {
@@ -761,8 +817,11 @@ int regit_cmd_lint(int argc, char **argv)
 		goto done;
 	}
 	regit_schemafiles_sort_unique(&files);
+	error = lint_set_new(&set, refs, nrefs, files.v, files.n);
+	if (error < 0)
+		goto fail;
 	for (k = 0; k < files.n && error == 0; k++)
-		error = lint_one(&r, files.v[k], have_cwd ? cwd : NULL, root, cfg, &opts);
+		error = lint_one(&r, files.v[k], have_cwd ? cwd : NULL, root, cfg, &opts, set);
 	if (error < 0)
 		goto fail;
 	if (lint_output(&r, format) < 0) {
@@ -779,10 +838,12 @@ usage:
 	status = REGIT_EXIT_USAGE;
 done:
 	lint_report_dispose(&r);
+	regit_schemaset_free(set);   /* the schemas parsed through it are freed by lint_one */
 	regit_schemafiles_dispose(&files);
 	regit_config_free(cfg);
 	regit_buf_dispose(&tmp);
 	regit_free(root);
 	regit_free(args);
+	regit_free(refs);
 	return status;
 }

@@ -150,12 +150,23 @@ static int lint_path(lint_ctx *ctx, const char *base, const char *seg)
 
 /* ---- collecting --------------------------------------------------------- */
 
+/*
+ * A named type imported through a schema reference (defined in another
+ * schema): its own file is linted, and paths here would point into that
+ * other text, so the collector and the events leave it out.
+ */
+static int lint_imported(const lint_ctx *ctx, const regit_type *t)
+{
+	return regit_type_is_named(t) && t->fullname &&
+		regit_schema_find(ctx->schema, t->fullname) != t;
+}
+
 static int lint_collect(lint_ctx *ctx, const regit_type *t, size_t depth)
 {
 	size_t i;
 	int error = 0;
 
-	if (!t)
+	if (!t || lint_imported(ctx, t))
 		return 0;
 	if (depth > LINT_MAX_DEPTH) {
 		regit_error_set(REGIT_ERROR_SCHEMA, "schema nested deeper than %d", LINT_MAX_DEPTH);
@@ -202,6 +213,8 @@ static int lint_collect_events(lint_ctx *ctx)
 	const regit_type *root = regit_schema_root(ctx->schema);
 	size_t i;
 
+	if (lint_imported(ctx, root))
+		return 0;
 	if (root->kind == REGIT_TYPE_RECORD) {
 		ctx->events = regit_calloc(1, sizeof(*ctx->events));
 		if (!ctx->events)
@@ -212,7 +225,8 @@ static int lint_collect_events(lint_ctx *ctx)
 		if (!ctx->events)
 			return REGIT_ENOMEM;
 		for (i = 0; i < root->nbranches; i++)
-			if (root->branches[i]->kind == REGIT_TYPE_RECORD)
+			if (root->branches[i]->kind == REGIT_TYPE_RECORD &&
+			    !lint_imported(ctx, root->branches[i]))
 				ctx->events[ctx->nevents++] = root->branches[i];
 	}
 	return 0;

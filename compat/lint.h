@@ -93,7 +93,9 @@ typedef struct regit_lint_result {
 #define REGIT_LINT_RESULT_INIT { NULL, 0, 0, 0 }
 
 /**
- * Apply the enabled rules to `schema`.
+ * Apply the enabled rules to `schema`. Named types it imports (schema
+ * references) are left out: they are linted with the schema defining them,
+ * and finding paths would point into that other text.
  * @param opts  NULL for the defaults
  * @param out   receives the findings (dispose with regit_lint_result_dispose,
  *              also on error)

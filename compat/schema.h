@@ -147,6 +147,14 @@ typedef struct regit_schema_error {
 	char message[512];    /* one line, plain words */
 	char path[512];       /* JSON pointer into the schema, "" for the root */
 	int line, column;     /* 1-based position in the text; 0 when unknown */
+	/*
+	 * With an "unknown type" error: the name as written and the namespace
+	 * it was written in ("" for none), so a caller can find the schema
+	 * that defines it (space.name first, then name, as the parser looks
+	 * names up) and parse again with it imported. "" otherwise.
+	 */
+	char unknown[256];
+	char unknown_space[256];
 } regit_schema_error;
 
 /**

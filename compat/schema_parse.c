@@ -614,6 +614,7 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 	regit_type_node *n;
 	const regit_type *t = NULL;
 	char *full = NULL;
+	int error;
 
 	if (kind_of_primitive(name, &kind)) {
 		n = new_node(p, kind);
@@ -651,9 +652,14 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 			}
 		}
 	}
-	if (!t)
-		return parser_fail(p, REGIT_EINVALID, "unknown type \"%s\"%s%s", name,
+	if (!t) {
+		error = parser_fail(p, REGIT_EINVALID, "unknown type \"%s\"%s%s", name,
 			full ? " in namespace " : "", full ? space : "");
+		copy_truncated(p->err->unknown, sizeof(p->err->unknown), name);
+		copy_truncated(p->err->unknown_space, sizeof(p->err->unknown_space),
+			full ? space : "");
+		return error;
+	}
 	*out = t;
 	return 0;
 }

@@ -305,3 +305,91 @@ printf 'check:\n  levle: NONE\n' >"$repo/regit.yaml"
 check "regit.yaml: an unknown key exits 2 with its line" \
 	"[ $? -eq 2 ] && grep -q 'regit.yaml:2:3: unknown key .levle. in check' $tmp/err"
 rm -f "$repo/regit.yaml"
+
+# ---- schema references --------------------------------------------------------
+
+# order.avsc uses com.acme.Address by name (a Confluent schema reference);
+# address.avsc uses com.acme.Country the same way (a chain).
+refs="$tmp/refs"
+mkdir -p "$refs"
+cat >"$refs/country.avsc" <<'JSON'
+{"type": "enum", "name": "Country", "namespace": "com.acme", "symbols": ["DE", "FR"]}
+JSON
+cat >"$refs/address.avsc" <<'JSON'
+{"type": "record", "name": "Address", "namespace": "com.acme",
+ "fields": [{"name": "street", "type": "string"}, {"name": "country", "type": "Country"}]}
+JSON
+cat >"$refs/order1.avsc" <<'JSON'
+{"type": "record", "name": "Order", "namespace": "com.acme",
+ "fields": [{"name": "id", "type": "long"},
+  {"name": "ship_to", "type": "Address"}]}
+JSON
+cat >"$refs/order2.avsc" <<'JSON'
+{"type": "record", "name": "Order", "namespace": "com.acme",
+ "fields": [{"name": "id", "type": "long"},
+  {"name": "ship_to", "type": "com.acme.Address"},
+  {"name": "note", "type": "string", "default": ""}]}
+JSON
+cat >"$refs/order3.avsc" <<'JSON'
+{"type": "record", "name": "Order", "namespace": "com.acme",
+ "fields": [{"name": "id", "type": "long"},
+  {"name": "ship_to", "type": "com.acme.Address"},
+  {"name": "bill_to", "type": "com.acme.Address"}]}
+JSON
+# The old version inlines its own Address (and Country): nothing is imported
+# into it, so the reference file's Address is not "defined twice".
+cat >"$refs/order0.avsc" <<'JSON'
+{"type": "record", "name": "Order", "namespace": "com.acme",
+ "fields": [{"name": "id", "type": "long"},
+  {"name": "ship_to", "type": {"type": "record", "name": "Address",
+   "fields": [{"name": "street", "type": "string"},
+    {"name": "country", "type": {"type": "enum", "name": "Country", "symbols": ["DE", "FR"]}}]}}]}
+JSON
+
+"$REGIT" check "$refs/order2.avsc" "$refs/order1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: an unresolved one is exit 2 at file:line:col, saying no --reference file defines it" \
+	"[ $? -eq 2 ] && grep -qF '$refs/order2.avsc:3:31: error: [INVALID_SCHEMA] unknown type \"com.acme.Address\" (no --reference file defines it)' $tmp/out"
+"$REGIT" check --reference "$refs/address.avsc" --reference "$refs/country.avsc" \
+	"$refs/order2.avsc" "$refs/order1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: --reference files resolve them, chained and in any order" \
+	"[ $? -eq 0 ] && [ ! -s $tmp/out ] && grep -q 'compatible' $tmp/err"
+"$REGIT" check --reference="$refs/country.avsc" --reference "$refs/address.avsc" \
+	"$refs/order3.avsc" "$refs/order2.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: a change is still checked (bill_to added without a default)" \
+	"[ $? -eq 1 ] && grep -qF '$refs/order3.avsc:4:3: error: [REQUIRED_FIELD_ADDED] field \`bill_to\`' $tmp/out"
+"$REGIT" check --reference "$refs/address.avsc" --reference "$refs/country.avsc" \
+	"$refs/order2.avsc" "$refs/order0.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: an old version defining the type itself is compared with the referenced one" \
+	"[ $? -eq 0 ] && [ ! -s $tmp/out ]"
+"$REGIT" check --reference "$refs/address.avsc" "$refs/order2.avsc" "$refs/order1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: a reference file with an unresolved reference names it (exit 2)" \
+	"[ $? -eq 2 ] && grep -qF 'reference $refs/address.avsc:' $tmp/err && grep -q 'unknown type \"Country\"' $tmp/err"
+"$REGIT" check --reference "$refs/nosuch.avsc" "$refs/order2.avsc" "$refs/order1.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: a missing --reference file is exit 2, named" \
+	"[ $? -eq 2 ] && grep -qF 'reference' $tmp/err && grep -qF '$refs/nosuch.avsc' $tmp/err"
+"$REGIT" check --help >"$tmp/out" 2>"$tmp/err"
+check "references: check --help documents --reference FILE" \
+	"[ $? -eq 0 ] && grep -q -- '--reference FILE' $tmp/out && grep -q 'Schema references' $tmp/out"
+
+# --against: the other checked files are the references, the working tree's
+# for the new versions and the ref's for the old ones.
+rrepo="$tmp/refrepo"
+mkdir -p "$rrepo/schemas/common"
+rg() { git -C "$rrepo" "$@" >/dev/null 2>&1; }
+rg init -q -b main
+cp "$refs/country.avsc" "$refs/address.avsc" "$rrepo/schemas/common/"
+cp "$refs/order1.avsc" "$rrepo/schemas/order.avsc"
+rg add -A && rg commit -q -m one
+cp "$refs/order2.avsc" "$rrepo/schemas/order.avsc"
+( cd "$rrepo" && "$REGIT" check --against main ) >"$tmp/out" 2>"$tmp/err"
+check "references --against: resolved from the other schema files" \
+	"[ $? -eq 0 ] && [ ! -s $tmp/out ] && grep -q 'compatible (FULL_TRANSITIVE, strict rules, 3 files)' $tmp/err"
+sed -i 's/"type": "string"}/"type": "string"}, {"name": "zip", "type": "string"}/' "$rrepo/schemas/common/address.avsc"
+( cd "$rrepo" && "$REGIT" check --against main ) >"$tmp/out" 2>"$tmp/err"
+check "references --against: a change in a referenced file is found where it is used too (old side from main)" \
+	"[ $? -eq 1 ] && grep -q '^schemas/common/address.avsc:.*\[REQUIRED_FIELD_ADDED\] field .zip.' $tmp/out && grep -q '^schemas/order.avsc:.*\[REQUIRED_FIELD_ADDED\] field .ship_to.zip.' $tmp/out"
+rg checkout -q -- schemas/common
+sed -i 's/com.acme.Address/com.acme.Adress/' "$rrepo/schemas/order.avsc"
+( cd "$rrepo" && "$REGIT" check --against main ) >"$tmp/out" 2>"$tmp/err"
+check "references --against: a misspelt one is exit 2 (no other schema file defines it)" \
+	"[ $? -eq 2 ] && grep -qF 'unknown type \"com.acme.Adress\" (no --reference file or other schema file defines it)' $tmp/out"

@@ -182,4 +182,39 @@ sed -i 's/^  - schemas$/  - events/' "$repo/regit.yaml"
 check "the --init file is valid and uses the defaults" \
 	"[ $? -eq 1 ] && grep -q 'UNKNOWN_ATTRIBUTE' $tmp/out && grep -q 'PARTITION_KEY' $tmp/out"
 
+# ---- schema references --------------------------------------------------------
+
+# OrderShipped uses com.example.orders.Address by name (a Confluent schema
+# reference); all.avsc is a union of the two events by name (one topic,
+# several event types). Address is no event and its field has no doc.
+mkdir -p "$tmp/lref/common" "$tmp/lref/events"
+cat >"$tmp/lref/common/address.avsc" <<'JSON'
+{"type": "record", "name": "Address", "namespace": "com.example.orders", "doc": "Where.",
+ "fields": [{"name": "street", "type": "string"}]}
+JSON
+cp "$tmp/good.avsc" "$tmp/lref/events/placed.avsc"
+sed -e 's/OrderPlaced/OrderShipped/; s/"An order was placed."/"An order was shipped."/' \
+    -e 's/{"name": "order_id", "type": "string", "doc": "The order."}/{"name": "order_id", "type": "string", "doc": "The order."},\n  {"name": "ship_to", "type": "Address", "doc": "To."}/' \
+	"$tmp/good.avsc" >"$tmp/lref/events/shipped.avsc"
+echo '["com.example.orders.OrderPlaced", "com.example.orders.OrderShipped"]' >"$tmp/lref/events/all.avsc"
+
+"$REGIT" lint "$tmp/lref/events/shipped.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: an unresolved one is an invalid schema (exit 2) at its position" \
+	"[ $? -eq 2 ] && grep -qF '$tmp/lref/events/shipped.avsc:9:31: error: [INVALID_SCHEMA] unknown type \"Address\" in namespace com.example.orders (no --reference file or other linted file defines it)' $tmp/out"
+"$REGIT" lint --reference "$tmp/lref/common/address.avsc" "$tmp/lref/events/shipped.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: --reference resolves it; the referenced type is not linted where it is used" \
+	"[ $? -eq 0 ] && [ ! -s $tmp/out ] && grep -q 'clean (1 file)' $tmp/err"
+"$REGIT" lint "$tmp/lref/common/address.avsc" >"$tmp/out" 2>"$tmp/err"
+check "references: ... but in its own file (DOC on street)" \
+	"[ $? -eq 1 ] && grep -q 'DOC\] field .street. of .Address.' $tmp/out"
+"$REGIT" lint --reference "$tmp/lref/common/address.avsc" "$tmp/lref/events" >"$tmp/out" 2>"$tmp/err"
+check "references: the other linted files resolve them too (a union of events by name)" \
+	"[ $? -eq 0 ] && [ ! -s $tmp/out ] && grep -q 'clean (3 files)' $tmp/err"
+"$REGIT" lint --reference "$tmp/lref/nosuch.avsc" "$tmp/lref/events" >"$tmp/out" 2>"$tmp/err"
+check "references: a missing --reference file is exit 2, named" \
+	"[ $? -eq 2 ] && grep -qF 'reference' $tmp/err && grep -qF '$tmp/lref/nosuch.avsc' $tmp/err"
+"$REGIT" lint --help >"$tmp/out" 2>"$tmp/err"
+check "references: lint --help documents --reference FILE" \
+	"[ $? -eq 0 ] && grep -q -- '--reference FILE' $tmp/out && grep -q 'Schema references' $tmp/out"
+
 echo "1..$n"

@@ -1,0 +1,295 @@
+/*
+ * schemaset.c - schema files whose named types other schemas reference.
+ * See schemaset.h for the resolution rule.
+ */
+#include "cli/schemaset.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/* References chained deeper than this are not followed (each level holds
+ * a parse error on the stack); real chains are a handful deep. */
+#define SCHEMASET_MAX_DEPTH 64
+
+typedef enum member_state {
+	MEMBER_UNPARSED = 0,
+	MEMBER_PARSING,        /* on the current chain: not a provider (cycle) */
+	MEMBER_PARSED,
+	MEMBER_INVALID
+} member_state;
+
+typedef struct member {
+	char *name;
+	char *text;
+	size_t len;
+	regit_schema *schema;
+	member_state state;
+	regit_schema_error err;   /* MEMBER_INVALID: why */
+	int error;                /* MEMBER_INVALID: the parse's return */
+} member;
+
+struct regit_schemaset {
+	member *m;
+	size_t n, cap;
+	/* Import arrays of the schemas parsed through the set: a parsed
+	 * schema keeps the array's pointer, so the set owns them. */
+	const regit_schema ***arrays;
+	size_t narrays, arrays_cap;
+};
+
+int regit_schemaset_new(regit_schemaset **out)
+{
+	*out = regit_calloc(1, sizeof(**out));
+	return *out ? 0 : REGIT_ENOMEM;
+}
+
+void regit_schemaset_free(regit_schemaset *set)
+{
+	size_t i;
+
+	if (!set)
+		return;
+	/* Members may import each other: free every schema before any array. */
+	for (i = 0; i < set->n; i++)
+		regit_schema_free(set->m[i].schema);
+	for (i = 0; i < set->n; i++) {
+		regit_free(set->m[i].name);
+		regit_free(set->m[i].text);
+	}
+	for (i = 0; i < set->narrays; i++)
+		regit_free(set->arrays[i]);
+	regit_free(set->arrays);
+	regit_free(set->m);
+	regit_free(set);
+}
+
+int regit_schemaset_add(regit_schemaset *set, const char *name, const char *text,
+	size_t len)
+{
+	member *m;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		member *grown = regit_reallocarray(set->m, cap, sizeof(*grown));
+
+		if (!grown)
+			return REGIT_ENOMEM;
+		set->m = grown;
+		set->cap = cap;
+	}
+	m = &set->m[set->n];
+	memset(m, 0, sizeof(*m));
+	m->name = regit_strdup(name);
+	m->text = regit_malloc(len + 1);
+	if (!m->name || !m->text) {
+		regit_free(m->name);
+		regit_free(m->text);
+		return REGIT_ENOMEM;
+	}
+	memcpy(m->text, text, len);
+	m->text[len] = '\0';
+	m->len = len;
+	set->n++;
+	return 0;
+}
+
+int regit_schemaset_add_file(regit_schemaset *set, const char *path, const char *name,
+	size_t max)
+{
+	regit_buf b = REGIT_BUF_INIT;
+	int error;
+
+	regit_buf_init(&b, max);
+	error = regit_buf_read_file(&b, path);
+	if (error == 0)
+		error = regit_schemaset_add(set, name ? name : path, b.ptr ? b.ptr : "", b.size);
+	regit_buf_dispose(&b);
+	return error;
+}
+
+size_t regit_schemaset_count(const regit_schemaset *set)
+{
+	return set->n;
+}
+
+static int set_parse(regit_schemaset *set, regit_schema **out, const char *text,
+	size_t len, size_t self, size_t depth, regit_schema_error *err);
+
+/* Parse member i once (through the set). Only REGIT_ENOMEM is returned. */
+static int member_parse(regit_schemaset *set, size_t i, size_t depth)
+{
+	member *m = &set->m[i];
+	regit_schema *schema = NULL;
+	int error;
+
+	if (m->state != MEMBER_UNPARSED)
+		return 0;
+	m->state = MEMBER_PARSING;
+	error = set_parse(set, &schema, m->text, m->len, i, depth + 1, &m->err);
+	m = &set->m[i];   /* the parse never adds members, but stay honest */
+	if (error == REGIT_ENOMEM) {
+		m->state = MEMBER_UNPARSED;
+		return error;
+	}
+	m->schema = schema;
+	m->state = error == 0 ? MEMBER_PARSED : MEMBER_INVALID;
+	m->error = error;
+	return 0;
+}
+
+/*
+ * The member defining `fullname` (parsing members as needed), other than
+ * `self` and those already in imports[0..nimports).
+ * @return 1 found (*found), 0 none, REGIT_ENOMEM
+ */
+static int set_provider(regit_schemaset *set, const char *fullname, size_t self,
+	const regit_schema **imports, size_t nimports, size_t depth, size_t *found)
+{
+	size_t i, k;
+	int error;
+
+	for (i = 0; i < set->n; i++) {
+		if (i == self)
+			continue;
+		error = member_parse(set, i, depth);
+		if (error < 0)
+			return error;
+		if (set->m[i].state != MEMBER_PARSED ||
+		    !regit_schema_find(set->m[i].schema, fullname))
+			continue;
+		for (k = 0; k < nimports && imports[k] != set->m[i].schema; k++)
+			;
+		if (k < nimports)
+			continue;   /* imported already and still unknown: not this one */
+		*found = i;
+		return 1;
+	}
+	return 0;
+}
+
+static int set_parse(regit_schemaset *set, regit_schema **out, const char *text,
+	size_t len, size_t self, size_t depth, regit_schema_error *err)
+{
+	regit_schema_options opts = REGIT_SCHEMA_OPTIONS_INIT;
+	const regit_schema **imports = NULL;
+	size_t nimports = 0, found = 0;
+	regit_buf full = REGIT_BUF_INIT;
+	int error, got;
+
+	for (;;) {
+		opts.imports = imports;
+		opts.nimports = nimports;
+		error = regit_schema_parse(out, text, len, &opts, err);
+		if (error != REGIT_EINVALID || !err->unknown[0] || depth > SCHEMASET_MAX_DEPTH)
+			break;
+		/* Where the parser looks: space.name first, then name. */
+		got = 0;
+		if (err->unknown_space[0]) {
+			regit_buf_clear(&full);
+			if (regit_buf_printf(&full, "%s.%s", err->unknown_space, err->unknown) < 0) {
+				error = REGIT_ENOMEM;
+				break;
+			}
+			got = set_provider(set, full.ptr, self, imports, nimports, depth, &found);
+		}
+		if (got == 0)
+			got = set_provider(set, err->unknown, self, imports, nimports, depth, &found);
+		if (got <= 0) {
+			if (got < 0)
+				error = got;
+			break;
+		}
+		{
+			const regit_schema **grown = regit_reallocarray(imports, nimports + 1,
+				sizeof(*grown));
+
+			if (!grown) {
+				error = REGIT_ENOMEM;
+				break;
+			}
+			imports = grown;
+			imports[nimports++] = set->m[found].schema;
+		}
+	}
+	regit_buf_dispose(&full);
+	if (error == 0 && imports) {
+		if (set->narrays == set->arrays_cap) {
+			size_t cap = set->arrays_cap ? set->arrays_cap * 2 : 16;
+			const regit_schema ***grown = regit_reallocarray(set->arrays, cap,
+				sizeof(*grown));
+
+			if (!grown) {
+				regit_schema_free(*out);
+				*out = NULL;
+				regit_free(imports);
+				return REGIT_ENOMEM;
+			}
+			set->arrays = grown;
+			set->arrays_cap = cap;
+		}
+		set->arrays[set->narrays++] = imports;
+		imports = NULL;
+	}
+	if (error < 0 && *out) {
+		regit_schema_free(*out);
+		*out = NULL;
+	}
+	regit_free(imports);
+	return error;
+}
+
+int regit_schemaset_add_references(regit_schemaset *set, char *const *paths, size_t n,
+	size_t max)
+{
+	size_t i, from = set->n;
+	char why[512];
+	int error;
+
+	for (i = 0; i < n; i++) {
+		error = regit_schemaset_add_file(set, paths[i], NULL, max);
+		if (error == REGIT_ENOMEM)
+			return error;
+		if (error < 0) {
+			/* the message is formatted into the buffer it is read from */
+			snprintf(why, sizeof(why), "%s", regit_error_message());
+			regit_error_set(REGIT_ERROR_CLI, "reference %s", why);
+			return REGIT_EINVALID;
+		}
+	}
+	/* All added first: references among them may come in any order. */
+	for (i = from; i < set->n; i++) {
+		const member *m;
+
+		error = member_parse(set, i, 0);
+		if (error < 0)
+			return error;
+		m = &set->m[i];
+		if (m->state != MEMBER_INVALID)
+			continue;
+		if (m->err.line > 0)
+			regit_error_set(REGIT_ERROR_SCHEMA, "reference %s:%d:%d: %s", m->name,
+				m->err.line, m->err.column, m->err.message);
+		else
+			regit_error_set(REGIT_ERROR_SCHEMA, "reference %s: %s%s%s", m->name,
+				m->err.message, m->err.path[0] ? " at " : "", m->err.path);
+		return REGIT_EINVALID;
+	}
+	return 0;
+}
+
+int regit_schemaset_parse(regit_schemaset *set, regit_schema **out, const char *text,
+	size_t len, const char *self, regit_schema_error *err)
+{
+	size_t i, self_index = (size_t)-1;
+
+	for (i = 0; self && i < set->n; i++)
+		if (strcmp(set->m[i].name, self) == 0) {
+			self_index = i;
+			break;
+		}
+	return set_parse(set, out, text, len, self_index, 0, err);
+}
