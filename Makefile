@@ -77,7 +77,7 @@ LIBREGIT := $(BUILD)/libregit.a
 REGIT := $(BUILD)/regit
 
 .SECONDARY:
-.PHONY: all deps test-deps run test test-tsan fuzz fuzz-smoke bench valgrind lint analyze cycles \
+.PHONY: all deps test-deps run test test-tsan fuzz fuzz-smoke bench valgrind lint analyze cycles deb \
 	mutate install uninstall clean check-build
 all: $(REGIT)
 
@@ -221,6 +221,14 @@ install: $(REGIT) man completion
 	sed 's|/usr/local/bin/regit|$(BINDIR)/regit|' contrib/regit.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/regit.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/regit.service
+
+# make deb: $(BUILD)/regit_<version>_<arch>.deb built with Debian's own
+# tools (dpkg-deb, dpkg-shlibdeps from dpkg-dev): the files of `make install
+# PREFIX=/usr`, Debian-style (scripts/make-deb). tests/integration/deb.sh
+# builds, inspects, extracts and lints it.
+DEB_MAINTAINER ?= regit maintainers <maintainers@regit.invalid>
+deb: $(REGIT) man completion
+	@scripts/make-deb $(BUILD) $(REGIT_VERSION_NUMBER) '$(DEB_MAINTAINER)'
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/regit $(DESTDIR)$(MANDIR)/man1/regit.1 \
