@@ -39,6 +39,9 @@ struct regit_schemaset {
 	 * schema keeps the array's pointer, so the set owns them. */
 	const regit_schema ***arrays;
 	size_t narrays, arrays_cap;
+	/* Members passed over because they were being parsed (on the chain):
+	 * a failure while this grew may be only that, so it is not kept. */
+	size_t skipped;
 };
 
 int regit_schemaset_new(regit_schemaset **out)
@@ -126,6 +129,8 @@ static int member_parse(regit_schemaset *set, size_t i, size_t depth)
 	regit_schema *schema = NULL;
 	int error;
 
+	size_t skipped = set->skipped;
+
 	if (m->state != MEMBER_UNPARSED)
 		return 0;
 	m->state = MEMBER_PARSING;
@@ -134,6 +139,12 @@ static int member_parse(regit_schemaset *set, size_t i, size_t depth)
 	if (error == REGIT_ENOMEM) {
 		m->state = MEMBER_UNPARSED;
 		return error;
+	}
+	if (error < 0 && set->skipped != skipped) {
+		/* Perhaps it needs a member that was mid-parse (the search for
+		 * another name got here): try again when it is needed itself. */
+		m->state = MEMBER_UNPARSED;
+		return 0;
 	}
 	m->schema = schema;
 	m->state = error == 0 ? MEMBER_PARSED : MEMBER_INVALID;
@@ -155,6 +166,10 @@ static int set_provider(regit_schemaset *set, const char *fullname, size_t self,
 	for (i = 0; i < set->n; i++) {
 		if (i == self)
 			continue;
+		if (set->m[i].state == MEMBER_PARSING) {
+			set->skipped++;
+			continue;
+		}
 		error = member_parse(set, i, depth);
 		if (error < 0)
 			return error;
@@ -268,8 +283,8 @@ int regit_schemaset_add_references(regit_schemaset *set, char *const *paths, siz
 		if (error < 0)
 			return error;
 		m = &set->m[i];
-		if (m->state != MEMBER_INVALID)
-			continue;
+		if (m->state == MEMBER_PARSED)
+			continue;   /* else invalid, or failed in a cycle (left unparsed) */
 		if (m->err.line > 0)
 			regit_error_set(REGIT_ERROR_SCHEMA, "reference %s:%d:%d: %s", m->name,
 				m->err.line, m->err.column, m->err.message);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/schemaset.h"
@@ -126,6 +127,31 @@ static void test_schemaset__first_member_wins_and_self_is_skipped(void **state)
 	regit_schemaset_free(set);
 }
 
+/*
+ * Looking for one name parses members that are not needed for it; one of
+ * them may need the member being parsed. Its failure then is not final:
+ * it resolves when needed itself.
+ */
+static void test_schemaset__no_failure_kept_from_mid_parse(void **state)
+{
+	regit_schemaset *set = NULL;
+	regit_schema *s = NULL;
+	regit_schema_error err;
+
+	(void)state;
+	assert_int_equal(regit_schemaset_new(&set), 0);
+	/* a.avsc defines T and needs U; b.avsc needs T and defines W; c.avsc defines U */
+	add(set, "a.avsc", "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"u\",\"type\":\"U\"}]}");
+	add(set, "b.avsc", "{\"type\":\"record\",\"name\":\"W\",\"fields\":[{\"name\":\"t\",\"type\":\"T\"}]}");
+	add(set, "c.avsc", "{\"type\":\"fixed\",\"name\":\"U\",\"size\":4}");
+	assert_int_equal(parse(set, &s, "\"T\"", NULL, &err), 0);
+	regit_schema_free(s);
+	assert_int_equal(parse(set, &s, "\"W\"", NULL, &err), 0);
+	assert_int_equal(regit_schema_root(s)->kind, REGIT_TYPE_RECORD);
+	regit_schema_free(s);
+	regit_schemaset_free(set);
+}
+
 static void test_schemaset__references_are_checked(void **state)
 {
 	regit_schemaset *set = NULL;
@@ -139,6 +165,38 @@ static void test_schemaset__references_are_checked(void **state)
 	regit_schemaset_free(set);
 }
 
+/* Reference files that need each other (a cycle) are reported, not passed. */
+static void test_schemaset__reference_cycle_is_reported(void **state)
+{
+	regit_schemaset *set = NULL;
+	char tmpl[] = "/tmp/regit-schemaset-XXXXXX";
+	char p[2][64];
+	char *paths[2] = { p[0], p[1] };
+	static const char *const text[2] = {
+		"{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"q\",\"type\":\"Q\"}]}",
+		"{\"type\":\"record\",\"name\":\"Q\",\"fields\":[{\"name\":\"p\",\"type\":\"P\"}]}",
+	};
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	for (i = 0; i < 2; i++) {
+		snprintf(p[i], sizeof(p[i]), "%s/%c.avsc", tmpl, 'p' + i);
+		f = fopen(p[i], "w");
+		assert_non_null(f);
+		fputs(text[i], f);
+		fclose(f);
+	}
+	assert_int_equal(regit_schemaset_new(&set), 0);
+	assert_int_equal(regit_schemaset_add_references(set, paths, 2, 1u << 20), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "unknown type"));
+	regit_schemaset_free(set);
+	for (i = 0; i < 2; i++)
+		remove(p[i]);
+	remove(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,7 +204,9 @@ int main(void)
 		cmocka_unit_test(test_schemaset__only_what_is_used),
 		cmocka_unit_test(test_schemaset__misses_and_cycles),
 		cmocka_unit_test(test_schemaset__first_member_wins_and_self_is_skipped),
+		cmocka_unit_test(test_schemaset__no_failure_kept_from_mid_parse),
 		cmocka_unit_test(test_schemaset__references_are_checked),
+		cmocka_unit_test(test_schemaset__reference_cycle_is_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
