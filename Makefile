@@ -228,7 +228,7 @@ install: $(REGIT) man completion
 # builds, inspects, extracts and lints it.
 DEB_MAINTAINER ?= regit maintainers <maintainers@regit.invalid>
 deb: $(REGIT) man completion
-	@scripts/make-deb $(BUILD) $(REGIT_VERSION_NUMBER) '$(DEB_MAINTAINER)'
+	@SANITIZE='$(SANITIZE)' scripts/make-deb $(BUILD) $(REGIT_VERSION_NUMBER) '$(DEB_MAINTAINER)'
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/regit $(DESTDIR)$(MANDIR)/man1/regit.1 \

@@ -31,7 +31,7 @@ check "control: Package regit, Version $version, Architecture $arch" \
 	"printf 'Package: regit\nVersion: $version\nArchitecture: $arch\n' | diff - $tmp/out >/dev/null"
 dpkg-deb --field "$deb" Depends >"$tmp/out" 2>&1
 check "Depends (dpkg-shlibdeps) names libc6, libgit2, libmicrohttpd, libjansson, libcurl, libyaml" \
-	"grep -q '^libc6 ' $tmp/out && grep -q 'libgit2-' $tmp/out && grep -q 'libmicrohttpd' $tmp/out && grep -q 'libjansson' $tmp/out && grep -q 'libcurl' $tmp/out && grep -q 'libyaml' $tmp/out"
+	"grep -Eq '(^|, )libc6 ' $tmp/out && grep -q 'libgit2-' $tmp/out && grep -q 'libmicrohttpd' $tmp/out && grep -q 'libjansson' $tmp/out && grep -q 'libcurl' $tmp/out && grep -q 'libyaml' $tmp/out"
 missing=
 for p in $(tr ',' '\n' <"$tmp/out" | sed 's/(.*//; s/|.*//; s/ //g'); do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
