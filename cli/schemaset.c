@@ -4,6 +4,7 @@
  */
 #include "cli/schemaset.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,14 @@
 /* References chained deeper than this are not followed (each level holds
  * a parse error on the stack); real chains are a handful deep. */
 #define SCHEMASET_MAX_DEPTH 64
+/*
+ * Member parses allowed per member (plus a floor): a failure that may be
+ * only the chain's doing is not kept (member_parse), so hostile files
+ * could have members parsed again and again; past the budget, no more
+ * member is parsed and what is still unresolved stays an unknown type.
+ */
+#define SCHEMASET_PARSES_PER_MEMBER 64
+#define SCHEMASET_PARSES_MIN 1024
 
 typedef enum member_state {
 	MEMBER_UNPARSED = 0,
@@ -39,9 +48,11 @@ struct regit_schemaset {
 	 * schema keeps the array's pointer, so the set owns them. */
 	const regit_schema ***arrays;
 	size_t narrays, arrays_cap;
-	/* Members passed over because they were being parsed (on the chain):
-	 * a failure while this grew may be only that, so it is not kept. */
+	/* Members passed over because they were being parsed (on the chain),
+	 * chains cut at SCHEMASET_MAX_DEPTH, parses refused by the budget: a
+	 * failure while this grew may be only that, so it is not kept. */
 	size_t skipped;
+	size_t parses;            /* member parses so far (the budget) */
 };
 
 int regit_schemaset_new(regit_schemaset **out)
@@ -133,6 +144,11 @@ static int member_parse(regit_schemaset *set, size_t i, size_t depth)
 
 	if (m->state != MEMBER_UNPARSED)
 		return 0;
+	if (set->parses >= SCHEMASET_PARSES_MIN + SCHEMASET_PARSES_PER_MEMBER * set->n) {
+		set->skipped++;
+		return 0;
+	}
+	set->parses++;
 	m->state = MEMBER_PARSING;
 	error = set_parse(set, &schema, m->text, m->len, i, depth + 1, &m->err);
 	m = &set->m[i];   /* the parse never adds members, but stay honest */
@@ -149,6 +165,48 @@ static int member_parse(regit_schemaset *set, size_t i, size_t depth)
 	m->schema = schema;
 	m->state = error == 0 ? MEMBER_PARSED : MEMBER_INVALID;
 	m->error = error;
+	return 0;
+}
+
+/*
+ * Could m's text define a type named `fullname`? A definition has a
+ * "name" whose value is the simple name or ends with "." and it; fields
+ * have names too, which only costs a parse. Searching parses only the
+ * members that pass, so a name is looked for in files that may define it
+ * rather than through chains of every file that merely uses it. A key or
+ * name written with \u escapes (never needed: Avro names are ASCII
+ * letters, digits and _) is not seen.
+ */
+static int member_may_define(const member *m, const char *fullname)
+{
+	const char *simple = strrchr(fullname, '.');
+	const char *p = m->text, *end = m->text + m->len, *v;
+	size_t n;
+
+	simple = simple ? simple + 1 : fullname;
+	n = strlen(simple);
+	while ((p = memmem(p, (size_t)(end - p), "\"name\"", 6)) != NULL) {
+		p += 6;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p >= end || *p != ':')
+			continue;
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p >= end || *p != '"')
+			continue;
+		v = ++p;
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			break;
+		if (*p == '\\')
+			return 1;   /* an escaped name: cannot tell, parse it */
+		if ((size_t)(p - v) >= n && memcmp(p - n, simple, n) == 0 &&
+		    ((size_t)(p - v) == n || p[-(ptrdiff_t)n - 1] == '.'))
+			return 1;
+	}
 	return 0;
 }
 
@@ -170,6 +228,8 @@ static int set_provider(regit_schemaset *set, const char *fullname, size_t self,
 			set->skipped++;
 			continue;
 		}
+		if (set->m[i].state == MEMBER_UNPARSED && !member_may_define(&set->m[i], fullname))
+			continue;
 		error = member_parse(set, i, depth);
 		if (error < 0)
 			return error;
@@ -199,8 +259,12 @@ static int set_parse(regit_schemaset *set, regit_schema **out, const char *text,
 		opts.imports = imports;
 		opts.nimports = nimports;
 		error = regit_schema_parse(out, text, len, &opts, err);
-		if (error != REGIT_EINVALID || !err->unknown[0] || depth > SCHEMASET_MAX_DEPTH)
+		if (error != REGIT_EINVALID || !err->unknown[0])
 			break;
+		if (depth > SCHEMASET_MAX_DEPTH) {
+			set->skipped++;   /* cut here, not necessarily invalid */
+			break;
+		}
 		/* Where the parser looks: space.name first, then name. */
 		got = 0;
 		if (err->unknown_space[0]) {

@@ -152,6 +152,67 @@ static void test_schemaset__no_failure_kept_from_mid_parse(void **state)
 	regit_schemaset_free(set);
 }
 
+/*
+ * A chain of references longer than the depth followed fails at its head,
+ * but the members it cut are not kept as invalid: a shorter chain from the
+ * middle resolves.
+ */
+static void test_schemaset__cut_chain_is_not_kept(void **state)
+{
+	regit_schemaset *set = NULL;
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	char name[32], text[160];
+	int i;
+
+	(void)state;
+	assert_int_equal(regit_schemaset_new(&set), 0);
+	for (i = 0; i < 80; i++) {
+		snprintf(name, sizeof(name), "t%02d.avsc", i);
+		if (i < 79)
+			snprintf(text, sizeof(text), "{\"type\":\"record\",\"name\":\"T%02d\","
+				"\"fields\":[{\"name\":\"n\",\"type\":\"T%02d\"}]}", i, i + 1);
+		else
+			snprintf(text, sizeof(text), "{\"type\":\"fixed\",\"name\":\"T79\",\"size\":1}");
+		add(set, name, text);
+	}
+	assert_int_equal(parse(set, &s, "\"T00\"", NULL, &err), REGIT_EINVALID);
+	assert_null(s);
+	assert_int_equal(parse(set, &s, "\"T40\"", NULL, &err), 0);
+	regit_schema_free(s);
+	regit_schemaset_free(set);
+}
+
+/* Files that only use a name are not searched through for it: many users
+ * of a missing type fail fast, and a definer written with spaces is found. */
+static void test_schemaset__users_are_not_providers(void **state)
+{
+	regit_schemaset *set = NULL;
+	regit_schema *s = NULL;
+	regit_schema_error err;
+	char name[32], text[160];
+	int i;
+
+	(void)state;
+	assert_int_equal(regit_schemaset_new(&set), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "u%03d.avsc", i);
+		snprintf(text, sizeof(text), "{\"type\":\"record\",\"name\":\"U%03d\","
+			"\"fields\":[{\"name\":\"c\",\"type\":\"n.Common\"}]}", i);
+		add(set, name, text);
+	}
+	assert_int_equal(parse(set, &s, "\"n.Common\"", NULL, &err), REGIT_EINVALID);
+	add(set, "zz.avsc", "{\"type\" : \"enum\", \"name\" :\n \"Common\", \"namespace\": \"n\", \"symbols\": [\"A\"]}");
+	for (i = 0; i < 300; i += 50) {
+		snprintf(name, sizeof(name), "u%03d.avsc", i);
+		snprintf(text, sizeof(text), "{\"type\":\"record\",\"name\":\"U%03d\","
+			"\"fields\":[{\"name\":\"c\",\"type\":\"n.Common\"}]}", i);
+		assert_int_equal(parse(set, &s, text, name, &err), 0);
+		regit_schema_free(s);
+	}
+	regit_schemaset_free(set);
+}
+
 static void test_schemaset__references_are_checked(void **state)
 {
 	regit_schemaset *set = NULL;
@@ -205,6 +266,8 @@ int main(void)
 		cmocka_unit_test(test_schemaset__misses_and_cycles),
 		cmocka_unit_test(test_schemaset__first_member_wins_and_self_is_skipped),
 		cmocka_unit_test(test_schemaset__no_failure_kept_from_mid_parse),
+		cmocka_unit_test(test_schemaset__cut_chain_is_not_kept),
+		cmocka_unit_test(test_schemaset__users_are_not_providers),
 		cmocka_unit_test(test_schemaset__references_are_checked),
 		cmocka_unit_test(test_schemaset__reference_cycle_is_reported),
 	};
