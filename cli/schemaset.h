@@ -12,6 +12,8 @@
  * schema that defines a name the file defines too would make the parser
  * refuse it ("defined twice"), and files often inline the same helper
  * record. When several members define a name, the first added wins.
+ * A search parses only members whose text may define the name (a "name"
+ * attribute holding it), and a parse budget bounds hostile sets.
  */
 #ifndef REGIT_CLI_SCHEMASET_H
 #define REGIT_CLI_SCHEMASET_H
