@@ -36,14 +36,22 @@
  *    (opts.max_body_memory): a declared length is reserved up front (503
  *    before the body when it does not fit), a chunked body as it comes
  *    (the connection is closed when it no longer fits);
- *  - one address holds at most opts.max_per_ip connections, and a request's
- *    headers must keep arriving: opts.header_timeout_s of silence while
- *    they are received closes the connection (the longer opts.timeout_s
- *    applies from the first access callback on, and while idle between
- *    keep-alive requests);
- *  - libmicrohttpd's own connection limit is set a little above
- *    opts.max_connections, so the connections beyond it are answered (503,
- *    closed) instead of dropped unanswered.
+ *  - a connection's request headers must be complete within
+ *    opts.header_timeout_s of its accept, however the client trickles
+ *    them (server/http_guard.h: a deadline, not a silence limit); after a
+ *    response, the next request's headers within opts.timeout_s (idle)
+ *    plus opts.header_timeout_s. From the end of the headers on only
+ *    libmicrohttpd's idle timeout applies (the body of an admitted
+ *    request, a write waiting for the store);
+ *  - past a limit a connection is answered rather than dropped: the
+ *    connections beyond opts.max_per_ip from one address, or beyond
+ *    opts.max_connections in all, get a 503 with Retry-After and a closed
+ *    connection as soon as their headers are in. Answering costs a
+ *    connection slot for a moment, so it is bounded too: libmicrohttpd's
+ *    own limits sit HTTP_OVERFLOW_PEER and HTTP_OVERFLOW_CONNECTIONS above
+ *    ours, and drop what comes beyond, and an over-limit connection has
+ *    HTTP_OVER_DEADLINE_S, not the full header deadline, to send its
+ *    headers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,6 +72,7 @@
 #include <microhttpd.h>
 
 #include "server/http.h"
+#include "server/http_guard.h"
 #include "util/alloc.h"
 #include "util/cpu.h"
 #include "util/error.h"
@@ -72,6 +81,10 @@
 #define HTTP_MAX_WORKERS 128
 /* Connections accepted beyond opts.max_connections only to be told 503. */
 #define HTTP_OVERFLOW_CONNECTIONS 64u
+/* ... and beyond opts.max_per_ip from one address. */
+#define HTTP_OVERFLOW_PEER 8u
+/* Seconds an over-limit connection has to send the headers we answer. */
+#define HTTP_OVER_DEADLINE_S 2u
 
 typedef struct http_req http_req;
 
@@ -96,8 +109,16 @@ struct regit_http_server {
 	int starting;                /* under http_log_lock */
 	char start_log[256];
 	atomic_size_t body_mem;      /* bytes reserved by bodies in flight */
-	atomic_uint connections;     /* open connections (NOTIFY_CONNECTION) */
+	regit_http_guard *guard;     /* per-address counts and header deadlines */
 };
+
+/* Per-connection state (libmicrohttpd's socket context), from
+ * NOTIFY_CONNECTION's start to its end. */
+typedef struct http_conn {
+	regit_http_guard_conn *guarded;  /* NULL when untracked (out of memory) */
+	int over;                        /* REGIT_HTTP_GUARD_*: answered 503 */
+	unsigned requests;               /* request lines seen */
+} http_conn;
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
 struct http_req {
@@ -112,6 +133,7 @@ struct http_req {
 	int answered;        /* a response was queued */
 	int over_budget;     /* the body did not fit the memory budget */
 	size_t charged;      /* bytes of srv->body_mem this request holds */
+	http_conn *conn;     /* the connection's state, NULL when unknown */
 	regit_http_admission adm;
 	char remote[48];     /* client address, "-" when unknown */
 	struct MHD_Connection *con;
@@ -202,11 +224,31 @@ const char *regit_http_response_body(const regit_http_response *resp, size_t *le
 	return resp->body ? resp->body : "";
 }
 
+static http_conn *http_conn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con,
+		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static uint64_t http_after_s(unsigned s)
+{
+	return regit_http_now_ns() + (uint64_t)s * 1000000000u;
+}
+
 static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con)
 {
 	regit_http_server *srv = cls;
+	http_conn *conn = http_conn_of(con);
 	http_req *req;
 	size_t len;
+
+	/* A later request on a kept-alive connection: its headers now have
+	 * the header deadline from here (the first one's runs from accept). */
+	if (conn && conn->requests++ > 0 && regit_http_guard_deadline(conn->guarded))
+		regit_http_guard_set_deadline(conn->guarded,
+			http_after_s(srv->opts.header_timeout_s));
 
 	/* From the request line to the end of its headers: the short
 	 * deadline (see the top of the file). */
@@ -221,6 +263,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
 		return NULL;
 	memset(req, 0, sizeof(*req));
 	memcpy(req->target, uri, len + 1);
+	req->conn = conn;
 	regit_buf_init(&req->body, srv->opts.max_body);
 	req->start_ns = regit_http_now_ns();
 	return req;
@@ -236,6 +279,11 @@ static void http_completed(void *cls, struct MHD_Connection *con, void **req_cls
 	(void)toe;
 	if (!req)
 		return;
+	/* Kept alive: the next request's line may take the idle timeout,
+	 * then its headers the header deadline (http_uri_log shortens it). */
+	if (req->conn)
+		regit_http_guard_set_deadline(req->conn->guarded,
+			http_after_s(srv->opts.timeout_s + srv->opts.header_timeout_s));
 	http_budget_release(srv, req);
 	/* A response a worker built but that was never queued (the client
 	 * went away after it was resumed). */
@@ -338,13 +386,28 @@ static void http_notify_connection(void *cls, struct MHD_Connection *con,
 	void **socket_context, enum MHD_ConnectionNotificationCode toe)
 {
 	regit_http_server *srv = cls;
+	http_conn *conn = *socket_context;
+	const union MHD_ConnectionInfo *fd, *addr;
+	unsigned deadline_s = srv->opts.header_timeout_s;
 
-	(void)con;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add_explicit(&srv->connections, 1, memory_order_relaxed);
-	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
-		atomic_fetch_sub_explicit(&srv->connections, 1, memory_order_relaxed);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		conn = regit_calloc(1, sizeof(*conn));
+		*socket_context = conn;
+		fd = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		addr = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (!conn || !fd)
+			return;
+		conn->guarded = regit_http_guard_add(srv->guard, fd->connect_fd,
+			addr ? addr->client_addr : NULL, 0, &conn->over);
+		if (conn->over && deadline_s > HTTP_OVER_DEADLINE_S)
+			deadline_s = HTTP_OVER_DEADLINE_S;
+		regit_http_guard_set_deadline(conn->guarded, http_after_s(deadline_s));
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && conn) {
+		/* Before libmicrohttpd closes the socket (http_guard.h). */
+		regit_http_guard_remove(srv->guard, conn->guarded);
+		regit_free(conn);
+		*socket_context = NULL;
+	}
 }
 
 static void http_free_owned(void *ptr)
@@ -721,10 +784,17 @@ static enum MHD_Result http_first_call(regit_http_server *srv, struct MHD_Connec
 	if (srv->opts.header_timeout_s < srv->opts.timeout_s)
 		MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT,
 			srv->opts.timeout_s);
-	if (atomic_load_explicit(&srv->connections, memory_order_relaxed) >
-	    srv->opts.max_connections)
-		return http_refuse(srv, con, method, req, 1, 503,
-			"Service unavailable: too many connections; retry later");
+	if (req->conn) {
+		/* Headers in: no deadline until this request is answered. */
+		regit_http_guard_set_deadline(req->conn->guarded, 0);
+		if (req->conn->over == REGIT_HTTP_GUARD_OVER_ALL)
+			return http_refuse(srv, con, method, req, 1, 503,
+				"Service unavailable: too many connections; retry later");
+		if (req->conn->over == REGIT_HTTP_GUARD_OVER_PEER)
+			return http_refuse(srv, con, method, req, 1, 503,
+				"Service unavailable: too many connections from this address;"
+				" retry later");
+	}
 	if (!http_framing_ok(con))
 		return http_refuse(srv, con, method, req, 1, 400,
 			"Bad request: ambiguous body length (two Content-Length values, or"
@@ -1105,7 +1175,10 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	if (srv->opts.max_connections == 0)
 		srv->opts.max_connections = 4096;
 	atomic_init(&srv->body_mem, 0);
-	atomic_init(&srv->connections, 0);
+	error = regit_http_guard_new(&srv->guard, srv->opts.max_connections,
+		srv->opts.max_per_ip);
+	if (error < 0)
+		goto done;
 
 	error = http_resolve(&ss, &sslen, opts->listen);
 	if (error < 0)
@@ -1139,7 +1212,7 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->opts.header_timeout_s < srv->opts.timeout_s ?
 			srv->opts.header_timeout_s : srv->opts.timeout_s,
 		MHD_OPTION_CONNECTION_LIMIT, srv->opts.max_connections + HTTP_OVERFLOW_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opts.max_per_ip,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->opts.max_per_ip + HTTP_OVERFLOW_PEER,
 		MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, srv,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, srv,
@@ -1193,6 +1266,8 @@ void regit_http_server_free(regit_http_server *srv)
 	}
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	/* After the daemon: its last connections leave the guard as they close. */
+	regit_http_guard_free(srv->guard);
 	if (srv->pool_ready) {
 		pthread_mutex_destroy(&srv->wmu);
 		pthread_cond_destroy(&srv->wcv);
