@@ -15,11 +15,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "server/api.h"
 #include "server/auth.h"
 #include "util/alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * Base64 is strict: an accepted header's token is the one encoding of
+ * "user:pass" (OpenSSL's encoder), padding optional, so no two tokens
+ * name the same credential.
+ */
+static void fuzz_header_canonical(const char *hdr, const char *user, const char *pass)
+{
+	unsigned char plain[REGIT_AUTH_USER_MAX + 1 + REGIT_AUTH_PASSWORD_MAX + 1];
+	unsigned char enc[sizeof(plain) / 3 * 4 + 8];
+	const char *tok = hdr + 6, *end = hdr + strlen(hdr);
+	size_t ulen = strlen(user), plen = strlen(pass), elen;
+
+	memcpy(plain, user, ulen);
+	plain[ulen] = ':';
+	memcpy(plain + ulen + 1, pass, plen);
+	elen = (size_t)EVP_EncodeBlock(enc, plain, (int)(ulen + 1 + plen));
+	while (*tok == ' ' || *tok == '\t')
+		tok++;
+	while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	while (end > tok && end[-1] == '=')
+		end--;
+	while (elen > 0 && enc[elen - 1] == '=')
+		elen--;
+	if ((size_t)(end - tok) != elen || memcmp(tok, enc, elen) != 0)
+		abort();
+}
 
 static void fuzz_header(const uint8_t *data, size_t size)
 {
@@ -32,6 +62,7 @@ static void fuzz_header(const uint8_t *data, size_t size)
 		if (!regit_auth_valid_user(user, strlen(user)) || pass[0] == '\0' ||
 		    strlen(pass) > REGIT_AUTH_PASSWORD_MAX)
 			abort();
+		fuzz_header_canonical(hdr, user, pass);
 	} else if (user[0] != '\0' || pass[0] != '\0') {
 		abort();   /* nothing may leak out of a rejected header */
 	}

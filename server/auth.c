@@ -597,65 +597,68 @@ size_t regit_auth_count(const regit_auth *auth)
 
 /* ---- HTTP Basic ---------------------------------------------------------- */
 
-static int auth_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
+/* Bytes of "user:password" at their bounds, and of its base64 text. */
+#define AUTH_BASIC_MAX (REGIT_AUTH_USER_MAX + 1 + REGIT_AUTH_PASSWORD_MAX)
+#define AUTH_BASIC_B64_MAX ((AUTH_BASIC_MAX + 2) / 3 * 4)
+
+static const char auth_b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /*
  * Strict base64: standard alphabet, optional but correct padding, zero
- * trailing bits (so every credential has exactly one encoding).
+ * trailing bits (so every credential has exactly one encoding). OpenSSL's
+ * EVP_DecodeBlock decodes; it is lax where this must not be, so the form
+ * is checked first: it reads '=' anywhere as zero bits, trims whitespace
+ * and line ends, and wants whole groups of four (so missing padding is
+ * added here). It returns whole groups, padding decoded as zero bytes:
+ * the real length is three per group less one per '=', and those padding
+ * bytes must be zero (else the last character had bits to spare).
  */
 static int auth_b64_decode(unsigned char *out, size_t outsize, size_t *outlen,
 	const char *in, size_t inlen)
 {
-	size_t i, n = 0, pad = 0;
-	uint32_t acc = 0;
-	int bits = 0;
+	char text[AUTH_BASIC_B64_MAX + 1];
+	unsigned char dec[AUTH_BASIC_B64_MAX / 4 * 3];
+	size_t i, body, pad = 0;
+	int n, error = 0;
 
-	while (pad < 2 && inlen > 0 && in[inlen - 1] == '=') {
-		inlen--;
+	while (pad < 2 && inlen > pad && in[inlen - 1 - pad] == '=')
 		pad++;
+	body = inlen - pad;
+	if ((pad && inlen % 4 != 0) || body % 4 == 1)
+		return REGIT_EINVALID;
+	if (inlen > AUTH_BASIC_B64_MAX)
+		return REGIT_ELIMIT;
+	memcpy(text, in, body);
+	text[body] = '\0';
+	if (strspn(text, auth_b64_alphabet) != body)
+		return REGIT_EINVALID;   /* also a '=' inside, blanks, NUL */
+	pad = (4 - body % 4) % 4;
+	memcpy(text + body, "==", pad);
+	n = EVP_DecodeBlock(dec, (const unsigned char *)text, (int)(body + pad));
+	if (n < 0 || (size_t)n < pad) {
+		error = REGIT_EINVALID;
+		goto done;
 	}
-	if (pad && (inlen + pad) % 4 != 0)
-		return REGIT_EINVALID;
-	if (inlen % 4 == 1)
-		return REGIT_EINVALID;
-	for (i = 0; i < inlen; i++) {
-		int v = auth_b64_value((unsigned char)in[i]);
-
-		if (v < 0)
-			return REGIT_EINVALID;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == outsize)
-				return REGIT_ELIMIT;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+	for (i = (size_t)n - pad; i < (size_t)n; i++)
+		if (dec[i] != 0)
+			error = REGIT_EINVALID;
+	if (error == 0 && (size_t)n - pad > outsize)
+		error = REGIT_ELIMIT;
+	if (error == 0) {
+		*outlen = (size_t)n - pad;
+		memcpy(out, dec, *outlen);
 	}
-	if (acc != 0)
-		return REGIT_EINVALID;
-	*outlen = n;
-	return 0;
+done:
+	auth_wipe(text, sizeof(text));
+	auth_wipe(dec, sizeof(dec));
+	return error;
 }
 
 int regit_auth_parse_basic(const char *header, char *user, char *pass)
 {
 	/* user ':' password, at their bounds */
-	unsigned char dec[REGIT_AUTH_USER_MAX + 1 + REGIT_AUTH_PASSWORD_MAX];
+	unsigned char dec[AUTH_BASIC_MAX];
 	size_t hlen, dlen = 0, ulen, plen;
 	const char *tok, *end;
 	unsigned char *colon;
