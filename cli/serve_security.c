@@ -39,10 +39,11 @@ const regit_opt_spec regit_serve_security_opt_specs[] = {
 	  "request bodies held in memory at once, all clients\n"
 	  "together (default 256); past it new bodies get 503" },
 	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_MAX_PER_IP, "max-connections-per-ip", 0, "N",
-	  "connections one client address may hold (default 64)" },
+	  "connections one client address may hold (default 64);\n"
+	  "more are answered 503 and closed" },
 	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT, "header-timeout", 0, "S",
-	  "seconds of silence allowed while a request's headers\n"
-	  "arrive (default 10)" },
+	  "seconds from accept to the end of a request's headers,\n"
+	  "however slowly they arrive (default 10)" },
 	REGIT_OPT_SPEC_END
 };
 
