@@ -37,7 +37,7 @@ BUILD ?= build
 SAN_FLAGS =
 endif
 
-DEPS_PC = libmicrohttpd libgit2 jansson libcrypto libcurl yaml-0.1
+DEPS_PC = libmicrohttpd gnutls libgit2 jansson libcrypto libcurl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(DEPS_PC) cmocka 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -35,6 +35,10 @@ const regit_opt_spec regit_serve_security_opt_specs[] = {
 	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_TLS_PRIORITIES, "tls-priorities", 0, "S",
 	  "GnuTLS priority string (default: TLS 1.2+ with ECDHE/DHE\n"
 	  "and AEAD ciphers only; see gnutls_priority_init(3))" },
+	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_TLS_CLIENT_CA, "tls-client-ca", 0, "FILE",
+	  "mutual TLS: require a client certificate signed by these\n"
+	  "PEM CAs; its subject CN is the --auth user (that user's\n"
+	  "role, no password)" },
 	{ REGIT_OPT_VALUE, REGIT_SERVE_SEC_OPT_MAX_BODY_MEMORY, "max-body-memory", 0, "MB",
 	  "request bodies held in memory at once, all clients\n"
 	  "together (default 256); past it new bodies get 503" },
@@ -58,6 +62,9 @@ int regit_serve_security_apply(regit_serve_security *sec, const regit_opt *o)
 		return 1;
 	case REGIT_SERVE_SEC_OPT_TLS_CERT:
 		sec->tls_cert_path = o->value;
+		return 1;
+	case REGIT_SERVE_SEC_OPT_TLS_CLIENT_CA:
+		sec->tls_client_ca_path = o->value;
 		return 1;
 	case REGIT_SERVE_SEC_OPT_TLS_KEY:
 		sec->tls_key_path = o->value;
@@ -262,6 +269,11 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 		fprintf(stderr, "regit serve: --tls-priorities needs --tls-cert and --tls-key\n");
 		return -1;
 	}
+	if (sec->tls_client_ca_path && (!sec->tls_cert_path || !sec->auth_path)) {
+		fprintf(stderr, "regit serve: --tls-client-ca needs --tls-cert, --tls-key and"
+			" --auth (a certificate's subject names a user of the --auth file)\n");
+		return -1;
+	}
 	if (!sec->tls_cert_path != !sec->tls_key_path) {
 		fprintf(stderr, "regit serve: --tls-cert and --tls-key go together\n");
 		return -1;
@@ -279,6 +291,12 @@ int regit_serve_security_prepare(regit_serve_security *sec, regit_http_options *
 		hopts->tls_cert_pem = sec->tls_cert;
 		hopts->tls_key_pem = sec->tls_key;
 		hopts->tls_priorities = sec->tls_priorities;
+		if (sec->tls_client_ca_path) {
+			if (sec_read_pem(&sec->tls_client_ca, sec->tls_client_ca_path,
+			    "--tls-client-ca") < 0)
+				return -1;
+			hopts->tls_client_ca_pem = sec->tls_client_ca;
+		}
 	}
 	return 0;
 }
@@ -292,7 +310,8 @@ void regit_serve_security_dispose(regit_serve_security *sec)
 		regit_free(sec->tls_key);
 	}
 	regit_free(sec->tls_cert);
-	sec->tls_cert = sec->tls_key = NULL;
+	regit_free(sec->tls_client_ca);
+	sec->tls_cert = sec->tls_key = sec->tls_client_ca = NULL;
 }
 
 int regit_serve_harden_process(void)

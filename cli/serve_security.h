@@ -31,10 +31,12 @@ typedef struct regit_serve_security {
 	const char *header_timeout;
 	long long auth_stamp[4];     /* the loaded file's inode, size, mtime */
 	int auth_broken;             /* the last reload failed (logged once) */
+	const char *tls_client_ca_path; /* borrowed from argv; NULL = no mutual TLS */
+	char *tls_client_ca;         /* owned PEM text */
 } regit_serve_security;
 
 #define REGIT_SERVE_SECURITY_INIT { NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
-	NULL, NULL, NULL, { 0, 0, 0, 0 }, 0 }
+	NULL, NULL, NULL, { 0, 0, 0, 0 }, 0, NULL, NULL }
 
 /* Ids of our options (from 2000: serve numbers its own from 1). */
 enum {
@@ -45,7 +47,8 @@ enum {
 	REGIT_SERVE_SEC_OPT_TLS_PRIORITIES,
 	REGIT_SERVE_SEC_OPT_MAX_BODY_MEMORY,
 	REGIT_SERVE_SEC_OPT_MAX_PER_IP,
-	REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT
+	REGIT_SERVE_SEC_OPT_HEADER_TIMEOUT,
+	REGIT_SERVE_SEC_OPT_TLS_CLIENT_CA
 };
 
 /* Our options, a fragment of serve's option table (cli/opt.h). */

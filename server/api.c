@@ -2309,6 +2309,19 @@ int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
 	memset(adm, 0, sizeof(*adm));
 	if (!auth)
 		return REGIT_HTTP_ADMIT;
+	if (req->cert_user) {
+		/* Mutual TLS: the server verified the certificate; its CN is
+		 * the user, whatever an Authorization header says. */
+		if (regit_auth_role_of(auth, req->cert_user, &role) < 0) {
+			rc = api_admit_refuse(api, req, resp, 401, 0,
+				"Unauthorized: the client certificate's subject names no"
+				" user of the credentials file");
+			goto done;
+		}
+		snprintf(adm->user, sizeof(adm->user), "%s", req->cert_user);
+		r = REGIT_AUTH_OK;
+		goto admitted;
+	}
 	r = regit_auth_authenticate_cached(auth, req->authorization, adm->user, &role);
 	if (r == REGIT_AUTH_NEEDS_HASH) {
 		wait = regit_auth_throttle_wait(api->throttle, req->remote);
@@ -2338,6 +2351,7 @@ int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
 			"Unauthorized: valid HTTP Basic credentials are required");
 		goto done;
 	}
+admitted:
 	adm->authenticated = 1;
 	adm->role = (int)role;
 	snprintf(resp->user, sizeof(resp->user), "%s", adm->user);

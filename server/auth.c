@@ -595,6 +595,21 @@ size_t regit_auth_count(const regit_auth *auth)
 	return auth ? auth->nentries : 0;
 }
 
+int regit_auth_role_of(const regit_auth *auth, const char *user, regit_role *role_out)
+{
+	size_t i;
+
+	*role_out = REGIT_ROLE_NONE;
+	if (!auth || !user)
+		return REGIT_ENOTFOUND;
+	for (i = 0; i < auth->nentries; i++)
+		if (strcmp(auth->entries[i].user, user) == 0) {
+			*role_out = auth->entries[i].role;
+			return 0;
+		}
+	return REGIT_ENOTFOUND;
+}
+
 /* ---- HTTP Basic ---------------------------------------------------------- */
 
 /* Bytes of "user:password" at their bounds, and of its base64 text. */

@@ -130,6 +130,14 @@ regit_auth_result regit_auth_authenticate(regit_auth *auth, const char *header,
 regit_auth_result regit_auth_authenticate_cached(regit_auth *auth, const char *header,
 	char *user_out, regit_role *role_out);
 
+/**
+ * The role of a user of the file, by name alone: for a user already
+ * authenticated another way (a client certificate verified by the TLS
+ * layer, whose subject CN names the user). No password is involved.
+ * @return 0 with *role_out, or REGIT_ENOTFOUND (no such user)
+ */
+int regit_auth_role_of(const regit_auth *auth, const char *user, regit_role *role_out);
+
 /*
  * A limiter of failed password checks per client address: each address
  * may fail REGIT_AUTH_THROTTLE_BURST times, then once per

@@ -69,6 +69,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "server/http.h"
@@ -118,6 +120,9 @@ typedef struct http_conn {
 	regit_http_guard_conn *guarded;  /* NULL when untracked (out of memory) */
 	int over;                        /* REGIT_HTTP_GUARD_*: answered 503 */
 	unsigned requests;               /* request lines seen */
+	int cert;                        /* client certificate: 0 not checked yet,
+	                                  * 1 verified (cert_user), -1 none or bad */
+	char cert_user[72];              /* its subject CN */
 } http_conn;
 
 /* Per-request state, owned by MHD's *req_cls from URI log to completion. */
@@ -671,6 +676,41 @@ static void http_fill_request(regit_http_request *hreq, struct MHD_Connection *c
 	hreq->start_ns = req->start_ns;
 	hreq->remote = req->remote;
 	hreq->admission = req->admitted && req->adm.authenticated ? &req->adm : NULL;
+	hreq->cert_user = req->conn && req->conn->cert == 1 ? req->conn->cert_user : NULL;
+}
+
+/*
+ * Mutual TLS: does the client's certificate chain to opts.tls_client_ca_pem
+ * (libmicrohttpd asked for one because the trust list is set; GnuTLS does
+ * not verify a client's certificate on its own) and what is its subject
+ * CN? Checked once per connection: a TLS connection keeps its peer.
+ * @return 1 with the CN in cn, 0 without a valid certificate
+ */
+static int http_client_cert(struct MHD_Connection *con, char *cn, size_t cnsize)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con,
+		MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *peers;
+	gnutls_x509_crt_t crt;
+	unsigned status = 0, npeers = 0;
+	size_t len = cnsize - 1;
+	int ok = 0;
+
+	if (!ci || !ci->tls_session)
+		return 0;
+	if (gnutls_certificate_verify_peers2(ci->tls_session, &status) < 0 || status != 0)
+		return 0;
+	peers = gnutls_certificate_get_peers(ci->tls_session, &npeers);
+	if (!peers || npeers == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn,
+		&len) == 0 && len > 0 && len < cnsize && memchr(cn, '\0', len) == NULL) {
+		cn[len] = '\0';
+		ok = 1;
+	}
+	gnutls_x509_crt_deinit(crt);
+	return ok;
 }
 
 /* Queue an error answer of our own (413, 503); before the body (early)
@@ -794,6 +834,15 @@ static enum MHD_Result http_first_call(regit_http_server *srv, struct MHD_Connec
 			return http_refuse(srv, con, method, req, 1, 503,
 				"Service unavailable: too many connections from this address;"
 				" retry later");
+	}
+	if (srv->opts.tls_client_ca_pem && srv->opts.tls_cert_pem) {
+		if (req->conn && req->conn->cert == 0)
+			req->conn->cert = http_client_cert(con, req->conn->cert_user,
+				sizeof(req->conn->cert_user)) ? 1 : -1;
+		if (!req->conn || req->conn->cert != 1)
+			return http_refuse(srv, con, method, req, 1, 401,
+				"Unauthorized: a client certificate signed by the server's"
+				" --tls-client-ca is required");
 	}
 	if (!http_framing_ok(con))
 		return http_refuse(srv, con, method, req, 1, 400,
@@ -1140,10 +1189,11 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	socklen_t sslen = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
 		MHD_ALLOW_SUSPEND_RESUME;
-	struct MHD_OptionItem tls[4] = {
+	struct MHD_OptionItem tls[5] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL },   /* HTTPS_MEM_TRUST with a client CA */
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	unsigned threads;
@@ -1199,6 +1249,11 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 		tls[2].value = 0;
 		tls[2].ptr_value = (void *)(opts->tls_priorities ? opts->tls_priorities :
 			REGIT_HTTP_TLS_PRIORITIES);
+		if (opts->tls_client_ca_pem) {
+			tls[3].option = MHD_OPTION_HTTPS_MEM_TRUST;
+			tls[3].value = 0;
+			tls[3].ptr_value = (void *)opts->tls_client_ca_pem;
+		}
 	} else {
 		tls[0].option = MHD_OPTION_END;
 	}

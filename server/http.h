@@ -32,6 +32,9 @@ typedef struct regit_http_request {
 	/* Who the server's admission check (regit_http_admit) found, NULL when
 	 * no check ran (no admit hook; tests calling a handler directly). */
 	const struct regit_http_admission *admission;
+	/* The subject CN of the client's TLS certificate, verified against
+	 * opts.tls_client_ca_pem; NULL without one (no mutual TLS). */
+	const char *cert_user;
 } regit_http_request;
 
 /*
@@ -158,6 +161,10 @@ typedef struct regit_http_options {
 	                             * requests together; past it 503 (0 = 256 MB) */
 	unsigned max_per_ip;        /* connections from one address (0 = 64) */
 	unsigned header_timeout_s;  /* to receive a request's headers (0 = 10) */
+	/* PEM CA certificates (borrowed): with TLS, every client must present
+	 * a certificate they signed (mutual TLS); requests without one get 401
+	 * before admission, the others carry its CN as req->cert_user. */
+	const char *tls_client_ca_pem;
 } regit_http_options;
 
 /*

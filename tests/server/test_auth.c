@@ -522,6 +522,28 @@ static void test_auth__authenticate_cached(void **state)
 	regit_auth_free(auth);
 }
 
+/* A user's role by name (mutual TLS: the certificate's CN), no password. */
+static void test_auth__role_of(void **state)
+{
+	regit_auth *auth = NULL;
+	regit_role role = REGIT_ROLE_ADMIN;
+
+	(void)state;
+	assert_int_equal(parse_str(&auth, creds), 0);
+	assert_int_equal(regit_auth_role_of(auth, "bob", &role), 0);
+	assert_int_equal(role, REGIT_ROLE_READ);
+	assert_int_equal(regit_auth_role_of(auth, "carol", &role), 0);
+	assert_int_equal(role, REGIT_ROLE_WRITE);
+	assert_int_equal(regit_auth_role_of(auth, "mallory", &role), REGIT_ENOTFOUND);
+	assert_int_equal(role, REGIT_ROLE_NONE);
+	assert_int_equal(regit_auth_role_of(auth, "Bob", &role), REGIT_ENOTFOUND);
+	assert_int_equal(regit_auth_role_of(auth, "", &role), REGIT_ENOTFOUND);
+	assert_int_equal(regit_auth_role_of(auth, NULL, &role), REGIT_ENOTFOUND);
+	assert_int_equal(regit_auth_role_of(NULL, "bob", &role), REGIT_ENOTFOUND);
+	assert_int_equal(regit_auth_hash_count(auth), 0ul);
+	regit_auth_free(auth);
+}
+
 /* Failed checks per address: a burst, then one per period; others unaffected. */
 static void test_auth__throttle(void **state)
 {
@@ -574,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_auth__check),
 		cmocka_unit_test(test_auth__check_concurrent),
 		cmocka_unit_test(test_auth__authenticate_cached),
+		cmocka_unit_test(test_auth__role_of),
 		cmocka_unit_test(test_auth__throttle),
 		cmocka_unit_test(test_auth__decoy_uses_costliest_entry),
 		cmocka_unit_test(test_auth__parse_alloc_failures),
