@@ -967,8 +967,19 @@ typedef struct auth_throttle_slot {
 	double last;          /* auth_now() of the last refill */
 } auth_throttle_slot;
 
+/*
+ * An address lives in one of AUTH_THROTTLE_WAYS slots starting at its hash
+ * (keyed by a random seed, so nobody picks addresses that collide), and a
+ * new one replaces the least recently used of those: a lookup compares a
+ * few slots, not the whole table, under the lock every uncached check
+ * takes (a scan of all 1,024 was the largest user-space cost under a
+ * password-guessing attack).
+ */
+#define AUTH_THROTTLE_WAYS 8
+
 struct regit_auth_throttle {
 	pthread_mutex_t lock;
+	uint64_t seed;
 	auth_throttle_slot slots[REGIT_AUTH_THROTTLE_SLOTS];
 };
 
@@ -979,6 +990,8 @@ int regit_auth_throttle_new(regit_auth_throttle **out)
 	*out = NULL;
 	if (!t)
 		return REGIT_ENOMEM;
+	if (getrandom(&t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed))
+		t->seed = (uint64_t)(uintptr_t)t ^ (uint64_t)time(NULL);
 	pthread_mutex_init(&t->lock, NULL);
 	*out = t;
 	return 0;
@@ -999,16 +1012,22 @@ static auth_throttle_slot *auth_throttle_slot_of(regit_auth_throttle *t,
 {
 	auth_throttle_slot *s, *oldest = NULL;
 	double now = auth_now();
-	size_t i;
+	uint64_t h = t->seed ^ 14695981039346656037ull;   /* FNV-1a, seeded */
+	const char *p;
+	size_t i, first;
 
-	for (i = 0; i < REGIT_AUTH_THROTTLE_SLOTS; i++) {
-		s = &t->slots[i];
+	for (p = addr; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h ^= h >> 29;
+	first = (size_t)(h % REGIT_AUTH_THROTTLE_SLOTS);
+	for (i = 0; i < AUTH_THROTTLE_WAYS; i++) {
+		s = &t->slots[(first + i) % REGIT_AUTH_THROTTLE_SLOTS];
 		if (s->addr[0] && strcmp(s->addr, addr) == 0)
 			break;
 		if (!oldest || !s->addr[0] || (oldest->addr[0] && s->last < oldest->last))
 			oldest = s;
 	}
-	if (i == REGIT_AUTH_THROTTLE_SLOTS) {
+	if (i == AUTH_THROTTLE_WAYS) {
 		if (!create)
 			return NULL;
 		s = oldest;

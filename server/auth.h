@@ -142,8 +142,9 @@ int regit_auth_role_of(const regit_auth *auth, const char *user, regit_role *rol
  * A limiter of failed password checks per client address: each address
  * may fail REGIT_AUTH_THROTTLE_BURST times, then once per
  * REGIT_AUTH_THROTTLE_PERIOD_S seconds. Addresses share a fixed table
- * (REGIT_AUTH_THROTTLE_SLOTS entries, the least recently failing one
- * replaced), so its memory is bounded whatever the number of addresses.
+ * (REGIT_AUTH_THROTTLE_SLOTS entries; a new address replaces the least
+ * recently used of the 8 its seeded hash picks), so its memory, and the
+ * work of a lookup, are bounded whatever the number of addresses.
  * Thread-safe.
  */
 #define REGIT_AUTH_THROTTLE_BURST 10

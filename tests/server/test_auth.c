@@ -559,6 +559,16 @@ static void test_auth__throttle(void **state)
 	}
 	assert_true(regit_auth_throttle_wait(t, "10.0.0.1") >= 1u);
 	assert_int_equal(regit_auth_throttle_wait(t, "10.0.0.2"), 0u);
+	/* a hundred other addresses failing do not free it (a new address
+	 * replaces a slot only among the few its hash picks) */
+	for (i = 0; i < 100; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "10.2.0.%d", i);
+		regit_auth_throttle_fail(t, addr);
+		assert_int_equal(regit_auth_throttle_wait(t, addr), 0u);
+	}
+	assert_true(regit_auth_throttle_wait(t, "10.0.0.1") >= 1u);
 	assert_int_equal(regit_auth_throttle_wait(t, NULL), 0u);
 	/* take/refund: a successful check costs nothing in the end */
 	for (i = 0; i < 3 * REGIT_AUTH_THROTTLE_BURST; i++) {
