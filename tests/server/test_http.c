@@ -778,12 +778,13 @@ static void test_http__admission_runs_before_the_body(void **state)
 	regit_buf_dispose(&f.out);
 }
 
-/* Past opts.max_connections a request is answered 503, not dropped. */
+/* Past opts.max_connections a request is answered 503, not dropped; the
+ * connections within the limit are still served. */
 static void test_http__over_the_connection_limit_is_503(void **state)
 {
 	regit_http_options opts = REGIT_HTTP_OPTIONS_INIT;
 	fixture f;
-	int idle[2] = { -1, -1 };
+	int idle[3] = { -1, -1, -1 };
 	static const char req[] = "GET /k HTTP/1.1\r\nHost: x\r\n\r\n";
 	char buf[512];
 	struct sockaddr_in sa;
@@ -812,7 +813,22 @@ static void test_http__over_the_connection_limit_is_503(void **state)
 	regit_buf_init(&f.out, 1 << 20);
 	assert_int_equal(do_req(&f, "GET", "/x", NULL, NULL, 0), 503);
 	assert_non_null(strstr(regit_buf_cstr(&f.out), "\"error_code\":503"));
-	for (i = 0; i < 2; i++)
+	/* Only the connection past the limit is refused: the ones within it
+	 * keep being served while one past it is open. */
+	idle[2] = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(idle[2] >= 0);
+	assert_int_equal(connect(idle[2], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	usleep(200000);   /* accepted and counted */
+	for (i = 0; i < 2; i++) {
+		ssize_t n;
+
+		assert_int_equal(write(idle[i], req, strlen(req)), (ssize_t)strlen(req));
+		n = read(idle[i], buf, sizeof(buf) - 1);
+		assert_true(n > 12);
+		buf[n] = '\0';
+		assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	}
+	for (i = 0; i < 3; i++)
 		close(idle[i]);
 	curl_easy_cleanup(f.curl);
 	regit_http_server_free(f.srv);
