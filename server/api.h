@@ -60,7 +60,10 @@ void regit_api_set_auth_problem(regit_api *api, const char *problem);
  * auth, 401 for missing or wrong credentials before any body is read; a
  * cache miss needs a password hash, which only runs with may_block (on a
  * worker, a few at a time); an address with too many failed checks gets
- * 429 with Retry-After before any hash (regit_auth_throttle).
+ * 429 with Retry-After before any hash (regit_auth_throttle). A request
+ * carrying a verified client certificate (req->cert_user, mutual TLS) is
+ * that user with that user's role, no password: 401 when the file has no
+ * such user.
  */
 int regit_api_admit(const regit_http_request *req, regit_http_admission *adm,
 	regit_http_response *resp, int may_block, void *payload);

@@ -4,7 +4,9 @@
  *
  * server/http.c is the only file that touches libmicrohttpd. It accepts
  * connections (an epoll thread pool, keep-alive, bounded headers and
- * bodies, timeouts, a connection limit), collects each request completely
+ * bodies, timeouts, connection limits in all and per address and a
+ * deadline for headers kept by server/http_guard.c, optional mutual TLS),
+ * collects each request completely
  * and hands it to a handler as a plain regit_http_request. The handler
  * fills a regit_http_response; http.c sends it. Because the handler sees no
  * sockets, tests and fuzzers call it directly (server/api.h).
