@@ -298,6 +298,7 @@ int regit_cmd_serve(int argc, char **argv)
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}
+	regit_api_set_http(api, srv);
 	printf("regit: listening on %s (port %u), store %s%s%s\n", hopts.listen,
 		regit_http_server_port(srv), ropts.store_path,
 		sec.auth ? ", HTTP Basic authentication" : "",
@@ -336,6 +337,10 @@ int regit_cmd_serve(int argc, char **argv)
 		}
 	}
 done:
+	/* A request still running may read srv's counters: the server frees
+	 * them only after its last request ended. */
+	if (api)
+		regit_api_set_http(api, NULL);
 	regit_http_server_free(srv);
 	regit_api_free(api);
 	regit_registry_free(reg);

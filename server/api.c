@@ -134,6 +134,7 @@ struct regit_api {
 	 * each request takes its own reference under auth_lock. */
 	pthread_mutex_t auth_lock;
 	regit_auth *auth;                            /* a reference; NULL = no auth */
+	const regit_http_server *_Atomic http;       /* for /metrics; borrowed */
 	char auth_problem[256];                      /* under auth_lock; "" = none */
 	regit_auth_throttle *throttle;               /* failed checks per address */
 	/* Password hashes running at once (on worker threads), at most
@@ -1844,6 +1845,22 @@ static void api_metrics_render(api_ctx *c)
 			"answered from the credential cache compute none.\n"
 			"# TYPE regit_auth_password_hashes_total counter\n"
 			"regit_auth_password_hashes_total %lu\n", regit_auth_hash_count(api->auth));
+	if (atomic_load(&api->http)) {
+		regit_http_stats hs;
+
+		regit_http_server_stats(atomic_load(&api->http), &hs);
+		out_printf(c,
+			"# HELP regit_http_header_deadline_total Connections closed because their "
+			"request headers were not in within --header-timeout.\n"
+			"# TYPE regit_http_header_deadline_total counter\n"
+			"regit_http_header_deadline_total %lu\n"
+			"# HELP regit_http_over_limit_total Connections answered 503 and closed past "
+			"a connection limit (per client address, or in all).\n"
+			"# TYPE regit_http_over_limit_total counter\n"
+			"regit_http_over_limit_total{limit=\"address\"} %lu\n"
+			"regit_http_over_limit_total{limit=\"all\"} %lu\n",
+			hs.header_deadline, hs.over_address, hs.over_all);
+	}
 	out_printf(c,
 		"# HELP regit_store_ledger_rejections_total Of the refused reloads: heads that broke "
 		"the ledger (rewritten history, an id reissued or edited, a version removed or "
@@ -2455,6 +2472,11 @@ int regit_api_new(regit_api **out, regit_registry *reg)
 	api->reg = reg;
 	*out = api;
 	return 0;
+}
+
+void regit_api_set_http(regit_api *api, const regit_http_server *srv)
+{
+	atomic_store(&api->http, srv);
 }
 
 void regit_api_set_auth(regit_api *api, regit_auth *auth)

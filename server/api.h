@@ -50,6 +50,13 @@ void regit_api_free(regit_api *api);
 void regit_api_set_auth(regit_api *api, regit_auth *auth);
 
 /**
+ * The server whose own refusals (header deadline, connection limits)
+ * GET /metrics reports; borrowed, NULL (the default) for none. Set before
+ * serving, cleared before the server is freed.
+ */
+void regit_api_set_http(regit_api *api, const regit_http_server *srv);
+
+/**
  * Say in GET /health that the credentials file could not be reloaded (the
  * credentials in force stay); NULL or "" clears it. Thread-safe.
  */

@@ -112,6 +112,7 @@ struct regit_http_server {
 	char start_log[256];
 	atomic_size_t body_mem;      /* bytes reserved by bodies in flight */
 	regit_http_guard *guard;     /* per-address counts and header deadlines */
+	atomic_ulong over_address, over_all;   /* 503s past a connection limit */
 };
 
 /* Per-connection state (libmicrohttpd's socket context), from
@@ -827,13 +828,17 @@ static enum MHD_Result http_first_call(regit_http_server *srv, struct MHD_Connec
 	if (req->conn) {
 		/* Headers in: no deadline until this request is answered. */
 		regit_http_guard_set_deadline(req->conn->guarded, 0);
-		if (req->conn->over == REGIT_HTTP_GUARD_OVER_ALL)
+		if (req->conn->over == REGIT_HTTP_GUARD_OVER_ALL) {
+			atomic_fetch_add_explicit(&srv->over_all, 1, memory_order_relaxed);
 			return http_refuse(srv, con, method, req, 1, 503,
 				"Service unavailable: too many connections; retry later");
-		if (req->conn->over == REGIT_HTTP_GUARD_OVER_PEER)
+		}
+		if (req->conn->over == REGIT_HTTP_GUARD_OVER_PEER) {
+			atomic_fetch_add_explicit(&srv->over_address, 1, memory_order_relaxed);
 			return http_refuse(srv, con, method, req, 1, 503,
 				"Service unavailable: too many connections from this address;"
 				" retry later");
+		}
 	}
 	if (srv->opts.tls_client_ca_pem && srv->opts.tls_cert_pem) {
 		if (req->conn && req->conn->cert == 0)
@@ -1225,6 +1230,8 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 	if (srv->opts.max_connections == 0)
 		srv->opts.max_connections = 4096;
 	atomic_init(&srv->body_mem, 0);
+	atomic_init(&srv->over_address, 0);
+	atomic_init(&srv->over_all, 0);
 	error = regit_http_guard_new(&srv->guard, srv->opts.max_connections,
 		srv->opts.max_per_ip);
 	if (error < 0)
@@ -1296,6 +1303,16 @@ done:
 int regit_http_tls_supported(void)
 {
 	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+void regit_http_server_stats(const regit_http_server *srv, regit_http_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!srv)
+		return;
+	out->header_deadline = regit_http_guard_expired(srv->guard);
+	out->over_address = atomic_load_explicit(&srv->over_address, memory_order_relaxed);
+	out->over_all = atomic_load_explicit(&srv->over_all, memory_order_relaxed);
 }
 
 unsigned regit_http_server_port(const regit_http_server *srv)

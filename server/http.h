@@ -210,6 +210,16 @@ int regit_http_server_start(regit_http_server **out, const regit_http_options *o
 /** True when libmicrohttpd was built with TLS (HTTPS) support. */
 int regit_http_tls_supported(void);
 
+/* What the server refused on its own, since it started (for /metrics). */
+typedef struct regit_http_stats {
+	unsigned long header_deadline;  /* connections closed by the header deadline */
+	unsigned long over_address;     /* answered 503: past opts.max_per_ip */
+	unsigned long over_all;         /* answered 503: past opts.max_connections */
+} regit_http_stats;
+
+/** Fill *out with the server's counters (zeros for NULL). Thread-safe. */
+void regit_http_server_stats(const regit_http_server *srv, regit_http_stats *out);
+
 /** The bound TCP port (useful with port 0). */
 unsigned regit_http_server_port(const regit_http_server *srv);
 

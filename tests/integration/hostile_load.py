@@ -333,6 +333,19 @@ try:
          f"ok {legit.ok} bad {legit.bad} {legit.errors[:5]}")
     for x in trick:
         x[0].close()
+    m = srv.request("GET", "/metrics", headers={"Authorization": ALICE}, fresh=True)
+    text = m.raw.decode("utf-8", "replace")
+
+    def metric(name):
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[-1])
+        return -1
+    t.ok(metric("regit_http_header_deadline_total") >= 21 and
+         metric('regit_http_over_limit_total{limit="address"}') == 16 and
+         metric('regit_http_over_limit_total{limit="all"}') == 0,
+         "/metrics counts the header-deadline closes and the 503s past each limit",
+         [x for x in text.splitlines() if x.startswith("regit_http_")])
 
     # A thousand slow connections over 50 addresses (20 each, the limit),
     # each sending a header line now and then (every 20 s in the issue): the
