@@ -18,7 +18,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gcc make pkg-config libc6-dev ca-certificates git \
-      libmicrohttpd-dev libgnutls28-dev libgit2-dev libjansson-dev libssl-dev 
+      libmicrohttpd-dev libgnutls28-dev libgit2-dev libjansson-dev libssl-dev \
       libcurl4-openssl-dev libyaml-dev libcmocka-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
