@@ -1,0 +1,614 @@
+/*
+ * test_upstream.c - store/upstream: fetch and compare-and-swap push against
+ * a real `git daemon --enable=receive-pack` on loopback, and deadlines
+ * against a server that accepts and never answers.
+ *
+ * The daemon is started once for the group (a free port on 127.0.0.1) and
+ * stopped in the group teardown; each test makes its own upstream bare
+ * repository under it and its own local stores. The checks are on what
+ * the upstream holds afterwards, read with git itself (`git rev-parse`,
+ * `git rev-list --first-parent`), not on what our side believes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store/upstream.h"
+#include "tests/support/tmpdir.h"
+#include "util/error.h"
+
+/* Generous next to loopback round trips (a push here takes milliseconds)
+ * so that valgrind and the sanitizers stay well inside it. */
+#define DEADLINE_MS 20000u
+/* The hanging server's deadline, and how late a call may come back. */
+#define HANG_MS 700u
+#define SLACK_MS 1500u
+
+static char *base_dir;           /* the daemon's --base-path */
+static pid_t daemon_pid = -1;
+static int daemon_port;
+static int hang_fd = -1;         /* listens, never accepts */
+static int hang_port;
+static int test_seq;
+
+typedef struct fixture {
+	char up_path[512];       /* the upstream bare repository */
+	char url[128];           /* git://127.0.0.1:port/name */
+	char a_path[512], b_path[512], c_path[512];
+	regit_store *a, *b, *c;
+	regit_upstream *ua, *ub, *uc;
+} fixture;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A listening socket on 127.0.0.1, port chosen by the kernel. */
+static int listen_any(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+			getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static int can_connect(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Run a shell command; its stdout (first line, trimmed) into out. */
+static int sh(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (out) {
+		out[0] = '\0';
+		if (fgets(out, (int)cap, p))
+			out[strcspn(out, "\n")] = '\0';
+	}
+	while (fgetc(p) != EOF)
+		;
+	rc = pclose(p);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int start_daemon(void)
+{
+	char port[16], base[600];
+	int fd, tries;
+	uint64_t until;
+
+	/* Pick a free port the kernel's way, then hand it to the daemon; if
+	 * another process took it meanwhile the daemon exits and we retry. */
+	for (tries = 0; tries < 5; tries++) {
+		fd = listen_any(&daemon_port);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		snprintf(port, sizeof(port), "--port=%d", daemon_port);
+		snprintf(base, sizeof(base), "--base-path=%s", base_dir);
+		daemon_pid = fork();
+		if (daemon_pid < 0)
+			return -1;
+		if (daemon_pid == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			execlp("git", "git", "daemon", "--reuseaddr", "--enable=receive-pack",
+				"--export-all", base, "--listen=127.0.0.1", port, base_dir,
+				(char *)NULL);
+			_exit(127);
+		}
+		until = now_ms() + 5000;
+		while (now_ms() < until) {
+			if (can_connect(daemon_port))
+				return 0;
+			if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid)
+				break;
+			usleep(20000);
+		}
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, NULL, 0);
+		daemon_pid = -1;
+	}
+	return -1;
+}
+
+static void stop_daemon(void)
+{
+	uint64_t until = now_ms() + 3000;
+
+	if (daemon_pid <= 0)
+		return;
+	kill(daemon_pid, SIGTERM);
+	while (now_ms() < until) {
+		if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid) {
+			daemon_pid = -1;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(daemon_pid, SIGKILL);
+	waitpid(daemon_pid, NULL, 0);
+	daemon_pid = -1;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	base_dir = test_tmpdir_new("upstream");
+	if (!base_dir || start_daemon() < 0) {
+		fprintf(stderr, "cannot start git daemon on 127.0.0.1\n");
+		return -1;
+	}
+	hang_fd = listen_any(&hang_port);
+	return hang_fd < 0 ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	stop_daemon();
+	if (hang_fd >= 0)
+		close(hang_fd);
+	test_tmpdir_remove(base_dir);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	int n = ++test_seq;
+
+	assert_non_null(f);
+	snprintf(f->up_path, sizeof(f->up_path), "%s/up%d.git", base_dir, n);
+	snprintf(f->url, sizeof(f->url), "git://127.0.0.1:%d/up%d.git", daemon_port, n);
+	assert_int_equal(sh(NULL, 0, "git init -q --bare '%s' && git --git-dir='%s'"
+		" symbolic-ref HEAD refs/heads/main", f->up_path, f->up_path), 0);
+	snprintf(f->a_path, sizeof(f->a_path), "%s/a%d.git", base_dir, n);
+	snprintf(f->b_path, sizeof(f->b_path), "%s/b%d.git", base_dir, n);
+	snprintf(f->c_path, sizeof(f->c_path), "%s/c%d.git", base_dir, n);
+	assert_int_equal(regit_store_open(&f->a, f->a_path, NULL), 0);
+	assert_int_equal(regit_store_open(&f->b, f->b_path, NULL), 0);
+	assert_int_equal(regit_store_open(&f->c, f->c_path, NULL), 0);
+	assert_int_equal(regit_upstream_open(&f->ua, f->a_path, f->url, NULL), 0);
+	assert_int_equal(regit_upstream_open(&f->ub, f->b_path, f->url, NULL), 0);
+	assert_int_equal(regit_upstream_open(&f->uc, f->c_path, f->url, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	regit_upstream__after_negotiation = NULL;
+	regit_upstream_free(f->ua);
+	regit_upstream_free(f->ub);
+	regit_upstream_free(f->uc);
+	regit_store_free(f->a);
+	regit_store_free(f->b);
+	regit_store_free(f->c);
+	free(f);
+	return 0;
+}
+
+static void commit_file(regit_store *s, const char *expected,
+	char out[REGIT_STORE_OID_HEX], const char *path, const char *data)
+{
+	regit_store_change c = { path, data, strlen(data), 0 };
+
+	assert_int_equal(regit_store_commit(out, s, expected, &c, 1, "test", NULL), 0);
+}
+
+/* The upstream branch as git sees it ("" when absent). */
+static void upstream_head(fixture *f, char out[REGIT_STORE_OID_HEX])
+{
+	char line[128];
+
+	if (sh(line, sizeof(line), "git --git-dir='%s' rev-parse -q --verify"
+			" refs/heads/main 2>/dev/null", f->up_path) != 0)
+		line[0] = '\0';
+	snprintf(out, REGIT_STORE_OID_HEX, "%s", line);
+}
+
+/* Commits on the upstream's first-parent chain, and merges anywhere. */
+static void assert_linear(fixture *f, int commits)
+{
+	char line[64];
+
+	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list"
+		" --first-parent --count main", f->up_path), 0);
+	assert_int_equal(atoi(line), commits);
+	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --count"
+		" main", f->up_path), 0);
+	assert_int_equal(atoi(line), commits);
+	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --merges"
+		" --count main", f->up_path), 0);
+	assert_int_equal(atoi(line), 0);
+}
+
+/* Publish a first commit from store a (creating the upstream branch). */
+static void seed(fixture *f, char c1[REGIT_STORE_OID_HEX])
+{
+	commit_file(f->a, "", c1, "ids/1", "one");
+	assert_int_equal(regit_upstream_push(f->ua, c1, "", DEADLINE_MS), 0);
+}
+
+/* An empty upstream: a distinct result (""), not an error; nothing tracked. */
+static void test_upstream__fetch_empty(void **state)
+{
+	fixture *f = *state;
+	char head[REGIT_STORE_OID_HEX] = "x";
+
+	assert_int_equal(regit_upstream_fetch(f->ua, DEADLINE_MS, head), 0);
+	assert_string_equal(head, "");
+	assert_int_equal(regit_upstream_tracked(f->ua, head), 0);
+	assert_string_equal(head, "");
+}
+
+/* Push creates the branch; another store fetches it, takes it in, and
+ * reads the file; fetching again when nothing changed is a no-op. */
+static void test_upstream__push_then_fetch(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+	regit_store_listing *l = NULL;
+	uint64_t t0;
+
+	t0 = now_ms();
+	seed(f, c1);
+	print_message("# first push: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	upstream_head(f, up);
+	assert_string_equal(up, c1);
+	assert_int_equal(regit_upstream_tracked(f->ua, head), 0);
+	assert_string_equal(head, c1);
+
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	print_message("# first fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	assert_string_equal(head, c1);
+	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, c1);
+	assert_int_equal(regit_store_list(&l, f->b, NULL), 0);
+	assert_int_equal(l->nfiles, 1);
+	assert_string_equal(l->files[0].path, "ids/1");
+	regit_store_listing_free(l);
+
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	print_message("# idle fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	assert_string_equal(head, c1);
+	assert_linear(f, 1);
+}
+
+/* Two replicas from the same base: exactly one wins, the other gets
+ * REGIT_ECONFLICT and the upstream keeps the winner; the loser fetches
+ * and a push from the new head lands. */
+static void test_upstream__two_pushers_one_wins(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], b2[REGIT_STORE_OID_HEX];
+	char c3[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+	uint64_t t0;
+
+	seed(f, c1);
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
+	commit_file(f->a, c1, a2, "ids/2", "two from a");
+	commit_file(f->b, c1, b2, "ids/2", "two from b");
+
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
+	print_message("# push: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_push(f->ub, b2, c1, DEADLINE_MS), REGIT_ECONFLICT);
+	print_message("# lost push: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	assert_non_null(strstr(regit_error_message(), "lost the race"));
+	upstream_head(f, up);
+	assert_string_equal(up, a2);
+	/* The loser's tracking ref did not move to its own commit. */
+	assert_int_equal(regit_upstream_tracked(f->ub, head), 0);
+	assert_string_equal(head, c1);
+
+	/* Re-plan on the new head (a third replica, whose branch is clean). */
+	assert_int_equal(regit_upstream_fetch(f->uc, DEADLINE_MS, head), 0);
+	assert_string_equal(head, a2);
+	assert_int_equal(regit_upstream_advance(f->uc, "", head), 0);
+	commit_file(f->c, a2, c3, "ids/3", "three");
+	assert_int_equal(regit_upstream_push(f->uc, c3, a2, DEADLINE_MS), 0);
+	upstream_head(f, up);
+	assert_string_equal(up, c3);
+	/* b's fetch sees it and brings its objects. */
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_string_equal(head, c3);
+	assert_int_equal(regit_store_descends(f->b, c3, c1), 1);
+	assert_linear(f, 3);
+}
+
+/* Creating the branch when it already exists (expected "") is a lost race. */
+static void test_upstream__create_when_present_conflicts(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], b1[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	commit_file(f->b, "", b1, "ids/1", "other one");
+	assert_int_equal(regit_upstream_push(f->ub, b1, "", DEADLINE_MS), REGIT_ECONFLICT);
+	upstream_head(f, up);
+	assert_string_equal(up, c1);
+	assert_linear(f, 1);
+}
+
+/*
+ * The server's own compare-and-swap: the upstream moves after the lease
+ * check passed and before receive-pack updates the ref (the seam runs
+ * git update-ref on the upstream right there). receive-pack refuses; the
+ * refusal reaches us only through push_update_reference, and it must be
+ * REGIT_ECONFLICT, not success.
+ */
+static fixture *race_fixture;
+static char race_to[REGIT_STORE_OID_HEX];
+static char race_from[REGIT_STORE_OID_HEX];
+static int race_calls;
+
+static void move_upstream(void)
+{
+	race_calls++;
+	assert_int_equal(sh(NULL, 0, "git --git-dir='%s' update-ref refs/heads/main %s %s",
+		race_fixture->up_path, race_to, race_from), 0);
+}
+
+static void test_upstream__server_refuses_after_lease(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+	char tree[64];
+
+	seed(f, c1);
+	/* A commit made on the upstream itself, on top of c1. */
+	assert_int_equal(sh(tree, sizeof(tree), "git --git-dir='%s' rev-parse %s^{tree}",
+		f->up_path, c1), 0);
+	assert_int_equal(sh(race_to, sizeof(race_to), "git --git-dir='%s' -c user.name=t"
+		" -c user.email=t@t commit-tree %s -p %s -m outside", f->up_path, tree, c1), 0);
+	assert_int_equal(strlen(race_to), 40);
+	memcpy(race_from, c1, sizeof(race_from));
+	race_fixture = f;
+	race_calls = 0;
+	regit_upstream__after_negotiation = move_upstream;
+
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_ECONFLICT);
+	assert_int_equal(race_calls, 1);
+	print_message("# server said: %s\n", regit_error_message());
+	assert_non_null(strstr(regit_error_message(), "refused"));
+	upstream_head(f, up);
+	assert_string_equal(up, race_to);
+	assert_linear(f, 2);
+}
+
+/* Not a fast-forward of expected: refused before any network, upstream
+ * unchanged; a stale expected head is a lost race. */
+static void test_upstream__non_fast_forward_refused(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+	char b1[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
+	/* Rewind: push c1 over a2. */
+	assert_int_equal(regit_upstream_push(f->ua, c1, a2, DEADLINE_MS), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "fast-forward"));
+	/* A commit from an unrelated history, claiming the right base. */
+	commit_file(f->b, "", b1, "ids/1", "unrelated");
+	assert_int_equal(regit_upstream_push(f->ub, b1, a2, DEADLINE_MS), REGIT_EINVALID);
+	/* A stale base: the lease check catches it. */
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, up), 0);
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_ECONFLICT);
+	upstream_head(f, up);
+	assert_string_equal(up, a2);
+	assert_linear(f, 2);
+}
+
+/* Local transports and ssh are refused at open, with the reason. */
+static void test_upstream__refused_urls(void **state)
+{
+	fixture *f = *state;
+	static const char *const bad[] = {
+		"file:///tmp/x.git", "/tmp/x.git", "./x.git", "x.git",
+		"ssh://git@example.com/x.git", "git@example.com:x.git", "ftp://x/y",
+	};
+	regit_upstream *u = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(regit_upstream_open(&u, f->a_path, bad[i], NULL), REGIT_EINVALID);
+		assert_null(u);
+	}
+	assert_int_equal(regit_upstream_open(&u, f->a_path, f->up_path, NULL), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "force-updates"));
+	assert_int_equal(regit_upstream_open(&u, f->a_path, "ssh://h/x.git", NULL), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "deadline"));
+}
+
+/* A server that accepts and never answers: fetch and push come back
+ * within the deadline (plus slack) with a message that says so, and the
+ * handle works again afterwards. */
+static void test_upstream__deadline_on_silent_server(void **state)
+{
+	fixture *f = *state;
+	char url[128], head[REGIT_STORE_OID_HEX], c1[REGIT_STORE_OID_HEX];
+	regit_upstream *u = NULL;
+	uint64_t t0, took;
+
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/up.git", hang_port);
+	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
+
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
+	took = now_ms() - t0;
+	print_message("# fetch gave up after %llu ms: %s\n", (unsigned long long)took,
+		regit_error_message());
+	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
+	assert_non_null(strstr(regit_error_message(), "deadline"));
+	assert_string_equal(head, "");
+
+	commit_file(f->a, "", c1, "ids/1", "one");
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_push(u, c1, "", HANG_MS), REGIT_EIO);
+	took = now_ms() - t0;
+	print_message("# push gave up after %llu ms\n", (unsigned long long)took);
+	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
+	assert_non_null(strstr(regit_error_message(), "deadline"));
+	regit_upstream_free(u);
+
+	/* The same process still talks to a live server. */
+	assert_int_equal(regit_upstream_push(f->ua, c1, "", DEADLINE_MS), 0);
+}
+
+/* Nobody listening: a quick, clear failure, not a wait for the deadline. */
+static void test_upstream__connection_refused(void **state)
+{
+	fixture *f = *state;
+	char url[128], head[REGIT_STORE_OID_HEX];
+	regit_upstream *u = NULL;
+	int port, fd = listen_any(&port);
+	uint64_t t0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/up.git", port);
+	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EIO);
+	assert_true(now_ms() - t0 < 2000);
+	assert_non_null(strstr(regit_error_message(), "connect"));
+	regit_upstream_free(u);
+}
+
+/* advance is a fast-forward compare-and-swap of the store's branch. */
+static void test_upstream__advance_is_fast_forward_cas(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], b1[REGIT_STORE_OID_HEX];
+	char head[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
+	commit_file(f->b, "", b1, "x", "local");
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	/* b's branch is at b1, not absent, and a2 does not descend from b1. */
+	assert_int_equal(regit_upstream_advance(f->ub, "", a2), REGIT_ECONFLICT);
+	assert_int_equal(regit_upstream_advance(f->ub, b1, a2), REGIT_EINVALID);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, b1);
+	/* c: absent -> c1 -> a2, and a stale from is refused. */
+	assert_int_equal(regit_upstream_fetch(f->uc, DEADLINE_MS, head), 0);
+	assert_int_equal(regit_upstream_advance(f->uc, "", c1), 0);
+	assert_int_equal(regit_upstream_advance(f->uc, c1, a2), 0);
+	assert_int_equal(regit_upstream_advance(f->uc, c1, a2), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->c, head), 0);
+	assert_string_equal(head, a2);
+}
+
+/* A refused http-style credential setup needs a server; the secret must
+ * never reach a message either way: the URL's user info is cut. */
+static void test_upstream__url_secret_not_in_messages(void **state)
+{
+	fixture *f = *state;
+	char url[160], head[REGIT_STORE_OID_HEX];
+	regit_upstream *u = NULL;
+	int port, fd = listen_any(&port);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(url, sizeof(url), "http://user:s3cr3t@127.0.0.1:%d/up.git", port);
+	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
+	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EIO);
+	assert_null(strstr(regit_error_message(), "s3cr3t"));
+	assert_non_null(strstr(regit_error_message(), "127.0.0.1"));
+	regit_upstream_free(u);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_upstream__fetch_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__push_then_fetch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__two_pushers_one_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__create_when_present_conflicts,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__server_refuses_after_lease,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__non_fast_forward_refused,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__refused_urls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__deadline_on_silent_server,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__connection_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__advance_is_fast_forward_cas,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upstream__url_secret_not_in_messages,
+			setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
