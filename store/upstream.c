@@ -42,7 +42,7 @@
 
 #define UPSTREAM_DEFAULT_BRANCH "main"
 #define UPSTREAM_DEFAULT_TRACKING "refs/regit/upstream"
-#define UPSTREAM_CREDENTIALS_ENV "REGIT_REMOTE_CREDENTIALS"
+#define UPSTREAM_CREDENTIALS_ENV "REGIT_UPSTREAM_CREDENTIALS"
 /* Bounds: a credentials file's first line, the server's words kept for
  * an error message, a ref name. */
 #define UPSTREAM_MAX_SECRET 4096
