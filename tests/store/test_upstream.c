@@ -655,6 +655,48 @@ static void test_upstream__deadline_on_silent_server(void **state)
 	assert_int_equal(regit_upstream_push(f->ua, c1, "", DEADLINE_MS), 0);
 }
 
+/* A server whose accept queue is full: the TCP handshake itself never
+ * completes (Linux drops the SYN), so the connect waits for the deadline. */
+static void test_upstream__deadline_on_connect(void **state)
+{
+	fixture *f = *state;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char url[128], head[REGIT_STORE_OID_HEX];
+	regit_upstream *u = NULL;
+	int fill[4], i, port;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint64_t t0, took;
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 0), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(fill[i] >= 0);
+		(void)connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	usleep(100000);
+	snprintf(url, sizeof(url), "git://127.0.0.1:%d/up.git", port);
+	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
+	took = now_ms() - t0;
+	print_message("# connect gave up after %llu ms: %s\n", (unsigned long long)took,
+		regit_error_message());
+	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
+	assert_non_null(strstr(regit_error_message(), "deadline"));
+	regit_upstream_free(u);
+	for (i = 0; i < 4; i++)
+		close(fill[i]);
+	close(fd);
+}
+
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
 static void test_upstream__connection_refused(void **state)
 {
@@ -878,6 +920,7 @@ int main(void)
 		T(non_fast_forward_refused, setup_git),
 		T(refused_urls, setup_git),
 		T(deadline_on_silent_server, setup_git),
+		T(deadline_on_connect, setup_git),
 		T(connection_refused, setup_git),
 		T(advance_is_fast_forward_cas, setup_git),
 		T(url_secret_not_in_messages, setup_git),
