@@ -697,6 +697,38 @@ static void test_upstream__deadline_on_connect(void **state)
 	close(fd);
 }
 
+/* The git daemon stopped (kill -STOP of its process group): its socket still completes the
+ * handshake, nobody answers. Fetch and push fail within the deadline;
+ * after kill -CONT the same handle works, and nothing was half-done. */
+static void test_upstream__daemon_stopped(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	char up[REGIT_STORE_OID_HEX];
+	uint64_t t0, took;
+
+	seed(f, c1);
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	/* The group: `git daemon` runs git-daemon as its child. */
+	assert_int_equal(kill(-daemon_pid, SIGSTOP), 0);
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(f->ub, HANG_MS, head), REGIT_EIO);
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, HANG_MS), REGIT_EIO);
+	took = now_ms() - t0;
+	assert_int_equal(kill(-daemon_pid, SIGCONT), 0);
+	print_message("# stopped daemon: fetch + push gave up after %llu ms\n",
+		(unsigned long long)took);
+	assert_true(took >= 2 * HANG_MS - 100 && took <= 2 * (HANG_MS + SLACK_MS));
+	upstream_head(f, up);
+	assert_string_equal(up, c1);
+	/* The connections queued while stopped are served (and dropped) now;
+	 * new ones work. */
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_string_equal(head, a2);
+	assert_linear(f, 2);
+}
+
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
 static void test_upstream__connection_refused(void **state)
 {
@@ -921,6 +953,7 @@ int main(void)
 		T(refused_urls, setup_git),
 		T(deadline_on_silent_server, setup_git),
 		T(deadline_on_connect, setup_git),
+		T(daemon_stopped, setup_git),
 		T(connection_refused, setup_git),
 		T(advance_is_fast_forward_cas, setup_git),
 		T(url_secret_not_in_messages, setup_git),
