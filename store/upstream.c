@@ -363,6 +363,7 @@ static int upstream_credentials(git_credential **out, const char *url,
 	}
 	rc = upstream_secret(secret, sizeof(secret), op->up);
 	if (rc <= 0) {
+		memset(secret, 0, sizeof(secret));
 		op->auth_failed = 1;
 		if (rc == 0)
 			git_error_set_str(GIT_ERROR_NET, "the upstream asks for credentials and"
@@ -479,8 +480,16 @@ static int upstream_fail(regit_upstream *up, upstream_op *op, int rc, const char
 static int upstream_set_tracking(regit_upstream *up, const git_oid *oid, const char *why)
 {
 	git_reference *ref = NULL;
+	git_oid now;
 	int rc;
 
+	/* Unchanged (an idle upstream polled every few seconds): no write,
+	 * no fsync. */
+	rc = git_reference_name_to_id(&now, up->repo, up->tracking_ref);
+	if (oid && rc == 0 && git_oid_equal(&now, oid))
+		return 0;
+	if (!oid && rc == GIT_ENOTFOUND)
+		return 0;
 	if (oid) {
 		rc = git_reference_create(&ref, up->repo, up->tracking_ref, oid, 1, why);
 		git_reference_free(ref);
