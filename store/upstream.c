@@ -701,7 +701,11 @@ int regit_upstream_push(regit_upstream *up, const char *commit,
 		 * found another value), "failed to lock", "non-fast-forward" or
 		 * "fetch first" are a lost race; anything else (a hook declined, a
 		 * denied ref) is a refusal that retrying will not change. */
-		int race = strstr(op.status, "failed to update ref") ||
+		int race;
+
+		while (op.server_len && op.server_msg[op.server_len - 1] == ' ')
+			op.server_msg[--op.server_len] = '\0';
+		race = strstr(op.status, "failed to update ref") ||
 			strstr(op.status, "failed to lock") ||
 			strstr(op.status, "non-fast-forward") ||
 			strstr(op.status, "fetch first") || strstr(op.status, "stale");

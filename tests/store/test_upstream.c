@@ -729,6 +729,28 @@ static void test_upstream__daemon_stopped(void **state)
 	assert_linear(f, 2);
 }
 
+/* A pre-receive hook that refuses (part 1's `regit verify` will run
+ * there): REGIT_EPERM, not a lost race, with the hook's words in the
+ * message; the upstream is unchanged. */
+static void test_upstream__hook_refusal_is_not_a_race(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	assert_int_equal(sh(NULL, 0, "printf '#!/bin/sh\\necho \"finding: id 2 would be"
+		" reissued\" >&2\\nexit 1\\n' >'%s/hooks/pre-receive' && chmod +x"
+		" '%s/hooks/pre-receive'", f->up_path, f->up_path), 0);
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_EPERM);
+	print_message("# hook: %s\n", regit_error_message());
+	assert_non_null(strstr(regit_error_message(), "id 2 would be reissued"));
+	assert_non_null(strstr(regit_error_message(), "refused"));
+	assert_null(strstr(regit_error_message(), "lost the race"));
+	upstream_head(f, up);
+	assert_string_equal(up, c1);
+}
+
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
 static void test_upstream__connection_refused(void **state)
 {
@@ -954,6 +976,7 @@ int main(void)
 		T(deadline_on_silent_server, setup_git),
 		T(deadline_on_connect, setup_git),
 		T(daemon_stopped, setup_git),
+		T(hook_refusal_is_not_a_race, setup_git),
 		T(connection_refused, setup_git),
 		T(advance_is_fast_forward_cas, setup_git),
 		T(url_secret_not_in_messages, setup_git),
@@ -966,6 +989,7 @@ int main(void)
 		T(non_fast_forward_refused, setup_http),
 		T(deadline_on_silent_server, setup_http),
 		T(concurrent_pushers_lose_nothing, setup_http),
+		T(hook_refusal_is_not_a_race, setup_http),
 		T(http_credentials, setup_http),
 	};
 
