@@ -36,9 +36,12 @@
 /* Generous next to loopback round trips (a push here takes milliseconds)
  * so that valgrind and the sanitizers stay well inside it. */
 #define DEADLINE_MS 20000u
-/* The hanging server's deadline, and how late a call may come back. */
+/* The hanging server's deadline, and how late a call may come back: on
+ * an idle machine 1-20 ms late; 1.5 s was seen once with the two cores at
+ * load 11 (compilers of other jobs), and valgrind is slower still. The
+ * point is bounded against forever, so the slack is wide. */
 #define HANG_MS 700u
-#define SLACK_MS 1500u
+#define SLACK_MS 4000u
 
 static char *base_dir;           /* the daemon's --base-path */
 static pid_t daemon_pid = -1;
