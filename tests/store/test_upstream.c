@@ -753,6 +753,28 @@ static void test_upstream__hook_refusal_is_not_a_race(void **state)
 	assert_string_equal(up, c1);
 }
 
+/* https://: libgit2's TLS stream (mbedTLS in Debian's build) wraps our
+ * socket stream, so a server that accepts and never answers the TLS
+ * handshake is bounded by the deadline too. */
+static void test_upstream__deadline_on_silent_tls_server(void **state)
+{
+	fixture *f = *state;
+	char url[128], head[REGIT_STORE_OID_HEX];
+	regit_upstream *u = NULL;
+	uint64_t t0, took;
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/up.git", hang_port);
+	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
+	t0 = now_ms();
+	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
+	took = now_ms() - t0;
+	print_message("# TLS handshake gave up after %llu ms: %s\n",
+		(unsigned long long)took, regit_error_message());
+	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
+	assert_non_null(strstr(regit_error_message(), "deadline"));
+	regit_upstream_free(u);
+}
+
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
 static void test_upstream__connection_refused(void **state)
 {
@@ -994,6 +1016,7 @@ int main(void)
 		T(refused_urls, setup_git),
 		T(deadline_on_silent_server, setup_git),
 		T(deadline_on_connect, setup_git),
+		T(deadline_on_silent_tls_server, setup_git),
 		T(daemon_stopped, setup_git),
 		T(hook_refusal_is_not_a_race, setup_git),
 		T(connection_refused, setup_git),
