@@ -806,3 +806,56 @@ done:
 	pthread_mutex_unlock(&up->lock);
 	return error;
 }
+
+int regit_upstream_reset(regit_upstream *up, const char *from, const char *served)
+{
+	git_reference *ref = NULL;
+	git_oid from_oid, to_oid, served_oid;
+	char branch[UPSTREAM_MAX_REF];
+	char to[REGIT_STORE_OID_HEX];
+	int error = 0;
+	int rc;
+
+	pthread_mutex_lock(&up->lock);
+	error = upstream_oid(&from_oid, from, "current head");
+	if (error == 0 && served && *served)
+		error = upstream_oid(&served_oid, served, "served head");
+	if (error < 0)
+		goto done;
+	rc = git_reference_name_to_id(&to_oid, up->repo, up->tracking_ref);
+	if (rc == GIT_ENOTFOUND) {
+		regit_error_set(REGIT_ERROR_STORE, "reset the store: %s is absent (fetch"
+			" first; an empty upstream has nothing to reset to)", up->tracking_ref);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	if (rc < 0) {
+		error = upstream_git_error(up, rc, "read the tracking ref of");
+		goto done;
+	}
+	git_oid_tostr(to, sizeof(to), &to_oid);
+	if (served && *served && !git_oid_equal(&served_oid, &to_oid) &&
+			git_graph_descendant_of(up->repo, &to_oid, &served_oid) != 1) {
+		regit_error_set(REGIT_ERROR_STORE, "reset the store: the upstream head %s"
+			" does not contain the served head %s; refusing to drop served"
+			" commits", to, served);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	error = upstream_store_branch(branch, sizeof(branch), up);
+	if (error < 0)
+		goto done;
+	rc = git_reference_create_matching(&ref, up->repo, branch, &to_oid, 1, &from_oid,
+		"regit: back onto the upstream head after a lost race");
+	git_reference_free(ref);
+	if (rc == GIT_EMODIFIED) {
+		regit_error_set(REGIT_ERROR_STORE, "reset the store: the branch is no longer"
+			" at %s", from);
+		error = REGIT_ECONFLICT;
+	} else if (rc < 0) {
+		error = upstream_git_error(up, rc, "reset the store to");
+	}
+done:
+	pthread_mutex_unlock(&up->lock);
+	return error;
+}

@@ -123,6 +123,20 @@ int regit_upstream_tracked(regit_upstream *up, char out[REGIT_STORE_OID_HEX]);
  */
 int regit_upstream_advance(regit_upstream *up, const char *from, const char *to);
 
+/**
+ * Put the store's branch back on the upstream after a lost race: move it
+ * from `from` (a local head holding commits the upstream refused) to the
+ * tracking ref's value (the upstream head the last fetch saw), only if the
+ * branch is still at `from` and `served` ("" or NULL: nothing served yet)
+ * is the tracked head or one of its ancestors, so no commit a reader was
+ * ever served is dropped. With this the write path can commit locally
+ * first (today's regit_store_commit_chain) and undo on a lost race.
+ * @return 0; REGIT_ECONFLICT (the branch is not at from);
+ *         REGIT_EINVALID (no tracking ref, bad ids, or the move would drop
+ *         served commits); REGIT_EIO
+ */
+int regit_upstream_reset(regit_upstream *up, const char *from, const char *served);
+
 /*
  * Test seam, not API: when set, a push calls it after its lease check
  * passed (the server advertised `expected`) and before the pack is sent,

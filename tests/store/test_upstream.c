@@ -775,6 +775,47 @@ static void test_upstream__deadline_on_silent_tls_server(void **state)
 	regit_upstream_free(u);
 }
 
+/* The other write path: commit locally first, push, and on a lost race
+ * put the branch back on the fetched upstream head; never past a served
+ * head. */
+static void test_upstream__reset_after_lost_race(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], b2[REGIT_STORE_OID_HEX];
+	char b3[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	/* Nothing fetched yet: nothing to reset to. */
+	assert_int_equal(regit_upstream_reset(f->ub, c1, ""), REGIT_EINVALID);
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
+	commit_file(f->a, c1, a2, "ids/2", "two from a");
+	commit_file(f->b, c1, b2, "ids/2", "two from b");
+	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
+	assert_int_equal(regit_upstream_push(f->ub, b2, c1, DEADLINE_MS), REGIT_ECONFLICT);
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_string_equal(head, a2);
+	/* b2 was served (say): refused, the branch stays. */
+	assert_int_equal(regit_upstream_reset(f->ub, b2, b2), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "served"));
+	/* A stale from: refused. */
+	assert_int_equal(regit_upstream_reset(f->ub, c1, c1), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, b2);
+	/* Served c1 (an ancestor of a2): back onto a2, re-plan, push. */
+	assert_int_equal(regit_upstream_reset(f->ub, b2, c1), 0);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, a2);
+	commit_file(f->b, a2, b3, "ids/3", "three from b");
+	assert_int_equal(regit_upstream_push(f->ub, b3, a2, DEADLINE_MS), 0);
+	assert_int_equal(regit_upstream_advance(f->ub, a2, b3), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, b3);
+	upstream_head(f, up);
+	assert_string_equal(up, b3);
+	assert_linear(f, 3);
+}
+
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
 static void test_upstream__connection_refused(void **state)
 {
@@ -1021,6 +1062,7 @@ int main(void)
 		T(hook_refusal_is_not_a_race, setup_git),
 		T(connection_refused, setup_git),
 		T(advance_is_fast_forward_cas, setup_git),
+		T(reset_after_lost_race, setup_git),
 		T(url_secret_not_in_messages, setup_git),
 		T(concurrent_pushers_lose_nothing, setup_git),
 		T(fetch_empty, setup_http),
