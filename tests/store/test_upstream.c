@@ -132,6 +132,65 @@ static int sh(char *out, size_t cap, const char *fmt, ...)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/*
+ * The servers must not outlive the test, however it ends (an assertion's
+ * longjmp skips nothing here, but a sanitizer's abort or a kill -9 of the
+ * runner skips the group teardown). A reaper process, forked first, reads
+ * the servers' process groups from a pipe whose write end only this
+ * process holds (close-on-exec, so no server inherits it); at EOF (this
+ * process exited or closed it) it kills those groups.
+ */
+static int reaper_fd = -1;
+static pid_t reaper_pid = -1;
+
+static int reaper_start(void)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	reaper_pid = fork();
+	if (reaper_pid < 0)
+		return -1;
+	if (reaper_pid == 0) {
+		pid_t groups[8];
+		size_t n = 0;
+		pid_t g;
+
+		/* A group of its own: `timeout` or a runner killing the test's
+		 * group must not take the reaper with it. */
+		setpgid(0, 0);
+		close(p[1]);
+		while (read(p[0], &g, sizeof(g)) == (ssize_t)sizeof(g))
+			if (n < sizeof(groups) / sizeof(groups[0]))
+				groups[n++] = g;
+		while (n)
+			kill(-groups[--n], SIGKILL);
+		_exit(0);
+	}
+	close(p[0]);
+	reaper_fd = p[1];
+	return 0;
+}
+
+/* Tell the reaper about a server's process group (its leader's pid). */
+static void reaper_watch(pid_t group)
+{
+	if (reaper_fd >= 0 && group > 0 &&
+			write(reaper_fd, &group, sizeof(group)) != (ssize_t)sizeof(group))
+		fprintf(stderr, "reaper: %s\n", strerror(errno));
+}
+
+static void reaper_stop(void)
+{
+	if (reaper_fd >= 0)
+		close(reaper_fd);
+	reaper_fd = -1;
+	if (reaper_pid > 0)
+		waitpid(reaper_pid, NULL, 0);
+	reaper_pid = -1;
+}
+
 static int start_daemon(void)
 {
 	char port[16], base[600];
@@ -162,6 +221,10 @@ static int start_daemon(void)
 				(char *)NULL);
 			_exit(127);
 		}
+		/* setpgid in the parent too, so the group exists before the
+		 * reaper may need it. */
+		setpgid(daemon_pid, daemon_pid);
+		reaper_watch(daemon_pid);
 		until = now_ms() + 5000;
 		while (now_ms() < until) {
 			if (can_connect(daemon_port))
@@ -286,6 +349,10 @@ static int start_http(void)
 	nginx_pid = spawn(nginx_argv);
 	if (fcgi_pid < 0 || nginx_pid < 0)
 		return -1;
+	setpgid(fcgi_pid, fcgi_pid);
+	setpgid(nginx_pid, nginx_pid);
+	reaper_watch(fcgi_pid);
+	reaper_watch(nginx_pid);
 	until = now_ms() + 5000;
 	while (now_ms() < until) {
 		if (can_connect(http_port) &&
@@ -302,7 +369,7 @@ static int group_setup(void **state)
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
 	base_dir = test_tmpdir_new("upstream");
-	if (!base_dir || start_daemon() < 0) {
+	if (!base_dir || reaper_start() < 0 || start_daemon() < 0) {
 		fprintf(stderr, "cannot start git daemon on 127.0.0.1\n");
 		return -1;
 	}
@@ -321,6 +388,7 @@ static int group_teardown(void **state)
 	stop_child(&daemon_pid);
 	stop_child(&nginx_pid);
 	stop_child(&fcgi_pid);
+	reaper_stop();
 	if (hang_fd >= 0)
 		close(hang_fd);
 	test_tmpdir_remove(base_dir);
