@@ -727,6 +727,7 @@ typedef struct plan {
 	size_t nmany;
 	char **many_paths;
 	size_t nmany_paths;
+	regit_store_change *all;        /* many + changes, as committed (plan_spec) */
 } plan;
 
 static void plan_dispose(plan *p)
@@ -739,6 +740,7 @@ static void plan_dispose(plan *p)
 		regit_free(p->many_paths[i]);
 	regit_free(p->many_paths);
 	regit_free(p->many);
+	regit_free(p->all);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -786,31 +788,6 @@ static int plan_put_subject(plan *p, const char *subject, const char *file,
 
 	if (error == 0)
 		error = plan_put(p, path, content);
-	return error;
-}
-
-/* Commit the planned change set on top of idx->head. */
-static int plan_commit(regit_registry *reg, plan *p, const char *author,
-	char head[REGIT_STORE_OID_HEX])
-{
-	regit_store_change *all = p->changes;
-	size_t n = p->nchanges;
-	int error;
-
-	if (p->nmany) {
-		all = regit_calloc(p->nmany + p->nchanges, sizeof(*all));
-		if (!all)
-			return REGIT_ENOMEM;
-		memcpy(all, p->many, p->nmany * sizeof(*all));
-		memcpy(all + p->nmany, p->changes, p->nchanges * sizeof(*all));
-		n = p->nmany + p->nchanges;
-	}
-	error = regit_store_commit(head, reg->store, reg->idx->head, all, n, p->message, author);
-	note_write(reg, error);
-	if (all != p->changes)
-		regit_free(all);
-	if (error == 0)
-		atomic_fetch_add(&reg->commits, 1);
 	return error;
 }
 
@@ -2350,61 +2327,106 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
 	}
 }
 
-/* A registration waiting for (or being processed in) a batch. */
-typedef struct reg_job {
-	const regit_register_request *req;
-	regit_register_result *out;
-	regit_registry_error *err;
-	int rc;
-	int done;
-	struct reg_job *next;
-	/* per attempt */
-	plan p;
-	register_plan rp;
-	compat_run c;
-	req_schema rs;
-	int planned;                    /* has a commit in the chain */
-	/* parsed before queueing (requests without references) */
-	req_schema pre;
-	int pre_normalize;
-} reg_job;
+/* ---- the write-transaction engine --------------------------------------------- */
 
-static void job_reset(reg_job *j)
+/*
+ * One operation of a write transaction. kind->plan computes the operation's
+ * change set (op->p) and whatever kind->apply needs afresh from idx and the
+ * overlay o of the operations planned before it in the same batch, on
+ * every attempt; kind->reset (may be NULL) drops what a plan allocated
+ * beyond op->p. kind->apply puts a committed plan into the index (under
+ * the write lock).
+ */
+typedef struct txn_kind {
+	int (*plan)(plan *p, void *state, regit_registry *reg, const reg_index *idx,
+		batch_overlay *o, regit_registry_error *err);
+	apply_fn apply;
+	void (*reset)(void *state);
+} txn_kind;
+
+typedef struct txn_op {
+	const txn_kind *kind;
+	void *state;                    /* the operation's own, borrowed */
+	const char *author;
+	regit_registry_error *err;      /* borrowed: where the outcome is written */
+	int rc;                         /* the outcome, once txn_run returns */
+	plan p;                         /* per attempt */
+	int planned;                    /* has a commit in the chain */
+} txn_op;
+
+static void txn_op_reset(txn_op *op)
 {
-	compat_run_dispose(&j->c);
-	req_schema_dispose(&j->rs);
-	plan_dispose(&j->p);
-	memset(&j->rp, 0, sizeof(j->rp));
-	j->planned = 0;
-	j->rc = 0;
-	err_init(j->err);
+	if (op->kind->reset)
+		op->kind->reset(op->state);
+	plan_dispose(&op->p);
+	op->planned = 0;
+	op->rc = 0;
+	err_init(op->err);
 }
 
-typedef struct batch_apply_args {
-	reg_job **jobs;
-	size_t n;
-} batch_apply_args;
-
-static int batch_apply_fn(reg_index *idx, void *payload)
+/* The commit of a plan: its files in one list (p->many, then p->changes). */
+static int plan_spec(regit_store_commit_spec *out, plan *p, const char *author)
 {
-	batch_apply_args *a = payload;
+	out->changes = p->changes;
+	out->nchanges = p->nchanges;
+	if (p->nmany) {
+		p->all = regit_calloc(p->nmany + p->nchanges, sizeof(*p->all));
+		if (!p->all)
+			return REGIT_ENOMEM;
+		memcpy(p->all, p->many, p->nmany * sizeof(*p->all));
+		memcpy(p->all + p->nmany, p->changes, p->nchanges * sizeof(*p->all));
+		out->changes = p->all;
+		out->nchanges = p->nmany + p->nchanges;
+	}
+	out->message = p->message;
+	out->author = author;
+	return 0;
+}
+
+/*
+ * The commit step: the planned change sets as a chain of commits on top of
+ * the index's head, published with one compare-and-swap. Every write goes
+ * through here (replication's push to upstream belongs here too).
+ */
+static int txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
+	char head[REGIT_STORE_OID_HEX])
+{
+	int error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, n);
+
+	note_write(reg, error);
+	if (error == 0)
+		atomic_fetch_add(&reg->commits, n);
+	return error;
+}
+
+typedef struct txn_batch {
+	txn_op **ops;
+	size_t n;
+} txn_batch;
+
+static int txn_apply_fn(reg_index *idx, void *payload)
+{
+	txn_batch *b = payload;
 	size_t i;
 	int error = 0;
 
-	for (i = 0; i < a->n && error == 0; i++)
-		if (a->jobs[i]->planned)
-			error = register_apply(idx, &a->jobs[i]->rp, &a->jobs[i]->rs,
-				a->jobs[i]->req->subject);
+	for (i = 0; i < b->n && error == 0; i++)
+		if (b->ops[i]->planned)
+			error = b->ops[i]->kind->apply(idx, b->ops[i]->state);
 	return error;
 }
 
 /*
- * Plan every job of the batch against the index and the registrations
- * planned before it, commit one commit per planned job as a chain with a
- * single compare-and-swap, then apply them all. A lost race re-plans the
- * whole batch on the new head. Caller holds wlock.
+ * Run a write transaction of n (<= REG_MAX_BATCH) operations: plan each
+ * against the index and the operations planned before it, commit one
+ * commit per operation that changes something as a chain with a single
+ * compare-and-swap, then apply them all. A lost race reloads and re-plans
+ * the whole batch on the new head, REG_MAX_ATTEMPTS times at most. An
+ * operation whose plan fails fails alone; a failed commit fails every
+ * operation that had a commit in it. Each op's rc and err say how it
+ * went. Caller holds wlock.
  */
-static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
+static void txn_run(regit_registry *reg, txn_op **ops, size_t n)
 {
 	regit_store_commit_spec specs[REG_MAX_BATCH];
 	batch_overlay *o = NULL;
@@ -2415,70 +2437,128 @@ static void batch_run(regit_registry *reg, reg_job **jobs, size_t n)
 	o = regit_calloc(1, sizeof(*o));
 	if (!o) {
 		for (i = 0; i < n; i++)
-			jobs[i]->rc = sr_internal(jobs[i]->err, REGIT_ENOMEM);
+			ops[i]->rc = sr_internal(ops[i]->err, REGIT_ENOMEM);
 		return;
 	}
 	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
 		overlay_init(o, reg->idx);
 		nspecs = 0;
 		for (i = 0; i < n; i++) {
-			reg_job *j = jobs[i];
+			txn_op *op = ops[i];
 
-			job_reset(j);
-			j->rc = register_plan_make(&j->p, &j->rp, &j->c, &j->rs, &j->pre,
-				j->pre_normalize, reg, reg->idx, j->req, o, j->err);
-			if (j->rc == 0 && !j->p.noop) {
-				j->planned = 1;
-				specs[nspecs].changes = j->p.changes;
-				specs[nspecs].nchanges = j->p.nchanges;
-				specs[nspecs].message = j->p.message;
-				specs[nspecs].author = j->req->author;
-				nspecs++;
+			txn_op_reset(op);
+			op->rc = op->kind->plan(&op->p, op->state, reg, reg->idx, o, op->err);
+			if (op->rc < 0 || op->p.noop)
+				continue;
+			op->rc = plan_spec(&specs[nspecs], &op->p, op->author);
+			if (op->rc < 0) {
+				op->rc = sr_internal(op->err, op->rc);
+				continue;
 			}
+			op->planned = 1;
+			nspecs++;
 		}
 		if (nspecs == 0)
 			break;
-		error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, nspecs);
-		note_write(reg, error);
+		error = txn_commit(reg, specs, nspecs, head);
 		if (error == 0) {
-			batch_apply_args a = { jobs, n };
+			txn_batch b = { ops, n };
 
-			atomic_fetch_add(&reg->commits, nspecs);
-			apply_write(reg, head, batch_apply_fn, &a);
+			apply_write(reg, head, txn_apply_fn, &b);
 			break;
 		}
 		if (error != REGIT_ECONFLICT)
 			break;
-		error = after_conflict(reg, attempt, jobs[0]->err);
+		error = after_conflict(reg, attempt, ops[0]->err);
 		if (error < 0)
 			break;
 		error = REGIT_ECONFLICT;
 	}
 	writes_done(reg);
 	for (i = 0; i < n; i++) {
-		reg_job *j = jobs[i];
+		txn_op *op = ops[i];
 
 		/* A failed commit fails everything that waited for it. */
-		if (error < 0 && j->rc == 0) {
+		if (error < 0 && op->rc == 0) {
 			if (error == REGIT_ECONFLICT)
-				j->rc = sr_fail(j->err, REGIT_SR_STORE_ERROR,
+				op->rc = sr_fail(op->err, REGIT_SR_STORE_ERROR,
 					"Too much write contention on the store");
-			else if (j != jobs[0] || j->err->code == 0)
-				j->rc = sr_internal(j->err, error);
+			else if (op != ops[0] || op->err->code == 0)
+				op->rc = sr_internal(op->err, error);
 			else
-				j->rc = error;
+				op->rc = error;
 		}
-		if (j->rc == 0) {
-			j->out->id = j->rp.id;
-			j->out->version = j->rp.version;
-			j->out->existed = j->rp.existed;
-		}
-		compat_run_dispose(&j->c);
-		req_schema_dispose(&j->rs);
-		plan_dispose(&j->p);
+		if (op->kind->reset)
+			op->kind->reset(op->state);
+		plan_dispose(&op->p);
 	}
 	regit_free(o);
 }
+
+/* A single write (delete, config, mode): a transaction of one operation. */
+static int txn_write(regit_registry *reg, const txn_kind *kind, void *state,
+	const char *author, regit_registry_error *err)
+{
+	txn_op op, *ops = &op;
+	int error;
+
+	error = write_enter(reg, err);
+	if (error < 0)
+		return error;
+	memset(&op, 0, sizeof(op));
+	op.kind = kind;
+	op.state = state;
+	op.author = author;
+	op.err = err;
+	txn_run(reg, &ops, 1);
+	write_leave(reg);
+	return op.rc;
+}
+
+/* ---- register ----------------------------------------------------------------- */
+
+/* A registration waiting for (or being processed in) a batch. */
+typedef struct reg_job {
+	const regit_register_request *req;
+	int done;
+	struct reg_job *next;
+	txn_op op;                      /* rc and err: the caller's outcome */
+	/* per attempt */
+	register_plan rp;
+	compat_run c;
+	req_schema rs;
+	/* parsed before queueing (requests without references) */
+	req_schema pre;
+	int pre_normalize;
+} reg_job;
+
+static int register_txn_plan(plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
+{
+	reg_job *j = state;
+
+	return register_plan_make(p, &j->rp, &j->c, &j->rs, &j->pre, j->pre_normalize, reg,
+		idx, j->req, o, err);
+}
+
+static int register_txn_apply(reg_index *idx, void *state)
+{
+	reg_job *j = state;
+
+	return register_apply(idx, &j->rp, &j->rs, j->req->subject);
+}
+
+static void register_txn_reset(void *state)
+{
+	reg_job *j = state;
+
+	compat_run_dispose(&j->c);
+	req_schema_dispose(&j->rs);
+}
+
+static const txn_kind register_kind = {
+	register_txn_plan, register_txn_apply, register_txn_reset
+};
 
 /*
  * The leader plans a whole batch on one thread, so the parse of each new
@@ -2514,9 +2594,10 @@ static void register_preparse(regit_registry *reg, reg_job *job)
 /*
  * Registrations are group-committed. A caller queues its job; whoever
  * finds no batch running becomes the leader, takes everything queued (up
- * to REG_MAX_BATCH), runs it, and wakes the others. Each registration is
- * still its own commit; the batch shares the fsyncs and the ref update, so
- * concurrent registrations cost about one commit's latency together.
+ * to REG_MAX_BATCH), runs it as one transaction, and wakes the others.
+ * Each registration is still its own commit; the batch shares the fsyncs
+ * and the ref update, so concurrent registrations cost about one commit's
+ * latency together.
  */
 int regit_registry_register(regit_registry *reg, const regit_register_request *req,
 	regit_register_result *out, regit_registry_error *err)
@@ -2532,8 +2613,10 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		return sr_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
 	memset(&job, 0, sizeof(job));
 	job.req = req;
-	job.out = out;
-	job.err = err;
+	job.op.kind = &register_kind;
+	job.op.state = &job;
+	job.op.author = req->author;
+	job.op.err = err;
 	register_preparse(reg, &job);
 
 	pthread_mutex_lock(&reg->qlock);
@@ -2541,6 +2624,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	reg->qtail = &job.next;
 	while (!job.done) {
 		reg_job *batch[REG_MAX_BATCH];
+		txn_op *ops[REG_MAX_BATCH];
 		size_t n = 0, i;
 
 		if (reg->leader) {
@@ -2549,7 +2633,9 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		}
 		reg->leader = 1;
 		while (reg->qhead && n < REG_MAX_BATCH) {
-			batch[n++] = reg->qhead;
+			batch[n] = reg->qhead;
+			ops[n] = &reg->qhead->op;
+			n++;
 			reg->qhead = reg->qhead->next;
 		}
 		if (!reg->qhead)
@@ -2557,7 +2643,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		pthread_mutex_unlock(&reg->qlock);
 
 		pthread_mutex_lock(&reg->wlock);
-		batch_run(reg, batch, n);
+		txn_run(reg, ops, n);
 		pthread_mutex_unlock(&reg->wlock);
 
 		pthread_mutex_lock(&reg->qlock);
@@ -2568,52 +2654,12 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	}
 	pthread_mutex_unlock(&reg->qlock);
 	req_schema_dispose(&job.pre);
-	return job.rc;
-}
-
-/* ---- generic write loop ------------------------------------------------------ */
-
-typedef int (*make_fn)(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	regit_registry_error *err);
-
-/*
- * Plan, commit, apply; on a lost race reload and plan again. make() must
- * compute everything from idx afresh on each call.
- */
-static int write_loop(regit_registry *reg, const char *author, make_fn make,
-	apply_fn apply, void *state, regit_registry_error *err)
-{
-	char head[REGIT_STORE_OID_HEX];
-	int attempt, error = 0;
-
-	error = write_enter(reg, err);
-	if (error < 0)
-		return error;
-	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
-		plan p;
-
-		memset(&p, 0, sizeof(p));
-		error = make(&p, state, reg, reg->idx, err);
-		if (error == 0 && !p.noop) {
-			error = plan_commit(reg, &p, author, head);
-			if (error == 0)
-				apply_write(reg, head, apply, state);
-			else if (error != REGIT_ECONFLICT)
-				error = sr_internal(err, error);
-		}
-		plan_dispose(&p);
-		if (error != REGIT_ECONFLICT)
-			break;
-		error = after_conflict(reg, attempt, err);
-		if (error < 0)
-			break;
-		error = REGIT_ECONFLICT;
+	if (job.op.rc == 0) {
+		out->id = job.rp.id;
+		out->version = job.rp.version;
+		out->existed = job.rp.existed;
 	}
-	writes_done(reg);
-	if (error == REGIT_ECONFLICT)
-		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Too much write contention on the store");
-	write_leave(reg);
-	return error;
+	return job.op.rc;
 }
 
 /* Rewrite a version's metadata with a new deleted flag. */
@@ -2757,7 +2803,7 @@ static int plan_delete_targets(plan *p, delete_state *d)
 }
 
 static int delete_version_make(plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, regit_registry_error *err)
+	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
 {
 	delete_state *d = state;
 	const reg_subject *s = find_subject(idx, d->subject);
@@ -2765,6 +2811,7 @@ static int delete_version_make(plan *p, void *state, regit_registry *reg,
 	int error;
 
 	(void)reg;
+	(void)o;
 	delete_state_reset(d);
 	if (!s || s->nversions == 0)
 		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
@@ -2832,6 +2879,8 @@ static int delete_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
+static const txn_kind delete_version_kind = { delete_version_make, delete_apply_fn, NULL };
+
 int regit_registry_delete_version(regit_registry *reg, const char *subject,
 	int version, int permanent, const char *author, int *out,
 	regit_registry_error *err)
@@ -2850,7 +2899,7 @@ int regit_registry_delete_version(regit_registry *reg, const char *subject,
 	d.subject = subject;
 	d.version = version;
 	d.permanent = permanent ? 1 : 0;
-	error = write_loop(reg, author, delete_version_make, delete_apply_fn, &d, err);
+	error = txn_write(reg, &delete_version_kind, &d, author, err);
 	if (error == 0)
 		*out = d.resolved;
 	delete_state_reset(&d);
@@ -2866,7 +2915,7 @@ typedef struct delete_subject_state {
 } delete_subject_state;
 
 static int delete_subject_make(plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, regit_registry_error *err)
+	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
 {
 	delete_subject_state *ds = state;
 	delete_state *d = &ds->d;
@@ -2875,6 +2924,7 @@ static int delete_subject_make(plan *p, void *state, regit_registry *reg,
 	int error;
 
 	(void)reg;
+	(void)o;
 	delete_state_reset(d);
 	regit_free(ds->versions);
 	ds->versions = NULL;
@@ -2944,6 +2994,8 @@ static int delete_subject_apply_fn(reg_index *idx, void *payload)
 	return delete_apply_fn(idx, &ds->d);
 }
 
+static const txn_kind delete_subject_kind = { delete_subject_make, delete_subject_apply_fn, NULL };
+
 int regit_registry_delete_subject(regit_registry *reg, const char *subject,
 	int permanent, const char *author, int **out, size_t *nout,
 	regit_registry_error *err)
@@ -2962,7 +3014,7 @@ int regit_registry_delete_subject(regit_registry *reg, const char *subject,
 	memset(&ds, 0, sizeof(ds));
 	ds.d.subject = subject;
 	ds.d.permanent = permanent ? 1 : 0;
-	error = write_loop(reg, author, delete_subject_make, delete_subject_apply_fn, &ds, err);
+	error = txn_write(reg, &delete_subject_kind, &ds, author, err);
 	delete_state_reset(&ds.d);
 	if (error == 0) {
 		*out = ds.versions;
@@ -3027,7 +3079,7 @@ static void config_default(regit_config *out, const regit_registry *reg)
 }
 
 static int config_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	regit_registry_error *err)
+	batch_overlay *o, regit_registry_error *err)
 {
 	config_state *c = state;
 	const reg_subject *s = find_subject(idx, c->subject);
@@ -3035,6 +3087,7 @@ static int config_make(plan *p, void *state, regit_registry *reg, const reg_inde
 	regit_buf *b;
 	int error;
 
+	(void)o;
 	if (c->subject) {
 		error = check_subject(c->subject, err);
 		if (error < 0)
@@ -3118,6 +3171,8 @@ static int config_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
+static const txn_kind config_kind = { config_make, config_apply_fn, NULL };
+
 /* PUT (cfg) or DELETE (cfg NULL) of a config: one write, out = the result. */
 static int config_write(regit_registry *reg, const char *subject, const regit_config *cfg,
 	const char *author, regit_config *out, regit_registry_error *err)
@@ -3135,7 +3190,7 @@ static int config_write(regit_registry *reg, const char *subject, const regit_co
 		c.cfg = *cfg;
 	else
 		c.remove = 1;
-	error = write_loop(reg, author, config_make, config_apply_fn, &c, err);
+	error = txn_write(reg, &config_kind, &c, author, err);
 	if (error == 0 && out)
 		*out = c.result;
 	return error;
@@ -3194,7 +3249,7 @@ typedef struct mode_state {
 } mode_state;
 
 static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	regit_registry_error *err)
+	batch_overlay *o, regit_registry_error *err)
 {
 	mode_state *m = state;
 	const reg_subject *s = find_subject(idx, m->subject);
@@ -3205,6 +3260,7 @@ static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index 
 	int error;
 
 	(void)reg;
+	(void)o;
 	if (m->remove) {
 		if (!has)
 			return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
@@ -3282,6 +3338,8 @@ static int mode_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
+static const txn_kind mode_kind = { mode_make, mode_apply_fn, NULL };
+
 /* PUT or (remove) DELETE of a mode: one write, *out = the mode set or removed. */
 static int mode_write(regit_registry *reg, const char *subject, regit_mode mode, int force,
 	int remove, const char *author, regit_mode *out, regit_registry_error *err)
@@ -3298,7 +3356,7 @@ static int mode_write(regit_registry *reg, const char *subject, regit_mode mode,
 	m.mode = mode;
 	m.force = force;
 	m.remove = remove;
-	error = write_loop(reg, author, mode_make, mode_apply_fn, &m, err);
+	error = txn_write(reg, &mode_kind, &m, author, err);
 	if (error == 0 && out)
 		*out = m.result;
 	return error;
