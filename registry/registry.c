@@ -67,9 +67,9 @@ struct regit_registry {
 	atomic_uint_fast64_t commits;
 	atomic_uint_fast64_t rejections;
 	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
-	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (ledger_check) */
+	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (reg_ledger_check) */
 	/* Commits that failed on a full disk (REGIT_ENOSPC); disk_full is 1
-	 * from such a failure until a commit succeeds (note_write). */
+	 * from such a failure until a commit succeeds (reg_note_write). */
 	atomic_uint_fast64_t nospace_failures;
 	atomic_int disk_full;
 	atomic_int_fast64_t disk_full_since;   /* seconds since the epoch */
@@ -89,7 +89,7 @@ struct regit_registry {
 	int verifying;                  /* regit_registry_verify: never writes the served ref */
 	/* parsed old versions for compatibility checks (see pcache_get) */
 	pthread_mutex_t pclock;
-	struct pcache_entry *pcache[REG_PCACHE_SIZE];
+	struct reg_pcache_entry *pcache[REG_PCACHE_SIZE];
 	uint64_t pctick;
 	/* registration queue (group commit) */
 	pthread_mutex_t qlock;
@@ -147,10 +147,10 @@ static int sr_code_rc(int code)
 	}
 }
 
-static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
+static int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
+static int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -163,7 +163,7 @@ static int sr_fail(regit_registry_error *err, int code, const char *fmt, ...)
 }
 
 /* A failure that is not the client's: out of memory, git I/O. */
-static int sr_internal(regit_registry_error *err, int rc)
+static int reg_fail_internal(regit_registry_error *err, int rc)
 {
 	err->code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
 	if (rc == REGIT_ENOSPC)
@@ -181,7 +181,7 @@ static int sr_internal(regit_registry_error *err, int rc)
  * so freeing space needs no restart. Other failures leave the flag alone:
  * they say nothing about the disk.
  */
-static void note_write(regit_registry *reg, int error)
+static void reg_note_write(regit_registry *reg, int error)
 {
 	if (error == 0) {
 		atomic_store(&reg->disk_full, 0);
@@ -192,7 +192,7 @@ static void note_write(regit_registry *reg, int error)
 	}
 }
 
-static void err_init(regit_registry_error *err)
+static void reg_err_init(regit_registry_error *err)
 {
 	err->code = 0;
 	err->message[0] = '\0';
@@ -213,7 +213,7 @@ void regit_registry_read_end(regit_registry *reg)
 }
 
 /* Take the read lock unless this thread already holds a section. */
-static int read_enter(regit_registry *reg)
+static int reg_read_enter(regit_registry *reg)
 {
 	if (reg_reader == reg)
 		return 0;
@@ -221,26 +221,26 @@ static int read_enter(regit_registry *reg)
 	return 1;
 }
 
-static void read_leave(regit_registry *reg, int taken)
+static void reg_read_leave(regit_registry *reg, int taken)
 {
 	if (taken)
 		pthread_rwlock_unlock(&reg->rw);
 }
 
-static int write_enter(regit_registry *reg, regit_registry_error *err)
+static int reg_write_enter(regit_registry *reg, regit_registry_error *err)
 {
 	if (reg_reader == reg)
-		return sr_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
 	pthread_mutex_lock(&reg->wlock);
 	return 0;
 }
 
-static void write_leave(regit_registry *reg)
+static void reg_write_leave(regit_registry *reg)
 {
 	pthread_mutex_unlock(&reg->wlock);
 }
 
-static int64_t now_ms(void)
+static int64_t reg_now_ms(void)
 {
 	struct timespec ts;
 
@@ -250,31 +250,31 @@ static int64_t now_ms(void)
 
 /* ---- effective settings ------------------------------------------------------ */
 
-static const reg_subject *find_subject(const reg_index *idx, const char *subject)
+static const reg_subject *reg_find_subject(const reg_index *idx, const char *subject)
 {
 	return subject ? reg_index_subject(idx, subject, strlen(subject)) : NULL;
 }
 
-static regit_mode effective_mode(const reg_index *idx, const reg_subject *s)
+static regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s)
 {
 	if (s && s->has_mode)
 		return s->mode;
 	return idx->has_mode ? idx->mode : REGIT_MODE_READWRITE;
 }
 
-static int mode_readonly(regit_mode m)
+static int reg_mode_readonly(regit_mode m)
 {
 	return m == REGIT_MODE_READONLY || m == REGIT_MODE_READONLY_OVERRIDE;
 }
 
-typedef struct effective {
+typedef struct reg_effective {
 	regit_compat_level level;
 	int strict;
 	int normalize;
 	regit_lint_policy lint;
-} effective;
+} reg_effective;
 
-static void effective_config(effective *out, const regit_registry *reg,
+static void reg_effective_config(reg_effective *out, const regit_registry *reg,
 	const reg_index *idx, const reg_subject *s)
 {
 	out->level = reg->opts.default_level;
@@ -303,7 +303,7 @@ static void effective_config(effective *out, const regit_registry *reg,
 	}
 }
 
-static regit_compat_level non_transitive(regit_compat_level level)
+static regit_compat_level reg_non_transitive(regit_compat_level level)
 {
 	switch (level) {
 	case REGIT_LEVEL_BACKWARD_TRANSITIVE: return REGIT_LEVEL_BACKWARD;
@@ -313,15 +313,15 @@ static regit_compat_level non_transitive(regit_compat_level level)
 	}
 }
 
-static int level_transitive(regit_compat_level level)
+static int reg_level_transitive(regit_compat_level level)
 {
-	return non_transitive(level) != level;
+	return reg_non_transitive(level) != level;
 }
 
 /* ---- open / free / reload ---------------------------------------------------- */
 
 /* Build the index of commit (NULL: the branch head). */
-static int load_index(reg_index **out, regit_registry *reg, const char *commit,
+static int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
 	const reg_index *prev, const reg_cache *cache, regit_registry_error *err)
 {
 	regit_store_listing *listing = NULL;
@@ -330,11 +330,11 @@ static int load_index(reg_index **out, regit_registry *reg, const char *commit,
 	*out = NULL;
 	error = regit_store_list(&listing, reg->store, commit);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	error = reg_index_build(out, reg->store, listing, prev, cache, reg->opts.max_schema_size,
 		err);
 	if (error < 0 && err->code == 0)
-		sr_internal(err, error);
+		reg_fail_internal(err, error);
 	if (error == REGIT_EINVALID)
 		memcpy(reg->bad_head, listing->head, sizeof(reg->bad_head));
 	regit_store_listing_free(listing);
@@ -342,7 +342,7 @@ static int load_index(reg_index **out, regit_registry *reg, const char *commit,
 }
 
 /* Publish a new index (caller holds wlock). */
-static void publish(regit_registry *reg, reg_index *idx)
+static void reg_publish(regit_registry *reg, reg_index *idx)
 {
 	reg_index *old;
 
@@ -364,7 +364,7 @@ static void publish(regit_registry *reg, reg_index *idx)
  * work at the next start (the range since the older served head is
  * checked again), so it is logged, not returned.
  */
-static void served_advance(regit_registry *reg, const char *head, int durable)
+static void reg_served_advance(regit_registry *reg, const char *head, int durable)
 {
 	if (reg->verifying || !head[0])
 		return;
@@ -386,9 +386,9 @@ static void report_bad_store(regit_registry *reg, const regit_registry_error *er
 	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
 }
 
-static int push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+static int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err);
-static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+static int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err);
 
 /*
@@ -411,12 +411,12 @@ static void *cache_saver_main(void *arg)
 /*
  * Reload from the store's head if it moved (caller holds wlock). The new
  * head must descend from the served one and keep what it served
- * (ledger_check), its tree must load (structure, schemas, references) and
- * its new versions must pass the compatibility policy (push_validate);
+ * (reg_ledger_check), its tree must load (structure, schemas, references) and
+ * its new versions must pass the compatibility policy (reg_push_validate);
  * otherwise it is reported and the index being served stays. A head back
  * at the served one (the branch was reset) makes the store good again.
  */
-static int reload_locked(regit_registry *reg, int force, regit_registry_error *err)
+static int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 {
 	char head[REGIT_STORE_OID_HEX];
 	reg_index *idx = NULL;
@@ -424,7 +424,7 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 
 	error = regit_store_head(reg->store, head);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	if (!force && !reg->stale && strcmp(head, reg->idx->head) == 0) {
 		if (!reg->store_ok) {
 			pthread_rwlock_wrlock(&reg->rw);
@@ -439,19 +439,19 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		return 0;
 	}
 	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
-		return sr_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
-	error = load_index(&idx, reg, NULL, reg->idx, NULL, err);
+		return reg_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
+	error = reg_load_index(&idx, reg, NULL, reg->idx, NULL, err);
 	if (error == 0) {
 		/* A forced reload follows a write of ours whose apply failed (out
 		 * of memory): the head is our own commit, and the index it would
 		 * be compared with may be half-changed, so there is nothing to
 		 * check it against. */
 		if (!force) {
-			error = ledger_check(reg, reg->idx, idx, err);
+			error = reg_ledger_check(reg, reg->idx, idx, err);
 			if (error == REGIT_EINVALID)
 				atomic_fetch_add(&reg->ledger_rejections, 1);
 			if (error == 0)
-				error = push_validate(reg, reg->idx, idx, err);
+				error = reg_push_validate(reg, reg->idx, idx, err);
 		}
 		if (error == REGIT_EINVALID || error == REGIT_EINCOMPATIBLE)
 			memcpy(reg->bad_head, idx->head, sizeof(reg->bad_head));
@@ -469,8 +469,8 @@ static int reload_locked(regit_registry *reg, int force, regit_registry_error *e
 		}
 		return error;
 	}
-	publish(reg, idx);
-	served_advance(reg, reg->idx->head, 1);
+	reg_publish(reg, idx);
+	reg_served_advance(reg, reg->idx->head, 1);
 	return 0;
 }
 
@@ -493,12 +493,12 @@ static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry
 	if (error == 0)
 		error = regit_store_head(reg->store, head);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	if (served[0] && strcmp(served, head) != 0 &&
-			load_index(&reg->idx, reg, served, NULL, cache, err) == 0) {
+			reg_load_index(&reg->idx, reg, served, NULL, cache, err) == 0) {
 		reg->store_ok = 1;
-		err_init(&rerr);
-		error = reload_locked(reg, 0, &rerr);
+		reg_err_init(&rerr);
+		error = reg_reload_locked(reg, 0, &rerr);
 		/* A refused head is reported (store_ok 0) and the served state
 		 * stays; only an I/O or memory failure fails the open. */
 		if (error < 0 && rerr.code == REGIT_SR_STORE_ERROR && !reg->store_ok)
@@ -509,13 +509,13 @@ static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry
 	}
 	reg_index_free(reg->idx);
 	reg->idx = NULL;
-	err_init(err);
-	error = load_index(&reg->idx, reg, NULL, NULL, cache, err);
+	reg_err_init(err);
+	error = reg_load_index(&reg->idx, reg, NULL, NULL, cache, err);
 	if (error < 0)
 		return error;
 	reg->store_ok = 1;
 	if (strcmp(served, reg->idx->head) != 0)
-		served_advance(reg, reg->idx->head, 1);
+		reg_served_advance(reg, reg->idx->head, 1);
 	return 0;
 }
 
@@ -533,11 +533,11 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = NULL;
 	reg = regit_calloc(1, sizeof(*reg));
 	if (!reg)
-		return sr_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(err, REGIT_ENOMEM);
 	reg->opts = opts ? *opts : defaults;
 	if (!reg->opts.store_path)
 		reg->opts.store_path = defaults.store_path;
@@ -545,7 +545,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 		reg->opts.max_schema_size = defaults.max_schema_size;
 	reg->store_path = regit_strdup(reg->opts.store_path);
 	if (!reg->store_path) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	reg->opts.store_path = reg->store_path;
@@ -566,24 +566,24 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 
 	error = regit_store_open(&reg->store, reg->store_path, NULL);
 	if (error < 0) {
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 		goto done;
 	}
 	/* The start-up cache spares re-parsing unchanged versions (cache.c). */
 	if (regit_buf_printf(&cache_path, "%s/regit-cache", reg->store_path) < 0) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	reg->cache_path = regit_buf_detach(&cache_path);
 	if (!reg->cache_path) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	if (reg->opts.no_load) {
 		/* regit_registry_verify loads what it checks itself. */
 		reg->idx = reg_index_new();
 		if (!reg->idx)
-			error = sr_internal(err, REGIT_ENOMEM);
+			error = reg_fail_internal(err, REGIT_ENOMEM);
 		reg->store_ok = 1;
 		reg->verifying = 1;
 		if (error == 0)
@@ -625,7 +625,7 @@ done:
 	return error;
 }
 
-static void pcache_clear(regit_registry *reg);
+static void reg_pcache_clear(regit_registry *reg);
 
 void regit_registry_free(regit_registry *reg)
 {
@@ -638,7 +638,7 @@ void regit_registry_free(regit_registry *reg)
 			atomic_load(&reg->generation) != reg->cache_generation)
 		(void)reg_cache_save(reg->cache_path, reg->idx);
 	regit_free(reg->cache_path);
-	pcache_clear(reg);
+	reg_pcache_clear(reg);
 	reg_memo_free(reg->memo);
 	reg_index_free(reg->idx);
 	regit_store_free(reg->store);
@@ -661,12 +661,12 @@ int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	error = write_enter(reg, err);
+	reg_err_init(err);
+	error = reg_write_enter(reg, err);
 	if (error < 0)
 		return error;
-	error = reload_locked(reg, 0, err);
-	write_leave(reg);
+	error = reg_reload_locked(reg, 0, err);
+	reg_write_leave(reg);
 	return error;
 }
 
@@ -679,7 +679,7 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 {
 	const reg_index *idx;
 	size_t i;
-	int taken = read_enter(reg);
+	int taken = reg_read_enter(reg);
 
 	memset(out, 0, sizeof(*out));
 	idx = reg->idx;
@@ -708,13 +708,13 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	}
 	for (i = 0; i < REGIT_LINT_OUTCOME_COUNT; i++)
 		out->lint_outcomes[i] = atomic_load(&reg->lint_outcomes[i]);
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 }
 
 /* ---- the write loop -------------------------------------------------------- */
 
 /* A planned write: the files to change and how to update the index after. */
-typedef struct plan {
+typedef struct reg_plan {
 	regit_store_change changes[16];
 	size_t nchanges;
 	regit_buf bufs[8];              /* contents the changes point into */
@@ -728,9 +728,9 @@ typedef struct plan {
 	char **many_paths;
 	size_t nmany_paths;
 	regit_store_change *all;        /* many + changes, as committed (plan_spec) */
-} plan;
+} reg_plan;
 
-static void plan_dispose(plan *p)
+static void reg_plan_dispose(reg_plan *p)
 {
 	size_t i;
 
@@ -744,7 +744,7 @@ static void plan_dispose(plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static regit_buf *plan_buf(plan *p)
+static regit_buf *reg_plan_buf(reg_plan *p)
 {
 	regit_buf *b = &p->bufs[p->nbufs++];
 
@@ -753,7 +753,7 @@ static regit_buf *plan_buf(plan *p)
 }
 
 /* "subjects/<enc>/<file>" into out. */
-static int subject_path(char *out, size_t outlen, const char *subject, const char *file)
+static int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file)
 {
 	regit_buf enc = REGIT_BUF_INIT;
 	int error = regit_layout_subject_encode(&enc, subject, strlen(subject));
@@ -764,7 +764,7 @@ static int subject_path(char *out, size_t outlen, const char *subject, const cha
 	return error;
 }
 
-static int plan_put(plan *p, const char *path, const regit_buf *content)
+static int reg_plan_put(reg_plan *p, const char *path, const regit_buf *content)
 {
 	regit_store_change *c;
 
@@ -780,56 +780,56 @@ static int plan_put(plan *p, const char *path, const regit_buf *content)
 	return 0;
 }
 
-static int plan_put_subject(plan *p, const char *subject, const char *file,
+static int reg_plan_put_subject(reg_plan *p, const char *subject, const char *file,
 	const regit_buf *content)
 {
 	char path[REGIT_LAYOUT_MAX_COMPONENT + 32];
-	int error = subject_path(path, sizeof(path), subject, file);
+	int error = reg_subject_path(path, sizeof(path), subject, file);
 
 	if (error == 0)
-		error = plan_put(p, path, content);
+		error = reg_plan_put(p, path, content);
 	return error;
 }
 
 /* After a lost race: wait a little (the winner may still hold the ref
  * lock), then reload from whatever the head is now. */
-static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
+static int reg_after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
 {
 	/*
 	 * A second lost race means another writer keeps the store busy (a
 	 * second server on it): take the writers' lock before reloading and
-	 * keep it until this write is done (writes_done), so the next attempt
+	 * keep it until this write is done (reg_writes_done), so the next attempt
 	 * plans on a head nobody else can move. Without it a slower process
 	 * could lose every attempt to a faster one.
 	 */
 	if (attempt > 0)
 		regit_store_lock_writers(reg->store);
-	return reload_locked(reg, 0, err);
+	return reg_reload_locked(reg, 0, err);
 }
 
-/* End of a write that may have taken the writers' lock in after_conflict. */
-static void writes_done(regit_registry *reg)
+/* End of a write that may have taken the writers' lock in reg_after_conflict. */
+static void reg_writes_done(regit_registry *reg)
 {
 	regit_store_unlock_writers(reg->store);
 }
 
 /* Root files every write keeps current: the README and regit.json. */
-static int plan_root(plan *p, int has_root, int cur_next_id, int next_id)
+static int reg_plan_root(reg_plan *p, int has_root, int cur_next_id, int next_id)
 {
 	regit_buf *b;
 	int error = 0;
 
 	if (!has_root) {
-		b = plan_buf(p);
+		b = reg_plan_buf(p);
 		error = regit_buf_puts(b, STORE_README);
 		if (error == 0)
-			error = plan_put(p, "README.md", b);
+			error = reg_plan_put(p, "README.md", b);
 	}
 	if (error == 0 && (!has_root || next_id != cur_next_id)) {
-		b = plan_buf(p);
+		b = reg_plan_buf(p);
 		error = reg_meta_root_write(b, next_id);
 		if (error == 0)
-			error = plan_put(p, "regit.json", b);
+			error = reg_plan_put(p, "regit.json", b);
 	}
 	return error;
 }
@@ -865,10 +865,10 @@ static reg_memo *memo_acquire(regit_registry *reg)
 /*
  * A resolver over idx carrying the memo for idx (a reference: drop it with
  * reg_memo_free(out->memo)): the published index's, or that of the
- * reloaded index push_validate is checking (only the wlock holder passes
+ * reloaded index reg_push_validate is checking (only the wlock holder passes
  * an index that is not published). Any other index gets none.
  */
-static void registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx)
+static void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx)
 {
 	reg_index_resolver(out, idx);
 	if (idx && idx == reg->idx)
@@ -878,7 +878,7 @@ static void registry_resolver(reg_resolver *out, regit_registry *reg, const reg_
 }
 
 /* Text and references a register/lookup request resolves to. */
-typedef struct req_schema {
+typedef struct reg_req_schema {
 	reg_parsed *parsed;
 	regit_buf text;                 /* stored compact text */
 	regit_buf pretty;               /* the .avsc file */
@@ -886,9 +886,9 @@ typedef struct req_schema {
 	size_t nrefs;
 	regit_buf key;                  /* identity */
 	uint64_t hash;
-} req_schema;
+} reg_req_schema;
 
-static void req_schema_dispose(req_schema *r)
+static void reg_req_schema_dispose(reg_req_schema *r)
 {
 	reg_parsed_free(r->parsed);
 	regit_buf_dispose(&r->text);
@@ -916,7 +916,7 @@ static int ref_cmp(const void *a, const void *b)
  * .avsc file, and the compact text is taken from re-reading that file, so
  * that what a later reload computes is exactly what is stored now.
  */
-static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_index *idx,
+static int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
 	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
 	regit_registry_error *err)
 {
@@ -930,31 +930,31 @@ static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_inde
 	regit_buf_init(&out->pretty, max * 4 + 65536);
 	regit_buf_init(&out->key, REGIT_BUF_DEFAULT_MAX);
 	if (req->schema_type && strcasecmp(req->schema_type, "AVRO") != 0)
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema type %.64s: only AVRO is supported",
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema type %.64s: only AVRO is supported",
 			req->schema_type);
 	if (!req->schema)
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Empty schema");
 	if (req->schema_len > max)
-		return sr_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, limit %zu",
+		return reg_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, limit %zu",
 			req->schema_len, max);
 	if (req->nrefs > REG_MAX_REFS)
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Too many references (limit %d)", REG_MAX_REFS);
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Too many references (limit %d)", REG_MAX_REFS);
 	for (i = 0; i < req->nrefs; i++) {
 		if (!req->refs[i].name || !req->refs[i].subject || !*req->refs[i].subject ||
 				(req->refs[i].version < 1 && req->refs[i].version != REGIT_VERSION_LATEST))
-			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid reference %zu", i);
+			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid reference %zu", i);
 	}
 	error = reg_refs_copy(&out->refs, req->refs, req->nrefs);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	out->nrefs = req->nrefs;
 	/* "latest" (-1) in a reference means the newest version at this time. */
 	for (i = 0; i < out->nrefs; i++) {
 		if (out->refs[i].version == REGIT_VERSION_LATEST) {
-			const reg_version *v = reg_subject_latest(find_subject(idx, out->refs[i].subject), 0);
+			const reg_version *v = reg_subject_latest(reg_find_subject(idx, out->refs[i].subject), 0);
 
 			if (!v)
-				return sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+				return reg_fail(err, REGIT_SR_INVALID_SCHEMA,
 					"Invalid schema: reference to subject '%.200s' version latest not found",
 					out->refs[i].subject);
 			out->refs[i].version = v->pub.version;
@@ -967,12 +967,12 @@ static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_inde
 		max, &serr);
 	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
 		if (serr.path[0])
-			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s (at %s)",
+			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s (at %s)",
 				serr.message, serr.path);
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
 	}
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	error = reg_canonical(&out->text, out->parsed, normalize);
 	if (error < 0)
 		goto internal;
@@ -1002,26 +1002,26 @@ static int req_schema_parse(req_schema *out, regit_registry *reg, const reg_inde
 	return 0;
 internal:
 	if (error == REGIT_EINVALID)
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
 	if (error == REGIT_ELIMIT)
-		return sr_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
-	return sr_internal(err, error);
+		return reg_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
+	return reg_fail_internal(err, error);
 }
 
-static int req_schema_load(req_schema *out, regit_registry *reg, const reg_index *idx,
+static int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
 	const regit_register_request *req, int normalize, int stored,
 	regit_registry_error *err)
 {
 	reg_resolver r;
 	int error;
 
-	registry_resolver(&r, reg, idx);
-	error = req_schema_parse(out, reg, idx, &r, req, normalize, stored, err);
+	reg_registry_resolver(&r, reg, idx);
+	error = reg_req_schema_parse(out, reg, idx, &r, req, normalize, stored, err);
 	reg_memo_free(r.memo);
 	return error;
 }
 
-static int version_key_eq(const reg_version *v, const req_schema *r)
+static int reg_version_key_eq(const reg_version *v, const reg_req_schema *r)
 {
 	return v->schema->key_len == r->key.size &&
 		memcmp(v->schema->key, r->key.ptr, r->key.size) == 0;
@@ -1038,15 +1038,15 @@ static int version_key_eq(const reg_version *v, const req_schema *r)
  * Entries are reference-counted so a reader can use one while a writer
  * evicts it; the least recently used entry goes when the cache is full.
  */
-typedef struct pcache_entry {
+typedef struct reg_pcache_entry {
 	int id;
 	uint64_t text_hash;
 	reg_parsed *parsed;
 	int users;                      /* holders, + 1 while cached */
 	uint64_t used;
-} pcache_entry;
+} reg_pcache_entry;
 
-static void pcache_release(regit_registry *reg, pcache_entry *e)
+static void pcache_release(regit_registry *reg, reg_pcache_entry *e)
 {
 	int last;
 
@@ -1061,7 +1061,7 @@ static void pcache_release(regit_registry *reg, pcache_entry *e)
 	}
 }
 
-static void pcache_clear(regit_registry *reg)
+static void reg_pcache_clear(regit_registry *reg)
 {
 	size_t i;
 
@@ -1072,14 +1072,14 @@ static void pcache_clear(regit_registry *reg)
 }
 
 /* A parsed schema for the cache key, or NULL (caller parses). */
-static pcache_entry *pcache_get(regit_registry *reg, int id, uint64_t text_hash)
+static reg_pcache_entry *pcache_get(regit_registry *reg, int id, uint64_t text_hash)
 {
-	pcache_entry *found = NULL;
+	reg_pcache_entry *found = NULL;
 	size_t i;
 
 	pthread_mutex_lock(&reg->pclock);
 	for (i = 0; i < REG_PCACHE_SIZE; i++) {
-		pcache_entry *e = reg->pcache[i];
+		reg_pcache_entry *e = reg->pcache[i];
 
 		if (e && e->id == id && e->text_hash == text_hash) {
 			e->users++;
@@ -1093,11 +1093,11 @@ static pcache_entry *pcache_get(regit_registry *reg, int id, uint64_t text_hash)
 }
 
 /* Cache a parse (taken); returns the entry held once for the caller. */
-static pcache_entry *pcache_put(regit_registry *reg, int id, uint64_t text_hash,
+static reg_pcache_entry *pcache_put(regit_registry *reg, int id, uint64_t text_hash,
 	reg_parsed *parsed)
 {
-	pcache_entry *e = regit_calloc(1, sizeof(*e));
-	pcache_entry *evicted = NULL;
+	reg_pcache_entry *e = regit_calloc(1, sizeof(*e));
+	reg_pcache_entry *evicted = NULL;
 	size_t i, victim = 0;
 
 	if (!e) {
@@ -1128,7 +1128,7 @@ static pcache_entry *pcache_put(regit_registry *reg, int id, uint64_t text_hash,
 /* ---- compatibility ---------------------------------------------------------- */
 
 /* One older version to compare with: from the index or planned in a batch. */
-typedef struct compat_old {
+typedef struct reg_compat_old {
 	int version;
 	int id;                         /* 0: not cacheable (batch, references) */
 	const char *text;
@@ -1136,20 +1136,20 @@ typedef struct compat_old {
 	const regit_reference *refs;
 	size_t nrefs;
 	const regit_schema *parsed;     /* already parsed (batch), or NULL */
-} compat_old;
+} reg_compat_old;
 
-typedef struct compat_run {
+typedef struct reg_compat_run {
 	regit_compat_result result;
-	compat_old *olds;               /* newest first */
+	reg_compat_old *olds;               /* newest first */
 	size_t nold;
 	reg_parsed **parsed;
-	pcache_entry **held;            /* cache entries in use, parallel to olds */
+	reg_pcache_entry **held;            /* cache entries in use, parallel to olds */
 	regit_registry *reg;
 	regit_compat_level level;
 	int strict;
-} compat_run;
+} reg_compat_run;
 
-static void compat_run_dispose(compat_run *c)
+static void reg_compat_run_dispose(reg_compat_run *c)
 {
 	size_t i;
 
@@ -1165,9 +1165,9 @@ static void compat_run_dispose(compat_run *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int compat_add_old(compat_run *c, size_t cap, const reg_version *v)
+static int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v)
 {
-	compat_old *o;
+	reg_compat_old *o;
 
 	if (c->nold >= cap)
 		return 0;
@@ -1187,7 +1187,7 @@ static int compat_add_old(compat_run *c, size_t cap, const reg_version *v)
  * level: transitive levels use all, the others only the newest, so only
  * that one is parsed then.
  */
-static int compat_check(compat_run *c, const reg_index *idx, const regit_registry *reg,
+static int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
 	const regit_schema *next, regit_registry_error *err)
 {
 	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
@@ -1203,19 +1203,19 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	c->result.compatible = 1;
 	if (c->level == REGIT_LEVEL_NONE || n == 0)
 		return 0;
-	if (!level_transitive(c->level))
+	if (!reg_level_transitive(c->level))
 		n = 1;
 	c->parsed = regit_calloc(c->nold, sizeof(*c->parsed));
 	c->held = regit_calloc(c->nold, sizeof(*c->held));
 	c->reg = (regit_registry *)reg;
 	olds = regit_calloc(n, sizeof(*olds));
 	if (!c->parsed || !c->held || !olds) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
-	registry_resolver(&r, c->reg, idx);
+	reg_registry_resolver(&r, c->reg, idx);
 	for (i = 0; i < n; i++) {
-		const compat_old *o = &c->olds[i];
+		const reg_compat_old *o = &c->olds[i];
 		uint64_t h = o->id ? regit_hash(o->text, o->len) : 0;
 
 		if (o->parsed) {
@@ -1232,7 +1232,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 		error = reg_parse(&c->parsed[i], o->text, o->len, o->refs, o->nrefs, &r,
 			reg->opts.max_schema_size * 2 + 4096, &serr);
 		if (error < 0) {
-			error = sr_fail(err, REGIT_SR_STORE_ERROR,
+			error = reg_fail(err, REGIT_SR_STORE_ERROR,
 				"Stored schema version %d does not parse: %s", o->version, serr.message);
 			goto done;
 		}
@@ -1242,7 +1242,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 			c->held[i] = pcache_put(c->reg, o->id, h, c->parsed[i]);
 			c->parsed[i] = NULL;
 			if (!c->held[i]) {
-				error = sr_internal(err, REGIT_ENOMEM);
+				error = reg_fail_internal(err, REGIT_ENOMEM);
 				goto done;
 			}
 		}
@@ -1251,7 +1251,7 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	labels = regit_calloc(n, sizeof(*labels));
 	label_buf = regit_calloc(n, 24);
 	if (!labels || !label_buf) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -1264,10 +1264,10 @@ static int compat_check(compat_run *c, const reg_index *idx, const regit_registr
 	opts.max_findings = 100;
 	error = regit_compat_check_ext(next, olds, n, &opts, &c->result);
 	if (error == REGIT_ELIMIT)
-		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
 			"Schema too large or deeply nested to check for compatibility");
 	else if (error < 0)
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 done:
 	reg_memo_free(r.memo);
 	regit_free(labels);
@@ -1277,7 +1277,7 @@ done:
 }
 
 /* One finding as the one-line text both 40901 and verbose messages use. */
-static int finding_text(regit_buf *out, const compat_run *c, const regit_finding *f)
+static int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit_finding *f)
 {
 	int version = f->old_index < c->nold ? c->olds[f->old_index].version : 0;
 
@@ -1286,7 +1286,7 @@ static int finding_text(regit_buf *out, const compat_run *c, const regit_finding
 		f->rule, f->message ? f->message : "", f->path ? f->path : "", version);
 }
 
-static int compat_summary(regit_buf *out, const compat_run *c)
+static int reg_compat_summary(regit_buf *out, const reg_compat_run *c)
 {
 	return regit_buf_printf(out, "{compatibility:'%s', rules:'%s'}",
 		regit_compat_level_name(c->level), c->strict ? "strict" : "avro");
@@ -1294,9 +1294,9 @@ static int compat_summary(regit_buf *out, const compat_run *c)
 
 /*
  * 40901 with every finding. push_version: 0 for a registration; else the
- * version number of a version pushed into the store (push_validate).
+ * version number of a version pushed into the store (reg_push_validate).
  */
-static int compat_reject(regit_registry_error *err, const compat_run *c, const char *subject,
+static int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
 	int push_version)
 {
 	regit_buf msg;
@@ -1312,18 +1312,18 @@ static int compat_reject(regit_registry_error *err, const compat_run *c, const c
 		error = regit_buf_printf(&msg, "Schema being registered is incompatible with an "
 			"earlier schema for subject \"%.200s\", details: [", subject);
 	for (i = 0; i < c->result.nfindings && error == 0; i++) {
-		error = finding_text(&msg, c, &c->result.findings[i]);
+		error = reg_finding_text(&msg, c, &c->result.findings[i]);
 		if (error == 0)
 			error = regit_buf_puts(&msg, ", ");
 	}
 	if (error == 0)
-		error = compat_summary(&msg, c);
+		error = reg_compat_summary(&msg, c);
 	if (error == 0)
 		error = regit_buf_puts(&msg, "]");
 	/* Long lists are cut to the message size, visibly. */
 	if (msg.size >= sizeof(err->message))
 		memcpy(msg.ptr + sizeof(err->message) - 5, "...]", 5);
-	error = sr_fail(err, REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
+	error = reg_fail(err, REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
 	regit_buf_dispose(&msg);
 	return error;
 }
@@ -1341,7 +1341,7 @@ const char *regit_lint_outcome_name(regit_lint_outcome outcome)
 }
 
 /* "[error] EVENT_ID at /fields: message" lines joined by "; ". */
-static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
+static int reg_lint_findings_text(regit_buf *out, const regit_lint_result *res)
 {
 	size_t i;
 	int error = 0;
@@ -1369,7 +1369,7 @@ static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
  * (a refused head is checked once; a reload of it is not a new event).
  * @return 0, REGIT_EINVALID (42201) or another error, with err
  */
-static int lint_apply(regit_registry *reg, regit_lint_policy policy,
+static int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 	const regit_schema *schema, const char *subject, int push_version,
 	regit_registry_error *err)
 {
@@ -1390,11 +1390,11 @@ static int lint_apply(regit_registry *reg, regit_lint_policy policy,
 		error = 0;
 		goto done;
 	} else if (error == REGIT_ELIMIT) {
-		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
 			"Schema too large or deeply nested to lint");
 		goto done;
 	} else if (error < 0) {
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 		goto done;
 	}
 	if (res.nfindings == 0 && res.nomitted == 0)
@@ -1427,9 +1427,9 @@ static int lint_apply(regit_registry *reg, regit_lint_policy policy,
 		error = regit_buf_printf(&msg, "lint (%s) %.200s: ",
 			regit_lint_policy_name(policy), subject);
 	if (error == 0)
-		error = lint_findings_text(&msg, &res);
+		error = reg_lint_findings_text(&msg, &res);
 	if (error < 0) {
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 		goto done;
 	}
 	if (outcome == REGIT_LINT_OUTCOME_WARNED) {
@@ -1439,7 +1439,7 @@ static int lint_apply(regit_registry *reg, regit_lint_policy policy,
 	/* Long lists are cut to the message size, visibly. */
 	if (msg.size >= sizeof(err->message))
 		memcpy(msg.ptr + sizeof(err->message) - 4, "...", 4);
-	error = sr_fail(err, REGIT_SR_INVALID_SCHEMA, "%s", msg.ptr);
+	error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "%s", msg.ptr);
 done:
 	regit_buf_dispose(&msg);
 	regit_lint_result_dispose(&res);
@@ -1449,21 +1449,21 @@ done:
 /* ---- batches: registrations planned together, committed as a chain ---------- */
 
 /* A registration planned earlier in the same batch (not yet in the index). */
-typedef struct batch_add {
+typedef struct reg_overlay_add {
 	const char *subject;
 	int version;
 	int id;
-	const struct req_schema *rs;
-} batch_add;
+	const struct reg_req_schema *rs;
+} reg_overlay_add;
 
-typedef struct batch_overlay {
-	batch_add adds[REG_MAX_BATCH];
+typedef struct reg_overlay {
+	reg_overlay_add adds[REG_MAX_BATCH];
 	size_t n;
 	int next_id;
 	int has_root;
-} batch_overlay;
+} reg_overlay;
 
-static void overlay_init(batch_overlay *o, const reg_index *idx)
+static void overlay_init(reg_overlay *o, const reg_index *idx)
 {
 	o->n = 0;
 	o->next_id = idx->next_id;
@@ -1471,7 +1471,7 @@ static void overlay_init(batch_overlay *o, const reg_index *idx)
 }
 
 /* Live versions of subject, newest first: batch additions, then the index. */
-static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_overlay *o,
+static int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
 	const char *subject)
 {
 	size_t i, cap = s ? s->nlive : 0;
@@ -1485,8 +1485,8 @@ static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_o
 	if (!c->olds)
 		return REGIT_ENOMEM;
 	for (i = o ? o->n : 0; i > 0; i--) {
-		const batch_add *a = &o->adds[i - 1];
-		compat_old *old;
+		const reg_overlay_add *a = &o->adds[i - 1];
+		reg_compat_old *old;
 
 		if (strcmp(a->subject, subject) != 0)
 			continue;
@@ -1501,7 +1501,7 @@ static int live_versions_desc(compat_run *c, const reg_subject *s, const batch_o
 	}
 	for (i = s ? s->nversions : 0; i > 0; i--)
 		if (!s->versions[i - 1]->pub.deleted)
-			compat_add_old(c, cap, s->versions[i - 1]);
+			reg_compat_add_old(c, cap, s->versions[i - 1]);
 	return 0;
 }
 
@@ -1571,14 +1571,14 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	regit_schema_error serr;
 	reg_parsed *parsed = NULL;
 	reg_resolver r;
-	compat_run c;
-	effective eff;
+	reg_compat_run c;
+	reg_effective eff;
 	size_t j, cap = 0;
 	int error = 0;
 
 	memset(&c, 0, sizeof(c));
-	effective_config(&eff, reg, idx, s);
-	if (effective_mode(idx, s) == REGIT_MODE_IMPORT)
+	reg_effective_config(&eff, reg, idx, s);
+	if (reg_effective_mode(idx, s) == REGIT_MODE_IMPORT)
 		return 0;
 	if (eff.level == REGIT_LEVEL_NONE && eff.lint != REGIT_LINT_POLICY_ENFORCE)
 		return 0;
@@ -1588,29 +1588,29 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 		return 0;
 	c.olds = regit_calloc(cap ? cap : 1, sizeof(*c.olds));
 	if (!c.olds)
-		return sr_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(err, REGIT_ENOMEM);
 	for (j = i; j > 0; j--)
 		if (!s->versions[j - 1]->pub.deleted)
-			compat_add_old(&c, cap, s->versions[j - 1]);
+			reg_compat_add_old(&c, cap, s->versions[j - 1]);
 	c.level = eff.level;
 	c.strict = eff.strict;
-	registry_resolver(&r, reg, idx);
+	reg_registry_resolver(&r, reg, idx);
 	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
 		reg->opts.max_schema_size * 2 + 4096, &serr);
 	reg_memo_free(r.memo);
 	if (error < 0) {
-		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
+		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
 			"does not parse: %s", v->pub.version, s->name, serr.message);
 		goto done;
 	}
-	error = compat_check(&c, idx, reg, parsed->schema, err);
+	error = reg_compat_check(&c, idx, reg, parsed->schema, err);
 	if (error == 0 && !c.result.compatible)
-		error = compat_reject(err, &c, s->name, v->pub.version);
+		error = reg_compat_reject(err, &c, s->name, v->pub.version);
 	if (error == 0)
-		error = lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, err);
+		error = reg_lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, err);
 done:
 	reg_parsed_free(parsed);
-	compat_run_dispose(&c);
+	reg_compat_run_dispose(&c);
 	return error;
 }
 
@@ -1632,7 +1632,7 @@ done:
  * @return 0, REGIT_EINCOMPATIBLE (40901) or REGIT_EINVALID (42201) with
  *         err saying which version, or another error
  */
-static int push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+static int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err)
 {
 	size_t i, k;
@@ -1697,7 +1697,7 @@ static int ledger_soft_deleted(regit_registry *reg, const regit_store_commits *c
 	if (chain->n < 2)
 		return 0;
 	snprintf(file, sizeof(file), "v%d.json", version);
-	if (subject_path(path, sizeof(path), subject, file) < 0)
+	if (reg_subject_path(path, sizeof(path), subject, file) < 0)
 		return 0;
 	for (i = chain->n - 1; i > 0 && !found; i--) {
 		regit_buf meta;
@@ -1726,7 +1726,7 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
 	for (i = 0; i < idx->nsubjects; i++) {
 		const reg_subject *s = idx->subjects[i];
 
-		if (effective_mode(idx, s) != REGIT_MODE_IMPORT)
+		if (reg_effective_mode(idx, s) != REGIT_MODE_IMPORT)
 			continue;
 		for (k = 0; k < s->nversions; k++)
 			if (s->versions[k]->pub.id == id && version_sealed(reg, s->versions[k]))
@@ -1749,13 +1749,13 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
  *    id, text and references; a version may go only if it was
  *    soft-deleted (in prev or in a commit between), as the API's hard
  *    delete does.
- * The compatibility policy and the tree's structure are push_validate's
+ * The compatibility policy and the tree's structure are reg_push_validate's
  * and reg_index_build's. Only end points are compared (and, for a removed
  * version, the commits between): commits a push brought in between were
  * never served.
  * @return 0, REGIT_EINVALID with err saying what, or another error
  */
-static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+static int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err)
 {
 	regit_store_commits chain;
@@ -1767,9 +1767,9 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 	if (prev->head[0] && strcmp(prev->head, idx->head) != 0) {
 		rc = idx->head[0] ? regit_store_descends(reg->store, idx->head, prev->head) : 0;
 		if (rc < 0)
-			return sr_internal(err, rc);
+			return reg_fail_internal(err, rc);
 		if (rc == 0) {
-			sr_fail(err, REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
+			reg_fail(err, REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
 				"served head %.12s: history was rewritten or rolled back (reset the "
 				"branch to %.12s or push on top of it)", idx->head[0] ? idx->head :
 				"(none)", prev->head, prev->head);
@@ -1777,7 +1777,7 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 		}
 	}
 	if (idx->next_id < prev->next_id) {
-		sr_fail(err, REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
+		reg_fail(err, REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
 			"to %d were served and are never issued again", prev->next_id, idx->next_id,
 			prev->next_id - 1);
 		return REGIT_EINVALID;
@@ -1790,12 +1790,12 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 			continue;
 		old = reg_index_schema(prev, sc->pub.id);
 		if (old && !schema_same(old, sc)) {
-			sr_fail(err, REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
+			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
 				"the schema text and references it was served with", sc->pub.id);
 			return REGIT_EINVALID;
 		}
 		if (!old && sc->pub.id < prev->next_id && !ledger_imported(reg, idx, sc->pub.id)) {
-			sr_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
+			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
 				"were issued before (a hard-deleted id stays retired)", sc->pub.id,
 				prev->next_id);
 			return REGIT_EINVALID;
@@ -1818,11 +1818,11 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 				v = s->versions[j];
 
 			if (v && v->pub.id != old->pub.id) {
-				error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+				error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
 					"\"%.200s\" was renumbered from id %d to id %d", old->pub.version,
 					ps->name, old->pub.id, v->pub.id);
 			} else if (v && !version_same(old, v)) {
-				error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+				error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
 					"\"%.200s\" (id %d) was edited in place: a version keeps its "
 					"text and references", old->pub.version, ps->name, old->pub.id);
 			} else if (!v && !old->pub.deleted) {
@@ -1833,7 +1833,7 @@ static int ledger_check(regit_registry *reg, const reg_index *prev, const reg_in
 				}
 				if (!have_chain || !ledger_soft_deleted(reg, &chain, ps->name,
 						old->pub.version))
-					error = sr_fail(err, REGIT_SR_STORE_ERROR, "Version %d of "
+					error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of "
 						"subject \"%.200s\" (id %d) was removed while live: only "
 						"a soft-deleted version may be deleted permanently",
 						old->pub.version, ps->name, old->pub.id);
@@ -1861,7 +1861,7 @@ static int verify_is_zero(const char *rev)
 	return 1;
 }
 
-/* Check commit against the state served so far (reg->idx); publish it if it passes. */
+/* Check commit against the state served so far (reg->idx); reg_publish it if it passes. */
 static int verify_commit(regit_registry *reg, const char *commit,
 	const regit_verify_options *vo, size_t *nfindings, int *stop, regit_registry_error *err)
 {
@@ -1869,15 +1869,15 @@ static int verify_commit(regit_registry *reg, const char *commit,
 	reg_index *idx = NULL;
 	int error;
 
-	err_init(&e);
-	error = load_index(&idx, reg, commit, reg->idx, NULL, &e);
+	reg_err_init(&e);
+	error = reg_load_index(&idx, reg, commit, reg->idx, NULL, &e);
 	if (error == 0) {
-		error = ledger_check(reg, reg->idx, idx, &e);
+		error = reg_ledger_check(reg, reg->idx, idx, &e);
 		if (error == 0)
-			error = push_validate(reg, reg->idx, idx, &e);
+			error = reg_push_validate(reg, reg->idx, idx, &e);
 	}
 	if (error == 0) {
-		publish(reg, idx);
+		reg_publish(reg, idx);
 		return 0;
 	}
 	reg_index_free(idx);
@@ -1906,7 +1906,7 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		checked = &dummy;
 	*checked = 0;
 	*nfindings = 0;
-	err_init(err);
+	reg_err_init(err);
 	o.no_load = 1;
 	error = regit_registry_open(&reg, &o, err);
 	if (error < 0)
@@ -1944,14 +1944,14 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		 * only what changed. */
 		reg_cache_load(&cache, reg->cache_path);
 		reg_index_free(reg->idx);
-		error = load_index(&reg->idx, reg, from, NULL, cache, err);
+		error = reg_load_index(&reg->idx, reg, from, NULL, cache, err);
 		reg_cache_free(cache);
 		if (error < 0) {
 			/* the trusted state must load; say which */
 			char msg[sizeof(err->message)];
 
 			snprintf(msg, sizeof(msg), "%s", err->message);
-			error = sr_fail(err, REGIT_SR_STORE_ERROR, "The state verified from (%.12s) "
+			error = reg_fail(err, REGIT_SR_STORE_ERROR, "The state verified from (%.12s) "
 				"does not load: %.400s", from, msg);
 			goto done;
 		}
@@ -1960,7 +1960,7 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		goto done;
 	rc = vo->tip_only ? 0 : regit_store_descends(reg->store, to, from);
 	if (rc < 0) {
-		error = sr_internal(err, rc);
+		error = reg_fail_internal(err, rc);
 		goto done;
 	}
 	if (rc == 1) {
@@ -1985,7 +1985,7 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 	}
 	goto done;
 fail:
-	sr_internal(err, error);
+	reg_fail_internal(err, error);
 done:
 	regit_store_commits_dispose(&chain);
 	regit_registry_free(reg);
@@ -1994,18 +1994,18 @@ done:
 
 /* ---- register ------------------------------------------------------------------ */
 
-static int check_subject(const char *subject, regit_registry_error *err)
+static int reg_check_subject(const char *subject, regit_registry_error *err)
 {
 	const char *why = NULL;
 
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "missing");
 	return 0;
 }
 
 /* Is subject/version referenced by a version (live only unless any)? */
-static const reg_version *referrer(const reg_index *idx, const char *subject, int version,
+static const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
 	int any)
 {
 	size_t i, j, k;
@@ -2035,50 +2035,50 @@ typedef struct register_plan {
 	regit_store_oid avsc_oid, meta_oid;
 } register_plan;
 
-static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_schema *rs,
-	req_schema *pre, int pre_normalize, regit_registry *reg, const reg_index *idx,
-	const regit_register_request *req, batch_overlay *o, regit_registry_error *err)
+static int register_plan_make(reg_plan *p, register_plan *rp, reg_compat_run *c, reg_req_schema *rs,
+	reg_req_schema *pre, int pre_normalize, regit_registry *reg, const reg_index *idx,
+	const regit_register_request *req, reg_overlay *o, regit_registry_error *err)
 {
-	const reg_subject *s = find_subject(idx, req->subject);
+	const reg_subject *s = reg_find_subject(idx, req->subject);
 	const reg_schema *same;
-	effective eff;
+	reg_effective eff;
 	regit_mode mode;
 	size_t i;
 	int error, max;
 	regit_buf *avsc, *meta;
 
 	memset(rp, 0, sizeof(*rp));
-	error = check_subject(req->subject, err);
+	error = reg_check_subject(req->subject, err);
 	if (error < 0)
 		return error;
-	mode = effective_mode(idx, s);
-	if (mode_readonly(mode))
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+	mode = reg_effective_mode(idx, s);
+	if (reg_mode_readonly(mode))
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", req->subject);
 	if (req->id > 0 && mode != REGIT_MODE_IMPORT)
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is not in import mode", req->subject);
 	if (req->id <= 0 && mode != REGIT_MODE_READWRITE)
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is not in read-write mode", req->subject);
 	if (req->id < 0 || req->version < 0)
-		return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
+		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
 
-	effective_config(&eff, reg, idx, s);
+	reg_effective_config(&eff, reg, idx, s);
 	if (pre && pre->parsed && pre_normalize == (req->normalize || eff.normalize)) {
 		/* Parsed by the caller's thread while waiting (see
 		 * regit_registry_register); taken over, used once. */
 		*rs = *pre;
 		memset(pre, 0, sizeof(*pre));
 	} else {
-		error = req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
+		error = reg_req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
 		if (error < 0)
 			return error;
 	}
 
 	/* Already a live version of this subject (or planned in this batch): idempotent. */
 	for (i = 0; i < o->n; i++) {
-		const batch_add *a = &o->adds[i];
+		const reg_overlay_add *a = &o->adds[i];
 
 		if (strcmp(a->subject, req->subject) != 0 || a->rs->key.size != rs->key.size ||
 				memcmp(a->rs->key.ptr, rs->key.ptr, rs->key.size) != 0)
@@ -2092,7 +2092,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 	for (i = 0; s && i < s->nversions; i++) {
 		const reg_version *v = s->versions[i];
 
-		if (v->pub.deleted || !version_key_eq(v, rs))
+		if (v->pub.deleted || !reg_version_key_eq(v, rs))
 			continue;
 		if (mode == REGIT_MODE_IMPORT && req->version && req->version != v->pub.version)
 			continue;
@@ -2113,17 +2113,17 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 
 		if (taken && (taken->key_len != rs->key.size ||
 				memcmp(taken->key, rs->key.ptr, rs->key.size) != 0))
-			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Overwrite new schema with id %d is not permitted", req->id);
 		for (i = 0; i < o->n; i++)
 			if (o->adds[i].id == req->id && (o->adds[i].rs->key.size != rs->key.size ||
 					memcmp(o->adds[i].rs->key.ptr, rs->key.ptr, rs->key.size) != 0))
-				return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+				return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 					"Overwrite new schema with id %d is not permitted", req->id);
 		rp->id = req->id;
 		if (req->id >= rp->next_id) {
 			if (req->id == 0x7fffffff)
-				return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Id out of range");
+				return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Id out of range");
 			rp->next_id = req->id + 1;
 		}
 	} else if (same) {
@@ -2135,7 +2135,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 				rp->id = o->adds[i].id;
 		if (!rp->id) {
 			if (o->next_id >= 0x7fffffff)
-				return sr_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
+				return reg_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
 			rp->id = o->next_id;
 			rp->next_id = o->next_id + 1;
 			rp->new_id = 1;
@@ -2146,19 +2146,19 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 	if (!req->force && mode != REGIT_MODE_IMPORT) {
 		c->level = eff.level;
 		c->strict = eff.strict;
-		error = live_versions_desc(c, s, o, req->subject);
+		error = reg_live_versions_desc(c, s, o, req->subject);
 		if (error < 0)
-			return sr_internal(err, error);
-		error = compat_check(c, idx, reg, rs->parsed->schema, err);
+			return reg_fail_internal(err, error);
+		error = reg_compat_check(c, idx, reg, rs->parsed->schema, err);
 		if (error < 0)
 			return error;
 		if (!c->result.compatible) {
 			atomic_fetch_add(&reg->rejections, 1);
-			return compat_reject(err, c, req->subject, 0);
+			return reg_compat_reject(err, c, req->subject, 0);
 		}
 		/* The lint policy, like the compatibility policy, is spared on
 		 * purpose by force=true and IMPORT mode. */
-		error = lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0, err);
+		error = reg_lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0, err);
 		if (error < 0)
 			return error;
 	}
@@ -2175,14 +2175,14 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 			taken |= strcmp(o->adds[i].subject, req->subject) == 0 &&
 				o->adds[i].version == req->version;
 		if (taken)
-			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Version %d of subject %.200s already exists", req->version, req->subject);
 		rp->version = req->version;
 	} else {
 		if (max >= REG_MAX_VERSION)
-			return sr_fail(err, REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
+			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
 		if (req->version > 0 && req->version != max + 1)
-			return sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+			return reg_fail(err, REGIT_SR_INVALID_SCHEMA,
 				"Version %d is not one more than the previous version %d", req->version, max);
 		rp->version = max + 1;
 	}
@@ -2193,15 +2193,15 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 
 		if (!v->pub.deleted || v->pub.id != rp->id)
 			continue;
-		if (referrer(idx, s->name, v->pub.version, 1))
+		if (reg_referrer(idx, s->name, v->pub.version, 1))
 			continue;
 		if (rp->ntomb < sizeof(rp->tombstones) / sizeof(*rp->tombstones))
 			rp->tombstones[rp->ntomb++] = v;
 	}
 
 	/* The files. */
-	rp->ts = now_ms();
-	avsc = plan_buf(p);
+	rp->ts = reg_now_ms();
+	avsc = reg_plan_buf(p);
 	error = regit_buf_put(avsc, rs->pretty.ptr, rs->pretty.size);
 	if (error == 0) {
 		reg_subject fake_s;
@@ -2217,7 +2217,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 		fake_v.pub.ts = rp->ts;
 		fake_v.refs = rs->refs;
 		fake_v.nrefs = rs->nrefs;
-		meta = plan_buf(p);
+		meta = reg_plan_buf(p);
 		error = reg_meta_version_write(meta, &fake_v);
 		if (error == 0)
 			error = regit_store_blob_oid(&rp->avsc_oid, avsc->ptr, avsc->size);
@@ -2227,25 +2227,25 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 			char file[32];
 
 			snprintf(file, sizeof(file), "v%d.avsc", rp->version);
-			error = plan_put_subject(p, req->subject, file, avsc);
+			error = reg_plan_put_subject(p, req->subject, file, avsc);
 			snprintf(file, sizeof(file), "v%d.json", rp->version);
 			if (error == 0)
-				error = plan_put_subject(p, req->subject, file, meta);
+				error = reg_plan_put_subject(p, req->subject, file, meta);
 		}
 	}
 	for (i = 0; i < rp->ntomb && error == 0; i++) {
 		char file[32];
 
 		snprintf(file, sizeof(file), "v%d.avsc", rp->tombstones[i]->pub.version);
-		error = plan_put_subject(p, req->subject, file, NULL);
+		error = reg_plan_put_subject(p, req->subject, file, NULL);
 		snprintf(file, sizeof(file), "v%d.json", rp->tombstones[i]->pub.version);
 		if (error == 0)
-			error = plan_put_subject(p, req->subject, file, NULL);
+			error = reg_plan_put_subject(p, req->subject, file, NULL);
 	}
 	if (error == 0)
-		error = plan_root(p, o->has_root, o->next_id, rp->next_id);
+		error = reg_plan_root(p, o->has_root, o->next_id, rp->next_id);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "register %.300s v%d (id %d)",
 		req->subject, rp->version, rp->id);
 
@@ -2262,7 +2262,7 @@ static int register_plan_make(plan *p, register_plan *rp, compat_run *c, req_sch
 }
 
 /* Apply a committed registration to the index (under the write lock). */
-static int register_apply(reg_index *idx, const register_plan *rp, const req_schema *rs,
+static int register_apply(reg_index *idx, const register_plan *rp, const reg_req_schema *rs,
 	const char *subject)
 {
 	reg_subject *s = NULL;
@@ -2302,9 +2302,9 @@ static int register_apply(reg_index *idx, const register_plan *rp, const req_sch
  * memory) the index no longer matches the store, so it is rebuilt from the
  * store instead; the write itself succeeded either way.
  */
-typedef int (*apply_fn)(reg_index *idx, void *payload);
+typedef int (*reg_apply_fn)(reg_index *idx, void *payload);
 
-static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void *payload)
+static void reg_apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, void *payload)
 {
 	regit_registry_error ignored;
 	int error;
@@ -2320,10 +2320,10 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
 	/* Not fsynced: our own commits need no check at the next start, so
 	 * a served ref a power loss set back only costs that start a longer
 	 * range to check (kill -9 keeps it: the page cache survives). */
-	served_advance(reg, head, 0);
+	reg_served_advance(reg, head, 0);
 	if (error < 0) {
 		reg->stale = 1;
-		(void)reload_locked(reg, 1, &ignored);
+		(void)reg_reload_locked(reg, 1, &ignored);
 	}
 }
 
@@ -2337,35 +2337,35 @@ static void apply_write(regit_registry *reg, const char *head, apply_fn fn, void
  * beyond op->p. kind->apply puts a committed plan into the index (under
  * the write lock).
  */
-typedef struct txn_kind {
-	int (*plan)(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-		batch_overlay *o, regit_registry_error *err);
-	apply_fn apply;
+typedef struct reg_txn_kind {
+	int (*plan)(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
+		reg_overlay *o, regit_registry_error *err);
+	reg_apply_fn apply;
 	void (*reset)(void *state);
-} txn_kind;
+} reg_txn_kind;
 
-typedef struct txn_op {
-	const txn_kind *kind;
+typedef struct reg_txn_op {
+	const reg_txn_kind *kind;
 	void *state;                    /* the operation's own, borrowed */
 	const char *author;
 	regit_registry_error *err;      /* borrowed: where the outcome is written */
-	int rc;                         /* the outcome, once txn_run returns */
-	plan p;                         /* per attempt */
+	int rc;                         /* the outcome, once reg_txn_run returns */
+	reg_plan p;                         /* per attempt */
 	int planned;                    /* has a commit in the chain */
-} txn_op;
+} reg_txn_op;
 
-static void txn_op_reset(txn_op *op)
+static void reg_txn_op_reset(reg_txn_op *op)
 {
 	if (op->kind->reset)
 		op->kind->reset(op->state);
-	plan_dispose(&op->p);
+	reg_plan_dispose(&op->p);
 	op->planned = 0;
 	op->rc = 0;
-	err_init(op->err);
+	reg_err_init(op->err);
 }
 
 /* The commit of a plan: its files in one list (p->many, then p->changes). */
-static int plan_spec(regit_store_commit_spec *out, plan *p, const char *author)
+static int plan_spec(regit_store_commit_spec *out, reg_plan *p, const char *author)
 {
 	out->changes = p->changes;
 	out->nchanges = p->nchanges;
@@ -2388,19 +2388,19 @@ static int plan_spec(regit_store_commit_spec *out, plan *p, const char *author)
  * the index's head, published with one compare-and-swap. Every write goes
  * through here (replication's push to upstream belongs here too).
  */
-static int txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
+static int reg_txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
 	char head[REGIT_STORE_OID_HEX])
 {
 	int error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, n);
 
-	note_write(reg, error);
+	reg_note_write(reg, error);
 	if (error == 0)
 		atomic_fetch_add(&reg->commits, n);
 	return error;
 }
 
 typedef struct txn_batch {
-	txn_op **ops;
+	reg_txn_op **ops;
 	size_t n;
 } txn_batch;
 
@@ -2426,10 +2426,10 @@ static int txn_apply_fn(reg_index *idx, void *payload)
  * operation that had a commit in it. Each op's rc and err say how it
  * went. Caller holds wlock.
  */
-static void txn_run(regit_registry *reg, txn_op **ops, size_t n)
+static void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 {
 	regit_store_commit_spec specs[REG_MAX_BATCH];
-	batch_overlay *o = NULL;
+	reg_overlay *o = NULL;
 	char head[REGIT_STORE_OID_HEX];
 	size_t i, nspecs;
 	int attempt, error = 0;
@@ -2437,22 +2437,22 @@ static void txn_run(regit_registry *reg, txn_op **ops, size_t n)
 	o = regit_calloc(1, sizeof(*o));
 	if (!o) {
 		for (i = 0; i < n; i++)
-			ops[i]->rc = sr_internal(ops[i]->err, REGIT_ENOMEM);
+			ops[i]->rc = reg_fail_internal(ops[i]->err, REGIT_ENOMEM);
 		return;
 	}
 	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
 		overlay_init(o, reg->idx);
 		nspecs = 0;
 		for (i = 0; i < n; i++) {
-			txn_op *op = ops[i];
+			reg_txn_op *op = ops[i];
 
-			txn_op_reset(op);
+			reg_txn_op_reset(op);
 			op->rc = op->kind->plan(&op->p, op->state, reg, reg->idx, o, op->err);
 			if (op->rc < 0 || op->p.noop)
 				continue;
 			op->rc = plan_spec(&specs[nspecs], &op->p, op->author);
 			if (op->rc < 0) {
-				op->rc = sr_internal(op->err, op->rc);
+				op->rc = reg_fail_internal(op->err, op->rc);
 				continue;
 			}
 			op->planned = 1;
@@ -2460,49 +2460,49 @@ static void txn_run(regit_registry *reg, txn_op **ops, size_t n)
 		}
 		if (nspecs == 0)
 			break;
-		error = txn_commit(reg, specs, nspecs, head);
+		error = reg_txn_commit(reg, specs, nspecs, head);
 		if (error == 0) {
 			txn_batch b = { ops, n };
 
-			apply_write(reg, head, txn_apply_fn, &b);
+			reg_apply_write(reg, head, txn_apply_fn, &b);
 			break;
 		}
 		if (error != REGIT_ECONFLICT)
 			break;
-		error = after_conflict(reg, attempt, ops[0]->err);
+		error = reg_after_conflict(reg, attempt, ops[0]->err);
 		if (error < 0)
 			break;
 		error = REGIT_ECONFLICT;
 	}
-	writes_done(reg);
+	reg_writes_done(reg);
 	for (i = 0; i < n; i++) {
-		txn_op *op = ops[i];
+		reg_txn_op *op = ops[i];
 
 		/* A failed commit fails everything that waited for it. */
 		if (error < 0 && op->rc == 0) {
 			if (error == REGIT_ECONFLICT)
-				op->rc = sr_fail(op->err, REGIT_SR_STORE_ERROR,
+				op->rc = reg_fail(op->err, REGIT_SR_STORE_ERROR,
 					"Too much write contention on the store");
 			else if (op != ops[0] || op->err->code == 0)
-				op->rc = sr_internal(op->err, error);
+				op->rc = reg_fail_internal(op->err, error);
 			else
 				op->rc = error;
 		}
 		if (op->kind->reset)
 			op->kind->reset(op->state);
-		plan_dispose(&op->p);
+		reg_plan_dispose(&op->p);
 	}
 	regit_free(o);
 }
 
 /* A single write (delete, config, mode): a transaction of one operation. */
-static int txn_write(regit_registry *reg, const txn_kind *kind, void *state,
+static int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
 	const char *author, regit_registry_error *err)
 {
-	txn_op op, *ops = &op;
+	reg_txn_op op, *ops = &op;
 	int error;
 
-	error = write_enter(reg, err);
+	error = reg_write_enter(reg, err);
 	if (error < 0)
 		return error;
 	memset(&op, 0, sizeof(op));
@@ -2510,8 +2510,8 @@ static int txn_write(regit_registry *reg, const txn_kind *kind, void *state,
 	op.state = state;
 	op.author = author;
 	op.err = err;
-	txn_run(reg, &ops, 1);
-	write_leave(reg);
+	reg_txn_run(reg, &ops, 1);
+	reg_write_leave(reg);
 	return op.rc;
 }
 
@@ -2522,18 +2522,18 @@ typedef struct reg_job {
 	const regit_register_request *req;
 	int done;
 	struct reg_job *next;
-	txn_op op;                      /* rc and err: the caller's outcome */
+	reg_txn_op op;                      /* rc and err: the caller's outcome */
 	/* per attempt */
 	register_plan rp;
-	compat_run c;
-	req_schema rs;
+	reg_compat_run c;
+	reg_req_schema rs;
 	/* parsed before queueing (requests without references) */
-	req_schema pre;
+	reg_req_schema pre;
 	int pre_normalize;
 } reg_job;
 
-static int register_txn_plan(plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
+static int register_txn_plan(reg_plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
 {
 	reg_job *j = state;
 
@@ -2552,17 +2552,17 @@ static void register_txn_reset(void *state)
 {
 	reg_job *j = state;
 
-	compat_run_dispose(&j->c);
-	req_schema_dispose(&j->rs);
+	reg_compat_run_dispose(&j->c);
+	reg_req_schema_dispose(&j->rs);
 }
 
-static const txn_kind register_kind = {
+static const reg_txn_kind register_kind = {
 	register_txn_plan, register_txn_apply, register_txn_reset
 };
 
 /*
  * The leader plans a whole batch on one thread, so the parse of each new
- * schema (three parses and two prints, see req_schema_load) is done first
+ * schema (three parses and two prints, see reg_req_schema_load) is done first
  * on the caller's own thread, in parallel with other callers and with the
  * leader's disk waits. Only requests without references: their parse does
  * not depend on the index, except for the normalize setting, which the
@@ -2572,20 +2572,20 @@ static const txn_kind register_kind = {
 static void register_preparse(regit_registry *reg, reg_job *job)
 {
 	regit_registry_error ignored;
-	effective eff;
+	reg_effective eff;
 	int normalize;
 
 	if (job->req->nrefs || !job->req->schema || !job->req->subject)
 		return;
 	pthread_rwlock_rdlock(&reg->rw);
-	effective_config(&eff, reg, reg->idx, find_subject(reg->idx, job->req->subject));
+	reg_effective_config(&eff, reg, reg->idx, reg_find_subject(reg->idx, job->req->subject));
 	pthread_rwlock_unlock(&reg->rw);
 	normalize = job->req->normalize || eff.normalize;
-	err_init(&ignored);
+	reg_err_init(&ignored);
 	/* References are none, so the index is not consulted: a concurrent
 	 * batch may replace it meanwhile. */
-	if (req_schema_load(&job->pre, reg, NULL, job->req, normalize, 1, &ignored) < 0) {
-		req_schema_dispose(&job->pre);
+	if (reg_req_schema_load(&job->pre, reg, NULL, job->req, normalize, 1, &ignored) < 0) {
+		reg_req_schema_dispose(&job->pre);
 		return;
 	}
 	job->pre_normalize = normalize;
@@ -2607,10 +2607,10 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	memset(out, 0, sizeof(*out));
 	if (reg_reader == reg)
-		return sr_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
 	memset(&job, 0, sizeof(job));
 	job.req = req;
 	job.op.kind = &register_kind;
@@ -2624,7 +2624,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	reg->qtail = &job.next;
 	while (!job.done) {
 		reg_job *batch[REG_MAX_BATCH];
-		txn_op *ops[REG_MAX_BATCH];
+		reg_txn_op *ops[REG_MAX_BATCH];
 		size_t n = 0, i;
 
 		if (reg->leader) {
@@ -2643,7 +2643,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		pthread_mutex_unlock(&reg->qlock);
 
 		pthread_mutex_lock(&reg->wlock);
-		txn_run(reg, ops, n);
+		reg_txn_run(reg, ops, n);
 		pthread_mutex_unlock(&reg->wlock);
 
 		pthread_mutex_lock(&reg->qlock);
@@ -2653,7 +2653,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		pthread_cond_broadcast(&reg->qcond);
 	}
 	pthread_mutex_unlock(&reg->qlock);
-	req_schema_dispose(&job.pre);
+	reg_req_schema_dispose(&job.pre);
 	if (job.op.rc == 0) {
 		out->id = job.rp.id;
 		out->version = job.rp.version;
@@ -2663,7 +2663,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 }
 
 /* Rewrite a version's metadata with a new deleted flag. */
-static int plan_meta(plan *p, regit_buf *buf, const reg_version *v, int deleted,
+static int plan_meta(reg_plan *p, regit_buf *buf, const reg_version *v, int deleted,
 	regit_store_oid *oid, char *path, size_t pathlen)
 {
 	reg_version copy = *v;
@@ -2677,14 +2677,14 @@ static int plan_meta(plan *p, regit_buf *buf, const reg_version *v, int deleted,
 		char file[32];
 
 		snprintf(file, sizeof(file), "v%d.json", v->pub.version);
-		error = subject_path(path, pathlen, v->subject->name, file);
+		error = reg_subject_path(path, pathlen, v->subject->name, file);
 	}
 	(void)p;
 	return error;
 }
 
 /* Grow the plan's dynamic change list by n entries (paths owned by the plan). */
-static int plan_many_reserve(plan *p, size_t n)
+static int plan_many_reserve(reg_plan *p, size_t n)
 {
 	regit_store_change *c = regit_reallocarray(p->many, p->nmany + n, sizeof(*c));
 	char **paths;
@@ -2699,7 +2699,7 @@ static int plan_many_reserve(plan *p, size_t n)
 	return 0;
 }
 
-static int plan_many_add(plan *p, char *path_taken, const void *data, size_t len, int remove)
+static int plan_many_add(reg_plan *p, char *path_taken, const void *data, size_t len, int remove)
 {
 	regit_store_change *c = &p->many[p->nmany++];
 
@@ -2747,7 +2747,7 @@ static void delete_state_reset(delete_state *d)
 }
 
 /* Plan the removal (hard) or the deleted flag (soft) of d->targets. */
-static int plan_delete_targets(plan *p, delete_state *d)
+static int plan_delete_targets(reg_plan *p, delete_state *d)
 {
 	size_t i, per = d->permanent ? 2 : 1;
 	int error;
@@ -2777,7 +2777,7 @@ static int plan_delete_targets(plan *p, delete_state *d)
 			continue;
 		}
 		snprintf(file, sizeof(file), "v%d.avsc", v->pub.version);
-		error = subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
+		error = reg_subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
 		if (error < 0) {
 			regit_free(path);
 			return error;
@@ -2787,7 +2787,7 @@ static int plan_delete_targets(plan *p, delete_state *d)
 		if (!path)
 			return REGIT_ENOMEM;
 		snprintf(file, sizeof(file), "v%d.json", v->pub.version);
-		error = subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
+		error = reg_subject_path(path, REGIT_LAYOUT_MAX_COMPONENT + 32, v->subject->name, file);
 		if (error < 0) {
 			regit_free(path);
 			return error;
@@ -2795,18 +2795,18 @@ static int plan_delete_targets(plan *p, delete_state *d)
 		plan_many_add(p, path, NULL, 0, 1);
 	}
 	if (error == 0 && d->drop_settings) {
-		error = plan_put_subject(p, d->subject, "config.json", NULL);
+		error = reg_plan_put_subject(p, d->subject, "config.json", NULL);
 		if (error == 0)
-			error = plan_put_subject(p, d->subject, "mode.json", NULL);
+			error = reg_plan_put_subject(p, d->subject, "mode.json", NULL);
 	}
 	return error;
 }
 
-static int delete_version_make(plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
+static int delete_version_make(reg_plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
 {
 	delete_state *d = state;
-	const reg_subject *s = find_subject(idx, d->subject);
+	const reg_subject *s = reg_find_subject(idx, d->subject);
 	reg_version *v;
 	int error;
 
@@ -2814,40 +2814,40 @@ static int delete_version_make(plan *p, void *state, regit_registry *reg,
 	(void)o;
 	delete_state_reset(d);
 	if (!s || s->nversions == 0)
-		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
 	if (d->version == REGIT_VERSION_LATEST)
 		v = reg_subject_latest(s, 0);
 	else
 		v = reg_subject_version(s, d->version);
 	if (!v)
-		return sr_fail(err, REGIT_SR_VERSION_NOT_FOUND,
+		return reg_fail(err, REGIT_SR_VERSION_NOT_FOUND,
 			"Version %d not found.", d->version);
-	if (mode_readonly(effective_mode(idx, s)))
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+	if (reg_mode_readonly(reg_effective_mode(idx, s)))
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", d->subject);
 	if (!d->permanent && v->pub.deleted)
-		return sr_fail(err, REGIT_SR_VERSION_SOFT_DELETED,
+		return reg_fail(err, REGIT_SR_VERSION_SOFT_DELETED,
 			"Subject '%.200s' Version %d was soft deleted. Set permanent=true to delete permanently",
 			d->subject, v->pub.version);
 	if (d->permanent && !v->pub.deleted)
-		return sr_fail(err, REGIT_SR_VERSION_NOT_SOFT_DELETED,
+		return reg_fail(err, REGIT_SR_VERSION_NOT_SOFT_DELETED,
 			"Subject '%.200s' Version %d was not deleted first before being permanently deleted",
 			d->subject, v->pub.version);
-	if (referrer(idx, s->name, v->pub.version, d->permanent))
-		return sr_fail(err, REGIT_SR_REFERENCE_EXISTS,
+	if (reg_referrer(idx, s->name, v->pub.version, d->permanent))
+		return reg_fail(err, REGIT_SR_REFERENCE_EXISTS,
 			"One or more references exist to the schema {subject=%.200s, version=%d}",
 			d->subject, v->pub.version);
 	d->target = v;
 	d->resolved = v->pub.version;
 	d->targets = regit_calloc(1, sizeof(*d->targets));
 	if (!d->targets)
-		return sr_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(err, REGIT_ENOMEM);
 	d->targets[0] = v;
 	d->ntargets = 1;
 	d->drop_settings = d->permanent && s->nversions == 1;
 	error = plan_delete_targets(p, d);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "%s %.300s v%d",
 		d->permanent ? "hard-delete" : "soft-delete", d->subject, v->pub.version);
 	return 0;
@@ -2879,7 +2879,7 @@ static int delete_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
-static const txn_kind delete_version_kind = { delete_version_make, delete_apply_fn, NULL };
+static const reg_txn_kind delete_version_kind = { delete_version_make, delete_apply_fn, NULL };
 
 int regit_registry_delete_version(regit_registry *reg, const char *subject,
 	int version, int permanent, const char *author, int *out,
@@ -2891,15 +2891,15 @@ int regit_registry_delete_version(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = 0;
 	if (!subject)
-		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
 	memset(&d, 0, sizeof(d));
 	d.subject = subject;
 	d.version = version;
 	d.permanent = permanent ? 1 : 0;
-	error = txn_write(reg, &delete_version_kind, &d, author, err);
+	error = reg_txn_write(reg, &delete_version_kind, &d, author, err);
 	if (error == 0)
 		*out = d.resolved;
 	delete_state_reset(&d);
@@ -2914,12 +2914,12 @@ typedef struct delete_subject_state {
 	size_t nversions;
 } delete_subject_state;
 
-static int delete_subject_make(plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, batch_overlay *o, regit_registry_error *err)
+static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
 {
 	delete_subject_state *ds = state;
 	delete_state *d = &ds->d;
-	const reg_subject *s = find_subject(idx, d->subject);
+	const reg_subject *s = reg_find_subject(idx, d->subject);
 	size_t i, j;
 	int error;
 
@@ -2930,22 +2930,22 @@ static int delete_subject_make(plan *p, void *state, regit_registry *reg,
 	ds->versions = NULL;
 	ds->nversions = 0;
 	if (!s || s->nversions == 0)
-		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
-	if (mode_readonly(effective_mode(idx, s)))
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+	if (reg_mode_readonly(reg_effective_mode(idx, s)))
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", d->subject);
 	if (!d->permanent && s->nlive == 0)
-		return sr_fail(err, REGIT_SR_SUBJECT_SOFT_DELETED,
+		return reg_fail(err, REGIT_SR_SUBJECT_SOFT_DELETED,
 			"Subject '%.200s' was soft deleted. Set permanent=true to delete permanently",
 			d->subject);
 	if (d->permanent && s->nlive > 0)
-		return sr_fail(err, REGIT_SR_SUBJECT_NOT_SOFT_DELETED,
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_SOFT_DELETED,
 			"Subject '%.200s' was not deleted first before being permanently deleted",
 			d->subject);
 	d->targets = regit_calloc(s->nversions, sizeof(*d->targets));
 	ds->versions = regit_calloc(s->nversions, sizeof(*ds->versions));
 	if (!d->targets || !ds->versions)
-		return sr_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(err, REGIT_ENOMEM);
 	for (i = 0; i < s->nversions; i++) {
 		reg_version *v = s->versions[i];
 		const reg_version *ref;
@@ -2972,7 +2972,7 @@ static int delete_subject_make(plan *p, void *state, regit_registry *reg,
 			}
 		}
 		if (ref)
-			return sr_fail(err, REGIT_SR_REFERENCE_EXISTS,
+			return reg_fail(err, REGIT_SR_REFERENCE_EXISTS,
 				"One or more references exist to the schema {subject=%.200s, version=%d}",
 				d->subject, v->pub.version);
 		d->targets[d->ntargets++] = v;
@@ -2981,7 +2981,7 @@ static int delete_subject_make(plan *p, void *state, regit_registry *reg,
 	d->drop_settings = d->permanent;
 	error = plan_delete_targets(p, d);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "%s subject %.300s",
 		d->permanent ? "hard-delete" : "soft-delete", d->subject);
 	return 0;
@@ -2994,7 +2994,7 @@ static int delete_subject_apply_fn(reg_index *idx, void *payload)
 	return delete_apply_fn(idx, &ds->d);
 }
 
-static const txn_kind delete_subject_kind = { delete_subject_make, delete_subject_apply_fn, NULL };
+static const reg_txn_kind delete_subject_kind = { delete_subject_make, delete_subject_apply_fn, NULL };
 
 int regit_registry_delete_subject(regit_registry *reg, const char *subject,
 	int permanent, const char *author, int **out, size_t *nout,
@@ -3006,15 +3006,15 @@ int regit_registry_delete_subject(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = NULL;
 	*nout = 0;
 	if (!subject)
-		return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
 	memset(&ds, 0, sizeof(ds));
 	ds.d.subject = subject;
 	ds.d.permanent = permanent ? 1 : 0;
-	error = txn_write(reg, &delete_subject_kind, &ds, author, err);
+	error = reg_txn_write(reg, &delete_subject_kind, &ds, author, err);
 	delete_state_reset(&ds.d);
 	if (error == 0) {
 		*out = ds.versions;
@@ -3078,18 +3078,18 @@ static void config_default(regit_config *out, const regit_registry *reg)
 	}
 }
 
-static int config_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	batch_overlay *o, regit_registry_error *err)
+static int config_make(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
+	reg_overlay *o, regit_registry_error *err)
 {
 	config_state *c = state;
-	const reg_subject *s = find_subject(idx, c->subject);
+	const reg_subject *s = reg_find_subject(idx, c->subject);
 	const regit_config *old = NULL;
 	regit_buf *b;
 	int error;
 
 	(void)o;
 	if (c->subject) {
-		error = check_subject(c->subject, err);
+		error = reg_check_subject(c->subject, err);
 		if (error < 0)
 			return error;
 		if (s && s->has_config)
@@ -3097,23 +3097,23 @@ static int config_make(plan *p, void *state, regit_registry *reg, const reg_inde
 	} else if (idx->has_config) {
 		old = &idx->config;
 	}
-	if (mode_readonly(effective_mode(idx, s)))
-		return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+	if (reg_mode_readonly(reg_effective_mode(idx, s)))
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", c->subject ? c->subject : "(global)");
 	if (c->remove) {
 		if (!old) {
 			if (c->subject)
-				return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
+				return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
 					"Subject '%.200s' not found.", c->subject);
 			config_default(&c->result, reg);
 			p->noop = 1;
 			return 0;
 		}
 		c->result = *old;
-		error = c->subject ? plan_put_subject(p, c->subject, "config.json", NULL) :
-			plan_put(p, "config.json", NULL);
+		error = c->subject ? reg_plan_put_subject(p, c->subject, "config.json", NULL) :
+			reg_plan_put(p, "config.json", NULL);
 		if (error < 0)
-			return sr_internal(err, error);
+			return reg_fail_internal(err, error);
 		snprintf(p->message, sizeof(p->message), "config %.300s: deleted",
 			c->subject ? c->subject : "(global)");
 		return 0;
@@ -3126,13 +3126,13 @@ static int config_make(plan *p, void *state, regit_registry *reg, const reg_inde
 		p->noop = 1;
 		return 0;
 	}
-	b = plan_buf(p);
+	b = reg_plan_buf(p);
 	error = reg_meta_config_write(b, &c->result);
 	if (error == 0)
-		error = c->subject ? plan_put_subject(p, c->subject, "config.json", b) :
-			plan_put(p, "config.json", b);
+		error = c->subject ? reg_plan_put_subject(p, c->subject, "config.json", b) :
+			reg_plan_put(p, "config.json", b);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "config %.300s: %s%s%s%s%s",
 		c->subject ? c->subject : "(global)",
 		c->result.has_level ? regit_compat_level_name(c->result.level) : "-",
@@ -3171,7 +3171,7 @@ static int config_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
-static const txn_kind config_kind = { config_make, config_apply_fn, NULL };
+static const reg_txn_kind config_kind = { config_make, config_apply_fn, NULL };
 
 /* PUT (cfg) or DELETE (cfg NULL) of a config: one write, out = the result. */
 static int config_write(regit_registry *reg, const char *subject, const regit_config *cfg,
@@ -3183,14 +3183,14 @@ static int config_write(regit_registry *reg, const char *subject, const regit_co
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	memset(&c, 0, sizeof(c));
 	c.subject = subject;
 	if (cfg)
 		c.cfg = *cfg;
 	else
 		c.remove = 1;
-	error = txn_write(reg, &config_kind, &c, author, err);
+	error = reg_txn_write(reg, &config_kind, &c, author, err);
 	if (error == 0 && out)
 		*out = c.result;
 	return error;
@@ -3218,13 +3218,13 @@ int regit_registry_get_config(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, subject);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
 	if (subject && s && s->has_config && !default_to_global) {
 		*out = s->config;
 	} else if (subject && !default_to_global) {
-		error = sr_fail(err, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND,
+		error = reg_fail(err, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND,
 			"Subject '%.200s' does not have subject-level compatibility configured", subject);
 	} else {
 		/* Effective: server default, global, subject, merged in that order. */
@@ -3234,7 +3234,7 @@ int regit_registry_get_config(regit_registry *reg, const char *subject,
 		if (s && s->has_config)
 			config_merge(out, &s->config);
 	}
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3248,11 +3248,11 @@ typedef struct mode_state {
 	regit_mode result;
 } mode_state;
 
-static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	batch_overlay *o, regit_registry_error *err)
+static int mode_make(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
+	reg_overlay *o, regit_registry_error *err)
 {
 	mode_state *m = state;
-	const reg_subject *s = find_subject(idx, m->subject);
+	const reg_subject *s = reg_find_subject(idx, m->subject);
 	int has = m->subject ? (s && s->has_mode) : idx->has_mode;
 	regit_mode old = m->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : idx->mode;
 	regit_buf *b;
@@ -3263,27 +3263,27 @@ static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index 
 	(void)o;
 	if (m->remove) {
 		if (!has)
-			return sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 				m->subject ? m->subject : "(global)");
 		m->result = old;
-		error = m->subject ? plan_put_subject(p, m->subject, "mode.json", NULL) :
-			plan_put(p, "mode.json", NULL);
+		error = m->subject ? reg_plan_put_subject(p, m->subject, "mode.json", NULL) :
+			reg_plan_put(p, "mode.json", NULL);
 		if (error < 0)
-			return sr_internal(err, error);
+			return reg_fail_internal(err, error);
 		snprintf(p->message, sizeof(p->message), "mode %.300s: deleted",
 			m->subject ? m->subject : "(global)");
 		return 0;
 	}
 	if (m->subject) {
-		error = check_subject(m->subject, err);
+		error = reg_check_subject(m->subject, err);
 		if (error < 0)
 			return error;
 		if (m->mode == REGIT_MODE_FORWARD)
-			return sr_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
+			return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
 	}
 	if ((unsigned)m->mode > REGIT_MODE_FORWARD)
-		return sr_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode");
-	if (m->mode == REGIT_MODE_IMPORT && effective_mode(idx, s) != REGIT_MODE_IMPORT && !m->force) {
+		return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode");
+	if (m->mode == REGIT_MODE_IMPORT && reg_effective_mode(idx, s) != REGIT_MODE_IMPORT && !m->force) {
 		int live = 0;
 
 		if (m->subject)
@@ -3291,7 +3291,7 @@ static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index 
 		for (i = 0; !m->subject && i < idx->nsubjects && !live; i++)
 			live = idx->subjects[i]->nlive > 0;
 		if (live)
-			return sr_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Cannot import since found existing subjects");
 	}
 	m->result = m->mode;
@@ -3299,13 +3299,13 @@ static int mode_make(plan *p, void *state, regit_registry *reg, const reg_index 
 		p->noop = 1;
 		return 0;
 	}
-	b = plan_buf(p);
+	b = reg_plan_buf(p);
 	error = reg_meta_mode_write(b, m->mode);
 	if (error == 0)
-		error = m->subject ? plan_put_subject(p, m->subject, "mode.json", b) :
-			plan_put(p, "mode.json", b);
+		error = m->subject ? reg_plan_put_subject(p, m->subject, "mode.json", b) :
+			reg_plan_put(p, "mode.json", b);
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	snprintf(p->message, sizeof(p->message), "mode %.300s: %s",
 		m->subject ? m->subject : "(global)", regit_mode_name(m->mode));
 	return 0;
@@ -3338,7 +3338,7 @@ static int mode_apply_fn(reg_index *idx, void *payload)
 	return 0;
 }
 
-static const txn_kind mode_kind = { mode_make, mode_apply_fn, NULL };
+static const reg_txn_kind mode_kind = { mode_make, mode_apply_fn, NULL };
 
 /* PUT or (remove) DELETE of a mode: one write, *out = the mode set or removed. */
 static int mode_write(regit_registry *reg, const char *subject, regit_mode mode, int force,
@@ -3350,13 +3350,13 @@ static int mode_write(regit_registry *reg, const char *subject, regit_mode mode,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	memset(&m, 0, sizeof(m));
 	m.subject = subject;
 	m.mode = mode;
 	m.force = force;
 	m.remove = remove;
-	error = txn_write(reg, &mode_kind, &m, author, err);
+	error = reg_txn_write(reg, &mode_kind, &m, author, err);
 	if (error == 0 && out)
 		*out = m.result;
 	return error;
@@ -3383,17 +3383,17 @@ int regit_registry_get_mode(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, subject);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
 	if (subject && s && s->has_mode)
 		*out = s->mode;
 	else if (subject && !default_to_global)
-		error = sr_fail(err, REGIT_SR_SUBJECT_MODE_NOT_FOUND,
+		error = reg_fail(err, REGIT_SR_SUBJECT_MODE_NOT_FOUND,
 			"Subject '%.200s' does not have subject-level mode configured", subject);
 	else
 		*out = reg->idx->has_mode ? reg->idx->mode : REGIT_MODE_READWRITE;
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3423,34 +3423,34 @@ int regit_registry_lookup(regit_registry *reg, const regit_register_request *req
 {
 	regit_registry_error dummy;
 	const reg_subject *s;
-	req_schema rs;
-	effective eff;
+	reg_req_schema rs;
+	reg_effective eff;
 	size_t i;
 	int pass, taken, error = 0;
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = NULL;
 	memset(&rs, 0, sizeof(rs));
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, req->subject);
-	effective_config(&eff, reg, reg->idx, s);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, req->subject);
+	reg_effective_config(&eff, reg, reg->idx, s);
 	/*
 	 * First the plain canonical text; if nothing matches, the text as the
 	 * registry stores it (re-read from its pretty form), which differs
 	 * only if printing is not a fixed point for this schema.
 	 */
 	for (pass = 0; pass < 2 && !*out; pass++) {
-		req_schema_dispose(&rs);
-		error = req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, pass,
+		reg_req_schema_dispose(&rs);
+		error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, pass,
 			err);
 		if (error < 0)
 			goto done;
 		for (i = s ? s->nversions : 0; i > 0; i--) {
 			const reg_version *v = s->versions[i - 1];
 
-			if ((deleted || !v->pub.deleted) && version_key_eq(v, &rs)) {
+			if ((deleted || !v->pub.deleted) && reg_version_key_eq(v, &rs)) {
 				*out = &v->pub;
 				break;
 			}
@@ -3493,14 +3493,14 @@ int regit_registry_lookup(regit_registry *reg, const regit_register_request *req
 		for (i = 0; s && i < s->nversions; i++)
 			any |= deleted || !s->versions[i]->pub.deleted;
 		if (any)
-			error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+			error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
 		else
-			error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 				req->subject ? req->subject : "");
 	}
 done:
-	req_schema_dispose(&rs);
-	read_leave(reg, taken);
+	reg_req_schema_dispose(&rs);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3515,12 +3515,12 @@ int regit_registry_get_version(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = NULL;
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, subject);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
 	if (!s || s->nversions == 0 || (!deleted && s->nlive == 0)) {
-		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 		goto done;
 	}
@@ -3529,12 +3529,12 @@ int regit_registry_get_version(regit_registry *reg, const char *subject,
 	else
 		v = reg_subject_version(s, version);
 	if (!v || (v->pub.deleted && !deleted)) {
-		error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 		goto done;
 	}
 	*out = &v->pub;
 done:
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3547,14 +3547,14 @@ int regit_registry_get_schema(regit_registry *reg, int id,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (s)
 		*out = &s->pub;
 	else
-		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
-	read_leave(reg, taken);
+		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3563,7 +3563,7 @@ int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f
 {
 	const reg_index *idx;
 	size_t i, j;
-	int taken = read_enter(reg);
+	int taken = reg_read_enter(reg);
 
 	idx = reg->idx;
 	for (i = 0; i < idx->nsubjects; i++) {
@@ -3577,7 +3577,7 @@ int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f
 		if (pass && cb(s->name, payload))
 			break;
 	}
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return 0;
 }
 
@@ -3592,13 +3592,13 @@ int regit_registry_list_versions(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, subject);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
 	for (i = 0; s && i < s->nversions; i++)
 		n += version_passes(s->versions[i], f);
 	if (n == 0) {
-		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 		goto done;
 	}
@@ -3606,7 +3606,7 @@ int regit_registry_list_versions(regit_registry *reg, const char *subject,
 		if (version_passes(s->versions[i], f) && cb(&s->versions[i]->pub, payload))
 			break;
 done:
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3616,7 +3616,7 @@ int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
 	const reg_index *idx;
 	size_t i, j;
 	int stop = 0;
-	int taken = read_enter(reg);
+	int taken = reg_read_enter(reg);
 
 	idx = reg->idx;
 	for (i = 0; i < idx->nsubjects && !stop; i++) {
@@ -3637,7 +3637,7 @@ int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
 			if (version_passes(s->versions[j], f))
 				stop = cb(&s->versions[j]->pub, payload);
 	}
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return 0;
 }
 
@@ -3651,11 +3651,11 @@ int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
 	idx = reg->idx;
 	if (!reg_index_schema(idx, id)) {
-		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 		goto done;
 	}
 	for (i = 0; i < idx->nsubjects && !stop; i++) {
@@ -3669,7 +3669,7 @@ int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
 		}
 	}
 done:
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3695,19 +3695,19 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
 	idx = reg->idx;
-	s = find_subject(idx, subject);
+	s = reg_find_subject(idx, subject);
 	if (!s || s->nversions == 0) {
-		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 		goto done;
 	}
 	target = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
 		reg_subject_version(s, version);
 	if (!target) {
-		error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 		goto done;
 	}
 	for (i = 0; i < idx->nsubjects; i++) {
@@ -3727,7 +3727,7 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 					const reg_version **grown = regit_reallocarray(found, ncap, sizeof(*grown));
 
 					if (!grown) {
-						error = sr_internal(err, REGIT_ENOMEM);
+						error = reg_fail_internal(err, REGIT_ENOMEM);
 						goto done;
 					}
 					found = grown;
@@ -3748,7 +3748,7 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 	}
 done:
 	regit_free(found);
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -3883,15 +3883,15 @@ int regit_registry_schema_guid(regit_registry *reg, int id,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	out[0] = '\0';
-	taken = read_enter(reg);
+	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (!s)
-		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 	else if ((error = guid_compute(d, s)) < 0)
-		error = sr_internal(err, error);
-	read_leave(reg, taken);
+		error = reg_fail_internal(err, error);
+	reg_read_leave(reg, taken);
 	if (error < 0)
 		return error;
 	for (i = 0; i < 16; i++) {
@@ -3914,15 +3914,15 @@ int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*out = NULL;
 	if (guid_parse(key.md5, guid) < 0)
-		return sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found",
+		return reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found",
 			guid ? guid : "");
-	taken = read_enter(reg);
+	taken = reg_read_enter(reg);
 	error = guid_table(reg);
 	if (error < 0) {
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 		goto done;
 	}
 	/* First entry with this GUID: the lowest id (entries sort by id within). */
@@ -3942,18 +3942,18 @@ int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
 	if (id > 0 && reg_index_schema(reg->idx, id))
 		*out = &reg_index_schema(reg->idx, id)->pub;
 	else
-		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found", guid);
+		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found", guid);
 done:
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
 int regit_registry_max_id(regit_registry *reg)
 {
-	int taken = read_enter(reg);
+	int taken = reg_read_enter(reg);
 	int max = reg->idx->next_id > 1 ? reg->idx->next_id - 1 : 0;
 
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return max;
 }
 
@@ -3969,33 +3969,33 @@ int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (!s) {
-		error = sr_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 		goto done;
 	}
 	if (s->nrefs == 0) {
 		error = regit_buf_put(out, s->pub.schema, s->pub.schema_len);
 		if (error < 0)
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 		goto done;
 	}
-	registry_resolver(&r, reg, reg->idx);
+	reg_registry_resolver(&r, reg, reg->idx);
 	error = reg_parse(&parsed, s->pub.schema, s->pub.schema_len, s->refs, s->nrefs, &r,
 		reg->opts.max_schema_size * 2 + 4096, &serr);
 	reg_memo_free(r.memo);
 	if (error == 0)
 		error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
 	if (error == REGIT_EINVALID)
-		error = sr_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
 			"Schema %d cannot be resolved: %s", id, serr.message);
 	else if (error < 0)
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 done:
 	reg_parsed_free(parsed);
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -4070,9 +4070,9 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 {
 	regit_registry_error dummy;
 	const reg_subject *s;
-	compat_run c;
-	req_schema rs;
-	effective eff;
+	reg_compat_run c;
+	reg_req_schema rs;
+	reg_effective eff;
 	regit_buf text = REGIT_BUF_INIT;
 	char **msgs = NULL;
 	size_t nmsgs = 0, i;
@@ -4080,23 +4080,23 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	*compatible = 1;
 	if (messages)
 		*messages = NULL;
 	memset(&c, 0, sizeof(c));
 	memset(&rs, 0, sizeof(rs));
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, req->subject);
-	effective_config(&eff, reg, reg->idx, s);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, req->subject);
+	reg_effective_config(&eff, reg, reg->idx, s);
 	c.level = eff.level;
 	c.strict = eff.strict;
 
 	/* Which versions to compare with. */
 	if (version == 0) {
-		error = live_versions_desc(&c, s, NULL, req->subject);
+		error = reg_live_versions_desc(&c, s, NULL, req->subject);
 		if (error < 0) {
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 			goto done;
 		}
 	} else {
@@ -4104,21 +4104,21 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 			reg_subject_version(s, version);
 
 		if (version != REGIT_VERSION_LATEST && (!v || v->pub.deleted)) {
-			error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
-		c.level = non_transitive(c.level);
+		c.level = reg_non_transitive(c.level);
 		if (v) {
 			c.olds = regit_calloc(1, sizeof(*c.olds));
 			if (!c.olds) {
-				error = sr_internal(err, REGIT_ENOMEM);
+				error = reg_fail_internal(err, REGIT_ENOMEM);
 				goto done;
 			}
-			compat_add_old(&c, 1, v);
+			reg_compat_add_old(&c, 1, v);
 		}
 	}
 
-	error = req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
 	if (error < 0) {
 		if (!verbose || err->code != REGIT_SR_INVALID_SCHEMA)
 			goto done;
@@ -4128,37 +4128,37 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 		if (error == 0 && messages)
 			error = messages_add(&msgs, &nmsgs, &text);
 		if (error < 0)
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 		else
-			err_init(err);
+			reg_err_init(err);
 		goto done;
 	}
-	error = compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
 	if (error < 0)
 		goto done;
 	*compatible = c.result.compatible;
 	if (verbose && messages) {
 		for (i = 0; i < c.result.nfindings && error == 0; i++) {
-			error = finding_text(&text, &c, &c.result.findings[i]);
+			error = reg_finding_text(&text, &c, &c.result.findings[i]);
 			if (error == 0)
 				error = messages_add(&msgs, &nmsgs, &text);
 		}
 		if (error == 0 && !c.result.compatible) {
-			error = compat_summary(&text, &c);
+			error = reg_compat_summary(&text, &c);
 			if (error == 0)
 				error = messages_add(&msgs, &nmsgs, &text);
 		}
 		if (error == 0)
 			error = lint_messages(&msgs, &nmsgs, &text, eff.lint, rs.parsed->schema);
 		if (error < 0)
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 	}
 done:
 	if (error == 0 && messages && verbose && !msgs) {
 		/* verbose always answers with a (possibly empty) list. */
 		msgs = regit_calloc(1, sizeof(*msgs));
 		if (!msgs)
-			error = sr_internal(err, REGIT_ENOMEM);
+			error = reg_fail_internal(err, REGIT_ENOMEM);
 	}
 	if (error == 0 && messages) {
 		*messages = msgs;
@@ -4166,9 +4166,9 @@ done:
 	}
 	messages_free(msgs);
 	regit_buf_dispose(&text);
-	compat_run_dispose(&c);
-	req_schema_dispose(&rs);
-	read_leave(reg, taken);
+	reg_compat_run_dispose(&c);
+	reg_req_schema_dispose(&rs);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -4191,7 +4191,7 @@ void regit_check_report_dispose(regit_check_report *r)
 }
 
 /* Copy the run's findings into out (owned strings). */
-static int check_report_take(regit_check_report *out, const compat_run *c)
+static int check_report_take(regit_check_report *out, const reg_compat_run *c)
 {
 	size_t i, n = c->result.nfindings;
 
@@ -4223,28 +4223,28 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 {
 	regit_registry_error dummy;
 	const reg_subject *s;
-	compat_run c;
-	req_schema rs;
-	effective eff;
+	reg_compat_run c;
+	reg_req_schema rs;
+	reg_effective eff;
 	int taken, error = 0;
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	memset(out, 0, sizeof(*out));
 	out->compatible = 1;
 	memset(&c, 0, sizeof(c));
 	memset(&rs, 0, sizeof(rs));
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, req->subject);
-	effective_config(&eff, reg, reg->idx, s);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, req->subject);
+	reg_effective_config(&eff, reg, reg->idx, s);
 	c.level = level >= (int)REGIT_LEVEL_NONE && level <= (int)REGIT_LEVEL_FULL_TRANSITIVE ?
 		(regit_compat_level)level : eff.level;
 	c.strict = eff.strict;
 	if (version == 0) {
-		error = live_versions_desc(&c, s, NULL, req->subject);
+		error = reg_live_versions_desc(&c, s, NULL, req->subject);
 		if (error < 0) {
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 			goto done;
 		}
 	} else {
@@ -4252,23 +4252,23 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 			reg_subject_version(s, version);
 
 		if (!v) {
-			error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
-		c.level = non_transitive(c.level);
+		c.level = reg_non_transitive(c.level);
 		c.olds = regit_calloc(1, sizeof(*c.olds));
 		if (!c.olds) {
-			error = sr_internal(err, REGIT_ENOMEM);
+			error = reg_fail_internal(err, REGIT_ENOMEM);
 			goto done;
 		}
-		compat_add_old(&c, 1, v);
+		reg_compat_add_old(&c, 1, v);
 	}
 	out->level = c.level;
 	out->strict = c.strict;
-	error = req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
 	if (error < 0)
 		goto done;
-	error = compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
 	if (error < 0)
 		goto done;
 	error = check_report_take(out, &c);
@@ -4276,11 +4276,11 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 	if (error == 0 && eff.lint != REGIT_LINT_POLICY_OFF)
 		error = regit_lint_schema(rs.parsed->schema, NULL, &out->lint);
 	if (error < 0)
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 done:
-	compat_run_dispose(&c);
-	req_schema_dispose(&rs);
-	read_leave(reg, taken);
+	reg_compat_run_dispose(&c);
+	reg_req_schema_dispose(&rs);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -4297,23 +4297,23 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
-	taken = read_enter(reg);
-	s = find_subject(reg->idx, subject);
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
 	if (!s || s->nversions == 0) {
-		error = sr_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 		goto done;
 	}
 	v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
 		reg_subject_version(s, version);
 	if (!v) {
-		error = sr_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 		goto done;
 	}
 	if (id)
 		*id = v->pub.id;
-	registry_resolver(&r, reg, reg->idx);
+	reg_registry_resolver(&r, reg, reg->idx);
 	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
 		reg->opts.max_schema_size * 2 + 4096, &serr);
 	reg_memo_free(r.memo);
@@ -4331,13 +4331,13 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 		}
 	}
 	if (error == REGIT_EINVALID)
-		error = sr_fail(err, REGIT_SR_STORE_ERROR, "Stored version %d does not parse: %s",
+		error = reg_fail(err, REGIT_SR_STORE_ERROR, "Stored version %d does not parse: %s",
 			v->pub.version, serr.message);
 	else if (error < 0)
-		error = sr_internal(err, error);
+		error = reg_fail_internal(err, error);
 done:
 	reg_parsed_free(parsed);
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	return error;
 }
 
@@ -4375,10 +4375,10 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	next[0] = '\0';
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "empty");
 	if (limit == 0 || limit > 100)
 		limit = 100;
@@ -4388,24 +4388,24 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 				break;
 		}
 		if (i != 40 || from[i])
-			return sr_fail(err, 400, "Invalid history cursor: a 40-digit commit id is needed");
+			return reg_fail(err, 400, "Invalid history cursor: a 40-digit commit id is needed");
 	}
-	error = subject_path(path, sizeof(path), subject, "");
+	error = reg_subject_path(path, sizeof(path), subject, "");
 	if (error < 0)
-		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
 	/* "subjects/<enc>/" names the directory without its slash. */
 	path[strlen(path) - 1] = '\0';
-	taken = read_enter(reg);
+	taken = reg_read_enter(reg);
 	memcpy(head, reg->idx->head, sizeof(head));
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	if (!(from && *from) && !head[0])
 		return 0;
 	error = regit_store_log(next, reg->store, from && *from ? from : head, path, skip,
 		limit, history_cb, &st);
 	if (error == REGIT_ENOTFOUND && from && *from)
-		return sr_fail(err, 400, "Invalid history cursor: unknown commit");
+		return reg_fail(err, 400, "Invalid history cursor: unknown commit");
 	if (error < 0)
-		return sr_internal(err, error);
+		return reg_fail_internal(err, error);
 	return 0;
 }
 
@@ -4445,36 +4445,36 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 
 	if (!err)
 		err = &dummy;
-	err_init(err);
+	reg_err_init(err);
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "empty");
 	if (n == 0)
 		return 0;
 	if (n > 100)
-		return sr_fail(err, 400, "At most 100 versions at a time");
-	error = subject_path(dir, sizeof(dir), subject, "");
+		return reg_fail(err, 400, "At most 100 versions at a time");
+	error = reg_subject_path(dir, sizeof(dir), subject, "");
 	if (error < 0)
-		return sr_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
 	dir[strlen(dir) - 1] = '\0';
 	names = regit_calloc(n, sizeof(*names));
 	ptrs = regit_calloc(n, sizeof(*ptrs));
 	if (!names || !ptrs) {
-		error = sr_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(names[i], sizeof(names[i]), "v%d.avsc", versions[i]);
 		ptrs[i] = names[i];
 	}
-	taken = read_enter(reg);
+	taken = reg_read_enter(reg);
 	memcpy(head, reg->idx->head, sizeof(head));
-	read_leave(reg, taken);
+	reg_read_leave(reg, taken);
 	error = 0;
 	if (head[0]) {
 		error = regit_store_file_origins(reg->store, head, dir, ptrs, n, origins_cb, &st);
 		if (error < 0)
-			error = sr_internal(err, error);
+			error = reg_fail_internal(err, error);
 	}
 done:
 	regit_free(names);
