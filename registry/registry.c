@@ -39,95 +39,15 @@
 
 #include "registry/layout.h"
 #include "registry/registry_internal.h"
+#include "registry/txn.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/md5.h"
 
-/* Lost compare-and-swap races tolerated per write before giving up. */
-#define REG_MAX_ATTEMPTS 32
-/* Registrations group-committed together at most. */
-#define REG_MAX_BATCH 64
-/* Parsed schemas kept for compatibility checks. */
-#define REG_PCACHE_SIZE 512
-
-struct regit_registry {
-	regit_registry_options opts;
-	char *store_path;
-	char *cache_path;               /* "<store>/regit-cache" */
-	uint64_t cache_generation;      /* generation the cache was written at */
-	pthread_t cache_saver;          /* writes the cache after a cold start */
-	int cache_saving;               /* cache_saver runs: joined by regit_registry_free */
-	regit_store *store;
-	pthread_rwlock_t rw;
-	pthread_mutex_t wlock;
-	reg_index *idx;                 /* published; swapped under rw write */
-	atomic_uint_fast64_t generation;
-	atomic_uint_fast64_t commits;
-	atomic_uint_fast64_t rejections;
-	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
-	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (reg_ledger_check) */
-	/* Commits that failed on a full disk (REGIT_ENOSPC); disk_full is 1
-	 * from such a failure until a commit succeeds (reg_note_write). */
-	atomic_uint_fast64_t nospace_failures;
-	atomic_int disk_full;
-	atomic_int_fast64_t disk_full_since;   /* seconds since the epoch */
-	/* Lint under warn/enforce: findings by rule index and severity
-	 * (0 warning, 1 error), linted schemas by regit_lint_outcome. */
-	atomic_uint_fast64_t lint_findings[REGIT_LINT_MAX_RULES][2];
-	atomic_uint_fast64_t lint_outcomes[REGIT_LINT_OUTCOME_COUNT];
-	int store_ok;                   /* guarded by rw */
-	char store_message[256];
-	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
-	/* The last refused head, kept after a later head loads (the UI's
-	 * health panel): why, which commit, when (seconds since the epoch). */
-	char last_reject[1024];
-	char last_reject_head[REGIT_STORE_OID_HEX];
-	int64_t last_reject_time;
-	int stale;                      /* index missed a committed write */
-	int verifying;                  /* regit_registry_verify: never writes the served ref */
-	/* parsed old versions for compatibility checks (see pcache_get) */
-	pthread_mutex_t pclock;
-	struct reg_pcache_entry *pcache[REG_PCACHE_SIZE];
-	uint64_t pctick;
-	/* registration queue (group commit) */
-	pthread_mutex_t qlock;
-	pthread_cond_t qcond;
-	struct reg_job *qhead, **qtail;
-	int leader;
-	/* parses of referenced schemas for the published index (see memo_acquire) */
-	pthread_mutex_t memolock;
-	reg_memo *memo;                 /* guarded by memolock */
-	uint64_t memo_gen;              /* generation memo is for; guarded by memolock */
-	const reg_index *check_idx;     /* a reloaded index being validated, and */
-	reg_memo *check_memo;           /* its memo (both used by the wlock holder only) */
-	/* GUID -> id, sorted, rebuilt lazily per generation (see guid_table) */
-	pthread_mutex_t guidlock;
-	struct reg_guid *guids;
-	size_t nguids;
-	uint64_t guid_gen;
-	int guid_valid;
-};
-
 /* The registry this thread holds a read section on (sections don't nest). */
 static _Thread_local const regit_registry *reg_reader;
-
-static const char STORE_README[] =
-	"# regit schema registry store\n"
-	"\n"
-	"Written by `regit serve`; every change is one commit.\n"
-	"\n"
-	"- `subjects/<subject>/v<N>.avsc` - version N of a subject, pretty-printed\n"
-	"- `subjects/<subject>/v<N>.json` - its id, soft-delete flag, timestamp, references\n"
-	"  and `seal` (written by a registry; versions pushed by hand are checked for\n"
-	"  compatibility before they are served)\n"
-	"- `subjects/<subject>/config.json`, `mode.json` - subject config and mode\n"
-	"- `config.json`, `mode.json` - global config and mode\n"
-	"- `regit.json` - the next schema id\n"
-	"\n"
-	"Subject names are percent-encoded: bytes outside `[A-Za-z0-9_.-]` (and a\n"
-	"leading `.`) become `%XX`.\n";
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -147,10 +67,7 @@ static int sr_code_rc(int code)
 	}
 }
 
-static int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
+int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -163,7 +80,7 @@ static int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
 }
 
 /* A failure that is not the client's: out of memory, git I/O. */
-static int reg_fail_internal(regit_registry_error *err, int rc)
+int reg_fail_internal(regit_registry_error *err, int rc)
 {
 	err->code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
 	if (rc == REGIT_ENOSPC)
@@ -175,24 +92,8 @@ static int reg_fail_internal(regit_registry_error *err, int rc)
 	return rc < 0 ? rc : REGIT_ERROR;
 }
 
-/*
- * Record how a commit ended for /health and /metrics: a full disk
- * (REGIT_ENOSPC) makes the registry "degraded" until a commit succeeds,
- * so freeing space needs no restart. Other failures leave the flag alone:
- * they say nothing about the disk.
- */
-static void reg_note_write(regit_registry *reg, int error)
-{
-	if (error == 0) {
-		atomic_store(&reg->disk_full, 0);
-	} else if (error == REGIT_ENOSPC) {
-		atomic_fetch_add(&reg->nospace_failures, 1);
-		if (!atomic_exchange(&reg->disk_full, 1))
-			atomic_store(&reg->disk_full_since, (int_fast64_t)time(NULL));
-	}
-}
 
-static void reg_err_init(regit_registry_error *err)
+void reg_err_init(regit_registry_error *err)
 {
 	err->code = 0;
 	err->message[0] = '\0';
@@ -212,8 +113,13 @@ void regit_registry_read_end(regit_registry *reg)
 	pthread_rwlock_unlock(&reg->rw);
 }
 
+int reg_reading(const regit_registry *reg)
+{
+	return reg_reader == reg;
+}
+
 /* Take the read lock unless this thread already holds a section. */
-static int reg_read_enter(regit_registry *reg)
+int reg_read_enter(regit_registry *reg)
 {
 	if (reg_reader == reg)
 		return 0;
@@ -221,13 +127,13 @@ static int reg_read_enter(regit_registry *reg)
 	return 1;
 }
 
-static void reg_read_leave(regit_registry *reg, int taken)
+void reg_read_leave(regit_registry *reg, int taken)
 {
 	if (taken)
 		pthread_rwlock_unlock(&reg->rw);
 }
 
-static int reg_write_enter(regit_registry *reg, regit_registry_error *err)
+int reg_write_enter(regit_registry *reg, regit_registry_error *err)
 {
 	if (reg_reader == reg)
 		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
@@ -235,12 +141,12 @@ static int reg_write_enter(regit_registry *reg, regit_registry_error *err)
 	return 0;
 }
 
-static void reg_write_leave(regit_registry *reg)
+void reg_write_leave(regit_registry *reg)
 {
 	pthread_mutex_unlock(&reg->wlock);
 }
 
-static int64_t reg_now_ms(void)
+int64_t reg_now_ms(void)
 {
 	struct timespec ts;
 
@@ -250,31 +156,24 @@ static int64_t reg_now_ms(void)
 
 /* ---- effective settings ------------------------------------------------------ */
 
-static const reg_subject *reg_find_subject(const reg_index *idx, const char *subject)
+const reg_subject *reg_find_subject(const reg_index *idx, const char *subject)
 {
 	return subject ? reg_index_subject(idx, subject, strlen(subject)) : NULL;
 }
 
-static regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s)
+regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s)
 {
 	if (s && s->has_mode)
 		return s->mode;
 	return idx->has_mode ? idx->mode : REGIT_MODE_READWRITE;
 }
 
-static int reg_mode_readonly(regit_mode m)
+int reg_mode_readonly(regit_mode m)
 {
 	return m == REGIT_MODE_READONLY || m == REGIT_MODE_READONLY_OVERRIDE;
 }
 
-typedef struct reg_effective {
-	regit_compat_level level;
-	int strict;
-	int normalize;
-	regit_lint_policy lint;
-} reg_effective;
-
-static void reg_effective_config(reg_effective *out, const regit_registry *reg,
+void reg_effective_config(reg_effective *out, const regit_registry *reg,
 	const reg_index *idx, const reg_subject *s)
 {
 	out->level = reg->opts.default_level;
@@ -303,7 +202,7 @@ static void reg_effective_config(reg_effective *out, const regit_registry *reg,
 	}
 }
 
-static regit_compat_level reg_non_transitive(regit_compat_level level)
+regit_compat_level reg_non_transitive(regit_compat_level level)
 {
 	switch (level) {
 	case REGIT_LEVEL_BACKWARD_TRANSITIVE: return REGIT_LEVEL_BACKWARD;
@@ -313,7 +212,7 @@ static regit_compat_level reg_non_transitive(regit_compat_level level)
 	}
 }
 
-static int reg_level_transitive(regit_compat_level level)
+int reg_level_transitive(regit_compat_level level)
 {
 	return reg_non_transitive(level) != level;
 }
@@ -321,7 +220,7 @@ static int reg_level_transitive(regit_compat_level level)
 /* ---- open / free / reload ---------------------------------------------------- */
 
 /* Build the index of commit (NULL: the branch head). */
-static int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
+int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
 	const reg_index *prev, const reg_cache *cache, regit_registry_error *err)
 {
 	regit_store_listing *listing = NULL;
@@ -342,7 +241,7 @@ static int reg_load_index(reg_index **out, regit_registry *reg, const char *comm
 }
 
 /* Publish a new index (caller holds wlock). */
-static void reg_publish(regit_registry *reg, reg_index *idx)
+void reg_publish(regit_registry *reg, reg_index *idx)
 {
 	reg_index *old;
 
@@ -364,7 +263,7 @@ static void reg_publish(regit_registry *reg, reg_index *idx)
  * work at the next start (the range since the older served head is
  * checked again), so it is logged, not returned.
  */
-static void reg_served_advance(regit_registry *reg, const char *head, int durable)
+void reg_served_advance(regit_registry *reg, const char *head, int durable)
 {
 	if (reg->verifying || !head[0])
 		return;
@@ -385,11 +284,6 @@ static void report_bad_store(regit_registry *reg, const regit_registry_error *er
 	pthread_rwlock_unlock(&reg->rw);
 	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
 }
-
-static int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err);
-static int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err);
 
 /*
  * Writing the start-up cache after a cold start (tens of MB for 100,000
@@ -416,7 +310,7 @@ static void *cache_saver_main(void *arg)
  * otherwise it is reported and the index being served stays. A head back
  * at the served one (the branch was reset) makes the store good again.
  */
-static int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
+int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 {
 	char head[REGIT_STORE_OID_HEX];
 	reg_index *idx = NULL;
@@ -625,8 +519,6 @@ done:
 	return error;
 }
 
-static void reg_pcache_clear(regit_registry *reg);
-
 void regit_registry_free(regit_registry *reg)
 {
 	if (!reg)
@@ -711,129 +603,6 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	reg_read_leave(reg, taken);
 }
 
-/* ---- the write loop -------------------------------------------------------- */
-
-/* A planned write: the files to change and how to update the index after. */
-typedef struct reg_plan {
-	regit_store_change changes[16];
-	size_t nchanges;
-	regit_buf bufs[8];              /* contents the changes point into */
-	size_t nbufs;
-	char paths[16][REGIT_LAYOUT_MAX_COMPONENT + 32];
-	char message[512];
-	int noop;                       /* nothing to commit (idempotent) */
-	/* Dynamic change list for subject-wide operations. */
-	regit_store_change *many;
-	size_t nmany;
-	char **many_paths;
-	size_t nmany_paths;
-	regit_store_change *all;        /* many + changes, as committed (plan_spec) */
-} reg_plan;
-
-static void reg_plan_dispose(reg_plan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nbufs; i++)
-		regit_buf_dispose(&p->bufs[i]);
-	for (i = 0; i < p->nmany_paths; i++)
-		regit_free(p->many_paths[i]);
-	regit_free(p->many_paths);
-	regit_free(p->many);
-	regit_free(p->all);
-	memset(p, 0, sizeof(*p));
-}
-
-static regit_buf *reg_plan_buf(reg_plan *p)
-{
-	regit_buf *b = &p->bufs[p->nbufs++];
-
-	regit_buf_init(b, REGIT_BUF_DEFAULT_MAX);
-	return b;
-}
-
-/* "subjects/<enc>/<file>" into out. */
-static int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file)
-{
-	regit_buf enc = REGIT_BUF_INIT;
-	int error = regit_layout_subject_encode(&enc, subject, strlen(subject));
-
-	if (error == 0 && (size_t)snprintf(out, outlen, "subjects/%s/%s", enc.ptr, file) >= outlen)
-		error = REGIT_ELIMIT;
-	regit_buf_dispose(&enc);
-	return error;
-}
-
-static int reg_plan_put(reg_plan *p, const char *path, const regit_buf *content)
-{
-	regit_store_change *c;
-
-	if (p->nchanges >= sizeof(p->changes) / sizeof(*p->changes))
-		return REGIT_ELIMIT;
-	c = &p->changes[p->nchanges];
-	snprintf(p->paths[p->nchanges], sizeof(p->paths[0]), "%s", path);
-	c->path = p->paths[p->nchanges];
-	c->data = content ? content->ptr : NULL;
-	c->len = content ? content->size : 0;
-	c->remove = content ? 0 : 1;
-	p->nchanges++;
-	return 0;
-}
-
-static int reg_plan_put_subject(reg_plan *p, const char *subject, const char *file,
-	const regit_buf *content)
-{
-	char path[REGIT_LAYOUT_MAX_COMPONENT + 32];
-	int error = reg_subject_path(path, sizeof(path), subject, file);
-
-	if (error == 0)
-		error = reg_plan_put(p, path, content);
-	return error;
-}
-
-/* After a lost race: wait a little (the winner may still hold the ref
- * lock), then reload from whatever the head is now. */
-static int reg_after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
-{
-	/*
-	 * A second lost race means another writer keeps the store busy (a
-	 * second server on it): take the writers' lock before reloading and
-	 * keep it until this write is done (reg_writes_done), so the next attempt
-	 * plans on a head nobody else can move. Without it a slower process
-	 * could lose every attempt to a faster one.
-	 */
-	if (attempt > 0)
-		regit_store_lock_writers(reg->store);
-	return reg_reload_locked(reg, 0, err);
-}
-
-/* End of a write that may have taken the writers' lock in reg_after_conflict. */
-static void reg_writes_done(regit_registry *reg)
-{
-	regit_store_unlock_writers(reg->store);
-}
-
-/* Root files every write keeps current: the README and regit.json. */
-static int reg_plan_root(reg_plan *p, int has_root, int cur_next_id, int next_id)
-{
-	regit_buf *b;
-	int error = 0;
-
-	if (!has_root) {
-		b = reg_plan_buf(p);
-		error = regit_buf_puts(b, STORE_README);
-		if (error == 0)
-			error = reg_plan_put(p, "README.md", b);
-	}
-	if (error == 0 && (!has_root || next_id != cur_next_id)) {
-		b = reg_plan_buf(p);
-		error = reg_meta_root_write(b, next_id);
-		if (error == 0)
-			error = reg_plan_put(p, "regit.json", b);
-	}
-	return error;
-}
-
 /* ---- schema parsing helpers ------------------------------------------------ */
 
 /*
@@ -868,7 +637,7 @@ static reg_memo *memo_acquire(regit_registry *reg)
  * reloaded index reg_push_validate is checking (only the wlock holder passes
  * an index that is not published). Any other index gets none.
  */
-static void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx)
+void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx)
 {
 	reg_index_resolver(out, idx);
 	if (idx && idx == reg->idx)
@@ -877,18 +646,7 @@ static void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const 
 		out->memo = reg_memo_ref(reg->check_memo);
 }
 
-/* Text and references a register/lookup request resolves to. */
-typedef struct reg_req_schema {
-	reg_parsed *parsed;
-	regit_buf text;                 /* stored compact text */
-	regit_buf pretty;               /* the .avsc file */
-	regit_reference *refs;          /* owned (sorted when normalized) */
-	size_t nrefs;
-	regit_buf key;                  /* identity */
-	uint64_t hash;
-} reg_req_schema;
-
-static void reg_req_schema_dispose(reg_req_schema *r)
+void reg_req_schema_dispose(reg_req_schema *r)
 {
 	reg_parsed_free(r->parsed);
 	regit_buf_dispose(&r->text);
@@ -916,7 +674,7 @@ static int ref_cmp(const void *a, const void *b)
  * .avsc file, and the compact text is taken from re-reading that file, so
  * that what a later reload computes is exactly what is stored now.
  */
-static int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
+int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
 	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
 	regit_registry_error *err)
 {
@@ -1008,7 +766,7 @@ internal:
 	return reg_fail_internal(err, error);
 }
 
-static int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
+int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
 	const regit_register_request *req, int normalize, int stored,
 	regit_registry_error *err)
 {
@@ -1021,7 +779,7 @@ static int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const r
 	return error;
 }
 
-static int reg_version_key_eq(const reg_version *v, const reg_req_schema *r)
+int reg_version_key_eq(const reg_version *v, const reg_req_schema *r)
 {
 	return v->schema->key_len == r->key.size &&
 		memcmp(v->schema->key, r->key.ptr, r->key.size) == 0;
@@ -1061,7 +819,7 @@ static void pcache_release(regit_registry *reg, reg_pcache_entry *e)
 	}
 }
 
-static void reg_pcache_clear(regit_registry *reg)
+void reg_pcache_clear(regit_registry *reg)
 {
 	size_t i;
 
@@ -1127,29 +885,7 @@ static reg_pcache_entry *pcache_put(regit_registry *reg, int id, uint64_t text_h
 
 /* ---- compatibility ---------------------------------------------------------- */
 
-/* One older version to compare with: from the index or planned in a batch. */
-typedef struct reg_compat_old {
-	int version;
-	int id;                         /* 0: not cacheable (batch, references) */
-	const char *text;
-	size_t len;
-	const regit_reference *refs;
-	size_t nrefs;
-	const regit_schema *parsed;     /* already parsed (batch), or NULL */
-} reg_compat_old;
-
-typedef struct reg_compat_run {
-	regit_compat_result result;
-	reg_compat_old *olds;               /* newest first */
-	size_t nold;
-	reg_parsed **parsed;
-	reg_pcache_entry **held;            /* cache entries in use, parallel to olds */
-	regit_registry *reg;
-	regit_compat_level level;
-	int strict;
-} reg_compat_run;
-
-static void reg_compat_run_dispose(reg_compat_run *c)
+void reg_compat_run_dispose(reg_compat_run *c)
 {
 	size_t i;
 
@@ -1165,7 +901,7 @@ static void reg_compat_run_dispose(reg_compat_run *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v)
+int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v)
 {
 	reg_compat_old *o;
 
@@ -1187,7 +923,7 @@ static int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *
  * level: transitive levels use all, the others only the newest, so only
  * that one is parsed then.
  */
-static int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
+int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
 	const regit_schema *next, regit_registry_error *err)
 {
 	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
@@ -1277,7 +1013,7 @@ done:
 }
 
 /* One finding as the one-line text both 40901 and verbose messages use. */
-static int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit_finding *f)
+int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit_finding *f)
 {
 	int version = f->old_index < c->nold ? c->olds[f->old_index].version : 0;
 
@@ -1286,7 +1022,7 @@ static int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit
 		f->rule, f->message ? f->message : "", f->path ? f->path : "", version);
 }
 
-static int reg_compat_summary(regit_buf *out, const reg_compat_run *c)
+int reg_compat_summary(regit_buf *out, const reg_compat_run *c)
 {
 	return regit_buf_printf(out, "{compatibility:'%s', rules:'%s'}",
 		regit_compat_level_name(c->level), c->strict ? "strict" : "avro");
@@ -1296,7 +1032,7 @@ static int reg_compat_summary(regit_buf *out, const reg_compat_run *c)
  * 40901 with every finding. push_version: 0 for a registration; else the
  * version number of a version pushed into the store (reg_push_validate).
  */
-static int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
+int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
 	int push_version)
 {
 	regit_buf msg;
@@ -1341,7 +1077,7 @@ const char *regit_lint_outcome_name(regit_lint_outcome outcome)
 }
 
 /* "[error] EVENT_ID at /fields: message" lines joined by "; ". */
-static int reg_lint_findings_text(regit_buf *out, const regit_lint_result *res)
+static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
 {
 	size_t i;
 	int error = 0;
@@ -1369,7 +1105,7 @@ static int reg_lint_findings_text(regit_buf *out, const regit_lint_result *res)
  * (a refused head is checked once; a reload of it is not a new event).
  * @return 0, REGIT_EINVALID (42201) or another error, with err
  */
-static int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
+int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 	const regit_schema *schema, const char *subject, int push_version,
 	regit_registry_error *err)
 {
@@ -1427,7 +1163,7 @@ static int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 		error = regit_buf_printf(&msg, "lint (%s) %.200s: ",
 			regit_lint_policy_name(policy), subject);
 	if (error == 0)
-		error = reg_lint_findings_text(&msg, &res);
+		error = lint_findings_text(&msg, &res);
 	if (error < 0) {
 		error = reg_fail_internal(err, error);
 		goto done;
@@ -1446,32 +1182,8 @@ done:
 	return error;
 }
 
-/* ---- batches: registrations planned together, committed as a chain ---------- */
-
-/* A registration planned earlier in the same batch (not yet in the index). */
-typedef struct reg_overlay_add {
-	const char *subject;
-	int version;
-	int id;
-	const struct reg_req_schema *rs;
-} reg_overlay_add;
-
-typedef struct reg_overlay {
-	reg_overlay_add adds[REG_MAX_BATCH];
-	size_t n;
-	int next_id;
-	int has_root;
-} reg_overlay;
-
-static void overlay_init(reg_overlay *o, const reg_index *idx)
-{
-	o->n = 0;
-	o->next_id = idx->next_id;
-	o->has_root = idx->has_root;
-}
-
 /* Live versions of subject, newest first: batch additions, then the index. */
-static int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
+int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
 	const char *subject)
 {
 	size_t i, cap = s ? s->nlive : 0;
@@ -1632,7 +1344,7 @@ done:
  * @return 0, REGIT_EINCOMPATIBLE (40901) or REGIT_EINVALID (42201) with
  *         err saying which version, or another error
  */
-static int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err)
 {
 	size_t i, k;
@@ -1755,7 +1467,7 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
  * never served.
  * @return 0, REGIT_EINVALID with err saying what, or another error
  */
-static int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err)
 {
 	regit_store_commits chain;
@@ -1994,7 +1706,7 @@ done:
 
 /* ---- register ------------------------------------------------------------------ */
 
-static int reg_check_subject(const char *subject, regit_registry_error *err)
+int reg_check_subject(const char *subject, regit_registry_error *err)
 {
 	const char *why = NULL;
 
@@ -2005,7 +1717,7 @@ static int reg_check_subject(const char *subject, regit_registry_error *err)
 }
 
 /* Is subject/version referenced by a version (live only unless any)? */
-static const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
+const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
 	int any)
 {
 	size_t i, j, k;
@@ -2296,225 +2008,6 @@ static int register_apply(reg_index *idx, const register_plan *rp, const reg_req
 	return 0;
 }
 
-/*
- * Finish a committed write (caller holds wlock, not rw): apply it to the
- * index and point the index at the new head. When applying fails (out of
- * memory) the index no longer matches the store, so it is rebuilt from the
- * store instead; the write itself succeeded either way.
- */
-typedef int (*reg_apply_fn)(reg_index *idx, void *payload);
-
-static void reg_apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, void *payload)
-{
-	regit_registry_error ignored;
-	int error;
-
-	pthread_rwlock_wrlock(&reg->rw);
-	error = fn(reg->idx, payload);
-	if (error == 0)
-		memcpy(reg->idx->head, head, REGIT_STORE_OID_HEX);
-	/* Even a failed apply may have changed the index: what was derived
-	 * from it per generation (the parse memo) must not be reused. */
-	atomic_fetch_add(&reg->generation, 1);
-	pthread_rwlock_unlock(&reg->rw);
-	/* Not fsynced: our own commits need no check at the next start, so
-	 * a served ref a power loss set back only costs that start a longer
-	 * range to check (kill -9 keeps it: the page cache survives). */
-	reg_served_advance(reg, head, 0);
-	if (error < 0) {
-		reg->stale = 1;
-		(void)reg_reload_locked(reg, 1, &ignored);
-	}
-}
-
-/* ---- the write-transaction engine --------------------------------------------- */
-
-/*
- * One operation of a write transaction. kind->plan computes the operation's
- * change set (op->p) and whatever kind->apply needs afresh from idx and the
- * overlay o of the operations planned before it in the same batch, on
- * every attempt; kind->reset (may be NULL) drops what a plan allocated
- * beyond op->p. kind->apply puts a committed plan into the index (under
- * the write lock).
- */
-typedef struct reg_txn_kind {
-	int (*plan)(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
-		reg_overlay *o, regit_registry_error *err);
-	reg_apply_fn apply;
-	void (*reset)(void *state);
-} reg_txn_kind;
-
-typedef struct reg_txn_op {
-	const reg_txn_kind *kind;
-	void *state;                    /* the operation's own, borrowed */
-	const char *author;
-	regit_registry_error *err;      /* borrowed: where the outcome is written */
-	int rc;                         /* the outcome, once reg_txn_run returns */
-	reg_plan p;                         /* per attempt */
-	int planned;                    /* has a commit in the chain */
-} reg_txn_op;
-
-static void reg_txn_op_reset(reg_txn_op *op)
-{
-	if (op->kind->reset)
-		op->kind->reset(op->state);
-	reg_plan_dispose(&op->p);
-	op->planned = 0;
-	op->rc = 0;
-	reg_err_init(op->err);
-}
-
-/* The commit of a plan: its files in one list (p->many, then p->changes). */
-static int plan_spec(regit_store_commit_spec *out, reg_plan *p, const char *author)
-{
-	out->changes = p->changes;
-	out->nchanges = p->nchanges;
-	if (p->nmany) {
-		p->all = regit_calloc(p->nmany + p->nchanges, sizeof(*p->all));
-		if (!p->all)
-			return REGIT_ENOMEM;
-		memcpy(p->all, p->many, p->nmany * sizeof(*p->all));
-		memcpy(p->all + p->nmany, p->changes, p->nchanges * sizeof(*p->all));
-		out->changes = p->all;
-		out->nchanges = p->nmany + p->nchanges;
-	}
-	out->message = p->message;
-	out->author = author;
-	return 0;
-}
-
-/*
- * The commit step: the planned change sets as a chain of commits on top of
- * the index's head, published with one compare-and-swap. Every write goes
- * through here (replication's push to upstream belongs here too).
- */
-static int reg_txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
-	char head[REGIT_STORE_OID_HEX])
-{
-	int error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, n);
-
-	reg_note_write(reg, error);
-	if (error == 0)
-		atomic_fetch_add(&reg->commits, n);
-	return error;
-}
-
-typedef struct txn_batch {
-	reg_txn_op **ops;
-	size_t n;
-} txn_batch;
-
-static int txn_apply_fn(reg_index *idx, void *payload)
-{
-	txn_batch *b = payload;
-	size_t i;
-	int error = 0;
-
-	for (i = 0; i < b->n && error == 0; i++)
-		if (b->ops[i]->planned)
-			error = b->ops[i]->kind->apply(idx, b->ops[i]->state);
-	return error;
-}
-
-/*
- * Run a write transaction of n (<= REG_MAX_BATCH) operations: plan each
- * against the index and the operations planned before it, commit one
- * commit per operation that changes something as a chain with a single
- * compare-and-swap, then apply them all. A lost race reloads and re-plans
- * the whole batch on the new head, REG_MAX_ATTEMPTS times at most. An
- * operation whose plan fails fails alone; a failed commit fails every
- * operation that had a commit in it. Each op's rc and err say how it
- * went. Caller holds wlock.
- */
-static void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
-{
-	regit_store_commit_spec specs[REG_MAX_BATCH];
-	reg_overlay *o = NULL;
-	char head[REGIT_STORE_OID_HEX];
-	size_t i, nspecs;
-	int attempt, error = 0;
-
-	o = regit_calloc(1, sizeof(*o));
-	if (!o) {
-		for (i = 0; i < n; i++)
-			ops[i]->rc = reg_fail_internal(ops[i]->err, REGIT_ENOMEM);
-		return;
-	}
-	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
-		overlay_init(o, reg->idx);
-		nspecs = 0;
-		for (i = 0; i < n; i++) {
-			reg_txn_op *op = ops[i];
-
-			reg_txn_op_reset(op);
-			op->rc = op->kind->plan(&op->p, op->state, reg, reg->idx, o, op->err);
-			if (op->rc < 0 || op->p.noop)
-				continue;
-			op->rc = plan_spec(&specs[nspecs], &op->p, op->author);
-			if (op->rc < 0) {
-				op->rc = reg_fail_internal(op->err, op->rc);
-				continue;
-			}
-			op->planned = 1;
-			nspecs++;
-		}
-		if (nspecs == 0)
-			break;
-		error = reg_txn_commit(reg, specs, nspecs, head);
-		if (error == 0) {
-			txn_batch b = { ops, n };
-
-			reg_apply_write(reg, head, txn_apply_fn, &b);
-			break;
-		}
-		if (error != REGIT_ECONFLICT)
-			break;
-		error = reg_after_conflict(reg, attempt, ops[0]->err);
-		if (error < 0)
-			break;
-		error = REGIT_ECONFLICT;
-	}
-	reg_writes_done(reg);
-	for (i = 0; i < n; i++) {
-		reg_txn_op *op = ops[i];
-
-		/* A failed commit fails everything that waited for it. */
-		if (error < 0 && op->rc == 0) {
-			if (error == REGIT_ECONFLICT)
-				op->rc = reg_fail(op->err, REGIT_SR_STORE_ERROR,
-					"Too much write contention on the store");
-			else if (op != ops[0] || op->err->code == 0)
-				op->rc = reg_fail_internal(op->err, error);
-			else
-				op->rc = error;
-		}
-		if (op->kind->reset)
-			op->kind->reset(op->state);
-		reg_plan_dispose(&op->p);
-	}
-	regit_free(o);
-}
-
-/* A single write (delete, config, mode): a transaction of one operation. */
-static int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
-	const char *author, regit_registry_error *err)
-{
-	reg_txn_op op, *ops = &op;
-	int error;
-
-	error = reg_write_enter(reg, err);
-	if (error < 0)
-		return error;
-	memset(&op, 0, sizeof(op));
-	op.kind = kind;
-	op.state = state;
-	op.author = author;
-	op.err = err;
-	reg_txn_run(reg, &ops, 1);
-	reg_write_leave(reg);
-	return op.rc;
-}
-
 /* ---- register ----------------------------------------------------------------- */
 
 /* A registration waiting for (or being processed in) a batch. */
@@ -2609,7 +2102,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		err = &dummy;
 	reg_err_init(err);
 	memset(out, 0, sizeof(*out));
-	if (reg_reader == reg)
+	if (reg_reading(reg))
 		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
 	memset(&job, 0, sizeof(job));
 	job.req = req;
@@ -2683,34 +2176,6 @@ static int plan_meta(reg_plan *p, regit_buf *buf, const reg_version *v, int dele
 	return error;
 }
 
-/* Grow the plan's dynamic change list by n entries (paths owned by the plan). */
-static int plan_many_reserve(reg_plan *p, size_t n)
-{
-	regit_store_change *c = regit_reallocarray(p->many, p->nmany + n, sizeof(*c));
-	char **paths;
-
-	if (!c)
-		return REGIT_ENOMEM;
-	p->many = c;
-	paths = regit_reallocarray(p->many_paths, p->nmany_paths + n, sizeof(*paths));
-	if (!paths)
-		return REGIT_ENOMEM;
-	p->many_paths = paths;
-	return 0;
-}
-
-static int plan_many_add(reg_plan *p, char *path_taken, const void *data, size_t len, int remove)
-{
-	regit_store_change *c = &p->many[p->nmany++];
-
-	p->many_paths[p->nmany_paths++] = path_taken;
-	c->path = path_taken;
-	c->data = data;
-	c->len = len;
-	c->remove = remove;
-	return 0;
-}
-
 /* ---- delete version ----------------------------------------------------------- */
 
 typedef struct delete_state {
@@ -2756,7 +2221,7 @@ static int plan_delete_targets(reg_plan *p, delete_state *d)
 	d->bufs = regit_calloc(d->ntargets ? d->ntargets : 1, sizeof(*d->bufs));
 	if (!d->oids || !d->bufs)
 		return REGIT_ENOMEM;
-	error = plan_many_reserve(p, d->ntargets * per);
+	error = reg_plan_many_reserve(p, d->ntargets * per);
 	for (i = 0; i < d->ntargets && error == 0; i++) {
 		const reg_version *v = d->targets[i];
 		char *path = regit_malloc(REGIT_LAYOUT_MAX_COMPONENT + 32);
@@ -2773,7 +2238,7 @@ static int plan_delete_targets(reg_plan *p, delete_state *d)
 				regit_free(path);
 				return error;
 			}
-			plan_many_add(p, path, d->bufs[i].ptr, d->bufs[i].size, 0);
+			reg_plan_many_add(p, path, d->bufs[i].ptr, d->bufs[i].size, 0);
 			continue;
 		}
 		snprintf(file, sizeof(file), "v%d.avsc", v->pub.version);
@@ -2782,7 +2247,7 @@ static int plan_delete_targets(reg_plan *p, delete_state *d)
 			regit_free(path);
 			return error;
 		}
-		plan_many_add(p, path, NULL, 0, 1);
+		reg_plan_many_add(p, path, NULL, 0, 1);
 		path = regit_malloc(REGIT_LAYOUT_MAX_COMPONENT + 32);
 		if (!path)
 			return REGIT_ENOMEM;
@@ -2792,7 +2257,7 @@ static int plan_delete_targets(reg_plan *p, delete_state *d)
 			regit_free(path);
 			return error;
 		}
-		plan_many_add(p, path, NULL, 0, 1);
+		reg_plan_many_add(p, path, NULL, 0, 1);
 	}
 	if (error == 0 && d->drop_settings) {
 		error = reg_plan_put_subject(p, d->subject, "config.json", NULL);

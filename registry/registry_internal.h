@@ -16,10 +16,18 @@
  *  - next_id is greater than every id in use.
  * An index is mutated only by the thread holding the registry's writer
  * mutex, and only under the write side of the rwlock once published.
+ *
+ * Below the index: the registry itself (struct regit_registry) and the
+ * helpers its files share: registry.c (lifecycle, locking, reload, errors,
+ * effective settings), reg_check.c (request schemas, compatibility and
+ * lint checks), reg_ledger.c (pushed versions, the ledger, verify); the
+ * write-transaction engine is in txn.h.
  */
 #ifndef REGIT_REGISTRY_INTERNAL_H
 #define REGIT_REGISTRY_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -291,5 +299,227 @@ int reg_meta_version_write(regit_buf *out, const reg_version *v);
 int reg_meta_config_write(regit_buf *out, const regit_config *cfg);
 int reg_meta_mode_write(regit_buf *out, regit_mode mode);
 int reg_meta_root_write(regit_buf *out, int next_id);
+
+/* ---- the registry ------------------------------------------------------- */
+
+/* Lost compare-and-swap races tolerated per write before giving up. */
+#define REG_MAX_ATTEMPTS 32
+/* Registrations group-committed together at most. */
+#define REG_MAX_BATCH 64
+/* Parsed schemas kept for compatibility checks. */
+#define REG_PCACHE_SIZE 512
+
+struct regit_registry {
+	regit_registry_options opts;
+	char *store_path;
+	char *cache_path;               /* "<store>/regit-cache" */
+	uint64_t cache_generation;      /* generation the cache was written at */
+	pthread_t cache_saver;          /* writes the cache after a cold start */
+	int cache_saving;               /* cache_saver runs: joined by regit_registry_free */
+	regit_store *store;
+	pthread_rwlock_t rw;
+	pthread_mutex_t wlock;
+	reg_index *idx;                 /* published; swapped under rw write */
+	atomic_uint_fast64_t generation;
+	atomic_uint_fast64_t commits;
+	atomic_uint_fast64_t rejections;
+	atomic_uint_fast64_t store_rejections; /* reloads refused (invalid or incompatible) */
+	atomic_uint_fast64_t ledger_rejections; /* of those: broke the ledger (reg_ledger_check) */
+	/* Commits that failed on a full disk (REGIT_ENOSPC); disk_full is 1
+	 * from such a failure until a commit succeeds (txn.c). */
+	atomic_uint_fast64_t nospace_failures;
+	atomic_int disk_full;
+	atomic_int_fast64_t disk_full_since;   /* seconds since the epoch */
+	/* Lint under warn/enforce: findings by rule index and severity
+	 * (0 warning, 1 error), linted schemas by regit_lint_outcome. */
+	atomic_uint_fast64_t lint_findings[REGIT_LINT_MAX_RULES][2];
+	atomic_uint_fast64_t lint_outcomes[REGIT_LINT_OUTCOME_COUNT];
+	int store_ok;                   /* guarded by rw */
+	char store_message[256];
+	char bad_head[REGIT_STORE_OID_HEX];  /* head that failed to load */
+	/* The last refused head, kept after a later head loads (the UI's
+	 * health panel): why, which commit, when (seconds since the epoch). */
+	char last_reject[1024];
+	char last_reject_head[REGIT_STORE_OID_HEX];
+	int64_t last_reject_time;
+	int stale;                      /* index missed a committed write */
+	int verifying;                  /* regit_registry_verify: never writes the served ref */
+	/* parsed old versions for compatibility checks (see pcache_get) */
+	pthread_mutex_t pclock;
+	struct reg_pcache_entry *pcache[REG_PCACHE_SIZE];
+	uint64_t pctick;
+	/* registration queue (group commit) */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct reg_job *qhead, **qtail;
+	int leader;
+	/* parses of referenced schemas for the published index (see memo_acquire) */
+	pthread_mutex_t memolock;
+	reg_memo *memo;                 /* guarded by memolock */
+	uint64_t memo_gen;              /* generation memo is for; guarded by memolock */
+	const reg_index *check_idx;     /* a reloaded index being validated, and */
+	reg_memo *check_memo;           /* its memo (both used by the wlock holder only) */
+	/* GUID -> id, sorted, rebuilt lazily per generation (see guid_table) */
+	pthread_mutex_t guidlock;
+	struct reg_guid *guids;
+	size_t nguids;
+	uint64_t guid_gen;
+	int guid_valid;
+};
+
+typedef struct reg_pcache_entry reg_pcache_entry;
+typedef struct reg_overlay reg_overlay;         /* txn.h */
+
+/* ---- errors and locking (registry.c) ------------------------------------ */
+
+/* Set err (code, message) and the thread's last error; @return the REGIT_E* for code */
+int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A failure that is not the client's: out of memory, git I/O. */
+int reg_fail_internal(regit_registry_error *err, int rc);
+void reg_err_init(regit_registry_error *err);
+
+/* Whether this thread holds a read section (regit_registry_read_begin) on reg. */
+int reg_reading(const regit_registry *reg);
+/* Take the read lock unless this thread already holds a section; @return whether taken */
+int reg_read_enter(regit_registry *reg);
+void reg_read_leave(regit_registry *reg, int taken);
+/* Take wlock (a write inside a read section fails: it would deadlock). */
+int reg_write_enter(regit_registry *reg, regit_registry_error *err);
+void reg_write_leave(regit_registry *reg);
+int64_t reg_now_ms(void);
+
+/* ---- subjects and effective settings (registry.c) ------------------------ */
+
+const reg_subject *reg_find_subject(const reg_index *idx, const char *subject);
+regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s);
+int reg_mode_readonly(regit_mode m);
+
+/* What applies to a subject: its config, else the global one, else the server's. */
+typedef struct reg_effective {
+	regit_compat_level level;
+	int strict;
+	int normalize;
+	regit_lint_policy lint;
+} reg_effective;
+void reg_effective_config(reg_effective *out, const regit_registry *reg,
+	const reg_index *idx, const reg_subject *s);
+regit_compat_level reg_non_transitive(regit_compat_level level);
+int reg_level_transitive(regit_compat_level level);
+
+/* A subject name the API accepts (42208 otherwise). */
+int reg_check_subject(const char *subject, regit_registry_error *err);
+/* Is subject/version referenced by a version (live only unless any)? */
+const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
+	int any);
+
+/* ---- loading (registry.c) ----------------------------------------------- */
+
+/* Build the index of commit (NULL: the branch head). */
+int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
+	const reg_index *prev, const reg_cache *cache, regit_registry_error *err);
+/* Publish a new index (caller holds wlock); takes idx. */
+void reg_publish(regit_registry *reg, reg_index *idx);
+/* Record head as served (refs/regit/served); a failure is logged. */
+void reg_served_advance(regit_registry *reg, const char *head, int durable);
+/*
+ * Reload from the store's head if it moved (caller holds wlock): the new
+ * head passes the ledger and push validation or is reported, and the
+ * index being served stays.
+ */
+int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err);
+/*
+ * A resolver over idx carrying the memo for idx (a reference: drop it with
+ * reg_memo_free(out->memo)); only the published index and the one a reload
+ * validates have one.
+ */
+void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx);
+
+/* ---- pushed versions and the ledger (reg_ledger.c) ----------------------- */
+
+/* The compatibility and lint policy applied to versions new in idx (not from an API). */
+int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err);
+/* What prev served stays served in idx (registry/README.md, "The ledger"). */
+int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
+	regit_registry_error *err);
+
+/* ---- request schemas and checks (reg_check.c) ---------------------------- */
+
+/* Text and references a register/lookup request resolves to. */
+typedef struct reg_req_schema {
+	reg_parsed *parsed;
+	regit_buf text;                 /* stored compact text */
+	regit_buf pretty;               /* the .avsc file */
+	regit_reference *refs;          /* owned (sorted when normalized) */
+	size_t nrefs;
+	regit_buf key;                  /* identity */
+	uint64_t hash;
+} reg_req_schema;
+
+/* Drop what r holds (fine on a zeroed or half-filled one). */
+void reg_req_schema_dispose(reg_req_schema *r);
+/*
+ * Parse a request's schema with its references through r and compute its
+ * compact text and identity; with `stored`, also the .avsc text.
+ */
+int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
+	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
+	regit_registry_error *err);
+/* reg_req_schema_parse with reg_registry_resolver's resolver over idx. */
+int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
+	const regit_register_request *req, int normalize, int stored,
+	regit_registry_error *err);
+int reg_version_key_eq(const reg_version *v, const reg_req_schema *r);
+
+/* Empty the parsed-schema cache (regit_registry_free). */
+void reg_pcache_clear(regit_registry *reg);
+
+/* One older version to compare with: from the index or planned in a batch. */
+typedef struct reg_compat_old {
+	int version;
+	int id;                         /* 0: not cacheable (batch, references) */
+	const char *text;
+	size_t len;
+	const regit_reference *refs;
+	size_t nrefs;
+	const regit_schema *parsed;     /* already parsed (batch), or NULL */
+} reg_compat_old;
+
+/* A compatibility check of one schema against older ones (dispose after use). */
+typedef struct reg_compat_run {
+	regit_compat_result result;
+	reg_compat_old *olds;               /* newest first */
+	size_t nold;
+	reg_parsed **parsed;
+	reg_pcache_entry **held;            /* cache entries in use, parallel to olds */
+	regit_registry *reg;
+	regit_compat_level level;
+	int strict;
+} reg_compat_run;
+
+void reg_compat_run_dispose(reg_compat_run *c);
+/* Append v to c->olds (capacity cap). */
+int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v);
+/* Check next against c->olds (newest first) at c->level; the verdict is in c->result. */
+int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
+	const regit_schema *next, regit_registry_error *err);
+/* One finding as the one-line text both 40901 and verbose messages use. */
+int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit_finding *f);
+int reg_compat_summary(regit_buf *out, const reg_compat_run *c);
+/* 40901 with every finding; push_version: 0 for a registration, else the pushed version. */
+int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
+	int push_version);
+/*
+ * The lint policy applied to a schema about to become a version (0 for a
+ * registration, else push_version is the pushed version's number).
+ * @return 0, REGIT_EINVALID (42201) or another error, with err
+ */
+int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
+	const regit_schema *schema, const char *subject, int push_version,
+	regit_registry_error *err);
+/* c->olds = live versions of subject, newest first: o's additions (may be NULL), then s's. */
+int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
+	const char *subject);
 
 #endif
