@@ -1,0 +1,332 @@
+/*
+ * reg_ui.c - the web UI's reads: the compatibility report of a draft,
+ * a version's stored text, a subject's history and where its versions
+ * came from (the store's log).
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "registry/layout.h"
+#include "registry/registry_internal.h"
+#include "registry/txn.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/md5.h"
+
+/* ---- reads for the web UI --------------------------------------------------- */
+
+void regit_check_report_dispose(regit_check_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nfindings; i++) {
+		regit_free(r->findings[i].path);
+		regit_free(r->findings[i].old_path);
+		regit_free(r->findings[i].message);
+	}
+	regit_free(r->findings);
+	regit_lint_result_dispose(&r->lint);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copy the run's findings into out (owned strings). */
+static int check_report_take(regit_check_report *out, const reg_compat_run *c)
+{
+	size_t i, n = c->result.nfindings;
+
+	out->compatible = c->result.compatible;
+	out->nomitted = c->result.nomitted;
+	if (n == 0)
+		return 0;
+	out->findings = regit_calloc(n, sizeof(*out->findings));
+	if (!out->findings)
+		return REGIT_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const regit_finding *f = &c->result.findings[i];
+		regit_check_finding *o = &out->findings[i];
+
+		out->nfindings++;
+		o->rule = f->rule;
+		o->old_version = f->old_index < c->nold ? c->olds[f->old_index].version : 0;
+		o->path = regit_strdup(f->path ? f->path : "");
+		o->message = regit_strdup(f->message ? f->message : "");
+		o->old_path = f->old_path ? regit_strdup(f->old_path) : NULL;
+		if (!o->path || !o->message || (f->old_path && !o->old_path))
+			return REGIT_ENOMEM;
+	}
+	return 0;
+}
+
+int regit_registry_check_report(regit_registry *reg, const regit_register_request *req,
+	int version, int level, regit_check_report *out, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	const reg_subject *s;
+	reg_compat_run c;
+	reg_req_schema rs;
+	reg_effective eff;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	memset(out, 0, sizeof(*out));
+	out->compatible = 1;
+	memset(&c, 0, sizeof(c));
+	memset(&rs, 0, sizeof(rs));
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, req->subject);
+	reg_effective_config(&eff, reg, reg->idx, s);
+	c.level = level >= (int)REGIT_LEVEL_NONE && level <= (int)REGIT_LEVEL_FULL_TRANSITIVE ?
+		(regit_compat_level)level : eff.level;
+	c.strict = eff.strict;
+	if (version == 0) {
+		error = reg_live_versions_desc(&c, s, NULL, req->subject);
+		if (error < 0) {
+			error = reg_fail_internal(err, error);
+			goto done;
+		}
+	} else {
+		const reg_version *v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
+			reg_subject_version(s, version);
+
+		if (!v) {
+			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			goto done;
+		}
+		c.level = reg_non_transitive(c.level);
+		c.olds = regit_calloc(1, sizeof(*c.olds));
+		if (!c.olds) {
+			error = reg_fail_internal(err, REGIT_ENOMEM);
+			goto done;
+		}
+		reg_compat_add_old(&c, 1, v);
+	}
+	out->level = c.level;
+	out->strict = c.strict;
+	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	if (error < 0)
+		goto done;
+	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	if (error < 0)
+		goto done;
+	error = check_report_take(out, &c);
+	out->lint_policy = eff.lint;
+	if (error == 0 && eff.lint != REGIT_LINT_POLICY_OFF)
+		error = regit_lint_schema(rs.parsed->schema, NULL, &out->lint);
+	if (error < 0)
+		error = reg_fail_internal(err, error);
+done:
+	reg_compat_run_dispose(&c);
+	reg_req_schema_dispose(&rs);
+	reg_read_leave(reg, taken);
+	return error;
+}
+
+int regit_registry_version_text(regit_registry *reg, const char *subject, int version,
+	regit_text_style style, regit_buf *out, int *id, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	regit_schema_error serr;
+	const reg_subject *s;
+	const reg_version *v;
+	reg_parsed *parsed = NULL;
+	reg_resolver r;
+	int taken, error = 0;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	taken = reg_read_enter(reg);
+	s = reg_find_subject(reg->idx, subject);
+	if (!s || s->nversions == 0) {
+		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			subject ? subject : "");
+		goto done;
+	}
+	v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
+		reg_subject_version(s, version);
+	if (!v) {
+		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		goto done;
+	}
+	if (id)
+		*id = v->pub.id;
+	reg_registry_resolver(&r, reg, reg->idx);
+	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
+		reg->opts.max_schema_size * 2 + 4096, &serr);
+	reg_memo_free(r.memo);
+	if (error == 0) {
+		switch (style) {
+		case REGIT_TEXT_CANONICAL:
+			error = regit_schema_canonical(parsed->schema, out);
+			break;
+		case REGIT_TEXT_RESOLVED:
+			error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
+			break;
+		default:
+			error = regit_schema_print(parsed->schema, REGIT_PRINT_PRETTY, out);
+			break;
+		}
+	}
+	if (error == REGIT_EINVALID)
+		error = reg_fail(err, REGIT_SR_STORE_ERROR, "Stored version %d does not parse: %s",
+			v->pub.version, serr.message);
+	else if (error < 0)
+		error = reg_fail_internal(err, error);
+done:
+	reg_parsed_free(parsed);
+	reg_read_leave(reg, taken);
+	return error;
+}
+
+typedef struct history_state {
+	int (*cb)(const regit_history_entry *e, void *payload);
+	void *payload;
+} history_state;
+
+static int history_cb(const regit_store_log_entry *e, void *payload)
+{
+	history_state *st = payload;
+	regit_history_entry h;
+
+	h.commit = e->commit;
+	h.author = e->author;
+	h.email = e->email;
+	h.time = e->time;
+	h.tz_offset = e->tz_offset;
+	h.summary = e->summary;
+	return st->cb(&h, st->payload);
+}
+
+int regit_registry_subject_history(regit_registry *reg, const char *subject,
+	const char *from, size_t skip, size_t limit,
+	int (*cb)(const regit_history_entry *e, void *payload), void *payload,
+	char *next, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	char path[REGIT_LAYOUT_MAX_COMPONENT + 16];
+	char head[REGIT_STORE_OID_HEX];
+	history_state st = { cb, payload };
+	const char *why = NULL;
+	size_t i;
+	int taken, error;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	next[0] = '\0';
+	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+			why ? why : "empty");
+	if (limit == 0 || limit > 100)
+		limit = 100;
+	if (from && *from) {
+		for (i = 0; from[i]; i++) {
+			if (!((from[i] >= '0' && from[i] <= '9') || (from[i] >= 'a' && from[i] <= 'f')))
+				break;
+		}
+		if (i != 40 || from[i])
+			return reg_fail(err, 400, "Invalid history cursor: a 40-digit commit id is needed");
+	}
+	error = reg_subject_path(path, sizeof(path), subject, "");
+	if (error < 0)
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+	/* "subjects/<enc>/" names the directory without its slash. */
+	path[strlen(path) - 1] = '\0';
+	taken = reg_read_enter(reg);
+	memcpy(head, reg->idx->head, sizeof(head));
+	reg_read_leave(reg, taken);
+	if (!(from && *from) && !head[0])
+		return 0;
+	error = regit_store_log(next, reg->store, from && *from ? from : head, path, skip,
+		limit, history_cb, &st);
+	if (error == REGIT_ENOTFOUND && from && *from)
+		return reg_fail(err, 400, "Invalid history cursor: unknown commit");
+	if (error < 0)
+		return reg_fail_internal(err, error);
+	return 0;
+}
+
+typedef struct origins_state {
+	void (*cb)(size_t i, const regit_history_entry *e, void *payload);
+	void *payload;
+} origins_state;
+
+static void origins_cb(size_t i, const regit_store_log_entry *e, void *payload)
+{
+	origins_state *st = payload;
+	regit_history_entry h;
+
+	h.commit = e->commit;
+	h.author = e->author;
+	h.email = e->email;
+	h.time = e->time;
+	h.tz_offset = e->tz_offset;
+	h.summary = e->summary;
+	st->cb(i, &h, st->payload);
+}
+
+int regit_registry_version_origins(regit_registry *reg, const char *subject,
+	const int *versions, size_t n,
+	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+	char dir[REGIT_LAYOUT_MAX_COMPONENT + 16];
+	char head[REGIT_STORE_OID_HEX];
+	char (*names)[24] = NULL;
+	const char **ptrs = NULL;
+	origins_state st = { cb, payload };
+	const char *why = NULL;
+	size_t i;
+	int taken, error;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+			why ? why : "empty");
+	if (n == 0)
+		return 0;
+	if (n > 100)
+		return reg_fail(err, 400, "At most 100 versions at a time");
+	error = reg_subject_path(dir, sizeof(dir), subject, "");
+	if (error < 0)
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+	dir[strlen(dir) - 1] = '\0';
+	names = regit_calloc(n, sizeof(*names));
+	ptrs = regit_calloc(n, sizeof(*ptrs));
+	if (!names || !ptrs) {
+		error = reg_fail_internal(err, REGIT_ENOMEM);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "v%d.avsc", versions[i]);
+		ptrs[i] = names[i];
+	}
+	taken = reg_read_enter(reg);
+	memcpy(head, reg->idx->head, sizeof(head));
+	reg_read_leave(reg, taken);
+	error = 0;
+	if (head[0]) {
+		error = regit_store_file_origins(reg->store, head, dir, ptrs, n, origins_cb, &st);
+		if (error < 0)
+			error = reg_fail_internal(err, error);
+	}
+done:
+	regit_free(names);
+	regit_free(ptrs);
+	return error;
+}
