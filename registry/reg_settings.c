@@ -1,33 +1,17 @@
 /*
  * reg_settings.c - config and mode, global or per subject: set and delete
- * through one write helper (a table of the two settings), and reads.
+ * are one write helper (setting_plan, setting_apply) over a table of the
+ * two settings (setting_kind: the file, how it is read from and put into
+ * the index, and each one's policy); reads.
  */
-#include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "registry/layout.h"
 #include "registry/registry_internal.h"
 #include "registry/txn.h"
-#include "store/store.h"
-#include "util/alloc.h"
-#include "util/error.h"
-#include "util/log.h"
-#include "util/md5.h"
+#include "util/buf.h"
 
-/* ---- config ------------------------------------------------------------------ */
-
-typedef struct config_state {
-	const char *subject;            /* NULL = global */
-	regit_config cfg;               /* request (set) */
-	int remove;
-	regit_config result;            /* merged (set) or removed (delete) */
-} config_state;
+/* ---- config helpers ------------------------------------------------------------ */
 
 static void config_merge(regit_config *dst, const regit_config *src)
 {
@@ -73,121 +57,212 @@ static void config_default(regit_config *out, const regit_registry *reg)
 	}
 }
 
-static int config_make(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
+/* ---- one write helper for both settings ----------------------------------------- */
+
+typedef struct setting_kind setting_kind;
+
+/* A PUT or DELETE of a setting: the request and what it gave. */
+typedef struct setting_write {
+	const setting_kind *kind;
+	const char *subject;            /* NULL = global */
+	int remove;                     /* DELETE */
+	regit_config config;            /* request (PUT config) */
+	regit_mode mode;                /* request (PUT mode) */
+	int force;                      /* PUT mode: IMPORT with live subjects */
+	/* the outcome: the config merged (PUT) or removed (DELETE), the mode
+	 * set or removed */
+	regit_config config_result;
+	regit_mode mode_result;
+} setting_write;
+
+/* What differs between config and mode: one row each (config_kind, mode_kind). */
+struct setting_kind {
+	const char *file;               /* "config.json" in the subject's folder or the root */
+	const char *what;               /* the commit message's first word */
+	/* Whether the setting is set at the scope (s NULL: global). */
+	int (*has)(const reg_index *idx, const reg_subject *s, const char *subject);
+	/*
+	 * The policy of the write: an error, or w's result set (and p->noop
+	 * when nothing changes). has says whether the scope has the setting.
+	 */
+	int (*decide)(setting_write *w, reg_plan *p, regit_registry *reg, const reg_index *idx,
+		const reg_subject *s, int has, regit_registry_error *err);
+	/* The file's content for w's result, and the commit message after "what scope: ". */
+	int (*print)(regit_buf *out, const setting_write *w);
+	void (*describe)(char *out, size_t len, const setting_write *w);
+	/* Put w's result at the scope (s NULL: global), or unset it (w->remove). */
+	void (*store)(reg_index *idx, reg_subject *s, const setting_write *w);
+};
+
+static const char *scope_name(const setting_write *w)
+{
+	return w->subject ? w->subject : "(global)";
+}
+
+static int setting_plan(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
 	reg_overlay *o, regit_registry_error *err)
 {
-	config_state *c = state;
-	const reg_subject *s = reg_find_subject(idx, c->subject);
-	const regit_config *old = NULL;
-	regit_buf *b;
+	setting_write *w = state;
+	const reg_subject *s = reg_find_subject(idx, w->subject);
+	regit_buf *b = NULL;
 	int error;
 
 	(void)o;
-	if (c->subject) {
-		error = reg_check_subject(c->subject, err);
-		if (error < 0)
-			return error;
-		if (s && s->has_config)
-			old = &s->config;
-	} else if (idx->has_config) {
-		old = &idx->config;
+	error = w->kind->decide(w, p, reg, idx, s, w->kind->has(idx, s, w->subject), err);
+	if (error < 0 || p->noop)
+		return error;
+	if (!w->remove) {
+		b = reg_plan_buf(p);
+		error = w->kind->print(b, w);
 	}
-	if (reg_mode_readonly(reg_effective_mode(idx, s)))
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
-			"Subject %.200s is in read-only mode", c->subject ? c->subject : "(global)");
-	if (c->remove) {
-		if (!old) {
-			if (c->subject)
-				return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
-					"Subject '%.200s' not found.", c->subject);
-			config_default(&c->result, reg);
-			p->noop = 1;
-			return 0;
-		}
-		c->result = *old;
-		error = c->subject ? reg_plan_put_subject(p, c->subject, "config.json", NULL) :
-			reg_plan_put(p, "config.json", NULL);
-		if (error < 0)
-			return reg_fail_internal(err, error);
-		snprintf(p->message, sizeof(p->message), "config %.300s: deleted",
-			c->subject ? c->subject : "(global)");
-		return 0;
-	}
-	memset(&c->result, 0, sizeof(c->result));
-	if (old)
-		c->result = *old;
-	config_merge(&c->result, &c->cfg);
-	if (old && config_equal(old, &c->result)) {
-		p->noop = 1;
-		return 0;
-	}
-	b = reg_plan_buf(p);
-	error = reg_meta_config_write(b, &c->result);
 	if (error == 0)
-		error = c->subject ? reg_plan_put_subject(p, c->subject, "config.json", b) :
-			reg_plan_put(p, "config.json", b);
+		error = w->subject ? reg_plan_put_subject(p, w->subject, w->kind->file, b) :
+			reg_plan_put(p, w->kind->file, b);
 	if (error < 0)
 		return reg_fail_internal(err, error);
-	snprintf(p->message, sizeof(p->message), "config %.300s: %s%s%s%s%s",
-		c->subject ? c->subject : "(global)",
-		c->result.has_level ? regit_compat_level_name(c->result.level) : "-",
-		c->result.has_normalize ? (c->result.normalize ? ", normalize" : ", no normalize") : "",
-		c->result.has_strict ? (c->result.strict ? ", strict" : ", avro rules") : "",
-		c->result.has_lint ? ", lint " : "",
-		c->result.has_lint ? regit_lint_policy_name(c->result.lint) : "");
+	if (w->remove) {
+		snprintf(p->message, sizeof(p->message), "%s %.300s: deleted", w->kind->what,
+			scope_name(w));
+	} else {
+		char desc[128];
+
+		w->kind->describe(desc, sizeof(desc), w);
+		snprintf(p->message, sizeof(p->message), "%s %.300s: %s", w->kind->what,
+			scope_name(w), desc);
+	}
 	return 0;
 }
 
-static int config_apply_fn(reg_index *idx, void *payload)
+static int setting_apply(reg_index *idx, void *state)
 {
-	config_state *c = payload;
+	setting_write *w = state;
 	reg_subject *s = NULL;
 	int error;
 
-	if (!c->subject) {
-		idx->has_config = !c->remove;
-		if (!c->remove)
-			idx->config = c->result;
+	if (!w->subject) {
+		w->kind->store(idx, NULL, w);
 		return 0;
 	}
-	if (c->remove) {
-		s = reg_index_subject(idx, c->subject, strlen(c->subject));
+	if (w->remove) {
+		s = reg_index_subject(idx, w->subject, strlen(w->subject));
 		if (s) {
-			s->has_config = 0;
+			w->kind->store(idx, s, w);
 			reg_index_subject_prune(idx, s);
 		}
 		return 0;
 	}
-	error = reg_index_subject_add(&s, idx, c->subject, strlen(c->subject));
+	error = reg_index_subject_add(&s, idx, w->subject, strlen(w->subject));
 	if (error < 0)
 		return error;
-	s->has_config = 1;
-	s->config = c->result;
+	w->kind->store(idx, s, w);
 	return 0;
 }
 
-static const reg_txn_kind config_kind = { config_make, config_apply_fn, NULL };
+static const reg_txn_kind setting_txn = { setting_plan, setting_apply, NULL };
+
+/* One PUT or DELETE of a setting, as a write transaction of one operation. */
+static int setting_write_run(regit_registry *reg, setting_write *w, const char *author,
+	regit_registry_error *err)
+{
+	regit_registry_error dummy;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	return reg_txn_write(reg, &setting_txn, w, author, err);
+}
+
+/* ---- config ------------------------------------------------------------------ */
+
+static int config_has(const reg_index *idx, const reg_subject *s, const char *subject)
+{
+	return subject ? s && s->has_config : idx->has_config;
+}
+
+static int config_decide(setting_write *w, reg_plan *p, regit_registry *reg,
+	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
+{
+	const regit_config *old = !has ? NULL : w->subject ? &s->config : &idx->config;
+	int error;
+
+	if (w->subject) {
+		error = reg_check_subject(w->subject, err);
+		if (error < 0)
+			return error;
+	}
+	if (reg_mode_readonly(reg_effective_mode(idx, s)))
+		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			"Subject %.200s is in read-only mode", scope_name(w));
+	if (w->remove) {
+		if (!old) {
+			if (w->subject)
+				return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
+					"Subject '%.200s' not found.", w->subject);
+			config_default(&w->config_result, reg);
+			p->noop = 1;
+			return 0;
+		}
+		w->config_result = *old;
+		return 0;
+	}
+	memset(&w->config_result, 0, sizeof(w->config_result));
+	if (old)
+		w->config_result = *old;
+	config_merge(&w->config_result, &w->config);
+	if (old && config_equal(old, &w->config_result))
+		p->noop = 1;
+	return 0;
+}
+
+static int config_print(regit_buf *out, const setting_write *w)
+{
+	return reg_meta_config_write(out, &w->config_result);
+}
+
+static void config_describe(char *out, size_t len, const setting_write *w)
+{
+	const regit_config *c = &w->config_result;
+
+	snprintf(out, len, "%s%s%s%s%s",
+		c->has_level ? regit_compat_level_name(c->level) : "-",
+		c->has_normalize ? (c->normalize ? ", normalize" : ", no normalize") : "",
+		c->has_strict ? (c->strict ? ", strict" : ", avro rules") : "",
+		c->has_lint ? ", lint " : "",
+		c->has_lint ? regit_lint_policy_name(c->lint) : "");
+}
+
+static void config_store(reg_index *idx, reg_subject *s, const setting_write *w)
+{
+	int *has = s ? &s->has_config : &idx->has_config;
+	regit_config *cfg = s ? &s->config : &idx->config;
+
+	*has = !w->remove;
+	if (!w->remove)
+		*cfg = w->config_result;
+}
+
+static const setting_kind config_kind = {
+	"config.json", "config", config_has, config_decide, config_print, config_describe,
+	config_store
+};
 
 /* PUT (cfg) or DELETE (cfg NULL) of a config: one write, out = the result. */
 static int config_write(regit_registry *reg, const char *subject, const regit_config *cfg,
 	const char *author, regit_config *out, regit_registry_error *err)
 {
-	regit_registry_error dummy;
-	config_state c;
+	setting_write w;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
-	memset(&c, 0, sizeof(c));
-	c.subject = subject;
+	memset(&w, 0, sizeof(w));
+	w.kind = &config_kind;
+	w.subject = subject;
 	if (cfg)
-		c.cfg = *cfg;
+		w.config = *cfg;
 	else
-		c.remove = 1;
-	error = reg_txn_write(reg, &config_kind, &c, author, err);
+		w.remove = 1;
+	error = setting_write_run(reg, &w, author, err);
 	if (error == 0 && out)
-		*out = c.result;
+		*out = w.config_result;
 	return error;
 }
 
@@ -235,125 +310,95 @@ int regit_registry_get_config(regit_registry *reg, const char *subject,
 
 /* ---- mode -------------------------------------------------------------------- */
 
-typedef struct mode_state {
-	const char *subject;
-	regit_mode mode;
-	int force;
-	int remove;
-	regit_mode result;
-} mode_state;
-
-static int mode_make(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	reg_overlay *o, regit_registry_error *err)
+static int mode_has(const reg_index *idx, const reg_subject *s, const char *subject)
 {
-	mode_state *m = state;
-	const reg_subject *s = reg_find_subject(idx, m->subject);
-	int has = m->subject ? (s && s->has_mode) : idx->has_mode;
-	regit_mode old = m->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : idx->mode;
-	regit_buf *b;
+	return subject ? s && s->has_mode : idx->has_mode;
+}
+
+static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
+	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
+{
+	regit_mode old = w->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : idx->mode;
 	size_t i;
 	int error;
 
 	(void)reg;
-	(void)o;
-	if (m->remove) {
+	if (w->remove) {
 		if (!has)
 			return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
-				m->subject ? m->subject : "(global)");
-		m->result = old;
-		error = m->subject ? reg_plan_put_subject(p, m->subject, "mode.json", NULL) :
-			reg_plan_put(p, "mode.json", NULL);
-		if (error < 0)
-			return reg_fail_internal(err, error);
-		snprintf(p->message, sizeof(p->message), "mode %.300s: deleted",
-			m->subject ? m->subject : "(global)");
+				scope_name(w));
+		w->mode_result = old;
 		return 0;
 	}
-	if (m->subject) {
-		error = reg_check_subject(m->subject, err);
+	if (w->subject) {
+		error = reg_check_subject(w->subject, err);
 		if (error < 0)
 			return error;
-		if (m->mode == REGIT_MODE_FORWARD)
+		if (w->mode == REGIT_MODE_FORWARD)
 			return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
 	}
-	if ((unsigned)m->mode > REGIT_MODE_FORWARD)
+	if ((unsigned)w->mode > REGIT_MODE_FORWARD)
 		return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode");
-	if (m->mode == REGIT_MODE_IMPORT && reg_effective_mode(idx, s) != REGIT_MODE_IMPORT && !m->force) {
+	if (w->mode == REGIT_MODE_IMPORT && reg_effective_mode(idx, s) != REGIT_MODE_IMPORT &&
+			!w->force) {
 		int live = 0;
 
-		if (m->subject)
+		if (w->subject)
 			live = s && s->nlive > 0;
-		for (i = 0; !m->subject && i < idx->nsubjects && !live; i++)
+		for (i = 0; !w->subject && i < idx->nsubjects && !live; i++)
 			live = idx->subjects[i]->nlive > 0;
 		if (live)
 			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Cannot import since found existing subjects");
 	}
-	m->result = m->mode;
-	if (has && old == m->mode) {
+	w->mode_result = w->mode;
+	if (has && old == w->mode)
 		p->noop = 1;
-		return 0;
-	}
-	b = reg_plan_buf(p);
-	error = reg_meta_mode_write(b, m->mode);
-	if (error == 0)
-		error = m->subject ? reg_plan_put_subject(p, m->subject, "mode.json", b) :
-			reg_plan_put(p, "mode.json", b);
-	if (error < 0)
-		return reg_fail_internal(err, error);
-	snprintf(p->message, sizeof(p->message), "mode %.300s: %s",
-		m->subject ? m->subject : "(global)", regit_mode_name(m->mode));
 	return 0;
 }
 
-static int mode_apply_fn(reg_index *idx, void *payload)
+static int mode_print(regit_buf *out, const setting_write *w)
 {
-	mode_state *m = payload;
-	reg_subject *s = NULL;
-	int error;
-
-	if (!m->subject) {
-		idx->has_mode = !m->remove;
-		idx->mode = m->remove ? REGIT_MODE_READWRITE : m->mode;
-		return 0;
-	}
-	if (m->remove) {
-		s = reg_index_subject(idx, m->subject, strlen(m->subject));
-		if (s) {
-			s->has_mode = 0;
-			reg_index_subject_prune(idx, s);
-		}
-		return 0;
-	}
-	error = reg_index_subject_add(&s, idx, m->subject, strlen(m->subject));
-	if (error < 0)
-		return error;
-	s->has_mode = 1;
-	s->mode = m->mode;
-	return 0;
+	return reg_meta_mode_write(out, w->mode);
 }
 
-static const reg_txn_kind mode_kind = { mode_make, mode_apply_fn, NULL };
+static void mode_describe(char *out, size_t len, const setting_write *w)
+{
+	snprintf(out, len, "%s", regit_mode_name(w->mode));
+}
+
+static void mode_store(reg_index *idx, reg_subject *s, const setting_write *w)
+{
+	if (s) {
+		s->has_mode = !w->remove;
+		if (!w->remove)
+			s->mode = w->mode;
+		return;
+	}
+	idx->has_mode = !w->remove;
+	idx->mode = w->remove ? REGIT_MODE_READWRITE : w->mode;
+}
+
+static const setting_kind mode_kind = {
+	"mode.json", "mode", mode_has, mode_decide, mode_print, mode_describe, mode_store
+};
 
 /* PUT or (remove) DELETE of a mode: one write, *out = the mode set or removed. */
 static int mode_write(regit_registry *reg, const char *subject, regit_mode mode, int force,
 	int remove, const char *author, regit_mode *out, regit_registry_error *err)
 {
-	regit_registry_error dummy;
-	mode_state m;
+	setting_write w;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
-	memset(&m, 0, sizeof(m));
-	m.subject = subject;
-	m.mode = mode;
-	m.force = force;
-	m.remove = remove;
-	error = reg_txn_write(reg, &mode_kind, &m, author, err);
+	memset(&w, 0, sizeof(w));
+	w.kind = &mode_kind;
+	w.subject = subject;
+	w.mode = mode;
+	w.force = force;
+	w.remove = remove;
+	error = setting_write_run(reg, &w, author, err);
 	if (error == 0 && out)
-		*out = m.result;
+		*out = w.mode_result;
 	return error;
 }
 
