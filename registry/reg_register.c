@@ -22,6 +22,7 @@
 #include "util/log.h"
 #include "util/md5.h"
 
+/* What the plan of a registration decided (kept after the transaction: the result). */
 typedef struct register_plan {
 	int id, version, new_id, next_id;
 	int existed;
@@ -31,10 +32,37 @@ typedef struct register_plan {
 	regit_store_oid avsc_oid, meta_oid;
 } register_plan;
 
-static int register_plan_make(reg_plan *p, register_plan *rp, reg_compat_run *c, reg_req_schema *rs,
-	reg_req_schema *pre, int pre_normalize, regit_registry *reg, const reg_index *idx,
-	const regit_register_request *req, reg_overlay *o, regit_registry_error *err)
+/*
+ * One registration: the request, waiting for (or being processed in) a
+ * batch, and everything its plan uses and decides.
+ */
+typedef struct reg_job {
+	const regit_register_request *req;
+	int done;
+	struct reg_job *next;
+	reg_txn_op op;                  /* rc and err: the caller's outcome */
+	/* per attempt */
+	register_plan rp;
+	reg_compat_run c;
+	reg_req_schema rs;
+	/* parsed before queueing (requests without references) */
+	reg_req_schema pre;
+	int pre_normalize;
+} reg_job;
+
+/*
+ * Plan a registration (the engine's plan, reg_txn_kind): its policy against
+ * idx and the registrations planned before it in the batch (o), the id and
+ * version it gets, and its files.
+ */
+static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
+	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
 {
+	reg_job *j = state;
+	const regit_register_request *req = j->req;
+	register_plan *rp = &j->rp;
+	reg_compat_run *c = &j->c;
+	reg_req_schema *rs = &j->rs, *pre = &j->pre;
 	const reg_subject *s = reg_find_subject(idx, req->subject);
 	const reg_schema *same;
 	reg_effective eff;
@@ -61,7 +89,7 @@ static int register_plan_make(reg_plan *p, register_plan *rp, reg_compat_run *c,
 		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
 
 	reg_effective_config(&eff, reg, idx, s);
-	if (pre && pre->parsed && pre_normalize == (req->normalize || eff.normalize)) {
+	if (pre->parsed && j->pre_normalize == (req->normalize || eff.normalize)) {
 		/* Parsed by the caller's thread while waiting (see
 		 * regit_registry_register); taken over, used once. */
 		*rs = *pre;
@@ -294,30 +322,6 @@ static int register_apply(reg_index *idx, const register_plan *rp, const reg_req
 
 /* ---- register ----------------------------------------------------------------- */
 
-/* A registration waiting for (or being processed in) a batch. */
-typedef struct reg_job {
-	const regit_register_request *req;
-	int done;
-	struct reg_job *next;
-	reg_txn_op op;                      /* rc and err: the caller's outcome */
-	/* per attempt */
-	register_plan rp;
-	reg_compat_run c;
-	reg_req_schema rs;
-	/* parsed before queueing (requests without references) */
-	reg_req_schema pre;
-	int pre_normalize;
-} reg_job;
-
-static int register_txn_plan(reg_plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
-{
-	reg_job *j = state;
-
-	return register_plan_make(p, &j->rp, &j->c, &j->rs, &j->pre, j->pre_normalize, reg,
-		idx, j->req, o, err);
-}
-
 static int register_txn_apply(reg_index *idx, void *state)
 {
 	reg_job *j = state;
@@ -334,7 +338,7 @@ static void register_txn_reset(void *state)
 }
 
 static const reg_txn_kind register_kind = {
-	register_txn_plan, register_txn_apply, register_txn_reset
+	register_plan_make, register_txn_apply, register_txn_reset
 };
 
 /*
