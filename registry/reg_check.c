@@ -593,3 +593,17 @@ int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_ov
 			reg_compat_add_old(c, cap, s->versions[i - 1]);
 	return 0;
 }
+
+int reg_compat_against(reg_compat_run *c, const reg_subject *s, const char *subject, int all,
+	const reg_version *v)
+{
+	if (all)
+		return reg_live_versions_desc(c, s, NULL, subject);
+	c->level = reg_non_transitive(c->level);
+	if (!v)
+		return 0;
+	c->olds = regit_calloc(1, sizeof(*c->olds));
+	if (!c->olds)
+		return REGIT_ENOMEM;
+	return reg_compat_add_old(c, 1, v);
+}

@@ -88,7 +88,6 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	const reg_version *v = s->versions[i];
 	regit_schema_error serr;
 	reg_parsed *parsed = NULL;
-	reg_resolver r;
 	reg_compat_run c;
 	reg_effective eff;
 	size_t j, cap = 0;
@@ -112,10 +111,8 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 			reg_compat_add_old(&c, cap, s->versions[j - 1]);
 	c.level = eff.level;
 	c.strict = eff.strict;
-	reg_registry_resolver(&r, reg, idx);
-	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
-		reg->opts.max_schema_size * 2 + 4096, &serr);
-	reg_memo_free(r.memo);
+	error = reg_stored_parse(&parsed, reg, idx, v->text->s, v->text->len, v->refs, v->nrefs,
+		&serr);
 	if (error < 0) {
 		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
 			"does not parse: %s", v->pub.version, s->name, serr.message);

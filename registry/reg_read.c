@@ -589,7 +589,6 @@ int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
 	regit_schema_error serr;
 	const reg_schema *s;
 	reg_parsed *parsed = NULL;
-	reg_resolver r;
 	int taken, error = 0;
 
 	if (!err)
@@ -607,10 +606,8 @@ int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
 			error = reg_fail_internal(err, error);
 		goto done;
 	}
-	reg_registry_resolver(&r, reg, reg->idx);
-	error = reg_parse(&parsed, s->pub.schema, s->pub.schema_len, s->refs, s->nrefs, &r,
-		reg->opts.max_schema_size * 2 + 4096, &serr);
-	reg_memo_free(r.memo);
+	error = reg_stored_parse(&parsed, reg, reg->idx, s->pub.schema, s->pub.schema_len, s->refs,
+		s->nrefs, &serr);
 	if (error == 0)
 		error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
 	if (error == REGIT_EINVALID)
@@ -695,6 +692,7 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 {
 	regit_registry_error dummy;
 	const reg_subject *s;
+	const reg_version *v = NULL;
 	reg_compat_run c;
 	reg_req_schema rs;
 	reg_effective eff;
@@ -718,29 +716,18 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 	c.strict = eff.strict;
 
 	/* Which versions to compare with. */
-	if (version == 0) {
-		error = reg_live_versions_desc(&c, s, NULL, req->subject);
-		if (error < 0) {
-			error = reg_fail_internal(err, error);
-			goto done;
-		}
-	} else {
-		const reg_version *v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 0) :
+	if (version != 0) {
+		v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 0) :
 			reg_subject_version(s, version);
-
 		if (version != REGIT_VERSION_LATEST && (!v || v->pub.deleted)) {
 			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
-		c.level = reg_non_transitive(c.level);
-		if (v) {
-			c.olds = regit_calloc(1, sizeof(*c.olds));
-			if (!c.olds) {
-				error = reg_fail_internal(err, REGIT_ENOMEM);
-				goto done;
-			}
-			reg_compat_add_old(&c, 1, v);
-		}
+	}
+	error = reg_compat_against(&c, s, req->subject, version == 0, v);
+	if (error < 0) {
+		error = reg_fail_internal(err, error);
+		goto done;
 	}
 
 	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);

@@ -72,6 +72,7 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 {
 	regit_registry_error dummy;
 	const reg_subject *s;
+	const reg_version *v = NULL;
 	reg_compat_run c;
 	reg_req_schema rs;
 	reg_effective eff;
@@ -90,27 +91,18 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 	c.level = level >= (int)REGIT_LEVEL_NONE && level <= (int)REGIT_LEVEL_FULL_TRANSITIVE ?
 		(regit_compat_level)level : eff.level;
 	c.strict = eff.strict;
-	if (version == 0) {
-		error = reg_live_versions_desc(&c, s, NULL, req->subject);
-		if (error < 0) {
-			error = reg_fail_internal(err, error);
-			goto done;
-		}
-	} else {
-		const reg_version *v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
+	if (version != 0) {
+		v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
 			reg_subject_version(s, version);
-
 		if (!v) {
 			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
-		c.level = reg_non_transitive(c.level);
-		c.olds = regit_calloc(1, sizeof(*c.olds));
-		if (!c.olds) {
-			error = reg_fail_internal(err, REGIT_ENOMEM);
-			goto done;
-		}
-		reg_compat_add_old(&c, 1, v);
+	}
+	error = reg_compat_against(&c, s, req->subject, version == 0, v);
+	if (error < 0) {
+		error = reg_fail_internal(err, error);
+		goto done;
 	}
 	out->level = c.level;
 	out->strict = c.strict;
@@ -141,7 +133,6 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 	const reg_subject *s;
 	const reg_version *v;
 	reg_parsed *parsed = NULL;
-	reg_resolver r;
 	int taken, error = 0;
 
 	if (!err)
@@ -162,10 +153,8 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 	}
 	if (id)
 		*id = v->pub.id;
-	reg_registry_resolver(&r, reg, reg->idx);
-	error = reg_parse(&parsed, v->text->s, v->text->len, v->refs, v->nrefs, &r,
-		reg->opts.max_schema_size * 2 + 4096, &serr);
-	reg_memo_free(r.memo);
+	error = reg_stored_parse(&parsed, reg, reg->idx, v->text->s, v->text->len, v->refs,
+		v->nrefs, &serr);
 	if (error == 0) {
 		switch (style) {
 		case REGIT_TEXT_CANONICAL:
@@ -190,6 +179,42 @@ done:
 	return error;
 }
 
+/* ---- the store's log ----------------------------------------------------------- */
+
+/* A store log entry as the API's history entry (strings borrowed). */
+static void history_entry(regit_history_entry *h, const regit_store_log_entry *e)
+{
+	h->commit = e->commit;
+	h->author = e->author;
+	h->email = e->email;
+	h->time = e->time;
+	h->tz_offset = e->tz_offset;
+	h->summary = e->summary;
+}
+
+/* "subjects/<enc>" (no slash: a directory for the store's log) of a valid subject name. */
+static int subject_dir(char *out, size_t len, const char *subject, regit_registry_error *err)
+{
+	const char *why = NULL;
+
+	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+			why ? why : "empty");
+	if (reg_subject_path(out, len, subject, "") < 0)
+		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+	out[strlen(out) - 1] = '\0';
+	return 0;
+}
+
+/* The head the published index is at ("" in an empty store). */
+static void index_head(regit_registry *reg, char head[REGIT_STORE_OID_HEX])
+{
+	int taken = reg_read_enter(reg);
+
+	memcpy(head, reg->idx->head, REGIT_STORE_OID_HEX);
+	reg_read_leave(reg, taken);
+}
+
 typedef struct history_state {
 	int (*cb)(const regit_history_entry *e, void *payload);
 	void *payload;
@@ -200,12 +225,7 @@ static int history_cb(const regit_store_log_entry *e, void *payload)
 	history_state *st = payload;
 	regit_history_entry h;
 
-	h.commit = e->commit;
-	h.author = e->author;
-	h.email = e->email;
-	h.time = e->time;
-	h.tz_offset = e->tz_offset;
-	h.summary = e->summary;
+	history_entry(&h, e);
 	return st->cb(&h, st->payload);
 }
 
@@ -218,17 +238,16 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 	char path[REGIT_LAYOUT_MAX_COMPONENT + 16];
 	char head[REGIT_STORE_OID_HEX];
 	history_state st = { cb, payload };
-	const char *why = NULL;
 	size_t i;
-	int taken, error;
+	int error;
 
 	if (!err)
 		err = &dummy;
 	reg_err_init(err);
 	next[0] = '\0';
-	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
-			why ? why : "empty");
+	error = subject_dir(path, sizeof(path), subject, err);
+	if (error < 0)
+		return error;
 	if (limit == 0 || limit > 100)
 		limit = 100;
 	if (from && *from) {
@@ -239,14 +258,7 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 		if (i != 40 || from[i])
 			return reg_fail(err, 400, "Invalid history cursor: a 40-digit commit id is needed");
 	}
-	error = reg_subject_path(path, sizeof(path), subject, "");
-	if (error < 0)
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
-	/* "subjects/<enc>/" names the directory without its slash. */
-	path[strlen(path) - 1] = '\0';
-	taken = reg_read_enter(reg);
-	memcpy(head, reg->idx->head, sizeof(head));
-	reg_read_leave(reg, taken);
+	index_head(reg, head);
 	if (!(from && *from) && !head[0])
 		return 0;
 	error = regit_store_log(next, reg->store, from && *from ? from : head, path, skip,
@@ -268,12 +280,7 @@ static void origins_cb(size_t i, const regit_store_log_entry *e, void *payload)
 	origins_state *st = payload;
 	regit_history_entry h;
 
-	h.commit = e->commit;
-	h.author = e->author;
-	h.email = e->email;
-	h.time = e->time;
-	h.tz_offset = e->tz_offset;
-	h.summary = e->summary;
+	history_entry(&h, e);
 	st->cb(i, &h, st->payload);
 }
 
@@ -288,24 +295,19 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 	char (*names)[24] = NULL;
 	const char **ptrs = NULL;
 	origins_state st = { cb, payload };
-	const char *why = NULL;
 	size_t i;
-	int taken, error;
+	int error;
 
 	if (!err)
 		err = &dummy;
 	reg_err_init(err);
-	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
-			why ? why : "empty");
+	error = subject_dir(dir, sizeof(dir), subject, err);
+	if (error < 0)
+		return error;
 	if (n == 0)
 		return 0;
 	if (n > 100)
 		return reg_fail(err, 400, "At most 100 versions at a time");
-	error = reg_subject_path(dir, sizeof(dir), subject, "");
-	if (error < 0)
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
-	dir[strlen(dir) - 1] = '\0';
 	names = regit_calloc(n, sizeof(*names));
 	ptrs = regit_calloc(n, sizeof(*ptrs));
 	if (!names || !ptrs) {
@@ -316,9 +318,7 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 		snprintf(names[i], sizeof(names[i]), "v%d.avsc", versions[i]);
 		ptrs[i] = names[i];
 	}
-	taken = reg_read_enter(reg);
-	memcpy(head, reg->idx->head, sizeof(head));
-	reg_read_leave(reg, taken);
+	index_head(reg, head);
 	error = 0;
 	if (head[0]) {
 		error = regit_store_file_origins(reg->store, head, dir, ptrs, n, origins_cb, &st);

@@ -645,6 +645,20 @@ void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_ind
 	else if (idx && idx == reg->check_idx)
 		out->memo = reg_memo_ref(reg->check_memo);
 }
+
+int reg_stored_parse(reg_parsed **out, regit_registry *reg, const reg_index *idx,
+	const char *text, size_t len, const regit_reference *refs, size_t nrefs,
+	regit_schema_error *serr)
+{
+	reg_resolver r;
+	int error;
+
+	reg_registry_resolver(&r, reg, idx);
+	error = reg_parse(out, text, len, refs, nrefs, &r, reg->opts.max_schema_size * 2 + 4096,
+		serr);
+	reg_memo_free(r.memo);
+	return error;
+}
 /* ---- register ------------------------------------------------------------------ */
 
 int reg_check_subject(const char *subject, regit_registry_error *err)

@@ -434,6 +434,14 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
  * validates have one.
  */
 void reg_registry_resolver(reg_resolver *out, regit_registry *reg, const reg_index *idx);
+/*
+ * Parse a stored text (a version's or an id's) with its references through
+ * reg_registry_resolver; stored compact text may be up to twice the request
+ * limit (plus a margin), as when it was written.
+ */
+int reg_stored_parse(reg_parsed **out, regit_registry *reg, const reg_index *idx,
+	const char *text, size_t len, const regit_reference *refs, size_t nrefs,
+	regit_schema_error *serr);
 
 /* ---- pushed versions and the ledger (reg_ledger.c) ----------------------- */
 
@@ -521,5 +529,12 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 /* c->olds = live versions of subject, newest first: o's additions (may be NULL), then s's. */
 int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
 	const char *subject);
+/*
+ * c->olds for a compatibility test or report against subject s: every live
+ * version at c->level (all), or version v alone (none when v is NULL) at
+ * the level's non-transitive form. @return 0 or REGIT_ENOMEM
+ */
+int reg_compat_against(reg_compat_run *c, const reg_subject *s, const char *subject, int all,
+	const reg_version *v);
 
 #endif
