@@ -22,7 +22,7 @@
 #include "util/log.h"
 #include "util/md5.h"
 
-/* ---- reads --------------------------------------------------------------------- */
+/* ---- lookup, versions, lists, references --------------------------------------- */
 
 static int version_passes(const reg_version *v, const regit_list_filter *f)
 {

@@ -320,7 +320,7 @@ static int register_apply(reg_index *idx, const register_plan *rp, const reg_req
 	return 0;
 }
 
-/* ---- register ----------------------------------------------------------------- */
+/* ---- group commit -------------------------------------------------------------- */
 
 static int register_txn_apply(reg_index *idx, void *state)
 {

@@ -21,7 +21,7 @@
 #include "util/log.h"
 #include "util/md5.h"
 
-/* ---- reads for the web UI --------------------------------------------------- */
+/* ---- the compatibility report and version text ------------------------------- */
 
 void regit_check_report_dispose(regit_check_report *r)
 {

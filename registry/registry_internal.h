@@ -18,10 +18,11 @@
  * mutex, and only under the write side of the rwlock once published.
  *
  * Below the index: the registry itself (struct regit_registry) and the
- * helpers its files share: registry.c (lifecycle, locking, reload, errors,
- * effective settings), reg_check.c (request schemas, compatibility and
- * lint checks), reg_ledger.c (pushed versions, the ledger, verify); the
- * write-transaction engine is in txn.h.
+ * helpers its files share: reg_base.c (errors, locking, effective
+ * settings, subjects, the resolver), registry.c (loading and reload),
+ * reg_check.c (request schemas, compatibility and lint checks),
+ * reg_ledger.c (pushed versions, the ledger); the write-transaction engine
+ * is in txn.h.
  */
 #ifndef REGIT_REGISTRY_INTERNAL_H
 #define REGIT_REGISTRY_INTERNAL_H
@@ -370,7 +371,7 @@ struct regit_registry {
 typedef struct reg_pcache_entry reg_pcache_entry;
 typedef struct reg_overlay reg_overlay;         /* txn.h */
 
-/* ---- errors and locking (registry.c) ------------------------------------ */
+/* ---- errors and locking (reg_base.c) ------------------------------------ */
 
 /* Set err (code, message) and the thread's last error; @return the REGIT_E* for code */
 int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
@@ -389,7 +390,7 @@ int reg_write_enter(regit_registry *reg, regit_registry_error *err);
 void reg_write_leave(regit_registry *reg);
 int64_t reg_now_ms(void);
 
-/* ---- subjects and effective settings (registry.c) ------------------------ */
+/* ---- subjects and effective settings (reg_base.c) ------------------------ */
 
 const reg_subject *reg_find_subject(const reg_index *idx, const char *subject);
 regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s);
@@ -407,6 +408,8 @@ void reg_effective_config(reg_effective *out, const regit_registry *reg,
 regit_compat_level reg_non_transitive(regit_compat_level level);
 int reg_level_transitive(regit_compat_level level);
 
+/* "subjects/<enc>/<file>" into out. */
+int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file);
 /* A subject name the API accepts (42208 otherwise). */
 int reg_check_subject(const char *subject, regit_registry_error *err);
 /* Is subject/version referenced by a version (live only unless any)? */
@@ -428,6 +431,8 @@ void reg_served_advance(regit_registry *reg, const char *head, int durable);
  * index being served stays.
  */
 int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err);
+/* ---- the published index's resolver (reg_base.c) ------------------------- */
+
 /*
  * A resolver over idx carrying the memo for idx (a reference: drop it with
  * reg_memo_free(out->memo)); only the published index and the one a reload

@@ -56,7 +56,8 @@ static void note_write(regit_registry *reg, int error)
 			atomic_store(&reg->disk_full_since, (int_fast64_t)time(NULL));
 	}
 }
-/* ---- the write loop -------------------------------------------------------- */
+
+/* ---- plans ----------------------------------------------------------------- */
 
 void reg_plan_dispose(reg_plan *p)
 {
@@ -78,18 +79,6 @@ regit_buf *reg_plan_buf(reg_plan *p)
 
 	regit_buf_init(b, REGIT_BUF_DEFAULT_MAX);
 	return b;
-}
-
-/* "subjects/<enc>/<file>" into out. */
-int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file)
-{
-	regit_buf enc = REGIT_BUF_INIT;
-	int error = regit_layout_subject_encode(&enc, subject, strlen(subject));
-
-	if (error == 0 && (size_t)snprintf(out, outlen, "subjects/%s/%s", enc.ptr, file) >= outlen)
-		error = REGIT_ELIMIT;
-	regit_buf_dispose(&enc);
-	return error;
 }
 
 int reg_plan_put(reg_plan *p, const char *path, const regit_buf *content)
@@ -119,26 +108,32 @@ int reg_plan_put_subject(reg_plan *p, const char *subject, const char *file,
 	return error;
 }
 
-/* After a lost race: wait a little (the winner may still hold the ref
- * lock), then reload from whatever the head is now. */
-static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
+/* Grow the plan's dynamic change list by n entries (paths owned by the plan). */
+int reg_plan_many_reserve(reg_plan *p, size_t n)
 {
-	/*
-	 * A second lost race means another writer keeps the store busy (a
-	 * second server on it): take the writers' lock before reloading and
-	 * keep it until this write is done (writes_done), so the next attempt
-	 * plans on a head nobody else can move. Without it a slower process
-	 * could lose every attempt to a faster one.
-	 */
-	if (attempt > 0)
-		regit_store_lock_writers(reg->store);
-	return reg_reload_locked(reg, 0, err);
+	regit_store_change *c = regit_reallocarray(p->many, p->nmany + n, sizeof(*c));
+	char **paths;
+
+	if (!c)
+		return REGIT_ENOMEM;
+	p->many = c;
+	paths = regit_reallocarray(p->many_paths, p->nmany_paths + n, sizeof(*paths));
+	if (!paths)
+		return REGIT_ENOMEM;
+	p->many_paths = paths;
+	return 0;
 }
 
-/* End of a write that may have taken the writers' lock in after_conflict. */
-static void writes_done(regit_registry *reg)
+int reg_plan_many_add(reg_plan *p, char *path_taken, const void *data, size_t len, int remove)
 {
-	regit_store_unlock_writers(reg->store);
+	regit_store_change *c = &p->many[p->nmany++];
+
+	p->many_paths[p->nmany_paths++] = path_taken;
+	c->path = path_taken;
+	c->data = data;
+	c->len = len;
+	c->remove = remove;
+	return 0;
 }
 
 /* Root files every write keeps current: the README and regit.json. */
@@ -162,7 +157,7 @@ int reg_plan_root(reg_plan *p, int has_root, int cur_next_id, int next_id)
 	return error;
 }
 
-/* ---- batches: registrations planned together, committed as a chain ---------- */
+/* ---- the overlay and the apply ---------------------------------------------- */
 
 static void overlay_init(reg_overlay *o, const reg_index *idx)
 {
@@ -201,6 +196,28 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 }
 
 /* ---- the write-transaction engine --------------------------------------------- */
+
+/* After a lost race: wait a little (the winner may still hold the ref
+ * lock), then reload from whatever the head is now. */
+static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
+{
+	/*
+	 * A second lost race means another writer keeps the store busy (a
+	 * second server on it): take the writers' lock before reloading and
+	 * keep it until this write is done (writes_done), so the next attempt
+	 * plans on a head nobody else can move. Without it a slower process
+	 * could lose every attempt to a faster one.
+	 */
+	if (attempt > 0)
+		regit_store_lock_writers(reg->store);
+	return reg_reload_locked(reg, 0, err);
+}
+
+/* End of a write that may have taken the writers' lock in after_conflict. */
+static void writes_done(regit_registry *reg)
+{
+	regit_store_unlock_writers(reg->store);
+}
 
 static void txn_op_reset(reg_txn_op *op)
 {
@@ -361,32 +378,4 @@ int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
 	reg_txn_run(reg, &ops, 1);
 	reg_write_leave(reg);
 	return op.rc;
-}
-
-/* Grow the plan's dynamic change list by n entries (paths owned by the plan). */
-int reg_plan_many_reserve(reg_plan *p, size_t n)
-{
-	regit_store_change *c = regit_reallocarray(p->many, p->nmany + n, sizeof(*c));
-	char **paths;
-
-	if (!c)
-		return REGIT_ENOMEM;
-	p->many = c;
-	paths = regit_reallocarray(p->many_paths, p->nmany_paths + n, sizeof(*paths));
-	if (!paths)
-		return REGIT_ENOMEM;
-	p->many_paths = paths;
-	return 0;
-}
-
-int reg_plan_many_add(reg_plan *p, char *path_taken, const void *data, size_t len, int remove)
-{
-	regit_store_change *c = &p->many[p->nmany++];
-
-	p->many_paths[p->nmany_paths++] = path_taken;
-	c->path = path_taken;
-	c->data = data;
-	c->len = len;
-	c->remove = remove;
-	return 0;
 }

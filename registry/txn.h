@@ -42,8 +42,6 @@ typedef struct reg_plan {
 void reg_plan_dispose(reg_plan *p);
 /* A new buffer owned by p (at most 8 per plan). */
 regit_buf *reg_plan_buf(reg_plan *p);
-/* "subjects/<enc>/<file>" into out. */
-int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file);
 /* Write content at path (content NULL: remove it); content stays borrowed. */
 int reg_plan_put(reg_plan *p, const char *path, const regit_buf *content);
 int reg_plan_put_subject(reg_plan *p, const char *subject, const char *file,
