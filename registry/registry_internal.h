@@ -1,7 +1,7 @@
 /*
  * registry_internal.h - the registry's in-memory index, shared by
- * registry/index.c (building it from a store tree, mutating it) and
- * registry/registry.c (the public API, locking, writes).
+ * registry/index.c (building it from a store tree, mutating it) and the
+ * files of the public API (registry.c, txn.c, the reg_*.c operations).
  *
  * Invariants of a reg_index:
  *  - subjects[] is sorted by name (byte order) and holds every subject that

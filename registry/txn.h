@@ -55,6 +55,13 @@ int reg_plan_many_add(reg_plan *p, char *path_taken, const void *data, size_t le
 
 /* ---- the overlay: what a batch planned before an operation ----------------- */
 
+/*
+ * Only registrations are batched with others today, so the overlay holds
+ * what they need of each other: the versions and ids planned before, the
+ * next id, whether regit.json exists yet. A delete or a setting is a batch
+ * of one and plans against the index alone.
+ */
+
 /* A registration planned earlier in the same batch (not yet in the index). */
 typedef struct reg_overlay_add {
 	const char *subject;
@@ -96,7 +103,7 @@ typedef struct reg_txn_op {
 	const char *author;
 	regit_registry_error *err;      /* borrowed: where the outcome is written */
 	int rc;                         /* the outcome, once reg_txn_run returns */
-	reg_plan p;                         /* per attempt */
+	reg_plan p;                     /* per attempt */
 	int planned;                    /* has a commit in the chain */
 } reg_txn_op;
 

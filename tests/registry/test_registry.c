@@ -1,5 +1,5 @@
 /*
- * test_registry.c - registry/registry.c against a real git store in a
+ * test_registry.c - the registry core (registry/) against a real git store in a
  * temporary directory: every semantic of confluent-api §4 with its exact
  * error code, the tree a person sees in a clone, reload after restart,
  * concurrent writers (threads, and two registry instances on one store,
