@@ -243,6 +243,60 @@ reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t le
 	return found ? idx->subjects[pos] : NULL;
 }
 
+size_t reg_index_nsubjects(const reg_index *idx)
+{
+	return idx->nsubjects;
+}
+
+reg_subject *reg_index_subject_at(const reg_index *idx, size_t i)
+{
+	return idx->subjects[i];
+}
+
+size_t reg_index_nschemas(const reg_index *idx)
+{
+	return idx->ids.n;
+}
+
+const reg_schema *reg_index_schema_next(const reg_index *idx, size_t *pos)
+{
+	while (*pos < idx->ids.cap) {
+		const reg_schema *s = idx->ids.slots[(*pos)++].val;
+
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+const regit_config *reg_index_config(const reg_index *idx)
+{
+	return idx->has_config ? &idx->config : NULL;
+}
+
+void reg_index_set_config(reg_index *idx, const regit_config *cfg)
+{
+	idx->has_config = cfg != NULL;
+	if (cfg)
+		idx->config = *cfg;
+}
+
+int reg_index_has_mode(const reg_index *idx)
+{
+	return idx->has_mode;
+}
+
+regit_mode reg_index_mode(const reg_index *idx)
+{
+	return idx->has_mode ? idx->mode : REGIT_MODE_READWRITE;
+}
+
+void reg_index_set_mode(reg_index *idx, const regit_mode *mode)
+{
+	idx->has_mode = mode != NULL;
+	idx->mode = mode ? *mode : REGIT_MODE_READWRITE;
+}
+
 int reg_index_subject_add(reg_subject **out, reg_index *idx, const char *name, size_t len)
 {
 	int found;

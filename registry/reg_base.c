@@ -135,7 +135,7 @@ regit_mode reg_effective_mode(const reg_index *idx, const reg_subject *s)
 {
 	if (s && s->has_mode)
 		return s->mode;
-	return idx->has_mode ? idx->mode : REGIT_MODE_READWRITE;
+	return reg_index_mode(idx);
 }
 
 int reg_mode_readonly(regit_mode m)
@@ -146,19 +146,21 @@ int reg_mode_readonly(regit_mode m)
 void reg_effective_config(reg_effective *out, const regit_registry *reg,
 	const reg_index *idx, const reg_subject *s)
 {
+	const regit_config *g = reg_index_config(idx);
+
 	out->level = reg->opts.default_level;
 	out->strict = reg->opts.default_strict ? 1 : 0;
 	out->normalize = 0;
 	out->lint = reg->opts.default_lint;
-	if (idx->has_config) {
-		if (idx->config.has_level)
-			out->level = idx->config.level;
-		if (idx->config.has_strict)
-			out->strict = idx->config.strict;
-		if (idx->config.has_normalize)
-			out->normalize = idx->config.normalize;
-		if (idx->config.has_lint)
-			out->lint = idx->config.lint;
+	if (g) {
+		if (g->has_level)
+			out->level = g->level;
+		if (g->has_strict)
+			out->strict = g->strict;
+		if (g->has_normalize)
+			out->normalize = g->normalize;
+		if (g->has_lint)
+			out->lint = g->lint;
 	}
 	if (s && s->has_config) {
 		if (s->config.has_level)
@@ -273,8 +275,8 @@ const reg_version *reg_referrer(const reg_index *idx, const char *subject, int v
 {
 	size_t i, j, k;
 
-	for (i = 0; i < idx->nsubjects; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx); i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 
 		for (j = 0; j < s->nversions; j++) {
 			const reg_version *v = s->versions[j];

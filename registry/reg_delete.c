@@ -284,8 +284,8 @@ static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
 			continue;
 		/* Referrers from other subjects block the delete. */
 		ref = NULL;
-		for (j = 0; j < idx->nsubjects && !ref; j++) {
-			const reg_subject *o = idx->subjects[j];
+		for (j = 0; j < reg_index_nsubjects(idx) && !ref; j++) {
+			const reg_subject *o = reg_index_subject_at(idx, j);
 			size_t k, m;
 
 			if (o == s)

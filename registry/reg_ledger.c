@@ -157,8 +157,8 @@ int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_inde
 	 * of memory: each parse is then on its own). */
 	if (reg_memo_new(&reg->check_memo, REG_MEMO_MAX_BYTES) == 0)
 		reg->check_idx = idx;
-	for (i = 0; i < idx->nsubjects && error == 0; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx) && error == 0; i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 		const reg_subject *ps = reg_index_subject(prev, s->name, s->name_len);
 		int after_change = 0;
 
@@ -238,8 +238,8 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
 {
 	size_t i, k;
 
-	for (i = 0; i < idx->nsubjects; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx); i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 
 		if (reg_effective_mode(idx, s) != REGIT_MODE_IMPORT)
 			continue;
@@ -274,8 +274,9 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 	regit_registry_error *err)
 {
 	regit_store_commits chain;
+	const reg_schema *sc;
 	int have_chain = 0;
-	size_t i, k;
+	size_t i, k, pos;
 	int rc, error = 0;
 
 	memset(&chain, 0, sizeof(chain));
@@ -297,13 +298,10 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 			prev->next_id - 1);
 		return REGIT_EINVALID;
 	}
-	for (i = 0; i < idx->ids.cap; i++) {
-		const reg_schema *sc = idx->ids.slots[i].val;
-		const reg_schema *old;
+	pos = 0;
+	while ((sc = reg_index_schema_next(idx, &pos)) != NULL) {
+		const reg_schema *old = reg_index_schema(prev, sc->pub.id);
 
-		if (!sc)
-			continue;
-		old = reg_index_schema(prev, sc->pub.id);
 		if (old && !schema_same(old, sc)) {
 			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
 				"the schema text and references it was served with", sc->pub.id);
@@ -316,8 +314,8 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 			return REGIT_EINVALID;
 		}
 	}
-	for (i = 0; i < prev->nsubjects && error == 0; i++) {
-		const reg_subject *ps = prev->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(prev) && error == 0; i++) {
+		const reg_subject *ps = reg_index_subject_at(prev, i);
 		const reg_subject *s = reg_index_subject(idx, ps->name, ps->name_len);
 
 		size_t j = 0;

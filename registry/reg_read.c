@@ -191,8 +191,8 @@ int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f
 	int taken = reg_read_enter(reg);
 
 	idx = reg->idx;
-	for (i = 0; i < idx->nsubjects; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx); i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 		int pass = 0;
 
 		if (!prefix_match(s, f))
@@ -244,8 +244,8 @@ int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
 	int taken = reg_read_enter(reg);
 
 	idx = reg->idx;
-	for (i = 0; i < idx->nsubjects && !stop; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx) && !stop; i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 
 		if (!prefix_match(s, f))
 			continue;
@@ -283,8 +283,8 @@ int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
 		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 		goto done;
 	}
-	for (i = 0; i < idx->nsubjects && !stop; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx) && !stop; i++) {
+		const reg_subject *s = reg_index_subject_at(idx, i);
 
 		for (j = 0; j < s->nversions && !stop; j++) {
 			const reg_version *v = s->versions[j];
@@ -335,8 +335,8 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 		goto done;
 	}
-	for (i = 0; i < idx->nsubjects; i++) {
-		const reg_subject *o = idx->subjects[i];
+	for (i = 0; i < reg_index_nsubjects(idx); i++) {
+		const reg_subject *o = reg_index_subject_at(idx, i);
 
 		for (j = 0; j < o->nversions; j++) {
 			const reg_version *v = o->versions[j];
@@ -459,24 +459,23 @@ static int guid_table(regit_registry *reg)
 {
 	const reg_index *idx = reg->idx;
 	uint64_t gen = atomic_load(&reg->generation);
+	const reg_schema *s;
 	reg_guid *t = NULL;
-	size_t i, n = 0;
+	size_t n = 0, pos = 0;
 	int error = 0;
 
 	pthread_mutex_lock(&reg->guidlock);
 	if (reg->guid_valid && reg->guid_gen == gen)
 		goto done;
-	if (idx->ids.n) {
-		t = regit_calloc(idx->ids.n, sizeof(*t));
+	if (reg_index_nschemas(idx)) {
+		t = regit_calloc(reg_index_nschemas(idx), sizeof(*t));
 		if (!t) {
 			error = REGIT_ENOMEM;
 			goto done;
 		}
 	}
-	for (i = 0; i < idx->ids.cap && error == 0; i++) {
-		const reg_schema *s = idx->ids.slots[i].val;
-
-		if (!s || n == idx->ids.n)
+	while (error == 0 && (s = reg_index_schema_next(idx, &pos)) != NULL) {
+		if (n == reg_index_nschemas(idx))
 			continue;
 		error = guid_compute(t[n].md5, s);
 		t[n++].id = s->pub.id;

@@ -176,13 +176,13 @@ static int setting_write_run(regit_registry *reg, setting_write *w, const char *
 
 static int config_has(const reg_index *idx, const reg_subject *s, const char *subject)
 {
-	return subject ? s && s->has_config : idx->has_config;
+	return subject ? s && s->has_config : reg_index_config(idx) != NULL;
 }
 
 static int config_decide(setting_write *w, reg_plan *p, regit_registry *reg,
 	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
 {
-	const regit_config *old = !has ? NULL : w->subject ? &s->config : &idx->config;
+	const regit_config *old = !has ? NULL : w->subject ? &s->config : reg_index_config(idx);
 	int error;
 
 	if (w->subject) {
@@ -233,12 +233,13 @@ static void config_describe(char *out, size_t len, const setting_write *w)
 
 static void config_store(reg_index *idx, reg_subject *s, const setting_write *w)
 {
-	int *has = s ? &s->has_config : &idx->has_config;
-	regit_config *cfg = s ? &s->config : &idx->config;
-
-	*has = !w->remove;
+	if (!s) {
+		reg_index_set_config(idx, w->remove ? NULL : &w->config_result);
+		return;
+	}
+	s->has_config = !w->remove;
 	if (!w->remove)
-		*cfg = w->config_result;
+		s->config = w->config_result;
 }
 
 static const setting_kind config_kind = {
@@ -299,8 +300,8 @@ int regit_registry_get_config(regit_registry *reg, const char *subject,
 	} else {
 		/* Effective: server default, global, subject, merged in that order. */
 		config_default(out, reg);
-		if (reg->idx->has_config)
-			config_merge(out, &reg->idx->config);
+		if (reg_index_config(reg->idx))
+			config_merge(out, reg_index_config(reg->idx));
 		if (s && s->has_config)
 			config_merge(out, &s->config);
 	}
@@ -312,13 +313,13 @@ int regit_registry_get_config(regit_registry *reg, const char *subject,
 
 static int mode_has(const reg_index *idx, const reg_subject *s, const char *subject)
 {
-	return subject ? s && s->has_mode : idx->has_mode;
+	return subject ? s && s->has_mode : reg_index_has_mode(idx);
 }
 
 static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
 	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
 {
-	regit_mode old = w->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : idx->mode;
+	regit_mode old = w->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : reg_index_mode(idx);
 	size_t i;
 	int error;
 
@@ -345,8 +346,8 @@ static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
 
 		if (w->subject)
 			live = s && s->nlive > 0;
-		for (i = 0; !w->subject && i < idx->nsubjects && !live; i++)
-			live = idx->subjects[i]->nlive > 0;
+		for (i = 0; !w->subject && i < reg_index_nsubjects(idx) && !live; i++)
+			live = reg_index_subject_at(idx, i)->nlive > 0;
 		if (live)
 			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Cannot import since found existing subjects");
@@ -375,8 +376,7 @@ static void mode_store(reg_index *idx, reg_subject *s, const setting_write *w)
 			s->mode = w->mode;
 		return;
 	}
-	idx->has_mode = !w->remove;
-	idx->mode = w->remove ? REGIT_MODE_READWRITE : w->mode;
+	reg_index_set_mode(idx, w->remove ? NULL : &w->mode);
 }
 
 static const setting_kind mode_kind = {
@@ -432,7 +432,7 @@ int regit_registry_get_mode(regit_registry *reg, const char *subject,
 		error = reg_fail(err, REGIT_SR_SUBJECT_MODE_NOT_FOUND,
 			"Subject '%.200s' does not have subject-level mode configured", subject);
 	else
-		*out = reg->idx->has_mode ? reg->idx->mode : REGIT_MODE_READWRITE;
+		*out = reg_index_mode(reg->idx);
 	reg_read_leave(reg, taken);
 	return error;
 }

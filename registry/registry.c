@@ -407,10 +407,10 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	idx = reg->idx;
-	for (i = 0; i < idx->nsubjects; i++)
-		if (idx->subjects[i]->nversions)
+	for (i = 0; i < reg_index_nsubjects(idx); i++)
+		if (reg_index_subject_at(idx, i)->nversions)
 			out->subjects++;
-	out->schemas = idx->ids.n;
+	out->schemas = reg_index_nschemas(idx);
 	out->versions = idx->nversions;
 	out->commits = atomic_load(&reg->commits);
 	out->compat_rejections = atomic_load(&reg->rejections);

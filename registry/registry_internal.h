@@ -158,6 +158,20 @@ reg_index *reg_index_new(void);
 void reg_index_free(reg_index *idx);
 
 reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t len);
+/* Subjects in name order: reg_index_subject_at(idx, i) for i < reg_index_nsubjects(idx). */
+size_t reg_index_nsubjects(const reg_index *idx);
+reg_subject *reg_index_subject_at(const reg_index *idx, size_t i);
+/* Schemas (one per id): how many, and each in no particular order
+ * (*pos = 0 to start; NULL after the last). */
+size_t reg_index_nschemas(const reg_index *idx);
+const reg_schema *reg_index_schema_next(const reg_index *idx, size_t *pos);
+/* The global config (NULL: none set) and mode (READWRITE when none is set);
+ * set NULL to remove. */
+const regit_config *reg_index_config(const reg_index *idx);
+void reg_index_set_config(reg_index *idx, const regit_config *cfg);
+int reg_index_has_mode(const reg_index *idx);
+regit_mode reg_index_mode(const reg_index *idx);
+void reg_index_set_mode(reg_index *idx, const regit_mode *mode);
 /* Find or create (empty) a subject. */
 int reg_index_subject_add(reg_subject **out, reg_index *idx, const char *name, size_t len);
 /* Drop a subject that has no versions, config or mode left. */
