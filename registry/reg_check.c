@@ -5,23 +5,18 @@
  * (and the 40901 message), and the lint policy. Used by registrations,
  * lookups, compatibility tests and the validation of pushed versions.
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "registry/layout.h"
 #include "registry/registry_internal.h"
 #include "registry/txn.h"
-#include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "util/md5.h"
 
 void reg_req_schema_dispose(reg_req_schema *r)
 {

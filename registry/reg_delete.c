@@ -2,14 +2,8 @@
  * reg_delete.c - soft and hard deletes of a version or a whole subject,
  * each one write transaction (txn.h).
  */
-#include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "registry/layout.h"
 #include "registry/registry_internal.h"
@@ -17,8 +11,6 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/log.h"
-#include "util/md5.h"
 
 /* Rewrite a version's metadata with a new deleted flag. */
 static int plan_meta(reg_plan *p, regit_buf *buf, const reg_version *v, int deleted,

@@ -4,22 +4,15 @@
  * runs in a read section (reg_read_enter) on the published index and never
  * touches git.
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "registry/layout.h"
 #include "registry/registry_internal.h"
-#include "registry/txn.h"
-#include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/log.h"
 #include "util/md5.h"
 
 /* ---- lookup, versions, lists, references --------------------------------------- */

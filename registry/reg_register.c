@@ -4,23 +4,15 @@
  * copies, the files), its apply to the index, and group commit: callers
  * queue, a leader runs everything queued as one transaction (txn.h).
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
-#include "registry/layout.h"
 #include "registry/registry_internal.h"
 #include "registry/txn.h"
 #include "store/store.h"
-#include "util/alloc.h"
 #include "util/error.h"
-#include "util/log.h"
-#include "util/md5.h"
 
 /* What the plan of a registration decided (kept after the transaction: the result). */
 typedef struct register_plan {

@@ -3,23 +3,14 @@
  * a version's stored text, a subject's history and where its versions
  * came from (the store's log).
  */
-#include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "registry/layout.h"
 #include "registry/registry_internal.h"
-#include "registry/txn.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/log.h"
-#include "util/md5.h"
 
 /* ---- the compatibility report and version text ------------------------------- */
 

@@ -29,25 +29,17 @@
  */
 #include "registry/registry.h"
 
-#include <jansson.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "registry/layout.h"
 #include "registry/registry_internal.h"
-#include "registry/txn.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "util/md5.h"
 
 /* ---- open / free / reload ---------------------------------------------------- */
 

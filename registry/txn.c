@@ -6,13 +6,10 @@
  * (txn_commit: the one place a write reaches the store), applies it to the
  * index, and on a lost compare-and-swap reloads and plans again.
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "registry/layout.h"
@@ -21,8 +18,6 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/log.h"
-#include "util/md5.h"
 
 static const char STORE_README[] =
 	"# regit schema registry store\n"
