@@ -2,8 +2,8 @@
  * registry.c - the schema registry core: Confluent Schema Registry
  * semantics (docs: confluent-api §4) over the git store. This file holds
  * the registry's lifecycle (open, free, stats), the reload of a moved head
- * and regit verify. The rest is one file per piece, layered so no two
- * files call each other: reg_base.c (errors, locking, effective settings,
+ * and regit verify. The rest is one file per piece, layered so that each
+ * calls only those before it (make cycles checks): reg_base.c (errors, locking, effective settings,
  * subject checks, the published index's resolver) < reg_check.c (request
  * schemas, compatibility, lint) < reg_ledger.c (pushed versions, the
  * ledger) < registry.c < txn.c (the write-transaction engine) < one file
