@@ -19,6 +19,7 @@
  */
 #include "store/store_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -220,7 +222,7 @@ static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char
 {
 	int fd;
 
-	snprintf(path, pathlen, "%s/tmp_regit_%s_XXXXXX", dir, what);
+	snprintf(path, pathlen, "%s/" STORE_TMP_PREFIX "%s_XXXXXX", dir, what);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
@@ -230,6 +232,35 @@ static int store_tmpfile(char *path, size_t pathlen, const char *dir, const char
 	}
 	(void)fchmod(fd, 0444);
 	return fd;
+}
+
+int store_pack_sweep_tmp(const char *dir, long max_age_seconds)
+{
+	size_t prefix = strlen(STORE_TMP_PREFIX);
+	char path[4300];
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+	int removed = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, STORE_TMP_PREFIX, prefix) != 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue;
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (now - st.st_mtime < max_age_seconds)
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 /* The .idx for objs (sorted, offsets and crcs set), version 2. */

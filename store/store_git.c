@@ -50,6 +50,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/log.h"
 
 /* The store's object types are git's own numbers (store_internal.h). */
 _Static_assert((int)STORE_OBJ_COMMIT == (int)GIT_OBJECT_COMMIT &&
@@ -153,6 +154,10 @@ static int store_dir_empty(const char *path)
 	return empty;
 }
 
+/* Temporary pack files older than this are a killed writer's (an hour: no
+ * pack write or merge takes that long). */
+#define STORE_TMP_MAX_AGE 3600L
+
 /* The table of this kind of store (at the end of the file). */
 static const store_ops store_git_ops;
 static void store_git_unlock_writers(regit_store *store);
@@ -239,6 +244,11 @@ opened:
 	}
 	store->packdir = pd.ptr;
 	pd.ptr = NULL;
+	/* A writer killed mid-pack (kill -9, power loss) leaves its temporary
+	 * files behind; nothing else ever removes them. */
+	if (store_pack_sweep_tmp(store->packdir, STORE_TMP_MAX_AGE) > 0)
+		regit_log(REGIT_LOG_INFO, "regit: store: removed temporary pack files a killed"
+			" writer left in %s\n", store->packdir);
 	store->batch = store_batch_new();
 	store->trees = store_tree_cache_new();
 	if (!store->batch || !store->trees) {

@@ -118,6 +118,20 @@ char *store_pool_strndup(regit_store_listing *l, const char *s, size_t len);
 /* REGIT_ENOSPC for a full disk or quota (ENOSPC, EDQUOT), else REGIT_EIO. */
 int store_os_code(int err);
 
+/* What every temporary file a pack write or merge creates is called
+ * (then "pack_" or "idx_" and mkostemp's letters). */
+#define STORE_TMP_PREFIX "tmp_regit_"
+/*
+ * Remove the temporary files a killed writer left in the pack directory
+ * dir: regular files named STORE_TMP_PREFIX* whose last change is at least
+ * max_age_seconds old. Age, not a lock, tells them apart from a live
+ * write: the merging thread of another process on the same store writes
+ * them without the writers' lock, and no write or merge runs for an hour.
+ * Best effort (a file that cannot be removed stays).
+ * @return how many were removed
+ */
+int store_pack_sweep_tmp(const char *dir, long max_age_seconds);
+
 /* fsync a directory (after renaming files into it). @return 0, REGIT_E* */
 int store_fsync_dir(const char *dir);
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -458,6 +459,57 @@ static void test_store__malformed_tree_is_refused(void **state)
 	assert_int_equal(regit_store_head(f->store, head), 0);
 	assert_int_equal(regit_store_commit(out, f->store, head, &b, 1, "b", NULL), REGIT_EIO);
 	assert_non_null(strstr(regit_error_message(), "malformed tree"));
+}
+
+/* A file in the store's pack directory, its times set age seconds back. */
+static void plant(const char *store_path, const char *name, long age)
+{
+	char path[1024];
+	struct timespec t[2];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/objects/pack/%s", store_path, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("half a pack", fp);
+	fclose(fp);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static int planted(const char *store_path, const char *name)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/objects/pack/%s", store_path, name);
+	return access(path, F_OK) == 0;
+}
+
+/* issue #13: the temporary files of a writer killed mid-pack are removed
+ * when the store is next opened; a live write's (recent) files and files
+ * that are not regit's stay. */
+static void test_store__open_removes_a_killed_writers_temporary_packs(void **state)
+{
+	fixture *f = *state;
+	regit_store_change c = put("subjects/x/v1.avsc", "{\"type\":\"string\"}");
+	char h[REGIT_STORE_OID_HEX];
+
+	assert_int_equal(regit_store_commit(h, f->store, NULL, &c, 1, "x", NULL), 0);
+	regit_store_free(f->store);
+	f->store = NULL;
+	plant(f->path, "tmp_regit_pack_AbC123", 2 * 3600);
+	plant(f->path, "tmp_regit_idx_AbC123", 2 * 3600);
+	plant(f->path, "tmp_regit_pack_live01", 60);
+	plant(f->path, "tmp_pack_fromgit", 2 * 3600);
+	assert_int_equal(regit_store_open(&f->store, f->path, NULL), 0);
+	assert_false(planted(f->path, "tmp_regit_pack_AbC123"));
+	assert_false(planted(f->path, "tmp_regit_idx_AbC123"));
+	assert_true(planted(f->path, "tmp_regit_pack_live01"));
+	assert_true(planted(f->path, "tmp_pack_fromgit"));
+	assert_int_equal(regit_store_head(f->store, h), 0);
+	expect_git_valid(f->path);
 }
 
 static void test_store__reopen_sees_everything(void **state)
@@ -923,6 +975,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store__new_store_is_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_removes_a_killed_writers_temporary_packs,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__log_follows_a_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__log_of_an_empty_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__commit_list_read, setup, teardown),
