@@ -243,6 +243,43 @@ reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t le
 	return found ? idx->subjects[pos] : NULL;
 }
 
+const char *reg_index_head(const reg_index *idx)
+{
+	return idx->head;
+}
+
+void reg_index_set_head(reg_index *idx, const char *head)
+{
+	memcpy(idx->head, head, REGIT_STORE_OID_HEX);
+}
+
+int reg_index_next_id(const reg_index *idx)
+{
+	return idx->next_id;
+}
+
+int reg_index_has_root(const reg_index *idx)
+{
+	return idx->has_root;
+}
+
+void reg_index_note_root(reg_index *idx, int next_id)
+{
+	if (next_id > idx->next_id)
+		idx->next_id = next_id;
+	idx->has_root = 1;
+}
+
+size_t reg_index_nversions(const reg_index *idx)
+{
+	return idx->nversions;
+}
+
+size_t reg_index_nparsed(const reg_index *idx)
+{
+	return idx->nparsed;
+}
+
 size_t reg_index_nsubjects(const reg_index *idx)
 {
 	return idx->nsubjects;

@@ -316,7 +316,9 @@ static int delete_subject_apply_fn(reg_index *idx, void *payload)
 	return delete_apply_fn(idx, &ds->d);
 }
 
-static const reg_txn_kind delete_subject_kind = { delete_subject_make, delete_subject_apply_fn, NULL };
+static const reg_txn_kind delete_subject_kind = {
+	delete_subject_make, delete_subject_apply_fn, NULL
+};
 
 int regit_registry_delete_subject(regit_registry *reg, const char *subject,
 	int permanent, const char *author, int **out, size_t *nout,

@@ -265,6 +265,8 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
 int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
 	regit_registry_error *err)
 {
+	const char *head = reg_index_head(idx), *phead = reg_index_head(prev);
+	int next_id = reg_index_next_id(idx), served_next_id = reg_index_next_id(prev);
 	regit_store_commits chain;
 	const reg_schema *sc;
 	int have_chain = 0;
@@ -272,22 +274,22 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 	int rc, error = 0;
 
 	memset(&chain, 0, sizeof(chain));
-	if (prev->head[0] && strcmp(prev->head, idx->head) != 0) {
-		rc = idx->head[0] ? regit_store_descends(reg->store, idx->head, prev->head) : 0;
+	if (phead[0] && strcmp(phead, head) != 0) {
+		rc = head[0] ? regit_store_descends(reg->store, head, phead) : 0;
 		if (rc < 0)
 			return reg_fail_internal(err, rc);
 		if (rc == 0) {
 			reg_fail(err, REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
 				"served head %.12s: history was rewritten or rolled back (reset the "
-				"branch to %.12s or push on top of it)", idx->head[0] ? idx->head :
-				"(none)", prev->head, prev->head);
+				"branch to %.12s or push on top of it)", head[0] ? head : "(none)",
+				phead, phead);
 			return REGIT_EINVALID;
 		}
 	}
-	if (idx->next_id < prev->next_id) {
+	if (next_id < served_next_id) {
 		reg_fail(err, REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
-			"to %d were served and are never issued again", prev->next_id, idx->next_id,
-			prev->next_id - 1);
+			"to %d were served and are never issued again", served_next_id, next_id,
+			served_next_id - 1);
 		return REGIT_EINVALID;
 	}
 	pos = 0;
@@ -299,10 +301,10 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 				"the schema text and references it was served with", sc->pub.id);
 			return REGIT_EINVALID;
 		}
-		if (!old && sc->pub.id < prev->next_id && !ledger_imported(reg, idx, sc->pub.id)) {
+		if (!old && sc->pub.id < served_next_id && !ledger_imported(reg, idx, sc->pub.id)) {
 			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
 				"were issued before (a hard-deleted id stays retired)", sc->pub.id,
-				prev->next_id);
+				served_next_id);
 			return REGIT_EINVALID;
 		}
 	}
@@ -332,8 +334,8 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 					"text and references", old->pub.version, ps->name, old->pub.id);
 			} else if (!v && !old->pub.deleted) {
 				if (!have_chain) {
-					rc = regit_store_first_parents(&chain, reg->store, idx->head,
-						prev->head, REG_LEDGER_MAX_COMMITS);
+					rc = regit_store_first_parents(&chain, reg->store, head, phead,
+						REG_LEDGER_MAX_COMMITS);
 					have_chain = rc == 0;
 				}
 				if (!have_chain || !ledger_soft_deleted(reg, &chain, ps->name,

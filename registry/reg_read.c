@@ -568,7 +568,7 @@ done:
 int regit_registry_max_id(regit_registry *reg)
 {
 	int taken = reg_read_enter(reg);
-	int max = reg->idx->next_id > 1 ? reg->idx->next_id - 1 : 0;
+	int max = reg_index_next_id(reg->idx) > 1 ? reg_index_next_id(reg->idx) - 1 : 0;
 
 	reg_read_leave(reg, taken);
 	return max;

@@ -306,9 +306,7 @@ static int register_apply(reg_index *idx, const register_plan *rp, const reg_req
 	v->has_oids = 1;
 	for (i = 0; i < rp->ntomb; i++)
 		reg_index_remove_version(idx, rp->tombstones[i]);
-	if (rp->next_id > idx->next_id)
-		idx->next_id = rp->next_id;
-	idx->has_root = 1;
+	reg_index_note_root(idx, rp->next_id);
 	return 0;
 }
 

@@ -202,7 +202,7 @@ static void index_head(regit_registry *reg, char head[REGIT_STORE_OID_HEX])
 {
 	int taken = reg_read_enter(reg);
 
-	memcpy(head, reg->idx->head, REGIT_STORE_OID_HEX);
+	memcpy(head, reg_index_head(reg->idx), REGIT_STORE_OID_HEX);
 	reg_read_leave(reg, taken);
 }
 

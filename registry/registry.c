@@ -143,7 +143,7 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 	error = regit_store_head(reg->store, head);
 	if (error < 0)
 		return reg_fail_internal(err, error);
-	if (!force && !reg->stale && strcmp(head, reg->idx->head) == 0) {
+	if (!force && !reg->stale && strcmp(head, reg_index_head(reg->idx)) == 0) {
 		if (!reg->store_ok) {
 			pthread_rwlock_wrlock(&reg->rw);
 			reg->store_ok = 1;
@@ -172,7 +172,7 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 				error = reg_push_validate(reg, reg->idx, idx, err);
 		}
 		if (error == REGIT_EINVALID || error == REGIT_EINCOMPATIBLE)
-			memcpy(reg->bad_head, idx->head, sizeof(reg->bad_head));
+			memcpy(reg->bad_head, reg_index_head(idx), sizeof(reg->bad_head));
 		if (error < 0)
 			reg_index_free(idx);
 		if (error == REGIT_EINCOMPATIBLE)
@@ -188,7 +188,7 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 		return error;
 	}
 	reg_publish(reg, idx);
-	reg_served_advance(reg, reg->idx->head, 1);
+	reg_served_advance(reg, reg_index_head(reg->idx), 1);
 	return 0;
 }
 
@@ -232,8 +232,8 @@ static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry
 	if (error < 0)
 		return error;
 	reg->store_ok = 1;
-	if (strcmp(served, reg->idx->head) != 0)
-		reg_served_advance(reg, reg->idx->head, 1);
+	if (strcmp(served, reg_index_head(reg->idx)) != 0)
+		reg_served_advance(reg, reg_index_head(reg->idx), 1);
 	return 0;
 }
 
@@ -314,7 +314,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	if (error < 0)
 		goto done;
 	reg->cache_generation = atomic_load(&reg->generation);
-	if (reg->idx->nparsed > 0) {
+	if (reg_index_nparsed(reg->idx) > 0) {
 		reg->cache_saving = pthread_create(&reg->cache_saver, NULL, cache_saver_main, reg) == 0;
 		if (!reg->cache_saving)
 			(void)reg_cache_save(reg->cache_path, reg->idx);
@@ -403,7 +403,7 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 		if (reg_index_subject_at(idx, i)->nversions)
 			out->subjects++;
 	out->schemas = reg_index_nschemas(idx);
-	out->versions = idx->nversions;
+	out->versions = reg_index_nversions(idx);
 	out->commits = atomic_load(&reg->commits);
 	out->compat_rejections = atomic_load(&reg->rejections);
 	out->store_rejections = atomic_load(&reg->store_rejections);
@@ -412,12 +412,12 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	out->disk_full = atomic_load(&reg->disk_full);
 	out->disk_full_since = out->disk_full ? atomic_load(&reg->disk_full_since) : 0;
 	out->store_ok = reg->store_ok;
-	memcpy(out->head, idx->head, sizeof(out->head));
+	memcpy(out->head, reg_index_head(idx), sizeof(out->head));
 	snprintf(out->store_message, sizeof(out->store_message), "%s", reg->store_message);
 	snprintf(out->last_rejection, sizeof(out->last_rejection), "%s", reg->last_reject);
 	memcpy(out->last_rejection_head, reg->last_reject_head, sizeof(out->last_rejection_head));
 	out->last_rejection_time = reg->last_reject_time;
-	out->parsed = idx->nparsed;
+	out->parsed = reg_index_nparsed(idx);
 	for (i = 0; i < REGIT_LINT_MAX_RULES; i++) {
 		out->lint_findings[i][0] = atomic_load(&reg->lint_findings[i][0]);
 		out->lint_findings[i][1] = atomic_load(&reg->lint_findings[i][1]);

@@ -158,6 +158,17 @@ reg_index *reg_index_new(void);
 void reg_index_free(reg_index *idx);
 
 reg_subject *reg_index_subject(const reg_index *idx, const char *name, size_t len);
+/* The commit the index is of ("" for an empty store); set after a write of ours. */
+const char *reg_index_head(const reg_index *idx);
+void reg_index_set_head(reg_index *idx, const char *head);
+/* The next id to issue, and whether regit.json exists; a write of ours
+ * wrote regit.json with next_id (never lowered). */
+int reg_index_next_id(const reg_index *idx);
+int reg_index_has_root(const reg_index *idx);
+void reg_index_note_root(reg_index *idx, int next_id);
+/* Versions in the index; versions whose files the build parsed. */
+size_t reg_index_nversions(const reg_index *idx);
+size_t reg_index_nparsed(const reg_index *idx);
 /* Subjects in name order: reg_index_subject_at(idx, i) for i < reg_index_nsubjects(idx). */
 size_t reg_index_nsubjects(const reg_index *idx);
 reg_subject *reg_index_subject_at(const reg_index *idx, size_t i);

@@ -157,8 +157,8 @@ int reg_plan_root(reg_plan *p, int has_root, int cur_next_id, int next_id)
 static void overlay_init(reg_overlay *o, const reg_index *idx)
 {
 	o->n = 0;
-	o->next_id = idx->next_id;
-	o->has_root = idx->has_root;
+	o->next_id = reg_index_next_id(idx);
+	o->has_root = reg_index_has_root(idx);
 }
 
 /*
@@ -175,7 +175,7 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 	pthread_rwlock_wrlock(&reg->rw);
 	error = fn(reg->idx, payload);
 	if (error == 0)
-		memcpy(reg->idx->head, head, REGIT_STORE_OID_HEX);
+		reg_index_set_head(reg->idx, head);
 	/* Even a failed apply may have changed the index: what was derived
 	 * from it per generation (the parse memo) must not be reused. */
 	atomic_fetch_add(&reg->generation, 1);
@@ -251,7 +251,8 @@ static int plan_spec(regit_store_commit_spec *out, reg_plan *p, const char *auth
 static int txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
 	char head[REGIT_STORE_OID_HEX])
 {
-	int error = regit_store_commit_chain(head, reg->store, reg->idx->head, specs, n);
+	int error = regit_store_commit_chain(head, reg->store, reg_index_head(reg->idx), specs,
+		n);
 
 	note_write(reg, error);
 	if (error == 0)
