@@ -229,7 +229,7 @@ const reg_cache_entry *reg_cache_find(const reg_cache *c, const regit_store_oid 
 	return NULL;
 }
 
-int reg_cache_save(const char *path, const reg_index *idx)
+int reg_cache_save(const char *path, reg_subject *const *subjects, size_t nsubjects)
 {
 	regit_buf out;
 	char *tmp = NULL;
@@ -244,8 +244,8 @@ int reg_cache_save(const char *path, const reg_index *idx)
 	error = regit_buf_put(&out, CACHE_MAGIC, 8);
 	if (error == 0)
 		error = regit_buf_put(&out, &count, 4);
-	for (i = 0; i < idx->nsubjects && error == 0; i++) {
-		const reg_subject *s = idx->subjects[i];
+	for (i = 0; i < nsubjects && error == 0; i++) {
+		const reg_subject *s = subjects[i];
 
 		for (j = 0; j < s->nversions && error == 0; j++) {
 			const reg_version *v = s->versions[j];

@@ -144,6 +144,25 @@ static int schema_key_eq(const void *val, const void *key)
 
 /* ---- index --------------------------------------------------------------- */
 
+/* Its invariants: registry_internal.h. Only this file touches the fields;
+ * the rest of the registry goes through the reg_index_* functions. */
+struct reg_index {
+	char head[REGIT_STORE_OID_HEX];
+	reg_subject **subjects;      /* owned, sorted by name */
+	size_t nsubjects, cap;
+	regit_map ids;                 /* int id -> reg_schema */
+	regit_map identities;          /* key -> reg_schema */
+	size_t identity_dups;        /* schemas sharing a key with another id */
+	int has_config;
+	regit_config config;
+	int has_mode;
+	regit_mode mode;
+	int next_id;
+	size_t nversions;
+	int has_root;                /* regit.json exists in the tree */
+	size_t nparsed;              /* versions whose files the build parsed */
+};
+
 reg_index *reg_index_new(void)
 {
 	reg_index *idx = regit_calloc(1, sizeof(*idx));
@@ -278,6 +297,11 @@ size_t reg_index_nversions(const reg_index *idx)
 size_t reg_index_nparsed(const reg_index *idx)
 {
 	return idx->nparsed;
+}
+
+int reg_index_cache_save(const reg_index *idx, const char *path)
+{
+	return reg_cache_save(path, idx->subjects, idx->nsubjects);
 }
 
 size_t reg_index_nsubjects(const reg_index *idx)

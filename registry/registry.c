@@ -121,7 +121,7 @@ static void *cache_saver_main(void *arg)
 
 	pthread_rwlock_rdlock(&reg->rw);
 	if (reg->idx && reg->store_ok)
-		(void)reg_cache_save(reg->cache_path, reg->idx);
+		(void)reg_index_cache_save(reg->idx, reg->cache_path);
 	pthread_rwlock_unlock(&reg->rw);
 	return NULL;
 }
@@ -317,7 +317,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	if (reg_index_nparsed(reg->idx) > 0) {
 		reg->cache_saving = pthread_create(&reg->cache_saver, NULL, cache_saver_main, reg) == 0;
 		if (!reg->cache_saving)
-			(void)reg_cache_save(reg->cache_path, reg->idx);
+			(void)reg_index_cache_save(reg->idx, reg->cache_path);
 	}
 opened:
 	*out = reg;
@@ -352,7 +352,7 @@ void regit_registry_free(regit_registry *reg)
 	/* Keep the start-up cache current for the next start. */
 	if (reg->cache_path && reg->idx && reg->store_ok && !reg->verifying &&
 			atomic_load(&reg->generation) != reg->cache_generation)
-		(void)reg_cache_save(reg->cache_path, reg->idx);
+		(void)reg_index_cache_save(reg->idx, reg->cache_path);
 	regit_free(reg->cache_path);
 	reg_pcache_clear(reg);
 	reg_memo_free(reg->memo);

@@ -97,22 +97,9 @@ struct reg_schema {
 };
 
 
-typedef struct reg_index {
-	char head[REGIT_STORE_OID_HEX];
-	reg_subject **subjects;      /* owned, sorted by name */
-	size_t nsubjects, cap;
-	regit_map ids;                 /* int id -> reg_schema */
-	regit_map identities;          /* key -> reg_schema */
-	size_t identity_dups;        /* schemas sharing a key with another id */
-	int has_config;
-	regit_config config;
-	int has_mode;
-	regit_mode mode;
-	int next_id;
-	size_t nversions;
-	int has_root;                /* regit.json exists in the tree */
-	size_t nparsed;              /* versions whose files the build parsed */
-} reg_index;
+/* The index: opaque outside index.c (the fields are listed there; cache.c
+ * gets the subjects through reg_index_cache_save). */
+typedef struct reg_index reg_index;
 
 /* ---- start-up cache (registry/cache.c) ---------------------------------- */
 
@@ -137,8 +124,11 @@ int reg_cache_load(reg_cache **out, const char *path);
 const reg_cache_entry *reg_cache_find(const reg_cache *c, const regit_store_oid *avsc,
 	const regit_store_oid *meta, size_t *hint);
 void reg_cache_free(reg_cache *c);
-/** Write the cache for idx (versions without references), atomically. */
-int reg_cache_save(const char *path, const reg_index *idx);
+/**
+ * Write the cache for the versions of subjects (those without references),
+ * atomically; reg_index_cache_save is this for an index.
+ */
+int reg_cache_save(const char *path, reg_subject *const *subjects, size_t nsubjects);
 
 /* ---- text, refs ------------------------------------------------------- */
 
@@ -169,6 +159,8 @@ void reg_index_note_root(reg_index *idx, int next_id);
 /* Versions in the index; versions whose files the build parsed. */
 size_t reg_index_nversions(const reg_index *idx);
 size_t reg_index_nparsed(const reg_index *idx);
+/* Write the start-up cache of idx (reg_cache_save). */
+int reg_index_cache_save(const reg_index *idx, const char *path);
 /* Subjects in name order: reg_index_subject_at(idx, i) for i < reg_index_nsubjects(idx). */
 size_t reg_index_nsubjects(const reg_index *idx);
 reg_subject *reg_index_subject_at(const reg_index *idx, size_t i);
