@@ -478,7 +478,7 @@ static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
  * @return 0, REGIT_EINVALID (42201) or another error, with err
  */
 int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
-	const regit_schema *schema, const char *subject, int push_version,
+	const regit_schema *schema, const char *subject, int push_version, int record,
 	regit_registry_error *err)
 {
 	regit_lint_result res = REGIT_LINT_RESULT_INIT;
@@ -511,7 +511,7 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 		outcome = REGIT_LINT_OUTCOME_REFUSED;
 	else
 		outcome = REGIT_LINT_OUTCOME_WARNED;
-	if (!push_version) {
+	if (!push_version && record) {
 		for (i = 0; i < res.nfindings; i++) {
 			int r = regit_lint_rule_find(res.findings[i].rule);
 
@@ -522,7 +522,8 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 		atomic_fetch_add(&reg->lint_outcomes[outcome], 1);
 	}
 	if (outcome == REGIT_LINT_OUTCOME_CLEAN ||
-			(push_version && outcome != REGIT_LINT_OUTCOME_REFUSED))
+			(push_version && outcome != REGIT_LINT_OUTCOME_REFUSED) ||
+			(outcome == REGIT_LINT_OUTCOME_WARNED && !record))
 		goto done;
 	if (push_version)
 		error = regit_buf_printf(&msg, "Version %d of subject \"%.200s\" was pushed into "

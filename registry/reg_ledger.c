@@ -114,7 +114,8 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	if (error == 0 && !c.result.compatible)
 		error = reg_compat_reject(err, &c, s->name, v->pub.version);
 	if (error == 0)
-		error = reg_lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, err);
+		error = reg_lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, 0,
+			err);
 done:
 	reg_parsed_free(parsed);
 	reg_compat_run_dispose(&c);

@@ -40,6 +40,7 @@ typedef struct reg_job {
 	/* parsed before queueing (requests without references) */
 	reg_req_schema pre;
 	int pre_normalize;
+	int linted;                     /* an earlier plan counted and warned its lint */
 } reg_job;
 
 /*
@@ -174,7 +175,9 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 		}
 		/* The lint policy, like the compatibility policy, is spared on
 		 * purpose by force=true and IMPORT mode. */
-		error = reg_lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0, err);
+		error = reg_lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0,
+			!j->linted, err);
+		j->linted = 1;
 		if (error < 0)
 			return error;
 	}

@@ -542,11 +542,14 @@ int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const 
 	int push_version);
 /*
  * The lint policy applied to a schema about to become a version (0 for a
- * registration, else push_version is the pushed version's number).
+ * registration, else push_version is the pushed version's number). record:
+ * count a registration's findings in the metrics and log its warnings;
+ * 0 when the engine re-plans a registration it already linted (a lost
+ * race), so one request is counted and warned once.
  * @return 0, REGIT_EINVALID (42201) or another error, with err
  */
 int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
-	const regit_schema *schema, const char *subject, int push_version,
+	const regit_schema *schema, const char *subject, int push_version, int record,
 	regit_registry_error *err);
 /* c->olds = live versions of subject, newest first: o's additions (may be NULL), then s's. */
 int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,

@@ -1581,6 +1581,26 @@ static void test_registry__lost_race_rechecks_compatibility(void **state)
 	regit_registry_free(other);
 }
 
+/* A registration re-planned after a lost race is linted again (the policy
+ * may have changed) but counted and warned once. */
+static void test_registry__lost_race_counts_lint_once(void **state)
+{
+	fixture *f = *state;
+	regit_registry *other = NULL;
+	regit_registry_error err;
+
+	assert_int_equal(set_lint(f->reg, NULL, REGIT_LINT_POLICY_WARN), 0);
+	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	reg_ok(other, "elsewhere", "\"string\"", 1);
+	/* f->reg's first plan is made on the head before other's commit: it
+	 * loses the compare-and-swap, reloads and plans again. */
+	reg_ok(f->reg, "w", EV_ERR, 1);
+	assert_int_equal(get_id(f->reg, "elsewhere", 1), 1);
+	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 1);
+	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 1);
+	regit_registry_free(other);
+}
+
 static void test_registry__direct_push_and_refresh(void **state)
 {
 	fixture *f = *state;
@@ -2431,6 +2451,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__concurrent_registration, setup_strict, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__two_instances_like_two_processes, setup_strict, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__lost_race_rechecks_compatibility, setup_confluent, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__lost_race_counts_lint_once, setup_confluent,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_registry__direct_push_and_refresh, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__deep_references, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__read_sections_and_generation, setup_confluent, teardown),
