@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -133,20 +134,16 @@ typedef struct compat_trail {
 
 static int trail_push(compat_trail *t, const char *text, size_t index, char sep)
 {
-	if (t->size == t->cap) {
-		size_t n = t->cap ? t->cap * 2 : 64;
-		compat_seg *grown;
+	compat_seg *grown;
 
-		if (n > COMPAT_PATH_MAX) {
-			regit_error_set(REGIT_ERROR_COMPAT, "schema paths are too long");
-			return REGIT_ELIMIT;
-		}
-		grown = regit_reallocarray(t->v, n, sizeof(*grown));
-		if (!grown)
-			return REGIT_ENOMEM;
-		t->v = grown;
-		t->cap = n;
+	if (t->size == COMPAT_PATH_MAX) {
+		regit_error_set(REGIT_ERROR_COMPAT, "schema paths are too long");
+		return REGIT_ELIMIT;
 	}
+	grown = regit_array_grow(t->v, &t->cap, t->size + 1, sizeof(*grown), 64);
+	if (!grown)
+		return REGIT_ENOMEM;
+	t->v = grown;
 	t->v[t->size].text = text;
 	t->v[t->size].index = index;
 	t->v[t->size].sep = sep;
@@ -383,17 +380,12 @@ static int strict_key_remember(compat_ctx *ctx, const char *path, const char *ol
 		old_path ? old_path : "");
 	if (error < 0)
 		goto done;
-	if (ctx->nkeys == ctx->akeys) {
-		size_t n = ctx->akeys ? ctx->akeys * 2 : 16;
-
-		grown = regit_reallocarray(ctx->keys, n, sizeof(*grown));
-		if (!grown) {
-			error = REGIT_ENOMEM;
-			goto done;
-		}
-		ctx->keys = grown;
-		ctx->akeys = n;
+	grown = regit_array_grow(ctx->keys, &ctx->akeys, ctx->nkeys + 1, sizeof(*grown), 16);
+	if (!grown) {
+		error = REGIT_ENOMEM;
+		goto done;
 	}
+	ctx->keys = grown;
 	ctx->keys[ctx->nkeys] = regit_buf_detach(&key);
 	if (!ctx->keys[ctx->nkeys]) {
 		error = REGIT_ENOMEM;

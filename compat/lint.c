@@ -23,6 +23,7 @@
 
 #include "compat/schema_internal.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -163,6 +164,7 @@ static int lint_imported(const lint_ctx *ctx, const regit_type *t)
 
 static int lint_collect(lint_ctx *ctx, const regit_type *t, size_t depth)
 {
+	const regit_type **grown;
 	size_t i;
 	int error = 0;
 
@@ -179,15 +181,10 @@ static int lint_collect(lint_ctx *ctx, const regit_type *t, size_t depth)
 		if (error < 0)
 			return error;
 	}
-	if (ctx->ntypes == ctx->atypes) {
-		size_t n = ctx->atypes ? ctx->atypes * 2 : 64;
-		const regit_type **grown = regit_reallocarray(ctx->types, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		ctx->types = grown;
-		ctx->atypes = n;
-	}
+	grown = regit_array_grow(ctx->types, &ctx->atypes, ctx->ntypes + 1, sizeof(*grown), 64);
+	if (!grown)
+		return REGIT_ENOMEM;
+	ctx->types = grown;
 	ctx->types[ctx->ntypes++] = t;
 	switch (t->kind) {
 	case REGIT_TYPE_RECORD:

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/jsonpos.h"
@@ -635,15 +636,12 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 			if (t) {
 				/* Found only in the null namespace: remember to check that
 				 * space.name stays undefined (see the file comment). */
-				if (p->nfallbacks == p->fallbacks_cap) {
-					size_t ncap = p->fallbacks_cap ? p->fallbacks_cap * 2 : 8;
-					fallback_ref *nf = regit_reallocarray(p->fallbacks, ncap, sizeof(*nf));
+				fallback_ref *nf = regit_array_grow(p->fallbacks, &p->fallbacks_cap,
+					p->nfallbacks + 1, sizeof(*nf), 8);
 
-					if (!nf)
-						return REGIT_ENOMEM;
-					p->fallbacks = nf;
-					p->fallbacks_cap = ncap;
-				}
+				if (!nf)
+					return REGIT_ENOMEM;
+				p->fallbacks = nf;
 				p->fallbacks[p->nfallbacks].shadow = full;
 				p->fallbacks[p->nfallbacks].path = path_dup(p);
 				if (!p->fallbacks[p->nfallbacks].path)
@@ -719,15 +717,12 @@ done:
 
 static int add_pending_default(parser *p, const regit_field *f, const char *record)
 {
-	if (p->ndefaults == p->defaults_cap) {
-		size_t ncap = p->defaults_cap ? p->defaults_cap * 2 : 16;
-		pending_default *nd = regit_reallocarray(p->defaults, ncap, sizeof(*nd));
+	pending_default *nd = regit_array_grow(p->defaults, &p->defaults_cap,
+		p->ndefaults + 1, sizeof(*nd), 16);
 
-		if (!nd)
-			return REGIT_ENOMEM;
-		p->defaults = nd;
-		p->defaults_cap = ncap;
-	}
+	if (!nd)
+		return REGIT_ENOMEM;
+	p->defaults = nd;
 	p->defaults[p->ndefaults].field = f;
 	p->defaults[p->ndefaults].record = record;
 	p->ndefaults++;
@@ -1003,7 +998,7 @@ static int parse_named(parser *p, const regit_type **out, const jv *obj,
 		"values", "type", "aliases", "default", NULL
 	};
 	regit_type_node *node;
-	regit_type *t;
+	regit_type *t, **nn;
 	char *space = NULL;
 	size_t saved;
 	int error;
@@ -1070,15 +1065,10 @@ static int parse_named(parser *p, const regit_type **out, const jv *obj,
 	error = regit_strmap__put(&p->s->names, t->fullname, t);
 	if (error < 0)
 		return error;
-	if (p->s->nnamed == p->named_cap) {
-		size_t ncap = p->named_cap ? p->named_cap * 2 : 16;
-		regit_type **nn = regit_reallocarray(p->s->named, ncap, sizeof(*nn));
-
-		if (!nn)
-			return REGIT_ENOMEM;
-		p->s->named = nn;
-		p->named_cap = ncap;
-	}
+	nn = regit_array_grow(p->s->named, &p->named_cap, p->s->nnamed + 1, sizeof(*nn), 16);
+	if (!nn)
+		return REGIT_ENOMEM;
+	p->s->named = nn;
 	p->s->named[p->s->nnamed++] = t;
 
 	error = get_string(p, obj, "doc", &t->doc);
