@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -221,15 +222,12 @@ static const char *gen_claim(gen_ctx *g, const char *base)
 		s = GEN_STR(g, "%s_%u", base, k++);
 	if (g->error)
 		return "x";
-	if (g->nids == g->aids) {
-		n = regit_reallocarray(g->ids, g->aids ? g->aids * 2 : 64, sizeof(char *));
-		if (!n) {
-			regit_gen__check(g, REGIT_ENOMEM);
-			return "x";
-		}
-		g->ids = n;
-		g->aids = g->aids ? g->aids * 2 : 64;
+	n = regit_array_grow(g->ids, &g->aids, g->nids + 1, sizeof(*n), 64);
+	if (!n) {
+		regit_gen__check(g, REGIT_ENOMEM);
+		return "x";
 	}
+	g->ids = n;
 	g->ids[g->nids++] = (char *)s;
 	return s;
 }
@@ -258,15 +256,12 @@ static void gen_collect(gen_ctx *g, const regit_type *t, unsigned depth)
 	if (regit_type_is_named(t)) {
 		if (regit_gen__named(g, t))
 			return;
-		if (g->nnamed == g->anamed) {
-			n = regit_reallocarray(g->named, g->anamed ? g->anamed * 2 : 16, sizeof(*n));
-			if (!n) {
-				regit_gen__check(g, REGIT_ENOMEM);
-				return;
-			}
-			g->named = n;
-			g->anamed = g->anamed ? g->anamed * 2 : 16;
+		n = regit_array_grow(g->named, &g->anamed, g->nnamed + 1, sizeof(*n), 16);
+		if (!n) {
+			regit_gen__check(g, REGIT_ENOMEM);
+			return;
 		}
+		g->named = n;
 		n = &g->named[g->nnamed++];
 		memset(n, 0, sizeof(*n));
 		n->type = t;

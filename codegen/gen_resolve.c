@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 /* One (writer record, reader record) pair with its generated function. */
@@ -86,15 +87,12 @@ static const char *rs_pair_fn(rs_ctx *rs, const regit_type *w, const regit_type 
 		if (rs->pairs[i].w == w && rs->pairs[i].r == r)
 			return rs->pairs[i].fname;
 	}
-	if (rs->npairs == rs->apairs) {
-		n = regit_reallocarray(rs->pairs, rs->apairs ? rs->apairs * 2 : 16, sizeof(*n));
-		if (!n) {
-			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
-			return "x";
-		}
-		rs->pairs = n;
-		rs->apairs = rs->apairs ? rs->apairs * 2 : 16;
+	n = regit_array_grow(rs->pairs, &rs->apairs, rs->npairs + 1, sizeof(*n), 16);
+	if (!n) {
+		regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+		return "x";
 	}
+	rs->pairs = n;
 	n = &rs->pairs[rs->npairs];
 	n->w = w;
 	n->r = r;
@@ -115,15 +113,12 @@ static const char *rs_skip_fn(rs_ctx *rs, const regit_type *w)
 		if (rs->skips[i].w == w)
 			return rs->skips[i].fname;
 	}
-	if (rs->nskips == rs->askips) {
-		n = regit_reallocarray(rs->skips, rs->askips ? rs->askips * 2 : 16, sizeof(*n));
-		if (!n) {
-			regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
-			return "x";
-		}
-		rs->skips = n;
-		rs->askips = rs->askips ? rs->askips * 2 : 16;
+	n = regit_array_grow(rs->skips, &rs->askips, rs->nskips + 1, sizeof(*n), 16);
+	if (!n) {
+		regit_gen__fail(g, REGIT_ENOMEM, "out of memory");
+		return "x";
 	}
+	rs->skips = n;
 	n = &rs->skips[rs->nskips];
 	n->w = w;
 	n->emitted = 0;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 /* ---------------------------------------------------------------------- */
@@ -55,16 +56,13 @@ char *regit_gen__keep(gen_ctx *g, char *s)
 		regit_gen__check(g, REGIT_ENOMEM);
 		return NULL;
 	}
-	if (g->npool == g->apool) {
-		n = regit_reallocarray(g->pool, g->apool ? g->apool * 2 : 64, sizeof(char *));
-		if (!n) {
-			regit_free(s);
-			regit_gen__check(g, REGIT_ENOMEM);
-			return NULL;
-		}
-		g->pool = n;
-		g->apool = g->apool ? g->apool * 2 : 64;
+	n = regit_array_grow(g->pool, &g->apool, g->npool + 1, sizeof(*n), 64);
+	if (!n) {
+		regit_free(s);
+		regit_gen__check(g, REGIT_ENOMEM);
+		return NULL;
 	}
+	g->pool = n;
 	g->pool[g->npool++] = s;
 	return s;
 }
