@@ -33,6 +33,7 @@
 #include "compat/compat.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/jsonpos.h"
@@ -192,17 +193,12 @@ static int check_dup(char **out, const char *s)
 
 static int check_file_begin(check_report *r, const char *name)
 {
-	check_file *f;
+	check_file *f, *grown;
 
-	if (r->nfiles == r->afiles) {
-		size_t n = r->afiles ? r->afiles * 2 : 8;
-		check_file *grown = regit_reallocarray(r->files, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		r->files = grown;
-		r->afiles = n;
-	}
+	grown = regit_array_grow(r->files, &r->afiles, r->nfiles + 1, sizeof(*grown), 8);
+	if (!grown)
+		return REGIT_ENOMEM;
+	r->files = grown;
 	f = &r->files[r->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->first = r->nitems;
@@ -216,18 +212,13 @@ static int check_file_begin(check_report *r, const char *name)
 /* Append an item (fields copied) and account its status to the current file. */
 static int check_add(check_report *r, const check_item *src, int status)
 {
-	check_item *it;
+	check_item *it, *grown;
 	int error = 0;
 
-	if (r->nitems == r->aitems) {
-		size_t n = r->aitems ? r->aitems * 2 : 16;
-		check_item *grown = regit_reallocarray(r->items, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		r->items = grown;
-		r->aitems = n;
-	}
+	grown = regit_array_grow(r->items, &r->aitems, r->nitems + 1, sizeof(*grown), 16);
+	if (!grown)
+		return REGIT_ENOMEM;
+	r->items = grown;
 	it = &r->items[r->nitems];
 	memset(it, 0, sizeof(*it));
 	r->nitems++;

@@ -31,6 +31,7 @@
 #include "compat/lint.h"
 #include "compat/schema.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/jsonpos.h"
@@ -141,17 +142,12 @@ static void lint_report_dispose(lint_report *r)
 
 static int lint_file_begin(lint_report *r, const char *display, const char *rel)
 {
-	lint_file *f;
+	lint_file *f, *grown;
 
-	if (r->nfiles == r->afiles) {
-		size_t n = r->afiles ? r->afiles * 2 : 16;
-		lint_file *grown = regit_reallocarray(r->files, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		r->files = grown;
-		r->afiles = n;
-	}
+	grown = regit_array_grow(r->files, &r->afiles, r->nfiles + 1, sizeof(*grown), 16);
+	if (!grown)
+		return REGIT_ENOMEM;
+	r->files = grown;
 	f = &r->files[r->nfiles++];
 	memset(f, 0, sizeof(*f));
 	f->first = r->nitems;
@@ -165,17 +161,12 @@ static int lint_add(lint_report *r, const char *rule, regit_lint_severity sev,
 	const char *path, const char *message, int line, int column, int invalid)
 {
 	lint_file *f = &r->files[r->nfiles - 1];
-	lint_item *it;
+	lint_item *it, *grown;
 
-	if (r->nitems == r->aitems) {
-		size_t n = r->aitems ? r->aitems * 2 : 32;
-		lint_item *grown = regit_reallocarray(r->items, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		r->items = grown;
-		r->aitems = n;
-	}
+	grown = regit_array_grow(r->items, &r->aitems, r->nitems + 1, sizeof(*grown), 32);
+	if (!grown)
+		return REGIT_ENOMEM;
+	r->items = grown;
 	it = &r->items[r->nitems++];
 	memset(it, 0, sizeof(*it));
 	it->rule = rule;

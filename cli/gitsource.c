@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 struct regit_gitsource {
@@ -152,22 +153,17 @@ typedef struct gitsource_list {
 static int gitsource_list_add(gitsource_list *l, const char *dir, const char *name)
 {
 	size_t dlen = strlen(l->base) + strlen(dir), nlen = strlen(name);
-	char *p;
+	char *p, **grown;
 
 	if (l->count >= REGIT_GITSOURCE_MAX_FILES) {
 		regit_error_set(REGIT_ERROR_CLI, "more than %d schema files",
 			REGIT_GITSOURCE_MAX_FILES);
 		return REGIT_ELIMIT;
 	}
-	if (l->count == l->alloc) {
-		size_t n = l->alloc ? l->alloc * 2 : 16;
-		char **grown = regit_reallocarray(l->paths, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		l->paths = grown;
-		l->alloc = n;
-	}
+	grown = regit_array_grow(l->paths, &l->alloc, l->count + 1, sizeof(*grown), 16);
+	if (!grown)
+		return REGIT_ENOMEM;
+	l->paths = grown;
 	p = regit_malloc(dlen + nlen + 1);
 	if (!p)
 		return REGIT_ENOMEM;
@@ -321,19 +317,14 @@ static int gitsource_add_version(regit_git_version **list, size_t *count, size_t
 	git_repository *repo, const git_oid *blob_id, const git_oid *commit_id, const char *path)
 {
 	git_blob *blob = NULL;
-	regit_git_version *v;
+	regit_git_version *v, *grown;
 	git_object_size_t size;
 	int error = 0, gerr;
 
-	if (*count == *alloc) {
-		size_t n = *alloc ? *alloc * 2 : 8;
-		regit_git_version *grown = regit_reallocarray(*list, n, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		*list = grown;
-		*alloc = n;
-	}
+	grown = regit_array_grow(*list, alloc, *count + 1, sizeof(*grown), 8);
+	if (!grown)
+		return REGIT_ENOMEM;
+	*list = grown;
 	gerr = git_blob_lookup(&blob, repo, blob_id);
 	if (gerr < 0)
 		return gitsource_error(gerr, path);

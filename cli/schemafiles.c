@@ -10,11 +10,14 @@
 #include <sys/stat.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
 int regit_schemafiles_take(regit_schemafiles *list, char *path)
 {
+	char **grown;
+
 	if (!path)
 		return REGIT_ENOMEM;
 	if (list->n >= list->max) {
@@ -22,17 +25,12 @@ int regit_schemafiles_take(regit_schemafiles *list, char *path)
 		regit_error_set(REGIT_ERROR_CLI, "more than %zu schema files", list->max);
 		return REGIT_ELIMIT;
 	}
-	if (list->n == list->a) {
-		size_t n = list->a ? list->a * 2 : 16;
-		char **grown = regit_reallocarray(list->v, n, sizeof(*grown));
-
-		if (!grown) {
-			regit_free(path);
-			return REGIT_ENOMEM;
-		}
-		list->v = grown;
-		list->a = n;
+	grown = regit_array_grow(list->v, &list->a, list->n + 1, sizeof(*grown), 16);
+	if (!grown) {
+		regit_free(path);
+		return REGIT_ENOMEM;
 	}
+	list->v = grown;
 	list->v[list->n++] = path;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -84,17 +85,12 @@ void regit_schemaset_free(regit_schemaset *set)
 int regit_schemaset_add(regit_schemaset *set, const char *name, const char *text,
 	size_t len)
 {
-	member *m;
+	member *m, *grown;
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		member *grown = regit_reallocarray(set->m, cap, sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		set->m = grown;
-		set->cap = cap;
-	}
+	grown = regit_array_grow(set->m, &set->cap, set->n + 1, sizeof(*grown), 16);
+	if (!grown)
+		return REGIT_ENOMEM;
+	set->m = grown;
 	m = &set->m[set->n];
 	memset(m, 0, sizeof(*m));
 	m->name = regit_strdup(name);
@@ -296,20 +292,16 @@ static int set_parse(regit_schemaset *set, regit_schema **out, const char *text,
 	}
 	regit_buf_dispose(&full);
 	if (error == 0 && imports) {
-		if (set->narrays == set->arrays_cap) {
-			size_t cap = set->arrays_cap ? set->arrays_cap * 2 : 16;
-			const regit_schema ***grown = regit_reallocarray(set->arrays, cap,
-				sizeof(*grown));
+		const regit_schema ***grown = regit_array_grow(set->arrays, &set->arrays_cap,
+			set->narrays + 1, sizeof(*grown), 16);
 
-			if (!grown) {
-				regit_schema_free(*out);
-				*out = NULL;
-				regit_free(imports);
-				return REGIT_ENOMEM;
-			}
-			set->arrays = grown;
-			set->arrays_cap = cap;
+		if (!grown) {
+			regit_schema_free(*out);
+			*out = NULL;
+			regit_free(imports);
+			return REGIT_ENOMEM;
 		}
+		set->arrays = grown;
 		set->arrays[set->narrays++] = imports;
 		imports = NULL;
 	}

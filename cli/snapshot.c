@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -153,22 +154,17 @@ static int snapshot_settings(json_t **config, char **mode, regit_client *client,
 static int snapshot_add_subject(regit_snapshot *snap, size_t *alloc, regit_client *client,
 	const char *name, int settings, int dependency)
 {
-	regit_snapshot_subject *s;
+	regit_snapshot_subject *s, *grown;
 	int error;
 
 	if (snap->nsubjects >= REGIT_SNAPSHOT_MAX_SUBJECTS) {
 		regit_error_set(REGIT_ERROR_CLI, "more than %d subjects", REGIT_SNAPSHOT_MAX_SUBJECTS);
 		return REGIT_ELIMIT;
 	}
-	if (snap->nsubjects == *alloc) {
-		size_t n = *alloc ? *alloc * 2 : 64;
-		regit_snapshot_subject *grown = regit_realloc(snap->subjects, n * sizeof(*grown));
-
-		if (!grown)
-			return REGIT_ENOMEM;
-		snap->subjects = grown;
-		*alloc = n;
-	}
+	grown = regit_array_grow(snap->subjects, alloc, snap->nsubjects + 1, sizeof(*grown), 64);
+	if (!grown)
+		return REGIT_ENOMEM;
+	snap->subjects = grown;
 	s = &snap->subjects[snap->nsubjects];
 	memset(s, 0, sizeof(*s));
 	s->dependency = dependency;
