@@ -237,8 +237,13 @@ static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry
 	return 0;
 }
 
-int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
-	regit_registry_error *err)
+/*
+ * Open over store (borrowed) or, when it is NULL, over a store opened at
+ * opts->store_path. A path-less store has no start-up cache (it lives in
+ * the store's directory); the pre-receive hook is regit serve's business.
+ */
+static int registry_open(regit_registry **out, regit_store *store,
+	const regit_registry_options *opts, regit_registry_error *err)
 {
 	regit_registry_options defaults = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry_error dummy;
@@ -282,12 +287,16 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 	reg->qtail = &reg->qhead;
 	locks = 1;
 
-	error = regit_store_open(&reg->store, reg->store_path, NULL);
+	reg->store = store;
+	reg->store_borrowed = store != NULL;
+	error = store ? 0 : regit_store_open(&reg->store, reg->store_path, NULL);
 	if (error < 0) {
 		error = reg_fail_internal(err, error);
 		goto done;
 	}
 	/* The start-up cache spares re-parsing unchanged versions (cache.c). */
+	if (store)
+		goto cached;
 	if (regit_buf_printf(&cache_path, "%s/regit-cache", reg->store_path) < 0) {
 		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
@@ -297,6 +306,7 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 		error = reg_fail_internal(err, REGIT_ENOMEM);
 		goto done;
 	}
+cached:
 	if (reg->opts.no_load) {
 		/* regit_registry_verify loads what it checks itself. */
 		reg->idx = reg_index_new();
@@ -308,13 +318,14 @@ int regit_registry_open(regit_registry **out, const regit_registry_options *opts
 			goto opened;
 		goto done;
 	}
-	reg_cache_load(&cache, reg->cache_path);
+	if (reg->cache_path)
+		reg_cache_load(&cache, reg->cache_path);
 	error = open_load(reg, cache, err);
 	reg_cache_free(cache);
 	if (error < 0)
 		goto done;
 	reg->cache_generation = atomic_load(&reg->generation);
-	if (reg_index_nparsed(reg->idx) > 0) {
+	if (reg_index_nparsed(reg->idx) > 0 && reg->cache_path) {
 		reg->cache_saving = pthread_create(&reg->cache_saver, NULL, cache_saver_main, reg) == 0;
 		if (!reg->cache_saving)
 			(void)reg_index_cache_save(reg->idx, reg->cache_path);
@@ -325,7 +336,8 @@ opened:
 done:
 	if (reg) {
 		reg_index_free(reg->idx);
-		regit_store_free(reg->store);
+		if (!reg->store_borrowed)
+			regit_store_free(reg->store);
 		if (locks) {
 			pthread_rwlock_destroy(&reg->rw);
 			pthread_mutex_destroy(&reg->wlock);
@@ -343,6 +355,24 @@ done:
 	return error;
 }
 
+int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
+	regit_registry_error *err)
+{
+	return registry_open(out, NULL, opts, err);
+}
+
+int regit_registry_open_store(regit_registry **out, regit_store *store,
+	const regit_registry_options *opts, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+
+	if (!store) {
+		*out = NULL;
+		return reg_fail(err ? err : &dummy, REGIT_SR_STORE_ERROR, "no store to open over");
+	}
+	return registry_open(out, store, opts, err);
+}
+
 void regit_registry_free(regit_registry *reg)
 {
 	if (!reg)
@@ -357,7 +387,8 @@ void regit_registry_free(regit_registry *reg)
 	reg_pcache_clear(reg);
 	reg_memo_free(reg->memo);
 	reg_index_free(reg->idx);
-	regit_store_free(reg->store);
+	if (!reg->store_borrowed)
+		regit_store_free(reg->store);
 	pthread_rwlock_destroy(&reg->rw);
 	pthread_mutex_destroy(&reg->wlock);
 	pthread_mutex_destroy(&reg->qlock);

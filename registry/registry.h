@@ -139,6 +139,24 @@ typedef struct regit_registry_options {
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
 	regit_registry_error *err);
+
+typedef struct regit_store regit_store;   /* store/store.h */
+
+/**
+ * Open a registry over a store that is already open: the in-memory store
+ * (regit_store_open_mem) of unit tests and allocation-failure loops, or a
+ * store the caller shares between registries. opts->store_path is ignored.
+ * The registry keeps no start-up cache (that file lives in a store's
+ * directory, and such a store may have none); the pre-receive hook is
+ * never the registry's business (regit serve installs it on a path).
+ *
+ * @param store  borrowed: the caller frees it (regit_store_free), after
+ *               regit_registry_free, also when the open fails
+ * @return 0; REGIT_EIO, REGIT_EINVALID, REGIT_ENOMEM with err as
+ *         regit_registry_open's
+ */
+int regit_registry_open_store(regit_registry **out, regit_store *store,
+	const regit_registry_options *opts, regit_registry_error *err);
 void regit_registry_free(regit_registry *reg);
 
 /*

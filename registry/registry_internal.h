@@ -335,6 +335,7 @@ struct regit_registry {
 	pthread_t cache_saver;          /* writes the cache after a cold start */
 	int cache_saving;               /* cache_saver runs: joined by regit_registry_free */
 	regit_store *store;
+	int store_borrowed;             /* regit_registry_open_store: the caller frees it */
 	pthread_rwlock_t rw;
 	pthread_mutex_t wlock;
 	reg_index *idx;                 /* published; swapped under rw write */
