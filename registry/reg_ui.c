@@ -187,12 +187,17 @@ static void history_entry(regit_history_entry *h, const regit_store_log_entry *e
 static int subject_dir(char *out, size_t len, const char *subject, regit_registry_error *err)
 {
 	const char *why = NULL;
+	int error;
 
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
 		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "empty");
-	if (reg_subject_path(out, len, subject, "") < 0)
+	error = reg_subject_path(out, len, subject, "");
+	/* only a name too long for the path is the client's */
+	if (error == REGIT_ELIMIT || error == REGIT_EINVALID)
 		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+	if (error < 0)
+		return reg_fail_internal(err, error);
 	out[strlen(out) - 1] = '\0';
 	return 0;
 }
