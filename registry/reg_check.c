@@ -339,6 +339,10 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 		}
 		error = reg_parse(&c->parsed[i], o->text, o->len, o->refs, o->nrefs, &r,
 			reg->opts.max_schema_size * 2 + 4096, &serr);
+		if (error == REGIT_ENOMEM) {
+			error = reg_fail_internal(err, error);
+			goto done;
+		}
 		if (error < 0) {
 			error = reg_fail(err, REGIT_SR_STORE_ERROR,
 				"Stored schema version %d does not parse: %s", o->version, serr.message);
