@@ -940,8 +940,18 @@ static int build_json(json_t **out, build_ctx *b, const regit_store_file *f)
 	error = build_read(&buf, b, f, REG_MAX_META_SIZE);
 	if (error < 0)
 		goto done;
+	/* jansson allocates through regit_malloc, which records an allocation
+	 * failure; not every one of its failures says so in jerr */
+	regit_error_clear();
 	*out = json_loadb(buf.ptr ? buf.ptr : "", buf.size, JSON_REJECT_DUPLICATES, &jerr);
-	if (!*out || !json_is_object(*out)) {
+	if (!*out && (json_error_code(&jerr) == json_error_out_of_memory ||
+	    regit_error_last()->klass == REGIT_ERROR_NOMEMORY)) {
+		/* the process's trouble, not the tree's: no bad head to report */
+		regit_error_set_oom();
+		b->err->code = REGIT_SR_STORE_ERROR;
+		snprintf(b->err->message, sizeof(b->err->message), "%s", regit_error_message());
+		error = REGIT_ENOMEM;
+	} else if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		error = build_fail(b, f->path, "not a JSON object");
