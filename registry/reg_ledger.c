@@ -105,6 +105,10 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	c.strict = eff.strict;
 	error = reg_stored_parse(&parsed, reg, idx, v->text->s, v->text->len, v->refs, v->nrefs,
 		&serr);
+	if (error == REGIT_ENOMEM) {
+		error = reg_fail_internal(err, error);
+		goto done;
+	}
 	if (error < 0) {
 		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
 			"does not parse: %s", v->pub.version, s->name, serr.message);
