@@ -319,8 +319,12 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 			op->planned = 1;
 			nspecs++;
 		}
-		if (nspecs == 0)
+		/* nothing to commit, also after a lost race (the winner wrote
+		 * the same): no error left over from that race */
+		if (nspecs == 0) {
+			error = 0;
 			break;
+		}
 		error = txn_commit(reg, specs, nspecs, head);
 		if (error == 0) {
 			txn_batch b = { ops, n };
