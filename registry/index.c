@@ -564,6 +564,7 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 	error = reg_refs_copy(&v->refs, refs, nrefs);
 	if (error < 0)
 		goto done;
+	v->nrefs = nrefs;       /* so that version_free frees the copies */
 	if (s->nversions == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 4;
 		reg_version **grown = regit_reallocarray(s->versions, ncap, sizeof(*grown));
@@ -594,7 +595,6 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 	v->subject = s;
 	v->schema = schema;
 	v->text = reg_text_ref(text);
-	v->nrefs = nrefs;
 	v->pub.subject = s->name;
 	v->pub.version = version;
 	v->pub.id = id;
