@@ -801,6 +801,32 @@ static void prep_reload(world *w)
 	must(regit_registry_set_config(w->other, "c", &cfg, NULL, &out, &err), "config elsewhere");
 }
 
+/*
+ * A push (a commit straight to the store, no registry's seal): a new
+ * version of "a" and a new subject "p", so the reload runs the policy's
+ * compatibility check of pushed versions (reg_push_validate) too.
+ */
+static void prep_push(world *w)
+{
+	static const char meta_a3[] = "{\"subject\": \"a\", \"version\": 3, \"id\": 6, "
+		"\"deleted\": false, \"ts\": 1, \"references\": []}\n";
+	static const char meta_p1[] = "{\"subject\": \"p\", \"version\": 1, \"id\": 7, "
+		"\"deleted\": false, \"ts\": 1, \"references\": [{\"name\": \"x.Lib\", "
+		"\"subject\": \"lib\", \"version\": 1}]}\n";
+	static const char root[] = "{\n  \"format\": 1,\n  \"next_id\": 8\n}\n";
+	regit_store_change ch[5] = {
+		{ "subjects/a/v3.avsc", USER_V3, sizeof(USER_V3) - 1, 0 },
+		{ "subjects/a/v3.json", meta_a3, sizeof(meta_a3) - 1, 0 },
+		{ "subjects/p/v1.avsc", USES_LIB2, sizeof(USES_LIB2) - 1, 0 },
+		{ "subjects/p/v1.json", meta_p1, sizeof(meta_p1) - 1, 0 },
+		{ "regit.json", root, sizeof(root) - 1, 0 },
+	};
+	char head[REGIT_STORE_OID_HEX], out[REGIT_STORE_OID_HEX];
+
+	must(regit_store_head(w->store, head), "head");
+	must(regit_store_commit(out, w->store, head, ch, 5, "a push", "someone"), "push");
+}
+
 static int op_reload(world *w)
 {
 	regit_registry_error err;
@@ -873,7 +899,7 @@ static void test_registry_oom__plain_reads_allocate_nothing(void **state)
 #define OOM_TEST_WITH(fn, opfn, prepfn, reads, check, stale_ok) \
 	static void fn(void **state) \
 	{ \
-		static const oom_op op = { #opfn + 3, prepfn, opfn, reads, check, stale_ok }; \
+		static const oom_op op = { #fn + sizeof("test_registry_oom__") - 1, prepfn, opfn, reads, check, stale_ok }; \
 		(void)state; \
 		oom_loop(&op); \
 	}
@@ -908,6 +934,7 @@ OOM_TEST(test_registry_oom__set_mode, op_set_mode, NULL, 0)
 OOM_TEST(test_registry_oom__set_global_mode, op_set_global_mode, NULL, 0)
 OOM_TEST(test_registry_oom__delete_mode, op_delete_mode, NULL, 0)
 OOM_TEST(test_registry_oom__reload, op_reload, prep_reload, 0)
+OOM_TEST(test_registry_oom__reload_push, op_reload, prep_push, 0)
 
 int main(void)
 {
@@ -940,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_registry_oom__set_global_mode),
 		cmocka_unit_test(test_registry_oom__delete_mode),
 		cmocka_unit_test(test_registry_oom__reload),
+		cmocka_unit_test(test_registry_oom__reload_push),
 	};
 
 	/* jansson's allocations go through regit_malloc too (metadata files) */
