@@ -780,6 +780,34 @@ static int op_delete_mode(world *w)
 	return noted(regit_registry_delete_mode(w->reg, "lib", NULL, &out, &err), &err);
 }
 
+/* ---- open: a second registry over the populated store ---- */
+
+static int op_open(world *w)
+{
+	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
+	regit_registry_error err;
+	regit_registry *reg = NULL;
+	char *a, *b;
+	int rc;
+
+	opts.default_level = REGIT_LEVEL_BACKWARD;
+	opts.default_strict = 0;
+	rc = noted(regit_registry_open_store(&reg, w->store, &opts, &err), &err);
+	if (rc < 0) {
+		assert_null(reg);
+		return rc;
+	}
+	/* it serves what the first one does (injection off for the dumps) */
+	regit_alloc_fail_after(-1);
+	a = dump(w->reg);
+	b = dump(reg);
+	assert_same("open", a, b, cur_n);
+	free(a);
+	free(b);
+	regit_registry_free(reg);
+	return 0;
+}
+
 /* ---- reload: another registry on the same store moved the head ---- */
 
 static void prep_reload(world *w)
@@ -933,6 +961,7 @@ OOM_TEST(test_registry_oom__delete_global_config, op_delete_global_config, NULL,
 OOM_TEST(test_registry_oom__set_mode, op_set_mode, NULL, 0)
 OOM_TEST(test_registry_oom__set_global_mode, op_set_global_mode, NULL, 0)
 OOM_TEST(test_registry_oom__delete_mode, op_delete_mode, NULL, 0)
+OOM_TEST(test_registry_oom__open, op_open, NULL, 1)
 OOM_TEST(test_registry_oom__reload, op_reload, prep_reload, 0)
 OOM_TEST(test_registry_oom__reload_push, op_reload, prep_push, 0)
 
@@ -966,6 +995,7 @@ int main(void)
 		cmocka_unit_test(test_registry_oom__set_mode),
 		cmocka_unit_test(test_registry_oom__set_global_mode),
 		cmocka_unit_test(test_registry_oom__delete_mode),
+		cmocka_unit_test(test_registry_oom__open),
 		cmocka_unit_test(test_registry_oom__reload),
 		cmocka_unit_test(test_registry_oom__reload_push),
 	};
