@@ -14,6 +14,21 @@
  * Bytes of an Avro JSON bytes/fixed default: code points 0-255 as bytes.
  * The string's length comes from jansson: "\u0000" is a byte like any other.
  */
+/*
+ * A C literal for a float/double default: "%.17g" round-trips every double,
+ * but prints -0.0 as "-0", an int literal whose value is 0 (the sign is
+ * lost), and 1.0 as "1"; a ".0" makes each a floating literal.
+ */
+static const char *default_double(gen_ctx *g, double v)
+{
+	char lit[40];
+
+	snprintf(lit, sizeof(lit), "%.17g", v);
+	if (strspn(lit, "-0123456789") == strlen(lit))
+		return GEN_STR(g, "%s.0", lit);
+	return GEN_STR(g, "%s", lit);
+}
+
 static int default_latin1(const char *s, size_t len, char *out, size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)s, *end = u + len;
@@ -100,7 +115,7 @@ static void default_emit(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 	case REGIT_TYPE_DOUBLE:
 		if (!json_is_number(j))
 			{ default_bad(g, t); return; }
-		GEN_OUT(g, b, ind, "%s = %.17g;\n", e, json_number_value(j));
+		GEN_OUT(g, b, ind, "%s = %s;\n", e, default_double(g, json_number_value(j)));
 		break;
 	case REGIT_TYPE_STRING:
 		if (!json_is_string(j))
