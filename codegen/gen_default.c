@@ -115,7 +115,12 @@ static void default_emit(gen_ctx *g, regit_buf *b, const regit_type *t, gen_pos 
 	case REGIT_TYPE_DOUBLE:
 		if (!json_is_number(j))
 			{ default_bad(g, t); return; }
-		GEN_OUT(g, b, ind, "%s = %s;\n", e, default_double(g, json_number_value(j)));
+		/* An integer default for a float is rounded once, to float; via
+		 * double it could round twice (2^62 + 2^38 + 1 would be 2^62, not
+		 * the nearest float 2^62 + 2^39). (double)(float)x is exact. */
+		GEN_OUT(g, b, ind, "%s = %s;\n", e, default_double(g,
+			t->kind == REGIT_TYPE_FLOAT && json_is_integer(j) ?
+			(double)(float)json_integer_value(j) : json_number_value(j)));
 		break;
 	case REGIT_TYPE_STRING:
 		if (!json_is_string(j))

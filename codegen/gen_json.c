@@ -623,6 +623,9 @@ static void emit_helpers(gen_ctx *g)
 			"static inline int %s__jget_float(json_t *j, float *out)\n{\n"
 			"\tdouble d;\n\n"
 			"\tif (!json_is_number(j))\n\t\treturn REGIT_AVRO_EINVALID;\n"
+			"\tif (json_is_integer(j)) {\n"
+			"\t\t/* once to float: via double it may round twice */\n"
+			"\t\t*out = (float)json_integer_value(j);\n\t\treturn 0;\n\t}\n"
 			"\td = json_number_value(j);\n"
 			"\tif (!(d >= -FLT_MAX && d <= FLT_MAX))\n\t\treturn REGIT_AVRO_EINVALID;\n"
 			"\t*out = (float)d;\n\treturn 0;\n}\n\n", N);
