@@ -407,8 +407,9 @@ def json_value(r, t, named, depth, for_default=False):
         return rand_int(r, 64)
     if ty in ("float", "double"):
         v = rand_double(r, ty == "float", finite=for_default)
-        if for_default and r.random() < 0.2:
-            return int(r.randint(-5, 5))     # an integer default for a float
+        if for_default and r.random() < 0.2:     # an integer default
+            return r.choice([r.randint(-5, 5), (1 << 24) + 1, (1 << 53) + 1,
+                             (1 << 62) + (1 << 38) + 1, -(1 << 63)])
         return v
     if ty == "string":
         return rand_string(r)
