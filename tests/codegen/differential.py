@@ -12,7 +12,8 @@ keywords or C library macros and names that collide after the C name
 mapping) it derives a reader R by compatible changes (fields added with a
 default, fields removed, int->long->float->double, string<->bytes, enum
 symbols added and removed under a reader default, unions widened, a type
-made optional, a named type moved to another namespace), and runs
+made optional, fields reordered, a named type moved to another namespace),
+and runs
 `regit gen --json --prefix pI --reader R:100 --writer W:1`. B schemas make
 one C program (tests/codegen/diff_driver.h), compiled once with
 clang -fsanitize=address,undefined. Then, per schema:
@@ -556,6 +557,9 @@ def evolve(gen, writer):
                 changes.append("field added")
             except NoDefault:
                 pass
+        if len(keep) > 1 and r.random() < 0.2:
+            r.shuffle(keep)     # fields are matched by name
+            changes.append("fields reordered")
         t["fields"] = keep
 
     walk(reader, 0)
@@ -1137,7 +1141,10 @@ class Batch:
                "-fno-omit-frame-pointer",
                "-I", gdir, "-I", os.path.dirname(os.path.abspath(__file__)),
                "-o", exe] + srcs + ["-ljansson"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        # clang's temporary objects in the batch's directory: a shared /tmp
+        # may be cleaned under a long run.
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, TMPDIR=self.work))
         if p.returncode != 0:
             self.fail.append("compile: %s" % p.stderr[:2000])
             return None
