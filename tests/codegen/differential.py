@@ -566,11 +566,13 @@ def evolve(gen, writer):
     strip_seen(reader)
     # Definitions moved by the changes (a removed field held one, an added
     # field refers to one defined later) go to their first use.
-    fulls = {id(d): k for k, d in rnamed.items()}
-    reader = normalize(reader, rnamed, fulls, set())
     # Defaults last: a default written before a type it uses changed
     # (a record's field promoted, a union widened) may no longer match.
+    # Before normalize: an added field dropped here for want of a default
+    # must not take a definition normalize moved into it.
     regen_defaults(r, reader, rnamed, set())
+    fulls = {id(d): k for k, d in rnamed.items()}
+    reader = normalize(reader, rnamed, fulls, set())
     # A writer symbol the reader lacks reads as the reader enum's default;
     # symbols some default names stay.
     dtext = json.dumps(collect_defaults(reader, []))
@@ -810,9 +812,16 @@ def spec_match_any(r, w):
 
 
 def pick_branch(ru, w):
-    """The reader union's branch for writer type w: an exact match first,
-    then the first that matches by promotion (Avro Java's order; the
-    specification says "the first schema that matches")."""
+    """The reader union's branch for writer type w: the same type (for a
+    named type the same full name) first, then the same unqualified name,
+    then the first that matches by promotion. That is Avro Java's order,
+    and python3-avro's for full names; the specification only says "the
+    first schema in the reader's union that matches", which for a union of
+    a.E and b.E read from b.E would be a.E."""
+    for i, b in enumerate(ru.schemas):
+        if b.type == w.type and spec_match(b, w) and (
+                b.type not in ("record", "enum", "fixed") or b.fullname == w.fullname):
+            return i
     for i, b in enumerate(ru.schemas):
         if exact_match(b, w) and spec_match(b, w):
             return i
