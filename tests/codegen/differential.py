@@ -1304,6 +1304,8 @@ def main():
     ap.add_argument("--cc", default="clang")
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--minutes", type=float, default=0,
+                    help="start no batch after this long (0: run them all); totals still print")
     ap.add_argument("--seeds", default=None, help="comma-separated schema seeds (a regression set)")
     args = ap.parse_args()
     work = args.work or os.path.join(os.path.dirname(os.path.abspath(args.regit)), "gen-differential")
@@ -1319,6 +1321,9 @@ def main():
     refusals = {}
     t0 = time.time()
     for b in range(0, len(seeds), args.batch):
+        if args.minutes and time.time() - t0 > args.minutes * 60:
+            print("# time budget of %g minutes spent: stopped before seed %d" % (args.minutes, seeds[b]))
+            break
         part = seeds[b:b + args.batch]
         bw = os.path.join(work, "b%d" % (b // args.batch))
         os.makedirs(bw)

@@ -6,7 +6,8 @@
 #
 # make test: 48 schemas in 2 compiler runs (well under a minute). A long run:
 #   CODEGEN_DIFF_N=2000 CODEGEN_DIFF_SEED=1 tests/integration/codegen_differential.sh
-# (CODEGEN_DIFF_DATA / CODEGEN_DIFF_MUTATIONS: per schema and mode). Every
+# (CODEGEN_DIFF_DATA / CODEGEN_DIFF_MUTATIONS: per schema and mode;
+# CODEGEN_DIFF_MINUTES=15 starts no batch after 15 minutes). Every
 # failure names its seed, schema files (kept under $REGIT_BUILD/gen-differential)
 # and input, and the --seeds command that reruns its batch. Prints TAP lines.
 set -u
@@ -27,4 +28,5 @@ fi
 # had a -0.0 default (tests/codegen/users/default_negzero).
 exec "$PY" tests/codegen/differential.py "$REGIT" --work "$BUILD_DIR/gen-differential" \
 	--seed "${CODEGEN_DIFF_SEED:-20261206}" --count "${CODEGEN_DIFF_N:-48}" --batch 24 \
-	--data "${CODEGEN_DIFF_DATA:-6}" --mutations "${CODEGEN_DIFF_MUTATIONS:-4}" --timeout 300
+	--data "${CODEGEN_DIFF_DATA:-6}" --mutations "${CODEGEN_DIFF_MUTATIONS:-4}" --timeout 300 \
+	--minutes "${CODEGEN_DIFF_MINUTES:-0}"
