@@ -269,6 +269,24 @@ int reg_check_subject(const char *subject, regit_registry_error *err)
 	return 0;
 }
 
+int reg_find_version(const reg_version **out, const reg_index *idx, const char *subject,
+	int version, int deleted, regit_registry_error *err)
+{
+	const reg_subject *s = reg_find_subject(idx, subject);
+	const reg_version *v;
+
+	*out = NULL;
+	if (!s || s->nversions == 0 || (!deleted && s->nlive == 0))
+		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			subject ? subject : "");
+	v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, deleted) :
+		reg_subject_version(s, version);
+	if (!v || (v->pub.deleted && !deleted))
+		return reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+	*out = v;
+	return 0;
+}
+
 /* Is subject/version referenced by a version (live only unless any)? */
 const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
 	int any)

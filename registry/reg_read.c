@@ -127,7 +127,6 @@ int regit_registry_get_version(regit_registry *reg, const char *subject,
 	regit_registry_error *err)
 {
 	regit_registry_error dummy;
-	const reg_subject *s;
 	const reg_version *v = NULL;
 	int taken, error = 0;
 
@@ -136,20 +135,9 @@ int regit_registry_get_version(regit_registry *reg, const char *subject,
 	reg_err_init(err);
 	*out = NULL;
 	taken = reg_read_enter(reg);
-	s = reg_find_subject(reg->idx, subject);
-	if (!s || s->nversions == 0 || (!deleted && s->nlive == 0)) {
-		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
-			subject ? subject : "");
+	error = reg_find_version(&v, reg->idx, subject, version, deleted, err);
+	if (error < 0)
 		goto done;
-	}
-	if (version == REGIT_VERSION_LATEST)
-		v = reg_subject_latest(s, deleted);
-	else
-		v = reg_subject_version(s, version);
-	if (!v || (v->pub.deleted && !deleted)) {
-		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
-		goto done;
-	}
 	*out = &v->pub;
 done:
 	reg_read_leave(reg, taken);
@@ -305,7 +293,6 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 {
 	regit_registry_error dummy;
 	const reg_index *idx;
-	const reg_subject *s;
 	const reg_version *target;
 	const reg_version **found = NULL;
 	size_t i, j, k, n = 0, cap = 0;
@@ -316,18 +303,9 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 	reg_err_init(err);
 	taken = reg_read_enter(reg);
 	idx = reg->idx;
-	s = reg_find_subject(idx, subject);
-	if (!s || s->nversions == 0) {
-		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
-			subject ? subject : "");
+	error = reg_find_version(&target, idx, subject, version, 1, err);
+	if (error < 0)
 		goto done;
-	}
-	target = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
-		reg_subject_version(s, version);
-	if (!target) {
-		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
-		goto done;
-	}
 	for (i = 0; i < reg_index_nsubjects(idx); i++) {
 		const reg_subject *o = reg_index_subject_at(idx, i);
 
@@ -338,7 +316,7 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 				continue;
 			for (k = 0; k < v->nrefs; k++) {
 				if (v->refs[k].version != target->pub.version ||
-						strcmp(v->refs[k].subject, s->name) != 0)
+						strcmp(v->refs[k].subject, subject) != 0)
 					continue;
 				if (n == cap) {
 					size_t ncap = cap ? cap * 2 : 16;

@@ -121,7 +121,6 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 {
 	regit_registry_error dummy;
 	regit_schema_error serr;
-	const reg_subject *s;
 	const reg_version *v;
 	reg_parsed *parsed = NULL;
 	int taken, error = 0;
@@ -130,18 +129,9 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 		err = &dummy;
 	reg_err_init(err);
 	taken = reg_read_enter(reg);
-	s = reg_find_subject(reg->idx, subject);
-	if (!s || s->nversions == 0) {
-		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
-			subject ? subject : "");
+	error = reg_find_version(&v, reg->idx, subject, version, 1, err);
+	if (error < 0)
 		goto done;
-	}
-	v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
-		reg_subject_version(s, version);
-	if (!v) {
-		error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
-		goto done;
-	}
 	if (id)
 		*id = v->pub.id;
 	error = reg_stored_parse(&parsed, reg, reg->idx, v->text->s, v->text->len, v->refs,

@@ -430,6 +430,14 @@ int reg_level_transitive(regit_compat_level level);
 int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file);
 /* A subject name the API accepts (42208 otherwise). */
 int reg_check_subject(const char *subject, regit_registry_error *err);
+/*
+ * *out = subject's version (REGIT_VERSION_LATEST: the latest), soft-deleted
+ * ones too when deleted; borrowed from idx.
+ * @return 0, or reg_fail's code with 40401 (no such subject, or none live)
+ * or 40402 in err, in Confluent's words (*out NULL)
+ */
+int reg_find_version(const reg_version **out, const reg_index *idx, const char *subject,
+	int version, int deleted, regit_registry_error *err);
 /* Is subject/version referenced by a version (live only unless any)? */
 const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
 	int any);
