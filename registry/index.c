@@ -32,6 +32,7 @@
 #include "compat/schema.h"
 #include "registry/layout.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/cpu.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -370,13 +371,12 @@ int reg_index_subject_add(reg_subject **out, reg_index *idx, const char *name, s
 	}
 	*out = NULL;
 	if (idx->nsubjects == idx->cap) {
-		size_t ncap = idx->cap ? idx->cap * 2 : 64;
-		reg_subject **grown = regit_reallocarray(idx->subjects, ncap, sizeof(*grown));
+		reg_subject **grown = regit_array_grow(idx->subjects, &idx->cap,
+			idx->nsubjects + 1, sizeof(*grown), 64);
 
 		if (!grown)
 			return REGIT_ENOMEM;
 		idx->subjects = grown;
-		idx->cap = ncap;
 	}
 	s = regit_calloc(1, sizeof(*s));
 	if (!s)
@@ -566,15 +566,14 @@ int reg_index_add_version(reg_version **out, reg_index *idx, reg_subject *s,
 		goto done;
 	v->nrefs = nrefs;       /* so that version_free frees the copies */
 	if (s->nversions == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 4;
-		reg_version **grown = regit_reallocarray(s->versions, ncap, sizeof(*grown));
+		reg_version **grown = regit_array_grow(s->versions, &s->cap,
+			s->nversions + 1, sizeof(*grown), 4);
 
 		if (!grown) {
 			error = REGIT_ENOMEM;
 			goto done;
 		}
 		s->versions = grown;
-		s->cap = ncap;
 	}
 
 	/* Nothing can fail from here on. */
@@ -1681,13 +1680,12 @@ static int build_pending_for(pending **out, build_ctx *b, reg_subject *s, int ve
 		}
 	}
 	if (b->np == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 256;
-		pending *grown = regit_reallocarray(b->p, ncap, sizeof(*grown));
+		pending *grown = regit_array_grow(b->p, &b->cap,
+			b->np + 1, sizeof(*grown), 256);
 
 		if (!grown)
 			return REGIT_ENOMEM;
 		b->p = grown;
-		b->cap = ncap;
 	}
 	*out = &b->p[b->np++];
 	memset(*out, 0, sizeof(**out));

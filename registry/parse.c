@@ -42,6 +42,7 @@
 
 #include "compat/schema.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 /* Distinct referenced schemas one parse may reach. */
@@ -255,13 +256,12 @@ static int import_add(import_set *s, const regit_schema *schema)
 	if (regit_map_get(&s->set, hash, ptr_eq, schema))
 		return 0;
 	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		const regit_schema **grown = regit_reallocarray(s->arr, ncap, sizeof(*grown));
+		const regit_schema **grown = regit_array_grow(s->arr, &s->cap,
+			s->n + 1, sizeof(*grown), 16);
 
 		if (!grown)
 			return REGIT_ENOMEM;
 		s->arr = grown;
-		s->cap = ncap;
 	}
 	if (regit_map_reserve(&s->set) < 0)
 		return REGIT_ENOMEM;
@@ -295,15 +295,14 @@ static int parse_one(reg_parsed **out, int *shared, parse_ctx *ctx, const char *
 static int order_add(parse_ctx *ctx, reg_parsed *p)
 {
 	if (ctx->norder == ctx->ordercap) {
-		size_t ncap = ctx->ordercap ? ctx->ordercap * 2 : 8;
-		reg_parsed **grown = regit_reallocarray(ctx->order, ncap, sizeof(*grown));
+		reg_parsed **grown = regit_array_grow(ctx->order, &ctx->ordercap,
+			ctx->norder + 1, sizeof(*grown), 8);
 
 		if (!grown) {
 			parsed_free_one(p);
 			return REGIT_ENOMEM;
 		}
 		ctx->order = grown;
-		ctx->ordercap = ncap;
 	}
 	ctx->order[ctx->norder++] = p;
 	return 0;

@@ -12,6 +12,7 @@
 
 #include "registry/registry_internal.h"
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/md5.h"
 
@@ -319,15 +320,14 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 						strcmp(v->refs[k].subject, subject) != 0)
 					continue;
 				if (n == cap) {
-					size_t ncap = cap ? cap * 2 : 16;
-					const reg_version **grown = regit_reallocarray(found, ncap, sizeof(*grown));
+					const reg_version **grown = regit_array_grow(found, &cap,
+						n + 1, sizeof(*grown), 16);
 
 					if (!grown) {
 						error = reg_fail_internal(err, REGIT_ENOMEM);
 						goto done;
 					}
 					found = grown;
-					cap = ncap;
 				}
 				found[n++] = v;
 				break;

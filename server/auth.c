@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -513,15 +514,14 @@ int regit_auth_parse(regit_auth **out, const char *text, size_t len)
 			goto done;
 		}
 		if (auth->nentries == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			auth_entry *n = regit_reallocarray(auth->entries, ncap, sizeof(*n));
+			auth_entry *n = regit_array_grow(auth->entries, &cap,
+				auth->nentries + 1, sizeof(*n), 8);
 
 			if (!n) {
 				error = REGIT_ENOMEM;
 				goto done;
 			}
 			auth->entries = n;
-			cap = ncap;
 		}
 		memset(&auth->entries[auth->nentries], 0, sizeof(auth_entry));
 		error = auth_parse_line(&auth->entries[auth->nentries], line, llen, lineno);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 typedef struct store_new {
@@ -135,13 +136,12 @@ int store_batch_add(store_batch *store, const regit_store_oid *oid, int type,
 	if (store_new_index(store) < 0)
 		return REGIT_ENOMEM;
 	if (store->nnew == store->capnew) {
-		size_t ncap = store->capnew ? store->capnew * 2 : 64;
-		store_new *grown = regit_reallocarray(store->news, ncap, sizeof(*grown));
+		store_new *grown = regit_array_grow(store->news, &store->capnew,
+			store->nnew + 1, sizeof(*grown), 64);
 
 		if (!grown)
 			return REGIT_ENOMEM;
 		store->news = grown;
-		store->capnew = ncap;
 	}
 	o = &store->news[store->nnew];
 	memset(o, 0, sizeof(*o));

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -655,15 +656,14 @@ int store_pack_merge(const store_merge_target *t)
 				strcmp(de->d_name + len - 4, ".idx") != 0)
 			continue;
 		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			store_pack *grown = regit_reallocarray(packs, ncap, sizeof(*grown));
+			store_pack *grown = regit_array_grow(packs, &cap,
+				n + 1, sizeof(*grown), 16);
 
 			if (!grown) {
 				error = REGIT_ENOMEM;
 				break;
 			}
 			packs = grown;
-			cap = ncap;
 		}
 		memcpy(packs[n].name, de->d_name, len - 4);
 		packs[n].name[len - 4] = '\0';

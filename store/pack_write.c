@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 /*
@@ -93,13 +94,12 @@ int store_obj_hash(regit_store_oid *out, int type, const void *data, size_t len)
 int store_objs_add(store_objs *o, const regit_store_oid *oid)
 {
 	if (o->n == o->cap) {
-		size_t ncap = o->cap ? o->cap * 2 : 64;
-		store_obj *grown = regit_reallocarray(o->v, ncap, sizeof(*grown));
+		store_obj *grown = regit_array_grow(o->v, &o->cap,
+			o->n + 1, sizeof(*grown), 64);
 
 		if (!grown)
 			return REGIT_ENOMEM;
 		o->v = grown;
-		o->cap = ncap;
 	}
 	memset(&o->v[o->n], 0, sizeof(o->v[o->n]));
 	o->v[o->n].oid = *oid;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 /* Trees kept in memory between commits. */
@@ -92,13 +93,12 @@ int store_tree_index(store_tree *t)
 			return REGIT_EIO;
 		}
 		if (t->n == t->ocap) {
-			size_t ncap = t->ocap ? t->ocap * 2 : 16;
-			uint32_t *grown = regit_reallocarray(t->offs, ncap, sizeof(*grown));
+			uint32_t *grown = regit_array_grow(t->offs, &t->ocap,
+				t->n + 1, sizeof(*grown), 16);
 
 			if (!grown)
 				return REGIT_ENOMEM;
 			t->offs = grown;
-			t->ocap = ncap;
 		}
 		t->offs[t->n++] = (uint32_t)(p - t->data);
 		p = next;
