@@ -807,6 +807,58 @@ done:
 	return error;
 }
 
+int regit_upstream_rewind(regit_upstream *up, const char *from, const char *to)
+{
+	git_reference *ref = NULL;
+	git_oid from_oid, to_oid;
+	char branch[UPSTREAM_MAX_REF];
+	int has_to = to && *to;
+	int error = 0;
+	int rc;
+
+	pthread_mutex_lock(&up->lock);
+	error = upstream_oid(&from_oid, from, "current head");
+	if (error == 0 && has_to)
+		error = upstream_oid(&to_oid, to, "head to go back to");
+	if (error < 0)
+		goto done;
+	if (has_to && !git_oid_equal(&from_oid, &to_oid) &&
+			git_graph_descendant_of(up->repo, &from_oid, &to_oid) != 1) {
+		regit_error_set(REGIT_ERROR_STORE, "rewind the store: %s is not an ancestor"
+			" of %s", to, from);
+		error = REGIT_EINVALID;
+		goto done;
+	}
+	error = upstream_store_branch(branch, sizeof(branch), up);
+	if (error < 0)
+		goto done;
+	if (has_to) {
+		rc = git_reference_create_matching(&ref, up->repo, branch, &to_oid, 1,
+			&from_oid, "regit: take back commits the upstream did not take");
+	} else {
+		/* Back to an unborn branch (the first write lost): delete the
+		 * ref, after checking it is still at from. */
+		git_oid cur;
+
+		rc = git_reference_name_to_id(&cur, up->repo, branch);
+		if (rc == 0 && !git_oid_equal(&cur, &from_oid))
+			rc = GIT_EMODIFIED;
+		if (rc == 0 && (rc = git_reference_lookup(&ref, up->repo, branch)) == 0)
+			rc = git_reference_delete(ref);
+	}
+	git_reference_free(ref);
+	if (rc == GIT_EMODIFIED || rc == GIT_ENOTFOUND) {
+		regit_error_set(REGIT_ERROR_STORE, "rewind the store: the branch is no longer"
+			" at %s", from);
+		error = REGIT_ECONFLICT;
+	} else if (rc < 0) {
+		error = upstream_git_error(up, rc, "rewind the store to");
+	}
+done:
+	pthread_mutex_unlock(&up->lock);
+	return error;
+}
+
 int regit_upstream_reset(regit_upstream *up, const char *from, const char *served)
 {
 	git_reference *ref = NULL;

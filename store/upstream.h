@@ -13,9 +13,10 @@
  * A handle opens the store's repository itself (by path) and serialises
  * its calls with an internal lock; objects it fetches land in the store's
  * object database, where any store handle on that path reads them. It
- * never moves the store's branch except through regit_upstream_advance, a
- * fast-forward compare-and-swap of the ref (the same one store commits
- * use, so it cannot lose a concurrent commit).
+ * never moves the store's branch except through regit_upstream_advance (a
+ * fast-forward), regit_upstream_reset and regit_upstream_rewind (back from
+ * commits the upstream did not take), each a compare-and-swap of the ref
+ * (the same one store commits use, so it cannot lose a concurrent commit).
  *
  * Transports: git:// and http(s):// only. libgit2's local transport
  * (file:// or a path) force-updates the remote ref, so it is no
@@ -136,6 +137,18 @@ int regit_upstream_advance(regit_upstream *up, const char *from, const char *to)
  *         served commits); REGIT_EIO
  */
 int regit_upstream_reset(regit_upstream *up, const char *from, const char *served);
+
+/**
+ * Take back local commits the upstream did not take: move the store's
+ * branch from `from` back to `to` ("" or NULL: delete the branch), only if
+ * it is still at `from` and `to` is `from` or one of its ancestors. The
+ * write path commits a chain locally, pushes it, and on any outcome but
+ * "landed" puts the branch back where the plan started, so nothing
+ * unacknowledged stays on it.
+ * @return 0; REGIT_ECONFLICT (the branch is not at from); REGIT_EINVALID
+ *         (bad ids, or to is not an ancestor of from); REGIT_EIO
+ */
+int regit_upstream_rewind(regit_upstream *up, const char *from, const char *to);
 
 /*
  * Test seam, not API: when set, a push calls it after its lease check

@@ -930,6 +930,33 @@ static void test_upstream__advance_is_fast_forward_cas(void **state)
 	assert_string_equal(head, a2);
 }
 
+/* rewind takes local commits back: only to an ancestor, only from where
+ * the branch is, and "" deletes the branch (a first write that lost). */
+static void test_upstream__rewind_takes_back_local_commits(void **state)
+{
+	fixture *f = *state;
+	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], a3[REGIT_STORE_OID_HEX];
+	char b1[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+
+	seed(f, c1);
+	commit_file(f->a, c1, a2, "ids/2", "two");
+	commit_file(f->a, a2, a3, "ids/3", "three");
+	/* Not an ancestor, a stale from: refused, the branch stays. */
+	commit_file(f->b, "", b1, "x", "local");
+	assert_int_equal(regit_upstream_rewind(f->ua, a3, b1), REGIT_EINVALID);
+	assert_int_equal(regit_upstream_rewind(f->ua, a2, c1), REGIT_ECONFLICT);
+	assert_int_equal(regit_store_head(f->a, head), 0);
+	assert_string_equal(head, a3);
+	/* Back two commits, then to nothing (the branch deleted). */
+	assert_int_equal(regit_upstream_rewind(f->ua, a3, c1), 0);
+	assert_int_equal(regit_store_head(f->a, head), 0);
+	assert_string_equal(head, c1);
+	assert_int_equal(regit_upstream_rewind(f->ub, b1, ""), 0);
+	assert_int_equal(regit_store_head(f->b, head), 0);
+	assert_string_equal(head, "");
+	assert_int_equal(regit_upstream_rewind(f->ub, b1, ""), REGIT_ECONFLICT);
+}
+
 /* A refused http-style credential setup needs a server; the secret must
  * never reach a message either way: the URL's user info is cut. */
 static void test_upstream__url_secret_not_in_messages(void **state)
@@ -1130,6 +1157,7 @@ int main(void)
 		T(hook_refusal_is_not_a_race, setup_git),
 		T(connection_refused, setup_git),
 		T(advance_is_fast_forward_cas, setup_git),
+		T(rewind_takes_back_local_commits, setup_git),
 		T(reset_after_lost_race, setup_git),
 		T(url_secret_not_in_messages, setup_git),
 		T(concurrent_pushers_lose_nothing, setup_git),
