@@ -237,10 +237,13 @@ static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry
 	return 0;
 }
 
+static void *upstream_main(void *arg);
+
 /*
  * Open over store (borrowed) or, when it is NULL, over a store opened at
  * opts->store_path. A path-less store has no start-up cache (it lives in
- * the store's directory); the pre-receive hook is regit serve's business.
+ * the store's directory) and no upstream; the pre-receive hook is regit
+ * serve's business.
  */
 static int registry_open(regit_registry **out, regit_store *store,
 	const regit_registry_options *opts, regit_registry_error *err)
@@ -318,6 +321,19 @@ cached:
 			goto opened;
 		goto done;
 	}
+	if (reg->opts.upstream_url) {
+		/* Onto the upstream's head before loading, so the first load
+		 * checks and serves what the replicas share. */
+		if (store)
+			error = reg_fail(err, REGIT_SR_STORE_ERROR,
+				"an upstream needs the git store at opts->store_path, not a given store");
+		else
+			error = reg_upstream_open(&reg->up, &reg->opts, reg->store_path, err);
+		if (error == 0)
+			error = reg_upstream_join(reg->up, reg->store, err);
+		if (error < 0)
+			goto done;
+	}
 	if (reg->cache_path)
 		reg_cache_load(&cache, reg->cache_path);
 	error = open_load(reg, cache, err);
@@ -330,11 +346,14 @@ cached:
 		if (!reg->cache_saving)
 			(void)reg_index_cache_save(reg->idx, reg->cache_path);
 	}
+	if (reg->up)
+		reg->up->running = pthread_create(&reg->up->thread, NULL, upstream_main, reg) == 0;
 opened:
 	*out = reg;
 	reg = NULL;
 done:
 	if (reg) {
+		reg_upstream_free(reg->up);
 		reg_index_free(reg->idx);
 		if (!reg->store_borrowed)
 			regit_store_free(reg->store);
@@ -377,6 +396,14 @@ void regit_registry_free(regit_registry *reg)
 {
 	if (!reg)
 		return;
+	if (reg->up && reg->up->running) {
+		pthread_mutex_lock(&reg->up->lock);
+		reg->up->stop = 1;
+		pthread_cond_signal(&reg->up->cond);
+		pthread_mutex_unlock(&reg->up->lock);
+		pthread_join(reg->up->thread, NULL);
+	}
+	reg_upstream_free(reg->up);
 	if (reg->cache_saving)
 		pthread_join(reg->cache_saver, NULL);
 	/* Keep the start-up cache current for the next start. */
@@ -417,6 +444,123 @@ int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
 	return error;
 }
 
+/* ---- the upstream: fetch thread, refresh hook, read-repair ------------------- */
+
+/*
+ * Fetch (no lock: reads and writes go on), then under the writers' mutex
+ * put the branch on the fetched head and load it like any moved head: the
+ * ledger and push validation decide whether it is served.
+ */
+static int upstream_sync(regit_registry *reg, unsigned deadline_ms, regit_registry_error *err)
+{
+	char fetched[REGIT_STORE_OID_HEX];
+	int64_t started = reg_now_ms();
+	int error;
+
+	reg_err_init(err);
+	error = reg_upstream_fetch(reg->up, reg->up->fetch_up, deadline_ms, fetched);
+	if (error < 0)
+		return reg_fail_internal(err, error);
+	error = reg_write_enter(reg, err);
+	if (error < 0)
+		return error;
+	error = reg_upstream_align(reg->up, reg->up->fetch_up, reg->store, fetched, started, err);
+	if (error == 0)
+		error = reg_reload_locked(reg, 0, err);
+	reg_write_leave(reg);
+	return error;
+}
+
+/* Every fetch_interval_ms, or at once when kicked (POST /regit/refresh). */
+static void *upstream_main(void *arg)
+{
+	regit_registry *reg = arg;
+	reg_upstream *u = reg->up;
+	regit_registry_error err;
+
+	pthread_mutex_lock(&u->lock);
+	while (!u->stop) {
+		struct timespec ts;
+
+		if (!u->kick) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += u->interval_ms / 1000;
+			ts.tv_nsec += (long)(u->interval_ms % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&u->cond, &u->lock, &ts);
+		}
+		if (u->stop)
+			break;
+		u->kick = 0;
+		pthread_mutex_unlock(&u->lock);
+		(void)upstream_sync(reg, u->timeout_ms, &err);
+		pthread_mutex_lock(&u->lock);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+int regit_registry_upstream_sync(regit_registry *reg, regit_registry_error *err)
+{
+	regit_registry_error dummy;
+
+	if (!err)
+		err = &dummy;
+	reg_err_init(err);
+	if (!reg->up)
+		return 0;
+	return upstream_sync(reg, reg->up->timeout_ms, err);
+}
+
+/* Read-repair: at most one fetch per REG_REPAIR_GAP_MS, each bounded by
+ * REG_REPAIR_MAX_MS (a 404 must not wait for a hung upstream's full
+ * timeout). */
+#define REG_REPAIR_GAP_MS 100
+#define REG_REPAIR_MAX_MS 2000u
+
+int regit_registry_read_repair(regit_registry *reg)
+{
+	reg_upstream *u = reg->up;
+	regit_registry_error err;
+	uint64_t gen;
+	int64_t now;
+
+	if (!u || reg_reading(reg))
+		return 0;
+	gen = atomic_load(&reg->generation);
+	pthread_mutex_lock(&u->lock);
+	if (u->repairing) {
+		/* Another miss is fetching: its answer is ours too. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += REG_REPAIR_MAX_MS / 1000 + 1;
+		while (u->repairing && pthread_cond_timedwait(&u->repaired, &u->lock, &ts) == 0)
+			;
+		pthread_mutex_unlock(&u->lock);
+		return atomic_load(&reg->generation) != gen;
+	}
+	now = reg_now_ms();
+	if (now - u->repair_ms < REG_REPAIR_GAP_MS) {
+		pthread_mutex_unlock(&u->lock);
+		return 0;
+	}
+	u->repairing = 1;
+	pthread_mutex_unlock(&u->lock);
+	atomic_fetch_add(&u->repairs, 1);
+	(void)upstream_sync(reg, u->timeout_ms < REG_REPAIR_MAX_MS ? u->timeout_ms
+		: REG_REPAIR_MAX_MS, &err);
+	pthread_mutex_lock(&u->lock);
+	u->repairing = 0;
+	u->repair_ms = reg_now_ms();
+	pthread_cond_broadcast(&u->repaired);
+	pthread_mutex_unlock(&u->lock);
+	return atomic_load(&reg->generation) != gen;
+}
+
 uint64_t regit_registry_generation(regit_registry *reg)
 {
 	return atomic_load(&reg->generation);
@@ -455,6 +599,8 @@ void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 	}
 	for (i = 0; i < REGIT_LINT_OUTCOME_COUNT; i++)
 		out->lint_outcomes[i] = atomic_load(&reg->lint_outcomes[i]);
+	if (reg->up)
+		reg_upstream_stats(reg->up, out);
 	reg_read_leave(reg, taken);
 }
 

@@ -130,11 +130,23 @@ typedef struct regit_registry_options {
 	size_t max_schema_size;          /* bytes; default 1 MiB (42209 beyond) */
 	regit_lint_policy default_lint;  /* server default lint policy; OFF */
 	int no_load;                     /* internal: regit_registry_verify's handle */
+	/*
+	 * Replicas on one upstream (registry/README.md, "Running several
+	 * replicas"): NULL for none (the store is the only truth, as
+	 * always). Else a git:// or http(s):// repository every write is
+	 * pushed to as a compare-and-swap and fetched from every
+	 * fetch_interval_ms; upstream_timeout_ms bounds each write (then
+	 * 50002) and each fetch. Strings borrowed for regit_registry_open.
+	 */
+	const char *upstream_url;
+	const char *upstream_branch;     /* NULL: the store's branch (main) */
+	unsigned fetch_interval_ms;      /* 0: 2000 */
+	unsigned upstream_timeout_ms;    /* 0: 10000 */
 } regit_registry_options;
 
 #define REGIT_REGISTRY_OPTIONS_INIT \
 	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, \
-	  REGIT_LINT_POLICY_OFF, 0 }
+	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0 }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
@@ -455,6 +467,23 @@ typedef struct regit_registry_stats {
 	uint64_t nospace_failures;
 	int disk_full;
 	int64_t disk_full_since;
+	/*
+	 * The upstream (all 0 without one). upstream_reachable: the last
+	 * fetch or push reached it. upstream_refused: its head does not
+	 * contain what this replica served (history rewritten): the local
+	 * state is served and /health is 503. upstream_synced_ms: when a fetch
+	 * last confirmed this replica holds the upstream's head (ms since the
+	 * epoch; 0 never). upstream_message: why it is unreachable or refused
+	 * (never a credential).
+	 */
+	int upstream;
+	int upstream_reachable;
+	int upstream_refused;
+	int64_t upstream_synced_ms;
+	char upstream_message[256];
+	uint64_t upstream_fetches, upstream_fetch_failures;
+	uint64_t upstream_pushes, upstream_push_conflicts, upstream_push_failures;
+	uint64_t upstream_repairs;   /* fetches a read miss triggered (read-repair) */
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
@@ -474,6 +503,26 @@ uint64_t regit_registry_generation(regit_registry *reg);
  * never half-served: the old index stays. Called periodically by the server.
  */
 int regit_registry_refresh(regit_registry *reg, regit_registry_error *err);
+
+/**
+ * With an upstream: fetch it now and take its head in (after the ledger
+ * and push checks), bounded by the upstream timeout; without one, 0 at
+ * once. For POST /regit/refresh (a push webhook's target). Not inside a
+ * read section.
+ * @return 0; REGIT_EIO (unreachable, refused), with err
+ */
+int regit_registry_upstream_sync(regit_registry *reg, regit_registry_error *err);
+
+/**
+ * Read-repair: a read found nothing this replica knows (an id above its
+ * largest, an unknown subject or version); with an upstream, fetch once
+ * before answering 404, so a write acknowledged by another replica a
+ * moment ago is found. Rate-limited: a miss within 100 ms of the last
+ * repair fetch, or while one runs, waits for that one instead of fetching
+ * again, so a flood of 404s costs at most ten fetches a second.
+ * @return 1 when the fetch brought something new (ask again), else 0
+ */
+int regit_registry_read_repair(regit_registry *reg);
 
 /* ---- verifying a store's history (regit verify, the pre-receive hook) ---- */
 

@@ -34,6 +34,7 @@
 
 #include "registry/registry.h"
 #include "store/store.h"
+#include "store/upstream.h"
 #include "util/buf.h"
 #include "util/map.h"
 
@@ -327,6 +328,8 @@ int reg_meta_root_write(regit_buf *out, int next_id);
 /* Parsed schemas kept for compatibility checks. */
 #define REG_PCACHE_SIZE 512
 
+typedef struct reg_upstream reg_upstream;   /* below */
+
 struct regit_registry {
 	regit_registry_options opts;
 	char *store_path;
@@ -384,10 +387,79 @@ struct regit_registry {
 	size_t nguids;
 	uint64_t guid_gen;
 	int guid_valid;
+	reg_upstream *up;               /* NULL: no upstream (the usual case) */
 };
 
 typedef struct reg_pcache_entry reg_pcache_entry;
 typedef struct reg_overlay reg_overlay;         /* txn.h */
+
+/* ---- the upstream of a replica (reg_upstream.c) --------------------------- */
+
+/*
+ * A replica's upstream: the handle (store/upstream.h), what /health and
+ * /metrics say about it, and the fetch thread's state (registry.c). Only
+ * when regit_registry_options.upstream_url is set; reg->up is NULL
+ * otherwise and nothing of this runs.
+ */
+struct reg_upstream {
+	regit_upstream *up;             /* the write path's (push, its fetches, branch moves) */
+	/* The fetch thread's and read-repair's own handle, with a tracking
+	 * ref of its own (refs/regit/upstream-fetch): a handle serialises its
+	 * calls, and a write's deadline must not include a background
+	 * fetch's wait on a hung upstream, nor its fetch fail on the other's
+	 * ref lock. */
+	regit_upstream *fetch_up;
+	unsigned timeout_ms, interval_ms;
+	atomic_uint_fast64_t fetches, fetch_failures;
+	atomic_uint_fast64_t pushes, push_conflicts, push_failures, repairs;
+	pthread_mutex_t lock;           /* guards the fields below */
+	int reachable;                  /* the last fetch or push reached it */
+	int refused;                    /* its head drops what we served */
+	int64_t synced_ms;              /* a fetch last found us caught up */
+	int64_t pushed_ms;              /* our last push landed (reg_now_ms) */
+	char message[256];
+	/* the fetch thread (registry.c) */
+	pthread_t thread;
+	int running, stop, kick;
+	pthread_cond_t cond;
+	/* read-repair: one fetch at a time, at most one per 100 ms */
+	int repairing;
+	int64_t repair_ms;
+	pthread_cond_t repaired;
+};
+
+/* A handle on opts->upstream_url for the store at store_path (no network). */
+int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
+	const char *store_path, regit_registry_error *err);
+void reg_upstream_free(reg_upstream *u);
+/* regit_upstream_fetch on up (u->up or u->fetch_up), counted and reported. */
+int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms,
+	char out[REGIT_STORE_OID_HEX]);
+/* regit_upstream_push, counted (0, REGIT_ECONFLICT, ...). */
+int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
+	unsigned deadline_ms);
+/*
+ * Put the store's branch on the head up (the handle that fetched it) saw
+ * upstream (caller holds wlock,
+ * or nothing is published yet): a fast-forward, or back off commits the
+ * upstream never took (a crash between commit and push), provided the
+ * upstream still holds the served head. An upstream that dropped served
+ * commits is refused (u->refused, REGIT_EINVALID with err); the branch
+ * and what is served stay. The new head is then checked and loaded by
+ * reg_reload_locked (the ledger and push validation). fetch_started_ms:
+ * when the fetch that saw `fetched` began; a head older than ours from a
+ * fetch that began before our last push landed is stale, not a rewrite.
+ */
+int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
+	const char *fetched, int64_t fetch_started_ms, regit_registry_error *err);
+/*
+ * At open, before loading: fetch, then align; an empty upstream gets the
+ * local head pushed (a local store with no commit leaves it empty until
+ * the first write). An unreachable upstream is logged, not fatal: the
+ * local state is served and the fetch thread keeps trying.
+ */
+int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error *err);
+void reg_upstream_stats(reg_upstream *u, regit_registry_stats *out);
 
 /* ---- errors and locking (reg_base.c) ------------------------------------ */
 

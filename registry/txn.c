@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/log.h"
 
 static const char STORE_README[] =
 	"# regit schema registry store\n"
@@ -194,8 +196,31 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 
 /* After a lost race: wait a little (the winner may still hold the ref
  * lock), then reload from whatever the head is now. */
-static int after_conflict(regit_registry *reg, int attempt, regit_registry_error *err)
+static int after_conflict(regit_registry *reg, int attempt, int64_t deadline,
+	regit_registry_error *err)
 {
+	if (reg->up) {
+		/*
+		 * The loser has just fetched the winner's head, so it may go
+		 * again at once; a short jitter (0-30 ms, never past the
+		 * deadline) only keeps replicas that lost together from
+		 * colliding again. No doubling: a loser that waits longer than
+		 * its rivals keeps losing to their next batches. The local
+		 * writers' lock below does not help here (the race is
+		 * upstream), so it is not taken.
+		 */
+		int64_t wait = (int64_t)(rand() % 31);
+		int64_t left = deadline - reg_now_ms();
+		struct timespec ts;
+
+		(void)attempt;
+		if (wait > left)
+			wait = left > 0 ? left : 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)wait * 1000000L;
+		nanosleep(&ts, NULL);
+		return reg_reload_locked(reg, 0, err);
+	}
 	/*
 	 * A second lost race means another writer keeps the store busy (a
 	 * second server on it): take the writers' lock before reloading and
@@ -243,16 +268,100 @@ static int plan_spec(regit_store_commit_spec *out, reg_plan *p, const char *auth
 	return 0;
 }
 
+/* Milliseconds left until deadline (a wall-clock ms time), at least 1. */
+static unsigned txn_left_ms(int64_t deadline)
+{
+	int64_t left = deadline - reg_now_ms();
+
+	return left < 1 ? 1u : (unsigned)left;
+}
+
+/*
+ * The commit step of a replica (store/README.md, "Meant use by the write
+ * path"): commit the chain locally on the index's head, which is the
+ * upstream head the plan was made on, then push it as a compare-and-swap
+ * expecting that head. Landed: 0, the caller applies and acknowledges.
+ * Any other outcome takes the local commits back first (nothing
+ * unacknowledged stays on the branch), then: a lost race fetches and puts
+ * the branch on the winner's head (REGIT_ECONFLICT: the engine reloads,
+ * checks and re-plans it); an unknown outcome (REGIT_EIO after the pack
+ * went out) fetches and counts as landed if the upstream holds our tip;
+ * an unreachable upstream is REGIT_EBUSY (50002, nothing written); a
+ * refusal (REGIT_EPERM: credentials, a hook) fails with the server's words.
+ */
+static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spec *specs,
+	size_t n, char head[REGIT_STORE_OID_HEX], int64_t deadline)
+{
+	reg_upstream *u = reg->up;
+	char base[REGIT_STORE_OID_HEX], fetched[REGIT_STORE_OID_HEX];
+	char why[512];
+	regit_registry_error aerr;
+	int error, fetch_error, refused;
+
+	pthread_mutex_lock(&u->lock);
+	refused = u->refused;
+	snprintf(why, sizeof(why), "%s", u->message);
+	pthread_mutex_unlock(&u->lock);
+	if (refused) {
+		regit_error_set(REGIT_ERROR_STORE, "upstream refused, writes are off until it holds"
+			" the served head again: %s", why);
+		return REGIT_EIO;
+	}
+	memcpy(base, reg_index_head(reg->idx), sizeof(base));
+	error = regit_store_commit_chain(head, reg->store, base, specs, n);
+	if (error < 0)
+		return error;
+	error = reg_upstream_push(u, head, base, txn_left_ms(deadline));
+	if (error == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", regit_error_message());
+	fetch_error = 0;
+	fetched[0] = '\0';
+	if (error == REGIT_EIO || error == REGIT_ECONFLICT) {
+		fetch_error = reg_upstream_fetch(u, u->up, txn_left_ms(deadline), fetched);
+		/* It may have landed before the connection broke. */
+		if (error == REGIT_EIO && fetch_error == 0 && fetched[0] &&
+				regit_store_descends(reg->store, fetched, head) == 1)
+			return 0;
+	}
+	if (regit_upstream_rewind(u->up, head, base) < 0)
+		regit_log(REGIT_LOG_WARN, "regit: cannot take back the local commits the upstream"
+			" did not take: %s\n", regit_error_message());
+	if (error == REGIT_EPERM || error == REGIT_EINVALID) {
+		regit_error_set(REGIT_ERROR_STORE, "the upstream refused the write: %s", why);
+		return REGIT_EPERM;
+	}
+	if (fetch_error < 0 && error == REGIT_ECONFLICT) {
+		/* It answered the push a moment ago: try again (the deadline
+		 * bounds it), on the same base if nothing was fetched. */
+		regit_log(REGIT_LOG_WARN, "regit: fetch after a lost race failed: %s\n",
+			regit_error_message());
+		return REGIT_ECONFLICT;
+	}
+	if (fetch_error < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "upstream unreachable, nothing was written: %s",
+			why);
+		return REGIT_EBUSY;
+	}
+	reg_err_init(&aerr);
+	if (reg_upstream_align(u, u->up, reg->store, fetched, reg_now_ms(), &aerr) < 0) {
+		regit_error_set(REGIT_ERROR_STORE, "%s", aerr.message);
+		return REGIT_EIO;
+	}
+	return REGIT_ECONFLICT;
+}
+
 /*
  * The commit step: the planned change sets as a chain of commits on top of
- * the index's head, published with one compare-and-swap. Every write goes
- * through here (replication's push to upstream belongs here too).
+ * the index's head, published with one compare-and-swap (and, on a
+ * replica, pushed to the upstream as one: txn_commit_upstream). Every
+ * write goes through here.
  */
 static int txn_commit(regit_registry *reg, const regit_store_commit_spec *specs, size_t n,
-	char head[REGIT_STORE_OID_HEX])
+	char head[REGIT_STORE_OID_HEX], int64_t deadline)
 {
-	int error = regit_store_commit_chain(head, reg->store, reg_index_head(reg->idx), specs,
-		n);
+	int error = reg->up ? txn_commit_upstream(reg, specs, n, head, deadline)
+		: regit_store_commit_chain(head, reg->store, reg_index_head(reg->idx), specs, n);
 
 	note_write(reg, error);
 	if (error == 0)
@@ -293,6 +402,7 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 	reg_overlay *o = NULL;
 	char head[REGIT_STORE_OID_HEX];
 	size_t i, nspecs;
+	int64_t deadline = 0;
 	int attempt, error = 0;
 
 	o = regit_calloc(1, sizeof(*o));
@@ -301,7 +411,15 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 			ops[i]->rc = reg_fail_internal(ops[i]->err, REGIT_ENOMEM);
 		return;
 	}
-	for (attempt = 0; attempt < REG_MAX_ATTEMPTS; attempt++) {
+	/* A replica retries lost races until its upstream timeout instead. */
+	if (reg->up)
+		deadline = reg_now_ms() + reg->up->timeout_ms;
+	for (attempt = 0; reg->up ? attempt == 0 || reg_now_ms() < deadline
+			: attempt < REG_MAX_ATTEMPTS; attempt++) {
+		/* A re-plan with nothing left to commit (an identical write
+		 * landed meanwhile: idempotent) is a success, not the lost race
+		 * before it. */
+		error = 0;
 		overlay_init(o, reg->idx);
 		nspecs = 0;
 		for (i = 0; i < n; i++) {
@@ -325,7 +443,7 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 			error = 0;
 			break;
 		}
-		error = txn_commit(reg, specs, nspecs, head);
+		error = txn_commit(reg, specs, nspecs, head, deadline);
 		if (error == 0) {
 			txn_batch b = { ops, n };
 
@@ -334,7 +452,7 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 		}
 		if (error != REGIT_ECONFLICT)
 			break;
-		error = after_conflict(reg, attempt, ops[0]->err);
+		error = after_conflict(reg, attempt, deadline, ops[0]->err);
 		if (error < 0)
 			break;
 		error = REGIT_ECONFLICT;
@@ -345,7 +463,11 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 
 		/* A failed commit fails everything that waited for it. */
 		if (error < 0 && op->rc == 0) {
-			if (error == REGIT_ECONFLICT)
+			if (error == REGIT_ECONFLICT && reg->up)
+				op->rc = reg_fail(op->err, REGIT_SR_STORE_BUSY,
+					"Lost every race to the upstream until the deadline (%u ms);"
+					" nothing was written", reg->up->timeout_ms);
+			else if (error == REGIT_ECONFLICT)
 				op->rc = reg_fail(op->err, REGIT_SR_STORE_ERROR,
 					"Too much write contention on the store");
 			else if (op != ops[0] || op->err->code == 0)

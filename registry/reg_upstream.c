@@ -1,0 +1,287 @@
+/*
+ * reg_upstream.c - a replica's upstream (issue #12 part 2): the handle on
+ * the shared repository, what /health and /metrics say about it, and the
+ * moves of the store's branch that keep it on the upstream's history.
+ *
+ * The upstream's ref update is the only serialisation point between
+ * replicas: a write commits locally, pushes as a compare-and-swap (txn.c,
+ * txn_commit_upstream) and takes back its local commits on any outcome but
+ * "landed"; fetched heads come in by fast-forward here and are checked
+ * and loaded like any moved head (registry.c, reg_reload_locked: the
+ * ledger, push validation). This file calls nothing of registry.c: it only
+ * moves the branch; loading what the branch holds is the caller's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "registry/registry_internal.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/log.h"
+
+/* Defaults of regit serve's --fetch-interval and --upstream-timeout. */
+#define REG_UPSTREAM_INTERVAL_MS 2000u
+#define REG_UPSTREAM_TIMEOUT_MS 10000u
+
+int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
+	const char *store_path, regit_registry_error *err)
+{
+	regit_upstream_options uo = REGIT_UPSTREAM_OPTIONS_INIT;
+	reg_upstream *u;
+	int error;
+
+	*out = NULL;
+	u = regit_calloc(1, sizeof(*u));
+	if (!u)
+		return reg_fail_internal(err, REGIT_ENOMEM);
+	uo.branch = opts->upstream_branch;
+	error = regit_upstream_open(&u->up, store_path, opts->upstream_url, &uo);
+	uo.tracking_ref = "refs/regit/upstream-fetch";
+	if (error == 0)
+		error = regit_upstream_open(&u->fetch_up, store_path, opts->upstream_url, &uo);
+	if (error < 0) {
+		regit_upstream_free(u->up);
+		regit_free(u);
+		return reg_fail_internal(err, error);
+	}
+	u->interval_ms = opts->fetch_interval_ms ? opts->fetch_interval_ms
+		: REG_UPSTREAM_INTERVAL_MS;
+	u->timeout_ms = opts->upstream_timeout_ms ? opts->upstream_timeout_ms
+		: REG_UPSTREAM_TIMEOUT_MS;
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	pthread_cond_init(&u->repaired, NULL);
+	*out = u;
+	return 0;
+}
+
+void reg_upstream_free(reg_upstream *u)
+{
+	if (!u)
+		return;
+	regit_upstream_free(u->up);
+	regit_upstream_free(u->fetch_up);
+	pthread_mutex_destroy(&u->lock);
+	pthread_cond_destroy(&u->cond);
+	pthread_cond_destroy(&u->repaired);
+	regit_free(u);
+}
+
+/* Record whether the upstream answered; a change of state is logged once. */
+static void upstream_reached(reg_upstream *u, int ok, const char *why)
+{
+	int was;
+
+	pthread_mutex_lock(&u->lock);
+	was = u->reachable;
+	u->reachable = ok;
+	if (!ok)
+		snprintf(u->message, sizeof(u->message), "%.250s", why);
+	else if (!u->refused)
+		u->message[0] = '\0';
+	pthread_mutex_unlock(&u->lock);
+	if (was && !ok)
+		regit_log(REGIT_LOG_WARN, "regit: upstream unreachable: %s\n", why);
+	else if (!was && ok)
+		regit_log(REGIT_LOG_INFO, "regit: upstream reachable\n");
+}
+
+int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms,
+	char out[REGIT_STORE_OID_HEX])
+{
+	int error = regit_upstream_fetch(up, deadline_ms, out);
+
+	atomic_fetch_add(&u->fetches, 1);
+	if (error < 0)
+		atomic_fetch_add(&u->fetch_failures, 1);
+	upstream_reached(u, error == 0, error < 0 ? regit_error_message() : "");
+	return error;
+}
+
+int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
+	unsigned deadline_ms)
+{
+	int error = regit_upstream_push(u->up, commit, expected, deadline_ms);
+
+	atomic_fetch_add(&u->pushes, 1);
+	if (error == REGIT_ECONFLICT)
+		atomic_fetch_add(&u->push_conflicts, 1);
+	else if (error < 0)
+		atomic_fetch_add(&u->push_failures, 1);
+	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
+	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
+	if (error == 0) {
+		pthread_mutex_lock(&u->lock);
+		u->synced_ms = u->pushed_ms = reg_now_ms();
+		pthread_mutex_unlock(&u->lock);
+	}
+	return error;
+}
+
+static void upstream_refuse(reg_upstream *u, const char *why)
+{
+	int was;
+
+	pthread_mutex_lock(&u->lock);
+	was = u->refused;
+	u->refused = 1;
+	snprintf(u->message, sizeof(u->message), "%.250s", why);
+	pthread_mutex_unlock(&u->lock);
+	if (!was)
+		fprintf(stderr, "regit: upstream refused: %s\n", why);
+}
+
+static void upstream_synced(reg_upstream *u)
+{
+	int was;
+
+	pthread_mutex_lock(&u->lock);
+	was = u->refused;
+	u->refused = 0;
+	if (was)
+		u->message[0] = '\0';
+	u->synced_ms = reg_now_ms();
+	pthread_mutex_unlock(&u->lock);
+	if (was)
+		regit_log(REGIT_LOG_INFO, "regit: upstream holds the served head again\n");
+}
+
+int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
+	const char *fetched, int64_t fetch_started_ms, regit_registry_error *err)
+{
+	char head[REGIT_STORE_OID_HEX], served[REGIT_STORE_OID_HEX];
+	int error, rc;
+
+	error = regit_store_head(store, head);
+	if (error == 0)
+		error = regit_store_served(store, served);
+	if (error < 0)
+		return reg_fail_internal(err, error);
+	if (!fetched[0]) {
+		/* An empty upstream: only a replica that served nothing may
+		 * follow it (it has nothing to take in). */
+		if (!served[0] && !head[0]) {
+			upstream_synced(u);
+			return 0;
+		}
+		upstream_refuse(u, "the upstream branch is gone (deleted upstream?); serving the"
+			" local state");
+		return reg_fail(err, REGIT_SR_STORE_ERROR, "the upstream branch is gone");
+	}
+	if (strcmp(head, fetched) == 0) {
+		upstream_synced(u);
+		return 0;
+	}
+	/* A fast-forward: the usual case (another replica wrote). */
+	rc = regit_store_descends(store, fetched, head);
+	if (rc < 0)
+		return reg_fail_internal(err, rc);
+	if (rc == 1) {
+		error = regit_upstream_advance(up, head, fetched);
+		if (error < 0)
+			return reg_fail_internal(err, error);
+		upstream_synced(u);
+		return 0;
+	}
+	/*
+	 * A background fetch that began before one of our pushes landed may
+	 * bring an older head than the branch's (our push is on top of it):
+	 * stale, nothing to do.
+	 */
+	if (strcmp(head, served) == 0 && regit_store_descends(store, head, fetched) == 1) {
+		int stale;
+
+		pthread_mutex_lock(&u->lock);
+		stale = fetch_started_ms <= u->pushed_ms;
+		pthread_mutex_unlock(&u->lock);
+		if (stale)
+			return 0;
+	}
+	/*
+	 * The branch holds what the upstream does not: local commits it
+	 * never took (a crash between commit and push), or a head a reload
+	 * refused. Back onto the upstream head, provided it holds everything
+	 * served (regit_upstream_reset checks).
+	 */
+	error = regit_upstream_reset(up, head, served);
+	if (error == 0) {
+		regit_log(REGIT_LOG_INFO, "regit: store branch back on the upstream head %.12s"
+			" (from %.12s)\n", fetched, head);
+		upstream_synced(u);
+		return 0;
+	}
+	if (error != REGIT_EINVALID)
+		return reg_fail_internal(err, error);
+	{
+		char why[256];
+
+		snprintf(why, sizeof(why), "the upstream head %.12s does not contain the served"
+			" head %.12s (history rewritten upstream); serving %.12s", fetched, served,
+			served);
+		upstream_refuse(u, why);
+		return reg_fail(err, REGIT_SR_STORE_ERROR, "%s", why);
+	}
+}
+
+int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error *err)
+{
+	char fetched[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	char tracked[REGIT_STORE_OID_HEX];
+	int attempt, error;
+
+	/* Replicas starting together on an empty upstream race to initialise
+	 * it; the losers fetch again and follow. */
+	for (attempt = 0; attempt < 3; attempt++) {
+		error = reg_upstream_fetch(u, u->up, u->timeout_ms, fetched);
+		if (error < 0) {
+			regit_log(REGIT_LOG_WARN, "regit: upstream not reached at start (%s); serving"
+				" the local state until it is\n", regit_error_message());
+			/* Local commits the upstream never took (a crash before the
+			 * push answered) must not be served: back onto the last head
+			 * the upstream was seen at, when that holds the served one. */
+			if (regit_store_head(store, head) == 0 &&
+					regit_upstream_tracked(u->up, tracked) == 0 && tracked[0] &&
+					strcmp(head, tracked) != 0 && regit_store_descends(store, head, tracked) == 1)
+				(void)reg_upstream_align(u, u->up, store, tracked, reg_now_ms(), err);
+			reg_err_init(err);
+			return 0;
+		}
+		error = regit_store_head(store, head);
+		if (error < 0)
+			return reg_fail_internal(err, error);
+		if (fetched[0] || !head[0])
+			break;
+		error = reg_upstream_push(u, head, "", u->timeout_ms);
+		if (error == 0) {
+			regit_log(REGIT_LOG_INFO, "regit: initialised the empty upstream with %.12s\n",
+				head);
+			return 0;
+		}
+		if (error != REGIT_ECONFLICT)
+			return reg_fail_internal(err, error);
+	}
+	error = reg_upstream_align(u, u->up, store, fetched, reg_now_ms(), err);
+	/* A refused upstream is served around (the local state, /health 503). */
+	if (error < 0 && u->refused) {
+		reg_err_init(err);
+		return 0;
+	}
+	return error;
+}
+
+void reg_upstream_stats(reg_upstream *u, regit_registry_stats *out)
+{
+	out->upstream = 1;
+	out->upstream_fetches = atomic_load(&u->fetches);
+	out->upstream_fetch_failures = atomic_load(&u->fetch_failures);
+	out->upstream_pushes = atomic_load(&u->pushes);
+	out->upstream_push_conflicts = atomic_load(&u->push_conflicts);
+	out->upstream_push_failures = atomic_load(&u->push_failures);
+	out->upstream_repairs = atomic_load(&u->repairs);
+	pthread_mutex_lock(&u->lock);
+	out->upstream_reachable = u->reachable;
+	out->upstream_refused = u->refused;
+	out->upstream_synced_ms = u->synced_ms;
+	snprintf(out->upstream_message, sizeof(out->upstream_message), "%s", u->message);
+	pthread_mutex_unlock(&u->lock);
+}
