@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "server/api.h"
 #include "server/api_out.h"
@@ -80,6 +81,9 @@ typedef struct api_op {
 #define API_OP_WRITES 0x1u                /* commits to the store */
 #define API_OP_ADMIN_IF_PERMANENT 0x2u    /* ?permanent=true needs admin (hard delete) */
 #define API_OP_ADMIN_IF_FORCE 0x4u        /* ?force=true needs admin (skips compatibility) */
+/* A 404 may be a write another replica made a moment ago: with an
+ * upstream, fetch once and answer again (regit_registry_read_repair). */
+#define API_OP_REPAIR 0x8u
 
 #define OP(role, flags) { REGIT_ROLE_##role, (flags) }
 
@@ -1610,6 +1614,15 @@ static void h_metrics(api_ctx *c)
  * --auth reload failed ("auth": why) or the last store write found the
  * disk full ("store": why, until a write succeeds).
  */
+/* Wall-clock milliseconds (the upstream's sync time is one). */
+static int64_t api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void h_health(api_ctx *c)
 {
 	regit_registry_stats st;
@@ -1620,10 +1633,16 @@ static void h_health(api_ctx *c)
 	pthread_mutex_lock(&c->api->auth_lock);
 	memcpy(auth_problem, c->api->auth_problem, sizeof(auth_problem));
 	pthread_mutex_unlock(&c->api->auth_lock);
-	c->resp->status = st.store_ok ? 200 : 503;
+	/* A rewritten upstream takes the replica out (503) though it still
+	 * serves its state: a load balancer should prefer one that follows
+	 * the upstream. An unreachable upstream is "degraded", not 503: every
+	 * replica shares it, and reads keep working. */
+	c->resp->status = st.store_ok && !st.upstream_refused ? 200 : 503;
 	c->resp->content_type = API_CT_JSON;
 	out_printf(c, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
-		auth_problem[0] || st.disk_full ? "degraded" : "ok");
+		st.upstream_refused ? "upstream-refused" :
+		auth_problem[0] || st.disk_full || (st.upstream && !st.upstream_reachable) ?
+		"degraded" : "ok");
 	out_str(c, st.head, strnlen(st.head, sizeof(st.head)));
 	out_printf(c, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu",
 		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits);
@@ -1637,6 +1656,19 @@ static void h_health(api_ctx *c)
 	if (!st.store_ok) {
 		out_puts(c, ",\"message\":");
 		out_str(c, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
+	}
+	if (st.upstream) {
+		int64_t now = api_now_ms();
+
+		out_printf(c, ",\"upstream\":{\"state\":\"%s\",\"lagSeconds\":%.3f",
+			st.upstream_refused ? "refused" : st.upstream_reachable ? "ok" : "unreachable",
+			st.upstream_synced_ms ? (double)(now - st.upstream_synced_ms) / 1000.0 : -1.0);
+		if (st.upstream_message[0]) {
+			out_puts(c, ",\"message\":");
+			out_str(c, st.upstream_message, strnlen(st.upstream_message,
+				sizeof(st.upstream_message)));
+		}
+		out_puts(c, "}");
 	}
 	out_puts(c, "}");
 }
@@ -1655,41 +1687,41 @@ static const api_route api_routes[R_COUNT] = {
 	[R_SUBJECTS] = { "/subjects", { "subjects", NULL }, h_subjects,
 		{ [M_GET] = OP(READ, 0) } },
 	[R_SUBJECT] = { "/subjects/{s}", { "subjects", "*", NULL }, h_subject,
-		{ [M_POST] = OP(READ, 0),
+		{ [M_POST] = OP(READ, API_OP_REPAIR),
 		  [M_DELETE] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_PERMANENT) } },
 	[R_SUBJECT_VERSIONS] = { "/subjects/{s}/versions", { "subjects", "*", "versions", NULL },
 		h_subject_versions,
-		{ [M_GET] = OP(READ, 0),
+		{ [M_GET] = OP(READ, API_OP_REPAIR),
 		  [M_POST] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_FORCE) } },
 	[R_SUBJECT_VERSION] = { "/subjects/{s}/versions/{v}",
 		{ "subjects", "*", "versions", "*", NULL }, h_subject_version,
-		{ [M_GET] = OP(READ, 0),
+		{ [M_GET] = OP(READ, API_OP_REPAIR),
 		  [M_DELETE] = OP(WRITE, API_OP_WRITES | API_OP_ADMIN_IF_PERMANENT) } },
 	[R_SUBJECT_VERSION_SCHEMA] = { "/subjects/{s}/versions/{v}/schema",
 		{ "subjects", "*", "versions", "*", "schema", NULL }, h_subject_version_schema,
-		{ [M_GET] = OP(READ, 0) } },
+		{ [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SUBJECT_VERSION_REFBY] = { "/subjects/{s}/versions/{v}/referencedby",
 		{ "subjects", "*", "versions", "*", "referencedby", NULL }, h_subject_version_refby,
-		{ [M_GET] = OP(READ, 0) } },
+		{ [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SUBJECT_METADATA] = { "/subjects/{s}/metadata", { "subjects", "*", "metadata", NULL },
-		h_subject_metadata, { [M_GET] = OP(READ, 0) } },
+		h_subject_metadata, { [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMAS] = { "/schemas", { "schemas", NULL }, h_schemas, { [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_TYPES] = { "/schemas/types", { "schemas", "types", NULL }, h_schema_types,
 		{ [M_GET] = OP(READ, 0) } },
 	[R_SCHEMA_ID] = { "/schemas/ids/{id}", { "schemas", "ids", "*", NULL }, h_schema_id,
-		{ [M_GET] = OP(READ, 0) } },
+		{ [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMA_ID_SCHEMA] = { "/schemas/ids/{id}/schema", { "schemas", "ids", "*", "schema", NULL },
-		h_schema_id_schema, { [M_GET] = OP(READ, 0) } },
+		h_schema_id_schema, { [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMA_ID_SUBJECTS] = { "/schemas/ids/{id}/subjects",
 		{ "schemas", "ids", "*", "subjects", NULL }, h_schema_id_subjects,
-		{ [M_GET] = OP(READ, 0) } },
+		{ [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMA_ID_VERSIONS] = { "/schemas/ids/{id}/versions",
 		{ "schemas", "ids", "*", "versions", NULL }, h_schema_id_versions,
-		{ [M_GET] = OP(READ, 0) } },
+		{ [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMA_GUID] = { "/schemas/guids/{guid}", { "schemas", "guids", "*", NULL },
-		h_schema_guid, { [M_GET] = OP(READ, 0) } },
+		h_schema_guid, { [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_SCHEMA_GUID_IDS] = { "/schemas/guids/{guid}/ids", { "schemas", "guids", "*", "ids", NULL },
-		h_schema_guid, { [M_GET] = OP(READ, 0) } },
+		h_schema_guid, { [M_GET] = OP(READ, API_OP_REPAIR) } },
 	[R_COMPAT_VERSION] = { "/compatibility/subjects/{s}/versions/{v}",
 		{ "compatibility", "subjects", "*", "versions", "*", NULL }, h_compat,
 		{ [M_POST] = OP(READ, 0) } },
@@ -1818,6 +1850,41 @@ static void api_metrics_render(api_ctx *c)
 		"EDQUOT) until a write succeeds.\n"
 		"# TYPE regit_store_disk_full gauge\nregit_store_disk_full %d\n",
 		(unsigned long long)st.nospace_failures, st.disk_full ? 1 : 0);
+	/* Replicas (serve --upstream): only then, so a single node's metrics
+	 * stay as they were. No URL, no credential: only numbers. */
+	if (st.upstream) {
+		int64_t now = api_now_ms();
+		double lag = st.upstream_synced_ms ? (double)(now - st.upstream_synced_ms) / 1000.0 : -1;
+
+		out_printf(c, "# HELP regit_upstream_up 1 when the last fetch or push reached the"
+			" upstream.\n# TYPE regit_upstream_up gauge\nregit_upstream_up %d\n"
+			"# HELP regit_upstream_refused 1 when the upstream's head drops served commits"
+			" (history rewritten): the local state is served.\n"
+			"# TYPE regit_upstream_refused gauge\nregit_upstream_refused %d\n"
+			"# HELP regit_upstream_lag_seconds Since a fetch or push last found this replica"
+			" holding the upstream's head (-1: never).\n"
+			"# TYPE regit_upstream_lag_seconds gauge\nregit_upstream_lag_seconds %.3f\n"
+			"# HELP regit_upstream_fetches_total Fetches from the upstream, by outcome.\n"
+			"# TYPE regit_upstream_fetches_total counter\n"
+			"regit_upstream_fetches_total{outcome=\"ok\"} %llu\n"
+			"regit_upstream_fetches_total{outcome=\"failed\"} %llu\n"
+			"# HELP regit_upstream_pushes_total Pushes to the upstream, by outcome.\n"
+			"# TYPE regit_upstream_pushes_total counter\n"
+			"regit_upstream_pushes_total{outcome=\"ok\"} %llu\n"
+			"regit_upstream_pushes_total{outcome=\"conflict\"} %llu\n"
+			"regit_upstream_pushes_total{outcome=\"failed\"} %llu\n"
+			"# HELP regit_upstream_read_repairs_total Fetches a read miss (404) triggered.\n"
+			"# TYPE regit_upstream_read_repairs_total counter\n"
+			"regit_upstream_read_repairs_total %llu\n",
+			st.upstream_reachable ? 1 : 0, st.upstream_refused ? 1 : 0, lag,
+			(unsigned long long)(st.upstream_fetches - st.upstream_fetch_failures),
+			(unsigned long long)st.upstream_fetch_failures,
+			(unsigned long long)(st.upstream_pushes - st.upstream_push_conflicts -
+				st.upstream_push_failures),
+			(unsigned long long)st.upstream_push_conflicts,
+			(unsigned long long)st.upstream_push_failures,
+			(unsigned long long)st.upstream_repairs);
+	}
 	/* Lint under a warn/enforce policy: by rule and severity, and by
 	 * outcome; no subject label, so the series stay few (rules x 2 + 3). */
 	out_puts(c, "# HELP regit_lint_findings_total Lint findings in schemas registered "
@@ -2247,6 +2314,14 @@ static void api_dispatch(api_ctx *c)
 	if (c->foreign_ctx && api_foreign_context(c))
 		return;
 	route->fn(c);
+	if (c->resp->status == 404 && (route->ops[c->method].flags & API_OP_REPAIR) &&
+			regit_registry_read_repair(c->api->reg)) {
+		/* The replica took in something new: answer from it. */
+		regit_buf_clear(&c->resp->buf);
+		c->fail = 0;
+		c->resp->status = 200;
+		route->fn(c);
+	}
 }
 
 void regit_api_handle(const regit_http_request *req, regit_http_response *resp,

@@ -1008,6 +1008,32 @@ static void h_health(ui_ctx *u)
 	ui_puts(u, "}");
 }
 
+/* ---- /regit/refresh -------------------------------------------------------------------- */
+
+/* Fetch the upstream now (bounded by its timeout) and answer with the head
+ * served after; without an upstream, reload the store's branch. */
+static void h_refresh(ui_ctx *u)
+{
+	regit_registry_stats st;
+	regit_registry_error err;
+	int rc;
+
+	regit_api_err_init(&err);
+	rc = regit_registry_upstream_sync(u->reg, &err);
+	if (rc == 0)
+		rc = regit_registry_refresh(u->reg, &err);
+	if (rc < 0) {
+		ui_reg_error(u, &err);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	regit_registry_stats_get(u->reg, &st);
+	ui_json_ok(u);
+	ui_puts(u, "{\"head\":");
+	ui_str(u, st.head, strnlen(st.head, sizeof(st.head)));
+	ui_printf(u, ",\"upstream\":%s}", st.upstream ? "true" : "false");
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 static const ui_route ui_routes[] = {
@@ -1028,6 +1054,10 @@ static const ui_route ui_routes[] = {
 		REGIT_ROLE_READ, 0, h_diff },
 	{ "/regit/compatibility/subjects/{s}", { "regit", "compatibility", "subjects", "*", NULL },
 		UM_POST, REGIT_ROLE_READ, 0, h_check },
+	/* A push webhook's target (GitHub, GitLab, Gitea): take the
+	 * upstream's head in now rather than at the next interval. */
+	{ "/regit/refresh", { "regit", "refresh", NULL }, UM_POST, REGIT_ROLE_WRITE, 0,
+		h_refresh },
 };
 
 /* The label of requests under /ui and /regit that no route serves. */

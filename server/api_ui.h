@@ -20,7 +20,7 @@
  * routes ("/ui/", "/regit/subjects/{s}/versions", ...) and "/regit/unknown"
  * for a path none serves; a fixed, small set, so the series stay bounded.
  */
-#define REGIT_API_UI_NROUTES 11
+#define REGIT_API_UI_NROUTES 12
 
 /** The i-th UI route label (static), NULL from REGIT_API_UI_NROUTES on. */
 const char *regit_api__ui_route_name(size_t i);
