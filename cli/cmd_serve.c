@@ -35,7 +35,11 @@ enum {
 	SERVE_OPT_LINT,
 	SERVE_OPT_ACCESS_LOG,
 	SERVE_OPT_THREADS,
-	SERVE_OPT_LOG_LEVEL
+	SERVE_OPT_LOG_LEVEL,
+	SERVE_OPT_UPSTREAM,
+	SERVE_OPT_UPSTREAM_BRANCH,
+	SERVE_OPT_FETCH_INTERVAL,
+	SERVE_OPT_UPSTREAM_TIMEOUT
 };
 
 static const regit_opt_spec serve_specs[] = {
@@ -67,6 +71,22 @@ static const regit_opt_spec serve_specs[] = {
 	  "which of regit's own stderr lines to write: errors\n"
 	  "only, also warnings, or also notices such as reloads\n"
 	  "(default info; the access log is separate)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM, "upstream", 0, "URL",
+	  "run as one of several replicas on a shared git\n"
+	  "repository (git:// or http(s)://): every write is\n"
+	  "pushed to it as a compare-and-swap, its head is fetched\n"
+	  "every --fetch-interval; --store is this replica's own\n"
+	  "local clone. http(s) credentials: user:password or a\n"
+	  "token in $REGIT_UPSTREAM_CREDENTIALS (never logged).\n"
+	  "registry/README.md: \"Running several replicas\"" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_BRANCH, "upstream-branch", 0, "BRANCH",
+	  "the upstream's branch (default main, the store's)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_FETCH_INTERVAL, "fetch-interval", 0, "SECONDS",
+	  "fetch the upstream this often (default 2; POST\n"
+	  "/regit/refresh fetches at once)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_TIMEOUT, "upstream-timeout", 0, "SECONDS",
+	  "bound on each write's pushes and retries and on each\n"
+	  "fetch (default 10; a write then fails with 50002)" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const serve_frags[] = {
@@ -162,6 +182,30 @@ static int serve_apply(serve_args *a, const regit_opt *o, const char *var)
 			return -1;
 		}
 		a->hopts->threads = (unsigned)n;
+		break;
+	}
+	case SERVE_OPT_UPSTREAM:
+		a->ropts->upstream_url = o->value;
+		break;
+	case SERVE_OPT_UPSTREAM_BRANCH:
+		a->ropts->upstream_branch = o->value;
+		break;
+	case SERVE_OPT_FETCH_INTERVAL:
+	case SERVE_OPT_UPSTREAM_TIMEOUT: {
+		char *end = NULL;
+		double sec = strtod(o->value, &end);
+
+		/* Fractions allowed (tests use 0.2 s); a day at most. */
+		if (!end || end == o->value || *end || !(sec >= 0.05 && sec <= 86400)) {
+			regit_opt_usage_error(&regit_cmd_serve_opts,
+				"--%s takes seconds from 0.05 to 86400, not '%s'%s", o->spec->name,
+				o->value, from);
+			return -1;
+		}
+		if (o->spec->id == SERVE_OPT_FETCH_INTERVAL)
+			a->ropts->fetch_interval_ms = (unsigned)(sec * 1000);
+		else
+			a->ropts->upstream_timeout_ms = (unsigned)(sec * 1000);
 		break;
 	}
 	case SERVE_OPT_LOG_LEVEL: {
