@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "registry/registry_internal.h"
 #include "util/alloc.h"
@@ -22,6 +23,25 @@
 /* Defaults of regit serve's --fetch-interval and --upstream-timeout. */
 #define REG_UPSTREAM_INTERVAL_MS 2000u
 #define REG_UPSTREAM_TIMEOUT_MS 10000u
+
+/*
+ * A replica killed while a fetch updated a tracking ref leaves its lock
+ * file, and libgit2 never breaks one: every later fetch would fail. The
+ * tracking refs are this process's alone (one `serve --upstream` per local
+ * store), so at open any lock on them is stale.
+ */
+static void upstream_clear_stale_locks(const char *store_path)
+{
+	static const char *const names[] = { "upstream", "upstream-fetch" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s/refs/regit/%s.lock", store_path, names[i]) <
+				(int)sizeof(path) && unlink(path) == 0)
+			regit_log(REGIT_LOG_INFO, "regit: removed a stale lock %s\n", path);
+	}
+}
 
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 	const char *store_path, regit_registry_error *err)
@@ -35,6 +55,7 @@ int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 	if (!u)
 		return reg_fail_internal(err, REGIT_ENOMEM);
 	uo.branch = opts->upstream_branch;
+	upstream_clear_stale_locks(store_path);
 	error = regit_upstream_open(&u->up, store_path, opts->upstream_url, &uo);
 	uo.tracking_ref = "refs/regit/upstream-fetch";
 	if (error == 0)
@@ -112,7 +133,8 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
 	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
 	if (error == 0) {
 		pthread_mutex_lock(&u->lock);
-		u->synced_ms = u->pushed_ms = reg_now_ms();
+		u->synced_ms = reg_now_ms();
+		u->moves++;
 		pthread_mutex_unlock(&u->lock);
 	}
 	return error;
@@ -131,11 +153,23 @@ static void upstream_refuse(reg_upstream *u, const char *why)
 		fprintf(stderr, "regit: upstream refused: %s\n", why);
 }
 
-static void upstream_synced(reg_upstream *u)
+uint64_t reg_upstream_moves(reg_upstream *u)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = u->moves;
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}
+
+/* The branch is on the upstream's head (moved: it took a newer one). */
+static void upstream_synced(reg_upstream *u, int moved)
 {
 	int was;
 
 	pthread_mutex_lock(&u->lock);
+	u->moves += moved ? 1 : 0;
 	was = u->refused;
 	u->refused = 0;
 	if (was)
@@ -147,13 +181,18 @@ static void upstream_synced(reg_upstream *u)
 }
 
 int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
-	const char *fetched, int64_t fetch_started_ms, regit_registry_error *err)
+	const char *fetched, const char *served_now, uint64_t moves_at_fetch,
+	regit_registry_error *err)
 {
 	char head[REGIT_STORE_OID_HEX], served[REGIT_STORE_OID_HEX];
 	int error, rc;
 
+	/* The index's head when there is one: the served ref is written
+	 * lazily (and kept when its lock file is busy), so it may lag. */
 	error = regit_store_head(store, head);
-	if (error == 0)
+	if (error == 0 && served_now)
+		snprintf(served, sizeof(served), "%s", served_now);
+	else if (error == 0)
 		error = regit_store_served(store, served);
 	if (error < 0)
 		return reg_fail_internal(err, error);
@@ -161,7 +200,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 		/* An empty upstream: only a replica that served nothing may
 		 * follow it (it has nothing to take in). */
 		if (!served[0] && !head[0]) {
-			upstream_synced(u);
+			upstream_synced(u, 0);
 			return 0;
 		}
 		upstream_refuse(u, "the upstream branch is gone (deleted upstream?); serving the"
@@ -169,7 +208,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 		return reg_fail(err, REGIT_SR_STORE_ERROR, "the upstream branch is gone");
 	}
 	if (strcmp(head, fetched) == 0) {
-		upstream_synced(u);
+		upstream_synced(u, 0);
 		return 0;
 	}
 	/* A fast-forward: the usual case (another replica wrote). */
@@ -180,7 +219,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 		error = regit_upstream_advance(up, head, fetched);
 		if (error < 0)
 			return reg_fail_internal(err, error);
-		upstream_synced(u);
+		upstream_synced(u, 1);
 		return 0;
 	}
 	/*
@@ -191,9 +230,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 	if (strcmp(head, served) == 0 && regit_store_descends(store, head, fetched) == 1) {
 		int stale;
 
-		pthread_mutex_lock(&u->lock);
-		stale = fetch_started_ms <= u->pushed_ms;
-		pthread_mutex_unlock(&u->lock);
+		stale = reg_upstream_moves(u) != moves_at_fetch;
 		if (stale)
 			return 0;
 	}
@@ -207,7 +244,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 	if (error == 0) {
 		regit_log(REGIT_LOG_INFO, "regit: store branch back on the upstream head %.12s"
 			" (from %.12s)\n", fetched, head);
-		upstream_synced(u);
+		upstream_synced(u, 1);
 		return 0;
 	}
 	if (error != REGIT_EINVALID)
@@ -242,7 +279,7 @@ int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error 
 			if (regit_store_head(store, head) == 0 &&
 					regit_upstream_tracked(u->up, tracked) == 0 && tracked[0] &&
 					strcmp(head, tracked) != 0 && regit_store_descends(store, head, tracked) == 1)
-				(void)reg_upstream_align(u, u->up, store, tracked, reg_now_ms(), err);
+				(void)reg_upstream_align(u, u->up, store, tracked, NULL, reg_upstream_moves(u), err);
 			reg_err_init(err);
 			return 0;
 		}
@@ -260,7 +297,7 @@ int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error 
 		if (error != REGIT_ECONFLICT)
 			return reg_fail_internal(err, error);
 	}
-	error = reg_upstream_align(u, u->up, store, fetched, reg_now_ms(), err);
+	error = reg_upstream_align(u, u->up, store, fetched, NULL, reg_upstream_moves(u), err);
 	/* A refused upstream is served around (the local state, /health 503). */
 	if (error < 0 && u->refused) {
 		reg_err_init(err);

@@ -454,7 +454,7 @@ int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
 static int upstream_sync(regit_registry *reg, unsigned deadline_ms, regit_registry_error *err)
 {
 	char fetched[REGIT_STORE_OID_HEX];
-	int64_t started = reg_now_ms();
+	uint64_t moves = reg_upstream_moves(reg->up);
 	int error;
 
 	reg_err_init(err);
@@ -464,7 +464,8 @@ static int upstream_sync(regit_registry *reg, unsigned deadline_ms, regit_regist
 	error = reg_write_enter(reg, err);
 	if (error < 0)
 		return error;
-	error = reg_upstream_align(reg->up, reg->up->fetch_up, reg->store, fetched, started, err);
+	error = reg_upstream_align(reg->up, reg->up->fetch_up, reg->store, fetched,
+		reg->idx->head, moves, err);
 	if (error == 0)
 		error = reg_reload_locked(reg, 0, err);
 	reg_write_leave(reg);

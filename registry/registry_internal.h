@@ -416,7 +416,8 @@ struct reg_upstream {
 	int reachable;                  /* the last fetch or push reached it */
 	int refused;                    /* its head drops what we served */
 	int64_t synced_ms;              /* a fetch last found us caught up */
-	int64_t pushed_ms;              /* our last push landed (reg_now_ms) */
+	uint64_t moves;                 /* times the branch took a newer upstream head
+	                                   (a push of ours landed, a fetch taken in) */
 	char message[256];
 	/* the fetch thread (registry.c) */
 	pthread_t thread;
@@ -446,12 +447,17 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
  * upstream still holds the served head. An upstream that dropped served
  * commits is refused (u->refused, REGIT_EINVALID with err); the branch
  * and what is served stay. The new head is then checked and loaded by
- * reg_reload_locked (the ledger and push validation). fetch_started_ms:
- * when the fetch that saw `fetched` began; a head older than ours from a
- * fetch that began before our last push landed is stale, not a rewrite.
+ * reg_reload_locked (the ledger and push validation). served: the head
+ * the index serves (NULL before one is loaded: the served ref). moves_at_fetch:
+ * reg_upstream_moves when the fetch that saw `fetched` began; a head older
+ * than ours from a fetch that began before the branch last took a newer
+ * head (a push of ours, another fetch) is stale, not a rewrite.
  */
 int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
-	const char *fetched, int64_t fetch_started_ms, regit_registry_error *err);
+	const char *fetched, const char *served, uint64_t moves_at_fetch,
+	regit_registry_error *err);
+/* u->moves now (under u->lock): what a fetch about to start passes to align. */
+uint64_t reg_upstream_moves(reg_upstream *u);
 /*
  * At open, before loading: fetch, then align; an empty upstream gets the
  * local head pushed (a local store with no commit leaves it empty until

@@ -344,7 +344,8 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 		return REGIT_EBUSY;
 	}
 	reg_err_init(&aerr);
-	if (reg_upstream_align(u, u->up, reg->store, fetched, reg_now_ms(), &aerr) < 0) {
+	if (reg_upstream_align(u, u->up, reg->store, fetched, base, reg_upstream_moves(u),
+			&aerr) < 0) {
 		regit_error_set(REGIT_ERROR_STORE, "%s", aerr.message);
 		return REGIT_EIO;
 	}
