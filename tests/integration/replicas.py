@@ -1,0 +1,351 @@
+"""replicas.py - three `regit serve --upstream` replicas on one git daemon
+upstream (issue #12 part 2), TAP lines for tests/run.
+
+A bare repository served by `git daemon --enable=receive-pack` on loopback
+(receive.unpackLimit=1, receive.autogc=false, as store/README.md
+recommends), three replicas each on its own local store. Checked: no id
+or version issued twice under concurrent writes on all replicas, every
+acknowledged write on the upstream, a linear first-parent history; one id
+for a schema sent to all replicas at once; read-after-write across
+replicas (read-repair); /subjects converging; kill -9 of a replica during
+writes; a stopped upstream (writes fail with 50002 within the deadline,
+reads work, recovery); an upstream force-pushed to an older commit
+(refused: /health 503, reads served, back to 200 when it is restored).
+
+Everything started here is killed at exit, and by a reaper process if
+this one dies first. Every wait is bounded.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serverlib import CT_V1, Response, Server, Tap, sbody  # noqa: E402
+
+TIMEOUT = 3          # --upstream-timeout of the replicas (seconds)
+INTERVAL = 0.5       # --fetch-interval
+
+tap = Tap()
+tmp = tempfile.mkdtemp(prefix="regit-replicas-")
+children = []        # pids the reaper kills if we die
+reaper = None
+
+
+def start_reaper():
+    """A shell that kills every pid in tmp/pids once this process is gone."""
+    global reaper
+    script = ('while kill -0 %d 2>/dev/null; do sleep 0.5; done; '
+              'for p in $(cat %s/pids 2>/dev/null); do kill -CONT -- -$p $p; kill -9 -- -$p $p; done 2>/dev/null; '
+              '[ -n "$REPLICAS_KEEP" ] || rm -rf %s' % (os.getpid(), tmp, tmp))
+    reaper = subprocess.Popen(["sh", "-c", script], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def watch(pid):
+    children.append(pid)
+    with open(os.path.join(tmp, "pids"), "a") as f:
+        f.write("%d\n" % pid)
+
+
+def git(*args, cwd=None):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=20)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_daemon(base):
+    for _ in range(5):
+        port = free_port()
+        p = subprocess.Popen(["git", "daemon", "--reuseaddr", "--enable=receive-pack",
+                              "--export-all", "--base-path=" + base, "--listen=127.0.0.1",
+                              "--port=%d" % port, base], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        watch(p.pid)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return p, port
+            except OSError:
+                if p.poll() is not None:
+                    break
+                time.sleep(0.05)
+        p.kill()
+        p.wait()
+    raise RuntimeError("git daemon did not start")
+
+
+def replica(name, url):
+    srv = Server(os.path.join(tmp, name + ".git"), "--compat", "NONE",
+                 "--upstream", url, "--fetch-interval", str(INTERVAL),
+                 "--upstream-timeout", str(TIMEOUT), name=name, tmp=tmp)
+    watch(srv.proc.pid)
+    return srv
+
+
+def schema(name, field="a"):
+    return {"type": "record", "name": name, "fields": [{"name": field, "type": "int"}]}
+
+
+def call(srv, method, path, body=None, timeout=30):
+    """One request on its own connection (threads share servers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    try:
+        data = json.dumps(body).encode() if body is not None else b""
+        conn.request(method, path, body=data, headers={"Content-Type": CT_V1})
+        r = conn.getresponse()
+        return Response(r.status, r.headers, r.read())
+    finally:
+        conn.close()
+
+
+def register(srv, subject, sch):
+    try:
+        r = call(srv, "POST", "/subjects/%s/versions" % subject, sbody(sch))
+        return r.status, r.json() if r.text.startswith("{") else r.text
+    except Exception as e:  # a killed replica: not acknowledged
+        return 0, str(e)
+
+
+def upstream_log(up):
+    r = git("-C", up, "rev-list", "--first-parent", "main")
+    m = git("-C", up, "rev-list", "--merges", "main")
+    return r.stdout.split(), m.stdout.split()
+
+
+def upstream_versions(up):
+    """(subject, version) -> id from the upstream's tree."""
+    out = {}
+    ls = git("-C", up, "ls-tree", "-r", "--name-only", "main").stdout.split()
+    for path in ls:
+        if path.startswith("subjects/") and path.endswith(".json") and "/v" in path:
+            meta = json.loads(git("-C", up, "show", "main:" + path).stdout)
+            out[(meta["subject"], meta["version"])] = meta["id"]
+    return out
+
+
+def converge(replicas, timeout=10):
+    """Every replica's /subjects equal (after a refresh each); bounded."""
+    end = time.time() + timeout
+    while time.time() < end:
+        views = []
+        for s in replicas:
+            call(s, "POST", "/regit/refresh")
+            views.append(sorted(s.request("GET", "/subjects", fresh=True).json()))
+        if all(v == views[0] for v in views):
+            return True, views[0]
+        time.sleep(0.2)
+    return False, views
+
+
+def main():
+    start_reaper()
+    base = os.path.join(tmp, "srv")
+    up = os.path.join(base, "up.git")
+    os.makedirs(base)
+    git("init", "--bare", "-b", "main", up)
+    git("-C", up, "config", "receive.unpackLimit", "1")
+    git("-C", up, "config", "receive.autogc", "false")
+    daemon, port = start_daemon(base)
+    url = "git://127.0.0.1:%d/up.git" % port
+    reps = [replica(n, url) for n in ("A", "B", "C")]
+    A, B, C = reps
+
+    h = [s.request("GET", "/health").json() for s in reps]
+    tap.ok(all(x.get("upstream", {}).get("state") == "ok" for x in h),
+           "three replicas on an empty upstream: /health says upstream ok", h)
+
+    # 1. Concurrent distinct registrations on all replicas.
+    acked = {}
+    lock = threading.Lock()
+    failures = []
+
+    def writer(srv, tag):
+        for i in range(5):
+            subj = "c-%s-%d" % (tag, i)
+            st, body = register(srv, subj, schema("R_%s_%d" % (tag.replace("-", "_"), i)))
+            with lock:
+                if st == 200:
+                    acked[subj] = body["id"]
+                else:
+                    failures.append((subj, st, body))
+
+    t0 = time.time()
+    threads = [threading.Thread(target=writer, args=(s, "%s-%d" % ("ABC"[k], j)))
+               for k, s in enumerate(reps) for j in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    dt = time.time() - t0
+    tap.ok(len(acked) == 60 and not failures,
+           "60 concurrent registrations over 3 replicas all acknowledged (%.1f s)" % dt,
+           failures[:5])
+    tap.ok(len(set(acked.values())) == len(acked), "no id issued twice",
+           sorted(acked.values()))
+    upv = upstream_versions(up)
+    lost = [s for s, i in acked.items() if upv.get((s, 1)) != i]
+    tap.ok(not lost, "every acknowledged registration is on the upstream with its id", lost[:5])
+    chain, merges = upstream_log(up)
+    tap.ok(not merges and len(chain) == 60,
+           "the upstream's history is linear: 60 commits on the first-parent chain, no merge",
+           "%d commits, %d merges" % (len(chain), len(merges)))
+
+    # 2. The same schema sent to all replicas at once: one id, every client 200.
+    same = []
+
+    def same_writer(srv):
+        same.append(register(srv, "same-value", schema("Same")))
+
+    threads = [threading.Thread(target=same_writer, args=(s,)) for s in reps for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ids = {b["id"] for st, b in same if st == 200}
+    tap.ok(all(st == 200 for st, _ in same) and len(ids) == 1,
+           "the same schema sent to 9 clients over 3 replicas: every one 200, one id",
+           [x for x in same if x[0] != 200] or ids)
+    vers = B.request("GET", "/subjects/same-value/versions", fresh=True)
+    tap.ok(vers.status == 200 and vers.json() == [1], "and one version", vers)
+
+    # 3. Read-after-write across replicas (read-repair before a 404).
+    st, body = register(A, "raw-value", schema("Raw"))
+    r1 = B.request("GET", "/schemas/ids/%d" % body["id"], fresh=True)
+    r2 = C.request("GET", "/subjects/raw-value/versions/1", fresh=True)
+    tap.ok(st == 200 and r1.status == 200 and r2.status == 200,
+           "registered on A, read at once on B (by id) and C (by subject/version)",
+           (st, body, r1, r2))
+    r3 = C.request("GET", "/schemas/ids/99999", fresh=True)
+    tap.ok(r3.status == 404, "an id nobody registered is still 404", r3)
+
+    ok, view = converge(reps)
+    tap.ok(ok and len(view) == 62, "/subjects converges on every replica (62 subjects)", view)
+
+    # 4. kill -9 a replica during writes, restart it.
+    acked_c = {}
+
+    def c_writer():
+        for i in range(30):
+            st, b = register(C, "k-%d" % i, schema("K%d" % i))
+            if st == 200:
+                acked_c["k-%d" % i] = b["id"]
+            elif st == 0:
+                return
+
+    t = threading.Thread(target=c_writer)
+    t.start()
+    time.sleep(0.4)
+    C.proc.send_signal(signal.SIGKILL)
+    C.proc.wait(10)
+    t.join(30)
+    C = reps[2] = replica("C", url)
+    upv = upstream_versions(up)
+    lost = [s for s, i in acked_c.items() if upv.get((s, 1)) != i]
+    tap.ok(not lost, "kill -9 of C during writes: its %d acknowledged writes are on the"
+           " upstream" % len(acked_c), lost)
+    hc = C.request("GET", "/health", fresh=True)
+    tap.ok(hc.status == 200, "C restarted on its store: healthy", hc)
+    st, body = register(C, "after-kill-value", schema("AfterKill"))
+    tap.ok(st == 200 and body["id"] not in set(acked.values()) | set(acked_c.values()),
+           "C writes again with a fresh id", (st, body))
+    chain, merges = upstream_log(up)
+    tap.ok(not merges, "still no merge on the upstream", merges[:3])
+
+    # 5. The upstream stops answering (kill -STOP the daemon).
+    # `git daemon` runs git-daemon as a child: stop the whole group.
+    os.killpg(daemon.pid, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        st, body = register(A, "stopped-value", schema("Stopped"))
+        dt = time.time() - t0
+        tap.ok(st == 500 and isinstance(body, dict) and body.get("error_code") == 50002
+               and dt < TIMEOUT + 2,
+               "upstream stopped: a write fails with 50002 in %.1f s (deadline %d s)"
+               % (dt, TIMEOUT), (st, body))
+        t0 = time.time()
+        r = A.request("GET", "/subjects/raw-value/versions/1", fresh=True)
+        tap.ok(r.status == 200 and time.time() - t0 < 1,
+               "reads keep working while the upstream is stopped", r)
+    finally:
+        os.killpg(daemon.pid, signal.SIGCONT)
+    st, body = register(A, "stopped-value", schema("Stopped"))
+    tap.ok(st == 200, "after kill -CONT the same write succeeds", (st, body))
+    ids_now = set(acked.values()) | set(acked_c.values())
+    tap.ok(body.get("id") not in ids_now if isinstance(body, dict) else False,
+           "with an id nobody had", body)
+
+    # 6. The upstream force-pushed to an older commit. Every replica first
+    # holds the head (a replica still behind the older commit would see no
+    # rewrite: for it the upstream only moved forward), and each takes the
+    # rewritten head in before it is asked.
+    converge(reps)
+    chain, _ = upstream_log(up)
+    head, older = chain[0], chain[10]
+    git("-C", up, "update-ref", "refs/heads/main", older)
+    call(A, "POST", "/regit/refresh")
+    call(B, "POST", "/regit/refresh")
+    ha = A.request("GET", "/health", fresh=True)
+    tap.ok(ha.status == 503 and ha.json().get("upstream", {}).get("state") == "refused",
+           "upstream rewritten to an older commit: A refuses it (/health 503)", ha)
+    r = A.request("GET", "/subjects/stopped-value/versions/1", fresh=True)
+    tap.ok(r.status == 200, "A keeps serving its state (a subject the old commit lacks)", r)
+    st, body = register(B, "while-rewritten-value", schema("WhileRewritten"))
+    tap.ok(st >= 500, "a write while the upstream is rewritten is refused", (st, body))
+    git("-C", up, "update-ref", "refs/heads/main", head)
+    call(A, "POST", "/regit/refresh")
+    call(B, "POST", "/regit/refresh")
+    ha = A.request("GET", "/health", fresh=True)
+    tap.ok(ha.status == 200, "upstream restored: A back to 200 without a restart", ha)
+    st, body = register(B, "restored-value", schema("Restored"))
+    tap.ok(st == 200, "and B writes again", (st, body))
+
+    m = A.request("GET", "/metrics").text
+    tap.ok("regit_upstream_lag_seconds" in m and "regit_upstream_pushes_total" in m
+           and "git://" not in m,
+           "/metrics has upstream lag and counters, no URL", m[-300:])
+
+    for s in reps:
+        s.stop()
+    os.killpg(daemon.pid, signal.SIGKILL)
+    daemon.wait()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # a crash of the test itself: visible, not a pass
+        tap.ok(False, "replicas test ran to the end", repr(e))
+    finally:
+        for pid in children:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGCONT)
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        if tap.fails:
+            for name in ("A", "B", "C"):
+                try:
+                    with open(os.path.join(tmp, name + ".err")) as f:
+                        for line in f.read().splitlines()[-6:]:
+                            print("# %s: %s" % (name, line[:300]))
+                except OSError:
+                    pass
+        if not os.environ.get("REPLICAS_KEEP"):
+            shutil.rmtree(tmp, ignore_errors=True)
+    tap.finish()
