@@ -1,0 +1,176 @@
+"""replicas.py - three `regit serve --upstream` replicas on one git daemon
+(issue #12 part 2): aggregate durable registrations/s with 32 clients
+spread over the replicas, registrations per push, and replication lag
+(p50/p99: registered on one replica, until another lists the subject) with
+the default --fetch-interval and with the refresh hook. Run by
+bench/replicas.sh; BENCH_QUICK=1 cuts the durations.
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REGIT = os.environ.get("REGIT_BIN", os.path.join(os.getcwd(), "build", "regit"))
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+CT = "application/vnd.schemaregistry.v1+json"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def call(port, method, path, body=None, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=json.dumps(body) if body is not None else b"",
+                     headers={"Content-Type": CT})
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        conn.close()
+
+
+def schema(name):
+    return {"schema": json.dumps({"type": "record", "name": name,
+                                  "fields": [{"name": "a", "type": "int"}]})}
+
+
+def start(tmp, procs, *args, out):
+    p = subprocess.Popen(list(args), stdout=out, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    procs.append(p)
+    return p
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="regit-bench-replicas-")
+    procs = []
+    try:
+        base = os.path.join(tmp, "srv")
+        up = os.path.join(base, "up.git")
+        os.makedirs(base)
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", up], check=True)
+        subprocess.run(["git", "-C", up, "config", "receive.unpackLimit", "1"], check=True)
+        subprocess.run(["git", "-C", up, "config", "receive.autogc", "false"], check=True)
+        gport = free_port()
+        start(tmp, procs, "git", "daemon", "--reuseaddr", "--enable=receive-pack",
+              "--export-all", "--base-path=" + base, "--listen=127.0.0.1",
+              "--port=%d" % gport, base, out=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", gport), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        url = "git://127.0.0.1:%d/up.git" % gport
+        ports = []
+        for n in range(3):
+            port = free_port()
+            start(tmp, procs, REGIT, "serve", "--listen", "127.0.0.1:%d" % port,
+                  "--store", os.path.join(tmp, "r%d.git" % n), "--compat", "NONE",
+                  "--upstream", url, out=subprocess.DEVNULL)
+            ports.append(port)
+        for port in ports:
+            for _ in range(200):
+                try:
+                    if call(port, "GET", "/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.05)
+
+        # Aggregate durable registrations/s, 32 clients over 3 replicas.
+        secs = 3 if QUICK else 10
+        counts = [0] * 32
+        errors = []
+        stop = time.time() + secs
+
+        def client(i):
+            port = ports[i % 3]
+            k = 0
+            while time.time() < stop:
+                st, body = call(port, "POST", "/subjects/b-%d-%d/versions" % (i, k),
+                                schema("B%d_%d" % (i, k)))
+                if st == 200:
+                    counts[i] += 1
+                else:
+                    errors.append((st, body[:200]))
+                k += 1
+
+        load0 = os.getloadavg()[0]
+        t0 = time.time()
+        ts = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(secs + 30)
+        dt = time.time() - t0
+        total = sum(counts)
+        pushes = 0
+        conflicts = 0
+        for port in ports:
+            m = call(port, "GET", "/metrics")[1]
+            pushes += int(re.search(r'regit_upstream_pushes_total\{outcome="ok"\} (\d+)',
+                                    m).group(1))
+            conflicts += int(re.search(
+                r'regit_upstream_pushes_total\{outcome="conflict"\} (\d+)', m).group(1))
+        chain = subprocess.run(["git", "-C", up, "rev-list", "--count", "--first-parent",
+                                "main"], capture_output=True, text=True).stdout.strip()
+        print("replicas: 32 clients over 3 replicas, %.1f s: %d registrations acknowledged,"
+              " %.0f/s; %d errors%s" % (dt, total, total / dt, len(errors),
+                                        (" (first: %s)" % (errors[0],)) if errors else ""))
+        print("replicas: %d pushes landed, %d lost races; %.1f registrations per push;"
+              " upstream first-parent chain %s commits; load average %.1f -> %.1f"
+              % (pushes, conflicts, total / max(pushes, 1), chain, load0,
+                 os.getloadavg()[0]))
+
+        # Replication lag: registered on replica 0 until replica 1 lists it.
+        def lag(samples, hook):
+            out = []
+            for k in range(samples):
+                subj = "lag-%s-%d" % ("hook" if hook else "interval", k)
+                st, _ = call(ports[0], "POST", "/subjects/%s/versions" % subj,
+                             schema("Lag%s%d" % ("H" if hook else "I", k)))
+                t1 = time.time()
+                if hook:
+                    call(ports[1], "POST", "/regit/refresh")
+                while time.time() - t1 < 10:
+                    if subj in json.loads(call(ports[1], "GET", "/subjects")[1]):
+                        break
+                    time.sleep(0.005)
+                out.append((time.time() - t1) * 1000)
+                time.sleep(0.137)  # not in step with the fetch interval
+            out.sort()
+            return out
+
+        n = 8 if QUICK else 25
+        for hook in (False, True):
+            ms = lag(n, hook)
+            p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+            print("replicas: replication lag %s: p50 %.0f ms, p99 %.0f ms (%d samples)"
+                  % ("with the refresh hook" if hook else "with --fetch-interval 2",
+                     statistics.median(ms), p99, len(ms)))
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()
+        subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
