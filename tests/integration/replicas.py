@@ -89,6 +89,22 @@ def start_daemon(base):
     raise RuntimeError("git daemon did not start")
 
 
+def haproxy(port, backends):
+    cfg = os.path.join(tmp, "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write("defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 30s\n"
+                "\ttimeout server 30s\n\tretries 2\n\toption redispatch\n"
+                "frontend fe\n\tbind 127.0.0.1:%d\n\tdefault_backend replicas\n"
+                "backend replicas\n\tbalance roundrobin\n\toption httpchk GET /health\n"
+                "\tdefault-server inter 200ms fall 2 rise 1\n" % port)
+        for i, b in enumerate(backends):
+            f.write("\tserver r%d 127.0.0.1:%d check\n" % (i, b))
+    p = subprocess.Popen(["haproxy", "-f", cfg], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    watch(p.pid)
+    return p
+
+
 def replica(name, url):
     srv = Server(os.path.join(tmp, name + ".git"), "--compat", "NONE",
                  "--upstream", url, "--fetch-interval", str(INTERVAL),
@@ -101,7 +117,7 @@ def schema(name, field="a"):
     return {"type": "record", "name": name, "fields": [{"name": field, "type": "int"}]}
 
 
-def call(srv, method, path, body=None, timeout=30):
+def call(srv, method, path, body=None, timeout=30):  # srv: anything with .port
     """One request on its own connection (threads share servers)."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
     try:
@@ -313,6 +329,48 @@ def main():
     tap.ok(ha.status == 200, "upstream restored: A back to 200 without a restart", ha)
     st, body = register(B, "restored-value", schema("Restored"))
     tap.ok(st == 200, "and B writes again", (st, body))
+
+    # 7. haproxy in front of the three (option httpchk GET /health):
+    # clients through it, and a killed replica routed around.
+    lb_port = free_port()
+    hap = haproxy(lb_port, [s.port for s in reps])
+    lb = type("LB", (), {"port": lb_port})()
+    up_ok = False
+    for _ in range(100):
+        try:
+            if call(lb, "GET", "/health", timeout=2).status == 200:
+                up_ok = True
+                break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    tap.ok(up_ok, "haproxy answers /health through the replicas")
+    via = [register(lb, "lb-%d-value" % k, schema("Lb%d" % k)) for k in range(6)]
+    tap.ok(all(st == 200 for st, _ in via), "6 registrations through haproxy: all 200", via)
+    r = [call(lb, "GET", "/schemas/ids/%d" % b["id"]).status for st, b in via if st == 200]
+    tap.ok(r and all(x == 200 for x in r), "each read back through haproxy (any replica)", r)
+    C.proc.send_signal(signal.SIGKILL)
+    C.proc.wait(10)
+    t0 = time.time()
+    fails = 0
+    last_fail = t0
+    while time.time() - t0 < 4:
+        try:
+            if call(lb, "GET", "/subjects", timeout=2).status != 200:
+                fails += 1
+                last_fail = time.time()
+        except OSError:
+            fails += 1
+            last_fail = time.time()
+        time.sleep(0.02)
+    routed = last_fail - t0
+    st, body = register(lb, "after-lb-kill-value", schema("AfterLbKill"))
+    tap.ok(st == 200 and routed < 3.5,
+           "replica C killed: haproxy routes around it (last failed request %.2f s after"
+           " the kill, %d failed)" % (routed, fails), (st, body))
+    hap.kill()
+    hap.wait()
+    C = reps[2] = replica("C", url)
 
     m = A.request("GET", "/metrics").text
     tap.ok("regit_upstream_lag_seconds" in m and "regit_upstream_pushes_total" in m

@@ -4,9 +4,9 @@
 # tests/run finds.
 set -u
 cd "$(dirname "$0")/../.."
-# python3 and git (with `git daemon`) come from scripts/install-deps --test;
+# python3, git (with `git daemon`) and haproxy come from scripts/install-deps --test;
 # without them the test cannot run at all: not ok, never a skip.
-for tool in python3 git; do
+for tool in python3 git haproxy; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "not ok 1 - replicas: $tool is missing (scripts/install-deps --test)"
 		exit 1
