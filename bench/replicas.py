@@ -8,6 +8,7 @@ bench/replicas.sh; BENCH_QUICK=1 cuts the durations.
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -151,11 +152,13 @@ def main():
                         break
                     time.sleep(0.005)
                 out.append((time.time() - t1) * 1000)
-                time.sleep(0.137)  # not in step with the fetch interval
+                # A random phase against the fetch interval (a fixed pause
+                # locks the probe in step with it).
+                time.sleep(random.uniform(0, 2.0))
             out.sort()
             return out
 
-        n = 8 if QUICK else 25
+        n = 6 if QUICK else 20
         for hook in (False, True):
             ms = lag(n, hook)
             p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
