@@ -321,8 +321,12 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 		fetch_error = reg_upstream_fetch(u, u->up, txn_left_ms(deadline), fetched);
 		/* It may have landed before the connection broke. */
 		if (error == REGIT_EIO && fetch_error == 0 && fetched[0] &&
-				regit_store_descends(reg->store, fetched, head) == 1)
+				regit_store_descends(reg->store, fetched, head) == 1) {
+			pthread_mutex_lock(&u->lock);
+			u->moves++;     /* as for a push that said so (reg_upstream_push) */
+			pthread_mutex_unlock(&u->lock);
 			return 0;
+		}
 	}
 	if (regit_upstream_rewind(u->up, head, base) < 0)
 		regit_log(REGIT_LOG_WARN, "regit: cannot take back the local commits the upstream"
@@ -339,8 +343,10 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 		return REGIT_ECONFLICT;
 	}
 	if (fetch_error < 0) {
-		regit_error_set(REGIT_ERROR_STORE, "upstream unreachable, nothing was written: %s",
-			why);
+		/* Also what a retry that started just before the deadline gets
+		 * (a push with no time left): the message says both. */
+		regit_error_set(REGIT_ERROR_STORE, "upstream unreachable or the write's deadline"
+			" (%u ms) passed; nothing was written: %s", u->timeout_ms, why);
 		return REGIT_EBUSY;
 	}
 	reg_err_init(&aerr);
