@@ -465,7 +465,7 @@ static int upstream_sync(regit_registry *reg, unsigned deadline_ms, regit_regist
 	if (error < 0)
 		return error;
 	error = reg_upstream_align(reg->up, reg->up->fetch_up, reg->store, fetched,
-		reg->idx->head, moves, err);
+		reg_index_head(reg->idx), moves, err);
 	if (error == 0)
 		error = reg_reload_locked(reg, 0, err);
 	reg_write_leave(reg);
