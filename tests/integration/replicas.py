@@ -10,7 +10,10 @@ for a schema sent to all replicas at once; read-after-write across
 replicas (read-repair); /subjects converging; kill -9 of a replica during
 writes; a stopped upstream (writes fail with 50002 within the deadline,
 reads work, recovery); an upstream force-pushed to an older commit
-(refused: /health 503, reads served, back to 200 when it is restored).
+(refused: /health 503, reads served, back to 200 when it is restored);
+haproxy in front of the three, with the npm Confluent clients through it
+(tests/interop/replicas.js: ids agree on every replica, a message
+serialized through one replica deserializes through another).
 
 Everything started here is killed at exit, and by a reaper process if
 this one dies first. Every wait is bounded.
@@ -166,6 +169,31 @@ def converge(replicas, timeout=10):
             return True, views[0]
         time.sleep(0.2)
     return False, views
+
+
+def npm_clients(lb_port, reps):
+    """The npm Confluent clients (tests/interop/replicas.js) through haproxy
+    and on each replica; their TAP lines become ours."""
+    env = dict(os.environ, REGISTRY_URL="http://127.0.0.1:%d" % lb_port,
+               REPLICA_URLS=",".join("http://127.0.0.1:%d" % s.port for s in reps))
+    try:
+        p = subprocess.run(["node", "tests/interop/replicas.js"], env=env, timeout=60,
+                           capture_output=True, text=True)
+        out, err, rc = p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, err, rc = str(e.stdout or ""), "timed out after 60 s", -1
+    seen = 0
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        for prefix, good in (("ok ", True), ("not ok ", False)):
+            if line.startswith(prefix):
+                desc = line[len(prefix):].split(" - ", 1)[-1]
+                detail = [x[1:].strip() for x in lines[i + 1:i + 7] if x.startswith("#   ")]
+                tap.ok(good, "npm client: " + desc, "\n".join(detail) or None)
+                seen += 1
+                break
+    tap.ok(rc == 0 and seen >= 7, "the npm Confluent clients through haproxy ran to the end"
+           " (%d checks)" % seen, (rc, out[-600:], err[-600:]))
 
 
 def main():
@@ -349,6 +377,7 @@ def main():
     tap.ok(all(st == 200 for st, _ in via), "6 registrations through haproxy: all 200", via)
     r = [call(lb, "GET", "/schemas/ids/%d" % b["id"]).status for st, b in via if st == 200]
     tap.ok(r and all(x == 200 for x in r), "each read back through haproxy (any replica)", r)
+    npm_clients(lb_port, reps)
     C.proc.send_signal(signal.SIGKILL)
     C.proc.wait(10)
     t0 = time.time()

@@ -4,9 +4,9 @@
 # tests/run finds.
 set -u
 cd "$(dirname "$0")/../.."
-# python3, git (with `git daemon`) and haproxy come from scripts/install-deps --test;
+# python3, git (with `git daemon`), haproxy, node and npm come from scripts/install-deps --test;
 # without them the test cannot run at all: not ok, never a skip.
-for tool in python3 git haproxy; do
+for tool in python3 git haproxy node npm; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "not ok 1 - replicas: $tool is missing (scripts/install-deps --test)"
 		exit 1
@@ -16,6 +16,16 @@ if ! err=$("${REGIT_BIN:-build/regit}" serve --help 2>&1 >/dev/null); then
 	echo "not ok 1 - regit serve --help succeeds (the checks in replicas.py need it)"
 	printf '%s\n' "$err" | head -5 | sed 's/^/#   /'
 	exit 1
+fi
+# The npm Confluent clients (tests/interop/replicas.js) run through haproxy:
+# the pinned packages, installed as tests/integration/interop.sh does.
+if [ ! -d tests/interop/node_modules/@kafkajs/confluent-schema-registry ] ||
+   [ ! -d tests/interop/node_modules/@confluentinc/schemaregistry ]; then
+	echo "# installing interop clients (npm ci)"
+	if ! (cd tests/interop && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+		echo "not ok 1 - npm ci in tests/interop (the npm clients replicas.py runs)"
+		exit 1
+	fi
 fi
 # The whole run is bounded (about 10 s on loopback; each wait inside too).
 exec timeout -k 5 120 python3 tests/integration/replicas.py
