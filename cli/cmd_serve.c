@@ -39,7 +39,8 @@ enum {
 	SERVE_OPT_UPSTREAM,
 	SERVE_OPT_UPSTREAM_BRANCH,
 	SERVE_OPT_FETCH_INTERVAL,
-	SERVE_OPT_UPSTREAM_TIMEOUT
+	SERVE_OPT_UPSTREAM_TIMEOUT,
+	SERVE_OPT_UPSTREAM_CREDENTIALS_FILE
 };
 
 static const regit_opt_spec serve_specs[] = {
@@ -77,7 +78,8 @@ static const regit_opt_spec serve_specs[] = {
 	  "pushed to it as a compare-and-swap, its head is fetched\n"
 	  "every --fetch-interval; --store is this replica's own\n"
 	  "local clone. http(s) credentials: user:password or a\n"
-	  "token in $REGIT_UPSTREAM_CREDENTIALS (never logged).\n"
+	  "token in --upstream-credentials-file or in\n"
+	  "$REGIT_UPSTREAM_CREDENTIALS (never logged).\n"
 	  "registry/README.md: \"Running several replicas\"" },
 	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_BRANCH, "upstream-branch", 0, "BRANCH",
 	  "the upstream's branch (default main, the store's)" },
@@ -87,6 +89,11 @@ static const regit_opt_spec serve_specs[] = {
 	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_TIMEOUT, "upstream-timeout", 0, "SECONDS",
 	  "bound on each write's pushes and retries and on each\n"
 	  "fetch (default 10; a write then fails with 50002)" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_CREDENTIALS_FILE, "upstream-credentials-file", 0,
+	  "FILE", "http(s) upstream credentials: the first line of FILE,\n"
+	  "user:password or a bare token, reread whenever the\n"
+	  "upstream asks (401); wins over\n"
+	  "$REGIT_UPSTREAM_CREDENTIALS; never logged" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const serve_frags[] = {
@@ -190,6 +197,9 @@ static int serve_apply(serve_args *a, const regit_opt *o, const char *var)
 	case SERVE_OPT_UPSTREAM_BRANCH:
 		a->ropts->upstream_branch = o->value;
 		break;
+	case SERVE_OPT_UPSTREAM_CREDENTIALS_FILE:
+		a->ropts->upstream_credentials_file = o->value;
+		break;
 	case SERVE_OPT_FETCH_INTERVAL:
 	case SERVE_OPT_UPSTREAM_TIMEOUT: {
 		char *end = NULL;
@@ -265,6 +275,33 @@ static int serve_env(serve_args *a)
 	return 0;
 }
 
+/*
+ * --upstream-credentials-file: only with --upstream, and readable now
+ * (the upstream reads it again at each 401, so a rotated file is taken).
+ * Never prints what it holds.
+ * @return 0, -1 (printed)
+ */
+static int serve_check_upstream_credentials(const regit_registry_options *ropts)
+{
+	FILE *f;
+
+	if (!ropts->upstream_credentials_file)
+		return 0;
+	if (!ropts->upstream_url) {
+		regit_opt_usage_error(&regit_cmd_serve_opts,
+			"--upstream-credentials-file needs --upstream");
+		return -1;
+	}
+	f = fopen(ropts->upstream_credentials_file, "r");
+	if (!f) {
+		fprintf(stderr, "regit serve: cannot read --upstream-credentials-file %s: %s\n",
+			ropts->upstream_credentials_file, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
 int regit_cmd_serve(int argc, char **argv)
 {
 	regit_registry_options ropts = REGIT_REGISTRY_OPTIONS_INIT;
@@ -306,6 +343,10 @@ int regit_cmd_serve(int argc, char **argv)
 		goto done;
 	}
 	if (regit_serve_security_prepare(&sec, &hopts) < 0) {
+		ret = REGIT_EXIT_USAGE;
+		goto done;
+	}
+	if (serve_check_upstream_credentials(&ropts) < 0) {
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}

@@ -55,6 +55,7 @@ int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 	if (!u)
 		return reg_fail_internal(err, REGIT_ENOMEM);
 	uo.branch = opts->upstream_branch;
+	uo.credentials_file = opts->upstream_credentials_file;
 	upstream_clear_stale_locks(store_path);
 	error = regit_upstream_open(&u->up, store_path, opts->upstream_url, &uo);
 	uo.tracking_ref = "refs/regit/upstream-fetch";

@@ -142,11 +142,13 @@ typedef struct regit_registry_options {
 	const char *upstream_branch;     /* NULL: the store's branch (main) */
 	unsigned fetch_interval_ms;      /* 0: 2000 */
 	unsigned upstream_timeout_ms;    /* 0: 10000 */
+	/* http(s) credentials file (store/upstream.h); NULL: the environment */
+	const char *upstream_credentials_file;
 } regit_registry_options;
 
 #define REGIT_REGISTRY_OPTIONS_INIT \
 	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, \
-	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0 }
+	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0, NULL }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts,

@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import CT_V1, Response, Server, Tap, sbody  # noqa: E402
+from serverlib import CT_V1, REGIT_BIN, Response, Server, Tap, sbody  # noqa: E402
 
 TIMEOUT = 3          # --upstream-timeout of the replicas (seconds)
 INTERVAL = 0.5       # --fetch-interval
@@ -169,6 +169,136 @@ def converge(replicas, timeout=10):
             return True, views[0]
         time.sleep(0.2)
     return False, views
+
+
+HTTP_PASSWORD = "s3cret-upstream-pw"
+
+
+def start_http(base):
+    """nginx + fcgiwrap + git http-backend on loopback, /auth/ behind basic
+    auth (user replica), as tests/store/test_upstream.c does."""
+    prefix = os.path.join(tmp, "http")
+    os.makedirs(os.path.join(prefix, "tmp"))
+    with open(os.path.join(prefix, "htpasswd"), "w") as f:
+        f.write("replica:{PLAIN}%s\n" % HTTP_PASSWORD)
+    sock = os.path.join(prefix, "fcgi.sock")
+    port = free_port()
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as c:
+        c.write("%s\nworker_processes 1;\nerror_log %s/error.log;\npid %s/nginx.pid;\n"
+                "events { worker_connections 64; }\nhttp {\n access_log off;\n"
+                " client_body_temp_path %s/tmp/body;\n fastcgi_temp_path %s/tmp/fcgi;\n"
+                " proxy_temp_path %s/tmp/proxy;\n uwsgi_temp_path %s/tmp/uwsgi;\n"
+                " scgi_temp_path %s/tmp/scgi;\n client_max_body_size 0;\n"
+                " server {\n  listen 127.0.0.1:%d;\n  location ~ ^/auth(/.*)$ {\n"
+                "   auth_basic regit;\n   auth_basic_user_file %s/htpasswd;\n"
+                "   fastcgi_pass unix:%s;\n"
+                "   fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;\n"
+                "   fastcgi_param GIT_PROJECT_ROOT %s;\n   fastcgi_param GIT_HTTP_EXPORT_ALL 1;\n"
+                "   fastcgi_param REMOTE_USER replica;\n   fastcgi_param PATH_INFO $1;\n"
+                "   fastcgi_param QUERY_STRING $query_string;\n"
+                "   fastcgi_param REQUEST_METHOD $request_method;\n"
+                "   fastcgi_param CONTENT_TYPE $content_type;\n"
+                "   fastcgi_param CONTENT_LENGTH $content_length;\n"
+                "   fastcgi_param HTTP_CONTENT_ENCODING $http_content_encoding;\n"
+                "   fastcgi_param GIT_PROTOCOL $http_git_protocol;\n"
+                "   fastcgi_param REMOTE_ADDR $remote_addr;\n"
+                "   fastcgi_param SERVER_PROTOCOL $server_protocol;\n"
+                "   fastcgi_param GATEWAY_INTERFACE CGI/1.1;\n  }\n }\n}\n"
+                % ("user root;" if os.geteuid() == 0 else "", prefix, prefix, prefix,
+                   prefix, prefix, prefix, prefix, port, prefix, sock, base))
+    procs = []
+    for argv in (["/usr/sbin/fcgiwrap", "-c", "2", "-s", "unix:" + sock],
+                 ["/usr/sbin/nginx", "-p", prefix, "-c", conf, "-g", "daemon off;"]):
+        p = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        watch(p.pid)
+        procs.append(p)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            if os.path.exists(sock):
+                return procs, port
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("nginx + fcgiwrap did not start")
+
+
+def http_credentials(base):
+    """--upstream-credentials-file against an http upstream that asks for
+    basic auth: with the file a replica writes; without credentials, or
+    with wrong ones, it says so (/health, 50002) and never shows a secret."""
+    os.environ.pop("REGIT_UPSTREAM_CREDENTIALS", None)
+    os.environ.pop("REGIT_UPSTREAM_CREDENTIALS_FILE", None)
+    up = os.path.join(base, "auth.git")
+    git("init", "--bare", "-b", "main", up)
+    procs, port = start_http(base)
+    url = "http://127.0.0.1:%d/auth/auth.git" % port
+    good = os.path.join(tmp, "good-creds")
+    bad = os.path.join(tmp, "bad-creds")
+    with open(good, "w") as f:
+        f.write("replica:%s\n" % HTTP_PASSWORD)
+    with open(bad, "w") as f:
+        f.write("replica:not-the-one\n")
+    common = ("--compat", "NONE", "--upstream", url, "--fetch-interval", "0.5",
+              "--upstream-timeout", "3")
+    try:
+        D = Server(os.path.join(tmp, "D.git"), *common, "--upstream-credentials-file", good,
+                   name="D", tmp=tmp)
+        watch(D.proc.pid)
+        st, body = register(D, "http-value", schema("Http"))
+        upv = upstream_versions(up)
+        tap.ok(st == 200 and upv.get(("http-value", 1)) == body.get("id"),
+               "--upstream-credentials-file: a replica on an http upstream behind basic"
+               " auth writes, and the write is on the upstream", (st, body, upv))
+        hd = D.request("GET", "/health", fresh=True)
+        tap.ok(hd.status == 200 and hd.json().get("upstream", {}).get("state") == "ok",
+               "and its /health says upstream ok", hd)
+
+        for name, extra, words in (("E", (), "none are configured"),
+                                   ("F", ("--upstream-credentials-file", bad), "refused the credentials")):
+            try:
+                srv = Server(os.path.join(tmp, name + ".git"), *common, *extra, name=name,
+                             tmp=tmp)
+            except RuntimeError as e:  # refusing to start is clear too
+                srv, txt = None, str(e)
+            if srv:
+                watch(srv.proc.pid)
+                st, body = register(srv, "http-%s-value" % name, schema("Http" + name))
+                h = srv.request("GET", "/health", fresh=True)
+                m = srv.request("GET", "/metrics", fresh=True).text
+                srv.stop()
+                txt = json.dumps(body) + h.text + srv.stderr_text()
+                clear = st >= 500 and words in txt
+            else:
+                m = ""
+                clear = words in txt
+            tap.ok(clear and HTTP_PASSWORD not in txt + m and "not-the-one" not in txt + m,
+                   "%s: fails clearly (\"%s\"), no secret in the answer, /health, /metrics"
+                   " or the log" % ("no credentials" if not extra else "wrong credentials",
+                                    words), txt[-600:])
+        tap.ok(HTTP_PASSWORD not in D.stderr_text() + D.request("GET", "/metrics").text,
+               "the good replica's log and /metrics hold no password either")
+        D.stop()
+        missing = subprocess.run([REGIT_BIN, "serve", "--listen", "127.0.0.1:0", "--store",
+                                  os.path.join(tmp, "G.git"), "--upstream", url,
+                                  "--upstream-credentials-file", os.path.join(tmp, "nope")],
+                                 capture_output=True, text=True, timeout=10)
+        tap.ok(missing.returncode == 2 and "--upstream-credentials-file" in missing.stderr
+               and "No such file" in missing.stderr,
+               "a missing --upstream-credentials-file: exit 2 at start, saying which",
+               (missing.returncode, missing.stderr))
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
 
 
 def npm_clients(lb_port, reps):
@@ -410,6 +540,9 @@ def main():
         s.stop()
     os.killpg(daemon.pid, signal.SIGKILL)
     daemon.wait()
+
+    # 8. An http(s) upstream behind basic auth: --upstream-credentials-file.
+    http_credentials(base)
 
 
 if __name__ == "__main__":

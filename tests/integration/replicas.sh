@@ -4,9 +4,9 @@
 # tests/run finds.
 set -u
 cd "$(dirname "$0")/../.."
-# python3, git (with `git daemon`), haproxy, node and npm come from scripts/install-deps --test;
+# python3, git (with `git daemon`), haproxy, node, npm, nginx and fcgiwrap come from scripts/install-deps --test;
 # without them the test cannot run at all: not ok, never a skip.
-for tool in python3 git haproxy node npm; do
+for tool in python3 git haproxy node npm /usr/sbin/nginx /usr/sbin/fcgiwrap; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "not ok 1 - replicas: $tool is missing (scripts/install-deps --test)"
 		exit 1

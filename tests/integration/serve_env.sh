@@ -77,4 +77,18 @@ REGIT_LISTEN=0.0.0.0:0 "$REGIT" serve --store "$tmp/b.git" >"$tmp/out" 2>"$tmp/e
 rc=$?
 check "REGIT_LISTEN off loopback without auth is refused like --listen" \
 	eval "[ $rc -eq 2 ] && grep -q 'auth' '$tmp/err'"
+# The upstream credentials file: REGIT_UPSTREAM_CREDENTIALS_FILE (the
+# credential itself stays in $REGIT_UPSTREAM_CREDENTIALS); checked at start,
+# before any network.
+echo 'replica:pw' >"$tmp/up-creds"
+REGIT_UPSTREAM_CREDENTIALS_FILE="$tmp/up-creds" "$REGIT" serve --listen 127.0.0.1:0 \
+	--store "$tmp/u.git" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "REGIT_UPSTREAM_CREDENTIALS_FILE without --upstream: exit 2" \
+	eval "[ $rc -eq 2 ] && grep -qF -- '--upstream-credentials-file needs --upstream' '$tmp/err'"
+REGIT_UPSTREAM_CREDENTIALS_FILE="$tmp/no-creds" "$REGIT" serve --listen 127.0.0.1:0 \
+	--store "$tmp/u.git" --upstream git://127.0.0.1:1/up.git >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "REGIT_UPSTREAM_CREDENTIALS_FILE missing: exit 2 naming the file, nothing served" \
+	eval "[ $rc -eq 2 ] && grep -qF '$tmp/no-creds' '$tmp/err' && ! grep -q 'listening' '$tmp/out'"
 echo "1..$n"
