@@ -21,10 +21,12 @@
  * Every list is a page (limits below); every count and size is bounded.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "compat/schema.h"
 #include "server/api.h"
@@ -964,11 +966,17 @@ static void h_check(ui_ctx *u)
  * GET /regit/health -> {"status":"ok"|"degraded"|"invalid","head","subjects",
  *   "schemas","versions","commits","compatRejections","storeRejections"
  *   [,"auth"][,"store","diskFullSince"][,"message"]
+ *   [,"upstream":{"state":"ok"|"unreachable"|"refused","lagSeconds",
+ *     "fetches","fetchFailures","pushes","pushConflicts","pushFailures",
+ *     "repairs"[,"message"]}]
  *   [,"lastRejection":{"head","time","message"}]}
  * /health's facts (degraded: the credentials file could not be reloaded,
  * or the last write found the disk full; the reasons in "auth" and
  * "store") plus the last refused push, kept after a valid push replaced
  * it; always 200 (the UI reads it; monitors use /health and its 503).
+ * With serve --upstream, the upstream as in /health ("upstream-refused";
+ * an unreachable one "degraded") with /metrics' counters; the message
+ * never holds the URL's credentials.
  */
 static void h_health(ui_ctx *u)
 {
@@ -980,7 +988,9 @@ static void h_health(ui_ctx *u)
 	u->env->auth_problem(u->env->api, auth_problem, sizeof(auth_problem));
 	ui_json_ok(u);
 	ui_printf(u, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
-		auth_problem[0] || st.disk_full ? "degraded" : "ok");
+		st.upstream_refused ? "upstream-refused" :
+		auth_problem[0] || st.disk_full || (st.upstream && !st.upstream_reachable) ?
+		"degraded" : "ok");
 	ui_str(u, st.head, strnlen(st.head, sizeof(st.head)));
 	ui_printf(u, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu,"
 		"\"compatRejections\":%llu,\"storeRejections\":%llu", st.subjects, st.schemas,
@@ -996,6 +1006,30 @@ static void h_health(ui_ctx *u)
 	if (!st.store_ok) {
 		ui_puts(u, ",\"message\":");
 		ui_str(u, st.store_message, strnlen(st.store_message, sizeof(st.store_message)));
+	}
+	if (st.upstream) {
+		struct timespec ts;
+		int64_t now;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		ui_printf(u, ",\"upstream\":{\"state\":\"%s\",\"lagSeconds\":%.3f,"
+			"\"fetches\":%llu,\"fetchFailures\":%llu,\"pushes\":%llu,"
+			"\"pushConflicts\":%llu,\"pushFailures\":%llu,\"repairs\":%llu",
+			st.upstream_refused ? "refused" : st.upstream_reachable ? "ok" : "unreachable",
+			st.upstream_synced_ms ? (double)(now - st.upstream_synced_ms) / 1000.0 : -1.0,
+			(unsigned long long)st.upstream_fetches,
+			(unsigned long long)st.upstream_fetch_failures,
+			(unsigned long long)st.upstream_pushes,
+			(unsigned long long)st.upstream_push_conflicts,
+			(unsigned long long)st.upstream_push_failures,
+			(unsigned long long)st.upstream_repairs);
+		if (st.upstream_message[0]) {
+			ui_puts(u, ",\"message\":");
+			ui_str(u, st.upstream_message, strnlen(st.upstream_message,
+				sizeof(st.upstream_message)));
+		}
+		ui_puts(u, "}");
 	}
 	if (st.last_rejection[0]) {
 		ui_puts(u, ",\"lastRejection\":{\"head\":");

@@ -595,8 +595,9 @@
     const mine = routeGen;
     const [health, metrics] = await Promise.all([api('GET', '/regit/health'), api('GET', '/metrics')]);
     /* ok, degraded (served, but the credentials file could not be
-     * reloaded or the last write found the disk full: the reasons in
-     * `auth` and `store`) or invalid (the head was refused). */
+     * reloaded, the last write found the disk full or the upstream is
+     * unreachable: the reasons in `auth`, `store` and `upstream`),
+     * upstream-refused or invalid (the head was refused). */
     const ok = health.status === 'ok', degraded = health.status === 'degraded';
     const last = health.lastRejection;
     const diskFull = metric(metrics, 'regit_store_disk_full');
@@ -614,6 +615,13 @@
       reasons.push(h('li', { id: 'degraded-store' }, health.store,
         health.diskFullSince ? ` (since ${fmtTime(health.diskFullSince * 1000)}; writes resume once space is freed)` : ''));
     }
+    const up = health.upstream;
+    if (up && up.state !== 'ok') {
+      reasons.push(h('li', { id: 'degraded-upstream' }, up.state === 'refused'
+        ? 'The upstream\'s head was refused (it drops or rewrites what this replica served); this replica keeps serving its state and refuses writes: '
+        : 'The upstream is unreachable; reads are served from this replica, writes fail until it is back: ',
+      up.message || up.state));
+    }
     if (health.auth) {
       reasons.push(h('li', { id: 'degraded-auth' },
         'The credentials file could not be reloaded; the previous credentials stay in force: ', health.auth));
@@ -622,9 +630,21 @@
       h('p', { id: 'store-state', class: ok ? 'verdict good' : degraded ? 'verdict warn' : 'verdict bad' },
         ok ? 'The store is valid and served.'
           : degraded ? 'Degraded: the store is served, but:'
-            : 'The store\'s head was refused; the previous state is served.'),
+            : health.status === 'upstream-refused' ? 'The upstream\'s head was refused; this replica serves its last good state:'
+              : 'The store\'s head was refused; the previous state is served.'),
       reasons.length ? h('ul', { id: 'degraded-reasons' }, reasons) : null,
       h('p', {}, 'Served head ', h('code', { id: 'store-head' }, health.head || '(empty)')),
+      up ? h('section', { 'aria-labelledby': 'h-upstream' }, h('h2', { id: 'h-upstream' }, 'Upstream'),
+        h('p', { id: 'upstream-state', class: up.state === 'ok' ? 'verdict good' : up.state === 'refused' ? 'verdict bad' : 'verdict warn' },
+          up.state === 'ok' ? 'Up: this replica follows the shared upstream.'
+            : up.state === 'refused' ? 'Refused: the upstream\'s head is not served.' : 'Unreachable.',
+          up.message ? ` ${up.message}` : ''),
+        h('div', { class: 'cards', id: 'upstream-metrics' }, [
+          ['Lag', up.lagSeconds < 0 ? 'never synced' : `${up.lagSeconds.toFixed(1)} s`],
+          ['Fetches', up.fetches], ['Failed fetches', up.fetchFailures],
+          ['Pushes', up.pushes], ['Push conflicts', up.pushConflicts], ['Failed pushes', up.pushFailures],
+          ['Read-repairs', up.repairs],
+        ].map(([k, v]) => h('div', { class: 'card' }, h('div', { class: 'muted' }, k), h('div', { class: 'v' }, v === undefined ? '–' : v))))) : null,
       h('div', { class: 'cards', id: 'metrics' }, cards.map(([k, v]) =>
         h('div', { class: 'card' }, h('div', { class: 'muted' }, k), h('div', { class: 'v' }, v === null ? '–' : v)))),
       h('section', { 'aria-labelledby': 'h-rejected' }, h('h2', { id: 'h-rejected' }, 'Last rejected push'),

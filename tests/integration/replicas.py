@@ -241,11 +241,10 @@ def http_credentials(base):
         f.write("replica:%s\n" % HTTP_PASSWORD)
     with open(bad, "w") as f:
         f.write("replica:not-the-one\n")
-    common = ("--compat", "NONE", "--upstream", url, "--fetch-interval", "0.5",
-              "--upstream-timeout", "3")
+    common = ("--compat", "NONE", "--fetch-interval", "0.5", "--upstream-timeout", "3")
     try:
-        D = Server(os.path.join(tmp, "D.git"), *common, "--upstream-credentials-file", good,
-                   name="D", tmp=tmp)
+        D = Server(os.path.join(tmp, "D.git"), *common, "--upstream", url,
+                   "--upstream-credentials-file", good, name="D", tmp=tmp)
         watch(D.proc.pid)
         st, body = register(D, "http-value", schema("Http"))
         upv = upstream_versions(up)
@@ -256,8 +255,11 @@ def http_credentials(base):
         tap.ok(hd.status == 200 and hd.json().get("upstream", {}).get("state") == "ok",
                "and its /health says upstream ok", hd)
 
-        for name, extra, words in (("E", (), "none are configured"),
-                                   ("F", ("--upstream-credentials-file", bad), "refused the credentials")):
+        for name, what, extra, words in (
+                ("E", "no credentials", ("--upstream", url), "none are configured"),
+                ("F", "wrong credentials in the file",
+                 ("--upstream", url, "--upstream-credentials-file", bad),
+                 "refused the credentials")):
             try:
                 srv = Server(os.path.join(tmp, name + ".git"), *common, *extra, name=name,
                              tmp=tmp)
@@ -267,17 +269,18 @@ def http_credentials(base):
                 watch(srv.proc.pid)
                 st, body = register(srv, "http-%s-value" % name, schema("Http" + name))
                 h = srv.request("GET", "/health", fresh=True)
+                uih = srv.request("GET", "/regit/health", fresh=True)
                 m = srv.request("GET", "/metrics", fresh=True).text
                 srv.stop()
-                txt = json.dumps(body) + h.text + srv.stderr_text()
+                txt = json.dumps(body) + h.text + uih.text + srv.stderr_text()
                 clear = st >= 500 and words in txt
             else:
                 m = ""
                 clear = words in txt
             tap.ok(clear and HTTP_PASSWORD not in txt + m and "not-the-one" not in txt + m,
-                   "%s: fails clearly (\"%s\"), no secret in the answer, /health, /metrics"
-                   " or the log" % ("no credentials" if not extra else "wrong credentials",
-                                    words), txt[-600:])
+                   "%s: fails clearly (\"%s\"), no secret in the answer, /health, /regit/health,"
+                   " /metrics"
+                   " or the log" % (what, words), txt[-1200:].replace("}{", "}\n{").replace("}regit", "}\nregit"))
         tap.ok(HTTP_PASSWORD not in D.stderr_text() + D.request("GET", "/metrics").text,
                "the good replica's log and /metrics hold no password either")
         D.stop()
@@ -342,6 +345,13 @@ def main():
     h = [s.request("GET", "/health").json() for s in reps]
     tap.ok(all(x.get("upstream", {}).get("state") == "ok" for x in h),
            "three replicas on an empty upstream: /health says upstream ok", h)
+    ui = call(A, "GET", "/regit/health").json()
+    uu = ui.get("upstream", {})
+    tap.ok(ui.get("status") == "ok" and uu.get("state") == "ok"
+           and all(isinstance(uu.get(k), (int, float)) for k in
+                   ("lagSeconds", "fetches", "fetchFailures", "pushes", "pushConflicts",
+                    "pushFailures", "repairs")),
+           "the UI's /regit/health: upstream ok, lag and counters", ui)
 
     # 1. Concurrent distinct registrations on all replicas.
     acked = {}
@@ -455,6 +465,11 @@ def main():
         r = A.request("GET", "/subjects/raw-value/versions/1", fresh=True)
         tap.ok(r.status == 200 and time.time() - t0 < 1,
                "reads keep working while the upstream is stopped", r)
+        ui = call(A, "GET", "/regit/health").json()
+        tap.ok(ui.get("status") == "degraded"
+               and ui.get("upstream", {}).get("state") == "unreachable"
+               and ui["upstream"].get("message"),
+               "the UI's /regit/health: degraded, upstream unreachable with the reason", ui)
     finally:
         os.killpg(daemon.pid, signal.SIGCONT)
     st, body = register(A, "stopped-value", schema("Stopped"))
@@ -476,6 +491,11 @@ def main():
     ha = A.request("GET", "/health", fresh=True)
     tap.ok(ha.status == 503 and ha.json().get("upstream", {}).get("state") == "refused",
            "upstream rewritten to an older commit: A refuses it (/health 503)", ha)
+    ui = call(A, "GET", "/regit/health")
+    tap.ok(ui.status == 200 and ui.json().get("status") == "upstream-refused"
+           and ui.json().get("upstream", {}).get("state") == "refused"
+           and ui.json()["upstream"].get("message"),
+           "the UI's /regit/health (200 for the UI): upstream-refused, with the reason", ui)
     r = A.request("GET", "/subjects/stopped-value/versions/1", fresh=True)
     tap.ok(r.status == 200, "A keeps serving its state (a subject the old commit lacks)", r)
     st, body = register(B, "while-rewritten-value", schema("WhileRewritten"))

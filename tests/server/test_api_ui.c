@@ -193,6 +193,9 @@ static void test_api_ui__whoami_per_role(void **state)
 	assert_int_equal(call(f, "GET", "/regit/health", RITA, NULL), 200);
 	assert_contains(f->body, "{\"status\":\"ok\",\"head\":\"");
 	assert_contains(f->body, "\"compatRejections\":0,\"storeRejections\":0}");
+	/* No upstream key without serve --upstream (tests/integration/replicas.py
+	 * checks it on replicas). */
+	assert_null(strstr(f->body, "\"upstream\""));
 	/* What whoami says matches what the API does. */
 	assert_int_equal(call(f, "POST", "/subjects/a/versions", RITA, V1), 403);
 	assert_int_equal(call(f, "POST", "/subjects/a/versions", WENDY, V1), 200);
