@@ -37,10 +37,13 @@ fi
 
 tmp=$(mktemp -d)
 pid=
+rpid=
+dpid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	fi
+	for p in $pid $rpid $dpid; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -69,6 +72,34 @@ if [ -z "$port" ]; then
 	exit 1
 fi
 
+# A replica (serve --upstream) on a git daemon, for the health panel's
+# Upstream section (the test stops the daemon: DAEMON_PID).
+git init -q --bare -b main "$tmp/gitd/up.git"
+dport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+git daemon --reuseaddr --enable=receive-pack --export-all --base-path="$tmp/gitd" \
+	--listen=127.0.0.1 --port="$dport" "$tmp/gitd" >/dev/null 2>&1 &
+dpid=$!
+for _ in $(seq 1 100); do
+	(exec 3<>/dev/tcp/127.0.0.1/"$dport") 2>/dev/null && break
+	sleep 0.05
+done
+"$REGIT_BIN" serve --listen 127.0.0.1:0 --store "$tmp/replica.git" --auth "$tmp/creds" \
+	--upstream "git://127.0.0.1:$dport/up.git" --fetch-interval 0.3 --upstream-timeout 1 \
+	>"$tmp/replica.out" 2>"$tmp/replica.err" &
+rpid=$!
+rport=
+for _ in $(seq 1 100); do
+	rport=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/replica.out")
+	[ -n "$rport" ] && break
+	sleep 0.1
+done
+if [ -z "$rport" ]; then
+	echo "not ok 1 - regit serve --upstream (a replica on a git daemon) starts"
+	sed 's/^/#   /' "$tmp/replica.err"
+	exit 1
+fi
+
+REPLICA_URL=http://127.0.0.1:$rport DAEMON_PID=$dpid \
 REGISTRY_URL=http://127.0.0.1:$port STORE="$tmp/store.git" WORK="$tmp" BROWSER="$browser" \
 	UI_SCREENSHOT=${UI_SCREENSHOT:-$PWD/docs/ui-diff.png} \
 	timeout 300 node tests/ui/ui.test.js

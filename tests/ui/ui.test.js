@@ -383,6 +383,7 @@ run('ui', async () => {
     assert.strictEqual(cards.Store, 'ok');
     assert.strictEqual(cards['Disk full'], 'no');   // regit_store_disk_full 0
     assert.strictEqual(await admin.$('#degraded-reasons'), null);
+    assert.strictEqual(await admin.$('#upstream-state'), null, 'no Upstream section without --upstream');
   });
 
   // A full disk needs a real one (tests/integration/disk_full.sh, root and
@@ -521,6 +522,28 @@ run('ui', async () => {
     await waitText(writer, '#status', 'Registered fresh-value version 1');
     await waitText(writer, '#versions tbody', 'wendy');
     await waitText(writer, '#history', 'register fresh-value v1');
+  });
+
+  await test('health on a replica (serve --upstream): the Upstream section says up, then unreachable with the reason once its git daemon stops', async () => {
+    const rp = await newPage('rita');
+    await rp.goto(process.env.REPLICA_URL + '/ui/#/health', { waitUntil: 'networkidle0' });
+    await waitText(rp, '#upstream-state', 'Up: this replica follows the shared upstream');
+    const cards = await rp.$$eval('#upstream-metrics .card', (cs) => Object.fromEntries(cs.map((c) => [c.children[0].textContent, c.children[1].textContent])));
+    for (const k of ['Lag', 'Fetches', 'Failed fetches', 'Pushes', 'Push conflicts', 'Failed pushes', 'Read-repairs']) {
+      assert.ok(k in cards, `card ${k}: ${JSON.stringify(cards)}`);
+    }
+    assert.ok(Number(cards.Fetches) >= 1, JSON.stringify(cards));
+    process.kill(Number(process.env.DAEMON_PID), 'SIGTERM');
+    const end = Date.now() + 8000;
+    while (!(await rp.$('#degraded-upstream')) && Date.now() < end) {
+      await go(rp, '#/subjects');
+      await new Promise((r) => setTimeout(r, 200));
+      await go(rp, '#/health');
+    }
+    await waitText(rp, '#store-state', 'Degraded');
+    await waitText(rp, '#degraded-upstream', 'The upstream is unreachable');
+    await waitText(rp, '#upstream-state', 'Unreachable.');
+    assert.deepStrictEqual(rp.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), []);
   });
 
   await browser.close();
