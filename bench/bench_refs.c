@@ -198,14 +198,13 @@ static int generate_store(const char *path, int layers, int width)
 static int open_and_report(const char *path)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_registry *reg = NULL;
 	struct rusage ru;
 	double t0 = now_s(), t1;
 
 	opts.store_path = path;
-	if (regit_registry_open(&reg, &opts, &err) != 0) {
-		fprintf(stderr, "open: %s\n", err.message);
+	if (regit_registry_open(&reg, &opts) != 0) {
+		fprintf(stderr, "open: %s\n", regit_error_message());
 		return 1;
 	}
 	t1 = now_s();
@@ -230,14 +229,13 @@ typedef struct bench_ctx {
 
 static int run_op(bench_ctx *b, op_kind op)
 {
-	regit_registry_error err;
 	int error = 0;
 
 	if (op == OP_LOOKUP) {
 		const regit_version *v = NULL;
 
 		regit_registry_read_begin(b->reg);
-		error = regit_registry_lookup(b->reg, &b->req, 0, &v, &err);
+		error = regit_registry_lookup(b->reg, &b->req, 0, &v);
 		if (error == 0 && v->id != b->id)
 			error = -1;
 		regit_registry_read_end(b->reg);
@@ -247,8 +245,8 @@ static int run_op(bench_ctx *b, op_kind op)
 		/* Not found: both passes and the normalized comparison run. */
 		regit_registry_read_begin(b->reg);
 		error = regit_registry_lookup(b->reg, op == OP_LOOKUP_MISS ? &b->miss : &b->wide, 0,
-			&v, &err);
-		if (error != 0 && err.code == REGIT_SR_SCHEMA_NOT_FOUND)
+			&v);
+		if (error != 0 && regit_error_api_code() == REGIT_SR_SCHEMA_NOT_FOUND)
 			error = 0;
 		else if (error == 0)
 			error = -1;
@@ -257,18 +255,18 @@ static int run_op(bench_ctx *b, op_kind op)
 		int compatible = 0;
 
 		error = regit_registry_test_compat(b->reg, &b->req, REGIT_VERSION_LATEST, 0,
-			&compatible, NULL, &err);
+			&compatible, NULL);
 		if (error == 0 && !compatible)
 			error = -1;
 	} else {
 		regit_buf out = REGIT_BUF_INIT;
 
-		error = regit_registry_schema_resolved(b->reg, b->id, &out, &err);
+		error = regit_registry_schema_resolved(b->reg, b->id, &out);
 		b->resolved_len = out.size;
 		regit_buf_dispose(&out);
 	}
 	if (error != 0)
-		fprintf(stderr, "bench_refs: op %d: %d %s\n", (int)op, err.code, err.message);
+		fprintf(stderr, "bench_refs: op %d: %d %s\n", (int)op, regit_error_api_code(), regit_error_message());
 	return error;
 }
 
@@ -296,7 +294,6 @@ static int measure(bench_ctx *b, op_kind op, const char *label, double budget)
 static int bench_reads(const char *path, int layers, int width)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_buf text = REGIT_BUF_INIT, wide = REGIT_BUF_INIT;
 	bench_ctx b;
 	const regit_version *v = NULL;
@@ -306,8 +303,8 @@ static int bench_reads(const char *path, int layers, int width)
 
 	memset(&b, 0, sizeof(b));
 	opts.store_path = path;
-	if (regit_registry_open(&b.reg, &opts, &err) != 0) {
-		fprintf(stderr, "open: %s\n", err.message);
+	if (regit_registry_open(&b.reg, &opts) != 0) {
+		fprintf(stderr, "open: %s\n", regit_error_message());
 		return 1;
 	}
 	snprintf(subject, sizeof(subject), "deep-%d-0", layers - 1);
@@ -329,8 +326,8 @@ static int bench_reads(const char *path, int layers, int width)
 	b.wide = b.req;
 	b.wide.schema = wide.ptr;
 	b.wide.schema_len = wide.size;
-	if (regit_registry_get_version(b.reg, subject, 1, 0, &v, &err) != 0) {
-		fprintf(stderr, "get: %s\n", err.message);
+	if (regit_registry_get_version(b.reg, subject, 1, 0, &v) != 0) {
+		fprintf(stderr, "get: %s\n", regit_error_message());
 		failed = 1;
 		goto done;
 	}
@@ -354,8 +351,8 @@ static int bench_reads(const char *path, int layers, int width)
 		w.subject = "other";
 		w.schema = s;
 		w.schema_len = strlen(s);
-		if (regit_registry_register(b.reg, &w, &res, &err) != 0) {
-			fprintf(stderr, "register: %s\n", err.message);
+		if (regit_registry_register(b.reg, &w, &res) != 0) {
+			fprintf(stderr, "register: %s\n", regit_error_message());
 			failed = 1;
 		} else {
 			t0 = thread_cpu_s();

@@ -107,7 +107,6 @@ static void *client_main(void *p)
 	while (now_s() < c->deadline) {
 		regit_register_request req = { 0 };
 		regit_register_result res;
-		regit_registry_error err;
 		int n = c->count;
 
 		snprintf(subject, sizeof(subject), "bench-%d-%d-value", c->index, n / VERSIONS_PER_SUBJECT);
@@ -115,8 +114,8 @@ static void *client_main(void *p)
 		req.subject = subject;
 		req.schema = schema.ptr;
 		req.schema_len = schema.size;
-		if (regit_registry_register(c->reg, &req, &res, &err) != 0 || res.existed) {
-			fprintf(stderr, "register: %d %s\n", err.code, err.message);
+		if (regit_registry_register(c->reg, &req, &res) != 0 || res.existed) {
+			fprintf(stderr, "register: %d %s\n", regit_error_api_code(), regit_error_message());
 			c->failures++;
 			break;
 		}
@@ -136,7 +135,6 @@ static int generate_store(const char *path, int nsubjects, int nversions);
 static int bench_registrations(const char *dir, int nclients, double seconds, int seed)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_registry *reg = NULL;
 	regit_registry_stats st;
 	pthread_t th[64];
@@ -149,8 +147,8 @@ static int bench_registrations(const char *dir, int nclients, double seconds, in
 	if (seed > 0 && generate_store(path, seed, 10) != 0)
 		return 1;
 	opts.store_path = path;
-	if (regit_registry_open(&reg, &opts, &err) != 0) {
-		fprintf(stderr, "open: %s\n", err.message);
+	if (regit_registry_open(&reg, &opts) != 0) {
+		fprintf(stderr, "open: %s\n", regit_error_message());
 		return 1;
 	}
 	cpu0 = cpu_s();
@@ -279,15 +277,14 @@ static long status_kb(const char *key)
 static int open_and_report(const char *path)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_registry *reg = NULL;
 	regit_registry_stats st;
 	struct rusage ru;
 	double t0 = now_s(), t1;
 
 	opts.store_path = path;
-	if (regit_registry_open(&reg, &opts, &err) != 0) {
-		fprintf(stderr, "open: %s\n", err.message);
+	if (regit_registry_open(&reg, &opts) != 0) {
+		fprintf(stderr, "open: %s\n", regit_error_message());
 		return 1;
 	}
 	t1 = now_s();

@@ -310,7 +310,6 @@ int regit_cmd_serve(int argc, char **argv)
 	regit_api *api = NULL;
 	regit_http_server *srv = NULL;
 	regit_serve_security sec = REGIT_SERVE_SECURITY_INIT;
-	regit_registry_error err;
 	regit_opt_parser p;
 	regit_opt o;
 	serve_args args = { &ropts, &hopts, &sec };
@@ -359,10 +358,10 @@ int regit_cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&err, 0, sizeof(err));
-	if (regit_registry_open(&reg, &ropts, &err) < 0) {
+	regit_error_set_api_code(0);
+	if (regit_registry_open(&reg, &ropts) < 0) {
 		fprintf(stderr, "regit serve: cannot open store %s: %s\n", ropts.store_path,
-			err.message[0] ? err.message : regit_error_message());
+			regit_error_message());
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}
@@ -408,13 +407,13 @@ int regit_cmd_serve(int argc, char **argv)
 			regit_api_set_auth(api, sec.auth);
 		else if (rc < 0)
 			regit_api_set_auth_problem(api, problem);
-		memset(&err, 0, sizeof(err));
-		rc = regit_registry_refresh(reg, &err);
+		regit_error_set_api_code(0);
+		rc = regit_registry_refresh(reg);
 		regit_registry_stats_get(reg, &st);
 		if (rc < 0 || !st.store_ok) {
 			if (last_ok)
 				fprintf(stderr, "regit: store not reloaded: %s\n",
-					err.message[0] ? err.message : st.store_message);
+					regit_error_api_code() ? regit_error_message() : st.store_message);
 			last_ok = 0;
 		} else if (!last_ok) {
 			regit_log(REGIT_LOG_INFO, "regit: store valid again at %s\n", st.head);

@@ -133,7 +133,6 @@ int regit_cmd_verify(int argc, char **argv)
 {
 	regit_registry_options ropts = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_verify_options vo;
-	regit_registry_error err;
 	regit_buf gitdir = REGIT_BUF_INIT, head = REGIT_BUF_INIT;
 	verify_state st;
 	regit_opt_parser p;
@@ -225,7 +224,7 @@ int regit_cmd_verify(int argc, char **argv)
 	}
 	vo.finding = verify_finding;
 	vo.payload = &st;
-	error = regit_registry_verify(&ropts, &vo, &checked, &nfindings, &err);
+	error = regit_registry_verify(&ropts, &vo, &checked, &nfindings);
 	if (error == REGIT_ENOMEM || st.error == REGIT_ENOMEM) {
 		fprintf(stderr, "regit verify: out of memory\n");
 		ret = REGIT_EXIT_INTERNAL;
@@ -233,7 +232,7 @@ int regit_cmd_verify(int argc, char **argv)
 	}
 	if (error < 0) {
 		fprintf(stderr, "regit verify: %s: %s\n", st.store,
-			err.message[0] ? err.message : regit_error_message());
+			regit_error_message());
 		goto done;
 	}
 	ret = nfindings ? REGIT_EXIT_FAIL : REGIT_EXIT_OK;

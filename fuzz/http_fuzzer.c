@@ -72,7 +72,6 @@ static void fuzz_cleanup(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	regit_registry_options o = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	char tmpl[] = "/tmp/regit-http-fuzz-XXXXXX";
 	static char store[256];
 	size_t i;
@@ -87,10 +86,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	o.store_path = store;
 	o.default_level = REGIT_LEVEL_BACKWARD;
 	o.default_strict = 0;
-	memset(&err, 0, sizeof(err));
-	if (regit_registry_open(&fuzz_reg, &o, &err) < 0 || regit_api_new(&fuzz_api, fuzz_reg) < 0 ||
+	regit_error_set_api_code(0);
+	if (regit_registry_open(&fuzz_reg, &o) < 0 || regit_api_new(&fuzz_api, fuzz_reg) < 0 ||
 	    regit_auth_parse(&fuzz_auth, fuzz_creds, sizeof(fuzz_creds) - 1) < 0) {
-		fprintf(stderr, "http fuzzer: setup failed: %s\n", err.message);
+		fprintf(stderr, "http fuzzer: setup failed: %s\n", regit_error_message());
 		abort();
 	}
 	for (i = 0; i < sizeof(fuzz_seed_schemas) / sizeof(fuzz_seed_schemas[0]); i++) {
@@ -101,13 +100,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		rr.subject = i < 2 ? "users-value" : i == 2 ? "colors" : "we/ird %subject";
 		rr.schema = fuzz_seed_schemas[i];
 		rr.schema_len = strlen(rr.schema);
-		if (regit_registry_register(fuzz_reg, &rr, &res, &err) < 0) {
-			fprintf(stderr, "http fuzzer: seed registration failed: %s\n", err.message);
+		if (regit_registry_register(fuzz_reg, &rr, &res) < 0) {
+			fprintf(stderr, "http fuzzer: seed registration failed: %s\n", regit_error_message());
 			abort();
 		}
 	}
-	if (regit_registry_set_mode(fuzz_reg, NULL, REGIT_MODE_READONLY, 1, NULL, &err) < 0) {
-		fprintf(stderr, "http fuzzer: readonly failed: %s\n", err.message);
+	if (regit_registry_set_mode(fuzz_reg, NULL, REGIT_MODE_READONLY, 1, NULL) < 0) {
+		fprintf(stderr, "http fuzzer: readonly failed: %s\n", regit_error_message());
 		abort();
 	}
 	regit_api_set_auth(fuzz_api, fuzz_auth);

@@ -890,7 +890,6 @@ typedef struct build_ctx {
 	pending **sorted;            /* by subject name, version */
 	size_t nparse;               /* versions to do */
 	size_t max_schema_size;
-	regit_registry_error *err;
 	/* Buffers one thread reuses from version to version (NULL: use its own). */
 	regit_buf *scratch_raw, *scratch_out;
 	reg_memo *memo;              /* parses of referenced versions, for the build */
@@ -898,10 +897,9 @@ typedef struct build_ctx {
 
 static int build_fail(build_ctx *b, const char *path, const char *why)
 {
-	b->err->code = REGIT_SR_STORE_ERROR;
-	snprintf(b->err->message, sizeof(b->err->message), "store tree is invalid: %.300s: %.600s",
+	(void)b;
+	regit_error_set_code(REGIT_SR_STORE_ERROR, "store tree is invalid: %.300s: %.600s",
 		path, why);
-	regit_error_set(REGIT_ERROR_STORE, "%s", b->err->message);
 	return REGIT_EINVALID;
 }
 
@@ -916,8 +914,7 @@ static int build_read_into(regit_buf *out, build_ctx *b, const regit_store_file 
 	if (error == REGIT_ELIMIT)
 		return build_fail(b, f->path, "file too large");
 	if (error < 0) {
-		b->err->code = REGIT_SR_STORE_ERROR;
-		snprintf(b->err->message, sizeof(b->err->message), "%s", regit_error_message());
+		regit_error_set_api_code(REGIT_SR_STORE_ERROR);
 	}
 	return error;
 }
@@ -947,8 +944,7 @@ static int build_json(json_t **out, build_ctx *b, const regit_store_file *f)
 	    regit_error_last()->klass == REGIT_ERROR_NOMEMORY)) {
 		/* the process's trouble, not the tree's: no bad head to report */
 		regit_error_set_oom();
-		b->err->code = REGIT_SR_STORE_ERROR;
-		snprintf(b->err->message, sizeof(b->err->message), "%s", regit_error_message());
+		regit_error_set_api_code(REGIT_SR_STORE_ERROR);
 		error = REGIT_ENOMEM;
 	} else if (!*out || !json_is_object(*out)) {
 		json_decref(*out);
@@ -1384,7 +1380,7 @@ static int build_text(build_ctx *b, pending *p)
  * are parsed once: versions that share one (the same schema under several
  * subjects) take the text of the first of them ("leader"), when neither
  * has references. A failure is re-run on this thread so the message lands
- * in b->err; the lowest failing version is the one reported.
+ * in the thread's last error; the lowest failing version is the one reported.
  */
 #define BUILD_MAX_THREADS 4
 #define BUILD_PARALLEL_MIN 256
@@ -1532,12 +1528,10 @@ typedef struct build_worker {
 static void *build_worker_main(void *arg)
 {
 	build_worker *w = arg;
-	regit_registry_error local;
 	build_ctx mine = *w->b;
 	regit_buf raw = REGIT_BUF_INIT, out = REGIT_BUF_INIT;
 	size_t k;
 
-	mine.err = &local;
 	mine.scratch_raw = &raw;
 	mine.scratch_out = &out;
 	for (k = w->start; k < w->n; k += w->step) {
@@ -1787,14 +1781,15 @@ static void pending_dispose(pending *p)
  */
 static int build_verify_cached(build_ctx *outer, const pending *p)
 {
-	regit_registry_error local;
+	regit_error_saved saved;
 	build_ctx mine = *outer;
 	build_ctx *b = &mine;
 	pending scratch = *p;
 	regit_buf raw;
 	int same = 0;
 
-	mine.err = &local;    /* a disagreement is not an error of the tree */
+	/* a disagreement is not an error of the tree: the last error is put back */
+	regit_error_save(&saved);
 	scratch.text = NULL;
 	scratch.refs = NULL;
 	scratch.nrefs = 0;
@@ -1813,12 +1808,13 @@ static int build_verify_cached(build_ctx *outer, const pending *p)
 		memcmp(scratch.text->s, p->text->s, p->text->len) == 0;
 done:
 	pending_dispose(&scratch);
+	regit_error_restore(&saved);
 	return same;
 }
 
 static int index_build(reg_index **out, regit_store *store,
 	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
-	size_t max_schema_size, regit_registry_error *err, int *cache_bad)
+	size_t max_schema_size, int *cache_bad)
 {
 	build_ctx b;
 	size_t i, j, ncached = 0, cache_hint = 0;
@@ -1829,7 +1825,6 @@ static int index_build(reg_index **out, regit_store *store,
 	memset(&b, 0, sizeof(b));
 	b.store = store;
 	b.prev = prev;
-	b.err = err;
 	b.max_schema_size = max_schema_size;
 	b.idx = reg_index_new();
 	if (!b.idx)
@@ -1976,15 +1971,15 @@ done:
 
 int reg_index_build(reg_index **out, regit_store *store,
 	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
-	size_t max_schema_size, regit_registry_error *err)
+	size_t max_schema_size)
 {
 	int bad = 0;
-	int error = index_build(out, store, listing, prev, cache, max_schema_size, err, &bad);
+	int error = index_build(out, store, listing, prev, cache, max_schema_size, &bad);
 
 	if (bad) {
 		/* The cache disagrees with the tree (a different printer, a bug):
 		 * build from the tree alone. */
-		error = index_build(out, store, listing, prev, NULL, max_schema_size, err, &bad);
+		error = index_build(out, store, listing, prev, NULL, max_schema_size, &bad);
 	}
 	return error;
 }

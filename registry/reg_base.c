@@ -37,36 +37,40 @@ static int sr_code_rc(int code)
 	}
 }
 
-int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
+int reg_fail(int code, const char *fmt, ...)
 {
+	char msg[REGIT_ERROR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	err->code = code;
-	regit_error_set(REGIT_ERROR_STORE, "%s", err->message);
+	regit_error_set_code(code, "%s", msg);
 	return sr_code_rc(code);
 }
 
 /* A failure that is not the client's: out of memory, git I/O. */
-int reg_fail_internal(regit_registry_error *err, int rc)
+int reg_fail_internal(int rc)
 {
-	err->code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
-	if (rc == REGIT_ENOSPC)
-		snprintf(err->message, sizeof(err->message),
-			"store write failed: no space left on device (%s); nothing was written",
-			regit_error_message());
-	else
-		snprintf(err->message, sizeof(err->message), "%s", regit_error_message());
+	int code = rc == REGIT_EBUSY ? REGIT_SR_STORE_BUSY : REGIT_SR_STORE_ERROR;
+
+	if (rc == REGIT_ENOSPC) {
+		char why[REGIT_ERROR_MAX];
+
+		snprintf(why, sizeof(why), "%s", regit_error_message());
+		regit_error_set_code(code,
+			"store write failed: no space left on device (%s); nothing was written", why);
+	} else {
+		/* the message the failing layer recorded, now with its API code */
+		regit_error_set_api_code(code);
+	}
 	return rc < 0 ? rc : REGIT_ERROR;
 }
 
-
-void reg_err_init(regit_registry_error *err)
+/* No API error yet (the message of the last error is kept). */
+void reg_err_init(void)
 {
-	err->code = 0;
-	err->message[0] = '\0';
+	regit_error_set_api_code(0);
 }
 
 /* ---- locking ---------------------------------------------------------------- */
@@ -103,10 +107,10 @@ void reg_read_leave(regit_registry *reg, int taken)
 		pthread_rwlock_unlock(&reg->rw);
 }
 
-int reg_write_enter(regit_registry *reg, regit_registry_error *err)
+int reg_write_enter(regit_registry *reg)
 {
 	if (reg_reader == reg)
-		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+		return reg_fail(REGIT_SR_STORE_ERROR, "write inside a read section");
 	pthread_mutex_lock(&reg->wlock);
 	return 0;
 }
@@ -259,30 +263,30 @@ int reg_subject_path(char *out, size_t outlen, const char *subject, const char *
 	return error;
 }
 
-int reg_check_subject(const char *subject, regit_registry_error *err)
+int reg_check_subject(const char *subject)
 {
 	const char *why = NULL;
 
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+		return reg_fail(REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "missing");
 	return 0;
 }
 
 int reg_find_version(const reg_version **out, const reg_index *idx, const char *subject,
-	int version, int deleted, regit_registry_error *err)
+	int version, int deleted)
 {
 	const reg_subject *s = reg_find_subject(idx, subject);
 	const reg_version *v;
 
 	*out = NULL;
 	if (!s || s->nversions == 0 || (!deleted && s->nlive == 0))
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 	v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, deleted) :
 		reg_subject_version(s, version);
 	if (!v || (v->pub.deleted && !deleted))
-		return reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+		return reg_fail(REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 	*out = v;
 	return 0;
 }

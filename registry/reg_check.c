@@ -47,8 +47,7 @@ static int ref_cmp(const void *a, const void *b)
  * that what a later reload computes is exactly what is stored now.
  */
 int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
-	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
-	regit_registry_error *err)
+	const reg_resolver *r, const regit_register_request *req, int normalize, int stored)
 {
 	regit_schema_error serr;
 	reg_parsed *again = NULL;
@@ -60,23 +59,23 @@ int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_ind
 	regit_buf_init(&out->pretty, max * 4 + 65536);
 	regit_buf_init(&out->key, REGIT_BUF_DEFAULT_MAX);
 	if (req->schema_type && strcasecmp(req->schema_type, "AVRO") != 0)
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema type %.64s: only AVRO is supported",
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid schema type %.64s: only AVRO is supported",
 			req->schema_type);
 	if (!req->schema)
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Empty schema");
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Empty schema");
 	if (req->schema_len > max)
-		return reg_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, limit %zu",
+		return reg_fail(REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large: %zu bytes, limit %zu",
 			req->schema_len, max);
 	if (req->nrefs > REG_MAX_REFS)
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Too many references (limit %d)", REG_MAX_REFS);
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Too many references (limit %d)", REG_MAX_REFS);
 	for (i = 0; i < req->nrefs; i++) {
 		if (!req->refs[i].name || !req->refs[i].subject || !*req->refs[i].subject ||
 				(req->refs[i].version < 1 && req->refs[i].version != REGIT_VERSION_LATEST))
-			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid reference %zu", i);
+			return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid reference %zu", i);
 	}
 	error = reg_refs_copy(&out->refs, req->refs, req->nrefs);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	out->nrefs = req->nrefs;
 	/* "latest" (-1) in a reference means the newest version at this time. */
 	for (i = 0; i < out->nrefs; i++) {
@@ -84,7 +83,7 @@ int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_ind
 			const reg_version *v = reg_subject_latest(reg_find_subject(idx, out->refs[i].subject), 0);
 
 			if (!v)
-				return reg_fail(err, REGIT_SR_INVALID_SCHEMA,
+				return reg_fail(REGIT_SR_INVALID_SCHEMA,
 					"Invalid schema: reference to subject '%.200s' version latest not found",
 					out->refs[i].subject);
 			out->refs[i].version = v->pub.version;
@@ -97,12 +96,12 @@ int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_ind
 		max, &serr);
 	if (error == REGIT_EINVALID || error == REGIT_ELIMIT) {
 		if (serr.path[0])
-			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s (at %s)",
+			return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s (at %s)",
 				serr.message, serr.path);
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
 	}
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	error = reg_canonical(&out->text, out->parsed, normalize);
 	if (error < 0)
 		goto internal;
@@ -132,21 +131,20 @@ int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_ind
 	return 0;
 internal:
 	if (error == REGIT_EINVALID)
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid schema: %s", serr.message);
 	if (error == REGIT_ELIMIT)
-		return reg_fail(err, REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
-	return reg_fail_internal(err, error);
+		return reg_fail(REGIT_SR_SCHEMA_TOO_LARGE, "Schema too large");
+	return reg_fail_internal(error);
 }
 
 int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
-	const regit_register_request *req, int normalize, int stored,
-	regit_registry_error *err)
+	const regit_register_request *req, int normalize, int stored)
 {
 	reg_resolver r;
 	int error;
 
 	reg_registry_resolver(&r, reg, idx);
-	error = reg_req_schema_parse(out, reg, idx, &r, req, normalize, stored, err);
+	error = reg_req_schema_parse(out, reg, idx, &r, req, normalize, stored);
 	reg_memo_free(r.memo);
 	return error;
 }
@@ -296,7 +294,7 @@ int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v)
  * that one is parsed then.
  */
 int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
-	const regit_schema *next, regit_registry_error *err)
+	const regit_schema *next)
 {
 	regit_compat_options opts = REGIT_COMPAT_OPTIONS_INIT;
 	const regit_schema **olds = NULL;
@@ -318,7 +316,7 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 	c->reg = (regit_registry *)reg;
 	olds = regit_calloc(n, sizeof(*olds));
 	if (!c->parsed || !c->held || !olds) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 	reg_registry_resolver(&r, c->reg, idx);
@@ -340,11 +338,11 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 		error = reg_parse(&c->parsed[i], o->text, o->len, o->refs, o->nrefs, &r,
 			reg->opts.max_schema_size * 2 + 4096, &serr);
 		if (error == REGIT_ENOMEM) {
-			error = reg_fail_internal(err, error);
+			error = reg_fail_internal(error);
 			goto done;
 		}
 		if (error < 0) {
-			error = reg_fail(err, REGIT_SR_STORE_ERROR,
+			error = reg_fail(REGIT_SR_STORE_ERROR,
 				"Stored schema version %d does not parse: %s", o->version, serr.message);
 			goto done;
 		}
@@ -354,7 +352,7 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 			c->held[i] = pcache_put(c->reg, o->id, h, c->parsed[i]);
 			c->parsed[i] = NULL;
 			if (!c->held[i]) {
-				error = reg_fail_internal(err, REGIT_ENOMEM);
+				error = reg_fail_internal(REGIT_ENOMEM);
 				goto done;
 			}
 		}
@@ -363,7 +361,7 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 	labels = regit_calloc(n, sizeof(*labels));
 	label_buf = regit_calloc(n, 24);
 	if (!labels || !label_buf) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -376,10 +374,10 @@ int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_regist
 	opts.max_findings = 100;
 	error = regit_compat_check_ext(next, olds, n, &opts, &c->result);
 	if (error == REGIT_ELIMIT)
-		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(REGIT_SR_INVALID_SCHEMA,
 			"Schema too large or deeply nested to check for compatibility");
 	else if (error < 0)
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 done:
 	reg_memo_free(r.memo);
 	regit_free(labels);
@@ -408,7 +406,7 @@ int reg_compat_summary(regit_buf *out, const reg_compat_run *c)
  * 40901 with every finding. push_version: 0 for a registration; else the
  * version number of a version pushed into the store (reg_push_validate).
  */
-int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
+int reg_compat_reject(const reg_compat_run *c, const char *subject,
 	int push_version)
 {
 	regit_buf msg;
@@ -433,9 +431,9 @@ int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const 
 	if (error == 0)
 		error = regit_buf_puts(&msg, "]");
 	/* Long lists are cut to the message size, visibly. */
-	if (msg.size >= sizeof(err->message))
-		memcpy(msg.ptr + sizeof(err->message) - 5, "...]", 5);
-	error = reg_fail(err, REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
+	if (msg.size >= REGIT_ERROR_MAX)
+		memcpy(msg.ptr + REGIT_ERROR_MAX - 5, "...]", 5);
+	error = reg_fail(REGIT_SR_INCOMPATIBLE, "%s", msg.ptr ? msg.ptr : "incompatible");
 	regit_buf_dispose(&msg);
 	return error;
 }
@@ -479,11 +477,10 @@ static int lint_findings_text(regit_buf *out, const regit_lint_result *res)
  * push_version: 0 for a registration, else the number of a pushed version
  * (push_check_version), which is checked only under enforce and not counted
  * (a refused head is checked once; a reload of it is not a new event).
- * @return 0, REGIT_EINVALID (42201) or another error, with err
+ * @return 0, REGIT_EINVALID (42201) or another error, with the last error
  */
 int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
-	const regit_schema *schema, const char *subject, int push_version, int record,
-	regit_registry_error *err)
+	const regit_schema *schema, const char *subject, int push_version, int record)
 {
 	regit_lint_result res = REGIT_LINT_RESULT_INIT;
 	regit_lint_outcome outcome;
@@ -502,11 +499,11 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 		error = 0;
 		goto done;
 	} else if (error == REGIT_ELIMIT) {
-		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(REGIT_SR_INVALID_SCHEMA,
 			"Schema too large or deeply nested to lint");
 		goto done;
 	} else if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	if (res.nfindings == 0 && res.nomitted == 0)
@@ -542,7 +539,7 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 	if (error == 0)
 		error = lint_findings_text(&msg, &res);
 	if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	if (outcome == REGIT_LINT_OUTCOME_WARNED) {
@@ -550,9 +547,9 @@ int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
 		goto done;
 	}
 	/* Long lists are cut to the message size, visibly. */
-	if (msg.size >= sizeof(err->message))
-		memcpy(msg.ptr + sizeof(err->message) - 4, "...", 4);
-	error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "%s", msg.ptr);
+	if (msg.size >= REGIT_ERROR_MAX)
+		memcpy(msg.ptr + REGIT_ERROR_MAX - 4, "...", 4);
+	error = reg_fail(REGIT_SR_INVALID_SCHEMA, "%s", msg.ptr);
 done:
 	regit_buf_dispose(&msg);
 	regit_lint_result_dispose(&res);

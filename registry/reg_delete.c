@@ -125,7 +125,7 @@ static int plan_delete_targets(reg_plan *p, delete_state *d)
 }
 
 static int delete_version_make(reg_plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
+	const reg_index *idx, reg_overlay *o)
 {
 	delete_state *d = state;
 	const reg_subject *s = reg_find_subject(idx, d->subject);
@@ -136,40 +136,40 @@ static int delete_version_make(reg_plan *p, void *state, regit_registry *reg,
 	(void)o;
 	delete_state_reset(d);
 	if (!s || s->nversions == 0)
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+		return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
 	if (d->version == REGIT_VERSION_LATEST)
 		v = reg_subject_latest(s, 0);
 	else
 		v = reg_subject_version(s, d->version);
 	if (!v)
-		return reg_fail(err, REGIT_SR_VERSION_NOT_FOUND,
+		return reg_fail(REGIT_SR_VERSION_NOT_FOUND,
 			"Version %d not found.", d->version);
 	if (reg_mode_readonly(reg_effective_mode(idx, s)))
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", d->subject);
 	if (!d->permanent && v->pub.deleted)
-		return reg_fail(err, REGIT_SR_VERSION_SOFT_DELETED,
+		return reg_fail(REGIT_SR_VERSION_SOFT_DELETED,
 			"Subject '%.200s' Version %d was soft deleted. Set permanent=true to delete permanently",
 			d->subject, v->pub.version);
 	if (d->permanent && !v->pub.deleted)
-		return reg_fail(err, REGIT_SR_VERSION_NOT_SOFT_DELETED,
+		return reg_fail(REGIT_SR_VERSION_NOT_SOFT_DELETED,
 			"Subject '%.200s' Version %d was not deleted first before being permanently deleted",
 			d->subject, v->pub.version);
 	if (reg_referrer(idx, s->name, v->pub.version, d->permanent))
-		return reg_fail(err, REGIT_SR_REFERENCE_EXISTS,
+		return reg_fail(REGIT_SR_REFERENCE_EXISTS,
 			"One or more references exist to the schema {subject=%.200s, version=%d}",
 			d->subject, v->pub.version);
 	d->target = v;
 	d->resolved = v->pub.version;
 	d->targets = regit_calloc(1, sizeof(*d->targets));
 	if (!d->targets)
-		return reg_fail_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(REGIT_ENOMEM);
 	d->targets[0] = v;
 	d->ntargets = 1;
 	d->drop_settings = d->permanent && s->nversions == 1;
 	error = plan_delete_targets(p, d);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	snprintf(p->message, sizeof(p->message), "%s %.300s v%d",
 		d->permanent ? "hard-delete" : "soft-delete", d->subject, v->pub.version);
 	return 0;
@@ -204,24 +204,20 @@ static int delete_apply_fn(reg_index *idx, void *payload)
 static const reg_txn_kind delete_version_kind = { delete_version_make, delete_apply_fn, NULL };
 
 int regit_registry_delete_version(regit_registry *reg, const char *subject,
-	int version, int permanent, const char *author, int *out,
-	regit_registry_error *err)
+	int version, int permanent, const char *author, int *out)
 {
-	regit_registry_error dummy;
 	delete_state d;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = 0;
 	if (!subject)
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+		return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
 	memset(&d, 0, sizeof(d));
 	d.subject = subject;
 	d.version = version;
 	d.permanent = permanent ? 1 : 0;
-	error = reg_txn_write(reg, &delete_version_kind, &d, author, err);
+	error = reg_txn_write(reg, &delete_version_kind, &d, author);
 	if (error == 0)
 		*out = d.resolved;
 	delete_state_reset(&d);
@@ -237,7 +233,7 @@ typedef struct delete_subject_state {
 } delete_subject_state;
 
 static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
+	const reg_index *idx, reg_overlay *o)
 {
 	delete_subject_state *ds = state;
 	delete_state *d = &ds->d;
@@ -252,22 +248,22 @@ static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
 	ds->versions = NULL;
 	ds->nversions = 0;
 	if (!s || s->nversions == 0)
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
+		return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.", d->subject);
 	if (reg_mode_readonly(reg_effective_mode(idx, s)))
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", d->subject);
 	if (!d->permanent && s->nlive == 0)
-		return reg_fail(err, REGIT_SR_SUBJECT_SOFT_DELETED,
+		return reg_fail(REGIT_SR_SUBJECT_SOFT_DELETED,
 			"Subject '%.200s' was soft deleted. Set permanent=true to delete permanently",
 			d->subject);
 	if (d->permanent && s->nlive > 0)
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_SOFT_DELETED,
+		return reg_fail(REGIT_SR_SUBJECT_NOT_SOFT_DELETED,
 			"Subject '%.200s' was not deleted first before being permanently deleted",
 			d->subject);
 	d->targets = regit_calloc(s->nversions, sizeof(*d->targets));
 	ds->versions = regit_calloc(s->nversions, sizeof(*ds->versions));
 	if (!d->targets || !ds->versions)
-		return reg_fail_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(REGIT_ENOMEM);
 	for (i = 0; i < s->nversions; i++) {
 		reg_version *v = s->versions[i];
 		const reg_version *ref;
@@ -294,7 +290,7 @@ static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
 			}
 		}
 		if (ref)
-			return reg_fail(err, REGIT_SR_REFERENCE_EXISTS,
+			return reg_fail(REGIT_SR_REFERENCE_EXISTS,
 				"One or more references exist to the schema {subject=%.200s, version=%d}",
 				d->subject, v->pub.version);
 		d->targets[d->ntargets++] = v;
@@ -303,7 +299,7 @@ static int delete_subject_make(reg_plan *p, void *state, regit_registry *reg,
 	d->drop_settings = d->permanent;
 	error = plan_delete_targets(p, d);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	snprintf(p->message, sizeof(p->message), "%s subject %.300s",
 		d->permanent ? "hard-delete" : "soft-delete", d->subject);
 	return 0;
@@ -321,24 +317,20 @@ static const reg_txn_kind delete_subject_kind = {
 };
 
 int regit_registry_delete_subject(regit_registry *reg, const char *subject,
-	int permanent, const char *author, int **out, size_t *nout,
-	regit_registry_error *err)
+	int permanent, const char *author, int **out, size_t *nout)
 {
-	regit_registry_error dummy;
 	delete_subject_state ds;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = NULL;
 	*nout = 0;
 	if (!subject)
-		return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
+		return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject not found.");
 	memset(&ds, 0, sizeof(ds));
 	ds.d.subject = subject;
 	ds.d.permanent = permanent ? 1 : 0;
-	error = reg_txn_write(reg, &delete_subject_kind, &ds, author, err);
+	error = reg_txn_write(reg, &delete_subject_kind, &ds, author);
 	delete_state_reset(&ds.d);
 	if (error == 0) {
 		*out = ds.versions;

@@ -75,7 +75,7 @@ static int version_same(const reg_version *a, const reg_version *b)
  * and rules in idx; skipped in IMPORT mode like a registration.
  */
 static int push_check_version(regit_registry *reg, const reg_index *idx,
-	const reg_subject *s, size_t i, regit_registry_error *err)
+	const reg_subject *s, size_t i)
 {
 	const reg_version *v = s->versions[i];
 	regit_schema_error serr;
@@ -97,7 +97,7 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 		return 0;
 	c.olds = regit_calloc(cap ? cap : 1, sizeof(*c.olds));
 	if (!c.olds)
-		return reg_fail_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(REGIT_ENOMEM);
 	for (j = i; j > 0; j--)
 		if (!s->versions[j - 1]->pub.deleted)
 			reg_compat_add_old(&c, cap, s->versions[j - 1]);
@@ -106,20 +106,19 @@ static int push_check_version(regit_registry *reg, const reg_index *idx,
 	error = reg_stored_parse(&parsed, reg, idx, v->text->s, v->text->len, v->refs, v->nrefs,
 		&serr);
 	if (error == REGIT_ENOMEM) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	if (error < 0) {
-		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
+		error = reg_fail(REGIT_SR_INVALID_SCHEMA, "Version %d of subject \"%.200s\" "
 			"does not parse: %s", v->pub.version, s->name, serr.message);
 		goto done;
 	}
-	error = reg_compat_check(&c, idx, reg, parsed->schema, err);
+	error = reg_compat_check(&c, idx, reg, parsed->schema);
 	if (error == 0 && !c.result.compatible)
-		error = reg_compat_reject(err, &c, s->name, v->pub.version);
+		error = reg_compat_reject(&c, s->name, v->pub.version);
 	if (error == 0)
-		error = reg_lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, 0,
-			err);
+		error = reg_lint_apply(reg, eff.lint, parsed->schema, s->name, v->pub.version, 0);
 done:
 	reg_parsed_free(parsed);
 	reg_compat_run_dispose(&c);
@@ -142,10 +141,9 @@ done:
  * calls this: at start-up there is no served state to fall back to, and
  * the HEAD tree is trusted as it is.
  * @return 0, REGIT_EINCOMPATIBLE (40901) or REGIT_EINVALID (42201) with
- *         err saying which version, or another error
+ *         the last error saying which version, or another error
  */
-int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err)
+int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx)
 {
 	size_t i, k;
 	int error = 0;
@@ -173,7 +171,7 @@ int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_inde
 				check = after_change || !version_sealed(reg, v);
 			}
 			if (check && !v->pub.deleted)
-				error = push_check_version(reg, idx, s, k, err);
+				error = push_check_version(reg, idx, s, k);
 		}
 	}
 	reg->check_idx = NULL;
@@ -265,10 +263,9 @@ static int ledger_imported(regit_registry *reg, const reg_index *idx, int id)
  * and reg_index_build's. Only end points are compared (and, for a removed
  * version, the commits between): commits a push brought in between were
  * never served.
- * @return 0, REGIT_EINVALID with err saying what, or another error
+ * @return 0, REGIT_EINVALID with the last error saying what, or another error
  */
-int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err)
+int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx)
 {
 	const char *head = reg_index_head(idx), *phead = reg_index_head(prev);
 	int next_id = reg_index_next_id(idx), served_next_id = reg_index_next_id(prev);
@@ -282,9 +279,9 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 	if (phead[0] && strcmp(phead, head) != 0) {
 		rc = head[0] ? regit_store_descends(reg->store, head, phead) : 0;
 		if (rc < 0)
-			return reg_fail_internal(err, rc);
+			return reg_fail_internal(rc);
 		if (rc == 0) {
-			reg_fail(err, REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
+			reg_fail(REGIT_SR_STORE_ERROR, "Head %.12s does not descend from the "
 				"served head %.12s: history was rewritten or rolled back (reset the "
 				"branch to %.12s or push on top of it)", head[0] ? head : "(none)",
 				phead, phead);
@@ -292,7 +289,7 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 		}
 	}
 	if (next_id < served_next_id) {
-		reg_fail(err, REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
+		reg_fail(REGIT_SR_STORE_ERROR, "The next id went back from %d to %d: ids up "
 			"to %d were served and are never issued again", served_next_id, next_id,
 			served_next_id - 1);
 		return REGIT_EINVALID;
@@ -302,12 +299,12 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 		const reg_schema *old = reg_index_schema(prev, sc->pub.id);
 
 		if (old && !schema_same(old, sc)) {
-			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
+			reg_fail(REGIT_SR_STORE_ERROR, "Id %d changed its schema: an id keeps "
 				"the schema text and references it was served with", sc->pub.id);
 			return REGIT_EINVALID;
 		}
 		if (!old && sc->pub.id < served_next_id && !ledger_imported(reg, idx, sc->pub.id)) {
-			reg_fail(err, REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
+			reg_fail(REGIT_SR_STORE_ERROR, "Id %d is issued again: ids below %d "
 				"were issued before (a hard-deleted id stays retired)", sc->pub.id,
 				served_next_id);
 			return REGIT_EINVALID;
@@ -330,11 +327,11 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 				v = s->versions[j];
 
 			if (v && v->pub.id != old->pub.id) {
-				error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+				error = reg_fail(REGIT_SR_STORE_ERROR, "Version %d of subject "
 					"\"%.200s\" was renumbered from id %d to id %d", old->pub.version,
 					ps->name, old->pub.id, v->pub.id);
 			} else if (v && !version_same(old, v)) {
-				error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of subject "
+				error = reg_fail(REGIT_SR_STORE_ERROR, "Version %d of subject "
 					"\"%.200s\" (id %d) was edited in place: a version keeps its "
 					"text and references", old->pub.version, ps->name, old->pub.id);
 			} else if (!v && !old->pub.deleted) {
@@ -345,7 +342,7 @@ int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index
 				}
 				if (!have_chain || !ledger_soft_deleted(reg, &chain, ps->name,
 						old->pub.version))
-					error = reg_fail(err, REGIT_SR_STORE_ERROR, "Version %d of "
+					error = reg_fail(REGIT_SR_STORE_ERROR, "Version %d of "
 						"subject \"%.200s\" (id %d) was removed while live: only "
 						"a soft-deleted version may be deleted permanently",
 						old->pub.version, ps->name, old->pub.id);

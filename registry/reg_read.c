@@ -38,18 +38,15 @@ static int prefix_match(const reg_subject *s, const regit_list_filter *f)
 }
 
 int regit_registry_lookup(regit_registry *reg, const regit_register_request *req,
-	int deleted, const regit_version **out, regit_registry_error *err)
+	int deleted, const regit_version **out)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	reg_req_schema rs;
 	reg_effective eff;
 	size_t i;
 	int pass, taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = NULL;
 	memset(&rs, 0, sizeof(rs));
 	taken = reg_read_enter(reg);
@@ -62,8 +59,7 @@ int regit_registry_lookup(regit_registry *reg, const regit_register_request *req
 	 */
 	for (pass = 0; pass < 2 && !*out; pass++) {
 		reg_req_schema_dispose(&rs);
-		error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, pass,
-			err);
+		error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, pass);
 		if (error < 0)
 			goto done;
 		for (i = s ? s->nversions : 0; i > 0; i--) {
@@ -112,9 +108,9 @@ int regit_registry_lookup(regit_registry *reg, const regit_register_request *req
 		for (i = 0; s && i < s->nversions; i++)
 			any |= deleted || !s->versions[i]->pub.deleted;
 		if (any)
-			error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
+			error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
 		else
-			error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			error = reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 				req->subject ? req->subject : "");
 	}
 done:
@@ -124,19 +120,15 @@ done:
 }
 
 int regit_registry_get_version(regit_registry *reg, const char *subject,
-	int version, int deleted, const regit_version **out,
-	regit_registry_error *err)
+	int version, int deleted, const regit_version **out)
 {
-	regit_registry_error dummy;
 	const reg_version *v = NULL;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = NULL;
 	taken = reg_read_enter(reg);
-	error = reg_find_version(&v, reg->idx, subject, version, deleted, err);
+	error = reg_find_version(&v, reg->idx, subject, version, deleted);
 	if (error < 0)
 		goto done;
 	*out = &v->pub;
@@ -146,21 +138,18 @@ done:
 }
 
 int regit_registry_get_schema(regit_registry *reg, int id,
-	const regit_schema_entry **out, regit_registry_error *err)
+	const regit_schema_entry **out)
 {
-	regit_registry_error dummy;
 	const reg_schema *s;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (s)
 		*out = &s->pub;
 	else
-		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 	reg_read_leave(reg, taken);
 	return error;
 }
@@ -189,23 +178,19 @@ int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f
 }
 
 int regit_registry_list_versions(regit_registry *reg, const char *subject,
-	const regit_list_filter *f, regit_version_cb cb, void *payload,
-	regit_registry_error *err)
+	const regit_list_filter *f, regit_version_cb cb, void *payload)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	size_t i, n = 0;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	s = reg_find_subject(reg->idx, subject);
 	for (i = 0; s && i < s->nversions; i++)
 		n += version_passes(s->versions[i], f);
 	if (n == 0) {
-		error = reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+		error = reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 			subject ? subject : "");
 		goto done;
 	}
@@ -249,20 +234,17 @@ int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
 }
 
 int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
-	regit_version_cb cb, void *payload, regit_registry_error *err)
+	regit_version_cb cb, void *payload)
 {
-	regit_registry_error dummy;
 	const reg_index *idx;
 	size_t i, j;
 	int stop = 0, taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	idx = reg->idx;
 	if (!reg_index_schema(idx, id)) {
-		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 		goto done;
 	}
 	for (i = 0; i < reg_index_nsubjects(idx) && !stop; i++) {
@@ -289,22 +271,18 @@ static int version_by_id_cmp(const void *a, const void *b)
 }
 
 int regit_registry_referenced_by(regit_registry *reg, const char *subject,
-	int version, int deleted, regit_version_cb cb, void *payload,
-	regit_registry_error *err)
+	int version, int deleted, regit_version_cb cb, void *payload)
 {
-	regit_registry_error dummy;
 	const reg_index *idx;
 	const reg_version *target;
 	const reg_version **found = NULL;
 	size_t i, j, k, n = 0, cap = 0;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	idx = reg->idx;
-	error = reg_find_version(&target, idx, subject, version, 1, err);
+	error = reg_find_version(&target, idx, subject, version, 1);
 	if (error < 0)
 		goto done;
 	for (i = 0; i < reg_index_nsubjects(idx); i++) {
@@ -324,7 +302,7 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
 						n + 1, sizeof(*grown), 16);
 
 					if (!grown) {
-						error = reg_fail_internal(err, REGIT_ENOMEM);
+						error = reg_fail_internal(REGIT_ENOMEM);
 						goto done;
 					}
 					found = grown;
@@ -468,24 +446,21 @@ done:
 }
 
 int regit_registry_schema_guid(regit_registry *reg, int id,
-	char out[REGIT_GUID_LEN + 1], regit_registry_error *err)
+	char out[REGIT_GUID_LEN + 1])
 {
-	regit_registry_error dummy;
 	const reg_schema *s;
 	unsigned char d[16];
 	int taken, error;
 	size_t i, o = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	out[0] = '\0';
 	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (!s)
-		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 	else if ((error = guid_compute(d, s)) < 0)
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 	reg_read_leave(reg, taken);
 	if (error < 0)
 		return error;
@@ -500,24 +475,21 @@ int regit_registry_schema_guid(regit_registry *reg, int id,
 }
 
 int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
-	const regit_schema_entry **out, regit_registry_error *err)
+	const regit_schema_entry **out)
 {
-	regit_registry_error dummy;
 	reg_guid key;
 	size_t lo, hi;
 	int taken, error = 0, id = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = NULL;
 	if (guid_parse(key.md5, guid) < 0)
-		return reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found",
+		return reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found",
 			guid ? guid : "");
 	taken = reg_read_enter(reg);
 	error = guid_table(reg);
 	if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	/* First entry with this GUID: the lowest id (entries sort by id within). */
@@ -537,7 +509,7 @@ int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
 	if (id > 0 && reg_index_schema(reg->idx, id))
 		*out = &reg_index_schema(reg->idx, id)->pub;
 	else
-		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found", guid);
+		error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %.64s not found", guid);
 done:
 	reg_read_leave(reg, taken);
 	return error;
@@ -552,28 +524,24 @@ int regit_registry_max_id(regit_registry *reg)
 	return max;
 }
 
-int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
-	regit_registry_error *err)
+int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out)
 {
-	regit_registry_error dummy;
 	regit_schema_error serr;
 	const reg_schema *s;
 	reg_parsed *parsed = NULL;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	s = reg_index_schema(reg->idx, id);
 	if (!s) {
-		error = reg_fail(err, REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
+		error = reg_fail(REGIT_SR_SCHEMA_NOT_FOUND, "Schema %d not found", id);
 		goto done;
 	}
 	if (s->nrefs == 0) {
 		error = regit_buf_put(out, s->pub.schema, s->pub.schema_len);
 		if (error < 0)
-			error = reg_fail_internal(err, error);
+			error = reg_fail_internal(error);
 		goto done;
 	}
 	error = reg_stored_parse(&parsed, reg, reg->idx, s->pub.schema, s->pub.schema_len, s->refs,
@@ -581,10 +549,10 @@ int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
 	if (error == 0)
 		error = regit_schema_print(parsed->schema, REGIT_PRINT_RESOLVED, out);
 	if (error == REGIT_EINVALID)
-		error = reg_fail(err, REGIT_SR_INVALID_SCHEMA,
+		error = reg_fail(REGIT_SR_INVALID_SCHEMA,
 			"Schema %d cannot be resolved: %s", id, serr.message);
 	else if (error < 0)
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 done:
 	reg_parsed_free(parsed);
 	reg_read_leave(reg, taken);
@@ -657,10 +625,8 @@ static void messages_free(char **msgs)
 }
 
 int regit_registry_test_compat(regit_registry *reg, const regit_register_request *req,
-	int version, int verbose, int *compatible, char ***messages,
-	regit_registry_error *err)
+	int version, int verbose, int *compatible, char ***messages)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	const reg_version *v = NULL;
 	reg_compat_run c;
@@ -671,9 +637,7 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 	size_t nmsgs = 0, i;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*compatible = 1;
 	if (messages)
 		*messages = NULL;
@@ -690,32 +654,32 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 		v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 0) :
 			reg_subject_version(s, version);
 		if (version != REGIT_VERSION_LATEST && (!v || v->pub.deleted)) {
-			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			error = reg_fail(REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
 	}
 	error = reg_compat_against(&c, s, req->subject, version == 0, v);
 	if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 
-	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0);
 	if (error < 0) {
-		if (!verbose || err->code != REGIT_SR_INVALID_SCHEMA)
+		if (!verbose || regit_error_api_code() != REGIT_SR_INVALID_SCHEMA)
 			goto done;
 		/* verbose turns an unparsable schema into a verdict with a reason. */
 		*compatible = 0;
-		error = regit_buf_puts(&text, err->message);
+		error = regit_buf_puts(&text, regit_error_message());
 		if (error == 0 && messages)
 			error = messages_add(&msgs, &nmsgs, &text);
 		if (error < 0)
-			error = reg_fail_internal(err, error);
+			error = reg_fail_internal(error);
 		else
-			reg_err_init(err);
+			reg_err_init();
 		goto done;
 	}
-	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema);
 	if (error < 0)
 		goto done;
 	*compatible = c.result.compatible;
@@ -733,14 +697,14 @@ int regit_registry_test_compat(regit_registry *reg, const regit_register_request
 		if (error == 0)
 			error = lint_messages(&msgs, &nmsgs, &text, eff.lint, rs.parsed->schema);
 		if (error < 0)
-			error = reg_fail_internal(err, error);
+			error = reg_fail_internal(error);
 	}
 done:
 	if (error == 0 && messages && verbose && !msgs) {
 		/* verbose always answers with a (possibly empty) list. */
 		msgs = regit_calloc(1, sizeof(*msgs));
 		if (!msgs)
-			error = reg_fail_internal(err, REGIT_ENOMEM);
+			error = reg_fail_internal(REGIT_ENOMEM);
 	}
 	if (error == 0 && messages) {
 		*messages = msgs;

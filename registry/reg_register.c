@@ -49,7 +49,7 @@ typedef struct reg_job {
  * version it gets, and its files.
  */
 static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
-	const reg_index *idx, reg_overlay *o, regit_registry_error *err)
+	const reg_index *idx, reg_overlay *o)
 {
 	reg_job *j = state;
 	const regit_register_request *req = j->req;
@@ -65,21 +65,21 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 	regit_buf *avsc, *meta;
 
 	memset(rp, 0, sizeof(*rp));
-	error = reg_check_subject(req->subject, err);
+	error = reg_check_subject(req->subject);
 	if (error < 0)
 		return error;
 	mode = reg_effective_mode(idx, s);
 	if (reg_mode_readonly(mode))
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", req->subject);
 	if (req->id > 0 && mode != REGIT_MODE_IMPORT)
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is not in import mode", req->subject);
 	if (req->id <= 0 && mode != REGIT_MODE_READWRITE)
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is not in read-write mode", req->subject);
 	if (req->id < 0 || req->version < 0)
-		return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
+		return reg_fail(REGIT_SR_INVALID_SCHEMA, "Invalid id or version");
 
 	reg_effective_config(&eff, reg, idx, s);
 	if (pre->parsed && j->pre_normalize == (req->normalize || eff.normalize)) {
@@ -88,7 +88,7 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 		*rs = *pre;
 		memset(pre, 0, sizeof(*pre));
 	} else {
-		error = reg_req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1, err);
+		error = reg_req_schema_load(rs, reg, idx, req, req->normalize || eff.normalize, 1);
 		if (error < 0)
 			return error;
 	}
@@ -130,17 +130,17 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 
 		if (taken && (taken->key_len != rs->key.size ||
 				memcmp(taken->key, rs->key.ptr, rs->key.size) != 0))
-			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Overwrite new schema with id %d is not permitted", req->id);
 		for (i = 0; i < o->n; i++)
 			if (o->adds[i].id == req->id && (o->adds[i].rs->key.size != rs->key.size ||
 					memcmp(o->adds[i].rs->key.ptr, rs->key.ptr, rs->key.size) != 0))
-				return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+				return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 					"Overwrite new schema with id %d is not permitted", req->id);
 		rp->id = req->id;
 		if (req->id >= rp->next_id) {
 			if (req->id == 0x7fffffff)
-				return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Id out of range");
+				return reg_fail(REGIT_SR_INVALID_SCHEMA, "Id out of range");
 			rp->next_id = req->id + 1;
 		}
 	} else if (same) {
@@ -152,7 +152,7 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 				rp->id = o->adds[i].id;
 		if (!rp->id) {
 			if (o->next_id >= 0x7fffffff)
-				return reg_fail(err, REGIT_SR_STORE_ERROR, "Schema ids exhausted");
+				return reg_fail(REGIT_SR_STORE_ERROR, "Schema ids exhausted");
 			rp->id = o->next_id;
 			rp->next_id = o->next_id + 1;
 			rp->new_id = 1;
@@ -165,18 +165,18 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 		c->strict = eff.strict;
 		error = reg_live_versions_desc(c, s, o, req->subject);
 		if (error < 0)
-			return reg_fail_internal(err, error);
-		error = reg_compat_check(c, idx, reg, rs->parsed->schema, err);
+			return reg_fail_internal(error);
+		error = reg_compat_check(c, idx, reg, rs->parsed->schema);
 		if (error < 0)
 			return error;
 		if (!c->result.compatible) {
 			atomic_fetch_add(&reg->rejections, 1);
-			return reg_compat_reject(err, c, req->subject, 0);
+			return reg_compat_reject(c, req->subject, 0);
 		}
 		/* The lint policy, like the compatibility policy, is spared on
 		 * purpose by force=true and IMPORT mode. */
 		error = reg_lint_apply(reg, eff.lint, rs->parsed->schema, req->subject, 0,
-			!j->linted, err);
+			!j->linted);
 		j->linted = 1;
 		if (error < 0)
 			return error;
@@ -194,14 +194,14 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 			taken |= strcmp(o->adds[i].subject, req->subject) == 0 &&
 				o->adds[i].version == req->version;
 		if (taken)
-			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Version %d of subject %.200s already exists", req->version, req->subject);
 		rp->version = req->version;
 	} else {
 		if (max >= REG_MAX_VERSION)
-			return reg_fail(err, REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
+			return reg_fail(REGIT_SR_INVALID_SCHEMA, "Version numbers exhausted");
 		if (req->version > 0 && req->version != max + 1)
-			return reg_fail(err, REGIT_SR_INVALID_SCHEMA,
+			return reg_fail(REGIT_SR_INVALID_SCHEMA,
 				"Version %d is not one more than the previous version %d", req->version, max);
 		rp->version = max + 1;
 	}
@@ -264,7 +264,7 @@ static int register_plan_make(reg_plan *p, void *state, regit_registry *reg,
 	if (error == 0)
 		error = reg_plan_root(p, o->has_root, o->next_id, rp->next_id);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	snprintf(p->message, sizeof(p->message), "register %.300s v%d (id %d)",
 		req->subject, rp->version, rp->id);
 
@@ -345,7 +345,6 @@ static const reg_txn_kind register_kind = {
  */
 static void register_preparse(regit_registry *reg, reg_job *job)
 {
-	regit_registry_error ignored;
 	reg_effective eff;
 	int normalize;
 
@@ -355,10 +354,11 @@ static void register_preparse(regit_registry *reg, reg_job *job)
 	reg_effective_config(&eff, reg, reg->idx, reg_find_subject(reg->idx, job->req->subject));
 	pthread_rwlock_unlock(&reg->rw);
 	normalize = job->req->normalize || eff.normalize;
-	reg_err_init(&ignored);
 	/* References are none, so the index is not consulted: a concurrent
 	 * batch may replace it meanwhile. */
-	if (reg_req_schema_load(&job->pre, reg, NULL, job->req, normalize, 1, &ignored) < 0) {
+	if (reg_req_schema_load(&job->pre, reg, NULL, job->req, normalize, 1) < 0) {
+		/* ignored: the leader parses it again and reports it */
+		reg_err_init();
 		reg_req_schema_dispose(&job->pre);
 		return;
 	}
@@ -374,23 +374,21 @@ static void register_preparse(regit_registry *reg, reg_job *job)
  * latency together.
  */
 int regit_registry_register(regit_registry *reg, const regit_register_request *req,
-	regit_register_result *out, regit_registry_error *err)
+	regit_register_result *out)
 {
-	regit_registry_error dummy;
 	reg_job job;
+	regit_error_saved outcome;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	memset(out, 0, sizeof(*out));
 	if (reg_reading(reg))
-		return reg_fail(err, REGIT_SR_STORE_ERROR, "write inside a read section");
+		return reg_fail(REGIT_SR_STORE_ERROR, "write inside a read section");
 	memset(&job, 0, sizeof(job));
 	job.req = req;
 	job.op.kind = &register_kind;
 	job.op.state = &job;
 	job.op.author = req->author;
-	job.op.err = err;
+	job.op.err = &outcome;
 	register_preparse(reg, &job);
 
 	pthread_mutex_lock(&reg->qlock);
@@ -433,6 +431,9 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	}
 	pthread_mutex_unlock(&reg->qlock);
 	reg_req_schema_dispose(&job.pre);
+	/* the leader (maybe another thread) kept this job's error for it */
+	if (job.op.rc < 0)
+		regit_error_restore(&outcome);
 	if (job.op.rc == 0) {
 		out->id = job.rp.id;
 		out->version = job.rp.version;

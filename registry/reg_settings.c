@@ -86,7 +86,7 @@ struct setting_kind {
 	 * when nothing changes). has says whether the scope has the setting.
 	 */
 	int (*decide)(setting_write *w, reg_plan *p, regit_registry *reg, const reg_index *idx,
-		const reg_subject *s, int has, regit_registry_error *err);
+		const reg_subject *s, int has);
 	/* The file's content for w's result, and the commit message after "what scope: ". */
 	int (*print)(regit_buf *out, const setting_write *w);
 	void (*describe)(char *out, size_t len, const setting_write *w);
@@ -100,7 +100,7 @@ static const char *scope_name(const setting_write *w)
 }
 
 static int setting_plan(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
-	reg_overlay *o, regit_registry_error *err)
+	reg_overlay *o)
 {
 	setting_write *w = state;
 	const reg_subject *s = reg_find_subject(idx, w->subject);
@@ -108,7 +108,7 @@ static int setting_plan(reg_plan *p, void *state, regit_registry *reg, const reg
 	int error;
 
 	(void)o;
-	error = w->kind->decide(w, p, reg, idx, s, w->kind->has(idx, s, w->subject), err);
+	error = w->kind->decide(w, p, reg, idx, s, w->kind->has(idx, s, w->subject));
 	if (error < 0 || p->noop)
 		return error;
 	if (!w->remove) {
@@ -119,7 +119,7 @@ static int setting_plan(reg_plan *p, void *state, regit_registry *reg, const reg
 		error = w->subject ? reg_plan_put_subject(p, w->subject, w->kind->file, b) :
 			reg_plan_put(p, w->kind->file, b);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	if (w->remove) {
 		snprintf(p->message, sizeof(p->message), "%s %.300s: deleted", w->kind->what,
 			scope_name(w));
@@ -161,15 +161,11 @@ static int setting_apply(reg_index *idx, void *state)
 static const reg_txn_kind setting_txn = { setting_plan, setting_apply, NULL };
 
 /* One PUT or DELETE of a setting, as a write transaction of one operation. */
-static int setting_write_run(regit_registry *reg, setting_write *w, const char *author,
-	regit_registry_error *err)
+static int setting_write_run(regit_registry *reg, setting_write *w, const char *author)
 {
-	regit_registry_error dummy;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
-	return reg_txn_write(reg, &setting_txn, w, author, err);
+	reg_err_init();
+	return reg_txn_write(reg, &setting_txn, w, author);
 }
 
 /* ---- config ------------------------------------------------------------------ */
@@ -180,23 +176,23 @@ static int config_has(const reg_index *idx, const reg_subject *s, const char *su
 }
 
 static int config_decide(setting_write *w, reg_plan *p, regit_registry *reg,
-	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
+	const reg_index *idx, const reg_subject *s, int has)
 {
 	const regit_config *old = !has ? NULL : w->subject ? &s->config : reg_index_config(idx);
 	int error;
 
 	if (w->subject) {
-		error = reg_check_subject(w->subject, err);
+		error = reg_check_subject(w->subject);
 		if (error < 0)
 			return error;
 	}
 	if (reg_mode_readonly(reg_effective_mode(idx, s)))
-		return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+		return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 			"Subject %.200s is in read-only mode", scope_name(w));
 	if (w->remove) {
 		if (!old) {
 			if (w->subject)
-				return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND,
+				return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND,
 					"Subject '%.200s' not found.", w->subject);
 			config_default(&w->config_result, reg);
 			p->noop = 1;
@@ -249,7 +245,7 @@ static const setting_kind config_kind = {
 
 /* PUT (cfg) or DELETE (cfg NULL) of a config: one write, out = the result. */
 static int config_write(regit_registry *reg, const char *subject, const regit_config *cfg,
-	const char *author, regit_config *out, regit_registry_error *err)
+	const char *author, regit_config *out)
 {
 	setting_write w;
 	int error;
@@ -261,41 +257,37 @@ static int config_write(regit_registry *reg, const char *subject, const regit_co
 		w.config = *cfg;
 	else
 		w.remove = 1;
-	error = setting_write_run(reg, &w, author, err);
+	error = setting_write_run(reg, &w, author);
 	if (error == 0 && out)
 		*out = w.config_result;
 	return error;
 }
 
 int regit_registry_set_config(regit_registry *reg, const char *subject,
-	const regit_config *cfg, const char *author, regit_config *out,
-	regit_registry_error *err)
+	const regit_config *cfg, const char *author, regit_config *out)
 {
-	return config_write(reg, subject, cfg, author, out, err);
+	return config_write(reg, subject, cfg, author, out);
 }
 
 int regit_registry_delete_config(regit_registry *reg, const char *subject,
-	const char *author, regit_config *out, regit_registry_error *err)
+	const char *author, regit_config *out)
 {
-	return config_write(reg, subject, NULL, author, out, err);
+	return config_write(reg, subject, NULL, author, out);
 }
 
 int regit_registry_get_config(regit_registry *reg, const char *subject,
-	int default_to_global, regit_config *out, regit_registry_error *err)
+	int default_to_global, regit_config *out)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	s = reg_find_subject(reg->idx, subject);
 	if (subject && s && s->has_config && !default_to_global) {
 		*out = s->config;
 	} else if (subject && !default_to_global) {
-		error = reg_fail(err, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND,
+		error = reg_fail(REGIT_SR_SUBJECT_CONFIG_NOT_FOUND,
 			"Subject '%.200s' does not have subject-level compatibility configured", subject);
 	} else {
 		/* Effective: server default, global, subject, merged in that order. */
@@ -317,7 +309,7 @@ static int mode_has(const reg_index *idx, const reg_subject *s, const char *subj
 }
 
 static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
-	const reg_index *idx, const reg_subject *s, int has, regit_registry_error *err)
+	const reg_index *idx, const reg_subject *s, int has)
 {
 	regit_mode old = w->subject ? (s ? s->mode : REGIT_MODE_READWRITE) : reg_index_mode(idx);
 	size_t i;
@@ -326,20 +318,20 @@ static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
 	(void)reg;
 	if (w->remove) {
 		if (!has)
-			return reg_fail(err, REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
+			return reg_fail(REGIT_SR_SUBJECT_NOT_FOUND, "Subject '%.200s' not found.",
 				scope_name(w));
 		w->mode_result = old;
 		return 0;
 	}
 	if (w->subject) {
-		error = reg_check_subject(w->subject, err);
+		error = reg_check_subject(w->subject);
 		if (error < 0)
 			return error;
 		if (w->mode == REGIT_MODE_FORWARD)
-			return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
+			return reg_fail(REGIT_SR_INVALID_MODE, "Invalid mode FORWARD for a subject");
 	}
 	if ((unsigned)w->mode > REGIT_MODE_FORWARD)
-		return reg_fail(err, REGIT_SR_INVALID_MODE, "Invalid mode");
+		return reg_fail(REGIT_SR_INVALID_MODE, "Invalid mode");
 	if (w->mode == REGIT_MODE_IMPORT && reg_effective_mode(idx, s) != REGIT_MODE_IMPORT &&
 			!w->force) {
 		int live = 0;
@@ -349,7 +341,7 @@ static int mode_decide(setting_write *w, reg_plan *p, regit_registry *reg,
 		for (i = 0; !w->subject && i < reg_index_nsubjects(idx) && !live; i++)
 			live = reg_index_subject_at(idx, i)->nlive > 0;
 		if (live)
-			return reg_fail(err, REGIT_SR_OPERATION_NOT_PERMITTED,
+			return reg_fail(REGIT_SR_OPERATION_NOT_PERMITTED,
 				"Cannot import since found existing subjects");
 	}
 	w->mode_result = w->mode;
@@ -385,7 +377,7 @@ static const setting_kind mode_kind = {
 
 /* PUT or (remove) DELETE of a mode: one write, *out = the mode set or removed. */
 static int mode_write(regit_registry *reg, const char *subject, regit_mode mode, int force,
-	int remove, const char *author, regit_mode *out, regit_registry_error *err)
+	int remove, const char *author, regit_mode *out)
 {
 	setting_write w;
 	int error;
@@ -396,40 +388,37 @@ static int mode_write(regit_registry *reg, const char *subject, regit_mode mode,
 	w.mode = mode;
 	w.force = force;
 	w.remove = remove;
-	error = setting_write_run(reg, &w, author, err);
+	error = setting_write_run(reg, &w, author);
 	if (error == 0 && out)
 		*out = w.mode_result;
 	return error;
 }
 
 int regit_registry_set_mode(regit_registry *reg, const char *subject,
-	regit_mode mode, int force, const char *author, regit_registry_error *err)
+	regit_mode mode, int force, const char *author)
 {
-	return mode_write(reg, subject, mode, force, 0, author, NULL, err);
+	return mode_write(reg, subject, mode, force, 0, author, NULL);
 }
 
 int regit_registry_delete_mode(regit_registry *reg, const char *subject,
-	const char *author, regit_mode *out, regit_registry_error *err)
+	const char *author, regit_mode *out)
 {
-	return mode_write(reg, subject, REGIT_MODE_READWRITE, 0, 1, author, out, err);
+	return mode_write(reg, subject, REGIT_MODE_READWRITE, 0, 1, author, out);
 }
 
 int regit_registry_get_mode(regit_registry *reg, const char *subject,
-	int default_to_global, regit_mode *out, regit_registry_error *err)
+	int default_to_global, regit_mode *out)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
 	s = reg_find_subject(reg->idx, subject);
 	if (subject && s && s->has_mode)
 		*out = s->mode;
 	else if (subject && !default_to_global)
-		error = reg_fail(err, REGIT_SR_SUBJECT_MODE_NOT_FOUND,
+		error = reg_fail(REGIT_SR_SUBJECT_MODE_NOT_FOUND,
 			"Subject '%.200s' does not have subject-level mode configured", subject);
 	else
 		*out = reg_index_mode(reg->idx);

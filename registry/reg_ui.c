@@ -59,9 +59,8 @@ static int check_report_take(regit_check_report *out, const reg_compat_run *c)
 }
 
 int regit_registry_check_report(regit_registry *reg, const regit_register_request *req,
-	int version, int level, regit_check_report *out, regit_registry_error *err)
+	int version, int level, regit_check_report *out)
 {
-	regit_registry_error dummy;
 	const reg_subject *s;
 	const reg_version *v = NULL;
 	reg_compat_run c;
@@ -69,9 +68,7 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 	reg_effective eff;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	memset(out, 0, sizeof(*out));
 	out->compatible = 1;
 	memset(&c, 0, sizeof(c));
@@ -86,21 +83,21 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 		v = version == REGIT_VERSION_LATEST ? reg_subject_latest(s, 1) :
 			reg_subject_version(s, version);
 		if (!v) {
-			error = reg_fail(err, REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
+			error = reg_fail(REGIT_SR_VERSION_NOT_FOUND, "Version %d not found.", version);
 			goto done;
 		}
 	}
 	error = reg_compat_against(&c, s, req->subject, version == 0, v);
 	if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	out->level = c.level;
 	out->strict = c.strict;
-	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0, err);
+	error = reg_req_schema_load(&rs, reg, reg->idx, req, req->normalize || eff.normalize, 0);
 	if (error < 0)
 		goto done;
-	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema, err);
+	error = reg_compat_check(&c, reg->idx, reg, rs.parsed->schema);
 	if (error < 0)
 		goto done;
 	error = check_report_take(out, &c);
@@ -108,7 +105,7 @@ int regit_registry_check_report(regit_registry *reg, const regit_register_reques
 	if (error == 0 && eff.lint != REGIT_LINT_POLICY_OFF)
 		error = regit_lint_schema(rs.parsed->schema, NULL, &out->lint);
 	if (error < 0)
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 done:
 	reg_compat_run_dispose(&c);
 	reg_req_schema_dispose(&rs);
@@ -117,19 +114,16 @@ done:
 }
 
 int regit_registry_version_text(regit_registry *reg, const char *subject, int version,
-	regit_text_style style, regit_buf *out, int *id, regit_registry_error *err)
+	regit_text_style style, regit_buf *out, int *id)
 {
-	regit_registry_error dummy;
 	regit_schema_error serr;
 	const reg_version *v;
 	reg_parsed *parsed = NULL;
 	int taken, error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	taken = reg_read_enter(reg);
-	error = reg_find_version(&v, reg->idx, subject, version, 1, err);
+	error = reg_find_version(&v, reg->idx, subject, version, 1);
 	if (error < 0)
 		goto done;
 	if (id)
@@ -150,10 +144,10 @@ int regit_registry_version_text(regit_registry *reg, const char *subject, int ve
 		}
 	}
 	if (error == REGIT_EINVALID)
-		error = reg_fail(err, REGIT_SR_STORE_ERROR, "Stored version %d does not parse: %s",
+		error = reg_fail(REGIT_SR_STORE_ERROR, "Stored version %d does not parse: %s",
 			v->pub.version, serr.message);
 	else if (error < 0)
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 done:
 	reg_parsed_free(parsed);
 	reg_read_leave(reg, taken);
@@ -174,20 +168,20 @@ static void history_entry(regit_history_entry *h, const regit_store_log_entry *e
 }
 
 /* "subjects/<enc>" (no slash: a directory for the store's log) of a valid subject name. */
-static int subject_dir(char *out, size_t len, const char *subject, regit_registry_error *err)
+static int subject_dir(char *out, size_t len, const char *subject)
 {
 	const char *why = NULL;
 	int error;
 
 	if (!subject || !regit_layout_subject_valid(subject, strlen(subject), &why))
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
+		return reg_fail(REGIT_SR_INVALID_SUBJECT, "Invalid subject: %s",
 			why ? why : "empty");
 	error = reg_subject_path(out, len, subject, "");
 	/* only a name too long for the path is the client's */
 	if (error == REGIT_ELIMIT || error == REGIT_EINVALID)
-		return reg_fail(err, REGIT_SR_INVALID_SUBJECT, "Invalid subject");
+		return reg_fail(REGIT_SR_INVALID_SUBJECT, "Invalid subject");
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	out[strlen(out) - 1] = '\0';
 	return 0;
 }
@@ -218,20 +212,17 @@ static int history_cb(const regit_store_log_entry *e, void *payload)
 int regit_registry_subject_history(regit_registry *reg, const char *subject,
 	const char *from, size_t skip, size_t limit,
 	int (*cb)(const regit_history_entry *e, void *payload), void *payload,
-	char *next, regit_registry_error *err)
+	char *next)
 {
-	regit_registry_error dummy;
 	char path[REGIT_LAYOUT_MAX_COMPONENT + 16];
 	char head[REGIT_STORE_OID_HEX];
 	history_state st = { cb, payload };
 	size_t i;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	next[0] = '\0';
-	error = subject_dir(path, sizeof(path), subject, err);
+	error = subject_dir(path, sizeof(path), subject);
 	if (error < 0)
 		return error;
 	if (limit == 0 || limit > 100)
@@ -242,7 +233,7 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 				break;
 		}
 		if (i != 40 || from[i])
-			return reg_fail(err, 400, "Invalid history cursor: a 40-digit commit id is needed");
+			return reg_fail(400, "Invalid history cursor: a 40-digit commit id is needed");
 	}
 	index_head(reg, head);
 	if (!(from && *from) && !head[0])
@@ -250,9 +241,9 @@ int regit_registry_subject_history(regit_registry *reg, const char *subject,
 	error = regit_store_log(next, reg->store, from && *from ? from : head, path, skip,
 		limit, history_cb, &st);
 	if (error == REGIT_ENOTFOUND && from && *from)
-		return reg_fail(err, 400, "Invalid history cursor: unknown commit");
+		return reg_fail(400, "Invalid history cursor: unknown commit");
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	return 0;
 }
 
@@ -272,10 +263,8 @@ static void origins_cb(size_t i, const regit_store_log_entry *e, void *payload)
 
 int regit_registry_version_origins(regit_registry *reg, const char *subject,
 	const int *versions, size_t n,
-	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload,
-	regit_registry_error *err)
+	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload)
 {
-	regit_registry_error dummy;
 	char dir[REGIT_LAYOUT_MAX_COMPONENT + 16];
 	char head[REGIT_STORE_OID_HEX];
 	char (*names)[24] = NULL;
@@ -284,20 +273,18 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 	size_t i;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
-	error = subject_dir(dir, sizeof(dir), subject, err);
+	reg_err_init();
+	error = subject_dir(dir, sizeof(dir), subject);
 	if (error < 0)
 		return error;
 	if (n == 0)
 		return 0;
 	if (n > 100)
-		return reg_fail(err, 400, "At most 100 versions at a time");
+		return reg_fail(400, "At most 100 versions at a time");
 	names = regit_calloc(n, sizeof(*names));
 	ptrs = regit_calloc(n, sizeof(*ptrs));
 	if (!names || !ptrs) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -309,7 +296,7 @@ int regit_registry_version_origins(regit_registry *reg, const char *subject,
 	if (head[0]) {
 		error = regit_store_file_origins(reg->store, head, dir, ptrs, n, origins_cb, &st);
 		if (error < 0)
-			error = reg_fail_internal(err, error);
+			error = reg_fail_internal(error);
 	}
 done:
 	regit_free(names);

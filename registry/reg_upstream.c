@@ -44,7 +44,7 @@ static void upstream_clear_stale_locks(const char *store_path)
 }
 
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
-	const char *store_path, regit_registry_error *err)
+	const char *store_path)
 {
 	regit_upstream_options uo = REGIT_UPSTREAM_OPTIONS_INIT;
 	reg_upstream *u;
@@ -53,7 +53,7 @@ int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 	*out = NULL;
 	u = regit_calloc(1, sizeof(*u));
 	if (!u)
-		return reg_fail_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(REGIT_ENOMEM);
 	uo.branch = opts->upstream_branch;
 	uo.credentials_file = opts->upstream_credentials_file;
 	upstream_clear_stale_locks(store_path);
@@ -64,7 +64,7 @@ int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 	if (error < 0) {
 		regit_upstream_free(u->up);
 		regit_free(u);
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	}
 	u->interval_ms = opts->fetch_interval_ms ? opts->fetch_interval_ms
 		: REG_UPSTREAM_INTERVAL_MS;
@@ -182,8 +182,7 @@ static void upstream_synced(reg_upstream *u, int moved)
 }
 
 int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
-	const char *fetched, const char *served_now, uint64_t moves_at_fetch,
-	regit_registry_error *err)
+	const char *fetched, const char *served_now, uint64_t moves_at_fetch)
 {
 	char head[REGIT_STORE_OID_HEX], served[REGIT_STORE_OID_HEX];
 	int error, rc;
@@ -196,7 +195,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 	else if (error == 0)
 		error = regit_store_served(store, served);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	if (!fetched[0]) {
 		/* An empty upstream: only a replica that served nothing may
 		 * follow it (it has nothing to take in). */
@@ -206,7 +205,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 		}
 		upstream_refuse(u, "the upstream branch is gone (deleted upstream?); serving the"
 			" local state");
-		return reg_fail(err, REGIT_SR_STORE_ERROR, "the upstream branch is gone");
+		return reg_fail(REGIT_SR_STORE_ERROR, "the upstream branch is gone");
 	}
 	if (strcmp(head, fetched) == 0) {
 		upstream_synced(u, 0);
@@ -215,11 +214,11 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 	/* A fast-forward: the usual case (another replica wrote). */
 	rc = regit_store_descends(store, fetched, head);
 	if (rc < 0)
-		return reg_fail_internal(err, rc);
+		return reg_fail_internal(rc);
 	if (rc == 1) {
 		error = regit_upstream_advance(up, head, fetched);
 		if (error < 0)
-			return reg_fail_internal(err, error);
+			return reg_fail_internal(error);
 		upstream_synced(u, 1);
 		return 0;
 	}
@@ -249,7 +248,7 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 		return 0;
 	}
 	if (error != REGIT_EINVALID)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	{
 		char why[256];
 
@@ -257,11 +256,11 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 			" head %.12s (history rewritten upstream); serving %.12s", fetched, served,
 			served);
 		upstream_refuse(u, why);
-		return reg_fail(err, REGIT_SR_STORE_ERROR, "%s", why);
+		return reg_fail(REGIT_SR_STORE_ERROR, "%s", why);
 	}
 }
 
-int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error *err)
+int reg_upstream_join(reg_upstream *u, regit_store *store)
 {
 	char fetched[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
 	char tracked[REGIT_STORE_OID_HEX];
@@ -280,13 +279,13 @@ int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error 
 			if (regit_store_head(store, head) == 0 &&
 					regit_upstream_tracked(u->up, tracked) == 0 && tracked[0] &&
 					strcmp(head, tracked) != 0 && regit_store_descends(store, head, tracked) == 1)
-				(void)reg_upstream_align(u, u->up, store, tracked, NULL, reg_upstream_moves(u), err);
-			reg_err_init(err);
+				(void)reg_upstream_align(u, u->up, store, tracked, NULL, reg_upstream_moves(u));
+			reg_err_init();
 			return 0;
 		}
 		error = regit_store_head(store, head);
 		if (error < 0)
-			return reg_fail_internal(err, error);
+			return reg_fail_internal(error);
 		if (fetched[0] || !head[0])
 			break;
 		error = reg_upstream_push(u, head, "", u->timeout_ms);
@@ -296,12 +295,12 @@ int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error 
 			return 0;
 		}
 		if (error != REGIT_ECONFLICT)
-			return reg_fail_internal(err, error);
+			return reg_fail_internal(error);
 	}
-	error = reg_upstream_align(u, u->up, store, fetched, NULL, reg_upstream_moves(u), err);
+	error = reg_upstream_align(u, u->up, store, fetched, NULL, reg_upstream_moves(u));
 	/* A refused upstream is served around (the local state, /health 503). */
 	if (error < 0 && u->refused) {
-		reg_err_init(err);
+		reg_err_init();
 		return 0;
 	}
 	return error;

@@ -45,7 +45,7 @@
 
 /* Build the index of commit (NULL: the branch head). */
 int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
-	const reg_index *prev, const reg_cache *cache, regit_registry_error *err)
+	const reg_index *prev, const reg_cache *cache)
 {
 	regit_store_listing *listing = NULL;
 	int error;
@@ -53,11 +53,11 @@ int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
 	*out = NULL;
 	error = regit_store_list(&listing, reg->store, commit);
 	if (error < 0)
-		return reg_fail_internal(err, error);
-	error = reg_index_build(out, reg->store, listing, prev, cache, reg->opts.max_schema_size,
-		err);
-	if (error < 0 && err->code == 0)
-		reg_fail_internal(err, error);
+		return reg_fail_internal(error);
+	reg_err_init();
+	error = reg_index_build(out, reg->store, listing, prev, cache, reg->opts.max_schema_size);
+	if (error < 0 && regit_error_api_code() == 0)
+		reg_fail_internal(error);
 	if (error == REGIT_EINVALID)
 		memcpy(reg->bad_head, listing->head, sizeof(reg->bad_head));
 	regit_store_listing_free(listing);
@@ -95,18 +95,18 @@ void reg_served_advance(regit_registry *reg, const char *head, int durable)
 		regit_log(REGIT_LOG_WARN, "regit: cannot record the served head: %s\n", regit_error_message());
 }
 
-static void report_bad_store(regit_registry *reg, const regit_registry_error *err)
+static void report_bad_store(regit_registry *reg)
 {
 	atomic_fetch_add(&reg->store_rejections, 1);
 	pthread_rwlock_wrlock(&reg->rw);
 	reg->store_ok = 0;
-	snprintf(reg->store_message, sizeof(reg->store_message), "%.250s", err->message);
-	snprintf(reg->last_reject, sizeof(reg->last_reject), "%.1020s", err->message);
+	snprintf(reg->store_message, sizeof(reg->store_message), "%.250s", regit_error_message());
+	snprintf(reg->last_reject, sizeof(reg->last_reject), "%.1020s", regit_error_message());
 	memcpy(reg->last_reject_head, reg->bad_head, sizeof(reg->last_reject_head));
 	reg->last_reject_time = (int64_t)time(NULL);
 	atomic_fetch_add(&reg->generation, 1);
 	pthread_rwlock_unlock(&reg->rw);
-	fprintf(stderr, "regit: store not loaded: %s\n", err->message);
+	fprintf(stderr, "regit: store not loaded: %s\n", regit_error_message());
 }
 
 /*
@@ -134,7 +134,7 @@ static void *cache_saver_main(void *arg)
  * otherwise it is reported and the index being served stays. A head back
  * at the served one (the branch was reset) makes the store good again.
  */
-int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
+int reg_reload_locked(regit_registry *reg, int force)
 {
 	char head[REGIT_STORE_OID_HEX];
 	reg_index *idx = NULL;
@@ -142,7 +142,7 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 
 	error = regit_store_head(reg->store, head);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	if (!force && !reg->stale && strcmp(head, reg_index_head(reg->idx)) == 0) {
 		if (!reg->store_ok) {
 			pthread_rwlock_wrlock(&reg->rw);
@@ -157,19 +157,19 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 		return 0;
 	}
 	if (!force && reg->bad_head[0] && strcmp(head, reg->bad_head) == 0)
-		return reg_fail(err, REGIT_SR_STORE_ERROR, "%s", reg->store_message);
-	error = reg_load_index(&idx, reg, NULL, reg->idx, NULL, err);
+		return reg_fail(REGIT_SR_STORE_ERROR, "%s", reg->store_message);
+	error = reg_load_index(&idx, reg, NULL, reg->idx, NULL);
 	if (error == 0) {
 		/* A forced reload follows a write of ours whose apply failed (out
 		 * of memory): the head is our own commit, and the index it would
 		 * be compared with may be half-changed, so there is nothing to
 		 * check it against. */
 		if (!force) {
-			error = reg_ledger_check(reg, reg->idx, idx, err);
+			error = reg_ledger_check(reg, reg->idx, idx);
 			if (error == REGIT_EINVALID)
 				atomic_fetch_add(&reg->ledger_rejections, 1);
 			if (error == 0)
-				error = reg_push_validate(reg, reg->idx, idx, err);
+				error = reg_push_validate(reg, reg->idx, idx);
 		}
 		if (error == REGIT_EINVALID || error == REGIT_EINCOMPATIBLE)
 			memcpy(reg->bad_head, reg_index_head(idx), sizeof(reg->bad_head));
@@ -180,9 +180,9 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
 	}
 	if (error < 0) {
 		if (error == REGIT_EINVALID) {
-			report_bad_store(reg, err);
+			report_bad_store(reg);
 			/* To a caller (a write that lost a race) it is the store's fault. */
-			err->code = REGIT_SR_STORE_ERROR;
+			regit_error_set_api_code(REGIT_SR_STORE_ERROR);
 			error = REGIT_EIO;
 		}
 		return error;
@@ -201,34 +201,31 @@ int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err)
  * was running is refused with /health 503 and the served state answers
  * reads, as if the registry had been running.
  */
-static int open_load(regit_registry *reg, const reg_cache *cache, regit_registry_error *err)
+static int open_load(regit_registry *reg, const reg_cache *cache)
 {
 	char served[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
-	regit_registry_error rerr;
 	int error;
 
 	error = regit_store_served(reg->store, served);
 	if (error == 0)
 		error = regit_store_head(reg->store, head);
 	if (error < 0)
-		return reg_fail_internal(err, error);
+		return reg_fail_internal(error);
 	if (served[0] && strcmp(served, head) != 0 &&
-			reg_load_index(&reg->idx, reg, served, NULL, cache, err) == 0) {
+			reg_load_index(&reg->idx, reg, served, NULL, cache) == 0) {
 		reg->store_ok = 1;
-		reg_err_init(&rerr);
-		error = reg_reload_locked(reg, 0, &rerr);
+		reg_err_init();
+		error = reg_reload_locked(reg, 0);
 		/* A refused head is reported (store_ok 0) and the served state
 		 * stays; only an I/O or memory failure fails the open. */
-		if (error < 0 && rerr.code == REGIT_SR_STORE_ERROR && !reg->store_ok)
+		if (error < 0 && regit_error_api_code() == REGIT_SR_STORE_ERROR && !reg->store_ok)
 			error = 0;
-		if (error < 0)
-			*err = rerr;
 		return error;
 	}
 	reg_index_free(reg->idx);
 	reg->idx = NULL;
-	reg_err_init(err);
-	error = reg_load_index(&reg->idx, reg, NULL, NULL, cache, err);
+	reg_err_init();
+	error = reg_load_index(&reg->idx, reg, NULL, NULL, cache);
 	if (error < 0)
 		return error;
 	reg->store_ok = 1;
@@ -246,10 +243,9 @@ static void *upstream_main(void *arg);
  * serve's business.
  */
 static int registry_open(regit_registry **out, regit_store *store,
-	const regit_registry_options *opts, regit_registry_error *err)
+	const regit_registry_options *opts)
 {
 	regit_registry_options defaults = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error dummy;
 	regit_registry *reg = NULL;
 	regit_buf cache_path = REGIT_BUF_INIT;
 	reg_cache *cache = NULL;
@@ -257,13 +253,11 @@ static int registry_open(regit_registry **out, regit_store *store,
 	int locks = 0;
 	int error = 0;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	*out = NULL;
 	reg = regit_calloc(1, sizeof(*reg));
 	if (!reg)
-		return reg_fail_internal(err, REGIT_ENOMEM);
+		return reg_fail_internal(REGIT_ENOMEM);
 	reg->opts = opts ? *opts : defaults;
 	if (!reg->opts.store_path)
 		reg->opts.store_path = defaults.store_path;
@@ -271,7 +265,7 @@ static int registry_open(regit_registry **out, regit_store *store,
 		reg->opts.max_schema_size = defaults.max_schema_size;
 	reg->store_path = regit_strdup(reg->opts.store_path);
 	if (!reg->store_path) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 	reg->opts.store_path = reg->store_path;
@@ -294,19 +288,19 @@ static int registry_open(regit_registry **out, regit_store *store,
 	reg->store_borrowed = store != NULL;
 	error = store ? 0 : regit_store_open(&reg->store, reg->store_path, NULL);
 	if (error < 0) {
-		error = reg_fail_internal(err, error);
+		error = reg_fail_internal(error);
 		goto done;
 	}
 	/* The start-up cache spares re-parsing unchanged versions (cache.c). */
 	if (store)
 		goto cached;
 	if (regit_buf_printf(&cache_path, "%s/regit-cache", reg->store_path) < 0) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 	reg->cache_path = regit_buf_detach(&cache_path);
 	if (!reg->cache_path) {
-		error = reg_fail_internal(err, REGIT_ENOMEM);
+		error = reg_fail_internal(REGIT_ENOMEM);
 		goto done;
 	}
 cached:
@@ -314,7 +308,7 @@ cached:
 		/* regit_registry_verify loads what it checks itself. */
 		reg->idx = reg_index_new();
 		if (!reg->idx)
-			error = reg_fail_internal(err, REGIT_ENOMEM);
+			error = reg_fail_internal(REGIT_ENOMEM);
 		reg->store_ok = 1;
 		reg->verifying = 1;
 		if (error == 0)
@@ -325,18 +319,18 @@ cached:
 		/* Onto the upstream's head before loading, so the first load
 		 * checks and serves what the replicas share. */
 		if (store)
-			error = reg_fail(err, REGIT_SR_STORE_ERROR,
+			error = reg_fail(REGIT_SR_STORE_ERROR,
 				"an upstream needs the git store at opts->store_path, not a given store");
 		else
-			error = reg_upstream_open(&reg->up, &reg->opts, reg->store_path, err);
+			error = reg_upstream_open(&reg->up, &reg->opts, reg->store_path);
 		if (error == 0)
-			error = reg_upstream_join(reg->up, reg->store, err);
+			error = reg_upstream_join(reg->up, reg->store);
 		if (error < 0)
 			goto done;
 	}
 	if (reg->cache_path)
 		reg_cache_load(&cache, reg->cache_path);
-	error = open_load(reg, cache, err);
+	error = open_load(reg, cache);
 	reg_cache_free(cache);
 	if (error < 0)
 		goto done;
@@ -374,22 +368,20 @@ done:
 	return error;
 }
 
-int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
-	regit_registry_error *err)
+int regit_registry_open(regit_registry **out, const regit_registry_options *opts)
 {
-	return registry_open(out, NULL, opts, err);
+	return registry_open(out, NULL, opts);
 }
 
 int regit_registry_open_store(regit_registry **out, regit_store *store,
-	const regit_registry_options *opts, regit_registry_error *err)
+	const regit_registry_options *opts)
 {
-	regit_registry_error dummy;
 
 	if (!store) {
 		*out = NULL;
-		return reg_fail(err ? err : &dummy, REGIT_SR_STORE_ERROR, "no store to open over");
+		return reg_fail(REGIT_SR_STORE_ERROR, "no store to open over");
 	}
-	return registry_open(out, store, opts, err);
+	return registry_open(out, store, opts);
 }
 
 void regit_registry_free(regit_registry *reg)
@@ -428,18 +420,15 @@ void regit_registry_free(regit_registry *reg)
 	regit_free(reg);
 }
 
-int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
+int regit_registry_refresh(regit_registry *reg)
 {
-	regit_registry_error dummy;
 	int error;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
-	error = reg_write_enter(reg, err);
+	reg_err_init();
+	error = reg_write_enter(reg);
 	if (error < 0)
 		return error;
-	error = reg_reload_locked(reg, 0, err);
+	error = reg_reload_locked(reg, 0);
 	reg_write_leave(reg);
 	return error;
 }
@@ -451,23 +440,23 @@ int regit_registry_refresh(regit_registry *reg, regit_registry_error *err)
  * put the branch on the fetched head and load it like any moved head: the
  * ledger and push validation decide whether it is served.
  */
-static int upstream_sync(regit_registry *reg, unsigned deadline_ms, regit_registry_error *err)
+static int upstream_sync(regit_registry *reg, unsigned deadline_ms)
 {
 	char fetched[REGIT_STORE_OID_HEX];
 	uint64_t moves = reg_upstream_moves(reg->up);
 	int error;
 
-	reg_err_init(err);
+	reg_err_init();
 	error = reg_upstream_fetch(reg->up, reg->up->fetch_up, deadline_ms, fetched);
 	if (error < 0)
-		return reg_fail_internal(err, error);
-	error = reg_write_enter(reg, err);
+		return reg_fail_internal(error);
+	error = reg_write_enter(reg);
 	if (error < 0)
 		return error;
 	error = reg_upstream_align(reg->up, reg->up->fetch_up, reg->store, fetched,
-		reg_index_head(reg->idx), moves, err);
+		reg_index_head(reg->idx), moves);
 	if (error == 0)
-		error = reg_reload_locked(reg, 0, err);
+		error = reg_reload_locked(reg, 0);
 	reg_write_leave(reg);
 	return error;
 }
@@ -477,7 +466,6 @@ static void *upstream_main(void *arg)
 {
 	regit_registry *reg = arg;
 	reg_upstream *u = reg->up;
-	regit_registry_error err;
 
 	pthread_mutex_lock(&u->lock);
 	while (!u->stop) {
@@ -497,23 +485,20 @@ static void *upstream_main(void *arg)
 			break;
 		u->kick = 0;
 		pthread_mutex_unlock(&u->lock);
-		(void)upstream_sync(reg, u->timeout_ms, &err);
+		(void)upstream_sync(reg, u->timeout_ms);
 		pthread_mutex_lock(&u->lock);
 	}
 	pthread_mutex_unlock(&u->lock);
 	return NULL;
 }
 
-int regit_registry_upstream_sync(regit_registry *reg, regit_registry_error *err)
+int regit_registry_upstream_sync(regit_registry *reg)
 {
-	regit_registry_error dummy;
 
-	if (!err)
-		err = &dummy;
-	reg_err_init(err);
+	reg_err_init();
 	if (!reg->up)
 		return 0;
-	return upstream_sync(reg, reg->up->timeout_ms, err);
+	return upstream_sync(reg, reg->up->timeout_ms);
 }
 
 /* Read-repair: at most one fetch per REG_REPAIR_GAP_MS, each bounded by
@@ -525,7 +510,6 @@ int regit_registry_upstream_sync(regit_registry *reg, regit_registry_error *err)
 int regit_registry_read_repair(regit_registry *reg)
 {
 	reg_upstream *u = reg->up;
-	regit_registry_error err;
 	uint64_t gen;
 	int64_t now;
 
@@ -553,7 +537,7 @@ int regit_registry_read_repair(regit_registry *reg)
 	pthread_mutex_unlock(&u->lock);
 	atomic_fetch_add(&u->repairs, 1);
 	(void)upstream_sync(reg, u->timeout_ms < REG_REPAIR_MAX_MS ? u->timeout_ms
-		: REG_REPAIR_MAX_MS, &err);
+		: REG_REPAIR_MAX_MS);
 	pthread_mutex_lock(&u->lock);
 	u->repairing = 0;
 	u->repair_ms = reg_now_ms();
@@ -622,36 +606,33 @@ static int verify_is_zero(const char *rev)
 
 /* Check commit against the state served so far (reg->idx); reg_publish it if it passes. */
 static int verify_commit(regit_registry *reg, const char *commit,
-	const regit_verify_options *vo, size_t *nfindings, int *stop, regit_registry_error *err)
+	const regit_verify_options *vo, size_t *nfindings, int *stop)
 {
-	regit_registry_error e;
 	reg_index *idx = NULL;
 	int error;
 
-	reg_err_init(&e);
-	error = reg_load_index(&idx, reg, commit, reg->idx, NULL, &e);
+	reg_err_init();
+	error = reg_load_index(&idx, reg, commit, reg->idx, NULL);
 	if (error == 0) {
-		error = reg_ledger_check(reg, reg->idx, idx, &e);
+		error = reg_ledger_check(reg, reg->idx, idx);
 		if (error == 0)
-			error = reg_push_validate(reg, reg->idx, idx, &e);
+			error = reg_push_validate(reg, reg->idx, idx);
 	}
 	if (error == 0) {
 		reg_publish(reg, idx);
 		return 0;
 	}
 	reg_index_free(idx);
-	if (error != REGIT_EINVALID && error != REGIT_EINCOMPATIBLE) {
-		*err = e;
+	if (error != REGIT_EINVALID && error != REGIT_EINCOMPATIBLE)
 		return error;
-	}
 	(*nfindings)++;
-	if (vo->finding && vo->finding(commit, e.message, vo->payload) != 0)
+	if (vo->finding && vo->finding(commit, regit_error_message(), vo->payload) != 0)
 		*stop = 1;
 	return 0;
 }
 
 int regit_registry_verify(const regit_registry_options *ropts, const regit_verify_options *vo,
-	size_t *checked, size_t *nfindings, regit_registry_error *err)
+	size_t *checked, size_t *nfindings)
 {
 	regit_registry_options o = ropts ? *ropts : (regit_registry_options)REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry *reg = NULL;
@@ -665,9 +646,9 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		checked = &dummy;
 	*checked = 0;
 	*nfindings = 0;
-	reg_err_init(err);
+	reg_err_init();
 	o.no_load = 1;
-	error = regit_registry_open(&reg, &o, err);
+	error = regit_registry_open(&reg, &o);
 	if (error < 0)
 		return error;
 	if (vo->objects_dir) {
@@ -703,14 +684,14 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		 * only what changed. */
 		reg_cache_load(&cache, reg->cache_path);
 		reg_index_free(reg->idx);
-		error = reg_load_index(&reg->idx, reg, from, NULL, cache, err);
+		error = reg_load_index(&reg->idx, reg, from, NULL, cache);
 		reg_cache_free(cache);
 		if (error < 0) {
 			/* the trusted state must load; say which */
-			char msg[sizeof(err->message)];
+			char msg[REGIT_ERROR_MAX];
 
-			snprintf(msg, sizeof(msg), "%s", err->message);
-			error = reg_fail(err, REGIT_SR_STORE_ERROR, "The state verified from (%.12s) "
+			snprintf(msg, sizeof(msg), "%s", regit_error_message());
+			error = reg_fail(REGIT_SR_STORE_ERROR, "The state verified from (%.12s) "
 				"does not load: %.400s", from, msg);
 			goto done;
 		}
@@ -719,7 +700,7 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 		goto done;
 	rc = vo->tip_only ? 0 : regit_store_descends(reg->store, to, from);
 	if (rc < 0) {
-		error = reg_fail_internal(err, rc);
+		error = reg_fail_internal(rc);
 		goto done;
 	}
 	if (rc == 1) {
@@ -736,15 +717,15 @@ int regit_registry_verify(const regit_registry_options *ropts, const regit_verif
 	}
 	if (chain.n == 0) {
 		(*checked)++;
-		error = verify_commit(reg, to, vo, nfindings, &stop, err);
+		error = verify_commit(reg, to, vo, nfindings, &stop);
 	}
 	for (i = 0; i < chain.n && !stop && error == 0; i++) {
 		(*checked)++;
-		error = verify_commit(reg, chain.ids[i], vo, nfindings, &stop, err);
+		error = verify_commit(reg, chain.ids[i], vo, nfindings, &stop);
 	}
 	goto done;
 fail:
-	reg_fail_internal(err, error);
+	reg_fail_internal(error);
 done:
 	regit_store_commits_dispose(&chain);
 	regit_registry_free(reg);

@@ -23,6 +23,7 @@
 #include "compat/compat.h"
 #include "compat/lint.h"
 #include "util/buf.h"
+#include "util/error.h"
 
 typedef struct regit_registry regit_registry;
 
@@ -51,11 +52,14 @@ enum {
 	REGIT_SR_STORE_BUSY = 50002      /* Confluent's "operation timed out" */
 };
 
-/* What went wrong, ready for {"error_code", "message"}. */
-typedef struct regit_registry_error {
-	int code;             /* Confluent error_code; 0 when there is none */
-	char message[4096];   /* one line; long finding lists are truncated */
-} regit_registry_error;
+/*
+ * What went wrong, ready for {"error_code", "message"}: a failed call
+ * (< 0) leaves it in this thread's last error (util/error.h):
+ * regit_error_api_code() is the Confluent error_code (0 when the failure
+ * has none: the caller maps the return code), regit_error_message() the
+ * one-line message (at most REGIT_ERROR_MAX - 1 bytes; long finding
+ * lists are cut visibly with "..."). Read them right after the call.
+ */
 
 /* Version selector: a number >= 1, or REGIT_VERSION_LATEST ("latest", -1). */
 #define REGIT_VERSION_LATEST (-1)
@@ -151,8 +155,7 @@ typedef struct regit_registry_options {
 	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0, NULL }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
-int regit_registry_open(regit_registry **out, const regit_registry_options *opts,
-	regit_registry_error *err);
+int regit_registry_open(regit_registry **out, const regit_registry_options *opts);
 
 typedef struct regit_store regit_store;   /* store/store.h */
 
@@ -166,11 +169,11 @@ typedef struct regit_store regit_store;   /* store/store.h */
  *
  * @param store  borrowed: the caller frees it (regit_store_free), after
  *               regit_registry_free, also when the open fails
- * @return 0; REGIT_EIO, REGIT_EINVALID, REGIT_ENOMEM with err as
+ * @return 0; REGIT_EIO, REGIT_EINVALID, REGIT_ENOMEM as
  *         regit_registry_open's
  */
 int regit_registry_open_store(regit_registry **out, regit_store *store,
-	const regit_registry_options *opts, regit_registry_error *err);
+	const regit_registry_options *opts);
 void regit_registry_free(regit_registry *reg);
 
 /*
@@ -204,53 +207,49 @@ typedef struct regit_register_result {
 } regit_register_result;
 
 int regit_registry_register(regit_registry *reg, const regit_register_request *req,
-	regit_register_result *out, regit_registry_error *err);
+	regit_register_result *out);
 
 /** Soft or permanent delete of one version; *out = the deleted version number. */
 int regit_registry_delete_version(regit_registry *reg, const char *subject,
-	int version, int permanent, const char *author, int *out,
-	regit_registry_error *err);
+	int version, int permanent, const char *author, int *out);
 
 /**
  * Delete a subject. *out receives an owned array of deleted versions
  * (free with regit_free), *nout its length.
  */
 int regit_registry_delete_subject(regit_registry *reg, const char *subject,
-	int permanent, const char *author, int **out, size_t *nout,
-	regit_registry_error *err);
+	int permanent, const char *author, int **out, size_t *nout);
 
 /** Config: subject NULL = global. PUT merges absent members (§4.7). */
 int regit_registry_set_config(regit_registry *reg, const char *subject,
-	const regit_config *cfg, const char *author, regit_config *out,
-	regit_registry_error *err);
+	const regit_config *cfg, const char *author, regit_config *out);
 /** DELETE config; *out = the config that was removed. */
 int regit_registry_delete_config(regit_registry *reg, const char *subject,
-	const char *author, regit_config *out, regit_registry_error *err);
+	const char *author, regit_config *out);
 /** GET config; default_to_global: fall back to the effective config. */
 int regit_registry_get_config(regit_registry *reg, const char *subject,
-	int default_to_global, regit_config *out, regit_registry_error *err);
+	int default_to_global, regit_config *out);
 
 int regit_registry_set_mode(regit_registry *reg, const char *subject,
-	regit_mode mode, int force, const char *author, regit_registry_error *err);
+	regit_mode mode, int force, const char *author);
 int regit_registry_delete_mode(regit_registry *reg, const char *subject,
-	const char *author, regit_mode *out, regit_registry_error *err);
+	const char *author, regit_mode *out);
 int regit_registry_get_mode(regit_registry *reg, const char *subject,
-	int default_to_global, regit_mode *out, regit_registry_error *err);
+	int default_to_global, regit_mode *out);
 
 /* ---- reads (inside a read section; results borrowed) -------------------- */
 
 /** Lookup: the version of `subject` whose schema equals req->schema. */
 int regit_registry_lookup(regit_registry *reg, const regit_register_request *req,
-	int deleted, const regit_version **out, regit_registry_error *err);
+	int deleted, const regit_version **out);
 
 /** GET /subjects/{s}/versions/{v}. */
 int regit_registry_get_version(regit_registry *reg, const char *subject,
-	int version, int deleted, const regit_version **out,
-	regit_registry_error *err);
+	int version, int deleted, const regit_version **out);
 
 /** GET /schemas/ids/{id}; soft-deleted schemas still resolve. */
 int regit_registry_get_schema(regit_registry *reg, int id,
-	const regit_schema_entry **out, regit_registry_error *err);
+	const regit_schema_entry **out);
 
 /*
  * Schema GUIDs (Confluent 8.x `guid`): a content identifier of a schema,
@@ -263,14 +262,14 @@ int regit_registry_get_schema(regit_registry *reg, int id,
 
 /** GUID of schema id into out (NUL-terminated). 0, or 40403 when unknown. */
 int regit_registry_schema_guid(regit_registry *reg, int id,
-	char out[REGIT_GUID_LEN + 1], regit_registry_error *err);
+	char out[REGIT_GUID_LEN + 1]);
 
 /**
  * GET /schemas/guids/{guid}: the schema with that GUID (upper or lower
  * case hex); when several ids hold it, the lowest. 40403 when none.
  */
 int regit_registry_get_schema_by_guid(regit_registry *reg, const char *guid,
-	const regit_schema_entry **out, regit_registry_error *err);
+	const regit_schema_entry **out);
 
 /** The highest schema id the registry has assigned (0 when none): ?fetchMaxId. */
 int regit_registry_max_id(regit_registry *reg);
@@ -280,8 +279,7 @@ int regit_registry_max_id(regit_registry *reg);
  * named type written in full where first used (a self-contained schema),
  * appended to out. Without references it is the stored text. 40403 when unknown.
  */
-int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out,
-	regit_registry_error *err);
+int regit_registry_schema_resolved(regit_registry *reg, int id, regit_buf *out);
 
 /* Listing filters shared by the list calls. */
 typedef struct regit_list_filter {
@@ -303,18 +301,16 @@ int regit_registry_list_subjects(regit_registry *reg, const regit_list_filter *f
 	regit_subject_cb cb, void *payload);
 /** 40401 when the subject has nothing to list. */
 int regit_registry_list_versions(regit_registry *reg, const char *subject,
-	const regit_list_filter *f, regit_version_cb cb, void *payload,
-	regit_registry_error *err);
+	const regit_list_filter *f, regit_version_cb cb, void *payload);
 /** GET /schemas: every version matching f, by subject then version. */
 int regit_registry_list_schemas(regit_registry *reg, const regit_list_filter *f,
 	regit_version_cb cb, void *payload);
 /** Subject-versions that use schema id (GET /schemas/ids/{id}/versions). */
 int regit_registry_id_versions(regit_registry *reg, int id, int deleted,
-	regit_version_cb cb, void *payload, regit_registry_error *err);
+	regit_version_cb cb, void *payload);
 /** Ids of schemas referencing subject/version, ascending. */
 int regit_registry_referenced_by(regit_registry *reg, const char *subject,
-	int version, int deleted, regit_version_cb cb, void *payload,
-	regit_registry_error *err);
+	int version, int deleted, regit_version_cb cb, void *payload);
 
 /* ---- compatibility test endpoints --------------------------------------- */
 
@@ -327,8 +323,7 @@ int regit_registry_referenced_by(regit_registry *reg, const char *subject,
  * turns it into incompatible + message (§3 Compatibility).
  */
 int regit_registry_test_compat(regit_registry *reg, const regit_register_request *req,
-	int version, int verbose, int *compatible, char ***messages,
-	regit_registry_error *err);
+	int version, int verbose, int *compatible, char ***messages);
 
 /* ---- reads for the web UI (GET/POST /regit/...) --------------------------- */
 
@@ -364,11 +359,11 @@ typedef struct regit_check_report {
  * @param out       filled on success; dispose with regit_check_report_dispose
  *                  (also after a failure); under a warn or enforce lint
  *                  policy also the candidate's lint findings (default rules)
- * @return 0 whatever the verdict; < 0 with err (40402, 42201 for a
+ * @return 0 whatever the verdict; < 0 with the last error (40402, 42201 for a
  *         candidate that does not parse, 50001)
  */
 int regit_registry_check_report(regit_registry *reg, const regit_register_request *req,
-	int version, int level, regit_check_report *out, regit_registry_error *err);
+	int version, int level, regit_check_report *out);
 void regit_check_report_dispose(regit_check_report *r);
 
 /* How regit_registry_version_text writes a version's schema. */
@@ -381,10 +376,10 @@ typedef enum regit_text_style {
 /**
  * Append subject/version's schema (soft-deleted versions too) in a style to
  * out. The version's id goes to *id when id is not NULL.
- * @return 0, < 0 with err (40401, 40402, 50001)
+ * @return 0, < 0 with the last error (40401, 40402, 50001)
  */
 int regit_registry_version_text(regit_registry *reg, const char *subject, int version,
-	regit_text_style style, regit_buf *out, int *id, regit_registry_error *err);
+	regit_text_style style, regit_buf *out, int *id);
 
 /* One commit of a subject's history (borrowed for the callback call). */
 typedef struct regit_history_entry {
@@ -403,25 +398,24 @@ typedef struct regit_history_entry {
  * at most `limit` (1..100) entries, after `skip`, and a bounded walk per
  * call (store.h, REGIT_STORE_LOG_MAX_WALK); *next (41 bytes) receives
  * where to continue, "" at the end.
- * @return 0 (an unknown subject simply has no history), < 0 with err
+ * @return 0 (an unknown subject simply has no history), < 0 with the last error
  *         (42208 invalid subject, 400 bad cursor, 50001)
  */
 int regit_registry_subject_history(regit_registry *reg, const char *subject,
 	const char *from, size_t skip, size_t limit,
 	int (*cb)(const regit_history_entry *e, void *payload), void *payload,
-	char *next, regit_registry_error *err);
+	char *next);
 
 /**
  * The commit that registered each of a subject's versions (the newest
  * commit that added its vN.avsc), from the served head: its author and
  * date. cb(i, entry) is called for versions[i] when found within the
  * bounded walk (REGIT_STORE_LOG_MAX_WALK commits); n at most 100.
- * @return 0, < 0 with err (42208, 50001)
+ * @return 0, < 0 with the last error (42208, 50001)
  */
 int regit_registry_version_origins(regit_registry *reg, const char *subject,
 	const int *versions, size_t n,
-	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload,
-	regit_registry_error *err);
+	void (*cb)(size_t i, const regit_history_entry *e, void *payload), void *payload);
 
 /* ---- health and metrics -------------------------------------------------- */
 
@@ -504,16 +498,16 @@ uint64_t regit_registry_generation(regit_registry *reg);
  * is reported in stats (store_ok, store_message, store_rejections) and
  * never half-served: the old index stays. Called periodically by the server.
  */
-int regit_registry_refresh(regit_registry *reg, regit_registry_error *err);
+int regit_registry_refresh(regit_registry *reg);
 
 /**
  * With an upstream: fetch it now and take its head in (after the ledger
  * and push checks), bounded by the upstream timeout; without one, 0 at
  * once. For POST /regit/refresh (a push webhook's target). Not inside a
  * read section.
- * @return 0; REGIT_EIO (unreachable, refused), with err
+ * @return 0; REGIT_EIO (unreachable, refused), with the last error
  */
-int regit_registry_upstream_sync(regit_registry *reg, regit_registry_error *err);
+int regit_registry_upstream_sync(regit_registry *reg);
 
 /**
  * Read-repair: a read found nothing this replica knows (an id above its
@@ -561,10 +555,10 @@ typedef struct regit_verify_options {
  * @param nfindings  receives the number of refused commits
  * @return 0 when the history was checked (findings or not);
  *         REGIT_ENOTFOUND (a revision does not exist), REGIT_ELIMIT,
- *         REGIT_EIO, REGIT_ENOMEM, with err->message
+ *         REGIT_EIO, REGIT_ENOMEM, with regit_error_message()
  */
 int regit_registry_verify(const regit_registry_options *ropts, const regit_verify_options *vopts,
-	size_t *checked, size_t *nfindings, regit_registry_error *err);
+	size_t *checked, size_t *nfindings);
 
 /* Names <-> enums ("READWRITE"); parse is case-insensitive. */
 const char *regit_mode_name(regit_mode mode);

@@ -204,12 +204,12 @@ void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted);
  * built earlier: versions whose blobs did not change are reused without
  * reading or parsing; so are versions found in cache (may be NULL), after
  * a sample of them was checked against their files (a cache that
- * disagrees is ignored). On failure err->message says what is wrong with the
- * tree.
+ * disagrees is ignored). On failure the last error (regit_error_message)
+ * says what is wrong with the tree.
  */
 int reg_index_build(reg_index **out, regit_store *store,
 	const regit_store_listing *listing, const reg_index *prev, const reg_cache *cache,
-	size_t max_schema_size, regit_registry_error *err);
+	size_t max_schema_size);
 
 /* ---- parsing with references ------------------------------------------- */
 
@@ -431,7 +431,7 @@ struct reg_upstream {
 
 /* A handle on opts->upstream_url for the store at store_path (no network). */
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
-	const char *store_path, regit_registry_error *err);
+	const char *store_path);
 void reg_upstream_free(reg_upstream *u);
 /* regit_upstream_fetch on up (u->up or u->fetch_up), counted and reported. */
 int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms,
@@ -445,8 +445,8 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
  * or nothing is published yet): a fast-forward, or back off commits the
  * upstream never took (a crash between commit and push), provided the
  * upstream still holds the served head. An upstream that dropped served
- * commits is refused (u->refused, REGIT_EINVALID with err); the branch
- * and what is served stay. The new head is then checked and loaded by
+ * commits is refused (u->refused, REGIT_EINVALID with the last error); the
+ * branch and what is served stay. The new head is then checked and loaded by
  * reg_reload_locked (the ledger and push validation). served: the head
  * the index serves (NULL before one is loaded: the served ref). moves_at_fetch:
  * reg_upstream_moves when the fetch that saw `fetched` began; a head older
@@ -454,8 +454,7 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
  * head (a push of ours, another fetch) is stale, not a rewrite.
  */
 int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
-	const char *fetched, const char *served, uint64_t moves_at_fetch,
-	regit_registry_error *err);
+	const char *fetched, const char *served, uint64_t moves_at_fetch);
 /* u->moves now (under u->lock): what a fetch about to start passes to align. */
 uint64_t reg_upstream_moves(reg_upstream *u);
 /*
@@ -464,17 +463,17 @@ uint64_t reg_upstream_moves(reg_upstream *u);
  * the first write). An unreachable upstream is logged, not fatal: the
  * local state is served and the fetch thread keeps trying.
  */
-int reg_upstream_join(reg_upstream *u, regit_store *store, regit_registry_error *err);
+int reg_upstream_join(reg_upstream *u, regit_store *store);
 void reg_upstream_stats(reg_upstream *u, regit_registry_stats *out);
 
 /* ---- errors and locking (reg_base.c) ------------------------------------ */
 
-/* Set err (code, message) and the thread's last error; @return the REGIT_E* for code */
-int reg_fail(regit_registry_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Set the thread's last error with its Confluent code; @return the REGIT_E* for code */
+int reg_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A failure that is not the client's: out of memory, git I/O. */
-int reg_fail_internal(regit_registry_error *err, int rc);
-void reg_err_init(regit_registry_error *err);
+int reg_fail_internal(int rc);
+void reg_err_init(void);
 
 /* Whether this thread holds a read section (regit_registry_read_begin) on reg. */
 int reg_reading(const regit_registry *reg);
@@ -482,7 +481,7 @@ int reg_reading(const regit_registry *reg);
 int reg_read_enter(regit_registry *reg);
 void reg_read_leave(regit_registry *reg, int taken);
 /* Take wlock (a write inside a read section fails: it would deadlock). */
-int reg_write_enter(regit_registry *reg, regit_registry_error *err);
+int reg_write_enter(regit_registry *reg);
 void reg_write_leave(regit_registry *reg);
 int64_t reg_now_ms(void);
 
@@ -507,15 +506,15 @@ int reg_level_transitive(regit_compat_level level);
 /* "subjects/<enc>/<file>" into out. */
 int reg_subject_path(char *out, size_t outlen, const char *subject, const char *file);
 /* A subject name the API accepts (42208 otherwise). */
-int reg_check_subject(const char *subject, regit_registry_error *err);
+int reg_check_subject(const char *subject);
 /*
  * *out = subject's version (REGIT_VERSION_LATEST: the latest), soft-deleted
  * ones too when deleted; borrowed from idx.
  * @return 0, or reg_fail's code with 40401 (no such subject, or none live)
- * or 40402 in err, in Confluent's words (*out NULL)
+ * or 40402 as the last error, in Confluent's words (*out NULL)
  */
 int reg_find_version(const reg_version **out, const reg_index *idx, const char *subject,
-	int version, int deleted, regit_registry_error *err);
+	int version, int deleted);
 /* Is subject/version referenced by a version (live only unless any)? */
 const reg_version *reg_referrer(const reg_index *idx, const char *subject, int version,
 	int any);
@@ -524,7 +523,7 @@ const reg_version *reg_referrer(const reg_index *idx, const char *subject, int v
 
 /* Build the index of commit (NULL: the branch head). */
 int reg_load_index(reg_index **out, regit_registry *reg, const char *commit,
-	const reg_index *prev, const reg_cache *cache, regit_registry_error *err);
+	const reg_index *prev, const reg_cache *cache);
 /* Publish a new index (caller holds wlock); takes idx. */
 void reg_publish(regit_registry *reg, reg_index *idx);
 /* Record head as served (refs/regit/served); a failure is logged. */
@@ -534,7 +533,7 @@ void reg_served_advance(regit_registry *reg, const char *head, int durable);
  * head passes the ledger and push validation or is reported, and the
  * index being served stays.
  */
-int reg_reload_locked(regit_registry *reg, int force, regit_registry_error *err);
+int reg_reload_locked(regit_registry *reg, int force);
 /* ---- the published index's resolver (reg_base.c) ------------------------- */
 
 /*
@@ -555,11 +554,9 @@ int reg_stored_parse(reg_parsed **out, regit_registry *reg, const reg_index *idx
 /* ---- pushed versions and the ledger (reg_ledger.c) ----------------------- */
 
 /* The compatibility and lint policy applied to versions new in idx (not from an API). */
-int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err);
+int reg_push_validate(regit_registry *reg, const reg_index *prev, const reg_index *idx);
 /* What prev served stays served in idx (registry/README.md, "The ledger"). */
-int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx,
-	regit_registry_error *err);
+int reg_ledger_check(regit_registry *reg, const reg_index *prev, const reg_index *idx);
 
 /* ---- request schemas and checks (reg_check.c) ---------------------------- */
 
@@ -581,12 +578,10 @@ void reg_req_schema_dispose(reg_req_schema *r);
  * compact text and identity; with `stored`, also the .avsc text.
  */
 int reg_req_schema_parse(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
-	const reg_resolver *r, const regit_register_request *req, int normalize, int stored,
-	regit_registry_error *err);
+	const reg_resolver *r, const regit_register_request *req, int normalize, int stored);
 /* reg_req_schema_parse with reg_registry_resolver's resolver over idx. */
 int reg_req_schema_load(reg_req_schema *out, regit_registry *reg, const reg_index *idx,
-	const regit_register_request *req, int normalize, int stored,
-	regit_registry_error *err);
+	const regit_register_request *req, int normalize, int stored);
 int reg_version_key_eq(const reg_version *v, const reg_req_schema *r);
 
 /* Empty the parsed-schema cache (regit_registry_free). */
@@ -620,12 +615,12 @@ void reg_compat_run_dispose(reg_compat_run *c);
 int reg_compat_add_old(reg_compat_run *c, size_t cap, const reg_version *v);
 /* Check next against c->olds (newest first) at c->level; the verdict is in c->result. */
 int reg_compat_check(reg_compat_run *c, const reg_index *idx, const regit_registry *reg,
-	const regit_schema *next, regit_registry_error *err);
+	const regit_schema *next);
 /* One finding as the one-line text both 40901 and verbose messages use. */
 int reg_finding_text(regit_buf *out, const reg_compat_run *c, const regit_finding *f);
 int reg_compat_summary(regit_buf *out, const reg_compat_run *c);
 /* 40901 with every finding; push_version: 0 for a registration, else the pushed version. */
-int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const char *subject,
+int reg_compat_reject(const reg_compat_run *c, const char *subject,
 	int push_version);
 /*
  * The lint policy applied to a schema about to become a version (0 for a
@@ -633,11 +628,10 @@ int reg_compat_reject(regit_registry_error *err, const reg_compat_run *c, const 
  * count a registration's findings in the metrics and log its warnings;
  * 0 when the engine re-plans a registration it already linted (a lost
  * race), so one request is counted and warned once.
- * @return 0, REGIT_EINVALID (42201) or another error, with err
+ * @return 0, REGIT_EINVALID (42201) or another error, with the last error
  */
 int reg_lint_apply(regit_registry *reg, regit_lint_policy policy,
-	const regit_schema *schema, const char *subject, int push_version, int record,
-	regit_registry_error *err);
+	const regit_schema *schema, const char *subject, int push_version, int record);
 /* c->olds = live versions of subject, newest first: o's additions (may be NULL), then s's. */
 int reg_live_versions_desc(reg_compat_run *c, const reg_subject *s, const reg_overlay *o,
 	const char *subject);

@@ -171,7 +171,6 @@ static void overlay_init(reg_overlay *o, const reg_index *idx)
  */
 static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, void *payload)
 {
-	regit_registry_error ignored;
 	int error;
 
 	pthread_rwlock_wrlock(&reg->rw);
@@ -188,7 +187,7 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 	reg_served_advance(reg, head, 0);
 	if (error < 0) {
 		reg->stale = 1;
-		(void)reg_reload_locked(reg, 1, &ignored);
+		(void)reg_reload_locked(reg, 1);
 	}
 }
 
@@ -196,8 +195,7 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 
 /* After a lost race: wait a little (the winner may still hold the ref
  * lock), then reload from whatever the head is now. */
-static int after_conflict(regit_registry *reg, int attempt, int64_t deadline,
-	regit_registry_error *err)
+static int after_conflict(regit_registry *reg, int attempt, int64_t deadline)
 {
 	if (reg->up) {
 		/*
@@ -219,7 +217,7 @@ static int after_conflict(regit_registry *reg, int attempt, int64_t deadline,
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)wait * 1000000L;
 		nanosleep(&ts, NULL);
-		return reg_reload_locked(reg, 0, err);
+		return reg_reload_locked(reg, 0);
 	}
 	/*
 	 * A second lost race means another writer keeps the store busy (a
@@ -230,7 +228,7 @@ static int after_conflict(regit_registry *reg, int attempt, int64_t deadline,
 	 */
 	if (attempt > 0)
 		regit_store_lock_writers(reg->store);
-	return reg_reload_locked(reg, 0, err);
+	return reg_reload_locked(reg, 0);
 }
 
 /* End of a write that may have taken the writers' lock in after_conflict. */
@@ -246,7 +244,9 @@ static void txn_op_reset(reg_txn_op *op)
 	reg_plan_dispose(&op->p);
 	op->planned = 0;
 	op->rc = 0;
-	reg_err_init(op->err);
+	op->err->api_code = 0;
+	op->err->set = 0;
+	op->err->message[0] = '\0';
 }
 
 /* The commit of a plan: its files in one list (p->many, then p->changes). */
@@ -295,7 +295,6 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 	reg_upstream *u = reg->up;
 	char base[REGIT_STORE_OID_HEX], fetched[REGIT_STORE_OID_HEX];
 	char why[512];
-	regit_registry_error aerr;
 	int error, fetch_error, refused;
 
 	pthread_mutex_lock(&u->lock);
@@ -349,10 +348,9 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 			" (%u ms) passed; nothing was written: %s", u->timeout_ms, why);
 		return REGIT_EBUSY;
 	}
-	reg_err_init(&aerr);
-	if (reg_upstream_align(u, u->up, reg->store, fetched, base, reg_upstream_moves(u),
-			&aerr) < 0) {
-		regit_error_set(REGIT_ERROR_STORE, "%s", aerr.message);
+	if (reg_upstream_align(u, u->up, reg->store, fetched, base, reg_upstream_moves(u)) < 0) {
+		/* the align's message, as a plain error (no API code) */
+		regit_error_set_api_code(0);
 		return REGIT_EIO;
 	}
 	return REGIT_ECONFLICT;
@@ -400,8 +398,8 @@ static int txn_apply_fn(reg_index *idx, void *payload)
  * compare-and-swap, then apply them all. A lost race reloads and re-plans
  * the whole batch on the new head, REG_MAX_ATTEMPTS times at most. An
  * operation whose plan fails fails alone; a failed commit fails every
- * operation that had a commit in it. Each op's rc and err say how it
- * went. Caller holds wlock.
+ * operation that had a commit in it. Each op's rc and err (its saved
+ * error) say how it went. Caller holds wlock.
  */
 void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 {
@@ -414,8 +412,10 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 
 	o = regit_calloc(1, sizeof(*o));
 	if (!o) {
-		for (i = 0; i < n; i++)
-			ops[i]->rc = reg_fail_internal(ops[i]->err, REGIT_ENOMEM);
+		for (i = 0; i < n; i++) {
+			ops[i]->rc = reg_fail_internal(REGIT_ENOMEM);
+			regit_error_save(ops[i]->err);
+		}
 		return;
 	}
 	/* A replica retries lost races until its upstream timeout instead. */
@@ -433,12 +433,16 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 			reg_txn_op *op = ops[i];
 
 			txn_op_reset(op);
-			op->rc = op->kind->plan(&op->p, op->state, reg, reg->idx, o, op->err);
+			reg_err_init();
+			op->rc = op->kind->plan(&op->p, op->state, reg, reg->idx, o);
+			if (op->rc < 0)
+				regit_error_save(op->err);
 			if (op->rc < 0 || op->p.noop)
 				continue;
 			op->rc = plan_spec(&specs[nspecs], &op->p, op->author);
 			if (op->rc < 0) {
-				op->rc = reg_fail_internal(op->err, op->rc);
+				op->rc = reg_fail_internal(op->rc);
+				regit_error_save(op->err);
 				continue;
 			}
 			op->planned = 1;
@@ -459,9 +463,14 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 		}
 		if (error != REGIT_ECONFLICT)
 			break;
-		error = after_conflict(reg, attempt, deadline, ops[0]->err);
-		if (error < 0)
+		reg_err_init();
+		error = after_conflict(reg, attempt, deadline);
+		if (error < 0) {
+			/* what the reload reported is the first operation's error */
+			if (regit_error_api_code() != 0)
+				regit_error_save(ops[0]->err);
 			break;
+		}
 		error = REGIT_ECONFLICT;
 	}
 	writes_done(reg);
@@ -471,16 +480,19 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 		/* A failed commit fails everything that waited for it. */
 		if (error < 0 && op->rc == 0) {
 			if (error == REGIT_ECONFLICT && reg->up)
-				op->rc = reg_fail(op->err, REGIT_SR_STORE_BUSY,
+				op->rc = reg_fail(REGIT_SR_STORE_BUSY,
 					"Lost every race to the upstream until the deadline (%u ms);"
 					" nothing was written", reg->up->timeout_ms);
 			else if (error == REGIT_ECONFLICT)
-				op->rc = reg_fail(op->err, REGIT_SR_STORE_ERROR,
+				op->rc = reg_fail(REGIT_SR_STORE_ERROR,
 					"Too much write contention on the store");
-			else if (op != ops[0] || op->err->code == 0)
-				op->rc = reg_fail_internal(op->err, error);
+			else if (op != ops[0] || op->err->api_code == 0)
+				op->rc = reg_fail_internal(error);
 			else
 				op->rc = error;
+			/* (else the reload's error, saved above, stays ops[0]'s) */
+			if (op != ops[0] || op->err->api_code == 0 || error == REGIT_ECONFLICT)
+				regit_error_save(op->err);
 		}
 		if (op->kind->reset)
 			op->kind->reset(op->state);
@@ -491,20 +503,23 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n)
 
 /* A single write (delete, config, mode): a transaction of one operation. */
 int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
-	const char *author, regit_registry_error *err)
+	const char *author)
 {
 	reg_txn_op op, *ops = &op;
+	regit_error_saved outcome;
 	int error;
 
-	error = reg_write_enter(reg, err);
+	error = reg_write_enter(reg);
 	if (error < 0)
 		return error;
 	memset(&op, 0, sizeof(op));
 	op.kind = kind;
 	op.state = state;
 	op.author = author;
-	op.err = err;
+	op.err = &outcome;
 	reg_txn_run(reg, &ops, 1);
 	reg_write_leave(reg);
+	if (op.rc < 0)
+		regit_error_restore(&outcome);
 	return op.rc;
 }

@@ -18,6 +18,7 @@
 
 #include "registry/layout.h"
 #include "registry/registry_internal.h"
+#include "util/error.h"
 
 /* ---- a plan: the files one operation changes ------------------------------ */
 
@@ -92,7 +93,7 @@ typedef int (*reg_apply_fn)(reg_index *idx, void *payload);
  */
 typedef struct reg_txn_kind {
 	int (*plan)(reg_plan *p, void *state, regit_registry *reg, const reg_index *idx,
-		reg_overlay *o, regit_registry_error *err);
+		reg_overlay *o);
 	reg_apply_fn apply;
 	void (*reset)(void *state);
 } reg_txn_kind;
@@ -101,7 +102,11 @@ typedef struct reg_txn_op {
 	const reg_txn_kind *kind;
 	void *state;                    /* the operation's own, borrowed */
 	const char *author;
-	regit_registry_error *err;      /* borrowed: where the outcome is written */
+	/* borrowed: the outcome's error (code and message), kept per
+	 * operation because the thread running the batch is not the one
+	 * waiting for each outcome; that one restores it (regit_error_restore)
+	 * when rc < 0 */
+	regit_error_saved *err;
 	int rc;                         /* the outcome, once reg_txn_run returns */
 	reg_plan p;                     /* per attempt */
 	int planned;                    /* has a commit in the chain */
@@ -109,11 +114,12 @@ typedef struct reg_txn_op {
 
 /*
  * Run a transaction of n (<= REG_MAX_BATCH) operations; each op's rc and
- * err say how it went. Caller holds wlock.
+ * err say how it went (a failed op's error is in op->err, not in this
+ * thread's last error). Caller holds wlock.
  */
 void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n);
 /* A single write (delete, config, mode): a transaction of one operation. */
 int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
-	const char *author, regit_registry_error *err);
+	const char *author);
 
 #endif

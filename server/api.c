@@ -347,10 +347,10 @@ static const char *api_code_default_message(int code)
 }
 
 /* A registry call failed: render its Confluent error. */
-static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
+static void api_reg_error(api_ctx *c, int rc)
 {
-	int code = err->code;
-	const char *msg = err->message[0] ? err->message : NULL;
+	int code = regit_error_api_code();
+	const char *msg = code ? regit_error_message() : NULL;
 
 	if (code == 0) {
 		code = rc == REGIT_EIO || rc == REGIT_ENOSPC ? REGIT_SR_STORE_ERROR :
@@ -364,9 +364,9 @@ static void api_reg_error(api_ctx *c, int rc, const regit_registry_error *err)
 }
 
 /* (a local name for regit_api_err_init, used by every handler) */
-static void api_err_init(regit_registry_error *err)
+static void api_err_init(void)
 {
-	regit_api_err_init(err);
+	regit_api_err_init();
 }
 
 /* ---- request parsing helpers ----------------------------------------------- */
@@ -505,7 +505,7 @@ static void out_guid(api_ctx *c, int id)
 {
 	char guid[REGIT_GUID_LEN + 1];
 
-	if (regit_registry_schema_guid(c->api->reg, id, guid, NULL) == 0)
+	if (regit_registry_schema_guid(c->api->reg, id, guid) == 0)
 		out_printf(c, ",\"guid\":\"%s\"", guid);
 }
 
@@ -528,7 +528,7 @@ static void out_id_ts(api_ctx *c, int id)
 {
 	int64_t ts = 0;
 
-	if (regit_registry_id_versions(c->api->reg, id, 1, cb_first_ts, &ts, NULL) == 0 && ts > 0)
+	if (regit_registry_id_versions(c->api->reg, id, 1, cb_first_ts, &ts) == 0 && ts > 0)
 		out_printf(c, ",\"ts\":%lld", (long long)ts);
 }
 
@@ -581,10 +581,10 @@ static void out_config(api_ctx *c, const regit_config *cfg, const char *level_ke
  * End a JSON list that a registry listing call wrote items into: "]", or
  * the call's error instead of the whole body (api_error clears it).
  */
-static void api_list_close(api_ctx *c, int rc, const regit_registry_error *err)
+static void api_list_close(api_ctx *c, int rc)
 {
 	if (rc < 0)
-		api_reg_error(c, rc, err);
+		api_reg_error(c, rc);
 	else
 		out_puts(c, "]");
 }
@@ -714,12 +714,11 @@ static int cb_id_subject(const regit_version *v, void *payload)
 static int api_schema_request(api_ctx *c, regit_api_schema_body *body,
 	regit_register_request *rr, const char *subject)
 {
-	regit_registry_error err;
 	size_t i;
 
-	api_err_init(&err);
-	if (regit_api_decode_schema_body(body, c->req->body, c->req->body_len, &err) < 0) {
-		api_reg_error(c, REGIT_EINVALID, &err);
+	api_err_init();
+	if (regit_api_decode_schema_body(body, c->req->body, c->req->body_len) < 0) {
+		api_reg_error(c, REGIT_EINVALID);
 		return -1;
 	}
 	memset(rr, 0, sizeof(*rr));
@@ -813,10 +812,9 @@ static void h_subjects(api_ctx *c)
 static void h_subject(api_ctx *c)
 {
 	const char *subject = c->params[0];
-	regit_registry_error err;
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	if (c->method == M_POST) {
 		regit_api_schema_body body;
 		regit_register_request rr;
@@ -825,9 +823,9 @@ static void h_subject(api_ctx *c)
 		if (api_schema_required(c, &body, &rr, subject) < 0)
 			return;
 		regit_registry_read_begin(c->api->reg);
-		rc = regit_registry_lookup(c->api->reg, &rr, api_qbool(c, "deleted"), &v, &err);
+		rc = regit_registry_lookup(c->api->reg, &rr, api_qbool(c, "deleted"), &v);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 		} else {
 			api_ok(c);
 			out_version(c, v);
@@ -839,9 +837,9 @@ static void h_subject(api_ctx *c)
 		size_t n = 0, i;
 
 		rc = regit_registry_delete_subject(c->api->reg, subject,
-			api_qbool(c, "permanent"), c->user, &versions, &n, &err);
+			api_qbool(c, "permanent"), c->user, &versions, &n);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 		} else {
 			api_ok(c);
 			out_puts(c, "[");
@@ -862,10 +860,9 @@ static void h_subject(api_ctx *c)
 static void h_subject_versions(api_ctx *c)
 {
 	const char *subject = c->params[0];
-	regit_registry_error err;
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	if (c->method == M_GET) {
 		regit_list_filter f;
 		api_page pg;
@@ -880,9 +877,9 @@ static void h_subject_versions(api_ctx *c)
 		out_puts(c, "[");
 		regit_registry_read_begin(c->api->reg);
 		rc = regit_registry_list_versions(c->api->reg, subject, &f,
-			cb_version, &pg, &err);
+			cb_version, &pg);
 		regit_registry_read_end(c->api->reg);
-		api_list_close(c, rc, &err);
+		api_list_close(c, rc);
 	} else {
 		regit_api_schema_body body;
 		regit_register_request rr;
@@ -892,19 +889,19 @@ static void h_subject_versions(api_ctx *c)
 		if (api_schema_required(c, &body, &rr, subject) < 0)
 			return;
 		memset(&res, 0, sizeof(res));
-		rc = regit_registry_register(c->api->reg, &rr, &res, &err);
+		rc = regit_registry_register(c->api->reg, &rr, &res);
 		regit_api_schema_body_dispose(&body);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
 		out_printf(c, "{\"id\":%d,\"version\":%d,\"schemaType\":\"AVRO\"", res.id,
 			res.version);
 		regit_registry_read_begin(c->api->reg);
-		api_err_init(&err);
-		if (regit_registry_get_version(c->api->reg, subject, res.version, 1, &v,
-		    &err) == 0 && v && v->id == res.id) {
+		api_err_init();
+		if (regit_registry_get_version(c->api->reg, subject, res.version, 1, &v) == 0 &&
+		    v && v->id == res.id) {
 			if (v->nrefs)
 				out_refs(c, v->refs, v->nrefs);
 			out_puts(c, ",\"schema\":");
@@ -934,20 +931,19 @@ static int api_version_param(api_ctx *c, const char *s, int *out)
 static void h_subject_version(api_ctx *c)
 {
 	const char *subject = c->params[0];
-	regit_registry_error err;
 	int version, rc;
 
 	if (api_version_param(c, c->params[1], &version) < 0)
 		return;
-	api_err_init(&err);
+	api_err_init();
 	if (c->method == M_GET) {
 		const regit_version *v = NULL;
 
 		regit_registry_read_begin(c->api->reg);
 		rc = regit_registry_get_version(c->api->reg, subject, version,
-			api_qbool(c, "deleted"), &v, &err);
+			api_qbool(c, "deleted"), &v);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 		} else {
 			api_ok(c);
 			out_version(c, v);
@@ -957,9 +953,9 @@ static void h_subject_version(api_ctx *c)
 		int deleted = 0;
 
 		rc = regit_registry_delete_version(c->api->reg, subject, version,
-			api_qbool(c, "permanent"), c->user, &deleted, &err);
+			api_qbool(c, "permanent"), c->user, &deleted);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
@@ -970,18 +966,17 @@ static void h_subject_version(api_ctx *c)
 /* GET /subjects/{s}/versions/{v}/schema?deleted= -> the schema itself */
 static void h_subject_version_schema(api_ctx *c)
 {
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	int version, rc;
 
 	if (api_version_param(c, c->params[1], &version) < 0)
 		return;
-	api_err_init(&err);
+	api_err_init();
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_get_version(c->api->reg, c->params[0], version,
-		api_qbool(c, "deleted"), &v, &err);
+		api_qbool(c, "deleted"), &v);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else {
 		api_ok(c);
 		out_put(c, v->schema, v->schema_len);
@@ -992,7 +987,6 @@ static void h_subject_version_schema(api_ctx *c)
 /* GET /subjects/{s}/versions/{v}/referencedby?deleted=&offset=&limit= -> [ids] */
 static void h_subject_version_refby(api_ctx *c)
 {
-	regit_registry_error err;
 	api_page pg;
 	int version, rc;
 
@@ -1001,14 +995,14 @@ static void h_subject_version_refby(api_ctx *c)
 	if (api_page_init(&pg, c, 0, 0) < 0)
 		return;
 	pg.item = API_ITEM_ID;
-	api_err_init(&err);
+	api_err_init();
 	api_ok(c);
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_referenced_by(c->api->reg, c->params[0], version,
-		api_qbool(c, "deleted"), cb_version, &pg, &err);
+		api_qbool(c, "deleted"), cb_version, &pg);
 	regit_registry_read_end(c->api->reg);
-	api_list_close(c, rc, &err);
+	api_list_close(c, rc);
 }
 
 /*
@@ -1018,16 +1012,15 @@ static void h_subject_version_refby(api_ctx *c)
  */
 static void h_subject_metadata(api_ctx *c)
 {
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_get_version(c->api->reg, c->params[0], REGIT_VERSION_LATEST,
-		api_qbool(c, "deleted"), &v, &err);
+		api_qbool(c, "deleted"), &v);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else if (api_q(c, "key") || api_q(c, "value")) {
 		api_error(c, 404, REGIT_SR_SCHEMA_NOT_FOUND, "Schema not found");
 	} else {
@@ -1191,11 +1184,10 @@ static int cb_id_home(const regit_version *v, void *payload)
 static int out_schema_string(api_ctx *c, const regit_schema_entry *e,
 	const api_id_home *home)
 {
-	regit_registry_error err;
 	const char *format = api_q(c, "format");
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	out_puts(c, "{");
 	if (home && home->version) {
 		out_puts(c, "\"subject\":");
@@ -1207,10 +1199,10 @@ static int out_schema_string(api_ctx *c, const regit_schema_entry *e,
 		regit_buf text;
 
 		regit_buf_init(&text, REGIT_BUF_DEFAULT_MAX);
-		rc = regit_registry_schema_resolved(c->api->reg, e->id, &text, &err);
+		rc = regit_registry_schema_resolved(c->api->reg, e->id, &text);
 		if (rc < 0) {
 			regit_buf_dispose(&text);
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return -1;
 		}
 		out_str(c, text.ptr, text.size);
@@ -1245,7 +1237,6 @@ static int out_schema_string(api_ctx *c, const regit_schema_entry *e,
  */
 static void h_schema_id(api_ctx *c)
 {
-	regit_registry_error err;
 	const regit_schema_entry *e = NULL;
 	api_cached *hit;
 	uint64_t gen;
@@ -1276,17 +1267,17 @@ static void h_schema_id(api_ctx *c)
 	}
 	if (plain)
 		atomic_fetch_add_explicit(&c->api->cache_misses, 1, memory_order_relaxed);
-	api_err_init(&err);
+	api_err_init();
 	regit_registry_read_begin(c->api->reg);
 	memset(&home, 0, sizeof(home));
 	home.want = subject ? api_unqualify(subject) : NULL;
 	regit_buf_init(&home.subject, 1u << 20);
-	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
+	rc = regit_registry_get_schema(c->api->reg, id, &e);
 	/* no subject-version found leaves the plain answer: the id still resolves */
 	if (rc == 0 && subject)
-		(void)regit_registry_id_versions(c->api->reg, id, 1, cb_id_home, &home, NULL);
+		(void)regit_registry_id_versions(c->api->reg, id, 1, cb_id_home, &home);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else {
 		api_ok(c);
 		if (home.fail)
@@ -1302,17 +1293,16 @@ static void h_schema_id(api_ctx *c)
 /* GET /schemas/ids/{id}/schema -> the schema itself (40403, not Confluent's 500) */
 static void h_schema_id_schema(api_ctx *c)
 {
-	regit_registry_error err;
 	const regit_schema_entry *e = NULL;
 	int id, rc;
 
 	if (api_id_param(c, &id) < 0)
 		return;
-	api_err_init(&err);
+	api_err_init();
 	regit_registry_read_begin(c->api->reg);
-	rc = regit_registry_get_schema(c->api->reg, id, &e, &err);
+	rc = regit_registry_get_schema(c->api->reg, id, &e);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else {
 		api_ok(c);
 		out_put(c, e->schema, e->schema_len);
@@ -1323,7 +1313,6 @@ static void h_schema_id_schema(api_ctx *c)
 /* GET /schemas/ids/{id}/subjects?deleted=&offset=&limit= -> ["s"] */
 static void h_schema_id_subjects(api_ctx *c)
 {
-	regit_registry_error err;
 	api_subject_dedupe d;
 	int id, rc;
 
@@ -1333,21 +1322,20 @@ static void h_schema_id_subjects(api_ctx *c)
 	if (api_page_init(&d.pg, c, 0, 0) < 0)
 		return;
 	regit_buf_init(&d.last, 1u << 20);
-	api_err_init(&err);
+	api_err_init();
 	api_ok(c);
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_id_versions(c->api->reg, id, api_qbool(c, "deleted"),
-		cb_id_subject, &d, &err);
+		cb_id_subject, &d);
 	regit_registry_read_end(c->api->reg);
 	regit_buf_dispose(&d.last);
-	api_list_close(c, rc, &err);
+	api_list_close(c, rc);
 }
 
 /* GET /schemas/ids/{id}/versions?deleted=&offset=&limit= -> [{"subject","version"}] */
 static void h_schema_id_versions(api_ctx *c)
 {
-	regit_registry_error err;
 	api_page pg;
 	int id, rc;
 
@@ -1356,14 +1344,14 @@ static void h_schema_id_versions(api_ctx *c)
 	if (api_page_init(&pg, c, 0, 0) < 0)
 		return;
 	pg.item = API_ITEM_SUBJECT_VERSION;
-	api_err_init(&err);
+	api_err_init();
 	api_ok(c);
 	out_puts(c, "[");
 	regit_registry_read_begin(c->api->reg);
 	rc = regit_registry_id_versions(c->api->reg, id, api_qbool(c, "deleted"),
-		cb_version, &pg, &err);
+		cb_version, &pg);
 	regit_registry_read_end(c->api->reg);
-	api_list_close(c, rc, &err);
+	api_list_close(c, rc);
 }
 
 /*
@@ -1373,15 +1361,14 @@ static void h_schema_id_versions(api_ctx *c)
  */
 static void h_schema_guid(api_ctx *c)
 {
-	regit_registry_error err;
 	const regit_schema_entry *e = NULL;
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	regit_registry_read_begin(c->api->reg);
-	rc = regit_registry_get_schema_by_guid(c->api->reg, c->params[0], &e, &err);
+	rc = regit_registry_get_schema_by_guid(c->api->reg, c->params[0], &e);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else {
 		api_ok(c);
 		if (c->resp->route_id == R_SCHEMA_GUID_IDS)
@@ -1400,7 +1387,6 @@ static void h_compat(api_ctx *c)
 {
 	regit_api_schema_body body;
 	regit_register_request rr;
-	regit_registry_error err;
 	char **messages = NULL;
 	int version = 0, verbose, compatible = 0, rc;
 	size_t i;
@@ -1420,12 +1406,12 @@ static void h_compat(api_ctx *c)
 		}
 		return;
 	}
-	api_err_init(&err);
+	api_err_init();
 	rc = regit_registry_test_compat(c->api->reg, &rr, version, verbose, &compatible,
-		verbose ? &messages : NULL, &err);
+		verbose ? &messages : NULL);
 	regit_api_schema_body_dispose(&body);
 	if (rc < 0) {
-		api_reg_error(c, rc, &err);
+		api_reg_error(c, rc);
 	} else {
 		api_ok(c);
 		out_printf(c, "{\"is_compatible\":%s", compatible ? "true" : "false");
@@ -1455,37 +1441,36 @@ static void h_compat(api_ctx *c)
 static void h_config(api_ctx *c)
 {
 	const char *subject = c->nparams > 0 ? c->params[0] : NULL;
-	regit_registry_error err;
 	regit_config cfg, out;
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	memset(&out, 0, sizeof(out));
 	if (c->method == M_GET) {
 		rc = regit_registry_get_config(c->api->reg, subject,
-			api_qbool(c, "defaultToGlobal"), &out, &err);
+			api_qbool(c, "defaultToGlobal"), &out);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
 		out_config(c, &out, "compatibilityLevel");
 	} else if (c->method == M_PUT) {
-		if (regit_api_decode_config_body(&cfg, &err, c->req->body, c->req->body_len) < 0) {
-			api_reg_error(c, REGIT_EINVALID, &err);
+		if (regit_api_decode_config_body(&cfg, c->req->body, c->req->body_len) < 0) {
+			api_reg_error(c, REGIT_EINVALID);
 			return;
 		}
-		rc = regit_registry_set_config(c->api->reg, subject, &cfg, c->user, &out, &err);
+		rc = regit_registry_set_config(c->api->reg, subject, &cfg, c->user, &out);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
 		out_config(c, &cfg, "compatibility");
 	} else {
-		rc = regit_registry_delete_config(c->api->reg, subject, c->user, &out, &err);
+		rc = regit_registry_delete_config(c->api->reg, subject, c->user, &out);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
@@ -1501,25 +1486,24 @@ static void h_config(api_ctx *c)
 static void h_mode(api_ctx *c)
 {
 	const char *subject = c->nparams > 0 ? c->params[0] : NULL;
-	regit_registry_error err;
 	regit_mode mode = REGIT_MODE_READWRITE;
 	char sent[64];
 	int rc;
 
-	api_err_init(&err);
+	api_err_init();
 	if (c->method == M_GET) {
 		rc = regit_registry_get_mode(c->api->reg, subject,
-			api_qbool(c, "defaultToGlobal"), &mode, &err);
+			api_qbool(c, "defaultToGlobal"), &mode);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
 		out_printf(c, "{\"mode\":\"%s\"}", regit_mode_name(mode));
 	} else if (c->method == M_PUT) {
-		if (regit_api_decode_mode_body(sent, sizeof(sent), &err, c->req->body,
+		if (regit_api_decode_mode_body(sent, sizeof(sent), c->req->body,
 		    c->req->body_len) < 0) {
-			api_reg_error(c, REGIT_EINVALID, &err);
+			api_reg_error(c, REGIT_EINVALID);
 			return;
 		}
 		if (regit_mode_parse(sent, &mode) < 0 ||
@@ -1530,9 +1514,9 @@ static void h_mode(api_ctx *c)
 			return;
 		}
 		rc = regit_registry_set_mode(c->api->reg, subject, mode,
-			api_qbool(c, "force"), c->user, &err);
+			api_qbool(c, "force"), c->user);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);
@@ -1540,9 +1524,9 @@ static void h_mode(api_ctx *c)
 		out_cstr(c, sent);
 		out_puts(c, "}");
 	} else {
-		rc = regit_registry_delete_mode(c->api->reg, subject, c->user, &mode, &err);
+		rc = regit_registry_delete_mode(c->api->reg, subject, c->user, &mode);
 		if (rc < 0) {
-			api_reg_error(c, rc, &err);
+			api_reg_error(c, rc);
 			return;
 		}
 		api_ok(c);

@@ -154,19 +154,19 @@ typedef struct regit_api_schema_body {
 
 /**
  * Decode a RegisterSchemaRequest body.
- * @return 0 or REGIT_EINVALID with err->code 400 (not JSON, wrong member
+ * @return 0 or REGIT_EINVALID with regit_error_api_code() 400 (not JSON, wrong member
  *         type) or 42201 (bad reference); out is empty on failure
  */
 int regit_api_decode_schema_body(regit_api_schema_body *out, const char *body,
-	size_t len, regit_registry_error *err);
+	size_t len);
 void regit_api_schema_body_dispose(regit_api_schema_body *b);
 
 /** Decode a ConfigUpdateRequest (400, 42203 on failure). */
-int regit_api_decode_config_body(regit_config *out, regit_registry_error *err,
+int regit_api_decode_config_body(regit_config *out,
 	const char *body, size_t len);
 
 /** Decode a mode body; out receives the mode string as sent (400, 42204). */
-int regit_api_decode_mode_body(char *out, size_t outsize, regit_registry_error *err,
+int regit_api_decode_mode_body(char *out, size_t outsize,
 	const char *body, size_t len);
 
 /* ---- request syntax (api_syntax.c) ---- */

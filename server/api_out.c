@@ -4,6 +4,8 @@
  */
 #include "server/api_out.h"
 
+#include "util/error.h"
+
 void regit_api_out_puts(regit_buf *b, int *fail, const char *s)
 {
 	if (regit_buf_puts(b, s) < 0)
@@ -33,8 +35,7 @@ char *regit_api_arena_take(char *arena, size_t size, size_t *used, size_t n)
 	return p;
 }
 
-void regit_api_err_init(regit_registry_error *err)
+void regit_api_err_init(void)
 {
-	err->code = 0;
-	err->message[0] = '\0';
+	regit_error_set_api_code(0);
 }

@@ -29,7 +29,7 @@ void regit_api_out_str(regit_buf *b, int *fail, const char *s, size_t len);
  */
 char *regit_api_arena_take(char *arena, size_t size, size_t *used, size_t n);
 
-/** Empty err: no code, no message. */
-void regit_api_err_init(regit_registry_error *err);
+/** No API error code yet (util/error: the message is kept). */
+void regit_api_err_init(void);
 
 #endif

@@ -151,14 +151,14 @@ static void ui_error(ui_ctx *u, int status, int code, const char *fmt, ...)
 }
 
 /* A registry failure as a Confluent error body. */
-static void ui_reg_error(ui_ctx *u, const regit_registry_error *err)
+static void ui_reg_error(ui_ctx *u)
 {
-	int code = err->code ? err->code : 500;
+	int code = regit_error_api_code() ? regit_error_api_code() : 500;
 	int status = code >= 10000 ? code / 100 : code;
 
 	if (status < 400 || status > 599)
 		status = 500;
-	ui_error(u, status, code, "%s", err->message[0] ? err->message : regit_error_message());
+	ui_error(u, status, code, "%s", regit_error_message());
 }
 
 /* ---- request parsing ----------------------------------------------------------- */
@@ -400,17 +400,16 @@ static int cb_ui_id_subject(const regit_version *v, void *payload)
  * soft-deleted (no live version left). Under the caller's read section. */
 static void ui_subject_row(ui_ctx *u, const char *name)
 {
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	regit_config cfg;
 	int deleted = 0;
 
-	regit_api_err_init(&err);
-	if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 0, &v, &err) < 0) {
+	regit_api_err_init();
+	if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 0, &v) < 0) {
 		deleted = 1;
 		v = NULL;
-		regit_api_err_init(&err);
-		if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 1, &v, &err) < 0)
+		regit_api_err_init();
+		if (regit_registry_get_version(u->reg, name, REGIT_VERSION_LATEST, 1, &v) < 0)
 			v = NULL;
 	}
 	ui_puts(u, "{\"name\":");
@@ -419,8 +418,8 @@ static void ui_subject_row(ui_ctx *u, const char *name)
 		ui_printf(u, ",\"version\":%d,\"id\":%d", v->version, v->id);
 	ui_printf(u, ",\"deleted\":%s", deleted ? "true" : "false");
 	memset(&cfg, 0, sizeof(cfg));
-	regit_api_err_init(&err);
-	if (regit_registry_get_config(u->reg, name, 1, &cfg, &err) == 0) {
+	regit_api_err_init();
+	if (regit_registry_get_config(u->reg, name, 1, &cfg) == 0) {
 		if (cfg.has_level)
 			ui_printf(u, ",\"compatibility\":\"%s\"", regit_compat_level_name(cfg.level));
 		ui_printf(u, ",\"lint\":\"%s\"",
@@ -441,7 +440,6 @@ static void h_subjects(ui_ctx *u)
 {
 	const char *q = ui_q(u, "q");
 	const char *by = ui_q(u, "by");
-	regit_registry_error err;
 	regit_list_filter f;
 	ui_names p;
 	size_t i;
@@ -463,7 +461,7 @@ static void h_subjects(ui_ctx *u)
 		ui_error(u, 500, 500, "out of memory");
 		return;
 	}
-	regit_api_err_init(&err);
+	regit_api_err_init();
 	regit_registry_read_begin(u->reg);
 	if (!q || !by || strcmp(by, "name") == 0) {
 		memset(&f, 0, sizeof(f));
@@ -478,14 +476,14 @@ static void h_subjects(ui_ctx *u)
 		if (strcmp(by, "id") == 0) {
 			if (regit_api_parse_int(q, &id) < 0)
 				id = 0;
-		} else if (regit_registry_get_schema_by_guid(u->reg, q, &e, &err) == 0) {
+		} else if (regit_registry_get_schema_by_guid(u->reg, q, &e) == 0) {
 			id = e->id;
 		}
 		s.p = &p;
 		regit_buf_init(&s.last, 1u << 20);
-		regit_api_err_init(&err);
+		regit_api_err_init();
 		if (id > 0)
-			regit_registry_id_versions(u->reg, id, deleted, cb_ui_id_subject, &s, &err);
+			regit_registry_id_versions(u->reg, id, deleted, cb_ui_id_subject, &s);
 		regit_buf_dispose(&s.last);
 	} else {
 		regit_registry_read_end(u->reg);
@@ -566,7 +564,6 @@ static void cb_ui_origin(size_t i, const regit_history_entry *e, void *payload)
 static void h_versions(ui_ctx *u)
 {
 	const char *subject = u->params[0];
-	regit_registry_error err;
 	regit_list_filter f;
 	ui_vpage p;
 	int *nums = NULL;
@@ -586,20 +583,19 @@ static void h_versions(ui_ctx *u)
 	}
 	memset(&f, 0, sizeof(f));
 	f.deleted = 1;
-	regit_api_err_init(&err);
+	regit_api_err_init();
 	regit_registry_read_begin(u->reg);
-	rc = regit_registry_list_versions(u->reg, subject, &f, cb_ui_version, &p, &err);
+	rc = regit_registry_list_versions(u->reg, subject, &f, cb_ui_version, &p);
 	regit_registry_read_end(u->reg);
 	if (rc < 0) {
-		ui_reg_error(u, &err);
+		ui_reg_error(u);
 		goto done;
 	}
 	for (i = 0; i < p.n; i++)
 		nums[i] = p.rows[i].version;
-	regit_api_err_init(&err);
-	if (regit_registry_version_origins(u->reg, subject, nums, p.n, cb_ui_origin, &p,
-	    &err) < 0) {
-		ui_reg_error(u, &err);
+	regit_api_err_init();
+	if (regit_registry_version_origins(u->reg, subject, nums, p.n, cb_ui_origin, &p) < 0) {
+		ui_reg_error(u);
 		goto done;
 	}
 	ui_json_ok(u);
@@ -658,7 +654,6 @@ static int cb_ui_history(const regit_history_entry *e, void *payload)
 static void h_history(ui_ctx *u)
 {
 	const char *subject = u->params[0];
-	regit_registry_error err;
 	char next[41];
 	ui_hist h = { u, 0 };
 	int limit = ui_qint(u, "limit", 20, UI_PAGE_MAX);
@@ -670,11 +665,11 @@ static void h_history(ui_ctx *u)
 	ui_puts(u, "{\"subject\":");
 	ui_cstr(u, subject);
 	ui_puts(u, ",\"commits\":[");
-	regit_api_err_init(&err);
+	regit_api_err_init();
 	rc = regit_registry_subject_history(u->reg, subject, ui_q(u, "from"), 0, (size_t)limit,
-		cb_ui_history, &h, next, &err);
+		cb_ui_history, &h, next);
 	if (rc < 0) {
-		ui_reg_error(u, &err);
+		ui_reg_error(u);
 		return;
 	}
 	ui_puts(u, "],\"next\":");
@@ -703,7 +698,6 @@ static void h_text(ui_ctx *u)
 {
 	const char *style_s = ui_q(u, "style");
 	regit_text_style style = REGIT_TEXT_PRETTY;
-	regit_registry_error err;
 	regit_buf text;
 	int version, id = 0;
 
@@ -720,10 +714,9 @@ static void h_text(ui_ctx *u)
 		return;
 	}
 	regit_buf_init(&text, REGIT_BUF_DEFAULT_MAX);
-	regit_api_err_init(&err);
-	if (regit_registry_version_text(u->reg, u->params[0], version, style, &text, &id,
-	    &err) < 0) {
-		ui_reg_error(u, &err);
+	regit_api_err_init();
+	if (regit_registry_version_text(u->reg, u->params[0], version, style, &text, &id) < 0) {
+		ui_reg_error(u);
 		regit_buf_dispose(&text);
 		return;
 	}
@@ -828,7 +821,6 @@ static void ui_lint(ui_ctx *u, const regit_check_report *r, const regit_buf *tex
 static void h_diff(ui_ctx *u)
 {
 	const char *subject = u->params[0];
-	regit_registry_error err;
 	regit_check_report rep;
 	regit_register_request rr;
 	regit_buf old_text, new_text;
@@ -841,15 +833,15 @@ static void h_diff(ui_ctx *u)
 	memset(&rep, 0, sizeof(rep));
 	regit_buf_init(&old_text, REGIT_BUF_DEFAULT_MAX);
 	regit_buf_init(&new_text, REGIT_BUF_DEFAULT_MAX);
-	regit_api_err_init(&err);
+	regit_api_err_init();
 	regit_registry_read_begin(u->reg);
 	if (regit_registry_version_text(u->reg, subject, from, REGIT_TEXT_PRETTY, &old_text,
-	    &old_id, &err) < 0 ||
+	    &old_id) < 0 ||
 	    regit_registry_version_text(u->reg, subject, to, REGIT_TEXT_PRETTY, &new_text,
-	    &new_id, &err) < 0 ||
-	    regit_registry_get_version(u->reg, subject, from, 1, &a, &err) < 0 ||
-	    regit_registry_get_version(u->reg, subject, to, 1, &b, &err) < 0) {
-		ui_reg_error(u, &err);
+	    &new_id) < 0 ||
+	    regit_registry_get_version(u->reg, subject, from, 1, &a) < 0 ||
+	    regit_registry_get_version(u->reg, subject, to, 1, &b) < 0) {
+		ui_reg_error(u);
 		goto done;
 	}
 	memset(&rr, 0, sizeof(rr));
@@ -858,8 +850,8 @@ static void h_diff(ui_ctx *u)
 	rr.schema_len = b->schema_len;
 	rr.refs = b->refs;
 	rr.nrefs = b->nrefs;
-	if (regit_registry_check_report(u->reg, &rr, a->version, level, &rep, &err) < 0) {
-		ui_reg_error(u, &err);
+	if (regit_registry_check_report(u->reg, &rr, a->version, level, &rep) < 0) {
+		ui_reg_error(u);
 		goto done;
 	}
 	ui_json_ok(u);
@@ -895,7 +887,6 @@ static void h_check(ui_ctx *u)
 {
 	regit_api_schema_body body;
 	regit_register_request rr;
-	regit_registry_error err;
 	regit_check_report rep;
 	regit_buf text = REGIT_BUF_INIT;
 	const char *vs = ui_q(u, "version");
@@ -905,9 +896,9 @@ static void h_check(ui_ctx *u)
 		return;
 	if (ui_level_param(u, &level) < 0)
 		return;
-	regit_api_err_init(&err);
-	if (regit_api_decode_schema_body(&body, u->req->body, u->req->body_len, &err) < 0) {
-		ui_reg_error(u, &err);
+	regit_api_err_init();
+	if (regit_api_decode_schema_body(&body, u->req->body, u->req->body_len) < 0) {
+		ui_reg_error(u);
 		return;
 	}
 	if (!body.schema) {
@@ -922,12 +913,15 @@ static void h_check(ui_ctx *u)
 	rr.refs = body.refs;
 	rr.nrefs = body.nrefs;
 	rr.normalize = ui_qbool(u, "normalize");
-	rc = regit_registry_check_report(u->reg, &rr, version, level, &rep, &err);
-	if (rc < 0 && err.code == REGIT_SR_INVALID_SCHEMA) {
+	rc = regit_registry_check_report(u->reg, &rr, version, level, &rep);
+	if (rc < 0 && regit_error_api_code() == REGIT_SR_INVALID_SCHEMA) {
 		regit_schema_error serr;
 		regit_schema *s = NULL;
 		int line = 0, col = 0;
+		char why[REGIT_ERROR_MAX];
 
+		/* the registry's message, before the parse below records its own */
+		snprintf(why, sizeof(why), "%s", regit_error_message());
 		/* Where: a JSON syntax error has a position, a validation error a
 		 * pointer (reference-free parse: a syntax error comes first). */
 		memset(&serr, 0, sizeof(serr));
@@ -941,10 +935,10 @@ static void h_check(ui_ctx *u)
 		regit_schema_free(s);
 		ui_json_ok(u);
 		ui_puts(u, "{\"compatible\":false,\"error\":{\"message\":");
-		ui_cstr(u, err.message);
+		ui_cstr(u, why);
 		ui_printf(u, ",\"line\":%d,\"column\":%d}}", line, col);
 	} else if (rc < 0) {
-		ui_reg_error(u, &err);
+		ui_reg_error(u);
 	} else {
 		/* Borrowed: only ptr and size are read, nothing is freed. */
 		text.ptr = body.schema;
@@ -1049,15 +1043,14 @@ static void h_health(ui_ctx *u)
 static void h_refresh(ui_ctx *u)
 {
 	regit_registry_stats st;
-	regit_registry_error err;
 	int rc;
 
-	regit_api_err_init(&err);
-	rc = regit_registry_upstream_sync(u->reg, &err);
+	regit_api_err_init();
+	rc = regit_registry_upstream_sync(u->reg);
 	if (rc == 0)
-		rc = regit_registry_refresh(u->reg, &err);
+		rc = regit_registry_refresh(u->reg);
 	if (rc < 0) {
-		ui_reg_error(u, &err);
+		ui_reg_error(u);
 		return;
 	}
 	memset(&st, 0, sizeof(st));

@@ -1,41 +1,95 @@
 /*
  * error.c - thread-local last-error state.
  *
- * Each thread has one fixed buffer, so recording an error never allocates
- * and an out-of-memory report cannot itself fail.
+ * Each thread has two fixed buffers, so recording an error never allocates
+ * and an out-of-memory report cannot itself fail. A new message is written
+ * into the buffer not in use, so its arguments may include the current
+ * message ("...: %s", regit_error_message()).
  */
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#define ERROR_MAX 1024
+#define ERROR_MAX REGIT_ERROR_MAX
 
-static _Thread_local char error_buf[ERROR_MAX];
+static _Thread_local char error_bufs[2][ERROR_MAX];
+static _Thread_local int error_cur;
 static _Thread_local regit_error error_last = { REGIT_ERROR_NONE, NULL };
+static _Thread_local int error_api_code;
 
 void regit_error_set(regit_error_class klass, const char *fmt, ...)
 {
 	va_list ap;
 
+	error_cur = !error_cur;
 	va_start(ap, fmt);
-	vsnprintf(error_buf, sizeof(error_buf), fmt, ap);
+	vsnprintf(error_bufs[error_cur], ERROR_MAX, fmt, ap);
 	va_end(ap);
 
 	error_last.klass = klass;
-	error_last.message = error_buf;
+	error_last.message = error_bufs[error_cur];
+	error_api_code = 0;
+}
+
+void regit_error_set_code(int api_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	error_cur = !error_cur;
+	va_start(ap, fmt);
+	vsnprintf(error_bufs[error_cur], ERROR_MAX, fmt, ap);
+	va_end(ap);
+
+	error_last.klass = REGIT_ERROR_STORE;
+	error_last.message = error_bufs[error_cur];
+	error_api_code = api_code;
+}
+
+void regit_error_set_api_code(int api_code)
+{
+	error_api_code = api_code;
+}
+
+int regit_error_api_code(void)
+{
+	return error_api_code;
+}
+
+void regit_error_save(regit_error_saved *out)
+{
+	out->klass = error_last.klass;
+	out->api_code = error_api_code;
+	out->set = error_last.message != NULL;
+	snprintf(out->message, sizeof(out->message), "%s",
+		error_last.message ? error_last.message : "");
+}
+
+void regit_error_restore(const regit_error_saved *e)
+{
+	if (!e->set) {
+		regit_error_clear();
+	} else {
+		error_cur = !error_cur;
+		snprintf(error_bufs[error_cur], ERROR_MAX, "%s", e->message);
+		error_last.klass = e->klass;
+		error_last.message = error_bufs[error_cur];
+	}
+	error_api_code = e->api_code;
 }
 
 void regit_error_set_oom(void)
 {
 	error_last.klass = REGIT_ERROR_NOMEMORY;
 	error_last.message = "out of memory";
+	error_api_code = 0;
 }
 
 void regit_error_clear(void)
 {
 	error_last.klass = REGIT_ERROR_NONE;
 	error_last.message = NULL;
+	error_api_code = 0;
 }
 
 const regit_error *regit_error_last(void)

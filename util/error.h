@@ -6,6 +6,12 @@
  * one-line, human-readable message with regit_error_set(); callers propagate
  * the code unchanged and leave the message alone. The message lives in
  * thread-local storage because the HTTP server runs handlers on many threads.
+ *
+ * The same last error also carries the API error code (the registry's
+ * Confluent error_code: 40401, 42201, 50001, ...; 0 when there is none):
+ * regit_error_set_code records both, every other set or clear resets it
+ * to 0, and the HTTP layer maps it to a status right after a failed call.
+ * This is the one error channel: there is no per-call error struct.
  */
 #ifndef REGIT_ERROR_H
 #define REGIT_ERROR_H
@@ -41,6 +47,9 @@ typedef enum {
 	REGIT_ERROR_INTERNAL
 } regit_error_class;
 
+/* Size of the message buffer, NUL included: longer messages are cut. */
+#define REGIT_ERROR_MAX 4096
+
 typedef struct regit_error {
 	regit_error_class klass;
 	const char *message;     /* borrowed: valid until the next set/clear */
@@ -48,15 +57,47 @@ typedef struct regit_error {
 
 /**
  * Record the last error of this thread (printf-style, one line, no newline,
- * no "failed to" prefix). Messages longer than 1 KiB are truncated.
+ * no "failed to" prefix). Messages longer than REGIT_ERROR_MAX - 1 bytes
+ * are truncated. Resets the API error code to 0.
  */
 void regit_error_set(regit_error_class klass, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * Record the last error with an API error code (a Confluent error_code,
+ * class REGIT_ERROR_STORE): what a client is answered.
+ */
+void regit_error_set_code(int api_code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** Set only the API error code of the last error, keeping its message. */
+void regit_error_set_api_code(int api_code);
+
+/** This thread's API error code: 0 unless the last set was regit_error_set_code. */
+int regit_error_api_code(void);
+
+/*
+ * A copy of a thread's last error (message, class, API code), to carry it
+ * to another thread (work done for it) or to put it back after a call
+ * whose failure must not replace it.
+ */
+typedef struct regit_error_saved {
+	regit_error_class klass;
+	int api_code;
+	int set;                          /* a message was recorded */
+	char message[REGIT_ERROR_MAX];
+} regit_error_saved;
+
+/** Copy this thread's last error into out. */
+void regit_error_save(regit_error_saved *out);
+
+/** Make a saved error this thread's last error. */
+void regit_error_restore(const regit_error_saved *e);
+
 /** Record an out-of-memory error; never allocates. */
 void regit_error_set_oom(void);
 
-/** Forget this thread's last error. */
+/** Forget this thread's last error (and its API code). */
 void regit_error_clear(void);
 
 /**

@@ -146,13 +146,13 @@ static void write_store(const fixture *f, const int *bad, size_t nbad, int bad_m
 	free(changes);
 }
 
-static regit_registry *open_store(const fixture *f, regit_registry_error *err)
+static regit_registry *open_store(const fixture *f)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
 	regit_registry *reg = NULL;
 
 	opts.store_path = f->store;
-	if (regit_registry_open(&reg, &opts, err) != 0)
+	if (regit_registry_open(&reg, &opts) != 0)
 		return NULL;
 	return reg;
 }
@@ -161,7 +161,6 @@ static regit_registry *open_store(const fixture *f, regit_registry_error *err)
 static void check_versions(regit_registry *reg)
 {
 	regit_buf text = REGIT_BUF_INIT, compact = REGIT_BUF_INIT;
-	regit_registry_error err;
 	int i;
 
 	regit_registry_read_begin(reg);
@@ -171,7 +170,7 @@ static void check_versions(regit_registry *reg)
 		char subject[64];
 
 		snprintf(subject, sizeof(subject), "s-%03d-value", i);
-		assert_int_equal(regit_registry_get_version(reg, subject, 1, 1, &v, &err), 0);
+		assert_int_equal(regit_registry_get_version(reg, subject, 1, 1, &v), 0);
 		schema_text(&text, i);
 		assert_int_equal(regit_schema_parse(&s, text.ptr, text.size, NULL, NULL), 0);
 		regit_buf_clear(&compact);
@@ -192,16 +191,15 @@ static void check_versions(regit_registry *reg)
 static void test_index_build__cold_then_warm(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	regit_registry_stats st;
 	regit_registry *reg;
 	char path[700];
 	FILE *fp;
 
 	write_store(f, NULL, 0, -1);
-	reg = open_store(f, &err);
+	reg = open_store(f);
 	if (!reg)
-		fail_msg("open: %s", err.message);
+		fail_msg("open: %s", regit_error_message());
 	regit_registry_stats_get(reg, &st);
 	assert_int_equal(st.versions, NVERSIONS);
 	assert_int_equal(st.parsed, NVERSIONS);
@@ -213,9 +211,9 @@ static void test_index_build__cold_then_warm(void **state)
 	assert_non_null(fp);
 	fclose(fp);
 
-	reg = open_store(f, &err);
+	reg = open_store(f);
 	if (!reg)
-		fail_msg("reopen: %s", err.message);
+		fail_msg("reopen: %s", regit_error_message());
 	regit_registry_stats_get(reg, &st);
 	assert_int_equal(st.versions, NVERSIONS);
 	assert_int_equal(st.parsed, 0);
@@ -226,30 +224,28 @@ static void test_index_build__cold_then_warm(void **state)
 static void test_index_build__lowest_bad_schema_is_reported(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 
 	static const int bad[] = { 201, 290, 140, 77, 260, 99, 180, 233, 120, 160, 299, 250 };
 
 	/* Bad schemas all over; the first in the tree is named, whatever the
 	 * order the threads met them in. */
 	write_store(f, bad, sizeof(bad) / sizeof(bad[0]), -1);
-	assert_null(open_store(f, &err));
-	if (!strstr(err.message, "s-077-value/v1.avsc"))
-		fail_msg("message: %s", err.message);
+	assert_null(open_store(f));
+	if (!strstr(regit_error_message(), "s-077-value/v1.avsc"))
+		fail_msg("message: %s", regit_error_message());
 }
 
 static void test_index_build__metadata_errors_come_first(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 
 	static const int bad[] = { 12 };
 
 	/* A bad schema early and bad metadata later: metadata is read first. */
 	write_store(f, bad, 1, 250);
-	assert_null(open_store(f, &err));
-	if (!strstr(err.message, "s-250-value/v1.json") || !strstr(err.message, "id"))
-		fail_msg("message: %s", err.message);
+	assert_null(open_store(f));
+	if (!strstr(regit_error_message(), "s-250-value/v1.json") || !strstr(regit_error_message(), "id"))
+		fail_msg("message: %s", regit_error_message());
 }
 
 int main(void)

@@ -33,13 +33,12 @@ typedef struct fixture {
 
 static void reopen(fixture *f)
 {
-	regit_registry_error err;
 
 	regit_registry_free(f->reg);
 	f->reg = NULL;
 	f->opts.store_path = f->store;
-	if (regit_registry_open(&f->reg, &f->opts, &err) != 0)
-		fail_msg("open: %d %s", err.code, err.message);
+	if (regit_registry_open(&f->reg, &f->opts) != 0)
+		fail_msg("open: %d %s", regit_error_api_code(), regit_error_message());
 }
 
 static int setup_with(void **state, regit_compat_level level, int strict)
@@ -125,7 +124,7 @@ static char *user_schema(int n)
 }
 
 static int reg_schema(regit_registry *reg, const char *subject, const char *schema,
-	int *id, int *version, regit_registry_error *err)
+	int *id, int *version)
 {
 	regit_register_request req = { 0 };
 	regit_register_result res;
@@ -134,24 +133,23 @@ static int reg_schema(regit_registry *reg, const char *subject, const char *sche
 	req.subject = subject;
 	req.schema = schema;
 	req.schema_len = strlen(schema);
-	rc = regit_registry_register(reg, &req, &res, err);
+	rc = regit_registry_register(reg, &req, &res);
 	if (rc == 0) {
 		if (id)
 			*id = res.id;
 		if (version)
 			*version = res.version;
 	}
-	return rc == 0 ? 0 : err->code;
+	return rc == 0 ? 0 : regit_error_api_code();
 }
 
 /* Register and expect success; returns the id. */
 static int reg_ok(regit_registry *reg, const char *subject, const char *schema, int want_version)
 {
-	regit_registry_error err;
 	int id = 0, version = 0;
 
-	if (reg_schema(reg, subject, schema, &id, &version, &err) != 0)
-		fail_msg("register %s: %d %s", subject, err.code, err.message);
+	if (reg_schema(reg, subject, schema, &id, &version) != 0)
+		fail_msg("register %s: %d %s", subject, regit_error_api_code(), regit_error_message());
 	if (want_version)
 		assert_int_equal(version, want_version);
 	return id;
@@ -162,26 +160,24 @@ static int set_level(regit_registry *reg, const char *subject, regit_compat_leve
 static int get_code(regit_registry *reg, const char *subject, int version, int deleted,
 	const regit_version **out)
 {
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	int rc;
 
 	regit_registry_read_begin(reg);
-	rc = regit_registry_get_version(reg, subject, version, deleted, &v, &err);
+	rc = regit_registry_get_version(reg, subject, version, deleted, &v);
 	if (out)
 		*out = v;
 	regit_registry_read_end(reg);
-	return rc == 0 ? 0 : err.code;
+	return rc == 0 ? 0 : regit_error_api_code();
 }
 
 static int get_id(regit_registry *reg, const char *subject, int version)
 {
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	int id = -1;
 
 	regit_registry_read_begin(reg);
-	if (regit_registry_get_version(reg, subject, version, 1, &v, &err) == 0)
+	if (regit_registry_get_version(reg, subject, version, 1, &v) == 0)
 		id = v->id;
 	regit_registry_read_end(reg);
 	return id;
@@ -190,22 +186,20 @@ static int get_id(regit_registry *reg, const char *subject, int version)
 static int del_version(regit_registry *reg, const char *subject, int version, int permanent,
 	int *out)
 {
-	regit_registry_error err;
 	int v = 0;
-	int rc = regit_registry_delete_version(reg, subject, version, permanent, NULL, &v, &err);
+	int rc = regit_registry_delete_version(reg, subject, version, permanent, NULL, &v);
 
 	if (out)
 		*out = v;
-	return rc == 0 ? 0 : err.code;
+	return rc == 0 ? 0 : regit_error_api_code();
 }
 
 static int del_subject(regit_registry *reg, const char *subject, int permanent, char *list,
 	size_t listlen)
 {
-	regit_registry_error err;
 	int *vs = NULL;
 	size_t n = 0, i, used = 0;
-	int rc = regit_registry_delete_subject(reg, subject, permanent, NULL, &vs, &n, &err);
+	int rc = regit_registry_delete_subject(reg, subject, permanent, NULL, &vs, &n);
 
 	if (list) {
 		list[0] = '\0';
@@ -213,7 +207,7 @@ static int del_subject(regit_registry *reg, const char *subject, int permanent, 
 			used += (size_t)snprintf(list + used, listlen - used, "%s%d", i ? "," : "", vs[i]);
 	}
 	regit_free(vs);
-	return rc == 0 ? 0 : err.code;
+	return rc == 0 ? 0 : regit_error_api_code();
 }
 
 typedef struct collect {
@@ -253,15 +247,14 @@ static const char *versions_of(regit_registry *reg, const char *subject, int del
 {
 	static collect c;
 	regit_list_filter f = { NULL, deleted, deleted_only, 0 };
-	regit_registry_error err;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	regit_registry_read_begin(reg);
-	rc = regit_registry_list_versions(reg, subject, &f, collect_version, &c, &err);
+	rc = regit_registry_list_versions(reg, subject, &f, collect_version, &c);
 	regit_registry_read_end(reg);
 	if (code)
-		*code = rc == 0 ? 0 : err.code;
+		*code = rc == 0 ? 0 : regit_error_api_code();
 	return c.text;
 }
 
@@ -280,7 +273,6 @@ static int lookup_code(regit_registry *reg, const char *subject, const char *sch
 	int deleted, int normalize, int *version, int *id)
 {
 	regit_register_request req = { 0 };
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	int rc;
 
@@ -289,7 +281,7 @@ static int lookup_code(regit_registry *reg, const char *subject, const char *sch
 	req.schema_len = strlen(schema);
 	req.normalize = normalize;
 	regit_registry_read_begin(reg);
-	rc = regit_registry_lookup(reg, &req, deleted, &v, &err);
+	rc = regit_registry_lookup(reg, &req, deleted, &v);
 	if (rc == 0) {
 		if (version)
 			*version = v->version;
@@ -297,7 +289,7 @@ static int lookup_code(regit_registry *reg, const char *subject, const char *sch
 			*id = v->id;
 	}
 	regit_registry_read_end(reg);
-	return rc == 0 ? 0 : err.code;
+	return rc == 0 ? 0 : regit_error_api_code();
 }
 
 /* ---- identity and ids (§4.1) ----------------------------------------------------- */
@@ -305,7 +297,6 @@ static int lookup_code(regit_registry *reg, const char *subject, const char *sch
 static void test_registry__register_get_list(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	const regit_schema_entry *e = NULL;
 	regit_registry_stats st;
@@ -315,7 +306,7 @@ static void test_registry__register_get_list(void **state)
 	assert_int_equal(id, 1);
 	assert_int_equal(get_code(f->reg, "user-value", 1, 0, &v), 0);
 	regit_registry_read_begin(f->reg);
-	assert_int_equal(regit_registry_get_version(f->reg, "user-value", REGIT_VERSION_LATEST, 0, &v, &err), 0);
+	assert_int_equal(regit_registry_get_version(f->reg, "user-value", REGIT_VERSION_LATEST, 0, &v), 0);
 	assert_string_equal(v->subject, "user-value");
 	assert_int_equal(v->version, 1);
 	assert_int_equal(v->id, 1);
@@ -324,11 +315,11 @@ static void test_registry__register_get_list(void **state)
 	/* The stored string is the compact canonical form. */
 	assert_string_equal(v->schema, USER_V1);
 	assert_int_equal(v->schema_len, strlen(USER_V1));
-	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e), 0);
 	assert_int_equal(e->id, 1);
 	assert_string_equal(e->schema, USER_V1);
-	assert_int_equal(regit_registry_get_schema(f->reg, 2, &e, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(regit_registry_get_schema(f->reg, 2, &e), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SCHEMA_NOT_FOUND);
 	regit_registry_read_end(f->reg);
 	assert_string_equal(subjects_of(f->reg, NULL, 0, 0), "user-value");
 	assert_string_equal(versions_of(f->reg, "user-value", 0, 0, NULL), "1");
@@ -349,7 +340,6 @@ static void test_registry__idempotent_and_shared_ids(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_registry_stats st;
 	uint64_t gen;
 
@@ -361,7 +351,7 @@ static void test_registry__idempotent_and_shared_ids(void **state)
 	req.schema = "{ \"fields\": [ {\"type\": {\"type\": \"int\"}, \"name\": \"id\"} ],"
 		" \"name\": \"User\", \"type\": \"record\" }";
 	req.schema_len = strlen(req.schema);
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.id, 1);
 	assert_int_equal(res.version, 1);
 	assert_int_equal(res.existed, 1);
@@ -495,7 +485,6 @@ static void test_registry__delete_error_codes(void **state)
 static void test_registry__soft_deleted_schema_resolves_by_id(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	const regit_schema_entry *e = NULL;
 	collect c;
 
@@ -503,25 +492,25 @@ static void test_registry__soft_deleted_schema_resolves_by_id(void **state)
 	reg_ok(f->reg, "b", USER_V1, 1);
 	assert_int_equal(del_version(f->reg, "a", 1, 0, NULL), 0);
 	regit_registry_read_begin(f->reg);
-	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e), 0);
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(regit_registry_id_versions(f->reg, 1, 0, collect_version, &c, &err), 0);
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 0, collect_version, &c), 0);
 	assert_string_equal(c.text, "1");     /* only b/1 is live */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c, &err), 0);
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c), 0);
 	assert_string_equal(c.text, "1,1");   /* a/1 (soft-deleted) and b/1 */
 	regit_registry_read_end(f->reg);
 	/* Hard-delete every version: the id disappears; re-registering gets a new id. */
 	assert_int_equal(del_version(f->reg, "a", 1, 1, NULL), 0);
 	assert_int_equal(del_version(f->reg, "b", 1, 0, NULL), 0);
 	regit_registry_read_begin(f->reg);
-	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), 0);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e), 0);
 	regit_registry_read_end(f->reg);
 	assert_int_equal(del_version(f->reg, "b", 1, 1, NULL), 0);
 	regit_registry_read_begin(f->reg);
-	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
-	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c, &err), REGIT_ENOTFOUND);
+	assert_int_equal(regit_registry_get_schema(f->reg, 1, &e), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(regit_registry_id_versions(f->reg, 1, 1, collect_version, &c), REGIT_ENOTFOUND);
 	regit_registry_read_end(f->reg);
 	assert_int_equal(reg_ok(f->reg, "a", USER_V1, 1), 2);
 	/* ... also after a restart: ids are never reissued. */
@@ -534,14 +523,13 @@ static void test_registry__reregister_soft_deleted_tombstones(void **state)
 	fixture *f = *state;
 	char *s2 = user_schema(2);
 	int id1, v = 0, id = 0;
-	regit_registry_error err;
 
 	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
 	id1 = reg_ok(f->reg, "t", USER_V1, 1);
 	reg_ok(f->reg, "t", s2, 2);
 	assert_int_equal(del_version(f->reg, "t", 1, 0, NULL), 0);
 	/* Same id, new version; the old soft-deleted v1 is gone for good. */
-	assert_int_equal(reg_schema(f->reg, "t", USER_V1, &id, &v, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "t", USER_V1, &id, &v), 0);
 	assert_int_equal(id, id1);
 	assert_int_equal(v, 3);
 	assert_int_equal(get_code(f->reg, "t", 1, 1, NULL), REGIT_SR_VERSION_NOT_FOUND);
@@ -556,33 +544,31 @@ static void test_registry__reregister_soft_deleted_tombstones(void **state)
 static int set_level(regit_registry *reg, const char *subject, regit_compat_level level)
 {
 	regit_config cfg = { 0 }, out;
-	regit_registry_error err;
 
 	cfg.has_level = 1;
 	cfg.level = level;
-	return regit_registry_set_config(reg, subject, &cfg, NULL, &out, &err) == 0 ? 0 : err.code;
+	return regit_registry_set_config(reg, subject, &cfg, NULL, &out) == 0 ? 0 : regit_error_api_code();
 }
 
 static void test_registry__config(void **state)
 {
 	fixture *f = *state;
 	regit_config cfg = { 0 }, out;
-	regit_registry_error err;
 
 	/* Global: the server default when nothing is set. */
-	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out), 0);
 	assert_true(out.has_level);
 	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SUBJECT_CONFIG_NOT_FOUND);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SUBJECT_CONFIG_NOT_FOUND);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
 	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_BACKWARD), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_BACKWARD);
 	/* A subject without schemas may have a config. */
 	assert_int_equal(set_level(f->reg, "s", REGIT_LEVEL_FORWARD), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
 	assert_false(out.has_normalize);
 	/* PUT merges: normalize alone keeps the level. */
@@ -590,7 +576,7 @@ static void test_registry__config(void **state)
 	cfg.normalize = 1;
 	cfg.has_strict = 1;
 	cfg.strict = 0;
-	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, "alice", &out, &err), 0);
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, "alice", &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
 	assert_true(out.has_normalize && out.normalize);
 	assert_true(out.has_strict && !out.strict);
@@ -602,43 +588,42 @@ static void test_registry__config(void **state)
 	assert_int_equal(set_level(f->reg, "bad\nsubject", REGIT_LEVEL_NONE), REGIT_SR_INVALID_SUBJECT);
 	assert_int_equal(set_level(f->reg, "__GLOBAL", REGIT_LEVEL_NONE), REGIT_SR_INVALID_SUBJECT);
 	/* DELETE: returns the old config; nothing to delete is 40401. */
-	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
-	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SUBJECT_NOT_FOUND);
-	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_BACKWARD);
-	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out), 0);
 	assert_int_equal(out.level, REGIT_LEVEL_FULL_TRANSITIVE);
 }
 
 static void test_registry__delete_keeps_or_drops_settings(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	regit_config out;
 	regit_mode m;
 
 	reg_ok(f->reg, "k", USER_V1, 1);
 	assert_int_equal(set_level(f->reg, "k", REGIT_LEVEL_NONE), 0);
-	assert_int_equal(regit_registry_set_mode(f->reg, "k", REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, "k", REGIT_MODE_READWRITE, 0, NULL), 0);
 	/* Soft delete keeps config and mode ... */
 	assert_int_equal(del_subject(f->reg, "k", 0, NULL, 0), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), 0);
-	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out), 0);
+	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m), 0);
 	/* ... hard delete drops them. */
 	assert_int_equal(del_subject(f->reg, "k", 1, NULL, 0), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), REGIT_ENOTFOUND);
-	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SUBJECT_MODE_NOT_FOUND);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out), REGIT_ENOTFOUND);
+	assert_int_equal(regit_registry_get_mode(f->reg, "k", 0, &m), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SUBJECT_MODE_NOT_FOUND);
 	assert_string_equal(sh("git --git-dir='%s' ls-tree main subjects/ | wc -l", f->store), "0");
 	/* Same through the last single version. */
 	reg_ok(f->reg, "k", USER_V1, 1);
 	assert_int_equal(set_level(f->reg, "k", REGIT_LEVEL_NONE), 0);
 	assert_int_equal(del_version(f->reg, "k", 1, 0, NULL), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out), 0);
 	assert_int_equal(del_version(f->reg, "k", 1, 1, NULL), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out, &err), REGIT_ENOTFOUND);
+	assert_int_equal(regit_registry_get_config(f->reg, "k", 0, &out), REGIT_ENOTFOUND);
 }
 
 static void test_registry__modes(void **state)
@@ -646,26 +631,25 @@ static void test_registry__modes(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_mode m;
 	char *s9 = user_schema(9), *s10 = user_schema(10);
 
-	assert_int_equal(regit_registry_get_mode(f->reg, NULL, 0, &m, &err), 0);
+	assert_int_equal(regit_registry_get_mode(f->reg, NULL, 0, &m), 0);
 	assert_int_equal(m, REGIT_MODE_READWRITE);
-	assert_int_equal(regit_registry_get_mode(f->reg, "m", 0, &m, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SUBJECT_MODE_NOT_FOUND);
-	assert_int_equal(regit_registry_get_mode(f->reg, "m", 1, &m, &err), 0);
+	assert_int_equal(regit_registry_get_mode(f->reg, "m", 0, &m), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SUBJECT_MODE_NOT_FOUND);
+	assert_int_equal(regit_registry_get_mode(f->reg, "m", 1, &m), 0);
 	assert_int_equal(m, REGIT_MODE_READWRITE);
-	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SUBJECT_NOT_FOUND);
-	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_FORWARD, 0, NULL, &err),
+	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SUBJECT_NOT_FOUND);
+	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_FORWARD, 0, NULL),
 		REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_MODE);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_MODE);
 
 	reg_ok(f->reg, "m", USER_V1, 1);
 	/* READONLY: register, delete and config PUT refused; reads work. */
-	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_READONLY, 0, NULL, &err), 0);
-	assert_int_equal(reg_schema(f->reg, "m", USER_V2, NULL, NULL, &err), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(regit_registry_set_mode(f->reg, "m", REGIT_MODE_READONLY, 0, NULL), 0);
+	assert_int_equal(reg_schema(f->reg, "m", USER_V2, NULL, NULL), REGIT_SR_OPERATION_NOT_PERMITTED);
 	assert_int_equal(del_version(f->reg, "m", 1, 0, NULL), REGIT_SR_OPERATION_NOT_PERMITTED);
 	assert_int_equal(del_subject(f->reg, "m", 0, NULL, 0), REGIT_SR_OPERATION_NOT_PERMITTED);
 	assert_int_equal(set_level(f->reg, "m", REGIT_LEVEL_NONE), REGIT_SR_OPERATION_NOT_PERMITTED);
@@ -673,7 +657,7 @@ static void test_registry__modes(void **state)
 	assert_int_equal(lookup_code(f->reg, "m", USER_V1, 0, 0, NULL, NULL), 0);
 	/* Other subjects are unaffected. */
 	reg_ok(f->reg, "other", USER_V1, 1);
-	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m, &err), 0);
+	assert_int_equal(regit_registry_delete_mode(f->reg, "m", NULL, &m), 0);
 	assert_int_equal(m, REGIT_MODE_READONLY);
 
 	/* An explicit id needs IMPORT. */
@@ -681,28 +665,28 @@ static void test_registry__modes(void **state)
 	req.schema = s9;
 	req.schema_len = strlen(s9);
 	req.id = 100;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
-	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EPERM);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_OPERATION_NOT_PERMITTED);
 	/* IMPORT needs force while live schemas exist (globally). */
-	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_IMPORT, 0, NULL, &err), REGIT_EPERM);
-	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
-	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_IMPORT, 0, NULL, &err), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_IMPORT, 0, NULL), REGIT_EPERM);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_IMPORT, 0, NULL), 0);
 	req.version = 5;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.id, 100);
 	assert_int_equal(res.version, 5);
 	/* An imported id taken by another schema is refused. */
 	req.schema = s10;
 	req.schema_len = strlen(s10);
 	req.version = 6;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
-	assert_int_equal(err.code, REGIT_SR_OPERATION_NOT_PERMITTED);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EPERM);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_OPERATION_NOT_PERMITTED);
 	/* IMPORT without an id is not read-write. */
 	req.id = 0;
 	req.version = 0;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EPERM);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EPERM);
 	/* The imported id raised the counter. */
-	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, "imp", REGIT_MODE_READWRITE, 0, NULL), 0);
 	assert_int_equal(reg_ok(f->reg, "fresh", s10, 1), 101);
 	free(s9);
 	free(s10);
@@ -715,18 +699,17 @@ static void test_registry__compat_confluent_rules(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_registry_stats st;
 
 	reg_ok(f->reg, "c", USER_V1, 1);
 	reg_ok(f->reg, "c", USER_V2, 2);
 	/* BACKWARD (server default here): a new field without default fails. */
-	assert_int_equal(reg_schema(f->reg, "c", USER_REQ, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
-	assert_non_null(strstr(err.message, "READER_FIELD_MISSING_DEFAULT_VALUE"));
-	assert_non_null(strstr(err.message, "oldSchemaVersion:2"));
-	assert_non_null(strstr(err.message, "written with version 2"));
-	assert_non_null(strstr(err.message, "compatibility:'BACKWARD'"));
-	assert_non_null(strstr(err.message, "subject \"c\""));
+	assert_int_equal(reg_schema(f->reg, "c", USER_REQ, NULL, NULL), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(regit_error_message(), "READER_FIELD_MISSING_DEFAULT_VALUE"));
+	assert_non_null(strstr(regit_error_message(), "oldSchemaVersion:2"));
+	assert_non_null(strstr(regit_error_message(), "written with version 2"));
+	assert_non_null(strstr(regit_error_message(), "compatibility:'BACKWARD'"));
+	assert_non_null(strstr(regit_error_message(), "subject \"c\""));
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.compat_rejections, 1);
 	/* Avro rules: removing a field is fine backward. */
@@ -736,7 +719,7 @@ static void test_registry__compat_confluent_rules(void **state)
 	req.schema = USER_REQ;
 	req.schema_len = strlen(USER_REQ);
 	req.force = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.version, 4);
 	/* NONE accepts anything. */
 	assert_int_equal(set_level(f->reg, "c", REGIT_LEVEL_NONE), 0);
@@ -746,10 +729,9 @@ static void test_registry__compat_confluent_rules(void **state)
 static void test_registry__compat_deleted_versions_are_skipped(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 
 	reg_ok(f->reg, "c", "\"string\"", 1);
-	assert_int_equal(reg_schema(f->reg, "c", "\"int\"", NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_int_equal(reg_schema(f->reg, "c", "\"int\"", NULL, NULL), REGIT_SR_INCOMPATIBLE);
 	assert_int_equal(del_version(f->reg, "c", 1, 0, NULL), 0);
 	reg_ok(f->reg, "c", "\"int\"", 2);
 }
@@ -757,25 +739,24 @@ static void test_registry__compat_deleted_versions_are_skipped(void **state)
 static void test_registry__compat_strict_transitive(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	regit_config cfg = { 0 }, out;
 
 	reg_ok(f->reg, "s", USER_V1, 1);
 	reg_ok(f->reg, "s", USER_V2, 2);
 	/* The product default: strict rules refuse a removed field. */
-	assert_int_equal(reg_schema(f->reg, "s", USER_NOID, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
-	assert_non_null(strstr(err.message, "FIELD_REMOVED"));
-	assert_non_null(strstr(err.message, "compatibility:'FULL_TRANSITIVE'"));
-	assert_non_null(strstr(err.message, "rules:'strict'"));
+	assert_int_equal(reg_schema(f->reg, "s", USER_NOID, NULL, NULL), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(regit_error_message(), "FIELD_REMOVED"));
+	assert_non_null(strstr(regit_error_message(), "compatibility:'FULL_TRANSITIVE'"));
+	assert_non_null(strstr(regit_error_message(), "rules:'strict'"));
 	/* ... and a new field without default, against every version. */
-	assert_int_equal(reg_schema(f->reg, "s", USER_REQ, NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
-	assert_non_null(strstr(err.message, "REQUIRED_FIELD_ADDED"));
+	assert_int_equal(reg_schema(f->reg, "s", USER_REQ, NULL, NULL), REGIT_SR_INCOMPATIBLE);
+	assert_non_null(strstr(regit_error_message(), "REQUIRED_FIELD_ADDED"));
 	/* Per subject, "strict": false turns the strict rules off. */
 	cfg.has_strict = 1;
 	cfg.strict = 0;
 	cfg.has_level = 1;
 	cfg.level = REGIT_LEVEL_BACKWARD;
-	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out), 0);
 	reg_ok(f->reg, "s", USER_NOID, 3);
 }
 
@@ -783,7 +764,6 @@ static void test_registry__test_compat_endpoint(void **state)
 {
 	fixture *f = *state;
 	regit_register_request req = { 0 };
-	regit_registry_error err;
 	char **msgs = NULL;
 	int ok = -1;
 
@@ -793,7 +773,7 @@ static void test_registry__test_compat_endpoint(void **state)
 	req.schema = USER_REQ;
 	req.schema_len = strlen(USER_REQ);
 	/* Against all live versions (predicts registration). */
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs), 0);
 	assert_int_equal(ok, 0);
 	assert_non_null(msgs);
 	assert_non_null(msgs[0]);
@@ -805,28 +785,28 @@ static void test_registry__test_compat_endpoint(void **state)
 	/* A compatible schema with verbose: an empty list. */
 	req.schema = USER_V2;
 	req.schema_len = strlen(USER_V2);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 1, &ok, &msgs), 0);
 	assert_int_equal(ok, 1);
 	assert_non_null(msgs);
 	assert_null(msgs[0]);
 	regit_free(msgs);
 	msgs = NULL;
 	/* A missing or soft-deleted version is 40402, even for a missing subject. */
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 9, 0, &ok, NULL, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_VERSION_NOT_FOUND);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 9, 0, &ok, NULL), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_VERSION_NOT_FOUND);
 	req.subject = "missing";
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 1, 0, &ok, NULL, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_VERSION_NOT_FOUND);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 1, 0, &ok, NULL), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_VERSION_NOT_FOUND);
 	/* latest of a missing subject compares with nothing. */
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 0, &ok, NULL, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, REGIT_VERSION_LATEST, 0, &ok, NULL), 0);
 	assert_int_equal(ok, 1);
 	/* Unparsable: 42201, or with verbose a verdict with the reason. */
 	req.subject = "tc";
 	req.schema = "{\"type\":\"nope\"}";
 	req.schema_len = strlen(req.schema);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs), 0);
 	assert_int_equal(ok, 0);
 	assert_non_null(msgs[0]);
 	regit_free(msgs[0]);
@@ -836,9 +816,9 @@ static void test_registry__test_compat_endpoint(void **state)
 	req.schema = "{\"type\":\"record\",\"name\":\"User\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
 		"{\"name\":\"name\",\"type\":\"string\"}]}";
 	req.schema_len = strlen(req.schema);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 2, 0, &ok, NULL, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 2, 0, &ok, NULL), 0);
 	assert_int_equal(ok, 1);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 0, &ok, NULL), 0);
 	assert_int_equal(ok, 0);
 }
 
@@ -855,7 +835,6 @@ static void test_registry__references(void **state)
 	regit_reference ref = { "acme.Address", "address", 1 };
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	collect c;
 
@@ -864,20 +843,20 @@ static void test_registry__references(void **state)
 	req.schema = PERSON;
 	req.schema_len = strlen(PERSON);
 	/* Without the reference the type is unknown. */
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_SCHEMA);
 	/* A reference to a missing version is invalid too. */
 	ref.version = 2;
 	req.refs = &ref;
 	req.nrefs = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_SCHEMA);
 	ref.version = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.id, 2);
 	assert_int_equal(get_code(f->reg, "person", 1, 0, &v), 0);
 	regit_registry_read_begin(f->reg);
-	assert_int_equal(regit_registry_get_version(f->reg, "person", 1, 0, &v, &err), 0);
+	assert_int_equal(regit_registry_get_version(f->reg, "person", 1, 0, &v), 0);
 	assert_int_equal(v->nrefs, 1);
 	assert_string_equal(v->refs[0].name, "acme.Address");
 	assert_string_equal(v->refs[0].subject, "address");
@@ -885,7 +864,7 @@ static void test_registry__references(void **state)
 	/* The stored schema names the imported type. */
 	assert_non_null(strstr(v->schema, "\"type\":\"Address\""));
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(regit_registry_referenced_by(f->reg, "address", 1, 0, collect_id, &c, &err), 0);
+	assert_int_equal(regit_registry_referenced_by(f->reg, "address", 1, 0, collect_id, &c), 0);
 	assert_string_equal(c.text, "2");
 	regit_registry_read_end(f->reg);
 	/* Lookup includes references in the identity. */
@@ -893,7 +872,7 @@ static void test_registry__references(void **state)
 		const regit_version *found = NULL;
 
 		regit_registry_read_begin(f->reg);
-		assert_int_equal(regit_registry_lookup(f->reg, &req, 0, &found, &err), 0);
+		assert_int_equal(regit_registry_lookup(f->reg, &req, 0, &found), 0);
 		assert_int_equal(found->id, 2);
 		regit_registry_read_end(f->reg);
 	}
@@ -921,7 +900,6 @@ static void test_registry__normalize(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_config cfg = { 0 }, out;
 	int version = 0;
 
@@ -934,10 +912,10 @@ static void test_registry__normalize(void **state)
 	req.schema = PROPS_AB;
 	req.schema_len = strlen(PROPS_AB);
 	req.normalize = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.id, 2);      /* the normalized text equals PROPS_BA's */
 	req.schema = PROPS_BA;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.existed, 1);
 	assert_int_equal(lookup_code(f->reg, "m", PROPS_AB, 0, 1, &version, NULL), 0);
 	assert_int_equal(version, 1);
@@ -949,7 +927,7 @@ static void test_registry__normalize(void **state)
 	/* "normalize" in the subject config has the same effect. */
 	cfg.has_normalize = 1;
 	cfg.normalize = 1;
-	assert_int_equal(regit_registry_set_config(f->reg, "o", &cfg, NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_set_config(f->reg, "o", &cfg, NULL, &out), 0);
 	assert_int_equal(reg_ok(f->reg, "o", PROPS_AB, 1), 2);
 }
 
@@ -958,7 +936,6 @@ static void test_registry__bounds_and_invalid_input(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	char big[600];
 	char longname[300];
 
@@ -971,30 +948,30 @@ static void test_registry__bounds_and_invalid_input(void **state)
 	req.subject = "b";
 	req.schema = big;
 	req.schema_len = sizeof(big);
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_ELIMIT);
-	assert_int_equal(err.code, REGIT_SR_SCHEMA_TOO_LARGE);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_ELIMIT);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SCHEMA_TOO_LARGE);
 	req.schema_len = 300;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
-	assert_int_equal(reg_schema(f->reg, "a\x01" "b", "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
-	assert_int_equal(reg_schema(f->reg, "__EMPTY", "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
+	assert_int_equal(reg_schema(f->reg, "a\x01" "b", "\"int\"", NULL, NULL), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(reg_schema(f->reg, "__EMPTY", "\"int\"", NULL, NULL), REGIT_SR_INVALID_SUBJECT);
 	memset(longname, 'x', sizeof(longname));
 	longname[299] = '\0';
-	assert_int_equal(reg_schema(f->reg, longname, "\"int\"", NULL, NULL, &err), REGIT_SR_INVALID_SUBJECT);
+	assert_int_equal(reg_schema(f->reg, longname, "\"int\"", NULL, NULL), REGIT_SR_INVALID_SUBJECT);
 	assert_int_equal(reg_schema(f->reg, "b", "{\"type\":\"record\",\"name\":\"1bad\",\"fields\":[]}",
-		NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
-	assert_int_equal(reg_schema(f->reg, "b", "not json", NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
+		NULL, NULL), REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(reg_schema(f->reg, "b", "not json", NULL, NULL), REGIT_SR_INVALID_SCHEMA);
 	req.schema_type = "PROTOBUF";
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_SCHEMA);
 	req.schema_type = "avro";
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	/* An explicit version must be the next one (outside IMPORT). */
 	req.schema_type = NULL;
 	req.schema = "\"long\"";
 	req.schema_len = 6;
 	req.version = 5;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_INVALID_SCHEMA);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_INVALID_SCHEMA);
 }
 
 /* ---- the tree in git ----------------------------------------------------------------- */
@@ -1004,13 +981,12 @@ static void test_registry__tree_is_readable(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 
 	req.subject = "user-events-value";
 	req.schema = USER_V2;
 	req.schema_len = strlen(USER_V2);
 	req.author = "alice";
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	reg_ok(f->reg, "../../etc/passwd", "\"int\"", 1);
 	assert_string_equal(sh("git --git-dir='%s' log -1 --format=%%s --skip=1", f->store),
 		"register user-events-value v1 (id 1)");
@@ -1054,11 +1030,10 @@ static void test_registry__tree_is_readable(void **state)
 static int set_lint(regit_registry *reg, const char *subject, regit_lint_policy policy)
 {
 	regit_config cfg = { 0 }, out;
-	regit_registry_error err;
 
 	cfg.has_lint = 1;
 	cfg.lint = policy;
-	return regit_registry_set_config(reg, subject, &cfg, NULL, &out, &err) == 0 ? 0 : err.code;
+	return regit_registry_set_config(reg, subject, &cfg, NULL, &out) == 0 ? 0 : regit_error_api_code();
 }
 
 static uint64_t lint_count(regit_registry *reg, const char *rule, int error)
@@ -1088,13 +1063,12 @@ static void test_registry__lint_policy_config(void **state)
 {
 	fixture *f = *state;
 	regit_config cfg = { 0 }, out;
-	regit_registry_error err;
 
 	/* Default off: not shown, as before the policy existed. */
-	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out), 0);
 	assert_false(out.has_lint);
 	assert_int_equal(set_lint(f->reg, NULL, REGIT_LINT_POLICY_WARN), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_true(out.has_lint);
 	assert_int_equal(out.lint, REGIT_LINT_POLICY_WARN);
 	/* A subject's policy overrides; PUT merges with the level. */
@@ -1104,7 +1078,7 @@ static void test_registry__lint_policy_config(void **state)
 		"config s: FORWARD, lint enforce");
 	assert_string_equal(sh("git --git-dir='%s' show main:subjects/s/config.json | tr -d ' \\n'",
 		f->store), "{\"compatibilityLevel\":\"FORWARD\",\"lint\":\"enforce\"}");
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
 	assert_int_equal(out.level, REGIT_LEVEL_FORWARD);
 	/* Setting it again is no commit. */
@@ -1113,28 +1087,28 @@ static void test_registry__lint_policy_config(void **state)
 	assert_string_equal(sh("git --git-dir='%s' rev-list --count main", f->store), "3");
 	/* A restart reads it back. */
 	reopen(f);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 0, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
 	/* DELETE returns it; the subject then inherits the global one. */
-	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out, &err), 0);
+	assert_int_equal(regit_registry_delete_config(f->reg, "s", NULL, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_WARN);
 	/* The server default (regit serve --lint) shows when nothing is set. */
-	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out, &err), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_delete_config(f->reg, NULL, NULL, &out), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_false(out.has_lint);
 	f->opts.default_lint = REGIT_LINT_POLICY_ENFORCE;
 	reopen(f);
-	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_ENFORCE);
 	/* ... and a config sets a weaker one. */
 	cfg.has_lint = 1;
 	cfg.lint = REGIT_LINT_POLICY_OFF;
-	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out, &err), 0);
-	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out, &err), 0);
+	assert_int_equal(regit_registry_set_config(f->reg, "s", &cfg, NULL, &out), 0);
+	assert_int_equal(regit_registry_get_config(f->reg, "s", 1, &out), 0);
 	assert_true(out.has_lint && out.lint == REGIT_LINT_POLICY_OFF);
 	/* Names. */
 	assert_string_equal(regit_lint_policy_name(REGIT_LINT_POLICY_WARN), "warn");
@@ -1165,7 +1139,6 @@ static void test_registry__lint_policy_on_register(void **state)
 	fixture *f = *state;
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	char **msgs = NULL;
 	int ok = 0;
 
@@ -1176,9 +1149,9 @@ static void test_registry__lint_policy_on_register(void **state)
 
 	/* enforce: lint errors refuse with 42201 and every finding. */
 	assert_int_equal(set_lint(f->reg, "e", REGIT_LINT_POLICY_ENFORCE), 0);
-	assert_int_equal(reg_schema(f->reg, "e", EV_ERR, NULL, NULL, &err), REGIT_SR_INVALID_SCHEMA);
-	assert_non_null(strstr(err.message, "lint policy (enforce)"));
-	assert_non_null(strstr(err.message, "[error] CORRELATION_ID at '': "));
+	assert_int_equal(reg_schema(f->reg, "e", EV_ERR, NULL, NULL), REGIT_SR_INVALID_SCHEMA);
+	assert_non_null(strstr(regit_error_message(), "lint policy (enforce)"));
+	assert_non_null(strstr(regit_error_message(), "[error] CORRELATION_ID at '': "));
 	assert_int_equal(get_code(f->reg, "e", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
 	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_REFUSED), 1);
 	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 1);
@@ -1196,7 +1169,7 @@ static void test_registry__lint_policy_on_register(void **state)
 	req.schema = EV_ERR;
 	req.schema_len = strlen(EV_ERR);
 	req.force = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(res.version, 3);
 	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_REFUSED), 1);
 
@@ -1206,14 +1179,14 @@ static void test_registry__lint_policy_on_register(void **state)
 	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 2);
 	assert_int_equal(lint_count(f->reg, "CORRELATION_ID", 1), 2);
 	/* A subject's enforce still wins over the global warn. */
-	assert_int_equal(reg_schema(f->reg, "e", EV_ERR "  ", NULL, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "e", EV_ERR "  ", NULL, NULL), 0);
 
 	/* verbose compatibility lists the lint findings with the policy;
 	 * is_compatible stays the compatibility verdict. */
 	req.subject = "e2";
 	req.force = 0;
 	assert_int_equal(set_lint(f->reg, "e2", REGIT_LINT_POLICY_ENFORCE), 0);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs), 0);
 	assert_int_equal(ok, 1);
 	assert_true(msgs_have(msgs, "lintRule:'CORRELATION_ID'", "policy:'enforce', refuses:true"));
 	free_msgs(msgs);
@@ -1221,7 +1194,7 @@ static void test_registry__lint_policy_on_register(void **state)
 	req.subject = "w";
 	req.schema = EV_WARN;
 	req.schema_len = strlen(EV_WARN);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs), 0);
 	assert_true(msgs_have(msgs, "lintRule:'DOC'", "severity:'warning'"));
 	assert_true(msgs_have(msgs, "lintRule:'DOC'", "policy:'warn', refuses:false"));
 	free_msgs(msgs);
@@ -1229,7 +1202,7 @@ static void test_registry__lint_policy_on_register(void **state)
 	/* Under off, verbose says nothing of lint. */
 	req.subject = "off";
 	assert_int_equal(set_lint(f->reg, "off", REGIT_LINT_POLICY_OFF), 0);
-	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs, &err), 0);
+	assert_int_equal(regit_registry_test_compat(f->reg, &req, 0, 1, &ok, &msgs), 0);
 	assert_false(msgs_have(msgs, "lintRule", NULL));
 	free_msgs(msgs);
 	/* Checking counts nothing. */
@@ -1241,7 +1214,6 @@ static void test_registry__lint_policy_on_push(void **state)
 {
 	fixture *f = *state;
 	regit_registry_stats st;
-	regit_registry_error err;
 	char clone[600];
 
 	assert_int_equal(set_lint(f->reg, "p", REGIT_LINT_POLICY_ENFORCE), 0);
@@ -1253,19 +1225,19 @@ static void test_registry__lint_policy_on_push(void **state)
 		"echo '{\"id\": 7, \"deleted\": false}' > subjects/p/v2.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'v2' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 0);
 	assert_int_equal(st.store_rejections, 1);
 	assert_non_null(strstr(st.store_message, "Version 2 of subject \"p\""));
-	assert_non_null(strstr(err.message, "CORRELATION_ID"));
+	assert_non_null(strstr(regit_error_message(), "CORRELATION_ID"));
 	assert_int_equal(get_code(f->reg, "p", 2, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
 	/* The same push with the policy at warn in the pushed tree is served
 	 * (pushes are not counted: a reload is not a registration). */
 	assert_string_equal(sh("cd '%s' && sed -i 's/enforce/warn/' subjects/p/config.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'warn' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	assert_int_equal(get_id(f->reg, "p", 2), 7);
 	assert_int_equal(lint_outcome(f->reg, REGIT_LINT_OUTCOME_WARNED), 0);
 	/* A subject's first version is linted too (no compatibility to check),
@@ -1277,17 +1249,17 @@ static void test_registry__lint_policy_on_push(void **state)
 		"echo '{\"lint\": \"enforce\"}' > subjects/n/config.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_non_null(strstr(err.message, "Version 1 of subject \"n\""));
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "Version 1 of subject \"n\""));
 	assert_string_equal(sh("cd '%s' && echo '{\"lint\": \"loud\"}' > subjects/n/config.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n2' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_non_null(strstr(err.message, "subjects/n/config.json"));
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "subjects/n/config.json"));
 	assert_string_equal(sh("cd '%s' && echo '{\"lint\": \"off\"}' > subjects/n/config.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'n3' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	assert_int_equal(get_id(f->reg, "n", 1), 7);
 }
 
@@ -1315,14 +1287,13 @@ static int dump_version(const regit_version *v, void *payload)
 static int dump_subject_settings(const char *subject, void *payload)
 {
 	dump *d = payload;
-	regit_registry_error err;
 	regit_config cfg;
 	regit_mode m;
 
-	if (regit_registry_get_config(d->reg, subject, 0, &cfg, &err) == 0)
+	if (regit_registry_get_config(d->reg, subject, 0, &cfg) == 0)
 		regit_buf_printf(&d->out, "config %s %d%d %d%d %d%d\n", subject, cfg.has_level, cfg.level,
 			cfg.has_normalize, cfg.normalize, cfg.has_strict, cfg.strict);
-	if (regit_registry_get_mode(d->reg, subject, 0, &m, &err) == 0)
+	if (regit_registry_get_mode(d->reg, subject, 0, &m) == 0)
 		regit_buf_printf(&d->out, "mode %s %s\n", subject, regit_mode_name(m));
 	return 0;
 }
@@ -1332,7 +1303,6 @@ static char *dump_state(regit_registry *reg)
 {
 	regit_list_filter all = { NULL, 1, 0, 0 };
 	regit_registry_stats st;
-	regit_registry_error err;
 	regit_config cfg;
 	regit_mode m;
 	dump d;
@@ -1346,11 +1316,11 @@ static char *dump_state(regit_registry *reg)
 	for (id = 1; id < 300; id++) {
 		const regit_schema_entry *e;
 
-		if (regit_registry_get_schema(reg, id, &e, &err) == 0)
+		if (regit_registry_get_schema(reg, id, &e) == 0)
 			regit_buf_printf(&d.out, "id %d %s %zu\n", id, e->schema, e->nrefs);
 	}
-	regit_registry_get_config(reg, NULL, 0, &cfg, &err);
-	regit_registry_get_mode(reg, NULL, 0, &m, &err);
+	regit_registry_get_config(reg, NULL, 0, &cfg);
+	regit_registry_get_mode(reg, NULL, 0, &m);
 	regit_buf_printf(&d.out, "global %d %d %s\n", cfg.has_level, cfg.level, regit_mode_name(m));
 	regit_registry_read_end(reg);
 	regit_registry_stats_get(reg, &st);
@@ -1364,7 +1334,6 @@ static void test_registry__restart_reloads_the_same_state(void **state)
 	regit_reference ref = { "acme.Address", "address", 1 };
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_config cfg = { 0 }, out;
 	char *before, *after;
 	char *s[6];
@@ -1382,15 +1351,15 @@ static void test_registry__restart_reloads_the_same_state(void **state)
 	req.schema_len = strlen(PERSON);
 	req.refs = &ref;
 	req.nrefs = 1;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), 0);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), 0);
 	assert_int_equal(del_version(f->reg, "even", 2, 0, NULL), 0);
 	assert_int_equal(del_version(f->reg, "odd", 1, 0, NULL), 0);
 	assert_int_equal(del_version(f->reg, "odd", 1, 1, NULL), 0);
 	cfg.has_normalize = 1;
 	cfg.normalize = 1;
-	assert_int_equal(regit_registry_set_config(f->reg, "odd", &cfg, NULL, &out, &err), 0);
-	assert_int_equal(regit_registry_set_mode(f->reg, "even", REGIT_MODE_READONLY, 0, NULL, &err), 0);
-	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_READWRITE, 0, NULL, &err), 0);
+	assert_int_equal(regit_registry_set_config(f->reg, "odd", &cfg, NULL, &out), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, "even", REGIT_MODE_READONLY, 0, NULL), 0);
+	assert_int_equal(regit_registry_set_mode(f->reg, NULL, REGIT_MODE_READWRITE, 0, NULL), 0);
 	reg_ok(f->reg, "spaces and ünicode / slashes", "\"bytes\"", 1);
 
 	before = dump_state(f->reg);
@@ -1417,7 +1386,6 @@ typedef struct worker {
 static void *worker_main(void *p)
 {
 	worker *w = p;
-	regit_registry_error err;
 	int i;
 
 	for (i = 0; i < 20; i++) {
@@ -1425,7 +1393,7 @@ static void *worker_main(void *p)
 		char *schema = i == 19 ? user_schema(999) : user_schema(w->thread * 100 + i);
 
 		snprintf(subject, sizeof(subject), "s%d", i % 3);
-		if (reg_schema(w->reg, subject, schema, &w->ids[i], &w->versions[i], &err) != 0)
+		if (reg_schema(w->reg, subject, schema, &w->ids[i], &w->versions[i]) != 0)
 			w->failures++;
 		free(schema);
 	}
@@ -1472,7 +1440,6 @@ static void check_workers(worker *w, size_t nw, regit_registry *reg)
 	/* Versions are contiguous: 7 schemas per thread per subject s0 (i%3==0 has 7). */
 	for (s = 0; s < 3; s++) {
 		collect c;
-		regit_registry_error err;
 		int n = 0, k;
 
 		memset(&c, 0, sizeof(c));
@@ -1481,7 +1448,7 @@ static void check_workers(worker *w, size_t nw, regit_registry *reg)
 			char subject[8];
 
 			snprintf(subject, sizeof(subject), "s%d", s);
-			assert_int_equal(regit_registry_list_versions(reg, subject, NULL, collect_version, &c, &err), 0);
+			assert_int_equal(regit_registry_list_versions(reg, subject, NULL, collect_version, &c), 0);
 		}
 		regit_registry_read_end(reg);
 		for (k = 1; k < 200; k++)
@@ -1527,18 +1494,85 @@ static void test_registry__concurrent_registration(void **state)
 	regit_free(after);
 }
 
+/*
+ * Group commit runs every queued registration on the leader's thread: each
+ * caller must still get its own outcome (code and message) in its own
+ * thread's last error, whichever thread planned it.
+ */
+typedef struct err_worker {
+	regit_registry *reg;
+	int thread;
+	int wrong;          /* failures that did not carry this thread's error */
+	int failed;         /* incompatible registrations refused */
+} err_worker;
+
+static void *err_worker_main(void *p)
+{
+	err_worker *w = p;
+	char subject[32], want[64];
+	int i, rc;
+
+	snprintf(subject, sizeof(subject), "e%d", w->thread);
+	snprintf(want, sizeof(want), "for subject \"%s\"", subject);
+	for (i = 0; i < 30; i++) {
+		if (i % 2) {
+			char other[32];
+			char *schema = user_schema(w->thread * 100 + i);
+
+			snprintf(other, sizeof(other), "ok%d-%d", w->thread, i);
+			if (reg_schema(w->reg, other, schema, NULL, NULL) != 0)
+				w->wrong++;
+			free(schema);
+			continue;
+		}
+		rc = reg_schema(w->reg, subject, USER_REQ, NULL, NULL);
+		/* (reg_schema answers the Confluent code) */
+		if (rc == REGIT_SR_INCOMPATIBLE && regit_error_api_code() == REGIT_SR_INCOMPATIBLE &&
+		    strstr(regit_error_message(), want))
+			w->failed++;
+		else
+			w->wrong++;
+	}
+	return NULL;
+}
+
+static void test_registry__group_commit_errors_reach_their_callers(void **state)
+{
+	fixture *f = *state;
+	pthread_t th[8];
+	err_worker w[8];
+	char subject[32];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(subject, sizeof(subject), "e%d", i);
+		assert_int_equal(reg_schema(f->reg, subject, USER_V1, NULL, NULL), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].reg = f->reg;
+		w[i].thread = i;
+		assert_int_equal(pthread_create(&th[i], NULL, err_worker_main, &w[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(w[i].wrong, 0);
+		assert_int_equal(w[i].failed, 15);
+	}
+}
+
 static void test_registry__two_instances_like_two_processes(void **state)
 {
 	fixture *f = *state;
 	regit_registry *other = NULL;
-	regit_registry_error err;
 	pthread_t th[8];
 	worker w[8];
 	char *a, *b;
 	int i;
 
 	assert_int_equal(set_level(f->reg, NULL, REGIT_LEVEL_NONE), 0);
-	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	assert_int_equal(regit_registry_open(&other, &f->opts), 0);
 	/* Stale instance: "other" has not seen the config; its write reloads first. */
 	for (i = 0; i < 8; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
@@ -1549,8 +1583,8 @@ static void test_registry__two_instances_like_two_processes(void **state)
 	for (i = 0; i < 8; i++)
 		pthread_join(th[i], NULL);
 	/* Both converge on the same state once refreshed. */
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
-	assert_int_equal(regit_registry_refresh(other, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
+	assert_int_equal(regit_registry_refresh(other), 0);
 	check_workers(w, 8, f->reg);
 	a = dump_state(f->reg);
 	b = dump_state(other);
@@ -1564,19 +1598,18 @@ static void test_registry__lost_race_rechecks_compatibility(void **state)
 {
 	fixture *f = *state;
 	regit_registry *other = NULL;
-	regit_registry_error err;
 	const regit_version *v;
 
-	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	assert_int_equal(regit_registry_open(&other, &f->opts), 0);
 	reg_ok(other, "race", "\"string\"", 1);
 	/* f->reg still believes "race" is empty: its commit loses, it reloads,
 	 * and the new latest (string) makes "int" incompatible. */
-	assert_int_equal(reg_schema(f->reg, "race", "\"int\"", NULL, NULL, &err), REGIT_SR_INCOMPATIBLE);
+	assert_int_equal(reg_schema(f->reg, "race", "\"int\"", NULL, NULL), REGIT_SR_INCOMPATIBLE);
 	assert_int_equal(get_code(f->reg, "race", 1, 0, &v), 0);
 	/* And a compatible one gets version 2, not 1. */
 	reg_ok(f->reg, "race", "[\"string\",\"null\"]", 0);
 	assert_int_equal(get_id(other, "race", 2), -1);
-	assert_int_equal(regit_registry_refresh(other, &err), 0);
+	assert_int_equal(regit_registry_refresh(other), 0);
 	assert_int_equal(get_id(other, "race", 2), 2);
 	regit_registry_free(other);
 }
@@ -1587,10 +1620,9 @@ static void test_registry__lost_race_counts_lint_once(void **state)
 {
 	fixture *f = *state;
 	regit_registry *other = NULL;
-	regit_registry_error err;
 
 	assert_int_equal(set_lint(f->reg, NULL, REGIT_LINT_POLICY_WARN), 0);
-	assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
+	assert_int_equal(regit_registry_open(&other, &f->opts), 0);
 	reg_ok(other, "elsewhere", "\"string\"", 1);
 	/* f->reg's first plan is made on the head before other's commit: it
 	 * loses the compare-and-swap, reloads and plans again. */
@@ -1605,7 +1637,6 @@ static void test_registry__direct_push_and_refresh(void **state)
 {
 	fixture *f = *state;
 	regit_registry_stats st;
-	regit_registry_error err;
 	char clone[600];
 	uint64_t gen;
 
@@ -1621,7 +1652,7 @@ static void test_registry__direct_push_and_refresh(void **state)
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
 	gen = regit_registry_generation(f->reg);
 	assert_int_equal(get_code(f->reg, "p", 2, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	assert_true(regit_registry_generation(f->reg) != gen);
 	assert_int_equal(get_id(f->reg, "p", 2), 7);
 	/* Ids continue above the pushed one. */
@@ -1634,8 +1665,8 @@ static void test_registry__direct_push_and_refresh(void **state)
 		"sed -i 's/\"User\"/\"Other\"/' subjects/p/v3.avsc && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'incompatible v3' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_STORE_ERROR);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 0);
 	assert_int_equal(st.store_rejections, 1);
@@ -1643,10 +1674,10 @@ static void test_registry__direct_push_and_refresh(void **state)
 	assert_non_null(strstr(st.store_message, "incompatible"));
 	assert_int_equal(get_code(f->reg, "p", 3, 0, NULL), REGIT_SR_VERSION_NOT_FOUND);
 	/* Asked again without a new push: still refused, not re-checked as good. */
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
 	assert_string_equal(sh("cd '%s' && git -c user.name=bob -c user.email=b@x revert --no-edit HEAD >/dev/null && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 1);
 
@@ -1656,21 +1687,21 @@ static void test_registry__direct_push_and_refresh(void **state)
 		"echo '{\"id\": 7, \"deleted\": false}' > subjects/r/v1.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'bad' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
-	assert_non_null(strstr(err.message, "subjects/r/v1.json"));
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_STORE_ERROR);
+	assert_non_null(strstr(regit_error_message(), "subjects/r/v1.json"));
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 0);
 	assert_non_null(strstr(st.store_message, "id 7"));
 	/* The old index is still served; writes are refused rather than built on it. */
 	assert_int_equal(get_id(f->reg, "p", 2), 7);
 	assert_int_equal(get_code(f->reg, "r", 1, 0, NULL), REGIT_SR_SUBJECT_NOT_FOUND);
-	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL), REGIT_SR_STORE_ERROR);
 	/* Fixing it with another push heals the registry. */
 	assert_string_equal(sh("cd '%s' && sed -i 's/\"id\": 7/\"id\": 9/' subjects/r/v1.json && "
 		"git add -A && git -c user.name=bob -c user.email=b@x commit -qm 'fix' && "
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 1);
 	assert_int_equal(get_id(f->reg, "r", 1), 9);
@@ -1681,20 +1712,20 @@ static void test_registry__direct_push_and_refresh(void **state)
 		"git push -q origin HEAD:main 2>&1 && echo ok", clone), "ok");
 	regit_registry_free(f->reg);
 	f->reg = NULL;
-	assert_int_equal(regit_registry_open(&f->reg, &f->opts, &err), 0);
+	assert_int_equal(regit_registry_open(&f->reg, &f->opts), 0);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 0);
 	assert_non_null(strstr(st.store_message, "subjects/r/v1.json"));
 	assert_int_equal(get_id(f->reg, "r", 1), 9);
-	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	assert_int_equal(reg_schema(f->reg, "q", "[\"int\",\"null\"]", NULL, NULL), REGIT_SR_STORE_ERROR);
 	/* Without a served ref (a store no registry served yet) the head is
 	 * all there is: a bad one fails loudly instead of serving half a tree. */
 	regit_registry_free(f->reg);
 	f->reg = NULL;
 	assert_string_equal(sh("git --git-dir='%s' update-ref -d refs/regit/served && echo ok",
 		f->store), "ok");
-	assert_int_equal(regit_registry_open(&f->reg, &f->opts, &err), REGIT_EINVALID);
-	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
+	assert_int_equal(regit_registry_open(&f->reg, &f->opts), REGIT_EINVALID);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_STORE_ERROR);
 	assert_null(f->reg);
 }
 
@@ -1726,7 +1757,6 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	char **paths = calloc(NS * 4 + 16, sizeof(*paths));
 	regit_store *store = NULL;
 	regit_registry_options opts = f->opts;
-	regit_registry_error err;
 	regit_registry *reg = NULL;
 	regit_registry_stats st;
 	const regit_version *v1 = NULL, *v2 = NULL;
@@ -1776,30 +1806,30 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	assert_int_equal(regit_store_commit(head, store, "", c, n, "big", NULL), 0);
 
 	opts.store_path = big;
-	if (regit_registry_open(&reg, &opts, &err) != 0)
-		fail_msg("open: %s", err.message);
+	if (regit_registry_open(&reg, &opts) != 0)
+		fail_msg("open: %s", regit_error_message());
 	regit_registry_stats_get(reg, &st);
 	assert_int_equal(st.versions, NS * 2 + 3);
 	assert_int_equal(st.subjects, NS + 3);
 	/* 50 shared v1 schemas, 300 fixed ones, one with references, "int". */
 	assert_int_equal(st.schemas, 50 + NS + 2);
 	regit_registry_read_begin(reg);
-	assert_int_equal(regit_registry_get_version(reg, "s-7", 1, 1, &v1, &err), 0);
-	assert_int_equal(regit_registry_get_version(reg, "s-257", 1, 1, &v2, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-7", 1, 1, &v1), 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-257", 1, 1, &v2), 0);
 	assert_int_equal(v1->id, 8);
 	assert_int_equal(v2->id, 8);
 	assert_string_equal(v1->schema, "{\"type\":\"record\",\"name\":\"T7\",\"namespace\":\"bench\",\"fields\":[]}");
 	assert_string_equal(v1->schema, v2->schema);
-	assert_int_equal(regit_registry_get_version(reg, "s-299", 2, 1, &v2, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-299", 2, 1, &v2), 0);
 	assert_string_equal(v2->schema, "{\"type\":\"fixed\",\"name\":\"F299\",\"size\":300}");
 	assert_int_equal(v2->deleted, 0);
-	assert_int_equal(regit_registry_get_version(reg, "s-294", 2, 1, &v2, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "s-294", 2, 1, &v2), 0);
 	assert_int_equal(v2->deleted, 1);
-	assert_int_equal(regit_registry_get_version(reg, "person2", 1, 1, &v2, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "person2", 1, 1, &v2), 0);
 	assert_int_equal(v2->id, 5000);
 	assert_int_equal(v2->nrefs, 1);
 	assert_non_null(strstr(v2->schema, "bench.T0"));
-	assert_int_equal(regit_registry_get_version(reg, "odd", 1, 1, &v2, &err), 0);
+	assert_int_equal(regit_registry_get_version(reg, "odd", 1, 1, &v2), 0);
 	assert_int_equal(v2->id, 4000);
 	assert_true(v2->ts == -5);
 	regit_registry_read_end(reg);
@@ -1816,9 +1846,9 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	/* (with no served head to fall back to) */
 	assert_string_equal(sh("git --git-dir='%s' update-ref -d refs/regit/served && echo ok",
 		big), "ok");
-	assert_int_equal(regit_registry_open(&reg, &opts, &err), REGIT_EINVALID);
+	assert_int_equal(regit_registry_open(&reg, &opts), REGIT_EINVALID);
 	assert_null(reg);
-	assert_non_null(strstr(err.message, "subjects/s-100/v2.avsc"));
+	assert_non_null(strstr(regit_error_message(), "subjects/s-100/v2.avsc"));
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	/* A duplicate key in a metadata file is refused, as jansson does. */
@@ -1827,8 +1857,8 @@ static void test_registry__cold_start_parallel_and_shared_blobs(void **state)
 	big_put(c, paths, &n, "subjects/s-200/v1.avsc", "\"long\"");
 	big_put(c, paths, &n, "subjects/s-150/v1.json", "{\"id\": 1, \"id\": 1}");
 	assert_int_equal(regit_store_commit(head, store, out, c, n, "dup", NULL), 0);
-	assert_int_equal(regit_registry_open(&reg, &opts, &err), REGIT_EINVALID);
-	assert_non_null(strstr(err.message, "subjects/s-150/v1.json"));
+	assert_int_equal(regit_registry_open(&reg, &opts), REGIT_EINVALID);
+	assert_non_null(strstr(regit_error_message(), "subjects/s-150/v1.json"));
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	regit_store_free(store);
@@ -1892,7 +1922,6 @@ static unsigned long deep_reads(regit_registry *reg, int layer, int want_id,
 {
 	regit_reference refs[DEEP_WIDTH];
 	regit_register_request r = { 0 }, *req = &r, other;
-	regit_registry_error err;
 	const regit_version *v = NULL;
 	regit_buf out = REGIT_BUF_INIT, text = REGIT_BUF_INIT;
 	unsigned long before;
@@ -1911,16 +1940,16 @@ static unsigned long deep_reads(regit_registry *reg, int layer, int want_id,
 	other.subject = sibling;
 	before = regit_alloc_count();
 	regit_registry_read_begin(reg);
-	assert_int_equal(regit_registry_lookup(reg, req, 0, &v, &err), 0);
+	assert_int_equal(regit_registry_lookup(reg, req, 0, &v), 0);
 	assert_int_equal(v->id, want_id);
 	/* The same schema under another subject of the layer is not there. */
-	assert_int_equal(regit_registry_lookup(reg, &other, 0, &v, &err), REGIT_ENOTFOUND);
-	assert_int_equal(err.code, REGIT_SR_SCHEMA_NOT_FOUND);
+	assert_int_equal(regit_registry_lookup(reg, &other, 0, &v), REGIT_ENOTFOUND);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_SCHEMA_NOT_FOUND);
 	regit_registry_read_end(reg);
 	assert_int_equal(regit_registry_test_compat(reg, req, REGIT_VERSION_LATEST, 0, &compatible,
-		NULL, &err), 0);
+		NULL), 0);
 	assert_true(compatible);
-	assert_int_equal(regit_registry_schema_resolved(reg, want_id, &out, &err), 0);
+	assert_int_equal(regit_registry_schema_resolved(reg, want_id, &out), 0);
 	before = regit_alloc_count() - before;
 	/* Self-contained: every record of the graph below written out once. */
 	for (l = 0; l < layer; l++) {
@@ -1975,7 +2004,6 @@ static void test_registry__deep_references(void **state)
 	regit_reference refs[DEEP_WIDTH];
 	regit_register_request req = { 0 };
 	regit_register_result res;
-	regit_registry_error err;
 	regit_buf text = REGIT_BUF_INIT;
 	regit_store *store = NULL;
 	regit_store_change change;
@@ -1994,8 +2022,8 @@ static void test_registry__deep_references(void **state)
 			req.schema_len = text.size;
 			req.refs = l ? refs : NULL;
 			req.nrefs = l ? DEEP_WIDTH : 0;
-			if (regit_registry_register(f->reg, &req, &res, &err) != 0)
-				fail_msg("register %s: %d %s", subject, err.code, err.message);
+			if (regit_registry_register(f->reg, &req, &res) != 0)
+				fail_msg("register %s: %d %s", subject, regit_error_api_code(), regit_error_message());
 			if (l)
 				deep_refs_free(refs);
 		}
@@ -2028,7 +2056,7 @@ static void test_registry__deep_references(void **state)
 		breq.schema = bad.ptr;
 		breq.schema_len = bad.size;
 		assert_int_equal(regit_registry_test_compat(f->reg, &breq, REGIT_VERSION_LATEST, 0,
-			&compatible, NULL, &err), 0);
+			&compatible, NULL), 0);
 		assert_false(compatible);
 		regit_buf_dispose(&bad);
 	}
@@ -2045,11 +2073,11 @@ static void test_registry__deep_references(void **state)
 	change.len = strlen(change.data);
 	assert_int_equal(regit_store_commit(newhead, store, head, &change, 1, "push", NULL), 0);
 	regit_store_free(store);
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_non_null(strstr(err.message, "changed its schema"));
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "changed its schema"));
 	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
 		f->store, head), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	rd.reg = f->reg;
 	rd.id = top_id;
 	for (k = 0; k < 4; k++)
@@ -2091,11 +2119,11 @@ static void test_registry__deep_references(void **state)
 		assert_int_equal(regit_store_commit(newhead, store, head, push, 2, "push", NULL), 0);
 		regit_store_free(store);
 		if (k == 2) {
-			assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+			assert_int_equal(regit_registry_refresh(f->reg), 0);
 			assert_int_equal(get_id(f->reg, "deep-1-0", 2), 1002);
 		} else {
-			assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-			assert_non_null(strstr(err.message, "Version 3 of subject \"deep-1-0\""));
+			assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+			assert_non_null(strstr(regit_error_message(), "Version 3 of subject \"deep-1-0\""));
 		}
 		regit_buf_dispose(&avsc);
 		regit_buf_dispose(&meta);
@@ -2107,7 +2135,6 @@ static void test_registry__deep_references(void **state)
 static void test_registry__read_sections_and_generation(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	regit_register_request req = { 0 };
 	regit_register_result res;
 	const regit_version *v = NULL;
@@ -2120,14 +2147,14 @@ static void test_registry__read_sections_and_generation(void **state)
 	req.subject = "g";
 	req.schema = "\"int\"";
 	req.schema_len = 5;
-	assert_int_equal(regit_registry_register(f->reg, &req, &res, &err), REGIT_EIO);
+	assert_int_equal(regit_registry_register(f->reg, &req, &res), REGIT_EIO);
 	/* Getters work with or without a section. */
-	assert_int_equal(regit_registry_get_version(f->reg, "g", 1, 0, &v, &err), 0);
+	assert_int_equal(regit_registry_get_version(f->reg, "g", 1, 0, &v), 0);
 	regit_registry_read_end(f->reg);
 	{
 		regit_config cfg;
 
-		assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &cfg, &err), 0);
+		assert_int_equal(regit_registry_get_config(f->reg, NULL, 0, &cfg), 0);
 	}
 }
 
@@ -2252,23 +2279,22 @@ static void ledger_push(fixture *f, const regit_store_change *c, size_t n, char 
 /* The registry refuses the head, keeps serving, refuses writes; a reset heals. */
 static void ledger_refused(fixture *f, const char *served, const char *why)
 {
-	regit_registry_error err;
 	regit_registry_stats st;
 
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_int_equal(err.code, REGIT_SR_STORE_ERROR);
-	if (!strstr(err.message, why))
-		fail_msg("expected '%s' in '%s'", why, err.message);
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_int_equal(regit_error_api_code(), REGIT_SR_STORE_ERROR);
+	if (!strstr(regit_error_message(), why))
+		fail_msg("expected '%s' in '%s'", why, regit_error_message());
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 0);
 	assert_string_equal(st.head, served);
 	assert_non_null(strstr(st.store_message, why));
 	assert_int_equal(get_id(f->reg, "b", 1), 2);
-	assert_int_equal(reg_schema(f->reg, "w", "\"long\"", NULL, NULL, &err), REGIT_SR_STORE_ERROR);
+	assert_int_equal(reg_schema(f->reg, "w", "\"long\"", NULL, NULL), REGIT_SR_STORE_ERROR);
 	/* the branch back at the served head: good again, no restart */
 	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
 		f->store, served), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 1);
 	assert_string_equal(st.store_message, "");
@@ -2293,7 +2319,6 @@ static int ledger_finding(const char *commit, const char *message, void *payload
 static void test_registry__ledger(void **state)
 {
 	fixture *f = *state;
-	regit_registry_error err;
 	regit_registry_stats st;
 	regit_store_change c[2];
 	regit_verify_options vo;
@@ -2305,11 +2330,11 @@ static void test_registry__ledger(void **state)
 	int id = 0, *ids = NULL;
 	size_t nids = 0;
 
-	assert_int_equal(reg_schema(f->reg, "a", USER_V1, &id, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "a", USER_V1, &id, NULL), 0);
 	assert_int_equal(id, 1);
-	assert_int_equal(reg_schema(f->reg, "b", "\"int\"", &id, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "b", "\"int\"", &id, NULL), 0);
 	assert_int_equal(id, 2);
-	assert_int_equal(reg_schema(f->reg, "c", "\"string\"", &id, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "c", "\"string\"", &id, NULL), 0);
 	assert_int_equal(id, 3);
 	regit_registry_stats_get(f->reg, &st);
 	snprintf(served, sizeof(served), "%s", st.head);
@@ -2352,10 +2377,10 @@ static void test_registry__ledger(void **state)
 	ledger_refused(f, served, "was removed while live");
 
 	/* Id 2 hard-deleted through the API, then pushed back with another schema. */
-	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 0, NULL, &ids, &nids, &err), 0);
+	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 0, NULL, &ids, &nids), 0);
 	free(ids);
 	ids = NULL;
-	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 1, NULL, &ids, &nids, &err), 0);
+	assert_int_equal(regit_registry_delete_subject(f->reg, "b", 1, NULL, &ids, &nids), 0);
 	free(ids);
 	ids = NULL;
 	regit_registry_stats_get(f->reg, &st);
@@ -2368,22 +2393,22 @@ static void test_registry__ledger(void **state)
 	c[1].data = meta5;
 	c[1].len = strlen(meta5);
 	ledger_push(f, c, 2, bad);
-	assert_int_equal(regit_registry_refresh(f->reg, &err), REGIT_EIO);
-	assert_non_null(strstr(err.message, "Id 2 is issued again"));
+	assert_int_equal(regit_registry_refresh(f->reg), REGIT_EIO);
+	assert_non_null(strstr(regit_error_message(), "Id 2 is issued again"));
 
 	/* regit verify sees it too, and the history before it is clean. */
 	memset(&vo, 0, sizeof(vo));
 	memset(&lf, 0, sizeof(lf));
 	vo.finding = ledger_finding;
 	vo.payload = &lf;
-	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf, &err), 0);
+	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf), 0);
 	assert_int_equal(nf, 1);
 	assert_int_equal(lf.n, 1);
 	assert_string_equal(lf.commit, bad);
 	assert_non_null(strstr(lf.message, "Id 2 is issued again"));
 	assert_true(checked >= 6);
 	vo.to = served;
-	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf, &err), 0);
+	assert_int_equal(regit_registry_verify(&f->opts, &vo, &checked, &nf), 0);
 	assert_int_equal(nf, 0);
 	/* ... and verify never writes the served ref */
 	assert_string_equal(sh("git --git-dir='%s' rev-parse refs/regit/served", f->store), served);
@@ -2396,11 +2421,11 @@ static void test_registry__ledger(void **state)
 	assert_non_null(strstr(st.store_message, "Id 2 is issued again"));
 	assert_string_equal(sh("git --git-dir='%s' update-ref refs/heads/main %s && echo ok",
 		f->store, served), "ok");
-	assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+	assert_int_equal(regit_registry_refresh(f->reg), 0);
 	regit_registry_stats_get(f->reg, &st);
 	assert_int_equal(st.store_ok, 1);
 	/* No id was issued twice through all of it. */
-	assert_int_equal(reg_schema(f->reg, "d", "\"double\"", &id, NULL, &err), 0);
+	assert_int_equal(reg_schema(f->reg, "d", "\"double\"", &id, NULL), 0);
 	assert_int_equal(id, 4);
 
 	/* Except on purpose: another registry on the store importing (IMPORT
@@ -2411,17 +2436,16 @@ static void test_registry__ledger(void **state)
 		regit_register_request req = { 0 };
 		regit_register_result res;
 
-		assert_int_equal(regit_registry_open(&other, &f->opts, &err), 0);
-		assert_int_equal(regit_registry_set_mode(other, "imp", REGIT_MODE_IMPORT, 0, NULL,
-			&err), 0);
+		assert_int_equal(regit_registry_open(&other, &f->opts), 0);
+		assert_int_equal(regit_registry_set_mode(other, "imp", REGIT_MODE_IMPORT, 0, NULL), 0);
 		req.subject = "imp";
 		req.schema = "\"float\"";
 		req.schema_len = strlen(req.schema);
 		req.id = 2;
-		assert_int_equal(regit_registry_register(other, &req, &res, &err), 0);
+		assert_int_equal(regit_registry_register(other, &req, &res), 0);
 		assert_int_equal(res.id, 2);
 		regit_registry_free(other);
-		assert_int_equal(regit_registry_refresh(f->reg, &err), 0);
+		assert_int_equal(regit_registry_refresh(f->reg), 0);
 		assert_int_equal(get_id(f->reg, "imp", 1), 2);
 	}
 }
@@ -2449,6 +2473,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry__tree_is_readable, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__restart_reloads_the_same_state, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__concurrent_registration, setup_strict, teardown),
+		cmocka_unit_test_setup_teardown(test_registry__group_commit_errors_reach_their_callers,
+			setup_strict, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__two_instances_like_two_processes, setup_strict, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__lost_race_rechecks_compatibility, setup_confluent, teardown),
 		cmocka_unit_test_setup_teardown(test_registry__lost_race_counts_lint_once, setup_confluent,

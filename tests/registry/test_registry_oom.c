@@ -81,11 +81,10 @@ static int do_register(regit_registry *reg, const char *subject, const char *sch
 {
 	regit_register_request req = request(subject, schema);
 	regit_register_result res;
-	regit_registry_error err;
 
 	req.refs = refs;
 	req.nrefs = nrefs;
-	return regit_registry_register(reg, &req, &res, &err);
+	return regit_registry_register(reg, &req, &res);
 }
 
 static void must(int rc, const char *what)
@@ -102,7 +101,6 @@ static void must(int rc, const char *what)
 static void world_open(world *w)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_config cfg, out;
 	int del;
 	int *vs = NULL;
@@ -113,26 +111,26 @@ static void world_open(world *w)
 	opts.default_level = REGIT_LEVEL_BACKWARD;
 	opts.default_strict = 0;
 	must(regit_store_open_mem(&w->store, NULL), "store");
-	must(regit_registry_open_store(&w->reg, w->store, &opts, &err), "open");
+	must(regit_registry_open_store(&w->reg, w->store, &opts), "open");
 	must(do_register(w->reg, "a", USER_V1, NULL, 0), "a v1");
 	must(do_register(w->reg, "a", USER_V2, NULL, 0), "a v2");
 	must(do_register(w->reg, "lib", LIB_V1, NULL, 0), "lib v1");
 	must(do_register(w->reg, "c", USES_LIB, lib_ref, 1), "c v1");
 	must(do_register(w->reg, "d", USER_V1, NULL, 0), "d v1");
 	must(do_register(w->reg, "d", USER_V2, NULL, 0), "d v2");
-	must(regit_registry_delete_version(w->reg, "d", 1, 0, NULL, &del, &err), "d soft");
+	must(regit_registry_delete_version(w->reg, "d", 1, 0, NULL, &del), "d soft");
 	must(do_register(w->reg, "s", OTHER, NULL, 0), "s v1");
-	must(regit_registry_delete_subject(w->reg, "s", 0, NULL, &vs, &nvs, &err), "s soft");
+	must(regit_registry_delete_subject(w->reg, "s", 0, NULL, &vs, &nvs), "s soft");
 	regit_free(vs);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_level = 1;
 	cfg.level = REGIT_LEVEL_FULL;
-	must(regit_registry_set_config(w->reg, "a", &cfg, NULL, &out, &err), "a config");
+	must(regit_registry_set_config(w->reg, "a", &cfg, NULL, &out), "a config");
 	cfg.level = REGIT_LEVEL_FORWARD;
 	cfg.has_normalize = 1;
 	cfg.normalize = 1;
-	must(regit_registry_set_config(w->reg, NULL, &cfg, NULL, &out, &err), "global config");
-	must(regit_registry_set_mode(w->reg, "lib", REGIT_MODE_READONLY, 0, NULL, &err), "lib mode");
+	must(regit_registry_set_config(w->reg, NULL, &cfg, NULL, &out), "global config");
+	must(regit_registry_set_mode(w->reg, "lib", REGIT_MODE_READONLY, 0, NULL), "lib mode");
 }
 
 static void world_close(world *w)
@@ -167,14 +165,13 @@ static int dump_version(const regit_version *v, void *payload)
 
 static void dump_config(regit_buf *b, regit_registry *reg, const char *subject)
 {
-	regit_registry_error err;
 	regit_config c;
 	regit_mode m = REGIT_MODE_READWRITE;
 	int rc, mrc;
 
 	memset(&c, 0, sizeof(c));
-	rc = regit_registry_get_config(reg, subject, 0, &c, &err);
-	mrc = regit_registry_get_mode(reg, subject, 0, &m, &err);
+	rc = regit_registry_get_config(reg, subject, 0, &c);
+	mrc = regit_registry_get_mode(reg, subject, 0, &m);
 	assert_int_equal(regit_buf_printf(b, "  config rc=%d %d:%d %d:%d %d:%d %d:%d mode rc=%d %d\n",
 		rc, c.has_level, rc == 0 && c.has_level ? (int)c.level : 0,
 		c.has_normalize, rc == 0 && c.has_normalize ? c.normalize : 0,
@@ -203,7 +200,6 @@ static char *dump(regit_registry *reg)
 {
 	regit_list_filter f = { NULL, 1, 0, 0 };
 	regit_registry_stats st;
-	regit_registry_error err;
 	regit_buf b = REGIT_BUF_INIT;
 	names ns = { { NULL }, 0 };
 	char *out;
@@ -217,8 +213,7 @@ static char *dump(regit_registry *reg)
 	assert_int_equal(regit_registry_list_subjects(reg, &f, collect_subject, &ns), 0);
 	for (i = 0; i < ns.n; i++) {
 		assert_int_equal(regit_buf_printf(&b, "subject %s\n", ns.v[i]), 0);
-		assert_int_equal(regit_registry_list_versions(reg, ns.v[i], &f, dump_version, &b,
-			&err), 0);
+		assert_int_equal(regit_registry_list_versions(reg, ns.v[i], &f, dump_version, &b), 0);
 		dump_config(&b, reg, ns.v[i]);
 		free(ns.v[i]);
 	}
@@ -229,7 +224,7 @@ static char *dump(regit_registry *reg)
 		int rc;
 
 		regit_registry_read_begin(reg);
-		rc = regit_registry_get_schema(reg, id, &e, &err);
+		rc = regit_registry_get_schema(reg, id, &e);
 		if (rc == 0) {
 			assert_int_equal(regit_buf_printf(&b, "id %d %.*s", id, (int)e->schema_len,
 				e->schema), 0);
@@ -255,15 +250,15 @@ static void assert_same(const char *what, const char *want, const char *got, lon
 	}
 }
 
-/* The last operation's error message (the registry's err, else the thread's). */
+/* The last operation's error message (the thread's last error: code and message). */
 static _Thread_local char last_msg[4200];
 /* The loop's n, for messages of operations that check their own results. */
 static long cur_n;
 
-static int noted(int rc, const regit_registry_error *err)
+static int noted(int rc)
 {
 	if (rc < 0)
-		snprintf(last_msg, sizeof(last_msg), "%d %s", err->code, err->message);
+		snprintf(last_msg, sizeof(last_msg), "%d %s", regit_error_api_code(), regit_error_message());
 	return rc;
 }
 
@@ -374,13 +369,12 @@ static void oom_loop(const oom_op *op)
 			after = dump(w.reg);
 			assert_same(op->name, want_after, after, n);
 		} else if (rc == 0 && op->stale_ok && strcmp(want_after, after) != 0) {
-			regit_registry_error err;
 
 			stale++;
 			/* a single write: exactly the state before, nothing half-applied */
 			if (!op->check_failed)
 				assert_same(op->name, before, after, n);
-			assert_int_equal(regit_registry_refresh(w.reg, &err), 0);
+			assert_int_equal(regit_registry_refresh(w.reg), 0);
 			free(after);
 			after = dump(w.reg);
 			assert_same(op->name, want_after, after, n);
@@ -416,12 +410,11 @@ static int reg_one(world *w, const char *subject, const char *schema,
 {
 	regit_register_request req = request(subject, schema);
 	regit_register_result res;
-	regit_registry_error err;
 	int rc;
 
 	req.refs = refs;
 	req.nrefs = nrefs;
-	rc = noted(regit_registry_register(w->reg, &req, &res, &err), &err);
+	rc = noted(regit_registry_register(w->reg, &req, &res));
 	if (rc == 0)
 		assert_int_equal(res.existed, want_existed);
 	return rc;
@@ -467,12 +460,11 @@ static void *group_main(void *arg)
 	group_arg *g = arg;
 	regit_register_request req;
 	regit_register_result res;
-	regit_registry_error err;
 	char subject[16];
 
 	snprintf(subject, sizeof(subject), "g%d", g->i);
 	req = request(subject, SHARED);
-	g->rc = noted(regit_registry_register(g->w->reg, &req, &res, &err), &err);
+	g->rc = noted(regit_registry_register(g->w->reg, &req, &res));
 	snprintf(g->msg, sizeof(g->msg), "%s", last_msg);
 	return NULL;
 }
@@ -512,7 +504,6 @@ static int op_register_group(world *w)
 static void group_check_failed(world *w, long n)
 {
 	const regit_version *v = NULL;
-	regit_registry_error err;
 	char subject[16];
 	int i, rc;
 
@@ -521,7 +512,7 @@ static void group_check_failed(world *w, long n)
 			continue;
 		snprintf(subject, sizeof(subject), "g%d", i);
 		regit_registry_read_begin(w->reg);
-		rc = regit_registry_get_version(w->reg, subject, REGIT_VERSION_LATEST, 1, &v, &err);
+		rc = regit_registry_get_version(w->reg, subject, REGIT_VERSION_LATEST, 1, &v);
 		regit_registry_read_end(w->reg);
 		if (rc != REGIT_ENOTFOUND)
 			fail_msg("register_group, n=%ld: %s failed with ENOMEM, yet reads %d", n,
@@ -535,13 +526,12 @@ static int op_lookup(world *w)
 {
 	regit_register_request req = request("c", USES_LIB);
 	const regit_version *v = NULL;
-	regit_registry_error err;
 	int rc;
 
 	req.refs = lib_ref;
 	req.nrefs = 1;
 	regit_registry_read_begin(w->reg);
-	rc = noted(regit_registry_lookup(w->reg, &req, 0, &v, &err), &err);
+	rc = noted(regit_registry_lookup(w->reg, &req, 0, &v));
 	if (rc == 0)
 		assert_int_equal(v->version, 1);
 	regit_registry_read_end(w->reg);
@@ -557,10 +547,9 @@ static int count_referrer(const regit_version *v, void *payload)
 
 static int op_referenced_by(world *w)
 {
-	regit_registry_error err;
 	int n = 0, rc;
 
-	rc = noted(regit_registry_referenced_by(w->reg, "lib", 1, 0, count_referrer, &n, &err), &err);
+	rc = noted(regit_registry_referenced_by(w->reg, "lib", 1, 0, count_referrer, &n));
 	if (rc == 0)
 		assert_int_equal(n, 1);
 	return rc;
@@ -570,14 +559,13 @@ static int op_guid(world *w)
 {
 	char guid[REGIT_GUID_LEN + 1];
 	const regit_schema_entry *e = NULL;
-	regit_registry_error err;
 	int rc;
 
-	rc = noted(regit_registry_schema_guid(w->reg, 3, guid, &err), &err);
+	rc = noted(regit_registry_schema_guid(w->reg, 3, guid));
 	if (rc < 0)
 		return rc;
 	regit_registry_read_begin(w->reg);
-	rc = noted(regit_registry_get_schema_by_guid(w->reg, guid, &e, &err), &err);
+	rc = noted(regit_registry_get_schema_by_guid(w->reg, guid, &e));
 	if (rc == 0)
 		assert_int_equal(e->id, 3);
 	regit_registry_read_end(w->reg);
@@ -587,8 +575,7 @@ static int op_guid(world *w)
 static int op_resolved(world *w)
 {
 	regit_buf b = REGIT_BUF_INIT;
-	regit_registry_error err;
-	int rc = noted(regit_registry_schema_resolved(w->reg, 4, &b, &err), &err);
+	int rc = noted(regit_registry_schema_resolved(w->reg, 4, &b));
 
 	regit_buf_dispose(&b);
 	return rc;
@@ -597,12 +584,11 @@ static int op_resolved(world *w)
 static int op_test_compat(world *w)
 {
 	regit_register_request req = request("a", USER_V3);
-	regit_registry_error err;
 	char **msgs = NULL;
 	int compatible = 0, rc;
 	size_t i;
 
-	rc = noted(regit_registry_test_compat(w->reg, &req, 0, 1, &compatible, &msgs, &err), &err);
+	rc = noted(regit_registry_test_compat(w->reg, &req, 0, 1, &compatible, &msgs));
 	for (i = 0; msgs && msgs[i]; i++)
 		regit_free(msgs[i]);
 	regit_free(msgs);
@@ -614,12 +600,11 @@ static int op_test_compat(world *w)
 static int op_check_report(world *w)
 {
 	regit_register_request req = request("a", USER_V1);
-	regit_registry_error err;
 	regit_check_report r;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = noted(regit_registry_check_report(w->reg, &req, 0, -1, &r, &err), &err);
+	rc = noted(regit_registry_check_report(w->reg, &req, 0, -1, &r));
 	regit_check_report_dispose(&r);
 	return rc;
 }
@@ -627,12 +612,11 @@ static int op_check_report(world *w)
 static int op_version_text(world *w)
 {
 	regit_buf b = REGIT_BUF_INIT;
-	regit_registry_error err;
 	int id = 0, rc;
 
-	rc = noted(regit_registry_version_text(w->reg, "c", 1, REGIT_TEXT_RESOLVED, &b, &id, &err), &err);
+	rc = noted(regit_registry_version_text(w->reg, "c", 1, REGIT_TEXT_RESOLVED, &b, &id));
 	if (rc == 0)
-		rc = noted(regit_registry_version_text(w->reg, "a", 2, REGIT_TEXT_CANONICAL, &b, &id, &err), &err);
+		rc = noted(regit_registry_version_text(w->reg, "a", 2, REGIT_TEXT_CANONICAL, &b, &id));
 	regit_buf_dispose(&b);
 	return rc;
 }
@@ -646,12 +630,10 @@ static int count_history(const regit_history_entry *e, void *payload)
 
 static int op_history(world *w)
 {
-	regit_registry_error err;
 	char next[REGIT_STORE_OID_HEX];
 	int n = 0, rc;
 
-	rc = noted(regit_registry_subject_history(w->reg, "a", NULL, 0, 100, count_history, &n, next,
-		&err), &err);
+	rc = noted(regit_registry_subject_history(w->reg, "a", NULL, 0, 100, count_history, &n, next));
 	if (rc == 0)
 		assert_int_equal(n, 3);
 	return rc;
@@ -667,10 +649,9 @@ static void count_origin(size_t i, const regit_history_entry *e, void *payload)
 static int op_origins(world *w)
 {
 	static const int versions[] = { 1, 2 };
-	regit_registry_error err;
 	int n = 0, rc;
 
-	rc = noted(regit_registry_version_origins(w->reg, "a", versions, 2, count_origin, &n, &err), &err);
+	rc = noted(regit_registry_version_origins(w->reg, "a", versions, 2, count_origin, &n));
 	if (rc == 0)
 		assert_int_equal(n, 2);
 	return rc;
@@ -680,26 +661,23 @@ static int op_origins(world *w)
 
 static int op_soft_delete_version(world *w)
 {
-	regit_registry_error err;
 	int out = 0;
 
-	return noted(regit_registry_delete_version(w->reg, "a", 1, 0, NULL, &out, &err), &err);
+	return noted(regit_registry_delete_version(w->reg, "a", 1, 0, NULL, &out));
 }
 
 static int op_hard_delete_version(world *w)
 {
-	regit_registry_error err;
 	int out = 0;
 
-	return noted(regit_registry_delete_version(w->reg, "d", 1, 1, NULL, &out, &err), &err);
+	return noted(regit_registry_delete_version(w->reg, "d", 1, 1, NULL, &out));
 }
 
 static int op_soft_delete_subject(world *w)
 {
-	regit_registry_error err;
 	int *vs = NULL;
 	size_t n = 0;
-	int rc = noted(regit_registry_delete_subject(w->reg, "a", 0, NULL, &vs, &n, &err), &err);
+	int rc = noted(regit_registry_delete_subject(w->reg, "a", 0, NULL, &vs, &n));
 
 	regit_free(vs);
 	return rc;
@@ -707,10 +685,9 @@ static int op_soft_delete_subject(world *w)
 
 static int op_hard_delete_subject(world *w)
 {
-	regit_registry_error err;
 	int *vs = NULL;
 	size_t n = 0;
-	int rc = noted(regit_registry_delete_subject(w->reg, "s", 1, NULL, &vs, &n, &err), &err);
+	int rc = noted(regit_registry_delete_subject(w->reg, "s", 1, NULL, &vs, &n));
 
 	regit_free(vs);
 	return rc;
@@ -720,7 +697,6 @@ static int op_hard_delete_subject(world *w)
 
 static int op_set_config(world *w)
 {
-	regit_registry_error err;
 	regit_config cfg, out;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -728,56 +704,50 @@ static int op_set_config(world *w)
 	cfg.level = REGIT_LEVEL_NONE;
 	cfg.has_strict = 1;
 	cfg.strict = 1;
-	return noted(regit_registry_set_config(w->reg, "c", &cfg, NULL, &out, &err), &err);
+	return noted(regit_registry_set_config(w->reg, "c", &cfg, NULL, &out));
 }
 
 static int op_set_global_config(world *w)
 {
-	regit_registry_error err;
 	regit_config cfg, out;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_lint = 1;
 	cfg.lint = REGIT_LINT_POLICY_WARN;
-	return noted(regit_registry_set_config(w->reg, NULL, &cfg, NULL, &out, &err), &err);
+	return noted(regit_registry_set_config(w->reg, NULL, &cfg, NULL, &out));
 }
 
 static int op_delete_config(world *w)
 {
-	regit_registry_error err;
 	regit_config out;
 
-	return noted(regit_registry_delete_config(w->reg, "a", NULL, &out, &err), &err);
+	return noted(regit_registry_delete_config(w->reg, "a", NULL, &out));
 }
 
 static int op_delete_global_config(world *w)
 {
-	regit_registry_error err;
 	regit_config out;
 
-	return noted(regit_registry_delete_config(w->reg, NULL, NULL, &out, &err), &err);
+	return noted(regit_registry_delete_config(w->reg, NULL, NULL, &out));
 }
 
 static int op_set_mode(world *w)
 {
-	regit_registry_error err;
 
-	return noted(regit_registry_set_mode(w->reg, "a", REGIT_MODE_READONLY, 0, NULL, &err), &err);
+	return noted(regit_registry_set_mode(w->reg, "a", REGIT_MODE_READONLY, 0, NULL));
 }
 
 static int op_set_global_mode(world *w)
 {
-	regit_registry_error err;
 
-	return noted(regit_registry_set_mode(w->reg, NULL, REGIT_MODE_IMPORT, 1, NULL, &err), &err);
+	return noted(regit_registry_set_mode(w->reg, NULL, REGIT_MODE_IMPORT, 1, NULL));
 }
 
 static int op_delete_mode(world *w)
 {
-	regit_registry_error err;
 	regit_mode out;
 
-	return noted(regit_registry_delete_mode(w->reg, "lib", NULL, &out, &err), &err);
+	return noted(regit_registry_delete_mode(w->reg, "lib", NULL, &out));
 }
 
 /* ---- open: a second registry over the populated store ---- */
@@ -785,14 +755,13 @@ static int op_delete_mode(world *w)
 static int op_open(world *w)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_registry *reg = NULL;
 	char *a, *b;
 	int rc;
 
 	opts.default_level = REGIT_LEVEL_BACKWARD;
 	opts.default_strict = 0;
-	rc = noted(regit_registry_open_store(&reg, w->store, &opts, &err), &err);
+	rc = noted(regit_registry_open_store(&reg, w->store, &opts));
 	if (rc < 0) {
 		assert_null(reg);
 		return rc;
@@ -813,20 +782,19 @@ static int op_open(world *w)
 static void prep_reload(world *w)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	regit_config cfg, out;
 	int del;
 
 	opts.default_level = REGIT_LEVEL_BACKWARD;
 	opts.default_strict = 0;
-	must(regit_registry_open_store(&w->other, w->store, &opts, &err), "second registry");
+	must(regit_registry_open_store(&w->other, w->store, &opts), "second registry");
 	must(do_register(w->other, "a", USER_V3, NULL, 0), "a v3 elsewhere");
 	must(do_register(w->other, "e", USES_LIB2, lib_ref, 1), "e v1 elsewhere");
-	must(regit_registry_delete_version(w->other, "d", 1, 1, NULL, &del, &err), "d hard elsewhere");
+	must(regit_registry_delete_version(w->other, "d", 1, 1, NULL, &del), "d hard elsewhere");
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.has_level = 1;
 	cfg.level = REGIT_LEVEL_NONE;
-	must(regit_registry_set_config(w->other, "c", &cfg, NULL, &out, &err), "config elsewhere");
+	must(regit_registry_set_config(w->other, "c", &cfg, NULL, &out), "config elsewhere");
 }
 
 /*
@@ -857,9 +825,8 @@ static void prep_push(world *w)
 
 static int op_reload(world *w)
 {
-	regit_registry_error err;
 
-	return noted(regit_registry_refresh(w->reg, &err), &err);
+	return noted(regit_registry_refresh(w->reg));
 }
 
 /* ---- reads that allocate nothing ---- */
@@ -888,7 +855,6 @@ static void test_registry_oom__plain_reads_allocate_nothing(void **state)
 	regit_list_filter all = { NULL, 1, 0, 0 }, live = { NULL, 0, 0, 0 };
 	const regit_schema_entry *e = NULL;
 	const regit_version *v = NULL;
-	regit_registry_error err;
 	regit_config cfg;
 	regit_mode mode;
 	int subjects = 0, versions = 0, schemas = 0, users = 0;
@@ -898,20 +864,19 @@ static void test_registry_oom__plain_reads_allocate_nothing(void **state)
 	world_open(&w);
 	regit_alloc_fail_after(0);
 	regit_registry_read_begin(w.reg);
-	assert_int_equal(regit_registry_get_version(w.reg, "a", REGIT_VERSION_LATEST, 0, &v, &err), 0);
+	assert_int_equal(regit_registry_get_version(w.reg, "a", REGIT_VERSION_LATEST, 0, &v), 0);
 	assert_int_equal(v->version, 2);
-	assert_int_equal(regit_registry_get_version(w.reg, "d", 1, 1, &v, &err), 0);
-	assert_int_equal(regit_registry_get_schema(w.reg, 4, &e, &err), 0);
+	assert_int_equal(regit_registry_get_version(w.reg, "d", 1, 1, &v), 0);
+	assert_int_equal(regit_registry_get_schema(w.reg, 4, &e), 0);
 	assert_int_equal(e->nrefs, 1);
 	assert_int_equal(regit_registry_list_subjects(w.reg, &all, count_subject, &subjects), 0);
-	assert_int_equal(regit_registry_list_versions(w.reg, "a", &live, count_version, &versions,
-		&err), 0);
+	assert_int_equal(regit_registry_list_versions(w.reg, "a", &live, count_version, &versions), 0);
 	assert_int_equal(regit_registry_list_schemas(w.reg, &all, count_version, &schemas), 0);
-	assert_int_equal(regit_registry_id_versions(w.reg, 1, 1, count_version, &users, &err), 0);
+	assert_int_equal(regit_registry_id_versions(w.reg, 1, 1, count_version, &users), 0);
 	assert_int_equal(regit_registry_max_id(w.reg), 5);
 	regit_registry_read_end(w.reg);
-	assert_int_equal(regit_registry_get_config(w.reg, "a", 0, &cfg, &err), 0);
-	assert_int_equal(regit_registry_get_mode(w.reg, "lib", 0, &mode, &err), 0);
+	assert_int_equal(regit_registry_get_config(w.reg, "a", 0, &cfg), 0);
+	assert_int_equal(regit_registry_get_mode(w.reg, "lib", 0, &mode), 0);
 	regit_alloc_fail_after(-1);
 	assert_int_equal(subjects, 5);
 	assert_int_equal(versions, 2);

@@ -142,10 +142,9 @@ static void test_api__content_types(void **state)
 
 static int decode(const char *body, regit_api_schema_body *b, int *code)
 {
-	regit_registry_error err = { 0, "" };
-	int rc = regit_api_decode_schema_body(b, body, strlen(body), &err);
+	int rc = regit_api_decode_schema_body(b, body, strlen(body));
 
-	*code = err.code;
+	*code = regit_error_api_code();
 	return rc;
 }
 
@@ -200,70 +199,68 @@ static void test_api__schema_body(void **state)
 	/* A raw NUL after a number: jansson 2.14 alone would accept it. */
 	{
 		static const char nul[] = "{\"schema\":\"\\\"int\\\"\",\"version\":1\0}";
-		regit_registry_error err = { 0, "" };
 
-		assert_true(regit_api_decode_schema_body(&b, nul, sizeof(nul) - 1, &err) < 0);
-		assert_int_equal(err.code, 400);
-		assert_non_null(strstr(err.message, "NUL"));
+		assert_true(regit_api_decode_schema_body(&b, nul, sizeof(nul) - 1) < 0);
+		assert_int_equal(regit_error_api_code(), 400);
+		assert_non_null(strstr(regit_error_message(), "NUL"));
 		assert_null(b.schema);
 	}
 }
 
 static void test_api__config_and_mode_bodies(void **state)
 {
-	regit_registry_error err = { 0, "" };
 	regit_config cfg;
 	char mode[32];
 	const char *s;
 
 	(void)state;
 	s = "{\"compatibility\":\"full_transitive\",\"normalize\":true,\"regit.rules\":\"AVRO\"}";
-	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_int_equal(regit_api_decode_config_body(&cfg, s, strlen(s)), 0);
 	assert_true(cfg.has_level);
 	assert_int_equal(cfg.level, REGIT_LEVEL_FULL_TRANSITIVE);
 	assert_true(cfg.has_normalize && cfg.normalize);
 	assert_true(cfg.has_strict);
 	assert_false(cfg.strict);
 	s = "{\"compatibilityLevel\":\"FULL\"}";   /* no alias: ignored */
-	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_int_equal(regit_api_decode_config_body(&cfg, s, strlen(s)), 0);
 	assert_false(cfg.has_level);
 	s = "{\"compatibility\":\"SIDEWAYS\"}";
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42203);
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42203);
 	s = "{\"normalize\":\"yes\"}";
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 400);
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 400);
 	s = "{\"regit.rules\":\"lax\"}";
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42203);
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42203);
 	/* regit.lint: off|warn|enforce in any case; null is absent. */
 	s = "{\"regit.lint\":\"Enforce\"}";
-	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_int_equal(regit_api_decode_config_body(&cfg, s, strlen(s)), 0);
 	assert_true(cfg.has_lint);
 	assert_int_equal(cfg.lint, REGIT_LINT_POLICY_ENFORCE);
 	assert_false(cfg.has_level || cfg.has_strict || cfg.has_normalize);
 	s = "{\"regit.lint\":null,\"compatibility\":\"NONE\"}";
-	assert_int_equal(regit_api_decode_config_body(&cfg, &err, s, strlen(s)), 0);
+	assert_int_equal(regit_api_decode_config_body(&cfg, s, strlen(s)), 0);
 	assert_false(cfg.has_lint);
 	s = "{\"regit.lint\":\"strict\"}";
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42203);
-	assert_non_null(strstr(err.message, "off, warn and enforce"));
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42203);
+	assert_non_null(strstr(regit_error_message(), "off, warn and enforce"));
 	s = "{\"regit.lint\":true}";
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42203);
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42203);
 	s = "{\"regit.lint\":\"warn\\u0000x\"}";    /* not "warn" */
-	assert_true(regit_api_decode_config_body(&cfg, &err, s, strlen(s)) < 0);
+	assert_true(regit_api_decode_config_body(&cfg, s, strlen(s)) < 0);
 
 	s = "{\"mode\":\"readonly\"}";
-	assert_int_equal(regit_api_decode_mode_body(mode, sizeof(mode), &err, s, strlen(s)), 0);
+	assert_int_equal(regit_api_decode_mode_body(mode, sizeof(mode), s, strlen(s)), 0);
 	assert_string_equal(mode, "readonly");
 	s = "{\"mode\":7}";
-	assert_true(regit_api_decode_mode_body(mode, sizeof(mode), &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42204);
+	assert_true(regit_api_decode_mode_body(mode, sizeof(mode), s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42204);
 	s = "{\"mode\":\"0123456789012345678901234567890123456789\"}";
-	assert_true(regit_api_decode_mode_body(mode, sizeof(mode), &err, s, strlen(s)) < 0);
-	assert_int_equal(err.code, 42204);
+	assert_true(regit_api_decode_mode_body(mode, sizeof(mode), s, strlen(s)) < 0);
+	assert_int_equal(regit_error_api_code(), 42204);
 }
 
 /* ---- the handler over a real registry ---------------------------------------- */
@@ -280,7 +277,6 @@ typedef struct fixture {
 static int api_setup(void **state)
 {
 	regit_registry_options opts = REGIT_REGISTRY_OPTIONS_INIT;
-	regit_registry_error err;
 	fixture *f = regit_calloc(1, sizeof(*f));
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/regit-test-api-XXXXXX");
@@ -290,9 +286,9 @@ static int api_setup(void **state)
 	opts.store_path = f->store;
 	opts.default_level = REGIT_LEVEL_BACKWARD;
 	opts.default_strict = 0;
-	memset(&err, 0, sizeof(err));
-	if (regit_registry_open(&f->reg, &opts, &err) < 0) {
-		fprintf(stderr, "open: %s\n", err.message);
+	regit_error_set_api_code(0);
+	if (regit_registry_open(&f->reg, &opts) < 0) {
+		fprintf(stderr, "open: %s\n", regit_error_message());
 		return -1;
 	}
 	if (regit_api_new(&f->api, f->reg) < 0)
