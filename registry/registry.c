@@ -517,6 +517,13 @@ int regit_registry_read_repair(regit_registry *reg)
 		return 0;
 	gen = atomic_load(&reg->generation);
 	pthread_mutex_lock(&u->lock);
+	if (!u->reachable || u->refused) {
+		/* A miss runs on the request's thread: with the upstream down
+		 * (the fetch thread sees it come back) a flood of unknown ids
+		 * must not hold threads for a fetch's whole deadline each. */
+		pthread_mutex_unlock(&u->lock);
+		return 0;
+	}
 	if (u->repairing) {
 		/* Another miss is fetching: its answer is ours too. */
 		struct timespec ts;

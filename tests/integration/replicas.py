@@ -470,6 +470,14 @@ def main():
                and ui.get("upstream", {}).get("state") == "unreachable"
                and ui["upstream"].get("message"),
                "the UI's /regit/health: degraded, upstream unreachable with the reason", ui)
+        # Misses do not wait on a fetch from an upstream known to be down.
+        t0 = time.time()
+        misses = [A.request("GET", "/schemas/ids/%d" % (900000 + i), fresh=True).status
+                  for i in range(20)]
+        dt = time.time() - t0
+        tap.ok(misses == [404] * 20 and dt < 1.5,
+               "20 unknown ids while the upstream is down: 404 in %.2f s, no repair fetch" % dt,
+               misses)
     finally:
         os.killpg(daemon.pid, signal.SIGCONT)
     st, body = register(A, "stopped-value", schema("Stopped"))
