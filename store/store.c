@@ -249,3 +249,25 @@ char *store_author_name(const char *author)
 	}
 	return name;
 }
+
+int store_chain_check(const regit_store_commit_spec *specs, size_t nspecs, size_t max_path)
+{
+	size_t i, j;
+
+	if (nspecs == 0) {
+		regit_error_set(REGIT_ERROR_STORE, "nothing to commit");
+		return REGIT_EINVALID;
+	}
+	for (j = 0; j < nspecs; j++) {
+		for (i = 0; i < specs[j].nchanges; i++) {
+			const char *path = specs[j].changes[i].path;
+
+			if (!path || !store_path_valid(path, max_path)) {
+				regit_error_set(REGIT_ERROR_STORE, "invalid store path '%.200s'",
+					path ? path : "(null)");
+				return REGIT_EINVALID;
+			}
+		}
+	}
+	return 0;
+}

@@ -1140,25 +1140,13 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	int error = 0;
 	int wlock = -1, mfd;
 	uint64_t deadline;
-	size_t i, j;
+	size_t j;
 	int rc;
 
 	out[0] = '\0';
-	if (nspecs == 0) {
-		regit_error_set(REGIT_ERROR_STORE, "nothing to commit");
-		return REGIT_EINVALID;
-	}
-	for (j = 0; j < nspecs; j++) {
-		for (i = 0; i < specs[j].nchanges; i++) {
-			const char *path = specs[j].changes[i].path;
-
-			if (!path || !store_path_valid(path, store->opts.max_path)) {
-				regit_error_set(REGIT_ERROR_STORE, "invalid store path '%.200s'",
-					path ? path : "(null)");
-				return REGIT_EINVALID;
-			}
-		}
-	}
+	error = store_chain_check(specs, nspecs, store->opts.max_path);
+	if (error < 0)
+		return error;
 	if (has_expected && git_oid_fromstr(&expected, expected_head) < 0) {
 		regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", expected_head);
 		return REGIT_EINVALID;

@@ -99,6 +99,9 @@ typedef struct store_base {
 /* A path a store accepts: relative, no empty, ".", ".." or ".git" parts,
  * at most max bytes. */
 int store_path_valid(const char *path, size_t max);
+/* A commit chain's arguments, checked alike by every store: at least one
+ * spec, every change's path valid (REGIT_EINVALID with the reason). */
+int store_chain_check(const regit_store_commit_spec *specs, size_t nspecs, size_t max_path);
 
 /* Default identity of commits made without an authenticated user. */
 #define STORE_DEFAULT_AUTHOR "regit"

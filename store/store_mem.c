@@ -432,25 +432,13 @@ static int mem_commit_chain(char out[REGIT_STORE_OID_HEX], regit_store *store,
 	store_mem *m = mem_of(store);
 	regit_store_oid expected;
 	int has_expected = expected_head && *expected_head;
-	size_t i, j, before, tip;
+	size_t j, before, tip;
 	int error = 0;
 
 	out[0] = '\0';
-	if (nspecs == 0) {
-		regit_error_set(REGIT_ERROR_STORE, "nothing to commit");
-		return REGIT_EINVALID;
-	}
-	for (j = 0; j < nspecs; j++) {
-		for (i = 0; i < specs[j].nchanges; i++) {
-			const char *path = specs[j].changes[i].path;
-
-			if (!path || !store_path_valid(path, m->opts.max_path)) {
-				regit_error_set(REGIT_ERROR_STORE, "invalid store path '%.200s'",
-					path ? path : "(null)");
-				return REGIT_EINVALID;
-			}
-		}
-	}
+	error = store_chain_check(specs, nspecs, m->opts.max_path);
+	if (error < 0)
+		return error;
 	if (has_expected && mem_parse(&expected, expected_head) < 0) {
 		regit_error_set(REGIT_ERROR_STORE, "not a commit id: %.64s", expected_head);
 		return REGIT_EINVALID;
