@@ -279,6 +279,20 @@ static void auth_hash_cost(const char *hash, size_t *scheme, double *cost)
 	}
 }
 
+/*
+ * The costliest setting accepted per scheme (same order as
+ * auth_hash_prefixes), in auth_hash_cost's units: 16 times the default of
+ * regit passwd / libcrypt (yescrypt j9T: N 4096, r 32; sha512crypt 5000
+ * rounds; bcrypt cost 10), except sha512crypt, whose 5000 is cheap enough
+ * to allow 200 times. At these a hash takes about a second here.
+ */
+#define AUTH_MAX_COST_FACTOR 16.0
+static const double auth_max_cost[] = {
+	131072.0 * AUTH_MAX_COST_FACTOR, 131072.0 * AUTH_MAX_COST_FACTOR,
+	131072.0 * AUTH_MAX_COST_FACTOR, 1000000.0, 1024.0 * AUTH_MAX_COST_FACTOR,
+	1024.0 * AUTH_MAX_COST_FACTOR
+};
+
 static double auth_now(void)
 {
 	struct timespec ts;
@@ -447,6 +461,21 @@ static int auth_parse_line(auth_entry *e, const char *line, size_t len,
 		regit_error_set(REGIT_ERROR_HTTP,
 			"credentials line %zu: malformed or disabled password hash", lineno);
 		return REGIT_EINVALID;
+	}
+	{
+		size_t scheme;
+		double cost;
+
+		/* Every login of that user, and the decoy built at load for
+		 * unknown users, pays this: a typo like "$2b$24$" would make a
+		 * load take minutes (found by fuzzing). */
+		auth_hash_cost(hash, &scheme, &cost);
+		if (cost > auth_max_cost[scheme]) {
+			regit_error_set(REGIT_ERROR_HTTP, "credentials line %zu: password hash"
+				" setting too costly for a login (regit passwd makes usable ones)",
+				lineno);
+			return REGIT_EINVALID;
+		}
 	}
 	memcpy(e->user, line, ulen);
 	e->user[ulen] = '\0';

@@ -237,6 +237,11 @@ static void test_auth__parse_file_errors(void **state)
 	expect_bad("a:read:\n", REGIT_EINVALID, "hash");
 	expect_bad("a:read:" HASH_SECRET " \n", REGIT_EINVALID, "hash");
 	expect_bad("a:read:$6$x:y\n", REGIT_EINVALID, "hash");
+	/* settings so costly that loading the file (the decoy) would take
+	 * minutes: refused, found by fuzzing */
+	expect_bad("a:read:$2b$24$abcdefghijklmnopqrstuuV3UeuOHHWkwRXVm\n", REGIT_EINVALID,
+		"too costly");
+	expect_bad("a:read:$6$rounds=999999999$salt$x\n", REGIT_EINVALID, "too costly");
 	{
 		static const char nul[] = "a:read:$6$\0x\n";
 		regit_auth *auth = NULL;
