@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "util/alloc.h"
+#include "util/array.h"
 #include "util/error.h"
 
 static const store_ops *store_ops_of(regit_store *store)
@@ -270,4 +271,22 @@ int store_chain_check(const regit_store_commit_spec *specs, size_t nspecs, size_
 		}
 	}
 	return 0;
+}
+
+char *store_commits_add(regit_store_commits *out, size_t max, int *error)
+{
+	char (*grown)[REGIT_STORE_OID_HEX];
+
+	if (out->n == max) {
+		regit_error_set(REGIT_ERROR_STORE, "more than %zu commits to check", max);
+		*error = REGIT_ELIMIT;
+		return NULL;
+	}
+	grown = regit_array_grow(out->ids, &out->cap, out->n + 1, sizeof(*out->ids), 64);
+	if (!grown) {
+		*error = REGIT_ENOMEM;
+		return NULL;
+	}
+	out->ids = grown;
+	return out->ids[out->n++];
 }

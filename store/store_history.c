@@ -201,27 +201,14 @@ int store_git_first_parents(regit_store_commits *out, regit_store *store,
 	has_stop = base && *base;
 	pthread_rwlock_wrlock(&store->lock);
 	for (;;) {
-		char (*grown)[REGIT_STORE_OID_HEX];
+		char *slot;
 
 		if (has_stop && git_oid_equal(&oid, &stop))
 			break;
-		if (out->n == max) {
-			regit_error_set(REGIT_ERROR_STORE, "more than %zu commits to check", max);
-			error = REGIT_ELIMIT;
+		slot = store_commits_add(out, max, &error);
+		if (!slot)
 			break;
-		}
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 64;
-
-			grown = regit_realloc(out->ids, cap * sizeof(*out->ids));
-			if (!grown) {
-				error = REGIT_ENOMEM;
-				break;
-			}
-			out->ids = grown;
-			out->cap = cap;
-		}
-		git_oid_tostr(out->ids[out->n++], REGIT_STORE_OID_HEX, &oid);
+		git_oid_tostr(slot, REGIT_STORE_OID_HEX, &oid);
 		rc = git_commit_lookup(&c, store->repo, &oid);
 		if (rc < 0) {
 			error = store_git_error(rc, "read commit");

@@ -101,6 +101,10 @@ typedef struct store_base {
 int store_path_valid(const char *path, size_t max);
 /* A commit chain's arguments, checked alike by every store: at least one
  * spec, every change's path valid (REGIT_EINVALID with the reason). */
+/* The next slot of a first-parent walk's ids (REGIT_STORE_OID_HEX bytes to
+ * fill), or NULL with *error REGIT_ELIMIT (past max, with the message) or
+ * REGIT_ENOMEM; both stores' walks share the bound and its words. */
+char *store_commits_add(regit_store_commits *out, size_t max, int *error);
 int store_chain_check(const regit_store_commit_spec *specs, size_t nspecs, size_t max_path);
 
 /* Default identity of commits made without an authenticated user. */

@@ -818,24 +818,11 @@ static int mem_first_parents(regit_store_commits *out, regit_store *store, const
 	while (error == 0) {
 		if (has_stop && memcmp(m->commits[c - 1].id.id, stop.id, 20) == 0)
 			break;
-		if (out->n == max) {
-			regit_error_set(REGIT_ERROR_STORE, "more than %zu commits to check", max);
-			error = REGIT_ELIMIT;
-			break;
-		}
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 64;
-			char (*grown)[REGIT_STORE_OID_HEX] = regit_realloc(out->ids,
-				cap * sizeof(*out->ids));
+		char *slot = store_commits_add(out, max, &error);
 
-			if (!grown) {
-				error = REGIT_ENOMEM;
-				break;
-			}
-			out->ids = grown;
-			out->cap = cap;
-		}
-		mem_hex(out->ids[out->n++], &m->commits[c - 1].id);
+		if (!slot)
+			break;
+		mem_hex(slot, &m->commits[c - 1].id);
 		c = m->commits[c - 1].parent;
 		if (!c) {
 			if (has_stop) {
