@@ -242,6 +242,9 @@ static void test_auth__parse_file_errors(void **state)
 	expect_bad("a:read:$2b$24$abcdefghijklmnopqrstuuV3UeuOHHWkwRXVm\n", REGIT_EINVALID,
 		"too costly");
 	expect_bad("a:read:$6$rounds=999999999$salt$x\n", REGIT_EINVALID, "too costly");
+	/* yescrypt at libcrypt's count 11 (N 2^18, r 32): 32 times the default */
+	expect_bad("a:read:$y$jFT$i6t9HCEuH2qvOYY1DoUix.$"
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n", REGIT_EINVALID, "too costly");
 	{
 		static const char nul[] = "a:read:$6$\0x\n";
 		regit_auth *auth = NULL;
