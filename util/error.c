@@ -18,32 +18,32 @@ static _Thread_local int error_cur;
 static _Thread_local regit_error error_last = { REGIT_ERROR_NONE, NULL };
 static _Thread_local int error_api_code;
 
+/* The one writer of a message: into the buffer not in use (see above). */
+static void error_vset(regit_error_class klass, int api_code, const char *fmt, va_list ap)
+{
+	error_cur = !error_cur;
+	vsnprintf(error_bufs[error_cur], ERROR_MAX, fmt, ap);
+	error_last.klass = klass;
+	error_last.message = error_bufs[error_cur];
+	error_api_code = api_code;
+}
+
 void regit_error_set(regit_error_class klass, const char *fmt, ...)
 {
 	va_list ap;
 
-	error_cur = !error_cur;
 	va_start(ap, fmt);
-	vsnprintf(error_bufs[error_cur], ERROR_MAX, fmt, ap);
+	error_vset(klass, 0, fmt, ap);
 	va_end(ap);
-
-	error_last.klass = klass;
-	error_last.message = error_bufs[error_cur];
-	error_api_code = 0;
 }
 
 void regit_error_set_code(int api_code, const char *fmt, ...)
 {
 	va_list ap;
 
-	error_cur = !error_cur;
 	va_start(ap, fmt);
-	vsnprintf(error_bufs[error_cur], ERROR_MAX, fmt, ap);
+	error_vset(REGIT_ERROR_STORE, api_code, fmt, ap);
 	va_end(ap);
-
-	error_last.klass = REGIT_ERROR_STORE;
-	error_last.message = error_bufs[error_cur];
-	error_api_code = api_code;
 }
 
 void regit_error_set_api_code(int api_code)
