@@ -1,6 +1,7 @@
 /*
  * registry_internal.h - the registry's in-memory index, shared by
- * registry/index.c (building it from a store tree, mutating it) and the
+ * registry/index.c (its structures, accessors and mutations),
+ * registry/index_build.c (building it from a store tree) and the
  * files of the public API (registry.c, txn.c, the reg_*.c operations).
  *
  * Invariants of a reg_index:
@@ -98,8 +99,8 @@ struct reg_schema {
 };
 
 
-/* The index: opaque outside index.c (the fields are listed there; cache.c
- * gets the subjects through reg_index_cache_save). */
+/* The index: opaque outside index.c and index_build.c (the fields are in
+ * index_internal.h; cache.c gets the subjects through reg_index_cache_save). */
 typedef struct reg_index reg_index;
 
 /* ---- start-up cache (registry/cache.c) ---------------------------------- */
@@ -200,7 +201,7 @@ void reg_index_remove_version(reg_index *idx, reg_version *v);
 void reg_index_set_deleted(reg_index *idx, reg_version *v, int deleted);
 
 /*
- * Build an index from a store listing. prev (may be NULL) is an index
+ * Build an index from a store listing (registry/index_build.c). prev (may be NULL) is an index
  * built earlier: versions whose blobs did not change are reused without
  * reading or parsing; so are versions found in cache (may be NULL), after
  * a sample of them was checked against their files (a cache that
@@ -301,7 +302,9 @@ int reg_normalize(regit_buf *out, const char *json, size_t len);
 
 /* ---- metadata files ---------------------------------------------------- */
 
-/* Read a config object ({"compatibilityLevel", "normalize", "strict"}). */
+/* Read a config object ({"compatibilityLevel", "normalize", "strict"};
+ * index_build.c, the index's only jansson reader; the writers below are
+ * in index.c). */
 int regit_registry__config_from_json(regit_config *out, const json_t *obj);
 
 /*

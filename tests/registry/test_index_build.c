@@ -1,6 +1,6 @@
 /*
  * test_index_build.c - loading a store with enough versions that the index
- * is built on several threads (registry/index.c: metadata pass, then the
+ * is built on several threads (registry/index_build.c: metadata pass, then the
  * schemas in blob id order, identical schemas parsed once), and the
  * start-up cache a cold start leaves for the next one.
  *
