@@ -1,7 +1,9 @@
 /*
  * schema_internal.h - the body of regit_schema, shared by the files that
  * implement compat/schema.h (schema.c: lifetime and lookup; schema_parse.c:
- * JSON -> model and validation; schema_print.c: model -> JSON).
+ * JSON -> model and validation, with schema_default.c and
+ * schema_parse_path.c behind schema_parse_internal.h; schema_print.c:
+ * model -> JSON).
  *
  * Every node, string and array of a schema lives in one arena that is freed
  * as a whole, so the parser never has to unwind half-built graphs: on any

@@ -23,14 +23,12 @@
  * - Namespaces must be dot-separated valid names.
  * - doc on array, map, union or primitive types is dropped (Java does too).
  *
- * Size (~1,700 lines, over the project's 1,500): one recursive walk over
- * the schema JSON with its error paths, logical types, defaults and entry
- * points. The walk's pieces share the parser state and its error/path
- * builder (static here); splitting the default checker (section
- * "defaults") into its own file behind a parser-internal header is the
- * next cut, left for a commit of its own (issue #11).
+ * Files: this one is the walk over the schema JSON (with its logical
+ * types) and the entry points; the parser state and its error/path
+ * builder are in schema_parse_internal.h and schema_parse_path.c, and the
+ * field default checker in schema_default.c.
  */
-#include "compat/schema_internal.h"
+#include "compat/schema_parse_internal.h"
 
 #include <limits.h>
 #include <math.h>
@@ -45,46 +43,7 @@
 #include "util/error.h"
 #include "util/jsonpos.h"
 
-/* JSON pointers stay far below this: jansson stops at depth 2048. */
-#define PATH_MAX_LEN 32768
-/*
- * The path starts in the parser itself and moves to the heap only when it
- * outgrows this. A parser holding all PATH_MAX_LEN bytes was a 32 KB
- * calloc per parse, and an allocation that large makes glibc malloc
- * consolidate its free lists every time: with 100,000 versions loaded at
- * start-up that was a large share of the CPU. Keep the parser small.
- */
-#define PATH_INLINE 256
-
-typedef struct pending_default {
-	const regit_field *field;
-	const char *record;         /* full name of the record, for messages */
-} pending_default;
-
-typedef struct fallback_ref {
-	const char *shadow;         /* "space.name" that must stay undefined */
-	const char *path;
-} fallback_ref;
-
-typedef struct parser {
-	regit_schema *s;
-	const regit_schema_options *opts;
-	regit_schema_error *err;
-	size_t names;               /* named types + fields + symbols */
-	size_t named_cap;
-	pending_default *defaults;
-	size_t ndefaults, defaults_cap;
-	fallback_ref *fallbacks;
-	size_t nfallbacks, fallbacks_cap;
-	size_t plen;
-	char *path;                 /* path_inline or heap (path_cap bytes) */
-	size_t path_cap;
-	int path_nomem;             /* growing the path failed: the parse fails */
-	regit_arena doc_arena;      /* the decoded text, freed after parsing */
-	regit_strmap import_names;  /* fullname -> type over all imports (see parser_lookup) */
-	int import_index;           /* import_names is built and used */
-	char path_inline[PATH_INLINE];
-} parser;
+typedef regit_schema_parser parser;
 
 static const char *const primitive_names[] = {
 	"null", "boolean", "int", "long", "float", "double", "bytes", "string"
@@ -99,116 +58,6 @@ static const char *const schema_reserved[] = {
 static const char *const field_reserved[] = {
 	"default", "doc", "name", "order", "type", "aliases", NULL
 };
-
-/* ---- errors and paths ------------------------------------------------- */
-
-/* Paths longer than the error struct holds are cut (they stay a valid prefix). */
-static void copy_truncated(char *dst, size_t size, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static int parser_fail(parser *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int parser_fail(parser *p, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
-	va_end(ap);
-	copy_truncated(p->err->path, sizeof(p->err->path), p->path);
-	p->err->line = 0;
-	p->err->column = 0;
-	return code;
-}
-
-/* Make room for a path of `need` bytes plus the NUL, within PATH_MAX_LEN.
- * @return 0, or -1 (over the bound, or out of memory: p->path_nomem) */
-static int path_reserve(parser *p, size_t need)
-{
-	size_t cap = p->path_cap;
-	char *np;
-
-	if (need < cap)
-		return 0;
-	if (need >= PATH_MAX_LEN)
-		return -1;
-	while (cap <= need)
-		cap *= 2;
-	if (cap > PATH_MAX_LEN)
-		cap = PATH_MAX_LEN;
-	np = regit_malloc(cap);
-	if (!np) {
-		p->path_nomem = 1;
-		return -1;
-	}
-	memcpy(np, p->path, p->plen + 1);
-	if (p->path != p->path_inline)
-		regit_free(p->path);
-	p->path = np;
-	p->path_cap = cap;
-	return 0;
-}
-
-/* Set the path to `s` (cut at PATH_MAX_LEN - 1 bytes). */
-static void path_set(parser *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n >= PATH_MAX_LEN)
-		n = PATH_MAX_LEN - 1;
-	while (n > 0 && path_reserve(p, n) < 0)
-		n = p->path_cap - 1;    /* out of memory: keep what fits (p->path_nomem) */
-	memcpy(p->path, s, n);
-	p->path[n] = '\0';
-	p->plen = n;
-}
-
-static size_t path_push(parser *p, const char *seg)
-{
-	size_t saved = p->plen, n = strlen(seg);
-
-	/* Over the bound is unreachable given the depth bound; truncating
-	 * beats overflowing. */
-	if (path_reserve(p, p->plen + 1 + n) == 0) {
-		p->path[p->plen++] = '/';
-		memcpy(p->path + p->plen, seg, n);
-		p->plen += n;
-		p->path[p->plen] = '\0';
-	}
-	return saved;
-}
-
-static size_t path_push_index(parser *p, size_t i)
-{
-	char num[32], *d = num + sizeof(num) - 1;
-
-	/* Once per field, branch and symbol: snprintf was a visible cost. */
-	*d = '\0';
-	do {
-		*--d = (char)('0' + i % 10);
-		i /= 10;
-	} while (i);
-	return path_push(p, d);
-}
-
-static void path_pop(parser *p, size_t saved)
-{
-	p->plen = saved;
-	p->path[saved] = '\0';
-}
-
-static const char *path_dup(parser *p)
-{
-	return regit_schema__arena_strndup(&p->s->arena, p->path, p->plen);
-}
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -333,14 +182,14 @@ static int get_string(parser *p, const jv *obj, const char *key, const char **ou
 	*out = NULL;
 	if (!v || jis_null(v))
 		return 0;
-	saved = path_push(p, key);
+	saved = regit_schema__path_push(p, key);
 	if (!jis_string(v))
-		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must be a string", key);
+		error = regit_schema__fail(p, REGIT_EINVALID, "\"%s\" must be a string", key);
 	else if (strlen(jstr(v)) != jlen(v))
-		error = parser_fail(p, REGIT_EINVALID, "\"%s\" must not contain NUL characters", key);
+		error = regit_schema__fail(p, REGIT_EINVALID, "\"%s\" must not contain NUL characters", key);
 	else
 		*out = jstr(v);
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 	return error;
 }
 
@@ -370,7 +219,7 @@ static char *make_fullname(parser *p, const char *space, const char *name)
 static int count_names(parser *p, size_t n)
 {
 	if (n > p->opts->max_names || p->names > p->opts->max_names - n)
-		return parser_fail(p, REGIT_ELIMIT,
+		return regit_schema__fail(p, REGIT_ELIMIT,
 			"schema defines more than %zu names (types, fields and symbols)",
 			p->opts->max_names);
 	p->names += n;
@@ -384,7 +233,7 @@ static regit_type_node *new_node(parser *p, regit_type_kind kind)
 	if (!n)
 		return NULL;
 	n->pub.kind = kind;
-	n->pub.path = path_dup(p);
+	n->pub.path = regit_schema__path_dup(p);
 	if (!n->pub.path)
 		return NULL;
 	return n;
@@ -486,7 +335,7 @@ static int parse_decimal(parser *p, regit_type *t, const jv *obj)
 
 	if (!prec)
 		return parser_warn(p, "decimal logical type without \"precision\" ignored");
-	saved = path_push(p, "precision");
+	saved = regit_schema__path_push(p, "precision");
 	pv = jis_integer(prec) ? jint(prec) : 0;
 	if (!jis_integer(prec) || pv <= 0 || pv > INT_MAX)
 		error = parser_warn(p,
@@ -495,17 +344,17 @@ static int parse_decimal(parser *p, regit_type *t, const jv *obj)
 		error = parser_warn(p,
 			"decimal logical type ignored: precision %lld does not fit in fixed of size %zu (at most %lld digits)",
 			(long long)pv, t->size, decimal_max_precision(t->size));
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 	if (error < 0 || p->s->nwarnings != nwarn)
 		return error;
 	if (scale) {
-		saved = path_push(p, "scale");
+		saved = regit_schema__path_push(p, "scale");
 		sv = jis_integer(scale) ? jint(scale) : -1;
 		if (!jis_integer(scale) || sv < 0 || sv > pv)
 			error = parser_warn(p,
 				"decimal logical type ignored: scale must be an integer from 0 to the precision (%lld)",
 				(long long)pv);
-		path_pop(p, saved);
+		regit_schema__path_pop(p, saved);
 		if (error < 0 || p->s->nwarnings != nwarn)
 			return error;
 	}
@@ -636,14 +485,14 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 			if (t) {
 				/* Found only in the null namespace: remember to check that
 				 * space.name stays undefined (see the file comment). */
-				fallback_ref *nf = regit_array_grow(p->fallbacks, &p->fallbacks_cap,
+				regit_schema_fallback_ref *nf = regit_array_grow(p->fallbacks, &p->fallbacks_cap,
 					p->nfallbacks + 1, sizeof(*nf), 8);
 
 				if (!nf)
 					return REGIT_ENOMEM;
 				p->fallbacks = nf;
 				p->fallbacks[p->nfallbacks].shadow = full;
-				p->fallbacks[p->nfallbacks].path = path_dup(p);
+				p->fallbacks[p->nfallbacks].path = regit_schema__path_dup(p);
 				if (!p->fallbacks[p->nfallbacks].path)
 					return REGIT_ENOMEM;
 				p->nfallbacks++;
@@ -651,10 +500,10 @@ static int resolve_name(parser *p, const regit_type **out, const char *name, con
 		}
 	}
 	if (!t) {
-		error = parser_fail(p, REGIT_EINVALID, "unknown type \"%s\"%s%s", name,
+		error = regit_schema__fail(p, REGIT_EINVALID, "unknown type \"%s\"%s%s", name,
 			full ? " in namespace " : "", full ? space : "");
-		copy_truncated(p->err->unknown, sizeof(p->err->unknown), name);
-		copy_truncated(p->err->unknown_space, sizeof(p->err->unknown_space),
+		regit_schema__copy_truncated(p->err->unknown, sizeof(p->err->unknown), name);
+		regit_schema__copy_truncated(p->err->unknown_space, sizeof(p->err->unknown_space),
 			full ? space : "");
 		return error;
 	}
@@ -674,9 +523,10 @@ static int parse_aliases(parser *p, const jv *obj, const char *space,
 	*count = 0;
 	if (!arr)
 		return 0;
-	saved = path_push(p, "aliases");
+	saved = regit_schema__path_push(p, "aliases");
 	if (!jis_array(arr)) {
-		error = parser_fail(p, REGIT_EINVALID, "\"aliases\" must be an array of names");
+		error = regit_schema__fail(p, REGIT_EINVALID,
+			"\"aliases\" must be an array of names");
 		goto done;
 	}
 	n = jsize(arr);
@@ -688,16 +538,16 @@ static int parse_aliases(parser *p, const jv *obj, const char *space,
 	for (i = 0; i < n; i++) {
 		const jv *a = jat(arr, i);
 		const char *s = jstr(a);
-		size_t isaved = path_push_index(p, i);
+		size_t isaved = regit_schema__path_push_index(p, i);
 
 		if (!jis_string(a) ||
 		    !(qualified ? valid_fullname(s, jlen(a))
 				: valid_name(s, jlen(a)))) {
-			error = parser_fail(p, REGIT_EINVALID, "alias must be a valid %sname",
-				qualified ? "(full) " : "");
+			error = regit_schema__fail(p, REGIT_EINVALID,
+				"alias must be a valid %sname", qualified ? "(full) " : "");
 			goto done;
 		}
-		path_pop(p, isaved);
+		regit_schema__path_pop(p, isaved);
 		if (qualified && !strchr(s, '.'))
 			aliases[i] = make_fullname(p, space, s);
 		else
@@ -711,22 +561,8 @@ static int parse_aliases(parser *p, const jv *obj, const char *space,
 	*count = n;
 done:
 	if (error == 0)
-		path_pop(p, saved);
+		regit_schema__path_pop(p, saved);
 	return error;
-}
-
-static int add_pending_default(parser *p, const regit_field *f, const char *record)
-{
-	pending_default *nd = regit_array_grow(p->defaults, &p->defaults_cap,
-		p->ndefaults + 1, sizeof(*nd), 16);
-
-	if (!nd)
-		return REGIT_ENOMEM;
-	p->defaults = nd;
-	p->defaults[p->ndefaults].field = f;
-	p->defaults[p->ndefaults].record = record;
-	p->ndefaults++;
-	return 0;
 }
 
 /*
@@ -752,7 +588,7 @@ static int float_default(parser *p, regit_field *f, const char *record)
 	}
 	d = n > 0 && i == n ? strtod(s, &end) : 0;
 	if (n == 0 || i < n || end != s + n || !isfinite(d))
-		return add_pending_default(p, f, record);  /* reported as a mismatch */
+		return regit_schema__add_default(p, f, record);  /* reported as a mismatch */
 	real = json_real(d);
 	if (keep_json(p, real) < 0)
 		return REGIT_ENOMEM;
@@ -769,8 +605,8 @@ static int parse_field(parser *p, regit_field *f, const jv *obj, const char *spa
 	int error = 0;
 
 	if (!jis_object(obj))
-		return parser_fail(p, REGIT_EINVALID, "a field must be a JSON object");
-	f->path = path_dup(p);
+		return regit_schema__fail(p, REGIT_EINVALID, "a field must be a JSON object");
+	f->path = regit_schema__path_dup(p);
 	if (!f->path)
 		return REGIT_ENOMEM;
 
@@ -778,13 +614,13 @@ static int parse_field(parser *p, regit_field *f, const jv *obj, const char *spa
 	if (error < 0)
 		return error;
 	if (!name)
-		return parser_fail(p, REGIT_EINVALID, "field has no \"name\"");
-	saved = path_push(p, "name");
+		return regit_schema__fail(p, REGIT_EINVALID, "field has no \"name\"");
+	saved = regit_schema__path_push(p, "name");
 	if (!valid_name(name, strlen(name)))
-		return parser_fail(p, REGIT_EINVALID, "invalid field name \"%s\"", name);
+		return regit_schema__fail(p, REGIT_EINVALID, "invalid field name \"%s\"", name);
 	if (regit_strmap__get(seen, name))
-		return parser_fail(p, REGIT_EINVALID, "duplicate field name \"%s\"", name);
-	path_pop(p, saved);
+		return regit_schema__fail(p, REGIT_EINVALID, "duplicate field name \"%s\"", name);
+	regit_schema__path_pop(p, saved);
 	f->name = arena_strdup(p, name);
 	if (!f->name)
 		return REGIT_ENOMEM;
@@ -814,8 +650,8 @@ static int parse_field(parser *p, regit_field *f, const jv *obj, const char *spa
 		} else if (strcmp(order, "ignore") == 0) {
 			f->order = REGIT_ORDER_IGNORE;
 		} else {
-			saved = path_push(p, "order");
-			return parser_fail(p, REGIT_EINVALID,
+			saved = regit_schema__path_push(p, "order");
+			return regit_schema__fail(p, REGIT_EINVALID,
 				"field order must be \"ascending\", \"descending\" or \"ignore\"");
 		}
 	}
@@ -824,12 +660,12 @@ static int parse_field(parser *p, regit_field *f, const jv *obj, const char *spa
 		return error;
 
 	if (!jget(obj, "type"))
-		return parser_fail(p, REGIT_EINVALID, "field \"%s\" has no \"type\"", name);
-	saved = path_push(p, "type");
+		return regit_schema__fail(p, REGIT_EINVALID, "field \"%s\" has no \"type\"", name);
+	saved = regit_schema__path_push(p, "type");
 	error = parse_type(p, &f->type, jget(obj, "type"), space);
 	if (error < 0)
 		return error;
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 
 	error = collect_props(p, obj, field_reserved, &f->props);
 	if (error < 0)
@@ -847,7 +683,7 @@ static int parse_field(parser *p, regit_field *f, const jv *obj, const char *spa
 	    (f->type->kind == REGIT_TYPE_FLOAT || f->type->kind == REGIT_TYPE_DOUBLE))
 		return float_default(p, f, record);
 	if (f->default_value)
-		error = add_pending_default(p, f, record);
+		error = regit_schema__add_default(p, f, record);
 	return error;
 }
 
@@ -861,10 +697,10 @@ static int parse_fields(parser *p, regit_type *t, const jv *obj)
 
 	regit_strmap__init(&seen);
 	if (!arr)
-		return parser_fail(p, REGIT_EINVALID, "record \"%s\" has no \"fields\"", t->fullname);
-	saved = path_push(p, "fields");
+		return regit_schema__fail(p, REGIT_EINVALID, "record \"%s\" has no \"fields\"", t->fullname);
+	saved = regit_schema__path_push(p, "fields");
 	if (!jis_array(arr)) {
-		error = parser_fail(p, REGIT_EINVALID, "\"fields\" must be an array");
+		error = regit_schema__fail(p, REGIT_EINVALID, "\"fields\" must be an array");
 		goto done;
 	}
 	n = jsize(arr);
@@ -874,25 +710,20 @@ static int parse_fields(parser *p, regit_type *t, const jv *obj)
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		size_t isaved = path_push_index(p, i);
+		size_t isaved = regit_schema__path_push_index(p, i);
 
 		error = parse_field(p, &fields[i], jat(arr, i), t->space, &seen,
 			t->fullname);
 		if (error < 0)
 			goto done;
-		path_pop(p, isaved);
+		regit_schema__path_pop(p, isaved);
 	}
 	t->fields = fields;
 	t->nfields = n;
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 done:
 	regit_strmap__dispose(&seen);
 	return error;
-}
-
-static int symbol_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
@@ -907,10 +738,11 @@ static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
 
 	regit_strmap__init(&seen);
 	if (!arr)
-		return parser_fail(p, REGIT_EINVALID, "enum \"%s\" has no \"symbols\"", t->fullname);
-	saved = path_push(p, "symbols");
+		return regit_schema__fail(p, REGIT_EINVALID, "enum \"%s\" has no \"symbols\"", t->fullname);
+	saved = regit_schema__path_push(p, "symbols");
 	if (!jis_array(arr)) {
-		error = parser_fail(p, REGIT_EINVALID, "\"symbols\" must be an array of names");
+		error = regit_schema__fail(p, REGIT_EINVALID,
+			"\"symbols\" must be an array of names");
 		goto done;
 	}
 	n = jsize(arr);
@@ -926,17 +758,19 @@ static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
 	for (i = 0; i < n; i++) {
 		const jv *v = jat(arr, i);
 		const char *s = jstr(v);
-		size_t isaved = path_push_index(p, i);
+		size_t isaved = regit_schema__path_push_index(p, i);
 
 		if (!jis_string(v) || !valid_name(s, jlen(v))) {
-			error = parser_fail(p, REGIT_EINVALID, "enum symbol must be a valid name");
+			error = regit_schema__fail(p, REGIT_EINVALID,
+				"enum symbol must be a valid name");
 			goto done;
 		}
 		if (regit_strmap__get(&seen, s)) {
-			error = parser_fail(p, REGIT_EINVALID, "duplicate enum symbol \"%s\"", s);
+			error = regit_schema__fail(p, REGIT_EINVALID,
+				"duplicate enum symbol \"%s\"", s);
 			goto done;
 		}
-		path_pop(p, isaved);
+		regit_schema__path_pop(p, isaved);
 		symbols[i] = arena_strdup(p, s);
 		if (!symbols[i]) {
 			error = REGIT_ENOMEM;
@@ -947,8 +781,8 @@ static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
 		if (error < 0)
 			goto done;
 	}
-	path_pop(p, saved);
-	qsort(sorted, n, sizeof(*sorted), symbol_cmp);
+	regit_schema__path_pop(p, saved);
+	qsort(sorted, n, sizeof(*sorted), regit_schema__symbol_cmp);
 	t->symbols = symbols;
 	t->nsymbols = n;
 	node->sorted_symbols = sorted;
@@ -958,8 +792,8 @@ static int parse_symbols(parser *p, regit_type_node *node, const jv *obj)
 		goto done;
 	if (def) {
 		if (!regit_strmap__get(&seen, def)) {
-			saved = path_push(p, "default");
-			error = parser_fail(p, REGIT_EINVALID,
+			saved = regit_schema__path_push(p, "default");
+			error = regit_schema__fail(p, REGIT_EINVALID,
 				"enum default \"%s\" is not one of its symbols", def);
 			goto done;
 		}
@@ -976,12 +810,13 @@ static int parse_size(parser *p, regit_type *t, const jv *obj)
 	size_t saved;
 
 	if (!v)
-		return parser_fail(p, REGIT_EINVALID, "fixed \"%s\" has no \"size\"", t->fullname);
+		return regit_schema__fail(p, REGIT_EINVALID,
+			"fixed \"%s\" has no \"size\"", t->fullname);
 	if (!jis_integer(v) || jint(v) < 0 ||
 	    jint(v) > INT_MAX) {
-		saved = path_push(p, "size");
+		saved = regit_schema__path_push(p, "size");
 		(void)saved;
-		return parser_fail(p, REGIT_EINVALID,
+		return regit_schema__fail(p, REGIT_EINVALID,
 			"fixed size must be an integer from 0 to %d", INT_MAX);
 	}
 	t->size = (size_t)jint(v);
@@ -1007,7 +842,7 @@ static int parse_named(parser *p, const regit_type **out, const jv *obj,
 	if (error < 0)
 		return error;
 	if (!name)
-		return parser_fail(p, REGIT_EINVALID, "%s has no \"name\"", regit_type_kind_name(kind));
+		return regit_schema__fail(p, REGIT_EINVALID, "%s has no \"name\"", regit_type_kind_name(kind));
 	error = get_string(p, obj, "namespace", &ns);
 	if (error < 0)
 		return error;
@@ -1018,25 +853,25 @@ static int parse_named(parser *p, const regit_type **out, const jv *obj,
 	t = &node->pub;
 
 	dot = strrchr(name, '.');
-	saved = path_push(p, "name");
+	saved = regit_schema__path_push(p, "name");
 	if (dot) {
 		if (!valid_fullname(name, strlen(name)))
-			return parser_fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
+			return regit_schema__fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
 		space = regit_schema__arena_strndup(&p->s->arena, name, (size_t)(dot - name));
 		t->name = arena_strdup(p, dot + 1);
 		if (!space || !t->name)
 			return REGIT_ENOMEM;
 	} else {
 		if (!valid_name(name, strlen(name)))
-			return parser_fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
+			return regit_schema__fail(p, REGIT_EINVALID, "invalid name \"%s\"", name);
 		t->name = arena_strdup(p, name);
 		if (!t->name)
 			return REGIT_ENOMEM;
 		if (ns) {
 			if (ns[0] && !valid_fullname(ns, strlen(ns))) {
-				path_pop(p, saved);
-				path_push(p, "namespace");
-				return parser_fail(p, REGIT_EINVALID, "invalid namespace \"%s\"", ns);
+				regit_schema__path_pop(p, saved);
+				regit_schema__path_push(p, "namespace");
+				return regit_schema__fail(p, REGIT_EINVALID, "invalid namespace \"%s\"", ns);
 			}
 			if (ns[0]) {
 				space = arena_strdup(p, ns);
@@ -1052,11 +887,12 @@ static int parse_named(parser *p, const regit_type **out, const jv *obj,
 	if (!t->fullname)
 		return REGIT_ENOMEM;
 	if (is_primitive_name(t->fullname))
-		return parser_fail(p, REGIT_EINVALID,
+		return regit_schema__fail(p, REGIT_EINVALID,
 			"\"%s\" is a primitive type name and cannot be redefined", t->fullname);
 	if (parser_lookup(p, t->fullname))
-		return parser_fail(p, REGIT_EINVALID, "type \"%s\" is defined twice", t->fullname);
-	path_pop(p, saved);
+		return regit_schema__fail(p, REGIT_EINVALID,
+			"type \"%s\" is defined twice", t->fullname);
+	regit_schema__path_pop(p, saved);
 	error = count_names(p, 1);
 	if (error < 0)
 		return error;
@@ -1124,10 +960,10 @@ static int parse_union(parser *p, const regit_type **out, const jv *arr, const c
 		return REGIT_ENOMEM;
 	for (i = 0; i < n; i++) {
 		const jv *b = jat(arr, i);
-		size_t saved = path_push_index(p, i);
+		size_t saved = regit_schema__path_push_index(p, i);
 
 		if (jis_array(b)) {
-			error = parser_fail(p, REGIT_EINVALID, "a union may not directly contain a union");
+			error = regit_schema__fail(p, REGIT_EINVALID, "a union may not directly contain a union");
 			goto done;
 		}
 		error = parse_type(p, &branches[i], b, space);
@@ -1135,7 +971,7 @@ static int parse_union(parser *p, const regit_type **out, const jv *arr, const c
 			goto done;
 		if (regit_type_is_named(branches[i])) {
 			if (regit_strmap__get(&named, branches[i]->fullname)) {
-				error = parser_fail(p, REGIT_EINVALID,
+				error = regit_schema__fail(p, REGIT_EINVALID,
 					"union contains \"%s\" more than once", branches[i]->fullname);
 				goto done;
 			}
@@ -1146,14 +982,14 @@ static int parse_union(parser *p, const regit_type **out, const jv *arr, const c
 			unsigned bit = 1u << branches[i]->kind;
 
 			if (seen_kinds & bit) {
-				error = parser_fail(p, REGIT_EINVALID,
+				error = regit_schema__fail(p, REGIT_EINVALID,
 					"union contains more than one %s",
 					regit_type_kind_name(branches[i]->kind));
 				goto done;
 			}
 			seen_kinds |= bit;
 		}
-		path_pop(p, saved);
+		regit_schema__path_pop(p, saved);
 	}
 	node->pub.branches = branches;
 	node->pub.nbranches = n;
@@ -1175,13 +1011,13 @@ static int parse_container(parser *p, const regit_type **out, const jv *obj,
 	if (!node)
 		return REGIT_ENOMEM;
 	if (!sub)
-		return parser_fail(p, REGIT_EINVALID, "%s has no \"%s\"",
+		return regit_schema__fail(p, REGIT_EINVALID, "%s has no \"%s\"",
 			regit_type_kind_name(kind), key);
-	saved = path_push(p, key);
+	saved = regit_schema__path_push(p, key);
 	error = parse_type(p, &node->pub.items, sub, space);
 	if (error < 0)
 		return error;
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 	error = collect_props(p, obj, schema_reserved, &node->pub.props);
 	if (error < 0)
 		return error;
@@ -1202,11 +1038,11 @@ static int parse_object(parser *p, const regit_type **out, const jv *obj, const 
 	int error;
 
 	if (!tv)
-		return parser_fail(p, REGIT_EINVALID, "type object has no \"type\"");
+		return regit_schema__fail(p, REGIT_EINVALID, "type object has no \"type\"");
 	if (!jis_string(tv) || strlen(jstr(tv)) != jlen(tv)) {
-		saved = path_push(p, "type");
+		saved = regit_schema__path_push(p, "type");
 		(void)saved;
-		return parser_fail(p, REGIT_EINVALID,
+		return regit_schema__fail(p, REGIT_EINVALID,
 			"\"type\" of a type object must be a type name (nest schemas in fields, items or values)");
 	}
 	type = jstr(tv);
@@ -1235,17 +1071,17 @@ static int parse_object(parser *p, const regit_type **out, const jv *obj, const 
 	if (strcmp(type, "map") == 0)
 		return parse_container(p, out, obj, REGIT_TYPE_MAP, space);
 	if (strcmp(type, "error") == 0) {
-		saved = path_push(p, "type");
+		saved = regit_schema__path_push(p, "type");
 		(void)saved;
-		return parser_fail(p, REGIT_EINVALID,
+		return regit_schema__fail(p, REGIT_EINVALID,
 			"\"error\" types are only allowed in protocols");
 	}
 	/* {"type": "some.Name"}: a reference, as Avro Java accepts it. */
-	saved = path_push(p, "type");
+	saved = regit_schema__path_push(p, "type");
 	error = resolve_name(p, out, type, space);
 	if (error < 0)
 		return error;
-	path_pop(p, saved);
+	regit_schema__path_pop(p, saved);
 	return 0;
 }
 
@@ -1253,169 +1089,21 @@ static int parse_type(parser *p, const regit_type **out, const jv *j, const char
 {
 	if (jis_string(j)) {
 		if (strlen(jstr(j)) != jlen(j))
-			return parser_fail(p, REGIT_EINVALID, "type name must not contain NUL characters");
+			return regit_schema__fail(p, REGIT_EINVALID, "type name must not contain NUL characters");
 		return resolve_name(p, out, jstr(j), space);
 	}
 	if (jis_object(j))
 		return parse_object(p, out, j, space);
 	if (jis_array(j))
 		return parse_union(p, out, j, space);
-	return parser_fail(p, REGIT_EINVALID,
+	return regit_schema__fail(p, REGIT_EINVALID,
 		"a schema must be a type name, a type object or a union array");
 }
 
-/* ---- defaults --------------------------------------------------------- */
+/* ---- second pass ------------------------------------------------------ */
 
-/*
- * Decode one UTF-8 sequence (input validated by jansson). @return bytes used
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	if (len > n) {
-		*cp = 0x110000;
-		return n;
-	}
-	*cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++)
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	return len;
-}
-
-/* A bytes/fixed default: a string of code points 0..255. @return count or -1 */
-static long long latin1_length(const json_t *v)
-{
-	const unsigned char *s = (const unsigned char *)json_string_value(v);
-	size_t n = json_string_length(v), i = 0;
-	long long count = 0;
-
-	while (i < n) {
-		unsigned long cp;
-
-		i += utf8_decode(s + i, n - i, &cp);
-		if (cp > 0xff)
-			return -1;
-		count++;
-	}
-	return count;
-}
-
-static int enum_has_symbol(const regit_type *t, const char *s)
-{
-	const regit_type_node *node = (const regit_type_node *)t;
-	const char *key = s;
-
-	if (!node->sorted_symbols || t->nsymbols == 0)
-		return 0;
-	return bsearch(&key, node->sorted_symbols, t->nsymbols, sizeof(*node->sorted_symbols),
-		symbol_cmp) != NULL;
-}
-
-/*
- * Does `v` match `t` (Avro 1.11 default rules)? Recursion follows the JSON
- * value, whose depth the pre-scan bounded. A record field missing from the
- * value must have its own default, which is checked on its own.
- */
-static int default_matches(const regit_type *t, const json_t *v)
-{
-	size_t i;
-
-	switch (t->kind) {
-	case REGIT_TYPE_NULL:
-		return json_is_null(v);
-	case REGIT_TYPE_BOOLEAN:
-		return json_is_boolean(v);
-	case REGIT_TYPE_INT:
-		return json_is_integer(v) && json_integer_value(v) >= INT32_MIN &&
-			json_integer_value(v) <= INT32_MAX;
-	case REGIT_TYPE_LONG:
-		return json_is_integer(v);
-	case REGIT_TYPE_FLOAT:
-	case REGIT_TYPE_DOUBLE:
-		return json_is_number(v);
-	case REGIT_TYPE_STRING:
-		return json_is_string(v);
-	case REGIT_TYPE_BYTES:
-		return json_is_string(v) && latin1_length(v) >= 0;
-	case REGIT_TYPE_FIXED:
-		return json_is_string(v) && latin1_length(v) == (long long)t->size;
-	case REGIT_TYPE_ENUM:
-		return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v) &&
-			enum_has_symbol(t, json_string_value(v));
-	case REGIT_TYPE_ARRAY:
-		if (!json_is_array(v))
-			return 0;
-		for (i = 0; i < json_array_size(v); i++) {
-			if (!default_matches(t->items, json_array_get(v, i)))
-				return 0;
-		}
-		return 1;
-	case REGIT_TYPE_MAP: {
-		const char *key;
-		json_t *value;
-
-		if (!json_is_object(v))
-			return 0;
-		json_object_foreach((json_t *)v, key, value) {
-			if (!default_matches(t->items, value))
-				return 0;
-		}
-		return 1;
-	}
-	case REGIT_TYPE_UNION:
-		return t->nbranches > 0 && default_matches(t->branches[0], v);
-	case REGIT_TYPE_RECORD:
-		if (!json_is_object(v))
-			return 0;
-		for (i = 0; i < t->nfields; i++) {
-			const json_t *fv = json_object_get(v, t->fields[i].name);
-
-			if (fv ? !default_matches(t->fields[i].type, fv)
-			       : !t->fields[i].default_value)
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-static const char *type_label(const regit_type *t)
-{
-	if (regit_type_is_named(t))
-		return t->fullname;
-	return regit_type_kind_name(t->kind);
-}
-
-static int check_defaults(parser *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->ndefaults; i++) {
-		const regit_field *f = p->defaults[i].field;
-		const regit_type *t = f->type;
-
-		if (default_matches(t, f->default_value))
-			continue;
-		path_pop(p, 0);
-		path_set(p, f->path);
-		path_push(p, "default");
-		if (t->kind == REGIT_TYPE_UNION && t->nbranches > 0)
-			return parser_fail(p, REGIT_EINVALID,
-				"default of field \"%s\" in \"%s\" does not match the union's first branch (%s)",
-				f->name, p->defaults[i].record, type_label(t->branches[0]));
-		return parser_fail(p, REGIT_EINVALID,
-			"default of field \"%s\" in \"%s\" is not a valid %s",
-			f->name, p->defaults[i].record, type_label(t));
-	}
-	return 0;
-}
-
+/* A reference resolved in the null namespace must not have been shadowed
+ * by a type defined later in the enclosing one. */
 static int check_fallbacks(parser *p)
 {
 	size_t i;
@@ -1425,8 +1113,8 @@ static int check_fallbacks(parser *p)
 
 		if (!parser_lookup(p, shadow))
 			continue;
-		path_set(p, p->fallbacks[i].path);
-		return parser_fail(p, REGIT_EINVALID,
+		regit_schema__path_set(p, p->fallbacks[i].path);
+		return regit_schema__fail(p, REGIT_EINVALID,
 			"reference \"%s\" is ambiguous: it was resolved in the null namespace before \"%s\" was defined",
 			strrchr(shadow, '.') + 1, shadow);
 	}
@@ -1655,7 +1343,7 @@ int regit_schema_parse(regit_schema **out, const char *text, size_t len,
 
 	error = parse_type(p, &s->root, &doc, NULL);
 	if (error == 0)
-		error = check_defaults(p);
+		error = regit_schema__check_defaults(p);
 	if (error == 0)
 		error = check_fallbacks(p);
 	/* A path that could not grow was cut: what it labels may be wrong. */
