@@ -1,9 +1,9 @@
 /*
- * api_out.h - what the handler files (api.c, api_ui.c) both need to write
+ * api_out.h - what the handler files (api_ctx.c, api_ui.c) both need to write
  * a response: appends to the body that record a failure in a flag instead
  * of returning it (the handler answers 500 once, at the end), the bump
  * allocation of decoded strings from a request's arena, and an empty
- * registry error. Apart from api.c so that api_ui.c need not depend on it.
+ * registry error. Apart from the API so that api_ui.c need not depend on it.
  */
 #ifndef REGIT_SERVER_API_OUT_H
 #define REGIT_SERVER_API_OUT_H
