@@ -515,6 +515,17 @@ def main():
     tap.ok(ha.status == 200, "upstream restored: A back to 200 without a restart", ha)
     st, body = register(B, "restored-value", schema("Restored"))
     tap.ok(st == 200, "and B writes again", (st, body))
+    # C may have fetched the rewritten head on its own too: every replica
+    # takes the restored head in before clients reach them through haproxy.
+    healthy = False
+    for _ in range(100):
+        for rep in reps:
+            call(rep, "POST", "/regit/refresh")
+        if all(rep.request("GET", "/health", fresh=True).status == 200 for rep in reps):
+            healthy = True
+            break
+        time.sleep(0.05)
+    tap.ok(healthy, "every replica back to 200 after the restore")
 
     # 7. haproxy in front of the three (option httpchk GET /health):
     # clients through it, and a killed replica routed around.
