@@ -52,7 +52,8 @@ def schema(name):
 
 
 def start(tmp, procs, *args, out):
-    p = subprocess.Popen(list(args), stdout=out, stderr=subprocess.DEVNULL,
+    p = subprocess.Popen(list(args), stdout=out, stderr=open(os.environ["BENCH_STDERR"] % len(procs), "w")
+                         if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL,
                          start_new_session=True)
     procs.append(p)
     return p
@@ -110,9 +111,15 @@ def main():
                 if st == 200:
                     counts[i] += 1
                 else:
-                    errors.append((st, body[:200]))
+                    errors.append((st, body[:200], i % 3, round(time.time() - t0, 1)))
                 k += 1
 
+        def busy():
+            # the machine's busy and total CPU seconds so far (/proc/stat)
+            v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+            hz = os.sysconf("SC_CLK_TCK")
+            return (sum(v) - v[3] - v[4]) / hz, sum(v) / hz
+        busy0 = busy()
         load0 = os.getloadavg()[0]
         t0 = time.time()
         ts = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
@@ -130,11 +137,28 @@ def main():
                                     m).group(1))
             conflicts += int(re.search(
                 r'regit_upstream_pushes_total\{outcome="conflict"\} (\d+)', m).group(1))
+        def cpu(pid):
+            # utime+stime of the process and of its reaped children, seconds
+            f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+            return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+        busy1 = busy()
+        cpu_replicas = sum(cpu(p.pid) for p in procs[1:4])
         chain = subprocess.run(["git", "-C", up, "rev-list", "--count", "--first-parent",
                                 "main"], capture_output=True, text=True).stdout.strip()
         print("replicas: %d clients over 3 replicas, %.1f s: %d registrations acknowledged,"
               " %.0f/s; %d errors%s" % (CLIENTS, dt, total, total / dt, len(errors),
-                                        (" (first: %s)" % (errors[0],)) if errors else ""))
+                                        (" (first: %s)" % (errors[0][:2],)) if errors else ""))
+        print("replicas: acknowledged per replica %s; errors per replica %s (at %s s)"
+              % ([sum(counts[i] for i in range(CLIENTS) if i % 3 == r) for r in range(3)],
+                 [sum(1 for e in errors if e[2] == r) for r in range(3)],
+                 sorted(set(e[3] for e in errors))))
+        print("replicas: CPU: the machine %.0f%% busy (%.1f of %.1f CPU-seconds; other"
+              " work included), the replicas %.1f s, this client %.1f s; %.2f ms of CPU"
+              " per registration, the replicas' %.2f ms"
+              % (100 * (busy1[0] - busy0[0]) / (busy1[1] - busy0[1]), busy1[0] - busy0[0],
+                 busy1[1] - busy0[1], cpu_replicas, time.process_time(),
+                 (busy1[0] - busy0[0]) * 1000 / max(total, 1),
+                 cpu_replicas * 1000 / max(total, 1)))
         print("replicas: %d pushes landed, %d lost races; %.1f registrations per push;"
               " upstream first-parent chain %s commits; load average %.1f -> %.1f"
               % (pushes, conflicts, total / max(pushes, 1), chain, load0,

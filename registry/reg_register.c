@@ -365,6 +365,63 @@ static void register_preparse(regit_registry *reg, reg_job *job)
 	job->pre_normalize = normalize;
 }
 
+/* The leader's batch: jobs taken off the queue, their ops beside them. */
+typedef struct register_batch {
+	regit_registry *reg;
+	reg_job **jobs;                 /* room for REG_MAX_BATCH */
+} register_batch;
+
+/* Move queued jobs into the batch after its first n. Caller holds qlock. */
+static size_t register_batch_take(register_batch *b, reg_txn_op **ops, size_t n)
+{
+	regit_registry *reg = b->reg;
+
+	while (reg->qhead && n < REG_MAX_BATCH) {
+		b->jobs[n] = reg->qhead;
+		ops[n] = &reg->qhead->op;
+		n++;
+		reg->qhead = reg->qhead->next;
+	}
+	if (!reg->qhead)
+		reg->qtail = &reg->qhead;
+	return n;
+}
+
+/* reg_txn_grow: after a lost race, the jobs queued meanwhile join. */
+static size_t register_batch_grow(void *ctx, reg_txn_op **ops, size_t n)
+{
+	register_batch *b = ctx;
+
+	pthread_mutex_lock(&b->reg->qlock);
+	n = register_batch_take(b, ops, n);
+	pthread_mutex_unlock(&b->reg->qlock);
+	return n;
+}
+
+/*
+ * A replica whose push just landed lets its rivals have a turn before its
+ * next batch (reg_upstream_courtesy); what queues meanwhile joins that
+ * batch, so the wait costs little throughput. Caller holds qlock (the
+ * condition wait releases it, so callers keep queueing).
+ */
+static void register_courtesy_wait(regit_registry *reg)
+{
+	int64_t left;
+
+	while ((left = reg_upstream_courtesy(reg->up, reg_now_ms())) > 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(left / 1000);
+		ts.tv_nsec += (long)(left % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&reg->qcond, &reg->qlock, &ts);
+	}
+}
+
 /*
  * Registrations are group-committed. A caller queues its job; whoever
  * finds no batch running becomes the leader, takes everything queued (up
@@ -402,28 +459,29 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	while (!job.done) {
 		reg_job *batch[REG_MAX_BATCH];
 		reg_txn_op *ops[REG_MAX_BATCH];
-		size_t n = 0, i;
+		register_batch b = { reg, batch };
+		reg_txn_grow grow = { register_batch_grow, &b };
+		size_t n, i;
 
 		if (reg->leader) {
 			pthread_cond_wait(&reg->qcond, &reg->qlock);
 			continue;
 		}
 		reg->leader = 1;
-		while (reg->qhead && n < REG_MAX_BATCH) {
-			batch[n] = reg->qhead;
-			ops[n] = &reg->qhead->op;
-			n++;
-			reg->qhead = reg->qhead->next;
-		}
-		if (!reg->qhead)
-			reg->qtail = &reg->qhead;
+		/* Only under sustained load (others queued besides this job,
+		 * or the last batch carried several): a lone client's next
+		 * write goes at once. */
+		if (reg->up && (reg->qhead->next || reg->qlast > 1))
+			register_courtesy_wait(reg);
+		n = register_batch_take(&b, ops, 0);
 		pthread_mutex_unlock(&reg->qlock);
 
 		pthread_mutex_lock(&reg->wlock);
-		reg_txn_run(reg, ops, n);
+		reg_txn_run(reg, ops, &n, &grow);
 		pthread_mutex_unlock(&reg->wlock);
 
 		pthread_mutex_lock(&reg->qlock);
+		reg->qlast = n;
 		for (i = 0; i < n; i++)
 			batch[i]->done = 1;
 		reg->leader = 0;

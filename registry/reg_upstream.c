@@ -133,6 +133,7 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
 	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
 	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
 	if (error == 0) {
+		atomic_store(&u->landed_ms, reg_now_ms());
 		pthread_mutex_lock(&u->lock);
 		u->synced_ms = reg_now_ms();
 		u->moves++;
@@ -152,6 +153,47 @@ static void upstream_refuse(reg_upstream *u, const char *why)
 	pthread_mutex_unlock(&u->lock);
 	if (!was)
 		fprintf(stderr, "regit: upstream refused: %s\n", why);
+}
+
+/* Bounds of the courtesy wait: a rival slower than 100 ms to recover
+ * is not waited for longer (it still gets in by jitter and chance). A
+ * replica that never lost a race has no measure of its own: it assumes
+ * 20 ms (a fetch, re-plan and push on loopback take 25-35 ms here). */
+#define COURTESY_MIN_MS 5
+#define COURTESY_MAX_MS 100
+#define COURTESY_GUESS_MS 20
+
+int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms)
+{
+	int64_t landed = atomic_load(&u->landed_ms);
+	int64_t wait = atomic_load(&u->recover_ms);
+
+	if (landed == 0)
+		return 0;
+	if (wait == 0)
+		wait = COURTESY_GUESS_MS;
+	if (wait < COURTESY_MIN_MS)
+		wait = COURTESY_MIN_MS;
+	if (wait > COURTESY_MAX_MS)
+		wait = COURTESY_MAX_MS;
+	return landed + wait > now_ms ? landed + wait - now_ms : 0;
+}
+
+void reg_upstream_push_started(reg_upstream *u, int64_t now_ms)
+{
+	int64_t lost = atomic_exchange(&u->lost_ms, 0);
+	int64_t avg = atomic_load(&u->recover_ms);
+
+	if (lost == 0 || now_ms < lost)
+		return;
+	/* a moving average over about four lost races */
+	avg = avg == 0 ? now_ms - lost : (3 * avg + (now_ms - lost)) / 4;
+	atomic_store(&u->recover_ms, avg);
+}
+
+void reg_upstream_push_lost(reg_upstream *u, int64_t now_ms)
+{
+	atomic_store(&u->lost_ms, now_ms);
 }
 
 uint64_t reg_upstream_moves(reg_upstream *u)

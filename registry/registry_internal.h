@@ -378,6 +378,7 @@ struct regit_registry {
 	pthread_cond_t qcond;
 	struct reg_job *qhead, **qtail;
 	int leader;
+	size_t qlast;                   /* size of the last batch run */
 	/* parses of referenced schemas for the published index (see memo_acquire) */
 	pthread_mutex_t memolock;
 	reg_memo *memo;                 /* guarded by memolock */
@@ -415,6 +416,13 @@ struct reg_upstream {
 	unsigned timeout_ms, interval_ms;
 	atomic_uint_fast64_t fetches, fetch_failures;
 	atomic_uint_fast64_t pushes, push_conflicts, push_failures, repairs;
+	/*
+	 * Fairness between replicas (reg_upstream_courtesy): when a push of
+	 * ours last landed, when one last lost a race (0: none pending), and
+	 * how long this replica takes from a lost race to its next push
+	 * (fetch, reload, re-plan, commit; a moving average, ms).
+	 */
+	atomic_int_fast64_t landed_ms, lost_ms, recover_ms;
 	pthread_mutex_t lock;           /* guards the fields below */
 	int reachable;                  /* the last fetch or push reached it */
 	int refused;                    /* its head drops what we served */
@@ -431,6 +439,18 @@ struct reg_upstream {
 	int64_t repair_ms;
 	pthread_cond_t repaired;
 };
+
+/*
+ * How long after a landed push of ours the next batch waits: as long as a
+ * rival that lost to it takes to fetch, re-plan and push again (our own
+ * recovery time as the estimate), so the upstream alternates between
+ * busy replicas instead of the last winner winning every race. 0 when
+ * our last push landed long enough ago.
+ */
+int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms);
+/* The write path's timings for it: a push is about to start, or lost. */
+void reg_upstream_push_started(reg_upstream *u, int64_t now_ms);
+void reg_upstream_push_lost(reg_upstream *u, int64_t now_ms);
 
 /* A handle on opts->upstream_url for the store at store_path (no network). */
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,

@@ -113,11 +113,24 @@ typedef struct reg_txn_op {
 } reg_txn_op;
 
 /*
- * Run a transaction of n (<= REG_MAX_BATCH) operations; each op's rc and
- * err say how it went (a failed op's error is in op->err, not in this
- * thread's last error). Caller holds wlock.
+ * Operations that may join a transaction after a lost race: called before
+ * each re-plan with the ops so far, it appends what was queued meanwhile
+ * (ops has room for REG_MAX_BATCH) and returns the new count. The re-plan
+ * has to be made anyway, so a replica that loses races carries everyone
+ * waiting on it in its next push instead of leaving them queued behind it.
  */
-void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t n);
+typedef struct reg_txn_grow {
+	size_t (*fn)(void *ctx, reg_txn_op **ops, size_t n);
+	void *ctx;
+} reg_txn_grow;
+
+/*
+ * Run a transaction of *n (<= REG_MAX_BATCH) operations; grow (NULL: none)
+ * may add more after a lost race, and *n is then the final count. Each
+ * op's rc and err say how it went (a failed op's error is in op->err, not
+ * in this thread's last error). Caller holds wlock.
+ */
+void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t *n, const reg_txn_grow *grow);
 /* A single write (delete, config, mode): a transaction of one operation. */
 int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
 	const char *author);

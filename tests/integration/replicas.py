@@ -420,6 +420,42 @@ def main():
     ok, view = converge(reps)
     tap.ok(ok and len(view) == 62, "/subjects converges on every replica (62 subjects)", view)
 
+    # 3b. Sustained contention: every replica busy for longer than the
+    # write deadline. Without the winner's courtesy wait one replica could
+    # win every race and another lose them all until its deadline (50002).
+    busy = {"A": 0, "B": 0, "C": 0}
+    busy_fail = []
+    busy_ids = []
+    stop_at = time.time() + 2 * TIMEOUT
+
+    def busy_writer(srv, tag, j):
+        k = 0
+        while time.time() < stop_at:
+            subj = "busy-%s-%d-%d" % (tag, j, k)
+            st, body = register(srv, subj, schema("B_%s_%d_%d" % (tag, j, k)))
+            with lock:
+                if st == 200:
+                    busy[tag] += 1
+                    busy_ids.append((subj, body["id"]))
+                else:
+                    busy_fail.append((tag, st, body))
+            k += 1
+
+    threads = [threading.Thread(target=busy_writer, args=(s, "ABC"[n], j))
+               for n, s in enumerate(reps) for j in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    total = sum(busy.values())
+    tap.ok(not busy_fail and all(v * 20 >= total for v in busy.values()),
+           "%d s of 18 clients over 3 replicas: no write lost every race, each replica"
+           " acknowledged a fair share %s" % (2 * TIMEOUT, busy), busy_fail[:3])
+    upv = upstream_versions(up)
+    tap.ok(len({i for _, i in busy_ids}) == len(busy_ids)
+           and all(upv.get((s, 1)) == i for s, i in busy_ids),
+           "and every one of the %d is on the upstream with its own id" % len(busy_ids))
+
     # 4. kill -9 a replica during writes, restart it.
     acked_c = {}
 
