@@ -133,7 +133,6 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
 	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
 	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
 	if (error == 0) {
-		atomic_store(&u->landed_ms, reg_now_ms());
 		pthread_mutex_lock(&u->lock);
 		u->synced_ms = reg_now_ms();
 		u->moves++;
@@ -155,23 +154,35 @@ static void upstream_refuse(reg_upstream *u, const char *why)
 		fprintf(stderr, "regit: upstream refused: %s\n", why);
 }
 
-/* Bounds of the courtesy wait: a rival slower than 100 ms to recover
- * is not waited for longer (it still gets in by jitter and chance). A
- * replica that never lost a race has no measure of its own: it assumes
- * 20 ms (a fetch, re-plan and push on loopback take 25-35 ms here). */
+/*
+ * Bounds of the courtesy wait. The base is how long this replica took to
+ * recover from its own lost races (a rival on similar hardware needs about
+ * as long), or before it ever lost, how long its landed pushes take (a
+ * rival's fetch, re-plan and push cost a little more than a push: 25-55 ms
+ * vs 10-35 ms in bench/replicas.sh), else a guess. The wait doubles with
+ * each push that lands right on our own previous one (nobody else got in:
+ * either nobody else writes, or a rival is slower than our estimate) up to
+ * COURTESY_MAX_MS, and falls back to the base once a rival's commit lands.
+ */
 #define COURTESY_MIN_MS 5
 #define COURTESY_MAX_MS 100
 #define COURTESY_GUESS_MS 20
+#define COURTESY_DOUBLINGS 4
 
 int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms)
 {
 	int64_t landed = atomic_load(&u->landed_ms);
 	int64_t wait = atomic_load(&u->recover_ms);
+	int64_t wins = atomic_load(&u->wins);
 
 	if (landed == 0)
 		return 0;
 	if (wait == 0)
+		wait = atomic_load(&u->push_ms);
+	if (wait == 0)
 		wait = COURTESY_GUESS_MS;
+	if (wins > 1)
+		wait <<= wins - 1 < COURTESY_DOUBLINGS ? wins - 1 : COURTESY_DOUBLINGS;
 	if (wait < COURTESY_MIN_MS)
 		wait = COURTESY_MIN_MS;
 	if (wait > COURTESY_MAX_MS)
@@ -179,21 +190,35 @@ int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms)
 	return landed + wait > now_ms ? landed + wait - now_ms : 0;
 }
 
-void reg_upstream_push_started(reg_upstream *u, int64_t now_ms)
+/* A moving average over about four samples (0: none yet). */
+static void courtesy_average(atomic_int_fast64_t *avg, int64_t sample)
 {
-	int64_t lost = atomic_exchange(&u->lost_ms, 0);
-	int64_t avg = atomic_load(&u->recover_ms);
+	int64_t a = atomic_load(avg);
 
-	if (lost == 0 || now_ms < lost)
-		return;
-	/* a moving average over about four lost races */
-	avg = avg == 0 ? now_ms - lost : (3 * avg + (now_ms - lost)) / 4;
-	atomic_store(&u->recover_ms, avg);
+	atomic_store(avg, a == 0 ? sample : (3 * a + sample) / 4);
 }
 
-void reg_upstream_push_lost(reg_upstream *u, int64_t now_ms)
+void reg_upstream_push_outcome(reg_upstream *u, const char *base, const char *head,
+	int64_t started_ms, int error)
 {
-	atomic_store(&u->lost_ms, now_ms);
+	int64_t now = reg_now_ms();
+	int64_t lost = atomic_exchange(&u->lost_ms, 0);
+
+	if (lost && started_ms >= lost)
+		courtesy_average(&u->recover_ms, started_ms - lost);
+	if (error == REGIT_ECONFLICT) {
+		atomic_store(&u->lost_ms, now);
+		atomic_store(&u->wins, 0);
+	} else if (error == 0) {
+		courtesy_average(&u->push_ms, now - started_ms);
+		/* on our own last landed push: nobody else got in between */
+		if (strcmp(base, u->last_tip) == 0)
+			atomic_fetch_add(&u->wins, 1);
+		else
+			atomic_store(&u->wins, 1);
+		snprintf(u->last_tip, sizeof(u->last_tip), "%s", head);
+		atomic_store(&u->landed_ms, now);
+	}
 }
 
 uint64_t reg_upstream_moves(reg_upstream *u)

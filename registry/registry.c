@@ -501,54 +501,78 @@ int regit_registry_upstream_sync(regit_registry *reg)
 	return upstream_sync(reg, reg->up->timeout_ms);
 }
 
-/* Read-repair: at most one fetch per REG_REPAIR_GAP_MS, each bounded by
- * REG_REPAIR_MAX_MS (a 404 must not wait for a hung upstream's full
- * timeout). */
+/*
+ * Read-repair: a miss is answered after a fetch that started after the
+ * miss (one that was already running may predate the write the client
+ * saw land elsewhere). Misses share fetches: at most one runs at a time,
+ * and at most one starts per REG_REPAIR_GAP_MS (a 404 flood costs the
+ * upstream at most ten fetches a second; a miss inside the gap waits for
+ * the next one instead of answering 404 unrepaired). Each fetch is bounded
+ * by REG_REPAIR_MAX_MS (a 404 must not wait for a hung upstream's full
+ * timeout), and so is the whole wait.
+ */
 #define REG_REPAIR_GAP_MS 100
 #define REG_REPAIR_MAX_MS 2000u
+
+/* Wait on u->repaired until ms (reg_now_ms time) at the latest. */
+static void repair_wait(reg_upstream *u, int64_t until_ms)
+{
+	struct timespec ts;
+	int64_t left = until_ms - reg_now_ms();
+
+	if (left <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(left / 1000);
+	ts.tv_nsec += (long)(left % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&u->repaired, &u->lock, &ts);
+}
 
 int regit_registry_read_repair(regit_registry *reg)
 {
 	reg_upstream *u = reg->up;
-	uint64_t gen;
-	int64_t now;
+	uint64_t gen, want;
+	int64_t give_up, now;
 
 	if (!u || reg_reading(reg))
 		return 0;
 	gen = atomic_load(&reg->generation);
+	give_up = reg_now_ms() + REG_REPAIR_GAP_MS + 2 * (int64_t)REG_REPAIR_MAX_MS;
 	pthread_mutex_lock(&u->lock);
-	if (!u->reachable || u->refused) {
-		/* A miss runs on the request's thread: with the upstream down
-		 * (the fetch thread sees it come back) a flood of unknown ids
-		 * must not hold threads for a fetch's whole deadline each. */
+	/* the first fetch to start from now on */
+	want = u->repair_started + 1;
+	while (u->repair_done < want) {
+		now = reg_now_ms();
+		if (!u->reachable || u->refused || now >= give_up) {
+			/* A miss runs on the request's thread: with the upstream
+			 * down (the fetch thread sees it come back) a flood of
+			 * unknown ids must not hold threads for a fetch each. */
+			break;
+		}
+		if (u->repairing) {
+			repair_wait(u, give_up);
+			continue;
+		}
+		if (now - u->repair_ms < REG_REPAIR_GAP_MS) {
+			repair_wait(u, u->repair_ms + REG_REPAIR_GAP_MS);
+			continue;
+		}
+		u->repairing = 1;
+		u->repair_started++;
 		pthread_mutex_unlock(&u->lock);
-		return 0;
+		atomic_fetch_add(&u->repairs, 1);
+		(void)upstream_sync(reg, u->timeout_ms < REG_REPAIR_MAX_MS ? u->timeout_ms
+			: REG_REPAIR_MAX_MS);
+		pthread_mutex_lock(&u->lock);
+		u->repairing = 0;
+		u->repair_done = u->repair_started;
+		u->repair_ms = reg_now_ms();
+		pthread_cond_broadcast(&u->repaired);
 	}
-	if (u->repairing) {
-		/* Another miss is fetching: its answer is ours too. */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += REG_REPAIR_MAX_MS / 1000 + 1;
-		while (u->repairing && pthread_cond_timedwait(&u->repaired, &u->lock, &ts) == 0)
-			;
-		pthread_mutex_unlock(&u->lock);
-		return atomic_load(&reg->generation) != gen;
-	}
-	now = reg_now_ms();
-	if (now - u->repair_ms < REG_REPAIR_GAP_MS) {
-		pthread_mutex_unlock(&u->lock);
-		return 0;
-	}
-	u->repairing = 1;
-	pthread_mutex_unlock(&u->lock);
-	atomic_fetch_add(&u->repairs, 1);
-	(void)upstream_sync(reg, u->timeout_ms < REG_REPAIR_MAX_MS ? u->timeout_ms
-		: REG_REPAIR_MAX_MS);
-	pthread_mutex_lock(&u->lock);
-	u->repairing = 0;
-	u->repair_ms = reg_now_ms();
-	pthread_cond_broadcast(&u->repaired);
 	pthread_mutex_unlock(&u->lock);
 	return atomic_load(&reg->generation) != gen;
 }

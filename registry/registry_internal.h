@@ -418,11 +418,14 @@ struct reg_upstream {
 	atomic_uint_fast64_t pushes, push_conflicts, push_failures, repairs;
 	/*
 	 * Fairness between replicas (reg_upstream_courtesy): when a push of
-	 * ours last landed, when one last lost a race (0: none pending), and
-	 * how long this replica takes from a lost race to its next push
-	 * (fetch, reload, re-plan, commit; a moving average, ms).
+	 * ours last landed, when one last lost a race (0: none pending), how
+	 * long this replica takes from a lost race to its next push and how
+	 * long a landed push takes (moving averages, ms), how many of our
+	 * pushes landed in a row on our own previous one, and that one's id
+	 * (the write path's, under wlock).
 	 */
-	atomic_int_fast64_t landed_ms, lost_ms, recover_ms;
+	atomic_int_fast64_t landed_ms, lost_ms, recover_ms, push_ms, wins;
+	char last_tip[REGIT_STORE_OID_HEX];
 	pthread_mutex_t lock;           /* guards the fields below */
 	int reachable;                  /* the last fetch or push reached it */
 	int refused;                    /* its head drops what we served */
@@ -434,9 +437,11 @@ struct reg_upstream {
 	pthread_t thread;
 	int running, stop, kick;
 	pthread_cond_t cond;
-	/* read-repair: one fetch at a time, at most one per 100 ms */
+	/* read-repair (registry.c): one fetch at a time, at most one
+	 * starting per 100 ms; fetches started and finished so far */
 	int repairing;
-	int64_t repair_ms;
+	int64_t repair_ms;              /* when the last one finished */
+	uint64_t repair_started, repair_done;
 	pthread_cond_t repaired;
 };
 
@@ -448,9 +453,10 @@ struct reg_upstream {
  * our last push landed long enough ago.
  */
 int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms);
-/* The write path's timings for it: a push is about to start, or lost. */
-void reg_upstream_push_started(reg_upstream *u, int64_t now_ms);
-void reg_upstream_push_lost(reg_upstream *u, int64_t now_ms);
+/* The write path reports each push for it: from base to head, started
+ * at started_ms, with error (0 landed, REGIT_ECONFLICT lost). Under wlock. */
+void reg_upstream_push_outcome(reg_upstream *u, const char *base, const char *head,
+	int64_t started_ms, int error);
 
 /* A handle on opts->upstream_url for the store at store_path (no network). */
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,

@@ -271,6 +271,10 @@ static int plan_spec(regit_store_commit_spec *out, reg_plan *p, const char *auth
 	return 0;
 }
 
+/* A retry after a lost race starts only with this much of the deadline
+ * left. */
+#define TXN_MIN_PUSH_MS 100
+
 /* Milliseconds left until deadline (a wall-clock ms time), at least 1. */
 static unsigned txn_left_ms(int64_t deadline)
 {
@@ -298,6 +302,7 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 	reg_upstream *u = reg->up;
 	char base[REGIT_STORE_OID_HEX], fetched[REGIT_STORE_OID_HEX];
 	char why[512];
+	int64_t started;
 	int error, fetch_error, refused;
 
 	pthread_mutex_lock(&u->lock);
@@ -313,12 +318,11 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 	error = regit_store_commit_chain(head, reg->store, base, specs, n);
 	if (error < 0)
 		return error;
-	reg_upstream_push_started(u, reg_now_ms());
+	started = reg_now_ms();
 	error = reg_upstream_push(u, head, base, txn_left_ms(deadline));
+	reg_upstream_push_outcome(u, base, head, started, error);
 	if (error == 0)
 		return 0;
-	if (error == REGIT_ECONFLICT)
-		reg_upstream_push_lost(u, reg_now_ms());
 	snprintf(why, sizeof(why), "%s", regit_error_message());
 	fetch_error = 0;
 	fetched[0] = '\0';
@@ -424,10 +428,12 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t *np, const reg_tx
 		}
 		return;
 	}
-	/* A replica retries lost races until its upstream timeout instead. */
+	/* A replica retries lost races until its upstream timeout instead,
+	 * while a push still has TXN_MIN_PUSH_MS (one started with a few ms
+	 * left would fail as if the upstream were unreachable). */
 	if (reg->up)
 		deadline = reg_now_ms() + reg->up->timeout_ms;
-	for (attempt = 0; reg->up ? attempt == 0 || reg_now_ms() < deadline
+	for (attempt = 0; reg->up ? attempt == 0 || reg_now_ms() + TXN_MIN_PUSH_MS < deadline
 			: attempt < REG_MAX_ATTEMPTS; attempt++) {
 		/* A re-plan with nothing left to commit (an identical write
 		 * landed meanwhile: idempotent) is a success, not the lost race
