@@ -108,6 +108,33 @@ static void upstream_reached(reg_upstream *u, int ok, const char *why)
 		regit_log(REGIT_LOG_INFO, "regit: upstream reachable\n");
 }
 
+/*
+ * After a call that reached the upstream: does it take our credentials?
+ * A refusal is kept (with its message, never a secret) until a fetch or
+ * push of either handle succeeds.
+ */
+static void upstream_authorized(reg_upstream *u, regit_upstream *up, int error)
+{
+	int refused = error == REGIT_EPERM && regit_upstream_auth_refused(up);
+	int was;
+
+	if (error < 0 && !refused)
+		return;
+	pthread_mutex_lock(&u->lock);
+	was = u->unauthorized;
+	u->unauthorized = refused;
+	if (refused)
+		snprintf(u->message, sizeof(u->message), "%.250s", regit_error_message());
+	else if (was && !u->refused && u->reachable)
+		u->message[0] = '\0';
+	pthread_mutex_unlock(&u->lock);
+	if (refused && !was)
+		regit_log(REGIT_LOG_WARN, "regit: upstream refuses our credentials: %s\n",
+			regit_error_message());
+	else if (was && !refused)
+		regit_log(REGIT_LOG_INFO, "regit: upstream takes our credentials again\n");
+}
+
 int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms,
 	char out[REGIT_STORE_OID_HEX])
 {
@@ -116,7 +143,10 @@ int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms
 	atomic_fetch_add(&u->fetches, 1);
 	if (error < 0)
 		atomic_fetch_add(&u->fetch_failures, 1);
-	upstream_reached(u, error == 0, error < 0 ? regit_error_message() : "");
+	/* An authentication refusal is an answer: the server was reached. */
+	upstream_reached(u, error == 0 || error == REGIT_EPERM,
+		error < 0 ? regit_error_message() : "");
+	upstream_authorized(u, up, error);
 	return error;
 }
 
@@ -132,6 +162,7 @@ int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
 		atomic_fetch_add(&u->push_failures, 1);
 	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
 	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
+	upstream_authorized(u, u->up, error);
 	if (error == 0) {
 		pthread_mutex_lock(&u->lock);
 		u->synced_ms = reg_now_ms();
@@ -385,6 +416,7 @@ void reg_upstream_stats(reg_upstream *u, regit_registry_stats *out)
 	pthread_mutex_lock(&u->lock);
 	out->upstream_reachable = u->reachable;
 	out->upstream_refused = u->refused;
+	out->upstream_unauthorized = u->unauthorized;
 	out->upstream_synced_ms = u->synced_ms;
 	snprintf(out->upstream_message, sizeof(out->upstream_message), "%s", u->message);
 	pthread_mutex_unlock(&u->lock);

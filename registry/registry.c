@@ -582,6 +582,27 @@ uint64_t regit_registry_generation(regit_registry *reg)
 	return atomic_load(&reg->generation);
 }
 
+const char *regit_registry_status(const regit_registry_stats *st, int auth_problem)
+{
+	if (!st->store_ok)
+		return "invalid";
+	if (st->upstream_refused)
+		return "upstream-refused";
+	if (auth_problem || st->disk_full || (st->upstream &&
+			(!st->upstream_reachable || st->upstream_unauthorized)))
+		return "degraded";
+	return "ok";
+}
+
+const char *regit_registry_upstream_state(const regit_registry_stats *st)
+{
+	if (st->upstream_refused)
+		return "refused";
+	if (st->upstream_unauthorized)
+		return "unauthorized";
+	return st->upstream_reachable ? "ok" : "unreachable";
+}
+
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out)
 {
 	const reg_index *idx;

@@ -475,6 +475,7 @@ typedef struct regit_registry_stats {
 	int upstream;
 	int upstream_reachable;
 	int upstream_refused;
+	int upstream_unauthorized;   /* it refuses our credentials (writes fail) */
 	int64_t upstream_synced_ms;
 	char upstream_message[256];
 	uint64_t upstream_fetches, upstream_fetch_failures;
@@ -483,6 +484,22 @@ typedef struct regit_registry_stats {
 } regit_registry_stats;
 
 void regit_registry_stats_get(regit_registry *reg, regit_registry_stats *out);
+
+/**
+ * The registry's state in stats, as /health and the UI name it: "invalid"
+ * (the store's head failed to load), "upstream-refused", "degraded" (it
+ * serves, but auth_problem (the credentials file could not be reloaded),
+ * a full disk or the upstream keeps writes from working), or "ok". Static
+ * string.
+ */
+const char *regit_registry_status(const regit_registry_stats *st, int auth_problem);
+
+/**
+ * The upstream's state in stats, as /health and the UI name it: "refused"
+ * (its head drops what we served), "unauthorized" (it refuses our
+ * credentials), "unreachable", or "ok". Static string.
+ */
+const char *regit_registry_upstream_state(const regit_registry_stats *st);
 
 /**
  * A counter that changes whenever published state changes (any write or

@@ -429,6 +429,7 @@ struct reg_upstream {
 	pthread_mutex_t lock;           /* guards the fields below */
 	int reachable;                  /* the last fetch or push reached it */
 	int refused;                    /* its head drops what we served */
+	int unauthorized;               /* it refuses our credentials */
 	int64_t synced_ms;              /* a fetch last found us caught up */
 	uint64_t moves;                 /* times the branch took a newer upstream head
 	                                   (a push of ours landed, a fetch taken in) */

@@ -79,10 +79,8 @@ void h_health(api_ctx *c)
 	 * replica shares it, and reads keep working. */
 	c->resp->status = st.store_ok && !st.upstream_refused ? 200 : 503;
 	c->resp->content_type = API_CT_JSON;
-	out_printf(c, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
-		st.upstream_refused ? "upstream-refused" :
-		auth_problem[0] || st.disk_full || (st.upstream && !st.upstream_reachable) ?
-		"degraded" : "ok");
+	out_printf(c, "{\"status\":\"%s\",\"head\":",
+		regit_registry_status(&st, auth_problem[0] != '\0'));
 	out_str(c, st.head, strnlen(st.head, sizeof(st.head)));
 	out_printf(c, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu",
 		st.subjects, st.schemas, st.versions, (unsigned long long)st.commits);
@@ -101,7 +99,7 @@ void h_health(api_ctx *c)
 		int64_t now = api_now_ms();
 
 		out_printf(c, ",\"upstream\":{\"state\":\"%s\",\"lagSeconds\":%.3f",
-			st.upstream_refused ? "refused" : st.upstream_reachable ? "ok" : "unreachable",
+			regit_registry_upstream_state(&st),
 			st.upstream_synced_ms ? (double)(now - st.upstream_synced_ms) / 1000.0 : -1.0);
 		if (st.upstream_message[0]) {
 			out_puts(c, ",\"message\":");
@@ -215,6 +213,9 @@ void api_metrics_render(api_ctx *c, const char *(*label)(size_t r))
 			"# HELP regit_upstream_refused 1 when the upstream's head drops served commits"
 			" (history rewritten): the local state is served.\n"
 			"# TYPE regit_upstream_refused gauge\nregit_upstream_refused %d\n"
+			"# HELP regit_upstream_unauthorized 1 when the upstream refused this replica's"
+			" credentials at the last fetch or push.\n"
+			"# TYPE regit_upstream_unauthorized gauge\nregit_upstream_unauthorized %d\n"
 			"# HELP regit_upstream_lag_seconds Since a fetch or push last found this replica"
 			" holding the upstream's head (-1: never).\n"
 			"# TYPE regit_upstream_lag_seconds gauge\nregit_upstream_lag_seconds %.3f\n"
@@ -230,7 +231,8 @@ void api_metrics_render(api_ctx *c, const char *(*label)(size_t r))
 			"# HELP regit_upstream_read_repairs_total Fetches a read miss (404) triggered.\n"
 			"# TYPE regit_upstream_read_repairs_total counter\n"
 			"regit_upstream_read_repairs_total %llu\n",
-			st.upstream_reachable ? 1 : 0, st.upstream_refused ? 1 : 0, lag,
+			st.upstream_reachable ? 1 : 0, st.upstream_refused ? 1 : 0,
+			st.upstream_unauthorized ? 1 : 0, lag,
 			(unsigned long long)(st.upstream_fetches - st.upstream_fetch_failures),
 			(unsigned long long)st.upstream_fetch_failures,
 			(unsigned long long)(st.upstream_pushes - st.upstream_push_conflicts -

@@ -960,7 +960,7 @@ static void h_check(ui_ctx *u)
  * GET /regit/health -> {"status":"ok"|"degraded"|"invalid","head","subjects",
  *   "schemas","versions","commits","compatRejections","storeRejections"
  *   [,"auth"][,"store","diskFullSince"][,"message"]
- *   [,"upstream":{"state":"ok"|"unreachable"|"refused","lagSeconds",
+ *   [,"upstream":{"state":"ok"|"unreachable"|"unauthorized"|"refused","lagSeconds",
  *     "fetches","fetchFailures","pushes","pushConflicts","pushFailures",
  *     "repairs"[,"message"]}]
  *   [,"lastRejection":{"head","time","message"}]}
@@ -981,10 +981,8 @@ static void h_health(ui_ctx *u)
 	regit_registry_stats_get(u->reg, &st);
 	u->env->auth_problem(u->env->api, auth_problem, sizeof(auth_problem));
 	ui_json_ok(u);
-	ui_printf(u, "{\"status\":\"%s\",\"head\":", !st.store_ok ? "invalid" :
-		st.upstream_refused ? "upstream-refused" :
-		auth_problem[0] || st.disk_full || (st.upstream && !st.upstream_reachable) ?
-		"degraded" : "ok");
+	ui_printf(u, "{\"status\":\"%s\",\"head\":",
+		regit_registry_status(&st, auth_problem[0] != '\0'));
 	ui_str(u, st.head, strnlen(st.head, sizeof(st.head)));
 	ui_printf(u, ",\"subjects\":%zu,\"schemas\":%zu,\"versions\":%zu,\"commits\":%llu,"
 		"\"compatRejections\":%llu,\"storeRejections\":%llu", st.subjects, st.schemas,
@@ -1010,7 +1008,7 @@ static void h_health(ui_ctx *u)
 		ui_printf(u, ",\"upstream\":{\"state\":\"%s\",\"lagSeconds\":%.3f,"
 			"\"fetches\":%llu,\"fetchFailures\":%llu,\"pushes\":%llu,"
 			"\"pushConflicts\":%llu,\"pushFailures\":%llu,\"repairs\":%llu",
-			st.upstream_refused ? "refused" : st.upstream_reachable ? "ok" : "unreachable",
+			regit_registry_upstream_state(&st),
 			st.upstream_synced_ms ? (double)(now - st.upstream_synced_ms) / 1000.0 : -1.0,
 			(unsigned long long)st.upstream_fetches,
 			(unsigned long long)st.upstream_fetch_failures,

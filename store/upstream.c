@@ -65,6 +65,7 @@ struct regit_upstream {
 	char *credentials_file;  /* owned or NULL */
 	pthread_mutex_t lock;    /* one operation at a time on repo */
 	int libinit;
+	int auth_refused;        /* the last fetch or push: credentials refused */
 };
 
 void (*regit_upstream__after_negotiation)(void);
@@ -365,7 +366,11 @@ static int upstream_credentials(git_credential **out, const char *url,
 	if (rc <= 0) {
 		memset(secret, 0, sizeof(secret));
 		op->auth_failed = 1;
-		if (rc == 0)
+		/* libgit2 tried the URL's user:password before asking us. */
+		if (rc == 0 && strcmp(op->up->url, op->up->shown_url) != 0)
+			git_error_set_str(GIT_ERROR_NET, "the upstream refused the credentials"
+				" in the URL");
+		else if (rc == 0)
 			git_error_set_str(GIT_ERROR_NET, "the upstream asks for credentials and"
 				" none are configured (a credentials file, or "
 				UPSTREAM_CREDENTIALS_ENV ")");
@@ -591,6 +596,7 @@ int regit_upstream_fetch(regit_upstream *up, unsigned deadline_ms,
 done:
 	git_remote_disconnect(up->remote);
 	regit_upstream__deadline_set(0);
+	up->auth_refused = error == REGIT_EPERM && op.auth_failed;
 	pthread_mutex_unlock(&up->lock);
 	return error;
 }
@@ -726,8 +732,19 @@ done:
 		(void)rc; /* a leftover temporary ref only pins objects */
 	}
 	regit_upstream__deadline_set(0);
+	up->auth_refused = error == REGIT_EPERM && op.auth_failed;
 	pthread_mutex_unlock(&up->lock);
 	return error;
+}
+
+int regit_upstream_auth_refused(regit_upstream *up)
+{
+	int refused;
+
+	pthread_mutex_lock(&up->lock);
+	refused = up->auth_refused;
+	pthread_mutex_unlock(&up->lock);
+	return refused;
 }
 
 /* ---- local refs ---- */

@@ -107,6 +107,14 @@ int regit_upstream_push(regit_upstream *up, const char *commit,
 	const char *expected, unsigned deadline_ms);
 
 /**
+ * 1 when this handle's last fetch or push failed because the upstream
+ * refused its credentials, or asked for credentials it has none of (that
+ * call returned REGIT_EPERM); 0 otherwise, also for a refusal of another
+ * kind (a pre-receive hook). For health reports.
+ */
+int regit_upstream_auth_refused(regit_upstream *up);
+
+/**
  * The tracking ref's value (the upstream head at the last fetch or
  * successful push of any handle on this store); "" when absent.
  * @return 0, REGIT_EIO

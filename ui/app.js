@@ -619,7 +619,9 @@
     if (up && up.state !== 'ok') {
       reasons.push(h('li', { id: 'degraded-upstream' }, up.state === 'refused'
         ? 'The upstream\'s head was refused (it drops or rewrites what this replica served); this replica keeps serving its state and refuses writes: '
-        : 'The upstream is unreachable; reads are served from this replica, writes fail until it is back: ',
+        : up.state === 'unauthorized'
+          ? 'The upstream refuses this replica\'s credentials; reads are served from this replica, writes fail until the credentials are fixed: '
+          : 'The upstream is unreachable; reads are served from this replica, writes fail until it is back: ',
       up.message || up.state));
     }
     if (health.auth) {

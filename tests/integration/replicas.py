@@ -259,7 +259,10 @@ def http_credentials(base):
                 ("E", "no credentials", ("--upstream", url), "none are configured"),
                 ("F", "wrong credentials in the file",
                  ("--upstream", url, "--upstream-credentials-file", bad),
-                 "refused the credentials")):
+                 "refused the credentials"),
+                ("H", "a wrong password in the URL",
+                 ("--upstream", url.replace("http://", "http://replica:not-the-one@")),
+                 "refused the credentials in the URL")):
             try:
                 srv = Server(os.path.join(tmp, name + ".git"), *common, *extra, name=name,
                              tmp=tmp)
@@ -273,13 +276,18 @@ def http_credentials(base):
                 m = srv.request("GET", "/metrics", fresh=True).text
                 srv.stop()
                 txt = json.dumps(body) + h.text + uih.text + srv.stderr_text()
-                clear = st >= 500 and words in txt
+                # the replica serves reads, and says why writes fail
+                said = (h.status == 200 and h.json().get("status") == "degraded"
+                        and h.json().get("upstream", {}).get("state") == "unauthorized"
+                        and uih.json().get("upstream", {}).get("state") == "unauthorized"
+                        and "regit_upstream_unauthorized 1" in m)
+                clear = st >= 500 and words in txt and said
             else:
                 m = ""
                 clear = words in txt
             tap.ok(clear and HTTP_PASSWORD not in txt + m and "not-the-one" not in txt + m,
-                   "%s: fails clearly (\"%s\"), no secret in the answer, /health, /regit/health,"
-                   " /metrics"
+                   "%s: fails clearly (\"%s\"; /health degraded, upstream unauthorized),"
+                   " no secret in the answer, /health, /regit/health, /metrics"
                    " or the log" % (what, words), txt[-1200:].replace("}{", "}\n{").replace("}regit", "}\nregit"))
         tap.ok(HTTP_PASSWORD not in D.stderr_text() + D.request("GET", "/metrics").text,
                "the good replica's log and /metrics hold no password either")

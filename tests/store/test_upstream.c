@@ -1136,6 +1136,15 @@ static void test_upstream__http_credentials(void **state)
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), 0);
 	assert_string_equal(head, c1);
 	regit_upstream_free(u);
+
+	/* A wrong one in the URL is a refusal, not "none configured". */
+	snprintf(url, sizeof(url), "http://replica:not-the-one@127.0.0.1:%d/auth/%s",
+		http_port, tail + 5);
+	assert_int_equal(regit_upstream_open(&u, f->b_path, url, NULL), 0);
+	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EPERM);
+	assert_non_null(strstr(regit_error_message(), "refused the credentials in the URL"));
+	assert_null(strstr(regit_error_message(), "not-the-one"));
+	regit_upstream_free(u);
 }
 
 #define T(name, setup) { #setup ": " #name, test_upstream__##name, setup, teardown, NULL }
