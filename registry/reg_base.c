@@ -115,8 +115,26 @@ int reg_write_enter(regit_registry *reg)
 	return 0;
 }
 
+int reg_write_enter_until(regit_registry *reg, int64_t deadline)
+{
+	struct timespec ts;
+	int64_t left;
+
+	if (reg_reader == reg)
+		return reg_fail(REGIT_SR_STORE_ERROR, "write inside a read section");
+	ts.tv_sec = (time_t)(deadline / 1000);
+	ts.tv_nsec = (long)(deadline % 1000) * 1000000L;
+	if (pthread_mutex_timedlock(&reg->wlock, &ts) != 0)
+		return reg_fail(REGIT_SR_STORE_BUSY, "store busy: other writes held it for"
+			" %d ms; nothing was written", REG_WRITE_WAIT_MS);
+	left = deadline - reg_now_ms();
+	regit_store_wait_limit(left > 1 ? (unsigned)left : 1u);
+	return 0;
+}
+
 void reg_write_leave(regit_registry *reg)
 {
+	regit_store_wait_limit(0);
 	pthread_mutex_unlock(&reg->wlock);
 }
 

@@ -31,6 +31,7 @@ typedef struct register_plan {
 typedef struct reg_job {
 	const regit_register_request *req;
 	int done;
+	int64_t arrived_ms;             /* bounds its wait for the store */
 	struct reg_job *next;
 	reg_txn_op op;                  /* rc and err: the caller's outcome */
 	/* per attempt */
@@ -441,6 +442,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 	if (reg_reading(reg))
 		return reg_fail(REGIT_SR_STORE_ERROR, "write inside a read section");
 	memset(&job, 0, sizeof(job));
+	job.arrived_ms = reg_now_ms();
 	job.req = req;
 	job.op.kind = &register_kind;
 	job.op.state = &job;
@@ -462,6 +464,7 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		register_batch b = { reg, batch };
 		reg_txn_grow grow = { register_batch_grow, &b };
 		size_t n, i;
+		int werr;
 
 		if (reg->leader) {
 			pthread_cond_wait(&reg->qcond, &reg->qlock);
@@ -476,9 +479,16 @@ int regit_registry_register(regit_registry *reg, const regit_register_request *r
 		n = register_batch_take(&b, ops, 0);
 		pthread_mutex_unlock(&reg->qlock);
 
-		pthread_mutex_lock(&reg->wlock);
-		reg_txn_run(reg, ops, &n, &grow);
-		pthread_mutex_unlock(&reg->wlock);
+		/* The store waits no longer than the batch's first job may. */
+		werr = reg_write_enter_until(reg, batch[0]->arrived_ms + REG_WRITE_WAIT_MS);
+		if (werr == 0) {
+			reg_txn_run(reg, ops, &n, &grow);
+			reg_write_leave(reg);
+		}
+		for (i = 0; werr < 0 && i < n; i++) {
+			ops[i]->rc = werr;
+			regit_error_save(ops[i]->err);
+		}
 
 		pthread_mutex_lock(&reg->qlock);
 		reg->qlast = n;

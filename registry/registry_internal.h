@@ -512,6 +512,16 @@ int reg_read_enter(regit_registry *reg);
 void reg_read_leave(regit_registry *reg, int taken);
 /* Take wlock (a write inside a read section fails: it would deadlock). */
 int reg_write_enter(regit_registry *reg);
+/*
+ * A write's bound on waiting for the store, counted from its arrival:
+ * wlock (this server's other writes) and then other processes' locks on
+ * the store (regit_store_wait_limit). The store's own ref lock timeout.
+ */
+#define REG_WRITE_WAIT_MS 5000
+/* reg_write_enter waiting no later than deadline (reg_now_ms time); past
+ * it 50002, nothing written. Also bounds the store's lock waits to the
+ * deadline until reg_write_leave. */
+int reg_write_enter_until(regit_registry *reg, int64_t deadline);
 void reg_write_leave(regit_registry *reg);
 int64_t reg_now_ms(void);
 

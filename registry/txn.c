@@ -524,7 +524,7 @@ int reg_txn_write(regit_registry *reg, const reg_txn_kind *kind, void *state,
 	size_t n = 1;
 	int error;
 
-	error = reg_write_enter(reg);
+	error = reg_write_enter_until(reg, reg_now_ms() + REG_WRITE_WAIT_MS);
 	if (error < 0)
 		return error;
 	memset(&op, 0, sizeof(op));

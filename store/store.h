@@ -184,6 +184,15 @@ void regit_store_lock_writers(regit_store *store);
 void regit_store_unlock_writers(regit_store *store);
 
 /**
+ * Bound this thread's waits for locks another process holds (the writers'
+ * lock, the branch's ref lock) to ms from now, or ref_lock_timeout_ms if
+ * that comes first; 0 lifts the bound. A server sets it from a request's
+ * arrival, so a write that queued behind others does not wait its own
+ * full timeout again (the k-th of k queued writes waited k x 5 s).
+ */
+void regit_store_wait_limit(unsigned ms);
+
+/**
  * Wait until the store's background work is done. After each commit a
  * store merges its packs on a thread of its own (no acknowledgement waits
  * for that); tests and tools that look at the pack directory call this

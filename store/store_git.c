@@ -875,6 +875,22 @@ void (*regit_store__before_ref_update)(const char *lock_path, const char *new_he
 
 static uint64_t store_now_ms(void);
 
+/* This thread's bound on those waits (regit_store_wait_limit); 0: none. */
+static _Thread_local uint64_t store_thread_deadline;
+
+void regit_store_wait_limit(unsigned ms)
+{
+	store_thread_deadline = ms ? store_now_ms() + ms : 0;
+}
+
+/* When a wait for another process's lock that starts now gives up. */
+static uint64_t store_lock_deadline(const regit_store *store)
+{
+	uint64_t d = store_now_ms() + store->opts.ref_lock_timeout_ms;
+
+	return store_thread_deadline && store_thread_deadline < d ? store_thread_deadline : d;
+}
+
 static int store_writer_lock(regit_store *store)
 {
 	regit_buf path = REGIT_BUF_INIT;
@@ -896,7 +912,7 @@ static int store_writer_lock(regit_store *store)
 	if (fd >= 0) {
 		/* Another process may hold it for as long as it likes: wait
 		 * up to opts.ref_lock_timeout_ms, like for git's ref lock. */
-		uint64_t deadline = store_now_ms() + store->opts.ref_lock_timeout_ms;
+		uint64_t deadline = store_lock_deadline(store);
 		struct timespec nap = { 0, 5 * 1000000L };
 
 		while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -1165,8 +1181,8 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	if (wlock == -2) {
 		wlock = -1;
 		regit_error_set(REGIT_ERROR_STORE, "store busy: another process held the"
-			" writers' lock (%sregit-write.lock) for %u ms; nothing was written",
-			store->gitdir, store->opts.ref_lock_timeout_ms);
+			" writers' lock (%sregit-write.lock) past the write's deadline (%u ms);"
+			" nothing was written", store->gitdir, store->opts.ref_lock_timeout_ms);
 		return REGIT_EBUSY;
 	}
 	mfd = wlock >= 0 ? wlock : store->held_wlock;
@@ -1221,7 +1237,7 @@ static int store_commit_chain_once(char out[REGIT_STORE_OID_HEX], regit_store *s
 	 * (GIT_ELOCKED) is waited for, never broken (see "git's own ref
 	 * locks" above); once it is gone the compare-and-swap decides.
 	 */
-	deadline = store_now_ms() + store->opts.ref_lock_timeout_ms;
+	deadline = store_lock_deadline(store);
 	for (;;) {
 		if (mfd >= 0)
 			store_mark_ref_update(mfd, branch, &last);

@@ -10,6 +10,7 @@ under a generous bound. Attack sizes are small so the script runs in well
 under a minute on two loaded cores; bench/hostile_load.py measures.
 """
 import base64
+import http.client
 import json
 import os
 import socket
@@ -518,6 +519,38 @@ try:
                                fresh=True).json()
             t.ok(not any(x in subj for x in (f"locked-{10 + i}" for i in range(6))),
                  "store busy: nothing was written", subj)
+
+    # Queued one-shot writes each wait from their own arrival: four config
+    # writes sent at once while the lock is held all fail at about 5 s,
+    # not the k-th after k x 5 s (each took the writers' mutex in turn
+    # and then waited its own full 5 s for the store).
+    fcntl.flock(lockf, fcntl.LOCK_EX)
+    cfg = {}
+
+    def config_write(i):
+        t0 = time.time()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("PUT", "/config/locked-cfg-%d" % i, body='{"compatibility":"NONE"}',
+                         headers={"Authorization": ALICE,
+                                  "Content-Type": "application/vnd.schemaregistry.v1+json"})
+            r = conn.getresponse()
+            cfg[i] = (r.status, r.read().decode()[:160], round(time.time() - t0, 1))
+        except OSError as e:
+            cfg[i] = (0, repr(e), round(time.time() - t0, 1))
+        finally:
+            conn.close()
+
+    ths = [threading.Thread(target=config_write, args=(i,)) for i in range(4)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(60)
+    fcntl.flock(lockf, fcntl.LOCK_UN)
+    t.ok(len(cfg) == 4 and all(v[0] == 500 and '"error_code":50002' in v[1] and v[2] < 8
+                               for v in cfg.values()),
+         "4 config writes queued behind a held store lock: each 50002 within ~5 s of its"
+         " arrival (%s s)" % sorted(v[2] for v in cfg.values()), cfg)
     lockf.close()
 
     # ---- row 6: ambiguous framing, invalid UTF-8 in error messages -------------
