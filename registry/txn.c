@@ -167,9 +167,13 @@ static void overlay_init(reg_overlay *o, const reg_index *idx)
  * Finish a committed write (caller holds wlock, not rw): apply it to the
  * index and point the index at the new head. When applying fails (out of
  * memory) the index no longer matches the store, so it is rebuilt from the
- * store instead; the write itself succeeded either way.
+ * store instead. If that fails too, the write is stored but not served:
+ * the index stays at the state before it (flagged stale; the next write
+ * or refresh loads it), and the write answers 50001 saying so, never a
+ * success its own client could not read back (a retry answers with the
+ * same id: registrations and settings are idempotent).
  */
-static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, void *payload)
+static int apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, void *payload)
 {
 	int error;
 
@@ -187,8 +191,15 @@ static void apply_write(regit_registry *reg, const char *head, reg_apply_fn fn, 
 	reg_served_advance(reg, head, 0);
 	if (error < 0) {
 		reg->stale = 1;
-		(void)reg_reload_locked(reg, 1);
+		if (reg_reload_locked(reg, 1) < 0) {
+			regit_error_set_code(REGIT_SR_STORE_ERROR, "the write was stored (commit"
+				" %.12s) but this server ran out of memory loading it; it is served"
+				" after the next reload (within a second), and a retry answers with"
+				" its result", head);
+			return REGIT_ENOMEM;
+		}
 	}
+	return 0;
 }
 
 /* ---- the write-transaction engine --------------------------------------------- */
@@ -472,7 +483,7 @@ void reg_txn_run(regit_registry *reg, reg_txn_op **ops, size_t *np, const reg_tx
 		if (error == 0) {
 			txn_batch b = { ops, n };
 
-			apply_write(reg, head, txn_apply_fn, &b);
+			error = apply_write(reg, head, txn_apply_fn, &b);
 			break;
 		}
 		if (error != REGIT_ECONFLICT)
