@@ -245,6 +245,13 @@ static void test_auth__parse_file_errors(void **state)
 	/* yescrypt at libcrypt's count 11 (N 2^18, r 32): 32 times the default */
 	expect_bad("a:read:$y$jFT$i6t9HCEuH2qvOYY1DoUix.$"
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ\n", REGIT_EINVALID, "too costly");
+	/* scrypt: N 2^17, r 32 is 32 times the default (N 2^14, r 8); the
+	 * same with N 2^14 (HASH_SCRYPT14) is accepted */
+	expect_bad("a:read:$7$FU..../....costlycost$N8atBoe2lOZ7Un/mckGkKk153VSUIESYOoU0LDvNUv3\n",
+		REGIT_EINVALID, "too costly");
+	/* and a huge p (the second 30-bit number) */
+	expect_bad("a:read:$7$CU..../zzzzzcostlycost$N8atBoe2lOZ7Un/mckGkKk153VSUIESYOoU0LDvNUv3\n",
+		REGIT_EINVALID, "too costly");
 	{
 		static const char nul[] = "a:read:$6$\0x\n";
 		regit_auth *auth = NULL;
