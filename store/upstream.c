@@ -36,6 +36,7 @@
 
 #include <git2.h>
 
+#include "store/upstream_ssh.h"
 #include "store/upstream_stream.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -63,6 +64,9 @@ struct regit_upstream {
 	char *branch_ref;        /* "refs/heads/<branch>" upstream */
 	char *tracking_ref;
 	char *credentials_file;  /* owned or NULL */
+	char *ssh_key;           /* owned or NULL: a path, never the key */
+	char *ssh_known_hosts;   /* owned or NULL */
+	regit_upstream_ssh_config ssh;  /* points at the two above */
 	pthread_mutex_t lock;    /* one operation at a time on repo */
 	int libinit;
 	int auth_refused;        /* the last fetch or push: credentials refused */
@@ -129,7 +133,9 @@ static int upstream_oid(git_oid *out, const char *hex, const char *what)
 /*
  * Which URLs are a compare-and-swap. libgit2 picks its local transport for
  * file:// and for any existing directory, and that transport force-updates
- * the ref; ssh is left out until it has a deadline (upstream.h).
+ * the ref. ssh goes through our own transport (upstream_ssh.c), which
+ * libgit2 1.5 also picks for scp-like user@host:path (it looks "ssh://" up
+ * for any URL with a ':' and no scheme it knows), so both forms work.
  */
 static int upstream_check_url(const char *url)
 {
@@ -140,22 +146,18 @@ static int upstream_check_url(const char *url)
 		if (strncmp(url, ok[i], strlen(ok[i])) == 0 && url[strlen(ok[i])])
 			return 0;
 	if (strncmp(url, "file://", 7) == 0 || url[0] == '/' || url[0] == '.' ||
-			!strchr(url, ':')) {
+			!strchr(url, ':') || (!strstr(url, "://") &&
+			!regit_upstream__ssh_is_url(url))) {
 		regit_error_set(REGIT_ERROR_STORE, "upstream %.200s is a local path:"
 			" libgit2's local transport force-updates the branch, so two"
 			" replicas could overwrite each other's writes; use git://,"
-			" http:// or https:// (or share one --store on one machine)", url);
+			" http(s):// or ssh:// (or share one --store on one machine)", url);
 		return REGIT_EINVALID;
 	}
-	if (strncmp(url, "ssh://", 6) == 0 || strstr(url, "+ssh://") ||
-			strncmp(url, "ssh+", 4) == 0 || !strstr(url, "://")) {
-		regit_error_set(REGIT_ERROR_STORE, "upstream %.200s: ssh is not supported"
-			" yet (libgit2 1.5 hands the connection to libssh2, whose reads have"
-			" no deadline); use git://, http:// or https://", url);
-		return REGIT_EINVALID;
-	}
+	if (regit_upstream__ssh_is_url(url))
+		return regit_upstream__ssh_check_url(url);
 	regit_error_set(REGIT_ERROR_STORE, "upstream %.200s: unknown scheme; use"
-		" git://, http:// or https://", url);
+		" git://, http://, https:// or ssh://", url);
 	return REGIT_EINVALID;
 }
 
@@ -247,6 +249,8 @@ int regit_upstream_open(regit_upstream **out, const char *store_path, const char
 		goto done;
 	}
 	error = regit_upstream__stream_install();
+	if (error == 0)
+		error = regit_upstream__ssh_install();
 	if (error < 0)
 		goto done;
 	n = strlen(branch) + 12;
@@ -256,12 +260,21 @@ int regit_upstream_open(regit_upstream **out, const char *store_path, const char
 	up->tracking_ref = regit_strdup(tracking);
 	if (opts->credentials_file)
 		up->credentials_file = regit_strdup(opts->credentials_file);
+	if (opts->ssh_key && *opts->ssh_key)
+		up->ssh_key = regit_strdup(opts->ssh_key);
+	if (opts->ssh_known_hosts && *opts->ssh_known_hosts)
+		up->ssh_known_hosts = regit_strdup(opts->ssh_known_hosts);
 	if (!up->branch_ref || !up->url || !up->shown_url ||
 			!up->tracking_ref ||
-			(opts->credentials_file && !up->credentials_file)) {
+			(opts->credentials_file && !up->credentials_file) ||
+			(opts->ssh_key && *opts->ssh_key && !up->ssh_key) ||
+			(opts->ssh_known_hosts && *opts->ssh_known_hosts &&
+			 !up->ssh_known_hosts)) {
 		error = REGIT_ENOMEM;
 		goto done;
 	}
+	up->ssh.key_file = up->ssh_key;
+	up->ssh.known_hosts = up->ssh_known_hosts;
 	snprintf(up->branch_ref, n, "refs/heads/%s", branch);
 	rc = git_repository_open_bare(&up->repo, store_path);
 	if (rc < 0) {
@@ -301,6 +314,8 @@ void regit_upstream_free(regit_upstream *up)
 	regit_free(up->branch_ref);
 	regit_free(up->tracking_ref);
 	regit_free(up->credentials_file);
+	regit_free(up->ssh_key);
+	regit_free(up->ssh_known_hosts);
 	pthread_mutex_destroy(&up->lock);
 	if (up->libinit)
 		git_libgit2_shutdown();
@@ -470,12 +485,14 @@ static void upstream_callbacks(git_remote_callbacks *cb, upstream_op *op)
 	cb->payload = op;
 }
 
-/* The code for a failed network call: authentication, deadline, other. */
+/* The code for a failed network call: authentication (http's 401, or ssh
+ * refusing the key or the host key), deadline, other. */
 static int upstream_fail(regit_upstream *up, upstream_op *op, int rc, const char *what)
 {
 	int error = upstream_git_error(up, rc, what);
 
-	if (op->auth_failed && error != REGIT_ENOMEM)
+	if ((op->auth_failed || regit_upstream__ssh_refused()) && error != REGIT_ENOMEM &&
+			!regit_upstream__deadline_hit())
 		return REGIT_EPERM;
 	return error;
 }
@@ -530,6 +547,7 @@ int regit_upstream_fetch(regit_upstream *up, unsigned deadline_ms,
 	upstream_callbacks(&cb, &op);
 	pthread_mutex_lock(&up->lock);
 	regit_upstream__deadline_set(regit_upstream__now_ms() + deadline_ms);
+	regit_upstream__ssh_begin(&up->ssh);
 	gr = up->remote;
 	rc = git_remote_connect(gr, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
 	if (rc < 0) {
@@ -595,6 +613,7 @@ int regit_upstream_fetch(regit_upstream *up, unsigned deadline_ms,
 		git_oid_tostr(out, REGIT_STORE_OID_HEX, &head);
 done:
 	git_remote_disconnect(up->remote);
+	regit_upstream__ssh_end();
 	regit_upstream__deadline_set(0);
 	up->auth_refused = error == REGIT_EPERM && op.auth_failed;
 	pthread_mutex_unlock(&up->lock);
@@ -668,6 +687,7 @@ int regit_upstream_push(regit_upstream *up, const char *commit,
 	if (error < 0)
 		goto done;
 	regit_upstream__deadline_set(regit_upstream__now_ms() + deadline_ms);
+	regit_upstream__ssh_begin(&up->ssh);
 	snprintf(tmp_ref, sizeof(tmp_ref), "refs/regit/push/%ld-%u", (long)getpid(),
 		atomic_fetch_add(&upstream_push_seq, 1u));
 	rc = git_reference_create(&tmp, up->repo, tmp_ref, &commit_oid, 1, "regit: push");
@@ -727,6 +747,7 @@ int regit_upstream_push(regit_upstream *up, const char *commit,
 done:
 	/* git_remote_push disconnects, except on some failures. */
 	git_remote_disconnect(up->remote);
+	regit_upstream__ssh_end();
 	if (made_tmp) {
 		rc = git_reference_remove(up->repo, tmp_ref);
 		(void)rc; /* a leftover temporary ref only pins objects */

@@ -18,11 +18,13 @@
  * commits the upstream did not take), each a compare-and-swap of the ref
  * (the same one store commits use, so it cannot lose a concurrent commit).
  *
- * Transports: git:// and http(s):// only. libgit2's local transport
- * (file:// or a path) force-updates the remote ref, so it is no
- * compare-and-swap and such URLs are refused; ssh is refused until it has
- * a deadline of its own (libgit2 1.5 hands the socket to libssh2, whose
- * reads have no bound). See store/README.md, "Upstream".
+ * Transports: git://, http(s):// and ssh (ssh://, ssh+git://, git+ssh://
+ * and scp-like user@host:path). libgit2's local transport (file:// or a
+ * path) force-updates the remote ref, so it is no compare-and-swap and
+ * such URLs are refused. ssh does not go through libgit2 1.5's libssh2
+ * (whose reads have no deadline) but through OpenSSH's ssh run as a child
+ * process (upstream_ssh.c), with the same deadline on every wait as the
+ * other transports' sockets. See store/README.md, "Upstream".
  */
 #ifndef REGIT_UPSTREAM_H
 #define REGIT_UPSTREAM_H
@@ -46,9 +48,25 @@ typedef struct regit_upstream_options {
 	 * secret is never logged nor put in an error message.
 	 */
 	const char *credentials_file;
+	/*
+	 * ssh: a private key file, passed as `ssh -i FILE -o
+	 * IdentitiesOnly=yes` (only that key is offered). NULL: ssh's own
+	 * choice, the agent ($SSH_AUTH_SOCK, inherited) and ~/.ssh/id_*.
+	 * The key is never read here, logged nor put in a message (its path
+	 * may be).
+	 */
+	const char *ssh_key;
+	/*
+	 * ssh: the known_hosts file that holds the upstream's host key
+	 * (`-o UserKnownHostsFile=FILE`). NULL: ssh's own (~/.ssh/known_hosts
+	 * and /etc/ssh/ssh_known_hosts). Checked strictly either way
+	 * (StrictHostKeyChecking=yes): an unknown or changed host key is
+	 * REGIT_EPERM, never added.
+	 */
+	const char *ssh_known_hosts;
 } regit_upstream_options;
 
-#define REGIT_UPSTREAM_OPTIONS_INIT { NULL, NULL, NULL }
+#define REGIT_UPSTREAM_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL }
 
 /**
  * A handle on store_path's upstream at url.
@@ -56,11 +74,13 @@ typedef struct regit_upstream_options {
  * @param out         receives the handle (owned; regit_upstream_free)
  * @param store_path  the store's bare repository (as given to
  *                    regit_store_open; it must exist)
- * @param url         git://, http:// or https://; borrowed for the call
+ * @param url         git://, http(s)://, ssh://, ssh+git://, git+ssh:// or
+ *                    user@host:path; borrowed for the call
  * @param opts        NULL for defaults; strings borrowed for the call
- * @return 0; REGIT_EINVALID (file://, a path, ssh, an unknown scheme, a
- *         bad branch name), REGIT_EIO (not a repository), REGIT_ENOMEM.
- *         No network access happens here.
+ * @return 0; REGIT_EINVALID (file://, a path, an unknown scheme, an ssh
+ *         URL with a password or without a path, a bad branch name),
+ *         REGIT_EIO (not a repository), REGIT_ENOMEM. No network access
+ *         happens here.
  */
 int regit_upstream_open(regit_upstream **out, const char *store_path, const char *url,
 	const regit_upstream_options *opts);
@@ -73,10 +93,13 @@ void regit_upstream_free(regit_upstream *up);
  *
  * @param out          the upstream head's hex id, "" when the upstream has
  *                     no such branch (an empty upstream: not an error)
- * @param deadline_ms  bound on the whole call, connecting included
+ * @param deadline_ms  bound on the whole call, connecting included (for
+ *                     ssh: the whole ssh process, name resolution, key
+ *                     exchange and authentication too)
  * @return 0; REGIT_EIO (unreachable, refused, no answer within the
  *         deadline: the message says which), REGIT_EPERM (authentication
- *         refused), REGIT_ENOMEM
+ *         refused; for ssh also an unknown or changed host key, with
+ *         ssh's words in the message), REGIT_ENOMEM
  */
 int regit_upstream_fetch(regit_upstream *up, unsigned deadline_ms,
 	char out[REGIT_STORE_OID_HEX]);

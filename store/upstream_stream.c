@@ -10,8 +10,10 @@
  *
  * The struct starts like libgit2 1.5's git_socket_stream (parent, host,
  * port, fd): its ssh transport casts the standard stream to that type to
- * hand the fd to libssh2. regit refuses ssh upstreams today, but another
- * libgit2 user in the process must not read garbage there.
+ * hand the fd to libssh2. regit's own ssh upstreams never get there (its
+ * transport, upstream_ssh.c, runs OpenSSH's ssh and is registered for the
+ * ssh schemes), but another libgit2 user in the process must not read
+ * garbage there.
  */
 #include "store/upstream_stream.h"
 
@@ -72,6 +74,16 @@ int regit_upstream__deadline_passed(void)
 		return 1;
 	}
 	return 0;
+}
+
+uint64_t regit_upstream__deadline_get(void)
+{
+	return stream_deadline;
+}
+
+void regit_upstream__deadline_note_hit(void)
+{
+	stream_hit = 1;
 }
 
 /* Give up at the deadline: libgit2's error says so (it becomes the

@@ -8,7 +8,9 @@
  * process, a socket stream of our own as libgit2's standard stream; it is
  * what git:// and http:// connect through, and what libgit2's TLS stream
  * (https://) wraps. Each connect, read and write waits with poll() no
- * later than the calling thread's deadline.
+ * later than the calling thread's deadline. The ssh transport
+ * (upstream_ssh.h) runs a process instead of a stream and bounds its waits
+ * by the same per-thread deadline.
  */
 #ifndef REGIT_UPSTREAM_STREAM_H
 #define REGIT_UPSTREAM_STREAM_H
@@ -39,5 +41,13 @@ int regit_upstream__deadline_hit(void);
 
 /** 1 when this thread's deadline (if any) has passed; records the hit. */
 int regit_upstream__deadline_passed(void);
+
+/** This thread's deadline (CLOCK_MONOTONIC ms), 0 when none is set: what
+ * a stream or an ssh process created now must end by. */
+uint64_t regit_upstream__deadline_get(void);
+
+/** Record that an I/O of this thread gave up at its deadline (the ssh
+ * transport's waits, which are not streams of this file). */
+void regit_upstream__deadline_note_hit(void);
 
 #endif
