@@ -40,7 +40,9 @@ enum {
 	SERVE_OPT_UPSTREAM_BRANCH,
 	SERVE_OPT_FETCH_INTERVAL,
 	SERVE_OPT_UPSTREAM_TIMEOUT,
-	SERVE_OPT_UPSTREAM_CREDENTIALS_FILE
+	SERVE_OPT_UPSTREAM_CREDENTIALS_FILE,
+	SERVE_OPT_UPSTREAM_SSH_KEY,
+	SERVE_OPT_UPSTREAM_SSH_KNOWN_HOSTS
 };
 
 static const regit_opt_spec serve_specs[] = {
@@ -74,12 +76,15 @@ static const regit_opt_spec serve_specs[] = {
 	  "(default info; the access log is separate)" },
 	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM, "upstream", 0, "URL",
 	  "run as one of several replicas on a shared git\n"
-	  "repository (git:// or http(s)://): every write is\n"
-	  "pushed to it as a compare-and-swap, its head is fetched\n"
-	  "every --fetch-interval; --store is this replica's own\n"
-	  "local clone. http(s) credentials: user:password or a\n"
-	  "token in --upstream-credentials-file or in\n"
-	  "$REGIT_UPSTREAM_CREDENTIALS (never logged).\n"
+	  "repository (git://, http(s)://, ssh:// or\n"
+	  "user@host:path): every write is pushed to it as a\n"
+	  "compare-and-swap, its head is fetched every\n"
+	  "--fetch-interval; --store is this replica's own local\n"
+	  "clone. http(s) credentials: user:password or a token in\n"
+	  "--upstream-credentials-file or in\n"
+	  "$REGIT_UPSTREAM_CREDENTIALS (never logged). ssh runs\n"
+	  "OpenSSH's ssh in batch mode: the agent or\n"
+	  "--upstream-ssh-key, host keys checked strictly.\n"
 	  "registry/README.md: \"Running several replicas\"" },
 	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_BRANCH, "upstream-branch", 0, "BRANCH",
 	  "the upstream's branch (default main, the store's)" },
@@ -94,6 +99,16 @@ static const regit_opt_spec serve_specs[] = {
 	  "user:password or a bare token, reread whenever the\n"
 	  "upstream asks (401); wins over\n"
 	  "$REGIT_UPSTREAM_CREDENTIALS; never logged" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_SSH_KEY, "upstream-ssh-key", 0, "FILE",
+	  "ssh upstream: the private key to log in with (ssh -i\n"
+	  "FILE -o IdentitiesOnly=yes; no passphrase: ssh runs in\n"
+	  "batch mode). Default: the ssh agent ($SSH_AUTH_SOCK)\n"
+	  "and ssh's own default keys" },
+	{ REGIT_OPT_VALUE, SERVE_OPT_UPSTREAM_SSH_KNOWN_HOSTS, "upstream-ssh-known-hosts", 0,
+	  "FILE", "ssh upstream: the known_hosts file holding its host key\n"
+	  "(default: ssh's own, ~/.ssh/known_hosts). Checked\n"
+	  "strictly: an unknown or changed host key is refused,\n"
+	  "never added" },
 	REGIT_OPT_SPEC_END
 };
 static const regit_opt_spec *const serve_frags[] = {
@@ -200,6 +215,12 @@ static int serve_apply(serve_args *a, const regit_opt *o, const char *var)
 	case SERVE_OPT_UPSTREAM_CREDENTIALS_FILE:
 		a->ropts->upstream_credentials_file = o->value;
 		break;
+	case SERVE_OPT_UPSTREAM_SSH_KEY:
+		a->ropts->upstream_ssh_key = o->value;
+		break;
+	case SERVE_OPT_UPSTREAM_SSH_KNOWN_HOSTS:
+		a->ropts->upstream_ssh_known_hosts = o->value;
+		break;
 	case SERVE_OPT_FETCH_INTERVAL:
 	case SERVE_OPT_UPSTREAM_TIMEOUT: {
 		char *end = NULL;
@@ -276,29 +297,41 @@ static int serve_env(serve_args *a)
 }
 
 /*
- * --upstream-credentials-file: only with --upstream, and readable now
- * (the upstream reads it again at each 401, so a rotated file is taken).
- * Never prints what it holds.
+ * A file option of the upstream (credentials, ssh key, known hosts): only
+ * with --upstream, and readable now (the upstream opens it again at each
+ * use, so a rotated file is taken). Never prints what it holds.
  * @return 0, -1 (printed)
  */
-static int serve_check_upstream_credentials(const regit_registry_options *ropts)
+static int serve_check_upstream_file(const regit_registry_options *ropts,
+	const char *file, const char *option)
 {
 	FILE *f;
 
-	if (!ropts->upstream_credentials_file)
+	if (!file)
 		return 0;
 	if (!ropts->upstream_url) {
-		regit_opt_usage_error(&regit_cmd_serve_opts,
-			"--upstream-credentials-file needs --upstream");
+		regit_opt_usage_error(&regit_cmd_serve_opts, "--%s needs --upstream", option);
 		return -1;
 	}
-	f = fopen(ropts->upstream_credentials_file, "r");
+	f = fopen(file, "r");
 	if (!f) {
-		fprintf(stderr, "regit serve: cannot read --upstream-credentials-file %s: %s\n",
-			ropts->upstream_credentials_file, strerror(errno));
+		fprintf(stderr, "regit serve: cannot read --%s %s: %s\n", option, file,
+			strerror(errno));
 		return -1;
 	}
 	fclose(f);
+	return 0;
+}
+
+static int serve_check_upstream_files(const regit_registry_options *ropts)
+{
+	if (serve_check_upstream_file(ropts, ropts->upstream_credentials_file,
+			"upstream-credentials-file") < 0 ||
+			serve_check_upstream_file(ropts, ropts->upstream_ssh_key,
+			"upstream-ssh-key") < 0 ||
+			serve_check_upstream_file(ropts, ropts->upstream_ssh_known_hosts,
+			"upstream-ssh-known-hosts") < 0)
+		return -1;
 	return 0;
 }
 
@@ -345,7 +378,7 @@ int regit_cmd_serve(int argc, char **argv)
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}
-	if (serve_check_upstream_credentials(&ropts) < 0) {
+	if (serve_check_upstream_files(&ropts) < 0) {
 		ret = REGIT_EXIT_USAGE;
 		goto done;
 	}

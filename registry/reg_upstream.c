@@ -56,6 +56,8 @@ int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
 		return reg_fail_internal(REGIT_ENOMEM);
 	uo.branch = opts->upstream_branch;
 	uo.credentials_file = opts->upstream_credentials_file;
+	uo.ssh_key = opts->upstream_ssh_key;
+	uo.ssh_known_hosts = opts->upstream_ssh_known_hosts;
 	upstream_clear_stale_locks(store_path);
 	error = regit_upstream_open(&u->up, store_path, opts->upstream_url, &uo);
 	uo.tracking_ref = "refs/regit/upstream-fetch";

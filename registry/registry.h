@@ -137,7 +137,7 @@ typedef struct regit_registry_options {
 	/*
 	 * Replicas on one upstream (registry/README.md, "Running several
 	 * replicas"): NULL for none (the store is the only truth, as
-	 * always). Else a git:// or http(s):// repository every write is
+	 * always). Else a git://, http(s):// or ssh repository every write is
 	 * pushed to as a compare-and-swap and fetched from every
 	 * fetch_interval_ms; upstream_timeout_ms bounds each write (then
 	 * 50002) and each fetch. Strings borrowed for regit_registry_open.
@@ -148,11 +148,15 @@ typedef struct regit_registry_options {
 	unsigned upstream_timeout_ms;    /* 0: 10000 */
 	/* http(s) credentials file (store/upstream.h); NULL: the environment */
 	const char *upstream_credentials_file;
+	/* ssh upstreams (store/upstream.h): a private key file and a
+	 * known_hosts file; NULL: ssh's own (the agent, ~/.ssh) */
+	const char *upstream_ssh_key;
+	const char *upstream_ssh_known_hosts;
 } regit_registry_options;
 
 #define REGIT_REGISTRY_OPTIONS_INIT \
 	{ "./data/registry.git", REGIT_LEVEL_FULL_TRANSITIVE, 1, 1u << 20, \
-	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0, NULL }
+	  REGIT_LINT_POLICY_OFF, 0, NULL, NULL, 0, 0, NULL, NULL, NULL }
 
 /** Open (creating if needed) the store and build the index from its HEAD tree. */
 int regit_registry_open(regit_registry **out, const regit_registry_options *opts);
