@@ -280,8 +280,11 @@ def main():
     tap.ok(not any(x in txt + m for x in secret_lines) and "ssh://" not in m,
            "no key material in its answers, /health, log or /metrics; no URL in /metrics")
 
-    for s in (A, B, C):
-        s.stop()
+    codes = [s.stop() for s in (A, B, C)]
+    logs = "".join(s.stderr_text() for s in (A, B, C, D))
+    tap.ok(codes == [0, 0, 0] and "Sanitizer" not in logs and "runtime error" not in logs,
+           "the replicas stop cleanly on SIGTERM (exit 0, no sanitizer report)",
+           (codes, logs[-600:]))
     left = []
     for _ in range(20):
         left = ssh_processes(kh)
