@@ -303,6 +303,11 @@ int reg_upstream_align(reg_upstream *u, regit_upstream *up, regit_store *store,
 			upstream_synced(u, 0);
 			return 0;
 		}
+		/* A background fetch that began on the empty upstream before our
+		 * first push landed (as below for an older head): stale. Seen
+		 * with ssh upstreams, whose fetch takes ~0.4 s. */
+		if (reg_upstream_moves(u) != moves_at_fetch)
+			return 0;
 		upstream_refuse(u, "the upstream branch is gone (deleted upstream?); serving the"
 			" local state");
 		return reg_fail(REGIT_SR_STORE_ERROR, "the upstream branch is gone");
