@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -754,6 +755,64 @@ static void test_ssh__concurrent_pushers_lose_nothing(void **state)
 	assert_no_zombies();
 }
 
+/*
+ * Two threads of one process on two handles at once, as a replica's
+ * writer and fetch thread are: each ssh child is its own (pipes, state,
+ * deadline per thread), so a thread fetching while another pushes sees
+ * every head the pushes left and nothing of the other's process (the
+ * point of running this under ThreadSanitizer too).
+ */
+#define THREAD_ROUNDS 4
+
+typedef struct fetcher {
+	fixture *f;
+	int failures, empty, done;
+} fetcher;
+
+static void *fetch_loop(void *arg)
+{
+	fetcher *fe = arg;
+	char head[REGIT_STORE_OID_HEX];
+	int i;
+
+	for (i = 0; i < THREAD_ROUNDS; i++) {
+		if (regit_upstream_fetch(fe->f->ub, DEADLINE_MS, head) < 0)
+			fe->failures++;
+		else if (!head[0])
+			fe->empty++;
+		else
+			fe->done++;
+	}
+	return NULL;
+}
+
+static void test_ssh__threads_fetch_while_pushing(void **state)
+{
+	fixture *f = *state;
+	char c[REGIT_STORE_OID_HEX], prev[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	char name[32];
+	fetcher fe = { f, 0, 0, 0 };
+	pthread_t t;
+	int i;
+
+	seed(f, prev);
+	assert_int_equal(pthread_create(&t, NULL, fetch_loop, &fe), 0);
+	for (i = 0; i < THREAD_ROUNDS; i++) {
+		snprintf(name, sizeof(name), "ids/t%d", i);
+		commit_file(f->a, prev, c, name, "threaded");
+		assert_int_equal(regit_upstream_push(f->ua, c, prev, DEADLINE_MS), 0);
+		memcpy(prev, c, sizeof(prev));
+	}
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(fe.failures, 0);
+	assert_int_equal(fe.empty, 0);
+	assert_int_equal(fe.done, THREAD_ROUNDS);
+	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
+	assert_string_equal(head, prev);
+	assert_linear(f, THREAD_ROUNDS + 1);
+	assert_no_zombies();
+}
+
 #define T(name) { #name, test_ssh__##name, setup, teardown, NULL }
 
 int main(void)
@@ -770,6 +829,7 @@ int main(void)
 		T(url_forms),
 		T(refused_urls),
 		T(concurrent_pushers_lose_nothing),
+		T(threads_fetch_while_pushing),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
