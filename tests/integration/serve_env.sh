@@ -91,4 +91,19 @@ REGIT_UPSTREAM_CREDENTIALS_FILE="$tmp/no-creds" "$REGIT" serve --listen 127.0.0.
 rc=$?
 check "REGIT_UPSTREAM_CREDENTIALS_FILE missing: exit 2 naming the file, nothing served" \
 	eval "[ $rc -eq 2 ] && grep -qF '$tmp/no-creds' '$tmp/err' && ! grep -q 'listening' '$tmp/out'"
+# The ssh upstream's key and known_hosts files: REGIT_UPSTREAM_SSH_KEY and
+# REGIT_UPSTREAM_SSH_KNOWN_HOSTS, the same rules (checked at start).
+for var in UPSTREAM_SSH_KEY UPSTREAM_SSH_KNOWN_HOSTS; do
+	opt=$(echo "$var" | tr 'A-Z_' 'a-z-')
+	env "REGIT_$var=$tmp/up-creds" "$REGIT" serve --listen 127.0.0.1:0 \
+		--store "$tmp/u.git" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "REGIT_$var without --upstream: exit 2" \
+		eval "[ $rc -eq 2 ] && grep -qF -- '--$opt needs --upstream' '$tmp/err'"
+	env "REGIT_$var=$tmp/no-$opt" "$REGIT" serve --listen 127.0.0.1:0 \
+		--store "$tmp/u.git" --upstream ssh://git@127.0.0.1:1/up.git >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "REGIT_$var missing: exit 2 naming the file, nothing served" \
+		eval "[ $rc -eq 2 ] && grep -qF '$tmp/no-$opt' '$tmp/err' && ! grep -q 'listening' '$tmp/out'"
+done
 echo "1..$n"
