@@ -108,7 +108,6 @@ typedef struct ssh_stream {
 
 struct ssh_sub {
 	git_smart_subtransport parent;
-	git_transport *owner;
 	ssh_stream *stream;      /* handed to libgit2, which frees it */
 	git_smart_service_t action;   /* the *_LS that started proc; 0 none */
 	ssh_proc proc;
@@ -1205,13 +1204,15 @@ static int ssh_sub_new(git_smart_subtransport **out, git_transport *owner, void 
 {
 	ssh_sub *s = regit_calloc(1, sizeof(*s));
 
+	/* The options come from the calling thread (regit_upstream__ssh_begin),
+	 * not from the owning transport or its remote. */
+	(void)owner;
 	(void)param;
 	*out = NULL;
 	if (!s) {
 		git_error_set_oom();
 		return -1;
 	}
-	s->owner = owner;
 	s->proc.in_fd = s->proc.out_fd = s->proc.err_fd = -1;
 	s->parent.action = ssh_action;
 	s->parent.close = ssh_close;
