@@ -491,8 +491,11 @@ static int upstream_fail(regit_upstream *up, upstream_op *op, int rc, const char
 {
 	int error = upstream_git_error(up, rc, what);
 
-	if ((op->auth_failed || regit_upstream__ssh_refused()) && error != REGIT_ENOMEM &&
-			!regit_upstream__deadline_hit())
+	/* ssh refusing the key or the host key is a refusal of our
+	 * credentials, as a 401 is for http(s). */
+	if (regit_upstream__ssh_refused())
+		op->auth_failed = 1;
+	if (op->auth_failed && error != REGIT_ENOMEM && !regit_upstream__deadline_hit())
 		return REGIT_EPERM;
 	return error;
 }
