@@ -277,6 +277,10 @@ def main():
            " ssh's \"Permission denied\", also in its log"
            % (body.get("error_code") if isinstance(body, dict) else st, dt),
            (st, body, hd.text[:400]))
+    tap.ok(hd.status == 200 and hd.json().get("status") == "degraded"
+           and hd.json().get("upstream", {}).get("state") == "unauthorized"
+           and "regit_upstream_unauthorized 1" in m,
+           "and its /health says degraded, upstream unauthorized (/metrics too)", hd.text[:400])
     tap.ok(not any(x in txt + m for x in secret_lines) and "ssh://" not in m,
            "no key material in its answers, /health, log or /metrics; no URL in /metrics")
 
