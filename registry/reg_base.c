@@ -146,6 +146,17 @@ int64_t reg_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void reg_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t until_ms)
+{
+	struct timespec ts;
+
+	if (until_ms <= reg_now_ms())
+		return;
+	ts.tv_sec = (time_t)(until_ms / 1000);
+	ts.tv_nsec = (long)(until_ms % 1000) * 1000000L;
+	(void)pthread_cond_timedwait(cond, mutex, &ts);
+}
+
 /* ---- effective settings ------------------------------------------------------ */
 
 const reg_subject *reg_find_subject(const reg_index *idx, const char *subject)

@@ -407,20 +407,10 @@ static size_t register_batch_grow(void *ctx, reg_txn_op **ops, size_t n)
  */
 static void register_courtesy_wait(regit_registry *reg)
 {
-	int64_t left;
+	int64_t left, now;
 
-	while ((left = reg_upstream_courtesy(reg->up, reg_now_ms())) > 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(left / 1000);
-		ts.tv_nsec += (long)(left % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		(void)pthread_cond_timedwait(&reg->qcond, &reg->qlock, &ts);
-	}
+	while ((left = reg_upstream_courtesy(reg->up, now = reg_now_ms())) > 0)
+		reg_cond_wait_until(&reg->qcond, &reg->qlock, now + left);
 }
 
 /*

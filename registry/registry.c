@@ -514,24 +514,6 @@ int regit_registry_upstream_sync(regit_registry *reg)
 #define REG_REPAIR_GAP_MS 100
 #define REG_REPAIR_MAX_MS 2000u
 
-/* Wait on u->repaired until ms (reg_now_ms time) at the latest. */
-static void repair_wait(reg_upstream *u, int64_t until_ms)
-{
-	struct timespec ts;
-	int64_t left = until_ms - reg_now_ms();
-
-	if (left <= 0)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(left / 1000);
-	ts.tv_nsec += (long)(left % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	(void)pthread_cond_timedwait(&u->repaired, &u->lock, &ts);
-}
-
 int regit_registry_read_repair(regit_registry *reg)
 {
 	reg_upstream *u = reg->up;
@@ -554,11 +536,11 @@ int regit_registry_read_repair(regit_registry *reg)
 			break;
 		}
 		if (u->repairing) {
-			repair_wait(u, give_up);
+			reg_cond_wait_until(&u->repaired, &u->lock, give_up);
 			continue;
 		}
 		if (now - u->repair_ms < REG_REPAIR_GAP_MS) {
-			repair_wait(u, u->repair_ms + REG_REPAIR_GAP_MS);
+			reg_cond_wait_until(&u->repaired, &u->lock, u->repair_ms + REG_REPAIR_GAP_MS);
 			continue;
 		}
 		u->repairing = 1;

@@ -524,6 +524,10 @@ int reg_write_enter(regit_registry *reg);
 int reg_write_enter_until(regit_registry *reg, int64_t deadline);
 void reg_write_leave(regit_registry *reg);
 int64_t reg_now_ms(void);
+/* One pthread_cond_timedwait on cond (mutex held) until until_ms (reg_now_ms
+ * time) at the latest; returns at once if that has passed. Callers loop on
+ * their condition. */
+void reg_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t until_ms);
 
 /* ---- subjects and effective settings (reg_base.c) ------------------------ */
 

@@ -18,7 +18,6 @@ serialized through one replica deserializes through another).
 Everything started here is killed at exit, and by a reaper process if
 this one dies first. Every wait is bounded.
 """
-import http.client
 import json
 import os
 import shutil
@@ -31,44 +30,17 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serverlib import CT_V1, REGIT_BIN, Response, Server, Tap, sbody  # noqa: E402
+from serverlib import REGIT_BIN, Server, Tap  # noqa: E402
+from replicalib import (Reaper, call, free_port, git, register, schema,  # noqa: E402
+                        upstream_log, upstream_versions)
 
 TIMEOUT = 3          # --upstream-timeout of the replicas (seconds)
 INTERVAL = 0.5       # --fetch-interval
 
 tap = Tap()
 tmp = tempfile.mkdtemp(prefix="regit-replicas-")
-children = []        # pids the reaper kills if we die
-reaper = None
-
-
-def start_reaper():
-    """A shell that kills every pid in tmp/pids once this process is gone."""
-    global reaper
-    script = ('while kill -0 %d 2>/dev/null; do sleep 0.5; done; '
-              'for p in $(cat %s/pids 2>/dev/null); do kill -CONT -- -$p $p; kill -9 -- -$p $p; done 2>/dev/null; '
-              '[ -n "$REPLICAS_KEEP" ] || rm -rf %s' % (os.getpid(), tmp, tmp))
-    reaper = subprocess.Popen(["sh", "-c", script], start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def watch(pid):
-    children.append(pid)
-    with open(os.path.join(tmp, "pids"), "a") as f:
-        f.write("%d\n" % pid)
-
-
-def git(*args, cwd=None):
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=20)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+_reaper = Reaper(tmp)
+start_reaper, watch, children = _reaper.start, _reaper.watch, _reaper.children
 
 
 def start_daemon(base):
@@ -114,47 +86,6 @@ def replica(name, url):
                  "--upstream-timeout", str(TIMEOUT), name=name, tmp=tmp)
     watch(srv.proc.pid)
     return srv
-
-
-def schema(name, field="a"):
-    return {"type": "record", "name": name, "fields": [{"name": field, "type": "int"}]}
-
-
-def call(srv, method, path, body=None, timeout=30):  # srv: anything with .port
-    """One request on its own connection (threads share servers)."""
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
-    try:
-        data = json.dumps(body).encode() if body is not None else b""
-        conn.request(method, path, body=data, headers={"Content-Type": CT_V1})
-        r = conn.getresponse()
-        return Response(r.status, r.headers, r.read())
-    finally:
-        conn.close()
-
-
-def register(srv, subject, sch):
-    try:
-        r = call(srv, "POST", "/subjects/%s/versions" % subject, sbody(sch))
-        return r.status, r.json() if r.text.startswith("{") else r.text
-    except Exception as e:  # a killed replica: not acknowledged
-        return 0, str(e)
-
-
-def upstream_log(up):
-    r = git("-C", up, "rev-list", "--first-parent", "main")
-    m = git("-C", up, "rev-list", "--merges", "main")
-    return r.stdout.split(), m.stdout.split()
-
-
-def upstream_versions(up):
-    """(subject, version) -> id from the upstream's tree."""
-    out = {}
-    ls = git("-C", up, "ls-tree", "-r", "--name-only", "main").stdout.split()
-    for path in ls:
-        if path.startswith("subjects/") and path.endswith(".json") and "/v" in path:
-            meta = json.loads(git("-C", up, "show", "main:" + path).stdout)
-            out[(meta["subject"], meta["version"])] = meta["id"]
-    return out
 
 
 def converge(replicas, timeout=10):
