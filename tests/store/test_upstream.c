@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "store/upstream.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/upstream_check.h"
 #include "util/error.h"
 
 /* Generous next to loopback round trips (a push here takes milliseconds)
@@ -63,35 +64,6 @@ typedef struct fixture {
 	regit_upstream *ua, *ub, *uc;
 } fixture;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* A listening socket on 127.0.0.1, port chosen by the kernel. */
-static int listen_any(int *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
-			getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
 static int can_connect(int port)
 {
 	struct sockaddr_in sa;
@@ -105,31 +77,6 @@ static int can_connect(int port)
 	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
-}
-
-/* Run a shell command; its stdout (first line, trimmed) into out. */
-static int sh(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	FILE *p;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	if (out) {
-		out[0] = '\0';
-		if (fgets(out, (int)cap, p))
-			out[strcspn(out, "\n")] = '\0';
-	}
-	while (fgetc(p) != EOF)
-		;
-	rc = pclose(p);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 /*
@@ -200,7 +147,7 @@ static int start_daemon(void)
 	/* Pick a free port the kernel's way, then hand it to the daemon; if
 	 * another process took it meanwhile the daemon exits and we retry. */
 	for (tries = 0; tries < 5; tries++) {
-		fd = listen_any(&daemon_port);
+		fd = test_listen_any(&daemon_port);
 		if (fd < 0)
 			return -1;
 		close(fd);
@@ -225,8 +172,8 @@ static int start_daemon(void)
 		 * reaper may need it. */
 		setpgid(daemon_pid, daemon_pid);
 		reaper_watch(daemon_pid);
-		until = now_ms() + 5000;
-		while (now_ms() < until) {
+		until = test_now_ms() + 5000;
+		while (test_now_ms() < until) {
 			if (can_connect(daemon_port))
 				return 0;
 			if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid)
@@ -244,12 +191,12 @@ static int start_daemon(void)
  * then SIGKILL after 3 s. */
 static void stop_child(pid_t *pid)
 {
-	uint64_t until = now_ms() + 3000;
+	uint64_t until = test_now_ms() + 3000;
 
 	if (*pid <= 0)
 		return;
 	kill(-*pid, SIGTERM);
-	while (now_ms() < until) {
+	while (test_now_ms() < until) {
 		if (waitpid(*pid, NULL, WNOHANG) == *pid) {
 			*pid = -1;
 			return;
@@ -301,10 +248,10 @@ static int start_http(void)
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", prefix);
 	snprintf(sock, sizeof(sock), "%s/fcgi.sock", prefix);
 	snprintf(sockarg, sizeof(sockarg), "unix:%s", sock);
-	if (sh(NULL, 0, "mkdir -p '%s/tmp' && printf 'replica:{PLAIN}%s\\n' >'%s/htpasswd'",
+	if (test_sh_line(NULL, 0, "mkdir -p '%s/tmp' && printf 'replica:{PLAIN}%s\\n' >'%s/htpasswd'",
 			prefix, HTTP_PASSWORD, prefix) != 0)
 		return -1;
-	fd = listen_any(&http_port);
+	fd = test_listen_any(&http_port);
 	if (fd < 0)
 		return -1;
 	close(fd);
@@ -353,10 +300,10 @@ static int start_http(void)
 	setpgid(nginx_pid, nginx_pid);
 	reaper_watch(fcgi_pid);
 	reaper_watch(nginx_pid);
-	until = now_ms() + 5000;
-	while (now_ms() < until) {
+	until = test_now_ms() + 5000;
+	while (test_now_ms() < until) {
 		if (can_connect(http_port) &&
-				sh(line, sizeof(line), "test -S '%s' && echo ok", sock) == 0)
+				test_sh_line(line, sizeof(line), "test -S '%s' && echo ok", sock) == 0)
 			return 0;
 		usleep(20000);
 	}
@@ -378,7 +325,7 @@ static int group_setup(void **state)
 			" (scripts/install-deps --test)\n");
 		return -1;
 	}
-	hang_fd = listen_any(&hang_port);
+	hang_fd = test_listen_any(&hang_port);
 	return hang_fd < 0 ? -1 : 0;
 }
 
@@ -406,7 +353,7 @@ static int setup(void **state)
 		snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d/git/up%d.git", http_port, n);
 	else
 		snprintf(f->url, sizeof(f->url), "git://127.0.0.1:%d/up%d.git", daemon_port, n);
-	assert_int_equal(sh(NULL, 0, "git init -q --bare '%s' && git --git-dir='%s'"
+	assert_int_equal(test_sh_line(NULL, 0, "git init -q --bare '%s' && git --git-dir='%s'"
 		" symbolic-ref HEAD refs/heads/main", f->up_path, f->up_path), 0);
 	snprintf(f->a_path, sizeof(f->a_path), "%s/a%d.git", base_dir, n);
 	snprintf(f->b_path, sizeof(f->b_path), "%s/b%d.git", base_dir, n);
@@ -448,45 +395,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void commit_file(regit_store *s, const char *expected,
-	char out[REGIT_STORE_OID_HEX], const char *path, const char *data)
-{
-	regit_store_change c = { path, data, strlen(data), 0 };
-
-	assert_int_equal(regit_store_commit(out, s, expected, &c, 1, "test", NULL), 0);
-}
-
-/* The upstream branch as git sees it ("" when absent). */
-static void upstream_head(fixture *f, char out[REGIT_STORE_OID_HEX])
-{
-	char line[128];
-
-	if (sh(line, sizeof(line), "git --git-dir='%s' rev-parse -q --verify"
-			" refs/heads/main 2>/dev/null", f->up_path) != 0)
-		line[0] = '\0';
-	snprintf(out, REGIT_STORE_OID_HEX, "%s", line);
-}
-
-/* Commits on the upstream's first-parent chain, and merges anywhere. */
-static void assert_linear(fixture *f, int commits)
-{
-	char line[64];
-
-	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list"
-		" --first-parent --count main", f->up_path), 0);
-	assert_int_equal(atoi(line), commits);
-	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --count"
-		" main", f->up_path), 0);
-	assert_int_equal(atoi(line), commits);
-	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --merges"
-		" --count main", f->up_path), 0);
-	assert_int_equal(atoi(line), 0);
-}
-
 /* Publish a first commit from store a (creating the upstream branch). */
 static void seed(fixture *f, char c1[REGIT_STORE_OID_HEX])
 {
-	commit_file(f->a, "", c1, "ids/1", "one");
+	test_commit_file(f->a, "", c1, "ids/1", "one");
 	assert_int_equal(regit_upstream_push(f->ua, c1, "", DEADLINE_MS), 0);
 }
 
@@ -511,17 +423,17 @@ static void test_upstream__push_then_fetch(void **state)
 	regit_store_listing *l = NULL;
 	uint64_t t0;
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	seed(f, c1);
-	print_message("# first push: %llu ms\n", (unsigned long long)(now_ms() - t0));
-	upstream_head(f, up);
+	print_message("# first push: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c1);
 	assert_int_equal(regit_upstream_tracked(f->ua, head), 0);
 	assert_string_equal(head, c1);
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
-	print_message("# first fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# first fetch: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_string_equal(head, c1);
 	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
 	assert_int_equal(regit_store_head(f->b, head), 0);
@@ -531,11 +443,11 @@ static void test_upstream__push_then_fetch(void **state)
 	assert_string_equal(l->files[0].path, "ids/1");
 	regit_store_listing_free(l);
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
-	print_message("# idle fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# idle fetch: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_string_equal(head, c1);
-	assert_linear(f, 1);
+	test_assert_linear(f->up_path, 1);
 }
 
 /* Two replicas from the same base: exactly one wins, the other gets
@@ -551,17 +463,17 @@ static void test_upstream__two_pushers_one_wins(void **state)
 	seed(f, c1);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
-	commit_file(f->a, c1, a2, "ids/2", "two from a");
-	commit_file(f->b, c1, b2, "ids/2", "two from b");
+	test_commit_file(f->a, c1, a2, "ids/2", "two from a");
+	test_commit_file(f->b, c1, b2, "ids/2", "two from b");
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
-	print_message("# push: %llu ms\n", (unsigned long long)(now_ms() - t0));
-	t0 = now_ms();
+	print_message("# push: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(f->ub, b2, c1, DEADLINE_MS), REGIT_ECONFLICT);
-	print_message("# lost push: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# lost push: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_non_null(strstr(regit_error_message(), "lost the race"));
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, a2);
 	/* The loser's tracking ref did not move to its own commit. */
 	assert_int_equal(regit_upstream_tracked(f->ub, head), 0);
@@ -571,15 +483,15 @@ static void test_upstream__two_pushers_one_wins(void **state)
 	assert_int_equal(regit_upstream_fetch(f->uc, DEADLINE_MS, head), 0);
 	assert_string_equal(head, a2);
 	assert_int_equal(regit_upstream_advance(f->uc, "", head), 0);
-	commit_file(f->c, a2, c3, "ids/3", "three");
+	test_commit_file(f->c, a2, c3, "ids/3", "three");
 	assert_int_equal(regit_upstream_push(f->uc, c3, a2, DEADLINE_MS), 0);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c3);
 	/* b's fetch sees it and brings its objects. */
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_string_equal(head, c3);
 	assert_int_equal(regit_store_descends(f->b, c3, c1), 1);
-	assert_linear(f, 3);
+	test_assert_linear(f->up_path, 3);
 }
 
 /* Creating the branch when it already exists (expected "") is a lost race. */
@@ -589,11 +501,11 @@ static void test_upstream__create_when_present_conflicts(void **state)
 	char c1[REGIT_STORE_OID_HEX], b1[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
 
 	seed(f, c1);
-	commit_file(f->b, "", b1, "ids/1", "other one");
+	test_commit_file(f->b, "", b1, "ids/1", "other one");
 	assert_int_equal(regit_upstream_push(f->ub, b1, "", DEADLINE_MS), REGIT_ECONFLICT);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c1);
-	assert_linear(f, 1);
+	test_assert_linear(f->up_path, 1);
 }
 
 /*
@@ -611,7 +523,7 @@ static int race_calls;
 static void move_upstream(void)
 {
 	race_calls++;
-	assert_int_equal(sh(NULL, 0, "git --git-dir='%s' update-ref refs/heads/main %s %s",
+	assert_int_equal(test_sh_line(NULL, 0, "git --git-dir='%s' update-ref refs/heads/main %s %s",
 		race_fixture->up_path, race_to, race_from), 0);
 }
 
@@ -623,9 +535,9 @@ static void test_upstream__server_refuses_after_lease(void **state)
 
 	seed(f, c1);
 	/* A commit made on the upstream itself, on top of c1. */
-	assert_int_equal(sh(tree, sizeof(tree), "git --git-dir='%s' rev-parse %s^{tree}",
+	assert_int_equal(test_sh_line(tree, sizeof(tree), "git --git-dir='%s' rev-parse %s^{tree}",
 		f->up_path, c1), 0);
-	assert_int_equal(sh(race_to, sizeof(race_to), "git --git-dir='%s' -c user.name=t"
+	assert_int_equal(test_sh_line(race_to, sizeof(race_to), "git --git-dir='%s' -c user.name=t"
 		" -c user.email=t@t commit-tree %s -p %s -m outside", f->up_path, tree, c1), 0);
 	assert_int_equal(strlen(race_to), 40);
 	memcpy(race_from, c1, sizeof(race_from));
@@ -633,14 +545,14 @@ static void test_upstream__server_refuses_after_lease(void **state)
 	race_calls = 0;
 	regit_upstream__after_negotiation = move_upstream;
 
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_ECONFLICT);
 	assert_int_equal(race_calls, 1);
 	print_message("# server said: %s\n", regit_error_message());
 	assert_non_null(strstr(regit_error_message(), "refused"));
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, race_to);
-	assert_linear(f, 2);
+	test_assert_linear(f->up_path, 2);
 }
 
 /* Not a fast-forward of expected: refused before any network, upstream
@@ -652,20 +564,20 @@ static void test_upstream__non_fast_forward_refused(void **state)
 	char b1[REGIT_STORE_OID_HEX];
 
 	seed(f, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
 	/* Rewind: push c1 over a2. */
 	assert_int_equal(regit_upstream_push(f->ua, c1, a2, DEADLINE_MS), REGIT_EINVALID);
 	assert_non_null(strstr(regit_error_message(), "fast-forward"));
 	/* A commit from an unrelated history, claiming the right base. */
-	commit_file(f->b, "", b1, "ids/1", "unrelated");
+	test_commit_file(f->b, "", b1, "ids/1", "unrelated");
 	assert_int_equal(regit_upstream_push(f->ub, b1, a2, DEADLINE_MS), REGIT_EINVALID);
 	/* A stale base: the lease check catches it. */
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, up), 0);
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_ECONFLICT);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, a2);
-	assert_linear(f, 2);
+	test_assert_linear(f->up_path, 2);
 }
 
 /* Local transports and unknown schemes are refused at open, with the
@@ -701,19 +613,19 @@ static void test_upstream__deadline_on_silent_server(void **state)
 		"git://127.0.0.1:%d/up.git", hang_port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# fetch gave up after %llu ms: %s\n", (unsigned long long)took,
 		regit_error_message());
 	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
 	assert_non_null(strstr(regit_error_message(), "deadline"));
 	assert_string_equal(head, "");
 
-	commit_file(f->a, "", c1, "ids/1", "one");
-	t0 = now_ms();
+	test_commit_file(f->a, "", c1, "ids/1", "one");
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(u, c1, "", HANG_MS), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# push gave up after %llu ms\n", (unsigned long long)took);
 	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
 	assert_non_null(strstr(regit_error_message(), "deadline"));
@@ -752,9 +664,9 @@ static void test_upstream__deadline_on_connect(void **state)
 	usleep(100000);
 	snprintf(url, sizeof(url), "git://127.0.0.1:%d/up.git", port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# connect gave up after %llu ms: %s\n", (unsigned long long)took,
 		regit_error_message());
 	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
@@ -776,25 +688,25 @@ static void test_upstream__daemon_stopped(void **state)
 	uint64_t t0, took;
 
 	seed(f, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	/* The group: `git daemon` runs git-daemon as its child. */
 	assert_int_equal(kill(-daemon_pid, SIGSTOP), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, HANG_MS, head), REGIT_EIO);
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, HANG_MS), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	assert_int_equal(kill(-daemon_pid, SIGCONT), 0);
 	print_message("# stopped daemon: fetch + push gave up after %llu ms\n",
 		(unsigned long long)took);
 	assert_true(took >= 2 * HANG_MS - 100 && took <= 2 * (HANG_MS + SLACK_MS));
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c1);
 	/* The connections queued while stopped are served (and dropped) now;
 	 * new ones work. */
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_string_equal(head, a2);
-	assert_linear(f, 2);
+	test_assert_linear(f->up_path, 2);
 }
 
 /* A pre-receive hook that refuses (part 1's `regit verify` will run
@@ -806,16 +718,16 @@ static void test_upstream__hook_refusal_is_not_a_race(void **state)
 	char c1[REGIT_STORE_OID_HEX], a2[REGIT_STORE_OID_HEX], up[REGIT_STORE_OID_HEX];
 
 	seed(f, c1);
-	assert_int_equal(sh(NULL, 0, "printf '#!/bin/sh\\necho \"finding: id 2 would be"
+	assert_int_equal(test_sh_line(NULL, 0, "printf '#!/bin/sh\\necho \"finding: id 2 would be"
 		" reissued\" >&2\\nexit 1\\n' >'%s/hooks/pre-receive' && chmod +x"
 		" '%s/hooks/pre-receive'", f->up_path, f->up_path), 0);
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), REGIT_EPERM);
 	print_message("# hook: %s\n", regit_error_message());
 	assert_non_null(strstr(regit_error_message(), "id 2 would be reissued"));
 	assert_non_null(strstr(regit_error_message(), "refused"));
 	assert_null(strstr(regit_error_message(), "lost the race"));
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c1);
 }
 
@@ -831,9 +743,9 @@ static void test_upstream__deadline_on_silent_tls_server(void **state)
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/up.git", hang_port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# TLS handshake gave up after %llu ms: %s\n",
 		(unsigned long long)took, regit_error_message());
 	assert_true(took >= HANG_MS - 50 && took <= HANG_MS + SLACK_MS);
@@ -855,8 +767,8 @@ static void test_upstream__reset_after_lost_race(void **state)
 	assert_int_equal(regit_upstream_reset(f->ub, c1, ""), REGIT_EINVALID);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
-	commit_file(f->a, c1, a2, "ids/2", "two from a");
-	commit_file(f->b, c1, b2, "ids/2", "two from b");
+	test_commit_file(f->a, c1, a2, "ids/2", "two from a");
+	test_commit_file(f->b, c1, b2, "ids/2", "two from b");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
 	assert_int_equal(regit_upstream_push(f->ub, b2, c1, DEADLINE_MS), REGIT_ECONFLICT);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
@@ -872,14 +784,14 @@ static void test_upstream__reset_after_lost_race(void **state)
 	assert_int_equal(regit_upstream_reset(f->ub, b2, c1), 0);
 	assert_int_equal(regit_store_head(f->b, head), 0);
 	assert_string_equal(head, a2);
-	commit_file(f->b, a2, b3, "ids/3", "three from b");
+	test_commit_file(f->b, a2, b3, "ids/3", "three from b");
 	assert_int_equal(regit_upstream_push(f->ub, b3, a2, DEADLINE_MS), 0);
 	assert_int_equal(regit_upstream_advance(f->ub, a2, b3), REGIT_ECONFLICT);
 	assert_int_equal(regit_store_head(f->b, head), 0);
 	assert_string_equal(head, b3);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, b3);
-	assert_linear(f, 3);
+	test_assert_linear(f->up_path, 3);
 }
 
 /* Nobody listening: a quick, clear failure, not a wait for the deadline. */
@@ -888,16 +800,16 @@ static void test_upstream__connection_refused(void **state)
 	fixture *f = *state;
 	char url[128], head[REGIT_STORE_OID_HEX];
 	regit_upstream *u = NULL;
-	int port, fd = listen_any(&port);
+	int port, fd = test_listen_any(&port);
 	uint64_t t0;
 
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(url, sizeof(url), "git://127.0.0.1:%d/up.git", port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, NULL), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EIO);
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(test_now_ms() - t0 < 2000);
 	assert_non_null(strstr(regit_error_message(), "connect"));
 	regit_upstream_free(u);
 }
@@ -910,9 +822,9 @@ static void test_upstream__advance_is_fast_forward_cas(void **state)
 	char head[REGIT_STORE_OID_HEX];
 
 	seed(f, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
-	commit_file(f->b, "", b1, "x", "local");
+	test_commit_file(f->b, "", b1, "x", "local");
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	/* b's branch is at b1, not absent, and a2 does not descend from b1. */
 	assert_int_equal(regit_upstream_advance(f->ub, "", a2), REGIT_ECONFLICT);
@@ -937,10 +849,10 @@ static void test_upstream__rewind_takes_back_local_commits(void **state)
 	char b1[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
 
 	seed(f, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
-	commit_file(f->a, a2, a3, "ids/3", "three");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, a2, a3, "ids/3", "three");
 	/* Not an ancestor, a stale from: refused, the branch stays. */
-	commit_file(f->b, "", b1, "x", "local");
+	test_commit_file(f->b, "", b1, "x", "local");
 	assert_int_equal(regit_upstream_rewind(f->ua, a3, b1), REGIT_EINVALID);
 	assert_int_equal(regit_upstream_rewind(f->ua, a2, c1), REGIT_ECONFLICT);
 	assert_int_equal(regit_store_head(f->a, head), 0);
@@ -962,7 +874,7 @@ static void test_upstream__url_secret_not_in_messages(void **state)
 	fixture *f = *state;
 	char url[160], head[REGIT_STORE_OID_HEX];
 	regit_upstream *u = NULL;
-	int port, fd = listen_any(&port);
+	int port, fd = test_listen_any(&port);
 
 	assert_true(fd >= 0);
 	close(fd);
@@ -1003,12 +915,12 @@ static int pusher_run(const char *path, const char *url, const char *out, int id
 	if (regit_upstream_open(&up, path, url, NULL) < 0)
 		return 1;
 	f = fopen(out, "w");
-	if (!f || sh(tree, sizeof(tree), "git --git-dir='%s' mktree </dev/null", path) != 0)
+	if (!f || test_sh_line(tree, sizeof(tree), "git --git-dir='%s' mktree </dev/null", path) != 0)
 		return 1;
 	for (tries = 0; tries < MAX_TRIES && acked < ROUNDS; tries++) {
 		if (regit_upstream_fetch(up, DEADLINE_MS, head) < 0)
 			return 1;
-		if (sh(commit, sizeof(commit), "git --git-dir='%s' -c user.name=p -c"
+		if (test_sh_line(commit, sizeof(commit), "git --git-dir='%s' -c user.name=p -c"
 				" user.email=p@p commit-tree %s %s%s -m 'pusher %d try %d'",
 				path, tree, head[0] ? "-p " : "", head, id, tries) != 0)
 			return 1;
@@ -1037,7 +949,7 @@ static void test_upstream__concurrent_pushers_lose_nothing(void **state)
 	char out[PUSHERS][600], line[128];
 	pid_t pid[PUSHERS];
 	int i, status, acked = 0, conflicts = 0, n;
-	uint64_t t0 = now_ms(), until = t0 + PUSHERS_WAIT_MS;
+	uint64_t t0 = test_now_ms(), until = t0 + PUSHERS_WAIT_MS;
 	FILE *in;
 
 	fflush(NULL);
@@ -1050,7 +962,7 @@ static void test_upstream__concurrent_pushers_lose_nothing(void **state)
 	}
 	for (i = 0; i < PUSHERS; i++) {
 		while (waitpid(pid[i], &status, WNOHANG) == 0) {
-			if (now_ms() > until) {
+			if (test_now_ms() > until) {
 				kill(pid[i], SIGKILL);
 				waitpid(pid[i], &status, 0);
 				break;
@@ -1071,15 +983,15 @@ static void test_upstream__concurrent_pushers_lose_nothing(void **state)
 			}
 			assert_int_equal(strlen(line), 40);
 			acked++;
-			assert_int_equal(sh(NULL, 0, "git --git-dir='%s' merge-base --is-ancestor"
+			assert_int_equal(test_sh_line(NULL, 0, "git --git-dir='%s' merge-base --is-ancestor"
 				" %s main", f->up_path, line), 0);
 		}
 		fclose(in);
 	}
 	print_message("# %d acknowledged pushes by %d pushers in %llu ms, %d lost races\n",
-		acked, PUSHERS, (unsigned long long)(now_ms() - t0), conflicts);
+		acked, PUSHERS, (unsigned long long)(test_now_ms() - t0), conflicts);
 	assert_int_equal(acked, PUSHERS * ROUNDS);
-	assert_linear(f, PUSHERS * ROUNDS);
+	test_assert_linear(f->up_path, PUSHERS * ROUNDS);
 }
 
 /* http basic auth: none configured, wrong, from a file, from the URL;
@@ -1120,7 +1032,7 @@ static void test_upstream__http_credentials(void **state)
 	setenv("REGIT_UPSTREAM_CREDENTIALS", "replica:not-the-one", 1);
 	o.credentials_file = file;
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, &o), 0);
-	commit_file(f->a, "", c1, "ids/1", "one");
+	test_commit_file(f->a, "", c1, "ids/1", "one");
 	assert_int_equal(regit_upstream_push(u, c1, "", DEADLINE_MS), 0);
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), 0);
 	assert_string_equal(head, c1);

@@ -34,6 +34,7 @@
 #include "store/upstream.h"
 #include "tests/support/sshd.h"
 #include "tests/support/tmpdir.h"
+#include "tests/support/upstream_check.h"
 #include "util/error.h"
 
 /* As in test_upstream.c: generous next to loopback round trips (an ssh
@@ -58,62 +59,6 @@ typedef struct fixture {
 	regit_upstream *ua, *ub, *uc;
 	regit_upstream_options opts;   /* the good key and known_hosts */
 } fixture;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int listen_any(int *port)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
-			getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-/* Run a shell command; its stdout's first line into out. */
-static int sh(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int sh(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	FILE *p;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	if (out) {
-		out[0] = '\0';
-		if (fgets(out, (int)cap, p))
-			out[strcspn(out, "\n")] = '\0';
-	}
-	while (fgetc(p) != EOF)
-		;
-	rc = pclose(p);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 /* No child of ours has exited unreaped: every ssh the upstream ran was
  * waited for (sshd itself is still running, so waitpid finds nothing). */
@@ -193,7 +138,7 @@ static int group_setup(void **state)
 	}
 	if (reaper_fd >= 0 && write(reaper_fd, &sshd.pid, sizeof(sshd.pid)) < 0)
 		fprintf(stderr, "reaper: %s\n", strerror(errno));
-	hang_fd = listen_any(&hang_port);
+	hang_fd = test_listen_any(&hang_port);
 	return hang_fd < 0 ? -1 : 0;
 }
 
@@ -217,7 +162,7 @@ static int setup(void **state)
 	snprintf(f->up_path, sizeof(f->up_path), "%s/up%d.git", base_dir, n);
 	snprintf(f->url, sizeof(f->url), "ssh://%s@127.0.0.1:%d%s", sshd.user, sshd.port,
 		f->up_path);
-	assert_int_equal(sh(NULL, 0, "git init -q --bare '%s' && git --git-dir='%s'"
+	assert_int_equal(test_sh_line(NULL, 0, "git init -q --bare '%s' && git --git-dir='%s'"
 		" symbolic-ref HEAD refs/heads/main", f->up_path, f->up_path), 0);
 	snprintf(f->a_path, sizeof(f->a_path), "%s/a%d.git", base_dir, n);
 	snprintf(f->b_path, sizeof(f->b_path), "%s/b%d.git", base_dir, n);
@@ -249,39 +194,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void commit_file(regit_store *s, const char *expected,
-	char out[REGIT_STORE_OID_HEX], const char *path, const char *data)
-{
-	regit_store_change c = { path, data, strlen(data), 0 };
-
-	assert_int_equal(regit_store_commit(out, s, expected, &c, 1, "test", NULL), 0);
-}
-
-static void upstream_head(fixture *f, char out[REGIT_STORE_OID_HEX])
-{
-	char line[128];
-
-	if (sh(line, sizeof(line), "git --git-dir='%s' rev-parse -q --verify"
-			" refs/heads/main 2>/dev/null", f->up_path) != 0)
-		line[0] = '\0';
-	snprintf(out, REGIT_STORE_OID_HEX, "%s", line);
-}
-
-static void assert_linear(fixture *f, int commits)
-{
-	char line[64];
-
-	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --count main",
-		f->up_path), 0);
-	assert_int_equal(strtol(line, NULL, 10), commits);
-	assert_int_equal(sh(line, sizeof(line), "git --git-dir='%s' rev-list --merges"
-		" --count main", f->up_path), 0);
-	assert_int_equal(strtol(line, NULL, 10), 0);
-}
-
 static void seed(fixture *f, char c1[REGIT_STORE_OID_HEX])
 {
-	commit_file(f->a, "", c1, "ids/1", "one");
+	test_commit_file(f->a, "", c1, "ids/1", "one");
 	assert_int_equal(regit_upstream_push(f->ua, c1, "", DEADLINE_MS), 0);
 }
 
@@ -294,34 +209,34 @@ static void test_ssh__push_then_fetch(void **state)
 	char head[REGIT_STORE_OID_HEX] = "x", up[REGIT_STORE_OID_HEX];
 	uint64_t t0;
 
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ua, DEADLINE_MS, head), 0);
 	print_message("# ssh fetch of an empty upstream: %llu ms\n",
-		(unsigned long long)(now_ms() - t0));
+		(unsigned long long)(test_now_ms() - t0));
 	assert_string_equal(head, "");
-	t0 = now_ms();
+	t0 = test_now_ms();
 	seed(f, c1);
-	print_message("# ssh first push: %llu ms\n", (unsigned long long)(now_ms() - t0));
-	upstream_head(f, up);
+	print_message("# ssh first push: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, c1);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
-	print_message("# ssh first fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# ssh first fetch: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_string_equal(head, c1);
 	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
 	assert_int_equal(regit_store_head(f->b, head), 0);
 	assert_string_equal(head, c1);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
-	print_message("# ssh idle fetch: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# ssh idle fetch: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_string_equal(head, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
-	t0 = now_ms();
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
-	print_message("# ssh push: %llu ms\n", (unsigned long long)(now_ms() - t0));
+	print_message("# ssh push: %llu ms\n", (unsigned long long)(test_now_ms() - t0));
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_string_equal(head, a2);
-	assert_linear(f, 2);
+	test_assert_linear(f->up_path, 2);
 	assert_no_zombies();
 }
 
@@ -333,7 +248,7 @@ static char race_to[REGIT_STORE_OID_HEX], race_from[REGIT_STORE_OID_HEX];
 
 static void move_upstream(void)
 {
-	assert_int_equal(sh(NULL, 0, "git --git-dir='%s' update-ref refs/heads/main %s %s",
+	assert_int_equal(test_sh_line(NULL, 0, "git --git-dir='%s' update-ref refs/heads/main %s %s",
 		race_fixture->up_path, race_to, race_from), 0);
 }
 
@@ -347,36 +262,36 @@ static void test_ssh__stale_push_conflicts(void **state)
 	seed(f, c1);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_int_equal(regit_upstream_advance(f->ub, "", head), 0);
-	commit_file(f->a, c1, a2, "ids/2", "two from a");
-	commit_file(f->b, c1, b2, "ids/2", "two from b");
+	test_commit_file(f->a, c1, a2, "ids/2", "two from a");
+	test_commit_file(f->b, c1, b2, "ids/2", "two from b");
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, DEADLINE_MS), 0);
 	assert_int_equal(regit_upstream_push(f->ub, b2, c1, DEADLINE_MS), REGIT_ECONFLICT);
 	assert_non_null(strstr(regit_error_message(), "lost the race"));
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, a2);
 	assert_int_equal(regit_upstream_tracked(f->ub, head), 0);
 	assert_string_equal(head, c1);
 
-	commit_file(f->c, "", b1, "ids/1", "other one");
+	test_commit_file(f->c, "", b1, "ids/1", "other one");
 	assert_int_equal(regit_upstream_push(f->uc, b1, "", DEADLINE_MS), REGIT_ECONFLICT);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, a2);
 
 	/* The server's compare-and-swap (receive-pack's ref lock). */
-	assert_int_equal(sh(tree, sizeof(tree), "git --git-dir='%s' rev-parse %s^{tree}",
+	assert_int_equal(test_sh_line(tree, sizeof(tree), "git --git-dir='%s' rev-parse %s^{tree}",
 		f->up_path, a2), 0);
-	assert_int_equal(sh(race_to, sizeof(race_to), "git --git-dir='%s' -c user.name=t"
+	assert_int_equal(test_sh_line(race_to, sizeof(race_to), "git --git-dir='%s' -c user.name=t"
 		" -c user.email=t@t commit-tree %s -p %s -m outside", f->up_path, tree, a2), 0);
 	memcpy(race_from, a2, sizeof(race_from));
 	race_fixture = f;
 	regit_upstream__after_negotiation = move_upstream;
-	commit_file(f->a, a2, a3, "ids/3", "three");
+	test_commit_file(f->a, a2, a3, "ids/3", "three");
 	assert_int_equal(regit_upstream_push(f->ua, a3, a2, DEADLINE_MS), REGIT_ECONFLICT);
 	print_message("# server said: %s\n", regit_error_message());
 	regit_upstream__after_negotiation = NULL;
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, race_to);
-	assert_linear(f, 3);
+	test_assert_linear(f->up_path, 3);
 	assert_no_zombies();
 }
 
@@ -394,11 +309,11 @@ static void test_ssh__wrong_key_is_eperm(void **state)
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EPERM);
 	print_message("# wrong key: %s\n", regit_error_message());
 	assert_non_null(strstr(regit_error_message(), "Permission denied"));
-	commit_file(f->a, "", c1, "ids/1", "one");
+	test_commit_file(f->a, "", c1, "ids/1", "one");
 	assert_int_equal(regit_upstream_push(u, c1, "", DEADLINE_MS), REGIT_EPERM);
 	assert_non_null(strstr(regit_error_message(), "Permission denied"));
 	regit_upstream_free(u);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_string_equal(up, "");
 
 	/* A key file that is not there: refused before ssh runs. */
@@ -422,18 +337,18 @@ static void test_ssh__unknown_host_key_is_eperm(void **state)
 	char head[REGIT_STORE_OID_HEX], kh[700], line[64];
 
 	snprintf(kh, sizeof(kh), "%s/empty_known_hosts-%d", base_dir, test_seq);
-	assert_int_equal(sh(NULL, 0, ": >'%s'", kh), 0);
+	assert_int_equal(test_sh_line(NULL, 0, ": >'%s'", kh), 0);
 	o.ssh_known_hosts = kh;
 	assert_int_equal(regit_upstream_open(&u, f->a_path, f->url, &o), 0);
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EPERM);
 	print_message("# unknown host key: %s\n", regit_error_message());
 	assert_non_null(strstr(regit_error_message(), "Host key verification failed"));
 	regit_upstream_free(u);
-	assert_int_equal(sh(line, sizeof(line), "wc -c <'%s'", kh), 0);
+	assert_int_equal(test_sh_line(line, sizeof(line), "wc -c <'%s'", kh), 0);
 	assert_int_equal(strtol(line, NULL, 10), 0);
 
 	/* A changed host key (another key under the same name): refused too. */
-	assert_int_equal(sh(NULL, 0, "printf '[127.0.0.1]:%d ' >'%s' && cat '%s.pub' >>'%s'",
+	assert_int_equal(test_sh_line(NULL, 0, "printf '[127.0.0.1]:%d ' >'%s' && cat '%s.pub' >>'%s'",
 		sshd.port, kh, sshd.other_key, kh), 0);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, f->url, &o), 0);
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EPERM);
@@ -454,19 +369,19 @@ static void test_ssh__silent_listener_hits_deadline(void **state)
 
 	snprintf(url, sizeof(url), "ssh://%s@127.0.0.1:%d/up.git", sshd.user, hang_port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, &f->opts), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# fetch gave up after %llu ms: %s\n", (unsigned long long)took,
 		regit_error_message());
 	assert_true(took >= HANG_MS - 50 && took < HANG_MS + SLACK_MS);
 	assert_non_null(strstr(regit_error_message(), "deadline"));
 	assert_no_zombies();
 
-	commit_file(f->a, "", c1, "ids/1", "one");
-	t0 = now_ms();
+	test_commit_file(f->a, "", c1, "ids/1", "one");
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(u, c1, "", HANG_MS), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	print_message("# push gave up after %llu ms\n", (unsigned long long)took);
 	assert_true(took >= HANG_MS - 50 && took < HANG_MS + SLACK_MS);
 	assert_non_null(strstr(regit_error_message(), "deadline"));
@@ -486,9 +401,9 @@ static void test_ssh__stopped_sshd_hits_deadline(void **state)
 
 	seed(f, c1);
 	assert_int_equal(kill(sshd.pid, SIGSTOP), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(f->ub, HANG_MS, head), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	assert_int_equal(kill(sshd.pid, SIGCONT), 0);
 	print_message("# stopped sshd: fetch gave up after %llu ms: %s\n",
 		(unsigned long long)took, regit_error_message());
@@ -518,12 +433,12 @@ static void test_ssh__session_stopped_mid_push(void **state)
 	uint64_t t0, took;
 
 	seed(f, c1);
-	commit_file(f->a, c1, a2, "ids/2", "two");
+	test_commit_file(f->a, c1, a2, "ids/2", "two");
 	stopped_sessions = 0;
 	regit_upstream__after_negotiation = stop_sessions;
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_push(f->ua, a2, c1, HANG_MS), REGIT_EIO);
-	took = now_ms() - t0;
+	took = test_now_ms() - t0;
 	regit_upstream__after_negotiation = NULL;
 	(void)test_sshd_signal_sessions(&sshd, SIGCONT);
 	print_message("# %d session processes stopped mid-push: gave up after %llu ms: %s\n",
@@ -536,7 +451,7 @@ static void test_ssh__session_stopped_mid_push(void **state)
 	 * pusher: the upstream holds either c1 or all of a2, and a fetch says
 	 * which. Give the resumed session a moment to finish or die. */
 	usleep(300000);
-	upstream_head(f, up);
+	test_upstream_head(f->up_path, up);
 	assert_true(strcmp(up, c1) == 0 || strcmp(up, a2) == 0);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_string_equal(head, up);
@@ -552,18 +467,18 @@ static void test_ssh__unreachable_is_eio(void **state)
 	fixture *f = *state;
 	char url[200], head[REGIT_STORE_OID_HEX];
 	regit_upstream *u = NULL;
-	int port, fd = listen_any(&port);
+	int port, fd = test_listen_any(&port);
 	uint64_t t0;
 
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(url, sizeof(url), "ssh://%s@127.0.0.1:%d/up.git", sshd.user, port);
 	assert_int_equal(regit_upstream_open(&u, f->a_path, url, &f->opts), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, DEADLINE_MS, head), REGIT_EIO);
-	print_message("# refused: %llu ms: %s\n", (unsigned long long)(now_ms() - t0),
+	print_message("# refused: %llu ms: %s\n", (unsigned long long)(test_now_ms() - t0),
 		regit_error_message());
-	assert_true(now_ms() - t0 < 5000);
+	assert_true(test_now_ms() - t0 < 5000);
 	assert_non_null(strstr(regit_error_message(), "Connection refused"));
 	regit_upstream_free(u);
 
@@ -571,11 +486,11 @@ static void test_ssh__unreachable_is_eio(void **state)
 	 * deadline ends it instead. Either way EIO, never a hang. */
 	assert_int_equal(regit_upstream_open(&u, f->a_path, "ssh://git@host.invalid/x.git",
 		&f->opts), 0);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	assert_int_equal(regit_upstream_fetch(u, HANG_MS, head), REGIT_EIO);
-	print_message("# unresolvable: %llu ms: %s\n", (unsigned long long)(now_ms() - t0),
+	print_message("# unresolvable: %llu ms: %s\n", (unsigned long long)(test_now_ms() - t0),
 		regit_error_message());
-	assert_true(now_ms() - t0 < HANG_MS + SLACK_MS);
+	assert_true(test_now_ms() - t0 < HANG_MS + SLACK_MS);
 	assert_true(strstr(regit_error_message(), "resolve") != NULL ||
 		strstr(regit_error_message(), "deadline") != NULL);
 	regit_upstream_free(u);
@@ -616,7 +531,7 @@ static void test_ssh__url_forms(void **state)
 	regit_upstream_free(u);
 
 	snprintf(wrapper, sizeof(wrapper), "%s/ssh-port-%d", base_dir, test_seq);
-	assert_int_equal(sh(NULL, 0, "printf '#!/bin/sh\\nexec ssh -o Port=%d \"$@\"\\n'"
+	assert_int_equal(test_sh_line(NULL, 0, "printf '#!/bin/sh\\nexec ssh -o Port=%d \"$@\"\\n'"
 		" >'%s' && chmod +x '%s'", sshd.port, wrapper, wrapper), 0);
 	setenv("REGIT_SSH", wrapper, 1);
 	snprintf(url, sizeof(url), "%s@127.0.0.1:%s", sshd.user, f->up_path);
@@ -680,14 +595,14 @@ static int pusher_run(const char *path, const char *url, const regit_upstream_op
 	if (regit_upstream_open(&up, path, url, o) < 0)
 		return 1;
 	f = fopen(out, "w");
-	if (!f || sh(tree, sizeof(tree), "git --git-dir='%s' mktree </dev/null", path) != 0)
+	if (!f || test_sh_line(tree, sizeof(tree), "git --git-dir='%s' mktree </dev/null", path) != 0)
 		return 1;
 	for (tries = 0; tries < MAX_TRIES && acked < ROUNDS; tries++) {
 		if (regit_upstream_fetch(up, DEADLINE_MS, head) < 0) {
 			fprintf(stderr, "pusher %d: %s\n", id, regit_error_message());
 			return 1;
 		}
-		if (sh(commit, sizeof(commit), "git --git-dir='%s' -c user.name=p -c"
+		if (test_sh_line(commit, sizeof(commit), "git --git-dir='%s' -c user.name=p -c"
 				" user.email=p@p commit-tree %s %s%s -m 'pusher %d try %d'",
 				path, tree, head[0] ? "-p " : "", head, id, tries) != 0)
 			return 1;
@@ -713,7 +628,7 @@ static void test_ssh__concurrent_pushers_lose_nothing(void **state)
 	char out[PUSHERS][600], line[128];
 	pid_t pid[PUSHERS];
 	int i, status, acked = 0;
-	uint64_t t0 = now_ms(), until = t0 + 120000;
+	uint64_t t0 = test_now_ms(), until = t0 + 120000;
 	FILE *in;
 
 	fflush(NULL);
@@ -726,7 +641,7 @@ static void test_ssh__concurrent_pushers_lose_nothing(void **state)
 	}
 	for (i = 0; i < PUSHERS; i++) {
 		while (waitpid(pid[i], &status, WNOHANG) == 0) {
-			if (now_ms() > until) {
+			if (test_now_ms() > until) {
 				kill(pid[i], SIGKILL);
 				waitpid(pid[i], &status, 0);
 				break;
@@ -743,15 +658,15 @@ static void test_ssh__concurrent_pushers_lose_nothing(void **state)
 			line[strcspn(line, "\n")] = '\0';
 			assert_int_equal(strlen(line), 40);
 			acked++;
-			assert_int_equal(sh(NULL, 0, "git --git-dir='%s' merge-base --is-ancestor"
+			assert_int_equal(test_sh_line(NULL, 0, "git --git-dir='%s' merge-base --is-ancestor"
 				" %s main", f->up_path, line), 0);
 		}
 		fclose(in);
 	}
 	print_message("# %d acknowledged ssh pushes by %d pushers in %llu ms\n", acked,
-		PUSHERS, (unsigned long long)(now_ms() - t0));
+		PUSHERS, (unsigned long long)(test_now_ms() - t0));
 	assert_int_equal(acked, PUSHERS * ROUNDS);
-	assert_linear(f, PUSHERS * ROUNDS);
+	test_assert_linear(f->up_path, PUSHERS * ROUNDS);
 	assert_no_zombies();
 }
 
@@ -799,7 +714,7 @@ static void test_ssh__threads_fetch_while_pushing(void **state)
 	assert_int_equal(pthread_create(&t, NULL, fetch_loop, &fe), 0);
 	for (i = 0; i < THREAD_ROUNDS; i++) {
 		snprintf(name, sizeof(name), "ids/t%d", i);
-		commit_file(f->a, prev, c, name, "threaded");
+		test_commit_file(f->a, prev, c, name, "threaded");
 		assert_int_equal(regit_upstream_push(f->ua, c, prev, DEADLINE_MS), 0);
 		memcpy(prev, c, sizeof(prev));
 	}
@@ -809,7 +724,7 @@ static void test_ssh__threads_fetch_while_pushing(void **state)
 	assert_int_equal(fe.done, THREAD_ROUNDS);
 	assert_int_equal(regit_upstream_fetch(f->ub, DEADLINE_MS, head), 0);
 	assert_string_equal(head, prev);
-	assert_linear(f, THREAD_ROUNDS + 1);
+	test_assert_linear(f->up_path, THREAD_ROUNDS + 1);
 	assert_no_zombies();
 }
 
