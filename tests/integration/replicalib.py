@@ -37,9 +37,9 @@ class Reaper:
             f.write("%d\n" % pid)
 
 
-def git(*args, cwd=None):
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=20)
+def git(*args, cwd=None, input=None):
+    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
+                          text=True, timeout=20)
 
 
 def free_port():

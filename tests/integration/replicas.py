@@ -88,6 +88,25 @@ def replica(name, url):
     return srv
 
 
+def edited_tree(path, content):
+    """The upstream's main tree with path's blob replaced by content."""
+    idx = os.path.join(tmp, "edit-index")
+    env = dict(os.environ, GIT_INDEX_FILE=idx)
+    blob = subprocess.run(["git", "-C", up_path(), "hash-object", "-w", "--stdin"],
+                          input=content, capture_output=True, text=True, env=env).stdout.strip()
+    subprocess.run(["git", "-C", up_path(), "read-tree", "main"], env=env, check=True)
+    subprocess.run(["git", "-C", up_path(), "update-index", "--cacheinfo",
+                    "100644,%s,%s" % (blob, path)], env=env, check=True)
+    tree = subprocess.run(["git", "-C", up_path(), "write-tree"], capture_output=True,
+                          text=True, env=env).stdout.strip()
+    os.unlink(idx)
+    return tree
+
+
+def up_path():
+    return os.path.join(tmp, "srv", "up.git")
+
+
 def converge(replicas, timeout=10):
     """Every replica's /subjects equal (after a refresh each); bounded."""
     end = time.time() + timeout
@@ -512,6 +531,50 @@ def main():
             break
         time.sleep(0.05)
     tap.ok(healthy, "every replica back to 200 after the restore")
+
+    # 6b. Commits pushed to the upstream that break the ledger, made with
+    # git in the bare repository (the upstream has no hook): an in-place
+    # edit of a version's text (its id would decode with another schema),
+    # then an empty tree. Each is refused by every replica (503, reads
+    # served from what it served), and a commit that reverts it on top
+    # brings them back without a restart.
+    def push_tree(tree, msg):
+        parent = git("-C", up, "rev-parse", "main").stdout.strip()
+        c = git("-C", up, "commit-tree", tree, "-p", parent, "-m", msg).stdout.strip()
+        git("-C", up, "update-ref", "refs/heads/main", c, parent)
+        return parent
+
+    def all_health(want):
+        got = []
+        for _ in range(100):
+            for rep in reps:
+                call(rep, "POST", "/regit/refresh")
+            got = [rep.request("GET", "/health", fresh=True).status for rep in reps]
+            if all(x == want for x in got):
+                return True, got
+            time.sleep(0.05)
+        return False, got
+
+    raw_path = [p for p in git("-C", up, "ls-tree", "-r", "--name-only", "main").stdout.split()
+                if p.startswith("subjects/raw-value/") and p.endswith("v1.avsc")]
+    good_tree = git("-C", up, "rev-parse", "main^{tree}").stdout.strip()
+    text = git("-C", up, "show", "main:" + raw_path[0]).stdout if raw_path else ""
+    for what, make in (
+            ("an in-place edit of raw-value v1's text",
+             lambda: edited_tree(raw_path[0], text.replace('"Raw"', '"Bogus"'))),
+            ("an empty tree", lambda: git("-C", up, "mktree", input="").stdout.strip())):
+        before = push_tree(make(), what)
+        refused, codes = all_health(503)
+        r = B.request("GET", "/subjects/raw-value/versions/1", fresh=True)
+        st, body = register(C, "during-bad-%d-value" % len(what), schema("DuringBad"))
+        push_tree(good_tree, "revert " + what)
+        back, codes2 = all_health(200)
+        served = r.json().get("schema", "") if r.status == 200 else ""
+        tap.ok(raw_path and refused and '"Raw"' in served and "Bogus" not in served and st >= 500
+               and back,
+               "%s pushed upstream: every replica refuses it (503), serves raw-value v1 as it"
+               " was, refuses writes; a revert on top brings all back to 200" % what,
+               (codes, r.status, st, codes2, before[:12]))
 
     # 7. haproxy in front of the three (option httpchk GET /health):
     # clients through it, and a killed replica routed around.
