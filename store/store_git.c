@@ -862,9 +862,15 @@ done:
  *    A lock with exactly that content, while the branch does not point at
  *    the id, is the dead writer's and is removed.
  *
- * Anything else (no mark, another content, an empty lock: the writer may
- * have died before libgit2 created the lock, and an empty lock may be a
- * live git deleting the branch) is waited for until
+ *  - libgit2 writes that content only when it commits the lock, so a
+ *    writer killed between creating the lock and filling it leaves it
+ *    empty (seen in CI: crash_safety's kill -9 loop wedged every later
+ *    write). With the dead writer's mark for this branch, an empty lock
+ *    that stays empty and unchanged for STORE_EMPTY_LOCK_MS is its lock and
+ *    is removed: a live git's lock is empty only for an instant (between
+ *    its open and write, or while it deletes the ref).
+ *
+ * Anything else (no mark, another content) is waited for until
  * opts.ref_lock_timeout_ms, and then the commit fails with REGIT_EIO;
  * nothing was published. Removing such a lock is the operator's call, as
  * with git ("Another git process seems to be running...").
@@ -972,6 +978,39 @@ static void store_mark_ref_update(int wfd, const char *branch, const git_oid *ne
 		return;
 }
 
+/* How long an empty ref lock must stay so with a dead writer's mark. */
+#define STORE_EMPTY_LOCK_MS 1000
+
+/*
+ * An empty ref lock (st) under a dead writer's mark: its lock if it stays
+ * empty and unchanged until it is STORE_EMPTY_LOCK_MS old (see "Crash
+ * safety of the ref update"). Waits for that age, bounded like any wait
+ * for a lock. @return 1 dead writer's, 0 not proven.
+ */
+static int store_empty_lock_is_dead(const regit_store *store, const char *path,
+	const struct stat *st)
+{
+	uint64_t deadline = store_lock_deadline(store);
+
+	for (;;) {
+		struct timespec now, nap = { 0, 20 * 1000000L };
+		struct stat again;
+		int64_t age_ms;
+
+		if (lstat(path, &again) != 0 || again.st_ino != st->st_ino ||
+				again.st_dev != st->st_dev || again.st_size != 0)
+			return 0;
+		clock_gettime(CLOCK_REALTIME, &now);
+		age_ms = (int64_t)(now.tv_sec - again.st_mtim.tv_sec) * 1000 +
+			(now.tv_nsec - again.st_mtim.tv_nsec) / 1000000;
+		if (age_ms >= STORE_EMPTY_LOCK_MS)
+			return 1;
+		if (store_now_ms() >= deadline)
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+}
+
 /*
  * Holding the writer flock (wfd): if the previous holder died inside its
  * ref update (it left its mark), remove the ref lock it left, when proven
@@ -1010,8 +1049,12 @@ static void store_recover_ref_lock(regit_store *store, int wfd, const char *bran
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		goto done;
 	n = read(fd, content, sizeof(content));
-	if (n != GIT_OID_HEXSZ + 1 || memcmp(content, sp + 1, GIT_OID_HEXSZ + 1) != 0)
+	if (n == 0) {
+		if (!store_empty_lock_is_dead(store, lock.ptr, &st))
+			goto done;
+	} else if (n != GIT_OID_HEXSZ + 1 || memcmp(content, sp + 1, GIT_OID_HEXSZ + 1) != 0) {
 		goto done;
+	}
 	/* Still the same file (nobody replaced it meanwhile): remove it. */
 	if (lstat(lock.ptr, &again) == 0 && again.st_ino == st.st_ino && again.st_dev == st.st_dev)
 		(void)unlink(lock.ptr);

@@ -162,9 +162,49 @@ static void test_store_crash__stale_lock_before_first_commit(void **state)
 }
 
 /*
- * An empty lock proves nothing: the writer may have died before libgit2
- * created it, and a live git deleting the branch holds an empty lock. It
- * is waited for, then the commit fails cleanly; the lock stays.
+ * Killed after libgit2 created the lock and before it wrote the id
+ * (libgit2 writes at commit): an empty lock under the dead writer's mark.
+ * Once it has stayed empty for a second it is removed (CI's kill -9 loop
+ * once left one and every later write failed), no sooner.
+ */
+static void test_store_crash__empty_lock_of_dead_writer_is_cleared(void **state)
+{
+	fixture *f = *state;
+	regit_store_options opts = REGIT_STORE_OPTIONS_INIT;
+	regit_store *s = NULL;
+	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
+	struct stat st;
+	struct timespec t0, t1;
+	long ms;
+
+	assert_int_equal(commit_file(f, "", h1, "a.txt", "one"), 0);
+	killed_writer(f, h1, 0);
+	assert_int_equal(stat(f->lock, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	/* too young, and the wait for it ends first: not removed */
+	opts.ref_lock_timeout_ms = 100;
+	assert_int_equal(regit_store_open(&s, f->path, &opts), 0);
+	assert_int_equal(commit_on(s, h1, h2, "b.txt", "two"), REGIT_EIO);
+	assert_int_equal(stat(f->lock, &st), 0);
+	regit_store_free(s);
+	s = NULL;
+	/* the same dead writer again (its mark), and time enough */
+	assert_int_equal(unlink(f->lock), 0);
+	killed_writer(f, h1, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(commit_file(f, h1, h2, "b.txt", "two"), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 900);     /* it waited for the lock to age */
+	assert_int_not_equal(stat(f->lock, &st), 0);
+	assert_int_equal(regit_store_head(f->store, head), 0);
+	assert_string_equal(head, h2);
+}
+
+/*
+ * A lock without a dead writer's mark proves nothing (a live git's, an
+ * empty one included: git deleting the branch). It is waited for, then
+ * the commit fails cleanly; the lock stays.
  */
 static void test_store_crash__unproven_lock_is_not_removed(void **state)
 {
@@ -173,15 +213,19 @@ static void test_store_crash__unproven_lock_is_not_removed(void **state)
 	regit_store *s = NULL;
 	char h1[REGIT_STORE_OID_HEX], h2[REGIT_STORE_OID_HEX], head[REGIT_STORE_OID_HEX];
 	struct stat st;
+	struct timespec old[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
 
 	assert_int_equal(commit_file(f, "", h1, "a.txt", "one"), 0);
-	killed_writer(f, h1, 0);
 	opts.ref_lock_timeout_ms = 300;
 	assert_int_equal(regit_store_open(&s, f->path, &opts), 0);
+	/* empty and old, but no mark */
+	write_lock_file(f->lock, "");
+	old[1].tv_sec = time(NULL) - 60;
+	assert_int_equal(utimensat(AT_FDCWD, f->lock, old, 0), 0);
 	assert_int_equal(commit_on(s, h1, h2, "b.txt", "two"), REGIT_EIO);
 	assert_non_null(strstr(regit_error_message(), "main.lock"));
 	assert_int_equal(stat(f->lock, &st), 0);
-	/* A lock without a dead writer's mark (someone else's) neither. */
+	/* with content that is not the dead writer's id neither */
 	assert_int_equal(unlink(f->lock), 0);
 	write_lock_file(f->lock, "0123456789abcdef");
 	assert_int_equal(commit_on(s, h1, h2, "b.txt", "two"), REGIT_EIO);
@@ -396,6 +440,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_crash__stale_ref_lock_is_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_crash__stale_lock_before_first_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_crash__empty_lock_of_dead_writer_is_cleared,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_crash__unproven_lock_is_not_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_crash__live_lock_is_waited_for, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_crash__git_transaction_lock_is_not_broken, setup,
