@@ -8,13 +8,12 @@
 # error or warning. Prints TAP lines ("ok N - ..." / "not ok N - ...").
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 BUILD_DIR=${REGIT_BUILD:-$PWD/build}
 BUILD_REL=${BUILD_DIR#"$PWD"/}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; sed 's/^/#   /' "$tmp/out" 2>/dev/null | head -20; fi; }
 

@@ -16,6 +16,7 @@
 # "not ok" with the reason; it never skips silently.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 REGIT=$(cd "$(dirname "$REGIT")" && pwd)/$(basename "$REGIT")
 tmp=$(mktemp -d)
@@ -28,11 +29,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 finish() { echo "1..$n"; [ "$fails" -eq 0 ]; exit $?; }
 
 for tool in git curl python3 mount umount; do

@@ -7,9 +7,8 @@
 # Prints TAP lines ("ok N - ..." / "not ok N - ...").
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 DOC=docs/confluent-api.md
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 
 if [ ! -f "$DOC" ]; then

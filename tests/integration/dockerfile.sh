@@ -9,15 +9,14 @@
 # Prints TAP lines ("ok N - ..." / "not ok N - ...").
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 BUILD_DIR=${REGIT_BUILD:-$PWD/build}
 BUILD_REL=${BUILD_DIR#"$PWD"/}
 tmp=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 

@@ -15,6 +15,7 @@
 #  - `regit verify` exit codes and output.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 REGIT=$(cd "$(dirname "$REGIT")" && pwd)/$(basename "$REGIT")
 tmp=$(mktemp -d)
@@ -24,11 +25,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 for tool in git curl; do
 	if ! command -v "$tool" >/dev/null; then

@@ -6,15 +6,14 @@
 # --list-rules, the default paths at the repository root. Prints TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-$PWD/build/regit}
 case "$REGIT" in /*) ;; *) REGIT="$PWD/$REGIT" ;; esac
 PY=/usr/bin/python3
 ROOT=$PWD
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; sed 's/^/#   /' "$tmp/out" "$tmp/err" 2>/dev/null | head -20; fi; }
 

@@ -5,14 +5,11 @@
 # the file.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 f="$tmp/creds"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # verify FILE USER PASSWORD: 0 when crypt(PASSWORD, stored hash) == stored hash
 verify() {

@@ -5,6 +5,7 @@
 # Prints TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 tmp=$(mktemp -d)
 pid=
@@ -13,10 +14,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # start NAME ENV... -- ARGS...: a server in the background, up once it prints its port
 start() {

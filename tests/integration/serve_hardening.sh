@@ -5,6 +5,7 @@
 # core size limit is 0, soft and hard (/proc/PID/limits).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 REGIT=$(cd "$(dirname "$REGIT")" && pwd)/$(basename "$REGIT")
 tmp=$(mktemp -d)
@@ -14,10 +15,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # Run the server as an ordinary user: as root, the /proc ownership check
 # cannot tell a non-dumpable process from a dumpable one.

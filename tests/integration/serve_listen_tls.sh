@@ -12,6 +12,7 @@
 #     bounded number of times, and the server keeps answering.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 REGIT=$(cd "$(dirname "$REGIT")" && pwd)/$(basename "$REGIT")
 tmp=$(mktemp -d)
@@ -21,10 +22,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # start NAME ARGS...: serve on a free port; sets $port and $pid
 start() {

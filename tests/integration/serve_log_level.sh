@@ -6,6 +6,7 @@
 # stdout and the access log is unaffected. Prints TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 tmp=$(mktemp -d)
 pid=
@@ -14,10 +15,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$tmp"/*.err 2>/dev/null | tail -10; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 # run NAME ENV... -- ARGS...: serve until listening, one request, then SIGTERM
 run() {

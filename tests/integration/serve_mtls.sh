@@ -10,6 +10,7 @@
 #   - --tls-client-ca without --tls-cert or without --auth is exit 2.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/support/tap.sh
 REGIT=${REGIT_BIN:-build/regit}
 REGIT=$(cd "$(dirname "$REGIT")" && pwd)/$(basename "$REGIT")
 tmp=$(mktemp -d)
@@ -19,9 +20,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
 fail() { nok "$1"; echo "1..$n"; exit 1; }
 
 # ca NAME: a CA key and self-signed certificate
