@@ -152,41 +152,6 @@ int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms
 	return error;
 }
 
-int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
-	unsigned deadline_ms)
-{
-	int error = regit_upstream_push(u->up, commit, expected, deadline_ms);
-
-	atomic_fetch_add(&u->pushes, 1);
-	if (error == REGIT_ECONFLICT)
-		atomic_fetch_add(&u->push_conflicts, 1);
-	else if (error < 0)
-		atomic_fetch_add(&u->push_failures, 1);
-	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
-	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
-	upstream_authorized(u, u->up, error);
-	if (error == 0) {
-		pthread_mutex_lock(&u->lock);
-		u->synced_ms = reg_now_ms();
-		u->moves++;
-		pthread_mutex_unlock(&u->lock);
-	}
-	return error;
-}
-
-static void upstream_refuse(reg_upstream *u, const char *why)
-{
-	int was;
-
-	pthread_mutex_lock(&u->lock);
-	was = u->refused;
-	u->refused = 1;
-	snprintf(u->message, sizeof(u->message), "%.250s", why);
-	pthread_mutex_unlock(&u->lock);
-	if (!was)
-		fprintf(stderr, "regit: upstream refused: %s\n", why);
-}
-
 /*
  * Bounds of the courtesy wait. The base is how long this replica took to
  * recover from its own lost races (a rival on similar hardware needs about
@@ -231,7 +196,9 @@ static void courtesy_average(atomic_int_fast64_t *avg, int64_t sample)
 	atomic_store(avg, a == 0 ? sample : (3 * a + sample) / 4);
 }
 
-void reg_upstream_push_outcome(reg_upstream *u, const char *base, const char *head,
+/* Each push's timing and outcome, for the courtesy wait. Called by the
+ * write path's thread only (last_tip is its own). */
+static void courtesy_note_push(reg_upstream *u, const char *base, const char *head,
 	int64_t started_ms, int error)
 {
 	int64_t now = reg_now_ms();
@@ -252,6 +219,44 @@ void reg_upstream_push_outcome(reg_upstream *u, const char *base, const char *he
 		snprintf(u->last_tip, sizeof(u->last_tip), "%s", head);
 		atomic_store(&u->landed_ms, now);
 	}
+}
+
+int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
+	unsigned deadline_ms)
+{
+	int64_t started = reg_now_ms();
+	int error = regit_upstream_push(u->up, commit, expected, deadline_ms);
+
+	courtesy_note_push(u, expected ? expected : "", commit, started, error);
+
+	atomic_fetch_add(&u->pushes, 1);
+	if (error == REGIT_ECONFLICT)
+		atomic_fetch_add(&u->push_conflicts, 1);
+	else if (error < 0)
+		atomic_fetch_add(&u->push_failures, 1);
+	/* A refusal (REGIT_EPERM) is an answer: the server was reached. */
+	upstream_reached(u, error != REGIT_EIO, error == REGIT_EIO ? regit_error_message() : "");
+	upstream_authorized(u, u->up, error);
+	if (error == 0) {
+		pthread_mutex_lock(&u->lock);
+		u->synced_ms = reg_now_ms();
+		u->moves++;
+		pthread_mutex_unlock(&u->lock);
+	}
+	return error;
+}
+
+static void upstream_refuse(reg_upstream *u, const char *why)
+{
+	int was;
+
+	pthread_mutex_lock(&u->lock);
+	was = u->refused;
+	u->refused = 1;
+	snprintf(u->message, sizeof(u->message), "%.250s", why);
+	pthread_mutex_unlock(&u->lock);
+	if (!was)
+		fprintf(stderr, "regit: upstream refused: %s\n", why);
 }
 
 uint64_t reg_upstream_moves(reg_upstream *u)

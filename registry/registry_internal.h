@@ -454,10 +454,6 @@ struct reg_upstream {
  * our last push landed long enough ago.
  */
 int64_t reg_upstream_courtesy(reg_upstream *u, int64_t now_ms);
-/* The write path reports each push for it: from base to head, started
- * at started_ms, with error (0 landed, REGIT_ECONFLICT lost). Under wlock. */
-void reg_upstream_push_outcome(reg_upstream *u, const char *base, const char *head,
-	int64_t started_ms, int error);
 
 /* A handle on opts->upstream_url for the store at store_path (no network). */
 int reg_upstream_open(reg_upstream **out, const regit_registry_options *opts,
@@ -466,7 +462,8 @@ void reg_upstream_free(reg_upstream *u);
 /* regit_upstream_fetch on up (u->up or u->fetch_up), counted and reported. */
 int reg_upstream_fetch(reg_upstream *u, regit_upstream *up, unsigned deadline_ms,
 	char out[REGIT_STORE_OID_HEX]);
-/* regit_upstream_push, counted (0, REGIT_ECONFLICT, ...). */
+/* regit_upstream_push, counted (0, REGIT_ECONFLICT, ...) and timed for the
+ * courtesy wait. The write path's thread (or the open, before any). */
 int reg_upstream_push(reg_upstream *u, const char *commit, const char *expected,
 	unsigned deadline_ms);
 /*

@@ -313,7 +313,6 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 	reg_upstream *u = reg->up;
 	char base[REGIT_STORE_OID_HEX], fetched[REGIT_STORE_OID_HEX];
 	char why[512];
-	int64_t started;
 	int error, fetch_error, refused;
 
 	pthread_mutex_lock(&u->lock);
@@ -329,9 +328,7 @@ static int txn_commit_upstream(regit_registry *reg, const regit_store_commit_spe
 	error = regit_store_commit_chain(head, reg->store, base, specs, n);
 	if (error < 0)
 		return error;
-	started = reg_now_ms();
 	error = reg_upstream_push(u, head, base, txn_left_ms(deadline));
-	reg_upstream_push_outcome(u, base, head, started, error);
 	if (error == 0)
 		return 0;
 	snprintf(why, sizeof(why), "%s", regit_error_message());
