@@ -143,20 +143,10 @@ def start_http(base):
                 " server {\n  listen 127.0.0.1:%d;\n  location ~ ^/auth(/.*)$ {\n"
                 "   auth_basic regit;\n   auth_basic_user_file %s/htpasswd;\n"
                 "   fastcgi_pass unix:%s;\n"
-                "   fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;\n"
-                "   fastcgi_param GIT_PROJECT_ROOT %s;\n   fastcgi_param GIT_HTTP_EXPORT_ALL 1;\n"
-                "   fastcgi_param REMOTE_USER replica;\n   fastcgi_param PATH_INFO $1;\n"
-                "   fastcgi_param QUERY_STRING $query_string;\n"
-                "   fastcgi_param REQUEST_METHOD $request_method;\n"
-                "   fastcgi_param CONTENT_TYPE $content_type;\n"
-                "   fastcgi_param CONTENT_LENGTH $content_length;\n"
-                "   fastcgi_param HTTP_CONTENT_ENCODING $http_content_encoding;\n"
-                "   fastcgi_param GIT_PROTOCOL $http_git_protocol;\n"
-                "   fastcgi_param REMOTE_ADDR $remote_addr;\n"
-                "   fastcgi_param SERVER_PROTOCOL $server_protocol;\n"
-                "   fastcgi_param GATEWAY_INTERFACE CGI/1.1;\n  }\n }\n}\n"
+                "   fastcgi_param GIT_PROJECT_ROOT %s;\n   include %s;\n  }\n }\n}\n"
                 % ("user root;" if os.geteuid() == 0 else "", prefix, prefix, prefix,
-                   prefix, prefix, prefix, prefix, port, prefix, sock, base))
+                   prefix, prefix, prefix, prefix, port, prefix, sock, base,
+                   os.path.abspath("tests/support/git-http-backend.nginx")))
     procs = []
     for argv in (["/usr/sbin/fcgiwrap", "-c", "2", "-s", "unix:" + sock],
                  ["/usr/sbin/nginx", "-p", prefix, "-c", conf, "-g", "daemon off;"]):

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,7 +235,7 @@ static pid_t spawn(char *const argv[])
  */
 static int start_http(void)
 {
-	char conf[800], sock[800], sockarg[820], prefix[700], line[128];
+	char conf[800], sock[800], sockarg[820], prefix[700], line[128], params[PATH_MAX];
 	FILE *c;
 	int fd;
 	uint64_t until;
@@ -244,6 +245,9 @@ static int start_http(void)
 	char *nginx_argv[] = { access("/usr/sbin/nginx", X_OK) == 0 ? "/usr/sbin/nginx" :
 		"nginx", "-p", prefix, "-c", conf, "-g", "daemon off;", NULL };
 
+	/* tests/run runs us from the repository root */
+	if (!realpath("tests/support/git-http-backend.nginx", params))
+		return -1;
 	snprintf(prefix, sizeof(prefix), "%s/http", base_dir);
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", prefix);
 	snprintf(sock, sizeof(sock), "%s/fcgi.sock", prefix);
@@ -273,21 +277,9 @@ static int start_http(void)
 			fprintf(c, "   auth_basic regit;\n   auth_basic_user_file %s/htpasswd;\n",
 				prefix);
 		fprintf(c, "   fastcgi_pass unix:%s;\n"
-			"   fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;\n"
 			"   fastcgi_param GIT_PROJECT_ROOT %s;\n"
-			"   fastcgi_param GIT_HTTP_EXPORT_ALL 1;\n"
-			"   fastcgi_param REMOTE_USER replica;\n"
-			"   fastcgi_param PATH_INFO $1;\n"
-			"   fastcgi_param QUERY_STRING $query_string;\n"
-			"   fastcgi_param REQUEST_METHOD $request_method;\n"
-			"   fastcgi_param CONTENT_TYPE $content_type;\n"
-			"   fastcgi_param CONTENT_LENGTH $content_length;\n"
-			"   fastcgi_param HTTP_CONTENT_ENCODING $http_content_encoding;\n"
-			"   fastcgi_param GIT_PROTOCOL $http_git_protocol;\n"
-			"   fastcgi_param REMOTE_ADDR $remote_addr;\n"
-			"   fastcgi_param SERVER_PROTOCOL $server_protocol;\n"
-			"   fastcgi_param GATEWAY_INTERFACE CGI/1.1;\n"
-			"  }\n", sock, base_dir);
+			"   include %s;\n"
+			"  }\n", sock, base_dir, params);
 	}
 	fprintf(c, " }\n}\n");
 	if (fclose(c) != 0)
